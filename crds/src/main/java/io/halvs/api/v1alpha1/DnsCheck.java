@@ -1,0 +1,34 @@
+package io.halvs.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class DnsCheck {
+  @Required
+  @Size(min = 1, max = 253)
+  @Pattern("^([A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.)*[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.?$")
+  @JsonPropertyDescription("Name to resolve, e.g. health.example.com.")
+  private String name;
+
+  @Default("A")
+  @JsonPropertyDescription("A (default) or AAAA.")
+  private DnsRecordType recordType;
+
+  @Size(max = HalvsApi.MAX_IP_LENGTH)
+  @ValidationRule(value = "isIP(self)", message = "dns.expectAddress must be an IP address")
+  @JsonPropertyDescription("Address the answer must contain; absent: any NOERROR answer with a record counts as up.")
+  private String expectAddress;
+
+  public String getName() { return name; }
+  public void setName(String name) { this.name = name; }
+  public DnsRecordType getRecordType() { return recordType; }
+  public void setRecordType(DnsRecordType recordType) { this.recordType = recordType; }
+  public String getExpectAddress() { return expectAddress; }
+  public void setExpectAddress(String expectAddress) { this.expectAddress = expectAddress; }
+}

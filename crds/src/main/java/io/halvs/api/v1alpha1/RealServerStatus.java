@@ -1,0 +1,26 @@
+package io.halvs.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RealServerStatus {
+  @JsonPropertyDescription("metadata.generation this status describes.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription("Ready (selected by at least one virtual service and accepted), Degraded (a conflict).")
+  private List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("Number of VirtualServices that select this real server.")
+  private Integer virtualServices;
+
+  public Long getObservedGeneration() { return observedGeneration; }
+  public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
+  public List<Condition> getConditions() { return conditions; }
+  public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+  public Integer getVirtualServices() { return virtualServices; }
+  public void setVirtualServices(Integer virtualServices) { this.virtualServices = virtualServices; }
+}

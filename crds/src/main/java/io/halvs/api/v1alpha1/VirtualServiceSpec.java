@@ -1,0 +1,123 @@
+package io.halvs.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "has(self.port) != has(self.firewallMark)",
+    message = "exactly one of port or firewallMark must be set")
+@ValidationRule(value = "!has(self.firewallMark) || !has(self.protocol)",
+    message = "protocol cannot be set with firewallMark: a firewall-mark service takes whatever the mark matches",
+    fieldPath = ".protocol")
+@ValidationRule(value = "!has(self.schedulerFlags) || self.schedulerFlags.all(f, "
+    + "(f.startsWith('sh-') && self.scheduler == 'sh') || (f.startsWith('mh-') && self.scheduler == 'mh'))",
+    message = "schedulerFlags: sh-fallback/sh-port need scheduler sh, mh-fallback/mh-port need scheduler mh",
+    fieldPath = ".schedulerFlags")
+@ValidationRule(value = "!has(self.persistence) || !has(self.persistence.netmask) || "
+    + "(isIP(self.vip) && ip(self.vip).family() == 4)",
+    message = "persistence.netmask is an IPv4 mask: use persistence.prefixLength with an IPv6 vip",
+    fieldPath = ".persistence.netmask")
+@ValidationRule(value = "!has(self.persistence) || !has(self.persistence.prefixLength) || !isIP(self.vip) || "
+    + "ip(self.vip).family() == 6 || self.persistence.prefixLength <= 32",
+    message = "persistence.prefixLength must be at most 32 with an IPv4 vip",
+    fieldPath = ".persistence.prefixLength")
+@ValidationRule(value = "!has(self.onePacket) || !self.onePacket || has(self.firewallMark) || "
+    + "(has(self.protocol) && self.protocol == 'UDP')",
+    message = "onePacket is for UDP (or firewall-mark) services only",
+    fieldPath = ".onePacket")
+@ValidationRule(value = "!has(self.sorryServer) || !isIP(self.vip) || !isIP(self.sorryServer.address) || "
+    + "ip(self.sorryServer.address).family() == ip(self.vip).family() || "
+    + "(has(self.sorryServer.forwardingMethod) && self.sorryServer.forwardingMethod == 'ipip')",
+    message = "sorryServer.address must be of the vip's address family (only the ipip method can cross families)",
+    fieldPath = ".sorryServer.address")
+public class VirtualServiceSpec {
+
+  @Required
+  @Size(min = 1, max = 253)
+  @JsonPropertyDescription("Name of the DirectorPair (cluster-scoped) whose directors run this virtual service.")
+  private String directorPair;
+
+  @Required
+  @Size(min = 2, max = HalvsApi.MAX_IP_LENGTH)
+  @ValidationRule(value = "isIP(self) && !ip(self).isUnspecified()",
+      message = "vip must be an IPv4 or IPv6 address (not 0.0.0.0 or ::)")
+  @JsonPropertyDescription("Virtual IP address (IPv4 or IPv6) that clients connect to; the active director holds it.")
+  private String vip;
+
+  @Min(1)
+  @Max(65535)
+  @JsonPropertyDescription("Service port (1-65535). Exactly one of port or firewallMark.")
+  private Integer port;
+
+  @JsonPropertyDescription("Transport protocol with port: TCP (default), UDP or SCTP.")
+  private Protocol protocol;
+
+  @Min(1)
+  @Max(4294967295L)
+  @JsonPropertyDescription("Firewall mark (ipvsadm -f) instead of port and protocol; the mark is set by your own "
+      + "netfilter rules. The vip is still held by the active director.")
+  private Long firewallMark;
+
+  @Default(Defaults.SCHEDULER)
+  @JsonPropertyDescription("IPVS scheduler: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos. Default wlc.")
+  private Scheduler scheduler;
+
+  @Size(max = 4)
+  @JsonPropertyDescription("Scheduler flags (ipvsadm -b): sh-fallback and sh-port with sh, mh-fallback and mh-port with mh.")
+  private List<SchedulerFlag> schedulerFlags;
+
+  @JsonPropertyDescription("Persistence (ipvsadm -p/-M): a client keeps its real server for timeoutSeconds.")
+  private Persistence persistence;
+
+  @JsonPropertyDescription("One-packet scheduling (ipvsadm -o): schedule every UDP datagram on its own.")
+  private Boolean onePacket;
+
+  @JsonPropertyDescription("Default forwarding method of this service's real servers; a RealServer may override it.")
+  private Forwarding forwarding;
+
+  @Required
+  @JsonPropertyDescription("Label selector over RealServers in this namespace that back this virtual service.")
+  private LabelSelector realServerSelector;
+
+  @JsonPropertyDescription("Sorry (fallback) server: added when no real server is healthy, removed when one recovers.")
+  private SorryServer sorryServer;
+
+  @JsonPropertyDescription("Health check the directors run against each real server. Default: TCP connect.")
+  private HealthCheck healthCheck;
+
+  public String getDirectorPair() { return directorPair; }
+  public void setDirectorPair(String directorPair) { this.directorPair = directorPair; }
+  public String getVip() { return vip; }
+  public void setVip(String vip) { this.vip = vip; }
+  public Integer getPort() { return port; }
+  public void setPort(Integer port) { this.port = port; }
+  public Protocol getProtocol() { return protocol; }
+  public void setProtocol(Protocol protocol) { this.protocol = protocol; }
+  public Long getFirewallMark() { return firewallMark; }
+  public void setFirewallMark(Long firewallMark) { this.firewallMark = firewallMark; }
+  public Scheduler getScheduler() { return scheduler; }
+  public void setScheduler(Scheduler scheduler) { this.scheduler = scheduler; }
+  public List<SchedulerFlag> getSchedulerFlags() { return schedulerFlags; }
+  public void setSchedulerFlags(List<SchedulerFlag> schedulerFlags) { this.schedulerFlags = schedulerFlags; }
+  public Persistence getPersistence() { return persistence; }
+  public void setPersistence(Persistence persistence) { this.persistence = persistence; }
+  public Boolean getOnePacket() { return onePacket; }
+  public void setOnePacket(Boolean onePacket) { this.onePacket = onePacket; }
+  public Forwarding getForwarding() { return forwarding; }
+  public void setForwarding(Forwarding forwarding) { this.forwarding = forwarding; }
+  public LabelSelector getRealServerSelector() { return realServerSelector; }
+  public void setRealServerSelector(LabelSelector realServerSelector) { this.realServerSelector = realServerSelector; }
+  public SorryServer getSorryServer() { return sorryServer; }
+  public void setSorryServer(SorryServer sorryServer) { this.sorryServer = sorryServer; }
+  public HealthCheck getHealthCheck() { return healthCheck; }
+  public void setHealthCheck(HealthCheck healthCheck) { this.healthCheck = healthCheck; }
+}

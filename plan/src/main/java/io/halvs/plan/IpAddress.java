@@ -1,0 +1,193 @@
+package io.halvs.plan;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * An IPv4 or IPv6 address parsed from its literal form only: never a host name, so parsing never touches DNS.
+ * Compares by family, then bytes, which gives plans a stable order.
+ */
+public final class IpAddress implements Comparable<IpAddress> {
+  public static final int AF_INET = 2;
+  public static final int AF_INET6 = 10;
+
+  private static final Pattern IPV4 =
+      Pattern.compile("^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}$");
+  private static final Pattern IPV6_CHARS = Pattern.compile("^[0-9A-Fa-f:.]{2,45}$");
+
+  private final byte[] bytes;
+
+  private IpAddress(byte[] bytes) {
+    this.bytes = bytes;
+  }
+
+  /** Parses a literal, or says why it is not one. */
+  public static Optional<IpAddress> tryParse(String text) {
+    if (text == null) {
+      return Optional.empty();
+    }
+    if (IPV4.matcher(text).matches()) {
+      String[] parts = text.split("\\.");
+      byte[] b = new byte[4];
+      for (int i = 0; i < 4; i++) {
+        b[i] = (byte) Integer.parseInt(parts[i]);
+      }
+      return Optional.of(new IpAddress(b));
+    }
+    if (text.indexOf(':') >= 0 && IPV6_CHARS.matcher(text).matches()) {
+      try {
+        // A literal with ':' is parsed by the JDK without any name lookup.
+        InetAddress a = InetAddress.getByName(text);
+        if (a instanceof Inet6Address) {
+          return Optional.of(new IpAddress(a.getAddress()));
+        }
+        // ::ffff:a.b.c.d comes back as IPv4: reject, a VIP has one family.
+        return Optional.empty();
+      } catch (UnknownHostException e) {
+        return Optional.empty();
+      }
+    }
+    return Optional.empty();
+  }
+
+  @JsonCreator
+  public static IpAddress parse(String text) {
+    return tryParse(text).orElseThrow(() -> new IllegalArgumentException("not an IP address: '" + text + "'"));
+  }
+
+  public static IpAddress ofBytes(byte[] bytes) {
+    if (bytes.length != 4 && bytes.length != 16) {
+      throw new IllegalArgumentException("an IP address has 4 or 16 bytes, not " + bytes.length);
+    }
+    return new IpAddress(bytes.clone());
+  }
+
+  public boolean isV4() {
+    return bytes.length == 4;
+  }
+
+  public int family() {
+    return isV4() ? AF_INET : AF_INET6;
+  }
+
+  /** 4 or 6, for messages. */
+  public int version() {
+    return isV4() ? 4 : 6;
+  }
+
+  public int maxPrefixLength() {
+    return bytes.length * 8;
+  }
+
+  public byte[] bytes() {
+    return bytes.clone();
+  }
+
+  public boolean isUnspecified() {
+    for (byte b : bytes) {
+      if (b != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** IPv4 mask of the given prefix length, e.g. 24 -> 255.255.255.0. */
+  public static IpAddress ipv4Mask(int prefixLength) {
+    long mask = prefixLength == 0 ? 0 : (0xFFFFFFFFL << (32 - prefixLength)) & 0xFFFFFFFFL;
+    return new IpAddress(new byte[] {(byte) (mask >>> 24), (byte) (mask >>> 16), (byte) (mask >>> 8), (byte) mask});
+  }
+
+  /** Prefix length of a contiguous IPv4 mask, or -1 when the mask has holes. */
+  public int maskPrefixLength() {
+    int n = 0;
+    boolean zeroSeen = false;
+    for (byte b : bytes) {
+      for (int bit = 7; bit >= 0; bit--) {
+        boolean one = ((b >> bit) & 1) == 1;
+        if (one && zeroSeen) {
+          return -1;
+        }
+        if (one) {
+          n++;
+        } else {
+          zeroSeen = true;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** Canonical text: dotted quad, or RFC 5952 compressed lowercase IPv6. */
+  @JsonValue
+  @Override
+  public String toString() {
+    if (isV4()) {
+      return (bytes[0] & 0xff) + "." + (bytes[1] & 0xff) + "." + (bytes[2] & 0xff) + "." + (bytes[3] & 0xff);
+    }
+    int[] words = new int[8];
+    for (int i = 0; i < 8; i++) {
+      words[i] = ((bytes[2 * i] & 0xff) << 8) | (bytes[2 * i + 1] & 0xff);
+    }
+    // RFC 5952: compress the longest run (first of equals) of two or more zero words.
+    int bestStart = -1;
+    int bestLen = 1;
+    for (int i = 0; i < 8; ) {
+      if (words[i] == 0) {
+        int j = i;
+        while (j < 8 && words[j] == 0) {
+          j++;
+        }
+        if (j - i > bestLen) {
+          bestStart = i;
+          bestLen = j - i;
+        }
+        i = j;
+      } else {
+        i++;
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        sb.append("::");
+        i += bestLen - 1;
+        continue;
+      }
+      if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+        sb.append(':');
+      }
+      sb.append(Integer.toHexString(words[i]));
+    }
+    return sb.toString();
+  }
+
+  /** address:port, with brackets around IPv6 as ipvsadm writes it. */
+  public String withPort(int port) {
+    return (isV4() ? toString() : "[" + this + "]") + ":" + port;
+  }
+
+  @Override
+  public int compareTo(IpAddress o) {
+    if (bytes.length != o.bytes.length) {
+      return Integer.compare(bytes.length, o.bytes.length);
+    }
+    return Arrays.compareUnsigned(bytes, o.bytes);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof IpAddress && Arrays.equals(bytes, ((IpAddress) o).bytes);
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(bytes);
+  }
+}
