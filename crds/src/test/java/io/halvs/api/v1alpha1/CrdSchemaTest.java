@@ -1,0 +1,252 @@
+package io.halvs.api.v1alpha1;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.ValidationRule;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The generated schema holds every admission rule the API promises. Whether the API server then rejects bad
+ * objects with these rules is proven against a real kube-apiserver in e2e/apiserver.
+ */
+class CrdSchemaTest {
+  private static final CustomResourceDefinition VS = CrdManifests.generated(VirtualService.class);
+  private static final CustomResourceDefinition RS = CrdManifests.generated(RealServer.class);
+  private static final CustomResourceDefinition DP = CrdManifests.generated(DirectorPair.class);
+
+  static CustomResourceDefinitionVersion version(CustomResourceDefinition crd) {
+    return crd.getSpec().getVersions().get(0);
+  }
+
+  /** Walks a dotted path of properties from the root schema, e.g. "spec.persistence.netmask". */
+  static JSONSchemaProps prop(CustomResourceDefinition crd, String path) {
+    JSONSchemaProps p = version(crd).getSchema().getOpenAPIV3Schema();
+    for (String part : path.split("\\.")) {
+      assertThat(p.getProperties()).as("property %s of %s", part, path).containsKey(part);
+      p = p.getProperties().get(part);
+    }
+    return p;
+  }
+
+  static List<String> rules(JSONSchemaProps p) {
+    List<ValidationRule> rules = p.getXKubernetesValidations();
+    return rules == null ? List.of() : rules.stream().map(ValidationRule::getRule).toList();
+  }
+
+  static List<String> messages(JSONSchemaProps p) {
+    List<ValidationRule> rules = p.getXKubernetesValidations();
+    return rules == null ? List.of() : rules.stream().map(ValidationRule::getMessage).toList();
+  }
+
+  @Test
+  void namesScopeAndVersion() {
+    assertThat(VS.getSpec().getGroup()).isEqualTo("halvs.io");
+    assertThat(version(VS).getName()).isEqualTo("v1alpha1");
+    assertThat(version(VS).getServed()).isTrue();
+    assertThat(version(VS).getStorage()).isTrue();
+    assertThat(VS.getSpec().getScope()).isEqualTo("Namespaced");
+    assertThat(RS.getSpec().getScope()).isEqualTo("Namespaced");
+    assertThat(DP.getSpec().getScope()).isEqualTo("Cluster");
+    // Short names that collide with nothing common: not vs (Istio), not rs (ReplicaSet).
+    assertThat(VS.getSpec().getNames().getShortNames()).containsExactly("hvs");
+    assertThat(RS.getSpec().getNames().getShortNames()).containsExactly("hrs");
+    assertThat(DP.getSpec().getNames().getShortNames()).containsExactly("hdp");
+    for (CustomResourceDefinition crd : List.of(VS, RS, DP)) {
+      assertThat(crd.getSpec().getNames().getCategories()).containsExactly("halvs");
+      assertThat(version(crd).getSubresources().getStatus()).as("status subresource").isNotNull();
+    }
+  }
+
+  @Test
+  void printerColumns() {
+    assertThat(CrdManifests.render(VirtualService.class)).contains("name: \"Endpoint\"");
+    assertThat(version(VS).getAdditionalPrinterColumns()).extracting(c -> c.getName() + "=" + c.getJsonPath())
+        .containsExactlyInAnyOrder("Endpoint=.status.endpoint", "Scheduler=.spec.scheduler",
+            "Active=.status.activeDirector", "Ready=.status.realServers", "Age=.metadata.creationTimestamp");
+    assertThat(version(DP).getAdditionalPrinterColumns()).extracting(c -> c.getName() + "=" + c.getJsonPath())
+        .contains("Active=.status.activeNode", "Standby=.status.standbyNode",
+            "Ready=.status.conditions[?(@.type==\"Ready\")].status");
+    assertThat(version(RS).getAdditionalPrinterColumns()).extracting(c -> c.getName() + "=" + c.getJsonPath())
+        .contains("Address=.spec.address", "Weight=.spec.weight");
+  }
+
+  @Test
+  void schedulersAndFlagsAreEnums() {
+    assertThat(prop(VS, "spec.scheduler").getEnum()).extracting(Object::toString).containsExactlyInAnyOrder(
+        "\"rr\"", "\"wrr\"", "\"lc\"", "\"wlc\"", "\"lblc\"", "\"lblcr\"", "\"dh\"", "\"sh\"", "\"sed\"", "\"nq\"",
+        "\"fo\"", "\"ovf\"", "\"mh\"", "\"twos\"");
+    assertThat(prop(VS, "spec.schedulerFlags").getItems().getSchema().getEnum()).extracting(Object::toString)
+        .containsExactlyInAnyOrder("\"sh-fallback\"", "\"sh-port\"", "\"mh-fallback\"", "\"mh-port\"");
+    assertThat(prop(VS, "spec.protocol").getEnum()).extracting(Object::toString)
+        .containsExactlyInAnyOrder("\"TCP\"", "\"UDP\"", "\"SCTP\"");
+    assertThat(prop(VS, "spec.forwarding.method").getEnum()).extracting(Object::toString)
+        .containsExactlyInAnyOrder("\"masq\"", "\"gate\"", "\"ipip\"");
+    assertThat(prop(VS, "spec.forwarding.tunnel.type").getEnum()).extracting(Object::toString)
+        .containsExactlyInAnyOrder("\"ipip\"", "\"gue\"", "\"gre\"");
+    assertThat(prop(VS, "spec.healthCheck.type").getEnum()).extracting(Object::toString)
+        .containsExactlyInAnyOrder("\"tcp\"", "\"http\"", "\"https\"", "\"udp\"", "\"dns\"", "\"none\"");
+    assertThat(prop(VS, "spec.healthCheck.onFailure").getEnum()).extracting(Object::toString)
+        .containsExactlyInAnyOrder("\"quiescent\"", "\"remove\"");
+  }
+
+  static Stream<Arguments> ranges() {
+    return Stream.of(
+        Arguments.of(VS, "spec.port", 1, 65535),
+        Arguments.of(VS, "spec.firewallMark", 1, 4294967295L),
+        Arguments.of(VS, "spec.persistence.timeoutSeconds", 1, 2678400),
+        Arguments.of(VS, "spec.persistence.prefixLength", 1, 128),
+        Arguments.of(VS, "spec.forwarding.tunnel.port", 1, 65535),
+        Arguments.of(VS, "spec.sorryServer.port", 1, 65535),
+        Arguments.of(VS, "spec.healthCheck.port", 1, 65535),
+        Arguments.of(VS, "spec.healthCheck.intervalMillis", 100, 3600000),
+        Arguments.of(VS, "spec.healthCheck.rise", 1, 100),
+        Arguments.of(VS, "spec.healthCheck.fall", 1, 100),
+        Arguments.of(RS, "spec.port", 1, 65535),
+        Arguments.of(RS, "spec.weight", 0, 65535),
+        Arguments.of(RS, "spec.upperThreshold", 0, 4294967295L),
+        Arguments.of(RS, "spec.lowerThreshold", 0, 4294967295L),
+        Arguments.of(DP, "spec.gateway.prefixLength", 1, 128),
+        Arguments.of(DP, "spec.syncDaemon.syncId", 0, 255),
+        Arguments.of(DP, "spec.syncDaemon.port", 1, 65535),
+        Arguments.of(DP, "spec.syncDaemon.ttl", 1, 255),
+        Arguments.of(DP, "spec.highAvailability.advertIntervalMillis", 20, 10000),
+        Arguments.of(DP, "spec.highAvailability.missesBeforeDead", 2, 50));
+  }
+
+  @ParameterizedTest(name = "{1} in [{2}, {3}]")
+  @MethodSource("ranges")
+  void numericRanges(CustomResourceDefinition crd, String path, long min, long max) {
+    JSONSchemaProps p = prop(crd, path);
+    assertThat(p.getType()).isEqualTo("integer");
+    assertThat(p.getMinimum()).isEqualTo((double) min);
+    assertThat(p.getMaximum()).isEqualTo((double) max);
+  }
+
+  static Stream<Arguments> celRules() {
+    return Stream.of(
+        Arguments.of(VS, "spec.vip", "isIP(self)"),
+        Arguments.of(VS, "spec", "has(self.port) != has(self.firewallMark)"),
+        Arguments.of(VS, "spec", "!has(self.firewallMark) || !has(self.protocol)"),
+        Arguments.of(VS, "spec", "f.startsWith('sh-') && self.scheduler == 'sh'"),
+        Arguments.of(VS, "spec", "ip(self.vip).family() == 4"),
+        Arguments.of(VS, "spec", "self.persistence.prefixLength <= 32"),
+        Arguments.of(VS, "spec", "self.protocol == 'UDP'"),
+        Arguments.of(VS, "spec", "ip(self.sorryServer.address).family() == ip(self.vip).family()"),
+        Arguments.of(VS, "spec.sorryServer.address", "isIP(self)"),
+        Arguments.of(VS, "spec.forwarding", "!has(self.tunnel) || self.method == 'ipip'"),
+        Arguments.of(VS, "spec.forwarding.tunnel", "self.type != 'gue' || has(self.port)"),
+        Arguments.of(VS, "spec.forwarding.tunnel", "!has(self.port) || self.type == 'gue'"),
+        Arguments.of(VS, "spec.persistence", "!(has(self.netmask) && has(self.prefixLength))"),
+        Arguments.of(VS, "spec.healthCheck", "(self.type == 'udp') == has(self.udp)"),
+        Arguments.of(VS, "spec.healthCheck", "(self.type == 'dns') == has(self.dns)"),
+        Arguments.of(VS, "spec.healthCheck", "self.type == 'http' || self.type == 'https'"),
+        Arguments.of(VS, "spec.healthCheck.http.expectStatus", "s >= 100 && s <= 599"),
+        Arguments.of(RS, "spec.address", "isIP(self)"),
+        Arguments.of(RS, "spec", "self.lowerThreshold <= self.upperThreshold"),
+        Arguments.of(DP, "spec.nodes", "self[0] != self[1]"),
+        Arguments.of(DP, "spec.gateway.address", "isIP(self)"),
+        Arguments.of(DP, "spec.gateway", "self.prefixLength <= 32"),
+        Arguments.of(DP, "spec.syncDaemon.multicastGroup", "cidr('224.0.0.0/4').containsIP(ip(self))"),
+        Arguments.of(DP, "spec.sysctls.overrides", "k.matches("));
+  }
+
+  @ParameterizedTest(name = "{1}: {2}")
+  @MethodSource("celRules")
+  void celRulesAreInTheSchema(CustomResourceDefinition crd, String path, String ruleFragment) {
+    JSONSchemaProps p = prop(crd, path);
+    assertThat(rules(p)).anySatisfy(r -> assertThat(r).contains(ruleFragment));
+    // Every rule explains itself: the message names the field the user got wrong.
+    assertThat(messages(p)).allSatisfy(m -> assertThat(m).isNotBlank());
+  }
+
+  @Test
+  void requiredFields() {
+    assertThat(prop(VS, "spec").getRequired()).containsExactlyInAnyOrder("directorPair", "vip", "realServerSelector");
+    assertThat(prop(RS, "spec").getRequired()).containsExactly("address");
+    assertThat(prop(DP, "spec").getRequired()).containsExactlyInAnyOrder("nodes", "vipInterface");
+    assertThat(prop(DP, "spec.gateway").getRequired())
+        .containsExactlyInAnyOrder("address", "prefixLength", "interfaceName");
+    assertThat(prop(VS, "spec.healthCheck.udp").getRequired()).containsExactly("send");
+    assertThat(prop(VS, "spec.healthCheck.dns").getRequired()).containsExactly("name");
+    assertThat(prop(DP, "spec.nodes").getMinItems()).isEqualTo(2L);
+    assertThat(prop(DP, "spec.nodes").getMaxItems()).isEqualTo(2L);
+  }
+
+  @Test
+  void patternsRejectWhatTheKernelWouldTakeWrongly() {
+    String mask = prop(VS, "spec.persistence.netmask").getPattern();
+    assertThat("255.255.255.0").matches(mask);
+    assertThat("255.255.255.255").matches(mask);
+    assertThat("0.0.0.0").matches(mask);
+    assertThat("255.0.255.0").doesNotMatch(mask);
+    assertThat("255.255.255.1").doesNotMatch(mask);
+    String ifname = prop(DP, "spec.vipInterface").getPattern();
+    assertThat("eth0").matches(ifname);
+    assertThat("bond0.100").matches(ifname);
+    assertThat("eth0:vip").doesNotMatch(ifname);
+    assertThat("averyveryverylongname").doesNotMatch(ifname);
+    assertThat("").doesNotMatch(ifname);
+  }
+
+  /** The schema's defaults and the plan's defaults (for objects that never saw an API server) are the same. */
+  @Test
+  void schemaDefaultsEqualTheDefaultsClass() {
+    assertThat(prop(VS, "spec.scheduler").getDefault().asText()).isEqualTo(Defaults.SCHEDULER);
+    assertThat(prop(VS, "spec.forwarding.method").getDefault().asText()).isEqualTo(Defaults.METHOD);
+    assertThat(prop(VS, "spec.forwarding.tunnel.type").getDefault().asText()).isEqualTo(Defaults.TUNNEL_TYPE);
+    assertThat(prop(VS, "spec.persistence.timeoutSeconds").getDefault().asInt())
+        .isEqualTo(Defaults.PERSISTENCE_TIMEOUT_SECONDS);
+    assertThat(prop(VS, "spec.healthCheck.type").getDefault().asText()).isEqualTo(Defaults.CHECK_TYPE);
+    assertThat(prop(VS, "spec.healthCheck.intervalMillis").getDefault().asInt()).isEqualTo(Defaults.CHECK_INTERVAL_MILLIS);
+    assertThat(prop(VS, "spec.healthCheck.timeoutMillis").getDefault().asInt()).isEqualTo(Defaults.CHECK_TIMEOUT_MILLIS);
+    assertThat(prop(VS, "spec.healthCheck.rise").getDefault().asInt()).isEqualTo(Defaults.CHECK_RISE);
+    assertThat(prop(VS, "spec.healthCheck.fall").getDefault().asInt()).isEqualTo(Defaults.CHECK_FALL);
+    assertThat(prop(VS, "spec.healthCheck.onFailure").getDefault().asText()).isEqualTo(Defaults.CHECK_ON_FAILURE);
+    assertThat(prop(VS, "spec.healthCheck.http.path").getDefault().asText()).isEqualTo(Defaults.HTTP_PATH);
+    assertThat(prop(VS, "spec.healthCheck.http.method").getDefault().asText()).isEqualTo(Defaults.HTTP_METHOD);
+    assertThat(prop(RS, "spec.weight").getDefault().asInt()).isEqualTo(Defaults.WEIGHT);
+    assertThat(prop(DP, "spec.syncDaemon.syncId").getDefault().asInt()).isEqualTo(Defaults.SYNC_ID);
+    assertThat(prop(DP, "spec.syncDaemon.multicastGroup").getDefault().asText()).isEqualTo(Defaults.SYNC_MULTICAST_GROUP);
+    assertThat(prop(DP, "spec.syncDaemon.port").getDefault().asInt()).isEqualTo(Defaults.SYNC_PORT);
+    assertThat(prop(DP, "spec.syncDaemon.ttl").getDefault().asInt()).isEqualTo(Defaults.SYNC_TTL);
+    assertThat(prop(DP, "spec.highAvailability.advertIntervalMillis").getDefault().asInt())
+        .isEqualTo(Defaults.ADVERT_INTERVAL_MILLIS);
+    assertThat(prop(DP, "spec.highAvailability.missesBeforeDead").getDefault().asInt())
+        .isEqualTo(Defaults.MISSES_BEFORE_DEAD);
+    assertThat(prop(DP, "spec.highAvailability.preemptDelaySeconds").getDefault().asInt())
+        .isEqualTo(Defaults.PREEMPT_DELAY_SECONDS);
+    assertThat(prop(DP, "spec.highAvailability.heartbeatPort").getDefault().asInt()).isEqualTo(Defaults.HEARTBEAT_PORT);
+    assertThat(prop(DP, "spec.sysctls.profile").getDefault().asText()).isEqualTo(Defaults.SYSCTL_PROFILE);
+  }
+
+  @Test
+  void everyFieldIsDocumented() {
+    for (CustomResourceDefinition crd : List.of(VS, RS, DP)) {
+      assertDescribed(crd.getSpec().getNames().getKind() + ".spec", prop(crd, "spec"));
+    }
+  }
+
+  private static void assertDescribed(String path, JSONSchemaProps p) {
+    if (p.getProperties() == null) {
+      return;
+    }
+    p.getProperties().forEach((name, child) -> {
+      assertThat(child.getDescription()).as("description of %s.%s", path, name).isNotBlank();
+      if (name.equals("realServerSelector")) {
+        return; // Kubernetes' own LabelSelector type, documented upstream
+      }
+      assertDescribed(path + "." + name, child);
+      if (child.getItems() != null && child.getItems().getSchema() != null) {
+        assertDescribed(path + "." + name + "[]", child.getItems().getSchema());
+      }
+    });
+  }
+}
