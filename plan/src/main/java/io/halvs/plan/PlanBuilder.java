@@ -1,0 +1,594 @@
+package io.halvs.plan;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.halvs.api.v1alpha1.Defaults;
+import io.halvs.api.v1alpha1.DirectorPair;
+import io.halvs.api.v1alpha1.DirectorPairSpec;
+import io.halvs.api.v1alpha1.ForwardingMethod;
+import io.halvs.api.v1alpha1.Protocol;
+import io.halvs.api.v1alpha1.RealServer;
+import io.halvs.api.v1alpha1.RealServerSpec;
+import io.halvs.api.v1alpha1.Scheduler;
+import io.halvs.api.v1alpha1.Sysctls;
+import io.halvs.api.v1alpha1.TunnelChecksum;
+import io.halvs.api.v1alpha1.TunnelType;
+import io.halvs.api.v1alpha1.VirtualService;
+import io.halvs.api.v1alpha1.VirtualServiceSpec;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Turns all DirectorPairs, VirtualServices and RealServers into one {@link DirectorPlan} per DirectorPair.
+ * Pure and deterministic: no I/O, sorted output, input order does not matter, and bad input becomes
+ * {@link Finding}s on the object at fault — never an exception. Objects in error are left out; the rest plans.
+ */
+public final class PlanBuilder {
+
+  private PlanBuilder() {}
+
+  /** A checked VirtualService on its way into a plan. */
+  private record Draft(VirtualService source, ObjectRef ref, String pair, IpvsService service,
+      ForwardingMethod method, TunnelType tunnelType, int tunnelPort, TunnelChecksum tunnelChecksum,
+      LabelSelector selector, String created) {}
+
+  /** A checked RealServer. */
+  private record Backend(RealServer source, ObjectRef ref, IpAddress address) {}
+
+  public static PlanResult build(PlanInput input) {
+    List<Finding> findings = new ArrayList<>();
+
+    // DirectorPairs: checked one by one, sorted by name.
+    SortedMap<String, DirectorPair> pairs = new TreeMap<>();
+    Set<String> invalidPairs = new TreeSet<>();
+    for (DirectorPair dp : input.directorPairs()) {
+      ObjectRef ref = ref(dp, "DirectorPair");
+      Checks c = new Checks(ref);
+      PairChecks.check(dp, c);
+      findings.addAll(c.findings());
+      if (ref.name() == null) {
+        continue;
+      }
+      if (pairs.containsKey(ref.name())) {
+        findings.add(Finding.error(ref, null, "Duplicate", "DirectorPair " + ref.name() + " is defined twice"));
+        invalidPairs.add(ref.name());
+        continue;
+      }
+      pairs.put(ref.name(), dp);
+      if (!c.ok()) {
+        invalidPairs.add(ref.name());
+      }
+    }
+
+    // RealServers, indexed by namespace so each selector scans only its own namespace.
+    Map<String, List<Backend>> backendsByNamespace = new HashMap<>();
+    List<RealServer> realServers = new ArrayList<>(input.realServers());
+    realServers.sort(Comparator.comparing(rs -> ref(rs, "RealServer")));
+    for (RealServer rs : realServers) {
+      ObjectRef ref = ref(rs, "RealServer");
+      Checks c = new Checks(ref);
+      IpAddress address = RealServerChecks.check(rs, c);
+      findings.addAll(c.findings());
+      if (c.ok() && ref.name() != null) {
+        backendsByNamespace.computeIfAbsent(ref.namespace(), n -> new ArrayList<>())
+            .add(new Backend(rs, ref, address));
+      }
+    }
+
+    // VirtualServices: checked, then grouped by pair.
+    List<VirtualService> virtualServices = new ArrayList<>(input.virtualServices());
+    virtualServices.sort(Comparator.comparing(vs -> ref(vs, "VirtualService")));
+    Map<String, List<Draft>> draftsByPair = new TreeMap<>();
+    for (VirtualService vs : virtualServices) {
+      ObjectRef ref = ref(vs, "VirtualService");
+      Checks c = new Checks(ref);
+      Draft d = VirtualServiceChecks.check(vs, ref, c);
+      if (d != null && c.ok()) {
+        DirectorPair dp = pairs.get(d.pair());
+        if (dp == null) {
+          c.error("spec.directorPair", "DirectorPairNotFound", "DirectorPair " + d.pair() + " does not exist");
+        } else if (invalidPairs.contains(d.pair())) {
+          c.error("spec.directorPair", "DirectorPairInvalid",
+              "DirectorPair " + d.pair() + " is invalid (see its conditions); this service is not programmed");
+        } else if (!namespaceAllowed(dp, ref.namespace())) {
+          c.error("spec.directorPair", "NamespaceNotAllowed",
+              "DirectorPair " + d.pair() + " does not allow VirtualServices from namespace " + ref.namespace());
+        }
+      }
+      findings.addAll(c.findings());
+      if (d != null && c.ok()) {
+        draftsByPair.computeIfAbsent(d.pair(), p -> new ArrayList<>()).add(d);
+      }
+    }
+
+    // One VIP belongs to one pair: two pairs holding it would fight over ARP.
+    Map<IpAddress, String> vipOwnerPair = new HashMap<>();
+    Map<IpAddress, ObjectRef> vipFirstService = new HashMap<>();
+    List<Draft> allDrafts = new ArrayList<>();
+    draftsByPair.values().forEach(allDrafts::addAll);
+    allDrafts.sort(PlanBuilder::seniority);
+    Set<ObjectRef> rejected = new java.util.HashSet<>();
+    for (Draft d : allDrafts) {
+      IpAddress vip = d.service().vip();
+      String owner = vipOwnerPair.putIfAbsent(vip, d.pair());
+      if (owner == null) {
+        vipFirstService.put(vip, d.ref());
+      } else if (!owner.equals(d.pair())) {
+        findings.add(Finding.error(d.ref(), "spec.vip", "VipConflict", "vip " + vip + " is already used on DirectorPair "
+            + owner + " by " + vipFirstService.get(vip) + "; one VIP can live on one pair only"));
+        rejected.add(d.ref());
+      }
+    }
+
+    SortedMap<String, DirectorPlan> plans = new TreeMap<>();
+    for (Map.Entry<String, DirectorPair> e : pairs.entrySet()) {
+      if (invalidPairs.contains(e.getKey())) {
+        continue;
+      }
+      List<Draft> drafts = new ArrayList<>(draftsByPair.getOrDefault(e.getKey(), List.of()));
+      drafts.removeIf(d -> rejected.contains(d.ref()));
+      plans.put(e.getKey(), assemble(e.getValue(), drafts, backendsByNamespace, findings));
+    }
+
+    Collections.sort(findings);
+    return new PlanResult(plans, findings);
+  }
+
+  /** Older objects keep what they have: creationTimestamp, then namespace/name. */
+  private static int seniority(Draft a, Draft b) {
+    String ca = a.created() == null ? "\uffff" : a.created();
+    String cb = b.created() == null ? "\uffff" : b.created();
+    int c = ca.compareTo(cb);
+    return c != 0 ? c : a.ref().compareTo(b.ref());
+  }
+
+  private static boolean namespaceAllowed(DirectorPair dp, String namespace) {
+    List<String> allowed = dp.getSpec().getAllowedNamespaces();
+    return allowed == null || allowed.isEmpty() || allowed.contains(namespace);
+  }
+
+  static ObjectRef ref(HasMetadata o, String kind) {
+    String ns = null;
+    String name = null;
+    if (o.getMetadata() != null) {
+      ns = o.getMetadata().getNamespace();
+      name = o.getMetadata().getName();
+    }
+    if (!"DirectorPair".equals(kind) && (ns == null || ns.isEmpty())) {
+      ns = "default";
+    }
+    return new ObjectRef(kind, "DirectorPair".equals(kind) ? null : ns, name == null ? "<unnamed>" : name);
+  }
+
+  private static DirectorPlan assemble(DirectorPair dp, List<Draft> drafts, Map<String, List<Backend>> backends,
+      List<Finding> findings) {
+    DirectorPairSpec spec = dp.getSpec();
+    String pair = dp.getMetadata().getName();
+
+    // Duplicate service keys on one pair: the senior VirtualService keeps the key.
+    drafts.sort(PlanBuilder::seniority);
+    Map<ServiceKey, Draft> byKey = new LinkedHashMap<>();
+    for (Draft d : drafts) {
+      Draft holder = byKey.putIfAbsent(d.service().key(), d);
+      if (holder != null) {
+        findings.add(Finding.error(d.ref(), null, "DuplicateService", d.service().key() + " on DirectorPair " + pair
+            + " is already taken by " + holder.ref()));
+      }
+    }
+
+    // Real-server address -> forwarding methods used for it on this pair, to spot conflicts.
+    Map<IpAddress, Set<ForwardingMethod>> methodsByAddress = new HashMap<>();
+    Map<IpAddress, Set<ObjectRef>> refsByAddress = new HashMap<>();
+
+    List<IpvsService> services = new ArrayList<>();
+    for (Draft d : byKey.values()) {
+      List<Destination> destinations = resolve(d, backends.getOrDefault(d.ref().namespace(), List.of()), findings);
+      for (Destination dest : destinations) {
+        methodsByAddress.computeIfAbsent(dest.address(), a -> new TreeSet<>()).add(dest.method());
+        refsByAddress.computeIfAbsent(dest.address(), a -> new TreeSet<>()).add(dest.realServer());
+      }
+      IpvsService s = d.service();
+      services.add(new IpvsService(s.key(), s.vip(), s.scheduler(), s.flags(), s.timeoutSeconds(), s.netmask(),
+          destinations, s.sorryServer(), s.healthCheck(), s.owner()));
+    }
+    methodsByAddress.forEach((address, methods) -> {
+      if (methods.size() > 1) {
+        String names = methods.stream().map(ForwardingMethod::wireName).sorted().toList().toString();
+        for (ObjectRef rs : refsByAddress.get(address)) {
+          findings.add(Finding.warning(rs, "spec.forwardingMethod", "ConflictingMethods", "real server " + address
+              + " is reached with different forwarding methods " + names + " on DirectorPair " + pair
+              + ": a DR/TUN real server answers clients directly, a NAT one through the director's gateway"));
+        }
+      }
+    });
+    services.sort(Comparator.comparing(IpvsService::key));
+
+    Set<IpAddress> vips = new TreeSet<>();
+    boolean ipv6 = false;
+    for (IpvsService s : services) {
+      vips.add(s.vip());
+      ipv6 |= !s.vip().isV4();
+    }
+
+    DirectorPlan.GatewayPlan gateway = null;
+    if (spec.getGateway() != null) {
+      gateway = new DirectorPlan.GatewayPlan(IpAddress.parse(spec.getGateway().getAddress()),
+          spec.getGateway().getPrefixLength(), spec.getGateway().getInterfaceName());
+    }
+    return new DirectorPlan(pair, List.copyOf(spec.getNodes()), spec.getVipInterface(), List.copyOf(vips), gateway,
+        sysctls(spec.getSysctls(), ipv6), PairChecks.syncDaemon(spec), PairChecks.ha(spec), services);
+  }
+
+  private static SortedMap<String, String> sysctls(Sysctls sysctls, boolean ipv6) {
+    SortedMap<String, String> out = new TreeMap<>();
+    Sysctls.Profile profile = sysctls == null || sysctls.getProfile() == null ? Sysctls.Profile.STANDARD
+        : sysctls.getProfile();
+    if (profile == Sysctls.Profile.STANDARD) {
+      // The seed's settings: forward for NAT, drop connections to removed or quiescent real servers at once.
+      out.put("net.ipv4.ip_forward", "1");
+      out.put("net.ipv4.vs.expire_nodest_conn", "1");
+      out.put("net.ipv4.vs.expire_quiescent_template", "1");
+      if (ipv6) {
+        out.put("net.ipv6.conf.all.forwarding", "1");
+      }
+    }
+    if (sysctls != null && sysctls.getOverrides() != null) {
+      out.putAll(sysctls.getOverrides());
+    }
+    return out;
+  }
+
+  /** The real servers a virtual service selects, resolved into destinations. */
+  private static List<Destination> resolve(Draft d, List<Backend> candidates, List<Finding> findings) {
+    IpvsService s = d.service();
+    ServiceKey key = s.key();
+    Map<String, Destination> byId = new TreeMap<>();
+    Map<String, ObjectRef> firstById = new HashMap<>();
+    int selected = 0;
+    for (Backend b : candidates) {
+      if (!LabelSelectors.matches(d.selector(), b.source().getMetadata().getLabels())) {
+        continue;
+      }
+      selected++;
+      RealServerSpec rs = b.source().getSpec();
+      ForwardingMethod method = rs.getForwardingMethod() != null ? rs.getForwardingMethod() : d.method();
+      int port = rs.getPort() != null ? rs.getPort() : key.port();
+      if (!key.isFirewallMark() && method != ForwardingMethod.MASQ && port != key.port()) {
+        findings.add(Finding.error(b.ref(), "spec.port", "PortMappingNotPossible", method.wireName()
+            + " cannot map ports: port " + port + " differs from " + d.ref() + "'s port " + key.port()
+            + " (only masq can); left out of that service"));
+        continue;
+      }
+      if (b.address().isV4() != s.vip().isV4() && method != ForwardingMethod.IPIP) {
+        findings.add(Finding.error(b.ref(), "spec.address", "AddressFamilyMismatch", "address " + b.address()
+            + " is IPv" + b.address().version() + " but " + d.ref() + "'s vip " + s.vip() + " is IPv"
+            + s.vip().version() + " (only the ipip method can cross families); left out of that service"));
+        continue;
+      }
+      int weight = Boolean.TRUE.equals(rs.getDrain()) ? 0 : Checks.orDefault(rs.getWeight(), Defaults.WEIGHT);
+      boolean tunnel = method == ForwardingMethod.IPIP;
+      Destination dest = new Destination(b.address(), port, method, weight,
+          rs.getUpperThreshold() == null ? 0 : rs.getUpperThreshold(),
+          rs.getLowerThreshold() == null ? 0 : rs.getLowerThreshold(),
+          tunnel ? d.tunnelType() : null, tunnel ? d.tunnelPort() : 0, tunnel ? d.tunnelChecksum() : null, b.ref());
+      ObjectRef first = firstById.putIfAbsent(dest.id(), b.ref());
+      if (first != null) {
+        findings.add(Finding.warning(b.ref(), "spec.address", "DuplicateDestination", dest.id() + " is already "
+            + "selected for " + d.ref() + " through " + first + "; this one is ignored there"));
+        continue;
+      }
+      byId.put(dest.id(), dest);
+    }
+    if (selected == 0) {
+      findings.add(Finding.warning(d.ref(), "spec.realServerSelector", "NoRealServers",
+          "the selector matches no RealServer in namespace " + d.ref().namespace()
+              + "; the service is programmed without destinations"));
+    }
+    List<Destination> out = new ArrayList<>(byId.values());
+    Collections.sort(out);
+    return out;
+  }
+
+  /** DirectorPair checks, and its parts of the plan. */
+  static final class PairChecks {
+    private static final java.util.regex.Pattern NODE = java.util.regex.Pattern.compile("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$");
+    private static final java.util.regex.Pattern IFNAME = java.util.regex.Pattern.compile(DirectorPairSpec.INTERFACE_NAME);
+    private static final java.util.regex.Pattern SYSCTL_KEY = java.util.regex.Pattern.compile(Sysctls.ALLOWED_KEY);
+    private static final java.util.regex.Pattern INTEGER = java.util.regex.Pattern.compile("^-?[0-9]{1,10}$");
+
+    static void check(DirectorPair dp, Checks c) {
+      DirectorPairSpec s = dp.getSpec();
+      if (dp.getMetadata() == null || dp.getMetadata().getName() == null) {
+        c.error("metadata.name", "Required", "metadata.name is required");
+      }
+      if (s == null) {
+        c.error("spec", "Required", "spec is required");
+        return;
+      }
+      List<String> nodes = s.getNodes();
+      if (nodes == null || nodes.size() != 2) {
+        c.error("spec.nodes", "Invalid", "spec.nodes must name exactly two director nodes");
+      } else {
+        if (nodes.get(0) == null || nodes.get(0).equals(nodes.get(1))) {
+          c.error("spec.nodes", "Invalid", "spec.nodes must name two different nodes");
+        }
+        for (String n : nodes) {
+          if (n == null || n.length() > 253 || !NODE.matcher(n).matches()) {
+            c.error("spec.nodes", "Invalid", "spec.nodes: '" + n + "' is not a Kubernetes node name");
+          }
+        }
+      }
+      ifname(c, "spec.vipInterface", s.getVipInterface(), true);
+      if (s.getGateway() != null) {
+        IpAddress gw = c.address("spec.gateway.address", s.getGateway().getAddress(), true);
+        Integer prefix = s.getGateway().getPrefixLength();
+        if (prefix == null) {
+          c.error("spec.gateway.prefixLength", "Required", "spec.gateway.prefixLength is required");
+        } else if (gw != null) {
+          c.range("spec.gateway.prefixLength", prefix, 1, gw.maxPrefixLength());
+        }
+        ifname(c, "spec.gateway.interfaceName", s.getGateway().getInterfaceName(), true);
+      }
+      if (s.getSyncDaemon() != null) {
+        var sd = s.getSyncDaemon();
+        c.range("spec.syncDaemon.syncId", sd.getSyncId(), 0, 255);
+        c.range("spec.syncDaemon.port", sd.getPort(), 1, 65535);
+        c.range("spec.syncDaemon.ttl", sd.getTtl(), 1, 255);
+        c.range("spec.syncDaemon.maxLen", sd.getMaxLen(), 0, 65507);
+        ifname(c, "spec.syncDaemon.interfaceName", sd.getInterfaceName(), false);
+        if (sd.getMulticastGroup() != null) {
+          IpAddress g = c.address("spec.syncDaemon.multicastGroup", sd.getMulticastGroup(), false);
+          if (g != null && !isMulticast(g)) {
+            c.error("spec.syncDaemon.multicastGroup", "InvalidAddress",
+                "spec.syncDaemon.multicastGroup " + g + " is not a multicast address");
+          }
+        }
+      }
+      if (s.getHighAvailability() != null) {
+        var ha = s.getHighAvailability();
+        c.range("spec.highAvailability.advertIntervalMillis", ha.getAdvertIntervalMillis(), 20, 10000);
+        c.range("spec.highAvailability.missesBeforeDead", ha.getMissesBeforeDead(), 2, 50);
+        c.range("spec.highAvailability.preemptDelaySeconds", ha.getPreemptDelaySeconds(), 0, 86400);
+        c.range("spec.highAvailability.heartbeatPort", ha.getHeartbeatPort(), 1, 65535);
+        if (ha.getAuthSecretRef() != null && (ha.getAuthSecretRef().getName() == null
+            || ha.getAuthSecretRef().getName().isBlank())) {
+          c.error("spec.highAvailability.authSecretRef.name", "Required", "authSecretRef.name is required");
+        }
+      }
+      if (s.getSysctls() != null && s.getSysctls().getOverrides() != null) {
+        s.getSysctls().getOverrides().forEach((k, v) -> {
+          if (k == null || !SYSCTL_KEY.matcher(k).matches()) {
+            c.error("spec.sysctls.overrides", "SysctlNotAllowed", "sysctl '" + k + "' is not one halvs may set "
+                + "(net.ipv4.ip_forward, net.ipv4.vs.*, net.ipv4.conf.<if>.{arp_ignore,arp_announce,rp_filter,"
+                + "forwarding,send_redirects}, net.ipv6.conf.<if>.forwarding)");
+          } else if (v == null || !INTEGER.matcher(v).matches()) {
+            c.error("spec.sysctls.overrides", "InvalidValue", "sysctl " + k + " value '" + v + "' is not an integer");
+          }
+        });
+      }
+    }
+
+    private static void ifname(Checks c, String field, String name, boolean required) {
+      if (name == null) {
+        if (required) {
+          c.error(field, "Required", field + " is required");
+        }
+      } else if (!IFNAME.matcher(name).matches()) {
+        c.error(field, "InvalidInterface", field + " '" + name + "' is not a Linux interface name "
+            + "(1-15 characters, no '/', ':' or blanks)");
+      }
+    }
+
+    static boolean isMulticast(IpAddress a) {
+      byte[] b = a.bytes();
+      return a.isV4() ? (b[0] & 0xf0) == 0xe0 : (b[0] & 0xff) == 0xff;
+    }
+
+    static DirectorPlan.SyncDaemonPlan syncDaemon(DirectorPairSpec s) {
+      var sd = s.getSyncDaemon();
+      if (sd != null && Boolean.FALSE.equals(sd.getEnabled())) {
+        return null;
+      }
+      if (sd == null) {
+        sd = new io.halvs.api.v1alpha1.SyncDaemon();
+      }
+      return new DirectorPlan.SyncDaemonPlan(Checks.orDefault(sd.getSyncId(), Defaults.SYNC_ID),
+          sd.getInterfaceName() != null ? sd.getInterfaceName() : s.getVipInterface(),
+          IpAddress.parse(sd.getMulticastGroup() != null ? sd.getMulticastGroup() : Defaults.SYNC_MULTICAST_GROUP),
+          Checks.orDefault(sd.getPort(), Defaults.SYNC_PORT), Checks.orDefault(sd.getTtl(), Defaults.SYNC_TTL),
+          Checks.orDefault(sd.getMaxLen(), 0));
+    }
+
+    static DirectorPlan.HaPlan ha(DirectorPairSpec s) {
+      var ha = s.getHighAvailability() != null ? s.getHighAvailability()
+          : new io.halvs.api.v1alpha1.HighAvailability();
+      var secret = ha.getAuthSecretRef();
+      return new DirectorPlan.HaPlan(Checks.orDefault(ha.getAdvertIntervalMillis(), Defaults.ADVERT_INTERVAL_MILLIS),
+          Checks.orDefault(ha.getMissesBeforeDead(), Defaults.MISSES_BEFORE_DEAD), Boolean.TRUE.equals(ha.getPreempt()),
+          Checks.orDefault(ha.getPreemptDelaySeconds(), Defaults.PREEMPT_DELAY_SECONDS),
+          Checks.orDefault(ha.getHeartbeatPort(), Defaults.HEARTBEAT_PORT),
+          secret == null ? null : secret.getName(),
+          secret == null ? null : (secret.getKey() == null ? "key" : secret.getKey()));
+    }
+  }
+
+  /** RealServer checks. */
+  static final class RealServerChecks {
+    private static final java.util.regex.Pattern NODE = java.util.regex.Pattern.compile("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$");
+
+    static IpAddress check(RealServer rs, Checks c) {
+      RealServerSpec s = rs.getSpec();
+      if (s == null) {
+        c.error("spec", "Required", "spec is required");
+        return null;
+      }
+      IpAddress a = c.address("spec.address", s.getAddress(), true);
+      c.range("spec.port", s.getPort(), 1, 65535);
+      c.range("spec.weight", s.getWeight(), 0, 65535);
+      c.range("spec.upperThreshold", s.getUpperThreshold(), 0, 0xFFFFFFFFL);
+      c.range("spec.lowerThreshold", s.getLowerThreshold(), 0, 0xFFFFFFFFL);
+      if (s.getUpperThreshold() != null && s.getLowerThreshold() != null && s.getUpperThreshold() != 0
+          && s.getLowerThreshold() > s.getUpperThreshold()) {
+        c.error("spec.lowerThreshold", "Invalid", "lowerThreshold " + s.getLowerThreshold()
+            + " must not exceed upperThreshold " + s.getUpperThreshold());
+      }
+      if (s.getNodeName() != null && !NODE.matcher(s.getNodeName()).matches()) {
+        c.error("spec.nodeName", "Invalid", "spec.nodeName '" + s.getNodeName() + "' is not a Kubernetes node name");
+      }
+      return a;
+    }
+  }
+
+  /** VirtualService checks; returns the draft service when the object can be planned. */
+  static final class VirtualServiceChecks {
+    static Draft check(VirtualService vs, ObjectRef ref, Checks c) {
+      VirtualServiceSpec s = vs.getSpec();
+      if (s == null) {
+        c.error("spec", "Required", "spec is required");
+        return null;
+      }
+      if (s.getDirectorPair() == null || s.getDirectorPair().isBlank()) {
+        c.error("spec.directorPair", "Required", "spec.directorPair is required");
+      }
+      IpAddress vip = c.address("spec.vip", s.getVip(), true);
+      boolean hasPort = s.getPort() != null;
+      boolean hasMark = s.getFirewallMark() != null;
+      if (hasPort == hasMark) {
+        c.error(hasPort ? "spec.firewallMark" : "spec.port", "PortOrFirewallMark",
+            "exactly one of spec.port or spec.firewallMark must be set");
+      }
+      c.range("spec.port", s.getPort(), 1, 65535);
+      c.range("spec.firewallMark", s.getFirewallMark(), 1, 0xFFFFFFFFL);
+      if (hasMark && s.getProtocol() != null) {
+        c.error("spec.protocol", "Invalid", "spec.protocol cannot be set with spec.firewallMark");
+      }
+      Scheduler scheduler = s.getScheduler() != null ? s.getScheduler() : Scheduler.valueOf(Defaults.SCHEDULER.toUpperCase());
+      int flags = 0;
+      if (s.getSchedulerFlags() != null) {
+        for (var f : s.getSchedulerFlags()) {
+          if (f == null) {
+            c.error("spec.schedulerFlags", "Invalid", "spec.schedulerFlags has an empty entry");
+          } else if (f.scheduler() != scheduler) {
+            c.error("spec.schedulerFlags", "FlagNeedsScheduler", "scheduler flag " + f.flagName() + " needs scheduler "
+                + f.scheduler().kernelName() + ", not " + scheduler.kernelName());
+          } else {
+            flags |= f.kernelBit();
+          }
+        }
+      }
+      Protocol protocol = hasMark ? null : (s.getProtocol() != null ? s.getProtocol() : Protocol.TCP);
+      if (Boolean.TRUE.equals(s.getOnePacket())) {
+        if (!hasMark && protocol != Protocol.UDP) {
+          c.error("spec.onePacket", "Invalid", "spec.onePacket is for UDP (or firewall-mark) services only");
+        }
+        flags |= IpvsService.F_ONEPACKET;
+      }
+      int timeout = 0;
+      long netmask = vip == null || vip.isV4() ? 0xFFFFFFFFL : 128;
+      if (s.getPersistence() != null) {
+        var p = s.getPersistence();
+        flags |= IpvsService.F_PERSISTENT;
+        c.range("spec.persistence.timeoutSeconds", p.getTimeoutSeconds(), 1, 2678400);
+        timeout = Checks.orDefault(p.getTimeoutSeconds(), Defaults.PERSISTENCE_TIMEOUT_SECONDS);
+        if (p.getNetmask() != null && p.getPrefixLength() != null) {
+          c.error("spec.persistence", "Invalid", "set persistence.netmask or persistence.prefixLength, not both");
+        } else if (p.getNetmask() != null) {
+          IpAddress mask = IpAddress.tryParse(p.getNetmask()).orElse(null);
+          if (mask == null || !mask.isV4() || mask.maskPrefixLength() < 0) {
+            c.error("spec.persistence.netmask", "InvalidNetmask", "spec.persistence.netmask '" + p.getNetmask()
+                + "' is not a contiguous IPv4 mask such as 255.255.255.0");
+          } else if (vip != null && !vip.isV4()) {
+            c.error("spec.persistence.netmask", "FamilyMismatch",
+                "spec.persistence.netmask is an IPv4 mask: use persistence.prefixLength with an IPv6 vip");
+          } else {
+            netmask = toU32(mask.bytes());
+          }
+        } else if (p.getPrefixLength() != null && vip != null) {
+          int max = vip.maxPrefixLength();
+          c.range("spec.persistence.prefixLength", p.getPrefixLength(), 1, max);
+          netmask = vip.isV4() ? toU32(IpAddress.ipv4Mask(Math.min(32, Math.max(0, p.getPrefixLength()))).bytes())
+              : p.getPrefixLength();
+        }
+      }
+      ForwardingMethod method = ForwardingMethod.MASQ;
+      TunnelType tunnelType = TunnelType.IPIP;
+      int tunnelPort = 0;
+      TunnelChecksum checksum = TunnelChecksum.NONE;
+      if (s.getForwarding() != null) {
+        var f = s.getForwarding();
+        if (f.getMethod() != null) {
+          method = f.getMethod();
+        }
+        if (f.getTunnel() != null) {
+          var t = f.getTunnel();
+          if (method != ForwardingMethod.IPIP) {
+            c.error("spec.forwarding.tunnel", "Invalid", "spec.forwarding.tunnel is only for method ipip");
+          }
+          tunnelType = t.getType() != null ? t.getType() : TunnelType.IPIP;
+          c.range("spec.forwarding.tunnel.port", t.getPort(), 1, 65535);
+          if (tunnelType == TunnelType.GUE && t.getPort() == null) {
+            c.error("spec.forwarding.tunnel.port", "Required", "a gue tunnel needs spec.forwarding.tunnel.port");
+          }
+          if (tunnelType != TunnelType.GUE && t.getPort() != null) {
+            c.error("spec.forwarding.tunnel.port", "Invalid", "spec.forwarding.tunnel.port is only for type gue");
+          }
+          tunnelPort = t.getPort() != null ? t.getPort() : 0;
+          if (t.getChecksum() != null) {
+            if (t.getChecksum() != TunnelChecksum.NONE && tunnelType == TunnelType.IPIP) {
+              c.error("spec.forwarding.tunnel.checksum", "Invalid", "tunnel checksum applies to gue and gre only");
+            }
+            checksum = t.getChecksum();
+          }
+        }
+      }
+      if (s.getRealServerSelector() == null) {
+        c.error("spec.realServerSelector", "Required", "spec.realServerSelector is required ({} selects all "
+            + "RealServers in the namespace)");
+      } else {
+        LabelSelectors.problem(s.getRealServerSelector())
+            .ifPresent(p -> c.error("spec.realServerSelector", "InvalidSelector", "spec.realServerSelector: " + p));
+      }
+      Destination sorry = null;
+      if (s.getSorryServer() != null) {
+        var so = s.getSorryServer();
+        IpAddress a = c.address("spec.sorryServer.address", so.getAddress(), true);
+        c.range("spec.sorryServer.port", so.getPort(), 1, 65535);
+        ForwardingMethod m = so.getForwardingMethod() != null ? so.getForwardingMethod() : method;
+        if (a != null && vip != null && a.isV4() != vip.isV4() && m != ForwardingMethod.IPIP) {
+          c.error("spec.sorryServer.address", "AddressFamilyMismatch", "spec.sorryServer.address " + a
+              + " must be of the vip's address family (only the ipip method can cross families)");
+        }
+        int port = so.getPort() != null ? so.getPort() : (hasPort && s.getPort() != null ? s.getPort() : 0);
+        if (a != null) {
+          boolean tunnel = m == ForwardingMethod.IPIP;
+          sorry = new Destination(a, port, m, 1, 0, 0, tunnel ? tunnelType : null, tunnel ? tunnelPort : 0,
+              tunnel ? checksum : null, null);
+        }
+      }
+      HealthCheckPlan check = HealthChecks.plan(s.getHealthCheck(), c);
+      if (!c.ok() || vip == null) {
+        return null;
+      }
+      ServiceKey key = hasMark ? ServiceKey.ofFirewallMark(vip.family(), s.getFirewallMark())
+          : ServiceKey.of(protocol, vip, s.getPort());
+      IpvsService service = new IpvsService(key, vip, scheduler.kernelName(), flags, timeout, netmask, List.of(),
+          sorry, check, ref);
+      String created = vs.getMetadata() == null ? null : vs.getMetadata().getCreationTimestamp();
+      return new Draft(vs, ref, s.getDirectorPair(), service, method, tunnelType, tunnelPort, checksum,
+          s.getRealServerSelector(), created);
+    }
+
+    private static long toU32(byte[] b) {
+      return ((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL);
+    }
+  }
+}

@@ -1,0 +1,192 @@
+package io.halvs.plan.load;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.halvs.api.v1alpha1.DirectorPair;
+import io.halvs.api.v1alpha1.HalvsApi;
+import io.halvs.api.v1alpha1.RealServer;
+import io.halvs.api.v1alpha1.VirtualService;
+import io.halvs.plan.ObjectRef;
+import io.halvs.plan.PlanInput;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Reads halvs objects from YAML files and folders as a GitOps repository holds them: multi-document files,
+ * folders walked recursively in sorted order, other kinds (Namespace, ConfigMap, kustomization.yaml) skipped.
+ * Unknown fields are errors, like kubectl's strict field validation, so a typo never silently changes meaning.
+ * Nothing escapes as an exception: every problem names its file and document.
+ */
+public final class ManifestLoader {
+  private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
+      "VirtualService", VirtualService.class, "RealServer", RealServer.class, "DirectorPair", DirectorPair.class);
+
+  private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+  private final ObjectMapper strict = new ObjectMapper()
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+
+  /** What was read: the objects, where each came from, and every problem as "file: message". */
+  public record Result(PlanInput input, Map<ObjectRef, Path> origins, List<String> problems) {}
+
+  public Result load(List<Path> paths) {
+    List<DirectorPair> pairs = new ArrayList<>();
+    List<VirtualService> services = new ArrayList<>();
+    List<RealServer> servers = new ArrayList<>();
+    Map<ObjectRef, Path> origins = new HashMap<>();
+    List<String> problems = new ArrayList<>();
+    for (Path file : files(paths, problems)) {
+      List<JsonNode> docs;
+      try (JsonParser parser = yaml.getFactory().createParser(file.toFile());
+          MappingIterator<JsonNode> it = yaml.readValues(parser, JsonNode.class)) {
+        docs = it.readAll();
+      } catch (IOException e) {
+        problems.add(file + ": not valid YAML: " + firstLine(e));
+        continue;
+      }
+      for (int i = 0; i < docs.size(); i++) {
+        JsonNode doc = docs.get(i);
+        if (doc == null || doc.isNull() || doc.isMissingNode() || (doc.isObject() && doc.isEmpty())) {
+          continue;
+        }
+        String where = file + ": document " + (i + 1);
+        if (!doc.isObject()) {
+          problems.add(where + ": not a Kubernetes object");
+          continue;
+        }
+        String kind = doc.path("kind").asText("");
+        String apiVersion = doc.path("apiVersion").asText("");
+        boolean halvsGroup = apiVersion.startsWith(HalvsApi.GROUP + "/");
+        if (!KINDS.containsKey(kind) || (!halvsGroup && !apiVersion.isEmpty())) {
+          if (halvsGroup) {
+            problems.add(where + ": unknown halvs.io kind '" + kind + "' (VirtualService, RealServer, DirectorPair)");
+          }
+          continue; // someone else's object
+        }
+        if (!apiVersion.equals(HalvsApi.API_VERSION)) {
+          problems.add(where + ": " + kind + " has apiVersion '" + apiVersion + "', expected " + HalvsApi.API_VERSION);
+          continue;
+        }
+        String name = doc.path("metadata").path("name").asText("");
+        if (name.isEmpty()) {
+          problems.add(where + ": " + kind + " has no metadata.name");
+          continue;
+        }
+        HasMetadata object;
+        try {
+          object = strict.treeToValue(doc, KINDS.get(kind));
+        } catch (JsonProcessingException e) {
+          problems.add(where + ": " + kind + " " + name + ": " + explain(e));
+          continue;
+        }
+        if (!(object instanceof DirectorPair)
+            && (object.getMetadata().getNamespace() == null || object.getMetadata().getNamespace().isEmpty())) {
+          object.getMetadata().setNamespace("default"); // as kubectl does
+        }
+        ObjectRef ref = ObjectRef.of(object);
+        if (origins.containsKey(ref)) {
+          problems.add(where + ": " + ref + " is defined again (first in " + origins.get(ref) + ")");
+          continue;
+        }
+        origins.put(ref, file);
+        if (object instanceof DirectorPair dp) {
+          pairs.add(dp);
+        } else if (object instanceof VirtualService vs) {
+          services.add(vs);
+        } else {
+          servers.add((RealServer) object);
+        }
+      }
+    }
+    return new Result(new PlanInput(pairs, services, servers), origins, problems);
+  }
+
+  private static List<Path> files(List<Path> paths, List<String> problems) {
+    List<Path> out = new ArrayList<>();
+    for (Path p : paths) {
+      if (Files.isDirectory(p)) {
+        try (Stream<Path> walk = Files.walk(p)) {
+          walk.filter(Files::isRegularFile).filter(ManifestLoader::isYaml).sorted().forEach(out::add);
+        } catch (IOException e) {
+          problems.add(p + ": cannot read folder: " + firstLine(e));
+        }
+      } else if (Files.isRegularFile(p)) {
+        out.add(p);
+      } else {
+        problems.add(p + ": no such file or folder");
+      }
+    }
+    return out;
+  }
+
+  private static boolean isYaml(Path p) {
+    String n = p.getFileName().toString();
+    return n.endsWith(".yaml") || n.endsWith(".yml");
+  }
+
+  /** Jackson's complaint in the user's terms: the field path and what is wrong with it. */
+  static String explain(JsonProcessingException e) {
+    String path = e instanceof JsonMappingException m ? path(m.getPath()) : "";
+    if (e instanceof UnrecognizedPropertyException u) {
+      // Jackson's path already ends with the unknown property.
+      return "unknown field \"" + (path.isEmpty() ? u.getPropertyName() : path) + "\"";
+    }
+    if (e instanceof InvalidFormatException f && f.getTargetType() != null && f.getTargetType().isEnum()) {
+      return path + ": '" + f.getValue() + "' is not one of " + enumValues(f.getTargetType());
+    }
+    if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
+      String expected = m.getTargetType().isEnum() ? "one of " + enumValues(m.getTargetType())
+          : m.getTargetType().getSimpleName().toLowerCase(java.util.Locale.ROOT)
+              .replace("integer", "an integer").replace("long", "an integer").replace("boolean", "true or false")
+              .replace("string", "a string");
+      return path + ": expected " + expected;
+    }
+    return (path.isEmpty() ? "" : path + ": ") + firstLine(e);
+  }
+
+  private static String path(List<JsonMappingException.Reference> refs) {
+    StringBuilder b = new StringBuilder();
+    for (JsonMappingException.Reference r : refs) {
+      if (r.getFieldName() != null) {
+        b.append(b.length() == 0 ? "" : ".").append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        b.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return b.toString();
+  }
+
+  private static String enumValues(Class<?> type) {
+    return Arrays.stream(type.getFields()).filter(java.lang.reflect.Field::isEnumConstant)
+        .map(f -> {
+          JsonProperty p = f.getAnnotation(JsonProperty.class);
+          return p != null ? p.value() : f.getName();
+        }).collect(Collectors.joining(", ", "[", "]"));
+  }
+
+  private static String firstLine(Exception e) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+}

@@ -1,0 +1,104 @@
+package io.halvs.plan.render;
+
+import io.halvs.api.v1alpha1.ForwardingMethod;
+import io.halvs.api.v1alpha1.SchedulerFlag;
+import io.halvs.api.v1alpha1.TunnelChecksum;
+import io.halvs.api.v1alpha1.TunnelType;
+import io.halvs.plan.Destination;
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.IpAddress;
+import io.halvs.plan.IpvsService;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A plan's IPVS table in the format of {@code ipvsadm-save -n} ({@code ipvsadm -S -n}), so it can be compared
+ * with, or restored by, ipvsadm:
+ * <pre>
+ * -A -t 192.0.2.110:80 -s wlc -p 300 -M 255.255.255.0 -b sh-port -o
+ * -a -t 192.0.2.110:80 -r 10.0.1.11:80 -m -w 100 -x 1000 -y 800
+ * </pre>
+ * Persistence prints {@code -p}, and {@code -M} only when the mask is not /32 (/128); thresholds only when set.
+ * The sorry server is not part of the table: the agent adds it only while no real server is healthy.
+ */
+public final class IpvsadmSave {
+  private IpvsadmSave() {}
+
+  public static List<String> lines(DirectorPlan plan) {
+    List<String> out = new ArrayList<>();
+    for (IpvsService s : plan.services()) {
+      out.add(service(s));
+      for (Destination d : s.destinations()) {
+        out.add(destination(s, d));
+      }
+    }
+    return out;
+  }
+
+  public static String service(IpvsService s) {
+    StringBuilder b = new StringBuilder("-A ").append(serviceSwitch(s)).append(" -s ").append(s.scheduler());
+    if (s.persistent()) {
+      b.append(" -p ").append(s.timeoutSeconds());
+      if (s.vip().isV4() && s.netmask() != 0xFFFFFFFFL) {
+        long m = s.netmask();
+        b.append(" -M ").append(IpAddress.ofBytes(new byte[] {(byte) (m >>> 24), (byte) (m >>> 16), (byte) (m >>> 8),
+            (byte) m}));
+      } else if (!s.vip().isV4() && s.netmask() != 128) {
+        b.append(" -M ").append(s.netmask());
+      }
+    }
+    List<String> flags = new ArrayList<>();
+    for (SchedulerFlag f : SchedulerFlag.values()) {
+      if (f.scheduler().kernelName().equals(s.scheduler()) && (s.flags() & f.kernelBit()) != 0) {
+        flags.add(f.flagName());
+      }
+    }
+    if (!flags.isEmpty()) {
+      b.append(" -b ").append(String.join(",", flags));
+    }
+    if (s.onePacket()) {
+      b.append(" -o");
+    }
+    return b.toString();
+  }
+
+  public static String destination(IpvsService s, Destination d) {
+    StringBuilder b = new StringBuilder("-a ").append(serviceSwitch(s)).append(" -r ")
+        .append(d.address().withPort(d.port())).append(' ').append(methodSwitch(d.method()))
+        .append(" -w ").append(d.weight());
+    if (d.upperThreshold() != 0) {
+      b.append(" -x ").append(d.upperThreshold());
+    }
+    if (d.lowerThreshold() != 0) {
+      b.append(" -y ").append(d.lowerThreshold());
+    }
+    if (d.method() == ForwardingMethod.IPIP && d.tunnelType() != null && d.tunnelType() != TunnelType.IPIP) {
+      b.append(" --tun-type ").append(d.tunnelType().wireName());
+      if (d.tunnelType() == TunnelType.GUE) {
+        b.append(" --tun-port ").append(d.tunnelPort());
+      }
+      TunnelChecksum c = d.tunnelChecksum() == null ? TunnelChecksum.NONE : d.tunnelChecksum();
+      b.append(switch (c) {
+        case NONE -> " --tun-nocsum";
+        case CSUM -> " --tun-csum";
+        case REMCSUM -> " --tun-remcsum";
+      });
+    }
+    return b.toString();
+  }
+
+  static String serviceSwitch(IpvsService s) {
+    if (s.key().isFirewallMark()) {
+      return "-f " + s.key().firewallMark() + (s.vip().isV4() ? "" : " -6");
+    }
+    return s.key().ipvsadm();
+  }
+
+  static String methodSwitch(ForwardingMethod m) {
+    return switch (m) {
+      case MASQ -> "-m";
+      case GATE -> "-g";
+      case IPIP -> "-i";
+    };
+  }
+}

@@ -1,0 +1,103 @@
+package io.halvs.plan.render;
+
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.Finding;
+import io.halvs.plan.IpAddress;
+import io.halvs.plan.PlanBuilder;
+import io.halvs.plan.PlanResult;
+import io.halvs.plan.load.ManifestLoader;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code halvs render}: CR YAML files or folders in, per DirectorPair the IPVS rules in ipvsadm-save format out,
+ * headed by comment lines for what ipvsadm cannot express:
+ * <pre>
+ * # DirectorPair lvs (nodes lvs-01, lvs-02)
+ * # vip 192.0.2.110/32 dev eth0
+ * # gateway 10.0.1.254/24 dev eth1
+ * # sysctl net.ipv4.ip_forward=1
+ * # sync-daemon master+backup syncid 0 dev eth0 group 224.0.0.81 port 8848 ttl 1
+ * -A -t 192.0.2.110:80 -s wlc
+ * -a -t 192.0.2.110:80 -r 10.0.1.11:80 -m -w 100
+ * </pre>
+ * Any error — unreadable file, bad YAML, an object that fails validation — prints one line per problem to
+ * stderr ({@code <file>: <Kind> <namespace>/<name>: <message>}), nothing to stdout, and returns 1. Warnings go to
+ * stderr prefixed "warning:" and do not fail the render.
+ */
+public final class Render {
+  private Render() {}
+
+  public static int run(List<Path> inputs, PrintStream out, PrintStream err) {
+    if (inputs.isEmpty()) {
+      err.println("render: name at least one YAML file or folder");
+      return 2;
+    }
+    ManifestLoader.Result loaded = new ManifestLoader().load(inputs);
+    PlanResult result = PlanBuilder.build(loaded.input());
+    List<String> errors = new ArrayList<>(loaded.problems());
+    for (Finding f : result.findings()) {
+      String line = where(loaded.origins(), f) + f.object() + ": " + f.message();
+      if (f.severity() == Finding.Severity.ERROR) {
+        errors.add(line);
+      } else {
+        err.println("warning: " + line);
+      }
+    }
+    if (!errors.isEmpty()) {
+      errors.forEach(err::println);
+      err.println("render: " + errors.size() + (errors.size() == 1 ? " problem" : " problems") + ", nothing rendered");
+      return 1;
+    }
+    if (result.plans().isEmpty()) {
+      err.println("render: no DirectorPair found in " + inputs);
+      return 1;
+    }
+    StringBuilder b = new StringBuilder();
+    boolean first = true;
+    for (DirectorPlan plan : result.plans().values()) {
+      if (!first) {
+        b.append('\n');
+      }
+      first = false;
+      appendPlan(b, plan);
+    }
+    out.print(b);
+    out.flush();
+    return 0;
+  }
+
+  public static void appendPlan(StringBuilder b, DirectorPlan plan) {
+    b.append("# DirectorPair ").append(plan.pair()).append(" (nodes ").append(String.join(", ", plan.nodes()))
+        .append(")\n");
+    for (IpAddress vip : plan.vips()) {
+      b.append("# vip ").append(vip).append('/').append(vip.maxPrefixLength()).append(" dev ")
+          .append(plan.vipInterface()).append('\n');
+    }
+    if (plan.gateway() != null) {
+      b.append("# gateway ").append(plan.gateway().address()).append('/').append(plan.gateway().prefixLength())
+          .append(" dev ").append(plan.gateway().interfaceName()).append('\n');
+    }
+    plan.sysctls().forEach((k, v) -> b.append("# sysctl ").append(k).append('=').append(v).append('\n'));
+    var sd = plan.syncDaemon();
+    if (sd != null) {
+      b.append("# sync-daemon master+backup syncid ").append(sd.syncId()).append(" dev ").append(sd.interfaceName())
+          .append(" group ").append(sd.multicastGroup()).append(" port ").append(sd.port()).append(" ttl ")
+          .append(sd.ttl()).append(sd.maxLen() > 0 ? " maxlen " + sd.maxLen() : "").append('\n');
+    }
+    for (var s : plan.services()) {
+      if (s.sorryServer() != null) {
+        b.append("# sorry-server ").append(IpvsadmSave.destination(s, s.sorryServer())).append('\n');
+      }
+    }
+    IpvsadmSave.lines(plan).forEach(l -> b.append(l).append('\n'));
+  }
+
+  private static String where(Map<io.halvs.plan.ObjectRef, Path> origins, Finding f) {
+    Path p = origins.get(f.object());
+    return p == null ? "" : p + ": ";
+  }
+}
