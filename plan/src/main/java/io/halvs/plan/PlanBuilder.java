@@ -44,6 +44,36 @@ public final class PlanBuilder {
   /** A checked RealServer. */
   private record Backend(RealServer source, ObjectRef ref, IpAddress address) {}
 
+  /**
+   * The RealServers of one namespace, also indexed by each label key=value, so a selector with matchLabels
+   * only scans the servers that carry its rarest label instead of the whole namespace.
+   */
+  private static final class Namespace {
+    final List<Backend> all = new ArrayList<>();
+    final Map<String, List<Backend>> byLabel = new HashMap<>();
+
+    void add(Backend b) {
+      all.add(b);
+      Map<String, String> labels = b.source().getMetadata().getLabels();
+      if (labels != null) {
+        labels.forEach((k, v) -> byLabel.computeIfAbsent(k + "=" + v, x -> new ArrayList<>()).add(b));
+      }
+    }
+
+    List<Backend> candidates(LabelSelector selector) {
+      List<Backend> best = all;
+      if (selector.getMatchLabels() != null) {
+        for (Map.Entry<String, String> e : selector.getMatchLabels().entrySet()) {
+          List<Backend> c = byLabel.getOrDefault(e.getKey() + "=" + e.getValue(), List.of());
+          if (c.size() < best.size()) {
+            best = c;
+          }
+        }
+      }
+      return best;
+    }
+  }
+
   public static PlanResult build(PlanInput input) {
     List<Finding> findings = new ArrayList<>();
 
@@ -70,16 +100,22 @@ public final class PlanBuilder {
     }
 
     // RealServers, indexed by namespace so each selector scans only its own namespace.
-    Map<String, List<Backend>> backendsByNamespace = new HashMap<>();
-    List<RealServer> realServers = new ArrayList<>(input.realServers());
-    realServers.sort(Comparator.comparing(rs -> ref(rs, "RealServer")));
-    for (RealServer rs : realServers) {
+    Map<String, Namespace> backendsByNamespace = new HashMap<>();
+    SortedMap<ObjectRef, RealServer> realServers = new TreeMap<>();
+    for (RealServer rs : input.realServers()) {
       ObjectRef ref = ref(rs, "RealServer");
+      if (realServers.putIfAbsent(ref, rs) != null) {
+        findings.add(Finding.error(ref, null, "Duplicate", ref + " is defined twice"));
+      }
+    }
+    for (Map.Entry<ObjectRef, RealServer> entry : realServers.entrySet()) {
+      RealServer rs = entry.getValue();
+      ObjectRef ref = entry.getKey();
       Checks c = new Checks(ref);
       IpAddress address = RealServerChecks.check(rs, c);
       findings.addAll(c.findings());
       if (c.ok() && ref.name() != null) {
-        backendsByNamespace.computeIfAbsent(ref.namespace(), n -> new ArrayList<>())
+        backendsByNamespace.computeIfAbsent(ref.namespace(), n -> new Namespace())
             .add(new Backend(rs, ref, address));
       }
     }
@@ -169,7 +205,7 @@ public final class PlanBuilder {
     return new ObjectRef(kind, "DirectorPair".equals(kind) ? null : ns, name == null ? "<unnamed>" : name);
   }
 
-  private static DirectorPlan assemble(DirectorPair dp, List<Draft> drafts, Map<String, List<Backend>> backends,
+  private static DirectorPlan assemble(DirectorPair dp, List<Draft> drafts, Map<String, Namespace> backends,
       List<Finding> findings) {
     DirectorPairSpec spec = dp.getSpec();
     String pair = dp.getMetadata().getName();
@@ -191,7 +227,8 @@ public final class PlanBuilder {
 
     List<IpvsService> services = new ArrayList<>();
     for (Draft d : byKey.values()) {
-      List<Destination> destinations = resolve(d, backends.getOrDefault(d.ref().namespace(), List.of()), findings);
+      Namespace ns = backends.get(d.ref().namespace());
+      List<Destination> destinations = resolve(d, ns == null ? List.of() : ns.candidates(d.selector()), findings);
       for (Destination dest : destinations) {
         methodsByAddress.computeIfAbsent(dest.address(), a -> new TreeSet<>()).add(dest.method());
         refsByAddress.computeIfAbsent(dest.address(), a -> new TreeSet<>()).add(dest.realServer());

@@ -1,0 +1,43 @@
+package io.halvs.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class IpAddressTest {
+  @ParameterizedTest
+  @ValueSource(strings = {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "example.com", "localhost",
+      "1.2.3.4/32", "fe80::1%eth0", ":::", "2001:db8::g", "::ffff:1.2.3.4", " 1.2.3.4"})
+  void rejectsWhatIsNotALiteral(String text) {
+    assertThat(IpAddress.tryParse(text)).isEmpty();
+  }
+
+  @Test
+  void canonicalText() {
+    assertThat(IpAddress.parse("2001:DB8:0:0:0:0:0:1").toString()).isEqualTo("2001:db8::1");
+    assertThat(IpAddress.parse("2001:db8:0:0:1:0:0:1").toString()).isEqualTo("2001:db8::1:0:0:1");
+    assertThat(IpAddress.parse("::").toString()).isEqualTo("::");
+    assertThat(IpAddress.parse("::1").toString()).isEqualTo("::1");
+    assertThat(IpAddress.parse("fe80::").toString()).isEqualTo("fe80::");
+    assertThat(IpAddress.parse("2001:db8:1:2:3:4:5:6").toString()).isEqualTo("2001:db8:1:2:3:4:5:6");
+    assertThat(IpAddress.parse("10.0.0.1").withPort(80)).isEqualTo("10.0.0.1:80");
+    assertThat(IpAddress.parse("2001:db8::1").withPort(80)).isEqualTo("[2001:db8::1]:80");
+  }
+
+  @Test
+  void masks() {
+    assertThat(IpAddress.ipv4Mask(24).toString()).isEqualTo("255.255.255.0");
+    assertThat(IpAddress.ipv4Mask(0).toString()).isEqualTo("0.0.0.0");
+    assertThat(IpAddress.parse("255.255.240.0").maskPrefixLength()).isEqualTo(20);
+    assertThat(IpAddress.parse("255.0.255.0").maskPrefixLength()).isEqualTo(-1);
+  }
+
+  @Test
+  void ordersByFamilyThenBytes() {
+    assertThat(IpAddress.parse("10.0.0.2")).isGreaterThan(IpAddress.parse("10.0.0.1"));
+    assertThat(IpAddress.parse("9.0.0.0")).isLessThan(IpAddress.parse("200.0.0.0"));
+    assertThat(IpAddress.parse("255.255.255.255")).isLessThan(IpAddress.parse("::1"));
+  }
+}

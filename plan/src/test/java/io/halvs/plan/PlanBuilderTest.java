@@ -1,0 +1,189 @@
+package io.halvs.plan;
+
+import static io.halvs.plan.Fixtures.pair;
+import static io.halvs.plan.Fixtures.real;
+import static io.halvs.plan.Fixtures.service;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.halvs.api.v1alpha1.FailureAction;
+import io.halvs.api.v1alpha1.ForwardingMethod;
+import io.halvs.api.v1alpha1.HealthCheckType;
+import io.halvs.api.v1alpha1.Persistence;
+import io.halvs.api.v1alpha1.Protocol;
+import io.halvs.api.v1alpha1.RealServer;
+import io.halvs.api.v1alpha1.Scheduler;
+import io.halvs.api.v1alpha1.SchedulerFlag;
+import io.halvs.api.v1alpha1.VirtualService;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class PlanBuilderTest {
+
+  static PlanResult build(List<io.halvs.api.v1alpha1.DirectorPair> pairs, List<VirtualService> vss,
+      List<RealServer> rss) {
+    return PlanBuilder.build(new PlanInput(pairs, vss, rss));
+  }
+
+  @Test
+  void resolvesDestinationsWithDefaults() {
+    VirtualService vs = service("default", "web", "lvs", "192.0.2.1", 80, "web");
+    RealServer b = real("default", "b", "10.0.0.2", 5, "web");
+    RealServer a = real("default", "a", "10.0.0.1", 7, "web");
+    a.getSpec().setPort(8080);
+    PlanResult r = build(List.of(pair("lvs", "n1", "n2")), List.of(vs), List.of(b, a));
+    assertThat(r.findings()).isEmpty();
+    DirectorPlan p = r.plans().get("lvs");
+    assertThat(p.vips()).containsExactly(IpAddress.parse("192.0.2.1"));
+    IpvsService s = p.services().get(0);
+    assertThat(s.key()).isEqualTo(ServiceKey.of(Protocol.TCP, IpAddress.parse("192.0.2.1"), 80));
+    assertThat(s.scheduler()).isEqualTo("wlc");
+    assertThat(s.flags()).isZero();
+    assertThat(s.netmask()).isEqualTo(0xFFFFFFFFL);
+    assertThat(s.destinations()).extracting(Destination::id, Destination::weight, Destination::method)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("10.0.0.1:8080", 7, ForwardingMethod.MASQ),
+            org.assertj.core.groups.Tuple.tuple("10.0.0.2:80", 5, ForwardingMethod.MASQ));
+    assertThat(s.healthCheck().type()).isEqualTo(HealthCheckType.TCP);
+    assertThat(s.healthCheck().fall()).isEqualTo(3);
+    assertThat(s.healthCheck().onFailure()).isEqualTo(FailureAction.QUIESCENT);
+    assertThat(p.syncDaemon().multicastGroup()).isEqualTo(IpAddress.parse("224.0.0.81"));
+    assertThat(p.sysctls()).containsEntry("net.ipv4.vs.expire_nodest_conn", "1")
+        .doesNotContainKey("net.ipv6.conf.all.forwarding");
+  }
+
+  @Test
+  void drainedRealServerIsQuiescent() {
+    RealServer rs = real("default", "a", "10.0.0.1", 100, "web");
+    rs.getSpec().setDrain(true);
+    PlanResult r = build(List.of(pair("lvs", "n1", "n2")),
+        List.of(service("default", "web", "lvs", "192.0.2.1", 80, "web")), List.of(rs));
+    assertThat(r.plans().get("lvs").services().get(0).destinations().get(0).weight()).isZero();
+  }
+
+  @Test
+  void persistenceFlagsAndSchedulerFlags() {
+    VirtualService vs = service("default", "web", "lvs", "192.0.2.1", 80, "web");
+    vs.getSpec().setScheduler(Scheduler.SH);
+    vs.getSpec().setSchedulerFlags(List.of(SchedulerFlag.SH_FALLBACK, SchedulerFlag.SH_PORT));
+    Persistence p = new Persistence();
+    p.setPrefixLength(24);
+    vs.getSpec().setPersistence(p);
+    IpvsService s = build(List.of(pair("lvs", "n1", "n2")), List.of(vs), List.of()).plans().get("lvs")
+        .services().get(0);
+    assertThat(s.flags()).isEqualTo(IpvsService.F_PERSISTENT | 0x8 | 0x10);
+    assertThat(s.timeoutSeconds()).isEqualTo(300);
+    assertThat(s.netmask()).isEqualTo(0xFFFFFF00L);
+  }
+
+  @Test
+  void ipv6ServiceTurnsOnIpv6ForwardingAndUsesPrefixLengthNetmask() {
+    VirtualService vs = service("default", "web6", "lvs", "2001:DB8::10", 443, "web");
+    vs.getSpec().setPersistence(new Persistence());
+    PlanResult r = build(List.of(pair("lvs", "n1", "n2")), List.of(vs),
+        List.of(real("default", "a", "2001:db8::a", 1, "web")));
+    DirectorPlan p = r.plans().get("lvs");
+    assertThat(p.vips()).extracting(IpAddress::toString).containsExactly("2001:db8::10");
+    assertThat(p.services().get(0).netmask()).isEqualTo(128);
+    assertThat(p.sysctls()).containsEntry("net.ipv6.conf.all.forwarding", "1");
+  }
+
+  @Test
+  void duplicateServiceKeyGoesToTheOlderObject() {
+    VirtualService older = service("b", "older", "lvs", "192.0.2.1", 80, "web");
+    older.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");
+    VirtualService newer = service("a", "newer", "lvs", "192.0.2.1", 80, "web");
+    newer.getMetadata().setCreationTimestamp("2026-03-01T00:00:00Z");
+    PlanResult r = build(List.of(pair("lvs", "n1", "n2")), List.of(newer, older), List.of());
+    assertThat(r.plans().get("lvs").services()).extracting(s -> s.owner().name()).containsExactly("older");
+    assertThat(r.findingsFor(new ObjectRef("VirtualService", "a", "newer")))
+        .extracting(Finding::reason).containsExactly("DuplicateService");
+  }
+
+  @Test
+  void missingPairAndSelectorMatchingNothing() {
+    PlanResult r = build(List.of(pair("lvs", "n1", "n2")),
+        List.of(service("default", "lost", "nope", "192.0.2.1", 80, "x"),
+            service("default", "lonely", "lvs", "192.0.2.2", 80, "nobody")), List.of());
+    assertThat(r.findingsFor(new ObjectRef("VirtualService", "default", "lost")))
+        .extracting(Finding::reason, Finding::severity)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("DirectorPairNotFound", Finding.Severity.ERROR));
+    assertThat(r.findingsFor(new ObjectRef("VirtualService", "default", "lonely")))
+        .extracting(Finding::reason, Finding::severity)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("NoRealServers", Finding.Severity.WARNING));
+    // The warning keeps the service programmed (empty); the error leaves it out.
+    assertThat(r.plans().get("lvs").services()).extracting(s -> s.owner().name()).containsExactly("lonely");
+  }
+
+  @Test
+  void conflictingMethodsForOneRealServerWarnOnTheRealServer() {
+    VirtualService nat = service("default", "nat", "lvs", "192.0.2.1", 80, "web");
+    VirtualService dr = service("default", "dr", "lvs", "192.0.2.2", 80, "web");
+    var f = new io.halvs.api.v1alpha1.Forwarding();
+    f.setMethod(ForwardingMethod.GATE);
+    dr.getSpec().setForwarding(f);
+    PlanResult r = build(List.of(pair("lvs", "n1", "n2")), List.of(nat, dr),
+        List.of(real("default", "a", "10.0.0.1", 1, "web")));
+    assertThat(r.findingsFor(new ObjectRef("RealServer", "default", "a"))).extracting(Finding::reason)
+        .containsExactly("ConflictingMethods");
+    assertThat(r.plans().get("lvs").destinationCount()).isEqualTo(2);
+  }
+
+  @Test
+  void selectorsRespectNamespacesAndExpressions() {
+    VirtualService vs = service("team-a", "web", "lvs", "192.0.2.1", 80, "web");
+    LabelSelectorRequirement notCanary = new LabelSelectorRequirement("track", "NotIn", List.of("canary"));
+    vs.getSpec().getRealServerSelector().setMatchExpressions(List.of(notCanary));
+    RealServer inNs = real("team-a", "a", "10.0.0.1", 1, "web");
+    RealServer canary = real("team-a", "c", "10.0.0.3", 1, "web");
+    canary.getMetadata().getLabels().put("track", "canary");
+    RealServer otherNs = real("team-b", "b", "10.0.0.2", 1, "web");
+    PlanResult r = build(List.of(pair("lvs", "n1", "n2")), List.of(vs), List.of(inNs, canary, otherNs));
+    assertThat(r.plans().get("lvs").services().get(0).destinations()).extracting(d -> d.realServer().name())
+        .containsExactly("a");
+  }
+
+  @Test
+  void allowedNamespacesAreEnforced() {
+    var dp = pair("lvs", "n1", "n2");
+    dp.getSpec().setAllowedNamespaces(List.of("prod"));
+    PlanResult r = build(List.of(dp), List.of(service("dev", "web", "lvs", "192.0.2.1", 80, "web")), List.of());
+    assertThat(r.findings()).extracting(Finding::reason).containsExactly("NamespaceNotAllowed");
+  }
+
+  @Test
+  void invalidPairLeavesItsServicesOutWithAReason() {
+    var dp = pair("lvs", "n1", "n1");
+    PlanResult r = build(List.of(dp), List.of(service("default", "web", "lvs", "192.0.2.1", 80, "web")), List.of());
+    assertThat(r.plans()).isEmpty();
+    assertThat(r.findings()).extracting(Finding::reason).contains("DirectorPairInvalid");
+  }
+
+  @Test
+  void nullSpecsNeverThrow() {
+    var dp = new io.halvs.api.v1alpha1.DirectorPair();
+    var vs = new VirtualService();
+    var rs = new RealServer();
+    PlanResult r = build(List.of(dp), List.of(vs), List.of(rs));
+    assertThat(r.hasErrors()).isTrue();
+  }
+
+  @Test
+  void outputDoesNotDependOnInputOrder() {
+    List<VirtualService> vss = new ArrayList<>();
+    List<RealServer> rss = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      vss.add(service("ns" + (i % 3), "vs" + i, "lvs", "192.0.2." + (i + 1), 80 + i, "app" + (i % 4)));
+      rss.add(real("ns" + (i % 3), "rs" + i, "10.0." + i + ".1", i, "app" + (i % 4)));
+    }
+    PlanResult first = build(List.of(pair("lvs", "n1", "n2")), vss, rss);
+    Random random = new Random(42);
+    for (int round = 0; round < 5; round++) {
+      Collections.shuffle(vss, random);
+      Collections.shuffle(rss, random);
+      assertThat(build(List.of(pair("lvs", "n1", "n2")), vss, rss)).isEqualTo(first);
+    }
+  }
+}
