@@ -337,6 +337,7 @@ public final class PlanBuilder {
 
   /** DirectorPair checks, and its parts of the plan. */
   static final class PairChecks {
+    static final int MAX_PAIR_NAME = 40;
     private static final java.util.regex.Pattern NODE = java.util.regex.Pattern.compile("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$");
     private static final java.util.regex.Pattern IFNAME = java.util.regex.Pattern.compile(DirectorPairSpec.INTERFACE_NAME);
     private static final java.util.regex.Pattern SYSCTL_KEY = java.util.regex.Pattern.compile(Sysctls.ALLOWED_KEY);
@@ -346,6 +347,9 @@ public final class PlanBuilder {
       DirectorPairSpec s = dp.getSpec();
       if (dp.getMetadata() == null || dp.getMetadata().getName() == null) {
         c.error("metadata.name", "Required", "metadata.name is required");
+      } else if (dp.getMetadata().getName().length() > MAX_PAIR_NAME) {
+        // The name goes into label values (63 at most) and object names such as halvs-agent-<pair>.
+        c.error("metadata.name", "NameTooLong", "a DirectorPair name has at most " + MAX_PAIR_NAME + " characters");
       }
       if (s == null) {
         c.error("spec", "Required", "spec is required");

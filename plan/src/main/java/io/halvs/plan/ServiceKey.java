@@ -24,6 +24,7 @@ public record ServiceKey(int family, Protocol protocol, IpAddress address, int p
     return new ServiceKey(family, null, null, 0, firewallMark);
   }
 
+  @com.fasterxml.jackson.annotation.JsonIgnore // not a property: derived from firewallMark
   public boolean isFirewallMark() {
     return firewallMark != 0;
   }

@@ -1,0 +1,41 @@
+package io.halvs.plan.publish;
+
+/** Names and labels of the objects that carry plans and reports between the operator and the agents. */
+public final class Names {
+  public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+  public static final String OPERATOR = "halvs-operator";
+  public static final String PAIR_LABEL = "halvs.io/director-pair";
+  public static final String PART_LABEL = "halvs.io/plan-part";
+  public static final String PART_MANIFEST = "manifest";
+  public static final String PART_SHARD = "shard";
+  public static final String PART_REPORT = "agent-report";
+  public static final String MANIFEST_KEY = "manifest.json";
+  public static final String SHARD_KEY = "services.json.gz";
+  public static final String REPORT_KEY = "report.json";
+
+  private Names() {}
+
+  public static String manifest(String pair) {
+    return "halvs-plan-" + pair;
+  }
+
+  public static String shard(String pair, int index) {
+    return "halvs-plan-" + pair + "-" + index;
+  }
+
+  public static String report(String pair, String node) {
+    return "halvs-agent-" + pair + "-" + node;
+  }
+
+  public static String agent(String pair) {
+    return "halvs-agent-" + pair;
+  }
+
+  public static String lease(String pair) {
+    return "halvs-" + pair;
+  }
+
+  public static String hmacSecret(String pair) {
+    return "halvs-" + pair + "-hmac";
+  }
+}

@@ -1,0 +1,174 @@
+package io.halvs.plan.publish;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.IpvsService;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * How a DirectorPlan travels from the operator to the agents: one small manifest (pair-level settings and the
+ * list of shards with their content hashes) plus shards of IPVS services, gzip-compressed JSON, each far below
+ * the ~1.5 MiB object limit even at 100,000 destinations. A service lands in the shard its key hashes to, so
+ * changing one service rewrites one shard. Pure: no client, no I/O.
+ */
+public final class PlanCodec {
+  /** Destinations per shard the shard count aims at (~100 KiB compressed). */
+  public static final int DESTINATIONS_PER_SHARD = 5000;
+
+  static final ObjectMapper JSON = new ObjectMapper()
+      .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  /** One shard: its index, content hash, service count and gzip-compressed JSON. */
+  public record Shard(int index, String hash, int services, byte[] gzipJson) {}
+
+  /** The manifest: everything but the services, and which shards hold those. */
+  public record Manifest(String pair, String planHash, String state, DirectorPlan header, List<ShardRef> shards) {
+    public static final String ACTIVE = "Active";
+    public static final String DELETING = "Deleting";
+  }
+
+  public record ShardRef(int index, String hash, int services) {}
+
+  /** A plan split for publishing. */
+  public record Published(Manifest manifest, List<Shard> shards) {}
+
+  private PlanCodec() {}
+
+  public static int shardCount(int destinations) {
+    int wanted = Math.max(1, (destinations + DESTINATIONS_PER_SHARD - 1) / DESTINATIONS_PER_SHARD);
+    int power = Integer.highestOneBit(wanted);
+    return power == wanted ? wanted : power << 1;
+  }
+
+  public static int shardOf(IpvsService service, int shardCount) {
+    // String.hashCode is specified by the JLS, so every JVM puts a service in the same shard.
+    return (service.key().toString().hashCode() & 0x7fffffff) % shardCount;
+  }
+
+  public static Published split(DirectorPlan plan, String state) {
+    int count = shardCount(plan.destinationCount());
+    List<List<IpvsService>> buckets = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      buckets.add(new ArrayList<>());
+    }
+    for (IpvsService s : plan.services()) {
+      buckets.get(shardOf(s, count)).add(s);
+    }
+    List<Shard> shards = new ArrayList<>();
+    List<ShardRef> refs = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      byte[] json = write(buckets.get(i));
+      String hash = sha256(json);
+      shards.add(new Shard(i, hash, buckets.get(i).size(), gzip(json)));
+      refs.add(new ShardRef(i, hash, buckets.get(i).size()));
+    }
+    DirectorPlan header = new DirectorPlan(plan.pair(), plan.nodes(), plan.vipInterface(), plan.vips(),
+        plan.gateway(), plan.sysctls(), plan.syncDaemon(), plan.highAvailability(), List.of());
+    StringBuilder all = new StringBuilder(new String(write(header), StandardCharsets.UTF_8));
+    refs.forEach(r -> all.append('\n').append(r.hash()));
+    String planHash = sha256(all.toString().getBytes(StandardCharsets.UTF_8));
+    return new Published(new Manifest(plan.pair(), planHash, state, header, refs), shards);
+  }
+
+  /**
+   * Puts a plan back together from its manifest and the shards read so far (by index). Throws
+   * {@link IncompletePlanException} while a shard is missing or does not match the manifest's hash — an
+   * update in flight: the caller keeps its last good plan.
+   */
+  public static DirectorPlan assemble(Manifest manifest, Map<Integer, byte[]> gzipShards) {
+    List<IpvsService> services = new ArrayList<>();
+    for (ShardRef ref : manifest.shards()) {
+      byte[] gz = gzipShards.get(ref.index());
+      if (gz == null) {
+        throw new IncompletePlanException("shard " + ref.index() + " of plan " + manifest.pair() + " is missing");
+      }
+      byte[] json = gunzip(gz);
+      if (!sha256(json).equals(ref.hash())) {
+        throw new IncompletePlanException("shard " + ref.index() + " of plan " + manifest.pair()
+            + " does not match the manifest (update in flight)");
+      }
+      services.addAll(read(json, new TypeReference<List<IpvsService>>() {}));
+    }
+    services.sort(java.util.Comparator.comparing(IpvsService::key));
+    DirectorPlan h = manifest.header();
+    return new DirectorPlan(h.pair(), h.nodes(), h.vipInterface(), h.vips(), h.gateway(),
+        new TreeMap<>(h.sysctls()), h.syncDaemon(), h.highAvailability(), services);
+  }
+
+  public static String manifestJson(Manifest m) {
+    return new String(write(m), StandardCharsets.UTF_8);
+  }
+
+  public static Manifest parseManifest(String json) {
+    return read(json.getBytes(StandardCharsets.UTF_8), new TypeReference<Manifest>() {});
+  }
+
+  /** A plan whose parts do not fit together yet. */
+  public static final class IncompletePlanException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public IncompletePlanException(String message) {
+      super(message);
+    }
+  }
+
+  static byte[] write(Object o) {
+    try {
+      return JSON.writeValueAsBytes(o);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize " + o.getClass().getSimpleName(), e);
+    }
+  }
+
+  static <T> T read(byte[] json, TypeReference<T> type) {
+    try {
+      return JSON.readValue(json, type);
+    } catch (IOException e) {
+      throw new IncompletePlanException("unreadable plan part: " + e.getMessage());
+    }
+  }
+
+  static String sha256(byte[] data) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data)).substring(0, 32);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static byte[] gzip(byte[] data) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 4 + 64);
+    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+      gz.write(data);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  static byte[] gunzip(byte[] data) {
+    try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(data))) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new IncompletePlanException("corrupt shard: " + e.getMessage());
+    }
+  }
+}

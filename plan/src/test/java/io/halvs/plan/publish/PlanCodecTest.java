@@ -1,0 +1,95 @@
+package io.halvs.plan.publish;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.IpvsService;
+import io.halvs.plan.PlanBenchmark;
+import io.halvs.plan.PlanBuilder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PlanCodecTest {
+  static DirectorPlan plan(int services, int perService) {
+    return PlanBuilder.build(PlanBenchmark.input(services, perService)).plans().get("lvs");
+  }
+
+  static Map<Integer, byte[]> byIndex(List<PlanCodec.Shard> shards) {
+    Map<Integer, byte[]> m = new HashMap<>();
+    shards.forEach(s -> m.put(s.index(), s.gzipJson()));
+    return m;
+  }
+
+  @Test
+  void roundTripIsLossless() {
+    DirectorPlan plan = plan(40, 5);
+    PlanCodec.Published p = PlanCodec.split(plan, PlanCodec.Manifest.ACTIVE);
+    PlanCodec.Manifest manifest = PlanCodec.parseManifest(PlanCodec.manifestJson(p.manifest()));
+    assertThat(PlanCodec.assemble(manifest, byIndex(p.shards()))).isEqualTo(plan);
+  }
+
+  @Test
+  void shardCountsArePowersOfTwo() {
+    assertThat(PlanCodec.shardCount(0)).isEqualTo(1);
+    assertThat(PlanCodec.shardCount(5000)).isEqualTo(1);
+    assertThat(PlanCodec.shardCount(5001)).isEqualTo(2);
+    assertThat(PlanCodec.shardCount(15000)).isEqualTo(4);
+    assertThat(PlanCodec.shardCount(100000)).isEqualTo(32);
+  }
+
+  /** 100,000 destinations stay far below the ~1.5 MiB object limit per shard. */
+  @Test
+  void aFullSizePlanFitsInSmallShards() {
+    PlanCodec.Published p = PlanCodec.split(plan(1000, 100), PlanCodec.Manifest.ACTIVE);
+    int max = p.shards().stream().mapToInt(s -> s.gzipJson().length).max().orElseThrow();
+    int total = p.shards().stream().mapToInt(s -> s.gzipJson().length).sum();
+    System.out.printf("1,000 x 100 plan: %d shards, %d bytes compressed in all, largest shard %d bytes, "
+        + "manifest %d bytes%n", p.shards().size(), total, max, PlanCodec.manifestJson(p.manifest()).length());
+    assertThat(max).isLessThan(512 * 1024);
+    assertThat(PlanCodec.manifestJson(p.manifest()).length()).isLessThan(64 * 1024);
+  }
+
+  @Test
+  void changingOneServiceRewritesExactlyOneShard() {
+    DirectorPlan plan = plan(400, 50);
+    PlanCodec.Published before = PlanCodec.split(plan, PlanCodec.Manifest.ACTIVE);
+    List<IpvsService> services = new ArrayList<>(plan.services());
+    IpvsService s = services.get(17);
+    services.set(17, new IpvsService(s.key(), s.vip(), "rr", s.flags(), s.timeoutSeconds(), s.netmask(),
+        s.destinations(), s.sorryServer(), s.healthCheck(), s.owner()));
+    DirectorPlan changed = new DirectorPlan(plan.pair(), plan.nodes(), plan.vipInterface(), plan.vips(),
+        plan.gateway(), plan.sysctls(), plan.syncDaemon(), plan.highAvailability(), services);
+    PlanCodec.Published after = PlanCodec.split(changed, PlanCodec.Manifest.ACTIVE);
+    assertThat(before.shards()).hasSizeGreaterThan(1);
+    long differing = 0;
+    for (int i = 0; i < before.shards().size(); i++) {
+      if (!before.shards().get(i).hash().equals(after.shards().get(i).hash())) {
+        differing++;
+      }
+    }
+    assertThat(differing).isEqualTo(1);
+    assertThat(after.manifest().planHash()).isNotEqualTo(before.manifest().planHash());
+  }
+
+  @Test
+  void aShardFromAnotherVersionIsDetected() {
+    PlanCodec.Published a = PlanCodec.split(plan(40, 5), PlanCodec.Manifest.ACTIVE);
+    PlanCodec.Published b = PlanCodec.split(plan(41, 5), PlanCodec.Manifest.ACTIVE);
+    assertThatThrownBy(() -> PlanCodec.assemble(a.manifest(), byIndex(b.shards())))
+        .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("update in flight");
+    assertThatThrownBy(() -> PlanCodec.assemble(a.manifest(), Map.of()))
+        .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("missing");
+  }
+
+  @Test
+  void reportsRoundTrip() {
+    AgentReport r = new AgentReport("lvs-01", "lvs", AgentReport.ACTIVE, "abc", true, "2026-11-24T20:00:00Z", null,
+        Map.of("default/web", new AgentReport.ServiceHealth(2, 3, List.of(new AgentReport.Unavailable("web-3",
+            "10.0.1.13:80", "Unhealthy", "2026-11-24T19:59:00Z", "HTTP 503")))), false);
+    assertThat(AgentReport.fromJson(AgentReport.toJson(r))).isEqualTo(r);
+  }
+}
