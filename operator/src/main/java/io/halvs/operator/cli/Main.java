@@ -1,0 +1,90 @@
+package io.halvs.operator.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.halvs.operator.HalvsOperator;
+import io.halvs.operator.demo.Demo;
+import io.halvs.plan.render.Render;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The halvs command line: the operator, the offline renderer and the demo. */
+@Command(name = "halvs", mixinStandardHelpOptions = true, version = "halvs 0.1.0",
+    description = "Highly available LVS (IPVS) load balancing, run by a Kubernetes operator.",
+    subcommands = {Main.Run.class, Main.RenderCommand.class, Main.DemoCommand.class})
+public final class Main {
+
+  public static void main(String[] args) {
+    System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+    System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
+    // v1alpha1 is our own API's version; fabric8 warns about every alpha version it sees.
+    System.setProperty("org.slf4j.simpleLogger.log.io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils",
+        "error");
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Command(name = "run", description = "Run the operator against the cluster in KUBECONFIG or in-cluster config.")
+  static final class Run implements Callable<Integer> {
+    @Option(names = "--namespace", description = "Namespace of halvs' own objects (default: $POD_NAMESPACE or "
+        + "halvs-system).")
+    String namespace;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      String ns = namespace != null ? namespace : HalvsOperator.namespaceFromEnvironment();
+      KubernetesClient client = new KubernetesClientBuilder().build();
+      HalvsOperator operator = new HalvsOperator(client, ns, HalvsOperator.agentImageFromEnvironment());
+      CountDownLatch stop = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        operator.close();
+        client.close();
+        stop.countDown();
+      }, "halvs-shutdown"));
+      operator.start();
+      stop.await();
+      return 0;
+    }
+  }
+
+  @Command(name = "render", description = "Print per DirectorPair the IPVS rules (ipvsadm-save format), VIPs, "
+      + "gateway and sysctls that CR YAML files or folders describe. Exits 1 on invalid input.")
+  static final class RenderCommand implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "YAML files or folders (read recursively).")
+    List<Path> paths;
+
+    @Override
+    public Integer call() {
+      return Render.run(paths, System.out, System.err);
+    }
+  }
+
+  @Command(name = "demo", description = "Start an embedded API server, apply the examples, run the operator and "
+      + "print what the directors would program.")
+  static final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--examples", description = "YAML file or folder to apply (default: deploy/examples).")
+    Path examples;
+
+    @Option(names = "--timeout", defaultValue = "60", description = "Seconds to wait for the operator.")
+    int timeoutSeconds;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      // The demo prints its own story; the operator's info logs would drown it.
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+      Path p = examples;
+      if (p == null) {
+        String home = System.getenv("HALVS_HOME");
+        p = home != null ? Paths.get(home, "deploy", "examples") : Paths.get("deploy", "examples");
+      }
+      return new Demo(System.out).run(p, Duration.ofSeconds(timeoutSeconds));
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package io.halvs.operator.demo;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.halvs.api.v1alpha1.DirectorPair;
+import io.halvs.api.v1alpha1.RealServer;
+import io.halvs.api.v1alpha1.VirtualService;
+import java.net.InetAddress;
+import java.util.HashMap;
+import java.util.List;
+
+/**
+ * fabric8's CRUD mock of the Kubernetes API on a free loopback port, taught the halvs kinds. It stores and
+ * watches objects but does no schema validation, no server-side apply and no garbage collection; the real
+ * API server tier (e2e/apiserver) checks those.
+ */
+public final class EmbeddedApiServer implements AutoCloseable {
+  /** Held so the JUL logger (and its level) is not garbage collected: the mock logs every request at INFO. */
+  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+
+  public EmbeddedApiServer() {
+    List<CustomResourceDefinitionContext> kinds = List.of(
+        CustomResourceDefinitionContext.fromCustomResourceType(VirtualService.class),
+        CustomResourceDefinitionContext.fromCustomResourceType(RealServer.class),
+        CustomResourceDefinitionContext.fromCustomResourceType(DirectorPair.class));
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        new KubernetesCrudDispatcher(kinds), false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    client = server.createClient();
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.destroy();
+  }
+}

@@ -1,0 +1,168 @@
+package io.halvs.operator.dependent;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.halvs.api.v1alpha1.AgentSettings;
+import io.halvs.api.v1alpha1.DirectorPair;
+import io.halvs.plan.publish.Names;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Kubernetes objects one DirectorPair's agents need, owned by the pair: identity, least-privilege RBAC,
+ * the DaemonSet pinned to the two directors, their report ConfigMaps, the pair's Lease and HMAC secret.
+ * Desired objects start from YAML templates under resources/templates and are filled in here.
+ */
+public final class AgentResources {
+  private final String namespace;
+  private final String defaultImage;
+
+  public AgentResources(String namespace, String defaultImage) {
+    this.namespace = namespace;
+    this.defaultImage = defaultImage;
+  }
+
+  public static Map<String, String> labels(String pair) {
+    return Map.of(Names.MANAGED_BY, Names.OPERATOR, Names.PAIR_LABEL, pair);
+  }
+
+  static OwnerReference owner(DirectorPair dp) {
+    return new OwnerReferenceBuilder().withApiVersion(dp.getApiVersion()).withKind(dp.getKind())
+        .withName(dp.getMetadata().getName()).withUid(dp.getMetadata().getUid()).withController(true)
+        .withBlockOwnerDeletion(true).build();
+  }
+
+  private <T extends HasMetadata> T own(T o, DirectorPair dp) {
+    o.getMetadata().setNamespace(namespace);
+    o.getMetadata().setLabels(new java.util.HashMap<>(labels(dp.getMetadata().getName())));
+    o.getMetadata().setOwnerReferences(List.of(owner(dp)));
+    return o;
+  }
+
+  /** Everything that is kept equal to its desired form on every reconcile. */
+  public List<HasMetadata> desired(DirectorPair dp) {
+    String pair = dp.getMetadata().getName();
+    List<String> nodes = dp.getSpec().getNodes();
+    return List.of(serviceAccount(dp), role(dp), roleBinding(dp), daemonSet(dp),
+        reportConfigMap(dp, nodes.get(0)), reportConfigMap(dp, nodes.get(1)), lease(dp));
+  }
+
+  public ServiceAccount serviceAccount(DirectorPair dp) {
+    return own(new ServiceAccountBuilder().withNewMetadata().withName(Names.agent(dp.getMetadata().getName()))
+        .endMetadata().build(), dp);
+  }
+
+  public Role role(DirectorPair dp) {
+    String pair = dp.getMetadata().getName();
+    Role role = template("agent-role.yaml", Role.class);
+    role.getMetadata().setName(Names.agent(pair));
+    for (PolicyRule rule : role.getRules()) {
+      if (rule.getResourceNames() == null || rule.getResourceNames().isEmpty()) {
+        continue;
+      }
+      rule.setResourceNames(rule.getResourceNames().stream().map(n -> switch (n) {
+        case "REPORT_A" -> Names.report(pair, dp.getSpec().getNodes().get(0));
+        case "REPORT_B" -> Names.report(pair, dp.getSpec().getNodes().get(1));
+        case "LEASE" -> Names.lease(pair);
+        case "SECRET" -> hmacSecretName(dp);
+        default -> n;
+      }).toList());
+    }
+    return own(role, dp);
+  }
+
+  public RoleBinding roleBinding(DirectorPair dp) {
+    String name = Names.agent(dp.getMetadata().getName());
+    return own(new RoleBindingBuilder().withNewMetadata().withName(name).endMetadata()
+        .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("Role").withName(name).endRoleRef()
+        .addNewSubject().withKind("ServiceAccount").withName(name).withNamespace(namespace).endSubject()
+        .build(), dp);
+  }
+
+  public DaemonSet daemonSet(DirectorPair dp) {
+    String pair = dp.getMetadata().getName();
+    String name = Names.agent(pair);
+    DaemonSet ds = template("agent-daemonset.yaml", DaemonSet.class);
+    ds.getMetadata().setName(name);
+    ds.getSpec().getSelector().getMatchLabels().put("app.kubernetes.io/instance", name);
+    var pod = ds.getSpec().getTemplate();
+    pod.getMetadata().getLabels().put("app.kubernetes.io/instance", name);
+    pod.getMetadata().getLabels().put(Names.PAIR_LABEL, pair);
+    pod.getSpec().setServiceAccountName(name);
+    pod.getSpec().getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+        .getNodeSelectorTerms().get(0).getMatchExpressions().get(0).setValues(List.copyOf(dp.getSpec().getNodes()));
+    var container = pod.getSpec().getContainers().get(0);
+    AgentSettings agent = dp.getSpec().getAgent();
+    container.setImage(agent != null && agent.getImage() != null && !agent.getImage().isBlank() ? agent.getImage()
+        : defaultImage);
+    if (agent != null && agent.getImagePullPolicy() != null) {
+      container.setImagePullPolicy(agent.getImagePullPolicy().name());
+    }
+    container.getEnv().stream().filter(e -> e.getName().equals("HALVS_DIRECTOR_PAIR")).forEach(e -> e.setValue(pair));
+    return own(ds, dp);
+  }
+
+  /** Pre-created, so the agent's RBAC can name exactly the one object it may write. */
+  public ConfigMap reportConfigMap(DirectorPair dp, String node) {
+    String pair = dp.getMetadata().getName();
+    ConfigMap cm = own(new ConfigMapBuilder().withNewMetadata().withName(Names.report(pair, node)).endMetadata()
+        .build(), dp);
+    cm.getMetadata().getLabels().put(Names.PART_LABEL, Names.PART_REPORT);
+    return cm;
+  }
+
+  public Lease lease(DirectorPair dp) {
+    return own(new LeaseBuilder().withNewMetadata().withName(Names.lease(dp.getMetadata().getName())).endMetadata()
+        .withNewSpec().endSpec().build(), dp);
+  }
+
+  public String hmacSecretName(DirectorPair dp) {
+    var ha = dp.getSpec().getHighAvailability();
+    return ha != null && ha.getAuthSecretRef() != null ? ha.getAuthSecretRef().getName()
+        : Names.hmacSecret(dp.getMetadata().getName());
+  }
+
+  /** A fresh random key: created once, never overwritten (both agents must hold the same one). */
+  public Secret hmacSecret(DirectorPair dp) {
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    return own(new SecretBuilder().withNewMetadata().withName(Names.hmacSecret(dp.getMetadata().getName()))
+        .endMetadata().withType("Opaque").withData(Map.of("key", Base64.getEncoder().encodeToString(key))).build(),
+        dp);
+  }
+
+  public String namespace() {
+    return namespace;
+  }
+
+  static <T> T template(String name, Class<T> type) {
+    try (InputStream in = AgentResources.class.getResourceAsStream("/templates/" + name)) {
+      if (in == null) {
+        throw new IllegalStateException("template " + name + " missing from the operator jar");
+      }
+      return Serialization.unmarshal(in, type);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,216 @@
+package io.halvs.operator.model;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.halvs.api.v1alpha1.DirectorPair;
+import io.halvs.api.v1alpha1.RealServer;
+import io.halvs.api.v1alpha1.VirtualService;
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.ObjectRef;
+import io.halvs.plan.PlanBuilder;
+import io.halvs.plan.PlanInput;
+import io.halvs.plan.PlanResult;
+import io.halvs.plan.publish.AgentReport;
+import io.halvs.plan.publish.Names;
+import io.halvs.plan.publish.PlanCodec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The model of the whole cluster's halvs objects, kept current from informers: every change schedules one
+ * rebuild (changes within 100 ms coalesce), so a thousand VirtualService reconciles after one edit share one
+ * plan build. After each rebuild it tells listeners which objects' status inputs changed; the reconcilers turn
+ * that into JOSDK events. Reconcilers read {@link #snapshot()} and never build plans themselves.
+ */
+public final class PlanService implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PlanService.class);
+  static final long DEBOUNCE_MILLIS = 100;
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "halvs-plan");
+    t.setDaemon(true);
+    return t;
+  });
+  private final AtomicBoolean rebuildScheduled = new AtomicBoolean();
+  private final List<Consumer<ObjectRef>> listeners = new CopyOnWriteArrayList<>();
+  private final CountDownLatch firstBuild = new CountDownLatch(1);
+  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  private SharedIndexInformer<VirtualService> virtualServices;
+  private SharedIndexInformer<RealServer> realServers;
+  private SharedIndexInformer<DirectorPair> directorPairs;
+  private SharedIndexInformer<ConfigMap> reports;
+  private volatile Snapshot snapshot;
+  private Map<ObjectRef, Object> lastViews = Map.of();
+
+  public PlanService(KubernetesClient client, String namespace) {
+    this.client = client;
+    this.namespace = namespace;
+  }
+
+  public void start() {
+    ResourceEventHandler<HasMetadata> onChange = new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(HasMetadata o) {
+        changed();
+      }
+
+      @Override
+      public void onUpdate(HasMetadata a, HasMetadata b) {
+        changed();
+      }
+
+      @Override
+      public void onDelete(HasMetadata o, boolean unknown) {
+        changed();
+      }
+    };
+    virtualServices = inform(client.resources(VirtualService.class).inAnyNamespace().runnableInformer(0), onChange);
+    realServers = inform(client.resources(RealServer.class).inAnyNamespace().runnableInformer(0), onChange);
+    directorPairs = inform(client.resources(DirectorPair.class).runnableInformer(0), onChange);
+    reports = inform(client.configMaps().inNamespace(namespace).withLabel(Names.PART_LABEL, Names.PART_REPORT)
+        .runnableInformer(0), onChange);
+    informers.forEach(i -> i.start().toCompletableFuture().join());
+    rebuild();
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T extends HasMetadata> SharedIndexInformer<T> inform(SharedIndexInformer<T> informer,
+      ResourceEventHandler<HasMetadata> handler) {
+    informer.addEventHandler((ResourceEventHandler<T>) (ResourceEventHandler<?>) handler);
+    informers.add(informer);
+    return informer;
+  }
+
+  public void addListener(Consumer<ObjectRef> listener) {
+    listeners.add(listener);
+  }
+
+  /** The current snapshot; waits for the first build after start. */
+  public Snapshot snapshot() {
+    try {
+      if (!firstBuild.await(60, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the plan model did not build within 60 s of start");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted waiting for the plan model", e);
+    }
+    return snapshot;
+  }
+
+  private void changed() {
+    if (rebuildScheduled.compareAndSet(false, true)) {
+      executor.schedule(this::rebuild, DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void rebuild() {
+    rebuildScheduled.set(false);
+    try {
+      Snapshot s = build(directorPairs.getStore().list(), virtualServices.getStore().list(),
+          realServers.getStore().list(), reports.getStore().list());
+      snapshot = s;
+      firstBuild.countDown();
+      Map<ObjectRef, Object> views = views(s, virtualServices.getStore().list(), realServers.getStore().list(),
+          directorPairs.getStore().list());
+      Map<ObjectRef, Object> previous = lastViews;
+      lastViews = views;
+      for (Map.Entry<ObjectRef, Object> e : views.entrySet()) {
+        if (!Objects.equals(previous.get(e.getKey()), e.getValue())) {
+          listeners.forEach(l -> l.accept(e.getKey()));
+        }
+      }
+    } catch (RuntimeException e) {
+      // The model never throws on bad objects; this is a bug. Keep the last snapshot serving.
+      LOG.error("plan rebuild failed; the last good plan stays published", e);
+    }
+  }
+
+  /** Builds a snapshot from objects: the same code path the informers feed, usable without a cluster. */
+  public static Snapshot build(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
+      List<ConfigMap> reportMaps) {
+    PlanResult result = PlanBuilder.build(new PlanInput(pairs, vss, rss));
+    Map<String, PlanCodec.Published> published = new HashMap<>();
+    for (DirectorPair dp : pairs) {
+      String name = dp.getMetadata().getName();
+      DirectorPlan plan = result.plans().get(name);
+      if (plan != null) {
+        boolean deleting = dp.getMetadata().getDeletionTimestamp() != null;
+        published.put(name, PlanCodec.split(plan, deleting ? PlanCodec.Manifest.DELETING : PlanCodec.Manifest.ACTIVE));
+      }
+    }
+    Map<String, Map<String, AgentReport>> reports = new HashMap<>();
+    for (ConfigMap cm : reportMaps) {
+      String json = cm.getData() == null ? null : cm.getData().get(Names.REPORT_KEY);
+      if (json == null || json.isBlank()) {
+        continue; // pre-created, not written by its agent yet
+      }
+      try {
+        AgentReport r = AgentReport.fromJson(json);
+        if (r.pair() != null && r.node() != null) {
+          reports.computeIfAbsent(r.pair(), p -> new HashMap<>()).put(r.node(), r);
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("ignoring unreadable agent report {}: {}", cm.getMetadata().getName(), e.getMessage());
+      }
+    }
+    return new Snapshot(result, published, reports, Snapshot.realServerUse(result));
+  }
+
+  /** What each object's status depends on, without timestamps that change on every heartbeat. */
+  static Map<ObjectRef, Object> views(Snapshot s, List<VirtualService> vss, List<RealServer> rss,
+      List<DirectorPair> pairs) {
+    Map<String, Object> reportViews = new HashMap<>();
+    s.reports().forEach((pair, byNode) -> {
+      List<Object> v = new ArrayList<>();
+      byNode.values().stream().sorted(java.util.Comparator.comparing(AgentReport::node)).forEach(r -> v.add(List.of(
+          r.node(), String.valueOf(r.role()), String.valueOf(r.programmedPlanHash()), r.programmed(),
+          String.valueOf(r.message()), String.valueOf(r.health()), r.cleaned())));
+      reportViews.put(pair, v);
+    });
+    Map<ObjectRef, Object> views = new HashMap<>();
+    for (DirectorPair dp : pairs) {
+      ObjectRef ref = StatusComputer.ref(dp);
+      String pair = ref.name();
+      views.put(ref, List.of(s.result().findingsFor(ref), String.valueOf(s.planHash(pair)),
+          String.valueOf(reportViews.get(pair)), dp.getMetadata().getDeletionTimestamp() != null));
+    }
+    for (VirtualService vs : vss) {
+      ObjectRef ref = StatusComputer.ref(vs);
+      String pair = vs.getSpec() == null ? "" : String.valueOf(vs.getSpec().getDirectorPair());
+      DirectorPlan plan = s.result().plans().get(pair);
+      Object service = plan == null ? "" : plan.services().stream().filter(x -> x.owner().equals(ref)).findFirst()
+          .map(Object.class::cast).orElse("");
+      views.put(ref, List.of(s.result().findingsFor(ref), service, String.valueOf(s.planHash(pair)),
+          String.valueOf(reportViews.get(pair))));
+    }
+    for (RealServer rs : rss) {
+      ObjectRef ref = StatusComputer.ref(rs);
+      views.put(ref, List.of(s.result().findingsFor(ref), s.realServerUse().getOrDefault(ref, 0)));
+    }
+    return views;
+  }
+
+  @Override
+  public void close() {
+    informers.forEach(SharedIndexInformer::close);
+    executor.shutdownNow();
+  }
+}

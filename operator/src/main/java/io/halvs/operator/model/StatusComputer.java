@@ -1,0 +1,240 @@
+package io.halvs.operator.model;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.halvs.api.v1alpha1.AgentState;
+import io.halvs.api.v1alpha1.DirectorPair;
+import io.halvs.api.v1alpha1.DirectorPairStatus;
+import io.halvs.api.v1alpha1.RealServer;
+import io.halvs.api.v1alpha1.RealServerState;
+import io.halvs.api.v1alpha1.RealServerStatus;
+import io.halvs.api.v1alpha1.VirtualService;
+import io.halvs.api.v1alpha1.VirtualServiceStatus;
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.Finding;
+import io.halvs.plan.IpvsService;
+import io.halvs.plan.ObjectRef;
+import io.halvs.plan.publish.AgentReport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Status of each kind from one Snapshot: pure, so every rule here is unit-tested without an API server.
+ * What the kernel really holds comes from the agents' reports; before they report, status says so.
+ */
+public final class StatusComputer {
+  /** Real servers listed as unavailable in a VirtualService's status, at most. */
+  static final int MAX_UNAVAILABLE = 100;
+
+  private StatusComputer() {}
+
+  static ObjectRef ref(io.fabric8.kubernetes.api.model.HasMetadata o) {
+    String ns = o.getMetadata().getNamespace();
+    return new ObjectRef(o.getKind(), o instanceof DirectorPair ? null : (ns == null ? "default" : ns),
+        o.getMetadata().getName());
+  }
+
+  static String messages(List<Finding> findings) {
+    return findings.stream().map(f -> f.message()).collect(Collectors.joining("; "));
+  }
+
+  static List<Finding> of(List<Finding> findings, Finding.Severity severity) {
+    return findings.stream().filter(f -> f.severity() == severity).toList();
+  }
+
+  static AgentReport active(Map<String, AgentReport> reports) {
+    return reports.values().stream().filter(r -> AgentReport.ACTIVE.equals(r.role())).sorted(
+        java.util.Comparator.comparing(AgentReport::node)).findFirst().orElse(null);
+  }
+
+  public static VirtualServiceStatus virtualService(VirtualService vs, Snapshot s, String now) {
+    ObjectRef ref = ref(vs);
+    List<Finding> findings = s.result().findingsFor(ref);
+    List<Finding> errors = of(findings, Finding.Severity.ERROR);
+    List<Finding> warnings = of(findings, Finding.Severity.WARNING);
+    String pair = vs.getSpec() == null ? null : vs.getSpec().getDirectorPair();
+    DirectorPlan plan = pair == null ? null : s.result().plans().get(pair);
+    IpvsService service = plan == null ? null
+        : plan.services().stream().filter(x -> x.owner().equals(ref)).findFirst().orElse(null);
+    Map<String, AgentReport> reports = pair == null ? Map.of() : s.reportsOf(pair);
+    AgentReport active = active(reports);
+    Long generation = vs.getMetadata().getGeneration();
+
+    VirtualServiceStatus st = new VirtualServiceStatus();
+    st.setObservedGeneration(generation);
+    st.setEndpoint(service == null ? null : service.key().isFirewallMark()
+        ? "fwmark " + service.key().firewallMark() + " (" + service.vip() + ")" : service.key().toString());
+    st.setActiveDirector(active == null ? null : active.node());
+    int total = service == null ? 0 : service.destinations().size();
+    AgentReport.ServiceHealth health = active == null || active.health() == null ? null
+        : active.health().get(ref.key());
+    Integer ready = health == null ? null : health.ready();
+    st.setTotalRealServers(total);
+    st.setReadyRealServers(ready);
+    st.setRealServers((ready == null ? "?" : ready.toString()) + "/" + total);
+    if (health != null && health.unavailable() != null && !health.unavailable().isEmpty()) {
+      st.setUnavailable(health.unavailable().stream().limit(MAX_UNAVAILABLE).map(u -> {
+        RealServerState r = new RealServerState();
+        r.setName(u.name());
+        r.setDestination(u.destination());
+        r.setState(u.state());
+        r.setSince(u.since());
+        r.setMessage(u.message());
+        return r;
+      }).toList());
+    }
+
+    String planHash = pair == null ? null : s.planHash(pair);
+    List<String> programmedOn = programmedNodes(reports, planHash);
+    List<String> nodes = plan == null ? List.of() : plan.nodes();
+    List<Condition> c = new ArrayList<>();
+    if (!errors.isEmpty()) {
+      c.add(Conditions.of(Conditions.READY, false, errors.get(0).reason(), messages(errors), generation));
+      c.add(Conditions.of(Conditions.PROGRAMMED, false, "NotInPlan",
+          "not programmed: the last good state of the directors keeps serving", generation));
+    } else {
+      if (active == null) {
+        c.add(Conditions.of(Conditions.READY, false, "AwaitingAgents",
+            "no director of pair " + pair + " reports holding the VIP yet", generation));
+      } else if (!programmedOn.contains(active.node())) {
+        c.add(Conditions.of(Conditions.READY, false, "Programming",
+            "active director " + active.node() + " has not programmed the current plan yet", generation));
+      } else if (total > 0 && ready != null && ready == 0) {
+        c.add(Conditions.of(Conditions.READY, false, "NoRealServerReady",
+            "no real server passes its health check" + (service.sorryServer() != null
+                ? "; the sorry server answers" : ""), generation));
+      } else {
+        c.add(Conditions.of(Conditions.READY, true, "Ready", "served by " + active.node(), generation));
+      }
+      boolean all = !nodes.isEmpty() && programmedOn.containsAll(nodes);
+      c.add(Conditions.of(Conditions.PROGRAMMED, all, all ? "Programmed" : "AwaitingAgents",
+          all ? "programmed on " + String.join(", ", nodes)
+              : "waiting for " + nodes.stream().filter(n -> !programmedOn.contains(n))
+                  .collect(Collectors.joining(", ")) + " to program the current plan", generation));
+    }
+    boolean unavailable = st.getUnavailable() != null && !st.getUnavailable().isEmpty();
+    if (!warnings.isEmpty()) {
+      c.add(Conditions.of(Conditions.DEGRADED, true, warnings.get(0).reason(), messages(warnings), generation));
+    } else if (unavailable) {
+      c.add(Conditions.of(Conditions.DEGRADED, true, "RealServersUnavailable",
+          st.getUnavailable().size() + " real server(s) out of rotation", generation));
+    } else {
+      c.add(Conditions.of(Conditions.DEGRADED, false, "AsExpected", "", generation));
+    }
+    st.setConditions(Conditions.merge(vs.getStatus() == null ? null : vs.getStatus().getConditions(), c, now));
+    return st;
+  }
+
+  public static RealServerStatus realServer(RealServer rs, Snapshot s, String now) {
+    ObjectRef ref = ref(rs);
+    List<Finding> findings = s.result().findingsFor(ref);
+    List<Finding> errors = of(findings, Finding.Severity.ERROR);
+    List<Finding> warnings = of(findings, Finding.Severity.WARNING);
+    int used = s.realServerUse().getOrDefault(ref, 0);
+    Long generation = rs.getMetadata().getGeneration();
+    RealServerStatus st = new RealServerStatus();
+    st.setObservedGeneration(generation);
+    st.setVirtualServices(used);
+    List<Condition> c = new ArrayList<>();
+    if (!errors.isEmpty()) {
+      c.add(Conditions.of(Conditions.READY, false, errors.get(0).reason(), messages(errors), generation));
+    } else if (used == 0) {
+      c.add(Conditions.of(Conditions.READY, false, "NotSelected", "no VirtualService selects this real server",
+          generation));
+    } else {
+      c.add(Conditions.of(Conditions.READY, true, "Selected", "backs " + used + " virtual service(s)", generation));
+    }
+    c.add(warnings.isEmpty() ? Conditions.of(Conditions.DEGRADED, false, "AsExpected", "", generation)
+        : Conditions.of(Conditions.DEGRADED, true, warnings.get(0).reason(), messages(warnings), generation));
+    st.setConditions(Conditions.merge(rs.getStatus() == null ? null : rs.getStatus().getConditions(), c, now));
+    return st;
+  }
+
+  public static DirectorPairStatus directorPair(DirectorPair dp, Snapshot s, String now) {
+    ObjectRef ref = ref(dp);
+    String pair = dp.getMetadata().getName();
+    List<Finding> findings = s.result().findingsFor(ref);
+    List<Finding> errors = of(findings, Finding.Severity.ERROR);
+    List<Finding> warnings = of(findings, Finding.Severity.WARNING);
+    DirectorPlan plan = s.result().plans().get(pair);
+    Map<String, AgentReport> reports = s.reportsOf(pair);
+    DirectorPairStatus old = dp.getStatus();
+    Long generation = dp.getMetadata().getGeneration();
+    String planHash = s.planHash(pair);
+
+    DirectorPairStatus st = new DirectorPairStatus();
+    st.setObservedGeneration(generation);
+    st.setPlanHash(planHash);
+    st.setVirtualServices(plan == null ? 0 : plan.services().size());
+    st.setDestinations(plan == null ? 0 : plan.destinationCount());
+    AgentReport active = active(reports);
+    st.setActiveNode(active == null ? null : active.node());
+    List<String> nodes = dp.getSpec() == null || dp.getSpec().getNodes() == null ? List.of() : dp.getSpec().getNodes();
+    st.setStandbyNode(active == null ? null : nodes.stream().filter(n -> !n.equals(active.node())).findFirst()
+        .orElse(null));
+    long transitions = old == null || old.getTransitions() == null ? 0 : old.getTransitions();
+    String oldActive = old == null ? null : old.getActiveNode();
+    if (active != null && !active.node().equals(oldActive)) {
+      st.setActiveSince(now);
+      st.setLastTransitionReason(oldActive == null ? active.node() + " became active"
+          : active.node() + " took over from " + oldActive);
+      st.setTransitions(oldActive == null ? transitions : transitions + 1);
+    } else {
+      st.setActiveSince(old == null ? null : old.getActiveSince());
+      st.setLastTransitionReason(old == null ? null : old.getLastTransitionReason());
+      st.setTransitions(transitions);
+    }
+    List<AgentState> agents = new ArrayList<>();
+    for (String node : nodes) {
+      AgentReport r = reports.get(node);
+      AgentState a = new AgentState();
+      a.setNode(node);
+      a.setRole(r == null ? "unknown" : r.role());
+      if (r != null) {
+        a.setProgrammedPlanHash(r.programmedPlanHash());
+        a.setProgrammed(r.programmed() && planHash != null && planHash.equals(r.programmedPlanHash()));
+        a.setLastSeen(r.lastSeen());
+        a.setMessage(r.message());
+      }
+      agents.add(a);
+    }
+    st.setAgents(agents);
+
+    List<String> programmedOn = programmedNodes(reports, planHash);
+    long activeCount = reports.values().stream().filter(r -> AgentReport.ACTIVE.equals(r.role())).count();
+    List<Condition> c = new ArrayList<>();
+    if (!errors.isEmpty()) {
+      c.add(Conditions.of(Conditions.READY, false, errors.get(0).reason(), messages(errors), generation));
+      c.add(Conditions.of(Conditions.PROGRAMMED, false, "InvalidSpec", "the pair's plan is not published",
+          generation));
+    } else {
+      boolean all = !nodes.isEmpty() && programmedOn.containsAll(nodes);
+      boolean ready = active != null && programmedOn.contains(active.node());
+      c.add(Conditions.of(Conditions.READY, ready, ready ? "Ready" : "AwaitingAgents",
+          ready ? active.node() + " holds the VIPs" : "no director holds the VIPs with the current plan yet",
+          generation));
+      c.add(Conditions.of(Conditions.PROGRAMMED, all, all ? "Programmed" : "AwaitingAgents",
+          all ? "both directors hold the current plan" : "waiting for " + nodes.stream()
+              .filter(n -> !programmedOn.contains(n)).collect(Collectors.joining(", ")), generation));
+    }
+    List<String> problems = new ArrayList<>();
+    warnings.forEach(w -> problems.add(w.message()));
+    if (activeCount > 1) {
+      problems.add("more than one director reports being active");
+    }
+    reports.values().stream().filter(r -> r.message() != null && !r.message().isBlank())
+        .forEach(r -> problems.add(r.node() + ": " + r.message()));
+    String degradedReason = activeCount > 1 ? "SplitBrain" : !warnings.isEmpty() ? warnings.get(0).reason()
+        : "AgentProblems";
+    c.add(problems.isEmpty() ? Conditions.of(Conditions.DEGRADED, false, "AsExpected", "", generation)
+        : Conditions.of(Conditions.DEGRADED, true, degradedReason, String.join("; ", problems), generation));
+    st.setConditions(Conditions.merge(old == null ? null : old.getConditions(), c, now));
+    return st;
+  }
+
+  static List<String> programmedNodes(Map<String, AgentReport> reports, String planHash) {
+    return reports.values().stream().filter(r -> r.programmed() && planHash != null
+        && planHash.equals(r.programmedPlanHash())).map(AgentReport::node).sorted().toList();
+  }
+}
