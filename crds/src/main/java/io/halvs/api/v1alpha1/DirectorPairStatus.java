@@ -20,6 +20,9 @@ public class DirectorPairStatus {
   @JsonPropertyDescription("Director that stands by with the IPVS table hot.")
   private String standbyNode;
 
+  @JsonPropertyDescription("Director that held the VIPs last; stays set while none does, so failovers count right.")
+  private String lastActiveNode;
+
   @JsonPropertyDescription("When the active director took over (RFC 3339).")
   private String activeSince;
 
@@ -49,6 +52,8 @@ public class DirectorPairStatus {
   public void setActiveNode(String activeNode) { this.activeNode = activeNode; }
   public String getStandbyNode() { return standbyNode; }
   public void setStandbyNode(String standbyNode) { this.standbyNode = standbyNode; }
+  public String getLastActiveNode() { return lastActiveNode; }
+  public void setLastActiveNode(String lastActiveNode) { this.lastActiveNode = lastActiveNode; }
   public String getActiveSince() { return activeSince; }
   public void setActiveSince(String activeSince) { this.activeSince = activeSince; }
   public String getLastTransitionReason() { return lastTransitionReason; }

@@ -174,7 +174,8 @@ public final class StatusComputer {
     st.setStandbyNode(active == null ? null : nodes.stream().filter(n -> !n.equals(active.node())).findFirst()
         .orElse(null));
     long transitions = old == null || old.getTransitions() == null ? 0 : old.getTransitions();
-    String oldActive = old == null ? null : old.getActiveNode();
+    String oldActive = old == null ? null : old.getLastActiveNode();
+    st.setLastActiveNode(active != null ? active.node() : oldActive);
     if (active != null && !active.node().equals(oldActive)) {
       st.setActiveSince(now);
       st.setLastTransitionReason(oldActive == null ? active.node() + " became active"

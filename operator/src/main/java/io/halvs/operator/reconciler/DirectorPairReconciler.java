@@ -92,7 +92,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
       }
     }
     DirectorPairStatus desired = StatusComputer.directorPair(dp, s, Instant.now().toString());
-    String before = dp.getStatus() == null ? null : dp.getStatus().getActiveNode();
+    String before = dp.getStatus() == null ? null : dp.getStatus().getLastActiveNode();
     if (desired.getActiveNode() != null && !desired.getActiveNode().equals(before)) {
       events.normal(dp, before == null ? "ActiveDirector" : "Failover", desired.getLastTransitionReason());
     }

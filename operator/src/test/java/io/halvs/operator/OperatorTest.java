@@ -1,0 +1,257 @@
+package io.halvs.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.halvs.api.v1alpha1.DirectorPair;
+import io.halvs.api.v1alpha1.RealServer;
+import io.halvs.api.v1alpha1.VirtualService;
+import io.halvs.operator.demo.EmbeddedApiServer;
+import io.halvs.operator.dependent.PlanPublisher;
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.load.ManifestLoader;
+import io.halvs.plan.publish.AgentReport;
+import io.halvs.plan.publish.Names;
+import io.halvs.plan.publish.PlanCodec;
+import io.halvs.plan.render.IpvsadmSave;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator's production code path against fabric8's CRUD mock. What the mock cannot check (schema and CEL
+ * validation, server-side apply, garbage collection, RBAC) is proven against a real API server in e2e/.
+ */
+class OperatorTest {
+  static final String NS = "halvs-system";
+  EmbeddedApiServer api;
+  KubernetesClient client;
+  HalvsOperator operator;
+
+  @BeforeEach
+  void start() {
+    api = new EmbeddedApiServer();
+    client = api.client();
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+        .create();
+    ManifestLoader.Result loaded = new ManifestLoader().load(List.of(Paths.get("..", "deploy", "examples",
+        "seed-nat.yaml")));
+    assertThat(loaded.problems()).isEmpty();
+    loaded.input().directorPairs().forEach(o -> client.resource(o).create());
+    loaded.input().virtualServices().forEach(o -> client.resource(o).create());
+    loaded.input().realServers().forEach(o -> client.resource(o).create());
+    for (String node : List.of("lvs-01", "lvs-02")) {
+      client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build()).create();
+    }
+    operator = new HalvsOperator(client, NS, "example.org/agent:test");
+    operator.start();
+  }
+
+  @AfterEach
+  void stop() {
+    operator.close();
+    api.close();
+  }
+
+  VirtualService vs(String name) {
+    return client.resources(VirtualService.class).inNamespace("default").withName(name).get();
+  }
+
+  DirectorPair pair() {
+    return client.resources(DirectorPair.class).withName("lvs").get();
+  }
+
+  static Condition condition(List<Condition> cs, String type) {
+    return cs.stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void createsTheAgentDaemonSetWithLeastPrivilege() {
+    DaemonSet ds = await().atMost(Duration.ofSeconds(20)).until(
+        () -> client.apps().daemonSets().inNamespace(NS).withName("halvs-agent-lvs").get(), d -> d != null);
+    var pod = ds.getSpec().getTemplate().getSpec();
+    assertThat(pod.getHostNetwork()).isTrue();
+    var sc = pod.getContainers().get(0).getSecurityContext();
+    assertThat(sc.getCapabilities().getAdd()).containsExactlyInAnyOrder("NET_ADMIN", "NET_RAW");
+    assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(sc.getPrivileged()).isFalse();
+    assertThat(pod.getContainers().get(0).getImage()).isEqualTo("example.org/agent:test");
+    assertThat(pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+        .getNodeSelectorTerms().get(0).getMatchExpressions().get(0).getValues())
+        .containsExactly("lvs-01", "lvs-02");
+    assertThat(pod.getServiceAccountName()).isEqualTo("halvs-agent-lvs");
+    assertThat(ds.getMetadata().getOwnerReferences()).extracting(o -> o.getKind() + "/" + o.getName())
+        .containsExactly("DirectorPair/lvs");
+
+    Role role = client.rbac().roles().inNamespace(NS).withName("halvs-agent-lvs").get();
+    assertThat(role.getRules()).anySatisfy(r -> {
+      assertThat(r.getVerbs()).containsExactlyInAnyOrder("update", "patch");
+      assertThat(r.getResources()).containsExactly("configmaps");
+      assertThat(r.getResourceNames()).containsExactlyInAnyOrder("halvs-agent-lvs-lvs-01", "halvs-agent-lvs-lvs-02");
+    });
+    assertThat(role.getRules()).noneSatisfy(r -> assertThat(r.getVerbs()).contains("create", "delete"));
+    assertThat(client.rbac().roleBindings().inNamespace(NS).withName("halvs-agent-lvs").get()).isNotNull();
+    assertThat(client.serviceAccounts().inNamespace(NS).withName("halvs-agent-lvs").get()).isNotNull();
+    assertThat(client.secrets().inNamespace(NS).withName("halvs-lvs-hmac").get().getData()).containsKey("key");
+    assertThat(client.configMaps().inNamespace(NS).withName("halvs-agent-lvs-lvs-01").get()).isNotNull();
+  }
+
+  @Test
+  void publishesThePlanTheAgentsCanReassemble() {
+    await().atMost(Duration.ofSeconds(20)).until(() -> pair().getStatus() != null
+        && pair().getStatus().getPlanHash() != null);
+    PlanPublisher publisher = new PlanPublisher(client, NS);
+    PlanCodec.Manifest manifest = await().atMost(Duration.ofSeconds(20))
+        .until(() -> publisher.readManifest("lvs"), m -> m != null);
+    assertThat(manifest.state()).isEqualTo(PlanCodec.Manifest.ACTIVE);
+    assertThat(manifest.planHash()).isEqualTo(pair().getStatus().getPlanHash());
+    DirectorPlan plan = PlanCodec.assemble(manifest, publisher.readShards("lvs"));
+    assertThat(IpvsadmSave.lines(plan)).containsExactly(
+        "-A -t 192.0.2.110:80 -s wlc",
+        "-a -t 192.0.2.110:80 -r 10.0.1.11:80 -m -w 100",
+        "-a -t 192.0.2.110:80 -r 10.0.1.12:80 -m -w 100",
+        "-a -t 192.0.2.110:80 -r 10.0.1.13:80 -m -w 100");
+  }
+
+  @Test
+  void statusFollowsWhatTheAgentsReport() {
+    VirtualService web = await().atMost(Duration.ofSeconds(20)).until(() -> vs("web"),
+        v -> v.getStatus() != null && v.getStatus().getEndpoint() != null);
+    assertThat(web.getStatus().getEndpoint()).isEqualTo("192.0.2.110:80/TCP");
+    assertThat(web.getStatus().getRealServers()).isEqualTo("?/3");
+    assertThat(condition(web.getStatus().getConditions(), "Ready").getReason()).isEqualTo("AwaitingAgents");
+    RealServer rs = client.resources(RealServer.class).inNamespace("default").withName("web-1").get();
+    await().atMost(Duration.ofSeconds(20)).until(() -> client.resources(RealServer.class).inNamespace("default")
+        .withName("web-1").get().getStatus() != null);
+    assertThat(client.resources(RealServer.class).inNamespace("default").withName("web-1").get().getStatus()
+        .getVirtualServices()).isEqualTo(1);
+
+    // The agents report: lvs-01 active with one real server failing its check, lvs-02 standby.
+    String hash = pair().getStatus().getPlanHash();
+    report("lvs-01", AgentReport.ACTIVE, hash, Map.of("default/web", new AgentReport.ServiceHealth(2, 3,
+        List.of(new AgentReport.Unavailable("web-3", "10.0.1.13:80", "Unhealthy", Instant.now().toString(),
+            "HTTP 503")))));
+    report("lvs-02", AgentReport.STANDBY, hash, Map.of());
+
+    VirtualService after = await().atMost(Duration.ofSeconds(20)).until(() -> vs("web"),
+        v -> "lvs-01".equals(v.getStatus().getActiveDirector()) && "2/3".equals(v.getStatus().getRealServers()));
+    assertThat(condition(after.getStatus().getConditions(), "Ready").getStatus()).isEqualTo("True");
+    assertThat(condition(after.getStatus().getConditions(), "Programmed").getStatus()).isEqualTo("True");
+    Condition degraded = condition(after.getStatus().getConditions(), "Degraded");
+    assertThat(degraded.getStatus()).isEqualTo("True");
+    assertThat(degraded.getReason()).isEqualTo("RealServersUnavailable");
+    assertThat(after.getStatus().getUnavailable()).extracting(u -> u.getMessage()).containsExactly("HTTP 503");
+
+    DirectorPair dp = await().atMost(Duration.ofSeconds(20)).until(this::pair,
+        p -> "lvs-01".equals(p.getStatus().getActiveNode()));
+    assertThat(dp.getStatus().getStandbyNode()).isEqualTo("lvs-02");
+    assertThat(condition(dp.getStatus().getConditions(), "Ready").getStatus()).isEqualTo("True");
+    assertThat(condition(dp.getStatus().getConditions(), "Programmed").getStatus()).isEqualTo("True");
+
+    // Failover: lvs-02 takes over.
+    report("lvs-01", AgentReport.STANDBY, hash, Map.of());
+    report("lvs-02", AgentReport.ACTIVE, hash, Map.of("default/web", new AgentReport.ServiceHealth(3, 3, List.of())));
+    DirectorPair failedOver = await().atMost(Duration.ofSeconds(20)).until(this::pair,
+        p -> "lvs-02".equals(p.getStatus().getActiveNode()));
+    assertThat(failedOver.getStatus().getTransitions()).isEqualTo(1);
+    assertThat(failedOver.getStatus().getLastTransitionReason()).isEqualTo("lvs-02 took over from lvs-01");
+    await().atMost(Duration.ofSeconds(20)).until(() -> client.v1().events().inNamespace(NS).list().getItems()
+        .stream().anyMatch(e -> "Failover".equals(e.getReason())));
+  }
+
+  @Test
+  void aSettledStatusIsNotRewritten() throws InterruptedException {
+    await().atMost(Duration.ofSeconds(20)).until(() -> vs("web").getStatus() != null
+        && vs("web").getStatus().getEndpoint() != null);
+    Thread.sleep(1000);
+    String rv = vs("web").getMetadata().getResourceVersion();
+    // An unrelated change makes every reconciler look again; nothing about web changed.
+    client.resources(RealServer.class).inNamespace("default").withName("web-2").edit(r -> {
+      r.getMetadata().getLabels().put("rack", "b");
+      return r;
+    });
+    Thread.sleep(1500);
+    assertThat(vs("web").getMetadata().getResourceVersion()).isEqualTo(rv);
+  }
+
+  @Test
+  void crossObjectProblemsBecomeConditions() {
+    VirtualService dup = new VirtualService();
+    dup.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("web-copy")
+        .withNamespace("default").withCreationTimestamp("2999-01-01T00:00:00Z").build());
+    dup.setSpec(vs("web").getSpec());
+    client.resource(dup).create();
+    VirtualService lost = new VirtualService();
+    lost.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("lost")
+        .withNamespace("default").build());
+    lost.setSpec(vs("web").getSpec());
+    lost.getSpec().setDirectorPair("nowhere");
+    lost.getSpec().setVip("192.0.2.99");
+    client.resource(lost).create();
+
+    VirtualService d = await().atMost(Duration.ofSeconds(20)).until(() -> vs("web-copy"),
+        v -> v.getStatus() != null && !v.getStatus().getConditions().isEmpty());
+    Condition ready = condition(d.getStatus().getConditions(), "Ready");
+    assertThat(ready.getStatus()).isEqualTo("False");
+    assertThat(ready.getReason()).isEqualTo("DuplicateService");
+    assertThat(ready.getMessage()).contains("already taken by VirtualService default/web");
+    VirtualService l = await().atMost(Duration.ofSeconds(20)).until(() -> vs("lost"),
+        v -> v.getStatus() != null && !v.getStatus().getConditions().isEmpty());
+    assertThat(condition(l.getStatus().getConditions(), "Ready").getReason()).isEqualTo("DirectorPairNotFound");
+    // The original keeps its place in the published plan.
+    assertThat(condition(vs("web").getStatus().getConditions(), "Ready").getReason()).isEqualTo("AwaitingAgents");
+  }
+
+  @Test
+  void deletingAPairWaitsUntilBothDirectorsCleanedUp() {
+    await().atMost(Duration.ofSeconds(20)).until(() -> pair().getMetadata().getFinalizers() != null
+        && pair().getMetadata().getFinalizers().contains("halvs.io/cleanup")
+        && pair().getStatus() != null && pair().getStatus().getPlanHash() != null);
+    client.resources(DirectorPair.class).withName("lvs").delete();
+    PlanPublisher publisher = new PlanPublisher(client, NS);
+    await().atMost(Duration.ofSeconds(20)).until(() -> PlanCodec.Manifest.DELETING.equals(
+        publisher.readManifest("lvs").state()));
+    assertThat(pair()).as("finalizer holds the pair until the directors confirm").isNotNull();
+
+    cleaned("lvs-01");
+    await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> pair() != null);
+    cleaned("lvs-02");
+    await().atMost(Duration.ofSeconds(20)).until(() -> pair() == null);
+  }
+
+  void report(String node, String role, String hash, Map<String, AgentReport.ServiceHealth> health) {
+    AgentReport r = new AgentReport(node, "lvs", role, hash, true, Instant.now().toString(), null, health, false);
+    writeReport(node, r);
+  }
+
+  void cleaned(String node) {
+    writeReport(node, new AgentReport(node, "lvs", AgentReport.STANDBY, null, true, Instant.now().toString(), null,
+        Map.of(), true));
+  }
+
+  void writeReport(String node, AgentReport r) {
+    String name = Names.report("lvs", node);
+    await().atMost(Duration.ofSeconds(20)).until(() -> client.configMaps().inNamespace(NS).withName(name).get() != null);
+    client.configMaps().inNamespace(NS).withName(name).edit((ConfigMap cm) -> {
+      cm.setData(Map.of(Names.REPORT_KEY, AgentReport.toJson(r)));
+      return cm;
+    });
+  }
+
+  static <T extends HasMetadata> T unused(T t) {
+    return t;
+  }
+}
