@@ -1,0 +1,244 @@
+package io.halvs.agent.kernel;
+
+import io.halvs.plan.IpAddress;
+import io.halvs.plan.ServiceKey;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * An in-memory IPVS table with the kernel's error behaviour (EEXIST on duplicates, ESRCH for a missing
+ * service, ENOENT for a missing destination or an unknown scheduler, EINVAL for bad values), counting every
+ * operation, and able to fail chosen operations on purpose. Reconciler tests run against it; the netlink
+ * implementation is proven against the real kernel in the VM tier.
+ */
+public final class FakeIpvsKernel implements IpvsKernel {
+  public static final Set<String> KERNEL_SCHEDULERS =
+      Set.of("rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos");
+
+  /** Operations, as counted. */
+  public enum Op { ADD_SERVICE, EDIT_SERVICE, DELETE_SERVICE, ADD_DEST, EDIT_DEST, DELETE_DEST, START_DAEMON,
+    STOP_DAEMON, FLUSH }
+
+  private final Map<ServiceKey, KernelService> services = new TreeMap<>();
+  private final Map<ServiceKey, Map<String, KernelDestination>> destinations = new HashMap<>();
+  private final Map<Integer, SyncDaemon> daemons = new TreeMap<>();
+  private final Map<Op, Integer> counts = new EnumMap<>(Op.class);
+  private final Map<String, Integer> failures = new LinkedHashMap<>();
+  private Set<String> schedulers = KERNEL_SCHEDULERS;
+  private IpvsTimeouts timeouts = new IpvsTimeouts(900, 120, 300);
+
+  /** Simulates missing scheduler modules. */
+  public void availableSchedulers(Set<String> available) {
+    schedulers = Set.copyOf(available);
+  }
+
+  /** The next n operations whose object text contains {@code object} fail with errno. */
+  public void failNext(String object, int n, int errno) {
+    failures.put(object + "\u0000" + errno, n);
+  }
+
+  public int count(Op op) {
+    return counts.getOrDefault(op, 0);
+  }
+
+  public int totalOperations() {
+    return counts.values().stream().mapToInt(Integer::intValue).sum();
+  }
+
+  public void resetCounts() {
+    counts.clear();
+  }
+
+  private void op(Op op, String operation, String object) {
+    for (Map.Entry<String, Integer> f : failures.entrySet()) {
+      String[] k = f.getKey().split("\u0000");
+      if (object.contains(k[0]) && f.getValue() > 0) {
+        f.setValue(f.getValue() - 1);
+        throw error(operation, object, Integer.parseInt(k[1]));
+      }
+    }
+    counts.merge(op, 1, Integer::sum);
+  }
+
+  private static IpvsException error(String operation, String object, int errno) {
+    String text = switch (errno) {
+      case 2 -> "ENOENT: no such entry";
+      case 3 -> "ESRCH: no such service";
+      case 17 -> "EEXIST: already exists";
+      case 22 -> "EINVAL: invalid argument";
+      default -> "errno " + errno;
+    };
+    return new IpvsException(operation, object, errno, text);
+  }
+
+  private static String id(IpAddress a, int port) {
+    return a.withPort(port);
+  }
+
+  private void check(KernelService s, String operation) {
+    if (!schedulers.contains(s.scheduler())) {
+      throw new IpvsException(operation, s.key().toString(), 2, "scheduler '" + s.scheduler()
+          + "' not available (ip_vs_" + s.scheduler() + " module missing?)");
+    }
+    if (s.key().family() == IpAddress.AF_INET6 && (s.netmask() < 1 || s.netmask() > 128)) {
+      throw error(operation, s.key().toString(), 22);
+    }
+  }
+
+  private static void check(KernelDestination d, String operation, String object) {
+    if (d.weight() < 0 || d.weight() > 65535 || (d.upperThreshold() != 0 && d.lowerThreshold() > d.upperThreshold())
+        || d.forwardMethod() < 0 || d.forwardMethod() > 4) {
+      throw error(operation, object, 22);
+    }
+  }
+
+  @Override
+  public IpvsInfo info() {
+    return new IpvsInfo(0x010201, 4096);
+  }
+
+  @Override
+  public synchronized List<KernelService> services() {
+    return new ArrayList<>(services.values());
+  }
+
+  @Override
+  public synchronized List<KernelDestination> destinations(ServiceKey service) {
+    if (!services.containsKey(service)) {
+      throw error("list destinations", service.toString(), 3);
+    }
+    return new ArrayList<>(destinations.get(service).values());
+  }
+
+  @Override
+  public synchronized void addService(KernelService s) {
+    op(Op.ADD_SERVICE, "add service", s.key().toString());
+    check(s, "add service");
+    if (services.containsKey(s.key())) {
+      throw error("add service", s.key().toString(), 17);
+    }
+    services.put(s.key(), s.withoutStats());
+    destinations.put(s.key(), new LinkedHashMap<>());
+  }
+
+  @Override
+  public synchronized void updateService(KernelService s) {
+    op(Op.EDIT_SERVICE, "edit service", s.key().toString());
+    check(s, "edit service");
+    if (!services.containsKey(s.key())) {
+      throw error("edit service", s.key().toString(), 3);
+    }
+    services.put(s.key(), s.withoutStats());
+  }
+
+  @Override
+  public synchronized void deleteService(ServiceKey key) {
+    op(Op.DELETE_SERVICE, "delete service", key.toString());
+    if (services.remove(key) == null) {
+      throw error("delete service", key.toString(), 3);
+    }
+    destinations.remove(key);
+  }
+
+  @Override
+  public synchronized void addDestination(ServiceKey service, KernelDestination d) {
+    String object = id(d.address(), d.port()) + " of " + service;
+    op(Op.ADD_DEST, "add destination", object);
+    if (!services.containsKey(service)) {
+      throw error("add destination", object, 3);
+    }
+    check(d, "add destination", object);
+    Map<String, KernelDestination> ds = destinations.get(service);
+    if (ds.containsKey(id(d.address(), d.port()))) {
+      throw error("add destination", object, 17);
+    }
+    ds.put(id(d.address(), d.port()), strip(d));
+  }
+
+  @Override
+  public synchronized void updateDestination(ServiceKey service, KernelDestination d) {
+    String object = id(d.address(), d.port()) + " of " + service;
+    op(Op.EDIT_DEST, "edit destination", object);
+    if (!services.containsKey(service)) {
+      throw error("edit destination", object, 3);
+    }
+    check(d, "edit destination", object);
+    Map<String, KernelDestination> ds = destinations.get(service);
+    if (!ds.containsKey(id(d.address(), d.port()))) {
+      throw error("edit destination", object, 2);
+    }
+    ds.put(id(d.address(), d.port()), strip(d));
+  }
+
+  @Override
+  public synchronized void deleteDestination(ServiceKey service, IpAddress address, int port) {
+    String object = id(address, port) + " of " + service;
+    op(Op.DELETE_DEST, "delete destination", object);
+    if (!services.containsKey(service)) {
+      throw error("delete destination", object, 3);
+    }
+    if (destinations.get(service).remove(id(address, port)) == null) {
+      throw error("delete destination", object, 2);
+    }
+  }
+
+  private static KernelDestination strip(KernelDestination d) {
+    return new KernelDestination(d.address(), d.port(), d.forwardMethod(), d.weight(), d.upperThreshold(),
+        d.lowerThreshold(), d.addressFamily() == 0 ? d.address().family() : d.addressFamily(),
+        d.forwardMethod() == KernelDestination.FWD_TUNNEL ? d.tunnelType() : 0,
+        d.forwardMethod() == KernelDestination.FWD_TUNNEL ? d.tunnelPort() : 0,
+        d.forwardMethod() == KernelDestination.FWD_TUNNEL ? d.tunnelFlags() : 0, 0, 0, 0, null);
+  }
+
+  @Override
+  public synchronized List<SyncDaemon> daemons() {
+    return new ArrayList<>(daemons.values());
+  }
+
+  @Override
+  public synchronized void startDaemon(SyncDaemon daemon) {
+    op(Op.START_DAEMON, "start sync daemon", String.valueOf(daemon.state()));
+    if (daemons.containsKey(daemon.state())) {
+      throw error("start sync daemon", String.valueOf(daemon.state()), 17);
+    }
+    daemons.put(daemon.state(), daemon);
+  }
+
+  @Override
+  public synchronized void stopDaemon(int state) {
+    op(Op.STOP_DAEMON, "stop sync daemon", String.valueOf(state));
+    if (daemons.remove(state) == null) {
+      throw error("stop sync daemon", String.valueOf(state), 3);
+    }
+  }
+
+  @Override
+  public synchronized IpvsTimeouts timeouts() {
+    return timeouts;
+  }
+
+  @Override
+  public synchronized void setTimeouts(IpvsTimeouts t) {
+    timeouts = new IpvsTimeouts(t.tcp() == 0 ? timeouts.tcp() : t.tcp(),
+        t.tcpFin() == 0 ? timeouts.tcpFin() : t.tcpFin(), t.udp() == 0 ? timeouts.udp() : t.udp());
+  }
+
+  @Override
+  public synchronized void flush() {
+    op(Op.FLUSH, "flush", "all");
+    services.clear();
+    destinations.clear();
+  }
+
+  @Override
+  public void zero(ServiceKey service) {}
+
+  @Override
+  public void close() {}
+}

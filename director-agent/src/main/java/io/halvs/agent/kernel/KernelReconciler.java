@@ -1,0 +1,198 @@
+package io.halvs.agent.kernel;
+
+import io.halvs.api.v1alpha1.ForwardingMethod;
+import io.halvs.api.v1alpha1.TunnelChecksum;
+import io.halvs.plan.Destination;
+import io.halvs.plan.IpvsService;
+import io.halvs.plan.ServiceKey;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Level-triggered: dumps what the kernel holds, diffs it against the plan (with health applied) and issues the
+ * smallest list of operations, in a safe order — a service before its destinations; within a service,
+ * removals before additions. A changed scheduler, flag or timeout is one edit (never delete + add, which
+ * would drop connections); one changed weight is one edit of one destination. A service that goes away is
+ * one delete: the kernel unlinks its destinations in the same call.
+ *
+ * <p>Ownership: the agent acts only on services it owns — those in the current plan and those its
+ * {@link OwnershipJournal} records. Every other service is foreign: reported, never edited or deleted. A plan
+ * service already present but not journaled (made by hand, or by an agent that lost its journal) is adopted:
+ * journaled, then edited to match. On restart nothing is flushed: a kernel that already matches costs zero
+ * operations.
+ *
+ * <p>A failed operation is reported and the rest of the plan still applies; the next pass retries it.
+ */
+public final class KernelReconciler {
+  private static final Logger LOG = LoggerFactory.getLogger(KernelReconciler.class);
+
+  private final IpvsKernel kernel;
+  private final OwnershipJournal journal;
+
+  public KernelReconciler(IpvsKernel kernel, OwnershipJournal journal) {
+    this.kernel = kernel;
+    this.journal = journal;
+  }
+
+  /** What one pass did. */
+  public record Result(List<String> applied, List<String> failures, List<ServiceKey> foreign,
+      List<ServiceKey> adopted) {
+    public boolean converged() {
+      return failures.isEmpty();
+    }
+  }
+
+  /** The kernel form of a plan service. */
+  public static KernelService toKernel(IpvsService s) {
+    return new KernelService(s.key(), s.scheduler(), s.flags(), s.timeoutSeconds(), s.netmask(), null);
+  }
+
+  public static KernelDestination toKernel(Destination d, int weight) {
+    int method = switch (d.method()) {
+      case MASQ -> KernelDestination.FWD_MASQ;
+      case GATE -> KernelDestination.FWD_DROUTE;
+      case IPIP -> KernelDestination.FWD_TUNNEL;
+    };
+    boolean tunnel = d.method() == ForwardingMethod.IPIP;
+    return new KernelDestination(d.address(), d.port(), method, weight, d.upperThreshold(), d.lowerThreshold(),
+        d.address().family(), tunnel && d.tunnelType() != null ? d.tunnelType().kernelValue() : 0,
+        tunnel ? d.tunnelPort() : 0,
+        tunnel && d.tunnelChecksum() != null ? d.tunnelChecksum().kernelFlag() : TunnelChecksum.NONE.kernelFlag(),
+        0, 0, 0, null);
+  }
+
+  /** The destinations the kernel should hold for a service, health applied, sorry server when all are down. */
+  public static Map<String, KernelDestination> desiredDestinations(IpvsService s, DestinationHealth health) {
+    Map<String, KernelDestination> out = new LinkedHashMap<>();
+    boolean anyUp = false;
+    for (Destination d : s.destinations()) {
+      DestinationHealth.Verdict v = health.verdict(s.key(), d);
+      if (v == DestinationHealth.Verdict.REMOVE) {
+        continue;
+      }
+      boolean up = v == DestinationHealth.Verdict.UP;
+      anyUp |= up && d.weight() > 0;
+      out.put(d.id(), toKernel(d, up ? d.weight() : 0));
+    }
+    if (!anyUp && s.sorryServer() != null && !out.containsKey(s.sorryServer().id())) {
+      out.put(s.sorryServer().id(), toKernel(s.sorryServer(), Math.max(1, s.sorryServer().weight())));
+    }
+    return out;
+  }
+
+  public Result reconcile(List<IpvsService> plan, DestinationHealth health) {
+    List<String> applied = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    List<ServiceKey> foreign = new ArrayList<>();
+    List<ServiceKey> adopted = new ArrayList<>();
+
+    Map<ServiceKey, KernelService> observed = new TreeMap<>();
+    for (KernelService s : kernel.services()) {
+      observed.put(s.key(), s.withoutStats());
+    }
+    Map<ServiceKey, IpvsService> desired = new LinkedHashMap<>();
+    for (IpvsService s : plan) {
+      desired.put(s.key(), s);
+    }
+
+    // Services that go: ours and no longer planned. One delete each.
+    for (ServiceKey key : observed.keySet()) {
+      if (desired.containsKey(key)) {
+        continue;
+      }
+      if (!journal.contains(key)) {
+        foreign.add(key);
+        continue;
+      }
+      if (attempt(failures, () -> kernel.deleteService(key))) {
+        journal.remove(key);
+        applied.add("delete service " + key);
+      }
+    }
+    // Journal entries whose service is already gone from the kernel and the plan.
+    for (ServiceKey key : journal.owned()) {
+      if (!observed.containsKey(key) && !desired.containsKey(key)) {
+        journal.remove(key);
+      }
+    }
+
+    for (IpvsService s : desired.values()) {
+      KernelService want = toKernel(s);
+      KernelService have = observed.get(s.key());
+      if (have == null) {
+        journal.add(s.key()); // before the add: a crash right after must not leave an unowned service
+        if (!attempt(failures, () -> kernel.addService(want))) {
+          continue; // its destinations wait for the next pass
+        }
+        applied.add("add service " + s.key());
+      } else {
+        if (!journal.contains(s.key())) {
+          journal.add(s.key());
+          adopted.add(s.key());
+          LOG.info("adopted IPVS service {} that was already in the kernel", s.key());
+        }
+        if (!have.equals(want)) {
+          if (attempt(failures, () -> kernel.updateService(want))) {
+            applied.add("edit service " + s.key());
+          }
+        }
+      }
+      reconcileDestinations(s.key(), have == null ? Map.of() : current(s.key(), failures),
+          desiredDestinations(s, health), applied, failures);
+    }
+    return new Result(applied, failures, foreign, adopted);
+  }
+
+  private Map<String, KernelDestination> current(ServiceKey key, List<String> failures) {
+    Map<String, KernelDestination> out = new HashMap<>();
+    try {
+      for (KernelDestination d : kernel.destinations(key)) {
+        out.put(d.address().withPort(d.port()), d);
+      }
+    } catch (IpvsException e) {
+      failures.add(e.getMessage());
+    }
+    return out;
+  }
+
+  private void reconcileDestinations(ServiceKey key, Map<String, KernelDestination> have,
+      Map<String, KernelDestination> want, List<String> applied, List<String> failures) {
+    for (Map.Entry<String, KernelDestination> e : have.entrySet()) {
+      if (!want.containsKey(e.getKey())) {
+        KernelDestination d = e.getValue();
+        if (attempt(failures, () -> kernel.deleteDestination(key, d.address(), d.port()))) {
+          applied.add("delete destination " + e.getKey() + " of " + key);
+        }
+      }
+    }
+    for (Map.Entry<String, KernelDestination> e : want.entrySet()) {
+      KernelDestination h = have.get(e.getKey());
+      KernelDestination w = e.getValue();
+      if (h == null) {
+        if (attempt(failures, () -> kernel.addDestination(key, w))) {
+          applied.add("add destination " + e.getKey() + " of " + key + " weight " + w.weight());
+        }
+      } else if (!h.sameConfig(w)) {
+        if (attempt(failures, () -> kernel.updateDestination(key, w))) {
+          applied.add("edit destination " + e.getKey() + " of " + key + " weight " + w.weight());
+        }
+      }
+    }
+  }
+
+  private static boolean attempt(List<String> failures, Runnable op) {
+    try {
+      op.run();
+      return true;
+    } catch (IpvsException e) {
+      failures.add(e.getMessage());
+      return false;
+    }
+  }
+}

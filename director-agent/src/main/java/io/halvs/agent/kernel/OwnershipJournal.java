@@ -1,0 +1,103 @@
+package io.halvs.agent.kernel;
+
+import io.halvs.api.v1alpha1.Protocol;
+import io.halvs.plan.IpAddress;
+import io.halvs.plan.ServiceKey;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The IPVS services this agent created or adopted, kept in a file on the node so a restarted agent knows
+ * what is its own (IPVS has no owner field). Written atomically (temp file + rename) before a service is added
+ * and after one is deleted, so a crash in between errs on the side of owning, never on deleting a stranger's.
+ * One line per service: "TCP 192.0.2.1 80", "UDP 2001:db8::1 53", "FWM 2 7" (family, mark).
+ */
+public final class OwnershipJournal {
+  private final Path file;
+  private final Set<ServiceKey> owned = new TreeSet<>();
+
+  /** file null: kept in memory only (tests, dry runs). */
+  public OwnershipJournal(Path file) {
+    this.file = file;
+    if (file != null && Files.exists(file)) {
+      try {
+        for (String line : Files.readAllLines(file)) {
+          ServiceKey k = parse(line.trim());
+          if (k != null) {
+            owned.add(k);
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read ownership journal " + file, e);
+      }
+    }
+  }
+
+  public synchronized Set<ServiceKey> owned() {
+    return new TreeSet<>(owned);
+  }
+
+  public synchronized boolean contains(ServiceKey key) {
+    return owned.contains(key);
+  }
+
+  public synchronized void add(ServiceKey key) {
+    if (owned.add(key)) {
+      persist();
+    }
+  }
+
+  public synchronized void remove(ServiceKey key) {
+    if (owned.remove(key)) {
+      persist();
+    }
+  }
+
+  static String format(ServiceKey k) {
+    return k.isFirewallMark() ? "FWM " + k.family() + " " + k.firewallMark()
+        : k.protocol() + " " + k.address() + " " + k.port();
+  }
+
+  static ServiceKey parse(String line) {
+    String[] p = line.split(" ");
+    if (p.length != 3) {
+      return null;
+    }
+    try {
+      if (p[0].equals("FWM")) {
+        return ServiceKey.ofFirewallMark(Integer.parseInt(p[1]), Long.parseLong(p[2]));
+      }
+      return ServiceKey.of(Protocol.valueOf(p[0]), IpAddress.parse(p[1]), Integer.parseInt(p[2]));
+    } catch (IllegalArgumentException e) {
+      return null; // a line we cannot read is not ours to act on
+    }
+  }
+
+  private void persist() {
+    if (file == null) {
+      return;
+    }
+    List<String> lines = new ArrayList<>();
+    owned.forEach(k -> lines.add(format(k)));
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      Files.write(tmp, lines);
+      try {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write ownership journal " + file, e);
+    }
+  }
+}

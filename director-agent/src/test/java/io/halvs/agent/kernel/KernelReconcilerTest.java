@@ -1,0 +1,206 @@
+package io.halvs.agent.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.halvs.agent.kernel.FakeIpvsKernel.Op;
+import io.halvs.api.v1alpha1.FailureAction;
+import io.halvs.api.v1alpha1.ForwardingMethod;
+import io.halvs.api.v1alpha1.HealthCheckType;
+import io.halvs.api.v1alpha1.Protocol;
+import io.halvs.plan.Destination;
+import io.halvs.plan.HealthCheckPlan;
+import io.halvs.plan.IpAddress;
+import io.halvs.plan.IpvsService;
+import io.halvs.plan.ObjectRef;
+import io.halvs.plan.ServiceKey;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KernelReconcilerTest {
+  static final HealthCheckPlan CHECK = new HealthCheckPlan(HealthCheckType.TCP, 0, 1000, 1000, 2, 3, 0,
+      FailureAction.QUIESCENT, null, null, null);
+
+  static ServiceKey key(int i) {
+    return ServiceKey.of(Protocol.TCP, IpAddress.parse("10.100." + (i / 250) + "." + (i % 250 + 1)), 80);
+  }
+
+  static Destination dest(String address, int weight) {
+    return new Destination(IpAddress.parse(address), 80, ForwardingMethod.MASQ, weight, 0, 0, null, 0, null,
+        new ObjectRef("RealServer", "default", address));
+  }
+
+  static IpvsService service(ServiceKey key, String scheduler, List<Destination> dests, Destination sorry) {
+    return new IpvsService(key, key.address(), scheduler, 0, 0, 0xffffffffL, dests, sorry, CHECK,
+        new ObjectRef("VirtualService", "default", "vs-" + key.address()));
+  }
+
+  /** services x perService destinations. */
+  static List<IpvsService> plan(int services, int perService) {
+    List<IpvsService> plan = new ArrayList<>();
+    for (int i = 0; i < services; i++) {
+      List<Destination> ds = new ArrayList<>();
+      for (int j = 0; j < perService; j++) {
+        int n = i * perService + j;
+        ds.add(dest("172." + (16 + n / 65536) + "." + (n / 256 % 256) + "." + (n % 256), 100));
+      }
+      plan.add(service(key(i), "wlc", ds, null));
+    }
+    return plan;
+  }
+
+  final FakeIpvsKernel kernel = new FakeIpvsKernel();
+  final KernelReconciler reconciler = new KernelReconciler(kernel, new OwnershipJournal(null));
+
+  @Test
+  void programsFromEmptyWithServicesBeforeTheirDestinations() {
+    var r = reconciler.reconcile(plan(2, 3), DestinationHealth.allUp());
+    assertThat(r.converged()).isTrue();
+    assertThat(r.applied()).hasSize(8);
+    assertThat(r.applied().get(0)).startsWith("add service");
+    assertThat(r.applied().get(1)).startsWith("add destination");
+    assertThat(kernel.count(Op.ADD_SERVICE)).isEqualTo(2);
+    assertThat(kernel.count(Op.ADD_DEST)).isEqualTo(6);
+  }
+
+  @Test
+  void aKernelThatMatchesCostsNothing() {
+    reconciler.reconcile(plan(10, 10), DestinationHealth.allUp());
+    kernel.resetCounts();
+    // A restarted agent: new reconciler, journal read back, no flush, no churn.
+    var restarted = new KernelReconciler(kernel, new OwnershipJournal(null));
+    var r = restarted.reconcile(plan(10, 10), DestinationHealth.allUp());
+    assertThat(kernel.totalOperations()).isZero();
+    assertThat(r.adopted()).hasSize(10); // no journal file here: it adopts what matches its plan
+  }
+
+  @Test
+  void oneWeightChangeInAHundredThousandDestinationsIsOneOperation() {
+    List<IpvsService> plan = plan(1000, 100);
+    reconciler.reconcile(plan, DestinationHealth.allUp());
+    kernel.resetCounts();
+    IpvsService s = plan.get(500);
+    List<Destination> ds = new ArrayList<>(s.destinations());
+    Destination d = ds.get(42);
+    ds.set(42, new Destination(d.address(), d.port(), d.method(), 7, 0, 0, null, 0, null, d.realServer()));
+    plan.set(500, service(s.key(), "wlc", ds, null));
+    var r = reconciler.reconcile(plan, DestinationHealth.allUp());
+    assertThat(kernel.totalOperations()).isEqualTo(1);
+    assertThat(kernel.count(Op.EDIT_DEST)).isEqualTo(1);
+    assertThat(r.applied()).containsExactly("edit destination " + d.id() + " of " + s.key() + " weight 7");
+  }
+
+  @Test
+  void aSchedulerChangeIsOneEditNeverDeleteAndAdd() {
+    List<IpvsService> plan = plan(3, 5);
+    reconciler.reconcile(plan, DestinationHealth.allUp());
+    kernel.resetCounts();
+    plan.set(1, service(plan.get(1).key(), "rr", plan.get(1).destinations(), null));
+    reconciler.reconcile(plan, DestinationHealth.allUp());
+    assertThat(kernel.totalOperations()).isEqualTo(1);
+    assertThat(kernel.count(Op.EDIT_SERVICE)).isEqualTo(1);
+  }
+
+  @Test
+  void foreignServicesAreNeverTouched() {
+    KernelService foreign = new KernelService(ServiceKey.of(Protocol.UDP, IpAddress.parse("198.51.100.1"), 53), "rr",
+        0, 0, 0xffffffffL, null);
+    kernel.addService(foreign);
+    kernel.resetCounts();
+    var r = reconciler.reconcile(plan(1, 1), DestinationHealth.allUp());
+    assertThat(r.foreign()).containsExactly(foreign.key());
+    assertThat(kernel.services()).extracting(KernelService::key).contains(foreign.key());
+    assertThat(kernel.count(Op.DELETE_SERVICE)).isZero();
+  }
+
+  @Test
+  void servicesLeavingThePlanAreDeletedOnlyWhenJournaled(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("owned-services");
+    var first = new KernelReconciler(kernel, new OwnershipJournal(file));
+    first.reconcile(plan(3, 2), DestinationHealth.allUp());
+    assertThat(Files.readAllLines(file)).hasSize(3);
+    // A restarted agent reads its journal and removes what left the plan, with one operation per service.
+    var second = new KernelReconciler(kernel, new OwnershipJournal(file));
+    kernel.resetCounts();
+    second.reconcile(plan(1, 2), DestinationHealth.allUp());
+    assertThat(kernel.count(Op.DELETE_SERVICE)).isEqualTo(2);
+    assertThat(kernel.count(Op.DELETE_DEST)).isZero();
+    assertThat(kernel.totalOperations()).isEqualTo(2);
+    assertThat(Files.readAllLines(file)).containsExactly("TCP 10.100.0.1 80");
+  }
+
+  @Test
+  void aPlanServiceAlreadyThereIsAdoptedAndEdited() {
+    ServiceKey k = key(0);
+    kernel.addService(new KernelService(k, "rr", 0, 0, 0xffffffffL, null));
+    kernel.resetCounts();
+    var r = reconciler.reconcile(plan(1, 1), DestinationHealth.allUp());
+    assertThat(r.adopted()).containsExactly(k);
+    assertThat(kernel.count(Op.EDIT_SERVICE)).isEqualTo(1);
+    assertThat(kernel.count(Op.ADD_DEST)).isEqualTo(1);
+  }
+
+  @Test
+  void aFailedOperationDoesNotStopTheRestAndIsRetried() {
+    List<IpvsService> plan = plan(3, 2);
+    kernel.failNext(key(1).toString(), 1, 12);
+    var r = reconciler.reconcile(plan, DestinationHealth.allUp());
+    assertThat(r.converged()).isFalse();
+    assertThat(r.failures()).singleElement().asString().contains("add service " + key(1)).contains("errno 12");
+    assertThat(kernel.services()).extracting(KernelService::key).containsExactly(key(0), key(2));
+    var retry = reconciler.reconcile(plan, DestinationHealth.allUp());
+    assertThat(retry.converged()).isTrue();
+    assertThat(kernel.services()).hasSize(3);
+    assertThat(kernel.destinations(key(1))).hasSize(2);
+  }
+
+  @Test
+  void aMissingSchedulerModuleIsReportedByName() {
+    kernel.availableSchedulers(Set.of("rr", "wlc"));
+    List<IpvsService> plan = List.of(service(key(0), "mh", List.of(dest("10.0.0.1", 1)), null),
+        service(key(1), "wlc", List.of(dest("10.0.0.2", 1)), null));
+    var r = reconciler.reconcile(plan, DestinationHealth.allUp());
+    assertThat(r.failures()).singleElement().asString().contains("scheduler 'mh' not available");
+    assertThat(kernel.services()).extracting(KernelService::key).containsExactly(key(1));
+  }
+
+  @Test
+  void healthQuiescesRemovesAndCallsTheSorryServer() {
+    Destination a = dest("10.0.0.1", 100);
+    Destination b = dest("10.0.0.2", 50);
+    Destination sorry = dest("10.0.0.99", 1);
+    List<IpvsService> plan = List.of(service(key(0), "wlc", List.of(a, b), sorry));
+    reconciler.reconcile(plan, DestinationHealth.allUp());
+    assertThat(kernel.destinations(key(0))).extracting(KernelDestination::weight).containsExactlyInAnyOrder(100, 50);
+
+    kernel.resetCounts();
+    reconciler.reconcile(plan, (s, d) -> d.equals(a) ? DestinationHealth.Verdict.QUIESCE : DestinationHealth.Verdict.UP);
+    assertThat(kernel.totalOperations()).isEqualTo(1);
+    assertThat(kernel.destinations(key(0))).filteredOn(d -> d.address().equals(a.address()))
+        .extracting(KernelDestination::weight).containsExactly(0);
+
+    // Everything down: the quiesced stay (established connections), the removed go, the sorry server comes.
+    reconciler.reconcile(plan, (s, d) -> d.equals(a) ? DestinationHealth.Verdict.QUIESCE
+        : DestinationHealth.Verdict.REMOVE);
+    assertThat(kernel.destinations(key(0))).extracting(d -> d.address().toString())
+        .containsExactlyInAnyOrder("10.0.0.1", "10.0.0.99");
+
+    // One recovers: the sorry server leaves, weights come back.
+    reconciler.reconcile(plan, DestinationHealth.allUp());
+    assertThat(kernel.destinations(key(0))).extracting(d -> d.address() + "=" + d.weight())
+        .containsExactlyInAnyOrder("10.0.0.1=100", "10.0.0.2=50");
+  }
+
+  @Test
+  void operationOrderIsDeterministic() {
+    var r1 = new KernelReconciler(new FakeIpvsKernel(), new OwnershipJournal(null))
+        .reconcile(plan(5, 5), DestinationHealth.allUp());
+    var r2 = new KernelReconciler(new FakeIpvsKernel(), new OwnershipJournal(null))
+        .reconcile(plan(5, 5), DestinationHealth.allUp());
+    assertThat(r1.applied()).isEqualTo(r2.applied());
+  }
+}
