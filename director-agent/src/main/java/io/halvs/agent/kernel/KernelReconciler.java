@@ -40,6 +40,18 @@ public final class KernelReconciler {
     this.journal = journal;
   }
 
+  /** A destination's identity within its service, as the kernel keys it: address and port. */
+  record DestKey(io.halvs.plan.IpAddress address, int port) {
+    static DestKey of(KernelDestination d) {
+      return new DestKey(d.address(), d.port());
+    }
+
+    @Override
+    public String toString() {
+      return address.withPort(port);
+    }
+  }
+
   /** What one pass did. */
   public record Result(List<String> applied, List<String> failures, List<ServiceKey> foreign,
       List<ServiceKey> adopted) {
@@ -68,8 +80,8 @@ public final class KernelReconciler {
   }
 
   /** The destinations the kernel should hold for a service, health applied, sorry server when all are down. */
-  public static Map<String, KernelDestination> desiredDestinations(IpvsService s, DestinationHealth health) {
-    Map<String, KernelDestination> out = new LinkedHashMap<>();
+  public static Map<DestKey, KernelDestination> desiredDestinations(IpvsService s, DestinationHealth health) {
+    Map<DestKey, KernelDestination> out = new LinkedHashMap<>();
     boolean anyUp = false;
     for (Destination d : s.destinations()) {
       DestinationHealth.Verdict v = health.verdict(s.key(), d);
@@ -78,10 +90,12 @@ public final class KernelReconciler {
       }
       boolean up = v == DestinationHealth.Verdict.UP;
       anyUp |= up && d.weight() > 0;
-      out.put(d.id(), toKernel(d, up ? d.weight() : 0));
+      KernelDestination k = toKernel(d, up ? d.weight() : 0);
+      out.put(DestKey.of(k), k);
     }
-    if (!anyUp && s.sorryServer() != null && !out.containsKey(s.sorryServer().id())) {
-      out.put(s.sorryServer().id(), toKernel(s.sorryServer(), Math.max(1, s.sorryServer().weight())));
+    if (!anyUp && s.sorryServer() != null) {
+      KernelDestination k = toKernel(s.sorryServer(), Math.max(1, s.sorryServer().weight()));
+      out.putIfAbsent(DestKey.of(k), k);
     }
     return out;
   }
@@ -149,11 +163,11 @@ public final class KernelReconciler {
     return new Result(applied, failures, foreign, adopted);
   }
 
-  private Map<String, KernelDestination> current(ServiceKey key, List<String> failures) {
-    Map<String, KernelDestination> out = new HashMap<>();
+  private Map<DestKey, KernelDestination> current(ServiceKey key, List<String> failures) {
+    Map<DestKey, KernelDestination> out = new HashMap<>();
     try {
       for (KernelDestination d : kernel.destinations(key)) {
-        out.put(d.address().withPort(d.port()), d);
+        out.put(DestKey.of(d), d);
       }
     } catch (IpvsException e) {
       failures.add(e.getMessage());
@@ -161,9 +175,9 @@ public final class KernelReconciler {
     return out;
   }
 
-  private void reconcileDestinations(ServiceKey key, Map<String, KernelDestination> have,
-      Map<String, KernelDestination> want, List<String> applied, List<String> failures) {
-    for (Map.Entry<String, KernelDestination> e : have.entrySet()) {
+  private void reconcileDestinations(ServiceKey key, Map<DestKey, KernelDestination> have,
+      Map<DestKey, KernelDestination> want, List<String> applied, List<String> failures) {
+    for (Map.Entry<DestKey, KernelDestination> e : have.entrySet()) {
       if (!want.containsKey(e.getKey())) {
         KernelDestination d = e.getValue();
         if (attempt(failures, () -> kernel.deleteDestination(key, d.address(), d.port()))) {
@@ -171,7 +185,7 @@ public final class KernelReconciler {
         }
       }
     }
-    for (Map.Entry<String, KernelDestination> e : want.entrySet()) {
+    for (Map.Entry<DestKey, KernelDestination> e : want.entrySet()) {
       KernelDestination h = have.get(e.getKey());
       KernelDestination w = e.getValue();
       if (h == null) {

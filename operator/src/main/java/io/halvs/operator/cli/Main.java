@@ -28,7 +28,13 @@ public final class Main {
     // v1alpha1 is our own API's version; fabric8 warns about every alpha version it sees.
     System.setProperty("org.slf4j.simpleLogger.log.io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils",
         "error");
-    System.exit(new CommandLine(new Main()).execute(args));
+    CommandLine cli = new CommandLine(new Main());
+    // Bad input and kernel refusals are messages for people, not stack traces.
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("halvs: " + e.getMessage());
+      return 1;
+    });
+    System.exit(cli.execute(args));
   }
 
   @Command(name = "run", description = "Run the operator against the cluster in KUBECONFIG or in-cluster config.")

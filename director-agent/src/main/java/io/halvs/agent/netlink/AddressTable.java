@@ -1,0 +1,108 @@
+package io.halvs.agent.netlink;
+
+import io.halvs.plan.IpAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/**
+ * Interface addresses over rtnetlink: the VIPs (/32 or /128) and the NAT gateway address a director holds.
+ * IPv4 VIPs carry a label ("eth0:hv") that marks them as halvs'; IPv6 has no labels, so ownership there is the
+ * plan's list. IPv6 VIPs are added with IFA_F_NODAD so they serve at once.
+ */
+public final class AddressTable implements AutoCloseable {
+  static final int RTM_NEWADDR = 20;
+  static final int RTM_DELADDR = 21;
+  static final int RTM_GETADDR = 22;
+  static final int IFA_ADDRESS = 1;
+  static final int IFA_LOCAL = 2;
+  static final int IFA_LABEL = 3;
+  static final int IFA_FLAGS = 8;
+  static final int IFA_F_NODAD = 0x02;
+  static final int RT_SCOPE_UNIVERSE = 0;
+  static final int RT_SCOPE_HOST = 254;
+
+  private final NetlinkSocket socket = new NetlinkSocket(LibC.NETLINK_ROUTE);
+
+  /** One address on one interface. */
+  public record Address(String interfaceName, int index, IpAddress address, int prefixLength, String label) {}
+
+  public static int interfaceIndex(String name) {
+    int index = LibC.api().if_nametoindex(name);
+    if (index == 0) {
+      throw new NetlinkException("interface " + name, Errno.ENODEV, "no such interface in this network namespace");
+    }
+    return index;
+  }
+
+  private static byte[] ifaddrmsg(IpAddress a, int prefix, int index, int scope) {
+    return ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).put((byte) (a == null ? 0 : a.family()))
+        .put((byte) prefix).put((byte) (a != null && !a.isV4() ? IFA_F_NODAD : 0)).put((byte) scope)
+        .putInt(index).array();
+  }
+
+  /** Adds; returns false when the address was already there (EEXIST), which callers treat as done. */
+  public synchronized boolean add(String ifname, IpAddress a, int prefix, String label) {
+    int index = interfaceIndex(ifname);
+    Message m = new Message(RTM_NEWADDR, Message.F_REQUEST | Message.F_ACK | Message.F_CREATE | Message.F_EXCL)
+        .raw(ifaddrmsg(a, prefix, index, RT_SCOPE_UNIVERSE)).bytes(IFA_LOCAL, a.bytes()).bytes(IFA_ADDRESS, a.bytes());
+    if (label != null && a.isV4()) {
+      m.string(IFA_LABEL, label);
+    }
+    if (!a.isV4()) {
+      m.u32(IFA_FLAGS, IFA_F_NODAD);
+    }
+    try {
+      socket.execute("add address " + a + "/" + prefix + " on " + ifname, m);
+      return true;
+    } catch (NetlinkException e) {
+      if (e.errno() == Errno.EEXIST) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** Removes; returns false when the address was not there (EADDRNOTAVAIL). */
+  public synchronized boolean remove(String ifname, IpAddress a, int prefix) {
+    int index = interfaceIndex(ifname);
+    Message m = new Message(RTM_DELADDR, Message.F_REQUEST | Message.F_ACK)
+        .raw(ifaddrmsg(a, prefix, index, RT_SCOPE_UNIVERSE)).bytes(IFA_LOCAL, a.bytes()).bytes(IFA_ADDRESS, a.bytes());
+    try {
+      socket.execute("remove address " + a + "/" + prefix + " from " + ifname, m);
+      return true;
+    } catch (NetlinkException e) {
+      if (e.errno() == Errno.EADDRNOTAVAIL) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** Every address of an interface (null: all interfaces). */
+  public synchronized List<Address> list(String ifname) {
+    int only = ifname == null ? 0 : interfaceIndex(ifname);
+    Message m = new Message(RTM_GETADDR, Message.F_REQUEST | Message.F_DUMP).raw(ifaddrmsg(null, 0, 0, 0));
+    return socket.query("list addresses", m, r -> {
+      ByteBuffer b = r.buffer();
+      int p = r.payloadStart();
+      int family = b.get(p) & 0xff;
+      int prefix = b.get(p + 1) & 0xff;
+      int index = b.getInt(p + 4);
+      if (only != 0 && index != only) {
+        return null;
+      }
+      Attributes a = new Attributes(b, p + 8, r.end());
+      byte[] raw = a.has(IFA_LOCAL) ? a.bytes(IFA_LOCAL) : a.bytes(IFA_ADDRESS);
+      if (raw == null || (family != LibC.AF_INET && family != LibC.AF_INET6)) {
+        return null;
+      }
+      return new Address(ifname, index, IpAddress.ofBytes(raw), prefix, a.string(IFA_LABEL));
+    });
+  }
+
+  @Override
+  public void close() {
+    socket.close();
+  }
+}

@@ -1,0 +1,75 @@
+# Helpers for guest suites (source it): a client, one or two directors and real servers in network
+# namespaces inside the VM, small HTTP servers that answer with their name, and PASS/FAIL bookkeeping.
+#
+#   client  198.51.100.2/24 ── dir0 198.51.100.1 (VIP 198.51.100.10 lives here)
+#   dir0 10.0.1.254/24 ── bridge br-rs ── rs1..rsN 10.0.1.11.. (default route via 10.0.1.254)
+passed=0
+failed=0
+VIP=198.51.100.10
+
+pass() { echo "PASS $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+expect_eq() { # name expected actual
+  if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected [$2], got [$3]"; fi
+}
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}
+
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# topology N: client, dir0 and N real servers
+topology() {
+  set -e
+  local n=$1
+  modprobe ip_vs
+  ip link set lo up
+  for ns in client dir0; do ip netns add $ns; nsx $ns ip link set lo up; done
+  ip link add c0 type veth peer name d0
+  ip link set c0 netns client; ip link set d0 netns dir0
+  nsx client ip addr add 198.51.100.2/24 dev c0; nsx client ip link set c0 up
+  nsx client ip route add default via 198.51.100.1
+  nsx dir0 ip addr add 198.51.100.1/24 dev d0; nsx dir0 ip link set d0 up
+  ip link add br-rs type bridge; ip link set br-rs up
+  ip link add d1 type veth peer name d1-br
+  ip link set d1 netns dir0; ip link set d1-br master br-rs up
+  nsx dir0 ip addr add 10.0.1.254/24 dev d1; nsx dir0 ip link set d1 up
+  nsx dir0 sysctl -qw net.ipv4.ip_forward=1
+  for i in $(seq 1 "$n"); do
+    ip netns add rs$i; nsx rs$i ip link set lo up
+    ip link add r$i type veth peer name r$i-br
+    ip link set r$i netns rs$i; ip link set r$i-br master br-rs up
+    nsx rs$i ip addr add 10.0.1.1$i/24 dev r$i; nsx rs$i ip link set r$i up
+    nsx rs$i ip route add default via 10.0.1.254
+    mkdir -p /tmp/www/rs$i; echo "rs$i" > /tmp/www/rs$i/index.html
+    nsx rs$i python3 -m http.server 80 --bind 0.0.0.0 --directory /tmp/www/rs$i >/dev/null 2>&1 &
+  done
+  for i in $(seq 1 "$n"); do wait_port rs$i 10.0.1.1$i 80; done
+  set +e
+}
+
+wait_port() { # ns addr port
+  for _ in $(seq 1 100); do
+    nsx "$1" python3 -c "import socket,sys; socket.create_connection(('$2',$3),1)" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "server $2:$3 in $1 did not come up"; return 1
+}
+
+# DR real servers: the VIP on lo, no ARP answers for it.
+dr_real_servers() {
+  local n=$1
+  for i in $(seq 1 "$n"); do
+    nsx rs$i ip addr add $VIP/32 dev lo
+    nsx rs$i sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
+      net.ipv4.conf.r$i.arp_ignore=1 net.ipv4.conf.r$i.arp_announce=2
+  done
+}
+
+# count_hits N: N requests from the client to the VIP; prints "rs1=10 rs2=10 ..." sorted
+count_hits() {
+  local n=$1 url=${2:-http://$VIP/}
+  for _ in $(seq 1 "$n"); do nsx client curl -s --max-time 5 "$url" || echo "error"; done | sort | uniq -c \
+    | awk '{printf "%s=%s ", $2, $1}' | sed 's/ $//'
+}
