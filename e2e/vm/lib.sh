@@ -67,6 +67,17 @@ dr_real_servers() {
   done
 }
 
+# DR replies leave the real servers from the VIP straight to the client, as through a router in production:
+# the client gets a leg on the real-server network, and the real servers a route to it over that leg.
+dr_return_path() {
+  local n=$1
+  ip link add c1 type veth peer name c1-br
+  ip link set c1 netns client; ip link set c1-br master br-rs up
+  nsx client ip addr add 10.0.1.100/24 dev c1; nsx client ip link set c1 up
+  nsx client sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.c1.rp_filter=0 net.ipv4.conf.c0.rp_filter=0
+  for i in $(seq 1 "$n"); do nsx rs$i ip route replace 198.51.100.2/32 via 10.0.1.100; done
+}
+
 # count_hits N: N requests from the client to the VIP; prints "rs1=10 rs2=10 ..." sorted
 count_hits() {
   local n=$1 url=${2:-http://$VIP/}

@@ -148,12 +148,15 @@ public final class Main {
     @Option(names = "--stats", description = "With list: counters, like ipvsadm -Ln --stats.")
     boolean stats;
 
+    @Option(names = "--thresholds", description = "With list: upper/lower thresholds, like ipvsadm -Ln --thresholds.")
+    boolean thresholds;
+
     @Override
     public Integer call() {
       try (IpvsKernel kernel = new NetlinkIpvsKernel()) {
         var table = KernelFormat.dump(kernel);
         List<String> lines = switch (what) {
-          case "list" -> KernelFormat.list(kernel.info(), table, stats);
+          case "list" -> KernelFormat.list(kernel.info(), table, stats, thresholds);
           case "save" -> KernelFormat.save(table);
           default -> throw new CommandLine.ParameterException(new CommandLine(this), "list or save, not " + what);
         };

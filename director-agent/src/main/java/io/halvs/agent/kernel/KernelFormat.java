@@ -73,19 +73,21 @@ public final class KernelFormat {
         StringBuilder l = new StringBuilder("-a ").append(serviceSwitch(s.key())).append(" -r ")
             .append(d.address().withPort(d.port())).append(' ').append(methodSwitch(d.forwardMethod()))
             .append(" -w ").append(d.weight());
-        if (d.upperThreshold() != 0) {
-          l.append(" -x ").append(d.upperThreshold());
-        }
-        if (d.lowerThreshold() != 0) {
-          l.append(" -y ").append(d.lowerThreshold());
-        }
-        if (d.forwardMethod() == KernelDestination.FWD_TUNNEL && d.tunnelType() != 0) {
-          l.append(" --tun-type ").append(d.tunnelType() == 1 ? "gue" : "gre");
+        // As ipvsadm -S prints it: thresholds are not part of its save format (ipvs list --thresholds shows them).
+        if (d.forwardMethod() == KernelDestination.FWD_TUNNEL) {
+          l.append(" --tun-type ").append(switch (d.tunnelType()) {
+            case 1 -> "gue";
+            case 2 -> "gre";
+            default -> "ipip";
+          });
           if (d.tunnelType() == 1) {
             l.append(" --tun-port ").append(d.tunnelPort());
           }
-          l.append((d.tunnelFlags() & 2) != 0 ? " --tun-remcsum" : (d.tunnelFlags() & 1) != 0 ? " --tun-csum"
-              : " --tun-nocsum");
+          if ((d.tunnelFlags() & 2) != 0) {
+            l.append(" --tun-remcsum");
+          } else if ((d.tunnelFlags() & 1) != 0) {
+            l.append(" --tun-csum");
+          }
         }
         out.add(l.toString());
       }
@@ -95,10 +97,19 @@ public final class KernelFormat {
 
   /** ipvsadm -L -n (with --stats when stats is true). */
   public static List<String> list(IpvsInfo info, Map<KernelService, List<KernelDestination>> table, boolean stats) {
+    return list(info, table, stats, false);
+  }
+
+  /** ipvsadm -L -n, with --stats or --thresholds. */
+  public static List<String> list(IpvsInfo info, Map<KernelService, List<KernelDestination>> table, boolean stats,
+      boolean thresholds) {
     List<String> out = new ArrayList<>();
     out.add("IP Virtual Server version " + info.versionString() + " (size=" + info.connectionTableSize() + ")");
     if (stats) {
       out.add("Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes");
+      out.add("  -> RemoteAddress:Port");
+    } else if (thresholds) {
+      out.add("Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn");
       out.add("  -> RemoteAddress:Port");
     } else {
       out.add("Prot LocalAddress:Port Scheduler Flags");
@@ -129,6 +140,9 @@ public final class KernelFormat {
         String dest = "  -> " + d.address().withPort(d.port());
         if (stats) {
           out.add(String.format("%-33s %s", dest, statsColumns(d.stats())));
+        } else if (thresholds) {
+          out.add(String.format("%-33s %-10d %-10d %-10d %-10d", dest, d.upperThreshold(), d.lowerThreshold(),
+              d.activeConnections(), d.inactiveConnections()));
         } else {
           out.add(String.format("%-33s %-7s %-6d %-10d %-10d", dest, method(d.forwardMethod()), d.weight(),
               d.activeConnections(), d.inactiveConnections()));

@@ -18,7 +18,9 @@ import java.util.List;
  * -A -t 192.0.2.110:80 -s wlc -p 300 -M 255.255.255.0 -b sh-port -o
  * -a -t 192.0.2.110:80 -r 10.0.1.11:80 -m -w 100 -x 1000 -y 800
  * </pre>
- * Persistence prints {@code -p}, and {@code -M} only when the mask is not /32 (/128); thresholds only when set.
+ * Persistence prints {@code -p}, and {@code -M} only when the mask is not /32 (/128). Tunnel destinations carry
+ * {@code --tun-type} as ipvsadm prints them. Thresholds ({@code -x}/{@code -y}) are printed when set — ipvsadm -R
+ * takes them, though ipvsadm's own save output leaves them out.
  * The sorry server is not part of the table: the agent adds it only while no real server is healthy.
  */
 public final class IpvsadmSave {
@@ -72,17 +74,18 @@ public final class IpvsadmSave {
     if (d.lowerThreshold() != 0) {
       b.append(" -y ").append(d.lowerThreshold());
     }
-    if (d.method() == ForwardingMethod.IPIP && d.tunnelType() != null && d.tunnelType() != TunnelType.IPIP) {
-      b.append(" --tun-type ").append(d.tunnelType().wireName());
-      if (d.tunnelType() == TunnelType.GUE) {
+    if (d.method() == ForwardingMethod.IPIP) {
+      TunnelType type = d.tunnelType() == null ? TunnelType.IPIP : d.tunnelType();
+      b.append(" --tun-type ").append(type.wireName());
+      if (type == TunnelType.GUE) {
         b.append(" --tun-port ").append(d.tunnelPort());
       }
       TunnelChecksum c = d.tunnelChecksum() == null ? TunnelChecksum.NONE : d.tunnelChecksum();
-      b.append(switch (c) {
-        case NONE -> " --tun-nocsum";
-        case CSUM -> " --tun-csum";
-        case REMCSUM -> " --tun-remcsum";
-      });
+      if (c == TunnelChecksum.CSUM) {
+        b.append(" --tun-csum");
+      } else if (c == TunnelChecksum.REMCSUM) {
+        b.append(" --tun-remcsum");
+      }
     }
     return b.toString();
   }
