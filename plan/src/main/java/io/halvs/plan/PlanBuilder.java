@@ -279,7 +279,7 @@ public final class PlanBuilder {
       }
     }
     if (sysctls != null && sysctls.getOverrides() != null) {
-      out.putAll(sysctls.getOverrides());
+      sysctls.getOverrides().forEach(o -> out.put(o.getName(), o.getValue()));
     }
     return out;
   }
@@ -406,7 +406,9 @@ public final class PlanBuilder {
         }
       }
       if (s.getSysctls() != null && s.getSysctls().getOverrides() != null) {
-        s.getSysctls().getOverrides().forEach((k, v) -> {
+        for (Sysctls.Sysctl o : s.getSysctls().getOverrides()) {
+          String k = o == null ? null : o.getName();
+          String v = o == null ? null : o.getValue();
           if (k == null || !SYSCTL_KEY.matcher(k).matches()) {
             c.error("spec.sysctls.overrides", "SysctlNotAllowed", "sysctl '" + k + "' is not one halvs may set "
                 + "(net.ipv4.ip_forward, net.ipv4.vs.*, net.ipv4.conf.<if>.{arp_ignore,arp_announce,rp_filter,"
@@ -414,7 +416,7 @@ public final class PlanBuilder {
           } else if (v == null || !INTEGER.matcher(v).matches()) {
             c.error("spec.sysctls.overrides", "InvalidValue", "sysctl " + k + " value '" + v + "' is not an integer");
           }
-        });
+        }
       }
     }
 

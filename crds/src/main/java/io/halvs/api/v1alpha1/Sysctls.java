@@ -4,8 +4,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
-import io.fabric8.generator.annotation.ValidationRule;
-import java.util.Map;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Sysctls {
@@ -29,18 +31,42 @@ public class Sysctls {
   @JsonPropertyDescription("standard (ip_forward=1, vs.expire_nodest_conn=1, vs.expire_quiescent_template=1; default) or none.")
   private Profile profile;
 
-  @ValidationRule(value = "self.all(k, k.matches('" + "^net\\\\.ipv4\\\\.(ip_forward|vs\\\\.[a-z0-9_]+|"
-      + "conf\\\\.[A-Za-z0-9_.-]{1,15}\\\\.(arp_ignore|arp_announce|rp_filter|forwarding|send_redirects))$"
-      + "|^net\\\\.ipv6\\\\.conf\\\\.[A-Za-z0-9_.-]{1,15}\\\\.forwarding$" + "'))",
-      message = "sysctls.overrides keys must be net.ipv4.ip_forward, net.ipv4.vs.*, "
-          + "net.ipv4.conf.<if>.{arp_ignore,arp_announce,rp_filter,forwarding,send_redirects} or net.ipv6.conf.<if>.forwarding")
-  @ValidationRule(value = "self.all(k, self[k].matches('^-?[0-9]{1,10}$'))",
-      message = "sysctls.overrides values must be integers")
-  @JsonPropertyDescription("Extra or overriding sysctls, e.g. net.ipv4.vs.conntrack: \"1\". Applied after the profile.")
-  private Map<String, String> overrides;
+  @Size(max = 64)
+  @JsonPropertyDescription("Extra or overriding sysctls, applied after the profile, e.g. "
+      + "[{name: net.ipv4.vs.conntrack, value: \"1\"}].")
+  private List<Sysctl> overrides;
+
+  /** One sysctl. Checked by patterns (not CEL): cheap for the API server at any list length. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Sysctl {
+    @Required
+    @Size(max = 64)
+    @Pattern(ALLOWED_KEY)
+    @JsonPropertyDescription("net.ipv4.ip_forward, net.ipv4.vs.*, net.ipv4.conf.<if>.{arp_ignore,arp_announce,"
+        + "rp_filter,forwarding,send_redirects} or net.ipv6.conf.<if>.forwarding.")
+    private String name;
+
+    @Required
+    @Size(max = 11)
+    @Pattern("^-?[0-9]{1,10}$")
+    @JsonPropertyDescription("Integer value.")
+    private String value;
+
+    public Sysctl() {}
+
+    public Sysctl(String name, String value) {
+      this.name = name;
+      this.value = value;
+    }
+
+    public String getName() { return name; }
+    public void setName(String name) { this.name = name; }
+    public String getValue() { return value; }
+    public void setValue(String value) { this.value = value; }
+  }
 
   public Profile getProfile() { return profile; }
   public void setProfile(Profile profile) { this.profile = profile; }
-  public Map<String, String> getOverrides() { return overrides; }
-  public void setOverrides(Map<String, String> overrides) { this.overrides = overrides; }
+  public List<Sysctl> getOverrides() { return overrides; }
+  public void setOverrides(List<Sysctl> overrides) { this.overrides = overrides; }
 }

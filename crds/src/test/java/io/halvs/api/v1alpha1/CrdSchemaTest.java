@@ -155,7 +155,7 @@ class CrdSchemaTest {
         Arguments.of(DP, "spec.gateway.address", "isIP(self)"),
         Arguments.of(DP, "spec.gateway", "self.prefixLength <= 32"),
         Arguments.of(DP, "spec.syncDaemon.multicastGroup", "cidr('224.0.0.0/4').containsIP(ip(self))"),
-        Arguments.of(DP, "spec.sysctls.overrides", "k.matches("));
+        Arguments.of(DP, "spec.nodes", "self[0] != self[1]"));
   }
 
   @ParameterizedTest(name = "{1}: {2}")
@@ -188,6 +188,11 @@ class CrdSchemaTest {
     assertThat("0.0.0.0").matches(mask);
     assertThat("255.0.255.0").doesNotMatch(mask);
     assertThat("255.255.255.1").doesNotMatch(mask);
+    String sysctl = prop(DP, "spec.sysctls.overrides").getItems().getSchema().getProperties().get("name").getPattern();
+    assertThat("net.ipv4.vs.expire_nodest_conn").matches(sysctl);
+    assertThat("net.ipv4.conf.eth0.100.arp_ignore").matches(sysctl);
+    assertThat("kernel.panic").doesNotMatch(sysctl);
+    assertThat("net.ipv4.conf.all.accept_local").doesNotMatch(sysctl);
     String ifname = prop(DP, "spec.vipInterface").getPattern();
     assertThat("eth0").matches(ifname);
     assertThat("bond0.100").matches(ifname);

@@ -1,0 +1,106 @@
+package io.halvs.agent.cli;
+
+import io.halvs.agent.kernel.DestinationHealth;
+import io.halvs.agent.kernel.IpvsKernel;
+import io.halvs.agent.kernel.KernelReconciler;
+import io.halvs.agent.kernel.OwnershipJournal;
+import io.halvs.agent.netlink.NetlinkIpvsKernel;
+import io.halvs.api.v1alpha1.FailureAction;
+import io.halvs.api.v1alpha1.ForwardingMethod;
+import io.halvs.api.v1alpha1.HealthCheckType;
+import io.halvs.api.v1alpha1.Protocol;
+import io.halvs.plan.Destination;
+import io.halvs.plan.HealthCheckPlan;
+import io.halvs.plan.IpAddress;
+import io.halvs.plan.IpvsService;
+import io.halvs.plan.ObjectRef;
+import io.halvs.plan.ServiceKey;
+import io.halvs.plan.render.IpvsadmSave;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Programs a synthetic table of services x destinations from empty and prints the figures (time, operations,
+ * RSS, and one weight change later: operations and diff time). Writes the same table as ipvsadm -R input so a
+ * script can time ipvsadm on it in the same kernel. Asserts nothing about time.
+ */
+@Command(name = "bench", description = "Program a synthetic IPVS table and print timings (benchmark).")
+final class Bench implements Callable<Integer> {
+  @Option(names = "--services", defaultValue = "1000")
+  int services;
+
+  @Option(names = "--destinations", defaultValue = "100", description = "Destinations per service.")
+  int destinations;
+
+  @Option(names = "--rules-out", description = "Write the table as ipvsadm -R input here, and exit.")
+  Path rulesOut;
+
+  static final HealthCheckPlan NONE = new HealthCheckPlan(HealthCheckType.NONE, 0, 1000, 1000, 1, 1, 0,
+      FailureAction.QUIESCENT, null, null, null);
+
+  List<IpvsService> plan() {
+    List<IpvsService> plan = new ArrayList<>();
+    for (int i = 0; i < services; i++) {
+      ServiceKey key = ServiceKey.of(Protocol.TCP, IpAddress.parse("10.200." + (i / 250) + "." + (i % 250 + 1)), 80);
+      List<Destination> ds = new ArrayList<>();
+      for (int j = 0; j < destinations; j++) {
+        int n = i * destinations + j;
+        ds.add(new Destination(IpAddress.parse("172." + (16 + n / 65536) + "." + (n / 256 % 256) + "." + (n % 256)),
+            80, ForwardingMethod.MASQ, 100, 0, 0, null, 0, null, new ObjectRef("RealServer", "bench", "rs-" + n)));
+      }
+      plan.add(new IpvsService(key, key.address(), "wlc", 0, 0, 0xffffffffL, ds, null, NONE,
+          new ObjectRef("VirtualService", "bench", "vs-" + i)));
+    }
+    return plan;
+  }
+
+  static long rssKiB() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    List<IpvsService> plan = plan();
+    if (rulesOut != null) {
+      List<String> lines = new ArrayList<>();
+      for (IpvsService s : plan) {
+        lines.add(IpvsadmSave.service(s));
+        s.destinations().forEach(d -> lines.add(IpvsadmSave.destination(s, d)));
+      }
+      Files.write(rulesOut, lines);
+      return 0;
+    }
+    try (IpvsKernel kernel = new NetlinkIpvsKernel()) {
+      KernelReconciler reconciler = new KernelReconciler(kernel, new OwnershipJournal(null));
+      long t = System.nanoTime();
+      KernelReconciler.Result r = reconciler.reconcile(plan, DestinationHealth.allUp());
+      double programMs = (System.nanoTime() - t) / 1e6;
+      System.gc();
+      System.out.printf("agent: programmed %d services x %d destinations from empty: %d operations, %d failures, "
+          + "%.0f ms; RSS %d MiB holding the plan%n", services, destinations, r.applied().size(), r.failures().size(),
+          programMs, rssKiB() / 1024);
+      IpvsService s = plan.get(services / 2);
+      List<Destination> ds = new ArrayList<>(s.destinations());
+      Destination d = ds.get(0);
+      ds.set(0, new Destination(d.address(), d.port(), d.method(), 7, 0, 0, null, 0, null, d.realServer()));
+      plan.set(services / 2, new IpvsService(s.key(), s.vip(), s.scheduler(), s.flags(), s.timeoutSeconds(),
+          s.netmask(), ds, null, s.healthCheck(), s.owner()));
+      t = System.nanoTime();
+      r = reconciler.reconcile(plan, DestinationHealth.allUp());
+      System.out.printf("agent: one weight change: %d operation(s); dump + diff + apply %.0f ms%n",
+          r.applied().size(), (System.nanoTime() - t) / 1e6);
+      return r.converged() ? 0 : 1;
+    }
+  }
+}
