@@ -39,14 +39,14 @@ public final class HalvsOperator implements AutoCloseable {
   public void start() {
     plans = new PlanService(client, namespace);
     plans.start();
-    // Status is written with JSON merge patches: the operator is the only writer of status, and the same code
-    // path runs against every API server and the CRUD mock the fast tests use.
+    // The reconcilers write status themselves (a PUT of the status subresource); nothing relies on server-side
+    // apply, so the same code path runs against every API server and the CRUD mock the fast tests use.
     operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
         .withUseSSAToPatchPrimaryResource(false).withStopOnInformerErrorDuringStartup(true));
     EventRecorder events = new EventRecorder(client, namespace);
     operator.register(new DirectorPairReconciler(client, plans, new AgentResources(namespace, agentImage), events));
-    operator.register(new VirtualServiceReconciler(plans));
-    operator.register(new RealServerReconciler(plans));
+    operator.register(new VirtualServiceReconciler(client, plans));
+    operator.register(new RealServerReconciler(client, plans));
     operator.start();
   }
 

@@ -147,16 +147,17 @@ class OperatorTest {
     report("lvs-02", AgentReport.STANDBY, hash, Map.of());
 
     VirtualService after = await().atMost(Duration.ofSeconds(20)).until(() -> vs("web"),
-        v -> "lvs-01".equals(v.getStatus().getActiveDirector()) && "2/3".equals(v.getStatus().getRealServers()));
+        v -> "lvs-01".equals(v.getStatus().getActiveDirector()) && "2/3".equals(v.getStatus().getRealServers())
+            && "True".equals(condition(v.getStatus().getConditions(), "Programmed").getStatus()));
     assertThat(condition(after.getStatus().getConditions(), "Ready").getStatus()).isEqualTo("True");
-    assertThat(condition(after.getStatus().getConditions(), "Programmed").getStatus()).isEqualTo("True");
     Condition degraded = condition(after.getStatus().getConditions(), "Degraded");
     assertThat(degraded.getStatus()).isEqualTo("True");
     assertThat(degraded.getReason()).isEqualTo("RealServersUnavailable");
     assertThat(after.getStatus().getUnavailable()).extracting(u -> u.getMessage()).containsExactly("HTTP 503");
 
     DirectorPair dp = await().atMost(Duration.ofSeconds(20)).until(this::pair,
-        p -> "lvs-01".equals(p.getStatus().getActiveNode()));
+        p -> "lvs-01".equals(p.getStatus().getActiveNode())
+            && "True".equals(condition(p.getStatus().getConditions(), "Programmed").getStatus()));
     assertThat(dp.getStatus().getStandbyNode()).isEqualTo("lvs-02");
     assertThat(condition(dp.getStatus().getConditions(), "Ready").getStatus()).isEqualTo("True");
     assertThat(condition(dp.getStatus().getConditions(), "Programmed").getStatus()).isEqualTo("True");

@@ -86,6 +86,7 @@ final class Bench implements Callable<Integer> {
       long t = System.nanoTime();
       KernelReconciler.Result r = reconciler.reconcile(plan, DestinationHealth.allUp());
       double programMs = (System.nanoTime() - t) / 1e6;
+      r.failures().stream().limit(3).forEach(f -> System.out.println("agent: failure: " + f));
       System.gc();
       System.out.printf("agent: programmed %d services x %d destinations from empty: %d operations, %d failures, "
           + "%.0f ms; RSS %d MiB holding the plan%n", services, destinations, r.applied().size(), r.failures().size(),

@@ -99,8 +99,8 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     if (StatusSupport.same(dp.getStatus(), desired)) {
       return UpdateControl.noUpdate();
     }
-    dp.setStatus(desired);
-    return UpdateControl.patchStatus(dp);
+    StatusSupport.writeStatus(client, dp, desired);
+    return UpdateControl.noUpdate();
   }
 
   @Override

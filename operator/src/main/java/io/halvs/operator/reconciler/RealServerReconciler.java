@@ -16,9 +16,11 @@ import java.util.List;
 /** Keeps each RealServer's status: how many virtual services it backs, and its problems. */
 @ControllerConfiguration(name = "realserver")
 public class RealServerReconciler implements Reconciler<RealServer> {
+  private final io.fabric8.kubernetes.client.KubernetesClient client;
   private final PlanService plans;
 
-  public RealServerReconciler(PlanService plans) {
+  public RealServerReconciler(io.fabric8.kubernetes.client.KubernetesClient client, PlanService plans) {
+    this.client = client;
     this.plans = plans;
   }
 
@@ -33,7 +35,7 @@ public class RealServerReconciler implements Reconciler<RealServer> {
     if (StatusSupport.same(rs.getStatus(), desired)) {
       return UpdateControl.noUpdate();
     }
-    rs.setStatus(desired);
-    return UpdateControl.patchStatus(rs);
+    StatusSupport.writeStatus(client, rs, desired);
+    return UpdateControl.noUpdate();
   }
 }

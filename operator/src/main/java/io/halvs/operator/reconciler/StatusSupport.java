@@ -23,6 +23,30 @@ final class StatusSupport {
     return source;
   }
 
+  /**
+   * Replaces the status subresource (PUT) on the newest copy of the object, so status fields that became empty
+   * are cleared and nothing else is touched. Only the operator writes status; a conflict (someone changed the
+   * spec meanwhile) is retried once on a fresh copy, then left to JOSDK's retry.
+   */
+  static <S, P extends io.fabric8.kubernetes.client.CustomResource<?, S>> void writeStatus(
+      io.fabric8.kubernetes.client.KubernetesClient client, P resource, S status) {
+    for (int attempt = 0; ; attempt++) {
+      P fresh = client.resource(resource).get();
+      if (fresh == null) {
+        return; // deleted meanwhile
+      }
+      fresh.setStatus(status);
+      try {
+        client.resource(fresh).updateStatus();
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt > 0) {
+          throw e;
+        }
+      }
+    }
+  }
+
   static boolean same(Object a, Object b) {
     return Objects.equals(a == null ? null : Serialization.asJson(a), b == null ? null : Serialization.asJson(b));
   }

@@ -16,9 +16,11 @@ import java.util.List;
 /** Keeps each VirtualService's status equal to what the model and the agents say. */
 @ControllerConfiguration(name = "virtualservice")
 public class VirtualServiceReconciler implements Reconciler<VirtualService> {
+  private final io.fabric8.kubernetes.client.KubernetesClient client;
   private final PlanService plans;
 
-  public VirtualServiceReconciler(PlanService plans) {
+  public VirtualServiceReconciler(io.fabric8.kubernetes.client.KubernetesClient client, PlanService plans) {
+    this.client = client;
     this.plans = plans;
   }
 
@@ -33,7 +35,7 @@ public class VirtualServiceReconciler implements Reconciler<VirtualService> {
     if (StatusSupport.same(vs.getStatus(), desired)) {
       return UpdateControl.noUpdate();
     }
-    vs.setStatus(desired);
-    return UpdateControl.patchStatus(vs);
+    StatusSupport.writeStatus(client, vs, desired);
+    return UpdateControl.noUpdate();
   }
 }
