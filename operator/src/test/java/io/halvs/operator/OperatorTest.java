@@ -140,7 +140,8 @@ class OperatorTest {
         .getVirtualServices()).isEqualTo(1);
 
     // The agents report: lvs-01 active with one real server failing its check, lvs-02 standby.
-    String hash = pair().getStatus().getPlanHash();
+    String hash = await().atMost(Duration.ofSeconds(20)).until(() -> pair().getStatus() == null ? null
+        : pair().getStatus().getPlanHash(), h -> h != null);
     report("lvs-01", AgentReport.ACTIVE, hash, Map.of("default/web", new AgentReport.ServiceHealth(2, 3,
         List.of(new AgentReport.Unavailable("web-3", "10.0.1.13:80", "Unhealthy", Instant.now().toString(),
             "HTTP 503")))));
