@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The VM tier, as test.sh and CI run it: real IPVS in Debian's kernel under QEMU. Needs the agent jar
+# (./mvnw -pl director-agent -am package). Prints "N passed, N failed" over all suites.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+[ -f "$repo/director-agent/target/halvs-agent.jar" ] || (cd "$repo" && ./mvnw -B -q -pl director-agent -am package -DskipTests)
+"$here/setup.sh" >/dev/null || exit 1
+passed=0; failed=0; status=0
+for suite in ipvsadm-smoke agent-dataplane; do
+  out=$("$here/run-in-vm.sh" "$here/suites/$suite.sh" 2>&1); rc=$?
+  echo "$out"
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -1)
+  passed=$((passed + $(awk '{print $1}' <<<"${line:-0 passed, 1 failed}")))
+  failed=$((failed + $(awk '{print $3}' <<<"${line:-0 passed, 1 failed}")))
+  [ $rc -eq 0 ] || status=1
+done
+echo "vm tier: $passed passed, $failed failed"
+exit $status
