@@ -38,7 +38,16 @@ public final class LibC {
 
     @SaveError
     int if_nametoindex(String name);
+
+    @SaveError
+    int open(String path, int flags);
+
+    @SaveError
+    int setns(int fd, int nstype);
   }
+
+  public static final int O_RDONLY = 0;
+  public static final int CLONE_NEWNET = 0x40000000;
 
   public static final int AF_INET = 2;
   public static final int AF_INET6 = 10;
