@@ -14,8 +14,7 @@ mount -t overlay overlay -o lowerdir=/mnt/lower,upperdir=/mnt/rw/upper,workdir=/
 out=$(sed -n 's/.*halvs.out=\([^ ]*\).*/\1/p' /proc/cmdline)
 kmods=$(sed -n 's/.*halvs.modules=\([^ ]*\).*/\1/p' /proc/cmdline)
 kver=$(uname -r)
-# Scratch space first, so the results share may live under /tmp too.
-mount -t tmpfs tmpfs /mnt/root/tmp
+# /run fresh (netns mount points); /tmp stays the overlay, so a checkout under the host's /tmp is visible.
 mount -t tmpfs tmpfs /mnt/root/run
 mkdir -p /mnt/root/run/netns "/mnt/root$out" "/mnt/root/lib/modules/$kver"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out "/mnt/root$out"

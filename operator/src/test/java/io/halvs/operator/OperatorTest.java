@@ -37,6 +37,8 @@ import org.junit.jupiter.api.Test;
  */
 class OperatorTest {
   static final String NS = "halvs-system";
+  /** Generous: these wait for reconciles, which a loaded CI machine may delay; a pass is usually ~1 s. */
+  static final Duration TIMEOUT = Duration.ofSeconds(60);
   EmbeddedApiServer api;
   KubernetesClient client;
   HalvsOperator operator;
@@ -80,7 +82,7 @@ class OperatorTest {
 
   @Test
   void createsTheAgentDaemonSetWithLeastPrivilege() {
-    DaemonSet ds = await().atMost(Duration.ofSeconds(20)).until(
+    DaemonSet ds = await().atMost(TIMEOUT).until(
         () -> client.apps().daemonSets().inNamespace(NS).withName("halvs-agent-lvs").get(), d -> d != null);
     var pod = ds.getSpec().getTemplate().getSpec();
     assertThat(pod.getHostNetwork()).isTrue();
@@ -103,18 +105,24 @@ class OperatorTest {
       assertThat(r.getResourceNames()).containsExactlyInAnyOrder("halvs-agent-lvs-lvs-01", "halvs-agent-lvs-lvs-02");
     });
     assertThat(role.getRules()).noneSatisfy(r -> assertThat(r.getVerbs()).contains("create", "delete"));
-    assertThat(client.rbac().roleBindings().inNamespace(NS).withName("halvs-agent-lvs").get()).isNotNull();
-    assertThat(client.serviceAccounts().inNamespace(NS).withName("halvs-agent-lvs").get()).isNotNull();
-    assertThat(client.secrets().inNamespace(NS).withName("halvs-lvs-hmac").get().getData()).containsKey("key");
-    assertThat(client.configMaps().inNamespace(NS).withName("halvs-agent-lvs-lvs-01").get()).isNotNull();
+    // The reconcile that wrote the DaemonSet goes on to write the rest: wait for each.
+    await().atMost(TIMEOUT).until(() -> client.rbac().roleBindings().inNamespace(NS).withName("halvs-agent-lvs")
+        .get() != null);
+    await().atMost(TIMEOUT).until(() -> client.serviceAccounts().inNamespace(NS).withName("halvs-agent-lvs")
+        .get() != null);
+    await().atMost(TIMEOUT).until(() -> client.configMaps().inNamespace(NS).withName("halvs-agent-lvs-lvs-01")
+        .get() != null);
+    var secret = await().atMost(TIMEOUT).until(() -> client.secrets().inNamespace(NS).withName("halvs-lvs-hmac")
+        .get(), x -> x != null);
+    assertThat(secret.getData()).containsKey("key");
   }
 
   @Test
   void publishesThePlanTheAgentsCanReassemble() {
-    await().atMost(Duration.ofSeconds(20)).until(() -> pair().getStatus() != null
+    await().atMost(TIMEOUT).until(() -> pair().getStatus() != null
         && pair().getStatus().getPlanHash() != null);
     PlanPublisher publisher = new PlanPublisher(client, NS);
-    PlanCodec.Manifest manifest = await().atMost(Duration.ofSeconds(20))
+    PlanCodec.Manifest manifest = await().atMost(TIMEOUT)
         .until(() -> publisher.readManifest("lvs"), m -> m != null);
     assertThat(manifest.state()).isEqualTo(PlanCodec.Manifest.ACTIVE);
     assertThat(manifest.planHash()).isEqualTo(pair().getStatus().getPlanHash());
@@ -128,26 +136,26 @@ class OperatorTest {
 
   @Test
   void statusFollowsWhatTheAgentsReport() {
-    VirtualService web = await().atMost(Duration.ofSeconds(20)).until(() -> vs("web"),
+    VirtualService web = await().atMost(TIMEOUT).until(() -> vs("web"),
         v -> v.getStatus() != null && v.getStatus().getEndpoint() != null);
     assertThat(web.getStatus().getEndpoint()).isEqualTo("192.0.2.110:80/TCP");
     assertThat(web.getStatus().getRealServers()).isEqualTo("?/3");
     assertThat(condition(web.getStatus().getConditions(), "Ready").getReason()).isEqualTo("AwaitingAgents");
     RealServer rs = client.resources(RealServer.class).inNamespace("default").withName("web-1").get();
-    await().atMost(Duration.ofSeconds(20)).until(() -> client.resources(RealServer.class).inNamespace("default")
+    await().atMost(TIMEOUT).until(() -> client.resources(RealServer.class).inNamespace("default")
         .withName("web-1").get().getStatus() != null);
     assertThat(client.resources(RealServer.class).inNamespace("default").withName("web-1").get().getStatus()
         .getVirtualServices()).isEqualTo(1);
 
     // The agents report: lvs-01 active with one real server failing its check, lvs-02 standby.
-    String hash = await().atMost(Duration.ofSeconds(20)).until(() -> pair().getStatus() == null ? null
+    String hash = await().atMost(TIMEOUT).until(() -> pair().getStatus() == null ? null
         : pair().getStatus().getPlanHash(), h -> h != null);
     report("lvs-01", AgentReport.ACTIVE, hash, Map.of("default/web", new AgentReport.ServiceHealth(2, 3,
         List.of(new AgentReport.Unavailable("web-3", "10.0.1.13:80", "Unhealthy", Instant.now().toString(),
             "HTTP 503")))));
     report("lvs-02", AgentReport.STANDBY, hash, Map.of());
 
-    VirtualService after = await().atMost(Duration.ofSeconds(20)).until(() -> vs("web"),
+    VirtualService after = await().atMost(TIMEOUT).until(() -> vs("web"),
         v -> "lvs-01".equals(v.getStatus().getActiveDirector()) && "2/3".equals(v.getStatus().getRealServers())
             && "True".equals(condition(v.getStatus().getConditions(), "Programmed").getStatus()));
     assertThat(condition(after.getStatus().getConditions(), "Ready").getStatus()).isEqualTo("True");
@@ -156,7 +164,7 @@ class OperatorTest {
     assertThat(degraded.getReason()).isEqualTo("RealServersUnavailable");
     assertThat(after.getStatus().getUnavailable()).extracting(u -> u.getMessage()).containsExactly("HTTP 503");
 
-    DirectorPair dp = await().atMost(Duration.ofSeconds(20)).until(this::pair,
+    DirectorPair dp = await().atMost(TIMEOUT).until(this::pair,
         p -> "lvs-01".equals(p.getStatus().getActiveNode())
             && "True".equals(condition(p.getStatus().getConditions(), "Programmed").getStatus()));
     assertThat(dp.getStatus().getStandbyNode()).isEqualTo("lvs-02");
@@ -166,17 +174,17 @@ class OperatorTest {
     // Failover: lvs-02 takes over.
     report("lvs-01", AgentReport.STANDBY, hash, Map.of());
     report("lvs-02", AgentReport.ACTIVE, hash, Map.of("default/web", new AgentReport.ServiceHealth(3, 3, List.of())));
-    DirectorPair failedOver = await().atMost(Duration.ofSeconds(20)).until(this::pair,
+    DirectorPair failedOver = await().atMost(TIMEOUT).until(this::pair,
         p -> "lvs-02".equals(p.getStatus().getActiveNode()));
     assertThat(failedOver.getStatus().getTransitions()).isEqualTo(1);
     assertThat(failedOver.getStatus().getLastTransitionReason()).isEqualTo("lvs-02 took over from lvs-01");
-    await().atMost(Duration.ofSeconds(20)).until(() -> client.v1().events().inNamespace(NS).list().getItems()
+    await().atMost(TIMEOUT).until(() -> client.v1().events().inNamespace(NS).list().getItems()
         .stream().anyMatch(e -> "Failover".equals(e.getReason())));
   }
 
   @Test
   void aSettledStatusIsNotRewritten() throws InterruptedException {
-    await().atMost(Duration.ofSeconds(20)).until(() -> vs("web").getStatus() != null
+    await().atMost(TIMEOUT).until(() -> vs("web").getStatus() != null
         && vs("web").getStatus().getEndpoint() != null);
     Thread.sleep(1000);
     String rv = vs("web").getMetadata().getResourceVersion();
@@ -204,13 +212,13 @@ class OperatorTest {
     lost.getSpec().setVip("192.0.2.99");
     client.resource(lost).create();
 
-    VirtualService d = await().atMost(Duration.ofSeconds(20)).until(() -> vs("web-copy"),
+    VirtualService d = await().atMost(TIMEOUT).until(() -> vs("web-copy"),
         v -> v.getStatus() != null && !v.getStatus().getConditions().isEmpty());
     Condition ready = condition(d.getStatus().getConditions(), "Ready");
     assertThat(ready.getStatus()).isEqualTo("False");
     assertThat(ready.getReason()).isEqualTo("DuplicateService");
     assertThat(ready.getMessage()).contains("already taken by VirtualService default/web");
-    VirtualService l = await().atMost(Duration.ofSeconds(20)).until(() -> vs("lost"),
+    VirtualService l = await().atMost(TIMEOUT).until(() -> vs("lost"),
         v -> v.getStatus() != null && !v.getStatus().getConditions().isEmpty());
     assertThat(condition(l.getStatus().getConditions(), "Ready").getReason()).isEqualTo("DirectorPairNotFound");
     // The original keeps its place in the published plan.
@@ -219,19 +227,19 @@ class OperatorTest {
 
   @Test
   void deletingAPairWaitsUntilBothDirectorsCleanedUp() {
-    await().atMost(Duration.ofSeconds(20)).until(() -> pair().getMetadata().getFinalizers() != null
+    await().atMost(TIMEOUT).until(() -> pair().getMetadata().getFinalizers() != null
         && pair().getMetadata().getFinalizers().contains("halvs.io/cleanup")
         && pair().getStatus() != null && pair().getStatus().getPlanHash() != null);
     client.resources(DirectorPair.class).withName("lvs").delete();
     PlanPublisher publisher = new PlanPublisher(client, NS);
-    await().atMost(Duration.ofSeconds(20)).until(() -> PlanCodec.Manifest.DELETING.equals(
+    await().atMost(TIMEOUT).until(() -> PlanCodec.Manifest.DELETING.equals(
         publisher.readManifest("lvs").state()));
     assertThat(pair()).as("finalizer holds the pair until the directors confirm").isNotNull();
 
     cleaned("lvs-01");
     await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> pair() != null);
     cleaned("lvs-02");
-    await().atMost(Duration.ofSeconds(20)).until(() -> pair() == null);
+    await().atMost(TIMEOUT).until(() -> pair() == null);
   }
 
   void report(String node, String role, String hash, Map<String, AgentReport.ServiceHealth> health) {
@@ -246,7 +254,7 @@ class OperatorTest {
 
   void writeReport(String node, AgentReport r) {
     String name = Names.report("lvs", node);
-    await().atMost(Duration.ofSeconds(20)).until(() -> client.configMaps().inNamespace(NS).withName(name).get() != null);
+    await().atMost(TIMEOUT).until(() -> client.configMaps().inNamespace(NS).withName(name).get() != null);
     client.configMaps().inNamespace(NS).withName(name).edit((ConfigMap cm) -> {
       cm.setData(Map.of(Names.REPORT_KEY, AgentReport.toJson(r)));
       return cm;

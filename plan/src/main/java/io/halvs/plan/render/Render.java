@@ -36,8 +36,14 @@ public final class Render {
       err.println("render: name at least one YAML file or folder");
       return 2;
     }
+    long t0 = System.nanoTime();
     ManifestLoader.Result loaded = new ManifestLoader().load(inputs);
+    long t1 = System.nanoTime();
     PlanResult result = PlanBuilder.build(loaded.input());
+    long t2 = System.nanoTime();
+    if (System.getenv("HALVS_RENDER_TIMINGS") != null) {
+      err.printf("render: load %.0f ms, plan %.0f ms%n", (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+    }
     List<String> errors = new ArrayList<>(loaded.problems());
     for (Finding f : result.findings()) {
       String line = where(loaded.origins(), f) + f.object() + ": " + f.message();
