@@ -10,6 +10,7 @@ passed=0; failed=0
 pass() { echo "PASS $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name"; fi; }
+wait_for() { for _ in $(seq 1 120); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done; return 1; }
 operator_pid=""
 cleanup() {
   [ -n "$operator_pid" ] && kill "$operator_pid" 2>/dev/null && wait "$operator_pid" 2>/dev/null
@@ -53,10 +54,9 @@ if [ "$endpoint" = "192.0.2.110:80/TCP" ]; then pass "operator as its ServiceAcc
 else fail "operator wrote no status; log:"; tail -20 "$dir/operator.log"; fi
 check "printer columns: kubectl get hvs shows ENDPOINT SCHEDULER ACTIVE READY AGE" \
   bash -c "kubectl get hvs -n default | head -1 | grep -qE 'NAME +ENDPOINT +SCHEDULER +ACTIVE +READY +AGE'"
-check "printer columns carry real values" bash -c "kubectl get hvs web -n default --no-headers | grep -q '192.0.2.110:80/TCP *wlc'"
+check "printer columns carry real values" wait_for bash -c "kubectl get hvs web -n default --no-headers | grep -q '192.0.2.110:80/TCP *wlc'"
 check "kubectl get hdp shows ACTIVE STANDBY READY" bash -c "kubectl get hdp | head -1 | grep -qE 'NAME +ACTIVE +STANDBY +READY'"
 check "kubectl get hrs shows ADDRESS and WEIGHT" bash -c "kubectl get hrs -n default web-1 --no-headers | grep -q '10.0.1.11 .*100'"
-wait_for() { for _ in $(seq 1 120); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done; return 1; }
 check "the operator created the agent DaemonSet" wait_for k get daemonset -n halvs-system halvs-agent-lvs
 check "...with capabilities NET_ADMIN and NET_RAW only" bash -c \
   "kubectl get ds -n halvs-system halvs-agent-lvs -o jsonpath='{.spec.template.spec.containers[0].securityContext.capabilities.add}' | grep -qx '\[\"NET_ADMIN\",\"NET_RAW\"\]'"
