@@ -8,26 +8,42 @@ cd "$repo"
 tiers=${HALVS_TIERS:-maven vm apiserver}
 summary=()
 status=0
+total_passed=0
+total_failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 
+# Runs one tier, shows its output, and adds its closing "N passed, N failed" line to the totals.
 run_tier() {
   local name=$1; shift
-  local start=$SECONDS
+  local start=$SECONDS rc
   echo "=== tier $name: $*"
-  if "$@"; then
-    summary+=("tier $name: ok ($((SECONDS - start)) s)")
+  "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  local counts
+  counts=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+  if [ -n "$counts" ]; then
+    total_passed=$((total_passed + $(awk '{print $1}' <<<"$counts")))
+    total_failed=$((total_failed + $(awk '{print $3}' <<<"$counts")))
+  fi
+  if [ "$rc" -eq 0 ]; then
+    summary+=("tier $name: ok, ${counts:-no counts} ($((SECONDS - start)) s)")
   else
-    summary+=("tier $name: FAILED ($((SECONDS - start)) s)")
+    summary+=("tier $name: FAILED, ${counts:-no counts} ($((SECONDS - start)) s)")
     status=1
+    [ -n "$counts" ] || total_failed=$((total_failed + 1))
   fi
 }
 
 maven_tier() {
   # Unit, schema, reconciler, operator-vs-mock and (as root) network-namespace tests.
-  ./mvnw -B verify
+  local rc
+  ./mvnw -B verify; rc=$?
   # Surefire's per-module totals, summed into one line.
   find . -path '*/target/surefire-reports/*.txt' -newer pom.xml -print0 2>/dev/null \
     | xargs -0 -r cat | awk -F'[ ,:]+' '/^Tests run:/ {t+=$3; f+=$5; e+=$7; s+=$9}
         END {printf "maven: %d passed, %d failed, %d skipped\n", t-f-e-s, f+e, s}'
+  return $rc
 }
 
 for tier in $tiers; do
@@ -40,4 +56,5 @@ for tier in $tiers; do
 done
 
 printf '%s\n' "${summary[@]}"
+echo "total: $total_passed passed, $total_failed failed"
 exit $status
