@@ -1,0 +1,46 @@
+package io.halvs.operator.reconciler;
+
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.halvs.operator.model.PlanService;
+import io.halvs.operator.model.Snapshot;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A reconciler whose only job is its kind's status: computed from the shared model, written only when it
+ * changed, triggered by the model when the object's status inputs change.
+ */
+abstract class StatusReconciler<P extends CustomResource<?, S>, S> implements Reconciler<P> {
+  private final KubernetesClient client;
+  private final PlanService plans;
+  private final String kind;
+
+  StatusReconciler(KubernetesClient client, PlanService plans, String kind) {
+    this.client = client;
+    this.plans = plans;
+    this.kind = kind;
+  }
+
+  /** The status the object should have now. */
+  abstract S desired(P resource, Snapshot snapshot, String now);
+
+  @Override
+  public List<EventSource<?, P>> prepareEventSources(EventSourceContext<P> context) {
+    return List.of(StatusSupport.planEvents(plans, kind));
+  }
+
+  @Override
+  public UpdateControl<P> reconcile(P resource, Context<P> context) {
+    S desired = desired(resource, plans.snapshot(), Instant.now().toString());
+    if (!StatusSupport.same(resource.getStatus(), desired)) {
+      StatusSupport.writeStatus(client, resource, desired);
+    }
+    return UpdateControl.noUpdate();
+  }
+}
