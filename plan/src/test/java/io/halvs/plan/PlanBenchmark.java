@@ -9,8 +9,9 @@ import java.util.List;
 
 /**
  * Prints how long the plan for 1,000 VirtualServices x 100 RealServers (100,000 destinations) takes to build.
- * Run: ./mvnw -q -pl plan -am test-compile exec:java -Dexec.mainClass=io.halvs.plan.PlanBenchmark
- *      -Dexec.classpathScope=test
+ * Run: ./mvnw -q -pl crds,plan test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ *      -Dmdep.includeScope=test &&
+ *      java -cp plan/target/classes:plan/target/test-classes:$(cat plan/target/cp.txt) io.halvs.plan.PlanBenchmark
  */
 public final class PlanBenchmark {
   public static void main(String[] args) {
