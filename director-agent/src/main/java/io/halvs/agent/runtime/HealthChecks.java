@@ -1,0 +1,31 @@
+package io.halvs.agent.runtime;
+
+import io.halvs.agent.kernel.DestinationHealth;
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.ServiceKey;
+import io.halvs.plan.publish.AgentReport;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The director's health checks: they follow the plan, decide locally, and tell the director loop at once which
+ * services' verdicts changed so it can fix the kernel without waiting for anyone (least of all the API server).
+ */
+public interface HealthChecks extends AutoCloseable {
+
+  /** Starts, stops or retimes checks so that they match this plan. Checks of unchanged targets keep their state. */
+  void follow(DirectorPlan plan);
+
+  /** Current verdicts; safe to read from any thread while checks run. */
+  DestinationHealth view();
+
+  /** Per VirtualService (namespace/name) as the agent reports it. */
+  Map<String, AgentReport.ServiceHealth> report();
+
+  /** Called from checker threads with the services whose verdicts just changed; must return quickly. */
+  void onChange(Consumer<Set<ServiceKey>> listener);
+
+  @Override
+  void close();
+}
