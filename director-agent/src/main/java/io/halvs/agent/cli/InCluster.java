@@ -80,6 +80,7 @@ final class InCluster implements Callable<Integer> {
         director.ignoreSysctls(AgentSetup.IPVS_SYSCTLS);
       }
       director.onPass(p -> {
+        p.changes().forEach(c -> LOG.info(c));
         if (p.operations() > 0 || !p.converged() || !p.changes().isEmpty()) {
           LOG.info("{} pass: {} operations, {} failures, {} ms{}", p.full() ? "full" : "health", p.operations(),
               p.failures().size(), p.nanos() / 1_000_000, p.target().deleting() && p.converged() ? ", cleaned" : "");
