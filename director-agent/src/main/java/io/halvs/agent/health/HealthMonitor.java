@@ -414,8 +414,7 @@ public final class HealthMonitor implements HealthChecks {
           } else if (t != null) {
             unavailable.add(new AgentReport.Unavailable(name, d.id(), "Unhealthy",
                 Instant.ofEpochMilli(t.state.sinceMillis()).truncatedTo(ChronoUnit.MILLIS).toString(),
-                t.state.message(t.check.intervalMillis(), now)
-                    + (verdict == Verdict.REMOVE ? "; removed from " : "; weight 0 in ") + s.key()));
+                t.state.message(t.check.intervalMillis(), now)));
           }
         }
       }
