@@ -147,12 +147,10 @@ final class Servers {
         c.setSoTimeout(2000);
         InputStream in = c.getInputStream();
         StringBuilder head = new StringBuilder();
-        int b;
-        while ((b = in.read()) >= 0) {
-          head.append((char) b);
-          if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) {
-            break;
-          }
+        byte[] buf = new byte[2048];
+        int got;
+        while (head.indexOf("\r\n\r\n") < 0 && (got = in.read(buf)) > 0) {
+          head.append(new String(buf, 0, got, StandardCharsets.ISO_8859_1));
         }
         requests++;
         for (String line : head.toString().split("\r\n")) {
