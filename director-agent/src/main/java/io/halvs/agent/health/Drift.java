@@ -10,6 +10,7 @@ final class Drift {
   private long total;
   private long maxNanos;
   long skipped;
+  long overran;
 
   void record(long lateNanos) {
     long late = Math.max(0, lateNanos);
@@ -23,10 +24,11 @@ final class Drift {
     total = 0;
     maxNanos = 0;
     skipped = 0;
+    overran = 0;
   }
 
   HealthMonitor.Timing snapshot() {
-    return new HealthMonitor.Timing(total, percentile(0.50), percentile(0.99), maxNanos / 1e6, skipped);
+    return new HealthMonitor.Timing(total, percentile(0.50), percentile(0.99), maxNanos / 1e6, skipped, overran);
   }
 
   private double percentile(double p) {

@@ -34,6 +34,8 @@ final class Target {
   Probe probe;
   int generation;
   boolean gone;
+  /** The next start follows an attempt that outlasted its interval. */
+  boolean overran;
 
   Target(Key key, long nowMillis, HealthCheckPlan check) {
     this.key = key;

@@ -243,4 +243,34 @@ class HealthMonitorTest {
     monitor.follow(plan());
     assertThat(monitor.report()).isEmpty();
   }
+
+  @Test
+  void aNewTargetIsTrustedDuringItsWarmup() throws Exception {
+    HealthCheckPlan c = tcp();
+    HealthCheckPlan warm = new HealthCheckPlan(c.type(), 0, 100, 300, 1, 1, 1500, c.onFailure(), null, null, null);
+    IpvsService s = service("10.0.0.8", 80, warm, null, dest(LO, freePort(), "rs-1"));
+    long t0 = System.nanoTime();
+    monitor.follow(plan(s));
+    Thread.sleep(300);
+    assertThat(monitor.timing().starts()).as("no check before the warm-up ends").isZero();
+    assertThat(health(s).ready()).isEqualTo(1);
+    awaitDown(s, "connection refused");
+    assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(1500);
+  }
+
+  @Test
+  void startPhasesAreSpreadOverTheInterval() {
+    long interval = 1_000_000_000L;
+    int[] buckets = new int[10];
+    for (int i = 0; i < 10_000; i++) {
+      Target.Key k = new Target.Key(ServiceKey.of(io.halvs.api.v1alpha1.Protocol.TCP,
+          io.halvs.plan.IpAddress.parse("198.18." + (i / 250) + "." + (i % 250 + 1)), 80),
+          io.halvs.plan.IpAddress.parse("10.1.0." + (i % 10 + 1)), 8080, 8080);
+      long p = HealthMonitor.phase(k, interval);
+      assertThat(p).isBetween(0L, interval - 1);
+      buckets[(int) (p / (interval / 10))]++;
+    }
+    assertThat(java.util.Arrays.stream(buckets).boxed().toList()).as("10,000 targets in tenths of the interval")
+        .allSatisfy(n -> assertThat(n).isBetween(800, 1200));
+  }
 }
