@@ -120,6 +120,8 @@ abstract class Probe {
     if (m == null || m.isEmpty()) {
       return "failed";
     }
-    return Character.toLowerCase(m.charAt(0)) + m.substring(1);
+    // "Connection reset" -> "connection reset", but "TLS: ..." stays.
+    boolean word = m.length() > 1 && Character.isLowerCase(m.charAt(1));
+    return word ? Character.toLowerCase(m.charAt(0)) + m.substring(1) : m;
   }
 }

@@ -273,4 +273,29 @@ class HealthMonitorTest {
     assertThat(java.util.Arrays.stream(buckets).boxed().toList()).as("10,000 targets in tenths of the interval")
         .allSatisfy(n -> assertThat(n).isBetween(800, 1200));
   }
+
+  @Test
+  void ipv6TargetsAndHttpOverIpv6() throws Exception {
+    int port = freePort();
+    HealthCheckPlan.Http h = Plans.get("/", "ok");
+    IpvsService s = service("2001:db8::1", 80, http(h), null, dest("::1", port, "rs-6"));
+    monitor.follow(plan(s));
+    awaitDown(s, "connection refused");
+    Servers.Http server = started(new Servers.Http(Servers.HERE, new InetSocketAddress("::1", port), null));
+    awaitUp(s);
+    assertThat(server.lastHost).isEqualTo("[::1]:" + port);
+  }
+
+  @Test
+  void aDrainedDestinationIsReportedAsDrainingNotUnhealthy() throws Exception {
+    int port = freePort();
+    started(new Servers.Tcp(Servers.HERE, new InetSocketAddress(LO, port)));
+    var d = dest(LO, port, "rs-drained");
+    var drained = new io.halvs.plan.Destination(d.address(), d.port(), d.method(), 0, 0, 0, null, 0, null,
+        d.realServer());
+    IpvsService s = service("10.0.0.9", 80, tcp(), null, drained);
+    monitor.follow(plan(s));
+    assertThat(health(s)).isEqualTo(new AgentReport.ServiceHealth(0, 1, List.of(new AgentReport.Unavailable(
+        "rs-drained", LO + ":" + port, "Draining", null, "weight 0 in the plan"))));
+  }
 }
