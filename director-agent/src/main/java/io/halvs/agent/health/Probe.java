@@ -91,7 +91,6 @@ abstract class Probe {
     channel = ch;
     ch.configureBlocking(false);
     ch.setOption(StandardSocketOptions.SO_LINGER, 0);
-    ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
     boolean connected = ch.connect(target);
     key = ch.register(selector, connected ? 0 : SelectionKey.OP_CONNECT, this);
     return connected;

@@ -105,7 +105,9 @@ public final class HealthBenchmark {
           + "p99 %.1f ms, max %.1f ms%n", wall / 1e9, timing.starts(), timing.starts() / (wall / 1e9),
           timing.skippedStarts(), timing.startsAfterOverrun(), timing.p50Millis(), timing.p99Millis(), timing.maxMillis());
       System.out.printf("CPU: checker thread %.2f cores; whole process (incl. the %d test server threads) %.2f "
-          + "cores; %d of %d destinations up%n", cpu, servers.size(), proc, ready, total);
+          + "cores; %d of %d destinations up; machine: %d cores, load average %s%n", cpu, servers.size(), proc,
+          ready, total, Runtime.getRuntime().availableProcessors(),
+          java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
 
       // A real server dies silently (its address goes: no RST, no ICMP): how long until it is out everywhere?
       deadAt[0] = System.nanoTime();
@@ -134,11 +136,16 @@ public final class HealthBenchmark {
     }
   }
 
-  static void cleanup() {
-    try {
-      HealthMonitorNetnsTest.sh("ip", "netns", "del", NS);
-    } catch (Exception ignored) {
-      // not there
+  static void cleanup() throws InterruptedException {
+    for (String[] cmd : new String[][] {{"ip", "link", "del", "hvhb0"}, {"ip", "netns", "del", NS}}) {
+      try {
+        HealthMonitorNetnsTest.sh(cmd); // the veth first: a namespace's devices go away asynchronously
+      } catch (Exception ignored) {
+        // not there
+      }
+    }
+    for (int i = 0; i < 50 && new java.io.File("/sys/class/net/hvhb0").exists(); i++) {
+      Thread.sleep(100);
     }
   }
 }
