@@ -31,6 +31,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -72,6 +74,7 @@ public final class HealthMonitor implements HealthChecks {
   private final CopyOnWriteArrayList<Consumer<Set<ServiceKey>>> listeners = new CopyOnWriteArrayList<>();
   private volatile Map<DestRef, Verdict> verdicts = Map.of();
   private volatile boolean running = true;
+  private ExecutorService workers; // TLS handshake math, started with the first https check
 
   // Checker thread only:
   private final PriorityQueue<Due> queue = new PriorityQueue<>();
@@ -171,6 +174,9 @@ public final class HealthMonitor implements HealthChecks {
           t.probe.abort("stopped");
         }
       }
+      if (workers != null) {
+        workers.shutdownNow();
+      }
       try {
         selector.close();
       } catch (IOException ignored) {
@@ -241,6 +247,7 @@ public final class HealthMonitor implements HealthChecks {
     }
     Probe p = t.newProbe();
     p.owner = t;
+    p.loop = this;
     t.probe = p;
     try {
       p.start(selector);
@@ -253,6 +260,47 @@ public final class HealthMonitor implements HealthChecks {
       complete(t, p);
     } else {
       schedule(t, now + t.check.timeoutMillis() * 1_000_000L);
+    }
+  }
+
+  /** Runs work on a worker thread, then resumes the probe on the checker thread (unless it ended meanwhile). */
+  void offload(Probe p, Probe.Work work) {
+    if (workers == null) {
+      int n = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+      workers = Executors.newFixedThreadPool(n, r -> {
+        Thread w = new Thread(r, "halvs-health-tls");
+        w.setDaemon(true);
+        return w;
+      });
+    }
+    workers.execute(() -> {
+      IOException error = null;
+      try {
+        work.run();
+      } catch (IOException e) {
+        error = e;
+      } catch (RuntimeException e) {
+        error = new IOException("check failed: " + e, e);
+      }
+      IOException thrown = error;
+      tasks.add(() -> resume(p, thrown));
+      selector.wakeup();
+    });
+  }
+
+  private void resume(Probe p, IOException error) {
+    if (p.finished() || p.owner.probe != p) {
+      return; // timed out or dropped meanwhile
+    }
+    try {
+      p.offloaded(error);
+    } catch (IOException e) {
+      p.fail(Probe.describe(e));
+    } catch (RuntimeException e) {
+      p.fail("check failed: " + e);
+    }
+    if (p.finished()) {
+      complete(p.owner, p);
     }
   }
 

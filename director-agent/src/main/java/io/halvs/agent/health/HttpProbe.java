@@ -80,6 +80,11 @@ final class HttpProbe extends Probe {
     try {
       if (phase == Phase.HANDSHAKE) {
         int op = tls.handshake(ch);
+        if (op == Tls.COMPUTE) {
+          key.interestOps(0);
+          loop.offload(this, tls::compute);
+          return;
+        }
         if (op != 0) {
           key.interestOps(op);
           return;
@@ -188,6 +193,17 @@ final class HttpProbe extends Probe {
       } else {
         fail("body does not match /" + spec.expectBodyRegex().pattern() + "/");
       }
+    }
+  }
+
+  @Override
+  void offloaded(IOException error) throws IOException {
+    if (error instanceof SSLException e) {
+      fail(Tls.describe(e, spec.peerHost()));
+    } else if (error != null) {
+      throw error;
+    } else {
+      progress();
     }
   }
 

@@ -24,6 +24,13 @@ abstract class Probe {
   protected SelectionKey key;
   /** The target this attempt checks (set by the checker thread). */
   Target owner;
+  /** The checker that runs this attempt (set by it): for CPU work off its thread. */
+  HealthMonitor loop;
+
+  /** CPU work for a worker thread, e.g. a TLS handshake step. */
+  interface Work {
+    void run() throws IOException;
+  }
   protected final InetSocketAddress target;
   protected final int timeoutMillis;
 
@@ -37,6 +44,13 @@ abstract class Probe {
 
   /** The selector reported the channel ready. */
   abstract void ready(SelectionKey key) throws IOException;
+
+  /** Back on the checker thread after offloaded work; error: what the work threw, or null. */
+  void offloaded(IOException error) throws IOException {
+    if (error != null) {
+      throw error;
+    }
+  }
 
   /** Why the attempt failed when the time ran out, by how far it got. */
   abstract String timeoutMessage();

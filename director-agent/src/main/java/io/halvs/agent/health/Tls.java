@@ -89,11 +89,40 @@ final class Tls {
     return engine.getSession().getApplicationBufferSize();
   }
 
-  /** Advances the handshake as far as the socket allows: 0 when done, else the selection op to wait for. */
-  int handshake(SocketChannel ch) throws IOException {
+  /** handshake() result: the next step is CPU work (key share, certificate checks): run compute() elsewhere. */
+  static final int COMPUTE = -1;
+
+  /**
+   * The handshake's CPU-heavy steps, without socket I/O, for a worker thread: the ClientHello with its key share,
+   * then the delegated tasks (the server's key share, certificate and signature checks — about a millisecond
+   * of elliptic-curve math each, which on the checker thread would delay every other check).
+   */
+  void compute() throws IOException {
     if (!begun) {
       begun = true;
       engine.beginHandshake();
+    }
+    Runnable t;
+    while ((t = engine.getDelegatedTask()) != null) {
+      t.run();
+    }
+    if (engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_WRAP) {
+      netOut.compact();
+      SSLEngineResult r = engine.wrap(EMPTY, netOut);
+      netOut.flip();
+      if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
+        throw new EOFException("TLS: the server closed the connection during the handshake");
+      }
+    }
+  }
+
+  /**
+   * Advances the handshake as far as the socket allows: 0 when done, COMPUTE when compute() is due, else the
+   * selection op to wait for.
+   */
+  int handshake(SocketChannel ch) throws IOException {
+    if (!begun) {
+      return COMPUTE;
     }
     ByteBuffer scratch = null;
     while (true) {
@@ -129,10 +158,7 @@ final class Tls {
           }
         }
         case NEED_TASK -> {
-          Runnable t;
-          while ((t = engine.getDelegatedTask()) != null) {
-            t.run();
-          }
+          return COMPUTE;
         }
         default -> {
           return 0; // FINISHED, NOT_HANDSHAKING

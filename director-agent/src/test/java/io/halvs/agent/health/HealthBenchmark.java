@@ -22,7 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * and the process's (which includes the test servers), and how long a dead real server takes to leave
  * rotation. Real servers live in a network namespace behind a veth (root): 10 addresses, each with a TCP port
  * and an HTTP port; 1,000 virtual services x 10 destinations, half checked by tcp connect, half by http GET
- * with a body check. Asserts nothing. Command in docs/HEALTH.md; args: [targets] [seconds].
+ * with a body check. Asserts nothing. Command in docs/HEALTH.md; args: [targets] [seconds] [https] (https: every
+ * target an https check, TLS verification off).
  */
 public final class HealthBenchmark {
   static final String NS = "halvs-hc-bench";
@@ -38,6 +39,7 @@ public final class HealthBenchmark {
   public static void main(String[] args) throws Exception {
     int targets = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
+    boolean https = args.length > 2 && args[2].equals("https"); // every target https instead of tcp + http
     cleanup();
     HealthMonitorNetnsTest.sh("ip", "netns", "add", NS);
     List<Servers.Server> servers = new ArrayList<>();
@@ -55,14 +57,18 @@ public final class HealthBenchmark {
       for (int i = 0; i < ADDRESSES; i++) {
         HealthMonitorNetnsTest.sh("ip", "-n", NS, "addr", "add", address(i) + "/24", "dev", "hvhb1");
         servers.add(new Servers.Tcp(inNs, new InetSocketAddress(address(i), 9000)).start());
-        servers.add(new Servers.Http(inNs, new InetSocketAddress(address(i), 8080), null).start());
+        servers.add(new Servers.Http(inNs, new InetSocketAddress(address(i), 8080),
+            https ? Servers.selfSigned(address(i)) : null).start());
       }
 
       HealthCheckPlan tcp = Plans.tcp(INTERVAL, TIMEOUT, 2, FALL);
       HealthCheckPlan http = Plans.http(INTERVAL, TIMEOUT, 2, FALL, Plans.get("/health", "ok"));
+      if (https) {
+        http = Plans.with(http, io.halvs.api.v1alpha1.HealthCheckType.HTTPS);
+      }
       List<IpvsService> services = new ArrayList<>();
       for (int s = 0; s < targets / ADDRESSES; s++) {
-        boolean isHttp = s % 2 == 1;
+        boolean isHttp = https || s % 2 == 1;
         Destination[] ds = new Destination[ADDRESSES];
         for (int i = 0; i < ADDRESSES; i++) {
           ds[i] = dest(address(i), isHttp ? 8080 : 9000, "rs-" + i);
@@ -83,14 +89,15 @@ public final class HealthBenchmark {
       });
       long t = System.nanoTime();
       monitor.follow(Plans.plan(services));
-      System.out.printf("health benchmark: %d targets (%d services x %d), %d ms interval, tcp + http; follow() "
-          + "took %.0f ms%n", targets, services.size(), ADDRESSES, INTERVAL, (System.nanoTime() - t) / 1e6);
+      System.out.printf("health benchmark: %d targets (%d services x %d), %d ms interval, %s; follow() "
+          + "took %.0f ms%n", targets, services.size(), ADDRESSES, INTERVAL, https ? "https" : "tcp + http", (System.nanoTime() - t) / 1e6);
       Thread.sleep(5000); // every target started, JIT warm
 
       ThreadMXBean threads = ManagementFactory.getThreadMXBean();
       var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
       monitor.resetTiming();
       long cpu0 = threads.getThreadCpuTime(monitor.threadId());
+      long tls0 = tlsWorkersCpu(threads);
       long proc0 = os.getProcessCpuTime();
       long wall0 = System.nanoTime();
       Thread.sleep(seconds * 1000L);
@@ -98,12 +105,17 @@ public final class HealthBenchmark {
       long wall = System.nanoTime() - wall0;
       double cpu = (threads.getThreadCpuTime(monitor.threadId()) - cpu0) / (double) wall;
       double proc = (os.getProcessCpuTime() - proc0) / (double) wall;
+      double tlsCpu = (tlsWorkersCpu(threads) - tls0) / (double) wall;
       Map<String, AgentReport.ServiceHealth> report = monitor.report();
       int ready = report.values().stream().mapToInt(AgentReport.ServiceHealth::ready).sum();
       int total = report.values().stream().mapToInt(AgentReport.ServiceHealth::total).sum();
       System.out.printf("over %.1f s: %d check starts (%.0f/s), skipped %d, after overrun %d; start lateness p50 %.1f ms, "
           + "p99 %.1f ms, max %.1f ms%n", wall / 1e9, timing.starts(), timing.starts() / (wall / 1e9),
           timing.skippedStarts(), timing.startsAfterOverrun(), timing.p50Millis(), timing.p99Millis(), timing.maxMillis());
+      if (https) {
+        System.out.printf("CPU: TLS handshake workers %.2f cores (%.2f ms per check)%n", tlsCpu,
+            tlsCpu * wall / 1e6 / Math.max(1, timing.starts() + timing.startsAfterOverrun()));
+      }
       System.out.printf("CPU: checker thread %.2f cores; whole process (incl. the %d test server threads) %.2f "
           + "cores; %d of %d destinations up; machine: %d cores, load average %s%n", cpu, servers.size(), proc,
           ready, total, Runtime.getRuntime().availableProcessors(),
@@ -134,6 +146,17 @@ public final class HealthBenchmark {
       }
       cleanup();
     }
+  }
+
+  /** CPU time (ns) of the monitor's TLS worker threads, dead ones not counted. */
+  static long tlsWorkersCpu(ThreadMXBean threads) {
+    long sum = 0;
+    for (var info : threads.getThreadInfo(threads.getAllThreadIds())) {
+      if (info != null && info.getThreadName().equals("halvs-health-tls")) {
+        sum += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+      }
+    }
+    return sum;
   }
 
   static void cleanup() throws InterruptedException {
