@@ -124,6 +124,9 @@ class HealthMonitorTest {
     server.body = "not well";
     server.status = 200;
     awaitDown(s, "body does not contain 'ok'");
+    server.hangUp = true;
+    awaitDown(s, "connection closed without a response");
+    server.hangUp = false;
     server.body = "all ok";
     awaitUp(s);
 

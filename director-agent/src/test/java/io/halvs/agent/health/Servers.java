@@ -126,6 +126,8 @@ final class Servers {
     volatile String lastHost;
     volatile String lastSni;
     volatile int requests;
+    /** Read the request, then close without answering. */
+    volatile boolean hangUp;
 
     Http(Opener opener, InetSocketAddress address, SSLContext tls) {
       super(opener, address);
@@ -153,6 +155,9 @@ final class Servers {
           head.append(new String(buf, 0, got, StandardCharsets.ISO_8859_1));
         }
         requests++;
+        if (hangUp) {
+          return; // closes without a word
+        }
         for (String line : head.toString().split("\r\n")) {
           if (line.regionMatches(true, 0, "Host:", 0, 5)) {
             lastHost = line.substring(5).trim();
