@@ -64,10 +64,17 @@ final class HttpProbe extends Probe {
   private void connected() throws IOException {
     out = ByteBuffer.wrap(spec.request());
     if (spec.tls()) {
-      SSLEngine e = Tls.engine(spec.tlsVerify(), spec.peerHost(), target.getPort(), spec.sni());
-      tls = new Tls(e);
-      in = ByteBuffer.allocate(tls.applicationBufferSize());
       phase = Phase.HANDSHAKE;
+      // The engine, its buffers and the ClientHello are made on a worker too: only socket I/O stays here.
+      key.interestOps(0);
+      loop.offload(this, () -> {
+        SSLEngine e = Tls.engine(spec.tlsVerify(), spec.peerHost(), target.getPort(), spec.sni());
+        Tls t = new Tls(e);
+        in = ByteBuffer.allocate(t.applicationBufferSize());
+        t.compute();
+        tls = t;
+      });
+      return;
     } else {
       in = ByteBuffer.allocate(4096); // 5,000 http checks a second: keep the garbage small
       phase = Phase.SEND;

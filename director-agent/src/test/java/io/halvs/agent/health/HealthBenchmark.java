@@ -43,6 +43,8 @@ public final class HealthBenchmark {
     cleanup();
     HealthMonitorNetnsTest.sh("ip", "netns", "add", NS);
     List<Servers.Server> servers = new ArrayList<>();
+    List<Process> opensslServers = new ArrayList<>();
+    java.nio.file.Path[] pem = https ? selfSignedPem() : null;
     try (HealthMonitor monitor = new HealthMonitor()) {
       HealthMonitorNetnsTest.sh("ip", "link", "add", "hvhb0", "type", "veth", "peer", "name", "hvhb1", "netns", NS);
       HealthMonitorNetnsTest.sh("ip", "addr", "add", "10.250.78.1/24", "dev", "hvhb0");
@@ -57,14 +59,22 @@ public final class HealthBenchmark {
       for (int i = 0; i < ADDRESSES; i++) {
         HealthMonitorNetnsTest.sh("ip", "-n", NS, "addr", "add", address(i) + "/24", "dev", "hvhb1");
         servers.add(new Servers.Tcp(inNs, new InetSocketAddress(address(i), 9000)).start());
-        servers.add(new Servers.Http(inNs, new InetSocketAddress(address(i), 8080),
-            https ? Servers.selfSigned(address(i)) : null).start());
+        if (https) {
+          // openssl s_server (native TLS) in the namespace: Java TLS servers on 2 cores cannot answer 10,000
+          // handshakes a second, and the figures are about the checker, not the test servers.
+          opensslServers.add(new ProcessBuilder("ip", "netns", "exec", NS, "openssl", "s_server", "-accept",
+              address(i) + ":8080", "-cert", pem[0].toString(), "-key", pem[1].toString(), "-www", "-quiet")
+              .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+        } else {
+          servers.add(new Servers.Http(inNs, new InetSocketAddress(address(i), 8080), null).start());
+        }
       }
 
       HealthCheckPlan tcp = Plans.tcp(INTERVAL, TIMEOUT, 2, FALL);
       HealthCheckPlan http = Plans.http(INTERVAL, TIMEOUT, 2, FALL, Plans.get("/health", "ok"));
-      if (https) {
-        http = Plans.with(http, io.halvs.api.v1alpha1.HealthCheckType.HTTPS);
+      if (https) { // s_server -www answers GET / with "HTTP/1.0 200 ok" and a status page
+        http = Plans.with(Plans.http(INTERVAL, TIMEOUT, 2, FALL, Plans.get("/", "Ciphers")),
+            io.halvs.api.v1alpha1.HealthCheckType.HTTPS);
       }
       List<IpvsService> services = new ArrayList<>();
       for (int s = 0; s < targets / ADDRESSES; s++) {
@@ -116,7 +126,7 @@ public final class HealthBenchmark {
         System.out.printf("CPU: TLS handshake workers %.2f cores (%.2f ms per check)%n", tlsCpu,
             tlsCpu * wall / 1e6 / Math.max(1, timing.starts() + timing.startsAfterOverrun()));
       }
-      System.out.printf("CPU: checker thread %.2f cores; whole process (incl. the %d test server threads) %.2f "
+      System.out.printf("CPU: checker thread %.2f cores; whole process (incl. %d test server threads) %.2f "
           + "cores; %d of %d destinations up; machine: %d cores, load average %s%n", cpu, servers.size(), proc,
           ready, total, Runtime.getRuntime().availableProcessors(),
           java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
@@ -144,8 +154,25 @@ public final class HealthBenchmark {
       for (Servers.Server s : servers) {
         s.close();
       }
+      for (Process p : opensslServers) {
+        p.destroy();
+        p.waitFor();
+      }
       cleanup();
     }
+  }
+
+  /** A P-256 key and self-signed certificate for openssl s_server: {cert, key}. */
+  static java.nio.file.Path[] selfSignedPem() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("halvs-hc-bench");
+    java.nio.file.Path cert = dir.resolve("cert.pem");
+    java.nio.file.Path key = dir.resolve("key.pem");
+    HealthMonitorNetnsTest.sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+        "-nodes", "-keyout", key.toString(), "-out", cert.toString(), "-days", "2", "-subj", "/CN=rs.example");
+    cert.toFile().deleteOnExit();
+    key.toFile().deleteOnExit();
+    dir.toFile().deleteOnExit();
+    return new java.nio.file.Path[] {cert, key};
   }
 
   /** CPU time (ns) of the monitor's TLS worker threads, dead ones not counted. */
