@@ -261,4 +261,30 @@ class HealthMonitorNetnsTest {
     until(u, Map.of(A + ":7000", 1), t, 5000);
     until(d, Map.of(B + ":5353", 1), t, 5000);
   }
+
+  @Test
+  void theDirectorLoopTakesTheFastPathOnAVerdictChange() throws Exception {
+    Servers.Http a = started(new Servers.Http(IN_NS, new InetSocketAddress(A, 8082), null));
+    started(new Servers.Http(IN_NS, new InetSocketAddress(B, 8082), null));
+    IpvsService s = service("198.51.100.7", 80, httpCheck(100, 150, 1, 2), dest(SORRY, 80, "sorry"),
+        dest(A, 8082, "rs-a"), dest(B, 8082, "rs-b"));
+    List<io.halvs.agent.runtime.Director.Pass> passes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (io.halvs.agent.runtime.Director director = new io.halvs.agent.runtime.Director(kernel,
+        new OwnershipJournal(null), monitor, io.halvs.agent.runtime.StaticElection.alwaysActive(null, c -> { }),
+        null, Duration.ofHours(1))) {
+      director.onPass(passes::add);
+      director.start("test-director");
+      director.offer(new io.halvs.agent.runtime.Director.Target(plan(s), "h1", false));
+      until(s, Map.of(A + ":8082", 1, B + ":8082", 1), System.nanoTime(), 5000);
+      Thread.sleep(300);
+      passes.clear();
+      long t0 = System.nanoTime();
+      a.status = 500;
+      long down = until(s, Map.of(A + ":8082", 0, B + ":8082", 1), t0, 5 * (100 * 2 + 150));
+      System.out.printf("health netns: director loop fast path, HTTP 500 at weight 0 after %.0f ms%n", down / 1e6);
+      assertThat(passes).as("no full pass needed").isNotEmpty().allSatisfy(p -> assertThat(p.full()).isFalse());
+      assertThat(director.healthChecks().report().get("default/vs-198.51.100.7").unavailable())
+          .extracting(AgentReport.Unavailable::message).containsExactly("HTTP 500");
+    }
+  }
 }
