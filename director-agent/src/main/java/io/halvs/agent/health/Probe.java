@@ -27,12 +27,13 @@ abstract class Probe {
   /** The checker that runs this attempt (set by it): for CPU work off its thread. */
   HealthMonitor loop;
 
+  protected final InetSocketAddress target;
+  protected final int timeoutMillis;
+
   /** CPU work for a worker thread, e.g. a TLS handshake step. */
   interface Work {
     void run() throws IOException;
   }
-  protected final InetSocketAddress target;
-  protected final int timeoutMillis;
 
   Probe(InetSocketAddress target, int timeoutMillis) {
     this.target = target;
@@ -84,7 +85,7 @@ abstract class Probe {
     }
   }
 
-  /** Ends the attempt from outside (timeout, plan change, shutdown) or after it finished. */
+  /** Ends the attempt from outside: timeout, plan change, shutdown. */
   final void abort(String why) {
     finish(false, why);
   }
