@@ -301,4 +301,19 @@ class HealthMonitorTest {
     assertThat(health(s)).isEqualTo(new AgentReport.ServiceHealth(0, 1, List.of(new AgentReport.Unavailable(
         "rs-drained", LO + ":" + port, "Draining", null, "weight 0 in the plan"))));
   }
+
+  @Test
+  void dnsAaaaOverIpv6() throws Exception {
+    int port = freePort();
+    Servers.DnsResponder server = started(new Servers.DnsResponder(Servers.HERE, new InetSocketAddress("::1", port),
+        "v6.example", InetAddress.getByName("192.0.2.1")));
+    HealthCheckPlan c = Plans.dns(100, 300, "v6.example", "2001:db8::53");
+    HealthCheckPlan aaaa = new HealthCheckPlan(c.type(), 0, 100, 300, 1, 1, 0, c.onFailure(), null, null,
+        new HealthCheckPlan.Dns("v6.example", io.halvs.api.v1alpha1.DnsRecordType.AAAA, "2001:db8::53"));
+    IpvsService s = service("2001:db8::1", 53, aaaa, null, dest("::1", port, "rs-6"));
+    monitor.follow(plan(s));
+    awaitDown(s, "DNS: no AAAA record for v6.example");
+    server.answer = InetAddress.getByName("2001:db8::53");
+    awaitUp(s);
+  }
 }
