@@ -1,10 +1,12 @@
 package io.halvs.agent.cli;
 
+import io.halvs.agent.health.HealthMonitor;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.netlink.AddressTable;
 import io.halvs.agent.runtime.AllUpHealthChecks;
 import io.halvs.agent.runtime.Director;
+import io.halvs.agent.runtime.HealthChecks;
 import io.halvs.agent.runtime.StaticElection;
 import io.halvs.agent.sysctl.Sysctls;
 import io.halvs.agent.vip.VipManager;
@@ -18,6 +20,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -51,6 +55,10 @@ final class Standalone implements Callable<Integer> {
       + "network-namespace tests on kernels without IPVS); VIPs and sysctls stay real.")
   boolean fakeIpvs;
 
+  @Option(names = "--no-health-checks", description = "Keep every real server in rotation: run no health "
+      + "checks (with --once none run anyway: one pass cannot wait for their results).")
+  boolean noHealthChecks;
+
   @Option(names = "--node", description = "This director's node name (default: the host name).")
   String node;
 
@@ -60,8 +68,11 @@ final class Standalone implements Callable<Integer> {
       node = AgentSetup.hostName();
     }
     List<String> addressChanges = new ArrayList<>();
+    // Health changes wake this loop for the director's fast path instead of waiting for the next reload.
+    Semaphore healthChanged = new Semaphore(0);
     try (IpvsKernel kernel = AgentSetup.kernel(fakeIpvs);
-        AddressTable addresses = holdVips ? new AddressTable() : null) {
+        AddressTable addresses = holdVips ? new AddressTable() : null;
+        HealthChecks checks = once || noHealthChecks ? new AllUpHealthChecks() : new HealthMonitor()) {
       Director director = null;
       DirectorPlan lastGood = null;
       while (true) {
@@ -76,12 +87,13 @@ final class Standalone implements Callable<Integer> {
           if (director == null) {
             director = new Director(kernel,
                 new OwnershipJournal(stateDir.resolve(lastGood.pair()).resolve("owned-services")),
-                new AllUpHealthChecks(),
+                checks,
                 StaticElection.alwaysActive(addresses == null ? null : new VipManager(addresses), addressChanges::add),
                 sysctls ? Sysctls.fromEnvironment() : null, Duration.ofMillis(intervalMillis));
             if (fakeIpvs) {
               director.ignoreSysctls(AgentSetup.IPVS_SYSCTLS);
             }
+            checks.onChange(changed -> healthChanged.release()); // after the director's own listener
           }
           // Standalone publishes nothing, so the plan needs no hash; every loop is one full pass.
           director.offer(new Director.Target(lastGood, null, false));
@@ -91,7 +103,17 @@ final class Standalone implements Callable<Integer> {
           return converged ? 0 : 1;
         }
         try {
-          Thread.sleep(intervalMillis);
+          long reloadAt = System.nanoTime() + intervalMillis * 1_000_000L;
+          long left;
+          while ((left = reloadAt - System.nanoTime()) > 0) {
+            if (healthChanged.tryAcquire(left, TimeUnit.NANOSECONDS) && director != null) {
+              healthChanged.drainPermits();
+              Director.Pass p = director.runPending();
+              if (p != null) {
+                print(p, addressChanges);
+              }
+            }
+          }
         } catch (InterruptedException e) {
           return 1;
         }

@@ -1,0 +1,515 @@
+package io.halvs.agent.health;
+
+import io.halvs.agent.kernel.DestinationHealth;
+import io.halvs.agent.kernel.DestinationHealth.Verdict;
+import io.halvs.agent.runtime.HealthChecks;
+import io.halvs.api.v1alpha1.FailureAction;
+import io.halvs.api.v1alpha1.HealthCheckType;
+import io.halvs.plan.Destination;
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.HealthCheckPlan;
+import io.halvs.plan.IpAddress;
+import io.halvs.plan.IpvsService;
+import io.halvs.plan.ServiceKey;
+import io.halvs.plan.publish.AgentReport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The director's health checks (ldirectord/keepalived parity): tcp connect, http/https request and answer, udp
+ * send/expect, dns query, none. One thread does everything — a selector for the sockets of running checks and a
+ * priority queue of start times and deadlines — so thousands of targets cost no thread each and no check
+ * blocks another. Each target's start phase within its interval is spread by a hash of its identity, so 10,000
+ * checks at 1 s do not fire together; starts keep a fixed rate (a late start does not shift the next ones).
+ *
+ * <p>Verdicts are published as an immutable map of the destinations that are not up, so {@link #view()} is a
+ * volatile read. Listeners hear about changed services from the checker thread as soon as a verdict flips.
+ */
+public final class HealthMonitor implements HealthChecks {
+  private static final Logger LOG = LoggerFactory.getLogger(HealthMonitor.class);
+  private static final long CALL_TIMEOUT_SECONDS = 30;
+
+  /** Check-start lateness since the last reset: the benchmark's figures. */
+  public record Timing(long starts, double p50Millis, double p99Millis, double maxMillis, long skippedStarts,
+      long startsAfterOverrun) {}
+
+  private record DestRef(ServiceKey service, IpAddress address, int port) {}
+
+  private record Due(long at, Target target, int generation) implements Comparable<Due> {
+    @Override
+    public int compareTo(Due o) {
+      return Long.compare(at, o.at);
+    }
+  }
+
+  private final LongSupplier wallMillis;
+  private final Selector selector;
+  private final Thread thread;
+  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private final CopyOnWriteArrayList<Consumer<Set<ServiceKey>>> listeners = new CopyOnWriteArrayList<>();
+  private volatile Map<DestRef, Verdict> verdicts = Map.of();
+  private volatile boolean running = true;
+  private ExecutorService workers; // TLS handshake math, started with the first https check
+
+  // Checker thread only:
+  private final PriorityQueue<Due> queue = new PriorityQueue<>();
+  private final Map<Target.Key, Target> targets = new HashMap<>();
+  private final Set<ServiceKey> changed = new HashSet<>();
+  private final Drift drift = new Drift();
+  private List<IpvsService> services = List.of();
+  private final Set<ServiceKey> warnedNoPort = new HashSet<>();
+
+  public HealthMonitor() {
+    this(System::currentTimeMillis);
+  }
+
+  /** wallMillis: the clock for "since" (the schedule itself runs on System.nanoTime()). */
+  public HealthMonitor(LongSupplier wallMillis) {
+    this.wallMillis = wallMillis;
+    try {
+      this.selector = Selector.open();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open a selector for health checks", e);
+    }
+    thread = new Thread(this::loop, "halvs-health");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  @Override
+  public void follow(DirectorPlan plan) {
+    List<IpvsService> planned = plan == null ? List.of() : plan.services();
+    call(() -> {
+      apply(planned);
+      return null;
+    });
+  }
+
+  @Override
+  public DestinationHealth view() {
+    Map<DestRef, Verdict> v = verdicts; // one consistent picture for a whole reconcile pass
+    return (service, d) -> v.getOrDefault(new DestRef(service, d.address(), d.port()), Verdict.UP);
+  }
+
+  @Override
+  public Map<String, AgentReport.ServiceHealth> report() {
+    return call(this::buildReport);
+  }
+
+  @Override
+  public void onChange(Consumer<Set<ServiceKey>> listener) {
+    listeners.add(listener);
+  }
+
+  /** Check-start lateness since the last {@link #resetTiming()}. */
+  public Timing timing() {
+    return call(drift::snapshot);
+  }
+
+  public void resetTiming() {
+    call(() -> {
+      drift.reset();
+      return null;
+    });
+  }
+
+  /** The checker thread, for measuring its CPU time. */
+  public long threadId() {
+    return thread.getId();
+  }
+
+  @Override
+  public void close() {
+    if (!running) {
+      return;
+    }
+    running = false;
+    selector.wakeup();
+    try {
+      thread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---- checker thread ----
+
+  private void loop() {
+    try {
+      while (running) {
+        try {
+          step();
+        } catch (RuntimeException | IOException e) {
+          LOG.error("health checks: unexpected error, continuing", e); // one bad check must not stop the rest
+        }
+      }
+    } finally {
+      for (Target t : targets.values()) {
+        if (t.probe != null) {
+          t.probe.abort("stopped");
+        }
+      }
+      if (workers != null) {
+        workers.shutdownNow();
+      }
+      try {
+        selector.close();
+      } catch (IOException ignored) {
+        // going away
+      }
+    }
+  }
+
+  private void step() throws IOException {
+    Due head = queue.peek();
+    long wait = head == null ? -1 : head.at - System.nanoTime();
+    if (!tasks.isEmpty() || (head != null && wait <= 0)) {
+      selector.selectNow();
+    } else if (head == null) {
+      selector.select();
+    } else {
+      selector.select(Math.max(1, (wait + 999_999) / 1_000_000));
+    }
+    Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+    while (it.hasNext()) {
+      SelectionKey k = it.next();
+      it.remove();
+      Probe p = (Probe) k.attachment();
+      if (p.finished() || p.owner.probe != p) {
+        continue;
+      }
+      try {
+        if (k.isValid()) {
+          p.ready(k);
+        }
+      } catch (IOException e) {
+        p.fail(Probe.describe(e));
+      } catch (RuntimeException e) {
+        p.fail("check failed: " + e);
+      }
+      if (p.finished()) {
+        complete(p.owner, p);
+      }
+    }
+    Runnable task;
+    while ((task = tasks.poll()) != null) {
+      task.run();
+    }
+    long now = System.nanoTime();
+    while ((head = queue.peek()) != null && head.at - now <= 0) {
+      queue.poll();
+      Target t = head.target;
+      if (t.gone || head.generation != t.generation) {
+        continue; // superseded by a later schedule
+      }
+      if (t.probe != null) {
+        Probe p = t.probe;
+        p.abort(p.timeoutMessage());
+        complete(t, p);
+      } else {
+        start(t, now);
+      }
+    }
+    fire();
+  }
+
+  private void start(Target t, long now) {
+    if (t.overran) {
+      t.overran = false; // late because its previous attempt ran long, not because the scheduler was
+      drift.overran++;
+    } else {
+      drift.record(now - t.nextStart);
+    }
+    Probe p = t.newProbe();
+    p.owner = t;
+    p.loop = this;
+    t.probe = p;
+    try {
+      p.start(selector);
+    } catch (IOException e) {
+      p.fail(Probe.describe(e));
+    } catch (RuntimeException e) {
+      p.fail("check failed: " + e);
+    }
+    if (p.finished()) {
+      complete(t, p);
+    } else {
+      schedule(t, now + t.check.timeoutMillis() * 1_000_000L);
+    }
+  }
+
+  /** Runs work on a worker thread, then resumes the probe on the checker thread (unless it ended meanwhile). */
+  void offload(Probe p, Probe.Work work) {
+    if (workers == null) {
+      int n = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+      workers = Executors.newFixedThreadPool(n, r -> {
+        Thread w = new Thread(r, "halvs-health-tls");
+        w.setDaemon(true);
+        return w;
+      });
+    }
+    workers.execute(() -> {
+      IOException error = null;
+      try {
+        work.run();
+      } catch (IOException e) {
+        error = e;
+      } catch (RuntimeException e) {
+        error = new IOException("check failed: " + e, e);
+      }
+      IOException thrown = error;
+      tasks.add(() -> resume(p, thrown));
+      selector.wakeup();
+    });
+  }
+
+  private void resume(Probe p, IOException error) {
+    if (p.finished() || p.owner.probe != p) {
+      return; // timed out or dropped meanwhile
+    }
+    try {
+      p.offloaded(error);
+    } catch (IOException e) {
+      p.fail(Probe.describe(e));
+    } catch (RuntimeException e) {
+      p.fail("check failed: " + e);
+    }
+    if (p.finished()) {
+      complete(p.owner, p);
+    }
+  }
+
+  private void complete(Target t, Probe p) {
+    t.probe = null;
+    if (!p.finished()) {
+      p.abort("aborted");
+    }
+    boolean wasUp = t.state.up();
+    if (t.state.record(p.ok(), p.message(), wallMillis.getAsLong())) {
+      changed.add(t.key.service());
+      if (wasUp) {
+        LOG.info("real server {} down ({}): {}", t.key, t.check.onFailure() == FailureAction.REMOVE ? "removed"
+            : "quiescent", p.message());
+      } else {
+        LOG.info("real server {} up again", t.key);
+      }
+    }
+    // Fixed rate: the next slot after this attempt's. An attempt that outlasted its interval (timeout >= interval,
+    // a silent server) is followed at once, in the latest slot that passed: a dead server's failures then come
+    // every interval, and it is out within interval x fall + timeout; older passed slots are skipped.
+    long interval = t.intervalNanos();
+    long next = t.nextStart + interval;
+    long now = System.nanoTime();
+    if (next - now < 0) {
+      long missed = (now - next) / interval;
+      drift.skipped += missed;
+      next += missed * interval;
+      t.overran = true;
+    }
+    t.nextStart = next;
+    schedule(t, next);
+  }
+
+  private void schedule(Target t, long at) {
+    t.generation++;
+    queue.add(new Due(at, t, t.generation));
+  }
+
+  private void fire() {
+    if (changed.isEmpty()) {
+      return;
+    }
+    publish();
+    Set<ServiceKey> keys = Set.copyOf(changed);
+    changed.clear();
+    for (Consumer<Set<ServiceKey>> l : listeners) {
+      try {
+        l.accept(keys);
+      } catch (RuntimeException e) {
+        LOG.warn("health change listener failed", e);
+      }
+    }
+  }
+
+  private void publish() {
+    Map<DestRef, Verdict> v = new HashMap<>();
+    for (Target t : targets.values()) {
+      if (!t.state.up()) {
+        v.put(new DestRef(t.key.service(), t.key.address(), t.key.port()),
+            t.check.onFailure() == FailureAction.REMOVE ? Verdict.REMOVE : Verdict.QUIESCE);
+      }
+    }
+    verdicts = Map.copyOf(v);
+  }
+
+  /** The target key of a checked destination, or null: no check (none, or nothing to check). */
+  private Target.Key keyOf(IpvsService s, Destination d) {
+    HealthCheckPlan c = s.healthCheck();
+    if (c == null || c.type() == HealthCheckType.NONE) {
+      return null;
+    }
+    int port = c.port() != 0 ? c.port() : d.port();
+    if (port == 0) {
+      if (warnedNoPort.add(s.key())) {
+        LOG.warn("service {}: destinations have no port (firewall mark); set healthCheck.port to check them — "
+            + "they stay up unchecked", s.key());
+      }
+      return null;
+    }
+    return new Target.Key(s.key(), d.address(), d.port(), port);
+  }
+
+  private void apply(List<IpvsService> planned) {
+    long now = System.nanoTime();
+    long wall = wallMillis.getAsLong();
+    Map<Target.Key, Target> kept = new HashMap<>();
+    for (IpvsService s : planned) {
+      for (Destination d : s.destinations()) {
+        Target.Key key = keyOf(s, d);
+        if (key == null || kept.containsKey(key)) {
+          continue;
+        }
+        HealthCheckPlan c = s.healthCheck();
+        Target t = targets.remove(key);
+        if (t == null) {
+          t = new Target(key, wall, c);
+          t.update(s, d, c);
+          // First check after the warm-up, at this target's phase within the interval.
+          t.nextStart = now + c.warmupMillis() * 1_000_000L + phase(key, t.intervalNanos());
+          schedule(t, t.nextStart);
+        } else {
+          FailureAction before = t.check.onFailure();
+          if (t.update(s, d, c) && t.probe == null) {
+            t.nextStart = now + phase(key, t.intervalNanos());
+            schedule(t, t.nextStart);
+          }
+          if (!t.state.up() && before != c.onFailure()) {
+            changed.add(key.service());
+          }
+        }
+        kept.put(key, t);
+      }
+    }
+    for (Target gone : targets.values()) {
+      gone.gone = true;
+      if (gone.probe != null) {
+        gone.probe.abort("no longer planned");
+        gone.probe = null;
+      }
+      if (!gone.state.up()) {
+        changed.add(gone.key.service());
+      }
+    }
+    targets.clear();
+    targets.putAll(kept);
+    services = planned;
+    publish();
+    if (queue.size() > 4 * targets.size() + 1024) {
+      queue.removeIf(d -> d.target.gone || d.generation != d.target.generation); // drop superseded entries
+    }
+    fire();
+  }
+
+  /** Where in its interval a target's checks start: spread evenly by a hash, stable across restarts. */
+  static long phase(Object key, long intervalNanos) {
+    long h = key.hashCode() * 0x9E3779B97F4A7C15L;
+    h ^= h >>> 29;
+    return Math.floorMod(h, intervalNanos);
+  }
+
+  private Map<String, AgentReport.ServiceHealth> buildReport() {
+    long now = wallMillis.getAsLong();
+    Map<String, List<IpvsService>> byOwner = new TreeMap<>();
+    for (IpvsService s : services) {
+      byOwner.computeIfAbsent(s.owner() != null ? s.owner().key() : s.key().toString(), k -> new ArrayList<>()).add(s);
+    }
+    Map<DestRef, Verdict> v = verdicts;
+    Map<String, AgentReport.ServiceHealth> out = new TreeMap<>();
+    for (Map.Entry<String, List<IpvsService>> e : byOwner.entrySet()) {
+      int ready = 0;
+      int total = 0;
+      List<AgentReport.Unavailable> unavailable = new ArrayList<>();
+      for (IpvsService s : e.getValue()) {
+        for (Destination d : s.destinations()) {
+          total++;
+          String name = d.realServer() != null ? d.realServer().name() : null;
+          Verdict verdict = v.getOrDefault(new DestRef(s.key(), d.address(), d.port()), Verdict.UP);
+          Target t = null;
+          Target.Key key = keyOf(s, d);
+          if (key != null) {
+            t = targets.get(key);
+          }
+          if (verdict == Verdict.UP && d.weight() > 0) {
+            ready++;
+          } else if (verdict == Verdict.UP) {
+            unavailable.add(new AgentReport.Unavailable(name, d.id(), "Draining", null, "weight 0 in the plan"));
+          } else if (t != null) {
+            unavailable.add(new AgentReport.Unavailable(name, d.id(), "Unhealthy",
+                Instant.ofEpochMilli(t.state.sinceMillis()).truncatedTo(ChronoUnit.MILLIS).toString(),
+                t.state.message(t.check.intervalMillis(), now)));
+          }
+        }
+      }
+      out.put(e.getKey(), new AgentReport.ServiceHealth(ready, total, unavailable));
+    }
+    return out;
+  }
+
+  /** Runs on the checker thread and waits; runs inline when already there (e.g. from a listener). */
+  private <T> T call(java.util.concurrent.Callable<T> body) {
+    try {
+      if (Thread.currentThread() == thread) {
+        return body.call();
+      }
+      if (!running) {
+        throw new IllegalStateException("health checks are closed");
+      }
+      CompletableFuture<T> f = new CompletableFuture<>();
+      tasks.add(() -> {
+        try {
+          f.complete(body.call());
+        } catch (Exception | Error e) {
+          f.completeExceptionally(e);
+        }
+      });
+      selector.wakeup();
+      return f.get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("health checker thread did not answer in " + CALL_TIMEOUT_SECONDS + " s", e);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

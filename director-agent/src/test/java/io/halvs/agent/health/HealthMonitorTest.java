@@ -1,0 +1,319 @@
+package io.halvs.agent.health;
+
+import static io.halvs.agent.health.Plans.dest;
+import static io.halvs.agent.health.Plans.plan;
+import static io.halvs.agent.health.Plans.service;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.halvs.agent.kernel.DestinationHealth.Verdict;
+import io.halvs.api.v1alpha1.FailureAction;
+import io.halvs.api.v1alpha1.HealthCheckType;
+import io.halvs.plan.HealthCheckPlan;
+import io.halvs.plan.IpvsService;
+import io.halvs.plan.ServiceKey;
+import io.halvs.plan.publish.AgentReport;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every check kind against small servers on loopback (no root needed): verdicts, the texts people read, plan
+ * changes. Checks run every 100 ms with rise 1 / fall 1 so each case settles in well under a second.
+ */
+class HealthMonitorTest {
+  static final String LO = "127.0.0.1";
+  final HealthMonitor monitor = new HealthMonitor();
+  final List<AutoCloseable> cleanup = new ArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    monitor.close();
+    for (AutoCloseable c : cleanup) {
+      c.close();
+    }
+  }
+
+  static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  <T extends Servers.Server> T started(T server) throws Exception {
+    server.start();
+    cleanup.add(server);
+    return server;
+  }
+
+  static HealthCheckPlan tcp() {
+    return Plans.tcp(100, 300, 1, 1);
+  }
+
+  static HealthCheckPlan http(HealthCheckPlan.Http h) {
+    return Plans.http(100, 500, 1, 1, h);
+  }
+
+  AgentReport.ServiceHealth health(IpvsService s) {
+    return monitor.report().get(s.owner().key());
+  }
+
+  /** Waits until the only destination of s is unavailable with this message, and returns its report. */
+  AgentReport.Unavailable awaitDown(IpvsService s, String message) {
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(health(s).unavailable()).extracting(AgentReport.Unavailable::message).containsExactly(message));
+    return health(s).unavailable().get(0);
+  }
+
+  void awaitUp(IpvsService s) {
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertThat(health(s).unavailable()).isEmpty();
+      assertThat(health(s).ready()).isEqualTo(s.destinations().size());
+    });
+  }
+
+  @Test
+  void tcpRefusedThenUpWhenTheServerStarts() throws Exception {
+    int port = freePort();
+    IpvsService s = service("10.0.0.1", 80, tcp(), null, dest(LO, port, "rs-1"));
+    monitor.follow(plan(s));
+    AgentReport.Unavailable u = awaitDown(s, "connection refused");
+    assertThat(u.name()).isEqualTo("rs-1");
+    assertThat(u.destination()).isEqualTo(LO + ":" + port);
+    assertThat(u.state()).isEqualTo("Unhealthy");
+    assertThat(java.time.Instant.parse(u.since())).isBeforeOrEqualTo(java.time.Instant.now());
+    assertThat(monitor.view().verdict(s.key(), s.destinations().get(0))).isEqualTo(Verdict.QUIESCE);
+    started(new Servers.Tcp(Servers.HERE, new InetSocketAddress(LO, port)));
+    awaitUp(s);
+    assertThat(monitor.view().verdict(s.key(), s.destinations().get(0))).isEqualTo(Verdict.UP);
+  }
+
+  @Test
+  void tcpConnectTimeoutWhenTheServerDropsSyns() throws Exception {
+    // A listener whose accept queue is full drops new SYNs: the connect neither succeeds nor is refused.
+    ServerSocket full = new ServerSocket(0, 1, InetAddress.getByName(LO));
+    cleanup.add(full);
+    for (int i = 0; i < 8; i++) {
+      SocketChannel c = SocketChannel.open();
+      c.configureBlocking(false);
+      c.connect(full.getLocalSocketAddress());
+      cleanup.add(c);
+    }
+    IpvsService s = service("10.0.0.1", 80, tcp(), null, dest(LO, full.getLocalPort(), "rs-1"));
+    monitor.follow(plan(s));
+    awaitDown(s, "connect timeout 300 ms");
+  }
+
+  @Test
+  void httpStatusBodyAndHostHeader() throws Exception {
+    int port = freePort();
+    Servers.Http server = started(new Servers.Http(Servers.HERE, new InetSocketAddress(LO, port), null));
+    server.status = 503;
+    IpvsService s = service("10.0.0.2", 80, http(Plans.get("/health", "ok")), null, dest(LO, port, "rs-1"));
+    monitor.follow(plan(s));
+    awaitDown(s, "HTTP 503");
+    assertThat(server.lastHost).as("default Host: the address and port checked").isEqualTo(LO + ":" + port);
+    server.body = "not well";
+    server.status = 200;
+    awaitDown(s, "body does not contain 'ok'");
+    server.hangUp = true;
+    awaitDown(s, "connection closed without a response");
+    server.hangUp = false;
+    server.body = "all ok";
+    awaitUp(s);
+
+    HealthCheckPlan.Http regex = new HealthCheckPlan.Http("GET", "/", "www.example", List.of(200, 204), null,
+        "^status: (green|yellow)$", false, null);
+    IpvsService r = service("10.0.0.2", 80, http(regex), null, dest(LO, port, "rs-1"));
+    monitor.follow(plan(r));
+    awaitDown(r, "body does not match /^status: (green|yellow)$/");
+    assertThat(server.lastHost).isEqualTo("www.example");
+    server.body = "status: yellow";
+    awaitUp(r);
+    server.status = 204;
+    Thread.sleep(300);
+    awaitUp(r);
+  }
+
+  @Test
+  void httpsVerificationOnFailsOnASelfSignedCertificateOffPasses() throws Exception {
+    int port = freePort();
+    Servers.Http server = started(new Servers.Http(Servers.HERE, new InetSocketAddress(LO, port),
+        Servers.selfSigned(LO)));
+    HealthCheckPlan.Http verify = new HealthCheckPlan.Http("GET", "/", null, List.of(200), "ok", null, true, null);
+    IpvsService s = service("10.0.0.3", 443, Plans.with(http(verify), HealthCheckType.HTTPS), null,
+        dest(LO, port, "rs-1"));
+    monitor.follow(plan(s));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(health(s).unavailable())
+        .extracting(AgentReport.Unavailable::message).singleElement().asString()
+        .startsWith("TLS: certificate not trusted (PKIX path building failed: unable to find valid certification"));
+
+    HealthCheckPlan.Http noVerify = new HealthCheckPlan.Http("GET", "/", null, List.of(200), "ok", null, false,
+        "rs.example");
+    IpvsService off = service("10.0.0.3", 443, Plans.with(http(noVerify), HealthCheckType.HTTPS), null,
+        dest(LO, port, "rs-1"));
+    monitor.follow(plan(off));
+    awaitUp(off);
+    assertThat(server.lastSni).isEqualTo("rs.example");
+    assertThat(server.lastHost).isEqualTo(LO + ":" + port);
+  }
+
+  @Test
+  void udpSendExpect() throws Exception {
+    int port = freePort();
+    IpvsService s = service("10.0.0.4", 53, Plans.udp(100, 300, "ping", "ping"), null, dest(LO, port, "rs-1"));
+    monitor.follow(plan(s));
+    awaitDown(s, "port unreachable (ICMP)");
+    Servers.Udp server = started(new Servers.Udp(Servers.HERE, new InetSocketAddress(LO, port)));
+    server.reply = "pong";
+    awaitDown(s, "answer does not contain 'ping'");
+    server.reply = null; // echo
+    awaitUp(s);
+  }
+
+  @Test
+  void dnsQueryAndExpectedAddress() throws Exception {
+    int port = freePort();
+    Servers.DnsResponder server = started(new Servers.DnsResponder(Servers.HERE, new InetSocketAddress(LO, port),
+        "www.example", InetAddress.getByName("192.0.2.7")));
+    IpvsService s = service("10.0.0.5", 53, Plans.dns(100, 300, "www.example.", "192.0.2.9"), null,
+        dest(LO, port, "rs-1"));
+    monitor.follow(plan(s));
+    awaitDown(s, "DNS: www.example is [192.0.2.7], not 192.0.2.9");
+    server.answer = InetAddress.getByName("192.0.2.9");
+    awaitUp(s);
+    IpvsService nx = service("10.0.0.5", 53, Plans.dns(100, 300, "nope.example", null), null,
+        dest(LO, port, "rs-1"));
+    monitor.follow(plan(nx));
+    awaitDown(nx, "DNS NXDOMAIN for nope.example");
+    server.stop();
+    awaitDown(nx, "port unreachable (ICMP)");
+  }
+
+  @Test
+  void noneIsAlwaysUpAndStartsNothing() throws Exception {
+    HealthCheckPlan none = Plans.with(tcp(), HealthCheckType.NONE);
+    IpvsService s = service("10.0.0.6", 80, none, null, dest(LO, freePort(), "rs-1"), dest(LO, freePort(), "rs-2"));
+    monitor.follow(plan(s));
+    Thread.sleep(300);
+    assertThat(health(s)).isEqualTo(new AgentReport.ServiceHealth(2, 2, List.of()));
+    assertThat(monitor.timing().starts()).isZero();
+  }
+
+  @Test
+  void planChangesKeepStateRemoveTargetsAndSwitchTheFailureAction() throws Exception {
+    int dead = freePort();
+    int alive = freePort();
+    started(new Servers.Tcp(Servers.HERE, new InetSocketAddress(LO, alive)));
+    List<Set<ServiceKey>> events = new CopyOnWriteArrayList<>();
+    monitor.onChange(events::add);
+    IpvsService s = service("10.0.0.7", 80, Plans.tcp(100, 300, 1, 1), null, dest(LO, dead, "rs-dead"),
+        dest(LO, alive, "rs-alive"));
+    monitor.follow(plan(s));
+    awaitDown(s, "connection refused");
+    assertThat(events).contains(Set.of(s.key()));
+    String since = health(s).unavailable().get(0).since();
+
+    // Slower checks, same targets: the dead one stays down, since unchanged.
+    IpvsService slower = service("10.0.0.7", 80, Plans.tcp(200, 300, 1, 1), null, dest(LO, dead, "rs-dead"),
+        dest(LO, alive, "rs-alive"));
+    monitor.follow(plan(slower));
+    assertThat(health(slower).unavailable()).singleElement().extracting(AgentReport.Unavailable::since)
+        .isEqualTo(since);
+    assertThat(monitor.view().verdict(s.key(), s.destinations().get(0))).isEqualTo(Verdict.QUIESCE);
+
+    // onFailure remove: the verdict changes at once, and the listener hears of it.
+    events.clear();
+    IpvsService remove = service("10.0.0.7", 80, Plans.with(Plans.tcp(200, 300, 1, 1), FailureAction.REMOVE),
+        null, dest(LO, dead, "rs-dead"), dest(LO, alive, "rs-alive"));
+    monitor.follow(plan(remove));
+    assertThat(monitor.view().verdict(s.key(), s.destinations().get(0))).isEqualTo(Verdict.REMOVE);
+    assertThat(events).containsExactly(Set.of(s.key()));
+
+    // The dead destination leaves the plan: its verdict goes with it.
+    IpvsService one = service("10.0.0.7", 80, Plans.tcp(200, 300, 1, 1), null, dest(LO, alive, "rs-alive"));
+    monitor.follow(plan(one));
+    assertThat(monitor.view().verdict(s.key(), s.destinations().get(0))).isEqualTo(Verdict.UP);
+    assertThat(health(one)).isEqualTo(new AgentReport.ServiceHealth(1, 1, List.of()));
+    monitor.follow(plan());
+    assertThat(monitor.report()).isEmpty();
+  }
+
+  @Test
+  void aNewTargetIsTrustedDuringItsWarmup() throws Exception {
+    HealthCheckPlan c = tcp();
+    HealthCheckPlan warm = new HealthCheckPlan(c.type(), 0, 100, 300, 1, 1, 1500, c.onFailure(), null, null, null);
+    IpvsService s = service("10.0.0.8", 80, warm, null, dest(LO, freePort(), "rs-1"));
+    long t0 = System.nanoTime();
+    monitor.follow(plan(s));
+    Thread.sleep(300);
+    assertThat(monitor.timing().starts()).as("no check before the warm-up ends").isZero();
+    assertThat(health(s).ready()).isEqualTo(1);
+    awaitDown(s, "connection refused");
+    assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(1500);
+  }
+
+  @Test
+  void startPhasesAreSpreadOverTheInterval() {
+    long interval = 1_000_000_000L;
+    int[] buckets = new int[10];
+    for (int i = 0; i < 10_000; i++) {
+      Target.Key k = new Target.Key(ServiceKey.of(io.halvs.api.v1alpha1.Protocol.TCP,
+          io.halvs.plan.IpAddress.parse("198.18." + (i / 250) + "." + (i % 250 + 1)), 80),
+          io.halvs.plan.IpAddress.parse("10.1.0." + (i % 10 + 1)), 8080, 8080);
+      long p = HealthMonitor.phase(k, interval);
+      assertThat(p).isBetween(0L, interval - 1);
+      buckets[(int) (p / (interval / 10))]++;
+    }
+    assertThat(java.util.Arrays.stream(buckets).boxed().toList()).as("10,000 targets in tenths of the interval")
+        .allSatisfy(n -> assertThat(n).isBetween(800, 1200));
+  }
+
+  @Test
+  void ipv6TargetsAndHttpOverIpv6() throws Exception {
+    int port = freePort();
+    HealthCheckPlan.Http h = Plans.get("/", "ok");
+    IpvsService s = service("2001:db8::1", 80, http(h), null, dest("::1", port, "rs-6"));
+    monitor.follow(plan(s));
+    awaitDown(s, "connection refused");
+    Servers.Http server = started(new Servers.Http(Servers.HERE, new InetSocketAddress("::1", port), null));
+    awaitUp(s);
+    assertThat(server.lastHost).isEqualTo("[::1]:" + port);
+  }
+
+  @Test
+  void aDrainedDestinationIsReportedAsDrainingNotUnhealthy() throws Exception {
+    int port = freePort();
+    started(new Servers.Tcp(Servers.HERE, new InetSocketAddress(LO, port)));
+    var d = dest(LO, port, "rs-drained");
+    var drained = new io.halvs.plan.Destination(d.address(), d.port(), d.method(), 0, 0, 0, null, 0, null,
+        d.realServer());
+    IpvsService s = service("10.0.0.9", 80, tcp(), null, drained);
+    monitor.follow(plan(s));
+    assertThat(health(s)).isEqualTo(new AgentReport.ServiceHealth(0, 1, List.of(new AgentReport.Unavailable(
+        "rs-drained", LO + ":" + port, "Draining", null, "weight 0 in the plan"))));
+  }
+
+  @Test
+  void dnsAaaaOverIpv6() throws Exception {
+    int port = freePort();
+    Servers.DnsResponder server = started(new Servers.DnsResponder(Servers.HERE, new InetSocketAddress("::1", port),
+        "v6.example", InetAddress.getByName("192.0.2.1")));
+    HealthCheckPlan c = Plans.dns(100, 300, "v6.example", "2001:db8::53");
+    HealthCheckPlan aaaa = new HealthCheckPlan(c.type(), 0, 100, 300, 1, 1, 0, c.onFailure(), null, null,
+        new HealthCheckPlan.Dns("v6.example", io.halvs.api.v1alpha1.DnsRecordType.AAAA, "2001:db8::53"));
+    IpvsService s = service("2001:db8::1", 53, aaaa, null, dest("::1", port, "rs-6"));
+    monitor.follow(plan(s));
+    awaitDown(s, "DNS: no AAAA record for v6.example");
+    server.answer = InetAddress.getByName("2001:db8::53");
+    awaitUp(s);
+  }
+}
