@@ -262,10 +262,12 @@ public final class PlanBuilder {
           spec.getGateway().getPrefixLength(), spec.getGateway().getInterfaceName());
     }
     return new DirectorPlan(pair, List.copyOf(spec.getNodes()), spec.getVipInterface(), List.copyOf(vips), gateway,
-        sysctls(spec.getSysctls(), ipv6), PairChecks.syncDaemon(spec), PairChecks.ha(spec), services);
+        sysctls(spec.getSysctls(), ipv6, PairChecks.syncDaemon(spec), PairChecks.ha(spec)), PairChecks.syncDaemon(spec),
+        PairChecks.ha(spec), services);
   }
 
-  private static SortedMap<String, String> sysctls(Sysctls sysctls, boolean ipv6) {
+  private static SortedMap<String, String> sysctls(Sysctls sysctls, boolean ipv6, DirectorPlan.SyncDaemonPlan sync,
+      DirectorPlan.HaPlan ha) {
     SortedMap<String, String> out = new TreeMap<>();
     Sysctls.Profile profile = sysctls == null || sysctls.getProfile() == null ? Sysctls.Profile.STANDARD
         : sysctls.getProfile();
@@ -276,6 +278,15 @@ public final class PlanBuilder {
       out.put("net.ipv4.vs.expire_quiescent_template", "1");
       if (ipv6) {
         out.put("net.ipv6.conf.all.forwarding", "1");
+      }
+      if (sync != null && ha != null && ha.preempt()) {
+        // A returning director takes over only once its sync backup holds the active's connections. The kernel's
+        // default ("3 50") sends a connection again only every 50th packet, so a rebooted director never learns
+        // quiet connections and failback would wait forever: sync on state changes, and refresh every connection
+        // that still carries traffic well within the preempt delay.
+        out.put("net.ipv4.vs.sync_threshold", "3 0");
+        out.put("net.ipv4.vs.sync_refresh_period", Integer.toString(Math.max(1, Math.min(10,
+            ha.preemptDelaySeconds() / 2))));
       }
     }
     if (sysctls != null && sysctls.getOverrides() != null) {

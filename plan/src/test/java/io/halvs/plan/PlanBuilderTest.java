@@ -55,6 +55,29 @@ class PlanBuilderTest {
   }
 
   @Test
+  void preemptionMakesTheSyncDaemonResendQuietConnections() {
+    VirtualService vs = service("default", "web", "lvs", "192.0.2.1", 80, "web");
+    RealServer a = real("default", "a", "10.0.0.1", 7, "web");
+    io.halvs.api.v1alpha1.DirectorPair dp = pair("lvs", "n1", "n2");
+    assertThat(build(List.of(dp), List.of(vs), List.of(a)).plans().get("lvs").sysctls())
+        .doesNotContainKeys("net.ipv4.vs.sync_threshold", "net.ipv4.vs.sync_refresh_period");
+    var ha = new io.halvs.api.v1alpha1.HighAvailability();
+    ha.setPreempt(true);
+    ha.setPreemptDelaySeconds(5);
+    dp.getSpec().setHighAvailability(ha);
+    var override = new io.halvs.api.v1alpha1.Sysctls();
+    override.setOverrides(List.of(new io.halvs.api.v1alpha1.Sysctls.Sysctl("net.ipv4.vs.sync_refresh_period", "1")));
+    dp.getSpec().setSysctls(override);
+    assertThat(build(List.of(dp), List.of(vs), List.of(a)).plans().get("lvs").sysctls())
+        .containsEntry("net.ipv4.vs.sync_threshold", "3 0")
+        .containsEntry("net.ipv4.vs.sync_refresh_period", "1"); // an override still wins
+    override.setOverrides(null);
+    ha.setPreemptDelaySeconds(600);
+    assertThat(build(List.of(dp), List.of(vs), List.of(a)).plans().get("lvs").sysctls())
+        .containsEntry("net.ipv4.vs.sync_refresh_period", "10");
+  }
+
+  @Test
   void drainedRealServerIsQuiescent() {
     RealServer rs = real("default", "a", "10.0.0.1", 100, "web");
     rs.getSpec().setDrain(true);

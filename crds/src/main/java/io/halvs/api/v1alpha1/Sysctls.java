@@ -47,9 +47,10 @@ public class Sysctls {
     private String name;
 
     @Required
-    @Size(max = 11)
-    @Pattern("^-?[0-9]{1,10}$")
-    @JsonPropertyDescription("Integer value.")
+    @Size(max = 23)
+    @Pattern("^-?[0-9]{1,10}( -?[0-9]{1,10})?$")
+    @JsonPropertyDescription("An integer, or two separated by a space for the sysctls that take a pair "
+        + "(net.ipv4.vs.sync_threshold: threshold and period).")
     private String value;
 
     public Sysctl() {}

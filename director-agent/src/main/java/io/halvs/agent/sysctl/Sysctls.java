@@ -60,7 +60,8 @@ public final class Sysctls {
     desired.forEach((key, value) -> {
       try {
         String now = read(key);
-        if (now.equals(value)) {
+        // Pair-valued sysctls (vs.sync_threshold) read back tab-separated.
+        if (now.replaceAll("\\s+", " ").equals(value.trim().replaceAll("\\s+", " "))) {
           return;
         }
         previous.putIfAbsent(key, now);

@@ -29,4 +29,15 @@ class SysctlsTest {
     assertThat(s.previous()).containsEntry("net.ipv4.ip_forward", "0");
     assertThat(Files.readString(f)).isEqualTo("1");
   }
+
+  @Test
+  void aPairValueThatReadsBackTabSeparatedIsNotRewritten(@TempDir Path root) throws Exception {
+    Path f = root.resolve("net/ipv4/vs/sync_threshold");
+    Files.createDirectories(f.getParent());
+    Files.writeString(f, "3\t50\n");
+    Sysctls s = new Sysctls(root);
+    assertThat(s.apply(Map.of("net.ipv4.vs.sync_threshold", "3 0"))).hasSize(1);
+    Files.writeString(f, "3\t0\n"); // as the kernel prints it
+    assertThat(s.apply(Map.of("net.ipv4.vs.sync_threshold", "3 0"))).isEmpty();
+  }
 }
