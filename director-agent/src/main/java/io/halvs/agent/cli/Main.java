@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
 /** The director agent's command line. */
 @Command(name = "halvs-agent", mixinStandardHelpOptions = true, version = "halvs-agent 0.1.0",
     description = "The halvs director agent: programs IPVS, VIPs and sysctls on a director.",
-    subcommands = {Main.Standalone.class, Main.Ipvs.class, Bench.class})
+    subcommands = {Main.Standalone.class, Main.Ipvs.class, Bench.class, io.halvs.agent.conn.ConnsCommand.class})
 public final class Main {
 
   public static void main(String[] args) {
