@@ -2,7 +2,9 @@ package io.halvs.agent.cli;
 
 import io.halvs.agent.kernel.DestinationHealth;
 import io.halvs.agent.kernel.IpvsKernel;
+import io.halvs.agent.kernel.KernelDestination;
 import io.halvs.agent.kernel.KernelReconciler;
+import io.halvs.agent.kernel.KernelService;
 import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.netlink.NetlinkIpvsKernel;
 import io.halvs.api.v1alpha1.FailureAction;
@@ -30,7 +32,8 @@ import picocli.CommandLine.Option;
  * RSS, and one weight change later: operations and diff time). Writes the same table as ipvsadm -R input so a
  * script can time ipvsadm on it in the same kernel. Asserts nothing about time.
  */
-@Command(name = "bench", description = "Program a synthetic IPVS table and print timings (benchmark).")
+@Command(name = "bench", description = "Program a synthetic IPVS table and print timings (benchmark).",
+    subcommands = Bench.Soak.class)
 final class Bench implements Callable<Integer> {
   @Option(names = "--services", defaultValue = "1000")
   int services;
@@ -102,6 +105,71 @@ final class Bench implements Callable<Integer> {
       System.out.printf("agent: one weight change: %d operation(s); dump + diff + apply %.0f ms%n",
           r.applied().size(), (System.nanoTime() - t) / 1e6);
       return r.converged() ? 0 : 1;
+    }
+  }
+
+  /**
+   * Netlink soak: OPERATIONS add / edit / delete destination calls (and a destination dump every 1,000) against
+   * the real kernel on one socket, RSS printed from /proc/self/status after a warm-up, in the middle and at the
+   * end. Run with a fixed heap (-Xms = -Xmx) so that RSS growth means native memory or code, not heap sizing.
+   * Exits 1 when RSS grew more than --max-growth-mib from the warm-up to the end, or an operation failed.
+   */
+  @Command(name = "soak", description = "Many add/edit/delete destination operations on one socket; prints RSS.")
+  static final class Soak implements Callable<Integer> {
+    @Option(names = "--operations", defaultValue = "100000")
+    int operations;
+
+    @Option(names = "--max-growth-mib", defaultValue = "16")
+    long maxGrowthMiB;
+
+    static final ServiceKey SERVICE = ServiceKey.of(Protocol.TCP, IpAddress.parse("10.201.0.1"), 80);
+
+    @Override
+    public Integer call() throws IOException {
+      try (IpvsKernel kernel = new NetlinkIpvsKernel()) {
+        kernel.addService(new KernelService(SERVICE, "wlc", 0, 0, 0xffffffffL, null));
+        try {
+          int warmUp = Math.min(10_000, operations / 10);
+          long startKiB = 0;
+          long t = System.nanoTime();
+          for (int op = 0, cycle = 0; op < operations; cycle++) {
+            // 64 destinations in rotation: the service never grows, every cycle is add, edit, delete.
+            IpAddress a = IpAddress.parse("172.31.0." + (cycle % 64 + 1));
+            kernel.addDestination(SERVICE, destination(a, 100));
+            kernel.updateDestination(SERVICE, destination(a, 1 + cycle % 200));
+            if (cycle % 333 == 0) {
+              kernel.destinations(SERVICE);
+              op++;
+            }
+            kernel.deleteDestination(SERVICE, a, 80);
+            int before = op;
+            op += 3;
+            if (before < warmUp && op >= warmUp) {
+              startKiB = rssKiB();
+              System.out.printf("soak: after %d operations (warm-up): RSS %d KiB%n", op, startKiB);
+            } else if (before < operations / 2 && op >= operations / 2) {
+              System.out.printf("soak: after %d operations (middle): RSS %d KiB%n", op, rssKiB());
+            }
+          }
+          double s = (System.nanoTime() - t) / 1e9;
+          long endKiB = rssKiB();
+          long growth = endKiB - startKiB;
+          System.out.printf("soak: after %d operations (end): RSS %d KiB; growth since warm-up %d KiB; "
+              + "%.0f operations/s%n", operations, endKiB, growth, operations / s);
+          if (growth > maxGrowthMiB * 1024) {
+            System.out.printf("soak: RSS grew more than %d MiB%n", maxGrowthMiB);
+            return 1;
+          }
+          return 0;
+        } finally {
+          kernel.deleteService(SERVICE);
+        }
+      }
+    }
+
+    static KernelDestination destination(IpAddress a, int weight) {
+      return new KernelDestination(a, 80, KernelDestination.FWD_MASQ, weight, 0, 0, a.family(), 0, 0, 0, 0, 0, 0,
+          null);
     }
   }
 }
