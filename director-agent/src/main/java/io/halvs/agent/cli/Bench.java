@@ -91,9 +91,12 @@ final class Bench implements Callable<Integer> {
       double programMs = (System.nanoTime() - t) / 1e6;
       r.failures().stream().limit(3).forEach(f -> System.out.println("agent: failure: " + f));
       System.gc();
+      java.lang.management.MemoryUsage heap = java.lang.management.ManagementFactory.getMemoryMXBean()
+          .getHeapMemoryUsage();
       System.out.printf("agent: programmed %d services x %d destinations from empty: %d operations, %d failures, "
-          + "%.0f ms; RSS %d MiB holding the plan%n", services, destinations, r.applied().size(), r.failures().size(),
-          programMs, rssKiB() / 1024);
+          + "%.0f ms; RSS %d MiB holding the plan (heap: %d MiB used after GC, %d MiB committed)%n", services,
+          destinations, r.applied().size(), r.failures().size(), programMs, rssKiB() / 1024, heap.getUsed() >> 20,
+          heap.getCommitted() >> 20);
       IpvsService s = plan.get(services / 2);
       List<Destination> ds = new ArrayList<>(s.destinations());
       Destination d = ds.get(0);
