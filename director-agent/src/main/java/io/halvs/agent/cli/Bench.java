@@ -90,12 +90,17 @@ final class Bench implements Callable<Integer> {
       KernelReconciler.Result r = reconciler.reconcile(plan, DestinationHealth.allUp());
       double programMs = (System.nanoTime() - t) / 1e6;
       r.failures().stream().limit(3).forEach(f -> System.out.println("agent: failure: " + f));
+      int applied = r.applied().size();
+      int failed = r.failures().size();
+      // RSS of the agent holding the plan and the kernel state, not of this pass's 101,000 report lines (the
+      // agent prints and drops them too): let the GC have them before measuring.
+      r = null;
       System.gc();
       java.lang.management.MemoryUsage heap = java.lang.management.ManagementFactory.getMemoryMXBean()
           .getHeapMemoryUsage();
       System.out.printf("agent: programmed %d services x %d destinations from empty: %d operations, %d failures, "
           + "%.0f ms; RSS %d MiB holding the plan (heap: %d MiB used after GC, %d MiB committed)%n", services,
-          destinations, r.applied().size(), r.failures().size(), programMs, rssKiB() / 1024, heap.getUsed() >> 20,
+          destinations, applied, failed, programMs, rssKiB() / 1024, heap.getUsed() >> 20,
           heap.getCommitted() >> 20);
       IpvsService s = plan.get(services / 2);
       List<Destination> ds = new ArrayList<>(s.destinations());
