@@ -69,6 +69,20 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
 
   @Override
   public UpdateControl<DirectorPair> reconcile(DirectorPair dp, Context<DirectorPair> context) {
+    try {
+      UpdateControl<DirectorPair> done = reconcilePair(dp);
+      Forbidden.cleared("DirectorPair");
+      return done;
+    } catch (RuntimeException e) {
+      if (!Forbidden.is(e)) {
+        throw e;
+      }
+      Forbidden.report("DirectorPair", dp.getMetadata().getName(), e);
+      return UpdateControl.<DirectorPair>noUpdate().rescheduleAfter(Forbidden.RETRY);
+    }
+  }
+
+  private UpdateControl<DirectorPair> reconcilePair(DirectorPair dp) {
     Snapshot s = plans.snapshot();
     String pair = dp.getMetadata().getName();
     boolean valid = s.result().findingsFor(new ObjectRef("DirectorPair", null, pair)).stream()

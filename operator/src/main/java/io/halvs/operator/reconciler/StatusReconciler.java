@@ -39,7 +39,16 @@ abstract class StatusReconciler<P extends CustomResource<?, S>, S> implements Re
   public UpdateControl<P> reconcile(P resource, Context<P> context) {
     S desired = desired(resource, plans.snapshot(), Instant.now().toString());
     if (!StatusSupport.same(resource.getStatus(), desired)) {
-      StatusSupport.writeStatus(client, resource, desired);
+      try {
+        StatusSupport.writeStatus(client, resource, desired);
+      } catch (RuntimeException e) {
+        if (!Forbidden.is(e)) {
+          throw e;
+        }
+        Forbidden.report(kind, resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName(), e);
+        return UpdateControl.<P>noUpdate().rescheduleAfter(Forbidden.RETRY);
+      }
+      Forbidden.cleared(kind);
     }
     return UpdateControl.noUpdate();
   }
