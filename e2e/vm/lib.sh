@@ -84,3 +84,41 @@ count_hits() {
   for _ in $(seq 1 "$n"); do nsx client curl -s --max-time 5 "$url" || echo "error"; done | sort | uniq -c \
     | awk '{printf "%s=%s ", $2, $1}' | sed 's/ $//'
 }
+
+# The agent suites: need_agent REPO sets $jar (or ends the suite); agent ARGS runs the agent in dir0. C1 only:
+# under TCG emulation C2 compiles cost more than they save in runs this short.
+need_agent() {
+  jar=$1/director-agent/target/halvs-agent.jar
+  [ -f "$jar" ] || { echo "build the agent first: ./mvnw -pl director-agent -am package"; exit 1; }
+}
+agent() { nsx dir0 java -XX:TieredStopAtLevel=1 -Xshare:auto -jar "$jar" "$@"; }
+
+# plan SCHEDULER METHOD W1 W2 W3 [PERSISTENCE]: writes $work/plan.yaml, one virtual service $VIP:80 over rs1..rs3
+plan() {
+  cat > $work/plan.yaml <<YAML
+apiVersion: halvs.io/v1alpha1
+kind: DirectorPair
+metadata: {name: vm}
+spec:
+  nodes: [dir0, dir1]
+  vipInterface: d0
+  syncDaemon: {enabled: false}
+---
+apiVersion: halvs.io/v1alpha1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  directorPair: vm
+  vip: $VIP
+  port: 80
+  scheduler: $1
+  forwarding: {method: $2}
+  realServerSelector: {matchLabels: {app: web}}
+$( [ -n "${6:-}" ] && echo "  persistence: {timeoutSeconds: $6}" )
+YAML
+  local i=1
+  for w in "$3" "$4" "$5"; do
+    printf -- '---\napiVersion: halvs.io/v1alpha1\nkind: RealServer\nmetadata: {name: rs%s, labels: {app: web}}\nspec: {address: 10.0.1.1%s, weight: %s}\n' $i $i $w >> $work/plan.yaml
+    i=$((i + 1))
+  done
+}

@@ -7,13 +7,16 @@ repo=$(cd "$here/../.." && pwd)
 [ -f "$repo/director-agent/target/halvs-agent.jar" ] || (cd "$repo" && ./mvnw -B -q -pl director-agent -am package -DskipTests)
 "$here/setup.sh" >/dev/null || exit 1
 passed=0; failed=0; status=0
-for suite in ipvsadm-smoke agent-dataplane; do
+tier_start=$SECONDS
+for suite in ipvsadm-smoke agent-dataplane agent-traffic agent-soak; do
+  suite_start=$SECONDS
   out=$("$here/run-in-vm.sh" "$here/suites/$suite.sh" 2>&1); rc=$?
   echo "$out"
+  echo "vm tier: $suite took $((SECONDS - suite_start)) s (boot included)"
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -1)
   passed=$((passed + $(awk '{print $1}' <<<"${line:-0 passed, 1 failed}")))
   failed=$((failed + $(awk '{print $3}' <<<"${line:-0 passed, 1 failed}")))
   [ $rc -eq 0 ] || status=1
 done
-echo "vm tier: $passed passed, $failed failed"
+echo "vm tier: $passed passed, $failed failed in $((SECONDS - tier_start)) s"
 exit $status

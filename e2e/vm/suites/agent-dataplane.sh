@@ -6,41 +6,8 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 source "$here/../lib.sh"
-jar=$repo/director-agent/target/halvs-agent.jar
-[ -f "$jar" ] || { echo "build the agent first: ./mvnw -pl director-agent -am package"; exit 1; }
-agent() { nsx dir0 java -XX:TieredStopAtLevel=1 -Xshare:auto -jar "$jar" "$@"; }
 work=/tmp/agent-suite; mkdir -p $work
-
-# plan SCHEDULER METHOD W1 W2 W3 [PERSISTENCE]
-plan() {
-  cat > $work/plan.yaml <<YAML
-apiVersion: halvs.io/v1alpha1
-kind: DirectorPair
-metadata: {name: vm}
-spec:
-  nodes: [dir0, dir1]
-  vipInterface: d0
-  syncDaemon: {enabled: false}
----
-apiVersion: halvs.io/v1alpha1
-kind: VirtualService
-metadata: {name: web}
-spec:
-  directorPair: vm
-  vip: $VIP
-  port: 80
-  scheduler: $1
-  forwarding: {method: $2}
-  realServerSelector: {matchLabels: {app: web}}
-$( [ -n "${6:-}" ] && echo "  persistence: {timeoutSeconds: $6}" )
-YAML
-  local i=1
-  for w in "$3" "$4" "$5"; do
-    printf -- '---\napiVersion: halvs.io/v1alpha1\nkind: RealServer\nmetadata: {name: rs%s, labels: {app: web}}\nspec: {address: 10.0.1.1%s, weight: %s}\n' $i $i $w >> $work/plan.yaml
-    i=$((i + 1))
-  done
-}
-
+need_agent "$repo"
 topology 3
 t0=$SECONDS
 plan rr masq 1 1 1

@@ -2,7 +2,9 @@ package io.halvs.agent.cli;
 
 import io.halvs.agent.kernel.DestinationHealth;
 import io.halvs.agent.kernel.IpvsKernel;
+import io.halvs.agent.kernel.KernelDestination;
 import io.halvs.agent.kernel.KernelReconciler;
+import io.halvs.agent.kernel.KernelService;
 import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.netlink.NetlinkIpvsKernel;
 import io.halvs.api.v1alpha1.FailureAction;
@@ -30,7 +32,8 @@ import picocli.CommandLine.Option;
  * RSS, and one weight change later: operations and diff time). Writes the same table as ipvsadm -R input so a
  * script can time ipvsadm on it in the same kernel. Asserts nothing about time.
  */
-@Command(name = "bench", description = "Program a synthetic IPVS table and print timings (benchmark).")
+@Command(name = "bench", description = "Program a synthetic IPVS table and print timings (benchmark).",
+    subcommands = Bench.Soak.class)
 final class Bench implements Callable<Integer> {
   @Option(names = "--services", defaultValue = "1000")
   int services;
@@ -47,17 +50,22 @@ final class Bench implements Callable<Integer> {
   List<IpvsService> plan() {
     List<IpvsService> plan = new ArrayList<>();
     for (int i = 0; i < services; i++) {
-      ServiceKey key = ServiceKey.of(Protocol.TCP, IpAddress.parse("10.200." + (i / 250) + "." + (i % 250 + 1)), 80);
+      // Addresses from bytes, not text: the synthetic plan should cost little next to what is measured.
+      ServiceKey key = ServiceKey.of(Protocol.TCP, ipv4(10, 200, i / 250, i % 250 + 1), 80);
       List<Destination> ds = new ArrayList<>();
       for (int j = 0; j < destinations; j++) {
         int n = i * destinations + j;
-        ds.add(new Destination(IpAddress.parse("172." + (16 + n / 65536) + "." + (n / 256 % 256) + "." + (n % 256)),
+        ds.add(new Destination(ipv4(172, 16 + n / 65536, n / 256 % 256, n % 256),
             80, ForwardingMethod.MASQ, 100, 0, 0, null, 0, null, new ObjectRef("RealServer", "bench", "rs-" + n)));
       }
       plan.add(new IpvsService(key, key.address(), "wlc", 0, 0, 0xffffffffL, ds, null, NONE,
           new ObjectRef("VirtualService", "bench", "vs-" + i)));
     }
     return plan;
+  }
+
+  static IpAddress ipv4(int a, int b, int c, int d) {
+    return IpAddress.ofBytes(new byte[] {(byte) a, (byte) b, (byte) c, (byte) d});
   }
 
   static long rssKiB() throws IOException {
@@ -71,7 +79,10 @@ final class Bench implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    long atCall = System.currentTimeMillis();
+    long jvmStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
     List<IpvsService> plan = plan();
+    long planBuilt = System.currentTimeMillis();
     if (rulesOut != null) {
       List<String> lines = new ArrayList<>();
       for (IpvsService s : plan) {
@@ -81,16 +92,30 @@ final class Bench implements Callable<Integer> {
       Files.write(rulesOut, lines);
       return 0;
     }
+    long opening = System.currentTimeMillis();
     try (IpvsKernel kernel = new NetlinkIpvsKernel()) {
+      System.out.printf("agent: netlink socket and IPVS family ready in %d ms%n", System.currentTimeMillis() - opening);
       KernelReconciler reconciler = new KernelReconciler(kernel, new OwnershipJournal(null));
       long t = System.nanoTime();
       KernelReconciler.Result r = reconciler.reconcile(plan, DestinationHealth.allUp());
       double programMs = (System.nanoTime() - t) / 1e6;
+      // The end of programming as a wall-clock time, so a script can time exec-to-programmed (JVM start
+      // included, this process's extra weight-change pass and GC excluded) against ipvsadm -R.
+      System.out.printf("agent: programmed at epoch ms %d (JVM start to command %d ms, plan built in %d ms)%n",
+          System.currentTimeMillis(), atCall - jvmStart, planBuilt - atCall);
       r.failures().stream().limit(3).forEach(f -> System.out.println("agent: failure: " + f));
+      int applied = r.applied().size();
+      int failed = r.failures().size();
+      // RSS of the agent holding the plan and the kernel state, not of this pass's 101,000 report lines (the
+      // agent prints and drops them too): let the GC have them before measuring.
+      r = null;
       System.gc();
+      java.lang.management.MemoryUsage heap = java.lang.management.ManagementFactory.getMemoryMXBean()
+          .getHeapMemoryUsage();
       System.out.printf("agent: programmed %d services x %d destinations from empty: %d operations, %d failures, "
-          + "%.0f ms; RSS %d MiB holding the plan%n", services, destinations, r.applied().size(), r.failures().size(),
-          programMs, rssKiB() / 1024);
+          + "%.0f ms; RSS %d MiB holding the plan (heap: %d MiB used after GC, %d MiB committed)%n", services,
+          destinations, applied, failed, programMs, rssKiB() / 1024, heap.getUsed() >> 20,
+          heap.getCommitted() >> 20);
       IpvsService s = plan.get(services / 2);
       List<Destination> ds = new ArrayList<>(s.destinations());
       Destination d = ds.get(0);
@@ -102,6 +127,71 @@ final class Bench implements Callable<Integer> {
       System.out.printf("agent: one weight change: %d operation(s); dump + diff + apply %.0f ms%n",
           r.applied().size(), (System.nanoTime() - t) / 1e6);
       return r.converged() ? 0 : 1;
+    }
+  }
+
+  /**
+   * Netlink soak: OPERATIONS add / edit / delete destination calls (and a destination dump every 1,000) against
+   * the real kernel on one socket, RSS printed from /proc/self/status after a warm-up, in the middle and at the
+   * end. Run with a fixed heap (-Xms = -Xmx) so that RSS growth means native memory or code, not heap sizing.
+   * Exits 1 when RSS grew more than --max-growth-mib from the warm-up to the end, or an operation failed.
+   */
+  @Command(name = "soak", description = "Many add/edit/delete destination operations on one socket; prints RSS.")
+  static final class Soak implements Callable<Integer> {
+    @Option(names = "--operations", defaultValue = "100000")
+    int operations;
+
+    @Option(names = "--max-growth-mib", defaultValue = "16")
+    long maxGrowthMiB;
+
+    static final ServiceKey SERVICE = ServiceKey.of(Protocol.TCP, IpAddress.parse("10.201.0.1"), 80);
+
+    @Override
+    public Integer call() throws IOException {
+      try (IpvsKernel kernel = new NetlinkIpvsKernel()) {
+        kernel.addService(new KernelService(SERVICE, "wlc", 0, 0, 0xffffffffL, null));
+        try {
+          int warmUp = Math.min(10_000, operations / 10);
+          long startKiB = 0;
+          long t = System.nanoTime();
+          for (int op = 0, cycle = 0; op < operations; cycle++) {
+            // 64 destinations in rotation: the service never grows, every cycle is add, edit, delete.
+            IpAddress a = IpAddress.parse("172.31.0." + (cycle % 64 + 1));
+            kernel.addDestination(SERVICE, destination(a, 100));
+            kernel.updateDestination(SERVICE, destination(a, 1 + cycle % 200));
+            if (cycle % 333 == 0) {
+              kernel.destinations(SERVICE);
+              op++;
+            }
+            kernel.deleteDestination(SERVICE, a, 80);
+            int before = op;
+            op += 3;
+            if (before < warmUp && op >= warmUp) {
+              startKiB = rssKiB();
+              System.out.printf("soak: after %d operations (warm-up): RSS %d KiB%n", op, startKiB);
+            } else if (before < operations / 2 && op >= operations / 2) {
+              System.out.printf("soak: after %d operations (middle): RSS %d KiB%n", op, rssKiB());
+            }
+          }
+          double s = (System.nanoTime() - t) / 1e9;
+          long endKiB = rssKiB();
+          long growth = endKiB - startKiB;
+          System.out.printf("soak: after %d operations (end): RSS %d KiB; growth since warm-up %d KiB; "
+              + "%.0f operations/s%n", operations, endKiB, growth, operations / s);
+          if (growth > maxGrowthMiB * 1024) {
+            System.out.printf("soak: RSS grew more than %d MiB%n", maxGrowthMiB);
+            return 1;
+          }
+          return 0;
+        } finally {
+          kernel.deleteService(SERVICE);
+        }
+      }
+    }
+
+    static KernelDestination destination(IpAddress a, int weight) {
+      return new KernelDestination(a, 80, KernelDestination.FWD_MASQ, weight, 0, 0, a.family(), 0, 0, 0, 0, 0, 0,
+          null);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.halvs.agent.netlink;
 
+import java.nio.ByteBuffer;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
@@ -11,7 +12,10 @@ import jnr.ffi.types.ssize_t;
 
 /** The few libc calls halvs needs for netlink and packet sockets, through jnr-ffi. */
 public final class LibC {
-  /** Bindings; byte arrays are copied to native memory for the call and freed after it, so nothing leaks. */
+  /**
+   * Bindings; byte arrays are copied to native memory for the call and freed after it, so nothing leaks. A
+   * direct ByteBuffer is passed by address, without a copy.
+   */
   public interface Api {
     @SaveError
     int socket(int domain, int type, int protocol);
@@ -25,7 +29,7 @@ public final class LibC {
 
     @SaveError
     @ssize_t
-    long recv(int fd, @Out byte[] buf, @size_t long len, int flags);
+    long recv(int fd, @Out ByteBuffer buf, @size_t long len, int flags);
 
     @SaveError
     int setsockopt(int fd, int level, int option, @In byte[] value, int len);

@@ -69,28 +69,50 @@ public final class Message {
     return this;
   }
 
+  /** An attribute header for a value of n bytes; the caller writes the value, then pads. */
+  private void header(int type, int n) {
+    ensure(4 + n + 3);
+    buf.putShort((short) (4 + n)).putShort((short) type);
+  }
+
+  // Fixed-size values go straight into the buffer: no array per attribute on the programming hot path.
   public Message u8(int type, int v) {
-    return attr(type, new byte[] {(byte) v});
+    header(type, 1);
+    buf.put((byte) v);
+    pad();
+    return this;
   }
 
   public Message u16(int type, int v) {
-    return attr(type, ByteBuffer.allocate(2).order(ByteOrder.nativeOrder()).putShort((short) v).array());
+    header(type, 2);
+    buf.putShort((short) v);
+    pad();
+    return this;
   }
 
   public Message be16(int type, int v) {
-    return attr(type, ByteBuffer.allocate(2).order(ByteOrder.BIG_ENDIAN).putShort((short) v).array());
+    header(type, 2);
+    buf.put((byte) (v >>> 8)).put((byte) v);
+    pad();
+    return this;
   }
 
   public Message u32(int type, long v) {
-    return attr(type, ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt((int) v).array());
+    header(type, 4);
+    buf.putInt((int) v);
+    return this;
   }
 
   public Message be32(int type, long v) {
-    return attr(type, ByteBuffer.allocate(4).order(ByteOrder.BIG_ENDIAN).putInt((int) v).array());
+    header(type, 4);
+    buf.put((byte) (v >>> 24)).put((byte) (v >>> 16)).put((byte) (v >>> 8)).put((byte) v);
+    return this;
   }
 
   public Message u64(int type, long v) {
-    return attr(type, ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(v).array());
+    header(type, 8);
+    buf.putLong(v);
+    return this;
   }
 
   public Message bytes(int type, byte[] v) {

@@ -13,6 +13,7 @@ import io.halvs.plan.IpAddress;
 import io.halvs.plan.ServiceKey;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * IPVS over generic netlink (family "IPVS"), one call per IPVS_CMD_*. Attribute encodings follow the kernel's
@@ -108,11 +109,17 @@ public final class NetlinkIpvsKernel implements IpvsKernel {
     return new Message(family, Message.F_REQUEST | flags).genl(cmd, VERSION);
   }
 
-  private synchronized void execute(String operation, String object, Message m) {
+  private void execute(String operation, String object, Message m) {
+    execute(operation, () -> object, m);
+  }
+
+  /** The object's description is built only when the kernel refuses: most calls succeed, on the hot path. */
+  private synchronized void execute(String operation, Supplier<String> object, Message m) {
     try {
       socket.execute(operation, m);
     } catch (NetlinkException e) {
-      throw new IpvsException(operation, object, e.errno(), explain(e, object));
+      String o = object.get();
+      throw new IpvsException(operation, o, e.errno(), explain(e, o));
     }
   }
 
@@ -279,7 +286,7 @@ public final class NetlinkIpvsKernel implements IpvsKernel {
     Message m = request(CMD_NEW_SERVICE, Message.F_ACK);
     service(m, s);
     try {
-      execute("add service", s.key().toString(), m);
+      execute("add service", () -> s.key().toString(), m);
     } catch (IpvsException e) {
       if (e.errno() == Errno.ENOENT) {
         throw new IpvsException("add service", s.key().toString(), e.errno(), "scheduler '" + s.scheduler()
@@ -293,7 +300,7 @@ public final class NetlinkIpvsKernel implements IpvsKernel {
   public void updateService(KernelService s) {
     Message m = request(CMD_SET_SERVICE, Message.F_ACK);
     service(m, s);
-    execute("edit service", s.key().toString(), m);
+    execute("edit service", () -> s.key().toString(), m);
   }
 
   @Override
@@ -314,20 +321,20 @@ public final class NetlinkIpvsKernel implements IpvsKernel {
 
   @Override
   public void addDestination(ServiceKey service, KernelDestination d) {
-    execute("add destination", d.address().withPort(d.port()) + " of " + service,
+    execute("add destination", () -> d.address().withPort(d.port()) + " of " + service,
         destRequest(CMD_NEW_DEST, service, d, true));
   }
 
   @Override
   public void updateDestination(ServiceKey service, KernelDestination d) {
-    execute("edit destination", d.address().withPort(d.port()) + " of " + service,
+    execute("edit destination", () -> d.address().withPort(d.port()) + " of " + service,
         destRequest(CMD_SET_DEST, service, d, true));
   }
 
   @Override
   public void deleteDestination(ServiceKey service, IpAddress address, int port) {
     KernelDestination d = new KernelDestination(address, port, 0, 0, 0, 0, address.family(), 0, 0, 0, 0, 0, 0, null);
-    execute("delete destination", address.withPort(port) + " of " + service,
+    execute("delete destination", () -> address.withPort(port) + " of " + service,
         destRequest(CMD_DEL_DEST, service, d, false));
   }
 

@@ -10,7 +10,9 @@ import java.util.function.Function;
 /**
  * One netlink socket: requests with sequence numbers, kernel ACKs, multipart dumps, NLMSG_ERROR turned into a
  * {@link NetlinkException} naming the operation and the errno in words (plus the kernel's extended-ACK text).
- * The receive buffer is allocated once per socket and bounded. Not thread-safe: one socket per thread or lock.
+ * The receive buffer is allocated once per socket, bounded, and native (direct): the kernel writes into it and
+ * replies are parsed in place, with no copy per call — a heap array would cost a native copy of the whole
+ * buffer on every receive, i.e. on every ACK. Not thread-safe: one socket per thread or lock.
  */
 public final class NetlinkSocket implements AutoCloseable {
   /** Large enough for any single message the kernel sends us (dumps come as many messages). */
@@ -19,7 +21,9 @@ public final class NetlinkSocket implements AutoCloseable {
 
   private final LibC.Api c = LibC.api();
   private final int fd;
-  private final byte[] receive = new byte[RECEIVE_BUFFER];
+  private final ByteBuffer receive = ByteBuffer.allocateDirect(RECEIVE_BUFFER).order(ByteOrder.nativeOrder());
+  /** struct sockaddr_nl of the kernel (pid 0), the destination of every request. */
+  private static final byte[] KERNEL = kernelAddress();
   private int seq = (int) (System.nanoTime() & 0x3fffffff);
   private boolean closed;
 
@@ -66,9 +70,7 @@ public final class NetlinkSocket implements AutoCloseable {
     ensureOpen();
     int s = ++seq;
     byte[] bytes = request.toBytes(s);
-    byte[] kernel = new byte[12];
-    ByteBuffer.wrap(kernel).order(ByteOrder.nativeOrder()).putShort((short) LibC.AF_NETLINK);
-    long n = c.sendto(fd, bytes, bytes.length, 0, kernel, kernel.length);
+    long n = c.sendto(fd, bytes, bytes.length, 0, KERNEL, KERNEL.length);
     if (n < 0) {
       throw new NetlinkException(operation + " (send)", LibC.errno(), null);
     }
@@ -78,7 +80,7 @@ public final class NetlinkSocket implements AutoCloseable {
   private <T> List<T> receive(String operation, int expectedSeq, Function<Reply, T> parser) {
     List<T> out = new ArrayList<>();
     while (true) {
-      long n = c.recv(fd, receive, receive.length, 0);
+      long n = c.recv(fd, receive.clear(), RECEIVE_BUFFER, 0);
       if (n < 0) {
         int e = LibC.errno();
         if (e == Errno.EINTR) {
@@ -86,7 +88,7 @@ public final class NetlinkSocket implements AutoCloseable {
         }
         throw new NetlinkException(operation + " (receive)", e, e == Errno.EAGAIN ? "no answer from the kernel in 10 s" : null);
       }
-      ByteBuffer b = ByteBuffer.wrap(receive, 0, (int) n).order(ByteOrder.nativeOrder());
+      ByteBuffer b = receive.limit((int) n);
       int p = 0;
       boolean done = false;
       while (p + Message.HEADER <= n) {
@@ -122,6 +124,12 @@ public final class NetlinkSocket implements AutoCloseable {
         return out;
       }
     }
+  }
+
+  private static byte[] kernelAddress() {
+    byte[] addr = new byte[12];
+    ByteBuffer.wrap(addr).order(ByteOrder.nativeOrder()).putShort((short) LibC.AF_NETLINK);
+    return addr;
   }
 
   /** The kernel's extended-ACK message, when it sent one. */
