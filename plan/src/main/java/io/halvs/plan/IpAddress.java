@@ -22,9 +22,11 @@ public final class IpAddress implements Comparable<IpAddress> {
   private static final Pattern IPV6_CHARS = Pattern.compile("^[0-9A-Fa-f:.]{2,45}$");
 
   private final byte[] bytes;
+  private final int hash; // cached: addresses key the reconciler's maps of 100,000 destinations
 
   private IpAddress(byte[] bytes) {
     this.bytes = bytes;
+    this.hash = Arrays.hashCode(this.bytes);
   }
 
   /** Parses a literal, or says why it is not one. */
@@ -188,6 +190,6 @@ public final class IpAddress implements Comparable<IpAddress> {
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(bytes);
+    return hash;
   }
 }
