@@ -1,0 +1,56 @@
+package io.halvs.agent.ha;
+
+/**
+ * The pair's tie-breaker record: who may hold the VIPs while the directors cannot see each other. A Kubernetes
+ * Lease in production ({@link LeaseQuorum}), a file or memory in tests and standalone runs. Implementations are
+ * plain compare-and-set storage; the rules for taking and keeping it are {@link #call}'s.
+ */
+public interface Quorum extends AutoCloseable {
+  /**
+   * @param holder null or empty: free
+   * @param renewWallMillis the holder's wall clock at its last renewal
+   * @param version opaque; a write succeeds only against the current version
+   */
+  record Record(String holder, long renewWallMillis, String version) {}
+
+  /** The current record; throws when the store cannot be reached. */
+  Record read() throws Exception;
+
+  /** Compare-and-set: false when the record moved on since {@code expected} was read. */
+  boolean write(Record expected, String holder, long renewWallMillis) throws Exception;
+
+  @Override
+  default void close() {}
+
+  /**
+   * One Lease call as the election asks it. CLAIM takes or renews whoever holds it (the peer is visible and agrees).
+   * CONFIRM takes or renews only if this director holds it, it is free or expired, or its holder has not renewed
+   * since {@code silentSinceWall}: a partitioned but live active renews as soon as it misses the standby, so a
+   * renewal after that moment proves it alive. Never throws: an unreachable store is an answer.
+   *
+   * @param peerOffsetMillis this director's wall clock minus the peer's, measured from heartbeats
+   */
+  static ElectionMachine.Answer call(Quorum q, ElectionMachine.Request kind, String self, long nowWall,
+      long silentSinceWall, long peerOffsetMillis, long leaseMillis) {
+    try {
+      for (int attempt = 0; attempt < 2; attempt++) {
+        Record r = q.read();
+        boolean mine = self.equals(r.holder());
+        boolean free = r.holder() == null || r.holder().isEmpty();
+        long renewed = r.renewWallMillis() + (mine ? 0 : peerOffsetMillis);
+        boolean expired = nowWall - renewed > leaseMillis;
+        boolean silent = renewed < silentSinceWall;
+        if (kind == ElectionMachine.Request.CLAIM || mine || free || expired || silent) {
+          if (q.write(r, self, nowWall)) {
+            return ElectionMachine.Answer.HELD;
+          }
+          continue; // someone wrote in between: judge the new record
+        }
+        return ElectionMachine.Answer.HELD_BY_PEER;
+      }
+      return ElectionMachine.Answer.HELD_BY_PEER;
+    } catch (Exception e) {
+      return ElectionMachine.Answer.UNREACHABLE;
+    }
+  }
+}
