@@ -163,6 +163,24 @@ public final class KernelReconciler {
     return new Result(applied, failures, foreign, adopted);
   }
 
+  /**
+   * The fast path for health changes: reconciles the destinations of these services only, dumping nothing but
+   * their destinations (no service dump, no journal work), so one changed verdict costs one dump and one
+   * operation. A service missing from the kernel is a failure here; the caller's next full pass adds it.
+   */
+  public Result reconcileDestinations(java.util.Collection<IpvsService> services, DestinationHealth health) {
+    List<String> applied = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    for (IpvsService s : services) {
+      int before = failures.size();
+      Map<DestKey, KernelDestination> have = current(s.key(), failures);
+      if (failures.size() == before) {
+        reconcileDestinations(s.key(), have, desiredDestinations(s, health), applied, failures);
+      }
+    }
+    return new Result(applied, failures, List.of(), List.of());
+  }
+
   private Map<DestKey, KernelDestination> current(ServiceKey key, List<String> failures) {
     Map<DestKey, KernelDestination> out = new HashMap<>();
     try {

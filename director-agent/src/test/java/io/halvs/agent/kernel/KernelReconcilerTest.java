@@ -21,11 +21,11 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class KernelReconcilerTest {
+public class KernelReconcilerTest {
   static final HealthCheckPlan CHECK = new HealthCheckPlan(HealthCheckType.TCP, 0, 1000, 1000, 2, 3, 0,
       FailureAction.QUIESCENT, null, null, null);
 
-  static ServiceKey key(int i) {
+  public static ServiceKey key(int i) {
     return ServiceKey.of(Protocol.TCP, IpAddress.parse("10.100." + (i / 250) + "." + (i % 250 + 1)), 80);
   }
 
@@ -40,7 +40,7 @@ class KernelReconcilerTest {
   }
 
   /** services x perService destinations. */
-  static List<IpvsService> plan(int services, int perService) {
+  public static List<IpvsService> plan(int services, int perService) {
     List<IpvsService> plan = new ArrayList<>();
     for (int i = 0; i < services; i++) {
       List<Destination> ds = new ArrayList<>();

@@ -1,0 +1,144 @@
+package io.halvs.agent.cli;
+
+import io.halvs.agent.kernel.IpvsKernel;
+import io.halvs.agent.kernel.OwnershipJournal;
+import io.halvs.agent.netlink.AddressTable;
+import io.halvs.agent.runtime.AllUpHealthChecks;
+import io.halvs.agent.runtime.Director;
+import io.halvs.agent.runtime.StaticElection;
+import io.halvs.agent.sysctl.Sysctls;
+import io.halvs.agent.vip.VipManager;
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.Finding;
+import io.halvs.plan.PlanBuilder;
+import io.halvs.plan.PlanResult;
+import io.halvs.plan.load.ManifestLoader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** halvs-agent standalone: the director loop fed from YAML files instead of the API server. */
+@Command(name = "standalone", description = "Program this director from CR YAML files (no Kubernetes): the "
+    + "same objects render reads. Loops every --interval-ms; invalid input keeps the last good plan serving.")
+final class Standalone implements Callable<Integer> {
+  @Option(names = "--plan", required = true, arity = "1..*", description = "YAML files or folders.")
+  List<Path> plan;
+
+  @Option(names = "--pair", description = "DirectorPair to program (default: the only one).")
+  String pair;
+
+  @Option(names = "--once", description = "Apply once; exit 0 when the kernel matches, 1 otherwise.")
+  boolean once;
+
+  @Option(names = "--interval-ms", defaultValue = "2000")
+  long intervalMillis;
+
+  @Option(names = "--state-dir", defaultValue = "/var/lib/halvs", description = "Where the ownership journal lives.")
+  Path stateDir;
+
+  @Option(names = "--hold-vips", description = "Add the plan's VIPs and gateway to the interfaces (this "
+      + "director is active; standalone mode runs no election).")
+  boolean holdVips;
+
+  @Option(names = "--sysctls", description = "Apply the plan's sysctls.")
+  boolean sysctls;
+
+  @Option(names = "--fake-ipvs", description = "Program an in-memory IPVS table instead of the kernel's (for "
+      + "network-namespace tests on kernels without IPVS); VIPs and sysctls stay real.")
+  boolean fakeIpvs;
+
+  @Option(names = "--node", description = "This director's node name (default: the host name).")
+  String node;
+
+  @Override
+  public Integer call() {
+    if (node == null) {
+      node = AgentSetup.hostName();
+    }
+    List<String> addressChanges = new ArrayList<>();
+    try (IpvsKernel kernel = AgentSetup.kernel(fakeIpvs);
+        AddressTable addresses = holdVips ? new AddressTable() : null) {
+      Director director = null;
+      DirectorPlan lastGood = null;
+      while (true) {
+        DirectorPlan planNow = load();
+        if (planNow != null) {
+          lastGood = planNow;
+        } else if (lastGood == null && once) {
+          return 1;
+        }
+        boolean converged = false;
+        if (lastGood != null) {
+          if (director == null) {
+            director = new Director(kernel,
+                new OwnershipJournal(stateDir.resolve(lastGood.pair()).resolve("owned-services")),
+                new AllUpHealthChecks(),
+                StaticElection.alwaysActive(addresses == null ? null : new VipManager(addresses), addressChanges::add),
+                sysctls ? Sysctls.fromEnvironment() : null, Duration.ofMillis(intervalMillis));
+            if (fakeIpvs) {
+              director.ignoreSysctls(AgentSetup.IPVS_SYSCTLS);
+            }
+          }
+          // Standalone publishes nothing, so the plan needs no hash; every loop is one full pass.
+          director.offer(new Director.Target(lastGood, null, false));
+          converged = print(director.runPending(), addressChanges);
+        }
+        if (once) {
+          return converged ? 0 : 1;
+        }
+        try {
+          Thread.sleep(intervalMillis);
+        } catch (InterruptedException e) {
+          return 1;
+        }
+      }
+    }
+  }
+
+  /** The output e2e/vm/suites/agent-dataplane.sh reads: keep these lines as they are. */
+  private static boolean print(Director.Pass p, List<String> addressChanges) {
+    p.kernel().applied().forEach(a -> System.out.println("applied: " + a));
+    p.kernel().failures().forEach(f -> System.err.println("failed: " + f));
+    p.kernel().foreign().forEach(f -> System.out.println("foreign (left alone): " + f));
+    System.out.printf("pass: %d operations, %d failures, %.1f ms%n", p.operations(), p.kernel().failures().size(),
+        p.nanos() / 1e6);
+    addressChanges.forEach(c -> System.out.println("applied: " + c));
+    addressChanges.clear();
+    p.changes().forEach(c -> System.out.println("applied: " + c));
+    for (Sysctls.Change c : p.sysctls()) {
+      (c.error() == null ? System.out : System.err).println("sysctl: " + c);
+    }
+    p.failures().stream().filter(f -> !p.kernel().failures().contains(f) && !f.startsWith("sysctl "))
+        .forEach(f -> System.err.println("failed: " + f));
+    System.out.flush();
+    return p.converged();
+  }
+
+  private DirectorPlan load() {
+    ManifestLoader.Result loaded = new ManifestLoader().load(plan);
+    PlanResult result = PlanBuilder.build(loaded.input());
+    boolean bad = !loaded.problems().isEmpty();
+    loaded.problems().forEach(p -> System.err.println("invalid: " + p));
+    for (Finding f : result.findings()) {
+      System.err.println((f.severity() == Finding.Severity.ERROR ? "invalid: " : "warning: ") + f);
+      bad |= f.severity() == Finding.Severity.ERROR;
+    }
+    if (bad) {
+      System.err.println("input has errors: the last good plan keeps serving");
+      return null;
+    }
+    if (pair == null && result.plans().size() != 1) {
+      System.err.println("name the pair to program with --pair: found " + result.plans().keySet());
+      return null;
+    }
+    DirectorPlan p = result.plans().get(pair != null ? pair : result.plans().firstKey());
+    if (p == null) {
+      System.err.println("no DirectorPair " + pair + " in " + plan);
+    }
+    return p;
+  }
+}

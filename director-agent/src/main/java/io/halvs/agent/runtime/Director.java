@@ -1,0 +1,380 @@
+package io.halvs.agent.runtime;
+
+import io.halvs.agent.kernel.DestinationHealth;
+import io.halvs.agent.kernel.IpvsKernel;
+import io.halvs.agent.kernel.KernelReconciler;
+import io.halvs.agent.kernel.OwnershipJournal;
+import io.halvs.agent.kernel.SyncDaemon;
+import io.halvs.agent.sysctl.Sysctls;
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.IpvsService;
+import io.halvs.plan.ServiceKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The director loop of one DirectorPair: the only code that changes this director's kernel state for the pair.
+ *
+ * <p>It holds the last good plan and runs level-triggered passes over it: a full pass when a new plan arrives,
+ * every resync interval, and soon again after a pass that failed (backing off up to the resync interval). A full
+ * pass applies sysctls, then the IPVS table, then the sync daemons, then tells the election (VIPs last: the table
+ * is ready before an address attracts traffic). Health changes take a fast path: only the changed services'
+ * destinations are dumped and fixed, at once, without waiting for the next full pass.
+ *
+ * <p>One thread owns the kernel: {@link #start()} runs the loop on its own thread, or a caller drives
+ * {@link #runPending()} itself (standalone). Plans and health changes arriving during a pass coalesce: the latest
+ * plan wins, changed services accumulate.
+ *
+ * <p>A plan in state Deleting removes everything this agent owns for the pair — the services in its ownership
+ * journal, the VIPs (election.releaseAll()), the sync daemons of the pair's sync id — and then reports cleaned.
+ */
+public final class Director implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Director.class);
+  private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+
+  /** What to program: a plan, its published hash, and whether the pair is being deleted. */
+  public record Target(DirectorPlan plan, String planHash, boolean deleting) {}
+
+  /**
+   * What one pass did.
+   *
+   * @param full false for a health fast path
+   * @param kernel the IPVS operations, failures and foreign services
+   * @param changes sync daemon changes
+   * @param failures every failure of the pass: IPVS, sysctls, daemons, election
+   */
+  public record Pass(boolean full, Target target, KernelReconciler.Result kernel, List<Sysctls.Change> sysctls,
+      List<String> changes, List<String> failures, long nanos) {
+    public boolean converged() {
+      return failures.isEmpty();
+    }
+
+    public int operations() {
+      return kernel.applied().size();
+    }
+  }
+
+  /**
+   * For the agent's report.
+   *
+   * @param programmedPlanHash hash of the last plan a full pass applied without failure (null before)
+   * @param programmed the kernel holds the current target exactly, as far as the last pass knows
+   * @param failures of the last pass
+   * @param cleaned a Deleting target was fully removed
+   */
+  public record Status(String targetHash, String programmedPlanHash, boolean programmed, List<String> failures,
+      boolean cleaned, Instant lastPass) {}
+
+  private final IpvsKernel kernel;
+  private final KernelReconciler reconciler;
+  private final HealthChecks health;
+  private final Election election;
+  private final Sysctls sysctls;
+  private final Duration resync;
+  private final List<Consumer<Pass>> listeners = new CopyOnWriteArrayList<>();
+  private volatile String ignoredSysctls;
+
+  private final Object lock = new Object();
+  private Target pending; // guarded by lock
+  private Set<ServiceKey> dirty = new HashSet<>(); // guarded by lock
+  private boolean fullPassScheduled; // guarded by lock
+  private long nextFullPassNanos; // guarded by lock
+  private boolean closed; // guarded by lock
+
+  // Owned by the loop thread; status is published for readers.
+  private Target current;
+  private Duration retry = FIRST_RETRY;
+  private volatile Status status = new Status(null, null, false, List.of(), false, null);
+  private Thread thread;
+
+  /**
+   * @param sysctls null: sysctls are left alone
+   * @param resync how often a full pass re-checks the kernel against the plan
+   */
+  public Director(IpvsKernel kernel, OwnershipJournal journal, HealthChecks health, Election election,
+      Sysctls sysctls, Duration resync) {
+    this.kernel = kernel;
+    this.reconciler = new KernelReconciler(kernel, journal);
+    this.health = health;
+    this.election = election;
+    this.sysctls = sysctls;
+    this.resync = resync;
+    health.onChange(this::healthChanged);
+  }
+
+  /**
+   * Sysctls under this prefix are not applied: with an in-memory IPVS table (--fake-ipvs) the kernel has no
+   * net.ipv4.vs.* keys, and their absence must not keep the plan from being programmed.
+   */
+  public void ignoreSysctls(String prefix) {
+    ignoredSysctls = prefix;
+  }
+
+  /** Called after every pass, on the loop thread; must return quickly. */
+  public void onPass(Consumer<Pass> listener) {
+    listeners.add(listener);
+  }
+
+  /** A new plan (or the same one again): the next pass is a full one. */
+  public void offer(Target target) {
+    synchronized (lock) {
+      pending = target;
+      lock.notifyAll();
+    }
+  }
+
+  public Status status() {
+    return status;
+  }
+
+  public Election election() {
+    return election;
+  }
+
+  public HealthChecks healthChecks() {
+    return health;
+  }
+
+  private void healthChanged(Set<ServiceKey> services) {
+    synchronized (lock) {
+      dirty.addAll(services);
+      lock.notifyAll();
+    }
+  }
+
+  /** Runs the loop on its own thread until {@link #close()}. */
+  public synchronized void start(String name) {
+    thread = new Thread(this::loop, name);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void loop() {
+    while (true) {
+      try {
+        if (!awaitWork()) {
+          return;
+        }
+        runPending();
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        // A bug must not stop the loop that keeps the data plane right; the next pass tries again.
+        LOG.error("director pass failed unexpectedly", e);
+        synchronized (lock) {
+          schedule(resync);
+        }
+      }
+    }
+  }
+
+  private boolean awaitWork() throws InterruptedException {
+    synchronized (lock) {
+      while (!closed && pending == null && dirty.isEmpty()) {
+        long wait = fullPassScheduled ? nextFullPassNanos - System.nanoTime() : 60_000_000_000L;
+        if (wait <= 0) {
+          break;
+        }
+        lock.wait(Math.max(1, Math.min(wait / 1_000_000, 60_000)));
+      }
+      return !closed;
+    }
+  }
+
+  /**
+   * Does what is due now: a full pass for a new plan, a due resync or retry; else the fast path for changed
+   * health. Returns null when nothing was due. Call from one thread only (the loop's, when started).
+   */
+  public Pass runPending() {
+    Target next;
+    Set<ServiceKey> changed;
+    boolean due;
+    synchronized (lock) {
+      next = pending;
+      pending = null;
+      changed = dirty;
+      dirty = new HashSet<>();
+      due = fullPassScheduled && System.nanoTime() - nextFullPassNanos >= 0;
+    }
+    Pass pass;
+    if (next != null) {
+      current = next;
+      pass = fullPass(current);
+    } else if (current == null) {
+      return null;
+    } else if (due) {
+      pass = fullPass(current);
+    } else if (!changed.isEmpty() && !current.deleting()) {
+      pass = fastPass(current, changed);
+    } else {
+      return null;
+    }
+    boolean failed = !pass.converged();
+    synchronized (lock) {
+      if (pass.full()) {
+        schedule(failed ? retry : resync);
+      } else if (failed && (!fullPassScheduled || nextFullPassNanos - System.nanoTime() > retry.toNanos())) {
+        schedule(retry);
+      }
+    }
+    retry = failed ? min(retry.multipliedBy(2), resync) : FIRST_RETRY;
+    publish(pass);
+    return pass;
+  }
+
+  private void schedule(Duration after) {
+    fullPassScheduled = true;
+    nextFullPassNanos = System.nanoTime() + after.toNanos();
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private void publish(Pass pass) {
+    Target t = pass.target();
+    Status before = status;
+    boolean ok = pass.converged();
+    String programmedHash = pass.full() && ok ? t.planHash() : before.programmedPlanHash();
+    boolean programmed = ok && t.planHash() != null && t.planHash().equals(programmedHash);
+    status = new Status(t.planHash(), programmedHash, programmed, pass.failures(),
+        t.deleting() && pass.full() && ok, Instant.now());
+    if (!ok) {
+      pass.failures().forEach(f -> LOG.warn("pair {}: {}", t.plan().pair(), f));
+    }
+    for (Consumer<Pass> l : listeners) {
+      try {
+        l.accept(pass);
+      } catch (RuntimeException e) {
+        LOG.warn("pass listener failed: {}", e.toString());
+      }
+    }
+  }
+
+  private Pass fullPass(Target t) {
+    long start = System.nanoTime();
+    DirectorPlan plan = t.plan();
+    List<String> failures = new ArrayList<>();
+    List<String> changes = new ArrayList<>();
+    if (t.deleting()) {
+      guard(failures, "health checks", () -> health.follow(withoutServices(plan)));
+      KernelReconciler.Result r = reconciler.reconcile(List.of(), DestinationHealth.allUp());
+      failures.addAll(r.failures());
+      guard(failures, "sync daemons", () -> stopDaemons(plan, changes));
+      guard(failures, "VIPs", election::releaseAll);
+      return new Pass(true, t, r, List.of(), changes, failures, System.nanoTime() - start);
+    }
+    // Checks learn the new targets first, so the verdicts the table is built from cover them.
+    guard(failures, "health checks", () -> health.follow(plan));
+    List<Sysctls.Change> sys = new ArrayList<>();
+    if (sysctls != null) {
+      String ignored = ignoredSysctls;
+      java.util.Map<String, String> wanted = new java.util.TreeMap<>(plan.sysctls());
+      if (ignored != null) {
+        wanted.keySet().removeIf(k -> k.startsWith(ignored));
+      }
+      guard(failures, "sysctls", () -> sys.addAll(sysctls.apply(wanted)));
+      sys.stream().filter(c -> c.error() != null).forEach(c -> failures.add("sysctl " + c));
+    }
+    KernelReconciler.Result r = reconciler.reconcile(plan.services(), health.view());
+    failures.addAll(r.failures());
+    guard(failures, "sync daemons", () -> startDaemons(plan, changes));
+    guard(failures, "election", () -> election.follow(plan));
+    return new Pass(true, t, r, sys, changes, failures, System.nanoTime() - start);
+  }
+
+  private Pass fastPass(Target t, Set<ServiceKey> changed) {
+    long start = System.nanoTime();
+    List<IpvsService> services = t.plan().services().stream().filter(s -> changed.contains(s.key())).toList();
+    KernelReconciler.Result r = reconciler.reconcileDestinations(services, health.view());
+    return new Pass(false, t, r, List.of(), List.of(), new ArrayList<>(r.failures()), System.nanoTime() - start);
+  }
+
+  private static void guard(List<String> failures, String what, Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      failures.add(what + ": " + e.getMessage());
+    }
+  }
+
+  static DirectorPlan withoutServices(DirectorPlan p) {
+    return new DirectorPlan(p.pair(), p.nodes(), p.vipInterface(), p.vips(), p.gateway(), p.sysctls(),
+        p.syncDaemon(), p.highAvailability(), List.of());
+  }
+
+  /** Master and backup on both directors, so connection state survives a takeover in either direction. */
+  private void startDaemons(DirectorPlan plan, List<String> changes) {
+    DirectorPlan.SyncDaemonPlan sd = plan.syncDaemon();
+    if (sd == null) {
+      return; // daemons are global to the kernel: without a plan for them they are not ours to stop
+    }
+    List<SyncDaemon> running = kernel.daemons();
+    for (int state : new int[] {SyncDaemon.MASTER, SyncDaemon.BACKUP}) {
+      SyncDaemon want = new SyncDaemon(state, sd.interfaceName(), sd.syncId(), sd.maxLen(), sd.multicastGroup(),
+          sd.port(), sd.ttl());
+      SyncDaemon have = running.stream().filter(d -> d.state() == state).findFirst().orElse(null);
+      if (have != null && matches(have, want)) {
+        continue;
+      }
+      if (have != null) {
+        kernel.stopDaemon(state);
+        changes.add("stop sync daemon " + name(state) + " (settings changed)");
+      }
+      kernel.startDaemon(want);
+      changes.add("start sync daemon " + name(state) + " on " + sd.interfaceName() + " sync id " + sd.syncId());
+    }
+  }
+
+  private void stopDaemons(DirectorPlan plan, List<String> changes) {
+    DirectorPlan.SyncDaemonPlan sd = plan.syncDaemon();
+    if (sd == null) {
+      return;
+    }
+    for (SyncDaemon d : kernel.daemons()) {
+      if (d.syncId() == sd.syncId()) {
+        kernel.stopDaemon(d.state());
+        changes.add("stop sync daemon " + name(d.state()));
+      }
+    }
+  }
+
+  /** The kernel reports its defaults for settings the plan leaves at 0/null: those match anything. */
+  static boolean matches(SyncDaemon have, SyncDaemon want) {
+    return have.syncId() == want.syncId() && have.interfaceName().equals(want.interfaceName())
+        && (want.maxLen() == 0 || want.maxLen() == have.maxLen())
+        && (want.multicastGroup() == null || want.multicastGroup().equals(have.multicastGroup()))
+        && (want.port() == 0 || want.port() == have.port()) && (want.ttl() == 0 || want.ttl() == have.ttl());
+  }
+
+  private static String name(int state) {
+    return state == SyncDaemon.MASTER ? "master" : "backup";
+  }
+
+  @Override
+  public void close() {
+    Thread t;
+    synchronized (this) {
+      t = thread;
+    }
+    synchronized (lock) {
+      closed = true;
+      lock.notifyAll();
+    }
+    if (t != null && t != Thread.currentThread()) {
+      try {
+        t.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

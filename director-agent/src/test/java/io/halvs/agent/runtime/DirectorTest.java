@@ -1,0 +1,201 @@
+package io.halvs.agent.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.halvs.agent.kernel.DestinationHealth;
+import io.halvs.agent.kernel.FakeIpvsKernel;
+import io.halvs.agent.kernel.FakeIpvsKernel.Op;
+import io.halvs.agent.kernel.KernelReconciler;
+import io.halvs.agent.kernel.KernelReconcilerTest;
+import io.halvs.agent.kernel.KernelService;
+import io.halvs.agent.kernel.OwnershipJournal;
+import io.halvs.agent.kernel.SyncDaemon;
+import io.halvs.api.v1alpha1.Protocol;
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.IpAddress;
+import io.halvs.plan.IpvsService;
+import io.halvs.plan.ServiceKey;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DirectorTest {
+  static final DirectorPlan.SyncDaemonPlan SYNC = new DirectorPlan.SyncDaemonPlan(7, "eth1", null, 0, 0, 0);
+
+  @TempDir
+  Path dir;
+
+  final FakeIpvsKernel kernel = new FakeIpvsKernel();
+  final TestDoubles.SteeredHealth health = new TestDoubles.SteeredHealth();
+  final TestDoubles.RecordingElection election = new TestDoubles.RecordingElection();
+  Director director;
+
+  Director director(Path journal) {
+    director = new Director(kernel, new OwnershipJournal(journal), health, election, null, Duration.ofHours(1));
+    return director;
+  }
+
+  @AfterEach
+  void close() {
+    if (director != null) {
+      director.close();
+    }
+  }
+
+  @Test
+  void newPlanIsProgrammedInOneFullPassAndItsHashReported() {
+    Director d = director(dir.resolve("owned"));
+    DirectorPlan plan = TestDoubles.plan(10, 10, SYNC);
+    d.offer(new Director.Target(plan, "h1", false));
+
+    Director.Pass p = d.runPending();
+
+    assertThat(p.full()).isTrue();
+    assertThat(kernel.count(Op.ADD_SERVICE)).isEqualTo(10);
+    assertThat(kernel.count(Op.ADD_DEST)).isEqualTo(100);
+    assertThat(kernel.daemons()).extracting(SyncDaemon::state).containsExactly(SyncDaemon.MASTER, SyncDaemon.BACKUP);
+    assertThat(election.followed).isSameAs(plan);
+    assertThat(health.followed).isSameAs(plan);
+    assertThat(d.status().programmed()).isTrue();
+    assertThat(d.status().programmedPlanHash()).isEqualTo("h1");
+    assertThat(d.runPending()).as("nothing due until the resync").isNull();
+  }
+
+  @Test
+  void healthChangeTakesTheFastPathOnTheLoopThreadWithExactlyOneOperation() {
+    Director d = director(null);
+    DirectorPlan plan = TestDoubles.plan(100, 10, SYNC);
+    d.start("director-test");
+    d.offer(new Director.Target(plan, "h1", false));
+    await().atMost(Duration.ofSeconds(10)).until(() -> d.status().programmed());
+    kernel.resetCounts();
+    List<Director.Pass> passes = new CopyOnWriteArrayList<>();
+    d.onPass(passes::add);
+
+    IpvsService s = plan.services().get(42);
+    health.set(s.key(), s.destinations().get(3), DestinationHealth.Verdict.QUIESCE);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> !passes.isEmpty());
+    assertThat(passes.get(0).full()).isFalse();
+    assertThat(kernel.totalOperations()).isEqualTo(1);
+    assertThat(kernel.count(Op.EDIT_DEST)).isEqualTo(1);
+    assertThat(kernel.destinations(s.key())).filteredOn(k -> k.address().equals(s.destinations().get(3).address()))
+        .extracting(k -> k.weight()).containsExactly(0);
+    assertThat(d.status().programmed()).isTrue();
+  }
+
+  @Test
+  void aFailedOperationIsReportedAndRetriedByTheLoop() {
+    Director d = director(null);
+    DirectorPlan plan = TestDoubles.plan(3, 2, null);
+    ServiceKey failing = plan.services().get(1).key();
+    kernel.failNext(failing.toString(), 1, 22);
+    List<Director.Pass> passes = new CopyOnWriteArrayList<>();
+    d.onPass(passes::add);
+    d.start("director-test");
+    d.offer(new Director.Target(plan, "h1", false));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> passes.size() >= 2);
+    assertThat(passes.get(0).failures()).singleElement().asString().contains("EINVAL").contains(failing.toString());
+    assertThat(passes.get(1).converged()).isTrue();
+    assertThat(passes.get(1).kernel().applied()).contains("add service " + failing);
+    assertThat(kernel.services()).extracting(KernelService::key).contains(failing);
+    assertThat(d.status().programmed()).isTrue();
+  }
+
+  @Test
+  void failedFirstPassLeavesTheHashUnprogrammed() {
+    Director d = director(null);
+    DirectorPlan plan = TestDoubles.plan(3, 2, null);
+    kernel.failNext(plan.services().get(0).key().toString(), 1, 22);
+    d.offer(new Director.Target(plan, "h1", false));
+    d.runPending();
+    assertThat(d.status().programmed()).isFalse();
+    assertThat(d.status().programmedPlanHash()).isNull();
+    assertThat(d.status().failures()).hasSize(1);
+  }
+
+  @Test
+  void deletingRemovesWhatThisAgentOwnsThenReportsCleaned() {
+    Director d = director(dir.resolve("owned"));
+    DirectorPlan plan = TestDoubles.plan(5, 3, SYNC);
+    ServiceKey foreign = ServiceKey.of(Protocol.UDP, IpAddress.parse("192.0.2.9"), 53);
+    kernel.addService(new KernelService(foreign, "rr", 0, 0, 0xffffffffL, null));
+    d.offer(new Director.Target(plan, "h1", false));
+    d.runPending();
+    assertThat(d.status().cleaned()).isFalse();
+
+    d.offer(new Director.Target(plan, "h2", true));
+    Director.Pass p = d.runPending();
+
+    assertThat(p.converged()).isTrue();
+    assertThat(kernel.services()).extracting(KernelService::key).containsExactly(foreign);
+    assertThat(kernel.daemons()).isEmpty();
+    assertThat(election.released).isEqualTo(1);
+    assertThat(health.followed.services()).isEmpty();
+    assertThat(d.status().cleaned()).isTrue();
+    assertThat(new OwnershipJournal(dir.resolve("owned")).owned()).isEmpty();
+  }
+
+  @Test
+  void aRestartedAgentAdoptsTheKernelWithZeroOperations() {
+    DirectorPlan plan = TestDoubles.plan(20, 5, SYNC);
+    Director first = director(dir.resolve("owned"));
+    first.offer(new Director.Target(plan, "h1", false));
+    first.runPending();
+    first.close();
+    kernel.resetCounts();
+
+    // Same journal: nothing to do. Journal lost: every service is adopted, still nothing to do.
+    for (Path journal : new Path[] {dir.resolve("owned"), dir.resolve("lost")}) {
+      Director again = director(journal);
+      again.offer(new Director.Target(plan, "h1", false));
+      Director.Pass p = again.runPending();
+      assertThat(kernel.totalOperations()).isZero();
+      assertThat(p.kernel().adopted()).hasSize(journal.endsWith("lost") ? 20 : 0);
+      assertThat(again.status().programmed()).isTrue();
+      again.close();
+    }
+  }
+
+  @Test
+  void subsetReconcileDumpsOnlyTheNamedServices() {
+    List<IpvsService> services = KernelReconcilerTest.plan(5, 4);
+    KernelReconciler r = new KernelReconciler(kernel, new OwnershipJournal(null));
+    r.reconcile(services, DestinationHealth.allUp());
+    kernel.resetCounts();
+    ServiceKey gone = KernelReconcilerTest.key(4);
+    kernel.deleteService(gone); // a full pass would add it back; the subset does not look
+    kernel.resetCounts();
+
+    KernelReconciler.Result res = r.reconcileDestinations(List.of(services.get(0), services.get(4)),
+        (s, d) -> d.address().equals(services.get(0).destinations().get(0).address())
+            ? DestinationHealth.Verdict.REMOVE : DestinationHealth.Verdict.UP);
+
+    assertThat(res.applied()).containsExactly("delete destination " + services.get(0).destinations().get(0).id()
+        + " of " + services.get(0).key());
+    assertThat(res.failures()).singleElement().asString().contains(gone.toString());
+    assertThat(kernel.totalOperations()).isEqualTo(1);
+  }
+
+  @Test
+  void staticElectionMakesTheFirstNodeActiveAndNeverTouchesAddressesWithoutVipManager() {
+    DirectorPlan plan = TestDoubles.plan(1, 1, null);
+    StaticElection first = StaticElection.firstNodeActive("lvs-01", null, c -> {});
+    StaticElection second = StaticElection.firstNodeActive("lvs-02", null, c -> {});
+    assertThat(first.state().role()).isEqualTo(Election.Role.UNKNOWN);
+    first.follow(plan);
+    second.follow(plan);
+    assertThat(first.state().role()).isEqualTo(Election.Role.ACTIVE);
+    assertThat(second.state().role()).isEqualTo(Election.Role.STANDBY);
+    assertThat(second.state().peer()).isEqualTo("lvs-01");
+    StaticElection always = StaticElection.alwaysActive(null, c -> {});
+    always.follow(plan);
+    assertThat(always.state().role()).isEqualTo(Election.Role.ACTIVE);
+  }
+}
