@@ -280,9 +280,19 @@ public final class HeartbeatElection implements Election {
     }
   }
 
+  /** The parts of a plan the election acts on: the director loop calls follow() every pass with the same plan. */
+  static boolean sameForElection(DirectorPlan a, DirectorPlan b) {
+    return a.nodes().equals(b.nodes()) && a.vipInterface().equals(b.vipInterface()) && a.vips().equals(b.vips())
+        && Objects.equals(a.gateway(), b.gateway()) && Objects.equals(a.highAvailability(), b.highAvailability());
+  }
+
   @Override
   public synchronized void follow(DirectorPlan next) {
     DirectorPlan prev = plan;
+    if (closed || sameForElection(prev, next)) {
+      plan = next;
+      return;
+    }
     if (!Objects.equals(prev.highAvailability(), next.highAvailability()) || !prev.nodes().equals(next.nodes())) {
       // new timing or peer: a new machine that starts from what this director holds now
       transitionsBefore += machine.transitions();
