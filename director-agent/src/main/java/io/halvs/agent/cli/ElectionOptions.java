@@ -57,7 +57,7 @@ final class ElectionOptions {
     InetSocketAddress to = new InetSocketAddress(host, Integer.parseInt(peer.substring(colon + 1)));
     Quorum q = switch (quorum) {
       case none -> null;
-      case file -> new FileQuorum(java.util.Objects.requireNonNull(quorumFile, "--quorum file needs --quorum-file"));
+      case file -> new FileQuorum(java.util.Objects.requireNonNull(quorumFile, "--quorum file needs --quorum-file"), node);
       case lease -> new LeaseQuorum(new KubernetesClientBuilder().build(), leaseNamespace, plan.pair(), 4);
     };
     SyncProgress sync = new SyncProgress(kernel);

@@ -40,7 +40,7 @@ public final class ElectionMachine {
   }
 
   /** What the peer's last heartbeat said. */
-  public record PeerView(Role role, long activeForMillis, boolean eligible, boolean leaseHolder, long connections) {}
+  public record PeerView(Role role, long activeForMillis, boolean eligible, long leaseTerm, long connections) {}
 
   /** The outcome of a Lease call. */
   public enum Answer { HELD, HELD_BY_PEER, UNREACHABLE }
@@ -75,6 +75,7 @@ public final class ElectionMachine {
   private Answer answer;
   private long answerRequestedAt = -1;
   private long leaseValidUntil = -1;
+  private long leaseTerm;
 
   private boolean backupRunning = true;
   private long localConnections;
@@ -129,13 +130,15 @@ public final class ElectionMachine {
   }
 
   /** The outcome of the Lease call started at requestedAt. */
-  public void answer(long requestedAt, Answer a) {
+  public void answer(long requestedAt, Quorum.Outcome outcome) {
+    Answer a = outcome.answer();
     pending = false;
     answer = a;
     answerRequestedAt = requestedAt;
     if (a == Answer.HELD) {
       // the write happened after the request: counting the term from the request is conservative
       leaseValidUntil = requestedAt + cfg.leaseMillis() - 2 * cfg.intervalMillis();
+      leaseTerm = outcome.term();
     } else if (a == Answer.HELD_BY_PEER) {
       leaseValidUntil = -1;
     }
@@ -144,6 +147,11 @@ public final class ElectionMachine {
   /** This director believes it holds the Lease (told to the peer for conflicts). */
   public boolean leaseHolder(long now) {
     return cfg.quorum() && now < leaseValidUntil;
+  }
+
+  /** The term of the Lease write this director holds by, 0 when it holds none. */
+  public long leaseTerm(long now) {
+    return leaseHolder(now) ? leaseTerm : 0;
   }
 
   public long activeFor(long now) {
@@ -163,9 +171,9 @@ public final class ElectionMachine {
 
   /** Both active: true when this director keeps the VIPs. Evaluated the same way on both sides. */
   boolean winsConflict(long now) {
-    boolean mineLease = leaseHolder(now);
-    if (mineLease != peer.leaseHolder()) {
-      return mineLease;
+    long mine0 = leaseTerm(now);
+    if (mine0 != peer.leaseTerm()) {
+      return mine0 > peer.leaseTerm(); // the later write is the holder: the other one was cut off
     }
     if (cfg.preempt()) {
       if (cfg.selfPreferred() && eligible(now)) {

@@ -11,15 +11,18 @@ import java.nio.file.StandardOpenOption;
 /**
  * A Quorum in a file both directors can reach (standalone runs and the netns benchmark): one line "holder
  * renewWallMillis version", compare-and-set under an exclusive lock on the file. A file named like it plus
- * ".down" makes it unreachable, which is how the benchmark simulates an API outage.
+ * ".down" makes it unreachable for everyone (the benchmark's API outage), plus ".NODE.down" for that director only
+ * (its link is down: in a real pair the API is across that link too).
  */
 public final class FileQuorum implements Quorum {
   private final Path file;
   private final Path down;
+  private final Path nodeDown;
 
-  public FileQuorum(Path file) {
+  public FileQuorum(Path file, String node) {
     this.file = file;
     this.down = file.resolveSibling(file.getFileName() + ".down");
+    this.nodeDown = file.resolveSibling(file.getFileName() + "." + node + ".down");
   }
 
   @Override
@@ -36,6 +39,7 @@ public final class FileQuorum implements Quorum {
       if (!now.version().equals(expected.version())) {
         return false;
       }
+      // the version counts every write, so it is the term as well
       byte[] line = (holder + " " + renewWallMillis + " " + (Long.parseLong(now.version()) + 1) + "\n")
           .getBytes(StandardCharsets.UTF_8);
       ch.truncate(0);
@@ -46,8 +50,10 @@ public final class FileQuorum implements Quorum {
   }
 
   private FileChannel open() throws IOException {
-    if (Files.exists(down)) {
-      throw new IOException("quorum file marked unreachable: " + down);
+    for (Path marker : new Path[] {down, nodeDown}) {
+      if (Files.exists(marker)) {
+        throw new IOException("quorum file marked unreachable: " + marker);
+      }
     }
     return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
   }
@@ -57,8 +63,8 @@ public final class FileQuorum implements Quorum {
     ch.read(b, 0);
     String[] f = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).trim().split(" ");
     if (f.length != 3) {
-      return new Record(null, 0, "0");
+      return new Record(null, 0, "0", 0);
     }
-    return new Record(f[0], Long.parseLong(f[1]), f[2]);
+    return new Record(f[0], Long.parseLong(f[1]), f[2], Long.parseLong(f[2]));
   }
 }

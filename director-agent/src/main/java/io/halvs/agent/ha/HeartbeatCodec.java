@@ -26,7 +26,7 @@ public final class HeartbeatCodec {
 
   /** One heartbeat. activeForMillis: how long the sender has been active (0 when not). */
   public record Message(String pair, String node, long epoch, long seq, long sentWallMillis, Role role,
-      long activeForMillis, boolean eligible, boolean leaseHolder, long connections) {}
+      long activeForMillis, boolean eligible, long leaseTerm, long connections) {}
 
   public final AtomicLong accepted = new AtomicLong();
   public final AtomicLong badMac = new AtomicLong();
@@ -60,8 +60,8 @@ public final class HeartbeatCodec {
     ByteBuffer b = ByteBuffer.allocate(4 + 2 + p.length + 2 + n.length + 8 * 5 + 2 + 8 + TAG);
     b.put(MAGIC).putShort((short) p.length).put(p).putShort((short) n.length).put(n).putLong(m.epoch())
         .putLong(m.seq()).putLong(m.sentWallMillis()).putLong(m.activeForMillis()).putLong(m.connections())
-        .put((byte) m.role().ordinal()).put((byte) ((m.eligible() ? 1 : 0) | (m.leaseHolder() ? 2 : 0)));
-    b.putLong(0); // reserved
+        .put((byte) m.role().ordinal()).put((byte) (m.eligible() ? 1 : 0));
+    b.putLong(m.leaseTerm());
     mac.update(b.array(), 0, b.position());
     b.put(mac.doFinal());
     return b.array();
@@ -98,11 +98,12 @@ public final class HeartbeatCodec {
       long connections = b.getLong();
       int role = b.get();
       int flags = b.get();
+      long term = b.getLong();
       if (role < 0 || role >= Role.values().length) {
         malformed.incrementAndGet();
         return null;
       }
-      m = new Message(p, n, epoch, seq, sent, Role.values()[role], activeFor, (flags & 1) != 0, (flags & 2) != 0,
+      m = new Message(p, n, epoch, seq, sent, Role.values()[role], activeFor, (flags & 1) != 0, term,
           connections);
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       malformed.incrementAndGet();

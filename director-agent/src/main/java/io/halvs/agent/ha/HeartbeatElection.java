@@ -152,7 +152,7 @@ public final class HeartbeatElection implements Election {
       synchronized (this) {
         lastHeartbeatWall = wall;
         peerOffsetMillis = wall - m.sentWallMillis();
-        machine.heartbeat(now(), new PeerView(m.role(), m.activeForMillis(), m.eligible(), m.leaseHolder(),
+        machine.heartbeat(now(), new PeerView(m.role(), m.activeForMillis(), m.eligible(), m.leaseTerm(),
             m.connections()));
       }
     }
@@ -255,13 +255,13 @@ public final class HeartbeatElection implements Election {
     long lease = machine.config().leaseMillis();
     ElectionMachine m = machine;
     quorumThread.execute(() -> {
-      ElectionMachine.Answer a = Quorum.call(q, kind, self, System.currentTimeMillis(), threshold, offset, lease);
+      Quorum.Outcome a = Quorum.call(q, kind, self, System.currentTimeMillis(), threshold, offset, lease);
       synchronized (this) {
         if (m == machine) {
           m.answer(requestedAt, a);
         }
       }
-      if (a == ElectionMachine.Answer.UNREACHABLE) {
+      if (a.answer() == ElectionMachine.Answer.UNREACHABLE) {
         LOG.debug("quorum unreachable");
       }
     });
@@ -270,7 +270,7 @@ public final class HeartbeatElection implements Election {
   private void send(long now) {
     lastSentAt = now;
     var m = new HeartbeatCodec.Message(plan.pair(), options.node(), epoch, ++seq, System.currentTimeMillis(),
-        machine.role(), machine.activeFor(now), machine.eligible(now), machine.leaseHolder(now),
+        machine.role(), machine.activeFor(now), machine.eligible(now), machine.leaseTerm(now),
         options.connections().getAsLong());
     byte[] data = codec.encode(m);
     try {

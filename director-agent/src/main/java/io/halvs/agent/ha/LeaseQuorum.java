@@ -16,6 +16,9 @@ import java.util.Objects;
  * just did). Calls run on the election's Lease thread, never in a takeover the heartbeats alone allow.
  */
 public final class LeaseQuorum implements Quorum {
+  /** The term (writes so far) lives in an annotation: resourceVersion must not be compared for order. */
+  static final String TERM = "halvs.io/term";
+
   private final KubernetesClient client;
   private final String namespace;
   private final String name;
@@ -47,7 +50,14 @@ public final class LeaseQuorum implements Quorum {
     var spec = l.getSpec();
     String holder = spec == null ? null : spec.getHolderIdentity();
     long renew = spec == null || spec.getRenewTime() == null ? 0 : spec.getRenewTime().toInstant().toEpochMilli();
-    return new Record(holder, renew, l.getMetadata().getResourceVersion());
+    var annotations = l.getMetadata().getAnnotations();
+    long term = 0;
+    try {
+      term = annotations == null || annotations.get(TERM) == null ? 0 : Long.parseLong(annotations.get(TERM));
+    } catch (NumberFormatException e) {
+      term = 0; // someone wrote garbage: count from zero, the compare-and-set still guards the write
+    }
+    return new Record(holder, renew, l.getMetadata().getResourceVersion(), term);
   }
 
   @Override
@@ -60,7 +70,8 @@ public final class LeaseQuorum implements Quorum {
     var spec = base.getSpec();
     boolean changes = spec == null || !holder.equals(spec.getHolderIdentity());
     int transitions = spec == null || spec.getLeaseTransitions() == null ? 0 : spec.getLeaseTransitions();
-    Lease next = new LeaseBuilder(base).editOrNewSpec().withHolderIdentity(holder).withRenewTime(now)
+    Lease next = new LeaseBuilder(base).editMetadata().addToAnnotations(TERM, String.valueOf(expected.term() + 1))
+        .endMetadata().editOrNewSpec().withHolderIdentity(holder).withRenewTime(now)
         .withLeaseDurationSeconds(leaseSeconds)
         .withAcquireTime(changes ? now : spec.getAcquireTime())
         .withLeaseTransitions(changes ? transitions + 1 : transitions).endSpec().build();

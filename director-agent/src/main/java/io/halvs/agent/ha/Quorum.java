@@ -10,13 +10,18 @@ public interface Quorum extends AutoCloseable {
    * @param holder null or empty: free
    * @param renewWallMillis the holder's wall clock at its last renewal
    * @param version opaque; a write succeeds only against the current version
+   * @param term how many writes the record has seen: every write stores the term it read plus one, so of two
+   *     directors that both believe they hold it (one was cut off), the higher term is the real holder
    */
-  record Record(String holder, long renewWallMillis, String version) {}
+  record Record(String holder, long renewWallMillis, String version, long term) {}
+
+  /** A call's answer and, when HELD, the term this director wrote. */
+  record Outcome(ElectionMachine.Answer answer, long term) {}
 
   /** The current record; throws when the store cannot be reached. */
   Record read() throws Exception;
 
-  /** Compare-and-set: false when the record moved on since {@code expected} was read. */
+  /** Compare-and-set, storing term expected.term() + 1: false when the record moved on since it was read. */
   boolean write(Record expected, String holder, long renewWallMillis) throws Exception;
 
   @Override
@@ -30,7 +35,7 @@ public interface Quorum extends AutoCloseable {
    *
    * @param peerOffsetMillis this director's wall clock minus the peer's, measured from heartbeats
    */
-  static ElectionMachine.Answer call(Quorum q, ElectionMachine.Request kind, String self, long nowWall,
+  static Outcome call(Quorum q, ElectionMachine.Request kind, String self, long nowWall,
       long silentSinceWall, long peerOffsetMillis, long leaseMillis) {
     try {
       for (int attempt = 0; attempt < 2; attempt++) {
@@ -42,15 +47,15 @@ public interface Quorum extends AutoCloseable {
         boolean silent = renewed < silentSinceWall;
         if (kind == ElectionMachine.Request.CLAIM || mine || free || expired || silent) {
           if (q.write(r, self, nowWall)) {
-            return ElectionMachine.Answer.HELD;
+            return new Outcome(ElectionMachine.Answer.HELD, r.term() + 1);
           }
           continue; // someone wrote in between: judge the new record
         }
-        return ElectionMachine.Answer.HELD_BY_PEER;
+        return new Outcome(ElectionMachine.Answer.HELD_BY_PEER, 0);
       }
-      return ElectionMachine.Answer.HELD_BY_PEER;
+      return new Outcome(ElectionMachine.Answer.HELD_BY_PEER, 0);
     } catch (Exception e) {
-      return ElectionMachine.Answer.UNREACHABLE;
+      return new Outcome(ElectionMachine.Answer.UNREACHABLE, 0);
     }
   }
 }

@@ -28,6 +28,7 @@ class ElectionMachineTest {
     boolean vips;
     boolean announced;
     long connections;
+    boolean apiReachable = true;
 
     Node(String name, boolean preferred) {
       this.name = name;
@@ -98,7 +99,7 @@ class ElectionMachineTest {
             }
             if (link && other.m != null) {
               other.m.heartbeat(now, new PeerView(n.m.role(), n.m.activeFor(now), n.m.eligible(now),
-                  n.m.leaseHolder(now), n.connections));
+                  n.m.leaseTerm(now), n.connections));
               if (other == a) {
                 lastHbA = now;
               } else {
@@ -115,7 +116,8 @@ class ElectionMachineTest {
               long lastHb = n == a ? lastHbA : lastHbB;
               long silentSince = lastHb == Long.MIN_VALUE ? Long.MIN_VALUE
                   : lastHb + INTERVAL * MISSES / 2;
-              n.m.answer(now, Quorum.call(lease, d.request(), n.name, now, silentSince, 0, 4000));
+              n.m.answer(now, n.apiReachable ? Quorum.call(lease, d.request(), n.name, now, silentSince, 0, 4000)
+                  : new Quorum.Outcome(Answer.UNREACHABLE, 0));
             }
           }
         }
@@ -199,6 +201,22 @@ class ElectionMachineTest {
     assertThat(p.role(p.b)).isEqualTo(Role.STANDBY);
     assertThat(p.a.announced).as("gratuitous ARP again after the heal").isTrue();
     assertThat(p.dualHolderSamples).isZero();
+  }
+
+  @Test
+  void anIsolatedActiveYieldsAtTheHealToTheLaterLeaseTerm() {
+    Pair p = steady(true);
+    p.link = false;
+    p.a.apiReachable = false; // a's only link is down: the API is behind it too
+    p.until(p.b, 2000);
+    assertThat(p.a.vips).as("isolated, within its Lease term: harmless, nobody reaches it").isTrue();
+    p.run(500);
+    p.link = true;
+    p.a.apiReachable = true;
+    p.run(1000);
+    assertThat(p.role(p.a)).as("a still believed its older term; b's is later").isEqualTo(Role.STANDBY);
+    assertThat(p.role(p.b)).isEqualTo(Role.ACTIVE);
+    assertThat(p.b.m.transitions()).as("standby once, active once: no move back").isEqualTo(2);
   }
 
   @Test

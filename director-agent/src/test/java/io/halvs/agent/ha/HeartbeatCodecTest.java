@@ -13,7 +13,7 @@ class HeartbeatCodecTest {
   static final long NOW = 1_800_000_000_000L;
 
   static Message msg(long epoch, long seq, long sent) {
-    return new Message("pair-1", "lvs-a", epoch, seq, sent, Role.ACTIVE, 1234, true, false, 99);
+    return new Message("pair-1", "lvs-a", epoch, seq, sent, Role.ACTIVE, 1234, true, 5, 99);
   }
 
   @Test
@@ -58,7 +58,7 @@ class HeartbeatCodecTest {
   void anotherPairOrSenderIsIgnored() {
     HeartbeatCodec receiver = new HeartbeatCodec(KEY, "pair-1", "lvs-a");
     byte[] d = new HeartbeatCodec(KEY, "pair-2", "x").encode(
-        new Message("pair-2", "lvs-a", 1, 1, NOW, Role.ACTIVE, 0, false, false, 0));
+        new Message("pair-2", "lvs-a", 1, 1, NOW, Role.ACTIVE, 0, false, 0, 0));
     assertThat(receiver.decode(d, d.length, NOW)).isNull();
     assertThat(receiver.foreign.get()).isEqualTo(1);
   }
