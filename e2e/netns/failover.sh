@@ -35,7 +35,7 @@ command -v nft >/dev/null || apt-get install -y -qq nftables >/dev/null
 cleanup() {
   for f in "$WORK"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; done
   for ns in $C hva hvb; do ip netns del $ns 2>/dev/null || true; done
-  rm -rf "$WORK"
+  if [ -n "${KEEP_WORK:-}" ]; then echo "logs kept in $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
@@ -113,8 +113,9 @@ vrrp_instance hv {
   virtual_ipaddress { $VIP/32 dev eth0 }
 }
 CONF
-  ip netns exec "$d" keepalived -n -l -P -f "$WORK/keepalived-$d.conf" -p "$WORK/ka-$d.main.pid" \
-    -r "$WORK/ka-$d.vrrp.pid" >> "$WORK/keepalived-$d.log" 2>&1 &
+  KA_STARTS=$((${KA_STARTS:-0} + 1)) # fresh pid files: keepalived refuses to start over a live-looking one
+  ip netns exec "$d" keepalived -n -l -P -f "$WORK/keepalived-$d.conf" -p "$WORK/ka-$d-$KA_STARTS.main" \
+    -r "$WORK/ka-$d-$KA_STARTS.vrrp" >> "$WORK/keepalived-$d.log" 2>&1 &
   echo $! > "$WORK/agent-$d.pid"
   disown
 }
@@ -122,7 +123,7 @@ CONF
 agent_pids() { # NS: the agent's process and its children (keepalived forks a VRRP child)
   local p
   p=$(cat "$WORK/agent-$1.pid")
-  echo "$p $(pgrep -P "$p" || true)"
+  echo "$(pgrep -P "$p" | xargs) $p" # children first: a VRRP child outliving its parent would shut down cleanly
 }
 
 # --- faults: inject on the holder, restore after ---------------------------------------------------------------
@@ -166,7 +167,8 @@ measure() { # IMPL KIND
   for i in $(seq 1 "$RUNS"); do
     h=$(wait_single_holder) || { fail "$impl $kind run $i: no single holder before the fault"; return; }
     other=${OTHER[$h]}
-    ip netns exec $C python3 "$HERE/hv.py" probe $VIP 80 "${NODE[$h]}" true >/dev/null # client points at h
+    out=$(ip netns exec $C python3 "$HERE/hv.py" probe $VIP 80 "${NODE[$h]}" true) # the client points at h
+    [ "$out" = timeout ] && { fail "$impl $kind run $i: $h holds the VIP but does not answer"; continue; }
     out=$(ip netns exec $C python3 "$HERE/hv.py" probe $VIP 80 "${NODE[$other]}" "$(fault_cmd "$kind" "$h")")
     if [ "$out" = timeout ]; then
       fail "$impl $kind run $i: no takeover by ${NODE[$other]} within 15 s"
@@ -183,18 +185,30 @@ measure() { # IMPL KIND
   echo "$impl $kind $p50 $p99" >> "$WORK/summary"
 }
 
+cut() { # NS PEER-IP: drop everything between this director and its peer (nft: SO_BINDTODEVICE senders such as
+  # keepalived ignore a prohibit route, a firewall rule they cannot)
+  ip netns exec "$1" nft -f - <<NFT
+table inet hvpart {
+  chain in { type filter hook input priority -20; ip saddr $2 drop; }
+  chain out { type filter hook output priority -20; ip daddr $2 drop; }
+}
+NFT
+}
+
 partition() { # IMPL: cut only the directors' path to each other (both still reach the client and the quorum)
-  local impl=$1 tot=0 dual=0 n d s
+  local impl=$1 tot=0 dual=0 n d s ends=""
   for i in $(seq 1 "${PARTITIONS:-5}"); do
     wait_single_holder >/dev/null || { fail "$impl partition: no single holder"; return; }
-    ip -n hva route add prohibit "${IP[hvb]}/32"; ip -n hvb route add prohibit "${IP[hva]}/32"
-    read -r n d _ < <(ip netns exec $C python3 "$HERE/hv.py" sample 3 $VIP hva hvb)
+    cut hva "${IP[hvb]}"; cut hvb "${IP[hva]}"
+    read -r n d _ < <(ip netns exec $C python3 "$HERE/hv.py" sample 5 $VIP hva hvb)
     tot=$((tot + n)); dual=$((dual + d))
-    ip -n hva route del prohibit "${IP[hvb]}/32"; ip -n hvb route del prohibit "${IP[hva]}/32"
+    ends="$ends[$(holder | xargs)] "
+    ip netns exec hva nft delete table inet hvpart; ip netns exec hvb nft delete table inet hvpart
     read -r n d _ < <(ip netns exec $C python3 "$HERE/hv.py" sample 1.5 $VIP hva hvb) # the heal
     tot=$((tot + n)); dual=$((dual + d))
   done
-  printf "%-22s partition: %d samples, %d with two VIP holders\n" "$impl" "$tot" "$dual"
+  printf "%-22s partition: %d samples, %d with two VIP holders; holders as each partition ended: %s\n" \
+    "$impl" "$tot" "$dual" "$ends"
   echo "$impl partition-dual $dual" >> "$WORK/summary"
   [ "$impl" = halvs ] && [ "$dual" != 0 ] && fail "halvs: $dual samples with two VIP holders during partitions"
   wait_single_holder >/dev/null || fail "$impl: no single holder after the partitions healed"
@@ -224,6 +238,7 @@ stop_all() {
 run_impl() { # IMPL
   start_"$1" hva
   start_"$1" hvb
+  sleep 5 # let the start-up election settle (keepalived's may preempt once)
   wait_single_holder >/dev/null || { fail "$1: no single holder after start"; cat "$WORK"/agent-*.log | tail -20; }
   for kind in link freeze kill9; do
     measure "$1" "$kind"
@@ -234,6 +249,7 @@ run_impl() { # IMPL
 
 topology
 QUORUM=file
+if [ "${HALVS:-1}" = 1 ]; then
 echo "== halvs (advertIntervalMillis 100, missesBeforeDead 3, quorum: file, standing in for the Lease)"
 run_impl halvs
 start_halvs hva; start_halvs hvb
@@ -244,6 +260,7 @@ if [ "${NOQUORUM:-1}" = 1 ]; then
   start_halvs_noquorum() { start_halvs "$1"; }
   echo "== halvs without quorum (--quorum none: a silent peer is dead, as in VRRP)"
   run_impl halvs_noquorum
+fi
 fi
 if [ "$KEEPALIVED" = 1 ]; then
   start_keepalived_default() { KA_TIMING="advert_int 1" start_keepalived "$1"; }
