@@ -12,8 +12,14 @@ fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name"; fi; }
 wait_for() { for _ in $(seq 1 120); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done; return 1; }
 operator_pid=""
+declare -A agent_pid=() forward_pid=()
+# The pair's two directors: network namespaces of their own (unique per run) joined by veths named as
+# deploy/examples/seed-nat.yaml says (eth0: VIPs and sync daemons, eth1: the NAT gateway).
+declare -A netns=([lvs-01]=hvs$$a [lvs-02]=hvs$$b)
 cleanup() {
   [ -n "$operator_pid" ] && kill "$operator_pid" 2>/dev/null && wait "$operator_pid" 2>/dev/null
+  for pid in "${agent_pid[@]}" "${forward_pid[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  for ns in "${netns[@]}"; do ip netns del "$ns" 2>/dev/null; done
   "$here/stop.sh" "$dir"
 }
 trap cleanup EXIT
@@ -84,13 +90,113 @@ check "agent may not create configmaps" test "$(can agent create configmaps -n h
 check "agent may update its pair's Lease" test "$(can agent update leases/halvs-lvs -n halvs-system)" = yes
 check "agent may not touch VirtualServices" test "$(can agent update virtualservices -A)" = no
 
-# A DirectorPair deletion waits for the finalizer (no agents here: it stays until they confirm or time out).
+# The agents: `halvs-agent in-cluster --fake-ipvs` as the pair's nodes, each in its network namespace, with the
+# agents' identity (the token start.sh makes for system:serviceaccount:halvs-system:halvs-agent-lvs, which the
+# operator's per-pair Role and RoleBinding name). IPVS is the in-memory table (this kernel has none); VIPs, the
+# gateway address and sysctls are real, in the namespaces. Without an election plugged in, the first node of the
+# pair is active (the no-HA fallback).
+agent_jar=$repo/director-agent/target/halvs-agent.jar
+api_port=$(kubectl config view --kubeconfig "$dir/agent.kubeconfig" -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
+ip netns add "${netns[lvs-01]}" && ip netns add "${netns[lvs-02]}"
+for i in 0 1; do
+  ip link add "hv$$a$i" type veth peer name "hv$$b$i"
+  ip link set "hv$$a$i" netns "${netns[lvs-01]}"; ip link set "hv$$b$i" netns "${netns[lvs-02]}"
+  ip -n "${netns[lvs-01]}" link set "hv$$a$i" name "eth$i" up; ip -n "${netns[lvs-02]}" link set "hv$$b$i" name "eth$i" up
+done
+for n in lvs-01 lvs-02; do
+  ns=${netns[$n]}; last=${n#lvs-0}
+  ip -n "$ns" link set lo up
+  ip -n "$ns" addr add "192.0.2.1$last/24" dev eth0; ip -n "$ns" addr add "10.0.1.$last/24" dev eth1
+  python3 "$here/netns-forward.py" "$ns" "$api_port" & forward_pid[$n]=$!
+done
+start_agent() { # node
+  KUBECONFIG=$dir/agent.kubeconfig NODE_NAME=$1 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
+    ip netns exec "${netns[$1]}" java -XX:+UseSerialGC -Xmx256m -jar "$agent_jar" in-cluster --fake-ipvs \
+    --state-dir "$dir/state-$1" >> "$dir/agent-$1.log" 2>&1 &
+  agent_pid[$1]=$!
+}
+json_field() { python3 -c 'import json,sys; d=json.loads(sys.stdin.read() or "null"); print("" if d is None else d.get(sys.argv[1]))' "$1"; }
+plan_hash() { kubectl get cm -n halvs-system halvs-plan-lvs -o jsonpath='{.data.manifest\.json}' | json_field planHash; }
+report() { kubectl get cm -n halvs-system "halvs-agent-lvs-$1" -o jsonpath='{.data.report\.json}' | json_field "$2"; }
+programmed() { # node: the report names the current plan, programmed
+  local h; h=$(plan_hash); [ -n "$h" ] && [ "$(report "$1" programmedPlanHash)" = "$h" ] && [ "$(report "$1" programmed)" = True ]
+}
+addrs() { local v="netns_${1/-/_}"; ip -n "${!v}" -o addr show dev "$2"; }
+export -f json_field plan_hash report programmed addrs; export dir
+for n in lvs-01 lvs-02; do export "netns_${n/-/_}=${netns[$n]}"; done
+t_agents=$SECONDS
+start_agent lvs-01; start_agent lvs-02
+check "agent lvs-01 programs the plan and reports its hash" wait_for programmed lvs-01
+check "agent lvs-02 programs the plan and reports its hash" wait_for programmed lvs-02
+echo "  (agents started, plan programmed and reported: $((SECONDS - t_agents)) s)"
+check "reports: lvs-01 active, lvs-02 standby (first node active without an election)" bash -c \
+  '[ "$(report lvs-01 role)" = active ] && [ "$(report lvs-02 role)" = standby ]'
+check "the VIP 192.0.2.110/32 is on eth0 of lvs-01" bash -c "addrs lvs-01 eth0 | grep -q ' 192.0.2.110/32 '"
+check "...and the NAT gateway 10.0.1.254/24 on its eth1" bash -c "addrs lvs-01 eth1 | grep -q ' 10.0.1.254/24 '"
+check "the standby lvs-02 holds neither" bash -c "! addrs lvs-02 eth0 | grep -q 192.0.2.110 && ! addrs lvs-02 eth1 | grep -q 10.0.1.254"
+check "sysctl net.ipv4.ip_forward=1 written in both directors' namespaces" bash -c \
+  "[ \$(ip netns exec ${netns[lvs-01]} cat /proc/sys/net/ipv4/ip_forward) = 1 ] && [ \$(ip netns exec ${netns[lvs-02]} cat /proc/sys/net/ipv4/ip_forward) = 1 ]"
+check "kubectl get hdp lvs: ACTIVE lvs-01, STANDBY lvs-02, READY True" wait_for bash -c \
+  "kubectl get hdp lvs --no-headers | grep -qE '^lvs +lvs-01 +lvs-02 +True'"
+check "DirectorPair Programmed=True" wait_for bash -c \
+  "kubectl get hdp lvs -o jsonpath='{.status.conditions[?(@.type==\"Programmed\")].status}' | grep -qx True"
+check "kubectl get hvs web: ACTIVE lvs-01, READY 3/3" wait_for bash -c \
+  "kubectl get hvs web -n default --no-headers | grep -qE 'lvs-01 +3/3'"
+
+# A weight edit: a new plan hash, both agents converge to it with one IPVS operation each.
+old_hash=$(plan_hash)
+k patch hrs web-1 -n default --type merge -p '{"spec":{"weight":50}}' >/dev/null
+check "a weight edit publishes a new plan" wait_for bash -c "[ -n \"\$(plan_hash)\" ] && [ \"\$(plan_hash)\" != '$old_hash' ]"
+check "...which both agents program and report" wait_for bash -c "programmed lvs-01 && programmed lvs-02"
+check "...with one IPVS operation (edit destination 10.0.1.11:80, weight 50)" bash -c \
+  "grep -q 'full pass: 1 operations, 0 failures' '$dir/agent-lvs-01.log'"
+
+# A director cut off from the API server (its forwarder stopped) keeps serving and says so once.
+kill "${forward_pid[lvs-01]}"; wait "${forward_pid[lvs-01]}" 2>/dev/null
+check "lvs-01 cut off from the API server logs one clear line" wait_for bash -c \
+  "grep -q 'API server unreachable: the last good plan keeps serving' '$dir/agent-lvs-01.log'"
+sleep 5
+check "...only that (at most one line per reader, no stack trace)" bash -c \
+  "[ \$(grep -c 'unreachable' '$dir/agent-lvs-01.log') -le 2 ] && ! grep -q '^\\s*at ' '$dir/agent-lvs-01.log'"
+check "...and keeps the VIP while cut off" bash -c "addrs lvs-01 eth0 | grep -q ' 192.0.2.110/32 '"
+python3 "$here/netns-forward.py" "${netns[lvs-01]}" "$api_port" & forward_pid[lvs-01]=$!
+check "...and follows the plan again when the API server is back" wait_for bash -c \
+  "grep -q 'API server reachable again' '$dir/agent-lvs-01.log'"
+
+# An operator missing one permission says so in one line and keeps running (no crash loop, no stack traces).
+op_log_before=$(wc -l < "$dir/operator.log")
+k get clusterrole halvs-operator -o json > "$dir/clusterrole.json"
+jq '.rules |= map(.resources |= map(select(. != "virtualservices/status"))) | del(.metadata.resourceVersion)' \
+  "$dir/clusterrole.json" | k replace -f - >/dev/null
+k patch hvs web -n default --type merge -p '{"spec":{"scheduler":"rr"}}' >/dev/null
+check "operator without virtualservices/status logs a clear line naming the denied request" wait_for bash -c \
+  "grep -iE 'forbidden|403' '$dir/operator.log' | grep -q virtualservices"
+sleep 5
+check "...keeps running" kill -0 "$operator_pid"
+check "...and logs no stack trace for it" bash -c "! sed -n '$((op_log_before + 1)),\$p' '$dir/operator.log' | grep -q '^\\s*at '"
+echo "  (forbidden lines in the operator log: $(grep -ciE 'forbidden|403' "$dir/operator.log"))"
+k apply -k "$repo/deploy" >/dev/null
+check "...and catches up once the permission is back (status observedGeneration = generation)" wait_for bash -c \
+  "test \"\$(kubectl get hvs web -n default -o jsonpath='{.status.observedGeneration}')\" = \"\$(kubectl get hvs web -n default -o jsonpath='{.metadata.generation}')\""
+op_log_after=$(wc -l < "$dir/operator.log")
+
+# Deleting the pair: the finalizer waits for both directors. lvs-02's agent is down at first (an upgrade, say).
+kill "${agent_pid[lvs-02]}"; wait "${agent_pid[lvs-02]}" 2>/dev/null
 k delete hdp lvs --wait=false >/dev/null 2>&1
 sleep 3
 check "deleting a DirectorPair waits for its directors (finalizer)" k get hdp lvs
 check "...and publishes the plan in state Deleting" bash -c \
   "kubectl get cm -n halvs-system halvs-plan-lvs -o jsonpath='{.data.manifest\\.json}' | grep -q '\"state\":\"Deleting\"'"
-check "the operator logged no stack trace" bash -c "! grep -q '^\\s*at ' '$dir/operator.log'"
+check "agent lvs-01 cleans up and reports cleaned" wait_for bash -c '[ "$(report lvs-01 cleaned)" = True ]'
+check "...and the VIP and gateway are gone from its namespace" bash -c \
+  "! addrs lvs-01 eth0 | grep -q 192.0.2.110 && ! addrs lvs-01 eth1 | grep -q 10.0.1.254"
+check "the finalizer still waits for lvs-02" k get hdp lvs
+start_agent lvs-02
+check "agent lvs-02, restarted, cleans up and reports cleaned" wait_for bash -c '[ "$(report lvs-02 cleaned)" = True ]'
+check "the finalizer completes: the DirectorPair is gone" wait_for bash -c "! kubectl get hdp lvs"
+check "the agents logged no stack trace" bash -c "! grep -q '^\\s*at ' '$dir'/agent-lvs-0*.log"
+check "the operator logged no stack trace (outside the missing-permission window)" bash -c \
+  "! sed '$((op_log_before + 1)),${op_log_after}d' '$dir/operator.log' | grep -q '^\\s*at '"
 
 echo "apiserver tier: $((SECONDS - t)) s"
 echo "$passed passed, $failed failed"

@@ -13,12 +13,16 @@ import picocli.CommandLine.Parameters;
 /** The director agent's command line. */
 @Command(name = "halvs-agent", mixinStandardHelpOptions = true, version = "halvs-agent 0.1.0",
     description = "The halvs director agent: programs IPVS, VIPs and sysctls on a director.",
-    subcommands = {Standalone.class, Main.Ipvs.class, Bench.class})
+    subcommands = {Standalone.class, InCluster.class, Main.Ipvs.class, Bench.class})
 public final class Main {
 
   public static void main(String[] args) {
     System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
     System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
+    // The client's own retry logging is a stack trace per attempt while the API server is away; the agent
+    // says it once in its own words (PlanSource, ReportWriter).
+    System.setProperty("org.slf4j.simpleLogger.log.io.fabric8", "error");
+    System.setProperty("org.slf4j.simpleLogger.log.io.vertx", "error");
     CommandLine cli = new CommandLine(new Main());
     // Bad input and kernel refusals are messages for people, not stack traces.
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {

@@ -16,20 +16,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /** Health checks and an election the tests steer by hand. */
-final class TestDoubles {
+public final class TestDoubles {
   private TestDoubles() {}
 
-  static DirectorPlan plan(int services, int perService, DirectorPlan.SyncDaemonPlan sync) {
+  public static DirectorPlan plan(int services, int perService, DirectorPlan.SyncDaemonPlan sync) {
     return new DirectorPlan("edge", List.of("lvs-01", "lvs-02"), "eth0", List.of(IpAddress.parse("10.100.0.1")),
         null, new TreeMap<>(), sync, null, KernelReconcilerTest.plan(services, perService));
   }
 
-  static final class SteeredHealth implements HealthChecks {
+  public static final class SteeredHealth implements HealthChecks {
     final Map<String, DestinationHealth.Verdict> verdicts = new ConcurrentHashMap<>();
     volatile Consumer<Set<ServiceKey>> listener;
     volatile DirectorPlan followed;
 
-    void set(ServiceKey service, Destination d, DestinationHealth.Verdict v) {
+    public void set(ServiceKey service, Destination d, DestinationHealth.Verdict v) {
       verdicts.put(service + " " + d.id(), v);
       listener.accept(Set.of(service));
     }
@@ -58,7 +58,7 @@ final class TestDoubles {
     public void close() {}
   }
 
-  static final class RecordingElection implements Election {
+  public static final class RecordingElection implements Election {
     volatile DirectorPlan followed;
     volatile int released;
 

@@ -1,0 +1,100 @@
+package io.halvs.agent.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.halvs.agent.cluster.PlanSource;
+import io.halvs.agent.cluster.ReportWriter;
+import io.halvs.agent.kernel.IpvsKernel;
+import io.halvs.agent.kernel.OwnershipJournal;
+import io.halvs.agent.netlink.AddressTable;
+import io.halvs.agent.runtime.AllUpHealthChecks;
+import io.halvs.agent.runtime.Director;
+import io.halvs.agent.runtime.Election;
+import io.halvs.agent.runtime.HealthChecks;
+import io.halvs.agent.runtime.StaticElection;
+import io.halvs.agent.sysctl.Sysctls;
+import io.halvs.agent.vip.VipManager;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * halvs-agent in-cluster: what the DaemonSet runs. The plan comes from the pair's ConfigMaps, the report goes to
+ * this node's report ConfigMap; the director loop runs on without the API server when it is away.
+ */
+@Command(name = "in-cluster", description = "Program this director from the plan the operator publishes "
+    + "(env NODE_NAME, POD_NAMESPACE, HALVS_DIRECTOR_PAIR; client configuration as kubectl's: in-cluster "
+    + "service account, or KUBECONFIG).")
+final class InCluster implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(InCluster.class);
+
+  @Option(names = "--fake-ipvs", description = "Program an in-memory IPVS table instead of the kernel's (for "
+      + "network-namespace tests on kernels without IPVS); VIPs and sysctls stay real.")
+  boolean fakeIpvs;
+
+  @Option(names = "--state-dir", defaultValue = "/var/lib/halvs", description = "Where the ownership journal lives.")
+  Path stateDir;
+
+  @Option(names = "--resync-seconds", defaultValue = "30", description = "Full level-triggered pass at least this often.")
+  long resyncSeconds;
+
+  @Option(names = "--report-interval-ms", defaultValue = "500", description = "At most one report write per interval.")
+  long reportIntervalMillis;
+
+  @Option(names = "--heartbeat-seconds", defaultValue = "60", description = "Rewrite the report at least this often.")
+  long heartbeatSeconds;
+
+  static String env(String name) {
+    String v = System.getenv(name);
+    if (v == null || v.isBlank()) {
+      throw new IllegalArgumentException("environment variable " + name + " is not set (the DaemonSet sets it)");
+    }
+    return v;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    String node = env("NODE_NAME");
+    String namespace = env("POD_NAMESPACE");
+    String pair = env("HALVS_DIRECTOR_PAIR");
+    CountDownLatch stop = new CountDownLatch(1);
+    try (KubernetesClient client = new KubernetesClientBuilder().build();
+        IpvsKernel kernel = AgentSetup.kernel(fakeIpvs);
+        AddressTable addresses = new AddressTable();
+        // The seams for real health checks and the HA election: until they are plugged in, every destination
+        // is up and the first node of the pair holds the VIPs (the no-HA fallback).
+        HealthChecks health = new AllUpHealthChecks();
+        Election election = StaticElection.firstNodeActive(node, new VipManager(addresses), c -> LOG.info(c));
+        Director director = new Director(kernel,
+            new OwnershipJournal(stateDir.resolve(pair).resolve("owned-services")), health, election,
+            Sysctls.fromEnvironment(), Duration.ofSeconds(resyncSeconds));
+        ReportWriter reports = new ReportWriter(client, namespace, pair, node, director,
+            Duration.ofMillis(reportIntervalMillis), Duration.ofSeconds(heartbeatSeconds));
+        PlanSource plans = new PlanSource(client, namespace, pair, director::offer)) {
+      if (fakeIpvs) {
+        director.ignoreSysctls(AgentSetup.IPVS_SYSCTLS);
+      }
+      director.onPass(p -> {
+        p.changes().forEach(c -> LOG.info(c));
+        if (p.operations() > 0 || !p.converged() || !p.changes().isEmpty()) {
+          LOG.info("{} pass: {} operations, {} failures, {} ms{}", p.full() ? "full" : "health", p.operations(),
+              p.failures().size(), p.nanos() / 1_000_000, p.target().deleting() && p.converged() ? ", cleaned" : "");
+        }
+      });
+      LOG.info("halvs agent on node {} for DirectorPair {} (namespace {}){}", node, pair, namespace,
+          fakeIpvs ? ", in-memory IPVS" : "");
+      director.start("halvs-director-" + pair);
+      reports.start();
+      plans.start();
+      // close() gives nothing up: an agent restart keeps IPVS and the VIPs as they are; only Deleting cleans.
+      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+      stop.await();
+      return 0;
+    }
+  }
+}

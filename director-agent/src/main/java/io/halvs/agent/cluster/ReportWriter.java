@@ -1,0 +1,157 @@
+package io.halvs.agent.cluster;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.halvs.agent.runtime.Director;
+import io.halvs.agent.runtime.Election;
+import io.halvs.plan.publish.AgentReport;
+import io.halvs.plan.publish.Names;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes this node's report ConfigMap (pre-created by the operator; the agent may only patch it) from its own
+ * thread: {@link #request()} only marks the report stale, so the director loop and the checkers never wait for
+ * the API server. Writes are at most one per interval, only when the content changed or a heartbeat is due, and
+ * a failed write is retried with backoff, logged once per outage.
+ */
+public final class ReportWriter implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ReportWriter.class);
+  private static final int MAX_MESSAGE_FAILURES = 5;
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final String pair;
+  private final String node;
+  private final Director director;
+  private final Duration interval;
+  private final Duration heartbeat;
+  private final ScheduledExecutorService worker;
+  private final AtomicBoolean queued = new AtomicBoolean();
+  private String written; // the last written report without lastSeen; worker thread only
+  private long writtenAt; // worker thread only
+  private long failingSince; // worker thread only
+  private Duration backoff; // worker thread only
+
+  public ReportWriter(KubernetesClient client, String namespace, String pair, String node, Director director,
+      Duration interval, Duration heartbeat) {
+    this.client = client;
+    this.namespace = namespace;
+    this.pair = pair;
+    this.node = node;
+    this.director = director;
+    this.interval = interval;
+    this.heartbeat = heartbeat;
+    this.backoff = interval;
+    this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "halvs-report-writer");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Wires itself to the director's passes (a health change ends in a fast pass, so it is covered) and the
+   * election, and starts the heartbeat. The health checks' one listener is the director's.
+   */
+  public void start() {
+    director.onPass(p -> request());
+    director.election().onChange(s -> request());
+    worker.scheduleWithFixedDelay(this::request, heartbeat.toMillis(), heartbeat.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Non-blocking: the report is rewritten within the interval. */
+  public void request() {
+    if (queued.compareAndSet(false, true)) {
+      worker.schedule(this::write, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  public AgentReport report() {
+    Director.Status s = director.status();
+    Election.State e = director.election().state();
+    Map<String, AgentReport.ServiceHealth> health = director.healthChecks().report();
+    return new AgentReport(node, pair, role(e.role()), s.programmedPlanHash(), s.programmed(),
+        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), message(s.failures()), health, s.cleaned());
+  }
+
+  static String role(Election.Role r) {
+    return switch (r) {
+      case ACTIVE -> AgentReport.ACTIVE;
+      case STANDBY -> AgentReport.STANDBY;
+      case UNKNOWN -> "unknown";
+    };
+  }
+
+  static String message(List<String> failures) {
+    if (failures.isEmpty()) {
+      return null;
+    }
+    String m = String.join("; ", failures.subList(0, Math.min(MAX_MESSAGE_FAILURES, failures.size())));
+    return failures.size() > MAX_MESSAGE_FAILURES ? m + "; and " + (failures.size() - MAX_MESSAGE_FAILURES) + " more" : m;
+  }
+
+  private void write() {
+    queued.set(false);
+    AgentReport r = report();
+    String content = AgentReport.toJson(new AgentReport(r.node(), r.pair(), r.role(), r.programmedPlanHash(),
+        r.programmed(), null, r.message(), r.health(), r.cleaned()));
+    long now = System.currentTimeMillis();
+    if (content.equals(written) && now - writtenAt < heartbeat.toMillis() - interval.toMillis()) {
+      return;
+    }
+    try {
+      String patch = JSON.writeValueAsString(Map.of("data", Map.of(Names.REPORT_KEY, AgentReport.toJson(r))));
+      client.configMaps().inNamespace(namespace).withName(Names.report(pair, node))
+          .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+      written = content;
+      writtenAt = now;
+      if (failingSince != 0) {
+        LOG.info("report {} written again after {} s", Names.report(pair, node), (now - failingSince) / 1000);
+        failingSince = 0;
+      }
+      backoff = interval;
+    } catch (KubernetesClientException | com.fasterxml.jackson.core.JsonProcessingException e) {
+      if (failingSince == 0) {
+        failingSince = now;
+        LOG.warn("cannot write report {}: {}; retrying (the data plane does not wait for it)",
+            Names.report(pair, node), why(e));
+      }
+      backoff = backoff.multipliedBy(2).compareTo(heartbeat) > 0 ? heartbeat : backoff.multipliedBy(2);
+      if (queued.compareAndSet(false, true)) {
+        worker.schedule(this::write, backoff.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
+  static String why(Exception e) {
+    if (e instanceof KubernetesClientException k && k.getCode() == 404) {
+      return "it does not exist (the operator creates it)";
+    }
+    if (e instanceof KubernetesClientException k && k.getCode() > 0) {
+      return "HTTP " + k.getCode() + (k.getStatus() != null ? " " + k.getStatus().getMessage() : "");
+    }
+    Throwable root = e;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return "API server unreachable (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+  }
+
+  @Override
+  public void close() {
+    worker.shutdownNow();
+  }
+}
