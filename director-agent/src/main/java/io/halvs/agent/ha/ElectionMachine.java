@@ -76,6 +76,7 @@ public final class ElectionMachine {
   private long answerRequestedAt = -1;
   private long leaseValidUntil = -1;
   private long leaseTerm;
+  private long suspectedAt = -1;
 
   private boolean backupRunning = true;
   private long localConnections;
@@ -223,7 +224,12 @@ public final class ElectionMachine {
         why = "waiting for the preferred peer to become active";
       }
       healed = false;
-      if (cfg.quorum() && want == Role.ACTIVE && !pending
+      boolean suspect = now - lastHeartbeatAt >= cfg.deadAfterMillis() - cfg.intervalMillis();
+      if (cfg.quorum() && role == Role.ACTIVE && suspect && suspectedAt != lastHeartbeatAt && !pending) {
+        // one interval before the peer counts as dead: leave the proof of life a partitioned standby looks for
+        suspectedAt = lastHeartbeatAt;
+        request = Request.CONFIRM;
+      } else if (cfg.quorum() && want == Role.ACTIVE && !pending
           && (!leaseHolder(now) && (lastRequestAt < since || now - lastRequestAt >= cfg.retryMillis())
               || now - lastRequestAt >= cfg.renewMillis())) {
         request = Request.CLAIM; // in the background: the peer agrees, the API only records it
@@ -240,9 +246,9 @@ public final class ElectionMachine {
         why = role == Role.ACTIVE && reason.startsWith("peer silent") ? reason
             : "peer silent for " + cfg.deadAfterMillis() + " ms (no quorum configured)";
       } else {
-        // the active asks at once (its renewal is the proof of life a partitioned standby looks for); the
-        // standby after two intervals, by which time that renewal has landed
-        long askFrom = peerSilentSince + (role == Role.ACTIVE ? 0 : 2 * cfg.intervalMillis());
+        // the active asks at once (it already left its proof of life one interval ago, see above); the standby
+        // after one more interval, by which time that write has landed
+        long askFrom = peerSilentSince + (role == Role.ACTIVE ? 0 : cfg.intervalMillis());
         boolean fresh = answer != null && answerRequestedAt >= peerSilentSince;
         if (!pending && now >= askFrom && (!fresh || now - lastRequestAt >= cfg.retryMillis())) {
           request = Request.CONFIRM;
@@ -278,6 +284,15 @@ public final class ElectionMachine {
     }
     reason = why;
     return new Decision(role, reason, changed, announce, request);
+  }
+
+  /**
+   * How long after the last heartbeat from the peer a silent write by the peer still proves it alive: the peer
+   * writes one interval before it would count this director dead, i.e. at least (misses − 2) intervals after
+   * this director last heard it; half an interval less allows for the measured clock offset's error.
+   */
+  public long proofAfterLastHeartbeatMillis() {
+    return (cfg.missesBeforeDead() - 2) * cfg.intervalMillis() - cfg.intervalMillis() / 2;
   }
 
   /** The kind of the Lease call in flight, NONE when none is. */

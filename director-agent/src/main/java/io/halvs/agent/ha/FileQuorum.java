@@ -10,7 +10,7 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * A Quorum in a file both directors can reach (standalone runs and the netns benchmark): one line "holder
- * renewWallMillis version", compare-and-set under an exclusive lock on the file. A file named like it plus
+ * renewWallMillis version silent", compare-and-set under an exclusive lock on the file. A file named like it plus
  * ".down" makes it unreachable for everyone (the benchmark's API outage), plus ".NODE.down" for that director only
  * (its link is down: in a real pair the API is across that link too).
  */
@@ -33,14 +33,15 @@ public final class FileQuorum implements Quorum {
   }
 
   @Override
-  public boolean write(Record expected, String holder, long renewWallMillis) throws IOException {
+  public boolean write(Record expected, String holder, long renewWallMillis, boolean silent)
+      throws IOException {
     try (FileChannel ch = open(); FileLock lock = ch.lock()) {
       Record now = parse(ch);
       if (!now.version().equals(expected.version())) {
         return false;
       }
       // the version counts every write, so it is the term as well
-      byte[] line = (holder + " " + renewWallMillis + " " + (Long.parseLong(now.version()) + 1) + "\n")
+      byte[] line = (holder + " " + renewWallMillis + " " + (Long.parseLong(now.version()) + 1) + " " + silent + "\n")
           .getBytes(StandardCharsets.UTF_8);
       ch.truncate(0);
       ch.write(java.nio.ByteBuffer.wrap(line), 0);
@@ -62,9 +63,9 @@ public final class FileQuorum implements Quorum {
     java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) Math.min(ch.size(), 4096));
     ch.read(b, 0);
     String[] f = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).trim().split(" ");
-    if (f.length != 3) {
-      return new Record(null, 0, "0", 0);
+    if (f.length != 4) {
+      return new Record(null, 0, "0", 0, false);
     }
-    return new Record(f[0], Long.parseLong(f[1]), f[2], Long.parseLong(f[2]));
+    return new Record(f[0], Long.parseLong(f[1]), f[2], Long.parseLong(f[2]), Boolean.parseBoolean(f[3]));
   }
 }

@@ -248,7 +248,7 @@ public final class HeartbeatElection implements Election {
 
   private void startQuorumCall(Request kind, long requestedAt) {
     long threshold = lastHeartbeatWall == Long.MIN_VALUE ? Long.MIN_VALUE
-        : lastHeartbeatWall + machine.config().deadAfterMillis() / 2;
+        : lastHeartbeatWall + machine.proofAfterLastHeartbeatMillis();
     long offset = peerOffsetMillis;
     Quorum q = options.quorum();
     String self = options.node();

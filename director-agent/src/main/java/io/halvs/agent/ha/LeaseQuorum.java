@@ -18,6 +18,7 @@ import java.util.Objects;
 public final class LeaseQuorum implements Quorum {
   /** The term (writes so far) lives in an annotation: resourceVersion must not be compared for order. */
   static final String TERM = "halvs.io/term";
+  static final String SILENT = "halvs.io/written-while-peer-silent";
 
   private final KubernetesClient client;
   private final String namespace;
@@ -57,11 +58,12 @@ public final class LeaseQuorum implements Quorum {
     } catch (NumberFormatException e) {
       term = 0; // someone wrote garbage: count from zero, the compare-and-set still guards the write
     }
-    return new Record(holder, renew, l.getMetadata().getResourceVersion(), term);
+    boolean silent = annotations != null && "true".equals(annotations.get(SILENT));
+    return new Record(holder, renew, l.getMetadata().getResourceVersion(), term, silent);
   }
 
   @Override
-  public boolean write(Record expected, String holder, long renewWallMillis) {
+  public boolean write(Record expected, String holder, long renewWallMillis, boolean silent) {
     Lease base = last;
     if (base == null || !Objects.equals(base.getMetadata().getResourceVersion(), expected.version())) {
       return false;
@@ -71,6 +73,7 @@ public final class LeaseQuorum implements Quorum {
     boolean changes = spec == null || !holder.equals(spec.getHolderIdentity());
     int transitions = spec == null || spec.getLeaseTransitions() == null ? 0 : spec.getLeaseTransitions();
     Lease next = new LeaseBuilder(base).editMetadata().addToAnnotations(TERM, String.valueOf(expected.term() + 1))
+        .addToAnnotations(SILENT, String.valueOf(silent))
         .endMetadata().editOrNewSpec().withHolderIdentity(holder).withRenewTime(now)
         .withLeaseDurationSeconds(leaseSeconds)
         .withAcquireTime(changes ? now : spec.getAcquireTime())

@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A Quorum in memory, shared by the directors of one test process; {@link #reachable} simulates an API outage. */
 public final class MemoryQuorum implements Quorum {
-  private Record record = new Record(null, 0, "0", 0);
+  private Record record = new Record(null, 0, "0", 0, false);
   private long version;
   public final AtomicBoolean reachable = new AtomicBoolean(true);
 
@@ -15,12 +15,14 @@ public final class MemoryQuorum implements Quorum {
   }
 
   @Override
-  public synchronized boolean write(Record expected, String holder, long renewWallMillis) throws Exception {
+  public synchronized boolean write(Record expected, String holder, long renewWallMillis, boolean silent)
+      throws Exception {
     check();
     if (!record.version().equals(expected.version())) {
       return false;
     }
-    record = new Record(holder, renewWallMillis, String.valueOf(++version), expected.term() + 1);
+    record = new Record(holder, renewWallMillis, String.valueOf(++version), expected.term() + 1,
+        silent);
     return true;
   }
 
