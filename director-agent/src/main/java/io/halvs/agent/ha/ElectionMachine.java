@@ -12,9 +12,9 @@ import io.halvs.agent.runtime.Election.Role;
  *   <li>both active (heal, restart, preemption): the Lease holder keeps, else the preempting preferred director,
  *       else the one active longer, else the preferred one (plan node order) — both sides reach the same answer;</li>
  *   <li>peer silent for missesBeforeDead x interval: without quorum take over at once; with quorum only after
- *       the Lease confirms the peer is silent there too (a standby asks after a grace of two intervals, by which
- *       time a live but partitioned active has renewed); an active that cannot renew keeps its VIPs only while
- *       its Lease term lasts.</li>
+ *       the Lease confirms the peer is silent there too (a live but partitioned active leaves a "silent" write
+ *       one interval before it would count its peer dead; the standby looks one interval after it counts the
+ *       peer dead); an active that cannot renew keeps its VIPs only while its Lease term lasts.</li>
  * </ul>
  */
 public final class ElectionMachine {
