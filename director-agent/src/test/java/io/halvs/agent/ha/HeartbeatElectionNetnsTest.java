@@ -33,12 +33,7 @@ class HeartbeatElectionNetnsTest {
       new DirectorPlan.HaPlan(100, 3, false, 0, 8849, null, null), List.of());
 
   static String sh(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
-    }
-    return out.trim();
+    return io.halvs.agent.netlink.AddressTableNetnsTest.sh(cmd);
   }
 
   HeartbeatElection a;
