@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** halvs-agent standalone: the director loop fed from YAML files instead of the API server. */
@@ -54,6 +55,9 @@ final class Standalone implements Callable<Integer> {
   @Option(names = "--node", description = "This director's node name (default: the host name).")
   String node;
 
+  @Mixin
+  ElectionOptions election = new ElectionOptions();
+
   @Override
   public Integer call() {
     if (node == null) {
@@ -61,7 +65,7 @@ final class Standalone implements Callable<Integer> {
     }
     List<String> addressChanges = new ArrayList<>();
     try (IpvsKernel kernel = AgentSetup.kernel(fakeIpvs);
-        AddressTable addresses = holdVips ? new AddressTable() : null) {
+        AddressTable addresses = holdVips || election.enabled() ? new AddressTable() : null) {
       Director director = null;
       DirectorPlan lastGood = null;
       while (true) {
@@ -77,7 +81,9 @@ final class Standalone implements Callable<Integer> {
             director = new Director(kernel,
                 new OwnershipJournal(stateDir.resolve(lastGood.pair()).resolve("owned-services")),
                 new AllUpHealthChecks(),
-                StaticElection.alwaysActive(addresses == null ? null : new VipManager(addresses), addressChanges::add),
+                election.enabled() ? election.create(lastGood, node, addresses, kernel)
+                    : StaticElection.alwaysActive(addresses == null ? null : new VipManager(addresses),
+                        addressChanges::add),
                 sysctls ? Sysctls.fromEnvironment() : null, Duration.ofMillis(intervalMillis));
             if (fakeIpvs) {
               director.ignoreSysctls(AgentSetup.IPVS_SYSCTLS);
