@@ -7,7 +7,7 @@ repo=$(cd "$here/../.." && pwd)
 [ -f "$repo/director-agent/target/halvs-agent.jar" ] || (cd "$repo" && ./mvnw -B -q -pl director-agent -am package -DskipTests)
 "$here/setup.sh" >/dev/null || exit 1
 passed=0; failed=0; status=0
-for suite in ipvsadm-smoke agent-dataplane; do
+for suite in ipvsadm-smoke agent-dataplane ha-failover; do
   out=$("$here/run-in-vm.sh" "$here/suites/$suite.sh" 2>&1); rc=$?
   echo "$out"
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -1)
