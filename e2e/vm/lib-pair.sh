@@ -4,7 +4,7 @@
 #
 #   client c0 198.51.100.2 ──┐ bridge br-c ┌── dir0 d0 198.51.100.3     (VIP 198.51.100.10 floats on d0)
 #                            └─────────────┴── dir1 d0 198.51.100.4
-#   dir0 h0 10.0.0.1 ── veth (director link: heartbeats, sync daemon multicast) ── dir1 h0 10.0.0.2
+#   dir0 h0 10.0.0.1 ── bridge br-h (director link: heartbeats, sync daemon multicast) ── dir1 h0 10.0.0.2
 #   dir0 d1 10.0.1.2, dir1 d1 10.0.1.3 ── bridge br-rs ── rs1..rsN 10.0.1.11..  (gateway 10.0.1.254 floats on d1)
 #   client c1 10.0.1.100 on br-rs: the DR return path (replies from the VIP go straight to the client)
 DIRS="dir0 dir1"
@@ -18,25 +18,16 @@ pair_topology() {
   local n=$1 i
   modprobe ip_vs
   ip link set lo up
-  ip link add br-c type bridge; ip link add br-rs type bridge
-  for br in br-c br-rs; do
-    # no snooping: the bridges flood multicast and carry no IGMP state across a link flap
+  for br in br-c br-rs br-h; do
+    ip link add $br type bridge
+    # no snooping: the bridges flood multicast and carry no IGMP state across a link flap or a reboot
     echo 0 > /sys/class/net/$br/bridge/multicast_snooping; ip link set $br up
   done
   ip netns add client; nsx client ip link set lo up
   ip link add c0-br type veth peer name c0 netns client
   ip link set c0-br master br-c up
   nsx client ip addr add 198.51.100.2/24 dev c0; nsx client ip link set c0 up
-  for d in $DIRS; do
-    ip netns add $d; nsx $d ip link set lo up
-    ip link add $d-c type veth peer name d0 netns $d; ip link set $d-c master br-c up
-    ip link add $d-r type veth peer name d1 netns $d; ip link set $d-r master br-rs up
-    nsx $d ip addr add ${DIR_IP[$d]}/24 dev d0; nsx $d ip link set d0 up
-    nsx $d ip addr add ${RS_SIDE_IP[$d]}/24 dev d1; nsx $d ip link set d1 up
-    nsx $d sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-  done
-  ip link add h0 netns dir0 type veth peer name h0 netns dir1
-  for d in $DIRS; do nsx $d ip addr add ${LINK_IP[$d]}/24 dev h0; nsx $d ip link set h0 up; done
+  for d in $DIRS; do pair_director $d; done
   write_chat_scripts
   for i in $(seq 1 "$n"); do
     ip netns add rs$i; nsx rs$i ip link set lo up
@@ -47,6 +38,25 @@ pair_topology() {
   done
   for i in $(seq 1 "$n"); do for p in ${PORTS:-7000 7001}; do wait_port rs$i 10.0.1.1$i $p; done; done
   set +e
+}
+
+# pair_director DIR: the director's namespace with its three links (d0 client side, d1 real-server side, h0
+# director link), its own addresses, forwarding. Also a "reboot": ip netns del DIR, then this again.
+pair_director() {
+  local d=$1
+  ip netns add $d; nsx $d ip link set lo up
+  ip link add $d-c type veth peer name d0 netns $d; ip link set $d-c master br-c up
+  ip link add $d-r type veth peer name d1 netns $d; ip link set $d-r master br-rs up
+  ip link add $d-h type veth peer name h0 netns $d; ip link set $d-h master br-h up
+  nsx $d ip addr add ${DIR_IP[$d]}/24 dev d0; nsx $d ip link set d0 up
+  nsx $d ip addr add ${RS_SIDE_IP[$d]}/24 dev d1; nsx $d ip link set d1 up
+  nsx $d ip addr add ${LINK_IP[$d]}/24 dev h0; nsx $d ip link set h0 up
+  nsx $d sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+  # Re-send connections by time, not by packet count: with the default "3 50" the master sends a connection at
+  # its 3rd packet and then every 50th, so a director back from a reboot never learns the idle long-lived ones.
+  # Period 0 plus the plan's sync_refresh_period: one send per connection per refresh period on its next packet.
+  # Set here because a plan sysctl override takes one integer and this sysctl is a pair ("threshold period").
+  nsx $d sysctl -qw net.ipv4.vs.sync_threshold="3 0"
 }
 
 # pair_dr_real_servers N: DR as well as NAT on the same real servers. The VIP on lo without ARP answers
@@ -74,10 +84,11 @@ holders() {
   echo ${h# }
 }
 
-# wait_holder DIR SECONDS: until DIR alone holds the VIP; prints the seconds it took (fractional)
+# wait_holder DIR SECONDS [SINCE]: until DIR alone holds the VIP; prints the seconds it took (fractional) from
+# SINCE (a date +%s.%N, default now)
 wait_holder() {
   local t0 deadline
-  t0=$(date +%s.%N); deadline=$(( $(date +%s) + $2 ))
+  t0=${3:-$(date +%s.%N)}; deadline=$(( $(date +%s) + $2 ))
   while [ "$(date +%s)" -le $deadline ]; do
     if [ "$(holders)" = "$1" ]; then awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; return 0; fi
     sleep 0.2

@@ -4,10 +4,12 @@
 # the IPVS sync daemons (master + backup on both, multicast on the director link) keep the standby's connection
 # table warm, and the VIP and the NAT gateway address move with gratuitous ARP.
 #
-# Failover: the active director dies (its agent killed -9, its client- and server-side links down, so the
-# VIP and gateway it leaves on its interfaces are unreachable). Failback: it comes back (links up, agent
-# restarted); the plan has preempt on with a 5 s delay, so once its sync backup has caught up it takes the
-# VIP back from dir1, which yields.
+# Failover: the active director dies (its agent killed -9, its links down, so the VIP and gateway it leaves on
+# its interfaces are unreachable). Failback: it comes back after a "reboot" (its namespace deleted and made
+# again: no VIP, no IPVS connections, fresh agent); the plan has preempt on with a 5 s delay, so it takes the
+# VIP back from dir1 only once its sync backup has caught up again, which needs the active's master daemon to
+# send connections that do not change state: sync_refresh_period (via the plan's sysctls) re-sends a
+# connection on its next packet once the period has passed; a round of traffic gives every connection one.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
@@ -30,6 +32,7 @@ spec:
   syncDaemon: {enabled: true, syncId: 7, interfaceName: h0}
   # TCG: the JVM runs ~30x slower than on a host, so heartbeats are relaxed (dead after 2 s)
   highAvailability: {advertIntervalMillis: 500, missesBeforeDead: 4, preempt: true, preemptDelaySeconds: 5}
+  sysctls: {overrides: [{name: net.ipv4.vs.sync_refresh_period, value: "2"}]}
 ---
 apiVersion: halvs.io/v1alpha1
 kind: VirtualService
@@ -48,7 +51,7 @@ head -c 32 /dev/urandom > $work/hmac.key
 
 start_agent() { # DIR. Not through nsx: $! must be the JVM itself (ip netns exec execs it), or kill -9 hits a
   # subshell and the agent lives on
-  ip netns exec "$1" java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -jar "$jar" standalone \
+  ip netns exec "$1" java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -jar "$jar" standalone --sysctls \
     --plan $work/plan.yaml --node "$1" --interval-ms 5000 --state-dir $work/state-$1 \
     --peer "${LINK_IP[${PEER[$1]}]}:8849" --hmac-key-file $work/hmac.key >> $work/agent-$1.log 2>&1 &
   echo $! > $work/agent-$1.pid
@@ -96,12 +99,12 @@ expect_eq "the standby's sync backup holds every connection (ESTABLISHED entries
   "$(synced dir1 7000) $(synced dir1 7001)"
 
 # --- failover: dir0 dies -------------------------------------------------------------------------------------
-t_fail=$SECONDS
+t_fail=$SECONDS; fault_at=$(date +%s.%N)
 kill -9 "$(cat $work/agent-dir0.pid)"
 sleep 0.5; expect_eq "dir0's agent is dead" "no java" "$(pgrep -f -- '--node dir0' >/dev/null && echo java || echo no java)"
 nsx dir0 ip link set d0 down; nsx dir0 ip link set d1 down; nsx dir0 ip link set h0 down
 mark $work/timeline.log "dir0 fails: agent killed -9, links d0 d1 h0 down"
-took=$(wait_holder dir1 60)
+took=$(wait_holder dir1 60 "$fault_at")
 expect_eq "failover: dir1 takes the VIP" dir1 "$(holders)"
 echo "  (dir1 holds the VIP $took s after dir0 died)"
 mark $work/timeline.log "round failover"
@@ -111,19 +114,23 @@ expect_survival failover 7001 DR
 echo "  (failover round done $((SECONDS - t_fail)) s after dir0 died)"
 diagnose
 
-# --- failback: dir0 returns and takes the VIP back (preempt, 5 s delay, sync backup caught up) ---------------
+# --- failback: dir0 reboots, comes back standby, catches up, takes the VIP back (preempt, 5 s delay) ----------
 t_back=$SECONDS
-nsx dir0 ip link set h0 up; nsx dir0 ip link set d0 up; nsx dir0 ip link set d1 up
-mark $work/timeline.log "dir0 returns: links up"
+ip netns del dir0; sleep 1; pair_director dir0 || fail "dir0's namespace could not be made again"
+mark $work/timeline.log "dir0 returns after a reboot (fresh namespace: no VIP, no IPVS connections)"
 start_agent dir0
-took=$(wait_holder dir0 240)
-expect_eq "failback: dir0 takes the VIP back, dir1 yields" dir0 "$(holders)"
-echo "  (dir0 holds the VIP again $took s after it came back)"
+for _ in $(seq 1 120); do grep -q '^role: STANDBY' $work/agent-dir0.log 2>/dev/null && [ "$(nsx dir0 ipvsadm -L --daemon | wc -l)" = 2 ] && break; sleep 1; done
+echo "  (dir0 standby with its sync daemons $((SECONDS - t_back)) s after the reboot; its connection entries: NAT $(synced dir0 7000), DR $(synced dir0 7001))"
+mark $work/timeline.log "round resync"; resync_at=$(date +%s.%N)
+chat_round resync 120 | sed 's/^/  /' # one packet per connection: dir1's master re-sends each (refresh period)
+took=$(wait_holder dir0 120 "$resync_at")
+expect_eq "failback: dir0 takes the VIP back once caught up, dir1 yields" dir0 "$(holders)"
+echo "  (dir0 holds the VIP again $took s after the resync round began; its entries: NAT $(synced dir0 7000), DR $(synced dir0 7001))"
 mark $work/timeline.log "round failback"
 chat_round failback 120 | sed 's/^/  /'
 expect_survival failback 7000 NAT
 expect_survival failback 7001 DR
-echo "  (failback round done $((SECONDS - t_back)) s after dir0 came back)"
+echo "  (failback round done $((SECONDS - t_back)) s after dir0 rebooted)"
 diagnose
 
 kill "$client_pid" 2>/dev/null
