@@ -72,6 +72,13 @@ diagnose() { # what the pair looks like now, for the log
     grep -E '^role:|failed|Exception' $work/agent-$d.log | tail -4 | sed 's/^/    /'
   done
 }
+survival_round() { # NAME: a line on every connection, all must answer, then the pair's state
+  mark $work/timeline.log "round $1"
+  chat_round "$1" 120 | sed 's/^/  /'
+  expect_survival "$1" 7000 NAT
+  expect_survival "$1" 7001 DR
+  diagnose
+}
 
 pair_topology 3
 pair_dr_real_servers 3
@@ -107,12 +114,8 @@ mark $work/timeline.log "dir0 fails: agent killed -9, links d0 d1 h0 down"
 took=$(wait_holder dir1 60 "$fault_at")
 expect_eq "failover: dir1 takes the VIP" dir1 "$(holders)"
 echo "  (dir1 holds the VIP $took s after dir0 died)"
-mark $work/timeline.log "round failover"
-chat_round failover 120 | sed 's/^/  /'
-expect_survival failover 7000 NAT
-expect_survival failover 7001 DR
+survival_round failover
 echo "  (failover round done $((SECONDS - t_fail)) s after dir0 died)"
-diagnose
 
 # --- failback: dir0 reboots, comes back standby, catches up, takes the VIP back (preempt, 5 s delay) ----------
 t_back=$SECONDS
@@ -126,12 +129,8 @@ chat_round resync 120 | sed 's/^/  /' # one packet per connection: dir1's master
 took=$(wait_holder dir0 120 "$resync_at")
 expect_eq "failback: dir0 takes the VIP back once caught up, dir1 yields" dir0 "$(holders)"
 echo "  (dir0 holds the VIP again $took s after the resync round began; its entries: NAT $(synced dir0 7000), DR $(synced dir0 7001))"
-mark $work/timeline.log "round failback"
-chat_round failback 120 | sed 's/^/  /'
-expect_survival failback 7000 NAT
-expect_survival failback 7001 DR
+survival_round failback
 echo "  (failback round done $((SECONDS - t_back)) s after dir0 rebooted)"
-diagnose
 
 kill "$client_pid" 2>/dev/null
 echo "  timeline (VIP holders, agent roles):"; sed 's/^/  /' $work/timeline.log
