@@ -322,13 +322,31 @@ public final class HeartbeatElection implements Election {
     listeners.add(listener);
   }
 
+  /**
+   * Runs on the election's own thread, which lives in the network namespace the election was built in, so the
+   * caller's thread does not matter; waits for it, then stops.
+   */
   @Override
-  public synchronized void releaseAll() {
+  public void releaseAll() {
+    try {
+      ticker.submit(() -> {
+        synchronized (this) {
+          closed = true; // no tick re-adds them afterwards
+          vips.release(plan);
+        }
+      }).get(5, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException | java.util.concurrent.ExecutionException
+        | java.util.concurrent.TimeoutException e) {
+      synchronized (this) {
+        vips.release(plan); // the ticker is gone (closed before): from this thread
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     stop();
-    vips.release(plan);
   }
 
-  private void stop() {
+  private synchronized void stop() {
     closed = true;
     ticker.shutdownNow();
     quorumThread.shutdownNow();
@@ -337,9 +355,7 @@ public final class HeartbeatElection implements Election {
   }
 
   @Override
-  public synchronized void close() {
-    if (!closed) {
-      stop();
-    }
+  public void close() {
+    stop();
   }
 }
