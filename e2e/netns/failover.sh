@@ -261,7 +261,7 @@ run_impl() { # IMPL
 topology
 QUORUM=file
 if [ "${HALVS:-1}" = 1 ]; then
-echo "== halvs (advertIntervalMillis 100, missesBeforeDead 3, quorum: file, standing in for the Lease)"
+echo "== halvs (defaults: advertIntervalMillis 50, missesBeforeDead 3; quorum: file, standing in for the Lease)"
 run_impl halvs
 start_halvs hva; start_halvs hvb
 api_down
@@ -275,10 +275,10 @@ fi
 fi
 if [ "$KEEPALIVED" = 1 ]; then
   start_keepalived_default() { KA_TIMING="advert_int 1" start_keepalived "$1"; }
-  start_keepalived_fast() { KA_TIMING=$'version 3\n  advert_int 0.1' start_keepalived "$1"; }
+  start_keepalived_fast() { KA_TIMING=$'version 3\n  advert_int 0.05' start_keepalived "$1"; }
   echo "== keepalived, VRRPv2 defaults (advert_int 1)"
   run_impl keepalived_default
-  echo "== keepalived, VRRPv3 advert_int 0.1 (the same advert interval as halvs)"
+  echo "== keepalived, VRRPv3 advert_int 0.05 (the same advert interval as halvs' default)"
   run_impl keepalived_fast
   echo "== ratio (other / halvs with quorum, takeover time)"
   awk '$2!="partition-dual" {p50[$1" "$2]=$3; p99[$1" "$2]=$4}

@@ -27,7 +27,7 @@ public final class Defaults {
   public static final int SYNC_PORT = 8848;
   public static final int SYNC_TTL = 1;
 
-  public static final int ADVERT_INTERVAL_MILLIS = 100;
+  public static final int ADVERT_INTERVAL_MILLIS = 50;
   public static final int MISSES_BEFORE_DEAD = 3;
   public static final int PREEMPT_DELAY_SECONDS = 60;
   public static final int HEARTBEAT_PORT = 8849;
