@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The whole halvs test suite, every tier, as CI runs it. Run as root on Debian 12 (network namespaces, QEMU).
 #   ./test.sh              all tiers
-#   HALVS_TIERS="maven vm" ./test.sh   a subset (maven, image, vm, apiserver)
+#   HALVS_TIERS="maven vm" ./test.sh   a subset (maven, image, vm, apiserver, netns)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$repo"
-tiers=${HALVS_TIERS:-maven image vm apiserver}
+tiers=${HALVS_TIERS:-maven image vm apiserver netns}
 summary=()
 status=0
 total_passed=0
@@ -52,6 +52,8 @@ for tier in $tiers; do
     image) run_tier image e2e/image/run.sh ;;
     vm) [ -x e2e/vm/run-all.sh ] && run_tier vm e2e/vm/run-all.sh ;;
     apiserver) [ -x e2e/apiserver/run-all.sh ] && run_tier apiserver e2e/apiserver/run-all.sh ;;
+    # Director pair failover in network namespaces, halvs and keepalived side by side (~17 min).
+    netns) run_tier netns e2e/netns/failover.sh ;;
     *) echo "unknown tier $tier"; exit 2 ;;
   esac
 done
