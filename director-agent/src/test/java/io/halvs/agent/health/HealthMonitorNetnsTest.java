@@ -61,12 +61,7 @@ class HealthMonitorNetnsTest {
   volatile List<IpvsService> planned = List.of();
 
   static String sh(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
-    }
-    return out.trim();
+    return io.halvs.agent.netlink.AddressTableNetnsTest.sh(cmd);
   }
 
   @BeforeAll
