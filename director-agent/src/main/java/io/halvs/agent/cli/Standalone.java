@@ -23,6 +23,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** halvs-agent standalone: the director loop fed from YAML files instead of the API server. */
@@ -62,6 +63,9 @@ final class Standalone implements Callable<Integer> {
   @Option(names = "--node", description = "This director's node name (default: the host name).")
   String node;
 
+  @Mixin
+  ElectionOptions election = new ElectionOptions();
+
   @Override
   public Integer call() {
     if (node == null) {
@@ -71,7 +75,7 @@ final class Standalone implements Callable<Integer> {
     // Health changes wake this loop for the director's fast path instead of waiting for the next reload.
     Semaphore healthChanged = new Semaphore(0);
     try (IpvsKernel kernel = AgentSetup.kernel(fakeIpvs);
-        AddressTable addresses = holdVips ? new AddressTable() : null;
+        AddressTable addresses = holdVips || election.enabled() ? new AddressTable() : null;
         HealthChecks checks = once || noHealthChecks ? new AllUpHealthChecks() : new HealthMonitor()) {
       Director director = null;
       DirectorPlan lastGood = null;
@@ -88,7 +92,9 @@ final class Standalone implements Callable<Integer> {
             director = new Director(kernel,
                 new OwnershipJournal(stateDir.resolve(lastGood.pair()).resolve("owned-services")),
                 checks,
-                StaticElection.alwaysActive(addresses == null ? null : new VipManager(addresses), addressChanges::add),
+                election.enabled() ? election.create(lastGood, node, addresses, kernel)
+                    : StaticElection.alwaysActive(addresses == null ? null : new VipManager(addresses),
+                        addressChanges::add),
                 sysctls ? Sysctls.fromEnvironment() : null, Duration.ofMillis(intervalMillis));
             if (fakeIpvs) {
               director.ignoreSysctls(AgentSetup.IPVS_SYSCTLS);

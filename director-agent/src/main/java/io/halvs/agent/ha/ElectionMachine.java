@@ -1,0 +1,302 @@
+package io.halvs.agent.ha;
+
+import io.halvs.agent.runtime.Election.Role;
+
+/**
+ * The election's decisions, pure: no sockets, no threads, times in milliseconds of an injected monotonic clock.
+ * {@link HeartbeatElection} feeds it heartbeats, quorum answers and sync progress, calls {@link #tick} and carries
+ * out the decision (VIPs, gratuitous ARP, Lease calls). The rules, and a table of the failures they answer, are in
+ * docs/HA.md; in short:
+ * <ul>
+ *   <li>peer visible: roles follow the heartbeats alone, never the API (an API outage changes nothing);</li>
+ *   <li>both active (heal, restart, preemption): the Lease holder keeps, else the preempting preferred director,
+ *       else the one active longer, else the preferred one (plan node order) — both sides reach the same answer;</li>
+ *   <li>peer silent for missesBeforeDead x interval: without quorum take over at once; with quorum only after
+ *       the Lease confirms the peer is silent there too (a live but partitioned active leaves a "silent" write
+ *       one interval before it would count its peer dead; the standby looks one interval after it counts the
+ *       peer dead); an active that cannot renew keeps its VIPs only while its Lease term lasts.</li>
+ * </ul>
+ */
+public final class ElectionMachine {
+  /**
+   * @param selfPreferred this director is the plan's first node: wins ties, and preempts when preempt is on
+   * @param quorum false: no tie-breaker, a silent peer is taken for dead (keepalived's behaviour)
+   * @param renewMillis how often the active renews the Lease while the peer is visible
+   * @param retryMillis how often either side asks the Lease again while the peer is silent
+   * @param leaseMillis the Lease term: a holder not renewed for this long is free
+   */
+  public record Config(String self, String peer, boolean selfPreferred, long intervalMillis, int missesBeforeDead,
+      boolean preempt, long preemptDelayMillis, boolean quorum, long renewMillis, long retryMillis,
+      long leaseMillis) {
+    public long deadAfterMillis() {
+      return intervalMillis * missesBeforeDead;
+    }
+
+    public static Config of(String self, String peer, boolean selfPreferred, long interval, int misses,
+        boolean preempt, long preemptDelay, boolean quorum) {
+      return new Config(self, peer, selfPreferred, interval, misses, preempt, preemptDelay, quorum, 2000, 1000,
+          4000);
+    }
+  }
+
+  /** What the peer's last heartbeat said. */
+  public record PeerView(Role role, long activeForMillis, boolean eligible, long leaseTerm, long connections) {}
+
+  /** The outcome of a Lease call. */
+  public enum Answer { HELD, HELD_BY_PEER, UNREACHABLE }
+
+  /** CLAIM: take or renew the Lease whoever holds it (peer visible). CONFIRM: only if the holder is silent too. */
+  public enum Request { NONE, CLAIM, CONFIRM }
+
+  /**
+   * @param announce send gratuitous ARP/NA now: just became active, or the peer reappeared (a partition healed)
+   * @param request a Lease call to start (asynchronously); answer with {@link #answer}
+   */
+  public record Decision(Role role, String reason, boolean changed, boolean announce, Request request) {}
+
+  static final double CAUGHT_UP = 0.9;
+
+  private final Config cfg;
+  private final long startedAt;
+  private Role role;
+  private long since;
+  private String reason;
+  private long transitions;
+
+  private long lastHeartbeatAt = -1;
+  private PeerView peer;
+  private long peerVisibleSince = -1;
+  private long peerSilentSince = -1;
+  private boolean healed;
+
+  private boolean pending;
+  private Request pendingKind = Request.NONE;
+  private long lastRequestAt = -1;
+  private Answer answer;
+  private long answerRequestedAt = -1;
+  private long leaseValidUntil = -1;
+  private long leaseTerm;
+  private long suspectedAt = -1;
+
+  private boolean backupRunning = true;
+  private long localConnections;
+
+  /** @param adopted VIPs of the plan were found on the interface at start (the previous agent held them) */
+  public ElectionMachine(Config cfg, long now, boolean adopted) {
+    this.cfg = cfg;
+    this.startedAt = now;
+    this.since = now;
+    this.role = adopted ? Role.ACTIVE : Role.UNKNOWN;
+    this.reason = adopted ? "adopted the VIPs a previous agent left on the interface" : "starting: listening for the peer";
+  }
+
+  public Config config() {
+    return cfg;
+  }
+
+  public Role role() {
+    return role;
+  }
+
+  public long since() {
+    return since;
+  }
+
+  public String reason() {
+    return reason;
+  }
+
+  public long transitions() {
+    return transitions;
+  }
+
+  public boolean peerVisible(long now) {
+    return lastHeartbeatAt >= 0 && now - lastHeartbeatAt < cfg.deadAfterMillis();
+  }
+
+  /** An authenticated, fresh heartbeat from the peer. */
+  public void heartbeat(long now, PeerView view) {
+    if (!peerVisible(now)) {
+      peerVisibleSince = now;
+      healed = lastHeartbeatAt >= 0; // seen before, then lost: a partition healed or the peer came back
+    }
+    lastHeartbeatAt = now;
+    peer = view;
+  }
+
+  /** How far this director's backup sync daemon has come (see docs/HA.md "caught up"). */
+  public void syncProgress(boolean backupDaemonRunning, long connections) {
+    this.backupRunning = backupDaemonRunning;
+    this.localConnections = connections;
+  }
+
+  /** The outcome of the Lease call started at requestedAt. */
+  public void answer(long requestedAt, Quorum.Outcome outcome) {
+    Answer a = outcome.answer();
+    pending = false;
+    answer = a;
+    answerRequestedAt = requestedAt;
+    if (a == Answer.HELD) {
+      // the write happened after the request: counting the term from the request is conservative
+      leaseValidUntil = requestedAt + cfg.leaseMillis() - 2 * cfg.intervalMillis();
+      leaseTerm = outcome.term();
+    } else if (a == Answer.HELD_BY_PEER) {
+      leaseValidUntil = -1;
+    }
+  }
+
+  /** This director believes it holds the Lease (told to the peer for conflicts). */
+  public boolean leaseHolder(long now) {
+    return cfg.quorum() && now < leaseValidUntil;
+  }
+
+  /** The term of the Lease write this director holds by, 0 when it holds none. */
+  public long leaseTerm(long now) {
+    return leaseHolder(now) ? leaseTerm : 0;
+  }
+
+  public long activeFor(long now) {
+    return role == Role.ACTIVE ? now - since : 0;
+  }
+
+  boolean caughtUp() {
+    long peerConnections = peer == null ? 0 : peer.connections();
+    return backupRunning && localConnections >= (long) Math.ceil(CAUGHT_UP * peerConnections);
+  }
+
+  /** Preferred, preemption on, the peer visible for preemptDelay and the sync backup caught up. */
+  public boolean eligible(long now) {
+    return cfg.preempt() && cfg.selfPreferred() && peerVisibleSince >= 0
+        && now - peerVisibleSince >= cfg.preemptDelayMillis() && caughtUp();
+  }
+
+  /** Both active: true when this director keeps the VIPs. Evaluated the same way on both sides. */
+  boolean winsConflict(long now) {
+    long mine0 = leaseTerm(now);
+    if (mine0 != peer.leaseTerm()) {
+      return mine0 > peer.leaseTerm(); // the later write is the holder: the other one was cut off
+    }
+    if (cfg.preempt()) {
+      if (cfg.selfPreferred() && eligible(now)) {
+        return true;
+      }
+      if (!cfg.selfPreferred() && peer.eligible()) {
+        return false;
+      }
+    }
+    long mine = now - since;
+    long theirs = peer.activeForMillis() + (now - lastHeartbeatAt);
+    if (Math.abs(mine - theirs) > 2 * cfg.intervalMillis()) {
+      return mine > theirs;
+    }
+    return cfg.selfPreferred();
+  }
+
+  public Decision tick(long now) {
+    Role want = role;
+    String why = reason;
+    Request request = Request.NONE;
+    boolean announce = false;
+    if (peerVisible(now)) {
+      peerSilentSince = -1;
+      if (role == Role.ACTIVE) {
+        announce = healed;
+        if (peer.role() == Role.ACTIVE && !winsConflict(now)) {
+          want = Role.STANDBY;
+          why = "both active: the peer keeps the VIPs";
+          announce = false;
+        } else if (peer.role() == Role.ACTIVE && !reason.startsWith("preempting")) {
+          why = "both active: this director keeps the VIPs";
+        }
+      } else if (peer.role() == Role.ACTIVE) {
+        if (eligible(now)) {
+          want = Role.ACTIVE;
+          why = "preempting: preferred director, preempt delay passed, sync backup caught up";
+        } else {
+          want = Role.STANDBY;
+          why = "peer is active";
+        }
+      } else if (cfg.selfPreferred()) {
+        want = Role.ACTIVE;
+        why = "peer is not active and this director is preferred";
+      } else {
+        want = Role.STANDBY;
+        why = "waiting for the preferred peer to become active";
+      }
+      healed = false;
+      boolean suspect = now - lastHeartbeatAt >= cfg.deadAfterMillis() - cfg.intervalMillis();
+      if (cfg.quorum() && role == Role.ACTIVE && suspect && suspectedAt != lastHeartbeatAt && !pending) {
+        // one interval before the peer counts as dead: leave the proof of life a partitioned standby looks for
+        suspectedAt = lastHeartbeatAt;
+        request = Request.CONFIRM;
+      } else if (cfg.quorum() && want == Role.ACTIVE && !pending
+          && (!leaseHolder(now) && (lastRequestAt < since || now - lastRequestAt >= cfg.retryMillis())
+              || now - lastRequestAt >= cfg.renewMillis())) {
+        request = Request.CLAIM; // in the background: the peer agrees, the API only records it
+      }
+    } else {
+      if (peerSilentSince < 0) {
+        peerSilentSince = lastHeartbeatAt >= 0 ? lastHeartbeatAt + cfg.deadAfterMillis() : startedAt;
+      }
+      boolean listening = lastHeartbeatAt < 0 && now - startedAt < cfg.deadAfterMillis();
+      if (listening) {
+        why = role == Role.ACTIVE ? reason : "starting: listening for the peer";
+      } else if (!cfg.quorum()) {
+        want = Role.ACTIVE;
+        why = role == Role.ACTIVE && reason.startsWith("peer silent") ? reason
+            : "peer silent for " + cfg.deadAfterMillis() + " ms (no quorum configured)";
+      } else {
+        // the active asks at once (it already left its proof of life one interval ago, see above); the standby
+        // after one more interval, by which time that write has landed
+        long askFrom = peerSilentSince + (role == Role.ACTIVE ? 0 : cfg.intervalMillis());
+        boolean fresh = answer != null && answerRequestedAt >= peerSilentSince;
+        if (!pending && now >= askFrom && (!fresh || now - lastRequestAt >= cfg.retryMillis())) {
+          request = Request.CONFIRM;
+        }
+        if (fresh && answer == Answer.HELD) {
+          want = Role.ACTIVE;
+          why = "peer silent; this director holds the Lease";
+        } else if (fresh && answer == Answer.HELD_BY_PEER) {
+          want = Role.STANDBY;
+          why = "peer silent here but renewing the Lease: partitioned from it";
+        } else if (role == Role.ACTIVE) {
+          if (now >= leaseValidUntil && (fresh || leaseValidUntil >= 0)) {
+            want = Role.STANDBY;
+            why = "peer silent and the Lease could not be renewed within its term: quorum lost";
+          }
+        } else if (fresh) {
+          want = Role.STANDBY;
+          why = "peer silent but the API is unreachable: cannot take over safely";
+        }
+      }
+    }
+    if (request != Request.NONE) {
+      pending = true;
+      pendingKind = request;
+      lastRequestAt = now;
+    }
+    boolean changed = want != role;
+    if (changed) {
+      announce = want == Role.ACTIVE;
+      role = want;
+      since = now;
+      transitions++;
+    }
+    reason = why;
+    return new Decision(role, reason, changed, announce, request);
+  }
+
+  /**
+   * How long after the last heartbeat from the peer a silent write by the peer still proves it alive: the peer
+   * writes one interval before it would count this director dead, i.e. at least (misses − 2) intervals after
+   * this director last heard it; half an interval less allows for the measured clock offset's error.
+   */
+  public long proofAfterLastHeartbeatMillis() {
+    return (cfg.missesBeforeDead() - 2) * cfg.intervalMillis() - cfg.intervalMillis() / 2;
+  }
+
+  /** The kind of the Lease call in flight, NONE when none is. */
+  public Request pending() {
+    return pending ? pendingKind : Request.NONE;
+  }
+}

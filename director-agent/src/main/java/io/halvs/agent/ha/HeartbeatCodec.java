@@ -1,0 +1,144 @@
+package io.halvs.agent.ha;
+
+import io.halvs.agent.runtime.Election.Role;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The heartbeat datagram and its checks: HMAC-SHA256 over everything before the 32-byte tag, the pair and the
+ * expected sender, and a replay guard (the sequence grows within an epoch; a new epoch must carry a timestamp
+ * within {@link #NEW_EPOCH_WINDOW_MILLIS} of this director's clock). Whatever arrives, {@link #decode} returns
+ * null and counts it rather than throwing. Encoding and decoding are synchronized (one Mac each).
+ */
+public final class HeartbeatCodec {
+  static final byte[] MAGIC = "HLV1".getBytes(StandardCharsets.US_ASCII);
+  static final int TAG = 32;
+  static final long NEW_EPOCH_WINDOW_MILLIS = 30_000;
+  static final int MAX_EPOCHS = 16;
+
+  /** One heartbeat. activeForMillis: how long the sender has been active (0 when not). */
+  public record Message(String pair, String node, long epoch, long seq, long sentWallMillis, Role role,
+      long activeForMillis, boolean eligible, long leaseTerm, long connections) {}
+
+  public final AtomicLong accepted = new AtomicLong();
+  public final AtomicLong badMac = new AtomicLong();
+  public final AtomicLong replayed = new AtomicLong();
+  public final AtomicLong malformed = new AtomicLong();
+  public final AtomicLong foreign = new AtomicLong();
+
+  private final Mac mac;
+  private final String pair;
+  private final String expectedSender;
+  /** epoch -> highest sequence accepted; insertion-ordered so the oldest epoch is forgotten first. */
+  private final Map<Long, Long> epochs = new LinkedHashMap<>();
+
+  public HeartbeatCodec(byte[] key, String pair, String expectedSender) {
+    if (key == null || key.length == 0) {
+      throw new IllegalArgumentException("heartbeat HMAC key is empty");
+    }
+    try {
+      mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 unavailable", e);
+    }
+    this.pair = pair;
+    this.expectedSender = expectedSender;
+  }
+
+  public synchronized byte[] encode(Message m) {
+    byte[] p = m.pair().getBytes(StandardCharsets.UTF_8);
+    byte[] n = m.node().getBytes(StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.allocate(4 + 2 + p.length + 2 + n.length + 8 * 5 + 2 + 8 + TAG);
+    b.put(MAGIC).putShort((short) p.length).put(p).putShort((short) n.length).put(n).putLong(m.epoch())
+        .putLong(m.seq()).putLong(m.sentWallMillis()).putLong(m.activeForMillis()).putLong(m.connections())
+        .put((byte) m.role().ordinal()).put((byte) (m.eligible() ? 1 : 0));
+    b.putLong(m.leaseTerm());
+    mac.update(b.array(), 0, b.position());
+    b.put(mac.doFinal());
+    return b.array();
+  }
+
+  /** The message, or null (counted) when it fails any check. */
+  public synchronized Message decode(byte[] data, int length, long nowWallMillis) {
+    if (length < MAGIC.length + TAG || length > data.length) {
+      malformed.incrementAndGet();
+      return null;
+    }
+    mac.update(data, 0, length - TAG);
+    byte[] expected = mac.doFinal();
+    byte[] got = java.util.Arrays.copyOfRange(data, length - TAG, length);
+    if (!MessageDigest.isEqual(expected, got)) { // constant time
+      badMac.incrementAndGet();
+      return null;
+    }
+    Message m;
+    try {
+      ByteBuffer b = ByteBuffer.wrap(data, 0, length - TAG);
+      byte[] magic = new byte[4];
+      b.get(magic);
+      if (!java.util.Arrays.equals(magic, MAGIC)) {
+        malformed.incrementAndGet();
+        return null;
+      }
+      String p = string(b);
+      String n = string(b);
+      long epoch = b.getLong();
+      long seq = b.getLong();
+      long sent = b.getLong();
+      long activeFor = b.getLong();
+      long connections = b.getLong();
+      int role = b.get();
+      int flags = b.get();
+      long term = b.getLong();
+      if (role < 0 || role >= Role.values().length) {
+        malformed.incrementAndGet();
+        return null;
+      }
+      m = new Message(p, n, epoch, seq, sent, Role.values()[role], activeFor, (flags & 1) != 0, term,
+          connections);
+    } catch (BufferUnderflowException | IllegalArgumentException e) {
+      malformed.incrementAndGet();
+      return null;
+    }
+    if (!m.pair().equals(pair) || !m.node().equals(expectedSender)) {
+      foreign.incrementAndGet();
+      return null;
+    }
+    Long last = epochs.get(m.epoch());
+    if (last == null ? Math.abs(nowWallMillis - m.sentWallMillis()) > NEW_EPOCH_WINDOW_MILLIS : m.seq() <= last) {
+      replayed.incrementAndGet();
+      return null;
+    }
+    epochs.remove(m.epoch());
+    epochs.put(m.epoch(), m.seq());
+    if (epochs.size() > MAX_EPOCHS) {
+      epochs.remove(epochs.keySet().iterator().next());
+    }
+    accepted.incrementAndGet();
+    return m;
+  }
+
+  private static String string(ByteBuffer b) {
+    int len = b.getShort() & 0xffff;
+    if (len > b.remaining()) {
+      throw new BufferUnderflowException();
+    }
+    byte[] s = new byte[len];
+    b.get(s);
+    return new String(s, StandardCharsets.UTF_8);
+  }
+
+  public String counters() {
+    return "accepted=" + accepted + " badMac=" + badMac + " replayed=" + replayed + " malformed=" + malformed
+        + " foreign=" + foreign;
+  }
+}

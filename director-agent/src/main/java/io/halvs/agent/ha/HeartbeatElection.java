@@ -1,0 +1,361 @@
+package io.halvs.agent.ha;
+
+import io.halvs.agent.ha.ElectionMachine.Config;
+import io.halvs.agent.ha.ElectionMachine.Decision;
+import io.halvs.agent.ha.ElectionMachine.PeerView;
+import io.halvs.agent.ha.ElectionMachine.Request;
+import io.halvs.agent.netlink.AddressTable;
+import io.halvs.agent.netlink.NeighbourAnnouncer;
+import io.halvs.agent.runtime.Election;
+import io.halvs.agent.vip.VipManager;
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.IpAddress;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The director pair's election: HMAC-authenticated UDP heartbeats to the peer, an optional Quorum as tie-breaker,
+ * the VIPs and gateway held through {@link VipManager} and announced with gratuitous ARP / NA. Decisions are
+ * {@link ElectionMachine}'s; this class only carries them out. Threads: one receives heartbeats, one ticks
+ * (every interval/4) and sends, one makes Lease calls, so a slow API never delays a tick.
+ */
+public final class HeartbeatElection implements Election {
+  private static final Logger LOG = LoggerFactory.getLogger(HeartbeatElection.class);
+  static final int ANNOUNCE_REPEATS = 3;
+  static final long ANNOUNCE_REFRESH_MILLIS = 10_000;
+  static final long REASSERT_MILLIS = 1_000;
+
+  /** Where the peer is and what the election uses besides the plan. */
+  public record Options(String node, InetSocketAddress peer, byte[] hmacKey, Quorum quorum,
+      LongSupplier connections, BooleanSupplier backupDaemonRunning) {}
+
+  private final Options options;
+  private final AddressTable table;
+  private final VipManager vips;
+  private final NeighbourAnnouncer announcer = new NeighbourAnnouncer();
+  private final DatagramSocket socket;
+  private final HeartbeatCodec codec;
+  private final long epoch = new SecureRandom().nextLong();
+  private final ScheduledExecutorService ticker;
+  private final ExecutorService quorumThread;
+  private final Thread receiver;
+  private final List<Consumer<State>> listeners = new CopyOnWriteArrayList<>();
+  private final long t0 = System.nanoTime();
+
+  private volatile DirectorPlan plan;
+  private ElectionMachine machine;
+  private String peerName;
+  private long seq;
+  private long lastSentAt = Long.MIN_VALUE;
+  private long lastHeartbeatWall = Long.MIN_VALUE;
+  private long peerOffsetMillis;
+  private long announcesLeft;
+  private long nextAnnounceAt = Long.MAX_VALUE;
+  private long lastReassertAt;
+  private long transitionsBefore;
+  private volatile State state;
+  private volatile boolean closed;
+
+  public HeartbeatElection(DirectorPlan plan, Options options, AddressTable table) throws IOException {
+    this.options = options;
+    this.table = table;
+    this.vips = new VipManager(table);
+    this.plan = plan;
+    this.peerName = peerOf(plan, options.node());
+    this.codec = new HeartbeatCodec(options.hmacKey(), plan.pair(), peerName);
+    this.socket = new DatagramSocket(new InetSocketAddress(plan.highAvailability().heartbeatPort()));
+    socket.setSoTimeout(1000);
+    long now = now();
+    this.machine = new ElectionMachine(config(plan), now, adopted(plan));
+    this.state = new State(machine.role(), Instant.now(), machine.reason(), 0, peerName);
+    if (machine.role() == Role.ACTIVE) {
+      startAnnouncing(now); // the adopted VIPs: tell the segment again, the peer may have announced meanwhile
+    }
+    ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "halvs-election"));
+    quorumThread = Executors.newSingleThreadExecutor(r -> daemon(r, "halvs-election-quorum"));
+    receiver = daemon(this::receive, "halvs-heartbeat-receiver");
+    receiver.start();
+    long period = Math.max(5, plan.highAvailability().advertIntervalMillis() / 4);
+    ticker.scheduleAtFixedRate(this::tickSafely, 0, period, TimeUnit.MILLISECONDS);
+  }
+
+  static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  static String peerOf(DirectorPlan plan, String node) {
+    if (!plan.nodes().contains(node) || plan.nodes().size() != 2) {
+      throw new IllegalArgumentException("node " + node + " is not one of the pair's two nodes " + plan.nodes());
+    }
+    return plan.nodes().get(0).equals(node) ? plan.nodes().get(1) : plan.nodes().get(0);
+  }
+
+  private Config config(DirectorPlan p) {
+    var ha = p.highAvailability();
+    return Config.of(options.node(), peerOf(p, options.node()), p.nodes().get(0).equals(options.node()),
+        ha.advertIntervalMillis(), ha.missesBeforeDead(), ha.preempt(), ha.preemptDelaySeconds() * 1000L,
+        options.quorum() != null);
+  }
+
+  /** Any of the plan's VIPs already on the interface: a previous agent held them. */
+  private boolean adopted(DirectorPlan p) {
+    try {
+      return table.list(p.vipInterface()).stream().map(AddressTable.Address::address).anyMatch(p.vips()::contains);
+    } catch (RuntimeException e) {
+      LOG.warn("cannot list addresses of {}: {}", p.vipInterface(), e.getMessage());
+      return false;
+    }
+  }
+
+  long now() {
+    return (System.nanoTime() - t0) / 1_000_000;
+  }
+
+  private void receive() {
+    byte[] buf = new byte[1024];
+    DatagramPacket packet = new DatagramPacket(buf, buf.length);
+    while (!closed) {
+      try {
+        socket.receive(packet);
+      } catch (SocketTimeoutException e) {
+        continue;
+      } catch (IOException e) {
+        if (!closed) {
+          LOG.warn("heartbeat receive: {}", e.getMessage());
+        }
+        continue;
+      }
+      long wall = System.currentTimeMillis();
+      HeartbeatCodec.Message m = codec.decode(buf, packet.getLength(), wall);
+      if (m == null) {
+        continue; // counted by the codec
+      }
+      synchronized (this) {
+        lastHeartbeatWall = wall;
+        peerOffsetMillis = wall - m.sentWallMillis();
+        machine.heartbeat(now(), new PeerView(m.role(), m.activeForMillis(), m.eligible(), m.leaseTerm(),
+            m.connections()));
+      }
+    }
+  }
+
+  private void tickSafely() {
+    try {
+      tick();
+    } catch (RuntimeException e) {
+      LOG.error("election tick failed (will retry): {}", e.toString());
+    }
+  }
+
+  private synchronized void tick() {
+    if (closed) {
+      return;
+    }
+    long now = now();
+    machine.syncProgress(options.backupDaemonRunning().getAsBoolean(), options.connections().getAsLong());
+    Decision d = machine.tick(now);
+    if (d.changed()) {
+      LOG.info("role {} ({})", d.role(), d.reason());
+      apply(d.role(), now);
+    } else if (now - lastReassertAt >= REASSERT_MILLIS) {
+      apply(d.role(), now); // level-triggered: put back what someone removed
+    }
+    if (d.announce()) {
+      startAnnouncing(now);
+    }
+    if (d.role() == Role.ACTIVE && now >= nextAnnounceAt) {
+      announce();
+      announcesLeft--;
+      nextAnnounceAt = now + (announcesLeft > 0 ? plan.highAvailability().advertIntervalMillis()
+          : ANNOUNCE_REFRESH_MILLIS);
+    }
+    if (d.request() != Request.NONE) {
+      startQuorumCall(d.request(), now);
+    }
+    long interval = plan.highAvailability().advertIntervalMillis();
+    if (d.changed() || now - lastSentAt >= interval) {
+      send(now);
+    }
+    State s = new State(d.role(), d.changed() ? Instant.now() : state.since(), d.reason(),
+        transitionsBefore + machine.transitions(), peerName);
+    boolean notify = d.changed() || !s.reason().equals(state.reason());
+    state = s;
+    if (notify) {
+      listeners.forEach(l -> l.accept(s));
+    }
+  }
+
+  private void startAnnouncing(long now) {
+    announcesLeft = ANNOUNCE_REPEATS;
+    nextAnnounceAt = now;
+  }
+
+  private void apply(Role role, long now) {
+    lastReassertAt = now;
+    try {
+      if (role == Role.ACTIVE) {
+        List<String> changes = vips.hold(plan);
+        if (!changes.isEmpty()) {
+          LOG.info("{}", changes);
+        }
+      } else if (role == Role.STANDBY) {
+        List<String> changes = vips.release(plan);
+        if (!changes.isEmpty()) {
+          LOG.info("{}", changes);
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.error("VIPs for role {}: {}", role, e.getMessage());
+    }
+  }
+
+  private void announce() {
+    DirectorPlan p = plan;
+    for (IpAddress vip : p.vips()) {
+      try {
+        announcer.announce(p.vipInterface(), vip);
+      } catch (RuntimeException e) {
+        LOG.warn("announce {} on {}: {}", vip, p.vipInterface(), e.getMessage());
+      }
+    }
+    if (p.gateway() != null) {
+      try {
+        announcer.announce(p.gateway().interfaceName(), p.gateway().address());
+      } catch (RuntimeException e) {
+        LOG.warn("announce gateway {}: {}", p.gateway().address(), e.getMessage());
+      }
+    }
+  }
+
+  private void startQuorumCall(Request kind, long requestedAt) {
+    long threshold = lastHeartbeatWall == Long.MIN_VALUE ? Long.MIN_VALUE
+        : lastHeartbeatWall + machine.proofAfterLastHeartbeatMillis();
+    long offset = peerOffsetMillis;
+    Quorum q = options.quorum();
+    String self = options.node();
+    long lease = machine.config().leaseMillis();
+    ElectionMachine m = machine;
+    quorumThread.execute(() -> {
+      Quorum.Outcome a = Quorum.call(q, kind, self, System.currentTimeMillis(), threshold, offset, lease);
+      synchronized (this) {
+        if (m == machine) {
+          m.answer(requestedAt, a);
+        }
+      }
+      if (a.answer() == ElectionMachine.Answer.UNREACHABLE) {
+        LOG.debug("quorum unreachable");
+      }
+    });
+  }
+
+  private void send(long now) {
+    lastSentAt = now;
+    var m = new HeartbeatCodec.Message(plan.pair(), options.node(), epoch, ++seq, System.currentTimeMillis(),
+        machine.role(), machine.activeFor(now), machine.eligible(now), machine.leaseTerm(now),
+        options.connections().getAsLong());
+    byte[] data = codec.encode(m);
+    try {
+      socket.send(new DatagramPacket(data, data.length, options.peer()));
+    } catch (IOException e) {
+      LOG.debug("heartbeat to {}: {}", options.peer(), e.getMessage()); // link down: the peer will notice
+    }
+  }
+
+  /** The parts of a plan the election acts on: the director loop calls follow() every pass with the same plan. */
+  static boolean sameForElection(DirectorPlan a, DirectorPlan b) {
+    return a.nodes().equals(b.nodes()) && a.vipInterface().equals(b.vipInterface()) && a.vips().equals(b.vips())
+        && Objects.equals(a.gateway(), b.gateway()) && Objects.equals(a.highAvailability(), b.highAvailability());
+  }
+
+  @Override
+  public synchronized void follow(DirectorPlan next) {
+    DirectorPlan prev = plan;
+    if (closed || sameForElection(prev, next)) {
+      plan = next;
+      return;
+    }
+    if (!Objects.equals(prev.highAvailability(), next.highAvailability()) || !prev.nodes().equals(next.nodes())) {
+      // new timing or peer: a new machine that starts from what this director holds now
+      transitionsBefore += machine.transitions();
+      peerName = peerOf(next, options.node());
+      machine = new ElectionMachine(config(next), now(), machine.role() == Role.ACTIVE);
+    }
+    plan = next;
+    if (machine.role() == Role.ACTIVE) {
+      apply(Role.ACTIVE, now()); // hold() also removes the VIPs the new plan dropped
+      startAnnouncing(now());
+    } else if (machine.role() == Role.STANDBY) {
+      vips.release(prev);
+    }
+  }
+
+  @Override
+  public State state() {
+    return state;
+  }
+
+  public String heartbeatCounters() {
+    return codec.counters();
+  }
+
+  @Override
+  public void onChange(Consumer<State> listener) {
+    listeners.add(listener);
+  }
+
+  /**
+   * Runs on the election's own thread, which lives in the network namespace the election was built in, so the
+   * caller's thread does not matter; waits for it, then stops.
+   */
+  @Override
+  public void releaseAll() {
+    try {
+      ticker.submit(() -> {
+        synchronized (this) {
+          closed = true; // no tick re-adds them afterwards
+          vips.release(plan);
+        }
+      }).get(5, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException | java.util.concurrent.ExecutionException
+        | java.util.concurrent.TimeoutException e) {
+      synchronized (this) {
+        vips.release(plan); // the ticker is gone (closed before): from this thread
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    stop();
+  }
+
+  private synchronized void stop() {
+    closed = true;
+    ticker.shutdownNow();
+    quorumThread.shutdownNow();
+    socket.close();
+    announcer.close();
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+}

@@ -1,0 +1,91 @@
+package io.halvs.agent.ha;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.halvs.plan.publish.Names;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.Objects;
+
+/**
+ * The pair's coordination.k8s.io/v1 Lease ({@link Names#lease}) in the agent's namespace, compare-and-set on its
+ * resourceVersion. The operator creates it; if it is missing the agent creates it (a 409 there means the peer
+ * just did). Calls run on the election's Lease thread, never in a takeover the heartbeats alone allow.
+ */
+public final class LeaseQuorum implements Quorum {
+  /** The term (writes so far) lives in an annotation: resourceVersion must not be compared for order. */
+  static final String TERM = "halvs.io/term";
+  static final String SILENT = "halvs.io/written-while-peer-silent";
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final String name;
+  private final int leaseSeconds;
+  private volatile Lease last;
+
+  public LeaseQuorum(KubernetesClient client, String namespace, String pair, int leaseSeconds) {
+    this.client = client;
+    this.namespace = namespace;
+    this.name = Names.lease(pair);
+    this.leaseSeconds = leaseSeconds;
+  }
+
+  @Override
+  public Record read() {
+    Lease l = client.leases().inNamespace(namespace).withName(name).get();
+    if (l == null) {
+      try {
+        l = client.leases().inNamespace(namespace).resource(new LeaseBuilder().withNewMetadata().withName(name)
+            .withNamespace(namespace).endMetadata().withNewSpec().endSpec().build()).create();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+        l = client.leases().inNamespace(namespace).withName(name).get();
+      }
+    }
+    last = l;
+    var spec = l.getSpec();
+    String holder = spec == null ? null : spec.getHolderIdentity();
+    long renew = spec == null || spec.getRenewTime() == null ? 0 : spec.getRenewTime().toInstant().toEpochMilli();
+    var annotations = l.getMetadata().getAnnotations();
+    long term = 0;
+    try {
+      term = annotations == null || annotations.get(TERM) == null ? 0 : Long.parseLong(annotations.get(TERM));
+    } catch (NumberFormatException e) {
+      term = 0; // someone wrote garbage: count from zero, the compare-and-set still guards the write
+    }
+    boolean silent = annotations != null && "true".equals(annotations.get(SILENT));
+    return new Record(holder, renew, l.getMetadata().getResourceVersion(), term, silent);
+  }
+
+  @Override
+  public boolean write(Record expected, String holder, long renewWallMillis, boolean silent) {
+    Lease base = last;
+    if (base == null || !Objects.equals(base.getMetadata().getResourceVersion(), expected.version())) {
+      return false;
+    }
+    ZonedDateTime now = ZonedDateTime.ofInstant(Instant.ofEpochMilli(renewWallMillis), ZoneOffset.UTC);
+    var spec = base.getSpec();
+    boolean changes = spec == null || !holder.equals(spec.getHolderIdentity());
+    int transitions = spec == null || spec.getLeaseTransitions() == null ? 0 : spec.getLeaseTransitions();
+    Lease next = new LeaseBuilder(base).editMetadata().addToAnnotations(TERM, String.valueOf(expected.term() + 1))
+        .addToAnnotations(SILENT, String.valueOf(silent))
+        .endMetadata().editOrNewSpec().withHolderIdentity(holder).withRenewTime(now)
+        .withLeaseDurationSeconds(leaseSeconds)
+        .withAcquireTime(changes ? now : spec.getAcquireTime())
+        .withLeaseTransitions(changes ? transitions + 1 : transitions).endSpec().build();
+    try {
+      last = client.leases().inNamespace(namespace).resource(next).update();
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        return false;
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package io.halvs.agent.ha;
+
+/**
+ * The pair's tie-breaker record: who may hold the VIPs while the directors cannot see each other. A Kubernetes
+ * Lease in production ({@link LeaseQuorum}), a file or memory in tests and standalone runs. Implementations are
+ * plain compare-and-set storage; the rules for taking and keeping it are {@link #call}'s.
+ */
+public interface Quorum extends AutoCloseable {
+  /**
+   * @param holder null or empty: free
+   * @param renewWallMillis the holder's wall clock at its last renewal
+   * @param version opaque; a write succeeds only against the current version
+   * @param term how many writes the record has seen: every write stores the term it read plus one, so of two
+   *     directors that both believe they hold it (one was cut off), the higher term is the real holder
+   * @param silent written by a director that had stopped hearing its peer: the proof of life a partitioned
+   *     active leaves for the standby (a periodic renewal with the peer in view is not one)
+   */
+  record Record(String holder, long renewWallMillis, String version, long term, boolean silent) {}
+
+  /** A call's answer and, when HELD, the term this director wrote. */
+  record Outcome(ElectionMachine.Answer answer, long term) {}
+
+  /** The current record; throws when the store cannot be reached. */
+  Record read() throws Exception;
+
+  /** Compare-and-set, storing term expected.term() + 1: false when the record moved on since it was read. */
+  boolean write(Record expected, String holder, long renewWallMillis, boolean silent) throws Exception;
+
+  @Override
+  default void close() {}
+
+  /**
+   * One Lease call as the election asks it. CLAIM takes or renews whoever holds it (the peer is visible and agrees).
+   * CONFIRM (asked while the peer is silent, and written as a silent record) takes or renews only if this
+   * director holds it, it is free or expired, or its holder left no silent write since {@code silentSinceWall}:
+   * a partitioned but live active writes one as soon as it misses the standby's heartbeats, so such a write after
+   * that moment proves it alive. Never throws: an unreachable store is an answer.
+   *
+   * @param peerOffsetMillis this director's wall clock minus the peer's, measured from heartbeats
+   */
+  static Outcome call(Quorum q, ElectionMachine.Request kind, String self, long nowWall,
+      long silentSinceWall, long peerOffsetMillis, long leaseMillis) {
+    try {
+      for (int attempt = 0; attempt < 2; attempt++) {
+        Record r = q.read();
+        boolean mine = self.equals(r.holder());
+        boolean free = r.holder() == null || r.holder().isEmpty();
+        long renewed = r.renewWallMillis() + (mine ? 0 : peerOffsetMillis);
+        boolean expired = nowWall - renewed > leaseMillis;
+        boolean provedAlive = r.silent() && renewed >= silentSinceWall;
+        boolean confirm = kind == ElectionMachine.Request.CONFIRM;
+        if (!confirm || mine || free || expired || !provedAlive) {
+          if (q.write(r, self, nowWall, confirm)) {
+            return new Outcome(ElectionMachine.Answer.HELD, r.term() + 1);
+          }
+          continue; // someone wrote in between: judge the new record
+        }
+        return new Outcome(ElectionMachine.Answer.HELD_BY_PEER, 0);
+      }
+      return new Outcome(ElectionMachine.Answer.HELD_BY_PEER, 0);
+    } catch (Exception e) {
+      return new Outcome(ElectionMachine.Answer.UNREACHABLE, 0);
+    }
+  }
+}

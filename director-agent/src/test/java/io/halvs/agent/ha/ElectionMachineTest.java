@@ -1,0 +1,339 @@
+package io.halvs.agent.ha;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.halvs.agent.ha.ElectionMachine.Answer;
+import io.halvs.agent.ha.ElectionMachine.Config;
+import io.halvs.agent.ha.ElectionMachine.Decision;
+import io.halvs.agent.ha.ElectionMachine.PeerView;
+import io.halvs.agent.ha.ElectionMachine.Request;
+import io.halvs.agent.runtime.Election.Role;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One test per row of the failure table in docs/HA.md. A simulated pair on a simulated clock: two machines,
+ * heartbeats every interval over a link that can be cut, a MemoryQuorum as the Lease (reachable or not), and
+ * "the interface" of each director, which keeps its VIPs when only the agent dies. Every 5 ms the test samples
+ * who holds VIPs: two holders at once is split brain.
+ */
+class ElectionMachineTest {
+  static final long INTERVAL = 100;
+  static final int MISSES = 3;
+
+  /** One director: the agent (a machine, or null while it is down) and what its interface holds. */
+  static final class Node {
+    final String name;
+    final boolean preferred;
+    ElectionMachine m;
+    boolean vips;
+    boolean announced;
+    long connections;
+    boolean apiReachable = true;
+
+    Node(String name, boolean preferred) {
+      this.name = name;
+      this.preferred = preferred;
+    }
+  }
+
+  static final class Pair {
+    long now;
+    final MemoryQuorum lease = new MemoryQuorum();
+    final boolean quorum;
+    final boolean preempt;
+    final long preemptDelay;
+    final Node a = new Node("lvs-a", true);
+    final Node b = new Node("lvs-b", false);
+    boolean link = true;
+    long lastHbA = Long.MIN_VALUE;
+    long lastHbB = Long.MIN_VALUE;
+    long dualHolderSamples;
+    long lastSentA = -INTERVAL;
+    long lastSentB = -INTERVAL;
+
+    Pair(boolean quorum, boolean preempt, long preemptDelay) {
+      this.quorum = quorum;
+      this.preempt = preempt;
+      this.preemptDelay = preemptDelay;
+    }
+
+    Pair(boolean quorum) {
+      this(quorum, false, 0);
+    }
+
+    void start(Node n) {
+      Node other = n == a ? b : a;
+      n.m = new ElectionMachine(Config.of(n.name, other.name, n.preferred, INTERVAL, MISSES, preempt,
+          preemptDelay, quorum), now, n.vips);
+      if (n == a) {
+        lastSentA = now - INTERVAL;
+      } else {
+        lastSentB = now - INTERVAL;
+      }
+    }
+
+    void killAgent(Node n) {
+      n.m = null; // the interface keeps what it had: that is what kill -9 leaves
+    }
+
+    void rebootNode(Node n) {
+      n.m = null;
+      n.vips = false;
+    }
+
+    /** Advances in 5 ms steps: ticks every 25 ms, heartbeats every interval, samples split brain. */
+    void run(long millis) {
+      long end = now + millis;
+      while (now < end) {
+        now += 5;
+        for (Node n : new Node[] {a, b}) {
+          Node other = n == a ? b : a;
+          if (n.m == null) {
+            continue;
+          }
+          if (now - (n == a ? lastSentA : lastSentB) >= INTERVAL) {
+            if (n == a) {
+              lastSentA = now;
+            } else {
+              lastSentB = now;
+            }
+            if (link && other.m != null) {
+              other.m.heartbeat(now, new PeerView(n.m.role(), n.m.activeFor(now), n.m.eligible(now),
+                  n.m.leaseTerm(now), n.connections));
+              if (other == a) {
+                lastHbA = now;
+              } else {
+                lastHbB = now;
+              }
+            }
+          }
+          if (now % 25 == 0) {
+            n.m.syncProgress(true, n.connections);
+            Decision d = n.m.tick(now);
+            n.vips = d.role() == Role.ACTIVE;
+            n.announced |= d.announce();
+            if (d.request() != Request.NONE) {
+              long lastHb = n == a ? lastHbA : lastHbB;
+              long silentSince = lastHb == Long.MIN_VALUE ? Long.MIN_VALUE
+                  : lastHb + n.m.proofAfterLastHeartbeatMillis();
+              n.m.answer(now, n.apiReachable ? Quorum.call(lease, d.request(), n.name, now, silentSince, 0, 4000)
+                  : new Quorum.Outcome(Answer.UNREACHABLE, 0));
+            }
+          }
+        }
+        if (a.vips && b.vips) {
+          dualHolderSamples++;
+        }
+      }
+    }
+
+    /** Runs until n holds the VIPs; returns the time it took. */
+    long until(Node n, long limit) {
+      long t0 = now;
+      while (!n.vips && now - t0 < limit) {
+        run(5);
+      }
+      assertThat(n.vips).as(n.name + " took over within " + limit + " ms").isTrue();
+      return now - t0;
+    }
+
+    Role role(Node n) {
+      return n.m.role();
+    }
+  }
+
+  static Pair steady(boolean quorum) {
+    Pair p = new Pair(quorum);
+    p.start(p.a);
+    p.start(p.b);
+    p.run(1000);
+    assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
+    assertThat(p.role(p.b)).isEqualTo(Role.STANDBY);
+    return p;
+  }
+
+  @Test
+  void simultaneousStartElectsThePreferredDirectorOnce() {
+    for (boolean quorum : new boolean[] {true, false}) {
+      Pair p = new Pair(quorum);
+      p.start(p.a);
+      p.start(p.b);
+      p.run(2000);
+      assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
+      assertThat(p.role(p.b)).isEqualTo(Role.STANDBY);
+      assertThat(p.a.m.transitions()).isEqualTo(1);
+      assertThat(p.dualHolderSamples).isZero();
+      if (quorum) {
+        assertThat(p.lease.current().holder()).as("the active records itself in the Lease").isEqualTo("lvs-a");
+      }
+    }
+  }
+
+  @Test
+  void peerCrashIsTakenOverAfterTheDeadIntervalAndTheLeaseCheck() {
+    Pair p = steady(true);
+    p.rebootNode(p.a); // crash: agent and addresses gone
+    long took = p.until(p.b, 2000);
+    // dead after 3 x 100 ms, +1 interval for a live active's silent write to land, +1 tick
+    assertThat(took).isBetween(300L, 450L);
+    assertThat(p.b.m.reason()).contains("holds the Lease");
+    assertThat(p.lease.current().holder()).isEqualTo("lvs-b");
+    assertThat(p.b.announced).isTrue();
+
+    Pair q = steady(false);
+    q.rebootNode(q.a);
+    assertThat(q.until(q.b, 2000)).as("without quorum: the dead interval alone").isBetween(200L, 400L);
+  }
+
+  @Test
+  void partitionBetweenTheDirectorsNeverGivesTwoHolders() {
+    Pair p = steady(true);
+    p.link = false;
+    p.run(10_000);
+    assertThat(p.dualHolderSamples).isZero();
+    assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
+    assertThat(p.role(p.b)).isEqualTo(Role.STANDBY);
+    assertThat(p.b.m.reason()).contains("partitioned");
+    p.a.announced = false;
+    p.link = true;
+    p.run(1000);
+    assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
+    assertThat(p.role(p.b)).isEqualTo(Role.STANDBY);
+    assertThat(p.a.announced).as("gratuitous ARP again after the heal").isTrue();
+    assertThat(p.dualHolderSamples).isZero();
+  }
+
+  @Test
+  void anIsolatedActiveYieldsAtTheHealToTheLaterLeaseTerm() {
+    Pair p = steady(true);
+    p.link = false;
+    p.a.apiReachable = false; // a's only link is down: the API is behind it too
+    p.until(p.b, 2000);
+    assertThat(p.a.vips).as("isolated, within its Lease term: harmless, nobody reaches it").isTrue();
+    p.run(500);
+    p.link = true;
+    p.a.apiReachable = true;
+    p.run(1000);
+    assertThat(p.role(p.a)).as("a still believed its older term; b's is later").isEqualTo(Role.STANDBY);
+    assertThat(p.role(p.b)).isEqualTo(Role.ACTIVE);
+    assertThat(p.b.m.transitions()).as("standby once, active once: no move back").isEqualTo(2);
+  }
+
+  @Test
+  void withoutQuorumAPartitionSplitsAndTheHealKeepsTheLongerActive() {
+    Pair p = steady(false);
+    p.link = false;
+    p.run(2000);
+    assertThat(p.role(p.b)).as("no tie-breaker: like keepalived, both take the VIPs").isEqualTo(Role.ACTIVE);
+    p.link = true;
+    p.run(1000);
+    assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
+    assertThat(p.role(p.b)).isEqualTo(Role.STANDBY);
+    assertThat(p.a.announced).isTrue();
+  }
+
+  @Test
+  void apiDownWithThePeerVisibleChangesNothing() {
+    Pair p = steady(true);
+    p.lease.reachable.set(false);
+    long ta = p.a.m.transitions();
+    p.run(30_000);
+    assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
+    assertThat(p.role(p.b)).isEqualTo(Role.STANDBY);
+    assertThat(p.a.m.transitions()).isEqualTo(ta);
+    assertThat(p.dualHolderSamples).isZero();
+    // and a standby that loses its peer while the API is down does not take over blind
+    p.rebootNode(p.a);
+    p.run(3000);
+    assertThat(p.b.vips).isFalse();
+    assertThat(p.b.m.reason()).contains("API is unreachable");
+    p.lease.reachable.set(true);
+    p.until(p.b, 6000);
+  }
+
+  @Test
+  void anActiveThatLosesPeerAndApiGivesUpWhenItsLeaseTermEnds() {
+    Pair p = steady(true);
+    p.lease.reachable.set(false);
+    p.rebootNode(p.b);
+    p.run(1000);
+    assertThat(p.a.vips).as("within the Lease term").isTrue();
+    p.run(4000);
+    assertThat(p.a.vips).isFalse();
+    assertThat(p.a.m.transitions()).isEqualTo(2); // active once, then standby once: no flapping after
+    assertThat(p.a.m.reason()).containsAnyOf("quorum lost", "API is unreachable");
+  }
+
+  @Test
+  void restartedAgentWhosePeerTookOverDropsTheVipsItFinds() {
+    Pair p = steady(true);
+    p.killAgent(p.a); // VIPs stay on a's interface
+    p.until(p.b, 2000);
+    p.run(2000);
+    assertThat(p.a.vips).as("a dead agent cannot drop them").isTrue();
+    p.start(p.a); // adopts what it finds
+    p.run(1000);
+    assertThat(p.role(p.a)).isEqualTo(Role.STANDBY);
+    assertThat(p.a.vips).isFalse();
+    assertThat(p.role(p.b)).isEqualTo(Role.ACTIVE);
+  }
+
+  @Test
+  void agentRestartedBeforeThePeerNoticedKeepsItsVips() {
+    Pair p = steady(true);
+    p.killAgent(p.a);
+    p.run(100);
+    p.start(p.a);
+    p.run(2000);
+    assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
+    assertThat(p.a.m.transitions()).as("adopted, never dropped").isZero();
+    assertThat(p.role(p.b)).isEqualTo(Role.STANDBY);
+    assertThat(p.dualHolderSamples).isZero();
+  }
+
+  @Test
+  void rebootedNodeComesBackAsStandbyWhenPreemptionIsOff() {
+    Pair p = steady(true);
+    p.rebootNode(p.a);
+    p.until(p.b, 2000);
+    p.run(5000);
+    p.start(p.a);
+    p.run(5000);
+    assertThat(p.role(p.a)).isEqualTo(Role.STANDBY);
+    assertThat(p.role(p.b)).isEqualTo(Role.ACTIVE);
+    assertThat(p.dualHolderSamples).isZero();
+  }
+
+  @Test
+  void preemptionWaitsForTheDelayAndTheSyncBackup() {
+    Pair p = new Pair(true, true, 3000);
+    p.start(p.a);
+    p.start(p.b);
+    p.run(1000);
+    p.rebootNode(p.a);
+    p.until(p.b, 2000);
+    p.b.connections = 1000;
+    p.a.connections = 0;
+    p.start(p.a);
+    p.run(2500);
+    assertThat(p.role(p.a)).as("before the preempt delay").isEqualTo(Role.STANDBY);
+    p.run(2000);
+    assertThat(p.role(p.a)).as("delay passed but the sync backup holds 0 of 1000").isEqualTo(Role.STANDBY);
+    p.a.connections = 950;
+    p.run(1000);
+    assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
+    assertThat(p.role(p.b)).isEqualTo(Role.STANDBY);
+    assertThat(p.a.m.reason()).contains("preempting");
+  }
+
+  @Test
+  void aStandbyWithoutEverSeeingItsPeerWaitsForTheLeaseToExpire() {
+    Pair p = steady(true);
+    p.rebootNode(p.b);
+    p.link = false;
+    p.start(p.b); // b reboots into a partition: the active keeps renewing
+    p.run(10_000);
+    assertThat(p.b.vips).isFalse();
+    assertThat(p.dualHolderSamples).isZero();
+  }
+}

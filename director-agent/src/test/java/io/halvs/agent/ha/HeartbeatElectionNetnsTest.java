@@ -1,0 +1,138 @@
+package io.halvs.agent.ha;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.halvs.agent.netlink.AddressTable;
+import io.halvs.agent.netlink.NetNamespace;
+import io.halvs.agent.runtime.Election.Role;
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.IpAddress;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two HeartbeatElections, each built inside its own network namespace (threads cloned from a thread that entered
+ * a namespace stay in it), joined by a veth pair, sharing a MemoryQuorum. Root only; cleaned up in @AfterAll.
+ */
+class HeartbeatElectionNetnsTest {
+  static final String A = "halvs-ha-a";
+  static final String B = "halvs-ha-b";
+  static final byte[] KEY = "a key both directors read from the Secret".getBytes();
+  static final DirectorPlan PLAN = new DirectorPlan("pair-1", List.of("dir-a", "dir-b"), "hve0",
+      List.of(IpAddress.parse("198.51.100.10")), null, new TreeMap<>(), null,
+      new DirectorPlan.HaPlan(100, 3, false, 0, 8849, null, null), List.of());
+
+  static String sh(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
+    }
+    return out.trim();
+  }
+
+  HeartbeatElection a;
+  HeartbeatElection b;
+  final MemoryQuorum quorum = new MemoryQuorum();
+
+  @BeforeAll
+  static void namespaces() throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "needs root for network namespaces");
+    cleanup();
+    sh("ip", "netns", "add", A);
+    sh("ip", "netns", "add", B);
+    sh("ip", "link", "add", "hve0", "netns", A, "type", "veth", "peer", "name", "hve0", "netns", B);
+    sh("ip", "-n", A, "addr", "add", "192.0.2.1/24", "dev", "hve0");
+    sh("ip", "-n", B, "addr", "add", "192.0.2.2/24", "dev", "hve0");
+    sh("ip", "-n", A, "link", "set", "hve0", "up");
+    sh("ip", "-n", B, "link", "set", "hve0", "up");
+  }
+
+  @AfterAll
+  static void cleanup() {
+    for (String ns : List.of(A, B)) {
+      try {
+        sh("ip", "netns", "del", ns);
+      } catch (Exception ignored) {
+        // not there
+      }
+    }
+  }
+
+  @AfterEach
+  void stop() {
+    for (HeartbeatElection e : new HeartbeatElection[] {a, b}) {
+      if (e != null) {
+        e.releaseAll();
+      }
+    }
+  }
+
+  static HeartbeatElection start(String ns, String node, String peerIp, Quorum q) throws Exception {
+    return NetNamespace.run(ns, () -> new HeartbeatElection(PLAN, new HeartbeatElection.Options(node,
+        new InetSocketAddress(peerIp, 8849), KEY, q, () -> 0, () -> true), new AddressTable()));
+  }
+
+  static boolean holds(String ns) throws Exception {
+    return sh("ip", "-n", ns, "-4", "-o", "addr", "show", "dev", "hve0").contains(" 198.51.100.10/32");
+  }
+
+  @Test
+  void oneDirectorHoldsTheVipAndThePeerTakesOverWhenItDies() throws Exception {
+    a = start(A, "dir-a", "192.0.2.2", quorum);
+    b = start(B, "dir-b", "192.0.2.1", quorum);
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.state().role() == Role.ACTIVE
+        && b.state().role() == Role.STANDBY);
+    assertThat(holds(A)).isTrue();
+    assertThat(holds(B)).isFalse();
+    assertThat(b.state().peer()).isEqualTo("dir-a");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "dir-a".equals(quorum.current().holder()));
+
+    // dir-a's node dies: its agent stops and its addresses go with it
+    a.close();
+    sh("ip", "-n", A, "addr", "del", "198.51.100.10/32", "dev", "hve0");
+    long t0 = System.nanoTime();
+    await().atMost(Duration.ofSeconds(5)).until(() -> holds(B));
+    System.out.printf("takeover after the peer stopped: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    assertThat(b.state().role()).isEqualTo(Role.ACTIVE);
+    assertThat(b.state().reason()).contains("Lease");
+    assertThat(quorum.current().holder()).isEqualTo("dir-b");
+    assertThat(b.heartbeatCounters()).contains("badMac=0");
+    a = null;
+  }
+
+  @Test
+  void forgedHeartbeatsAreCountedAndChangeNothing() throws Exception {
+    a = start(A, "dir-a", "192.0.2.2", quorum);
+    b = start(B, "dir-b", "192.0.2.1", quorum);
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.state().role() == Role.ACTIVE
+        && b.state().role() == Role.STANDBY);
+    // from dir-a's namespace, a heartbeat claiming dir-a is standby, signed with the wrong key, plus garbage
+    NetNamespace.run(A, () -> {
+      try (DatagramSocket s = new DatagramSocket()) {
+        byte[] forged = new HeartbeatCodec("wrong key".getBytes(), "pair-1", "x").encode(new HeartbeatCodec.Message(
+            "pair-1", "dir-a", 1, Long.MAX_VALUE - 1, System.currentTimeMillis(), Role.STANDBY, 0, false, 0, 0));
+        for (int i = 0; i < 50; i++) {
+          s.send(new DatagramPacket(forged, forged.length, new InetSocketAddress("192.0.2.2", 8849)));
+          s.send(new DatagramPacket(new byte[] {1, 2, 3}, 3, new InetSocketAddress("192.0.2.2", 8849)));
+        }
+      }
+      return null;
+    });
+    Thread.sleep(500);
+    assertThat(b.heartbeatCounters()).contains("badMac=50").contains("malformed=50");
+    assertThat(a.state().role()).isEqualTo(Role.ACTIVE);
+    assertThat(b.state().role()).isEqualTo(Role.STANDBY);
+    assertThat(a.state().transitions()).isEqualTo(1);
+  }
+}

@@ -1,0 +1,98 @@
+package io.halvs.agent.ha;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.halvs.agent.ha.ElectionMachine.Answer;
+import io.halvs.agent.ha.ElectionMachine.Request;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Lease rules of {@link Quorum#call} against each store: fabric8's CRUD mock API server, a file, memory. */
+class QuorumTest {
+  static final long LEASE = 4000;
+  static final long T = 1_800_000_000_000L;
+
+  static void rules(Quorum q) throws Exception {
+    assertThat(Quorum.call(q, Request.CLAIM, "lvs-b", T - 1, Long.MIN_VALUE, 0, LEASE).term()).isEqualTo(1);
+    assertThat(Quorum.call(q, Request.CLAIM, "lvs-a", T, Long.MIN_VALUE, 0, LEASE))
+        .isEqualTo(new Quorum.Outcome(Answer.HELD, 2));
+    assertThat(q.read().holder()).isEqualTo("lvs-a");
+    // b lost a's heartbeats at T+100 (+150 = silent since T+250); a renewed at T+300: a is alive, partitioned
+    assertThat(Quorum.call(q, Request.CONFIRM, "lvs-a", T + 300, Long.MIN_VALUE, 0, LEASE).answer()).isEqualTo(Answer.HELD);
+    assertThat(Quorum.call(q, Request.CONFIRM, "lvs-b", T + 500, T + 250, 0, LEASE).answer()).isEqualTo(Answer.HELD_BY_PEER);
+    // the offset measured from heartbeats moves a's renewal to b's clock: 100 ms behind, renewal looks older
+    assertThat(Quorum.call(q, Request.CONFIRM, "lvs-b", T + 500, T + 250, -100, LEASE).answer()).isEqualTo(Answer.HELD);
+    assertThat(q.read().holder()).isEqualTo("lvs-b");
+    // a, partitioned, then finds the Lease taken
+    assertThat(Quorum.call(q, Request.CONFIRM, "lvs-a", T + 600, T + 250, 0, LEASE).answer())
+        .isEqualTo(Answer.HELD_BY_PEER);
+    // a periodic renewal (peer in view, not silent) proves nothing about a silence that began after it
+    assertThat(Quorum.call(q, Request.CLAIM, "lvs-a", T + 700, Long.MIN_VALUE, 0, LEASE).answer())
+        .isEqualTo(Answer.HELD);
+    assertThat(Quorum.call(q, Request.CONFIRM, "lvs-b", T + 720, T + 650, 0, LEASE).answer()).isEqualTo(Answer.HELD);
+    // an expired holder is free even for one that never heard its peer
+    assertThat(Quorum.call(q, Request.CONFIRM, "lvs-a", T + 720 + LEASE + 1, Long.MIN_VALUE, 0, LEASE).answer())
+        .isEqualTo(Answer.HELD);
+  }
+
+  @Test
+  void compareAndSetLosesToAConcurrentWriter() throws Exception {
+    MemoryQuorum q = new MemoryQuorum();
+    Quorum.Record r = q.read();
+    assertThat(q.write(r, "lvs-a", T, false)).isTrue();
+    assertThat(q.write(r, "lvs-b", T, false)).as("stale version").isFalse();
+    q.reachable.set(false);
+    assertThat(Quorum.call(q, Request.CLAIM, "lvs-b", T, 0, 0, LEASE).answer()).isEqualTo(Answer.UNREACHABLE);
+  }
+
+  @Test
+  void memory() throws Exception {
+    rules(new MemoryQuorum());
+  }
+
+  @Test
+  void file(@TempDir Path dir) throws Exception {
+    FileQuorum q = new FileQuorum(dir.resolve("lease"), "lvs-a");
+    rules(q);
+    Files.createFile(dir.resolve("lease.lvs-b.down"));
+    assertThat(q.read().holder()).as("another director's marker").isEqualTo("lvs-a");
+    Files.createFile(dir.resolve("lease.lvs-a.down"));
+    assertThat(Quorum.call(q, Request.CLAIM, "lvs-a", T, 0, 0, LEASE).answer()).isEqualTo(Answer.UNREACHABLE);
+    Files.delete(dir.resolve("lease.lvs-a.down"));
+    Files.createFile(dir.resolve("lease.down"));
+    assertThat(Quorum.call(q, Request.CLAIM, "lvs-a", T, 0, 0, LEASE).answer()).isEqualTo(Answer.UNREACHABLE);
+  }
+
+  @Test
+  void kubernetesLease() throws Exception {
+    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        new KubernetesCrudDispatcher(List.of()), false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    try (KubernetesClient client = server.createClient()) {
+      LeaseQuorum q = new LeaseQuorum(client, "halvs-system", "pair-1", 4);
+      rules(q);
+      var lease = client.leases().inNamespace("halvs-system").withName("halvs-pair-1").get();
+      assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("lvs-a");
+      assertThat(lease.getSpec().getLeaseTransitions()).isEqualTo(6);
+      assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(4);
+      assertThat(lease.getMetadata().getAnnotations()).containsEntry("halvs.io/term", "7");
+      // a second client's write in between makes a stale compare-and-set fail
+      Quorum.Record r = q.read();
+      LeaseQuorum other = new LeaseQuorum(client, "halvs-system", "pair-1", 4);
+      assertThat(other.write(other.read(), "lvs-b", T + 9000, false)).isTrue();
+      assertThat(q.write(r, "lvs-a", T + 9001, false)).isFalse();
+    } finally {
+      server.destroy();
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package io.halvs.agent.netlink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.halvs.plan.IpAddress;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Gratuitous ARP and unsolicited NA against the real kernel: a client namespace bridges two director
+ * namespaces; the client resolves the VIP to director A, the VIP moves to B, B announces, and the client's
+ * neighbour entry must now name B's MAC without the client asking again. Root only; cleaned up in @AfterAll.
+ */
+class NeighbourAnnouncerNetnsTest {
+  static final String C = "halvs-garp-c";
+  static final String A = "halvs-garp-a";
+  static final String B = "halvs-garp-b";
+
+  static String sh(String... cmd) throws Exception {
+    return AddressTableNetnsTest.sh(cmd);
+  }
+
+  @BeforeAll
+  static void topology() throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "needs root for network namespaces");
+    assumeTrue(new java.io.File("/usr/sbin/ip").exists() || new java.io.File("/sbin/ip").exists(), "needs iproute2");
+    cleanup();
+    for (String ns : List.of(C, A, B)) {
+      sh("ip", "netns", "add", ns);
+      sh("ip", "-n", ns, "link", "set", "lo", "up");
+    }
+    sh("ip", "-n", C, "link", "add", "br0", "type", "bridge");
+    sh("ip", "-n", C, "link", "set", "br0", "up");
+    sh("ip", "-n", C, "addr", "add", "198.51.100.1/24", "dev", "br0");
+    sh("ip", "-n", C, "addr", "add", "2001:db8::1/64", "dev", "br0", "nodad");
+    for (String[] d : List.of(new String[] {A, "hga0", "cga0", "198.51.100.2/24", "2001:db8::2/64"},
+        new String[] {B, "hgb0", "cgb0", "198.51.100.3/24", "2001:db8::3/64"})) {
+      sh("ip", "-n", C, "link", "add", d[2], "type", "veth", "peer", "name", d[1], "netns", d[0]);
+      sh("ip", "-n", C, "link", "set", d[2], "master", "br0", "up");
+      sh("ip", "-n", d[0], "link", "set", d[1], "up");
+      sh("ip", "-n", d[0], "addr", "add", d[3], "dev", d[1]);
+      sh("ip", "-n", d[0], "addr", "add", d[4], "dev", d[1], "nodad"); // the route back to the client
+    }
+  }
+
+  @AfterAll
+  static void cleanup() {
+    for (String ns : List.of(C, A, B)) {
+      try {
+        sh("ip", "netns", "del", ns);
+      } catch (Exception ignored) {
+        // not there
+      }
+    }
+  }
+
+  static String mac(String ns, String ifname) throws Exception {
+    return NetNamespace.run(ns, () -> {
+      try (PacketSocket s = new PacketSocket(ifname, PacketSocket.ETH_P_ARP)) {
+        return HexFormat.ofDelimiter(":").formatHex(s.hardwareAddress());
+      }
+    });
+  }
+
+  static void move(String from, String fromIf, String to, String toIf, IpAddress vip) throws Exception {
+    NetNamespace.run(from, () -> {
+      try (AddressTable t = new AddressTable()) {
+        return t.remove(fromIf, vip, vip.maxPrefixLength());
+      }
+    });
+    NetNamespace.run(to, () -> {
+      try (AddressTable t = new AddressTable(); NeighbourAnnouncer n = new NeighbourAnnouncer()) {
+        t.add(toIf, vip, vip.maxPrefixLength(), null);
+        n.announce(toIf, vip);
+        return null;
+      }
+    });
+  }
+
+  /** A TCP connect from the client to a closed port: the RST proves the VIP answers (no ping needed). */
+  static void knock(IpAddress vip) throws Exception {
+    NetNamespace.run(C, () -> {
+      try (java.net.Socket s = new java.net.Socket()) {
+        s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(vip.bytes()), 9), 2000);
+      } catch (java.net.ConnectException refused) {
+        return null; // RST: reached
+      }
+      return null;
+    });
+  }
+
+  void takeoverRewritesTheClientsNeighbourEntry(String vipText) throws Exception {
+    IpAddress vip = IpAddress.parse(vipText);
+    String macA = mac(A, "hga0");
+    String macB = mac(B, "hgb0");
+    assertThat(macA).isNotEqualTo(macB).matches("([0-9a-f]{2}:){5}[0-9a-f]{2}");
+    NetNamespace.run(A, () -> {
+      try (AddressTable t = new AddressTable()) {
+        return t.add("hga0", vip, vip.maxPrefixLength(), null);
+      }
+    });
+    knock(vip);
+    assertThat(sh("ip", "-n", C, "neigh", "show", vipText)).contains(macA);
+
+    move(A, "hga0", B, "hgb0", vip);
+    // the announcement is asynchronous on the receiving side only by microseconds; allow a short settle
+    String entry = "";
+    for (int i = 0; i < 50 && !entry.contains(macB); i++) {
+      entry = sh("ip", "-n", C, "neigh", "show", vipText);
+      Thread.sleep(20);
+    }
+    assertThat(entry).as("client's neighbour entry after B's announcement").contains(macB).doesNotContain(macA);
+    knock(vip); // and B answers
+    move(B, "hgb0", A, "hga0", vip);
+    entry = "";
+    for (int i = 0; i < 50 && !entry.contains(macA); i++) {
+      entry = sh("ip", "-n", C, "neigh", "show", vipText);
+      Thread.sleep(20);
+    }
+    assertThat(entry).as("and back to A").contains(macA);
+  }
+
+  @Test
+  void gratuitousArpMovesTheVipToTheNewDirector() throws Exception {
+    takeoverRewritesTheClientsNeighbourEntry("198.51.100.10");
+  }
+
+  @Test
+  void unsolicitedNeighbourAdvertisementMovesTheIpv6Vip() throws Exception {
+    takeoverRewritesTheClientsNeighbourEntry("2001:db8::10");
+  }
+}

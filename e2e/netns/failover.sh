@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# Failover of a halvs director pair in network namespaces, and the same faults with keepalived (VRRP) for a
+# side-by-side. Root only; makes namespaces hvc (client, bridge br0), hva and hvb (directors, eth0 on the
+# bridge), deletes them on exit. IPVS is faked (standalone --fake-ipvs); each director runs a TCP server on
+# 0.0.0.0:80, so a client connection to the VIP succeeds exactly when a director holds the VIP and the client's
+# neighbour entry points at it.
+#
+#   e2e/netns/failover.sh            # RUNS=20 per fault kind, PARTITIONS=5
+#   RUNS=3 PARTITIONS=1 KEEPALIVED=0 NOQUORUM=0 e2e/netns/failover.sh   # a quick correctness run (~2 min)
+#   KEEP_WORK=1 keeps the agents' logs; HALVS=0 runs only keepalived
+#
+# Prints per fault kind and implementation p50/p99 of "fault -> first new connection answered by the other
+# director" (ms) and the longest gap without any successful connection; partitions between the directors are
+# sampled every 10 ms for two VIP holders (asserted 0 with the Lease quorum); an API outage must change no role.
+# Asserts correctness (failover happened, no split brain), never time.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+RUNS=${RUNS:-20}
+KEEPALIVED=${KEEPALIVED:-1}
+JAR=$ROOT/director-agent/target/halvs-agent.jar
+VIP=198.51.100.10
+C=hvc
+WORK=$(mktemp -d /tmp/halvs-failover.XXXXXX)
+declare -A IP=([hva]=198.51.100.2 [hvb]=198.51.100.3) NODE=([hva]=dir-a [hvb]=dir-b) OTHER=([hva]=hvb [hvb]=hva)
+FAILED=0
+PASSED=0
+
+[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 1; }
+if [ ! -f "$JAR" ]; then
+  (cd "$ROOT" && ./mvnw -B -o -q -pl director-agent -am package -DskipTests)
+fi
+if [ "$KEEPALIVED" = 1 ] && ! command -v keepalived >/dev/null; then
+  apt-get install -y -qq keepalived >/dev/null
+fi
+command -v nft >/dev/null || apt-get install -y -qq nftables >/dev/null
+
+cleanup() {
+  for f in "$WORK"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; done
+  for ns in $C hva hvb; do ip netns del $ns 2>/dev/null || true; done
+  if [ -n "${KEEP_WORK:-}" ]; then echo "logs kept in $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
+pass() { PASSED=$((PASSED + 1)); }
+
+topology() {
+  for ns in $C hva hvb; do ip netns del $ns 2>/dev/null || true; ip netns add $ns; ip -n $ns link set lo up; done
+  ip -n $C link add br0 type bridge
+  ip -n $C link set br0 up
+  ip -n $C addr add 198.51.100.1/24 dev br0
+  for d in hva hvb; do
+    ip -n $C link add "p-$d" type veth peer name eth0 netns $d
+    ip -n $C link set "p-$d" master br0 up
+    ip -n $d link set eth0 up
+    ip -n $d addr add "${IP[$d]}/24" dev eth0
+    ip netns exec $d python3 "$HERE/hv.py" serve "${NODE[$d]}" 80 &
+    echo $! > "$WORK/serve-$d.pid"
+    disown
+  done
+  head -c 32 /dev/urandom > "$WORK/hmac.key"
+}
+
+holder() { # which director namespaces hold the VIP now
+  for d in hva hvb; do ip -n $d -4 -o addr show dev eth0 | grep -q " $VIP/" && echo -n "$d "; done; echo
+}
+
+wait_single_holder() { # until exactly one director holds the VIP for 1.5 s; prints it
+  local stable=0 last="" h
+  for _ in $(seq 1 300); do
+    h=$(holder)
+    if [ "$(echo "$h" | wc -w)" = 1 ] && [ "$h" = "$last" ]; then
+      stable=$((stable + 1))
+      [ $stable -ge 15 ] && { echo "$h" | tr -d ' '; return 0; }
+    else
+      stable=0
+    fi
+    last=$h
+    sleep 0.1
+  done
+  echo "none"
+  return 1
+}
+
+# --- the two implementations: start/stop one director's agent -----------------------------------------------
+start_halvs() { # NS
+  local d=$1
+  ip netns exec "$d" java -Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$JAR" standalone \
+    --plan "$HERE/pair.yaml" --fake-ipvs --node "${NODE[$d]}" --interval-ms 5000 --state-dir "$WORK/state-$d" \
+    --peer "${IP[${OTHER[$d]}]}:8849" --hmac-key-file "$WORK/hmac.key" \
+    --quorum "$QUORUM" --quorum-file "$WORK/lease" >> "$WORK/agent-$d.log" 2>&1 &
+  echo $! > "$WORK/agent-$d.pid"
+  disown
+}
+
+start_keepalived() { # NS
+  local d=$1 prio=100
+  [ "$d" = hva ] && prio=150
+  cat > "$WORK/keepalived-$d.conf" <<CONF
+global_defs {
+  router_id ${NODE[$d]}
+  vrrp_garp_master_delay 0
+  vrrp_garp_master_repeat 3
+  script_user root
+  enable_script_security
+}
+vrrp_instance hv {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority $prio
+  nopreempt
+  $KA_TIMING
+  unicast_src_ip ${IP[$d]}
+  unicast_peer { ${IP[${OTHER[$d]}]} }
+  virtual_ipaddress { $VIP/32 dev eth0 }
+}
+CONF
+  KA_STARTS=$((${KA_STARTS:-0} + 1)) # fresh pid files: keepalived refuses to start over a live-looking one
+  ip netns exec "$d" keepalived -n -l -P -f "$WORK/keepalived-$d.conf" -p "$WORK/ka-$d-$KA_STARTS.main" \
+    -r "$WORK/ka-$d-$KA_STARTS.vrrp" >> "$WORK/keepalived-$d.log" 2>&1 &
+  echo $! > "$WORK/agent-$d.pid"
+  disown
+}
+
+agent_pids() { # NS: the agent's process and its children (keepalived forks a VRRP child)
+  local p
+  p=$(cat "$WORK/agent-$1.pid")
+  echo "$(pgrep -P "$p" | xargs) $p" # children first: a VRRP child outliving its parent would shut down cleanly
+}
+
+# --- faults: inject on the holder, restore after ---------------------------------------------------------------
+fault_cmd() { # KIND NS
+  local d=$2
+  case $1 in
+    link) echo "ip -n $d link set eth0 down; touch $WORK/lease.${NODE[$d]}.down" ;;
+    freeze) echo "kill -STOP $(agent_pids "$d"); ip netns exec $d nft -f $WORK/drop.nft" ;;
+    kill9) echo "kill -9 $(agent_pids "$d")" ;;
+  esac
+}
+
+restore() { # KIND NS IMPL
+  local d=$2
+  case $1 in
+    link) ip -n "$d" link set eth0 up; rm -f "$WORK/lease.${NODE[$d]}.down" ;;
+    freeze) ip netns exec "$d" nft delete table inet hvdrop; kill -CONT $(agent_pids "$d") ;;
+    kill9)
+      sleep 0.2
+      "start_$3" "$d" ;;
+  esac
+}
+
+cat > "$WORK/drop.nft" <<'NFT'
+table inet hvdrop {
+  chain in { type filter hook input priority -10; policy drop; }
+  chain out { type filter hook output priority -10; policy drop; }
+}
+NFT
+
+percentiles() { # FILE -> "p50 p99 max n"
+  sort -n "$1" | awk '{v[NR]=$1} END {if (NR==0) {print "- - - 0"; exit}
+    i50=int((NR+1)*0.50); i99=int(NR*0.99+0.999); if (i50<1) i50=1; if (i99<1) i99=1; if (i99>NR) i99=NR;
+    printf "%.0f %.0f %.0f %d\n", v[i50], v[i99], v[NR], NR}'
+}
+
+measure() { # IMPL KIND
+  local impl=$1 kind=$2 h other out
+  : > "$WORK/$impl-$kind.ms"
+  : > "$WORK/$impl-$kind.gap"
+  for i in $(seq 1 "$RUNS"); do
+    h=$(wait_single_holder) || { fail "$impl $kind run $i: no single holder before the fault"; return; }
+    other=${OTHER[$h]}
+    out=$(ip netns exec $C python3 "$HERE/hv.py" probe $VIP 80 "${NODE[$h]}" true) # the client points at h
+    [ "$out" = timeout ] && { fail "$impl $kind run $i: $h holds the VIP but does not answer"; continue; }
+    out=$(ip netns exec $C python3 "$HERE/hv.py" probe $VIP 80 "${NODE[$other]}" "$(fault_cmd "$kind" "$h")")
+    if [ "$out" = timeout ]; then
+      fail "$impl $kind run $i: no takeover by ${NODE[$other]} within 15 s"
+    else
+      pass
+      echo "$out" | awk '{print $1}' >> "$WORK/$impl-$kind.ms"
+      echo "$out" | awk '{print $2}' >> "$WORK/$impl-$kind.gap"
+    fi
+    restore "$kind" "$h" "$impl"
+  done
+  read -r p50 p99 max n < <(percentiles "$WORK/$impl-$kind.ms")
+  read -r g50 g99 gmax _ < <(percentiles "$WORK/$impl-$kind.gap")
+  printf "%-22s %-7s runs %3s  takeover p50 %5s ms  p99 %5s ms  max %5s ms  |  gap p50 %5s ms  p99 %5s ms\n" \
+    "$impl" "$kind" "$n" "$p50" "$p99" "$max" "$g50" "$g99"
+  echo "$impl $kind $p50 $p99" >> "$WORK/summary"
+}
+
+cut() { # NS PEER-IP: drop everything between this director and its peer (nft: SO_BINDTODEVICE senders such as
+  # keepalived ignore a prohibit route, a firewall rule they cannot)
+  ip netns exec "$1" nft -f - <<NFT
+table inet hvpart {
+  chain in { type filter hook input priority -20; ip saddr $2 drop; }
+  chain out { type filter hook output priority -20; ip daddr $2 drop; }
+}
+NFT
+}
+
+partition() { # IMPL: cut only the directors' path to each other (both still reach the client and the quorum)
+  local impl=$1 tot=0 dual=0 n d s ends=""
+  for i in $(seq 1 "${PARTITIONS:-5}"); do
+    wait_single_holder >/dev/null || { fail "$impl partition: no single holder"; return; }
+    cut hva "${IP[hvb]}"; cut hvb "${IP[hva]}"
+    read -r n d _ < <(ip netns exec $C python3 "$HERE/hv.py" sample 5 $VIP hva hvb)
+    tot=$((tot + n)); dual=$((dual + d))
+    ends="$ends[$(holder | xargs)] "
+    ip netns exec hva nft delete table inet hvpart; ip netns exec hvb nft delete table inet hvpart
+    read -r n d _ < <(ip netns exec $C python3 "$HERE/hv.py" sample 1.5 $VIP hva hvb) # the heal
+    tot=$((tot + n)); dual=$((dual + d))
+  done
+  printf "%-22s partition: %d samples, %d with two VIP holders; holders as each partition ended: %s\n" \
+    "$impl" "$tot" "$dual" "$ends"
+  echo "$impl partition-dual $dual" >> "$WORK/summary"
+  if [ "$impl" = halvs ]; then
+    if [ "$dual" = 0 ]; then pass; else fail "halvs: $dual samples with two VIP holders during partitions"; fi
+  fi
+  if wait_single_holder >/dev/null; then pass; else fail "$impl: no single holder after the partitions healed"; fi
+}
+
+api_down() {
+  local before after n d none
+  before=$(wait_single_holder)
+  touch "$WORK/lease.down"
+  read -r n d none < <(ip netns exec $C python3 "$HERE/hv.py" sample 10 $VIP hva hvb)
+  rm -f "$WORK/lease.down"
+  after=$(wait_single_holder)
+  printf "%-22s API down 10 s: %d samples, %d two holders, %d none; holder %s -> %s\n" halvs "$n" "$d" "$none" \
+    "$before" "$after"
+  if [ "$before" = "$after" ] && [ "$d" = 0 ] && [ "$none" = 0 ]; then pass; else
+    fail "halvs: the API outage changed roles"; fi
+}
+
+stop_all() {
+  for d in hva hvb; do
+    for p in $(agent_pids "$d" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+    ip -n $d addr del $VIP/32 dev eth0 2>/dev/null || true
+  done
+  rm -f "$WORK/lease"*
+  sleep 0.3
+}
+
+run_impl() { # IMPL
+  start_"$1" hva
+  start_"$1" hvb
+  sleep 5 # let the start-up election settle (keepalived's may preempt once)
+  wait_single_holder >/dev/null || { fail "$1: no single holder after start"; cat "$WORK"/agent-*.log | tail -20; }
+  for kind in link freeze kill9; do
+    measure "$1" "$kind"
+  done
+  partition "$1"
+  stop_all
+}
+
+topology
+QUORUM=file
+if [ "${HALVS:-1}" = 1 ]; then
+echo "== halvs (advertIntervalMillis 100, missesBeforeDead 3, quorum: file, standing in for the Lease)"
+run_impl halvs
+start_halvs hva; start_halvs hvb
+api_down
+stop_all
+if [ "${NOQUORUM:-1}" = 1 ]; then
+  QUORUM=none
+  start_halvs_noquorum() { start_halvs "$1"; }
+  echo "== halvs without quorum (--quorum none: a silent peer is dead, as in VRRP)"
+  run_impl halvs_noquorum
+fi
+fi
+if [ "$KEEPALIVED" = 1 ]; then
+  start_keepalived_default() { KA_TIMING="advert_int 1" start_keepalived "$1"; }
+  start_keepalived_fast() { KA_TIMING=$'version 3\n  advert_int 0.1' start_keepalived "$1"; }
+  echo "== keepalived, VRRPv2 defaults (advert_int 1)"
+  run_impl keepalived_default
+  echo "== keepalived, VRRPv3 advert_int 0.1 (the same advert interval as halvs)"
+  run_impl keepalived_fast
+  echo "== ratio (other / halvs with quorum, takeover time)"
+  awk '$2!="partition-dual" {p50[$1" "$2]=$3; p99[$1" "$2]=$4}
+    END {split("link freeze kill9", k, " "); split("keepalived_default keepalived_fast", ka, " ");
+      ka[3]="halvs_noquorum"
+      for (j in ka) for (i in k) { h=k[i]; if (p50["halvs " h] > 0 && p50[ka[j] " " h] != "")
+        printf "%-20s %-7s p50 %.1fx  p99 %.1fx\n", ka[j], h, p50[ka[j] " " h]/p50["halvs " h],
+          p99[ka[j] " " h]/p99["halvs " h] } }' "$WORK/summary"
+fi
+echo "failover: $PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
