@@ -2,8 +2,14 @@ package io.halvs.agent.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.halvs.agent.cluster.PairElection;
+import io.halvs.agent.cluster.PairPeers;
 import io.halvs.agent.cluster.PlanSource;
 import io.halvs.agent.cluster.ReportWriter;
+import io.halvs.agent.ha.HeartbeatElection;
+import io.halvs.agent.ha.LeaseQuorum;
+import io.halvs.agent.ha.SyncProgress;
+import io.halvs.agent.health.HealthMonitor;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.netlink.AddressTable;
@@ -11,7 +17,6 @@ import io.halvs.agent.runtime.AllUpHealthChecks;
 import io.halvs.agent.runtime.Director;
 import io.halvs.agent.runtime.Election;
 import io.halvs.agent.runtime.HealthChecks;
-import io.halvs.agent.runtime.StaticElection;
 import io.halvs.agent.sysctl.Sysctls;
 import io.halvs.agent.vip.VipManager;
 import java.nio.file.Path;
@@ -37,6 +42,15 @@ final class InCluster implements Callable<Integer> {
       + "network-namespace tests on kernels without IPVS); VIPs and sysctls stay real.")
   boolean fakeIpvs;
 
+  @Option(names = "--no-health-checks", description = "Keep every real server in rotation: run no health checks "
+      + "(tests whose real servers do not exist).")
+  boolean noHealthChecks;
+
+  @Option(names = "--election-retry-seconds", defaultValue = "3", description = "While the peer's Node, an "
+      + "InternalIP or the HMAC Secret is missing there is no election (the VIPs stay as they are); look again "
+      + "this often.")
+  long electionRetrySeconds;
+
   @Option(names = "--state-dir", defaultValue = "/var/lib/halvs", description = "Where the ownership journal lives.")
   Path stateDir;
 
@@ -57,6 +71,24 @@ final class InCluster implements Callable<Integer> {
     return v;
   }
 
+  /**
+   * The pair election, started on the first plan: heartbeats between the two Nodes' InternalIPs, the key from the
+   * pair's Secret, the pair's Lease as tie-breaker.
+   */
+  private Election election(KubernetesClient client, String namespace, String node, AddressTable addresses,
+      IpvsKernel kernel) {
+    SyncProgress sync = new SyncProgress(kernel);
+    PairElection.Factory factory = (plan, r) -> {
+      HeartbeatElection e = new HeartbeatElection(plan, new HeartbeatElection.Options(node, r.peer(), r.hmacKey(),
+          new LeaseQuorum(client, namespace, plan.pair(), 4), sync::connections,
+          () -> sync.backupRunning(plan.syncDaemon())), addresses, r.self());
+      e.onChange(st -> LOG.info("role {} ({}), transitions {}", st.role(), st.reason(), st.transitions()));
+      return e;
+    };
+    return new PairElection(node, new PairPeers(client, namespace), factory, new VipManager(addresses),
+        electionRetrySeconds * 1000);
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     String node = env("NODE_NAME");
@@ -66,10 +98,8 @@ final class InCluster implements Callable<Integer> {
     try (KubernetesClient client = new KubernetesClientBuilder().build();
         IpvsKernel kernel = AgentSetup.kernel(fakeIpvs);
         AddressTable addresses = new AddressTable();
-        // The seams for real health checks and the HA election: until they are plugged in, every destination
-        // is up and the first node of the pair holds the VIPs (the no-HA fallback).
-        HealthChecks health = new AllUpHealthChecks();
-        Election election = StaticElection.firstNodeActive(node, new VipManager(addresses), c -> LOG.info(c));
+        HealthChecks health = noHealthChecks ? new AllUpHealthChecks() : new HealthMonitor();
+        Election election = election(client, namespace, node, addresses, kernel);
         Director director = new Director(kernel,
             new OwnershipJournal(stateDir.resolve(pair).resolve("owned-services")), health, election,
             Sysctls.fromEnvironment(), Duration.ofSeconds(resyncSeconds));
