@@ -118,6 +118,37 @@ class OperatorTest {
   }
 
   @Test
+  void theAgentsMayGetExactlyTheirTwoNodes() {
+    var cr = await().atMost(TIMEOUT).until(() -> client.rbac().clusterRoles().withName("halvs-agent-lvs-nodes")
+        .get(), x -> x != null);
+    assertThat(cr.getMetadata().getNamespace()).isNull();
+    assertThat(cr.getRules()).singleElement().satisfies(r -> {
+      assertThat(r.getApiGroups()).containsExactly("");
+      assertThat(r.getResources()).containsExactly("nodes");
+      assertThat(r.getVerbs()).containsExactly("get");
+      assertThat(r.getResourceNames()).containsExactly("lvs-01", "lvs-02");
+    });
+    var crb = await().atMost(TIMEOUT).until(() -> client.rbac().clusterRoleBindings()
+        .withName("halvs-agent-lvs-nodes").get(), x -> x != null);
+    assertThat(crb.getRoleRef().getKind()).isEqualTo("ClusterRole");
+    assertThat(crb.getRoleRef().getName()).isEqualTo("halvs-agent-lvs-nodes");
+    assertThat(crb.getSubjects()).singleElement().satisfies(sub -> {
+      assertThat(sub.getKind()).isEqualTo("ServiceAccount");
+      assertThat(sub.getName()).isEqualTo("halvs-agent-lvs");
+      assertThat(sub.getNamespace()).isEqualTo(NS);
+    });
+    // cluster-scoped, owned by the cluster-scoped pair: garbage-collected with it
+    String uid = pair().getMetadata().getUid();
+    for (var o : List.of(cr, crb)) {
+      assertThat(o.getMetadata().getOwnerReferences()).singleElement().satisfies(ref -> {
+        assertThat(ref.getKind() + "/" + ref.getName()).isEqualTo("DirectorPair/lvs");
+        assertThat(ref.getUid()).isEqualTo(uid);
+        assertThat(ref.getController()).isTrue();
+      });
+    }
+  }
+
+  @Test
   void publishesThePlanTheAgentsCanReassemble() {
     await().atMost(TIMEOUT).until(() -> pair().getStatus() != null
         && pair().getStatus().getPlanHash() != null);
