@@ -202,8 +202,8 @@ class OperatorTest {
     assertThat(condition(dp.getStatus().getConditions(), "Ready").getStatus()).isEqualTo("True");
     assertThat(condition(dp.getStatus().getConditions(), "Programmed").getStatus()).isEqualTo("True");
 
-    // Failover: lvs-02 takes over.
-    report("lvs-01", AgentReport.STANDBY, hash, Map.of());
+    // Failover: lvs-01 dies (its last report still says active), lvs-02 takes over and reports so: the newer
+    // report wins even though lvs-01 comes first by name.
     report("lvs-02", AgentReport.ACTIVE, hash, Map.of("default/web", new AgentReport.ServiceHealth(3, 3, List.of())));
     DirectorPair failedOver = await().atMost(TIMEOUT).until(this::pair,
         p -> "lvs-02".equals(p.getStatus().getActiveNode()));
