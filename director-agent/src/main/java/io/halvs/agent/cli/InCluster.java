@@ -15,7 +15,6 @@ import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.netlink.AddressTable;
 import io.halvs.agent.runtime.AllUpHealthChecks;
 import io.halvs.agent.runtime.Director;
-import io.halvs.agent.runtime.Election;
 import io.halvs.agent.runtime.HealthChecks;
 import io.halvs.agent.sysctl.Sysctls;
 import io.halvs.agent.vip.VipManager;
@@ -30,7 +29,9 @@ import picocli.CommandLine.Option;
 
 /**
  * halvs-agent in-cluster: what the DaemonSet runs. The plan comes from the pair's ConfigMaps, the report goes to
- * this node's report ConfigMap; the director loop runs on without the API server when it is away.
+ * this node's report ConfigMap; the director loop runs on without the API server when it is away. Health checks
+ * are HealthMonitor's; the pair election is HeartbeatElection between the two Nodes' InternalIPs with the pair's
+ * Lease as tie-breaker ({@link PairElection}: none, and the VIPs untouched, until both Nodes and the key are read).
  */
 @Command(name = "in-cluster", description = "Program this director from the plan the operator publishes "
     + "(env NODE_NAME, POD_NAMESPACE, HALVS_DIRECTOR_PAIR; client configuration as kubectl's: in-cluster "
@@ -75,7 +76,7 @@ final class InCluster implements Callable<Integer> {
    * The pair election, started on the first plan: heartbeats between the two Nodes' InternalIPs, the key from the
    * pair's Secret, the pair's Lease as tie-breaker.
    */
-  private Election election(KubernetesClient client, String namespace, String node, AddressTable addresses,
+  private PairElection election(KubernetesClient client, String namespace, String node, AddressTable addresses,
       IpvsKernel kernel) {
     SyncProgress sync = new SyncProgress(kernel);
     PairElection.Factory factory = (plan, r) -> {
@@ -99,13 +100,16 @@ final class InCluster implements Callable<Integer> {
         IpvsKernel kernel = AgentSetup.kernel(fakeIpvs);
         AddressTable addresses = new AddressTable();
         HealthChecks health = noHealthChecks ? new AllUpHealthChecks() : new HealthMonitor();
-        Election election = election(client, namespace, node, addresses, kernel);
+        PairElection election = election(client, namespace, node, addresses, kernel);
         Director director = new Director(kernel,
             new OwnershipJournal(stateDir.resolve(pair).resolve("owned-services")), health, election,
             Sysctls.fromEnvironment(), Duration.ofSeconds(resyncSeconds));
         ReportWriter reports = new ReportWriter(client, namespace, pair, node, director,
             Duration.ofMillis(reportIntervalMillis), Duration.ofSeconds(heartbeatSeconds));
-        PlanSource plans = new PlanSource(client, namespace, pair, director::offer)) {
+        PlanSource plans = new PlanSource(client, namespace, pair, t -> {
+          election.seen(t.plan());
+          director.offer(t);
+        })) {
       if (fakeIpvs) {
         director.ignoreSysctls(AgentSetup.IPVS_SYSCTLS);
       }

@@ -36,6 +36,7 @@ public final class PairElection implements Election {
   private final ScheduledExecutorService worker;
   private final List<Consumer<State>> listeners = new CopyOnWriteArrayList<>();
   private DirectorPlan plan; // guarded by this
+  private DirectorPlan lastSeen; // guarded by this
   private Election delegate; // guarded by this
   private boolean scheduled; // guarded by this
   private boolean closed; // guarded by this
@@ -144,15 +145,24 @@ public final class PairElection implements Election {
     listeners.add(listener);
   }
 
+  /**
+   * Every plan that arrives, also one in state Deleting, which the director never passes to follow(): an agent
+   * restarted while its pair is being deleted has to know which VIPs to give up.
+   */
+  public synchronized void seen(DirectorPlan p) {
+    lastSeen = p;
+  }
+
   /** The pair is deleted: give the VIPs up, with or without an election. */
   @Override
   public synchronized void releaseAll() {
     closed = true;
     worker.shutdownNow();
+    DirectorPlan p = plan != null ? plan : lastSeen;
     if (delegate != null) {
       delegate.releaseAll();
-    } else if (plan != null && vips != null) {
-      vips.release(plan);
+    } else if (p != null && vips != null) {
+      vips.release(p);
     }
   }
 
