@@ -209,7 +209,7 @@ class OperatorTest {
         p -> "lvs-02".equals(p.getStatus().getActiveNode()));
     assertThat(failedOver.getStatus().getTransitions()).isEqualTo(1);
     assertThat(failedOver.getStatus().getLastTransitionReason()).isEqualTo("lvs-02 took over from lvs-01");
-    await().atMost(TIMEOUT).until(() -> client.v1().events().inNamespace(NS).list().getItems()
+    await().atMost(TIMEOUT).until(() -> client.v1().events().inNamespace("default").list().getItems()
         .stream().anyMatch(e -> "Failover".equals(e.getReason())));
   }
 
