@@ -56,9 +56,7 @@ public final class AgentResources {
   }
 
   private <T extends HasMetadata> T own(T o, DirectorPair dp) {
-    o.getMetadata().setNamespace(namespace);
-    o.getMetadata().setLabels(new java.util.HashMap<>(labels(dp.getMetadata().getName())));
-    o.getMetadata().setOwnerReferences(List.of(owner(dp)));
+    ownClusterScoped(o, dp).getMetadata().setNamespace(namespace);
     return o;
   }
 
