@@ -27,6 +27,9 @@ FAILED=0
 PASSED=0
 
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 1; }
+# the namespace names are fixed: runs from other checkouts on this machine wait for each other
+exec 9> /tmp/halvs-netns-failover.lock
+flock 9
 if [ ! -f "$JAR" ]; then
   (cd "$ROOT" && ./mvnw -B -o -q -pl director-agent -am package -DskipTests)
 fi

@@ -25,20 +25,16 @@ import org.junit.jupiter.api.Test;
  * a namespace stay in it), joined by a veth pair, sharing a MemoryQuorum. Root only; cleaned up in @AfterAll.
  */
 class HeartbeatElectionNetnsTest {
-  static final String A = "halvs-ha-a";
-  static final String B = "halvs-ha-b";
+  // the pid in the names: other checkouts on this machine may run this same test at the same time
+  static final String A = "halvs-ha-a-" + ProcessHandle.current().pid();
+  static final String B = "halvs-ha-b-" + ProcessHandle.current().pid();
   static final byte[] KEY = "a key both directors read from the Secret".getBytes();
   static final DirectorPlan PLAN = new DirectorPlan("pair-1", List.of("dir-a", "dir-b"), "hve0",
       List.of(IpAddress.parse("198.51.100.10")), null, new TreeMap<>(), null,
       new DirectorPlan.HaPlan(100, 3, false, 0, 8849, null, null), List.of());
 
   static String sh(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
-    }
-    return out.trim();
+    return io.halvs.agent.netlink.AddressTableNetnsTest.sh(cmd);
   }
 
   HeartbeatElection a;

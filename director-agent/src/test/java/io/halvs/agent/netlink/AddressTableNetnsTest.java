@@ -17,11 +17,12 @@ import org.junit.jupiter.api.Test;
  * rtnetlink and sysctls against this machine's real kernel, in network namespaces the test makes (root only;
  * skipped otherwise). Everything it creates is deleted in @AfterAll, failed or not.
  */
-class AddressTableNetnsTest {
+public class AddressTableNetnsTest {
   static final String A = "halvs-test-a";
   static final String B = "halvs-test-b";
 
-  static String sh(String... cmd) throws Exception {
+  /** Runs a command, returns its output; throws with the output when it fails (shared by the netns tests). */
+  public static String sh(String... cmd) throws Exception {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     if (p.waitFor() != 0) {

@@ -16,9 +16,10 @@ import org.junit.jupiter.api.Test;
  * neighbour entry must now name B's MAC without the client asking again. Root only; cleaned up in @AfterAll.
  */
 class NeighbourAnnouncerNetnsTest {
-  static final String C = "halvs-garp-c";
-  static final String A = "halvs-garp-a";
-  static final String B = "halvs-garp-b";
+  // the pid in the names: other checkouts on this machine may run this same test at the same time
+  static final String C = "halvs-garp-c-" + ProcessHandle.current().pid();
+  static final String A = "halvs-garp-a-" + ProcessHandle.current().pid();
+  static final String B = "halvs-garp-b-" + ProcessHandle.current().pid();
 
   static String sh(String... cmd) throws Exception {
     return AddressTableNetnsTest.sh(cmd);
