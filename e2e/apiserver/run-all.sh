@@ -179,6 +179,12 @@ check "DirectorPair Programmed=True" wait_for bash -c \
   "kubectl get hdp lvs -o jsonpath='{.status.conditions[?(@.type==\"Programmed\")].status}' | grep -qx True"
 check "kubectl get hvs web: ACTIVE $active, READY 3/3 (health-checked)" wait_for bash -c \
   "kubectl get hvs web -n default --no-headers | grep -qE '$active +3/3'"
+# A real server goes away (its address leaves the bridge): the checks of both directors notice, hvs shows 2/3.
+ip -n "$rs_ns" addr del 10.0.1.13/24 dev br0
+check "real server 10.0.1.13 gone: kubectl get hvs web shows READY 2/3 (the in-cluster health checks)" wait_for bash -c \
+  "kubectl get hvs web -n default --no-headers | grep -qE '$active +2/3'"
+ip -n "$rs_ns" addr add 10.0.1.13/24 dev br0
+check "...and 3/3 again once it is back" wait_for bash -c "kubectl get hvs web -n default --no-headers | grep -qE '$active +3/3'"
 
 # A weight edit: a new plan hash, both agents converge to it with one IPVS operation each.
 old_hash=$(plan_hash)
