@@ -86,6 +86,11 @@ can() { kubectl --kubeconfig "$dir/$1.kubeconfig" auth can-i "${@:2}" 2>/dev/nul
 check "operator may patch VirtualService status" test "$(can operator patch virtualservices/status -A)" = yes
 check "operator may not delete nodes" test "$(can operator delete nodes)" = no
 check "operator may not read secrets outside its namespace" test "$(can operator get secrets -n default)" = no
+# It manages ClusterRoles (the agents' per-pair Nodes role), but RBAC escalation prevention keeps it from
+# writing one with rights it does not hold itself.
+check "operator may not create a ClusterRole granting secrets cluster-wide (escalation refused)" bash -c \
+  "kubectl --kubeconfig '$dir/operator.kubeconfig' create clusterrole halvs-escalate --verb=get --resource=secrets 2>&1 \
+   | grep -q 'forbidden: .*not currently held'"
 check "agent may read the plan" test "$(can agent get configmaps/halvs-plan-lvs -n halvs-system)" = yes
 check "agent may update its own report" test "$(can agent update configmaps/halvs-agent-lvs-lvs-01 -n halvs-system)" = yes
 check "agent may not update the plan" test "$(can agent update configmaps/halvs-plan-lvs -n halvs-system)" = no
