@@ -13,13 +13,16 @@ check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then pass "$name"; else
 wait_for() { for _ in $(seq 1 120); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done; return 1; }
 operator_pid=""
 declare -A agent_pid=() forward_pid=()
-# The pair's two directors: network namespaces of their own (unique per run) joined by veths named as
-# deploy/examples/seed-nat.yaml says (eth0: VIPs and sync daemons, eth1: the NAT gateway).
+web_pid=""
+# The pair's two directors: network namespaces of their own (unique per run), interfaces named as
+# deploy/examples/seed-nat.yaml says: eth0 (VIPs, sync daemons, heartbeats) a veth between the two; eth1 (the
+# NAT gateway) each a veth into a bridge in a third namespace that holds the real servers 10.0.1.11-13.
 declare -A netns=([lvs-01]=hvs$$a [lvs-02]=hvs$$b)
+rs_ns=hvs$$r
 cleanup() {
   [ -n "$operator_pid" ] && kill "$operator_pid" 2>/dev/null && wait "$operator_pid" 2>/dev/null
-  for pid in "${agent_pid[@]}" "${forward_pid[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-  for ns in "${netns[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  for pid in "${agent_pid[@]}" "${forward_pid[@]}" $web_pid; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  for ns in "${netns[@]}" "$rs_ns"; do ip netns del "$ns" 2>/dev/null; done
   "$here/stop.sh" "$dir"
 }
 trap cleanup EXIT
@@ -83,32 +86,52 @@ can() { kubectl --kubeconfig "$dir/$1.kubeconfig" auth can-i "${@:2}" 2>/dev/nul
 check "operator may patch VirtualService status" test "$(can operator patch virtualservices/status -A)" = yes
 check "operator may not delete nodes" test "$(can operator delete nodes)" = no
 check "operator may not read secrets outside its namespace" test "$(can operator get secrets -n default)" = no
+# It manages ClusterRoles (the agents' per-pair Nodes role), but RBAC escalation prevention keeps it from
+# writing one with rights it does not hold itself.
+check "operator may not create a ClusterRole granting secrets cluster-wide (escalation refused)" bash -c \
+  "kubectl --kubeconfig '$dir/operator.kubeconfig' create clusterrole halvs-escalate --verb=get --resource=secrets 2>&1 \
+   | grep -q 'forbidden: .*not currently held'"
 check "agent may read the plan" test "$(can agent get configmaps/halvs-plan-lvs -n halvs-system)" = yes
 check "agent may update its own report" test "$(can agent update configmaps/halvs-agent-lvs-lvs-01 -n halvs-system)" = yes
 check "agent may not update the plan" test "$(can agent update configmaps/halvs-plan-lvs -n halvs-system)" = no
 check "agent may not create configmaps" test "$(can agent create configmaps -n halvs-system)" = no
 check "agent may update its pair's Lease" test "$(can agent update leases/halvs-lvs -n halvs-system)" = yes
 check "agent may not touch VirtualServices" test "$(can agent update virtualservices -A)" = no
+check "agent may get its pair's Nodes lvs-01 and lvs-02 (the operator's per-pair ClusterRole)" wait_for bash -c \
+  "test \"\$(kubectl --kubeconfig '$dir/agent.kubeconfig' auth can-i get nodes/lvs-01)\" = yes && \
+   test \"\$(kubectl --kubeconfig '$dir/agent.kubeconfig' auth can-i get nodes/lvs-02)\" = yes"
+check "agent may not get other Nodes" test "$(can agent get nodes/lvs-03)" = no
+check "agent may not list or patch Nodes" bash -c \
+  "test \"\$(kubectl --kubeconfig '$dir/agent.kubeconfig' auth can-i list nodes)\" = no && \
+   test \"\$(kubectl --kubeconfig '$dir/agent.kubeconfig' auth can-i patch nodes/lvs-01)\" = no"
 
 # The agents: `halvs-agent in-cluster --fake-ipvs` as the pair's nodes, each in its network namespace, with the
 # agents' identity (the token start.sh makes for system:serviceaccount:halvs-system:halvs-agent-lvs, which the
 # operator's per-pair Role and RoleBinding name). IPVS is the in-memory table (this kernel has none); VIPs, the
-# gateway address and sysctls are real, in the namespaces. Without an election plugged in, the first node of the
-# pair is active (the no-HA fallback).
+# gateway address and sysctls are real, in the namespaces; so are the health checks (HTTP to the real servers in
+# their namespace) and the election (heartbeats over eth0 between the Nodes' InternalIPs, the pair's Lease).
 agent_jar=$repo/director-agent/target/halvs-agent.jar
 api_port=$(kubectl config view --kubeconfig "$dir/agent.kubeconfig" -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
-ip netns add "${netns[lvs-01]}" && ip netns add "${netns[lvs-02]}"
-for i in 0 1; do
-  ip link add "hv$$a$i" type veth peer name "hv$$b$i"
-  ip link set "hv$$a$i" netns "${netns[lvs-01]}"; ip link set "hv$$b$i" netns "${netns[lvs-02]}"
-  ip -n "${netns[lvs-01]}" link set "hv$$a$i" name "eth$i" up; ip -n "${netns[lvs-02]}" link set "hv$$b$i" name "eth$i" up
-done
+ip netns add "${netns[lvs-01]}" && ip netns add "${netns[lvs-02]}" && ip netns add "$rs_ns"
+ip link add "hv$$a0" type veth peer name "hv$$b0"
+ip link set "hv$$a0" netns "${netns[lvs-01]}"; ip link set "hv$$b0" netns "${netns[lvs-02]}"
+ip -n "${netns[lvs-01]}" link set "hv$$a0" name eth0 up; ip -n "${netns[lvs-02]}" link set "hv$$b0" name eth0 up
+ip -n "$rs_ns" link set lo up
+ip -n "$rs_ns" link add br0 type bridge && ip -n "$rs_ns" link set br0 up
 for n in lvs-01 lvs-02; do
   ns=${netns[$n]}; last=${n#lvs-0}
+  ip link add "hv$$r$last" type veth peer name "hv$$d$last"
+  ip link set "hv$$d$last" netns "$ns"; ip -n "$ns" link set "hv$$d$last" name eth1 up
+  ip link set "hv$$r$last" netns "$rs_ns"; ip -n "$rs_ns" link set "hv$$r$last" master br0 up
   ip -n "$ns" link set lo up
   ip -n "$ns" addr add "192.0.2.1$last/24" dev eth0; ip -n "$ns" addr add "10.0.1.$last/24" dev eth1
   python3 "$here/netns-forward.py" "$ns" "$api_port" & forward_pid[$n]=$!
 done
+# The example's three real servers: addresses on the bridge, one HTTP server answering 200 on / for all.
+for i in 1 2 3; do ip -n "$rs_ns" addr add "10.0.1.1$i/24" dev br0; done
+mkdir -p "$dir/www" && echo ok > "$dir/www/index.html"
+(cd "$dir/www" && exec ip netns exec "$rs_ns" python3 -m http.server 80 --bind 0.0.0.0 > "$dir/web.log" 2>&1) &
+web_pid=$!
 start_agent() { # node
   KUBECONFIG=$dir/agent.kubeconfig NODE_NAME=$1 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
     ip netns exec "${netns[$1]}" java -XX:+UseSerialGC -Xmx256m -jar "$agent_jar" in-cluster --fake-ipvs \
@@ -129,19 +152,44 @@ start_agent lvs-01; start_agent lvs-02
 check "agent lvs-01 programs the plan and reports its hash" wait_for programmed lvs-01
 check "agent lvs-02 programs the plan and reports its hash" wait_for programmed lvs-02
 echo "  (agents started, plan programmed and reported: $((SECONDS - t_agents)) s)"
-check "reports: lvs-01 active, lvs-02 standby (first node active without an election)" bash -c \
-  '[ "$(report lvs-01 role)" = active ] && [ "$(report lvs-02 role)" = standby ]'
-check "the VIP 192.0.2.110/32 is on eth0 of lvs-01" bash -c "addrs lvs-01 eth0 | grep -q ' 192.0.2.110/32 '"
-check "...and the NAT gateway 10.0.1.254/24 on its eth1" bash -c "addrs lvs-01 eth1 | grep -q ' 10.0.1.254/24 '"
-check "the standby lvs-02 holds neither" bash -c "! addrs lvs-02 eth0 | grep -q 192.0.2.110 && ! addrs lvs-02 eth1 | grep -q 10.0.1.254"
+# The Nodes have no addresses yet (no kubelet): no election, so neither director touches the VIPs.
+check "no InternalIP on the Nodes yet: each agent logs one clear line and runs no election" wait_for bash -c \
+  "grep -q 'no election yet, the VIPs stay as they are: .*has no InternalIP' '$dir/agent-lvs-01.log' && \
+   grep -q 'no election yet, the VIPs stay as they are: .*has no InternalIP' '$dir/agent-lvs-02.log'"
+check "...(one line each, not one per retry)" bash -c "sleep 4; [ \$(grep -c 'no election yet' '$dir/agent-lvs-01.log') = 1 ]"
+check "...and neither holds the VIP" bash -c "! addrs lvs-01 eth0 | grep -q 192.0.2.110 && ! addrs lvs-02 eth0 | grep -q 192.0.2.110"
+# What a kubelet would write: each Node's InternalIP, here the eth0 addresses (the heartbeat link).
+for n in lvs-01 lvs-02; do
+  k patch node "$n" --subresource=status --type merge \
+    -p "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"192.0.2.1${n#lvs-0}\"}]}}" >/dev/null
+done
+holders() { for n in lvs-01 lvs-02; do addrs "$n" eth0 | grep -q ' 192.0.2.110/32 ' && echo "$n"; done; }
+export -f holders
+check "with the Nodes' addresses the election starts: exactly one director holds the VIP" wait_for bash -c \
+  '[ "$(holders | wc -l)" = 1 ]'
+active=$(holders); [ -z "$active" ] && active=lvs-01
+standby=$([ "$active" = lvs-01 ] && echo lvs-02 || echo lvs-01)
+echo "  (active: $active, standby: $standby)"
+check "reports: $active active, $standby standby (the election's roles)" wait_for bash -c \
+  "[ \"\$(report $active role)\" = active ] && [ \"\$(report $standby role)\" = standby ]"
+check "...and the NAT gateway 10.0.1.254/24 on the active's eth1" bash -c "addrs $active eth1 | grep -q ' 10.0.1.254/24 '"
+check "the standby $standby holds neither" bash -c "! addrs $standby eth0 | grep -q 192.0.2.110 && ! addrs $standby eth1 | grep -q 10.0.1.254"
+check "the HTTP health checks reach the real servers (requests in the real servers' namespace)" wait_for bash -c \
+  "grep -q 'GET / ' '$dir/web.log'"
 check "sysctl net.ipv4.ip_forward=1 written in both directors' namespaces" bash -c \
   "[ \$(ip netns exec ${netns[lvs-01]} cat /proc/sys/net/ipv4/ip_forward) = 1 ] && [ \$(ip netns exec ${netns[lvs-02]} cat /proc/sys/net/ipv4/ip_forward) = 1 ]"
-check "kubectl get hdp lvs: ACTIVE lvs-01, STANDBY lvs-02, READY True" wait_for bash -c \
-  "kubectl get hdp lvs --no-headers | grep -qE '^lvs +lvs-01 +lvs-02 +True'"
+check "kubectl get hdp lvs: ACTIVE $active, STANDBY $standby, READY True" wait_for bash -c \
+  "kubectl get hdp lvs --no-headers | grep -qE '^lvs +$active +$standby +True'"
 check "DirectorPair Programmed=True" wait_for bash -c \
   "kubectl get hdp lvs -o jsonpath='{.status.conditions[?(@.type==\"Programmed\")].status}' | grep -qx True"
-check "kubectl get hvs web: ACTIVE lvs-01, READY 3/3" wait_for bash -c \
-  "kubectl get hvs web -n default --no-headers | grep -qE 'lvs-01 +3/3'"
+check "kubectl get hvs web: ACTIVE $active, READY 3/3 (health-checked)" wait_for bash -c \
+  "kubectl get hvs web -n default --no-headers | grep -qE '$active +3/3'"
+# A real server goes away (its address leaves the bridge): the checks of both directors notice, hvs shows 2/3.
+ip -n "$rs_ns" addr del 10.0.1.13/24 dev br0
+check "real server 10.0.1.13 gone: kubectl get hvs web shows READY 2/3 (the in-cluster health checks)" wait_for bash -c \
+  "kubectl get hvs web -n default --no-headers | grep -qE '$active +2/3'"
+ip -n "$rs_ns" addr add 10.0.1.13/24 dev br0
+check "...and 3/3 again once it is back" wait_for bash -c "kubectl get hvs web -n default --no-headers | grep -qE '$active +3/3'"
 
 # A weight edit: a new plan hash, both agents converge to it with one IPVS operation each.
 old_hash=$(plan_hash)
@@ -158,7 +206,7 @@ check "lvs-01 cut off from the API server logs one clear line" wait_for bash -c 
 sleep 5
 check "...only that (at most one line per reader, no stack trace)" bash -c \
   "[ \$(grep -c 'unreachable' '$dir/agent-lvs-01.log') -le 2 ] && ! grep -q '^\\s*at ' '$dir/agent-lvs-01.log'"
-check "...and keeps the VIP while cut off" bash -c "addrs lvs-01 eth0 | grep -q ' 192.0.2.110/32 '"
+check "...and the VIP stays where it was ($active) while lvs-01 is cut off" bash -c '[ "$(holders)" = '"$active"' ]'
 python3 "$here/netns-forward.py" "${netns[lvs-01]}" "$api_port" & forward_pid[lvs-01]=$!
 check "...and follows the plan again when the API server is back" wait_for bash -c \
   "grep -q 'API server reachable again' '$dir/agent-lvs-01.log'"
@@ -180,6 +228,27 @@ check "...and catches up once the permission is back (status observedGeneration 
   "test \"\$(kubectl get hvs web -n default -o jsonpath='{.status.observedGeneration}')\" = \"\$(kubectl get hvs web -n default -o jsonpath='{.metadata.generation}')\""
 op_log_after=$(wc -l < "$dir/operator.log")
 
+# Failover: the active agent dies (kill -9) and its namespace's link goes down; the standby takes the VIP over,
+# the DirectorPair's ACTIVE column follows and a Failover Event is recorded.
+kill -9 "${agent_pid[$active]}"; wait "${agent_pid[$active]}" 2>/dev/null
+ip -n "${netns[$active]}" link set eth0 down
+t_failover=$(date +%s%N)
+for _ in $(seq 1 300); do addrs "$standby" eth0 | grep -q ' 192.0.2.110/32 ' && break; sleep 0.05; done
+failover_ms=$(( ($(date +%s%N) - t_failover) / 1000000 ))
+echo "  (takeover: the VIP on $standby ${failover_ms} ms after the kill and link down)"
+check "kill -9 $active + link down: $standby holds the VIP and gateway within 10 s (${failover_ms} ms)" bash -c \
+  "[ $failover_ms -lt 10000 ] && addrs $standby eth0 | grep -q ' 192.0.2.110/32 ' && addrs $standby eth1 | grep -q ' 10.0.1.254/24 '"
+check "...$standby reports active" wait_for bash -c "[ \"\$(report $standby role)\" = active ]"
+check "...kubectl get hdp lvs: ACTIVE $standby" wait_for bash -c "kubectl get hdp lvs --no-headers | grep -qE '^lvs +$standby +$active '"
+check "...a Failover Event names the takeover" wait_for bash -c \
+  "kubectl get events -A --field-selector reason=Failover --no-headers | grep -q '$standby took over from $active'"
+# The old active comes back (its VIP still on its interface, adopted): the pair settles on one holder.
+ip -n "${netns[$active]}" link set eth0 up
+start_agent "$active"
+check "$active restarted with its old VIP: the pair settles on exactly one holder" wait_for bash -c \
+  '[ "$(holders | wc -l)" = 1 ] && [ "$(report lvs-01 role)" != "$(report lvs-02 role)" ] && sleep 3 && [ "$(holders | wc -l)" = 1 ]'
+echo "  (after the return: $(holders) holds the VIP; transitions $(kubectl get hdp lvs -o jsonpath='{.status.transitions}'))"
+
 # Deleting the pair: the finalizer waits for both directors. lvs-02's agent is down at first (an upgrade, say).
 kill "${agent_pid[lvs-02]}"; wait "${agent_pid[lvs-02]}" 2>/dev/null
 k delete hdp lvs --wait=false >/dev/null 2>&1
@@ -193,6 +262,8 @@ check "...and the VIP and gateway are gone from its namespace" bash -c \
 check "the finalizer still waits for lvs-02" k get hdp lvs
 start_agent lvs-02
 check "agent lvs-02, restarted, cleans up and reports cleaned" wait_for bash -c '[ "$(report lvs-02 cleaned)" = True ]'
+check "...and no VIP or gateway is left in its namespace either" bash -c \
+  "! addrs lvs-02 eth0 | grep -q 192.0.2.110 && ! addrs lvs-02 eth1 | grep -q 10.0.1.254"
 check "the finalizer completes: the DirectorPair is gone" wait_for bash -c "! kubectl get hdp lvs"
 check "the agents logged no stack trace" bash -c "! grep -q '^\\s*at ' '$dir'/agent-lvs-0*.log"
 check "the operator logged no stack trace (outside the missing-permission window)" bash -c \

@@ -43,7 +43,7 @@ public final class HalvsOperator implements AutoCloseable {
     // apply, so the same code path runs against every API server and the CRUD mock the fast tests use.
     operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
         .withUseSSAToPatchPrimaryResource(false).withStopOnInformerErrorDuringStartup(true));
-    EventRecorder events = new EventRecorder(client, namespace);
+    EventRecorder events = new EventRecorder(client);
     operator.register(new DirectorPairReconciler(client, plans, new AgentResources(namespace, agentImage), events));
     operator.register(new VirtualServiceReconciler(client, plans));
     operator.register(new RealServerReconciler(client, plans));

@@ -118,6 +118,37 @@ class OperatorTest {
   }
 
   @Test
+  void theAgentsMayGetExactlyTheirTwoNodes() {
+    var cr = await().atMost(TIMEOUT).until(() -> client.rbac().clusterRoles().withName("halvs-agent-lvs-nodes")
+        .get(), x -> x != null);
+    assertThat(cr.getMetadata().getNamespace()).isNull();
+    assertThat(cr.getRules()).singleElement().satisfies(r -> {
+      assertThat(r.getApiGroups()).containsExactly("");
+      assertThat(r.getResources()).containsExactly("nodes");
+      assertThat(r.getVerbs()).containsExactly("get");
+      assertThat(r.getResourceNames()).containsExactly("lvs-01", "lvs-02");
+    });
+    var crb = await().atMost(TIMEOUT).until(() -> client.rbac().clusterRoleBindings()
+        .withName("halvs-agent-lvs-nodes").get(), x -> x != null);
+    assertThat(crb.getRoleRef().getKind()).isEqualTo("ClusterRole");
+    assertThat(crb.getRoleRef().getName()).isEqualTo("halvs-agent-lvs-nodes");
+    assertThat(crb.getSubjects()).singleElement().satisfies(sub -> {
+      assertThat(sub.getKind()).isEqualTo("ServiceAccount");
+      assertThat(sub.getName()).isEqualTo("halvs-agent-lvs");
+      assertThat(sub.getNamespace()).isEqualTo(NS);
+    });
+    // cluster-scoped, owned by the cluster-scoped pair: garbage-collected with it
+    String uid = pair().getMetadata().getUid();
+    for (var o : List.of(cr, crb)) {
+      assertThat(o.getMetadata().getOwnerReferences()).singleElement().satisfies(ref -> {
+        assertThat(ref.getKind() + "/" + ref.getName()).isEqualTo("DirectorPair/lvs");
+        assertThat(ref.getUid()).isEqualTo(uid);
+        assertThat(ref.getController()).isTrue();
+      });
+    }
+  }
+
+  @Test
   void publishesThePlanTheAgentsCanReassemble() {
     await().atMost(TIMEOUT).until(() -> pair().getStatus() != null
         && pair().getStatus().getPlanHash() != null);
@@ -171,14 +202,14 @@ class OperatorTest {
     assertThat(condition(dp.getStatus().getConditions(), "Ready").getStatus()).isEqualTo("True");
     assertThat(condition(dp.getStatus().getConditions(), "Programmed").getStatus()).isEqualTo("True");
 
-    // Failover: lvs-02 takes over.
-    report("lvs-01", AgentReport.STANDBY, hash, Map.of());
+    // Failover: lvs-01 dies (its last report still says active), lvs-02 takes over and reports so: the newer
+    // report wins even though lvs-01 comes first by name.
     report("lvs-02", AgentReport.ACTIVE, hash, Map.of("default/web", new AgentReport.ServiceHealth(3, 3, List.of())));
     DirectorPair failedOver = await().atMost(TIMEOUT).until(this::pair,
         p -> "lvs-02".equals(p.getStatus().getActiveNode()));
     assertThat(failedOver.getStatus().getTransitions()).isEqualTo(1);
     assertThat(failedOver.getStatus().getLastTransitionReason()).isEqualTo("lvs-02 took over from lvs-01");
-    await().atMost(TIMEOUT).until(() -> client.v1().events().inNamespace(NS).list().getItems()
+    await().atMost(TIMEOUT).until(() -> client.v1().events().inNamespace("default").list().getItems()
         .stream().anyMatch(e -> "Failover".equals(e.getReason())));
   }
 

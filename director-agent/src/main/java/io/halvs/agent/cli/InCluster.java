@@ -2,16 +2,20 @@ package io.halvs.agent.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.halvs.agent.cluster.PairElection;
+import io.halvs.agent.cluster.PairPeers;
 import io.halvs.agent.cluster.PlanSource;
 import io.halvs.agent.cluster.ReportWriter;
+import io.halvs.agent.ha.HeartbeatElection;
+import io.halvs.agent.ha.LeaseQuorum;
+import io.halvs.agent.ha.SyncProgress;
+import io.halvs.agent.health.HealthMonitor;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.netlink.AddressTable;
 import io.halvs.agent.runtime.AllUpHealthChecks;
 import io.halvs.agent.runtime.Director;
-import io.halvs.agent.runtime.Election;
 import io.halvs.agent.runtime.HealthChecks;
-import io.halvs.agent.runtime.StaticElection;
 import io.halvs.agent.sysctl.Sysctls;
 import io.halvs.agent.vip.VipManager;
 import java.nio.file.Path;
@@ -25,7 +29,9 @@ import picocli.CommandLine.Option;
 
 /**
  * halvs-agent in-cluster: what the DaemonSet runs. The plan comes from the pair's ConfigMaps, the report goes to
- * this node's report ConfigMap; the director loop runs on without the API server when it is away.
+ * this node's report ConfigMap; the director loop runs on without the API server when it is away. Health checks
+ * are HealthMonitor's; the pair election is HeartbeatElection between the two Nodes' InternalIPs with the pair's
+ * Lease as tie-breaker ({@link PairElection}: none, and the VIPs untouched, until both Nodes and the key are read).
  */
 @Command(name = "in-cluster", description = "Program this director from the plan the operator publishes "
     + "(env NODE_NAME, POD_NAMESPACE, HALVS_DIRECTOR_PAIR; client configuration as kubectl's: in-cluster "
@@ -36,6 +42,15 @@ final class InCluster implements Callable<Integer> {
   @Option(names = "--fake-ipvs", description = "Program an in-memory IPVS table instead of the kernel's (for "
       + "network-namespace tests on kernels without IPVS); VIPs and sysctls stay real.")
   boolean fakeIpvs;
+
+  @Option(names = "--no-health-checks", description = "Keep every real server in rotation: run no health checks "
+      + "(tests whose real servers do not exist).")
+  boolean noHealthChecks;
+
+  @Option(names = "--election-retry-seconds", defaultValue = "3", description = "While the peer's Node, an "
+      + "InternalIP or the HMAC Secret is missing there is no election (the VIPs stay as they are); look again "
+      + "this often.")
+  long electionRetrySeconds;
 
   @Option(names = "--state-dir", defaultValue = "/var/lib/halvs", description = "Where the ownership journal lives.")
   Path stateDir;
@@ -57,6 +72,24 @@ final class InCluster implements Callable<Integer> {
     return v;
   }
 
+  /**
+   * The pair election, started on the first plan: heartbeats between the two Nodes' InternalIPs, the key from the
+   * pair's Secret, the pair's Lease as tie-breaker.
+   */
+  private PairElection election(KubernetesClient client, String namespace, String node, AddressTable addresses,
+      IpvsKernel kernel) {
+    SyncProgress sync = new SyncProgress(kernel);
+    PairElection.Factory factory = (plan, r) -> {
+      HeartbeatElection e = new HeartbeatElection(plan, new HeartbeatElection.Options(node, r.peer(), r.hmacKey(),
+          new LeaseQuorum(client, namespace, plan.pair(), 4), sync::connections,
+          () -> sync.backupRunning(plan.syncDaemon())), addresses, r.self());
+      e.onChange(st -> LOG.info("role {} ({}), transitions {}", st.role(), st.reason(), st.transitions()));
+      return e;
+    };
+    return new PairElection(node, new PairPeers(client, namespace), factory, new VipManager(addresses),
+        electionRetrySeconds * 1000);
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     String node = env("NODE_NAME");
@@ -66,16 +99,17 @@ final class InCluster implements Callable<Integer> {
     try (KubernetesClient client = new KubernetesClientBuilder().build();
         IpvsKernel kernel = AgentSetup.kernel(fakeIpvs);
         AddressTable addresses = new AddressTable();
-        // The seams for real health checks and the HA election: until they are plugged in, every destination
-        // is up and the first node of the pair holds the VIPs (the no-HA fallback).
-        HealthChecks health = new AllUpHealthChecks();
-        Election election = StaticElection.firstNodeActive(node, new VipManager(addresses), c -> LOG.info(c));
+        HealthChecks health = noHealthChecks ? new AllUpHealthChecks() : new HealthMonitor();
+        PairElection election = election(client, namespace, node, addresses, kernel);
         Director director = new Director(kernel,
             new OwnershipJournal(stateDir.resolve(pair).resolve("owned-services")), health, election,
             Sysctls.fromEnvironment(), Duration.ofSeconds(resyncSeconds));
         ReportWriter reports = new ReportWriter(client, namespace, pair, node, director,
             Duration.ofMillis(reportIntervalMillis), Duration.ofSeconds(heartbeatSeconds));
-        PlanSource plans = new PlanSource(client, namespace, pair, director::offer)) {
+        PlanSource plans = new PlanSource(client, namespace, pair, t -> {
+          election.seen(t.plan());
+          director.offer(t);
+        })) {
       if (fakeIpvs) {
         director.ignoreSysctls(AgentSetup.IPVS_SYSCTLS);
       }

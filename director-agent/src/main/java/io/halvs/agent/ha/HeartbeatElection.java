@@ -74,13 +74,19 @@ public final class HeartbeatElection implements Election {
   private volatile boolean closed;
 
   public HeartbeatElection(DirectorPlan plan, Options options, AddressTable table) throws IOException {
+    this(plan, options, table, null);
+  }
+
+  /** @param bind the local address heartbeats are received on and sent from; null: every address. */
+  public HeartbeatElection(DirectorPlan plan, Options options, AddressTable table, java.net.InetAddress bind)
+      throws IOException {
     this.options = options;
     this.table = table;
     this.vips = new VipManager(table);
     this.plan = plan;
     this.peerName = peerOf(plan, options.node());
     this.codec = new HeartbeatCodec(options.hmacKey(), plan.pair(), peerName);
-    this.socket = new DatagramSocket(new InetSocketAddress(plan.highAvailability().heartbeatPort()));
+    this.socket = new DatagramSocket(new InetSocketAddress(bind, plan.highAvailability().heartbeatPort()));
     socket.setSoTimeout(1000);
     long now = now();
     this.machine = new ElectionMachine(config(plan), now, adopted(plan));

@@ -12,6 +12,9 @@ import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
@@ -53,7 +56,13 @@ public final class AgentResources {
   }
 
   private <T extends HasMetadata> T own(T o, DirectorPair dp) {
-    o.getMetadata().setNamespace(namespace);
+    ownClusterScoped(o, dp).getMetadata().setNamespace(namespace);
+    return o;
+  }
+
+  /** Cluster-scoped, owned by the (cluster-scoped) DirectorPair, so garbage collection removes it with the pair. */
+  private static <T extends HasMetadata> T ownClusterScoped(T o, DirectorPair dp) {
+    o.getMetadata().setNamespace(null);
     o.getMetadata().setLabels(new java.util.HashMap<>(labels(dp.getMetadata().getName())));
     o.getMetadata().setOwnerReferences(List.of(owner(dp)));
     return o;
@@ -63,7 +72,8 @@ public final class AgentResources {
   public List<HasMetadata> desired(DirectorPair dp) {
     String pair = dp.getMetadata().getName();
     List<String> nodes = dp.getSpec().getNodes();
-    return List.of(serviceAccount(dp), role(dp), roleBinding(dp), daemonSet(dp),
+    return List.of(serviceAccount(dp), role(dp), roleBinding(dp), nodesClusterRole(dp), nodesClusterRoleBinding(dp),
+        daemonSet(dp),
         reportConfigMap(dp, nodes.get(0)), reportConfigMap(dp, nodes.get(1)), lease(dp));
   }
 
@@ -96,6 +106,30 @@ public final class AgentResources {
     return own(new RoleBindingBuilder().withNewMetadata().withName(name).endMetadata()
         .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("Role").withName(name).endRoleRef()
         .addNewSubject().withKind("ServiceAccount").withName(name).withNamespace(namespace).endSubject()
+        .build(), dp);
+  }
+
+  /** get on exactly the pair's two Nodes: the agents read each other's InternalIP for the heartbeats. */
+  public ClusterRole nodesClusterRole(DirectorPair dp) {
+    ClusterRole role = template("agent-nodes-clusterrole.yaml", ClusterRole.class);
+    role.getMetadata().setName(Names.agentNodes(dp.getMetadata().getName()));
+    List<String> nodes = dp.getSpec().getNodes();
+    for (PolicyRule rule : role.getRules()) {
+      rule.setResourceNames(rule.getResourceNames().stream().map(n -> switch (n) {
+        case "NODE_A" -> nodes.get(0);
+        case "NODE_B" -> nodes.get(1);
+        default -> n;
+      }).toList());
+    }
+    return ownClusterScoped(role, dp);
+  }
+
+  public ClusterRoleBinding nodesClusterRoleBinding(DirectorPair dp) {
+    String pair = dp.getMetadata().getName();
+    return ownClusterScoped(new ClusterRoleBindingBuilder().withNewMetadata().withName(Names.agentNodes(pair))
+        .endMetadata().withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
+        .withName(Names.agentNodes(pair)).endRoleRef()
+        .addNewSubject().withKind("ServiceAccount").withName(Names.agent(pair)).withNamespace(namespace).endSubject()
         .build(), dp);
   }
 
@@ -147,8 +181,8 @@ public final class AgentResources {
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
     return own(new SecretBuilder().withNewMetadata().withName(Names.hmacSecret(dp.getMetadata().getName()))
-        .endMetadata().withType("Opaque").withData(Map.of("key", Base64.getEncoder().encodeToString(key))).build(),
-        dp);
+        .endMetadata().withType("Opaque").withData(Map.of(Names.HMAC_KEY, Base64.getEncoder().encodeToString(key)))
+        .build(), dp);
   }
 
   public String namespace() {

@@ -43,9 +43,23 @@ public final class StatusComputer {
     return findings.stream().filter(f -> f.severity() == severity).toList();
   }
 
+  /**
+   * The director holding the VIPs. Two "active" reports mean one is stale (the old active died or was cut off
+   * and could not write again) or a split brain: the newest report wins, since a takeover is reported at once
+   * while a dead agent writes nothing; same second: the first node by name.
+   */
   static AgentReport active(Map<String, AgentReport> reports) {
     return reports.values().stream().filter(r -> AgentReport.ACTIVE.equals(r.role())).sorted(
-        java.util.Comparator.comparing(AgentReport::node)).findFirst().orElse(null);
+        java.util.Comparator.comparing(StatusComputer::lastSeenMillis).reversed()
+            .thenComparing(AgentReport::node)).findFirst().orElse(null);
+  }
+
+  static long lastSeenMillis(AgentReport r) {
+    try {
+      return r.lastSeen() == null ? 0 : java.time.Instant.parse(r.lastSeen()).toEpochMilli();
+    } catch (java.time.format.DateTimeParseException e) {
+      return 0; // unreadable: the oldest
+    }
   }
 
   public static VirtualServiceStatus virtualService(VirtualService vs, Snapshot s, String now) {

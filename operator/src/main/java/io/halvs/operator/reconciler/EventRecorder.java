@@ -12,12 +12,16 @@ import org.slf4j.LoggerFactory;
 /** Kubernetes Events on halvs objects. An Event that cannot be written is logged, never fatal. */
 public final class EventRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
-  private final KubernetesClient client;
-  private final String clusterScopedNamespace;
+  /**
+   * Where Events on cluster-scoped objects (DirectorPairs) go: the API server accepts an Event whose
+   * involvedObject has no namespace only in "default" (or none); kubectl describe finds it there.
+   */
+  static final String CLUSTER_SCOPED_NAMESPACE = "default";
 
-  public EventRecorder(KubernetesClient client, String clusterScopedNamespace) {
+  private final KubernetesClient client;
+
+  public EventRecorder(KubernetesClient client) {
     this.client = client;
-    this.clusterScopedNamespace = clusterScopedNamespace;
   }
 
   public void normal(HasMetadata on, String reason, String message) {
@@ -29,7 +33,7 @@ public final class EventRecorder {
   }
 
   private void record(HasMetadata on, String type, String reason, String message) {
-    String ns = on.getMetadata().getNamespace() != null ? on.getMetadata().getNamespace() : clusterScopedNamespace;
+    String ns = on.getMetadata().getNamespace() != null ? on.getMetadata().getNamespace() : CLUSTER_SCOPED_NAMESPACE;
     String now = Instant.now().toString();
     try {
       client.v1().events().inNamespace(ns).resource(new EventBuilder()

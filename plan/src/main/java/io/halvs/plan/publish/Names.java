@@ -12,6 +12,8 @@ public final class Names {
   public static final String MANIFEST_KEY = "manifest.json";
   public static final String SHARD_KEY = "services.json.gz";
   public static final String REPORT_KEY = "report.json";
+  /** The data key of the operator-generated HMAC secret. */
+  public static final String HMAC_KEY = "key";
 
   private Names() {}
 
@@ -29,6 +31,11 @@ public final class Names {
 
   public static String agent(String pair) {
     return "halvs-agent-" + pair;
+  }
+
+  /** The ClusterRole and ClusterRoleBinding that let a pair's agents read their two Nodes. */
+  public static String agentNodes(String pair) {
+    return "halvs-agent-" + pair + "-nodes";
   }
 
   public static String lease(String pair) {

@@ -1,0 +1,177 @@
+package io.halvs.agent.cluster;
+
+import io.halvs.agent.runtime.Election;
+import io.halvs.agent.vip.VipManager;
+import io.halvs.plan.DirectorPlan;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The in-cluster agent's election: the real one (a {@link io.halvs.agent.ha.HeartbeatElection}) needs the plan,
+ * the two Nodes' addresses and the HMAC key, so it is made once the first plan arrived and {@link PairPeers}
+ * found them all. Until then there is no election and the VIPs stay exactly as they are (a restarted agent
+ * whose peer's Node is unreadable must not drop nor grab them); one line says what is missing, and it retries
+ * every few seconds. The API calls run on this class's own thread, never on the director loop's.
+ */
+public final class PairElection implements Election {
+  private static final Logger LOG = LoggerFactory.getLogger(PairElection.class);
+
+  /** Makes the real election once everything is known. */
+  public interface Factory {
+    Election create(DirectorPlan plan, PairPeers.Resolved resolved) throws Exception;
+  }
+
+  private final String node;
+  private final PairPeers peers;
+  private final Factory factory;
+  private final VipManager vips;
+  private final long retryMillis;
+  private final ScheduledExecutorService worker;
+  private final List<Consumer<State>> listeners = new CopyOnWriteArrayList<>();
+  private DirectorPlan plan; // guarded by this
+  private DirectorPlan lastSeen; // guarded by this
+  private Election delegate; // guarded by this
+  private boolean scheduled; // guarded by this
+  private boolean closed; // guarded by this
+  private String lastProblem; // worker thread only
+  private volatile State waiting = new State(Role.UNKNOWN, Instant.now(), "no plan yet", 0, null);
+
+  public PairElection(String node, PairPeers peers, Factory factory, VipManager vips, long retryMillis) {
+    this.node = node;
+    this.peers = peers;
+    this.factory = factory;
+    this.vips = vips;
+    this.retryMillis = retryMillis;
+    this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "halvs-pair-election");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  @Override
+  public synchronized void follow(DirectorPlan next) {
+    if (closed) {
+      return;
+    }
+    DirectorPlan prev = plan;
+    plan = next;
+    if (delegate != null && prev != null && !prev.nodes().equals(next.nodes())) {
+      // another peer: a new election, which adopts the VIPs this director holds now (close() keeps them)
+      LOG.info("the pair's nodes changed from {} to {}: restarting the election", prev.nodes(), next.nodes());
+      delegate.close();
+      delegate = null;
+    }
+    if (delegate != null) {
+      delegate.follow(next);
+    } else {
+      schedule(0);
+    }
+  }
+
+  private void schedule(long delayMillis) {
+    if (!scheduled && !closed) {
+      scheduled = true;
+      worker.schedule(this::tryStart, delayMillis, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void tryStart() {
+    DirectorPlan p;
+    synchronized (this) {
+      scheduled = false;
+      if (closed || delegate != null) {
+        return;
+      }
+      p = plan;
+    }
+    PairPeers.Resolved r = peers.resolve(p, node); // API calls: outside the lock the director loop takes
+    String problem = r.problem();
+    synchronized (this) {
+      if (closed || delegate != null) {
+        return;
+      }
+      if (problem == null && !plan.nodes().equals(p.nodes())) {
+        schedule(0); // the plan moved on meanwhile: resolve its nodes
+        return;
+      }
+      if (problem == null) {
+        try {
+          Election e = factory.create(plan, r);
+          delegate = e;
+          e.onChange(s -> listeners.forEach(l -> l.accept(s)));
+          LOG.info("election started: heartbeats from {} to peer at {}", r.self().getHostAddress(), r.peer());
+          lastProblem = null;
+          State s = e.state();
+          listeners.forEach(l -> l.accept(s));
+          return;
+        } catch (Exception ex) {
+          problem = "cannot start the election: " + ex;
+        }
+      }
+      if (!problem.equals(lastProblem)) {
+        LOG.warn("no election yet, the VIPs stay as they are: {} (retrying every {} s)", problem,
+            retryMillis / 1000.0);
+        lastProblem = problem;
+      }
+      if (!problem.equals(waiting.reason())) {
+        State s = new State(Role.UNKNOWN, Instant.now(), problem, 0, null);
+        waiting = s;
+        listeners.forEach(l -> l.accept(s));
+      }
+      schedule(retryMillis);
+    }
+  }
+
+  /** True once the real election runs (tests). */
+  public synchronized boolean started() {
+    return delegate != null;
+  }
+
+  @Override
+  public synchronized State state() {
+    return delegate != null ? delegate.state() : waiting;
+  }
+
+  @Override
+  public void onChange(Consumer<State> listener) {
+    listeners.add(listener);
+  }
+
+  /**
+   * Every plan that arrives, also one in state Deleting, which the director never passes to follow(): an agent
+   * restarted while its pair is being deleted has to know which VIPs to give up.
+   */
+  public synchronized void seen(DirectorPlan p) {
+    lastSeen = p;
+  }
+
+  /** The pair is deleted: give the VIPs up, with or without an election. */
+  @Override
+  public synchronized void releaseAll() {
+    closed = true;
+    worker.shutdownNow();
+    DirectorPlan p = plan != null ? plan : lastSeen;
+    if (delegate != null) {
+      delegate.releaseAll();
+    } else if (p != null && vips != null) {
+      vips.release(p);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    worker.shutdownNow();
+    if (delegate != null) {
+      delegate.close();
+    }
+  }
+}

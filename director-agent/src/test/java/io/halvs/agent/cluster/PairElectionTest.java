@@ -1,0 +1,152 @@
+package io.halvs.agent.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.halvs.agent.runtime.Election;
+import io.halvs.agent.runtime.StaticElection;
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.IpAddress;
+import io.halvs.plan.publish.Names;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Peer resolution against fabric8's CRUD mock: Nodes with addresses, the HMAC Secret, missing pieces. */
+class PairElectionTest {
+  static final String NS = "halvs-system";
+
+  static {
+    java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
+  }
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+
+  static DirectorPlan plan(String secretName, String secretKey) {
+    return new DirectorPlan("edge", List.of("lvs-01", "lvs-02"), "eth0", List.of(IpAddress.parse("10.100.0.1")),
+        null, new TreeMap<>(), null, new DirectorPlan.HaPlan(1000, 3, false, 0, 8849, secretName, secretKey),
+        List.of());
+  }
+
+  @BeforeEach
+  void start() {
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        new KubernetesCrudDispatcher(), false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    client = server.createClient();
+  }
+
+  @AfterEach
+  void stop() {
+    client.close();
+    server.destroy();
+  }
+
+  void node(String name, String... typeAddress) {
+    var b = new NodeBuilder().withNewMetadata().withName(name).endMetadata().withNewStatus();
+    for (int i = 0; i < typeAddress.length; i += 2) {
+      b = b.addNewAddress().withType(typeAddress[i]).withAddress(typeAddress[i + 1]).endAddress();
+    }
+    client.resource(b.endStatus().build()).create();
+  }
+
+  void secret(String name, String key, byte[] value) {
+    client.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+        .withData(Map.of(key, Base64.getEncoder().encodeToString(value))).build()).create();
+  }
+
+  @Test
+  void resolvesBothInternalIpsAndTheGeneratedKey() throws Exception {
+    node("lvs-01", "Hostname", "lvs-01", "InternalIP", "192.0.2.1");
+    node("lvs-02", "ExternalIP", "203.0.113.2", "InternalIP", "192.0.2.2");
+    secret(Names.hmacSecret("edge"), Names.HMAC_KEY, new byte[] {1, 2, 3});
+
+    PairPeers.Resolved r = new PairPeers(client, NS).resolve(plan(null, null), "lvs-02");
+
+    assertThat(r.problem()).isNull();
+    assertThat(r.self()).isEqualTo(InetAddress.getByName("192.0.2.2"));
+    assertThat(r.peer()).isEqualTo(new InetSocketAddress("192.0.2.1", 8849));
+    assertThat(r.hmacKey()).containsExactly(1, 2, 3);
+  }
+
+  @Test
+  void aUserSecretIsReadByItsKey() {
+    node("lvs-01", "InternalIP", "192.0.2.1");
+    node("lvs-02", "InternalIP", "192.0.2.2");
+    secret("my-key", "hb", new byte[] {9});
+
+    assertThat(new PairPeers(client, NS).resolve(plan("my-key", "hb"), "lvs-01").hmacKey()).containsExactly(9);
+    assertThat(new PairPeers(client, NS).resolve(plan("my-key", "other"), "lvs-01").problem())
+        .isEqualTo("heartbeat key other of Secret halvs-system/my-key is missing");
+  }
+
+  @Test
+  void aNodeWithoutInternalIpIsMissing() {
+    node("lvs-01", "InternalIP", "192.0.2.1");
+    node("lvs-02", "Hostname", "lvs-02");
+    assertThat(new PairPeers(client, NS).resolve(plan(null, null), "lvs-01").problem())
+        .isEqualTo("peer Node lvs-02 is missing or has no InternalIP address yet");
+    assertThat(new PairPeers(client, NS).resolve(plan(null, null), "lvs-02").problem())
+        .isEqualTo("this director's Node lvs-02 has no InternalIP address yet");
+  }
+
+  @Test
+  void noElectionUntilThePeerNodeExistsThenItStarts() {
+    node("lvs-01", "InternalIP", "192.0.2.1");
+    secret(Names.hmacSecret("edge"), Names.HMAC_KEY, new byte[] {7});
+    List<PairPeers.Resolved> created = new CopyOnWriteArrayList<>();
+    List<Election.State> seen = new CopyOnWriteArrayList<>();
+    PairElection.Factory factory = (p, r) -> {
+      created.add(r);
+      StaticElection e = StaticElection.alwaysActive(null, c -> {});
+      e.follow(p);
+      return e;
+    };
+    try (PairElection e = new PairElection("lvs-01", new PairPeers(client, NS), factory, null, 100)) {
+      e.onChange(seen::add);
+      e.follow(plan(null, null));
+      e.follow(plan(null, null)); // every pass follows: still one resolution loop
+
+      await().atMost(Duration.ofSeconds(5)).until(() -> !seen.isEmpty());
+      assertThat(e.state().role()).isEqualTo(Election.Role.UNKNOWN);
+      assertThat(e.state().reason()).isEqualTo("peer Node lvs-02 is missing or has no InternalIP address yet");
+      assertThat(e.started()).isFalse();
+      assertThat(created).isEmpty();
+
+      node("lvs-02", "InternalIP", "192.0.2.2");
+      await().atMost(Duration.ofSeconds(5)).until(e::started);
+      assertThat(created).hasSize(1);
+      assertThat(created.get(0).peer()).isEqualTo(new InetSocketAddress("192.0.2.2", 8849));
+      assertThat(e.state().role()).isEqualTo(Election.Role.ACTIVE); // the delegate's state, passed on
+      await().atMost(Duration.ofSeconds(5)).until(() -> seen.get(seen.size() - 1).role() == Election.Role.ACTIVE);
+    }
+  }
+
+  @Test
+  void anUnreadableApiServerIsNoElectionEither() {
+    // nothing listens on port 1: refused at once, no retries
+    try (KubernetesClient away = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
+        new io.fabric8.kubernetes.client.ConfigBuilder().withMasterUrl("https://127.0.0.1:1")
+            .withRequestRetryBackoffLimit(0).build()).build()) {
+      assertThat(new PairPeers(away, NS).resolve(plan(null, null), "lvs-01").problem())
+          .startsWith("cannot read the pair's Nodes");
+    }
+  }
+}
