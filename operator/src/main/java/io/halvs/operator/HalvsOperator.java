@@ -45,7 +45,7 @@ public final class HalvsOperator implements AutoCloseable {
         .withUseSSAToPatchPrimaryResource(false).withStopOnInformerErrorDuringStartup(true));
     EventRecorder events = new EventRecorder(client);
     operator.register(new DirectorPairReconciler(client, plans, new AgentResources(namespace, agentImage), events));
-    operator.register(new VirtualServiceReconciler(client, plans));
+    operator.register(new VirtualServiceReconciler(client, plans, events));
     operator.register(new RealServerReconciler(client, plans));
     operator.start();
   }

@@ -194,6 +194,9 @@ class OperatorTest {
     assertThat(degraded.getStatus()).isEqualTo("True");
     assertThat(degraded.getReason()).isEqualTo("RealServersUnavailable");
     assertThat(after.getStatus().getUnavailable()).extracting(u -> u.getMessage()).containsExactly("HTTP 503");
+    await().atMost(TIMEOUT).until(() -> client.v1().events().inNamespace("default").list().getItems().stream()
+        .anyMatch(e -> "RealServerDown".equals(e.getReason()) && "web".equals(e.getInvolvedObject().getName())
+            && e.getMessage().equals("web-3 (10.0.1.13:80) out of rotation, Unhealthy: HTTP 503")));
 
     DirectorPair dp = await().atMost(TIMEOUT).until(this::pair,
         p -> "lvs-01".equals(p.getStatus().getActiveNode())
@@ -211,6 +214,10 @@ class OperatorTest {
     assertThat(failedOver.getStatus().getLastTransitionReason()).isEqualTo("lvs-02 took over from lvs-01");
     await().atMost(TIMEOUT).until(() -> client.v1().events().inNamespace("default").list().getItems()
         .stream().anyMatch(e -> "Failover".equals(e.getReason())));
+    // lvs-02 sees all three healthy: web-3 is back in rotation.
+    await().atMost(TIMEOUT).until(() -> client.v1().events().inNamespace("default").list().getItems().stream()
+        .anyMatch(e -> "RealServerUp".equals(e.getReason())
+            && e.getMessage().equals("web-3 (10.0.1.13:80) back in rotation")));
   }
 
   @Test

@@ -30,6 +30,9 @@ abstract class StatusReconciler<P extends CustomResource<?, S>, S> implements Re
   /** The status the object should have now. */
   abstract S desired(P resource, Snapshot snapshot, String now);
 
+  /** Called once a changed status is written: a kind may tell users about the change with Events. */
+  void written(P resource, S before, S after) {}
+
   @Override
   public List<EventSource<?, P>> prepareEventSources(EventSourceContext<P> context) {
     return List.of(StatusSupport.planEvents(plans, kind));
@@ -49,6 +52,7 @@ abstract class StatusReconciler<P extends CustomResource<?, S>, S> implements Re
         return UpdateControl.<P>noUpdate().rescheduleAfter(Forbidden.RETRY);
       }
       Forbidden.cleared(kind);
+      written(resource, resource.getStatus(), desired);
     }
     return UpdateControl.noUpdate();
   }
