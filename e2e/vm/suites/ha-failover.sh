@@ -16,8 +16,7 @@ repo=$(cd "$here/../../.." && pwd)
 source "$here/../lib.sh"
 work=/tmp/ha-failover; mkdir -p $work/chat
 source "$here/../lib-pair.sh"
-jar=$repo/director-agent/target/halvs-agent.jar
-[ -f "$jar" ] || { echo "build the agent first: ./mvnw -pl director-agent -am package"; exit 1; }
+need_agent "$repo"
 N=${HA_CONNECTIONS:-20}
 t_suite=$SECONDS
 

@@ -261,9 +261,10 @@ public final class PlanBuilder {
       gateway = new DirectorPlan.GatewayPlan(IpAddress.parse(spec.getGateway().getAddress()),
           spec.getGateway().getPrefixLength(), spec.getGateway().getInterfaceName());
     }
+    DirectorPlan.SyncDaemonPlan sync = PairChecks.syncDaemon(spec);
+    DirectorPlan.HaPlan ha = PairChecks.ha(spec);
     return new DirectorPlan(pair, List.copyOf(spec.getNodes()), spec.getVipInterface(), List.copyOf(vips), gateway,
-        sysctls(spec.getSysctls(), ipv6, PairChecks.syncDaemon(spec), PairChecks.ha(spec)), PairChecks.syncDaemon(spec),
-        PairChecks.ha(spec), services);
+        sysctls(spec.getSysctls(), ipv6, sync, ha), sync, ha, services);
   }
 
   private static SortedMap<String, String> sysctls(Sysctls sysctls, boolean ipv6, DirectorPlan.SyncDaemonPlan sync,

@@ -203,18 +203,11 @@ public final class HealthMonitor implements HealthChecks {
       if (p.finished() || p.owner.probe != p) {
         continue;
       }
-      try {
+      advance(p, () -> {
         if (k.isValid()) {
           p.ready(k);
         }
-      } catch (IOException e) {
-        p.fail(Probe.describe(e));
-      } catch (RuntimeException e) {
-        p.fail("check failed: " + e);
-      }
-      if (p.finished()) {
-        complete(p.owner, p);
-      }
+      });
     }
     Runnable task;
     while ((task = tasks.poll()) != null) {
@@ -292,8 +285,13 @@ public final class HealthMonitor implements HealthChecks {
     if (p.finished() || p.owner.probe != p) {
       return; // timed out or dropped meanwhile
     }
+    advance(p, () -> p.offloaded(error));
+  }
+
+  /** One step of a live probe on the checker thread: a failure ends the check with its message. */
+  private void advance(Probe p, Probe.Work step) {
     try {
-      p.offloaded(error);
+      step.run();
     } catch (IOException e) {
       p.fail(Probe.describe(e));
     } catch (RuntimeException e) {
