@@ -92,7 +92,7 @@ class OperatorTest {
     assertThat(sc.getPrivileged()).isFalse();
     assertThat(pod.getContainers().get(0).getImage()).isEqualTo("example.org/agent:test");
     assertThat(pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
-        .getNodeSelectorTerms().get(0).getMatchExpressions().get(0).getValues())
+        .getNodeSelectorTerms().get(0).getMatchFields().get(0).getValues())
         .containsExactly("lvs-01", "lvs-02");
     assertThat(pod.getServiceAccountName()).isEqualTo("halvs-agent-lvs");
     assertThat(ds.getMetadata().getOwnerReferences()).extracting(o -> o.getKind() + "/" + o.getName())
