@@ -44,7 +44,7 @@ class OperatorTest {
   HalvsOperator operator;
 
   @BeforeEach
-  void start() {
+  void start() throws InterruptedException {
     api = new EmbeddedApiServer();
     client = api.client();
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
