@@ -135,28 +135,33 @@ public final class HalvsOperator implements AutoCloseable {
    * on the first `kubectl apply -k deploy/`, which creates CRDs and the operator at the same time.
    */
   void awaitCrds() throws InterruptedException {
-    boolean said = false;
+    String said = null;
     while (!closing) {
       List<String> missing = new ArrayList<>();
+      boolean forbidden = false;
       for (Class<? extends HasMetadata> kind : KINDS) {
         try {
           client.resources(kind).inAnyNamespace().list(new ListOptionsBuilder().withLimit(1L).build());
         } catch (KubernetesClientException e) {
-          if (e.getCode() != 404) {
+          // 403: the same apply creates the operator's RBAC, which may land after its first request.
+          if (e.getCode() != 404 && e.getCode() != 403) {
             throw e;
           }
+          forbidden |= e.getCode() == 403;
           missing.add(HasMetadata.getFullResourceName(kind));
         }
       }
       if (missing.isEmpty()) {
-        if (said) {
+        if (said != null) {
           LOG.info("the halvs CRDs are established");
         }
         return;
       }
-      if (!said) {
-        LOG.info("waiting for the CRDs {} to be established (kubectl apply -k deploy/ installs them)", missing);
-        said = true;
+      String line = forbidden ? "waiting for the permission to list " + missing + " (the operator's RBAC in deploy/)"
+          : "waiting for the CRDs " + missing + " to be established (kubectl apply -k deploy/ installs them)";
+      if (!line.equals(said)) {
+        LOG.info(line);
+        said = line;
       }
       Thread.sleep(CRD_RETRY.toMillis());
     }
