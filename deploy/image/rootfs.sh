@@ -11,7 +11,7 @@ chmod 1777 "$out/tmp"
 # What `jdeps --print-module-deps` finds in the shaded jars of both images, plus what is loaded by name at run
 # time: TLS ciphers (jdk.crypto.ec), DNS (jdk.naming.dns), zip file systems. One list for both: same layers.
 modules=java.base,java.compiler,java.desktop,java.naming,java.net.http,java.sql,java.management,jdk.unsupported
-modules=$modules,jdk.crypto.ec,jdk.naming.dns,jdk.zipfs
+modules=$modules,jdk.crypto.ec,jdk.naming.dns,jdk.zipfs,jdk.httpserver
 "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=2 \
   --output "$out/opt/java"
 # Every library the runtime's ELF files need, plus libc (jnr-ffi opens it by name) and the loader.

@@ -10,6 +10,8 @@ import io.halvs.agent.ha.HeartbeatElection;
 import io.halvs.agent.ha.LeaseQuorum;
 import io.halvs.agent.ha.SyncProgress;
 import io.halvs.agent.health.HealthMonitor;
+import io.halvs.agent.http.AgentHttpServer;
+import io.halvs.agent.http.Health;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.netlink.AddressTable;
@@ -25,6 +27,7 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -63,6 +66,9 @@ final class InCluster implements Callable<Integer> {
 
   @Option(names = "--heartbeat-seconds", defaultValue = "60", description = "Rewrite the report at least this often.")
   long heartbeatSeconds;
+
+  @Mixin
+  HealthOptions healthOptions = new HealthOptions();
 
   static String env(String name) {
     String v = System.getenv(name);
@@ -123,6 +129,7 @@ final class InCluster implements Callable<Integer> {
       LOG.info("halvs agent on node {} for DirectorPair {} (namespace {}){}", node, pair, namespace,
           fakeIpvs ? ", in-memory IPVS" : "");
       director.start("halvs-director-" + pair);
+      AgentHttpServer http = healthOptions.start(new Health(() -> director));
       reports.start();
       plans.start();
       // close() gives nothing up: an agent restart keeps IPVS and the VIPs as they are; only Deleting cleans.

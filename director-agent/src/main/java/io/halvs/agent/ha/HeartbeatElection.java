@@ -41,6 +41,7 @@ public final class HeartbeatElection implements Election {
   static final int ANNOUNCE_REPEATS = 3;
   static final long ANNOUNCE_REFRESH_MILLIS = 10_000;
   static final long REASSERT_MILLIS = 1_000;
+  static final long STUCK_AFTER_MILLIS = 5_000;
 
   /** Where the peer is and what the election uses besides the plan. */
   public record Options(String node, InetSocketAddress peer, byte[] hmacKey, Quorum quorum,
@@ -72,6 +73,7 @@ public final class HeartbeatElection implements Election {
   private long transitionsBefore;
   private volatile State state;
   private volatile boolean closed;
+  private volatile long lastTickNanos = System.nanoTime();
 
   public HeartbeatElection(DirectorPlan plan, Options options, AddressTable table) throws IOException {
     this(plan, options, table, null);
@@ -170,6 +172,16 @@ public final class HeartbeatElection implements Election {
     } catch (RuntimeException e) {
       LOG.error("election tick failed (will retry): {}", e.toString());
     }
+    lastTickNanos = System.nanoTime();
+  }
+
+  /** A tick that never returns (an address or ARP call hanging, a deadlock) stops heartbeats and VIP upkeep. */
+  @Override
+  public String stuck(long nowNanos) {
+    long limit = Math.max(STUCK_AFTER_MILLIS, 20 * plan.highAvailability().advertIntervalMillis());
+    long age = (nowNanos - lastTickNanos) / 1_000_000;
+    return closed || age <= limit ? null
+        : "the election has not ticked for " + age + " ms (limit " + limit + " ms): heartbeats have stopped";
   }
 
   private synchronized void tick() {

@@ -22,6 +22,11 @@ public interface Election extends AutoCloseable {
 
   void onChange(Consumer<State> listener);
 
+  /** Liveness: null while the election's own threads make progress, else why not (one line). */
+  default String stuck(long nowNanos) {
+    return null;
+  }
+
   /** Gives the VIPs up (the pair is deleted); close() alone leaves them where they are, as an agent restart must. */
   void releaseAll();
 
