@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -102,6 +103,8 @@ final class InCluster implements Callable<Integer> {
     String namespace = env("POD_NAMESPACE");
     String pair = env("HALVS_DIRECTOR_PAIR");
     CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    AgentHttpServer http = null;
     try (KubernetesClient client = new KubernetesClientBuilder().build();
         IpvsKernel kernel = AgentSetup.kernel(fakeIpvs);
         AddressTable addresses = new AddressTable();
@@ -129,13 +132,27 @@ final class InCluster implements Callable<Integer> {
       LOG.info("halvs agent on node {} for DirectorPair {} (namespace {}){}", node, pair, namespace,
           fakeIpvs ? ", in-memory IPVS" : "");
       director.start("halvs-director-" + pair);
-      AgentHttpServer http = healthOptions.start(new Health(() -> director));
+      Health probes = new Health(() -> director);
+      http = healthOptions.start(probes);
       reports.start();
       plans.start();
-      // close() gives nothing up: an agent restart keeps IPVS and the VIPs as they are; only Deleting cleans.
-      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+      // SIGTERM: hand over first, then let this thread close everything in order before the JVM halts. close()
+      // gives nothing up: after kill -9 the restart keeps IPVS and the VIPs as they are; only Deleting cleans.
+      Runtime.getRuntime().addShutdownHook(AgentSetup.shutdownHook(probes, () -> election, () -> {
+        stop.countDown();
+        try {
+          closed.await(3, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }));
       stop.await();
       return 0;
+    } finally {
+      if (http != null) {
+        http.close();
+      }
+      closed.countDown();
     }
   }
 }

@@ -81,10 +81,21 @@ final class Standalone implements Callable<Integer> {
     // Health changes wake this loop for the director's fast path instead of waiting for the next reload.
     Semaphore healthChanged = new Semaphore(0);
     AtomicReference<Director> current = new AtomicReference<>();
+    Health health = new Health(current::get);
     try (IpvsKernel kernel = AgentSetup.kernel(fakeIpvs);
         AddressTable addresses = holdVips || election.enabled() ? new AddressTable() : null;
         HealthChecks checks = once || noHealthChecks ? new AllUpHealthChecks() : new HealthMonitor();
-        AgentHttpServer http = once ? null : healthOptions.start(new Health(current::get))) {
+        AgentHttpServer http = once ? null : healthOptions.start(health)) {
+      if (!once) {
+        // SIGTERM: hand over, then stop heartbeats; the JVM halts after (this thread is not waited for)
+        Runtime.getRuntime().addShutdownHook(AgentSetup.shutdownHook(health,
+            () -> current.get() == null ? null : current.get().election(), () -> {
+              Director d = current.get();
+              if (d != null) {
+                d.election().close();
+              }
+            }));
+      }
       Director director = null;
       DirectorPlan lastGood = null;
       while (true) {

@@ -160,6 +160,13 @@ public final class PairElection implements Election {
     lastSeen = p;
   }
 
+  /** Shutting down: the election hands over; without one the VIPs stay as they are. */
+  @Override
+  public boolean handOver(java.time.Duration bound) {
+    Election e = delegate;
+    return e != null && e.handOver(bound);
+  }
+
   /** The pair is deleted: give the VIPs up, with or without an election. */
   @Override
   public synchronized void releaseAll() {

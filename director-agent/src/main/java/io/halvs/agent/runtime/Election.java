@@ -27,6 +27,14 @@ public interface Election extends AutoCloseable {
     return null;
   }
 
+  /**
+   * The agent is shutting down: hands the VIPs to a ready peer without a moment of two holders, or keeps them;
+   * returns within bound, true when the peer confirmed it holds them. Without an election: nothing to do.
+   */
+  default boolean handOver(java.time.Duration bound) {
+    return false;
+  }
+
   /** Gives the VIPs up (the pair is deleted); close() alone leaves them where they are, as an agent restart must. */
   void releaseAll();
 
