@@ -8,7 +8,8 @@
 #   e2e/netns/failover.sh            # RUNS=20 per fault kind, PARTITIONS=5
 #   RUNS=3 PARTITIONS=1 KEEPALIVED=0 NOQUORUM=0 e2e/netns/failover.sh   # a quick correctness run (~2 min)
 #   KEEP_WORK=1 keeps the agents' logs; HALVS=0 runs only keepalived; FAULTS="sigterm sigterm3" picks fault
-#   kinds (default: link freeze kill9 sigterm sigterm3); JAR=... runs another build of the agent (a before/after)
+#   kinds (default: link freeze kill9 sigterm sigterm3); SIGTERM_RUNS (default: RUNS, at most 3) for those;
+#   JAR=... runs another build of the agent (a before/after)
 #
 # Prints per fault kind and implementation p50/p99 of "fault -> first new connection answered by the other
 # director" (ms) and the longest gap without any successful connection; partitions between the directors are
@@ -30,7 +31,8 @@ WORK=$(mktemp -d /tmp/halvs-failover.XXXXXX)
 declare -A IP=([hva]=198.51.100.2 [hvb]=198.51.100.3) NODE=([hva]=dir-a [hvb]=dir-b) OTHER=([hva]=hvb [hvb]=hva)
 FAILED=0
 PASSED=0
-SIGTERM_SAMPLE_SECONDS=${SIGTERM_SAMPLE_SECONDS:-8} # fault, 3 s down, a JVM start (slow on a busy machine), settling
+# each SIGTERM run samples until the restarted agent settled (a JVM start is slow on a busy machine): fewer runs
+SIGTERM_RUNS=${SIGTERM_RUNS:-$((RUNS < 3 ? RUNS : 3))}
 
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 1; }
 # the namespace names are fixed: runs from other checkouts on this machine wait for each other
@@ -186,7 +188,9 @@ measure() { # IMPL KIND
   : > "$WORK/$impl-$kind.ms"
   : > "$WORK/$impl-$kind.gap"
   rm -f "$WORK/$impl-$kind.dual"
-  for i in $(seq 1 "$RUNS"); do
+  local runs=$RUNS
+  [[ $kind == sigterm* ]] && runs=$SIGTERM_RUNS
+  for i in $(seq 1 "$runs"); do
     h=$(wait_single_holder) || { fail "$impl $kind run $i: no single holder before the fault"; return; }
     other=${OTHER[$h]}
     out=$(ip netns exec $C python3 "$HERE/hv.py" probe $VIP 80 "${NODE[$h]}" true) # the client points at h
@@ -195,7 +199,9 @@ measure() { # IMPL KIND
     if [[ $kind == sigterm* ]]; then
       # from the fault until the restarted agent settled; the director taking over is read first, so a takeover
       # in progress is never counted as two holders unless both really held the VIP at once
-      ip netns exec $C python3 "$HERE/hv.py" sample "$SIGTERM_SAMPLE_SECONDS" $VIP "$other" "$h" \
+      local seconds=5
+      [ "$kind" = sigterm3 ] && seconds=8
+      ip netns exec $C python3 "$HERE/hv.py" sample "$seconds" $VIP "$other" "$h" \
         > "$WORK/sample.out" &
       sampler=$!
     fi
