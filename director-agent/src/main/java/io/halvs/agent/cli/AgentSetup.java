@@ -18,6 +18,9 @@ final class AgentSetup {
   /** The SIGTERM handover's bound: well inside the pod's terminationGracePeriodSeconds (10). */
   static final Duration HANDOVER = Duration.ofSeconds(2);
 
+  /** After the handover, how long the hook lets the command close its resources before the JVM halts. */
+  static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
+
   private AgentSetup() {}
 
   static IpvsKernel kernel(boolean fake) {
@@ -35,11 +38,22 @@ final class AgentSetup {
   static Thread shutdownHook(Health health, Supplier<Election> election, Runnable then) {
     return new Thread(() -> {
       health.stopping("shutting down: handing the VIPs over if this director holds them");
-      Election e = election.get();
-      if (e != null) {
-        e.handOver(HANDOVER);
+      // on a thread of its own: a wedged election (the liveness probe's reason to restart us) must not hold
+      // the JVM past the bound, the kubelet would SIGKILL it anyway
+      Thread work = new Thread(() -> {
+        Election e = election.get();
+        if (e != null) {
+          e.handOver(HANDOVER);
+        }
+        then.run();
+      }, "halvs-handover");
+      work.setDaemon(true);
+      work.start();
+      try {
+        work.join(HANDOVER.plus(CLOSE_WAIT).plusSeconds(1).toMillis());
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
       }
-      then.run();
     }, "halvs-shutdown");
   }
 

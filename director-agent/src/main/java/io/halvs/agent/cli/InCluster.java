@@ -141,7 +141,7 @@ final class InCluster implements Callable<Integer> {
       Runtime.getRuntime().addShutdownHook(AgentSetup.shutdownHook(probes, () -> election, () -> {
         stop.countDown();
         try {
-          closed.await(3, TimeUnit.SECONDS);
+          closed.await(AgentSetup.CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
