@@ -1,15 +1,25 @@
 package io.halvs.agent.cli;
 
+import io.halvs.agent.http.Health;
 import io.halvs.agent.kernel.FakeIpvsKernel;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.netlink.NetlinkIpvsKernel;
+import io.halvs.agent.runtime.Election;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.function.Supplier;
 
 /** What the standalone and in-cluster commands set up alike. */
 final class AgentSetup {
   /** The sysctls of the IPVS module: absent when the table is the in-memory one. */
   static final String IPVS_SYSCTLS = "net.ipv4.vs.";
+
+  /** The SIGTERM handover's bound: well inside the pod's terminationGracePeriodSeconds (10). */
+  static final Duration HANDOVER = Duration.ofSeconds(2);
+
+  /** After the handover, how long the hook lets the command close its resources before the JVM halts. */
+  static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
 
   private AgentSetup() {}
 
@@ -19,6 +29,32 @@ final class AgentSetup {
       return new FakeIpvsKernel();
     }
     return new NetlinkIpvsKernel();
+  }
+
+  /**
+   * On SIGTERM: not ready any more, the election hands over (bounded), then the rest closes. kill -9 and crashes
+   * skip this, and close() alone gives nothing up: the restarted agent adopts what it finds.
+   */
+  static Thread shutdownHook(Health health, Supplier<Election> election, Runnable then) {
+    return new Thread(() -> {
+      health.stopping("shutting down: handing the VIPs over if this director holds them");
+      // on a thread of its own: a wedged election (the liveness probe's reason to restart us) must not hold
+      // the JVM past the bound, the kubelet would SIGKILL it anyway
+      Thread work = new Thread(() -> {
+        Election e = election.get();
+        if (e != null) {
+          e.handOver(HANDOVER);
+        }
+        then.run();
+      }, "halvs-handover");
+      work.setDaemon(true);
+      work.start();
+      try {
+        work.join(HANDOVER.plus(CLOSE_WAIT).plusSeconds(1).toMillis());
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+      }
+    }, "halvs-shutdown");
   }
 
   static String hostName() {

@@ -10,6 +10,8 @@ import io.halvs.agent.ha.HeartbeatElection;
 import io.halvs.agent.ha.LeaseQuorum;
 import io.halvs.agent.ha.SyncProgress;
 import io.halvs.agent.health.HealthMonitor;
+import io.halvs.agent.http.AgentHttpServer;
+import io.halvs.agent.http.Health;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.netlink.AddressTable;
@@ -22,9 +24,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -64,6 +68,9 @@ final class InCluster implements Callable<Integer> {
   @Option(names = "--heartbeat-seconds", defaultValue = "60", description = "Rewrite the report at least this often.")
   long heartbeatSeconds;
 
+  @Mixin
+  HealthOptions healthOptions = new HealthOptions();
+
   static String env(String name) {
     String v = System.getenv(name);
     if (v == null || v.isBlank()) {
@@ -96,6 +103,8 @@ final class InCluster implements Callable<Integer> {
     String namespace = env("POD_NAMESPACE");
     String pair = env("HALVS_DIRECTOR_PAIR");
     CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    AgentHttpServer http = null;
     try (KubernetesClient client = new KubernetesClientBuilder().build();
         IpvsKernel kernel = AgentSetup.kernel(fakeIpvs);
         AddressTable addresses = new AddressTable();
@@ -123,12 +132,27 @@ final class InCluster implements Callable<Integer> {
       LOG.info("halvs agent on node {} for DirectorPair {} (namespace {}){}", node, pair, namespace,
           fakeIpvs ? ", in-memory IPVS" : "");
       director.start("halvs-director-" + pair);
+      Health probes = new Health(() -> director);
+      http = healthOptions.start(probes);
       reports.start();
       plans.start();
-      // close() gives nothing up: an agent restart keeps IPVS and the VIPs as they are; only Deleting cleans.
-      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+      // SIGTERM: hand over first, then let this thread close everything in order before the JVM halts. close()
+      // gives nothing up: after kill -9 the restart keeps IPVS and the VIPs as they are; only Deleting cleans.
+      Runtime.getRuntime().addShutdownHook(AgentSetup.shutdownHook(probes, () -> election, () -> {
+        stop.countDown();
+        try {
+          closed.await(AgentSetup.CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }));
       stop.await();
       return 0;
+    } finally {
+      if (http != null) {
+        http.close();
+      }
+      closed.countDown();
     }
   }
 }

@@ -93,7 +93,13 @@ public final class Director implements AutoCloseable {
   private Target current;
   private Duration retry = FIRST_RETRY;
   private volatile Status status = new Status(null, null, false, List.of(), false, null);
-  private Thread thread;
+  private volatile Thread thread;
+
+  // For the health endpoints, read from another thread.
+  private volatile Target latest; // the last target offered
+  private volatile Target applied; // the target of the last converged full pass (not deleting)
+  private volatile long passStartedNanos = -1; // -1: no pass running
+  private volatile boolean closing;
 
   /**
    * @param sysctls null: sysctls are left alone
@@ -125,6 +131,7 @@ public final class Director implements AutoCloseable {
 
   /** A new plan (or the same one again): the next pass is a full one. */
   public void offer(Target target) {
+    latest = target;
     synchronized (lock) {
       pending = target;
       lock.notifyAll();
@@ -205,17 +212,25 @@ public final class Director implements AutoCloseable {
       due = fullPassScheduled && System.nanoTime() - nextFullPassNanos >= 0;
     }
     Pass pass;
-    if (next != null) {
-      current = next;
-      pass = fullPass(current);
-    } else if (current == null) {
-      return null;
-    } else if (due) {
-      pass = fullPass(current);
-    } else if (!changed.isEmpty() && !current.deleting()) {
-      pass = fastPass(current, changed);
-    } else {
-      return null;
+    passStartedNanos = System.nanoTime();
+    try {
+      if (next != null) {
+        current = next;
+        pass = fullPass(current);
+      } else if (current == null) {
+        return null;
+      } else if (due) {
+        pass = fullPass(current);
+      } else if (!changed.isEmpty() && !current.deleting()) {
+        pass = fastPass(current, changed);
+      } else {
+        return null;
+      }
+    } finally {
+      passStartedNanos = -1;
+    }
+    if (pass.full() && pass.converged() && !pass.target().deleting()) {
+      applied = pass.target();
     }
     boolean failed = !pass.converged();
     synchronized (lock) {
@@ -228,6 +243,55 @@ public final class Director implements AutoCloseable {
     retry = failed ? min(retry.multipliedBy(2), resync) : FIRST_RETRY;
     publish(pass);
     return pass;
+  }
+
+  /**
+   * Liveness: null while the loop thread (when started) is alive and no pass has been running for longer than
+   * stuckAfter; else why not, in one line. A pass is the only place the loop can hang (a kernel or sysctl call
+   * that never returns); waiting for work is not being stuck.
+   */
+  public String stuck(long nowNanos, Duration stuckAfter) {
+    Thread t = thread;
+    if (t != null && !t.isAlive() && !closing) {
+      return "the director loop thread has died";
+    }
+    long started = passStartedNanos;
+    if (started >= 0 && nowNanos - started > stuckAfter.toNanos()) {
+      return "a director pass has been running for " + (nowNanos - started) / 1_000_000_000 + " s (limit "
+          + stuckAfter.toSeconds() + " s): the loop is stuck";
+    }
+    return null;
+  }
+
+  /**
+   * Readiness of the data plane: null once a full pass of the latest plan converged (at least once: a later
+   * failing resync keeps it ready, it is retried), else why not, in one line.
+   */
+  public String notApplied() {
+    Target want = latest;
+    Target done = applied;
+    if (want == null) {
+      return "no plan yet";
+    }
+    if (want.deleting()) {
+      return "the pair is being deleted";
+    }
+    if (done == null || !sameTarget(done, want)) {
+      List<String> failures = status.failures();
+      return "the current plan has not been applied yet"
+          + (failures.isEmpty() ? "" : " (" + failures.size() + " failure(s), first: " + failures.get(0) + ")");
+    }
+    return null;
+  }
+
+  private static boolean sameTarget(Target a, Target b) {
+    if (a == b) {
+      return true;
+    }
+    if (a.planHash() != null || b.planHash() != null) {
+      return java.util.Objects.equals(a.planHash(), b.planHash());
+    }
+    return a.plan().equals(b.plan()); // standalone: no hash, the same plan reloaded from the files
   }
 
   private void schedule(Duration after) {
@@ -365,6 +429,7 @@ public final class Director implements AutoCloseable {
     synchronized (this) {
       t = thread;
     }
+    closing = true;
     synchronized (lock) {
       closed = true;
       lock.notifyAll();
