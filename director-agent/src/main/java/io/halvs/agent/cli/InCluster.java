@@ -16,6 +16,7 @@ import io.halvs.agent.netlink.AddressTable;
 import io.halvs.agent.runtime.AllUpHealthChecks;
 import io.halvs.agent.runtime.Director;
 import io.halvs.agent.runtime.HealthChecks;
+import io.halvs.agent.runtime.KernelWatch;
 import io.halvs.agent.sysctl.Sysctls;
 import io.halvs.agent.vip.VipManager;
 import java.nio.file.Path;
@@ -57,6 +58,11 @@ final class InCluster implements Callable<Integer> {
 
   @Option(names = "--resync-seconds", defaultValue = "30", description = "Full level-triggered pass at least this often.")
   long resyncSeconds;
+
+  @Option(names = "--watch-interval-ms", defaultValue = "1000", description = "Dump the kernel's IPVS services "
+      + "(not their destinations) this often and restore at once any the plan wants that someone deleted or changed "
+      + "(kube-proxy in IPVS mode without ipvs.excludeCIDRs, or flushing the table); 0: only the resync restores them.")
+  long watchIntervalMillis;
 
   @Option(names = "--report-interval-ms", defaultValue = "500", description = "At most one report write per interval.")
   long reportIntervalMillis;
@@ -125,10 +131,14 @@ final class InCluster implements Callable<Integer> {
       director.start("halvs-director-" + pair);
       reports.start();
       plans.start();
-      // close() gives nothing up: an agent restart keeps IPVS and the VIPs as they are; only Deleting cleans.
-      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-      stop.await();
-      return 0;
+      try (IpvsKernel watchKernel = AgentSetup.watchKernel(fakeIpvs, kernel, watchIntervalMillis);
+          KernelWatch watch = AgentSetup.startWatch(watchKernel, director, pair, watchIntervalMillis,
+              director::fullPassNow)) {
+        // close() gives nothing up: an agent restart keeps IPVS and the VIPs as they are; only Deleting cleans.
+        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+        stop.await();
+        return 0;
+      }
     }
   }
 }

@@ -7,6 +7,7 @@ import io.halvs.agent.netlink.AddressTable;
 import io.halvs.agent.runtime.AllUpHealthChecks;
 import io.halvs.agent.runtime.Director;
 import io.halvs.agent.runtime.HealthChecks;
+import io.halvs.agent.runtime.KernelWatch;
 import io.halvs.agent.runtime.StaticElection;
 import io.halvs.agent.sysctl.Sysctls;
 import io.halvs.agent.vip.VipManager;
@@ -60,6 +61,11 @@ final class Standalone implements Callable<Integer> {
       + "checks (with --once none run anyway: one pass cannot wait for their results).")
   boolean noHealthChecks;
 
+  @Option(names = "--watch-interval-ms", defaultValue = "0", description = "Dump the kernel's IPVS services this "
+      + "often and restore at once any the plan wants that someone deleted or changed (kube-proxy); 0 (default): "
+      + "off, the full pass every --interval-ms restores them.")
+  long watchIntervalMillis;
+
   @Option(names = "--node", description = "This director's node name (default: the host name).")
   String node;
 
@@ -76,52 +82,65 @@ final class Standalone implements Callable<Integer> {
     Semaphore healthChanged = new Semaphore(0);
     try (IpvsKernel kernel = AgentSetup.kernel(fakeIpvs);
         AddressTable addresses = holdVips || election.enabled() ? new AddressTable() : null;
-        HealthChecks checks = once || noHealthChecks ? new AllUpHealthChecks() : new HealthMonitor()) {
+        HealthChecks checks = once || noHealthChecks ? new AllUpHealthChecks() : new HealthMonitor();
+        IpvsKernel watchKernel = once ? null : AgentSetup.watchKernel(fakeIpvs, kernel, watchIntervalMillis)) {
       Director director = null;
-      DirectorPlan lastGood = null;
-      while (true) {
-        DirectorPlan planNow = load();
-        if (planNow != null) {
-          lastGood = planNow;
-        } else if (lastGood == null && once) {
-          return 1;
-        }
-        boolean converged = false;
-        if (lastGood != null) {
-          if (director == null) {
-            director = new Director(kernel,
-                new OwnershipJournal(stateDir.resolve(lastGood.pair()).resolve("owned-services")),
-                checks,
-                election.enabled() ? election.create(lastGood, node, addresses, kernel)
-                    : StaticElection.alwaysActive(addresses == null ? null : new VipManager(addresses),
-                        addressChanges::add),
-                sysctls ? Sysctls.fromEnvironment() : null, Duration.ofMillis(intervalMillis));
-            if (fakeIpvs) {
-              director.ignoreSysctls(AgentSetup.IPVS_SYSCTLS);
-            }
-            checks.onChange(changed -> healthChanged.release()); // after the director's own listener
+      KernelWatch watch = null;
+      try {
+        DirectorPlan lastGood = null;
+        while (true) {
+          DirectorPlan planNow = load();
+          if (planNow != null) {
+            lastGood = planNow;
+          } else if (lastGood == null && once) {
+            return 1;
           }
-          // Standalone publishes nothing, so the plan needs no hash; every loop is one full pass.
-          director.offer(new Director.Target(lastGood, null, false));
-          converged = print(director.runPending(), addressChanges);
-        }
-        if (once) {
-          return converged ? 0 : 1;
-        }
-        try {
-          long reloadAt = System.nanoTime() + intervalMillis * 1_000_000L;
-          long left;
-          while ((left = reloadAt - System.nanoTime()) > 0) {
-            if (healthChanged.tryAcquire(left, TimeUnit.NANOSECONDS) && director != null) {
-              healthChanged.drainPermits();
-              Director.Pass p = director.runPending();
-              if (p != null) {
-                print(p, addressChanges);
+          boolean converged = false;
+          if (lastGood != null) {
+            if (director == null) {
+              director = new Director(kernel,
+                  new OwnershipJournal(stateDir.resolve(lastGood.pair()).resolve("owned-services")),
+                  checks,
+                  election.enabled() ? election.create(lastGood, node, addresses, kernel)
+                      : StaticElection.alwaysActive(addresses == null ? null : new VipManager(addresses),
+                          addressChanges::add),
+                  sysctls ? Sysctls.fromEnvironment() : null, Duration.ofMillis(intervalMillis));
+              if (fakeIpvs) {
+                director.ignoreSysctls(AgentSetup.IPVS_SYSCTLS);
+              }
+              checks.onChange(changed -> healthChanged.release()); // after the director's own listener
+              Director d = director;
+              watch = AgentSetup.startWatch(watchKernel, director, lastGood.pair(), watchIntervalMillis, () -> {
+                d.fullPassNow();
+                healthChanged.release();
+              });
+            }
+            // Standalone publishes nothing, so the plan needs no hash; every loop is one full pass.
+            director.offer(new Director.Target(lastGood, null, false));
+            converged = print(director.runPending(), addressChanges);
+          }
+          if (once) {
+            return converged ? 0 : 1;
+          }
+          try {
+            long reloadAt = System.nanoTime() + intervalMillis * 1_000_000L;
+            long left;
+            while ((left = reloadAt - System.nanoTime()) > 0) {
+              if (healthChanged.tryAcquire(left, TimeUnit.NANOSECONDS) && director != null) {
+                healthChanged.drainPermits();
+                Director.Pass p = director.runPending();
+                if (p != null) {
+                  print(p, addressChanges);
+                }
               }
             }
+          } catch (InterruptedException e) {
+            return 1;
           }
-        } catch (InterruptedException e) {
-          return 1;
+        }
+      } finally {
+        if (watch != null) {
+          watch.close();
         }
       }
     }
