@@ -11,8 +11,10 @@ import io.halvs.agent.ha.LeaseQuorum;
 import io.halvs.agent.ha.SyncProgress;
 import io.halvs.agent.health.HealthMonitor;
 import io.halvs.agent.kernel.IpvsKernel;
+import io.halvs.agent.kernel.KernelModuleMissing;
 import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.netlink.AddressTable;
+import io.halvs.agent.netlink.NetlinkIpvsKernel;
 import io.halvs.agent.runtime.AllUpHealthChecks;
 import io.halvs.agent.runtime.Director;
 import io.halvs.agent.runtime.HealthChecks;
@@ -52,6 +54,10 @@ final class InCluster implements Callable<Integer> {
       + "InternalIP or the HMAC Secret is missing there is no election (the VIPs stay as they are); look again "
       + "this often.")
   long electionRetrySeconds;
+
+  @Option(names = "--module-retry-seconds", defaultValue = "10", description = "Without the ip_vs kernel module, "
+      + "report it and look again this often.")
+  long moduleRetrySeconds;
 
   @Option(names = "--state-dir", defaultValue = "/var/lib/halvs", description = "Where the ownership journal lives.")
   Path stateDir;
@@ -96,6 +102,38 @@ final class InCluster implements Callable<Integer> {
         electionRetrySeconds * 1000);
   }
 
+  /**
+   * The kernel's IPVS, once there is one. Without the ip_vs module the agent neither programs nor joins the
+   * election (a director holding the VIP without a table would drop the traffic): it says so in its log and its
+   * report, which the operator turns into a condition on the DirectorPair, and looks again every
+   * --module-retry-seconds, so a module loaded on the node later is picked up without a restart.
+   */
+  private IpvsKernel awaitIpvs(KubernetesClient client, String namespace, String pair, String node)
+      throws InterruptedException {
+    boolean missing = false;
+    boolean reported = false;
+    long reportedAt = 0;
+    while (true) {
+      try {
+        IpvsKernel k = new NetlinkIpvsKernel();
+        if (missing) {
+          LOG.info("node {}: kernel module ip_vs is loaded now", node);
+        }
+        return k;
+      } catch (KernelModuleMissing e) {
+        if (!missing) {
+          LOG.error("node {}: {}", node, e.problem());
+          missing = true;
+        }
+        if (!reported || System.nanoTime() - reportedAt > heartbeatSeconds * 1_000_000_000L) {
+          reported = ReportWriter.writeProblem(client, namespace, pair, node, e.problem());
+          reportedAt = System.nanoTime();
+        }
+        Thread.sleep(moduleRetrySeconds * 1000);
+      }
+    }
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     String node = env("NODE_NAME");
@@ -103,7 +141,7 @@ final class InCluster implements Callable<Integer> {
     String pair = env("HALVS_DIRECTOR_PAIR");
     CountDownLatch stop = new CountDownLatch(1);
     try (KubernetesClient client = new KubernetesClientBuilder().build();
-        IpvsKernel kernel = AgentSetup.kernel(fakeIpvs);
+        IpvsKernel kernel = fakeIpvs ? AgentSetup.kernel(true) : awaitIpvs(client, namespace, pair, node);
         AddressTable addresses = new AddressTable();
         HealthChecks health = noHealthChecks ? new AllUpHealthChecks() : new HealthMonitor();
         PairElection election = election(client, namespace, node, addresses, kernel);

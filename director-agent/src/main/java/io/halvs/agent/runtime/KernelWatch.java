@@ -45,6 +45,7 @@ public final class KernelWatch implements AutoCloseable {
   private final Runnable repair;
   private final Duration interval;
   private ScheduledExecutorService worker;
+  private long repairAsked = -2; // the pass count when this watch last asked for a repair
   private boolean firstLook = true; // worker thread only
   private String lastFailure; // worker thread only
 
@@ -65,11 +66,11 @@ public final class KernelWatch implements AutoCloseable {
    * One look. Null when there was nothing to compare or the look overlapped a pass; otherwise what it found,
    * and when it found something, the full pass has been asked for and the finding logged (one line).
    */
-  public Drift check() {
+  public synchronized Drift check() {
     long before = director.passCount();
     Map<ServiceKey, KernelService> expected = director.expectedServices();
-    if ((before & 1) != 0 || expected == null || expected.isEmpty()) {
-      return null;
+    if ((before & 1) != 0 || expected == null || expected.isEmpty() || before < repairAsked + 2) {
+      return null; // mid-pass, nothing to compare with, or the repair asked for has not run yet
     }
     long start = System.nanoTime();
     List<KernelService> dumped = kernel.services();
@@ -96,6 +97,7 @@ public final class KernelWatch implements AutoCloseable {
     Drift drift = new Drift(vanished, altered, dumped.size(), nanos);
     if (drift.found()) {
       LOG.warn(describe(pair, drift));
+      repairAsked = before;
       repair.run();
     }
     return drift;
