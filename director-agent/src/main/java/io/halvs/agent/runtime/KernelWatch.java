@@ -103,11 +103,11 @@ public final class KernelWatch implements AutoCloseable {
     return drift;
   }
 
-  /** The one log line for a finding. */
+  /** The one log line for a finding (ASCII only: a container's stdout is often not UTF-8). */
   static String describe(String pair, Drift d) {
     StringBuilder b = new StringBuilder("pair ").append(pair).append(": ");
     if (!d.vanished().isEmpty()) {
-      b.append(d.vanished().size()).append(" IPVS service(s) deleted outside halvs — kube-proxy without "
+      b.append(d.vanished().size()).append(" IPVS service(s) deleted outside halvs - kube-proxy without "
           + "ipvs.excludeCIDRs? ").append(names(d.vanished()));
     }
     if (!d.altered().isEmpty()) {

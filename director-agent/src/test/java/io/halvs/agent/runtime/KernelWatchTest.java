@@ -184,7 +184,7 @@ class KernelWatchTest {
     ServiceKey a = ServiceKey.of(Protocol.TCP, IpAddress.parse("192.0.2.1"), 80);
     ServiceKey b = ServiceKey.of(Protocol.UDP, IpAddress.parse("192.0.2.1"), 53);
     String line = KernelWatch.describe("edge", new KernelWatch.Drift(List.of(a), List.of(b), 7, 0));
-    assertThat(line).isEqualTo("pair edge: 1 IPVS service(s) deleted outside halvs — kube-proxy without "
+    assertThat(line).isEqualTo("pair edge: 1 IPVS service(s) deleted outside halvs - kube-proxy without "
         + "ipvs.excludeCIDRs? " + a + "; 1 IPVS service(s) changed outside halvs: " + b
         + "; restoring them now with a full pass");
   }
