@@ -4,7 +4,9 @@ import io.halvs.agent.http.Health;
 import io.halvs.agent.kernel.FakeIpvsKernel;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.netlink.NetlinkIpvsKernel;
+import io.halvs.agent.runtime.Director;
 import io.halvs.agent.runtime.Election;
+import io.halvs.agent.runtime.KernelWatch;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -55,6 +57,26 @@ final class AgentSetup {
         Thread.currentThread().interrupt();
       }
     }, "halvs-shutdown");
+  }
+
+  /**
+   * The connection a director's kernel watch dumps over: null when the watch is off (interval 0); the in-memory
+   * table itself; else a socket of its own, so a look never waits for a pass's (or the election's) netlink calls,
+   * nor they for it.
+   */
+  static IpvsKernel watchKernel(boolean fake, IpvsKernel kernel, long intervalMillis) {
+    return intervalMillis <= 0 ? null : fake ? kernel : new NetlinkIpvsKernel();
+  }
+
+  /** The watch, started; null when watchKernel is. */
+  static KernelWatch startWatch(IpvsKernel watchKernel, Director director, String pair, long intervalMillis,
+      Runnable repair) {
+    if (watchKernel == null) {
+      return null;
+    }
+    KernelWatch w = new KernelWatch(watchKernel, director, pair, repair, Duration.ofMillis(intervalMillis));
+    w.start();
+    return w;
   }
 
   static String hostName() {

@@ -3,6 +3,7 @@ package io.halvs.agent.runtime;
 import io.halvs.agent.kernel.DestinationHealth;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.KernelReconciler;
+import io.halvs.agent.kernel.KernelService;
 import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.kernel.SyncDaemon;
 import io.halvs.agent.sysctl.Sysctls;
@@ -13,9 +14,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,6 +104,10 @@ public final class Director implements AutoCloseable {
   private volatile Target applied; // the target of the last converged full pass (not deleting)
   private volatile long passStartedNanos = -1; // -1: no pass running
   private volatile boolean closing;
+  // For KernelWatch: odd while a pass runs; the services the passes so far left exactly as planned (null: none
+  // known, e.g. after a failed pass, which the loop retries by itself). Written before the count turns even.
+  private final AtomicLong passCount = new AtomicLong();
+  private volatile Map<ServiceKey, KernelService> expected;
 
   /**
    * @param sysctls null: sysctls are left alone
@@ -212,21 +220,23 @@ public final class Director implements AutoCloseable {
       due = fullPassScheduled && System.nanoTime() - nextFullPassNanos >= 0;
     }
     Pass pass;
+    if (next == null && (current == null || !due && (changed.isEmpty() || current.deleting()))) {
+      return null;
+    }
     passStartedNanos = System.nanoTime();
+    passCount.incrementAndGet();
     try {
       if (next != null) {
         current = next;
         pass = fullPass(current);
-      } else if (current == null) {
-        return null;
       } else if (due) {
         pass = fullPass(current);
-      } else if (!changed.isEmpty() && !current.deleting()) {
-        pass = fastPass(current, changed);
       } else {
-        return null;
+        pass = fastPass(current, changed);
       }
+      expected = !pass.converged() || current.deleting() ? null : pass.full() ? services(current.plan()) : expected;
     } finally {
+      passCount.incrementAndGet();
       passStartedNanos = -1;
     }
     if (pass.full() && pass.converged() && !pass.target().deleting()) {
@@ -292,6 +302,34 @@ public final class Director implements AutoCloseable {
       return java.util.Objects.equals(a.planHash(), b.planHash());
     }
     return a.plan().equals(b.plan()); // standalone: no hash, the same plan reloaded from the files
+  }
+
+  /** Counts pass starts and ends: odd while a pass runs. A reader that sees the same even value before and after
+   * reading the kernel saw a table no pass of this director was changing. */
+  public long passCount() {
+    return passCount.get();
+  }
+
+  /**
+   * The IPVS services, in kernel form, that the passes so far left exactly as the plan says; null when unknown
+   * (no pass yet, the last one failed and is being retried, or the pair is being deleted).
+   */
+  public Map<ServiceKey, KernelService> expectedServices() {
+    return expected;
+  }
+
+  /** A full pass at once (the kernel was changed behind the director's back), not at the next resync. */
+  public void fullPassNow() {
+    synchronized (lock) {
+      schedule(Duration.ZERO);
+      lock.notifyAll();
+    }
+  }
+
+  private static Map<ServiceKey, KernelService> services(DirectorPlan plan) {
+    Map<ServiceKey, KernelService> m = new LinkedHashMap<>();
+    plan.services().forEach(s -> m.put(s.key(), KernelReconciler.toKernel(s)));
+    return Map.copyOf(m);
   }
 
   private void schedule(Duration after) {
