@@ -148,6 +148,8 @@ final class InCluster implements Callable<Integer> {
         Director director = new Director(kernel,
             new OwnershipJournal(stateDir.resolve(pair).resolve("owned-services")), health, election,
             Sysctls.fromEnvironment(), Duration.ofSeconds(resyncSeconds));
+        IpvsKernel watchKernel = AgentSetup.watchKernel(fakeIpvs, kernel, watchIntervalMillis);
+        KernelWatch watch = AgentSetup.watch(watchKernel, director, pair, watchIntervalMillis, director::fullPassNow);
         ReportWriter reports = new ReportWriter(client, namespace, pair, node, director,
             Duration.ofMillis(reportIntervalMillis), Duration.ofSeconds(heartbeatSeconds));
         PlanSource plans = new PlanSource(client, namespace, pair, t -> {
@@ -169,14 +171,13 @@ final class InCluster implements Callable<Integer> {
       director.start("halvs-director-" + pair);
       reports.start();
       plans.start();
-      try (IpvsKernel watchKernel = AgentSetup.watchKernel(fakeIpvs, kernel, watchIntervalMillis);
-          KernelWatch watch = AgentSetup.startWatch(watchKernel, director, pair, watchIntervalMillis,
-              director::fullPassNow)) {
-        // close() gives nothing up: an agent restart keeps IPVS and the VIPs as they are; only Deleting cleans.
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-        stop.await();
-        return 0;
+      if (watch != null) {
+        watch.start();
       }
+      // close() gives nothing up: an agent restart keeps IPVS and the VIPs as they are; only Deleting cleans.
+      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+      stop.await();
+      return 0;
     }
   }
 }

@@ -110,10 +110,13 @@ final class Standalone implements Callable<Integer> {
               }
               checks.onChange(changed -> healthChanged.release()); // after the director's own listener
               Director d = director;
-              watch = AgentSetup.startWatch(watchKernel, director, lastGood.pair(), watchIntervalMillis, () -> {
+              watch = AgentSetup.watch(watchKernel, director, lastGood.pair(), watchIntervalMillis, () -> {
                 d.fullPassNow();
                 healthChanged.release();
               });
+              if (watch != null) {
+                watch.start();
+              }
             }
             // Standalone publishes nothing, so the plan needs no hash; every loop is one full pass.
             director.offer(new Director.Target(lastGood, null, false));
