@@ -108,7 +108,7 @@ final class InCluster implements Callable<Integer> {
    * report, which the operator turns into a condition on the DirectorPair, and looks again every
    * --module-retry-seconds, so a module loaded on the node later is picked up without a restart.
    */
-  private IpvsKernel awaitIpvs(KubernetesClient client, String namespace, String pair, String node)
+  IpvsKernel awaitIpvs(KubernetesClient client, String namespace, String pair, String node)
       throws InterruptedException {
     boolean missing = false;
     boolean reported = false;
