@@ -84,8 +84,8 @@ check "kubectl get hrs shows ADDRESS and WEIGHT" bash -c "kubectl get hrs -n def
 check "the operator created the agent DaemonSet" wait_for k get daemonset -n halvs-system halvs-agent-lvs
 check "...with capabilities NET_ADMIN and NET_RAW only" bash -c \
   "kubectl get ds -n halvs-system halvs-agent-lvs -o jsonpath='{.spec.template.spec.containers[0].securityContext.capabilities.add}' | grep -qx '\[\"NET_ADMIN\",\"NET_RAW\"\]'"
-check "...placed by matchFields on metadata.name (the Node's name, not the hostname label)" bash -c \
-  "kubectl get ds -n halvs-system halvs-agent-lvs -o jsonpath='{.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0]}' | grep -q '\"key\":\"metadata.name\".*\"values\":\[\"lvs-01\",\"lvs-02\"\]'"
+check "...placed by matchFields on metadata.name (the Node's name, not the hostname label), one term per node" bash -c \
+  "[ \"\$(kubectl get ds -n halvs-system halvs-agent-lvs -o jsonpath='{.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[*].matchFields[0].key}/{.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[*].matchFields[0].values[0]}')\" = 'metadata.name metadata.name/lvs-01 lvs-02' ]"
 check "...priority class halvs-director-critical, which deploy/ ships" bash -c \
   "[ \"\$(kubectl get ds -n halvs-system halvs-agent-lvs -o jsonpath='{.spec.template.spec.priorityClassName}')\" = halvs-director-critical ] && \
    kubectl get priorityclass halvs-director-critical"
