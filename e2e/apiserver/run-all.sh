@@ -335,7 +335,26 @@ check "the finalizer completes: the DirectorPair is gone" wait_for bash -c "! ku
 check "the agents logged no stack trace" bash -c "! grep -q '^\\s*at ' '$dir'/agent-lvs-0*.log"
 check "the operator logged no stack trace (outside the missing-permission window)" bash -c \
   "! sed '$((op_log_before + 1)),${op_log_after}d' '$dir/operator.log' | grep -q '^\\s*at '"
+
+# A rolling update's case: the leader stops (SIGTERM) and hands the Lease back, so a standby leads at its next
+# retry (2 s) instead of after the 15 s lease.
+start_operator operator-c "$health_a" "$dir/operator-c.log"; operator_pid=$!
+check "operator replica C: ready as a standby while B leads" wait_for bash -c \
+  "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$health_a/readyz)\" = 200 ] && \
+   [ \"\$(kubectl get lease -n halvs-system halvs-operator -o jsonpath='{.spec.holderIdentity}')\" = operator-b ]"
+kill -TERM "$operator_b_pid"
+t_lead=$(date +%s%N)
+for _ in $(seq 1 600); do
+  [ "$(kubectl get lease -n halvs-system halvs-operator -o jsonpath='{.spec.holderIdentity}')" = operator-c ] && break
+  sleep 0.1
+done
+handover_ms=$(( ($(date +%s%N) - t_lead) / 1000000 ))
+wait "$operator_b_pid" 2>/dev/null; operator_b_pid=""
+echo "  (operator leader handover on SIGTERM of the leader: ${handover_ms} ms)"
+check "SIGTERM of leader B: it released the Lease; C leads before the lease would have run out (${handover_ms} ms)" bash -c \
+  "grep -q 'released Lease' '$dir/operator-b.log' && [ $handover_ms -lt 10000 ] && grep -q 'leading as operator-c' '$dir/operator-c.log'"
 check "operator replica B logged no stack trace" bash -c "! grep -q '^\\s*at ' '$dir/operator-b.log'"
+check "operator replica C logged no stack trace" bash -c "! grep -q '^\\s*at ' '$dir/operator-c.log'"
 
 echo "apiserver tier: $((SECONDS - t)) s"
 echo "$passed passed, $failed failed"

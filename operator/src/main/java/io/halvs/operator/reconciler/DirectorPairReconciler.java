@@ -86,6 +86,9 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
   private UpdateControl<DirectorPair> reconcilePair(DirectorPair dp) {
     Snapshot s = plans.snapshot();
     String pair = dp.getMetadata().getName();
+    if (!s.covers(dp)) {
+      return UpdateControl.noUpdate(); // the model's rebuild brings it back
+    }
     // Only a pair the model has built a plan for: a new pair reconciled before the model saw it has no findings
     // yet either, and must not get agents deployed (it may be invalid, or on a node of another pair). The
     // model's rebuild triggers the next reconcile.
