@@ -216,8 +216,8 @@ measure() { # IMPL KIND
     restore "$kind" "$h" "$impl"
     if [ -n "$sampler" ]; then
       wait "$sampler"
-      read -r n d none < "$WORK/sample.out"
-      echo "$n $d $none" >> "$WORK/$impl-$kind.dual"
+      read -r n d none longest < "$WORK/sample.out"
+      echo "$n $d $none $longest" >> "$WORK/$impl-$kind.dual"
       if [[ $impl == halvs* ]]; then
         if [ "$d" = 0 ]; then pass; else fail "$impl $kind run $i: $d of $n samples with two VIP holders"; fi
         # the restart costs at most one failover: the VIP stays where it went
@@ -231,8 +231,8 @@ measure() { # IMPL KIND
   read -r g50 g99 gmax _ < <(percentiles "$WORK/$impl-$kind.gap")
   local dual=""
   if [ -f "$WORK/$impl-$kind.dual" ]; then
-    dual=$(awk '{n+=$1; d+=$2; z+=$3} END {printf "  |  %d samples: two holders %d, none %d", n, d, z}' \
-      "$WORK/$impl-$kind.dual")
+    dual=$(awk '{n+=$1; d+=$2; z+=$3; if ($4>m) m=$4} END {printf "  |  %d samples: two holders %d, none %d " \
+      "(longest %d ms)", n, d, z, m}' "$WORK/$impl-$kind.dual")
   fi
   printf "%-22s %-8s runs %3s  takeover p50 %5s ms  p99 %5s ms  max %5s ms  |  gap p50 %5s ms  p99 %5s ms%s\n" \
     "$impl" "$kind" "$n" "$p50" "$p99" "$max" "$g50" "$g99" "$dual"
@@ -274,7 +274,7 @@ api_down() {
   local before after n d none
   before=$(wait_single_holder)
   touch "$WORK/lease.down"
-  read -r n d none < <(ip netns exec $C python3 "$HERE/hv.py" sample 10 $VIP hva hvb)
+  read -r n d none _ < <(ip netns exec $C python3 "$HERE/hv.py" sample 10 $VIP hva hvb)
   rm -f "$WORK/lease.down"
   after=$(wait_single_holder)
   printf "%-22s API down 10 s: %d samples, %d two holders, %d none; holder %s -> %s\n" halvs "$n" "$d" "$none" \
