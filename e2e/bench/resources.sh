@@ -12,25 +12,27 @@
 # VmRSS, VmHWM and CPU time of both are sampled from /proc every SAMPLE_S seconds; the JVMs log GC (-Xlog:gc) and
 # the longest pause is printed (the agent's must stay well under the 150 ms heartbeat dead interval).
 # The containers' limits are emulated with -XX:MaxRAM (the image's -XX:MaxRAMPercentage=75 is of the cgroup
-# limit in a pod; outside one it would be of the host's RAM): OPERATOR_MAX_RAM (512m) and AGENT_MAX_RAM (256m).
+# limit in a pod; outside one it would be of the host's RAM): OPERATOR_MAX_RAM and AGENT_MAX_RAM (256m). The
+# operator's is its shipped 512Mi up to 100 VirtualServices and 2g above: at full size its live heap is 1.1 GiB.
 #
-# Usage (root: network namespaces):  e2e/bench/resources.sh            # full size, about 15-25 min here
-#                                    SCALE=0.1 e2e/bench/resources.sh  # smoke, 10,000 destinations
+# Usage (root: network namespaces):  e2e/bench/resources.sh            # full size, 43 min here
+#                                    SCALE=0.1 e2e/bench/resources.sh  # smoke, about 4 min
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
 # Env: SCALE (1), PARALLEL kubectl processes (4), BATCH objects per kubectl apply (5000), SETTLE_S seconds the
 # agent runs after programming (40: one resync), OPERATOR_MAX_RAM, AGENT_MAX_RAM, OPERATOR_JAVA_OPTS and
 # AGENT_JAVA_OPTS (more JVM flags, e.g. -Xms), SAMPLE_S (0.5), KEEP=1 keeps the work directory (logs, samples, GC
 # logs, heap histograms).
 # Measured on: 2 vCPU AMD EPYC (shared with other work), 24 GiB RAM, Linux 6.18, OpenJDK 17.0.21 (Debian 12),
-# kube-apiserver and etcd built by e2e/apiserver/build.sh (Kubernetes 1.34.4, etcd 3.6.6). Figures: docs/ and
-# the header of the report this prints.
+# kube-apiserver and etcd built by e2e/apiserver/build.sh (Kubernetes 1.34.4, etcd 3.6.6). Figures and the
+# sizing drawn from them: e2e/bench/README.md.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 api=$repo/e2e/apiserver
 scale=${SCALE:-1}; parallel=${PARALLEL:-4}; batch=${BATCH:-5000}; settle=${SETTLE_S:-40}; period=${SAMPLE_S:-0.5}
-operator_max_ram=${OPERATOR_MAX_RAM:-512m}; agent_max_ram=${AGENT_MAX_RAM:-256m}
 services=$(awk -v s="$scale" 'BEGIN { n = int(1000 * s + 0.5); print (n < 1 ? 1 : n) }'); per_service=100
+operator_max_ram=${OPERATOR_MAX_RAM:-$([ "$services" -le 100 ] && echo 512m || echo 2g)}
+agent_max_ram=${AGENT_MAX_RAM:-256m}
 dests=$((services * per_service))
 operator_jar=$repo/operator/target/halvs-operator.jar; agent_jar=$repo/director-agent/target/halvs-agent.jar
 for j in "$operator_jar" "$agent_jar"; do
@@ -231,8 +233,8 @@ row "agent lvs-01: ${settle} s later (one resync)" "" "$ag_rss2" "$(peak_rss "$d
 row "kube-apiserver (whole run)" "" "$api_rss" "$(peak_rss "$dir/apiserver.samples")" "$api_hwm" "$api_cpu"
 row "etcd (whole run)" "" "$etcd_rss" "$(peak_rss "$dir/etcd.samples")" "$etcd_hwm" "$etcd_cpu"
 programmed_s=$((programmed_ms / 1000))
-echo "operator GC (-XX:MaxRAM=$operator_max_ram ${OPERATOR_JAVA_OPTS:-}): $(gc_summary "$dir/operator-gc.log" 0 1e9); heap at the end $(live_heap "$dir/operator-gc.log")"
-echo "agent GC (-XX:MaxRAM=$agent_max_ram ${AGENT_JAVA_OPTS:-}): start and first programming: $(gc_summary "$dir/agent-gc.log" 0 "$programmed_s")"
+echo "operator GC (-XX:MaxRAM=$operator_max_ram${OPERATOR_JAVA_OPTS:+ $OPERATOR_JAVA_OPTS}): $(gc_summary "$dir/operator-gc.log" 0 1e9); heap at the end $(live_heap "$dir/operator-gc.log")"
+echo "agent GC (-XX:MaxRAM=$agent_max_ram${AGENT_JAVA_OPTS:+ $AGENT_JAVA_OPTS}): start and first programming: $(gc_summary "$dir/agent-gc.log" 0 "$programmed_s")"
 echo "  after programming (election running, resync): $(gc_summary "$dir/agent-gc.log" "$programmed_s" 1e9); heap at the end $(live_heap "$dir/agent-gc.log")"
 echo "agent /tmp (java.io.tmpdir; an in-memory emptyDir in the pod, counted in its memory): ${tmp_kib} KiB on disk, $(mapped_deleted_kib "$dir/agent.maps" agent-tmp) KiB mapped from deleted files"
 echo "total $((SECONDS - t0)) s"
