@@ -10,6 +10,7 @@ import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
 import io.halvs.operator.dependent.AgentResources;
+import io.halvs.operator.model.LeanStore;
 import io.halvs.operator.model.PlanService;
 import io.halvs.operator.reconciler.DirectorPairReconciler;
 import io.halvs.operator.reconciler.EventRecorder;
@@ -110,9 +111,12 @@ public final class HalvsOperator implements AutoCloseable {
       }
     });
     EventRecorder events = new EventRecorder(client);
-    operator.register(new DirectorPairReconciler(client, plans, new AgentResources(namespace, agentImage), events));
-    operator.register(new VirtualServiceReconciler(client, plans, events));
-    operator.register(new RealServerReconciler(client, plans));
+    // The controllers' caches hold objects without managedFields (LeanStore): at 100,000 RealServers those were
+    // most of the heap.
+    operator.register(new DirectorPairReconciler(client, plans, new AgentResources(namespace, agentImage), events),
+        c -> c.withItemStore(LeanStore.create()));
+    operator.register(new VirtualServiceReconciler(client, plans, events), c -> c.withItemStore(LeanStore.create()));
+    operator.register(new RealServerReconciler(client, plans), c -> c.withItemStore(LeanStore.create()));
     operator.start();
     started.set(true);
     if (election == null) {

@@ -93,6 +93,7 @@ public final class PlanService implements AutoCloseable {
   @SuppressWarnings("unchecked")
   private <T extends HasMetadata> SharedIndexInformer<T> inform(SharedIndexInformer<T> informer,
       ResourceEventHandler<HasMetadata> handler) {
+    informer.itemStore(LeanStore.create());
     informer.addEventHandler((ResourceEventHandler<T>) (ResourceEventHandler<?>) handler);
     informers.add(informer);
     return informer;
