@@ -240,6 +240,12 @@ check "real server 10.0.1.13 gone: kubectl get hvs web shows READY 2/3 (the in-c
   "kubectl get hvs web -n default --no-headers | grep -qE '$active +2/3'"
 ip -n "$rs_ns" addr add 10.0.1.13/24 dev br0
 check "...and 3/3 again once it is back" wait_for bash -c "kubectl get hvs web -n default --no-headers | grep -qE '$active +3/3'"
+# The operator caches objects without managedFields (LeanStore); its status writes since the gitops apply above
+# (the readiness changes) must have left the server's field ownership alone.
+check "after the operator's status writes the server still records gitops (Apply, spec) and the status writer" bash -c \
+  "[ \"\$(kubectl get hvs web -n default -o jsonpath='{.metadata.managedFields[?(@.manager==\"gitops\")].operation}')\" = Apply ] && \
+   kubectl get hvs web -n default -o jsonpath='{.metadata.managedFields[?(@.manager==\"gitops\")].fieldsV1}' | grep -q 'f:vip' && \
+   [ \"\$(kubectl get hvs web -n default -o jsonpath='{.metadata.managedFields[?(@.subresource==\"status\")].operation}')\" = Update ]"
 
 # A weight edit: a new plan hash, both agents converge to it with one IPVS operation each.
 old_hash=$(plan_hash)
