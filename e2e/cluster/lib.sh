@@ -7,15 +7,19 @@
 #   lvs-01     10.77.0.11   node (containerd, kubelet, kube-proxy): the director pair's first node
 #   lvs-02     10.77.0.12   node: the pair's second
 #   worker-01  10.77.0.21   node: where the operator runs
+#   worker-02  10.77.0.22   node: the operator's second replica
 #   rs         10.77.0.31-33  the real servers (one HTTP server on all three addresses)
 #   client     10.77.0.100  probes the VIP 10.77.0.200
 # Pods: 10.78.N.0/24 on node N (bridge CNI + host-local), routed between the nodes and from cp over br0.
 
 id=$(cat "$DIR/id")
 ns_prefix=hc$id-
-nodes=(lvs-01 lvs-02 worker-01)
-declare -A node_ip=([lvs-01]=10.77.0.11 [lvs-02]=10.77.0.12 [worker-01]=10.77.0.21)
-declare -A pod_cidr=([lvs-01]=10.78.1.0/24 [lvs-02]=10.78.2.0/24 [worker-01]=10.78.3.0/24)
+nodes=(lvs-01 lvs-02 worker-01 worker-02)
+declare -A node_ip=([lvs-01]=10.77.0.11 [lvs-02]=10.77.0.12 [worker-01]=10.77.0.21 [worker-02]=10.77.0.22)
+declare -A pod_cidr=([lvs-01]=10.78.1.0/24 [lvs-02]=10.78.2.0/24 [worker-01]=10.78.3.0/24 [worker-02]=10.78.4.0/24)
+# The director nodes are dedicated, as a platform team would set them up: tainted, so only what tolerates it
+# (the agents' DaemonSet tolerates every NoSchedule taint) runs there.
+director_taint=halvs.io/director=true:NoSchedule
 cp_ip=10.77.0.2
 client_ip=10.77.0.100
 rs_ips=(10.77.0.31 10.77.0.32 10.77.0.33)

@@ -26,7 +26,7 @@ echo $! > "$nd/containerd.pid"
 for _ in $(seq 1 100); do ctr -a "$(sock "$node")" version >/dev/null 2>&1 && break; sleep 0.1; done
 
 "$bin/kubelet" --config "$nd/kubelet.yaml" --kubeconfig "$nd/kubelet.kubeconfig" --hostname-override "$node" \
-  --node-ip "${node_ip[$node]}" --node-labels "$(cat "$nd/labels")" > "$nd/kubelet.log" 2>&1 &
+  --node-ip "${node_ip[$node]}" --node-labels "$(cat "$nd/labels")" $(cat "$nd/flags") > "$nd/kubelet.log" 2>&1 &
 echo $! > "$nd/kubelet.pid"
 "$bin/kube-proxy" --config "$nd/kube-proxy.yaml" > "$nd/kube-proxy.log" 2>&1 &
 echo $! > "$nd/kube-proxy.pid"

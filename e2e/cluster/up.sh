@@ -6,7 +6,7 @@
 # first. Usage: up.sh DIR [BIN_DIR]    Stop it with down.sh DIR.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/../.." && pwd)
+repo=${HALVS_REPO:-$(cd "$here/../.." && pwd)}
 DIR=$(realpath -m "$1"); bin=${2:-$("$here/build.sh")}
 start=$SECONDS
 
@@ -44,14 +44,16 @@ for n in "${nodes[@]}"; do attach "$n" "${node_ip[$n]}"; done
 attach rs "${rs_ips[@]}"
 attach client "$client_ip"
 for n in "${nodes[@]}"; do
+  # A route for Service ClusterIPs (kube-proxy's DNAT runs after the route lookup), as a default route gives.
+  ip -n "$(ns "$n")" route add default dev eth0
   ip -n "$(ns cp)" route add "${pod_cidr[$n]}" via "${node_ip[$n]}"
   for m in "${nodes[@]}"; do
     [ "$m" = "$n" ] || ip -n "$(ns "$n")" route add "${pod_cidr[$m]}" via "${node_ip[$m]}"
   done
 done
-# worker-01 routes its pods' traffic; the directors start with ip_forward=0, as a fresh node does: the agent
+# The workers route their pods' traffic; the directors start with ip_forward=0, as a fresh node does: the agent
 # turns it on (checked by the tier).
-in_ns worker-01 sysctl -qw net.ipv4.ip_forward=1
+for n in "${nodes[@]}"; do [[ $n = lvs-* ]] || in_ns "$n" sysctl -qw net.ipv4.ip_forward=1; done
 
 # Control plane: certificates, static tokens, kubeconfigs.
 pki=$DIR/pki; mkdir -p "$pki"
@@ -198,8 +200,8 @@ conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeou
 iptables: {localhostNodePorts: false}
 EOF
   case $n in
-    lvs-*) echo "halvs.io/role=director" > "$nd/labels" ;;
-    *) echo "halvs.io/role=worker" > "$nd/labels" ;;
+    lvs-*) echo "halvs.io/role=director" > "$nd/labels"; echo "--register-with-taints=$director_taint" > "$nd/flags" ;;
+    *) echo "halvs.io/role=worker" > "$nd/labels"; : > "$nd/flags" ;;
   esac
   setsid nsenter --net="/run/netns/$(ns "$n")" -- unshare --mount --propagation slave -- \
     "$here/node.sh" "$DIR" "$n" "$bin" > "$nd/node.log" 2>&1 < /dev/null &

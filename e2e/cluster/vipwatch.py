@@ -90,6 +90,8 @@ def main():
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
 
     start = time.monotonic()
+    started_at = time.time()
+    first_held = {}
     samples = two = 0
     most = 0
     holder = None  # the last single holder seen
@@ -111,6 +113,8 @@ def main():
         sent += 1
         current = [name for name, nl in nls if holds(nl, vip, seq)]
         samples += 1
+        for name in current:
+            first_held.setdefault(name, round((now - start) * 1000))
         most = max(most, len(current))
         if len(current) > 1:
             two += 1
@@ -150,6 +154,7 @@ def main():
     if none_since is not None:
         longest_none = max(longest_none, time.monotonic() - none_since)
     print(json.dumps({
+        "started_at": started_at, "first_held_ms": first_held,
         "seconds": round(time.monotonic() - start, 2), "samples": samples, "most_holders": most,
         "samples_two_holders": two, "holder": holder, "failovers": len(changes), "changes": changes,
         "pings": sent, "answered": answered, "longest_gap_ms": round(longest_gap * 1000),
