@@ -63,7 +63,7 @@ manifest=$(cat "$pair_manifest")
 if ! grep -q '"args"' <<<"$agent_settings"; then
   # TODO(operator-deploy): remove once DirectorPair spec.agent.args is merged; until then the flag is patched into
   # the operator's DaemonSet (which keeps it until the desired form changes).
-  manifest=$(sed '/^  agent:/,/^    args:/d' "$pair_manifest")
+  manifest=$(awk '/^  agent:/ {skip = 1; next} skip && /^    / {next} {skip = 0; print}' "$pair_manifest")
 fi
 check "kubectl apply -f ${pair_manifest#$repo/}" kubectl apply -f - <<<"$manifest"
 check "the operator creates the agent DaemonSet" wait_for kubectl -n $ns_ get ds $agent_ds
@@ -188,7 +188,8 @@ stop_node "$active"
 check "director $active stopped: $standby holds the VIP" wait_for -t 60 holds "$standby"
 sleep 2
 w=$(watch_stop)
-takeover_ms=$(jq -r --arg n "$standby" --argjson s "$stop_at" '((.started_at + .first_held_ms[$n] / 1000 - $s) * 1000 | round)' <<<"$w")
+takeover_ms=$(jq -r --arg n "$standby" --argjson s "$stop_at" \
+  'if .first_held_ms[$n] == null then "never" else ((.started_at + .first_held_ms[$n] / 1000 - $s) * 1000 | round) end' <<<"${w:-null}")
 echo "  (director $active stopped: $standby held the VIP after $takeover_ms ms; longest gap in answers $(json "$w" .longest_gap_ms) ms; $(json "$w" .answered)/$(json "$w" .pings) pings answered)"
 check "...the client's neighbour table follows to $standby's MAC" wait_for neigh_is "$standby"
 check "...kubectl get hdp lvs: ACTIVE $standby" wait_for -t 120 bash -c "kubectl get hdp lvs --no-headers | grep -qE '^lvs +$standby '"
