@@ -90,22 +90,26 @@ watch_stop() {
   while kill -0 "$watch_pid" 2>/dev/null; do sleep 0.05; done
   cat "$DIR/watch.json"
 }
+# A power cut: the link goes first (a killed node's kernel would still answer for its addresses), then every
+# process of the node.
 stop_node() {
-  kill_node "$1"
   ip -n "$(ns "$1")" link set eth0 down
   echo "$1" >> "$DIR/stopped"
+  kill_node "$1"
 }
 fake_ipvs() { true; }  # this kernel has no IPVS
 
-t=$SECONDS
+checks_start=$SECONDS
 source "$here/checks.sh"
-echo "checks: $((SECONDS - t)) s"
+echo "checks: $((SECONDS - checks_start)) s"
 if [ $failed -gt 0 ]; then
   echo "--- on failure: pods, events and the last agent/operator lines"
   kubectl get pods -A -o wide; kubectl get events -A --sort-by=.lastTimestamp | tail -20
   for n in "${nodes[@]}"; do echo "--- kubelet $n"; grep -E '^E' "$(node_dir "$n")/kubelet.log" | tail -5; done
-  kubectl -n halvs-system logs ds/halvs-agent-lvs --tail 20 2>/dev/null
-  kubectl -n halvs-system logs deploy/halvs-operator --tail 20 2>/dev/null
+  # from the nodes' own log files: a stopped node's kubelet cannot serve kubectl logs
+  for f in "$DIR"/nodes/*/var-log/pods/halvs-system_*/*/*.log; do
+    [ -f "$f" ] && { echo "--- $f"; tail -15 "$f"; }
+  done
 fi
 trap - EXIT
 cleanup
