@@ -60,6 +60,19 @@ out=$(run agent ipvs list)
 grep -q 'generic netlink family IPVS not found' <<<"$out" \
   && pass "agent image: jnr-ffi opens a netlink socket and asks the kernel (answer: no IPVS here)" \
   || { fail "agent image netlink"; echo "$out" | tail -5; }
+# The init container's command: modprobe from the image runs (its libraries are there), and on this kernel,
+# which has no loadable module support, load-modules says so and exits 0 rather than failing the pod.
+out=$(chroot "$work/agent/root" /usr/sbin/modprobe --version 2>&1)
+grep -q '^kmod version' <<<"$out" && pass "agent image: modprobe runs ($(head -1 <<<"$out"))" \
+  || { fail "agent image modprobe"; echo "$out" | tail -5; }
+out=$(run agent load-modules ip_vs); rc=$?
+if [ -e /proc/modules ]; then
+  [ $rc -eq 0 ] && pass "agent image: load-modules exits 0 ($(tail -1 <<<"$out"))" || { fail "agent image load-modules exited $rc"; echo "$out" | tail -5; }
+else
+  [ $rc -eq 0 ] && grep -q 'no loadable module support' <<<"$out" \
+    && pass "agent image: load-modules on a kernel without module support says so and exits 0" \
+    || { fail "agent image load-modules (exit $rc)"; echo "$out" | tail -5; }
+fi
 echo "image tier: $((SECONDS - t)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

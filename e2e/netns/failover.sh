@@ -7,24 +7,32 @@
 #
 #   e2e/netns/failover.sh            # RUNS=20 per fault kind, PARTITIONS=5
 #   RUNS=3 PARTITIONS=1 KEEPALIVED=0 NOQUORUM=0 e2e/netns/failover.sh   # a quick correctness run (~2 min)
-#   KEEP_WORK=1 keeps the agents' logs; HALVS=0 runs only keepalived
+#   KEEP_WORK=1 keeps the agents' logs; HALVS=0 runs only keepalived; FAULTS="sigterm sigterm3" picks fault
+#   kinds (default: link freeze kill9 sigterm sigterm3); SIGTERM_RUNS (default: RUNS, at most 3) for those;
+#   JAR=... runs another build of the agent (a before/after)
 #
 # Prints per fault kind and implementation p50/p99 of "fault -> first new connection answered by the other
 # director" (ms) and the longest gap without any successful connection; partitions between the directors are
 # sampled every 10 ms for two VIP holders (asserted 0 with the Lease quorum); an API outage must change no role.
+# sigterm / sigterm3: SIGTERM to the active's agent, restarted as soon as it exited / 3 s later (a rolling
+# update); both directors are sampled every 10 ms from the fault until the restarted agent settled, asserted
+# never two holders for halvs, and the restart must not move the VIP back (at most one failover).
 # Asserts correctness (failover happened, no split brain), never time.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 RUNS=${RUNS:-20}
 KEEPALIVED=${KEEPALIVED:-1}
-JAR=$ROOT/director-agent/target/halvs-agent.jar
+JAR=${JAR:-$ROOT/director-agent/target/halvs-agent.jar}
+FAULTS=${FAULTS:-link freeze kill9 sigterm sigterm3}
 VIP=198.51.100.10
 C=hvc
 WORK=$(mktemp -d /tmp/halvs-failover.XXXXXX)
 declare -A IP=([hva]=198.51.100.2 [hvb]=198.51.100.3) NODE=([hva]=dir-a [hvb]=dir-b) OTHER=([hva]=hvb [hvb]=hva)
 FAILED=0
 PASSED=0
+# each SIGTERM run samples until the restarted agent settled (a JVM start is slow on a busy machine): fewer runs
+SIGTERM_RUNS=${SIGTERM_RUNS:-$((RUNS < 3 ? RUNS : 3))}
 
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 1; }
 # the namespace names are fixed: runs from other checkouts on this machine wait for each other
@@ -140,6 +148,7 @@ fault_cmd() { # KIND NS
     link) echo "ip -n $d link set eth0 down; touch $WORK/lease.${NODE[$d]}.down" ;;
     freeze) echo "kill -STOP $(agent_pids "$d"); ip netns exec $d nft -f $WORK/drop.nft" ;;
     kill9) echo "kill -9 $(agent_pids "$d")" ;;
+    sigterm*) echo "kill -TERM $(cat "$WORK/agent-$d.pid")" ;; # the main process: keepalived stops its children
   esac
 }
 
@@ -150,6 +159,13 @@ restore() { # KIND NS IMPL
     freeze) ip netns exec "$d" nft delete table inet hvdrop; kill -CONT $(agent_pids "$d") ;;
     kill9)
       sleep 0.2
+      "start_$3" "$d" ;;
+    sigterm*)
+      local p
+      p=$(cat "$WORK/agent-$d.pid")
+      for _ in $(seq 1 1000); do kill -0 "$p" 2>/dev/null || break; sleep 0.01; done # until it exited
+      kill -0 "$p" 2>/dev/null && { fail "$3 $1: the agent did not exit within 10 s of SIGTERM"; kill -9 "$p"; }
+      [ "$1" = sigterm3 ] && sleep 3
       "start_$3" "$d" ;;
   esac
 }
@@ -171,11 +187,24 @@ measure() { # IMPL KIND
   local impl=$1 kind=$2 h other out
   : > "$WORK/$impl-$kind.ms"
   : > "$WORK/$impl-$kind.gap"
-  for i in $(seq 1 "$RUNS"); do
+  rm -f "$WORK/$impl-$kind.dual"
+  local runs=$RUNS
+  [[ $kind == sigterm* ]] && runs=$SIGTERM_RUNS
+  for i in $(seq 1 "$runs"); do
     h=$(wait_single_holder) || { fail "$impl $kind run $i: no single holder before the fault"; return; }
     other=${OTHER[$h]}
     out=$(ip netns exec $C python3 "$HERE/hv.py" probe $VIP 80 "${NODE[$h]}" true) # the client points at h
     [ "$out" = timeout ] && { fail "$impl $kind run $i: $h holds the VIP but does not answer"; continue; }
+    local sampler=""
+    if [[ $kind == sigterm* ]]; then
+      # from the fault until the restarted agent settled; the director taking over is read first, so a takeover
+      # in progress is never counted as two holders unless both really held the VIP at once
+      local seconds=5
+      [ "$kind" = sigterm3 ] && seconds=8
+      ip netns exec $C python3 "$HERE/hv.py" sample "$seconds" $VIP "$other" "$h" \
+        > "$WORK/sample.out" &
+      sampler=$!
+    fi
     out=$(ip netns exec $C python3 "$HERE/hv.py" probe $VIP 80 "${NODE[$other]}" "$(fault_cmd "$kind" "$h")")
     if [ "$out" = timeout ]; then
       fail "$impl $kind run $i: no takeover by ${NODE[$other]} within 15 s"
@@ -185,11 +214,28 @@ measure() { # IMPL KIND
       echo "$out" | awk '{print $2}' >> "$WORK/$impl-$kind.gap"
     fi
     restore "$kind" "$h" "$impl"
+    if [ -n "$sampler" ]; then
+      wait "$sampler"
+      read -r n d none < "$WORK/sample.out"
+      echo "$n $d $none" >> "$WORK/$impl-$kind.dual"
+      if [[ $impl == halvs* ]]; then
+        if [ "$d" = 0 ]; then pass; else fail "$impl $kind run $i: $d of $n samples with two VIP holders"; fi
+        # the restart costs at most one failover: the VIP stays where it went
+        local now
+        now=$(wait_single_holder) || true
+        if [ "$now" = "$other" ]; then pass; else fail "$impl $kind run $i: the VIP moved back to $now"; fi
+      fi
+    fi
   done
   read -r p50 p99 max n < <(percentiles "$WORK/$impl-$kind.ms")
   read -r g50 g99 gmax _ < <(percentiles "$WORK/$impl-$kind.gap")
-  printf "%-22s %-7s runs %3s  takeover p50 %5s ms  p99 %5s ms  max %5s ms  |  gap p50 %5s ms  p99 %5s ms\n" \
-    "$impl" "$kind" "$n" "$p50" "$p99" "$max" "$g50" "$g99"
+  local dual=""
+  if [ -f "$WORK/$impl-$kind.dual" ]; then
+    dual=$(awk '{n+=$1; d+=$2; z+=$3} END {printf "  |  %d samples: two holders %d, none %d", n, d, z}' \
+      "$WORK/$impl-$kind.dual")
+  fi
+  printf "%-22s %-8s runs %3s  takeover p50 %5s ms  p99 %5s ms  max %5s ms  |  gap p50 %5s ms  p99 %5s ms%s\n" \
+    "$impl" "$kind" "$n" "$p50" "$p99" "$max" "$g50" "$g99" "$dual"
   echo "$impl $kind $p50 $p99" >> "$WORK/summary"
 }
 
@@ -251,7 +297,7 @@ run_impl() { # IMPL
   start_"$1" hvb
   sleep 5 # let the start-up election settle (keepalived's may preempt once)
   wait_single_holder >/dev/null || { fail "$1: no single holder after start"; cat "$WORK"/agent-*.log | tail -20; }
-  for kind in link freeze kill9; do
+  for kind in $FAULTS; do
     measure "$1" "$kind"
   done
   partition "$1"

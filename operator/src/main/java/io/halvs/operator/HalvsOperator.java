@@ -1,6 +1,14 @@
 package io.halvs.operator;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.halvs.api.v1alpha1.DirectorPair;
+import io.halvs.api.v1alpha1.RealServer;
+import io.halvs.api.v1alpha1.VirtualService;
 import io.halvs.operator.dependent.AgentResources;
 import io.halvs.operator.model.PlanService;
 import io.halvs.operator.reconciler.DirectorPairReconciler;
@@ -8,22 +16,57 @@ import io.halvs.operator.reconciler.EventRecorder;
 import io.halvs.operator.reconciler.RealServerReconciler;
 import io.halvs.operator.reconciler.VirtualServiceReconciler;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The operator: the plan model plus the three reconcilers, on one client. */
 public final class HalvsOperator implements AutoCloseable {
   public static final String DEFAULT_NAMESPACE = "halvs-system";
   public static final String DEFAULT_AGENT_IMAGE = "ghcr.io/halvs/director-agent:0.1.0";
+  /** The leader-election Lease, in the operator's namespace. */
+  public static final String LEASE = "halvs-operator";
+  static final Duration CRD_RETRY = Duration.ofSeconds(2);
+  private static final Logger LOG = LoggerFactory.getLogger(HalvsOperator.class);
+  private static final List<Class<? extends HasMetadata>> KINDS =
+      List.of(DirectorPair.class, VirtualService.class, RealServer.class);
+
+  /**
+   * Leader election over a Lease: only the holder reconciles (writes status, plans, agent objects). Kubernetes'
+   * own defaults: a leader that cannot renew for renewDeadline stops (the process exits and restarts as a
+   * standby) before a standby may take an unrenewed lease after leaseDuration, so two never write at once.
+   */
+  public record LeaderElection(String identity, Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
+    public static LeaderElection defaults(String identity) {
+      return new LeaderElection(identity, Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2));
+    }
+  }
 
   private final KubernetesClient client;
   private final String namespace;
   private final String agentImage;
+  private final LeaderElection election;
+  private final AtomicBoolean leading = new AtomicBoolean();
+  private final AtomicBoolean started = new AtomicBoolean();
+  private volatile boolean closing;
+  private Runnable onLostLease = () -> System.exit(1);
   private PlanService plans;
   private Operator operator;
 
   public HalvsOperator(KubernetesClient client, String namespace, String agentImage) {
+    this(client, namespace, agentImage, null);
+  }
+
+  /** With {@code election} null every instance reconciles (one replica, the demo, the tests). */
+  public HalvsOperator(KubernetesClient client, String namespace, String agentImage, LeaderElection election) {
     this.client = client;
     this.namespace = namespace;
     this.agentImage = agentImage;
+    this.election = election;
   }
 
   public static String namespaceFromEnvironment() {
@@ -36,18 +79,111 @@ public final class HalvsOperator implements AutoCloseable {
     return image == null || image.isBlank() ? DEFAULT_AGENT_IMAGE : image;
   }
 
-  public void start() {
+  /** The Pod's name in a cluster; elsewhere host and process, so two local processes differ. */
+  public static String identityFromEnvironment() {
+    String pod = System.getenv("POD_NAME");
+    if (pod != null && !pod.isBlank()) {
+      return pod;
+    }
+    String host = System.getenv("HOSTNAME");
+    return (host == null || host.isBlank() ? "halvs-operator" : host) + "-" + ProcessHandle.current().pid();
+  }
+
+  public void start() throws InterruptedException {
+    awaitCrds();
     plans = new PlanService(client, namespace);
     plans.start();
     // The reconcilers write status themselves (a PUT of the status subresource); nothing relies on server-side
     // apply, so the same code path runs against every API server and the CRUD mock the fast tests use.
-    operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
-        .withUseSSAToPatchPrimaryResource(false).withStopOnInformerErrorDuringStartup(true));
+    operator = new Operator(o -> {
+      o.withKubernetesClient(client).withCloseClientOnStop(false)
+          .withUseSSAToPatchPrimaryResource(false).withStopOnInformerErrorDuringStartup(true);
+      if (election != null) {
+        // Informers run on every replica (a standby's caches are warm); reconciling starts on taking the lease.
+        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(LEASE, namespace,
+            election.leaseDuration(), election.renewDeadline(), election.retryPeriod(), election.identity(),
+            callbacks(), false));
+      }
+    });
     EventRecorder events = new EventRecorder(client);
     operator.register(new DirectorPairReconciler(client, plans, new AgentResources(namespace, agentImage), events));
     operator.register(new VirtualServiceReconciler(client, plans, events));
     operator.register(new RealServerReconciler(client, plans));
     operator.start();
+    started.set(true);
+    if (election == null) {
+      leading.set(true);
+    }
+  }
+
+  private LeaderCallbacks callbacks() {
+    return new LeaderCallbacks(() -> {
+      leading.set(true);
+      LOG.info("leading as {} (Lease {}/{}): reconciling", election.identity(), namespace, LEASE);
+    }, () -> {
+      leading.set(false);
+      if (!closing) {
+        // JOSDK would go on reconciling: a replica that lost the lease exits and restarts as a standby.
+        LOG.warn("lost Lease {}/{}: exiting so that only the new leader writes", namespace, LEASE);
+        onLostLease.run();
+      }
+    }, leader -> LOG.info("Lease {}/{} held by {}", namespace, LEASE, leader));
+  }
+
+  /**
+   * Until the three CRDs are served (Established), wait and say so once, instead of failing and crash-looping
+   * on the first `kubectl apply -k deploy/`, which creates CRDs and the operator at the same time.
+   */
+  void awaitCrds() throws InterruptedException {
+    String said = null;
+    while (!closing) {
+      List<String> missing = new ArrayList<>();
+      boolean forbidden = false;
+      for (Class<? extends HasMetadata> kind : KINDS) {
+        try {
+          client.resources(kind).inAnyNamespace().list(new ListOptionsBuilder().withLimit(1L).build());
+        } catch (KubernetesClientException e) {
+          // 403: the same apply creates the operator's RBAC, which may land after its first request.
+          if (e.getCode() != 404 && e.getCode() != 403) {
+            throw e;
+          }
+          forbidden |= e.getCode() == 403;
+          missing.add(HasMetadata.getFullResourceName(kind));
+        }
+      }
+      if (missing.isEmpty()) {
+        if (said != null) {
+          LOG.info("the halvs CRDs are established");
+        }
+        return;
+      }
+      String line = forbidden ? "waiting for the permission to list " + missing + " (the operator's RBAC in deploy/)"
+          : "waiting for the CRDs " + missing + " to be established (kubectl apply -k deploy/ installs them)";
+      if (!line.equals(said)) {
+        LOG.info(line);
+        said = line;
+      }
+      Thread.sleep(CRD_RETRY.toMillis());
+    }
+  }
+
+  /** Ready: the caches are synced and the controllers started, leader or standby (a standby is a warm spare). */
+  public boolean ready() {
+    return started.get() && plans != null && plans.synced();
+  }
+
+  /** Alive: not wedged. The plan thread answers; the API server being unreachable is no reason to restart. */
+  public boolean alive() {
+    return plans == null || plans.responsive(Duration.ofSeconds(3));
+  }
+
+  /** What losing the lease does; the tests record it instead of exiting. */
+  void onLostLease(Runnable action) {
+    this.onLostLease = action;
+  }
+
+  public boolean leading() {
+    return leading.get();
   }
 
   public PlanService plans() {
@@ -56,11 +192,35 @@ public final class HalvsOperator implements AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
+    boolean wasLeading = leading.get();
     if (operator != null) {
       operator.stop();
     }
     if (plans != null) {
       plans.close();
+    }
+    if (election != null && wasLeading) {
+      releaseLease();
+    }
+  }
+
+  /**
+   * After the controllers stopped, hand the Lease back (JOSDK does not), so a standby takes over within its
+   * retry period instead of waiting out the lease: a rolling update of the operator then costs about 2 s.
+   */
+  void releaseLease() {
+    try {
+      Lease lease = client.leases().inNamespace(namespace).withName(LEASE).get();
+      if (lease == null || lease.getSpec() == null || !election.identity().equals(lease.getSpec().getHolderIdentity())) {
+        return;
+      }
+      lease.getSpec().setHolderIdentity(null);
+      client.resource(lease).update(); // resourceVersion-checked: never clears a newer holder
+      LOG.info("released Lease {}/{}", namespace, LEASE);
+    } catch (KubernetesClientException e) {
+      LOG.warn("could not release Lease {}/{} ({}); a standby takes over when it expires", namespace, LEASE,
+          e.getMessage());
     }
   }
 }

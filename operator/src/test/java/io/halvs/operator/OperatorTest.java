@@ -44,7 +44,7 @@ class OperatorTest {
   HalvsOperator operator;
 
   @BeforeEach
-  void start() {
+  void start() throws InterruptedException {
     api = new EmbeddedApiServer();
     client = api.client();
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
@@ -92,7 +92,7 @@ class OperatorTest {
     assertThat(sc.getPrivileged()).isFalse();
     assertThat(pod.getContainers().get(0).getImage()).isEqualTo("example.org/agent:test");
     assertThat(pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
-        .getNodeSelectorTerms().get(0).getMatchExpressions().get(0).getValues())
+        .getNodeSelectorTerms().get(0).getMatchFields().get(0).getValues())
         .containsExactly("lvs-01", "lvs-02");
     assertThat(pod.getServiceAccountName()).isEqualTo("halvs-agent-lvs");
     assertThat(ds.getMetadata().getOwnerReferences()).extracting(o -> o.getKind() + "/" + o.getName())
@@ -278,6 +278,31 @@ class OperatorTest {
     await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> pair() != null);
     cleaned("lvs-02");
     await().atMost(TIMEOUT).until(() -> pair() == null);
+  }
+
+  @Test
+  void aPairOnANodeOfAnotherIsRejectedAndNeverDeployed() {
+    await().atMost(TIMEOUT).until(() -> pair().getStatus() != null && pair().getStatus().getPlanHash() != null);
+    DirectorPair clash = new DirectorPair();
+    clash.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("clash").build());
+    clash.setSpec(new io.halvs.api.v1alpha1.DirectorPairSpec());
+    clash.getSpec().setNodes(List.of("lvs-02", "lvs-03"));
+    clash.getSpec().setVipInterface("eth0");
+    client.resource(clash).create();
+    DirectorPair c = await().atMost(TIMEOUT).until(() -> client.resources(DirectorPair.class).withName("clash").get(),
+        p -> p.getStatus() != null && p.getStatus().getConditions() != null && !p.getStatus().getConditions().isEmpty());
+    Condition ready = condition(c.getStatus().getConditions(), "Ready");
+    assertThat(ready.getStatus()).isEqualTo("False");
+    assertThat(ready.getReason()).isEqualTo("NodeInOtherPair");
+    assertThat(ready.getMessage()).contains("node lvs-02", "DirectorPair lvs");
+    assertThat(client.apps().daemonSets().inNamespace(NS).withName("halvs-agent-clash").get()).isNull();
+    assertThat(client.configMaps().inNamespace(NS).withName(Names.manifest("clash")).get()).isNull();
+    // The first pair keeps its agents and plan.
+    assertThat(client.apps().daemonSets().inNamespace(NS).withName("halvs-agent-lvs").get()).isNotNull();
+    assertThat(condition(pair().getStatus().getConditions(), "Ready").getReason()).isNotEqualTo("NodeInOtherPair");
+    // Never deployed: deleting it waits for no director (lvs-02 exists and never reports for it).
+    client.resources(DirectorPair.class).withName("clash").delete();
+    await().atMost(TIMEOUT).until(() -> client.resources(DirectorPair.class).withName("clash").get() == null);
   }
 
   void report(String node, String role, String hash, Map<String, AgentReport.ServiceHealth> health) {

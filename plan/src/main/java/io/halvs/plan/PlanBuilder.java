@@ -99,6 +99,32 @@ public final class PlanBuilder {
       }
     }
 
+    // One node serves one pair: its heartbeat port and the kernel's single pair of IPVS sync daemons would
+    // clash. The older pair (creationTimestamp, then name) keeps the node, valid or not, so the pair serving it
+    // never loses it to a newer one; the newer is rejected and gets nothing deployed or published.
+    List<DirectorPair> bySeniority = new ArrayList<>(pairs.values());
+    bySeniority.sort(Comparator.comparing((DirectorPair dp) -> dp.getMetadata().getCreationTimestamp() == null
+        ? "\uffff" : dp.getMetadata().getCreationTimestamp()).thenComparing(dp -> dp.getMetadata().getName()));
+    Map<String, String> nodeOwner = new HashMap<>();
+    for (DirectorPair dp : bySeniority) {
+      String name = dp.getMetadata().getName();
+      List<String> nodes = dp.getSpec() == null || dp.getSpec().getNodes() == null ? List.of() : dp.getSpec().getNodes();
+      List<String> taken = new ArrayList<>();
+      for (String node : new TreeSet<>(nodes.stream().filter(java.util.Objects::nonNull).toList())) {
+        String owner = nodeOwner.putIfAbsent(node, name);
+        if (owner != null && !owner.equals(name)) {
+          taken.add(node);
+          findings.add(Finding.error(new ObjectRef("DirectorPair", null, name), "spec.nodes", "NodeInOtherPair",
+              "node " + node + " is already a director of DirectorPair " + owner + " (the older pair keeps it): "
+                  + "one node serves one pair, since the heartbeat port and the kernel's IPVS sync daemons are "
+                  + "per node; this pair is not deployed"));
+        }
+      }
+      if (!taken.isEmpty()) {
+        invalidPairs.add(name);
+      }
+    }
+
     // RealServers, indexed by namespace so each selector scans only its own namespace.
     Map<String, Namespace> backendsByNamespace = new HashMap<>();
     SortedMap<ObjectRef, RealServer> realServers = new TreeMap<>();

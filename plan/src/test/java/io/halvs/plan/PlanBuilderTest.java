@@ -185,6 +185,55 @@ class PlanBuilderTest {
   }
 
   @Test
+  void aNodeInTwoPairsRejectsTheNewerPairNamingTheOlderAndTheNode() {
+    var older = pair("zeta", "n1", "n2");
+    older.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");
+    var newer = pair("alpha", "n2", "n3");
+    newer.getMetadata().setCreationTimestamp("2026-02-01T00:00:00Z");
+    var web = service("default", "web", "zeta", "192.0.2.1", 80, "web");
+    var api = service("default", "api", "alpha", "192.0.2.2", 80, "api");
+    for (List<io.halvs.api.v1alpha1.DirectorPair> order : List.of(List.of(older, newer), List.of(newer, older))) {
+      PlanResult r = build(order, List.of(web, api), List.of());
+      // The older pair keeps serving, though the newer sorts first by name.
+      assertThat(r.plans()).containsOnlyKeys("zeta");
+      Finding f = r.findingsFor(new ObjectRef("DirectorPair", null, "alpha")).get(0);
+      assertThat(f.severity()).isEqualTo(Finding.Severity.ERROR);
+      assertThat(f.reason()).isEqualTo("NodeInOtherPair");
+      assertThat(f.field()).isEqualTo("spec.nodes");
+      assertThat(f.message()).contains("node n2", "DirectorPair zeta");
+      assertThat(r.findingsFor(new ObjectRef("DirectorPair", null, "zeta"))).isEmpty();
+      // The newer pair's services say why they are not programmed.
+      assertThat(r.findingsFor(new ObjectRef("VirtualService", "default", "api"))).extracting(Finding::reason)
+          .containsExactly("DirectorPairInvalid");
+    }
+  }
+
+  @Test
+  void aNodeInTwoPairsCreatedTogetherGoesToTheFirstByName() {
+    var a = pair("a", "n1", "n2");
+    var b = pair("b", "n3", "n1");
+    for (var order : List.of(List.of(a, b), List.of(b, a))) {
+      PlanResult r = build(order, List.of(), List.of());
+      assertThat(r.plans()).containsOnlyKeys("a");
+      assertThat(r.findingsFor(new ObjectRef("DirectorPair", null, "b"))).extracting(Finding::message)
+          .singleElement().asString().contains("node n1", "DirectorPair a");
+    }
+  }
+
+  @Test
+  void anOlderInvalidPairStillHoldsItsNodes() {
+    var older = pair("old", "n1", "n1"); // invalid: the same node twice
+    older.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");
+    var newer = pair("new", "n1", "n2");
+    newer.getMetadata().setCreationTimestamp("2026-02-01T00:00:00Z");
+    PlanResult r = build(List.of(older, newer), List.of(), List.of());
+    // Fixing the older pair must not take the nodes from a newer one that serves: the newer never gets them.
+    assertThat(r.plans()).isEmpty();
+    assertThat(r.findingsFor(new ObjectRef("DirectorPair", null, "new"))).extracting(Finding::reason)
+        .contains("NodeInOtherPair");
+  }
+
+  @Test
   void nullSpecsNeverThrow() {
     var dp = new io.halvs.api.v1alpha1.DirectorPair();
     var vs = new VirtualService();

@@ -118,7 +118,8 @@ class CrdSchemaTest {
         Arguments.of(DP, "spec.syncDaemon.port", 1, 65535),
         Arguments.of(DP, "spec.syncDaemon.ttl", 1, 255),
         Arguments.of(DP, "spec.highAvailability.advertIntervalMillis", 20, 10000),
-        Arguments.of(DP, "spec.highAvailability.missesBeforeDead", 2, 50));
+        Arguments.of(DP, "spec.highAvailability.missesBeforeDead", 2, 50),
+        Arguments.of(DP, "spec.agent.port", 1, 65535));
   }
 
   @ParameterizedTest(name = "{1} in [{2}, {3}]")
@@ -155,7 +156,9 @@ class CrdSchemaTest {
         Arguments.of(DP, "spec.gateway.address", "isIP(self)"),
         Arguments.of(DP, "spec.gateway", "self.prefixLength <= 32"),
         Arguments.of(DP, "spec.syncDaemon.multicastGroup", "cidr('224.0.0.0/4').containsIP(ip(self))"),
-        Arguments.of(DP, "spec.nodes", "self[0] != self[1]"));
+        Arguments.of(DP, "spec.nodes", "self[0] != self[1]"),
+        Arguments.of(DP, "spec.agent.jvmOptions", "Use(Parallel|G1|Z|Shenandoah|Epsilon)GC"),
+        Arguments.of(DP, "spec.agent.resources", "quantity(self.requests.memory).compareTo(quantity(self.limits.memory))"));
   }
 
   @ParameterizedTest(name = "{1}: {2}")
@@ -230,6 +233,25 @@ class CrdSchemaTest {
         .isEqualTo(Defaults.PREEMPT_DELAY_SECONDS);
     assertThat(prop(DP, "spec.highAvailability.heartbeatPort").getDefault().asInt()).isEqualTo(Defaults.HEARTBEAT_PORT);
     assertThat(prop(DP, "spec.sysctls.profile").getDefault().asText()).isEqualTo(Defaults.SYSCTL_PROFILE);
+  }
+
+  /** Agent settings go into a Pod: bounded, one line each, so a typo is refused at admission, not by the kubelet. */
+  @Test
+  void agentSettingsAreBounded() {
+    JSONSchemaProps args = prop(DP, "spec.agent.args");
+    assertThat(args.getMaxItems()).isEqualTo(32L);
+    assertThat(args.getItems().getSchema().getMaxLength()).isEqualTo(256L);
+    java.util.regex.Pattern oneLine = java.util.regex.Pattern.compile(args.getItems().getSchema().getPattern());
+    assertThat(oneLine.matcher("--fake-ipvs").matches()).isTrue();
+    assertThat(oneLine.matcher("--a\n--b").matches()).isFalse();
+    assertThat(prop(DP, "spec.agent.jvmOptions").getPattern()).isEqualTo(AgentSettings.ARG);
+    java.util.regex.Pattern quantity = java.util.regex.Pattern.compile(
+        prop(DP, "spec.agent.resources.limits.memory").getPattern());
+    assertThat(List.of("256Mi", "100m", "0.5", "1G", "1048576")).allMatch(q -> quantity.matcher(q).matches());
+    assertThat(List.of("256 Mi", "-1", "lots", "1Mib", "")).noneMatch(q -> quantity.matcher(q).matches());
+    java.util.regex.Pattern name = java.util.regex.Pattern.compile(prop(DP, "spec.agent.priorityClassName").getPattern());
+    assertThat(name.matcher(AgentSettings.DEFAULT_PRIORITY_CLASS).matches()).isTrue();
+    assertThat(name.matcher("Not_A_Name").matches()).isFalse();
   }
 
   @Test

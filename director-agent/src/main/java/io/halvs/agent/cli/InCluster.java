@@ -10,21 +10,29 @@ import io.halvs.agent.ha.HeartbeatElection;
 import io.halvs.agent.ha.LeaseQuorum;
 import io.halvs.agent.ha.SyncProgress;
 import io.halvs.agent.health.HealthMonitor;
+import io.halvs.agent.http.AgentHttpServer;
+import io.halvs.agent.http.Health;
 import io.halvs.agent.kernel.IpvsKernel;
+import io.halvs.agent.kernel.KernelModuleMissing;
 import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.netlink.AddressTable;
+import io.halvs.agent.netlink.NetlinkIpvsKernel;
 import io.halvs.agent.runtime.AllUpHealthChecks;
 import io.halvs.agent.runtime.Director;
 import io.halvs.agent.runtime.HealthChecks;
+import io.halvs.agent.runtime.KernelWatch;
 import io.halvs.agent.sysctl.Sysctls;
 import io.halvs.agent.vip.VipManager;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -52,17 +60,29 @@ final class InCluster implements Callable<Integer> {
       + "this often.")
   long electionRetrySeconds;
 
+  @Option(names = "--module-retry-seconds", defaultValue = "10", description = "Without the ip_vs kernel module, "
+      + "report it and look again this often.")
+  long moduleRetrySeconds;
+
   @Option(names = "--state-dir", defaultValue = "/var/lib/halvs", description = "Where the ownership journal lives.")
   Path stateDir;
 
   @Option(names = "--resync-seconds", defaultValue = "30", description = "Full level-triggered pass at least this often.")
   long resyncSeconds;
 
+  @Option(names = "--watch-interval-ms", defaultValue = "1000", description = "Dump the kernel's IPVS services "
+      + "(not their destinations) this often and restore at once any the plan wants that someone deleted or changed "
+      + "(kube-proxy in IPVS mode without ipvs.excludeCIDRs, or flushing the table); 0: only the resync restores them.")
+  long watchIntervalMillis;
+
   @Option(names = "--report-interval-ms", defaultValue = "500", description = "At most one report write per interval.")
   long reportIntervalMillis;
 
   @Option(names = "--heartbeat-seconds", defaultValue = "60", description = "Rewrite the report at least this often.")
   long heartbeatSeconds;
+
+  @Mixin
+  HealthOptions healthOptions = new HealthOptions();
 
   static String env(String name) {
     String v = System.getenv(name);
@@ -90,14 +110,52 @@ final class InCluster implements Callable<Integer> {
         electionRetrySeconds * 1000);
   }
 
+  /**
+   * The kernel's IPVS, once there is one. Without the ip_vs module the agent neither programs nor joins the
+   * election (a director holding the VIP without a table would drop the traffic): it says so in its log and its
+   * report, which the operator turns into a condition on the DirectorPair, and looks again every
+   * --module-retry-seconds, so a module loaded on the node later is picked up without a restart.
+   */
+  private IpvsKernel awaitIpvs(KubernetesClient client, String namespace, String pair, String node)
+      throws InterruptedException {
+    boolean missing = false;
+    boolean reported = false;
+    long reportedAt = 0;
+    while (true) {
+      try {
+        IpvsKernel k = new NetlinkIpvsKernel();
+        if (missing) {
+          LOG.info("node {}: kernel module ip_vs is loaded now", node);
+        }
+        return k;
+      } catch (KernelModuleMissing e) {
+        if (!missing) {
+          LOG.error("node {}: {}", node, e.problem());
+          missing = true;
+        }
+        if (!reported || System.nanoTime() - reportedAt > heartbeatSeconds * 1_000_000_000L) {
+          reported = ReportWriter.writeProblem(client, namespace, pair, node, e.problem());
+          reportedAt = System.nanoTime();
+        }
+        Thread.sleep(moduleRetrySeconds * 1000);
+      }
+    }
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     String node = env("NODE_NAME");
     String namespace = env("POD_NAMESPACE");
     String pair = env("HALVS_DIRECTOR_PAIR");
     CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    // The probes answer from the start: while ip_vs is missing (awaitIpvs) the agent is alive but not ready, and a
+    // liveness probe that found no port would restart it in a loop.
+    AtomicReference<Director> current = new AtomicReference<>();
+    Health probes = new Health(current::get);
+    AgentHttpServer http = healthOptions.start(probes);
     try (KubernetesClient client = new KubernetesClientBuilder().build();
-        IpvsKernel kernel = AgentSetup.kernel(fakeIpvs);
+        IpvsKernel kernel = fakeIpvs ? AgentSetup.kernel(true) : awaitIpvs(client, namespace, pair, node);
         AddressTable addresses = new AddressTable();
         HealthChecks health = noHealthChecks ? new AllUpHealthChecks() : new HealthMonitor();
         PairElection election = election(client, namespace, node, addresses, kernel);
@@ -123,12 +181,30 @@ final class InCluster implements Callable<Integer> {
       LOG.info("halvs agent on node {} for DirectorPair {} (namespace {}){}", node, pair, namespace,
           fakeIpvs ? ", in-memory IPVS" : "");
       director.start("halvs-director-" + pair);
+      current.set(director);
       reports.start();
       plans.start();
-      // close() gives nothing up: an agent restart keeps IPVS and the VIPs as they are; only Deleting cleans.
-      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-      stop.await();
-      return 0;
+      try (IpvsKernel watchKernel = AgentSetup.watchKernel(fakeIpvs, kernel, watchIntervalMillis);
+          KernelWatch watch = AgentSetup.startWatch(watchKernel, director, pair, watchIntervalMillis,
+              director::fullPassNow)) {
+        // SIGTERM: hand over first, then let this thread close everything in order before the JVM halts. close()
+        // gives nothing up: after kill -9 the restart keeps IPVS and the VIPs as they are; only Deleting cleans.
+        Runtime.getRuntime().addShutdownHook(AgentSetup.shutdownHook(probes, () -> election, () -> {
+          stop.countDown();
+          try {
+            closed.await(AgentSetup.CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }));
+        stop.await();
+        return 0;
+      }
+    } finally {
+      if (http != null) {
+        http.close();
+      }
+      closed.countDown();
     }
   }
 }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 /** The director agent's command line. */
 @Command(name = "halvs-agent", mixinStandardHelpOptions = true, version = "halvs-agent 0.1.0",
     description = "The halvs director agent: programs IPVS, VIPs and sysctls on a director.",
-    subcommands = {Standalone.class, InCluster.class, Main.Ipvs.class, Bench.class,
+    subcommands = {Standalone.class, InCluster.class, LoadModules.class, Main.Ipvs.class, Bench.class,
         io.halvs.agent.conn.ConnsCommand.class})
 public final class Main {
 

@@ -1,12 +1,15 @@
 package io.halvs.agent.cli;
 
 import io.halvs.agent.health.HealthMonitor;
+import io.halvs.agent.http.AgentHttpServer;
+import io.halvs.agent.http.Health;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.netlink.AddressTable;
 import io.halvs.agent.runtime.AllUpHealthChecks;
 import io.halvs.agent.runtime.Director;
 import io.halvs.agent.runtime.HealthChecks;
+import io.halvs.agent.runtime.KernelWatch;
 import io.halvs.agent.runtime.StaticElection;
 import io.halvs.agent.sysctl.Sysctls;
 import io.halvs.agent.vip.VipManager;
@@ -22,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -66,6 +70,20 @@ final class Standalone implements Callable<Integer> {
   @Mixin
   ElectionOptions election = new ElectionOptions();
 
+  @Mixin
+  HealthOptions healthOptions = new HealthOptions();
+
+  @Option(names = "--watch-interval-ms", defaultValue = "0", description = "Dump the kernel's IPVS services this "
+      + "often and restore at once any the plan wants that someone deleted or changed (kube-proxy); 0 (default): "
+      + "off, the full pass every --interval-ms restores them.")
+  long watchIntervalMillis;
+
+  /** Stops the kernel watch, which starts with the first plan, when the loop ends. */
+  private interface WatchStopper extends AutoCloseable {
+    @Override
+    void close();
+  }
+
   @Override
   public Integer call() {
     if (node == null) {
@@ -74,9 +92,30 @@ final class Standalone implements Callable<Integer> {
     List<String> addressChanges = new ArrayList<>();
     // Health changes wake this loop for the director's fast path instead of waiting for the next reload.
     Semaphore healthChanged = new Semaphore(0);
+    AtomicReference<Director> current = new AtomicReference<>();
+    Health health = new Health(current::get);
+    AtomicReference<KernelWatch> watch = new AtomicReference<>();
     try (IpvsKernel kernel = AgentSetup.kernel(fakeIpvs);
         AddressTable addresses = holdVips || election.enabled() ? new AddressTable() : null;
-        HealthChecks checks = once || noHealthChecks ? new AllUpHealthChecks() : new HealthMonitor()) {
+        HealthChecks checks = once || noHealthChecks ? new AllUpHealthChecks() : new HealthMonitor();
+        AgentHttpServer http = once ? null : healthOptions.start(health);
+        IpvsKernel watchKernel = once ? null : AgentSetup.watchKernel(fakeIpvs, kernel, watchIntervalMillis);
+        WatchStopper stopWatch = () -> {
+          KernelWatch w = watch.get();
+          if (w != null) {
+            w.close();
+          }
+        }) {
+      if (!once) {
+        // SIGTERM: hand over, then stop heartbeats; the JVM halts after (this thread is not waited for)
+        Runtime.getRuntime().addShutdownHook(AgentSetup.shutdownHook(health,
+            () -> current.get() == null ? null : current.get().election(), () -> {
+              Director d = current.get();
+              if (d != null) {
+                d.election().close();
+              }
+            }));
+      }
       Director director = null;
       DirectorPlan lastGood = null;
       while (true) {
@@ -100,6 +139,12 @@ final class Standalone implements Callable<Integer> {
               director.ignoreSysctls(AgentSetup.IPVS_SYSCTLS);
             }
             checks.onChange(changed -> healthChanged.release()); // after the director's own listener
+            current.set(director);
+            Director d = director;
+            watch.set(AgentSetup.startWatch(watchKernel, director, lastGood.pair(), watchIntervalMillis, () -> {
+              d.fullPassNow();
+              healthChanged.release();
+            }));
           }
           // Standalone publishes nothing, so the plan needs no hash; every loop is one full pass.
           director.offer(new Director.Target(lastGood, null, false));

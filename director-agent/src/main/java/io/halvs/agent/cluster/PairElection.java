@@ -37,7 +37,7 @@ public final class PairElection implements Election {
   private final List<Consumer<State>> listeners = new CopyOnWriteArrayList<>();
   private DirectorPlan plan; // guarded by this
   private DirectorPlan lastSeen; // guarded by this
-  private Election delegate; // guarded by this
+  private volatile Election delegate; // written under this; read without it (health endpoints must not block)
   private boolean scheduled; // guarded by this
   private boolean closed; // guarded by this
   private String lastProblem; // worker thread only
@@ -136,8 +136,15 @@ public final class PairElection implements Election {
   }
 
   @Override
-  public synchronized State state() {
-    return delegate != null ? delegate.state() : waiting;
+  public State state() {
+    Election e = delegate;
+    return e != null ? e.state() : waiting;
+  }
+
+  @Override
+  public String stuck(long nowNanos) {
+    Election e = delegate;
+    return e == null ? null : e.stuck(nowNanos);
   }
 
   @Override
@@ -151,6 +158,13 @@ public final class PairElection implements Election {
    */
   public synchronized void seen(DirectorPlan p) {
     lastSeen = p;
+  }
+
+  /** Shutting down: the election hands over; without one the VIPs stay as they are. */
+  @Override
+  public boolean handOver(java.time.Duration bound) {
+    Election e = delegate;
+    return e != null && e.handOver(bound);
   }
 
   /** The pair is deleted: give the VIPs up, with or without an election. */

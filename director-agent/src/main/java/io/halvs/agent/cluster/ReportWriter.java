@@ -113,9 +113,7 @@ public final class ReportWriter implements AutoCloseable {
       return;
     }
     try {
-      String patch = JSON.writeValueAsString(Map.of("data", Map.of(Names.REPORT_KEY, AgentReport.toJson(r))));
-      client.configMaps().inNamespace(namespace).withName(Names.report(pair, node))
-          .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+      patch(client, namespace, r);
       written = content;
       writtenAt = now;
       if (failingSince != 0) {
@@ -134,6 +132,35 @@ public final class ReportWriter implements AutoCloseable {
         worker.schedule(this::write, backoff.toMillis(), TimeUnit.MILLISECONDS);
       }
     }
+  }
+
+  private static void patch(KubernetesClient client, String namespace, AgentReport r)
+      throws com.fasterxml.jackson.core.JsonProcessingException {
+    String patch = JSON.writeValueAsString(Map.of("data", Map.of(Names.REPORT_KEY, AgentReport.toJson(r))));
+    client.configMaps().inNamespace(namespace).withName(Names.report(r.pair(), r.node()))
+        .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+  }
+
+  /**
+   * The report of an agent that cannot start its director (no IPVS in the kernel): role unknown, nothing
+   * programmed, and the problem as its message, which the operator shows on the DirectorPair. Written from the
+   * caller's thread, before there is a director; false when the API server did not take it (say why once).
+   */
+  public static boolean writeProblem(KubernetesClient client, String namespace, String pair, String node,
+      String problem) {
+    AgentReport r = problemReport(pair, node, problem);
+    try {
+      patch(client, namespace, r);
+      return true;
+    } catch (KubernetesClientException | com.fasterxml.jackson.core.JsonProcessingException e) {
+      LOG.warn("cannot write report {}: {}", Names.report(pair, node), why(e));
+      return false;
+    }
+  }
+
+  static AgentReport problemReport(String pair, String node, String problem) {
+    return new AgentReport(node, pair, role(Election.Role.UNKNOWN), null, false,
+        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), problem, Map.of(), false);
   }
 
   static String why(Exception e) {

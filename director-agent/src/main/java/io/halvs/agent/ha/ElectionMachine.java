@@ -39,8 +39,26 @@ public final class ElectionMachine {
     }
   }
 
-  /** What the peer's last heartbeat said. */
-  public record PeerView(Role role, long activeForMillis, boolean eligible, long leaseTerm, long connections) {}
+  /**
+   * What the peer's last heartbeat said.
+   *
+   * @param released the peer gave its VIPs up for this director to take at once (a handover)
+   * @param leaving the peer's agent is shutting down: hand nothing over to it
+   */
+  public record PeerView(Role role, long activeForMillis, boolean eligible, long leaseTerm, long connections,
+      boolean released, boolean leaving) {
+    public PeerView(Role role, long activeForMillis, boolean eligible, long leaseTerm, long connections) {
+      this(role, activeForMillis, eligible, leaseTerm, connections, false, false);
+    }
+  }
+
+  /**
+   * Where a shutting-down agent's handover stands ({@link #stop}). NONE: not stopping. WAITING: the peer is
+   * visible but still starting, or the VIPs are released and the peer has not yet confirmed it holds them (and,
+   * with a quorum, the Lease). HANDED_OVER: it has. KEPT: no peer ready to take them (silent, or leaving too):
+   * this director keeps its VIPs and its restart adopts them. NOT_ACTIVE: nothing to hand over.
+   */
+  public enum Handover { NONE, WAITING, HANDED_OVER, KEPT, NOT_ACTIVE }
 
   /** The outcome of a Lease call. */
   public enum Answer { HELD, HELD_BY_PEER, UNREACHABLE }
@@ -80,6 +98,10 @@ public final class ElectionMachine {
 
   private boolean backupRunning = true;
   private long localConnections;
+
+  private boolean stopping;
+  private boolean released;
+  private Handover handover = Handover.NONE;
 
   /** @param adopted VIPs of the plan were found on the interface at start (the previous agent held them) */
   public ElectionMachine(Config cfg, long now, boolean adopted) {
@@ -192,14 +214,73 @@ public final class ElectionMachine {
     return cfg.selfPreferred();
   }
 
+  /**
+   * This agent is shutting down (SIGTERM): from the next tick it hands its VIPs to a ready peer (visible, not
+   * starting, not leaving) or keeps them, and never becomes active again. See {@link Handover}.
+   */
+  public void stop() {
+    stopping = true;
+  }
+
+  public Handover handover() {
+    return handover;
+  }
+
+  /**
+   * The handover's time is up: a director that never released keeps its VIPs (KEPT); one that released stays
+   * WAITING (its VIPs are off, the peer takes over by its released flag or by silence).
+   */
+  public Handover giveUpHandover() {
+    if (stopping && handover == Handover.WAITING && !released) {
+      handover = Handover.KEPT;
+      reason = "shutting down: the peer did not settle in time: keeping the VIPs (the restarted agent adopts them)";
+    } else if (stopping && handover == Handover.NONE) {
+      handover = role == Role.ACTIVE ? Handover.KEPT : Handover.NOT_ACTIVE;
+    }
+    return handover;
+  }
+
+  /** This director gave its VIPs up for the peer to take at once: said in every heartbeat until it has. */
+  public boolean released() {
+    return released;
+  }
+
+  /** This agent is shutting down: said in its heartbeats so the peer hands nothing over to it. */
+  public boolean leaving() {
+    return stopping;
+  }
+
+  /** The peer is visible, settled and staying: a handover to it cannot leave the VIPs unheld. */
+  private boolean peerReady(long now) {
+    return peerVisible(now) && peer.role() != Role.UNKNOWN && !peer.leaving();
+  }
+
   public Decision tick(long now) {
+    if (stopping) {
+      return stoppingTick(now);
+    }
     Role want = role;
     String why = reason;
     Request request = Request.NONE;
     boolean announce = false;
     if (peerVisible(now)) {
       peerSilentSince = -1;
-      if (role == Role.ACTIVE) {
+      if (released && peer.role() == Role.ACTIVE) {
+        released = false; // the peer took them: an ordinary standby from here
+      }
+      if (role != Role.ACTIVE && peer.released() && peer.role() != Role.ACTIVE) {
+        // the peer removed its VIPs before it said so: taking them now cannot make two holders, and waiting
+        // for the dead interval would leave none
+        want = Role.ACTIVE;
+        why = "the peer handed the VIPs over" + (peer.leaving() ? " (its agent is shutting down)" : "");
+      } else if (role == Role.ACTIVE && cfg.preempt() && !cfg.selfPreferred() && peer.role() == Role.STANDBY
+          && peer.eligible() && peerReady(now)) {
+        // preemption as a handover: the VIPs leave here first, the preferred director takes them on the
+        // released heartbeat, so a failback never has two holders
+        want = Role.STANDBY;
+        why = "handing the VIPs over to the preferred director (preemption)";
+        release();
+      } else if (role == Role.ACTIVE) {
         announce = healed;
         if (peer.role() == Role.ACTIVE && !winsConflict(now)) {
           want = Role.STANDBY;
@@ -210,8 +291,9 @@ public final class ElectionMachine {
         }
       } else if (peer.role() == Role.ACTIVE) {
         if (eligible(now)) {
-          want = Role.ACTIVE;
-          why = "preempting: preferred director, preempt delay passed, sync backup caught up";
+          want = Role.STANDBY; // the eligible flag in the heartbeats asks the peer to hand over
+          why = "preempting: preferred director, preempt delay passed, sync backup caught up; waiting for the "
+              + "peer to hand the VIPs over";
         } else {
           want = Role.STANDBY;
           why = "peer is active";
@@ -270,6 +352,10 @@ public final class ElectionMachine {
         }
       }
     }
+    return decide(now, want, why, announce, request);
+  }
+
+  private Decision decide(long now, Role want, String why, boolean announce, Request request) {
     if (request != Request.NONE) {
       pending = true;
       pendingKind = request;
@@ -278,12 +364,67 @@ public final class ElectionMachine {
     boolean changed = want != role;
     if (changed) {
       announce = want == Role.ACTIVE;
+      if (want == Role.ACTIVE) {
+        released = false;
+      }
       role = want;
       since = now;
       transitions++;
     }
     reason = why;
     return new Decision(role, reason, changed, announce, request);
+  }
+
+  /** Gives the VIPs (by the caller, on this decision) and the Lease term up; the heartbeats say released. */
+  private void release() {
+    released = true;
+    leaseValidUntil = -1;
+  }
+
+  /**
+   * While the agent shuts down: an active with a ready peer releases (the caller removes the VIPs, then the
+   * heartbeats say released) and waits for the peer to hold them; without one it keeps them. Never becomes
+   * active again, except to take back VIPs it released when the peer turns out to be leaving too and has not
+   * taken them (a leaving peer says so only after its own election stopped, so it never will).
+   */
+  private Decision stoppingTick(long now) {
+    Role want = role;
+    String why = reason;
+    boolean visible = peerVisible(now);
+    if (handover == Handover.HANDED_OVER || handover == Handover.KEPT || handover == Handover.NOT_ACTIVE) {
+      return decide(now, want, why, false, Request.NONE);
+    }
+    if (role == Role.ACTIVE) {
+      if (!visible || peer.leaving()) {
+        handover = Handover.KEPT;
+        why = "shutting down with the peer " + (visible ? "leaving too" : "not visible")
+            + ": keeping the VIPs (the restarted agent adopts them)";
+      } else if (peer.role() == Role.UNKNOWN) {
+        handover = Handover.WAITING;
+        why = "shutting down: waiting for the starting peer to settle before handing over";
+      } else {
+        handover = Handover.WAITING;
+        want = Role.STANDBY;
+        why = "shutting down: released the VIPs for " + cfg.peer() + " to take";
+        release();
+      }
+    } else if (released) {
+      if (visible && peer.role() == Role.ACTIVE && (!cfg.quorum() || peer.leaseTerm() > 0)) {
+        handover = Handover.HANDED_OVER;
+        why = "shut down: " + cfg.peer() + " holds the VIPs" + (cfg.quorum() ? " and the Lease" : "");
+      } else if (visible && peer.leaving() && peer.role() != Role.ACTIVE) {
+        handover = Handover.KEPT;
+        released = false;
+        want = Role.ACTIVE;
+        why = "shutting down with the peer leaving too: took the released VIPs back (the restarted agent adopts "
+            + "them)";
+      } else {
+        handover = Handover.WAITING;
+      }
+    } else {
+      handover = Handover.NOT_ACTIVE;
+    }
+    return decide(now, want, why, false, Request.NONE);
   }
 
   /**

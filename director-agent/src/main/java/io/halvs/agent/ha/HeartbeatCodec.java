@@ -24,9 +24,24 @@ public final class HeartbeatCodec {
   static final long NEW_EPOCH_WINDOW_MILLIS = 30_000;
   static final int MAX_EPOCHS = 16;
 
-  /** One heartbeat. activeForMillis: how long the sender has been active (0 when not). */
+  /**
+   * One heartbeat. activeForMillis: how long the sender has been active (0 when not). The flags byte carries
+   * eligible (bit 0), released (bit 1: the sender removed its VIPs for the receiver to take at once) and leaving
+   * (bit 2: the sender's agent is shutting down); like every field they are under the MAC and the replay guard.
+   */
   public record Message(String pair, String node, long epoch, long seq, long sentWallMillis, Role role,
-      long activeForMillis, boolean eligible, long leaseTerm, long connections) {}
+      long activeForMillis, boolean eligible, long leaseTerm, long connections, boolean released,
+      boolean leaving) {
+    public Message(String pair, String node, long epoch, long seq, long sentWallMillis, Role role,
+        long activeForMillis, boolean eligible, long leaseTerm, long connections) {
+      this(pair, node, epoch, seq, sentWallMillis, role, activeForMillis, eligible, leaseTerm, connections, false,
+          false);
+    }
+  }
+
+  static final int ELIGIBLE = 1;
+  static final int RELEASED = 2;
+  static final int LEAVING = 4;
 
   public final AtomicLong accepted = new AtomicLong();
   public final AtomicLong badMac = new AtomicLong();
@@ -60,7 +75,8 @@ public final class HeartbeatCodec {
     ByteBuffer b = ByteBuffer.allocate(4 + 2 + p.length + 2 + n.length + 8 * 5 + 2 + 8 + TAG);
     b.put(MAGIC).putShort((short) p.length).put(p).putShort((short) n.length).put(n).putLong(m.epoch())
         .putLong(m.seq()).putLong(m.sentWallMillis()).putLong(m.activeForMillis()).putLong(m.connections())
-        .put((byte) m.role().ordinal()).put((byte) (m.eligible() ? 1 : 0));
+        .put((byte) m.role().ordinal())
+        .put((byte) ((m.eligible() ? ELIGIBLE : 0) | (m.released() ? RELEASED : 0) | (m.leaving() ? LEAVING : 0)));
     b.putLong(m.leaseTerm());
     mac.update(b.array(), 0, b.position());
     b.put(mac.doFinal());
@@ -103,8 +119,8 @@ public final class HeartbeatCodec {
         malformed.incrementAndGet();
         return null;
       }
-      m = new Message(p, n, epoch, seq, sent, Role.values()[role], activeFor, (flags & 1) != 0, term,
-          connections);
+      m = new Message(p, n, epoch, seq, sent, Role.values()[role], activeFor, (flags & ELIGIBLE) != 0, term,
+          connections, (flags & RELEASED) != 0, (flags & LEAVING) != 0);
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       malformed.incrementAndGet();
       return null;

@@ -41,6 +41,7 @@ public final class HeartbeatElection implements Election {
   static final int ANNOUNCE_REPEATS = 3;
   static final long ANNOUNCE_REFRESH_MILLIS = 10_000;
   static final long REASSERT_MILLIS = 1_000;
+  static final long STUCK_AFTER_MILLIS = 5_000;
 
   /** Where the peer is and what the election uses besides the plan. */
   public record Options(String node, InetSocketAddress peer, byte[] hmacKey, Quorum quorum,
@@ -72,6 +73,7 @@ public final class HeartbeatElection implements Election {
   private long transitionsBefore;
   private volatile State state;
   private volatile boolean closed;
+  private volatile long lastTickNanos = System.nanoTime();
 
   public HeartbeatElection(DirectorPlan plan, Options options, AddressTable table) throws IOException {
     this(plan, options, table, null);
@@ -155,11 +157,21 @@ public final class HeartbeatElection implements Election {
       if (m == null) {
         continue; // counted by the codec
       }
+      boolean tickNow;
       synchronized (this) {
         lastHeartbeatWall = wall;
         peerOffsetMillis = wall - m.sentWallMillis();
         machine.heartbeat(now(), new PeerView(m.role(), m.activeForMillis(), m.eligible(), m.leaseTerm(),
-            m.connections()));
+            m.connections(), m.released(), m.leaving()));
+        tickNow = m.released() || m.leaving() || machine.leaving();
+      }
+      if (tickNow) {
+        // a handover: act on it now rather than at the next tick (up to interval/4 later)
+        try {
+          ticker.execute(this::tickSafely);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // closed meanwhile
+        }
       }
     }
   }
@@ -170,6 +182,16 @@ public final class HeartbeatElection implements Election {
     } catch (RuntimeException e) {
       LOG.error("election tick failed (will retry): {}", e.toString());
     }
+    lastTickNanos = System.nanoTime();
+  }
+
+  /** A tick that never returns (an address or ARP call hanging, a deadlock) stops heartbeats and VIP upkeep. */
+  @Override
+  public String stuck(long nowNanos) {
+    long limit = Math.max(STUCK_AFTER_MILLIS, 20 * plan.highAvailability().advertIntervalMillis());
+    long age = (nowNanos - lastTickNanos) / 1_000_000;
+    return closed || age <= limit ? null
+        : "the election has not ticked for " + age + " ms (limit " + limit + " ms): heartbeats have stopped";
   }
 
   private synchronized void tick() {
@@ -198,8 +220,12 @@ public final class HeartbeatElection implements Election {
       startQuorumCall(d.request(), now);
     }
     long interval = plan.highAvailability().advertIntervalMillis();
-    if (d.changed() || now - lastSentAt >= interval) {
+    // during a handover every tick: the released flag is what the peer takes over on
+    if (d.changed() || now - lastSentAt >= interval || machine.released() || machine.leaving()) {
       send(now);
+    }
+    if (machine.leaving()) {
+      notifyAll(); // handOver() waits for the outcome
     }
     State s = new State(d.role(), d.changed() ? Instant.now() : state.since(), d.reason(),
         transitionsBefore + machine.transitions(), peerName);
@@ -277,7 +303,7 @@ public final class HeartbeatElection implements Election {
     lastSentAt = now;
     var m = new HeartbeatCodec.Message(plan.pair(), options.node(), epoch, ++seq, System.currentTimeMillis(),
         machine.role(), machine.activeFor(now), machine.eligible(now), machine.leaseTerm(now),
-        options.connections().getAsLong());
+        options.connections().getAsLong(), machine.released(), machine.leaving());
     byte[] data = codec.encode(m);
     try {
       socket.send(new DatagramPacket(data, data.length, options.peer()));
@@ -295,7 +321,8 @@ public final class HeartbeatElection implements Election {
   @Override
   public synchronized void follow(DirectorPlan next) {
     DirectorPlan prev = plan;
-    if (closed || sameForElection(prev, next)) {
+    if (closed || machine.leaving() || sameForElection(prev, next)) {
+      // (shutting down: the handover finishes with the machine it started with)
       plan = next;
       return;
     }
@@ -326,6 +353,57 @@ public final class HeartbeatElection implements Election {
   @Override
   public void onChange(Consumer<State> listener) {
     listeners.add(listener);
+  }
+
+  /**
+   * The agent is shutting down (SIGTERM). An active director whose peer is ready (visible, settled, not leaving)
+   * removes its VIPs, then says so in its heartbeats (the released flag, every tick), and waits until the peer
+   * reports it holds them and, with a quorum, the Lease, which the peer claims while this director is still
+   * visible; the peer takes over on the first released heartbeat it authenticates, so there is never a second
+   * holder and the gap is one datagram and one address change. Without a ready peer the VIPs stay (the restart
+   * adopts them). A standby gives nothing up; its heartbeats say it is leaving, so an active being stopped at
+   * the same time keeps its VIPs instead of handing them to it. Heartbeats go on until {@link #close()}.
+   *
+   * @return true when the peer confirmed it holds the VIPs
+   */
+  @Override
+  public boolean handOver(java.time.Duration bound) {
+    long deadline = System.nanoTime() + bound.toNanos();
+    synchronized (this) {
+      if (closed) {
+        return false;
+      }
+      machine.stop();
+    }
+    try {
+      ticker.execute(this::tickSafely);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return false;
+    }
+    ElectionMachine.Handover h;
+    boolean released;
+    synchronized (this) {
+      long left;
+      while (((h = machine.handover()) == ElectionMachine.Handover.NONE || h == ElectionMachine.Handover.WAITING)
+          && (left = deadline - System.nanoTime()) > 0) {
+        try {
+          wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      h = machine.giveUpHandover();
+      released = machine.released();
+    }
+    switch (h) {
+      case HANDED_OVER -> LOG.info("shutdown: handed the VIPs over to {} ({})", peerName, machine.reason());
+      case KEPT -> LOG.info("shutdown: kept the VIPs ({})", machine.reason());
+      case NOT_ACTIVE -> LOG.info("shutdown: {}, nothing to hand over", machine.role());
+      default -> LOG.warn("shutdown: {} did not confirm within {} ms; {}", peerName, bound.toMillis(), released
+          ? "the VIPs are off here, it takes over by silence at the latest" : "kept the VIPs");
+    }
+    return h == ElectionMachine.Handover.HANDED_OVER;
   }
 
   /**

@@ -6,6 +6,7 @@ import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.IpvsStats;
 import io.halvs.agent.kernel.IpvsTimeouts;
 import io.halvs.agent.kernel.KernelDestination;
+import io.halvs.agent.kernel.KernelModuleMissing;
 import io.halvs.agent.kernel.KernelService;
 import io.halvs.agent.kernel.SyncDaemon;
 import io.halvs.api.v1alpha1.Protocol;
@@ -98,7 +99,12 @@ public final class NetlinkIpvsKernel implements IpvsKernel {
   public NetlinkIpvsKernel() {
     socket = new NetlinkSocket(LibC.NETLINK_GENERIC);
     try {
-      family = GenericNetlink.familyId(socket, "IPVS", "is the ip_vs module loaded? (modprobe ip_vs)");
+      family = GenericNetlink.familyId(socket, "IPVS", null);
+    } catch (NetlinkException e) {
+      socket.close();
+      // Kernels before 5.16 do not load ip_vs for a family lookup; from 5.16 on, ENOENT means no module either.
+      throw e.errno() == Errno.ENOENT ? new KernelModuleMissing("ip_vs", "generic netlink family IPVS not found")
+          : e;
     } catch (RuntimeException e) {
       socket.close();
       throw e;

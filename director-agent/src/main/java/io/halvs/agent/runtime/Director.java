@@ -3,6 +3,7 @@ package io.halvs.agent.runtime;
 import io.halvs.agent.kernel.DestinationHealth;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.KernelReconciler;
+import io.halvs.agent.kernel.KernelService;
 import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.kernel.SyncDaemon;
 import io.halvs.agent.sysctl.Sysctls;
@@ -13,9 +14,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,7 +97,17 @@ public final class Director implements AutoCloseable {
   private Target current;
   private Duration retry = FIRST_RETRY;
   private volatile Status status = new Status(null, null, false, List.of(), false, null);
-  private Thread thread;
+  private volatile Thread thread;
+
+  // For the health endpoints, read from another thread.
+  private volatile Target latest; // the last target offered
+  private volatile Target applied; // the target of the last converged full pass (not deleting)
+  private volatile long passStartedNanos = -1; // -1: no pass running
+  private volatile boolean closing;
+  // For KernelWatch: odd while a pass runs; the services the passes so far left exactly as planned (null: none
+  // known, e.g. after a failed pass, which the loop retries by itself). Written before the count turns even.
+  private final AtomicLong passCount = new AtomicLong();
+  private volatile Map<ServiceKey, KernelService> expected;
 
   /**
    * @param sysctls null: sysctls are left alone
@@ -125,6 +139,7 @@ public final class Director implements AutoCloseable {
 
   /** A new plan (or the same one again): the next pass is a full one. */
   public void offer(Target target) {
+    latest = target;
     synchronized (lock) {
       pending = target;
       lock.notifyAll();
@@ -205,17 +220,27 @@ public final class Director implements AutoCloseable {
       due = fullPassScheduled && System.nanoTime() - nextFullPassNanos >= 0;
     }
     Pass pass;
-    if (next != null) {
-      current = next;
-      pass = fullPass(current);
-    } else if (current == null) {
+    if (next == null && (current == null || !due && (changed.isEmpty() || current.deleting()))) {
       return null;
-    } else if (due) {
-      pass = fullPass(current);
-    } else if (!changed.isEmpty() && !current.deleting()) {
-      pass = fastPass(current, changed);
-    } else {
-      return null;
+    }
+    passStartedNanos = System.nanoTime();
+    passCount.incrementAndGet();
+    try {
+      if (next != null) {
+        current = next;
+        pass = fullPass(current);
+      } else if (due) {
+        pass = fullPass(current);
+      } else {
+        pass = fastPass(current, changed);
+      }
+      expected = !pass.converged() || current.deleting() ? null : pass.full() ? services(current.plan()) : expected;
+    } finally {
+      passCount.incrementAndGet();
+      passStartedNanos = -1;
+    }
+    if (pass.full() && pass.converged() && !pass.target().deleting()) {
+      applied = pass.target();
     }
     boolean failed = !pass.converged();
     synchronized (lock) {
@@ -228,6 +253,83 @@ public final class Director implements AutoCloseable {
     retry = failed ? min(retry.multipliedBy(2), resync) : FIRST_RETRY;
     publish(pass);
     return pass;
+  }
+
+  /**
+   * Liveness: null while the loop thread (when started) is alive and no pass has been running for longer than
+   * stuckAfter; else why not, in one line. A pass is the only place the loop can hang (a kernel or sysctl call
+   * that never returns); waiting for work is not being stuck.
+   */
+  public String stuck(long nowNanos, Duration stuckAfter) {
+    Thread t = thread;
+    if (t != null && !t.isAlive() && !closing) {
+      return "the director loop thread has died";
+    }
+    long started = passStartedNanos;
+    if (started >= 0 && nowNanos - started > stuckAfter.toNanos()) {
+      return "a director pass has been running for " + (nowNanos - started) / 1_000_000_000 + " s (limit "
+          + stuckAfter.toSeconds() + " s): the loop is stuck";
+    }
+    return null;
+  }
+
+  /**
+   * Readiness of the data plane: null once a full pass of the latest plan converged (at least once: a later
+   * failing resync keeps it ready, it is retried), else why not, in one line.
+   */
+  public String notApplied() {
+    Target want = latest;
+    Target done = applied;
+    if (want == null) {
+      return "no plan yet";
+    }
+    if (want.deleting()) {
+      return "the pair is being deleted";
+    }
+    if (done == null || !sameTarget(done, want)) {
+      List<String> failures = status.failures();
+      return "the current plan has not been applied yet"
+          + (failures.isEmpty() ? "" : " (" + failures.size() + " failure(s), first: " + failures.get(0) + ")");
+    }
+    return null;
+  }
+
+  private static boolean sameTarget(Target a, Target b) {
+    if (a == b) {
+      return true;
+    }
+    if (a.planHash() != null || b.planHash() != null) {
+      return java.util.Objects.equals(a.planHash(), b.planHash());
+    }
+    return a.plan().equals(b.plan()); // standalone: no hash, the same plan reloaded from the files
+  }
+
+  /** Counts pass starts and ends: odd while a pass runs. A reader that sees the same even value before and after
+   * reading the kernel saw a table no pass of this director was changing. */
+  public long passCount() {
+    return passCount.get();
+  }
+
+  /**
+   * The IPVS services, in kernel form, that the passes so far left exactly as the plan says; null when unknown
+   * (no pass yet, the last one failed and is being retried, or the pair is being deleted).
+   */
+  public Map<ServiceKey, KernelService> expectedServices() {
+    return expected;
+  }
+
+  /** A full pass at once (the kernel was changed behind the director's back), not at the next resync. */
+  public void fullPassNow() {
+    synchronized (lock) {
+      schedule(Duration.ZERO);
+      lock.notifyAll();
+    }
+  }
+
+  private static Map<ServiceKey, KernelService> services(DirectorPlan plan) {
+    Map<ServiceKey, KernelService> m = new LinkedHashMap<>();
+    plan.services().forEach(s -> m.put(s.key(), KernelReconciler.toKernel(s)));
+    return Map.copyOf(m);
   }
 
   private void schedule(Duration after) {
@@ -365,6 +467,7 @@ public final class Director implements AutoCloseable {
     synchronized (this) {
       t = thread;
     }
+    closing = true;
     synchronized (lock) {
       closed = true;
       lock.notifyAll();

@@ -22,6 +22,19 @@ public interface Election extends AutoCloseable {
 
   void onChange(Consumer<State> listener);
 
+  /** Liveness: null while the election's own threads make progress, else why not (one line). */
+  default String stuck(long nowNanos) {
+    return null;
+  }
+
+  /**
+   * The agent is shutting down: hands the VIPs to a ready peer without a moment of two holders, or keeps them;
+   * returns within bound, true when the peer confirmed it holds them. Without an election: nothing to do.
+   */
+  default boolean handOver(java.time.Duration bound) {
+    return false;
+  }
+
   /** Gives the VIPs up (the pair is deleted); close() alone leaves them where they are, as an agent restart must. */
   void releaseAll();
 

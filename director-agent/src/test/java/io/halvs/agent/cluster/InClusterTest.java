@@ -151,6 +151,19 @@ class InClusterTest {
   }
 
   @Test
+  void anAgentWithoutIpVsReportsTheMissingModuleAndNothingProgrammed() {
+    String problem = io.halvs.agent.kernel.KernelModuleMissing.problem("ip_vs");
+    assertThat(ReportWriter.writeProblem(agentClient, NS, PAIR, NODE, problem)).isTrue();
+    AgentReport r = report();
+    assertThat(r.message()).isEqualTo("kernel module ip_vs not loaded; load it at boot (/etc/modules-load.d) or "
+        + "enable the load-modules init container");
+    assertThat(r.node()).isEqualTo(NODE);
+    assertThat(r.role()).isEqualTo("unknown");
+    assertThat(r.programmed()).isFalse();
+    assertThat(r.programmedPlanHash()).isNull();
+  }
+
+  @Test
   void aShardMidUpdateKeepsTheLastGoodPlanUntilTheManifestFollows() throws Exception {
     PlanCodec.Published first = publish(big(100), PlanCodec.Manifest.ACTIVE);
     await().atMost(Duration.ofSeconds(20)).until(() -> reported(first.manifest().planHash()));

@@ -29,6 +29,7 @@ class ElectionMachineTest {
     boolean announced;
     long connections;
     boolean apiReachable = true;
+    Role sentRole;
 
     Node(String name, boolean preferred) {
       this.name = name;
@@ -72,6 +73,19 @@ class ElectionMachineTest {
       }
     }
 
+    /** SIGTERM: the agent runs its handover (a machine told to stop), then exits; its interface keeps what it has. */
+    ElectionMachine.Handover sigterm(Node n, long bound) {
+      n.m.stop();
+      long t0 = now;
+      while (now - t0 < bound && (n.m.handover() == ElectionMachine.Handover.NONE
+          || n.m.handover() == ElectionMachine.Handover.WAITING)) {
+        run(5);
+      }
+      ElectionMachine.Handover h = n.m.giveUpHandover();
+      killAgent(n);
+      return h;
+    }
+
     void killAgent(Node n) {
       n.m = null; // the interface keeps what it had: that is what kill -9 leaves
     }
@@ -91,7 +105,10 @@ class ElectionMachineTest {
           if (n.m == null) {
             continue;
           }
-          if (now - (n == a ? lastSentA : lastSentB) >= INTERVAL) {
+          // as HeartbeatElection: every interval, at once on a role change, every tick during a handover
+          boolean handingOver = (n.m.released() || n.m.leaving()) && now % 25 == 5;
+          if (now - (n == a ? lastSentA : lastSentB) >= INTERVAL || n.m.role() != n.sentRole || handingOver) {
+            n.sentRole = n.m.role();
             if (n == a) {
               lastSentA = now;
             } else {
@@ -99,7 +116,7 @@ class ElectionMachineTest {
             }
             if (link && other.m != null) {
               other.m.heartbeat(now, new PeerView(n.m.role(), n.m.activeFor(now), n.m.eligible(now),
-                  n.m.leaseTerm(now), n.connections));
+                  n.m.leaseTerm(now), n.connections, n.m.released(), n.m.leaving()));
               if (other == a) {
                 lastHbA = now;
               } else {
@@ -320,10 +337,116 @@ class ElectionMachineTest {
     p.run(2000);
     assertThat(p.role(p.a)).as("delay passed but the sync backup holds 0 of 1000").isEqualTo(Role.STANDBY);
     p.a.connections = 950;
+    p.dualHolderSamples = 0;
     p.run(1000);
     assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
     assertThat(p.role(p.b)).isEqualTo(Role.STANDBY);
-    assertThat(p.a.m.reason()).contains("preempting");
+    // the failback is a handover: b removed its VIPs first, a took them on b's released heartbeat
+    assertThat(p.a.m.reason()).isEqualTo("the peer handed the VIPs over");
+    assertThat(p.b.m.reason()).isEqualTo("peer is active");
+    assertThat(p.b.m.released()).as("cleared once a holds them").isFalse();
+    assertThat(p.dualHolderSamples).isZero();
+    p.run(5000);
+    assertThat(p.role(p.a)).as("and it stays").isEqualTo(Role.ACTIVE);
+  }
+
+  @Test
+  void sigtermOfTheActiveHandsOverWithoutTwoHoldersAndTheRestartStaysStandby() {
+    for (boolean quorum : new boolean[] {true, false}) {
+      Pair p = steady(quorum);
+      p.dualHolderSamples = 0;
+      long t0 = p.now;
+      assertThat(p.sigterm(p.a, 2000)).isEqualTo(ElectionMachine.Handover.HANDED_OVER);
+      assertThat(p.b.vips).isTrue();
+      assertThat(p.a.vips).as("released before b took them").isFalse();
+      assertThat(p.b.m.reason()).isEqualTo("the peer handed the VIPs over (its agent is shutting down)");
+      assertThat(p.b.announced).isTrue();
+      if (quorum) {
+        assertThat(p.lease.current().holder()).as("b claimed the Lease before a left").isEqualTo("lvs-b");
+      }
+      // a few ticks, not the dead interval and a Lease check
+      assertThat(p.now - t0).isLessThan(MISSES * INTERVAL);
+      p.run(2000); // the agent is down for 2 s: b keeps the VIPs through a's silence
+      p.start(p.a);
+      p.run(3000);
+      assertThat(p.role(p.a)).as("restarted: the peer is active, it does not grab them back").isEqualTo(Role.STANDBY);
+      assertThat(p.role(p.b)).isEqualTo(Role.ACTIVE);
+      assertThat(p.b.m.transitions()).as("one takeover, no move back").isEqualTo(2);
+      assertThat(p.dualHolderSamples).isZero();
+    }
+  }
+
+  @Test
+  void sigtermOfTheActiveWaitsForAStartingPeerToSettle() {
+    Pair p = new Pair(true);
+    p.start(p.a);
+    p.run(1000); // a alone: active after its listening window and the Lease
+    assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
+    p.start(p.b);
+    p.run(5); // b is listening (UNKNOWN) when a is told to stop
+    assertThat(p.sigterm(p.a, 2000)).isEqualTo(ElectionMachine.Handover.HANDED_OVER);
+    assertThat(p.b.vips).isTrue();
+    assertThat(p.dualHolderSamples).isZero();
+  }
+
+  @Test
+  void sigtermOfTheActiveWithoutAReadyPeerKeepsTheVips() {
+    Pair p = steady(true);
+    p.rebootNode(p.b);
+    p.run(1000);
+    assertThat(p.sigterm(p.a, 2000)).isEqualTo(ElectionMachine.Handover.KEPT);
+    assertThat(p.a.vips).as("nobody to take them: the restart adopts them").isTrue();
+    p.start(p.a);
+    p.run(100);
+    assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
+    assertThat(p.a.m.transitions()).isZero();
+
+    // a peer that never settles within the bound: nothing was released, so the VIPs stay
+    Pair q = steady(true);
+    q.a.m.stop();
+    q.a.m.heartbeat(q.now, new PeerView(Role.UNKNOWN, 0, false, 0, 0));
+    q.a.m.tick(q.now);
+    assertThat(q.a.m.handover()).isEqualTo(ElectionMachine.Handover.WAITING);
+    assertThat(q.a.m.giveUpHandover()).isEqualTo(ElectionMachine.Handover.KEPT);
+    assertThat(q.a.m.role()).isEqualTo(Role.ACTIVE);
+  }
+
+  @Test
+  void sigtermOfTheStandbyGivesNothingUp() {
+    Pair p = steady(true);
+    long ta = p.a.m.transitions();
+    assertThat(p.sigterm(p.b, 2000)).isEqualTo(ElectionMachine.Handover.NOT_ACTIVE);
+    p.run(3000);
+    assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
+    assertThat(p.a.m.transitions()).isEqualTo(ta);
+    assertThat(p.dualHolderSamples).isZero();
+  }
+
+  @Test
+  void bothAgentsStoppedAtOnceLeaveTheVipsWhereTheyWere() {
+    Pair p = steady(true);
+    p.a.m.stop();
+    p.b.m.stop();
+    p.run(500);
+    // a released them to b, b said it is leaving and never took them: a took them back and keeps them
+    assertThat(p.a.m.handover()).isEqualTo(ElectionMachine.Handover.KEPT);
+    assertThat(p.b.m.handover()).isEqualTo(ElectionMachine.Handover.NOT_ACTIVE);
+    assertThat(p.a.vips).isTrue();
+    assertThat(p.b.vips).isFalse();
+    assertThat(p.dualHolderSamples).isZero();
+  }
+
+  @Test
+  void aStoppingActiveNeverTakesOverAgainOnSilence() {
+    Pair p = steady(true);
+    p.a.m.stop();
+    p.link = false; // a releases on its next tick (b is still visible) but no released heartbeat arrives
+    p.run(3000);
+    assertThat(p.a.m.released()).isTrue();
+    assertThat(p.a.vips).as("silence does not bring a stopping director back").isFalse();
+    assertThat(p.a.m.handover()).isEqualTo(ElectionMachine.Handover.WAITING);
+    assertThat(p.b.vips).as("b took over by silence and the Lease, as after a crash").isTrue();
+    assertThat(p.dualHolderSamples).isZero();
   }
 
   @Test

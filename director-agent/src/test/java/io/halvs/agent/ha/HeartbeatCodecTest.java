@@ -55,6 +55,27 @@ class HeartbeatCodecTest {
   }
 
   @Test
+  void theHandoverFlagsAreAuthenticatedAndReplayGuarded() {
+    HeartbeatCodec sender = new HeartbeatCodec(KEY, "pair-1", "lvs-b");
+    HeartbeatCodec receiver = new HeartbeatCodec(KEY, "pair-1", "lvs-a");
+    Message released = new Message("pair-1", "lvs-a", 7, 40, NOW, Role.STANDBY, 0, false, 0, 99, true, true);
+    byte[] d = sender.encode(released);
+    Message got = receiver.decode(d, d.length, NOW);
+    assertThat(got).isEqualTo(released);
+    assertThat(got.released()).isTrue();
+    assertThat(got.leaving()).isTrue();
+    // a captured "released" heartbeat replayed later (to make the peer take over from a live active) is dropped
+    assertThat(receiver.decode(d, d.length, NOW + 5_000)).isNull();
+    // and the flag cannot be set on an ordinary heartbeat without the key: the flags byte is under the MAC
+    byte[] plain = sender.encode(msg(7, 41, NOW));
+    int flags = plain.length - HeartbeatCodec.TAG - 8 - 1;
+    plain[flags] |= HeartbeatCodec.RELEASED;
+    assertThat(receiver.decode(plain, plain.length, NOW)).isNull();
+    assertThat(receiver.badMac.get()).isEqualTo(1);
+    assertThat(receiver.replayed.get()).isEqualTo(1);
+  }
+
+  @Test
   void anotherPairOrSenderIsIgnored() {
     HeartbeatCodec receiver = new HeartbeatCodec(KEY, "pair-1", "lvs-a");
     byte[] d = new HeartbeatCodec(KEY, "pair-2", "x").encode(

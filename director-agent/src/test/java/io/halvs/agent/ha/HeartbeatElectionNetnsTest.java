@@ -112,6 +112,88 @@ class HeartbeatElectionNetnsTest {
     a = null;
   }
 
+  /**
+   * Watches one namespace's interface from a thread inside it, as fast as rtnetlink answers: the time (before
+   * the dump) of the last sample that saw the VIP, and the time (after the dump) of the first that saw it.
+   */
+  static final class Watch implements AutoCloseable {
+    final java.util.concurrent.atomic.AtomicLong lastHeldStart = new java.util.concurrent.atomic.AtomicLong(-1);
+    final java.util.concurrent.atomic.AtomicLong firstHeldEnd = new java.util.concurrent.atomic.AtomicLong(-1);
+    final java.util.concurrent.atomic.AtomicLong samples = new java.util.concurrent.atomic.AtomicLong();
+    volatile boolean stop;
+    final Thread thread;
+
+    Watch(String ns) throws Exception {
+      thread = NetNamespace.run(ns, () -> {
+        Thread t = new Thread(this::loop, "watch-" + ns); // cloned here: in the namespace
+        t.setDaemon(true);
+        t.start();
+        return t;
+      });
+    }
+
+    private void loop() {
+      try (AddressTable table = new AddressTable()) {
+        IpAddress vip = PLAN.vips().get(0);
+        while (!stop) {
+          long start = System.nanoTime();
+          boolean held = table.list("hve0").stream().anyMatch(x -> x.address().equals(vip));
+          long end = System.nanoTime();
+          samples.incrementAndGet();
+          if (held) {
+            lastHeldStart.set(start);
+            firstHeldEnd.compareAndSet(-1, end);
+          }
+        }
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop = true;
+      thread.join();
+    }
+  }
+
+  @Test
+  void sigtermOfTheActiveHandsOverWithNeverTwoHolders() throws Exception {
+    a = start(A, "dir-a", "192.0.2.2", quorum);
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.state().role() == Role.ACTIVE && holds(A));
+    b = start(B, "dir-b", "192.0.2.1", quorum);
+    await().atMost(Duration.ofSeconds(5)).until(() -> b.state().role() == Role.STANDBY
+        && "dir-a".equals(quorum.current().holder()));
+    try (Watch onA = new Watch(A); Watch onB = new Watch(B)) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> onA.lastHeldStart.get() > 0 && onB.samples.get() > 0);
+      assertThat(onB.firstHeldEnd.get()).isEqualTo(-1);
+
+      boolean handed = a.handOver(Duration.ofSeconds(2)); // what the agent's SIGTERM hook runs
+      a.close(); // and then the agent exits; close() gives nothing up
+      a = null;
+
+      assertThat(handed).as("dir-b confirmed it holds the VIPs and the Lease").isTrue();
+      await().atMost(Duration.ofSeconds(5)).until(() -> onB.firstHeldEnd.get() > 0);
+      onA.close();
+      onB.close();
+      // dir-b held the VIP from firstHeldEnd on; dir-a held it at some moment after lastHeldStart
+      long gapMicros = (onB.firstHeldEnd.get() - onA.lastHeldStart.get()) / 1000;
+      System.out.printf("handover: VIP off dir-a to on dir-b within %d us (%d and %d samples)%n", gapMicros,
+          onA.samples.get(), onB.samples.get());
+      assertThat(onB.firstHeldEnd.get()).as("dir-b held the VIP before dir-a let it go: two holders")
+          .isGreaterThan(onA.lastHeldStart.get());
+    }
+    assertThat(holds(A)).isFalse();
+    assertThat(b.state().role()).isEqualTo(Role.ACTIVE);
+    assertThat(b.state().reason()).isEqualTo("the peer handed the VIPs over (its agent is shutting down)");
+    assertThat(quorum.current().holder()).isEqualTo("dir-b");
+
+    // the agent comes back at once: the peer is active, it stays standby and does not take the VIP back
+    a = start(A, "dir-a", "192.0.2.2", quorum);
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.state().role() == Role.STANDBY);
+    assertThat(holds(A)).isFalse();
+    assertThat(holds(B)).isTrue();
+    assertThat(b.state().transitions()).as("standby, then active once").isEqualTo(2);
+  }
+
   @Test
   void forgedHeartbeatsAreCountedAndChangeNothing() throws Exception {
     a = start(A, "dir-a", "192.0.2.2", quorum);

@@ -3,6 +3,7 @@ package io.halvs.operator.cli;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.halvs.operator.HalvsOperator;
+import io.halvs.operator.HealthServer;
 import io.halvs.operator.demo.Demo;
 import io.halvs.plan.render.Render;
 import java.nio.file.Path;
@@ -43,14 +44,28 @@ public final class Main {
         + "halvs-system).")
     String namespace;
 
+    @Option(names = "--leader-elect", description = "Reconcile only while holding the Lease halvs-operator in the "
+        + "namespace (several replicas: one leads, the others stand by).")
+    boolean leaderElect;
+
+    @Option(names = "--health-port", defaultValue = "8081", description = "Port of GET /readyz and /healthz; 0: "
+        + "none (default ${DEFAULT-VALUE}).")
+    int healthPort;
+
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws Exception {
       String ns = namespace != null ? namespace : HalvsOperator.namespaceFromEnvironment();
       KubernetesClient client = new KubernetesClientBuilder().build();
-      HalvsOperator operator = new HalvsOperator(client, ns, HalvsOperator.agentImageFromEnvironment());
+      HalvsOperator operator = new HalvsOperator(client, ns, HalvsOperator.agentImageFromEnvironment(),
+          leaderElect ? HalvsOperator.LeaderElection.defaults(HalvsOperator.identityFromEnvironment()) : null);
+      HealthServer health = healthPort == 0 ? null : new HealthServer(healthPort, operator::ready, operator::alive,
+          () -> operator.leading() ? "leader" : "standby");
       CountDownLatch stop = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         operator.close();
+        if (health != null) {
+          health.close();
+        }
         client.close();
         stop.countDown();
       }, "halvs-shutdown"));

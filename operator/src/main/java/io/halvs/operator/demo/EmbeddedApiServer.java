@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
@@ -35,9 +37,30 @@ public final class EmbeddedApiServer implements AutoCloseable {
         CustomResourceDefinitionContext.fromCustomResourceType(RealServer.class),
         CustomResourceDefinitionContext.fromCustomResourceType(DirectorPair.class));
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(kinds), false);
+        new NoRbacDispatcher(kinds), false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     client = server.createClient();
+  }
+
+  /**
+   * The mock has no RBAC: every SelfSubjectRulesReview (JOSDK asks one before leader election) answers that
+   * everything is allowed, instead of the CRUD store's 422 for an object without metadata.
+   */
+  static final class NoRbacDispatcher extends KubernetesCrudDispatcher {
+    NoRbacDispatcher(List<CustomResourceDefinitionContext> kinds) {
+      super(kinds);
+    }
+
+    @Override
+    public MockResponse handleCreate(RecordedRequest request) {
+      if (request.getPath().startsWith("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")) {
+        return new MockResponse().setResponseCode(201).setBody("{\"apiVersion\":\"authorization.k8s.io/v1\","
+            + "\"kind\":\"SelfSubjectRulesReview\",\"metadata\":{},\"spec\":{},\"status\":{\"incomplete\":false,"
+            + "\"resourceRules\":[{\"verbs\":[\"*\"],\"apiGroups\":[\"*\"],\"resources\":[\"*\"]}],"
+            + "\"nonResourceRules\":[]}}");
+      }
+      return super.handleCreate(request);
+    }
   }
 
   public KubernetesClient client() {

@@ -2,9 +2,14 @@ package io.halvs.operator.dependent;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -27,7 +32,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -37,6 +44,7 @@ import java.util.Map;
  * Desired objects start from YAML templates under resources/templates and are filled in here.
  */
 public final class AgentResources {
+  static final String LIB_MODULES = "lib-modules";
   private final String namespace;
   private final String defaultImage;
 
@@ -144,16 +152,58 @@ public final class AgentResources {
     pod.getMetadata().getLabels().put(Names.PAIR_LABEL, pair);
     pod.getSpec().setServiceAccountName(name);
     pod.getSpec().getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
-        .getNodeSelectorTerms().get(0).getMatchExpressions().get(0).setValues(List.copyOf(dp.getSpec().getNodes()));
-    var container = pod.getSpec().getContainers().get(0);
-    AgentSettings agent = dp.getSpec().getAgent();
-    container.setImage(agent != null && agent.getImage() != null && !agent.getImage().isBlank() ? agent.getImage()
-        : defaultImage);
-    if (agent != null && agent.getImagePullPolicy() != null) {
-      container.setImagePullPolicy(agent.getImagePullPolicy().name());
+        .getNodeSelectorTerms().get(0).getMatchFields().get(0).setValues(List.copyOf(dp.getSpec().getNodes()));
+    AgentSettings agent = dp.getSpec().getAgent() != null ? dp.getSpec().getAgent() : new AgentSettings();
+    String image = agent.getImage() != null && !agent.getImage().isBlank() ? agent.getImage() : defaultImage;
+    List<Container> all = new ArrayList<>(pod.getSpec().getContainers());
+    all.addAll(pod.getSpec().getInitContainers());
+    for (Container c : all) {
+      c.setImage(image);
+      if (agent.getImagePullPolicy() != null) {
+        c.setImagePullPolicy(agent.getImagePullPolicy().name());
+      }
     }
+    if (Boolean.FALSE.equals(agent.getLoadKernelModules())) {
+      pod.getSpec().setInitContainers(new ArrayList<>());
+      pod.getSpec().getVolumes().removeIf(v -> v.getName().equals(LIB_MODULES));
+    }
+    if (agent.getPriorityClassName() != null) {
+      pod.getSpec().setPriorityClassName(agent.getPriorityClassName());
+    }
+    Container container = pod.getSpec().getContainers().get(0);
+    int port = agent.getPort() != null ? agent.getPort() : AgentSettings.DEFAULT_PORT;
+    List<String> args = new ArrayList<>(container.getArgs());
+    args.add("--health-port=" + port);
+    if (agent.getArgs() != null) {
+      args.addAll(agent.getArgs());
+    }
+    container.setArgs(args);
+    container.getPorts().get(0).setContainerPort(port);
+    container.getReadinessProbe().getHttpGet().setPort(new IntOrString(port));
+    container.getLivenessProbe().getHttpGet().setPort(new IntOrString(port));
     container.getEnv().stream().filter(e -> e.getName().equals("HALVS_DIRECTOR_PAIR")).forEach(e -> e.setValue(pair));
+    if (agent.getJvmOptions() != null && !agent.getJvmOptions().isBlank()) {
+      // The JVM itself reads it, before the image's own flags (jib's entrypoint), whatever the launcher.
+      container.getEnv().add(new EnvVar("JAVA_TOOL_OPTIONS", agent.getJvmOptions(), null));
+    }
+    if (agent.getResources() != null) {
+      ResourceRequirements r = container.getResources();
+      r.setRequests(merged(r.getRequests(), agent.getResources().getRequests()));
+      r.setLimits(merged(r.getLimits(), agent.getResources().getLimits()));
+    }
     return own(ds, dp);
+  }
+
+  /** The template's figures with the pair's own in place of each one it sets. */
+  private static Map<String, Quantity> merged(Map<String, Quantity> defaults, AgentSettings.ResourceList own) {
+    Map<String, Quantity> m = new LinkedHashMap<>(defaults == null ? Map.of() : defaults);
+    if (own != null && own.getCpu() != null) {
+      m.put("cpu", new Quantity(own.getCpu()));
+    }
+    if (own != null && own.getMemory() != null) {
+      m.put("memory", new Quantity(own.getMemory()));
+    }
+    return m;
   }
 
   /** Pre-created, so the agent's RBAC can name exactly the one object it may write. */

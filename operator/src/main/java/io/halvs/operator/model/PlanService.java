@@ -115,6 +115,25 @@ public final class PlanService implements AutoCloseable {
     return snapshot;
   }
 
+  /** The informers' caches are synced and the first plan is built. */
+  public boolean synced() {
+    return firstBuild.getCount() == 0;
+  }
+
+  /** Whether the plan thread runs a no-op within {@code timeout}: false when a rebuild is stuck. */
+  public boolean responsive(java.time.Duration timeout) {
+    try {
+      executor.submit(() -> { }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException
+        | java.util.concurrent.RejectedExecutionException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   private void changed() {
     if (rebuildScheduled.compareAndSet(false, true)) {
       executor.schedule(this::rebuild, DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);

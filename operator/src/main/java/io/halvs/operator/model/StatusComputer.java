@@ -17,6 +17,7 @@ import io.halvs.plan.publish.AgentReport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -26,6 +27,11 @@ import java.util.stream.Collectors;
 public final class StatusComputer {
   /** Real servers listed as unavailable in a VirtualService's status, at most. */
   static final int MAX_UNAVAILABLE = 100;
+  /**
+   * An agent that cannot program its node because a kernel module is not loaded reports only that (the agent's
+   * KernelModuleMissing.problem): "kernel module ip_vs not loaded; load it at boot ...".
+   */
+  static final Pattern MODULE_MISSING = Pattern.compile("kernel module \\S+ not loaded");
 
   private StatusComputer() {}
 
@@ -239,9 +245,12 @@ public final class StatusComputer {
       problems.add("more than one director reports being active");
     }
     reports.values().stream().filter(r -> r.message() != null && !r.message().isBlank())
+        .sorted(java.util.Comparator.comparing(AgentReport::node))
         .forEach(r -> problems.add(r.node() + ": " + r.message()));
-    String degradedReason = activeCount > 1 ? "SplitBrain" : !warnings.isEmpty() ? warnings.get(0).reason()
-        : "AgentProblems";
+    boolean moduleMissing = reports.values().stream().anyMatch(r -> r.message() != null
+        && MODULE_MISSING.matcher(r.message()).lookingAt());
+    String degradedReason = activeCount > 1 ? "SplitBrain" : moduleMissing ? "KernelModuleMissing"
+        : !warnings.isEmpty() ? warnings.get(0).reason() : "AgentProblems";
     c.add(problems.isEmpty() ? Conditions.of(Conditions.DEGRADED, false, "AsExpected", "", generation)
         : Conditions.of(Conditions.DEGRADED, true, degradedReason, String.join("; ", problems), generation));
     st.setConditions(Conditions.merge(old == null ? null : old.getConditions(), c, now));

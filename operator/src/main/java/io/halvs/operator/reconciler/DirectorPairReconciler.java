@@ -13,6 +13,7 @@ import io.halvs.operator.model.StatusComputer;
 import io.halvs.plan.Finding;
 import io.halvs.plan.ObjectRef;
 import io.halvs.plan.publish.AgentReport;
+import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.PlanCodec;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -124,6 +125,12 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     PlanCodec.Published published = s.published().get(pair);
     if (published != null && PlanCodec.Manifest.DELETING.equals(published.manifest().state())) {
       publisher.publish(dp, published);
+    }
+    if (published == null && client.configMaps().inNamespace(resources.namespace()).withName(Names.manifest(pair))
+        .get() == null) {
+      // Never published (rejected from the start, e.g. its node serves another pair): no director holds state.
+      LOG.info("DirectorPair {}: never deployed, removing finalizer", pair);
+      return DeleteControl.defaultDelete();
     }
     Map<String, AgentReport> reports = s.reportsOf(pair);
     List<String> waiting = new ArrayList<>();

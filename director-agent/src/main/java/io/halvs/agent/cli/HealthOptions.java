@@ -1,0 +1,30 @@
+package io.halvs.agent.cli;
+
+import io.halvs.agent.http.AgentHttpServer;
+import io.halvs.agent.http.Health;
+import java.net.InetSocketAddress;
+import picocli.CommandLine.Option;
+
+/** Where the agent serves /healthz and /readyz (a picocli mixin of both long-running commands). */
+final class HealthOptions {
+  @Option(names = "--health-port", defaultValue = "8850", description = "TCP port of /healthz and /readyz on "
+      + "the host network (the heartbeat is UDP 8849); 0: no HTTP server. Default ${DEFAULT-VALUE}.")
+  int port;
+
+  @Option(names = "--health-address", defaultValue = "0.0.0.0", description = "Address the health endpoints "
+      + "listen on. Default ${DEFAULT-VALUE}.")
+  String address;
+
+  /** The server, listening or retrying (a port in use never stops the agent); null with --health-port 0. */
+  AgentHttpServer start(Health health) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("--health-port must be 0 (off) or 1-65535, got " + port);
+    }
+    if (port == 0) {
+      return null;
+    }
+    AgentHttpServer server = health.register(new AgentHttpServer(new InetSocketAddress(address, port)));
+    server.start();
+    return server;
+  }
+}

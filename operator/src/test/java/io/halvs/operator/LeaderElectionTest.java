@@ -1,0 +1,108 @@
+package io.halvs.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.halvs.operator.demo.EmbeddedApiServer;
+import io.halvs.plan.load.ManifestLoader;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Two replicas against the CRUD mock: one leads and writes, the other stands by warm and takes over. */
+class LeaderElectionTest {
+  static final String NS = OperatorTest.NS;
+  static final Duration TIMEOUT = OperatorTest.TIMEOUT;
+  EmbeddedApiServer api;
+  KubernetesClient client;
+  final List<HalvsOperator> operators = new ArrayList<>();
+
+  @BeforeEach
+  void start() {
+    api = new EmbeddedApiServer();
+    client = api.client();
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+        .create();
+    ManifestLoader.Result loaded = new ManifestLoader().load(List.of(Paths.get("..", "deploy", "examples",
+        "seed-nat.yaml")));
+    loaded.input().directorPairs().forEach(o -> client.resource(o).create());
+    loaded.input().virtualServices().forEach(o -> client.resource(o).create());
+    loaded.input().realServers().forEach(o -> client.resource(o).create());
+  }
+
+  @AfterEach
+  void stop() {
+    operators.forEach(HalvsOperator::close);
+    api.close();
+  }
+
+  HalvsOperator replica(String identity) throws InterruptedException {
+    HalvsOperator o = new HalvsOperator(client, NS, "example.org/agent:test", new HalvsOperator.LeaderElection(
+        identity, Duration.ofSeconds(4), Duration.ofSeconds(3), Duration.ofMillis(250)));
+    operators.add(o);
+    o.onLostLease(() -> { }); // stop() ends leading too; the tests never lose a lease otherwise
+    o.start();
+    return o;
+  }
+
+  String holder() {
+    Lease l = client.leases().inNamespace(NS).withName(HalvsOperator.LEASE).get();
+    return l == null || l.getSpec() == null ? null : l.getSpec().getHolderIdentity();
+  }
+
+  boolean daemonSetWritten() {
+    return client.apps().daemonSets().inNamespace(NS).withName("halvs-agent-lvs").get() != null;
+  }
+
+  @Test
+  void aStandbyWritesNothingUntilItHoldsTheLease() throws InterruptedException {
+    // Someone else holds a fresh lease: this replica syncs its caches and waits.
+    client.resource(new LeaseBuilder().withNewMetadata().withName(HalvsOperator.LEASE).withNamespace(NS)
+        .endMetadata().withNewSpec().withHolderIdentity("other").withLeaseDurationSeconds(60)
+        .withAcquireTime(ZonedDateTime.now().truncatedTo(ChronoUnit.MICROS))
+        .withRenewTime(ZonedDateTime.now().truncatedTo(ChronoUnit.MICROS)).endSpec().build()).create();
+    HalvsOperator standby = replica("b");
+    await().atMost(TIMEOUT).until(standby::ready);
+    assertThat(standby.leading()).isFalse();
+    assertThat(daemonSetWritten()).as("a standby wrote the agent DaemonSet").isFalse();
+    var status = client.resources(io.halvs.api.v1alpha1.DirectorPair.class).withName("lvs").get().getStatus();
+    assertThat(status.getObservedGeneration()).as("a standby wrote status").isNull();
+    assertThat(status.getConditions()).as("a standby wrote status").isNullOrEmpty();
+    // The holder hands the lease back: the standby leads and writes.
+    Lease l = client.leases().inNamespace(NS).withName(HalvsOperator.LEASE).get();
+    l.getSpec().setHolderIdentity(null);
+    client.resource(l).update();
+    await().atMost(TIMEOUT).until(standby::leading);
+    await().atMost(TIMEOUT).until(this::daemonSetWritten);
+    assertThat(holder()).isEqualTo("b");
+  }
+
+  @Test
+  void oneLeadsAndTheOtherTakesOverWhenItStops() throws InterruptedException {
+    HalvsOperator a = replica("a");
+    await().atMost(TIMEOUT).until(a::leading);
+    await().atMost(TIMEOUT).until(this::daemonSetWritten);
+    HalvsOperator b = replica("b");
+    await().atMost(TIMEOUT).until(b::ready);
+    assertThat(b.leading()).isFalse();
+    assertThat(holder()).isEqualTo("a");
+    long t0 = System.nanoTime();
+    a.close(); // hands the lease back
+    await().atMost(TIMEOUT).until(b::leading);
+    System.out.printf("takeover after the leader stopped: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    assertThat(holder()).isEqualTo("b");
+    // The new leader reconciles: a deleted DaemonSet comes back.
+    client.apps().daemonSets().inNamespace(NS).withName("halvs-agent-lvs").delete();
+    await().atMost(TIMEOUT).until(this::daemonSetWritten);
+  }
+}
