@@ -44,37 +44,21 @@ check "kubectl apply -k deploy/" kubectl apply -k "$repo/deploy"
 check "CRDs Established" kubectl wait --for condition=established --timeout=60s \
   crd/directorpairs.halvs.io crd/virtualservices.halvs.io crd/realservers.halvs.io
 check "operator rolls out: its pods Ready" kubectl -n $ns_ rollout status deploy/halvs-operator --timeout=180s
+op_placement=$(kubectl -n $ns_ get pods -l app.kubernetes.io/name=halvs-operator \
+  -o jsonpath='{range .items[*]}{.spec.nodeName}:{.status.containerStatuses[0].restartCount} {end}')
+echo "  (operator pods on node:restarts $op_placement)"
+check "...on workers only, none on a director node" bash -c "! grep -qwE '$(tr ' ' '|' <<<"${directors[*]}")' <<<'$op_placement'"
+check "...without a restart (they waited for their CRDs)" bash -c "! grep -qE ':[1-9]' <<<'$op_placement'"
 op_pod=$(kubectl -n $ns_ get pods -l app.kubernetes.io/name=halvs-operator -o jsonpath='{.items[0].metadata.name}')
-operator_node=$(kubectl -n $ns_ get pod "$op_pod" -o jsonpath='{.spec.nodeName}')
-check "...on a worker ($operator_node), not on a director node" bash -c "! grep -qw '$operator_node' <<<'${directors[*]}'"
-check "...without a restart (it waited for its CRDs)" \
-  test "$(kubectl -n $ns_ get pod "$op_pod" -o jsonpath='{.status.containerStatuses[0].restartCount}')" = 0
-check "...its container runs as non-root with a read-only root filesystem" bash -c \
+check "...their containers run as non-root with a read-only root filesystem" bash -c \
   "kubectl -n $ns_ get pod $op_pod -o jsonpath='{.spec.securityContext.runAsNonRoot} {.spec.containers[0].securityContext.readOnlyRootFilesystem}' | grep -qx 'true true'"
 # Forwarding off on the directors before their agents start, so the agents' sysctl write is what turns it on (the
-# bridge CNI plugin turns it on for a node's first pod network: a pod scheduled there before, e.g. the operator's
-# before its placement applied).
+# bridge CNI plugin turns it on for a node's first pod network, should a pod ever have landed there).
 for n in "${directors[@]}"; do node_sh "$n" sysctl -qw net.ipv4.ip_forward=0; done
 
 # --- The pair --------------------------------------------------------------------------------------------------------
-agent_settings=$(kubectl get crd directorpairs.halvs.io \
-  -o jsonpath='{.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.agent.properties}')
-manifest=$(cat "$pair_manifest")
-if ! grep -q '"args"' <<<"$agent_settings"; then
-  # TODO(operator-deploy): remove once DirectorPair spec.agent.args is merged; until then the flag is patched into
-  # the operator's DaemonSet (which keeps it until the desired form changes).
-  manifest=$(awk '/^  agent:/ {skip = 1; next} skip && /^    / {next} {skip = 0; print}' "$pair_manifest")
-fi
-check "kubectl apply -f ${pair_manifest#$repo/}" kubectl apply -f - <<<"$manifest"
+check "kubectl apply -f ${pair_manifest#$repo/}" kubectl apply -f "$pair_manifest"
 check "the operator creates the agent DaemonSet" wait_for kubectl -n $ns_ get ds $agent_ds
-# TODO(operator-deploy): remove with the other workarounds for a DirectorPair without spec.agent.
-ensure_fake_ipvs() {
-  fake_ipvs && ! grep -q '"args"' <<<"$agent_settings" || return 0
-  kubectl -n $ns_ get ds $agent_ds -o jsonpath='{.spec.template.spec.containers[0].args}' | grep -q -- --fake-ipvs ||
-    kubectl -n $ns_ patch ds $agent_ds --type json \
-      -p '[{"op":"add","path":"/spec/template/spec/containers/0/args/-","value":"--fake-ipvs"}]' >/dev/null
-}
-ensure_fake_ipvs
 t=$SECONDS
 check "agent DaemonSet rolls out: both pods Ready" kubectl -n $ns_ rollout status ds/$agent_ds --timeout=180s
 echo "  (agent rollout: $((SECONDS - t)) s)"
@@ -127,20 +111,13 @@ watched() { # label command...
   check "$label: afterwards exactly one holder, hdp READY True" settled
 }
 restart_agents() {
-  kubectl -n $ns_ rollout restart ds/$agent_ds >/dev/null && ensure_fake_ipvs &&
-    kubectl -n $ns_ rollout status ds/$agent_ds --timeout=300s >/dev/null
+  kubectl -n $ns_ rollout restart ds/$agent_ds >/dev/null && kubectl -n $ns_ rollout status ds/$agent_ds --timeout=300s >/dev/null
 }
 watched "kubectl rollout restart ds/$agent_ds" restart_agents
 
 new_image=ghcr.io/halvs/director-agent:0.1.0-upgrade
 upgrade_agents() {
-  if grep -q '"image"' <<<"$agent_settings"; then
-    kubectl patch hdp lvs --type merge -p "{\"spec\":{\"agent\":{\"image\":\"$new_image\"}}}" >/dev/null || return 1
-  else
-    # TODO(operator-deploy): remove once DirectorPair spec.agent.image is merged.
-    kubectl -n $ns_ set image ds/$agent_ds agent=$new_image >/dev/null || return 1
-    ensure_fake_ipvs
-  fi
+  kubectl patch hdp lvs --type merge -p "{\"spec\":{\"agent\":{\"image\":\"$new_image\"}}}" >/dev/null || return 1
   wait_for bash -c "kubectl -n $ns_ get ds $agent_ds -o jsonpath='{.spec.template.spec.containers[0].image}' | grep -qx '$new_image'" &&
     kubectl -n $ns_ rollout status ds/$agent_ds --timeout=300s >/dev/null
 }
@@ -150,34 +127,27 @@ check "...both agent pods run $new_image" bash -c \
 fake_ipvs && check "...still with the in-memory IPVS flag" bash -c \
   "kubectl -n $ns_ get ds $agent_ds -o jsonpath='{.spec.template.spec.containers[0].args}' | grep -q -- --fake-ipvs"
 
-# The operator pod among PODS (names) that holds a Lease in the namespace (empty: none, or no leader election).
-leader_of() {
-  [ -n "$1" ] || return 0
-  kubectl -n $ns_ get leases -o jsonpath='{range .items[*]}{.spec.holderIdentity}{"\n"}{end}' | grep -oE "$(tr ' ' '|' <<<"$1")" | head -1
+leader() { kubectl -n $ns_ get lease halvs-operator -o jsonpath='{.spec.holderIdentity}' 2>/dev/null; }
+# --- The operator: two replicas (as deploy/ ships it), one leader --------------------------------------------------
+op_pods=$(kubectl -n $ns_ get pods -l app.kubernetes.io/name=halvs-operator --field-selector=status.phase=Running -o jsonpath='{.items[*].metadata.name}')
+check "two operator replicas Running ($op_pods)" test "$(wc -w <<<"$op_pods")" = 2
+check "...on two different workers" test "$(kubectl -n $ns_ get pods -l app.kubernetes.io/name=halvs-operator \
+  -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort -u | grep -cvwE "$(tr ' ' '|' <<<"${directors[*]}")")" = 2
+check "one of them holds the Lease halvs-operator" wait_for bash -c "grep -qwE '$(tr ' ' '|' <<<"$op_pods")' <<<\"\$(kubectl -n $ns_ get lease halvs-operator -o jsonpath='{.spec.holderIdentity}')\""
+old_leader=$(leader)
+follower=$(tr ' ' '\n' <<<"$op_pods" | grep -vx "$old_leader" | head -1)
+kubectl -n $ns_ delete pod "$old_leader" --wait=false >/dev/null
+t=$SECONDS
+check "kubectl delete pod $old_leader (the leader): $follower takes the Lease over" wait_for -t 120 bash -c \
+  "test \"\$(kubectl -n $ns_ get lease halvs-operator -o jsonpath='{.spec.holderIdentity}')\" = '$follower'"
+echo "  (operator leader handover after the leader's pod was deleted: $((SECONDS - t)) s)"
+kubectl patch hrs web-2 -n default --type merge -p '{"spec":{"weight":50}}' >/dev/null
+hrs_observed() {
+  [ "$(kubectl get hrs web-2 -n default -o jsonpath='{.status.observedGeneration}')" = \
+    "$(kubectl get hrs web-2 -n default -o jsonpath='{.metadata.generation}')" ]
 }
-
-# --- The operator: two replicas, one leader ----------------------------------------------------------------------
-if grep -rqi "leaderelection" "$repo/operator/src/main/java"; then
-  check "kubectl scale deploy/halvs-operator --replicas=2: both Ready" bash -c \
-    "kubectl -n $ns_ scale deploy/halvs-operator --replicas=2 && kubectl -n $ns_ rollout status deploy/halvs-operator --timeout=180s"
-  op_pods=$(kubectl -n $ns_ get pods -l app.kubernetes.io/name=halvs-operator --field-selector=status.phase=Running -o jsonpath='{.items[*].metadata.name}')
-  leader=""
-  wait_for bash -c "kubectl -n $ns_ get leases -o jsonpath='{.items[*].spec.holderIdentity}' | grep -qE '$(tr ' ' '|' <<<"$op_pods")'"
-  leader=$(leader_of "$op_pods")
-  check "one operator pod holds the leader Lease ($leader)" test -n "$leader"
-  follower=$(tr ' ' '\n' <<<"$op_pods" | grep -vx "$leader" | head -1)
-  kubectl -n $ns_ delete pod "$leader" --wait=false >/dev/null
-  t=$SECONDS
-  check "leader pod deleted: $follower takes the Lease over" wait_for -t 120 bash -c \
-    "kubectl -n $ns_ get leases -o jsonpath='{.items[*].spec.holderIdentity}' | grep -q '$follower'"
-  echo "  (operator leader handover: $((SECONDS - t)) s)"
-  kubectl patch hrs web-2 -n default --type merge -p '{"spec":{"weight":50}}' >/dev/null
-  check "...and status keeps moving (kubectl get hrs web-2 shows WEIGHT 50, observedGeneration follows)" wait_for -t 120 bash -c \
-    "kubectl get hrs web-2 -n default --no-headers | grep -q ' 50 ' && test \"\$(kubectl get hrs web-2 -n default -o jsonpath='{.status.observedGeneration}')\" = \"\$(kubectl get hrs web-2 -n default -o jsonpath='{.metadata.generation}')\""
-else
-  # TODO(operator-deploy): runs once the operator has leader election.
-  echo "  (operator leader election: not in this build; two-replica check skipped)"
-fi
+check "...and status keeps moving (a weight edit: RealServer web-2's status.observedGeneration follows)" wait_for -t 120 hrs_observed
+check "...the Deployment is back to two Ready replicas" kubectl -n $ns_ rollout status deploy/halvs-operator --timeout=180s
 
 # --- A director node stopped ----------------------------------------------------------------------------------------
 active=$(holders | head -1); standby=$(other "$active")
@@ -195,8 +165,7 @@ check "...the client's neighbour table follows to $standby's MAC" wait_for neigh
 check "...kubectl get hdp lvs: ACTIVE $standby" wait_for -t 120 bash -c "kubectl get hdp lvs --no-headers | grep -qE '^lvs +$standby '"
 
 # --- The operator's node stopped: the data path does not notice --------------------------------------------------
-op_pod=$(leader_of "$(kubectl -n $ns_ get pods -l app.kubernetes.io/name=halvs-operator -o jsonpath='{.items[*].metadata.name}')")
-[ -n "$op_pod" ] || op_pod=$(kubectl -n $ns_ get pods -l app.kubernetes.io/name=halvs-operator --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}')
+op_pod=$(leader)
 operator_node=$(kubectl -n $ns_ get pod "$op_pod" -o jsonpath='{.spec.nodeName}')
 watch_start "$standby"
 sleep 2
@@ -204,6 +173,12 @@ stop_node "$operator_node"
 sleep 8
 w=$(watch_stop)
 echo "  (operator node $operator_node stopped: $(json "$w" '"\(.answered)/\(.pings) pings answered, longest gap \(.longest_gap_ms) ms, holder \(.holder), failovers \(.failovers)"'))"
+other_op=$(kubectl -n $ns_ get pods -l app.kubernetes.io/name=halvs-operator --field-selector=status.phase=Running \
+  -o jsonpath='{range .items[*]}{.metadata.name} {.spec.nodeName}{"\n"}{end}' | awk -v n="$operator_node" '$2 != n {print $1}' | head -1)
+t=$SECONDS
+check "...the operator on the other worker takes the Lease over ($other_op)" wait_for -t 120 bash -c \
+  "test \"\$(kubectl -n $ns_ get lease halvs-operator -o jsonpath='{.spec.holderIdentity}')\" = '$other_op'"
+echo "  (operator leader after its node stopped: $((SECONDS - t)) s more)"
 check "operator node $operator_node stopped: $standby keeps the VIP, no failover, the VIP answers throughout" \
   jq -e --arg s "$standby" '.holder == $s and .failovers == 0 and .most_holders == 1 and .longest_without_holder_ms == 0 and .answered > 0' <<<"${w:-null}"
 check "...and the real servers still get the health checks" rs_requests_grow
