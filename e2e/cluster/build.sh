@@ -15,7 +15,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   tmp=$(mktemp -d "$bin/.build.XXXXXX")
   pkgs=(); for c in "${missing[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
   # One go build for all: the packages they share compile once. nice: minutes on two cores.
-  (cd "$here/../apiserver/kube" && nice go build -trimpath -ldflags='-s -w' -o "$tmp/" "${pkgs[@]}") >&2
+  (cd "$here/../apiserver/kube" && nice go build -trimpath -ldflags="$("$here/../apiserver/ldflags.sh")" -o "$tmp/" "${pkgs[@]}") >&2
   for c in "${missing[@]}"; do mv "$tmp/$c" "$bin/$c"; done
   rmdir "$tmp"
   echo "cluster/build.sh: built ${missing[*]} in $((SECONDS - start)) s" >&2
