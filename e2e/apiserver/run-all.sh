@@ -11,7 +11,7 @@ pass() { echo "PASS $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name"; fi; }
 wait_for() { for _ in $(seq 1 120); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done; return 1; }
-operator_pid=""
+operator_pid=""; operator_b_pid=""
 declare -A agent_pid=() forward_pid=()
 web_pid=""
 # The pair's two directors: network namespaces of their own (unique per run), interfaces named as
@@ -20,7 +20,7 @@ web_pid=""
 declare -A netns=([lvs-01]=hvs$$a [lvs-02]=hvs$$b)
 rs_ns=hvs$$r
 cleanup() {
-  [ -n "$operator_pid" ] && kill "$operator_pid" 2>/dev/null && wait "$operator_pid" 2>/dev/null
+  for pid in $operator_pid $operator_b_pid; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   for pid in "${agent_pid[@]}" "${forward_pid[@]}" $web_pid; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
   for ns in "${netns[@]}" "$rs_ns"; do ip netns del "$ns" 2>/dev/null; done
   "$here/stop.sh" "$dir"
@@ -34,6 +34,19 @@ echo "build (cached after the first run): $((SECONDS - t)) s"
 export KUBECONFIG=$dir/admin.kubeconfig
 k() { kubectl "$@"; }
 
+# The operator (replica A), as a local process authenticated as its ServiceAccount, started before deploy/ is
+# applied: it must wait, saying so, rather than fail (on a cluster it would crash-loop).
+jar=$repo/operator/target/halvs-operator.jar
+health_a=$((18000 + $$ % 10000 * 2)); health_b=$((health_a + 1)) # per run: other runs may share the host
+start_operator() { # identity health-port log
+  KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system POD_NAME=$1 \
+    java -jar "$jar" run --leader-elect --health-port="$2" >> "$3" 2>&1 &
+}
+start_operator operator-a "$health_a" "$dir/operator.log"; operator_pid=$!
+check "operator started before deploy/: waits with one line (no RBAC, no CRDs yet)" wait_for grep -q 'waiting for' "$dir/operator.log"
+check "...alive (/healthz 200) but not ready (/readyz 503) while it waits" bash -c \
+  "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$health_a/healthz)\" = 200 ] && \
+   [ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$health_a/readyz)\" = 503 ]"
 check "kubectl apply -k deploy/" k apply -k "$repo/deploy"
 check "CRDs become Established" k wait --for condition=established --timeout=60s \
   crd/virtualservices.halvs.io crd/realservers.halvs.io crd/directorpairs.halvs.io
@@ -49,10 +62,12 @@ metadata: {name: $n, labels: {kubernetes.io/hostname: $n}}
 NODE
 done
 
-# The operator, as a local process authenticated as its ServiceAccount, with exactly deploy/'s RBAC.
-jar=$repo/operator/target/halvs-operator.jar
-KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system java -jar "$jar" run > "$dir/operator.log" 2>&1 &
-operator_pid=$!
+# The operator with exactly deploy/'s RBAC goes on once the CRDs are established.
+check "...and goes on once deploy/ is applied: ready, leading (Lease halvs-operator)" wait_for bash -c \
+  "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$health_a/readyz)\" = 200 ] && \
+   [ \"\$(kubectl get lease -n halvs-system halvs-operator -o jsonpath='{.spec.holderIdentity}')\" = operator-a ]"
+check "...still its first process (no restart)" kill -0 "$operator_pid"
+echo "  (operator log while waiting: $(grep -c 'waiting for' "$dir/operator.log") lines)"
 endpoint=""
 for _ in $(seq 1 120); do
   endpoint=$(k get hvs web -n default -o jsonpath='{.status.endpoint}' 2>/dev/null)
@@ -69,6 +84,15 @@ check "kubectl get hrs shows ADDRESS and WEIGHT" bash -c "kubectl get hrs -n def
 check "the operator created the agent DaemonSet" wait_for k get daemonset -n halvs-system halvs-agent-lvs
 check "...with capabilities NET_ADMIN and NET_RAW only" bash -c \
   "kubectl get ds -n halvs-system halvs-agent-lvs -o jsonpath='{.spec.template.spec.containers[0].securityContext.capabilities.add}' | grep -qx '\[\"NET_ADMIN\",\"NET_RAW\"\]'"
+check "...placed by matchFields on metadata.name (the Node's name, not the hostname label), one term per node" bash -c \
+  "[ \"\$(kubectl get ds -n halvs-system halvs-agent-lvs -o jsonpath='{.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[*].matchFields[0].key}/{.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[*].matchFields[0].values[0]}')\" = 'metadata.name metadata.name/lvs-01 lvs-02' ]"
+check "...priority class halvs-director-critical, which deploy/ ships" bash -c \
+  "[ \"\$(kubectl get ds -n halvs-system halvs-agent-lvs -o jsonpath='{.spec.template.spec.priorityClassName}')\" = halvs-director-critical ] && \
+   kubectl get priorityclass halvs-director-critical"
+check "...readiness /readyz and liveness /healthz on port 8850, minReadySeconds 10" bash -c \
+  "[ \"\$(kubectl get ds -n halvs-system halvs-agent-lvs -o jsonpath='{.spec.template.spec.containers[0].readinessProbe.httpGet.path}:{.spec.template.spec.containers[0].readinessProbe.httpGet.port}:{.spec.template.spec.containers[0].livenessProbe.httpGet.path}:{.spec.minReadySeconds}')\" = /readyz:8850:/healthz:10 ]"
+check "...init container load-modules with SYS_MODULE only" bash -c \
+  "[ \"\$(kubectl get ds -n halvs-system halvs-agent-lvs -o jsonpath='{.spec.template.spec.initContainers[0].name}:{.spec.template.spec.initContainers[0].securityContext.capabilities.add}')\" = 'load-modules:[\"SYS_MODULE\"]' ]"
 check "the plan is published" wait_for k get configmap -n halvs-system halvs-plan-lvs
 check "the finalizer is on the pair" bash -c "kubectl get hdp lvs -o jsonpath='{.metadata.finalizers}' | grep -q halvs.io/cleanup"
 
@@ -80,6 +104,31 @@ sleep 3
 check "...and again: no flapping (generation unchanged)" bash -c \
   "kubectl apply --server-side --field-manager=gitops -f '$repo/deploy/examples/' && sleep 3 && \
    test \"\$(kubectl get hvs web -n default -o jsonpath='{.metadata.generation}')\" = '$rv1'"
+
+# The DirectorPair's agent settings reach the DaemonSet.
+k patch hdp lvs --type merge -p '{"spec":{"agent":{"args":["--fake-ipvs"],"jvmOptions":"-Xmx300m","loadKernelModules":false,"port":9850,"resources":{"limits":{"memory":"600Mi"}}}}}' >/dev/null
+ds_field() { kubectl get ds -n halvs-system halvs-agent-lvs -o jsonpath="{.spec.template.spec.$1}"; }
+export -f ds_field
+check "spec.agent: args, jvmOptions (JAVA_TOOL_OPTIONS), port, memory limit in the DaemonSet; no init container" wait_for bash -c \
+  "ds_field 'containers[0].args' | grep -q '\"in-cluster\",\"--health-port=9850\",\"--fake-ipvs\"' && \
+   [ \"\$(ds_field 'containers[0].env[?(@.name==\"JAVA_TOOL_OPTIONS\")].value')\" = -Xmx300m ] && \
+   [ \"\$(ds_field 'containers[0].readinessProbe.httpGet.port')\" = 9850 ] && \
+   [ \"\$(ds_field 'containers[0].resources.limits.memory')\" = 600Mi ] && [ -z \"\$(ds_field initContainers)\" ]"
+k patch hdp lvs --type json -p '[{"op":"remove","path":"/spec/agent"}]' >/dev/null
+
+# A node in two pairs: the newer pair is rejected, naming the node and the older pair; nothing is deployed for it.
+k apply -f - >/dev/null <<'PAIR'
+apiVersion: halvs.io/v1alpha1
+kind: DirectorPair
+metadata: {name: lvs-clash}
+spec: {nodes: [lvs-02, lvs-03], vipInterface: eth0}
+PAIR
+check "a DirectorPair on lvs-02, a node of lvs: Ready=False NodeInOtherPair naming lvs-02 and DirectorPair lvs" wait_for bash -c \
+  "kubectl get hdp lvs-clash -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].reason} {.status.conditions[?(@.type==\"Ready\")].message}' | grep -q '^NodeInOtherPair node lvs-02 is already a director of DirectorPair lvs'"
+check "...no agent DaemonSet, no plan for it; lvs keeps its own" bash -c \
+  "! kubectl get ds -n halvs-system halvs-agent-lvs-clash 2>/dev/null && ! kubectl get cm -n halvs-system halvs-plan-lvs-clash 2>/dev/null && \
+   kubectl get ds -n halvs-system halvs-agent-lvs"
+check "...deleted, it goes at once (never deployed: no director to wait for)" k delete hdp lvs-clash --timeout=30s
 
 # Least privilege.
 can() { kubectl --kubeconfig "$dir/$1.kubeconfig" auth can-i "${@:2}" 2>/dev/null; }
@@ -249,6 +298,24 @@ check "$active restarted with its old VIP: the pair settles on exactly one holde
   '[ "$(holders | wc -l)" = 1 ] && [ "$(report lvs-01 role)" != "$(report lvs-02 role)" ] && sleep 3 && [ "$(holders | wc -l)" = 1 ]'
 echo "  (after the return: $(holders) holds the VIP; transitions $(kubectl get hdp lvs -o jsonpath='{.status.transitions}'))"
 
+# Operator leader election: replica B stands by (ready, warm, writing nothing) until A dies, then takes over
+# within the lease (15 s) and the pair's deletion below is its work.
+start_operator operator-b "$health_b" "$dir/operator-b.log"; operator_b_pid=$!
+check "operator replica B: ready as a standby while A holds the Lease" wait_for bash -c \
+  "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$health_b/readyz)\" = 200 ] && \
+   [ \"\$(kubectl get lease -n halvs-system halvs-operator -o jsonpath='{.spec.holderIdentity}')\" = operator-a ]"
+check "...B wrote nothing as a standby" bash -c "! grep -qE 'wrote|published|leading as' '$dir/operator-b.log'"
+kill -9 "$operator_pid"; wait "$operator_pid" 2>/dev/null; operator_pid=""
+t_lead=$(date +%s%N)
+for _ in $(seq 1 600); do
+  [ "$(kubectl get lease -n halvs-system halvs-operator -o jsonpath='{.spec.holderIdentity}')" = operator-b ] && break
+  sleep 0.1
+done
+takeover_ms=$(( ($(date +%s%N) - t_lead) / 1000000 ))
+echo "  (operator leader takeover after kill -9 of the leader: ${takeover_ms} ms; lease 15 s)"
+check "kill -9 of leader A: B holds the Lease within the lease duration + retry (${takeover_ms} ms)" bash -c \
+  "[ $takeover_ms -lt 20000 ] && grep -q 'leading as operator-b' '$dir/operator-b.log'"
+
 # Deleting the pair: the finalizer waits for both directors. lvs-02's agent is down at first (an upgrade, say).
 kill "${agent_pid[lvs-02]}"; wait "${agent_pid[lvs-02]}" 2>/dev/null
 k delete hdp lvs --wait=false >/dev/null 2>&1
@@ -268,6 +335,26 @@ check "the finalizer completes: the DirectorPair is gone" wait_for bash -c "! ku
 check "the agents logged no stack trace" bash -c "! grep -q '^\\s*at ' '$dir'/agent-lvs-0*.log"
 check "the operator logged no stack trace (outside the missing-permission window)" bash -c \
   "! sed '$((op_log_before + 1)),${op_log_after}d' '$dir/operator.log' | grep -q '^\\s*at '"
+
+# A rolling update's case: the leader stops (SIGTERM) and hands the Lease back, so a standby leads at its next
+# retry (2 s) instead of after the 15 s lease.
+start_operator operator-c "$health_a" "$dir/operator-c.log"; operator_pid=$!
+check "operator replica C: ready as a standby while B leads" wait_for bash -c \
+  "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$health_a/readyz)\" = 200 ] && \
+   [ \"\$(kubectl get lease -n halvs-system halvs-operator -o jsonpath='{.spec.holderIdentity}')\" = operator-b ]"
+kill -TERM "$operator_b_pid"
+t_lead=$(date +%s%N)
+for _ in $(seq 1 600); do
+  [ "$(kubectl get lease -n halvs-system halvs-operator -o jsonpath='{.spec.holderIdentity}')" = operator-c ] && break
+  sleep 0.1
+done
+handover_ms=$(( ($(date +%s%N) - t_lead) / 1000000 ))
+wait "$operator_b_pid" 2>/dev/null; operator_b_pid=""
+echo "  (operator leader handover on SIGTERM of the leader: ${handover_ms} ms)"
+check "SIGTERM of leader B: it released the Lease; C leads before the lease would have run out (${handover_ms} ms)" bash -c \
+  "grep -q 'released Lease' '$dir/operator-b.log' && [ $handover_ms -lt 10000 ] && grep -q 'leading as operator-c' '$dir/operator-c.log'"
+check "operator replica B logged no stack trace" bash -c "! grep -q '^\\s*at ' '$dir/operator-b.log'"
+check "operator replica C logged no stack trace" bash -c "! grep -q '^\\s*at ' '$dir/operator-c.log'"
 
 echo "apiserver tier: $((SECONDS - t)) s"
 echo "$passed passed, $failed failed"

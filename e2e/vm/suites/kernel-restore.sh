@@ -131,8 +131,8 @@ for r in $(seq 1 "$rounds"); do
     if [ $what = delete ]; then nsx dir0 ipvsadm -D -t $VIP:80; else nsx dir0 ipvsadm -C; fi
     ms=$(restore_time "$t")
     # the requests that failed from the delete to 200 ms after the restore, and how long the client saw failures
-    read -r errs outage < <(awk -v a="$t" -v b=$((t + ms + 200)) '$1 >= a && $1 <= b && $2 == "error" {
-      n++; if (!first) first = $1; last = $1 } END {print n + 0, n ? last - first : 0}' $work/traffic.txt)
+    read -r errs outage <<<"$(awk -v a="$t" -v b=$((t + ms + 200)) '$1 >= a && $1 <= b && $2 == "error" {
+      n++; if (!first) first = $1; last = $1 } END {print n + 0, n ? last - first : 0}' $work/traffic.txt)"
     warn=$(grep 'outside halvs' $out/agent.log | tail -1 | cut -d' ' -f1)
     detected=$(( $(date -d "$warn" +%s%3N) - t ))
     echo "  round $r: ipvsadm $([ $what = delete ] && echo "-D -t $VIP:80" || echo -C): found by the watch after" \

@@ -20,6 +20,10 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -210,6 +214,18 @@ public final class HalvsOperator implements AutoCloseable {
    * retry period instead of waiting out the lease: a rolling update of the operator then costs about 2 s.
    */
   void releaseLease() {
+    // Bounded: with the API server unreachable the client would retry for long, and shutdown must not hang.
+    try {
+      CompletableFuture.runAsync(this::clearLeaseHolder).get(3, TimeUnit.SECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      LOG.warn("could not release Lease {}/{} ({}); a standby takes over when it expires", namespace, LEASE,
+          e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void clearLeaseHolder() {
     try {
       Lease lease = client.leases().inNamespace(namespace).withName(LEASE).get();
       if (lease == null || lease.getSpec() == null || !election.identity().equals(lease.getSpec().getHolderIdentity())) {

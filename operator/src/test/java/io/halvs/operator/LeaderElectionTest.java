@@ -101,8 +101,13 @@ class LeaderElectionTest {
     await().atMost(TIMEOUT).until(b::leading);
     System.out.printf("takeover after the leader stopped: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
     assertThat(holder()).isEqualTo("b");
-    // The new leader reconciles: a deleted DaemonSet comes back.
-    client.apps().daemonSets().inNamespace(NS).withName("halvs-agent-lvs").delete();
-    await().atMost(TIMEOUT).until(this::daemonSetWritten);
+    // The new leader reconciles: an edit of the pair's agent settings reaches the DaemonSet.
+    client.resources(io.halvs.api.v1alpha1.DirectorPair.class).withName("lvs").edit(dp -> {
+      dp.getSpec().setAgent(new io.halvs.api.v1alpha1.AgentSettings());
+      dp.getSpec().getAgent().setArgs(List.of("--fake-ipvs"));
+      return dp;
+    });
+    await().atMost(TIMEOUT).until(() -> client.apps().daemonSets().inNamespace(NS).withName("halvs-agent-lvs").get()
+        .getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().contains("--fake-ipvs"));
   }
 }

@@ -92,8 +92,8 @@ class OperatorTest {
     assertThat(sc.getPrivileged()).isFalse();
     assertThat(pod.getContainers().get(0).getImage()).isEqualTo("example.org/agent:test");
     assertThat(pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
-        .getNodeSelectorTerms().get(0).getMatchFields().get(0).getValues())
-        .containsExactly("lvs-01", "lvs-02");
+        .getNodeSelectorTerms()).extracting(t -> t.getMatchFields().get(0).getValues())
+        .containsExactly(List.of("lvs-01"), List.of("lvs-02"));
     assertThat(pod.getServiceAccountName()).isEqualTo("halvs-agent-lvs");
     assertThat(ds.getMetadata().getOwnerReferences()).extracting(o -> o.getKind() + "/" + o.getName())
         .containsExactly("DirectorPair/lvs");

@@ -100,11 +100,15 @@ public final class PlanBuilder {
     }
 
     // One node serves one pair: its heartbeat port and the kernel's single pair of IPVS sync daemons would
-    // clash. The older pair (creationTimestamp, then name) keeps the node, valid or not, so the pair serving it
-    // never loses it to a newer one; the newer is rejected and gets nothing deployed or published.
+    // clash. The pair already published (its status has a plan) keeps the node, then the older one
+    // (creationTimestamp, which has one-second steps, then name), valid or not: a pair that serves never loses
+    // its node to a newer one. The other is rejected and gets nothing deployed or published.
     List<DirectorPair> bySeniority = new ArrayList<>(pairs.values());
-    bySeniority.sort(Comparator.comparing((DirectorPair dp) -> dp.getMetadata().getCreationTimestamp() == null
-        ? "\uffff" : dp.getMetadata().getCreationTimestamp()).thenComparing(dp -> dp.getMetadata().getName()));
+    bySeniority.sort(Comparator.comparing((DirectorPair dp) -> dp.getStatus() == null
+            || dp.getStatus().getPlanHash() == null)
+        .thenComparing(dp -> dp.getMetadata().getCreationTimestamp() == null ? "\uffff"
+            : dp.getMetadata().getCreationTimestamp())
+        .thenComparing(dp -> dp.getMetadata().getName()));
     Map<String, String> nodeOwner = new HashMap<>();
     for (DirectorPair dp : bySeniority) {
       String name = dp.getMetadata().getName();

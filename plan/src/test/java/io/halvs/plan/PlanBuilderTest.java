@@ -221,6 +221,19 @@ class PlanBuilderTest {
   }
 
   @Test
+  void aPairThatServesKeepsItsNodeAgainstOneCreatedInTheSameSecond() {
+    var serving = pair("lvs", "n1", "n2");
+    serving.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");
+    serving.getStatus().setPlanHash("abc");
+    var newer = pair("clash", "n2", "n3"); // sorts first by name
+    newer.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");
+    PlanResult r = build(List.of(newer, serving), List.of(), List.of());
+    assertThat(r.plans()).containsOnlyKeys("lvs");
+    assertThat(r.findingsFor(new ObjectRef("DirectorPair", null, "clash"))).extracting(Finding::reason)
+        .containsExactly("NodeInOtherPair");
+  }
+
+  @Test
   void anOlderInvalidPairStillHoldsItsNodes() {
     var older = pair("old", "n1", "n1"); // invalid: the same node twice
     older.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");

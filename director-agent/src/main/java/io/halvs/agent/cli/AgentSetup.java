@@ -68,15 +68,11 @@ final class AgentSetup {
     return intervalMillis <= 0 ? null : fake ? kernel : new NetlinkIpvsKernel();
   }
 
-  /** The watch, started; null when watchKernel is. */
-  static KernelWatch startWatch(IpvsKernel watchKernel, Director director, String pair, long intervalMillis,
+  /** The watch, not started; null when watchKernel is. */
+  static KernelWatch watch(IpvsKernel watchKernel, Director director, String pair, long intervalMillis,
       Runnable repair) {
-    if (watchKernel == null) {
-      return null;
-    }
-    KernelWatch w = new KernelWatch(watchKernel, director, pair, repair, Duration.ofMillis(intervalMillis));
-    w.start();
-    return w;
+    return watchKernel == null ? null
+        : new KernelWatch(watchKernel, director, pair, repair, Duration.ofMillis(intervalMillis));
   }
 
   static String hostName() {

@@ -116,7 +116,7 @@ final class InCluster implements Callable<Integer> {
    * report, which the operator turns into a condition on the DirectorPair, and looks again every
    * --module-retry-seconds, so a module loaded on the node later is picked up without a restart.
    */
-  private IpvsKernel awaitIpvs(KubernetesClient client, String namespace, String pair, String node)
+  IpvsKernel awaitIpvs(KubernetesClient client, String namespace, String pair, String node)
       throws InterruptedException {
     boolean missing = false;
     boolean reported = false;
@@ -162,6 +162,8 @@ final class InCluster implements Callable<Integer> {
         Director director = new Director(kernel,
             new OwnershipJournal(stateDir.resolve(pair).resolve("owned-services")), health, election,
             Sysctls.fromEnvironment(), Duration.ofSeconds(resyncSeconds));
+        IpvsKernel watchKernel = AgentSetup.watchKernel(fakeIpvs, kernel, watchIntervalMillis);
+        KernelWatch watch = AgentSetup.watch(watchKernel, director, pair, watchIntervalMillis, director::fullPassNow);
         ReportWriter reports = new ReportWriter(client, namespace, pair, node, director,
             Duration.ofMillis(reportIntervalMillis), Duration.ofSeconds(heartbeatSeconds));
         PlanSource plans = new PlanSource(client, namespace, pair, t -> {
@@ -184,22 +186,21 @@ final class InCluster implements Callable<Integer> {
       current.set(director);
       reports.start();
       plans.start();
-      try (IpvsKernel watchKernel = AgentSetup.watchKernel(fakeIpvs, kernel, watchIntervalMillis);
-          KernelWatch watch = AgentSetup.startWatch(watchKernel, director, pair, watchIntervalMillis,
-              director::fullPassNow)) {
-        // SIGTERM: hand over first, then let this thread close everything in order before the JVM halts. close()
-        // gives nothing up: after kill -9 the restart keeps IPVS and the VIPs as they are; only Deleting cleans.
-        Runtime.getRuntime().addShutdownHook(AgentSetup.shutdownHook(probes, () -> election, () -> {
-          stop.countDown();
-          try {
-            closed.await(AgentSetup.CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }));
-        stop.await();
-        return 0;
+      if (watch != null) {
+        watch.start();
       }
+      // SIGTERM: hand over first, then let this thread close everything in order before the JVM halts. close()
+      // gives nothing up: after kill -9 the restart keeps IPVS and the VIPs as they are; only Deleting cleans.
+      Runtime.getRuntime().addShutdownHook(AgentSetup.shutdownHook(probes, () -> election, () -> {
+        stop.countDown();
+        try {
+          closed.await(AgentSetup.CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }));
+      stop.await();
+      return 0;
     } finally {
       if (http != null) {
         http.close();

@@ -141,10 +141,14 @@ final class Standalone implements Callable<Integer> {
             checks.onChange(changed -> healthChanged.release()); // after the director's own listener
             current.set(director);
             Director d = director;
-            watch.set(AgentSetup.startWatch(watchKernel, director, lastGood.pair(), watchIntervalMillis, () -> {
+            KernelWatch w = AgentSetup.watch(watchKernel, director, lastGood.pair(), watchIntervalMillis, () -> {
               d.fullPassNow();
               healthChanged.release();
-            }));
+            });
+            if (w != null) {
+              watch.set(w);
+              w.start();
+            }
           }
           // Standalone publishes nothing, so the plan needs no hash; every loop is one full pass.
           director.offer(new Director.Target(lastGood, null, false));

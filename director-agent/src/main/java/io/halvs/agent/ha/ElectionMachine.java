@@ -73,6 +73,8 @@ public final class ElectionMachine {
   public record Decision(Role role, String reason, boolean changed, boolean announce, Request request) {}
 
   static final double CAUGHT_UP = 0.9;
+  static final long STARTUP_GRACE_MILLIS = 5_000;
+  static final int STARTUP_DEAD_FACTOR = 4;
 
   private final Config cfg;
   private final long startedAt;
@@ -133,7 +135,19 @@ public final class ElectionMachine {
   }
 
   public boolean peerVisible(long now) {
-    return lastHeartbeatAt >= 0 && now - lastHeartbeatAt < cfg.deadAfterMillis();
+    return lastHeartbeatAt >= 0 && now - lastHeartbeatAt < deadAfter(now);
+  }
+
+  /**
+   * The dead interval, longer for a director that is not active during its first seconds: a freshly started
+   * JVM (class loading, JIT compilation, a CPU limit's throttling) stalls its own threads for longer than 150 ms,
+   * and a restarted agent that misses its active peer's heartbeats while the peer hears it would take the VIPs
+   * from a live active (the peer sees no silence, so it leaves no proof of life in the Lease). The cost: a peer
+   * that really dies in those seconds is taken over STARTUP_DEAD_FACTOR times later.
+   */
+  long deadAfter(long now) {
+    boolean starting = role != Role.ACTIVE && now - startedAt < STARTUP_GRACE_MILLIS;
+    return cfg.deadAfterMillis() * (starting ? STARTUP_DEAD_FACTOR : 1);
   }
 
   /** An authenticated, fresh heartbeat from the peer. */
@@ -318,7 +332,7 @@ public final class ElectionMachine {
       }
     } else {
       if (peerSilentSince < 0) {
-        peerSilentSince = lastHeartbeatAt >= 0 ? lastHeartbeatAt + cfg.deadAfterMillis() : startedAt;
+        peerSilentSince = lastHeartbeatAt >= 0 ? lastHeartbeatAt + deadAfter(now) : startedAt;
       }
       boolean listening = lastHeartbeatAt < 0 && now - startedAt < cfg.deadAfterMillis();
       if (listening) {

@@ -236,7 +236,9 @@ final class Tls {
 
   /** "TLS: certificate not trusted (PKIX path building failed: ...)" and the like, from a handshake failure. */
   static String describe(SSLException e, String peerHost) {
-    String top = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    // newer JDK 17 updates prefix the alert ("(certificate_unknown) PKIX path ..."): the reason reads the same
+    String top = e.getMessage() == null ? e.getClass().getSimpleName()
+        : e.getMessage().replaceFirst("^\\([a-z_]+\\) ", "");
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();

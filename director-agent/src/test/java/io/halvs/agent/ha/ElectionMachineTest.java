@@ -29,6 +29,7 @@ class ElectionMachineTest {
     boolean announced;
     long connections;
     boolean apiReachable = true;
+    boolean deaf; // receives no heartbeats (its receiving thread stalled, say) while the peer hears it
     Role sentRole;
 
     Node(String name, boolean preferred) {
@@ -114,7 +115,7 @@ class ElectionMachineTest {
             } else {
               lastSentB = now;
             }
-            if (link && other.m != null) {
+            if (link && other.m != null && !other.deaf) {
               other.m.heartbeat(now, new PeerView(n.m.role(), n.m.activeFor(now), n.m.eligible(now),
                   n.m.leaseTerm(now), n.connections, n.m.released(), n.m.leaving()));
               if (other == a) {
@@ -163,7 +164,7 @@ class ElectionMachineTest {
     Pair p = new Pair(quorum);
     p.start(p.a);
     p.start(p.b);
-    p.run(1000);
+    p.run(1000 + ElectionMachine.STARTUP_GRACE_MILLIS); // past the standby's start-up grace
     assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
     assertThat(p.role(p.b)).isEqualTo(Role.STANDBY);
     return p;
@@ -434,6 +435,33 @@ class ElectionMachineTest {
     assertThat(p.a.vips).isTrue();
     assertThat(p.b.vips).isFalse();
     assertThat(p.dualHolderSamples).isZero();
+  }
+
+  @Test
+  void aRestartedStandbyRidesOutAStallOfItsFirstSeconds() {
+    Pair p = steady(true);
+    p.killAgent(p.b);
+    p.run(500);
+    p.start(p.b); // a fresh JVM: class loading and JIT compilation stall it, a CPU limit throttles it
+    p.run(1000);
+    assertThat(p.role(p.b)).isEqualTo(Role.STANDBY);
+    p.b.deaf = true; // b misses a's heartbeats for 400 ms, a hears b: a sees no silence and proves nothing
+    p.run(400);
+    p.b.deaf = false;
+    p.run(2000);
+    assertThat(p.role(p.b)).as("no false takeover from a live active").isEqualTo(Role.STANDBY);
+    assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
+    assertThat(p.dualHolderSamples).isZero();
+
+    // a peer that really dies during those seconds is still taken over, STARTUP_DEAD_FACTOR times later
+    Pair q = steady(true);
+    q.killAgent(q.b);
+    q.start(q.b);
+    q.run(1000);
+    q.rebootNode(q.a);
+    long took = q.until(q.b, 3000);
+    assertThat(took).isBetween(ElectionMachine.STARTUP_DEAD_FACTOR * MISSES * INTERVAL,
+        ElectionMachine.STARTUP_DEAD_FACTOR * MISSES * INTERVAL + 200);
   }
 
   @Test

@@ -151,8 +151,11 @@ public final class AgentResources {
     pod.getMetadata().getLabels().put("app.kubernetes.io/instance", name);
     pod.getMetadata().getLabels().put(Names.PAIR_LABEL, pair);
     pod.getSpec().setServiceAccountName(name);
-    pod.getSpec().getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
-        .getNodeSelectorTerms().get(0).getMatchFields().get(0).setValues(List.copyOf(dp.getSpec().getNodes()));
+    var terms = pod.getSpec().getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+        .getNodeSelectorTerms();
+    for (int i = 0; i < 2; i++) {
+      terms.get(i).getMatchFields().get(0).setValues(List.of(dp.getSpec().getNodes().get(i)));
+    }
     AgentSettings agent = dp.getSpec().getAgent() != null ? dp.getSpec().getAgent() : new AgentSettings();
     String image = agent.getImage() != null && !agent.getImage().isBlank() ? agent.getImage() : defaultImage;
     List<Container> all = new ArrayList<>(pod.getSpec().getContainers());

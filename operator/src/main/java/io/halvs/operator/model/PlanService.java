@@ -143,12 +143,14 @@ public final class PlanService implements AutoCloseable {
   private void rebuild() {
     rebuildScheduled.set(false);
     try {
-      Snapshot s = build(directorPairs.getStore().list(), virtualServices.getStore().list(),
-          realServers.getStore().list(), reports.getStore().list());
+      // One read of each store: the views must describe exactly the objects the snapshot was built from.
+      List<DirectorPair> pairs = directorPairs.getStore().list();
+      List<VirtualService> vss = virtualServices.getStore().list();
+      List<RealServer> rss = realServers.getStore().list();
+      Snapshot s = build(pairs, vss, rss, reports.getStore().list());
       snapshot = s;
       firstBuild.countDown();
-      Map<ObjectRef, Object> views = views(s, virtualServices.getStore().list(), realServers.getStore().list(),
-          directorPairs.getStore().list());
+      Map<ObjectRef, Object> views = views(s, vss, rss, pairs);
       Map<ObjectRef, Object> previous = lastViews;
       lastViews = views;
       for (Map.Entry<ObjectRef, Object> e : views.entrySet()) {
@@ -190,7 +192,15 @@ public final class PlanService implements AutoCloseable {
         LOG.warn("ignoring unreadable agent report {}: {}", cm.getMetadata().getName(), e.getMessage());
       }
     }
-    return new Snapshot(result, published, reports, Snapshot.realServerUse(result));
+    Map<ObjectRef, Long> generations = new HashMap<>();
+    for (List<? extends HasMetadata> objects : List.of(pairs, vss, rss)) {
+      for (HasMetadata o : objects) {
+        if (o.getMetadata() != null && o.getMetadata().getName() != null) {
+          generations.put(StatusComputer.ref(o), o.getMetadata().getGeneration());
+        }
+      }
+    }
+    return new Snapshot(result, published, reports, Snapshot.realServerUse(result), generations);
   }
 
   /** What each object's status depends on, without timestamps that change on every heartbeat. */
@@ -209,7 +219,8 @@ public final class PlanService implements AutoCloseable {
       ObjectRef ref = StatusComputer.ref(dp);
       String pair = ref.name();
       views.put(ref, List.of(s.result().findingsFor(ref), String.valueOf(s.planHash(pair)),
-          String.valueOf(reportViews.get(pair)), dp.getMetadata().getDeletionTimestamp() != null));
+          String.valueOf(reportViews.get(pair)), dp.getMetadata().getDeletionTimestamp() != null,
+          String.valueOf(dp.getMetadata().getGeneration())));
     }
     for (VirtualService vs : vss) {
       ObjectRef ref = StatusComputer.ref(vs);
@@ -218,11 +229,12 @@ public final class PlanService implements AutoCloseable {
       Object service = plan == null ? "" : plan.services().stream().filter(x -> x.owner().equals(ref)).findFirst()
           .map(Object.class::cast).orElse("");
       views.put(ref, List.of(s.result().findingsFor(ref), service, String.valueOf(s.planHash(pair)),
-          String.valueOf(reportViews.get(pair))));
+          String.valueOf(reportViews.get(pair)), String.valueOf(vs.getMetadata().getGeneration())));
     }
     for (RealServer rs : rss) {
       ObjectRef ref = StatusComputer.ref(rs);
-      views.put(ref, List.of(s.result().findingsFor(ref), s.realServerUse().getOrDefault(ref, 0)));
+      views.put(ref, List.of(s.result().findingsFor(ref), s.realServerUse().getOrDefault(ref, 0),
+          String.valueOf(rs.getMetadata().getGeneration())));
     }
     return views;
   }

@@ -7,10 +7,23 @@ import java.util.Map;
 
 /**
  * One consistent view for status: the plan result over all objects, each pair's published form (with its
- * planHash) and what each pair's agents last reported (pair -> node -> report).
+ * planHash), what each pair's agents last reported (pair -> node -> report), and the generation of each object
+ * it was built from.
  */
 public record Snapshot(PlanResult result, Map<String, PlanCodec.Published> published,
-    Map<String, Map<String, AgentReport>> reports, Map<io.halvs.plan.ObjectRef, Integer> realServerUse) {
+    Map<String, Map<String, AgentReport>> reports, Map<io.halvs.plan.ObjectRef, Integer> realServerUse,
+    Map<io.halvs.plan.ObjectRef, Long> generations) {
+
+  /**
+   * Whether this snapshot was built from this very generation of the object. A reconcile that runs before the
+   * model's rebuild saw a new or edited object would write a status (or deploy agents) for what the model does
+   * not know yet; it waits instead, and the rebuild triggers the reconcile again (the generation is part of what
+   * the model compares after each rebuild).
+   */
+  public boolean covers(io.fabric8.kubernetes.api.model.HasMetadata o) {
+    io.halvs.plan.ObjectRef ref = StatusComputer.ref(o);
+    return generations.containsKey(ref) && java.util.Objects.equals(generations.get(ref), o.getMetadata().getGeneration());
+  }
 
   /** How many virtual services each RealServer backs, counted once per snapshot. */
   public static Map<io.halvs.plan.ObjectRef, Integer> realServerUse(PlanResult result) {

@@ -86,8 +86,15 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
   private UpdateControl<DirectorPair> reconcilePair(DirectorPair dp) {
     Snapshot s = plans.snapshot();
     String pair = dp.getMetadata().getName();
-    boolean valid = s.result().findingsFor(new ObjectRef("DirectorPair", null, pair)).stream()
-        .noneMatch(f -> f.severity() == Finding.Severity.ERROR);
+    if (!s.covers(dp)) {
+      return UpdateControl.noUpdate(); // the model's rebuild brings it back
+    }
+    // Only a pair the model has built a plan for: a new pair reconciled before the model saw it has no findings
+    // yet either, and must not get agents deployed (it may be invalid, or on a node of another pair). The
+    // model's rebuild triggers the next reconcile.
+    boolean valid = s.result().plans().containsKey(pair)
+        && s.result().findingsFor(new ObjectRef("DirectorPair", null, pair)).stream()
+            .noneMatch(f -> f.severity() == Finding.Severity.ERROR);
     if (valid) {
       for (HasMetadata desired : resources.desired(dp)) {
         if (applier.apply(desired)) {

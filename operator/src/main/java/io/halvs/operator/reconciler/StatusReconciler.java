@@ -40,7 +40,11 @@ abstract class StatusReconciler<P extends CustomResource<?, S>, S> implements Re
 
   @Override
   public UpdateControl<P> reconcile(P resource, Context<P> context) {
-    S desired = desired(resource, plans.snapshot(), Instant.now().toString());
+    Snapshot snapshot = plans.snapshot();
+    if (!snapshot.covers(resource)) {
+      return UpdateControl.noUpdate(); // the model's rebuild brings it back
+    }
+    S desired = desired(resource, snapshot, Instant.now().toString());
     if (!StatusSupport.same(resource.getStatus(), desired)) {
       try {
         StatusSupport.writeStatus(client, resource, desired);

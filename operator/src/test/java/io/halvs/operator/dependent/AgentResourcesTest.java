@@ -43,14 +43,19 @@ class AgentResourcesTest {
     PodSpec pod = ds.getSpec().getTemplate().getSpec();
     Container agent = pod.getContainers().get(0);
     // Placement by the Node's name, which the kubernetes.io/hostname label need not equal.
-    var term = pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
-        .getNodeSelectorTerms().get(0);
-    assertThat(term.getMatchExpressions()).isEmpty();
-    assertThat(term.getMatchFields()).singleElement().satisfies(r -> {
-      assertThat(r.getKey()).isEqualTo("metadata.name");
-      assertThat(r.getOperator()).isEqualTo("In");
-      assertThat(r.getValues()).containsExactly("node-a.example", "node-b.example");
+    // One term per node: the API server takes one value per In on a field (the terms are ORed).
+    var terms = pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+        .getNodeSelectorTerms();
+    assertThat(terms).allSatisfy(t -> {
+      assertThat(t.getMatchExpressions()).isEmpty();
+      assertThat(t.getMatchFields()).singleElement().satisfies(r -> {
+        assertThat(r.getKey()).isEqualTo("metadata.name");
+        assertThat(r.getOperator()).isEqualTo("In");
+        assertThat(r.getValues()).hasSize(1);
+      });
     });
+    assertThat(terms).extracting(t -> t.getMatchFields().get(0).getValues().get(0))
+        .containsExactly("node-a.example", "node-b.example");
     assertThat(pod.getPriorityClassName()).isEqualTo(AgentSettings.DEFAULT_PRIORITY_CLASS);
     assertThat(agent.getImage()).isEqualTo("ghcr.io/halvs/director-agent:0.1.0");
     assertThat(agent.getArgs()).containsExactly("in-cluster", "--health-port=8850");
