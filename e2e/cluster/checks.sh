@@ -37,7 +37,8 @@ other() { [ "$1" = "${directors[0]}" ] && echo "${directors[1]}" || echo "${dire
 ip_forward_on() { [ "$(node_sh "$1" cat /proc/sys/net/ipv4/ip_forward)" = 1 ]; }
 neigh_is() { [ "$(client_neigh_mac)" = "$(node_mac "$1")" ]; }
 holds() { holders | grep -qx "$1"; }
-rs_requests_grow() { local a; a=$(rs_requests); sleep 3; [ "$(rs_requests)" -gt "$a" ]; }
+rs_requests_over() { [ "$(rs_requests)" -gt "$1" ]; }
+rs_requests_grow() { local a; a=$(rs_requests); wait_for -t 30 rs_requests_over "$a"; }
 
 # --- Install ------------------------------------------------------------------------------------------------------
 check "kubectl apply -k deploy/" kubectl apply -k "$repo/deploy"
@@ -50,6 +51,8 @@ echo "  (operator pods on node:restarts $op_placement)"
 check "...on workers only, none on a director node" bash -c "! grep -qwE '$(tr ' ' '|' <<<"${directors[*]}")' <<<'$op_placement'"
 check "...without a restart (they waited for their CRDs)" bash -c "! grep -qE ':[1-9]' <<<'$op_placement'"
 op_pod=$(kubectl -n $ns_ get pods -l app.kubernetes.io/name=halvs-operator -o jsonpath='{.items[0].metadata.name}')
+check "...Ready through their probes (readiness and liveness probes set)" bash -c \
+  "kubectl -n $ns_ get pod $op_pod -o jsonpath='{.spec.containers[0].readinessProbe.httpGet.path} {.spec.containers[0].livenessProbe.httpGet.path}' | grep -qE '^/[a-z]+ /[a-z]+$'"
 check "...their containers run as non-root with a read-only root filesystem" bash -c \
   "kubectl -n $ns_ get pod $op_pod -o jsonpath='{.spec.securityContext.runAsNonRoot} {.spec.containers[0].securityContext.readOnlyRootFilesystem}' | grep -qx 'true true'"
 # Forwarding off on the directors before their agents start, so the agents' sysctl write is what turns it on (the
@@ -67,6 +70,8 @@ check "agent pods on exactly the director nodes ${directors[*]}" bash -c \
 check "...and the DaemonSet wants no more (desiredNumberScheduled 2)" \
   test "$(kubectl -n $ns_ get ds $agent_ds -o jsonpath='{.status.desiredNumberScheduled}')" = 2
 agent_pod=$(agent_pods -o jsonpath='{.items[0].metadata.name}')
+check "...Ready through their probes (readiness and liveness probes set)" bash -c \
+  "kubectl -n $ns_ get pod $agent_pod -o jsonpath='{.spec.containers[0].readinessProbe.httpGet.path} {.spec.containers[0].livenessProbe.httpGet.path}' | grep -qE '^/[a-z]+ /[a-z]+$'"
 check "agent security context as shipped: not privileged, no privilege escalation, read-only root, caps NET_ADMIN NET_RAW" \
   bash -c "kubectl -n $ns_ get pod $agent_pod -o jsonpath='{.spec.containers[0].securityContext}' | jq -e \
     '(.privileged != true) and .allowPrivilegeEscalation == false and .readOnlyRootFilesystem == true and .capabilities.add == [\"NET_ADMIN\",\"NET_RAW\"] and .capabilities.drop == [\"ALL\"]'"

@@ -37,7 +37,7 @@ images_current() {
 }
 if images_current; then echo "halvs images: current"
 else
-  (cd "$repo" && ./mvnw -B -q -Pimage -pl operator,director-agent -am package -DskipTests) > "$DIR/images.log" 2>&1 \
+  (cd "$repo" && ./mvnw -B -q -Pimage -pl operator,director-agent -am package -Dmaven.test.skip=true) > "$DIR/images.log" 2>&1 \
     || { tail -30 "$DIR/images.log"; echo "0 passed, 1 failed (images)"; exit 1; }
   echo "halvs images built: $((SECONDS - t)) s"
 fi
