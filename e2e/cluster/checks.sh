@@ -13,6 +13,7 @@
 #     stop_node NODE        stop NODE as a power cut would (kubelet, runtime, containers, link)
 #     rs_requests           how many requests the real servers have answered so far
 #     fake_ipvs             true when the agents must run with the in-memory IPVS (no IPVS in this kernel)
+#   and optionally reset_ip_forward=1: turn forwarding off on the directors before the agents start.
 # and pass/fail/check/wait_for (below, unless defined). Prints figures as it goes.
 
 declare -F pass >/dev/null || {
@@ -57,7 +58,8 @@ check "...their containers run as non-root with a read-only root filesystem" bas
   "kubectl -n $ns_ get pod $op_pod -o jsonpath='{.spec.securityContext.runAsNonRoot} {.spec.containers[0].securityContext.readOnlyRootFilesystem}' | grep -qx 'true true'"
 # Forwarding off on the directors before their agents start, so the agents' sysctl write is what turns it on (the
 # bridge CNI plugin turns it on for a node's first pod network, should a pod ever have landed there).
-for n in "${directors[@]}"; do node_sh "$n" sysctl -qw net.ipv4.ip_forward=0; done
+# (Only where the runner says the nodes are the tier's own: reset_ip_forward=1.)
+[ "${reset_ip_forward:-}" = 1 ] && for n in "${directors[@]}"; do node_sh "$n" sysctl -qw net.ipv4.ip_forward=0; done
 
 # --- The pair --------------------------------------------------------------------------------------------------------
 check "kubectl apply -f ${pair_manifest#$repo/}" kubectl apply -f "$pair_manifest"

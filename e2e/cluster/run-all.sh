@@ -98,6 +98,7 @@ stop_node() {
   kill_node "$1"
 }
 fake_ipvs() { true; }  # this kernel has no IPVS
+reset_ip_forward=1
 
 checks_start=$SECONDS
 source "$here/checks.sh"

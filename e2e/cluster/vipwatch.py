@@ -5,7 +5,7 @@ one JSON line: samples, the most holders seen at once and how often two held it,
 (failovers), the longest time between two answers from the VIP and how many pings went unanswered.
 
 Usage: vipwatch.py VIP CLIENT_NETNS NAME=NETNS... [--interval 0.01]
-The namespaces are names under /run/netns. Sockets stay in the namespace they were created in, so one process
+A namespace is a name under /run/netns or a path (/proc/PID/ns/net: a container's). Sockets stay in the namespace they were created in, so one process
 watches all of them.
 """
 import ctypes
@@ -33,7 +33,7 @@ def setns(fd):
 def in_netns(name, make):
     """A socket created inside network namespace NAME."""
     host = os.open("/proc/self/ns/net", os.O_RDONLY)
-    target = os.open("/run/netns/" + name, os.O_RDONLY)
+    target = os.open(name if name.startswith("/") else "/run/netns/" + name, os.O_RDONLY)
     try:
         setns(target)
         return make()
