@@ -33,7 +33,8 @@ class StatusComputerTest {
     for (AgentReport r : reports) {
       byNode.put(r.node(), r);
     }
-    Snapshot s = new Snapshot(new PlanResult(new TreeMap<>(), List.of()), Map.of(), Map.of("edge", byNode), Map.of());
+    Snapshot s = new Snapshot(new PlanResult(new TreeMap<>(), List.of()), Map.of(), Map.of("edge", byNode), Map.of(),
+        Map.of());
     return StatusComputer.directorPair(pair(), s, "2026-11-30T05:00:00Z");
   }
 
