@@ -16,6 +16,11 @@ for stale in /tmp/halvs-cluster.*; do
   kill -0 "$(cat "$stale/owner")" 2>/dev/null || { echo "up.sh: removing stale cluster $stale"; "$here/down.sh" "$stale"; }
 done
 
+# The nodes' cgroups are laid out for cgroup v1 (this machine: hybrid); a unified-only host needs another layout.
+[ -f /sys/fs/cgroup/cgroup.controllers ] && {
+  echo "up.sh: this host has cgroup v2 only (unified); the cluster tier lays out its kubelets' cgroups for v1 (hybrid)" >&2
+  exit 1
+}
 mkdir -p "$DIR/bin" "$DIR/nodes"
 [ -f "$DIR/id" ] || printf '%x\n' $(( $$ % 4096 * 4096 + RANDOM % 4096 )) > "$DIR/id"
 echo "${HALVS_CLUSTER_OWNER:-$PPID}" > "$DIR/owner"
