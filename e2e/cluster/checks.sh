@@ -62,6 +62,9 @@ check "...their containers run as non-root with a read-only root filesystem" bas
 [ "${reset_ip_forward:-}" = 1 ] && for n in "${directors[@]}"; do node_sh "$n" sysctl -qw net.ipv4.ip_forward=0; done
 
 # --- The pair --------------------------------------------------------------------------------------------------------
+# Watched from before the agents exist until the first deliberate disruption: the pair's start and the health
+# checks' comings and goings must neither put the VIP on both directors nor move it.
+watch_start "${directors[@]}"
 check "kubectl apply -f ${pair_manifest#$repo/}" kubectl apply -f "$pair_manifest"
 check "the operator creates the agent DaemonSet" wait_for kubectl -n $ns_ get ds $agent_ds
 t=$SECONDS
@@ -98,6 +101,12 @@ rs_up "${rs_ips[2]}"
 check "...and 3/3 once it is back" wait_for bash -c "kubectl get hvs web -n default --no-headers | grep -qE ' 3/3 '"
 check "kubectl describe hdp lvs shows both agents" bash -c \
   "kubectl describe hdp lvs | grep -q '${directors[0]}' && kubectl describe hdp lvs | grep -q '${directors[1]}'"
+w=$(watch_stop)
+echo "  (from the pair's apply to here: $(json "$w" '"\(.samples) samples, most holders at once \(.most_holders), holder changes \(.changes)"'))"
+check "from the agents' start through the health checks: never two holders" jq -e '.most_holders == 1' <<<"${w:-null}"
+check "...and the VIP never moved without a disruption (no failover)" jq -e '.failovers == 0' <<<"${w:-null}"
+active=$(holders | head -1); [ -n "$active" ] || active=${directors[0]}
+standby=$(other "$active")
 
 # --- A disruption under watch: never two holders, at most one failover, the longest gap in answers ----------------
 settled() { one_holder && kubectl get hdp lvs --no-headers | grep -qE '^lvs +[^ ]+ +[^ ]+ +True '; }
