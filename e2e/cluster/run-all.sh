@@ -81,8 +81,11 @@ rs_requests() { grep -c 'GET / ' "$DIR/web.log"; }
 watch_start() {
   local args=() n
   for n in "$@"; do args+=("$n=$(ns "$n")"); done
+  : > "$DIR/watch.err"
   python3 "$here/vipwatch.py" "$vip" "$(ns client)" "${args[@]}" > "$DIR/watch.json" 2> "$DIR/watch.err" &
   watch_pid=$!
+  # the first sample must be taken before the disruption starts, or a fast first failover goes unseen
+  for _ in $(seq 1 100); do grep -q watching "$DIR/watch.err" 2>/dev/null && break; sleep 0.05; done
 }
 # (called in a command substitution: not the watcher's parent, so it polls for the watcher's end)
 watch_stop() {

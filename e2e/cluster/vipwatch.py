@@ -5,6 +5,7 @@ one JSON line: samples, the most holders seen at once and how often two held it,
 (failovers), the longest time between two answers from the VIP and how many pings went unanswered.
 
 Usage: vipwatch.py VIP CLIENT_NETNS NAME=NETNS... [--interval 0.01]
+It writes "watching" to stderr once it has taken its first sample.
 A namespace is a name under /run/netns or a path (/proc/PID/ns/net: a container's). Sockets stay in the namespace they were created in, so one process
 watches all of them.
 """
@@ -113,6 +114,8 @@ def main():
         sent += 1
         current = [name for name, nl in nls if holds(nl, vip, seq)]
         samples += 1
+        if samples == 1:
+            print("watching", file=sys.stderr, flush=True)  # the caller may start the disruption now
         for name in current:
             first_held.setdefault(name, round((now - start) * 1000))
         most = max(most, len(current))

@@ -79,9 +79,12 @@ rs_requests() { local i n=0; for i in 1 2 3; do n=$((n + $(docker logs $cluster-
 watch_start() {
   local args=() n
   for n in "$@"; do args+=("$n=/proc/$(pid_of "$n")/ns/net"); done
+  : > "$work/watch.err"
   python3 "$repo/e2e/cluster/vipwatch.py" "$vip" "/proc/$(pid_of $cluster-client)/ns/net" "${args[@]}" \
     > "$work/watch.json" 2> "$work/watch.err" &
   watch_pid=$!
+  # the first sample must be taken before the disruption starts, or a fast first failover goes unseen
+  for _ in $(seq 1 100); do grep -q watching "$work/watch.err" 2>/dev/null && break; sleep 0.05; done
 }
 watch_stop() {
   kill -TERM "$watch_pid"
