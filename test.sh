@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The whole halvs test suite, every tier, as CI runs it. Run as root on Debian 12 (network namespaces, QEMU).
 #   ./test.sh              all tiers
-#   HALVS_TIERS="maven vm" ./test.sh   a subset (maven, image, vm, apiserver, bench, netns)
+#   HALVS_TIERS="maven vm" ./test.sh   a subset (maven, image, vm, apiserver, cluster, bench, netns)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$repo"
-tiers=${HALVS_TIERS:-maven image vm apiserver bench netns}
+tiers=${HALVS_TIERS:-maven image vm apiserver cluster bench netns}
 summary=()
 status=0
 total_passed=0
@@ -52,12 +52,15 @@ for tier in $tiers; do
     image) run_tier image e2e/image/run.sh ;;
     vm) [ -x e2e/vm/run-all.sh ] && run_tier vm e2e/vm/run-all.sh ;;
     apiserver) [ -x e2e/apiserver/run-all.sh ] && run_tier apiserver e2e/apiserver/run-all.sh ;;
+    # The deployed form: operator and agents as pods from the images on a four-node cluster (kubelets,
+    # containerd) in network namespaces.
+    cluster) run_tier cluster e2e/cluster/run-all.sh ;;
     # The resources benchmark at a tenth of its size (10,000 destinations, ~4 min), so it cannot rot.
     bench) run_tier bench env SCALE=0.1 e2e/bench/resources.sh ;;
     # Director pair failover in network namespaces, halvs and keepalived side by side: the full figures take
     # ~17 min (RUNS=20); CI runs a shorter smoke of every fault (FAILOVER_RUNS, default 20).
     netns) run_tier netns env RUNS="${FAILOVER_RUNS:-20}" PARTITIONS="${FAILOVER_PARTITIONS:-5}" e2e/netns/failover.sh ;;
-    *) summary+=("tier $tier: unknown (tiers: maven image vm apiserver bench netns)"); status=1; total_failed=$((total_failed + 1)) ;;
+    *) summary+=("tier $tier: unknown (tiers: maven image vm apiserver cluster bench netns)"); status=1; total_failed=$((total_failed + 1)) ;;
   esac
 done
 

@@ -2,6 +2,7 @@
 # halvs on kind, for a machine with Docker (none runs in halvs' own CI): builds the images without a daemon,
 # loads them into a three-node kind cluster, installs halvs, applies a pair on the two workers and waits for
 # its status. The workers program IPVS in the host's kernel: load it first (sudo modprobe ip_vs ip_vs_rr).
+# e2e/kind/check.sh runs the cluster tier's checks (e2e/cluster/checks.sh) on kind instead.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 here=$repo/e2e/kind

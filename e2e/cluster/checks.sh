@@ -1,0 +1,215 @@
+# What the cluster tier checks, with the user's commands only (kubectl apply -k / -f, kubectl rollout,
+# kubectl get/describe/patch/scale/delete pod, stopping a node). Sourced by a runner that provides:
+#   kubectl on PATH (talking to the cluster), $repo, $pair_manifest (a DirectorPair "lvs" on the nodes
+#   ${directors[@]} with VirtualService "web" in default on $vip and RealServers web-1..3 at ${rs_ips[@]}),
+#   and these functions:
+#     node_sh NODE CMD...   run CMD in NODE's network namespace (host network)
+#     holders               the directors holding $vip, one per line
+#     client_neigh_mac      the MAC the client's neighbour table has for $vip after one ping (empty: no answer)
+#     node_mac NODE         the MAC of NODE's VIP interface
+#     rs_down ADDR / rs_up ADDR   take a real server off the network / back
+#     watch_start NODE...   start watching $vip (pings every 10 ms, holders among NODE... every 10 ms)
+#     watch_stop            stop it; prints its JSON (see vipwatch.py)
+#     stop_node NODE        stop NODE as a power cut would (kubelet, runtime, containers, link)
+#     rs_requests           how many requests the real servers have answered so far
+#     fake_ipvs             true when the agents must run with the in-memory IPVS (no IPVS in this kernel)
+#   and optionally reset_ip_forward=1: turn forwarding off on the directors before the agents start.
+# and pass/fail/check/wait_for (below, unless defined). Prints figures as it goes.
+
+declare -F pass >/dev/null || {
+  passed=0; failed=0
+  pass() { echo "PASS $*"; passed=$((passed + 1)); }
+  fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+}
+declare -F check >/dev/null || check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name"; fi; }
+# wait_for [-t SECONDS] CMD...: until CMD succeeds (default 90 s); the machine may be busy, a timeout is a failure.
+declare -F wait_for >/dev/null || wait_for() {
+  local t=90; [ "$1" = -t ] && { t=$2; shift 2; }
+  local end=$((SECONDS + t))
+  while [ $SECONDS -lt $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done
+  return 1
+}
+ns_=halvs-system
+agent_ds=halvs-agent-lvs
+agent_pods() { kubectl -n $ns_ get pods -l app.kubernetes.io/instance=$agent_ds "$@"; }
+one_holder() { [ "$(holders | wc -l)" = 1 ]; }
+json() { jq -r "$2" <<<"$1"; }
+other() { [ "$1" = "${directors[0]}" ] && echo "${directors[1]}" || echo "${directors[0]}"; }
+ip_forward_on() { [ "$(node_sh "$1" cat /proc/sys/net/ipv4/ip_forward)" = 1 ]; }
+neigh_is() { [ "$(client_neigh_mac)" = "$(node_mac "$1")" ]; }
+holds() { holders | grep -qx "$1"; }
+rs_requests_over() { [ "$(rs_requests)" -gt "$1" ]; }
+rs_requests_grow() { local a; a=$(rs_requests); wait_for -t 30 rs_requests_over "$a"; }
+
+# --- Install ------------------------------------------------------------------------------------------------------
+check "kubectl apply -k deploy/" kubectl apply -k "$repo/deploy"
+check "CRDs Established" kubectl wait --for condition=established --timeout=60s \
+  crd/directorpairs.halvs.io crd/virtualservices.halvs.io crd/realservers.halvs.io
+check "operator rolls out: its pods Ready" kubectl -n $ns_ rollout status deploy/halvs-operator --timeout=180s
+op_placement=$(kubectl -n $ns_ get pods -l app.kubernetes.io/name=halvs-operator \
+  -o jsonpath='{range .items[*]}{.spec.nodeName}:{.status.containerStatuses[0].restartCount} {end}')
+echo "  (operator pods on node:restarts $op_placement)"
+check "...on workers only, none on a director node" bash -c "! grep -qwE '$(tr ' ' '|' <<<"${directors[*]}")' <<<'$op_placement'"
+check "...without a restart (they waited for their CRDs)" bash -c "! grep -qE ':[1-9]' <<<'$op_placement'"
+op_pod=$(kubectl -n $ns_ get pods -l app.kubernetes.io/name=halvs-operator -o jsonpath='{.items[0].metadata.name}')
+check "...Ready through their probes (readiness and liveness probes set)" bash -c \
+  "kubectl -n $ns_ get pod $op_pod -o jsonpath='{.spec.containers[0].readinessProbe.httpGet.path} {.spec.containers[0].livenessProbe.httpGet.path}' | grep -qE '^/[a-z]+ /[a-z]+$'"
+check "...their containers run as non-root with a read-only root filesystem" bash -c \
+  "kubectl -n $ns_ get pod $op_pod -o jsonpath='{.spec.securityContext.runAsNonRoot} {.spec.containers[0].securityContext.readOnlyRootFilesystem}' | grep -qx 'true true'"
+# Forwarding off on the directors before their agents start, so the agents' sysctl write is what turns it on (the
+# bridge CNI plugin turns it on for a node's first pod network, should a pod ever have landed there).
+# (Only where the runner says the nodes are the tier's own: reset_ip_forward=1.)
+[ "${reset_ip_forward:-}" = 1 ] && for n in "${directors[@]}"; do node_sh "$n" sysctl -qw net.ipv4.ip_forward=0; done
+
+# --- The pair --------------------------------------------------------------------------------------------------------
+# Watched from before the agents exist until the first deliberate disruption: the pair's start and the health
+# checks' comings and goings must neither put the VIP on both directors nor move it.
+watch_start "${directors[@]}"
+check "kubectl apply -f ${pair_manifest#$repo/}" kubectl apply -f "$pair_manifest"
+check "the operator creates the agent DaemonSet" wait_for kubectl -n $ns_ get ds $agent_ds
+t=$SECONDS
+check "agent DaemonSet rolls out: both pods Ready" kubectl -n $ns_ rollout status ds/$agent_ds --timeout=180s
+echo "  (agent rollout: $((SECONDS - t)) s)"
+check "agent pods on exactly the director nodes ${directors[*]}" bash -c \
+  "test \"\$(kubectl -n $ns_ get pods -l app.kubernetes.io/instance=$agent_ds -o jsonpath='{range .items[*]}{.spec.nodeName}{\"\\n\"}{end}' | sort | tr '\\n' ' ')\" = '${directors[*]} '"
+check "...and the DaemonSet wants no more (desiredNumberScheduled 2)" \
+  test "$(kubectl -n $ns_ get ds $agent_ds -o jsonpath='{.status.desiredNumberScheduled}')" = 2
+agent_pod=$(agent_pods -o jsonpath='{.items[0].metadata.name}')
+check "...Ready through their probes (readiness and liveness probes set)" bash -c \
+  "kubectl -n $ns_ get pod $agent_pod -o jsonpath='{.spec.containers[0].readinessProbe.httpGet.path} {.spec.containers[0].livenessProbe.httpGet.path}' | grep -qE '^/[a-z]+ /[a-z]+$'"
+check "agent security context as shipped: not privileged, no privilege escalation, read-only root, caps NET_ADMIN NET_RAW" \
+  bash -c "kubectl -n $ns_ get pod $agent_pod -o jsonpath='{.spec.containers[0].securityContext}' | jq -e \
+    '(.privileged != true) and .allowPrivilegeEscalation == false and .readOnlyRootFilesystem == true and .capabilities.add == [\"NET_ADMIN\",\"NET_RAW\"] and .capabilities.drop == [\"ALL\"]'"
+for n in "${directors[@]}"; do
+  check "sysctl written through the agent's mount: net.ipv4.ip_forward=1 in $n's network namespace" \
+    wait_for ip_forward_on "$n"
+done
+check "exactly one director holds the VIP $vip" wait_for -t 120 one_holder
+active=$(holders | head -1); [ -n "$active" ] || active=${directors[0]}
+standby=$(other "$active")
+echo "  (active: $active, standby: $standby)"
+check "the client reaches the VIP (TCP) and its neighbour table has $active's MAC" neigh_is "$active"
+check "kubectl get hdp lvs: ACTIVE $active, STANDBY $standby, READY True" wait_for bash -c \
+  "kubectl get hdp lvs --no-headers | grep -qE '^lvs +$active +$standby +True '"
+check "kubectl get hvs web: ENDPOINT $vip:80/TCP, ACTIVE $active, READY 3/3 (health checks)" wait_for bash -c \
+  "kubectl get hvs web -n default --no-headers | grep -qE '^web +$vip:80/TCP +wlc +$active +3/3 '"
+check "the health checks are real: the real servers see the directors' requests" test "$(rs_requests)" -gt 0
+rs_down "${rs_ips[2]}"
+check "real server ${rs_ips[2]} gone: kubectl get hvs web shows READY 2/3" wait_for bash -c \
+  "kubectl get hvs web -n default --no-headers | grep -qE ' 2/3 '"
+rs_up "${rs_ips[2]}"
+check "...and 3/3 once it is back" wait_for bash -c "kubectl get hvs web -n default --no-headers | grep -qE ' 3/3 '"
+check "kubectl describe hdp lvs shows both agents" bash -c \
+  "kubectl describe hdp lvs | grep -q '${directors[0]}' && kubectl describe hdp lvs | grep -q '${directors[1]}'"
+w=$(watch_stop)
+echo "  (from the pair's apply to here: $(json "$w" '"\(.samples) samples, most holders at once \(.most_holders), holder changes \(.changes)"'))"
+check "from the agents' start through the health checks: never two holders" jq -e '.most_holders == 1' <<<"${w:-null}"
+check "...and the VIP never moved without a disruption (no failover)" jq -e '.failovers == 0' <<<"${w:-null}"
+active=$(holders | head -1); [ -n "$active" ] || active=${directors[0]}
+standby=$(other "$active")
+
+# --- A disruption under watch: never two holders, at most one failover, the longest gap in answers ----------------
+settled() { one_holder && kubectl get hdp lvs --no-headers | grep -qE '^lvs +[^ ]+ +[^ ]+ +True '; }
+watched() { # label command...
+  local label=$1; shift
+  watch_start "${directors[@]}"
+  local t0=$SECONDS ok=0
+  "$@" && ok=1
+  wait_for -t 120 settled
+  sleep 3  # a quiet stretch after the change: a late second holder or failover would show in it
+  local w; w=$(watch_stop)
+  [ $ok = 1 ] && pass "$label: done ($((SECONDS - t0)) s)" || fail "$label: did not complete"
+  echo "  ($label: $(json "$w" '"\(.samples) samples, most holders at once \(.most_holders), failovers \(.failovers) \(.changes), longest gap in answers \(.longest_gap_ms) ms, longest without holder \(.longest_without_holder_ms) ms, \(.answered)/\(.pings) pings answered"'))"
+  if [ "$(json "$w" .most_holders)" -le 1 ]; then pass "$label: never two holders ($(json "$w" .samples) samples every 10 ms)"
+  else fail "$label: two holders in $(json "$w" .samples_two_holders) of $(json "$w" .samples) samples"; fi
+  if [ "$(json "$w" .failovers)" -le 1 ]; then pass "$label: at most one failover ($(json "$w" .failovers))"
+  else fail "$label: $(json "$w" .failovers) failovers: $(json "$w" -c .changes)"; fi
+  check "$label: afterwards exactly one holder, hdp READY True" settled
+}
+restart_agents() {
+  kubectl -n $ns_ rollout restart ds/$agent_ds >/dev/null && kubectl -n $ns_ rollout status ds/$agent_ds --timeout=300s >/dev/null
+}
+watched "kubectl rollout restart ds/$agent_ds" restart_agents
+
+new_image=ghcr.io/halvs/director-agent:0.1.0-upgrade
+upgrade_agents() {
+  kubectl patch hdp lvs --type merge -p "{\"spec\":{\"agent\":{\"image\":\"$new_image\"}}}" >/dev/null || return 1
+  wait_for bash -c "kubectl -n $ns_ get ds $agent_ds -o jsonpath='{.spec.template.spec.containers[0].image}' | grep -qx '$new_image'" &&
+    kubectl -n $ns_ rollout status ds/$agent_ds --timeout=300s >/dev/null
+}
+watched "upgrade to $new_image (spec.agent.image)" upgrade_agents
+check "...both agent pods run $new_image" bash -c \
+  "test \"\$(kubectl -n $ns_ get pods -l app.kubernetes.io/instance=$agent_ds -o jsonpath='{range .items[*]}{.spec.containers[0].image}{\"\\n\"}{end}' | sort -u)\" = '$new_image'"
+fake_ipvs && check "...still with the in-memory IPVS flag" bash -c \
+  "kubectl -n $ns_ get ds $agent_ds -o jsonpath='{.spec.template.spec.containers[0].args}' | grep -q -- --fake-ipvs"
+
+leader() { kubectl -n $ns_ get lease halvs-operator -o jsonpath='{.spec.holderIdentity}' 2>/dev/null; }
+# --- The operator: two replicas (as deploy/ ships it), one leader --------------------------------------------------
+op_pods=$(kubectl -n $ns_ get pods -l app.kubernetes.io/name=halvs-operator --field-selector=status.phase=Running -o jsonpath='{.items[*].metadata.name}')
+check "two operator replicas Running ($op_pods)" test "$(wc -w <<<"$op_pods")" = 2
+check "...on two different workers" test "$(kubectl -n $ns_ get pods -l app.kubernetes.io/name=halvs-operator \
+  -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort -u | grep -cvwE "$(tr ' ' '|' <<<"${directors[*]}")")" = 2
+check "one of them holds the Lease halvs-operator" wait_for bash -c "grep -qwE '$(tr ' ' '|' <<<"$op_pods")' <<<\"\$(kubectl -n $ns_ get lease halvs-operator -o jsonpath='{.spec.holderIdentity}')\""
+old_leader=$(leader)
+follower=$(tr ' ' '\n' <<<"$op_pods" | grep -vx "$old_leader" | head -1)
+# The Lease's holders while it changes hands, as "seconds:holder" (for the figure and for a failure's story).
+lease_history() { # until-holder timeout
+  local end=$((SECONDS + $2)) last="" h t0=$SECONDS
+  while [ $SECONDS -lt $end ]; do
+    h=$(leader)
+    [ "$h" != "$last" ] && { echo -n "$((SECONDS - t0))s:${h:-none} "; last=$h; }
+    [ "$h" = "$1" ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+kubectl -n $ns_ delete pod "$old_leader" --wait=false >/dev/null
+t=$SECONDS
+history=$(lease_history "$follower" 120); took=$((SECONDS - t))
+echo "  (Lease halvs-operator after the leader's pod was deleted: $history)"
+if grep -q "s:$follower $" <<<"$history"; then pass "kubectl delete pod $old_leader (the leader): $follower takes the Lease over ($took s)"
+else
+  fail "kubectl delete pod $old_leader (the leader): $follower did not take the Lease over in 120 s"
+  kubectl -n $ns_ get pods -o wide; kubectl -n $ns_ logs "$follower" --tail 30
+fi
+kubectl patch hrs web-2 -n default --type merge -p '{"spec":{"weight":50}}' >/dev/null
+hrs_observed() {
+  [ "$(kubectl get hrs web-2 -n default -o jsonpath='{.status.observedGeneration}')" = \
+    "$(kubectl get hrs web-2 -n default -o jsonpath='{.metadata.generation}')" ]
+}
+check "...and status keeps moving (a weight edit: RealServer web-2's status.observedGeneration follows)" wait_for -t 120 hrs_observed
+check "...the Deployment is back to two Ready replicas" kubectl -n $ns_ rollout status deploy/halvs-operator --timeout=180s
+
+# --- A director node stopped ----------------------------------------------------------------------------------------
+active=$(holders | head -1); standby=$(other "$active")
+watch_start "$standby"
+sleep 1
+stop_at=$(date +%s.%N)
+stop_node "$active"
+check "director $active stopped: $standby holds the VIP" wait_for -t 60 holds "$standby"
+sleep 2
+w=$(watch_stop)
+takeover_ms=$(jq -r --arg n "$standby" --argjson s "$stop_at" \
+  'if .first_held_ms[$n] == null then "never" else ((.started_at + .first_held_ms[$n] / 1000 - $s) * 1000 | round) end' <<<"${w:-null}")
+echo "  (director $active stopped: $standby held the VIP after $takeover_ms ms; longest gap in answers $(json "$w" .longest_gap_ms) ms; $(json "$w" .answered)/$(json "$w" .pings) pings answered)"
+check "...the client's neighbour table follows to $standby's MAC" wait_for neigh_is "$standby"
+check "...kubectl get hdp lvs: ACTIVE $standby" wait_for -t 120 bash -c "kubectl get hdp lvs --no-headers | grep -qE '^lvs +$standby '"
+
+# --- The operator's node stopped: the data path does not notice --------------------------------------------------
+op_pod=$(leader)
+operator_node=$(kubectl -n $ns_ get pod "$op_pod" -o jsonpath='{.spec.nodeName}')
+watch_start "$standby"
+sleep 2
+stop_node "$operator_node"
+sleep 8
+w=$(watch_stop)
+echo "  (operator node $operator_node stopped: $(json "$w" '"\(.answered)/\(.pings) pings answered, longest gap \(.longest_gap_ms) ms, holder \(.holder), failovers \(.failovers)"'))"
+other_op=$(kubectl -n $ns_ get pods -l app.kubernetes.io/name=halvs-operator --field-selector=status.phase=Running \
+  -o jsonpath='{range .items[*]}{.metadata.name} {.spec.nodeName}{"\n"}{end}' | awk -v n="$operator_node" '$2 != n {print $1}' | head -1)
+t=$SECONDS
+check "...the operator on the other worker takes the Lease over ($other_op)" wait_for -t 120 bash -c \
+  "test \"\$(kubectl -n $ns_ get lease halvs-operator -o jsonpath='{.spec.holderIdentity}')\" = '$other_op'"
+echo "  (operator leader after its node stopped: $((SECONDS - t)) s more)"
+check "operator node $operator_node stopped: $standby keeps the VIP, no failover, the VIP answers throughout" \
+  jq -e --arg s "$standby" '.holder == $s and .failovers == 0 and .most_holders == 1 and .longest_without_holder_ms == 0 and .answered > 0' <<<"${w:-null}"
+check "...and the real servers still get the health checks" rs_requests_grow
