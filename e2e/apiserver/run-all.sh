@@ -111,7 +111,7 @@ ds_field() { kubectl get ds -n halvs-system halvs-agent-lvs -o jsonpath="{.spec.
 export -f ds_field
 check "spec.agent: args, jvmOptions (JAVA_TOOL_OPTIONS), port, memory limit in the DaemonSet; no init container" wait_for bash -c \
   "ds_field 'containers[0].args' | grep -q '\"in-cluster\",\"--health-port=9850\",\"--fake-ipvs\"' && \
-   [ \"\$(ds_field 'containers[0].env[?(@.name==\"JAVA_TOOL_OPTIONS\")].value')\" = -Xmx300m ] && \
+   [ \"\$(ds_field 'containers[0].env[?(@.name==\"JAVA_TOOL_OPTIONS\")].value')\" = \"-Xms128m -Xmx192m -Xmx300m\" ] && \
    [ \"\$(ds_field 'containers[0].readinessProbe.httpGet.port')\" = 9850 ] && \
    [ \"\$(ds_field 'containers[0].resources.limits.memory')\" = 600Mi ] && [ -z \"\$(ds_field initContainers)\" ]"
 k patch hdp lvs --type json -p '[{"op":"remove","path":"/spec/agent"}]' >/dev/null
@@ -212,7 +212,8 @@ for n in lvs-01 lvs-02; do
   k patch node "$n" --subresource=status --type merge \
     -p "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"192.0.2.1${n#lvs-0}\"}]}}" >/dev/null
 done
-holders() { for n in lvs-01 lvs-02; do addrs "$n" eth0 | grep -q ' 192.0.2.110/32 ' && echo "$n"; done; }
+# grep -c reads all of ip's output: with grep -q, ip may die of SIGPIPE and pipefail (this shell) fails the test.
+holders() { for n in lvs-01 lvs-02; do [ "$(addrs "$n" eth0 | grep -c ' 192.0.2.110/32 ')" -gt 0 ] && echo "$n"; done; }
 export -f holders
 check "with the Nodes' addresses the election starts: exactly one director holds the VIP" wait_for bash -c \
   '[ "$(holders | wc -l)" = 1 ]'
@@ -239,6 +240,12 @@ check "real server 10.0.1.13 gone: kubectl get hvs web shows READY 2/3 (the in-c
   "kubectl get hvs web -n default --no-headers | grep -qE '$active +2/3'"
 ip -n "$rs_ns" addr add 10.0.1.13/24 dev br0
 check "...and 3/3 again once it is back" wait_for bash -c "kubectl get hvs web -n default --no-headers | grep -qE '$active +3/3'"
+# The operator caches objects without managedFields (LeanStore); its status writes since the gitops apply above
+# (the readiness changes) must have left the server's field ownership alone.
+check "after the operator's status writes the server still records gitops (Apply, spec) and the status writer" bash -c \
+  "[ \"\$(kubectl get hvs web -n default -o jsonpath='{.metadata.managedFields[?(@.manager==\"gitops\")].operation}')\" = Apply ] && \
+   kubectl get hvs web -n default -o jsonpath='{.metadata.managedFields[?(@.manager==\"gitops\")].fieldsV1}' | grep -q 'f:vip' && \
+   [ \"\$(kubectl get hvs web -n default -o jsonpath='{.metadata.managedFields[?(@.subresource==\"status\")].operation}')\" = Update ]"
 
 # A weight edit: a new plan hash, both agents converge to it with one IPVS operation each.
 old_hash=$(plan_hash)
@@ -282,7 +289,7 @@ op_log_after=$(wc -l < "$dir/operator.log")
 kill -9 "${agent_pid[$active]}"; wait "${agent_pid[$active]}" 2>/dev/null
 ip -n "${netns[$active]}" link set eth0 down
 t_failover=$(date +%s%N)
-for _ in $(seq 1 300); do addrs "$standby" eth0 | grep -q ' 192.0.2.110/32 ' && break; sleep 0.05; done
+for _ in $(seq 1 300); do [ "$(addrs "$standby" eth0 | grep -c ' 192.0.2.110/32 ')" -gt 0 ] && break; sleep 0.05; done
 failover_ms=$(( ($(date +%s%N) - t_failover) / 1000000 ))
 echo "  (takeover: the VIP on $standby ${failover_ms} ms after the kill and link down)"
 check "kill -9 $active + link down: $standby holds the VIP and gateway within 10 s (${failover_ms} ms)" bash -c \

@@ -108,7 +108,7 @@ check "...and the VIP never moved without a disruption (no failover)" jq -e '.fa
 active=$(holders | head -1); [ -n "$active" ] || active=${directors[0]}
 standby=$(other "$active")
 
-# --- A disruption under watch: never two holders, at most one failover, the longest gap in answers ----------------
+# --- A disruption under watch: never two holders, one handover per replaced director, the longest gap ----------------
 settled() { one_holder && kubectl get hdp lvs --no-headers | grep -qE '^lvs +[^ ]+ +[^ ]+ +True '; }
 watched() { # label command...
   local label=$1; shift
@@ -122,8 +122,14 @@ watched() { # label command...
   echo "  ($label: $(json "$w" '"\(.samples) samples, most holders at once \(.most_holders), failovers \(.failovers) \(.changes), longest gap in answers \(.longest_gap_ms) ms, longest without holder \(.longest_without_holder_ms) ms, \(.answered)/\(.pings) pings answered"'))"
   if [ "$(json "$w" .most_holders)" -le 1 ]; then pass "$label: never two holders ($(json "$w" .samples) samples every 10 ms)"
   else fail "$label: two holders in $(json "$w" .samples_two_holders) of $(json "$w" .samples) samples"; fi
-  if [ "$(json "$w" .failovers)" -le 1 ]; then pass "$label: at most one failover ($(json "$w" .failovers))"
-  else fail "$label: $(json "$w" .failovers) failovers: $(json "$w" -c .changes)"; fi
+  # A rolling update replaces both directors, in an order the DaemonSet controller picks at random: the standby
+  # first costs one handover, the active first two (it hands over, comes back as standby and gets the VIP back
+  # when its peer is replaced). Each is a SIGTERM handover (never two holders, checked above); a third move, or a
+  # move that is not a handover, is a failure. docs/CLUSTER.md says what an ordered rollout would need.
+  local moves; moves=$(json "$w" .failovers)
+  if [ "$moves" -le 2 ]; then
+    pass "$label: at most one handover per replaced director ($moves$([ "$moves" = 2 ] && echo ': the active was replaced first'))"
+  else fail "$label: $moves failovers: $(json "$w" -c .changes)"; fi
   check "$label: afterwards exactly one holder, hdp READY True" settled
 }
 restart_agents() {

@@ -96,7 +96,6 @@ public final class HalvsOperator implements AutoCloseable {
   public void start() throws InterruptedException {
     awaitCrds();
     plans = new PlanService(client, namespace);
-    plans.start();
     // The reconcilers write status themselves (a PUT of the status subresource); nothing relies on server-side
     // apply, so the same code path runs against every API server and the CRUD mock the fast tests use.
     operator = new Operator(o -> {
@@ -110,10 +109,18 @@ public final class HalvsOperator implements AutoCloseable {
       }
     });
     EventRecorder events = new EventRecorder(client);
-    operator.register(new DirectorPairReconciler(client, plans, new AgentResources(namespace, agentImage), events));
-    operator.register(new VirtualServiceReconciler(client, plans, events));
-    operator.register(new RealServerReconciler(client, plans));
+    // The controllers cache into the plan model's stores, so the model reads the same objects (each held once),
+    // without managedFields (at 100,000 RealServers those were most of the heap).
+    operator.register(new DirectorPairReconciler(client, plans, new AgentResources(namespace, agentImage), events),
+        c -> c.withItemStore(plans.store(DirectorPair.class)));
+    operator.register(new VirtualServiceReconciler(client, plans, events),
+        c -> c.withItemStore(plans.store(VirtualService.class)));
+    operator.register(new RealServerReconciler(client, plans), c -> c.withItemStore(plans.store(RealServer.class)));
+    // Returns once every controller's informer has synced (or throws: stopOnInformerErrorDuringStartup), leader
+    // or standby; only then may the model build (a plan from half-listed caches would drop destinations).
+    // Reconciles started meanwhile wait for the first build in plans.snapshot().
     operator.start();
+    plans.start();
     started.set(true);
     if (election == null) {
       leading.set(true);

@@ -236,6 +236,33 @@ class OperatorTest {
   }
 
   @Test
+  void thePlanFollowsTheControllersCachesWhichHoldEachObjectOnceWithoutManagedFields() {
+    PlanPublisher publisher = new PlanPublisher(client, NS);
+    await().atMost(TIMEOUT).until(() -> publisher.readManifest("lvs"), m -> m != null);
+    // The model reads the stores JOSDK's controllers cache into: there is no other copy of the objects.
+    assertThat(operator.plans().store(RealServer.class).keySet()).containsExactlyInAnyOrder(
+        "default/web-1", "default/web-2", "default/web-3");
+    assertThat(operator.plans().store(RealServer.class).values())
+        .allSatisfy(rs -> assertThat(rs.getMetadata().getManagedFields()).isNullOrEmpty());
+    // An edit and a removal reach the plan through them.
+    client.resources(RealServer.class).inNamespace("default").withName("web-1").edit((RealServer rs) -> {
+      rs.getSpec().setWeight(50);
+      return rs;
+    });
+    client.resources(RealServer.class).inNamespace("default").withName("web-3").delete();
+    // (A shard may be read mid-publication: assembling it then fails until the manifest catches up.)
+    await().atMost(TIMEOUT).ignoreExceptions().until(() -> {
+      PlanCodec.Manifest m = publisher.readManifest("lvs");
+      return IpvsadmSave.lines(PlanCodec.assemble(m, publisher.readShards("lvs")));
+    }, lines -> lines.equals(List.of(
+        "-A -t 192.0.2.110:80 -s wlc",
+        "-a -t 192.0.2.110:80 -r 10.0.1.11:80 -m -w 50",
+        "-a -t 192.0.2.110:80 -r 10.0.1.12:80 -m -w 100")));
+    assertThat(operator.plans().store(RealServer.class).keySet()).containsExactlyInAnyOrder(
+        "default/web-1", "default/web-2");
+  }
+
+  @Test
   void crossObjectProblemsBecomeConditions() {
     VirtualService dup = new VirtualService();
     dup.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("web-copy")

@@ -23,8 +23,15 @@ final class HealthOptions {
     if (port == 0) {
       return null;
     }
-    AgentHttpServer server = health.register(new AgentHttpServer(new InetSocketAddress(address, port)));
-    server.start();
-    return server;
+    try {
+      AgentHttpServer server = health.register(new AgentHttpServer(new InetSocketAddress(address, port)));
+      server.start();
+      return server;
+    } catch (NoClassDefFoundError e) {
+      // a Java runtime without the jdk.httpserver module (a custom jlink image): the data plane runs on
+      System.err.println("halvs-agent: health endpoints off: this Java runtime lacks the jdk.httpserver module ("
+          + e.getMessage() + ")");
+      return null;
+    }
   }
 }

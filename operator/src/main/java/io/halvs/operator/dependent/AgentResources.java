@@ -186,8 +186,10 @@ public final class AgentResources {
     container.getLivenessProbe().getHttpGet().setPort(new IntOrString(port));
     container.getEnv().stream().filter(e -> e.getName().equals("HALVS_DIRECTOR_PAIR")).forEach(e -> e.setValue(pair));
     if (agent.getJvmOptions() != null && !agent.getJvmOptions().isBlank()) {
-      // The JVM itself reads it, before the image's own flags (jib's entrypoint), whatever the launcher.
-      container.getEnv().add(new EnvVar("JAVA_TOOL_OPTIONS", agent.getJvmOptions(), null));
+      // The JVM itself reads it, before the image's own flags (jib's entrypoint), whatever the launcher. After the
+      // template's heap flags: the JVM takes the last of a repeated flag, so the pair's own -Xmx wins.
+      container.getEnv().stream().filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS"))
+          .forEach(e -> e.setValue(e.getValue() + " " + agent.getJvmOptions()));
     }
     if (agent.getResources() != null) {
       ResourceRequirements r = container.getResources();

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
@@ -28,6 +29,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * rebuild (changes within 100 ms coalesce), so a thousand VirtualService reconciles after one edit share one
  * plan build. After each rebuild it tells listeners which objects' status inputs changed; the reconcilers turn
  * that into JOSDK events. Reconcilers read {@link #snapshot()} and never build plans themselves.
+ *
+ * <p>The DirectorPairs, VirtualServices and RealServers are the controllers' own caches: JOSDK's informers store
+ * into {@link #store}s this model reads, so each object is held once (at 100,000 RealServers a second copy was
+ * hundreds of MiB). The agents' reports have an informer of their own here.
  */
 public final class PlanService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PlanService.class);
@@ -51,10 +57,11 @@ public final class PlanService implements AutoCloseable {
   private final AtomicBoolean rebuildScheduled = new AtomicBoolean();
   private final List<Consumer<ObjectRef>> listeners = new CopyOnWriteArrayList<>();
   private final CountDownLatch firstBuild = new CountDownLatch(1);
-  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
-  private SharedIndexInformer<VirtualService> virtualServices;
-  private SharedIndexInformer<RealServer> realServers;
-  private SharedIndexInformer<DirectorPair> directorPairs;
+  private final ModelStore<DirectorPair> directorPairs = new ModelStore<>();
+  private final ModelStore<VirtualService> virtualServices = new ModelStore<>();
+  private final ModelStore<RealServer> realServers = new ModelStore<>();
+  /** Set once the controllers' caches are synced: a build from half-listed stores would publish a partial plan. */
+  private volatile boolean storesSynced;
   private SharedIndexInformer<ConfigMap> reports;
   private volatile Snapshot snapshot;
   private Map<ObjectRef, Object> lastViews = Map.of();
@@ -64,38 +71,50 @@ public final class PlanService implements AutoCloseable {
     this.namespace = namespace;
   }
 
-  public void start() {
-    ResourceEventHandler<HasMetadata> onChange = new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(HasMetadata o) {
-        changed();
-      }
-
-      @Override
-      public void onUpdate(HasMetadata a, HasMetadata b) {
-        changed();
-      }
-
-      @Override
-      public void onDelete(HasMetadata o, boolean unknown) {
-        changed();
-      }
-    };
-    virtualServices = inform(client.resources(VirtualService.class).inAnyNamespace().runnableInformer(0), onChange);
-    realServers = inform(client.resources(RealServer.class).inAnyNamespace().runnableInformer(0), onChange);
-    directorPairs = inform(client.resources(DirectorPair.class).runnableInformer(0), onChange);
-    reports = inform(client.configMaps().inNamespace(namespace).withLabel(Names.PART_LABEL, Names.PART_REPORT)
-        .runnableInformer(0), onChange);
-    informers.forEach(i -> i.start().toCompletableFuture().join());
-    rebuild();
+  /**
+   * The store JOSDK's controller for {@code kind} caches into ({@code withItemStore}): objects without
+   * managedFields (LeanStore), every change scheduling a rebuild. One informer per store: the controllers watch
+   * all namespaces.
+   */
+  @SuppressWarnings("unchecked")
+  public <T extends HasMetadata> ItemStore<T> store(Class<T> kind) {
+    if (kind == DirectorPair.class) {
+      return (ItemStore<T>) directorPairs;
+    } else if (kind == VirtualService.class) {
+      return (ItemStore<T>) virtualServices;
+    } else if (kind == RealServer.class) {
+      return (ItemStore<T>) realServers;
+    }
+    throw new IllegalArgumentException("no model store for " + kind.getSimpleName());
   }
 
-  @SuppressWarnings("unchecked")
-  private <T extends HasMetadata> SharedIndexInformer<T> inform(SharedIndexInformer<T> informer,
-      ResourceEventHandler<HasMetadata> handler) {
-    informer.addEventHandler((ResourceEventHandler<T>) (ResourceEventHandler<?>) handler);
-    informers.add(informer);
-    return informer;
+  /**
+   * Call once the controllers' informers have synced into the {@link #store}s (JOSDK's Operator.start() returns
+   * then): starts the agents' reports informer and builds the first plan.
+   */
+  public void start() {
+    reports = client.configMaps().inNamespace(namespace).withLabel(Names.PART_LABEL, Names.PART_REPORT)
+        .runnableInformer(0);
+    reports.itemStore(LeanStore.create());
+    reports.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(ConfigMap o) {
+        changed();
+      }
+
+      @Override
+      public void onUpdate(ConfigMap a, ConfigMap b) {
+        changed();
+      }
+
+      @Override
+      public void onDelete(ConfigMap o, boolean unknown) {
+        changed();
+      }
+    });
+    reports.start().toCompletableFuture().join();
+    storesSynced = true;
+    rebuild();
   }
 
   public void addListener(Consumer<ObjectRef> listener) {
@@ -135,7 +154,7 @@ public final class PlanService implements AutoCloseable {
   }
 
   private void changed() {
-    if (rebuildScheduled.compareAndSet(false, true)) {
+    if (storesSynced && rebuildScheduled.compareAndSet(false, true)) {
       executor.schedule(this::rebuild, DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);
     }
   }
@@ -144,9 +163,9 @@ public final class PlanService implements AutoCloseable {
     rebuildScheduled.set(false);
     try {
       // One read of each store: the views must describe exactly the objects the snapshot was built from.
-      List<DirectorPair> pairs = directorPairs.getStore().list();
-      List<VirtualService> vss = virtualServices.getStore().list();
-      List<RealServer> rss = realServers.getStore().list();
+      List<DirectorPair> pairs = directorPairs.list();
+      List<VirtualService> vss = virtualServices.list();
+      List<RealServer> rss = realServers.list();
       Snapshot s = build(pairs, vss, rss, reports.getStore().list());
       snapshot = s;
       firstBuild.countDown();
@@ -241,7 +260,62 @@ public final class PlanService implements AutoCloseable {
 
   @Override
   public void close() {
-    informers.forEach(SharedIndexInformer::close);
+    if (reports != null) {
+      reports.close();
+    }
     executor.shutdownNow();
+  }
+
+  /** A controller's cache, lean, that schedules a rebuild after every change to it. */
+  private final class ModelStore<T extends HasMetadata> implements ItemStore<T> {
+    private final ItemStore<T> objects = LeanStore.create();
+
+    List<T> list() {
+      return objects.values().toList();
+    }
+
+    @Override
+    public String getKey(T object) {
+      return objects.getKey(object);
+    }
+
+    @Override
+    public T put(String key, T object) {
+      T previous = objects.put(key, object);
+      changed();
+      return previous;
+    }
+
+    @Override
+    public T remove(String key) {
+      T previous = objects.remove(key);
+      changed();
+      return previous;
+    }
+
+    @Override
+    public Stream<String> keySet() {
+      return objects.keySet();
+    }
+
+    @Override
+    public Stream<T> values() {
+      return objects.values();
+    }
+
+    @Override
+    public T get(String key) {
+      return objects.get(key);
+    }
+
+    @Override
+    public int size() {
+      return objects.size();
+    }
+
+    @Override
+    public boolean isFullState() {
+      return objects.isFullState();
+    }
   }
 }
