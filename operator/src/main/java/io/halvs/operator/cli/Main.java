@@ -29,6 +29,11 @@ public final class Main {
     // v1alpha1 is our own API's version; fabric8 warns about every alpha version it sees.
     System.setProperty("org.slf4j.simpleLogger.log.io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils",
         "error");
+    // fabric8's leader elector logs every failed renew attempt with a stack trace (every retry period while the
+    // API server is away, and once when shutdown interrupts a renew); the operator's own lines say what matters:
+    // leading, lost the Lease, who holds it.
+    System.setProperty("org.slf4j.simpleLogger.log.io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector",
+        "error");
     CommandLine cli = new CommandLine(new Main());
     // Bad input and kernel refusals are messages for people, not stack traces.
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
