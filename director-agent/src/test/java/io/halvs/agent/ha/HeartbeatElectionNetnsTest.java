@@ -2,11 +2,11 @@ package io.halvs.agent.ha;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.halvs.agent.netlink.AddressTable;
 import io.halvs.agent.netlink.NetNamespace;
 import io.halvs.agent.runtime.Election.Role;
+import io.halvs.agent.testing.NetnsPrivileges;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpAddress;
 import java.net.DatagramPacket;
@@ -43,7 +43,7 @@ class HeartbeatElectionNetnsTest {
 
   @BeforeAll
   static void namespaces() throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")), "needs root for network namespaces");
+    NetnsPrivileges.require();
     cleanup();
     sh("ip", "netns", "add", A);
     sh("ip", "netns", "add", B);

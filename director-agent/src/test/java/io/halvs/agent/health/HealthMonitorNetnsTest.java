@@ -12,6 +12,7 @@ import io.halvs.agent.kernel.KernelDestination;
 import io.halvs.agent.kernel.KernelReconciler;
 import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.netlink.NetNamespace;
+import io.halvs.agent.testing.NetnsPrivileges;
 import io.halvs.api.v1alpha1.FailureAction;
 import io.halvs.api.v1alpha1.HealthCheckType;
 import io.halvs.plan.Destination;
@@ -66,7 +67,7 @@ class HealthMonitorNetnsTest {
 
   @BeforeAll
   static void namespace() throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")), "needs root for network namespaces");
+    NetnsPrivileges.require();
     assumeTrue(new java.io.File("/usr/sbin/ip").exists() || new java.io.File("/sbin/ip").exists(), "needs iproute2");
     removeNamespace();
     sh("ip", "netns", "add", NS);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.halvs.agent.sysctl.Sysctls;
+import io.halvs.agent.testing.NetnsPrivileges;
 import io.halvs.plan.IpAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,7 +34,7 @@ public class AddressTableNetnsTest {
 
   @BeforeAll
   static void namespaces() throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")), "needs root for network namespaces");
+    NetnsPrivileges.require();
     assumeTrue(new java.io.File("/usr/sbin/ip").exists() || new java.io.File("/sbin/ip").exists(), "needs iproute2");
     cleanup();
     sh("ip", "netns", "add", A);

@@ -3,6 +3,7 @@ package io.halvs.agent.netlink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.halvs.agent.testing.NetnsPrivileges;
 import io.halvs.plan.IpAddress;
 import java.util.HexFormat;
 import java.util.List;
@@ -27,7 +28,7 @@ class NeighbourAnnouncerNetnsTest {
 
   @BeforeAll
   static void topology() throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")), "needs root for network namespaces");
+    NetnsPrivileges.require();
     assumeTrue(new java.io.File("/usr/sbin/ip").exists() || new java.io.File("/sbin/ip").exists(), "needs iproute2");
     cleanup();
     for (String ns : List.of(C, A, B)) {
