@@ -3,13 +3,10 @@ package io.halvs.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.halvs.operator.demo.EmbeddedApiServer;
-import io.halvs.plan.load.ManifestLoader;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
@@ -31,13 +28,7 @@ class LeaderElectionTest {
   void start() {
     api = new EmbeddedApiServer();
     client = api.client();
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-        .create();
-    ManifestLoader.Result loaded = new ManifestLoader().load(List.of(Paths.get("..", "deploy", "examples",
-        "seed-nat.yaml")));
-    loaded.input().directorPairs().forEach(o -> client.resource(o).create());
-    loaded.input().virtualServices().forEach(o -> client.resource(o).create());
-    loaded.input().realServers().forEach(o -> client.resource(o).create());
+    OperatorTest.createSeed(client);
   }
 
   @AfterEach

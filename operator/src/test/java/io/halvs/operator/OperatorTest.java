@@ -47,6 +47,16 @@ class OperatorTest {
   void start() throws InterruptedException {
     api = new EmbeddedApiServer();
     client = api.client();
+    createSeed(client);
+    for (String node : List.of("lvs-01", "lvs-02")) {
+      client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build()).create();
+    }
+    operator = new HalvsOperator(client, NS, "example.org/agent:test");
+    operator.start();
+  }
+
+  /** The operator's namespace and the seed's objects (deploy/examples/seed-nat.yaml), as kubectl would create them. */
+  static void createSeed(KubernetesClient client) {
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
         .create();
     ManifestLoader.Result loaded = new ManifestLoader().load(List.of(Paths.get("..", "deploy", "examples",
@@ -55,11 +65,6 @@ class OperatorTest {
     loaded.input().directorPairs().forEach(o -> client.resource(o).create());
     loaded.input().virtualServices().forEach(o -> client.resource(o).create());
     loaded.input().realServers().forEach(o -> client.resource(o).create());
-    for (String node : List.of("lvs-01", "lvs-02")) {
-      client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build()).create();
-    }
-    operator = new HalvsOperator(client, NS, "example.org/agent:test");
-    operator.start();
   }
 
   @AfterEach
