@@ -8,13 +8,33 @@
 #     client_neigh_mac      the MAC the client's neighbour table has for $vip after one ping (empty: no answer)
 #     node_mac NODE         the MAC of NODE's VIP interface
 #     rs_down ADDR / rs_up ADDR   take a real server off the network / back
-#     watch_start NODE...   start watching $vip (pings every 10 ms, holders among NODE... every 10 ms)
-#     watch_stop            stop it; prints its JSON (see vipwatch.py)
+#     netns_ref NAME        NODE's or the client's ("client") network namespace as vipwatch.py takes it: a name
+#                           `ip netns` knows or a path such as /proc/PID/ns/net
 #     stop_node NODE        stop NODE as a power cut would (kubelet, runtime, containers, link)
 #     rs_requests           how many requests the real servers have answered so far
 #     fake_ipvs             true when the agents must run with the in-memory IPVS (no IPVS in this kernel)
-#   and optionally reset_ip_forward=1: turn forwarding off on the directors before the agents start.
+#   and $watch_dir (a directory for the VIP watcher's files), and optionally reset_ip_forward=1: turn forwarding off on the directors before the agents start.
 # and pass/fail/check/wait_for (below, unless defined). Prints figures as it goes.
+
+checks_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)  # vipwatch.py lies beside this file
+# watch_start NODE...: watch $vip (an ICMP echo from the client and the holders among NODE... every 10 ms) until
+# watch_stop, which prints the watcher's JSON (vipwatch.py).
+watch_start() {
+  local args=() n
+  for n in "$@"; do args+=("$n=$(netns_ref "$n")"); done
+  : > "$watch_dir/watch.err"
+  python3 "$checks_dir/vipwatch.py" "$vip" "$(netns_ref client)" "${args[@]}" > "$watch_dir/watch.json" \
+    2> "$watch_dir/watch.err" &
+  watch_pid=$!
+  # the first sample must be taken before the disruption starts, or a fast first failover goes unseen
+  for _ in $(seq 1 100); do grep -q watching "$watch_dir/watch.err" 2>/dev/null && break; sleep 0.05; done
+}
+# (called in a command substitution: not the watcher's parent, so it polls for the watcher's end)
+watch_stop() {
+  kill -TERM "$watch_pid"
+  while kill -0 "$watch_pid" 2>/dev/null; do sleep 0.05; done
+  cat "$watch_dir/watch.json"
+}
 
 declare -F pass >/dev/null || {
   passed=0; failed=0

@@ -78,21 +78,8 @@ node_mac() { ip -n "$(ns "$1")" link show eth0 | awk '/link\/ether/ {print $2}';
 rs_down() { ip -n "$(ns rs)" addr del "$1/24" dev eth0; }
 rs_up() { ip -n "$(ns rs)" addr add "$1/24" dev eth0; }
 rs_requests() { grep -c 'GET / ' "$DIR/web.log"; }
-watch_start() {
-  local args=() n
-  for n in "$@"; do args+=("$n=$(ns "$n")"); done
-  : > "$DIR/watch.err"
-  python3 "$here/vipwatch.py" "$vip" "$(ns client)" "${args[@]}" > "$DIR/watch.json" 2> "$DIR/watch.err" &
-  watch_pid=$!
-  # the first sample must be taken before the disruption starts, or a fast first failover goes unseen
-  for _ in $(seq 1 100); do grep -q watching "$DIR/watch.err" 2>/dev/null && break; sleep 0.05; done
-}
-# (called in a command substitution: not the watcher's parent, so it polls for the watcher's end)
-watch_stop() {
-  kill -TERM "$watch_pid"
-  while kill -0 "$watch_pid" 2>/dev/null; do sleep 0.05; done
-  cat "$DIR/watch.json"
-}
+netns_ref() { ns "$1"; }
+watch_dir=$DIR
 # A power cut: the link goes first (a killed node's kernel would still answer for its addresses), then every
 # process of the node.
 stop_node() {

@@ -76,21 +76,8 @@ rs_name() { local i; for i in 0 1 2; do [ "${rs_ips[$i]}" = "$1" ] && echo "$clu
 rs_down() { docker network disconnect kind "$(rs_name "$1")"; }
 rs_up() { docker network connect --ip "$1" kind "$(rs_name "$1")"; }
 rs_requests() { local i n=0; for i in 1 2 3; do n=$((n + $(docker logs $cluster-rs-$i 2>&1 | grep -c 'GET / '))); done; echo $n; }
-watch_start() {
-  local args=() n
-  for n in "$@"; do args+=("$n=/proc/$(pid_of "$n")/ns/net"); done
-  : > "$work/watch.err"
-  python3 "$repo/e2e/cluster/vipwatch.py" "$vip" "/proc/$(pid_of $cluster-client)/ns/net" "${args[@]}" \
-    > "$work/watch.json" 2> "$work/watch.err" &
-  watch_pid=$!
-  # the first sample must be taken before the disruption starts, or a fast first failover goes unseen
-  for _ in $(seq 1 100); do grep -q watching "$work/watch.err" 2>/dev/null && break; sleep 0.05; done
-}
-watch_stop() {
-  kill -TERM "$watch_pid"
-  while kill -0 "$watch_pid" 2>/dev/null; do sleep 0.05; done
-  cat "$work/watch.json"
-}
+netns_ref() { local c=$1; [ "$c" = client ] && c=$cluster-client; echo "/proc/$(pid_of "$c")/ns/net"; }
+watch_dir=$work
 # A power cut: the node's container is killed (its network namespace goes with it).
 stop_node() { echo "$1" >> "$work/stopped"; docker kill "$1" >/dev/null; }
 fake_ipvs() { false; }
