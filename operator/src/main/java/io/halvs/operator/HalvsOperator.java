@@ -10,6 +10,7 @@ import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
 import io.halvs.operator.dependent.AgentResources;
+import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.operator.model.PlanService;
 import io.halvs.operator.reconciler.DirectorPairReconciler;
 import io.halvs.operator.reconciler.EventRecorder;
@@ -56,6 +57,7 @@ public final class HalvsOperator implements AutoCloseable {
   private final LeaderElection election;
   private final AtomicBoolean leading = new AtomicBoolean();
   private final AtomicBoolean started = new AtomicBoolean();
+  private final OperatorMetrics metrics = OperatorMetrics.forProcess();
   private volatile boolean closing;
   private Runnable onLostLease = () -> System.exit(1);
   private PlanService plans;
@@ -71,6 +73,7 @@ public final class HalvsOperator implements AutoCloseable {
     this.namespace = namespace;
     this.agentImage = agentImage;
     this.election = election;
+    metrics.leading(this::leading);
   }
 
   public static String namespaceFromEnvironment() {
@@ -95,12 +98,13 @@ public final class HalvsOperator implements AutoCloseable {
 
   public void start() throws InterruptedException {
     awaitCrds();
-    plans = new PlanService(client, namespace);
+    plans = new PlanService(client, namespace, metrics);
     // The reconcilers write status themselves (a PUT of the status subresource); nothing relies on server-side
     // apply, so the same code path runs against every API server and the CRUD mock the fast tests use.
     operator = new Operator(o -> {
       o.withKubernetesClient(client).withCloseClientOnStop(false)
-          .withUseSSAToPatchPrimaryResource(false).withStopOnInformerErrorDuringStartup(true);
+          .withUseSSAToPatchPrimaryResource(false).withStopOnInformerErrorDuringStartup(true)
+          .withMetrics(metrics.josdk());
       if (election != null) {
         // Informers run on every replica (a standby's caches are warm); reconciling starts on taking the lease.
         o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(LEASE, namespace,
@@ -111,11 +115,12 @@ public final class HalvsOperator implements AutoCloseable {
     EventRecorder events = new EventRecorder(client);
     // The controllers cache into the plan model's stores, so the model reads the same objects (each held once),
     // without managedFields (at 100,000 RealServers those were most of the heap).
-    operator.register(new DirectorPairReconciler(client, plans, new AgentResources(namespace, agentImage), events),
-        c -> c.withItemStore(plans.store(DirectorPair.class)));
-    operator.register(new VirtualServiceReconciler(client, plans, events),
+    operator.register(new DirectorPairReconciler(client, plans, new AgentResources(namespace, agentImage), metrics,
+        events), c -> c.withItemStore(plans.store(DirectorPair.class)));
+    operator.register(new VirtualServiceReconciler(client, plans, metrics, events),
         c -> c.withItemStore(plans.store(VirtualService.class)));
-    operator.register(new RealServerReconciler(client, plans), c -> c.withItemStore(plans.store(RealServer.class)));
+    operator.register(new RealServerReconciler(client, plans, metrics),
+        c -> c.withItemStore(plans.store(RealServer.class)));
     // Returns once every controller's informer has synced (or throws: stopOnInformerErrorDuringStartup), leader
     // or standby; only then may the model build (a plan from half-listed caches would drop destinations).
     // Reconciles started meanwhile wait for the first build in plans.snapshot().
@@ -201,6 +206,11 @@ public final class HalvsOperator implements AutoCloseable {
     return plans;
   }
 
+  /** What /metrics serves: from construction on, so a scrape works while the operator waits for its CRDs. */
+  public OperatorMetrics metrics() {
+    return metrics;
+  }
+
   @Override
   public void close() {
     closing = true;
@@ -214,6 +224,7 @@ public final class HalvsOperator implements AutoCloseable {
     if (election != null && wasLeading) {
       releaseLease();
     }
+    metrics.close();
   }
 
   /**

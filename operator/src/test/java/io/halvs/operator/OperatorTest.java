@@ -16,12 +16,17 @@ import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
 import io.halvs.operator.demo.EmbeddedApiServer;
 import io.halvs.operator.dependent.PlanPublisher;
+import io.halvs.operator.metrics.Exposition;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.load.ManifestLoader;
 import io.halvs.plan.publish.AgentReport;
 import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.PlanCodec;
 import io.halvs.plan.render.IpvsadmSave;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.Instant;
@@ -335,6 +340,130 @@ class OperatorTest {
     // Never deployed: deleting it waits for no director (lvs-02 exists and never reports for it).
     client.resources(DirectorPair.class).withName("clash").delete();
     await().atMost(TIMEOUT).until(() -> client.resources(DirectorPair.class).withName("clash").get() == null);
+  }
+
+  /**
+   * /metrics after the operator published the seed's plan and wrote status: every figure follows from that, and
+   * JOSDK's series are per controller (kind), never per object.
+   */
+  @Test
+  void metricsShowThePublishedPlanTheStatusWritesAndStaleReports() throws Exception {
+    PlanPublisher publisher = new PlanPublisher(client, NS);
+    PlanCodec.Manifest manifest = await().atMost(TIMEOUT).until(() -> publisher.readManifest("lvs"), x -> x != null);
+    await().atMost(TIMEOUT).until(() -> vs("web").getStatus() != null && vs("web").getStatus().getEndpoint() != null);
+    try (HealthServer http = new HealthServer(0, operator::ready, operator::alive, () -> "leader",
+        operator.metrics())) {
+      HttpResponse<String> response = get(http.port(), "/metrics");
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+      Exposition m = new Exposition(response.body());
+
+      // The plan: built at least once, never failed; one duration observed per good build.
+      double builds = m.value("halvs_operator_plan_builds_total", "result", "ok");
+      assertThat(builds).isGreaterThanOrEqualTo(1);
+      assertThat(m.value("halvs_operator_plan_builds_total", "result", "error")).isZero();
+      assertThat(m.value("halvs_operator_plan_build_duration_seconds_count")).isEqualTo(builds);
+      assertThat(m.type("halvs_operator_plan_build_duration_seconds")).isEqualTo("histogram");
+      // Its size is what the agents read: the manifest and the gzipped shards in the ConfigMaps.
+      long published = client.configMaps().inNamespace(NS).withName(Names.manifest("lvs")).get().getData()
+          .get(Names.MANIFEST_KEY).getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+          + publisher.readShards("lvs").values().stream().mapToLong(b -> b.length).sum();
+      assertThat(m.value("halvs_operator_plan_shards", "directorpair", "lvs")).isEqualTo(manifest.shards().size());
+      assertThat(m.value("halvs_operator_plan_bytes", "directorpair", "lvs")).isEqualTo(published);
+      // Written at least once: the manifest and each shard.
+      assertThat(m.value("halvs_operator_plan_configmap_writes_total", "directorpair", "lvs"))
+          .isGreaterThanOrEqualTo(1 + manifest.shards().size());
+      assertThat(m.value("halvs_operator_leader")).isEqualTo(1);
+      assertThat(m.samples("halvs_build_info")).singleElement().satisfies(b -> {
+        assertThat(b.labels()).containsEntry("component", "operator")
+            .containsEntry("java_version", System.getProperty("java.version"));
+        assertThat(b.labels().get("version")).matches("\\d+\\.\\d+\\.\\d+.*");
+        assertThat(b.value()).isEqualTo(1);
+      });
+      // No director has reported yet: both reports are stale.
+      assertThat(m.value("halvs_operator_agent_report_stale", "directorpair", "lvs", "node", "lvs-01")).isEqualTo(1);
+      assertThat(m.value("halvs_operator_agent_report_stale", "directorpair", "lvs", "node", "lvs-02")).isEqualTo(1);
+      // The three RealServers' statuses were written, none refused.
+      assertThat(m.value("halvs_operator_status_writes_total", "kind", "RealServer", "result", "ok"))
+          .isGreaterThanOrEqualTo(3);
+      for (String kind : List.of("VirtualService", "RealServer", "DirectorPair")) {
+        assertThat(m.value("halvs_operator_status_writes_total", "kind", kind, "result", "error")).isZero();
+      }
+      // JOSDK's metrics: per controller and kind, no label names an object.
+      assertThat(m.samples("operator_sdk_reconciliations_started_total", "kind", "VirtualService")).isNotEmpty();
+      assertThat(m.samples("operator_sdk_controllers_execution_reconcile_seconds_count", "controller",
+          "directorpair")).singleElement().satisfies(x -> assertThat(x.value()).isGreaterThanOrEqualTo(1));
+      assertThat(m.samples()).filteredOn(x -> x.name().startsWith("operator_sdk_"))
+          .isNotEmpty()
+          .allSatisfy(x -> assertThat(x.labels()).doesNotContainKeys("name", "resource_name", "namespace",
+              "resource_namespace"));
+      assertThat(m.names()).contains("jvm_memory_used_bytes", "process_uptime_seconds");
+
+      // lvs-01 reports: its report is fresh, lvs-02's still missing.
+      String hash = pair().getStatus().getPlanHash();
+      report("lvs-01", AgentReport.ACTIVE, hash, Map.of());
+      await().atMost(TIMEOUT).until(() -> new Exposition(get(http.port(), "/metrics").body())
+          .value("halvs_operator_agent_report_stale", "directorpair", "lvs", "node", "lvs-01") == 0);
+      assertThat(new Exposition(get(http.port(), "/metrics").body())
+          .value("halvs_operator_agent_report_stale", "directorpair", "lvs", "node", "lvs-02")).isEqualTo(1);
+    }
+  }
+
+  /** Every status write is counted once, by kind: the counter grows by the MODIFIED events the writes cause. */
+  @Test
+  void statusWritesAreCountedOncePerWrite() throws Exception {
+    for (String name : List.of("web-1", "web-2", "web-3")) {
+      await().atMost(TIMEOUT).until(() -> client.resources(RealServer.class).inNamespace("default").withName(name)
+          .get().getStatus() != null);
+    }
+    await().atMost(TIMEOUT).until(() -> vs("web").getStatus() != null && vs("web").getStatus().getEndpoint() != null);
+    java.util.concurrent.atomic.AtomicInteger rsWrites = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger vsWrites = new java.util.concurrent.atomic.AtomicInteger();
+    try (var rsWatch = client.resources(RealServer.class).inAnyNamespace().watch(modified(rsWrites));
+        var vsWatch = client.resources(VirtualService.class).inAnyNamespace().watch(modified(vsWrites))) {
+      Exposition before = new Exposition(operator.metrics().scrape());
+      // A fourth real server: its own status and web's (now ?/4) are written.
+      RealServer web4 = client.resources(RealServer.class).inNamespace("default").withName("web-3").get();
+      web4.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("web-4")
+          .withNamespace("default").withLabels(Map.of("app", "web")).build());
+      web4.getSpec().setAddress("10.0.1.14");
+      web4.setStatus(null);
+      client.resource(web4).create();
+      await().atMost(TIMEOUT).until(() -> "?/4".equals(vs("web").getStatus().getRealServers())
+          && client.resources(RealServer.class).inNamespace("default").withName("web-4").get().getStatus() != null);
+      await().atMost(TIMEOUT).until(() -> {
+        Exposition after = new Exposition(operator.metrics().scrape());
+        return delta(before, after, "RealServer") == rsWrites.get() && delta(before, after, "VirtualService")
+            == vsWrites.get();
+      });
+      assertThat(rsWrites.get()).isGreaterThanOrEqualTo(1);
+      assertThat(vsWrites.get()).isGreaterThanOrEqualTo(1);
+    }
+  }
+
+  static double delta(Exposition before, Exposition after, String kind) {
+    return after.value("halvs_operator_status_writes_total", "kind", kind, "result", "ok")
+        - before.value("halvs_operator_status_writes_total", "kind", kind, "result", "ok");
+  }
+
+  static <T extends HasMetadata> io.fabric8.kubernetes.client.Watcher<T> modified(
+      java.util.concurrent.atomic.AtomicInteger count) {
+    return new io.fabric8.kubernetes.client.Watcher<>() {
+      @Override
+      public void eventReceived(Action action, T resource) {
+        if (action == Action.MODIFIED) {
+          count.incrementAndGet(); // only the operator modifies them here, and only their status
+        }
+      }
+
+      @Override
+      public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {}
+    };
+  }
+
+  static HttpResponse<String> get(int port, String path) throws java.io.IOException, InterruptedException {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .build(), HttpResponse.BodyHandlers.ofString());
   }
 
   void report(String node, String role, String hash, Map<String, AgentReport.ServiceHealth> health) {

@@ -53,8 +53,8 @@ public final class Main {
         + "namespace (several replicas: one leads, the others stand by).")
     boolean leaderElect;
 
-    @Option(names = "--health-port", defaultValue = "8081", description = "Port of GET /readyz and /healthz; 0: "
-        + "none (default ${DEFAULT-VALUE}).")
+    @Option(names = "--health-port", defaultValue = "8081", description = "Port of GET /readyz, /healthz and "
+        + "/metrics (Prometheus); 0: none (default ${DEFAULT-VALUE}).")
     int healthPort;
 
     @Override
@@ -64,7 +64,7 @@ public final class Main {
       HalvsOperator operator = new HalvsOperator(client, ns, HalvsOperator.agentImageFromEnvironment(),
           leaderElect ? HalvsOperator.LeaderElection.defaults(HalvsOperator.identityFromEnvironment()) : null);
       HealthServer health = healthPort == 0 ? null : new HealthServer(healthPort, operator::ready, operator::alive,
-          () -> operator.leading() ? "leader" : "standby");
+          () -> operator.leading() ? "leader" : "standby", operator.metrics());
       CountDownLatch stop = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         operator.close();

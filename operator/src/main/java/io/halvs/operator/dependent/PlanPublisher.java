@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.halvs.api.v1alpha1.DirectorPair;
+import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.PlanCodec;
 import java.util.Base64;
@@ -23,10 +24,17 @@ public final class PlanPublisher {
 
   private final KubernetesClient client;
   private final String namespace;
+  private final OperatorMetrics metrics;
 
+  /** A reader of published plans (the demo, tests): its writes, if any, are counted nowhere. */
   public PlanPublisher(KubernetesClient client, String namespace) {
+    this(client, namespace, OperatorMetrics.unexported());
+  }
+
+  public PlanPublisher(KubernetesClient client, String namespace, OperatorMetrics metrics) {
     this.client = client;
     this.namespace = namespace;
+    this.metrics = metrics;
   }
 
   /** Returns the number of ConfigMaps written or deleted (0 when the published plan was already current). */
@@ -63,6 +71,7 @@ public final class PlanPublisher {
         writes++;
       }
     }
+    metrics.planConfigMapsWritten(pair, writes);
     return writes;
   }
 

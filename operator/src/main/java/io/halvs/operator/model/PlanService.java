@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
+import io.halvs.operator.metrics.OperatorMetrics;
+import io.halvs.plan.Finding;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.ObjectRef;
 import io.halvs.plan.PlanBuilder;
@@ -17,6 +19,9 @@ import io.halvs.plan.PlanResult;
 import io.halvs.plan.publish.AgentReport;
 import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.PlanCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -46,9 +51,14 @@ import org.slf4j.LoggerFactory;
 public final class PlanService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PlanService.class);
   static final long DEBOUNCE_MILLIS = 100;
+  /** The agent rewrites its report at least this often unless its args say otherwise (--heartbeat-seconds). */
+  static final Duration AGENT_HEARTBEAT = Duration.ofSeconds(60);
+  /** A report older than this many heartbeats is stale (halvs_operator_agent_report_stale). */
+  static final int STALE_HEARTBEATS = 3;
 
   private final KubernetesClient client;
   private final String namespace;
+  private final OperatorMetrics metrics;
   private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "halvs-plan");
     t.setDaemon(true);
@@ -66,9 +76,10 @@ public final class PlanService implements AutoCloseable {
   private volatile Snapshot snapshot;
   private Map<ObjectRef, Object> lastViews = Map.of();
 
-  public PlanService(KubernetesClient client, String namespace) {
+  public PlanService(KubernetesClient client, String namespace, OperatorMetrics metrics) {
     this.client = client;
     this.namespace = namespace;
+    this.metrics = metrics;
   }
 
   /**
@@ -161,12 +172,15 @@ public final class PlanService implements AutoCloseable {
 
   private void rebuild() {
     rebuildScheduled.set(false);
+    long start = System.nanoTime();
     try {
       // One read of each store: the views must describe exactly the objects the snapshot was built from.
       List<DirectorPair> pairs = directorPairs.list();
       List<VirtualService> vss = virtualServices.list();
       List<RealServer> rss = realServers.list();
       Snapshot s = build(pairs, vss, rss, reports.getStore().list());
+      metrics.planBuilt(System.nanoTime() - start, true);
+      metrics.pairs(pairStates(s, pairs));
       snapshot = s;
       firstBuild.countDown();
       Map<ObjectRef, Object> views = views(s, vss, rss, pairs);
@@ -179,6 +193,7 @@ public final class PlanService implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       // The model never throws on bad objects; this is a bug. Keep the last snapshot serving.
+      metrics.planBuilt(System.nanoTime() - start, false);
       LOG.error("plan rebuild failed; the last good plan stays published", e);
     }
   }
@@ -220,6 +235,58 @@ public final class PlanService implements AutoCloseable {
       }
     }
     return new Snapshot(result, published, reports, Snapshot.realServerUse(result), generations);
+  }
+
+  /**
+   * Per deployed pair (a plan published, not rejected): the plan's size and when each director last reported.
+   * A rejected pair has no agents, so no report of it can be stale.
+   */
+  static List<OperatorMetrics.PairState> pairStates(Snapshot s, List<DirectorPair> pairs) {
+    List<OperatorMetrics.PairState> out = new ArrayList<>();
+    for (DirectorPair dp : pairs) {
+      String pair = dp.getMetadata().getName();
+      PlanCodec.Published published = s.published().get(pair);
+      if (published == null || s.result().findingsFor(StatusComputer.ref(dp)).stream()
+          .anyMatch(f -> f.severity() == Finding.Severity.ERROR)) {
+        continue;
+      }
+      long bytes = PlanCodec.manifestJson(published.manifest()).getBytes(StandardCharsets.UTF_8).length;
+      for (PlanCodec.Shard shard : published.shards()) {
+        bytes += shard.gzipJson().length;
+      }
+      Map<String, Instant> lastSeen = new HashMap<>();
+      s.reportsOf(pair).forEach((node, r) -> {
+        try {
+          lastSeen.put(node, Instant.parse(r.lastSeen()));
+        } catch (RuntimeException e) {
+          // no usable time: counts as never reported
+        }
+      });
+      List<String> nodes = dp.getSpec() == null || dp.getSpec().getNodes() == null ? List.of()
+          : dp.getSpec().getNodes();
+      out.add(new OperatorMetrics.PairState(pair, published.shards().size(), bytes, nodes, lastSeen,
+          heartbeat(dp).multipliedBy(STALE_HEARTBEATS)));
+    }
+    return out;
+  }
+
+  /** The agent's report heartbeat: its --heartbeat-seconds from the pair's agent args, else the default. */
+  static Duration heartbeat(DirectorPair dp) {
+    List<String> args = dp.getSpec() == null || dp.getSpec().getAgent() == null
+        || dp.getSpec().getAgent().getArgs() == null ? List.of() : dp.getSpec().getAgent().getArgs();
+    Duration heartbeat = AGENT_HEARTBEAT;
+    for (int i = 0; i < args.size(); i++) {
+      String value = args.get(i).startsWith("--heartbeat-seconds=") ? args.get(i).substring(20)
+          : args.get(i).equals("--heartbeat-seconds") && i + 1 < args.size() ? args.get(i + 1) : null;
+      if (value != null) {
+        try {
+          heartbeat = Duration.ofSeconds(Long.parseLong(value.trim()));
+        } catch (NumberFormatException e) {
+          // the agent refuses it and says so; keep the default here
+        }
+      }
+    }
+    return heartbeat;
   }
 
   /** What each object's status depends on, without timestamps that change on every heartbeat. */

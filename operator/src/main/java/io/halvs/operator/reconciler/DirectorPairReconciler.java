@@ -7,6 +7,7 @@ import io.halvs.api.v1alpha1.DirectorPairStatus;
 import io.halvs.operator.dependent.AgentResources;
 import io.halvs.operator.dependent.Applier;
 import io.halvs.operator.dependent.PlanPublisher;
+import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.operator.model.PlanService;
 import io.halvs.operator.model.Snapshot;
 import io.halvs.operator.model.StatusComputer;
@@ -52,13 +53,15 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
   private final PlanPublisher publisher;
   private final Applier applier;
   private final EventRecorder events;
+  private final OperatorMetrics metrics;
 
   public DirectorPairReconciler(KubernetesClient client, PlanService plans, AgentResources resources,
-      EventRecorder events) {
+      OperatorMetrics metrics, EventRecorder events) {
     this.client = client;
     this.plans = plans;
     this.resources = resources;
-    this.publisher = new PlanPublisher(client, resources.namespace());
+    this.metrics = metrics;
+    this.publisher = new PlanPublisher(client, resources.namespace(), metrics);
     this.applier = new Applier(client);
     this.events = events;
   }
@@ -121,7 +124,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     if (StatusSupport.same(dp.getStatus(), desired)) {
       return UpdateControl.noUpdate();
     }
-    StatusSupport.writeStatus(client, dp, desired);
+    StatusSupport.writeStatus(client, metrics, "DirectorPair", dp, desired);
     return UpdateControl.noUpdate();
   }
 

@@ -3,6 +3,7 @@ package io.halvs.operator.reconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.RealServerStatus;
+import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.operator.model.PlanService;
 import io.halvs.operator.model.Snapshot;
 import io.halvs.operator.model.StatusComputer;
@@ -11,8 +12,8 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 /** Keeps each RealServer's status: how many virtual services it backs, and its problems. */
 @ControllerConfiguration(name = "realserver")
 public class RealServerReconciler extends StatusReconciler<RealServer, RealServerStatus> {
-  public RealServerReconciler(KubernetesClient client, PlanService plans) {
-    super(client, plans, "RealServer");
+  public RealServerReconciler(KubernetesClient client, PlanService plans, OperatorMetrics metrics) {
+    super(client, plans, metrics, "RealServer");
   }
 
   @Override

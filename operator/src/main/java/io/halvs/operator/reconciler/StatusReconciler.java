@@ -2,6 +2,7 @@ package io.halvs.operator.reconciler;
 
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.operator.model.PlanService;
 import io.halvs.operator.model.Snapshot;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -19,11 +20,13 @@ import java.util.List;
 abstract class StatusReconciler<P extends CustomResource<?, S>, S> implements Reconciler<P> {
   private final KubernetesClient client;
   private final PlanService plans;
+  private final OperatorMetrics metrics;
   private final String kind;
 
-  StatusReconciler(KubernetesClient client, PlanService plans, String kind) {
+  StatusReconciler(KubernetesClient client, PlanService plans, OperatorMetrics metrics, String kind) {
     this.client = client;
     this.plans = plans;
+    this.metrics = metrics;
     this.kind = kind;
   }
 
@@ -47,7 +50,7 @@ abstract class StatusReconciler<P extends CustomResource<?, S>, S> implements Re
     S desired = desired(resource, snapshot, Instant.now().toString());
     if (!StatusSupport.same(resource.getStatus(), desired)) {
       try {
-        StatusSupport.writeStatus(client, resource, desired);
+        StatusSupport.writeStatus(client, metrics, kind, resource, desired);
       } catch (RuntimeException e) {
         if (!Forbidden.is(e)) {
           throw e;

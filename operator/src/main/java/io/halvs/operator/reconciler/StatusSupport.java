@@ -2,6 +2,7 @@ package io.halvs.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.operator.model.PlanService;
 import io.halvs.plan.ObjectRef;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -26,10 +27,12 @@ final class StatusSupport {
   /**
    * Replaces the status subresource (PUT) on the newest copy of the object, so status fields that became empty
    * are cleared and nothing else is touched. Only the operator writes status; a conflict (someone changed the
-   * spec meanwhile) is retried once on a fresh copy, then left to JOSDK's retry.
+   * spec meanwhile) is retried once on a fresh copy, then left to JOSDK's retry. Every PUT is counted in
+   * halvs_operator_status_writes_total by its result.
    */
   static <S, P extends io.fabric8.kubernetes.client.CustomResource<?, S>> void writeStatus(
-      io.fabric8.kubernetes.client.KubernetesClient client, P resource, S status) {
+      io.fabric8.kubernetes.client.KubernetesClient client, OperatorMetrics metrics, String kind, P resource,
+      S status) {
     for (int attempt = 0; ; attempt++) {
       P fresh = client.resource(resource).get();
       if (fresh == null) {
@@ -38,8 +41,10 @@ final class StatusSupport {
       fresh.setStatus(status);
       try {
         client.resource(fresh).updateStatus();
+        metrics.statusWrite(kind, OperatorMetrics.OK);
         return;
       } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        metrics.statusWrite(kind, e.getCode() == 409 ? OperatorMetrics.CONFLICT : OperatorMetrics.ERROR);
         if (e.getCode() != 409 || attempt > 0) {
           throw e;
         }

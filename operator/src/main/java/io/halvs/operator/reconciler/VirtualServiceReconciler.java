@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.halvs.api.v1alpha1.RealServerState;
 import io.halvs.api.v1alpha1.VirtualService;
 import io.halvs.api.v1alpha1.VirtualServiceStatus;
+import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.operator.model.PlanService;
 import io.halvs.operator.model.Snapshot;
 import io.halvs.operator.model.StatusComputer;
@@ -20,8 +21,9 @@ import java.util.Map;
 public class VirtualServiceReconciler extends StatusReconciler<VirtualService, VirtualServiceStatus> {
   private final EventRecorder events;
 
-  public VirtualServiceReconciler(KubernetesClient client, PlanService plans, EventRecorder events) {
-    super(client, plans, "VirtualService");
+  public VirtualServiceReconciler(KubernetesClient client, PlanService plans, OperatorMetrics metrics,
+      EventRecorder events) {
+    super(client, plans, metrics, "VirtualService");
     this.events = events;
   }
 
