@@ -66,7 +66,11 @@ class AgentResourcesTest {
     // Generous: a minute of failed probes before a restart, never one GC pause.
     assertThat(agent.getLivenessProbe().getPeriodSeconds() * agent.getLivenessProbe().getFailureThreshold())
         .isGreaterThanOrEqualTo(60);
-    assertThat(agent.getPorts()).singleElement().satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(8850));
+    assertThat(agent.getPorts()).singleElement().satisfies(p -> {
+      assertThat(p.getContainerPort()).isEqualTo(8850);
+      // deploy/monitoring/'s PodMonitor selects it by name
+      assertThat(p.getName()).isEqualTo("metrics");
+    });
     assertThat(env(agent, "JAVA_TOOL_OPTIONS")).isEqualTo("-Xms128m -Xmx192m");
     assertThat(env(agent, "HALVS_DIRECTOR_PAIR")).isEqualTo("lvs");
     // No CPU limit (throttling longer than the dead interval is a false takeover); a memory limit.
