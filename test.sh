@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The whole halvs test suite, every tier, as CI runs it. Run as root on Debian 12 (network namespaces, QEMU).
 #   ./test.sh              all tiers
-#   HALVS_TIERS="maven vm" ./test.sh   a subset (maven, image, vm, apiserver, cluster, bench, netns)
+#   HALVS_TIERS="maven vm" ./test.sh   a subset (maven, image, vm, apiserver, cluster, bench, netns, monitoring)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$repo"
-tiers=${HALVS_TIERS:-maven image vm apiserver cluster bench netns}
+tiers=${HALVS_TIERS:-maven image vm apiserver cluster bench netns monitoring}
 summary=()
 status=0
 total_passed=0
@@ -60,7 +60,9 @@ for tier in $tiers; do
     # Director pair failover in network namespaces, halvs and keepalived side by side: the full figures take
     # ~17 min (RUNS=20); CI runs a shorter smoke of every fault (FAILOVER_RUNS, default 20).
     netns) run_tier netns env RUNS="${FAILOVER_RUNS:-20}" PARTITIONS="${FAILOVER_PARTITIONS:-5}" e2e/netns/failover.sh ;;
-    *) summary+=("tier $tier: unknown (tiers: maven image vm apiserver cluster bench netns)"); status=1; total_failed=$((total_failed + 1)) ;;
+    # deploy/monitoring/ offline: promtool check/test rules, the dashboard, kubectl kustomize, monitor ports.
+    monitoring) run_tier monitoring e2e/monitoring/run.sh ;;
+    *) summary+=("tier $tier: unknown (tiers: maven image vm apiserver cluster bench netns monitoring)"); status=1; total_failed=$((total_failed + 1)) ;;
   esac
 done
 
