@@ -85,6 +85,16 @@ class DeployKustomizeTest {
     });
     assertThat(pod.getContainers().get(0).getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
     assertThat(pod.getContainers().get(0).getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    // One port, named for deploy/monitoring's ServiceMonitor; the probes use it by that name. No scrape annotations.
+    assertThat(pod.getContainers().get(0).getPorts()).singleElement().satisfies(p -> {
+      assertThat(p.getName()).isEqualTo("metrics");
+      assertThat(p.getContainerPort()).isEqualTo(8081);
+    });
+    assertThat(pod.getContainers().get(0).getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("metrics");
+    assertThat(pod.getContainers().get(0).getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("metrics");
+    assertThat(operator.getSpec().getTemplate().getMetadata().getAnnotations()).isNullOrEmpty();
+    // deploy/ applies on clusters without the Prometheus operator's CRDs: deploy/monitoring/ is apart.
+    assertThat(yaml).doesNotContain("monitoring.coreos.com");
     List<String> avoided = pod.getAffinity().getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution()
         .stream().filter(t -> t.getWeight() == 100)
         .map(t -> t.getPodAffinityTerm().getLabelSelector().getMatchLabels().get("app.kubernetes.io/name")).toList();

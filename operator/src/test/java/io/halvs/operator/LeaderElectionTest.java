@@ -12,6 +12,7 @@ import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import io.halvs.operator.metrics.Exposition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,13 @@ class LeaderElectionTest {
     var status = client.resources(io.halvs.api.v1alpha1.DirectorPair.class).withName("lvs").get().getStatus();
     assertThat(status.getObservedGeneration()).as("a standby wrote status").isNull();
     assertThat(status.getConditions()).as("a standby wrote status").isNullOrEmpty();
+    // Its /metrics say so: not leading, no status written, the plan model built all the same (warm).
+    Exposition m = new Exposition(standby.metrics().scrape());
+    assertThat(m.value("halvs_operator_leader")).isZero();
+    assertThat(m.samples("halvs_operator_status_writes_total")).hasSize(9)
+        .allSatisfy(x -> assertThat(x.value()).isZero());
+    assertThat(m.value("halvs_operator_plan_builds_total", "result", "ok")).isGreaterThanOrEqualTo(1);
+    assertThat(m.samples("halvs_operator_plan_configmap_writes_total")).isEmpty();
     // The holder hands the lease back: the standby leads and writes.
     Lease l = client.leases().inNamespace(NS).withName(HalvsOperator.LEASE).get();
     l.getSpec().setHolderIdentity(null);
@@ -76,6 +84,7 @@ class LeaderElectionTest {
     await().atMost(TIMEOUT).until(standby::leading);
     await().atMost(TIMEOUT).until(this::daemonSetWritten);
     assertThat(holder()).isEqualTo("b");
+    assertThat(new Exposition(standby.metrics().scrape()).value("halvs_operator_leader")).isEqualTo(1);
   }
 
   @Test
