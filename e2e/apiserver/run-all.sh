@@ -33,6 +33,11 @@ echo "build (cached after the first run): $((SECONDS - t)) s"
 "$here/start.sh" "$dir" "$bin" || exit 1
 export KUBECONFIG=$dir/admin.kubeconfig
 k() { kubectl "$@"; }
+# The operator's /metrics (on its health port): one sample's value (sample.py NAME LABEL=VALUE...).
+metric() { # port name [label=value ...]
+  curl -s "http://127.0.0.1:$1/metrics" | python3 "$repo/e2e/monitoring/sample.py" "${@:2}"
+}
+export -f metric; export repo
 
 # The operator (replica A), as a local process authenticated as its ServiceAccount, started before deploy/ is
 # applied: it must wait, saying so, rather than fail (on a cluster it would crash-loop).
@@ -95,6 +100,40 @@ check "...init container load-modules with SYS_MODULE only" bash -c \
   "[ \"\$(kubectl get ds -n halvs-system halvs-agent-lvs -o jsonpath='{.spec.template.spec.initContainers[0].name}:{.spec.template.spec.initContainers[0].securityContext.capabilities.add}')\" = 'load-modules:[\"SYS_MODULE\"]' ]"
 check "the plan is published" wait_for k get configmap -n halvs-system halvs-plan-lvs
 check "the finalizer is on the pair" bash -c "kubectl get hdp lvs -o jsonpath='{.metadata.finalizers}' | grep -q halvs.io/cleanup"
+
+# The operator's /metrics after it published the plan and wrote status (replica A, leading; no agent yet).
+check "operator /metrics: Prometheus text format 0.0.4, halvs_build_info{component=operator} 1, leader 1" bash -c \
+  "curl -s -o /dev/null -w '%{content_type}' http://127.0.0.1:$health_a/metrics | grep -q '^text/plain; version=0.0.4' && \
+   [ \"\$(metric $health_a halvs_build_info component=operator)\" = 1 ] && [ \"\$(metric $health_a halvs_operator_leader)\" = 1 ]"
+check "...plan builds counted (ok >= 1, error 0); halvs_operator_plan_shards{lvs} = the shard ConfigMaps written" bash -c \
+  "[ \"\$(metric $health_a halvs_operator_plan_builds_total result=ok)\" -ge 1 ] && \
+   [ \"\$(metric $health_a halvs_operator_plan_builds_total result=error)\" = 0 ] && \
+   [ \"\$(metric $health_a halvs_operator_plan_shards directorpair=lvs)\" = \
+     \"\$(kubectl get cm -n halvs-system -l halvs.io/director-pair=lvs,halvs.io/plan-part=shard --no-headers | wc -l)\" ]"
+plan_bytes() { # what the agents read: the manifest and the shards' gzipped bytes
+  kubectl get cm -n halvs-system -l halvs.io/director-pair=lvs -o json | python3 -c '
+import base64, json, sys
+n = 0
+for cm in json.load(sys.stdin)["items"]:
+    part = cm["metadata"]["labels"].get("halvs.io/plan-part")
+    if part == "manifest": n += len(cm["data"]["manifest.json"].encode())
+    if part == "shard": n += sum(len(base64.b64decode(v)) for v in cm["binaryData"].values())
+print(n)'
+}
+export -f plan_bytes
+check "...halvs_operator_plan_bytes{lvs} = the bytes of the published manifest and shards" wait_for bash -c \
+  "[ \"\$(metric $health_a halvs_operator_plan_bytes directorpair=lvs)\" = \"\$(plan_bytes)\" ]"
+check "...status writes counted by kind (VirtualService, DirectorPair >= 1, RealServer >= 3), none failed" bash -c \
+  "[ \"\$(metric $health_a halvs_operator_status_writes_total kind=VirtualService result=ok)\" -ge 1 ] && \
+   [ \"\$(metric $health_a halvs_operator_status_writes_total kind=DirectorPair result=ok)\" -ge 1 ] && \
+   [ \"\$(metric $health_a halvs_operator_status_writes_total kind=RealServer result=ok)\" -ge 3 ] && \
+   for kind in VirtualService RealServer DirectorPair; do [ \"\$(metric $health_a halvs_operator_status_writes_total kind=\$kind result=error)\" = 0 ] || exit 1; done"
+check "...no agent has reported: halvs_operator_agent_report_stale 1 for lvs-01 and lvs-02" bash -c \
+  "[ \"\$(metric $health_a halvs_operator_agent_report_stale directorpair=lvs node=lvs-01)\" = 1 ] && \
+   [ \"\$(metric $health_a halvs_operator_agent_report_stale directorpair=lvs node=lvs-02)\" = 1 ]"
+check "...JOSDK's metrics per controller (reconciles timed for directorpair), no label names an object" bash -c \
+  "[ \"\$(metric $health_a operator_sdk_controllers_execution_reconcile_seconds_count controller=directorpair | cut -d. -f1)\" -ge 1 ] && \
+   ! curl -s http://127.0.0.1:$health_a/metrics | grep '^operator_sdk_' | grep -qE '[{,](resource_)?(name|namespace)='"
 
 # GitOps: a second field manager applies the same objects server-side after the operator wrote status.
 check "server-side apply of the examples after the operator wrote status: no conflict" \
@@ -200,6 +239,9 @@ t_agents=$SECONDS
 start_agent lvs-01; start_agent lvs-02
 check "agent lvs-01 programs the plan and reports its hash" wait_for programmed lvs-01
 check "agent lvs-02 programs the plan and reports its hash" wait_for programmed lvs-02
+check "operator /metrics: both reports fresh now (halvs_operator_agent_report_stale 0)" wait_for bash -c \
+  "[ \"\$(metric $health_a halvs_operator_agent_report_stale directorpair=lvs node=lvs-01)\" = 0 ] && \
+   [ \"\$(metric $health_a halvs_operator_agent_report_stale directorpair=lvs node=lvs-02)\" = 0 ]"
 echo "  (agents started, plan programmed and reported: $((SECONDS - t_agents)) s)"
 # The Nodes have no addresses yet (no kubelet): no election, so neither director touches the VIPs.
 check "no InternalIP on the Nodes yet: each agent logs one clear line and runs no election" wait_for bash -c \
@@ -279,6 +321,8 @@ sleep 5
 check "...keeps running" kill -0 "$operator_pid"
 check "...and logs no stack trace for it" bash -c "! sed -n '$((op_log_before + 1)),\$p' '$dir/operator.log' | grep -q '^\\s*at '"
 echo "  (forbidden lines in the operator log: $(grep -ciE 'forbidden|403' "$dir/operator.log"))"
+check "...the refused status writes are counted (halvs_operator_status_writes_total{VirtualService,error} >= 1)" bash -c \
+  "[ \"\$(metric $health_a halvs_operator_status_writes_total kind=VirtualService result=error)\" -ge 1 ]"
 k apply -k "$repo/deploy" >/dev/null
 check "...and catches up once the permission is back (status observedGeneration = generation)" wait_for bash -c \
   "test \"\$(kubectl get hvs web -n default -o jsonpath='{.status.observedGeneration}')\" = \"\$(kubectl get hvs web -n default -o jsonpath='{.metadata.generation}')\""
@@ -312,6 +356,9 @@ check "operator replica B: ready as a standby while A holds the Lease" wait_for 
   "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$health_b/readyz)\" = 200 ] && \
    [ \"\$(kubectl get lease -n halvs-system halvs-operator -o jsonpath='{.spec.holderIdentity}')\" = operator-a ]"
 check "...B wrote nothing as a standby" bash -c "! grep -qE 'wrote|published|leading as' '$dir/operator-b.log'"
+check "...B's /metrics: halvs_operator_leader 0, no status written; A's: 1" bash -c \
+  "[ \"\$(metric $health_b halvs_operator_leader)\" = 0 ] && [ \"\$(metric $health_a halvs_operator_leader)\" = 1 ] && \
+   [ -z \"\$(curl -s http://127.0.0.1:$health_b/metrics | grep '^halvs_operator_status_writes_total' | grep -v ' 0.0\$')\" ]"
 kill -9 "$operator_pid"; wait "$operator_pid" 2>/dev/null; operator_pid=""
 t_lead=$(date +%s%N)
 for _ in $(seq 1 600); do
@@ -322,6 +369,7 @@ takeover_ms=$(( ($(date +%s%N) - t_lead) / 1000000 ))
 echo "  (operator leader takeover after kill -9 of the leader: ${takeover_ms} ms; lease 15 s)"
 check "kill -9 of leader A: B holds the Lease within the lease duration + retry (${takeover_ms} ms)" bash -c \
   "[ $takeover_ms -lt 20000 ] && grep -q 'leading as operator-b' '$dir/operator-b.log'"
+check "...B's /metrics: halvs_operator_leader 1" wait_for bash -c "[ \"\$(metric $health_b halvs_operator_leader)\" = 1 ]"
 
 # Deleting the pair: the finalizer waits for both directors. lvs-02's agent is down at first (an upgrade, say).
 kill "${agent_pid[lvs-02]}"; wait "${agent_pid[lvs-02]}" 2>/dev/null
