@@ -25,9 +25,10 @@ import java.util.Properties;
 import java.util.function.BooleanSupplier;
 
 /**
- * The operator's /metrics: JOSDK's controller metrics (per controller, never per object: at 100,000 RealServers
- * per-object series would be the largest thing the operator holds), the JVM's, and halvs_operator_* as
- * deploy/monitoring and docs/RUNBOOK.md use them. One registry per operator instance, so tests may run several in one JVM.
+ * The operator's /metrics: JOSDK's controller metrics (per controller, never per object: JOSDK's per-object
+ * counters would make several series per RealServer, hundreds of thousands at full size), the JVM's, and
+ * halvs_operator_* as deploy/monitoring and docs/RUNBOOK.md use them. One registry per operator instance, so
+ * tests may run several in one JVM.
  */
 public final class OperatorMetrics implements AutoCloseable {
   /** Prometheus text exposition format 0.0.4. */
