@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
 /** The halvs command line: the operator, the offline renderer and the demo. */
 @Command(name = "halvs", mixinStandardHelpOptions = true, version = "halvs 0.1.0",
     description = "Highly available LVS (IPVS) load balancing, run by a Kubernetes operator.",
-    subcommands = {Main.Run.class, Main.RenderCommand.class, Main.DemoCommand.class})
+    subcommands = {Main.Run.class, Main.RenderCommand.class, Main.ImportCommand.class, Main.DemoCommand.class})
 public final class Main {
 
   public static void main(String[] args) {
@@ -89,6 +89,24 @@ public final class Main {
     @Override
     public Integer call() {
       return Render.run(paths, System.out, System.err);
+    }
+  }
+
+  @Command(name = "import", description = "Print the DirectorPair, VirtualServices and RealServers (CR YAML) that an "
+      + "ldirectord.cf or keepalived.conf describes. Warnings (FILE:LINE) on stderr; a syntax error exits 1.")
+  static final class ImportCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FORMAT", description = "ldirectord or keepalived.")
+    String format;
+
+    @Parameters(index = "1", paramLabel = "FILE", description = "The ldirectord.cf or keepalived.conf to import.")
+    Path file;
+
+    @Option(names = "--strict", description = "Fail (exit 1, nothing printed) on any warning.")
+    boolean strict;
+
+    @Override
+    public Integer call() {
+      return io.halvs.plan.migrate.Import.run(format, file, strict, System.out, System.err);
     }
   }
 
