@@ -122,6 +122,9 @@ public final class Manifest {
     java.util.Set<String> used = new java.util.HashSet<>();
     for (Service s : services) {
       String name = s.name();
+      for (int i = 2; !used.add(name); i++) {
+        name = s.name() + "-" + i; // two IPv6 addresses may fold into one name
+      }
       Map<String, Object> spec = new LinkedHashMap<>();
       spec.put("directorPair", pairName);
       spec.put("vip", s.vip);

@@ -455,8 +455,8 @@ public final class LdirectordImporter {
       if (vs.service == null) {
         vs.service = serviceOf(vs.port);
       }
-      if (vs.fwm == null && vs.ops && !vs.protocol.equals("udp")) {
-        vs.ops = false; // ldirectord passes -o for udp services only
+      if (!vs.protocol.equals("udp")) {
+        vs.ops = false; // ldirectord passes -o for udp services only (not tcp, not fwm)
       }
       Manifest.Service s = new Manifest.Service();
       if (vs.fwm != null) {
