@@ -1,0 +1,36 @@
+package io.halvs.api.v1alpha1;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import org.junit.jupiter.api.Test;
+
+/** Fails when docs/API.md differs from what the committed CRD YAML says, as CrdDriftTest does for the CRDs. */
+class ApiReferenceDriftTest {
+  private static final Path MODULE = Paths.get("").toAbsolutePath();
+  private static final Path API_MD = MODULE.getParent().resolve("docs").resolve("API.md");
+
+  @Test
+  void apiReferenceMatchesTheCommittedCrds() throws Exception {
+    String expected = ApiReference.render(MODULE);
+    if ("true".equals(System.getenv("HALVS_UPDATE_CRDS"))) {
+      Files.writeString(API_MD, expected);
+    }
+    assertThat(Files.exists(API_MD) ? Files.readString(API_MD) : "")
+        .as("%s drifted from crds/manifests; regenerate with: HALVS_UPDATE_CRDS=true ./mvnw -pl crds test", API_MD)
+        .isEqualTo(expected);
+  }
+
+  @Test
+  void everySpecFieldIsDocumented() throws Exception {
+    String doc = ApiReference.render(MODULE);
+    // A few fields from each kind, with their defaults and validation as the CRDs carry them.
+    assertThat(doc).contains("| `spec.weight` | integer | `1` | 0-65535 |")
+        .contains("| `spec.vip` | string |  | **required**; 2-45 characters; CEL `isIP(self)")
+        .contains("| `spec.scheduler` | string | `wlc` | one of `dh`, `fo`")
+        .contains("| `spec.nodes` | []string |  | **required**; exactly 2 items;")
+        .contains("| `spec.healthCheck.http.expectStatus` | []integer |");
+  }
+}
