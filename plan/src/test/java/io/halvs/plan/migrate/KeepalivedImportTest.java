@@ -57,10 +57,15 @@ class KeepalivedImportTest {
   }
 
   @Test
-  void nopreemptAndFractionalAdvertInterval() {
+  void nopreemptAndFractionalAdvertInterval() throws IOException {
     var dr = ImportFixtures.importRun(Import.Format.KEEPALIVED,
         ImportFixtures.ROOT.resolve("keepalived").resolve("dr-persistence.conf"), false);
     assertThat(dr.out()).contains("preempt: false").doesNotContain("preemptDelaySeconds");
+    // No lvs_sync_daemon: no sync daemons, as keepalived.
+    assertThat(dr.out()).contains("syncDaemon:\n    enabled: false");
+    Path yaml = tmp.resolve("dr.yaml");
+    java.nio.file.Files.writeString(yaml, dr.out());
+    assertThat(ImportFixtures.render(yaml).out()).doesNotContain("# sync-daemon");
     var v6 = ImportFixtures.importRun(Import.Format.KEEPALIVED,
         ImportFixtures.ROOT.resolve("keepalived").resolve("ipv6.conf"), false);
     assertThat(v6.out()).contains("advertIntervalMillis: 500").contains("preemptDelaySeconds: 30");

@@ -109,6 +109,8 @@ public final class KeepalivedImporter {
     }
     if (syncDaemon != null) {
       out.pairExtras.put("syncDaemon", sync(syncDaemon, instances));
+    } else {
+      out.pairExtras.put("syncDaemon", Map.of("enabled", false)); // keepalived runs none without lvs_sync_daemon
     }
     return out;
   }
