@@ -95,11 +95,24 @@ public final class Manifest {
     return n.isEmpty() ? "imported" : n;
   }
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+  /**
+   * Plain scalars only for words that no YAML reader takes for anything but a string; everything else quoted: an
+   * address like 2001:0:0:1::1 or a time like 12:30 is a sexagesimal number to a YAML 1.1 reader, 0x1F a hex one.
+   */
+  private static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile("[A-Za-z/][A-Za-z0-9._/-]*");
+
+  private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+      .stringQuotingChecker(new com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker.Default() {
+        @Override
+        public boolean needToQuoteValue(String value) {
+          return !PLAIN.matcher(value).matches() || super.needToQuoteValue(value);
+        }
+      })
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
       .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
-      .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR));
+      .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+      .build());
 
   public String toYaml() {
     StringBuilder b = new StringBuilder();
