@@ -115,6 +115,9 @@ final class KubeYaml {
   }
 
   private static Piece piece(String text, int line, long bytes, long longest, int longestLine) {
+    if (bytes > MAX_DOCUMENT_BYTES || longest > MAX_LINE_BYTES) {
+      line = firstContentLine(text, line);
+    }
     if (bytes > MAX_DOCUMENT_BYTES) {
       return new Piece(line, null, "the document is " + mib(bytes) + ", over the API server's limit of "
           + mib(MAX_DOCUMENT_BYTES) + " per object (etcd's default: 1.5 MiB); not read");
@@ -124,6 +127,31 @@ final class KubeYaml {
           + mib(MAX_LINE_BYTES) + " per line (no Kubernetes object stores a longer value); not read");
     }
     return new Piece(line, text, null);
+  }
+
+  /**
+   * The line a document's content starts on: after the rest of its "---" line, blank lines and comments. A problem
+   * found before any node is read is reported there.
+   */
+  static int firstContentLine(String text, int line) {
+    int i = text.indexOf('\n');
+    if (i < 0 || !text.substring(0, i).isBlank() && !text.substring(0, i).trim().startsWith("#")) {
+      return line; // content on the marker's own line, or a file's first line
+    }
+    int n = line + 1;
+    while (i + 1 < text.length()) {
+      int end = text.indexOf('\n', i + 1);
+      String l = text.substring(i + 1, end < 0 ? text.length() : end).trim();
+      if (!l.isEmpty() && !l.startsWith("#")) {
+        return n;
+      }
+      if (end < 0) {
+        break;
+      }
+      i = end;
+      n++;
+    }
+    return line;
   }
 
   static String mib(long bytes) {
@@ -142,7 +170,7 @@ final class KubeYaml {
     options.setAllowRecursiveKeys(false);
     Composer composer = new Composer(new ParserImpl(new StreamReader(new StringReader(piece.text())), options),
         SNAKE, options);
-    int line = piece.line();
+    int line = firstContentLine(piece.text(), piece.line());
     try {
       while (composer.checkNode()) {
         Node node = composer.getNode();
