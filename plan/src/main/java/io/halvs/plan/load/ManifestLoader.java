@@ -165,12 +165,8 @@ public final class ManifestLoader {
     String kind = kindNode.isTextual() ? kindNode.asText() : "";
     String apiVersion = apiNode.isTextual() ? apiNode.asText() : "";
     boolean halvsGroup = apiVersion.startsWith(HalvsApi.GROUP + "/");
-    if (!KINDS.containsKey(kind) || (!halvsGroup && !apiVersion.isEmpty())) {
-      return new Read(null, line, halvsGroup
-          ? "unknown halvs.io kind '" + kind + "' (VirtualService, RealServer, DirectorPair)" : null);
-    }
-    if (!apiVersion.equals(HalvsApi.API_VERSION)) {
-      return new Read(null, line, kind + " has apiVersion '" + apiVersion + "', expected " + HalvsApi.API_VERSION);
+    if (!halvsGroup && (!KINDS.containsKey(kind) || !apiVersion.isEmpty())) {
+      return new Read(null, line, null); // someone else's object
     }
     JsonNode meta = doc.path("metadata");
     JsonNode nameNode = meta.path("name");
@@ -178,7 +174,15 @@ public final class ManifestLoader {
     boolean namespaced = !"DirectorPair".equals(kind);
     String ns = meta.path("namespace").isTextual() && !meta.path("namespace").asText().isEmpty()
         ? meta.path("namespace").asText() : "default";
-    String who = kind + " " + (namespaced ? ns + "/" : "") + (name.isEmpty() ? "<unnamed>" : name);
+    String who = (kind.isEmpty() ? "<no kind>" : kind) + " " + (namespaced ? ns + "/" : "")
+        + (name.isEmpty() ? "<unnamed>" : name);
+    if (!KINDS.containsKey(kind)) {
+      return new Read(null, line, who + ": unknown halvs.io kind '" + kind
+          + "' (VirtualService, RealServer, DirectorPair)");
+    }
+    if (!apiVersion.equals(HalvsApi.API_VERSION)) {
+      return new Read(null, line, who + ": apiVersion '" + apiVersion + "', expected " + HalvsApi.API_VERSION);
+    }
     if (!nameNode.isMissingNode() && !nameNode.isNull() && !nameNode.isTextual()) {
       return new Read(null, line, who + ": metadata.name: expected a string, not " + nameNode.getNodeType()
           .name().toLowerCase(java.util.Locale.ROOT) + " " + nameNode);
