@@ -12,7 +12,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.composer.Composer;
 import org.yaml.snakeyaml.error.Mark;
@@ -49,15 +48,23 @@ final class KubeYaml {
   /** The API server refuses a request body over 3 MiB (and a default etcd an object over 1.5 MiB). */
   static final int MAX_DOCUMENT_BYTES = 3 * 1024 * 1024;
   /**
-   * The longest line read. No halvs object can hold a value this long (annotations, its longest values, have
-   * 256 KiB in all), and a ConfigMap or Secret holds at most 1 MiB; beyond it one line costs seconds.
+   * The longest line read: etcd's default request limit, so no value this long can be stored in a default cluster
+   * (a halvs object's longest values, its annotations, have 256 KiB in all; a ConfigMap holds at most 1 MiB).
+   * Beyond it, one line would cost seconds.
    */
   static final int MAX_LINE_BYTES = 3 * 1024 * 1024 / 2;
   /** Values one document may expand to through aliases (go-yaml refuses "excessive aliasing" likewise). */
   static final int MAX_VALUES = 1_000_000;
 
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-  private static final Resolver SNAKE = new Resolver();
+  /** The tag of a plain scalar without one: typed below as go-yaml types it, not by SnakeYAML's regexes. */
+  private static final Tag PLAIN = new Tag("tag:halvs.io,2026:plain");
+  private static final Resolver RESOLVER = new Resolver() {
+    @Override
+    public Tag resolve(org.yaml.snakeyaml.nodes.NodeId kind, String value, boolean implicit) {
+      return kind == org.yaml.snakeyaml.nodes.NodeId.scalar && implicit ? PLAIN : super.resolve(kind, value, implicit);
+    }
+  };
 
   /** One document: its first line (1-based, in the file) and its tree, or the problem that stopped reading it. */
   record Document(int line, JsonNode tree, String problem) {}
@@ -124,7 +131,8 @@ final class KubeYaml {
     }
     if (longest > MAX_LINE_BYTES) {
       return new Piece(line, null, "line " + longestLine + " is " + mib(longest) + " long, over render's limit of "
-          + mib(MAX_LINE_BYTES) + " per line (no Kubernetes object stores a longer value); not read");
+          + mib(MAX_LINE_BYTES) + " per line (etcd's default request limit: no value that long can be stored); "
+          + "not read");
     }
     return new Piece(line, text, null);
   }
@@ -169,7 +177,7 @@ final class KubeYaml {
     options.setCodePointLimit(Integer.MAX_VALUE); // sizes are checked above, before parsing
     options.setAllowRecursiveKeys(false);
     Composer composer = new Composer(new ParserImpl(new StreamReader(new StringReader(piece.text())), options),
-        SNAKE, options);
+        RESOLVER, options);
     int line = firstContentLine(piece.text(), piece.line());
     try {
       while (composer.checkNode()) {
@@ -300,14 +308,10 @@ final class KubeYaml {
     private JsonNode scalar(ScalarNode s) {
       String v = s.getValue();
       Tag tag = s.getTag();
-      boolean plain = s.getScalarStyle() == DumperOptions.ScalarStyle.PLAIN;
-      // A tag SnakeYAML's own resolver would have given is implicit: type the text as go-yaml does.
-      boolean implicit = plain ? tag.equals(SNAKE.resolve(org.yaml.snakeyaml.nodes.NodeId.scalar, v, true))
-          : tag.equals(Tag.STR);
-      if (implicit) {
-        return plain ? plainScalar(v) : JSON.textNode(v);
+      if (tag == PLAIN) {
+        return plainScalar(v);
       }
-      if (tag.equals(Tag.STR)) {
+      if (tag.equals(Tag.STR)) { // quoted, a block scalar, or tagged !!str
         return JSON.textNode(v);
       }
       JsonNode typed = plainScalar(v);
