@@ -3,7 +3,8 @@
 # (one object each) is sent as YAML, exactly as written, to a real API server (POST, Content-Type application/yaml,
 # fieldValidation=Strict, dryRun=All: the server reads the YAML itself) and given to `halvs render` with the
 # fixtures' context.yaml; both must accept it or both refuse it, and the file's name says which (accept-*, reject-*).
-# Also a document over 3 MiB (generated): the API server answers 413, render refuses it before parsing.
+# Also, generated: a document over 3 MiB (the API server answers 413, render refuses it before parsing) and
+# annotations over 256 KiB.
 # Needs KUBECONFIG pointing at an API server where the CRDs are applied, and operator/target/halvs-operator.jar.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -58,6 +59,14 @@ with open(sys.argv[1], "w") as f:
     f.write("".join("# %s\n" % ("x" * 1000) for _ in range(3300)))  # 3.2 MiB of comment lines
 PY
 compare "$tmp/reject-over-3mib.yaml" reject
+
+python3 - "$tmp/reject-annotations-over-256kib.yaml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("apiVersion: halvs.io/v1alpha1\nkind: RealServer\nmetadata:\n  name: annotated\n  labels: {app: web}\n"
+            "  annotations:\n    note: " + "x" * (256 * 1024) + "\nspec:\n  address: 10.0.1.98\n")
+PY
+compare "$tmp/reject-annotations-over-256kib.yaml" reject
 
 echo "render agrees with the API server: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

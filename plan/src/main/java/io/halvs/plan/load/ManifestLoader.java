@@ -204,6 +204,13 @@ public final class ManifestLoader {
       return new Read(null, line, metaProblems.stream().map(p -> who + ": " + p)
           .collect(Collectors.joining("\n")));
     }
+    // A label or annotation written "key:" or "key: ~" is stored as "" (JSON null into a Go string).
+    if (object.getMetadata().getLabels() != null) {
+      object.getMetadata().getLabels().replaceAll((k, v) -> v == null ? "" : v);
+    }
+    if (object.getMetadata().getAnnotations() != null) {
+      object.getMetadata().getAnnotations().replaceAll((k, v) -> v == null ? "" : v);
+    }
     if (namespaced && (object.getMetadata().getNamespace() == null || object.getMetadata().getNamespace().isEmpty())) {
       object.getMetadata().setNamespace("default"); // as kubectl does
     }
