@@ -28,7 +28,7 @@ import java.util.stream.Collectors;
 
 /**
  * Reads halvs objects from YAML files and folders as a GitOps repository holds them: multi-document files,
- * folders walked recursively in sorted order (symbolic links followed; a loop or a dangling link is a problem,
+ * folders walked recursively in sorted order (.yaml, .yml and .json, as kubectl apply -R) (symbolic links followed; a loop or a dangling link is a problem,
  * never skipped silently), other kinds (Namespace, ConfigMap, kustomization.yaml) skipped. The YAML is read as
  * the API server reads it ({@link KubeYaml}); unknown fields, strings where the schema wants numbers and the
  * metadata the API server refuses ({@link ObjectMetaRules}) are errors, like kubectl's strict field validation,
@@ -329,9 +329,10 @@ public final class ManifestLoader {
     }
   }
 
+  /** The extensions kubectl apply -R reads in a folder (JSON is YAML to the reader). */
   private static boolean isYaml(Path p) {
     String n = p.getFileName().toString();
-    return n.endsWith(".yaml") || n.endsWith(".yml");
+    return n.endsWith(".yaml") || n.endsWith(".yml") || n.endsWith(".json");
   }
 
   /** Jackson's complaint in the user's terms: the field path and what is wrong with it. */

@@ -292,4 +292,24 @@ class ManifestLoaderTest {
     Files.write(f, RS.replace("web-1", "caf\u00e9").getBytes(StandardCharsets.ISO_8859_1));
     assertThat(load(f).problems()).singleElement().asString().contains("not UTF-8");
   }
+
+  @Test
+  void windowsLineEndingsAndAByteOrderMarkReadAsTheyDoForKubectl() throws IOException {
+    Path f = write("a.yaml", "\ufeff" + (RS + "---\n" + RS.replace("web-1", "web-2")).replace("\n", "\r\n"));
+    ManifestLoader.Result r = load(f);
+    assertThat(r.problems()).isEmpty();
+    assertThat(r.lines()).containsValues(1, 9);
+  }
+
+  @Test
+  void aFolderAlsoHoldsJsonAsKubectlApplyRecursiveReadsIt() throws IOException {
+    write("repo/rs.json", """
+        {"apiVersion": "halvs.io/v1alpha1", "kind": "RealServer",
+         "metadata": {"name": "web-1", "labels": {"app": "web"}},
+         "spec": {"address": "10.0.1.11", "port": "80"}}
+        """);
+    write("repo/README.md", "not a manifest");
+    assertThat(load(dir.resolve("repo")).problems()).containsExactly(dir.resolve("repo/rs.json")
+        + ":1: RealServer default/web-1: spec.port: expected an integer");
+  }
 }
