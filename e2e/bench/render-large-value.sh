@@ -8,9 +8,10 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(256 1024 1536 2048 4096 8192)
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
-if [ -n "${HALVS_JAR:-}" ]; then render() { java -XX:+UseParallelGC -Xmn1g -jar "$HALVS_JAR" render "$@"; }
-else "$repo/halvs" --version >/dev/null; render() { "$repo/halvs" render "$@"; }; fi # build first, outside the measurement
-printf '%-10s %-12s %10s  %s\n' size layout ms outcome
+if [ -n "${HALVS_JAR:-}" ]; then render=(java -XX:+UseParallelGC -Xmn1g -jar "$HALVS_JAR" render)
+else "$repo/halvs" --version >/dev/null; render=("$repo/halvs" render); fi # build first, outside the measurement
+# Wall time and CPU time (user + system, all threads: steadier than wall time on a shared machine).
+printf '%-10s %-12s %8s %8s  %s\n' size layout wall-ms cpu-ms outcome
 for kib in "${sizes[@]}"; do
   for layout in one-line 1KiB-lines; do
     f=$dir/blob.yaml
@@ -25,9 +26,11 @@ with open(path, "w") as f:
     else:
         f.write("|\n" + "".join("    " + "x" * 1019 + "\n" for _ in range(n // 1024)))
 PY
-    start=$(date +%s%N)
-    if render "$repo/deploy/examples/seed-nat.yaml" "$f" >/dev/null 2>"$dir/err"; then outcome=rendered
+    if /usr/bin/time -f '%e %U %S' -o "$dir/time" "${render[@]}" "$repo/deploy/examples/seed-nat.yaml" "$f" \
+        >/dev/null 2>"$dir/err"; then outcome=rendered
     else outcome="refused: $(grep -v '^render:' "$dir/err" | head -1 | sed "s#$f#blob.yaml#" | cut -c1-110)"; fi
-    printf '%-10s %-12s %10d  %s\n' "${kib} KiB" "$layout" $(( ($(date +%s%N) - start) / 1000000 )) "$outcome"
+    read -r wall user sys < <(tail -1 "$dir/time")
+    printf '%-10s %-12s %8.0f %8.0f  %s\n' "${kib} KiB" "$layout" "$(bc <<<"$wall * 1000")" \
+      "$(bc <<<"($user + $sys) * 1000")" "$outcome"
   done
 done
