@@ -59,6 +59,7 @@ public final class Render {
         err.println("warning: " + line);
       }
     }
+    notSelected(loaded, result).forEach(w -> err.println("warning: " + w));
     if (!errors.isEmpty()) {
       errors.forEach(err::println);
       err.println("render: " + errors.size() + (errors.size() == 1 ? " problem" : " problems") + ", nothing rendered");
@@ -80,6 +81,24 @@ public final class Render {
     out.print(b);
     out.flush();
     return 0;
+  }
+
+  /**
+   * RealServers that no VirtualService selects: a typo on a real server's labels takes it out of rotation
+   * without emptying any service. Not an error (a pool may be staged), but said, as the operator's Ready=False
+   * NotSelected says it in the cluster.
+   */
+  static List<String> notSelected(ManifestLoader.Result loaded, PlanResult result) {
+    java.util.Set<io.halvs.plan.ObjectRef> selected = new java.util.HashSet<>();
+    result.plans().values().forEach(p -> p.services().forEach(s -> s.destinations()
+        .forEach(d -> selected.add(d.realServer()))));
+    java.util.Set<io.halvs.plan.ObjectRef> withFindings = new java.util.HashSet<>();
+    result.findings().forEach(f -> withFindings.add(f.object()));
+    List<String> out = new ArrayList<>();
+    loaded.input().realServers().stream().map(io.halvs.plan.ObjectRef::of).sorted()
+        .filter(ref -> !selected.contains(ref) && !withFindings.contains(ref))
+        .forEach(ref -> out.add(loaded.where(ref) + ref + ": no VirtualService selects this real server"));
+    return out;
   }
 
   public static void appendPlan(StringBuilder b, DirectorPlan plan) {

@@ -169,9 +169,11 @@ class RenderTest {
     Run r = render(f);
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.out()).isEmpty();
-    assertThat(r.err()).startsWith(f + ":6: VirtualService shop/web: the selector matches no RealServer in namespace "
+    assertThat(r.err()).isEqualTo("warning: " + f + ":17: RealServer shop/web-1: no VirtualService selects this real "
+        + "server\n" + f + ":6: VirtualService shop/web: the selector matches no RealServer in namespace "
         + "shop: the service is programmed without destinations and refuses every connection (a label typo?); "
-        + "annotate the VirtualService halvs.io/allow-empty: \"true\" if that is on purpose\n");
+        + "annotate the VirtualService halvs.io/allow-empty: \"true\" if that is on purpose\n"
+        + "render: 1 problem, nothing rendered\n");
   }
 
   @Test
@@ -179,17 +181,19 @@ class RenderTest {
     Path f = Files.writeString(dir.resolve("shop.yaml"), PAIR_AND_SERVICE);
     Run r = render(true, f);
     assertThat(r.code()).isZero();
-    assertThat(r.err()).startsWith("warning: " + f + ":6: VirtualService shop/web: the selector matches no RealServer");
+    assertThat(r.err()).contains("warning: " + f + ":6: VirtualService shop/web: the selector matches no RealServer");
     assertThat(r.out()).contains("-A -t 192.0.2.1:80 -s wlc\n").doesNotContain("-a -t");
   }
 
   @Test
-  void aServiceAnnotatedAllowEmptyRendersWithoutAWord(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+  void aServiceAnnotatedAllowEmptyRenders(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
     Path f = Files.writeString(dir.resolve("shop.yaml"), PAIR_AND_SERVICE.replace("  namespace: shop\nspec:\n  "
         + "directorPair", "  namespace: shop\n  annotations: {halvs.io/allow-empty: \"true\"}\nspec:\n  directorPair"));
     Run r = render(f);
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.err()).isEmpty();
+    // Only the real server with the typo is mentioned; the service is empty on purpose.
+    assertThat(r.err()).isEqualTo("warning: " + f + ":18: RealServer shop/web-1: no VirtualService selects this real "
+        + "server\n");
   }
 
   @Test
@@ -200,5 +204,27 @@ class RenderTest {
     Run r = render(f);
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("without destinations and only the sorry server answers (a label typo?)");
+  }
+
+  /** A typo on one real server's labels leaves the service with the others: said, as the operator says it. */
+  @Test
+  void aRealServerNoServiceSelectsIsAWarning(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    Path f = Files.writeString(dir.resolve("shop.yaml"), PAIR_AND_SERVICE.replace("labels: {ap: web}",
+        "labels: {app: web}") + """
+        ---
+        apiVersion: halvs.io/v1alpha1
+        kind: RealServer
+        metadata:
+          name: web-2
+          namespace: shop
+          labels: {app: wbe}
+        spec:
+          address: 10.0.1.12
+        """);
+    Run r = render(f);
+    assertThat(r.code()).isZero();
+    assertThat(r.err()).isEqualTo("warning: " + f + ":26: RealServer shop/web-2: no VirtualService selects this real "
+        + "server\n");
+    assertThat(r.out()).contains("-r 10.0.1.11:80").doesNotContain("10.0.1.12");
   }
 }
