@@ -87,7 +87,7 @@ public final class ManifestLoader {
         problems.add(file + ": cannot read: " + ioProblem(e));
         continue;
       }
-      for (Read r : parse(file, text)) {
+      for (Read r : parse(text)) {
         if (r.problem() != null) {
           for (String p : r.problem().split("\n")) {
             problems.add(file + ":" + r.line() + ": " + p);
@@ -141,7 +141,7 @@ public final class ManifestLoader {
   }
 
   /** The documents of one file, in file order; a large file's documents are read on all cores. */
-  private List<Read> parse(Path file, String text) {
+  private List<Read> parse(String text) {
     List<KubeYaml.Piece> pieces = KubeYaml.pieces(text);
     var stream = text.length() >= PARALLEL_BYTES ? pieces.parallelStream() : pieces.stream();
     return stream.flatMap(p -> KubeYaml.read(p).stream()).map(this::convert).toList();
