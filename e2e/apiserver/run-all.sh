@@ -57,6 +57,8 @@ check "CRDs become Established" k wait --for condition=established --timeout=60s
   crd/virtualservices.halvs.io crd/realservers.halvs.io crd/directorpairs.halvs.io
 if out=$(bash "$repo/e2e/admission/run.sh" 2>&1); then pass "admission table: $(tail -1 <<<"$out")"
 else echo "$out" | grep FAIL; fail "admission table: $(tail -1 <<<"$out")"; fi
+if out=$(bash "$here/render-agrees.sh" 2>&1); then pass "$(tail -1 <<<"$out")"
+else echo "$out" | grep FAIL; fail "$(tail -1 <<<"$out")"; fi
 check "kubectl apply -f deploy/examples/" k apply -f "$repo/deploy/examples/"
 # The pair's director nodes exist (no kubelet: just the objects), so the finalizer has directors to wait for.
 for n in lvs-01 lvs-02; do

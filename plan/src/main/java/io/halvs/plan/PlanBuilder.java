@@ -36,6 +36,14 @@ public final class PlanBuilder {
 
   private PlanBuilder() {}
 
+  /** The reason of the finding on a VirtualService whose selector matches no RealServer. */
+  public static final String NO_REAL_SERVERS = "NoRealServers";
+  /**
+   * Annotation value "true" on a VirtualService: selecting no RealServer is on purpose (a service staged before its
+   * real servers, or one kept on its sorry server), so neither render nor the Degraded condition flags it.
+   */
+  public static final String ALLOW_EMPTY_ANNOTATION = "halvs.io/allow-empty";
+
   /** A checked VirtualService on its way into a plan. */
   private record Draft(VirtualService source, ObjectRef ref, String pair, IpvsService service,
       ForwardingMethod method, TunnelType tunnelType, int tunnelPort, TunnelChecksum tunnelChecksum,
@@ -367,14 +375,21 @@ public final class PlanBuilder {
       }
       byId.put(dest.id(), dest);
     }
-    if (selected == 0) {
-      findings.add(Finding.warning(d.ref(), "spec.realServerSelector", "NoRealServers",
-          "the selector matches no RealServer in namespace " + d.ref().namespace()
-              + "; the service is programmed without destinations"));
+    if (selected == 0 && !allowsEmpty(d.source())) {
+      findings.add(Finding.warning(d.ref(), "spec.realServerSelector", NO_REAL_SERVERS,
+          "the selector matches no RealServer in namespace " + d.ref().namespace() + ": the service is programmed "
+              + "without destinations and " + (s.sorryServer() != null ? "only the sorry server answers"
+              : "refuses every connection") + " (a label typo?); annotate the VirtualService "
+              + ALLOW_EMPTY_ANNOTATION + ": \"true\" if that is on purpose"));
     }
     List<Destination> out = new ArrayList<>(byId.values());
     Collections.sort(out);
     return out;
+  }
+
+  static boolean allowsEmpty(VirtualService vs) {
+    var a = vs.getMetadata() == null ? null : vs.getMetadata().getAnnotations();
+    return a != null && "true".equals(a.get(ALLOW_EMPTY_ANNOTATION));
   }
 
   /** DirectorPair checks, and its parts of the plan. */

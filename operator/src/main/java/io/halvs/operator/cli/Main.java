@@ -34,16 +34,20 @@ public final class Main {
     // leading, lost the Lease, who holds it.
     System.setProperty("org.slf4j.simpleLogger.log.io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector",
         "error");
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Main());
     // Bad input and kernel refusals are messages for people, not stack traces.
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("halvs: " + e.getMessage());
       return 1;
     });
-    System.exit(cli.execute(args));
+    return cli;
   }
 
-  @Command(name = "run", description = "Run the operator against the cluster in KUBECONFIG or in-cluster config.")
+  @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the operator against the cluster in KUBECONFIG or in-cluster config.")
   static final class Run implements Callable<Integer> {
     @Option(names = "--namespace", description = "Namespace of halvs' own objects (default: $POD_NAMESPACE or "
         + "halvs-system).")
@@ -80,19 +84,26 @@ public final class Main {
     }
   }
 
-  @Command(name = "render", description = "Print per DirectorPair the IPVS rules (ipvsadm-save format), VIPs, "
-      + "gateway and sysctls that CR YAML files or folders describe. Exits 1 on invalid input.")
+  @Command(name = "render", mixinStandardHelpOptions = true, description = "Print per DirectorPair the IPVS "
+      + "rules (ipvsadm-save format), VIPs, gateway and sysctls that CR YAML files or folders describe. Exits 1 on "
+      + "input the API server or the operator would refuse, and on a VirtualService that selects no RealServer.")
   static final class RenderCommand implements Callable<Integer> {
-    @Parameters(arity = "1..*", paramLabel = "PATH", description = "YAML files or folders (read recursively).")
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "YAML files or folders (read recursively, "
+        + "symbolic links followed).")
     List<Path> paths;
+
+    @Option(names = "--allow-empty", description = "A VirtualService whose selector matches no RealServer is a "
+        + "warning, not an error (one VirtualService: annotate it halvs.io/allow-empty: \"true\").")
+    boolean allowEmpty;
 
     @Override
     public Integer call() {
-      return Render.run(paths, System.out, System.err);
+      return Render.run(paths, allowEmpty, System.out, System.err);
     }
   }
 
-  @Command(name = "import", description = "Print the DirectorPair, VirtualServices and RealServers (CR YAML) that an "
+  @Command(name = "import", mixinStandardHelpOptions = true, description = "Print the DirectorPair, VirtualServices "
+      + "and RealServers (CR YAML) that an "
       + "ldirectord.cf or keepalived.conf describes. Warnings (FILE:LINE) on stderr; a syntax error exits 1.")
   static final class ImportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FORMAT", description = "ldirectord or keepalived.")
@@ -110,7 +121,7 @@ public final class Main {
     }
   }
 
-  @Command(name = "demo", description = "Start an embedded API server, apply the examples, run the operator and "
+  @Command(name = "demo", mixinStandardHelpOptions = true, description = "Start an embedded API server, apply the examples, run the operator and "
       + "print what the directors would program.")
   static final class DemoCommand implements Callable<Integer> {
     @Option(names = "--examples", description = "YAML file or folder to apply (default: deploy/examples).")

@@ -120,7 +120,13 @@ public final class StatusComputer {
       } else if (!programmedOn.contains(active.node())) {
         c.add(Conditions.of(Conditions.READY, false, "Programming",
             "active director " + active.node() + " has not programmed the current plan yet", generation));
-      } else if (total > 0 && ready != null && ready == 0) {
+      } else if (total == 0) {
+        // What render refuses (unless allowed): an empty service answers nobody but a sorry server.
+        c.add(Conditions.of(Conditions.READY, false, io.halvs.plan.PlanBuilder.NO_REAL_SERVERS,
+            "no RealServer is in the service (see Degraded): programmed without destinations, " + (service != null
+                && service.sorryServer() != null ? "only the sorry server answers" : "every connection is refused"),
+            generation));
+      } else if (ready != null && ready == 0) {
         c.add(Conditions.of(Conditions.READY, false, "NoRealServerReady",
             "no real server passes its health check" + (service.sorryServer() != null
                 ? "; the sorry server answers" : ""), generation));

@@ -10,7 +10,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code halvs render}: CR YAML files or folders in, per DirectorPair the IPVS rules in ipvsadm-save format out,
@@ -24,14 +23,21 @@ import java.util.Map;
  * -A -t 192.0.2.110:80 -s wlc
  * -a -t 192.0.2.110:80 -r 10.0.1.11:80 -m -w 100
  * </pre>
- * Any error — unreadable file, bad YAML, an object that fails validation — prints one line per problem to
- * stderr ({@code <file>: <Kind> <namespace>/<name>: <message>}), nothing to stdout, and returns 1. Warnings go to
- * stderr prefixed "warning:" and do not fail the render.
+ * Any error — unreadable file, bad YAML, an object the API server or the plan would refuse — prints one line per
+ * problem to stderr ({@code <file>:<line>: <Kind> <namespace>/<name>: <message>}), nothing to stdout, and returns
+ * 1. Warnings go to stderr prefixed "warning:" and do not fail the render, with one exception: a VirtualService
+ * whose selector matches no RealServer fails it (a label typo would black-hole the VIP with a green pipeline)
+ * unless it is annotated {@code halvs.io/allow-empty: "true"} or render runs with {@code --allow-empty}.
  */
 public final class Render {
   private Render() {}
 
   public static int run(List<Path> inputs, PrintStream out, PrintStream err) {
+    return run(inputs, false, out, err);
+  }
+
+  /** @param allowEmpty a VirtualService that selects no RealServer is a warning, not an error */
+  public static int run(List<Path> inputs, boolean allowEmpty, PrintStream out, PrintStream err) {
     if (inputs.isEmpty()) {
       err.println("render: name at least one YAML file or folder");
       return 2;
@@ -46,13 +52,14 @@ public final class Render {
     }
     List<String> errors = new ArrayList<>(loaded.problems());
     for (Finding f : result.findings()) {
-      String line = where(loaded.origins(), f) + f.object() + ": " + f.message();
-      if (f.severity() == Finding.Severity.ERROR) {
+      String line = loaded.where(f.object()) + f.object() + ": " + f.message();
+      if (f.severity() == Finding.Severity.ERROR || (!allowEmpty && PlanBuilder.NO_REAL_SERVERS.equals(f.reason()))) {
         errors.add(line);
       } else {
         err.println("warning: " + line);
       }
     }
+    notSelected(loaded, result).forEach(w -> err.println("warning: " + w));
     if (!errors.isEmpty()) {
       errors.forEach(err::println);
       err.println("render: " + errors.size() + (errors.size() == 1 ? " problem" : " problems") + ", nothing rendered");
@@ -74,6 +81,24 @@ public final class Render {
     out.print(b);
     out.flush();
     return 0;
+  }
+
+  /**
+   * RealServers that no VirtualService selects: a typo on a real server's labels takes it out of rotation
+   * without emptying any service. Not an error (a pool may be staged), but said, as the operator's Ready=False
+   * NotSelected says it in the cluster.
+   */
+  static List<String> notSelected(ManifestLoader.Result loaded, PlanResult result) {
+    java.util.Set<io.halvs.plan.ObjectRef> selected = new java.util.HashSet<>();
+    result.plans().values().forEach(p -> p.services().forEach(s -> s.destinations()
+        .forEach(d -> selected.add(d.realServer()))));
+    java.util.Set<io.halvs.plan.ObjectRef> withFindings = new java.util.HashSet<>();
+    result.findings().forEach(f -> withFindings.add(f.object()));
+    List<String> out = new ArrayList<>();
+    loaded.input().realServers().stream().map(io.halvs.plan.ObjectRef::of).sorted()
+        .filter(ref -> !selected.contains(ref) && !withFindings.contains(ref))
+        .forEach(ref -> out.add(loaded.where(ref) + ref + ": no VirtualService selects this real server"));
+    return out;
   }
 
   public static void appendPlan(StringBuilder b, DirectorPlan plan) {
@@ -100,10 +125,5 @@ public final class Render {
       }
     }
     IpvsadmSave.lines(plan).forEach(l -> b.append(l).append('\n'));
-  }
-
-  private static String where(Map<io.halvs.plan.ObjectRef, Path> origins, Finding f) {
-    Path p = origins.get(f.object());
-    return p == null ? "" : p + ": ";
   }
 }

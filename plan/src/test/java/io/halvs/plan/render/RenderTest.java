@@ -18,13 +18,19 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RenderTest {
   private static final Path EXAMPLES = Paths.get("..", "deploy", "examples").toAbsolutePath().normalize();
   private static final Path INVALID = Paths.get("src", "test", "resources", "render", "invalid");
+  /** One object per file, named for what the API server does with it (e2e/apiserver/render-agrees.sh checks). */
+  private static final Path APISERVER = Paths.get("src", "test", "resources", "render", "apiserver");
 
   record Run(int code, String out, String err) {}
 
   static Run render(Path... paths) {
+    return render(false, paths);
+  }
+
+  static Run render(boolean allowEmpty, Path... paths) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Render.run(List.of(paths), new PrintStream(out, true, StandardCharsets.UTF_8),
+    int code = Render.run(List.of(paths), allowEmpty, new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
@@ -106,5 +112,119 @@ class RenderTest {
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.out()).isEmpty();
     assertThat(r.err()).contains("no/such/file.yaml: no such file or folder");
+  }
+
+  static Stream<Path> apiServerFixtures() throws IOException {
+    try (Stream<Path> s = Files.list(APISERVER)) {
+      return s.filter(p -> !p.getFileName().toString().equals("context.yaml")).sorted().toList().stream();
+    }
+  }
+
+  /** Where the API server accepts an object, render renders it; where it refuses, render refuses and says where. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("apiServerFixtures")
+  void renderAcceptsWhatTheApiServerAcceptsAndRefusesWhatItRefuses(Path file) {
+    Run r = render(APISERVER.resolve("context.yaml"), file);
+    if (file.getFileName().toString().startsWith("accept-")) {
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.err()).isEmpty();
+    } else {
+      assertThat(r.code()).as(r.out()).isEqualTo(1);
+      assertThat(r.out()).isEmpty();
+      assertThat(r.err()).as("names the file and the object's line").contains(file + ":2: ");
+    }
+  }
+
+  private static final String PAIR_AND_SERVICE = """
+      apiVersion: halvs.io/v1alpha1
+      kind: DirectorPair
+      metadata: {name: lvs}
+      spec: {nodes: [lvs-01, lvs-02], vipInterface: eth0}
+      ---
+      apiVersion: halvs.io/v1alpha1
+      kind: VirtualService
+      metadata:
+        name: web
+        namespace: shop
+      spec:
+        directorPair: lvs
+        vip: 192.0.2.1
+        port: 80
+        realServerSelector: {matchLabels: {app: web}}
+      ---
+      apiVersion: halvs.io/v1alpha1
+      kind: RealServer
+      metadata:
+        name: web-1
+        namespace: shop
+        labels: {ap: web}
+      spec:
+        address: 10.0.1.11
+      """;
+
+  /** A label typo black-holes the VIP: the pipeline must go red, naming the service and what to do. */
+  @Test
+  void aServiceThatSelectsNoRealServerFailsTheGate(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    Path f = Files.writeString(dir.resolve("shop.yaml"), PAIR_AND_SERVICE);
+    Run r = render(f);
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).isEqualTo("warning: " + f + ":17: RealServer shop/web-1: no VirtualService selects this real "
+        + "server\n" + f + ":6: VirtualService shop/web: the selector matches no RealServer in namespace "
+        + "shop: the service is programmed without destinations and refuses every connection (a label typo?); "
+        + "annotate the VirtualService halvs.io/allow-empty: \"true\" if that is on purpose\n"
+        + "render: 1 problem, nothing rendered\n");
+  }
+
+  @Test
+  void allowEmptyMakesItAWarning(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    Path f = Files.writeString(dir.resolve("shop.yaml"), PAIR_AND_SERVICE);
+    Run r = render(true, f);
+    assertThat(r.code()).isZero();
+    assertThat(r.err()).contains("warning: " + f + ":6: VirtualService shop/web: the selector matches no RealServer");
+    assertThat(r.out()).contains("-A -t 192.0.2.1:80 -s wlc\n").doesNotContain("-a -t");
+  }
+
+  @Test
+  void aServiceAnnotatedAllowEmptyRenders(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    Path f = Files.writeString(dir.resolve("shop.yaml"), PAIR_AND_SERVICE.replace("  namespace: shop\nspec:\n  "
+        + "directorPair", "  namespace: shop\n  annotations: {halvs.io/allow-empty: \"true\"}\nspec:\n  directorPair"));
+    Run r = render(f);
+    assertThat(r.code()).as(r.err()).isZero();
+    // Only the real server with the typo is mentioned; the service is empty on purpose.
+    assertThat(r.err()).isEqualTo("warning: " + f + ":18: RealServer shop/web-1: no VirtualService selects this real "
+        + "server\n");
+  }
+
+  @Test
+  void aSorryServerIsNotAReasonToPass(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    // The sorry server is for when every real server fails its check; a typo would put the site on it for good.
+    Path f = Files.writeString(dir.resolve("shop.yaml"), PAIR_AND_SERVICE.replace("  port: 80\n",
+        "  port: 80\n  sorryServer: {address: 10.0.9.9}\n"));
+    Run r = render(f);
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("without destinations and only the sorry server answers (a label typo?)");
+  }
+
+  /** A typo on one real server's labels leaves the service with the others: said, as the operator says it. */
+  @Test
+  void aRealServerNoServiceSelectsIsAWarning(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    Path f = Files.writeString(dir.resolve("shop.yaml"), PAIR_AND_SERVICE.replace("labels: {ap: web}",
+        "labels: {app: web}") + """
+        ---
+        apiVersion: halvs.io/v1alpha1
+        kind: RealServer
+        metadata:
+          name: web-2
+          namespace: shop
+          labels: {app: wbe}
+        spec:
+          address: 10.0.1.12
+        """);
+    Run r = render(f);
+    assertThat(r.code()).isZero();
+    assertThat(r.err()).isEqualTo("warning: " + f + ":26: RealServer shop/web-2: no VirtualService selects this real "
+        + "server\n");
+    assertThat(r.out()).contains("-r 10.0.1.11:80").doesNotContain("10.0.1.12");
   }
 }

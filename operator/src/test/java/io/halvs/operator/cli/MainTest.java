@@ -1,0 +1,45 @@
+package io.halvs.operator.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The command line as a pipeline calls it: asking for help is not an error. */
+class MainTest {
+  record Run(int code, String out, String err) {}
+
+  static Run halvs(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void renderHelpExitsZeroWithUsageOnStdout() {
+    Run r = halvs("render", "--help");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).startsWith("Usage: halvs render ").contains("--allow-empty");
+    assertThat(r.err()).isEmpty();
+  }
+
+  @Test
+  void everySubcommandHasHelp() {
+    for (String sub : new String[] {"run", "render", "demo"}) {
+      assertThat(halvs(sub, "-h").code()).as(sub).isZero();
+    }
+  }
+
+  @Test
+  void renderWithoutAPathIsAUsageError() {
+    Run r = halvs("render");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("Missing required parameter: 'PATH'").contains("Usage: halvs render");
+  }
+}
