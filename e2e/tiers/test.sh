@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Tests test.sh's tier runner (e2e/tiers/lib.sh) on stub tiers, under the same `set -euo pipefail`: a tier
+# that prints no counts, one that fails with counts, one that fails without, one that passes; every tier must run,
+# the summary must print, and the status and totals must follow. The first CI run of the bench tier (no counts)
+# ended test.sh silently: this is that case.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+passed=0 failed=0
+check() { # check NAME EXPECTED ACTUAL
+  if [ "$2" = "$3" ]; then passed=$((passed + 1)); echo "PASS $1"
+  else failed=$((failed + 1)); echo "FAIL $1: expected [$2], got [$3]"; fi
+}
+out=$(mktemp); trap 'rm -f "$out"' EXIT
+# the runner in a child shell with the caller's options, as test.sh runs it
+rc=0
+bash -c 'set -euo pipefail; source "$1"
+  run_tier silent bash -c "echo no counts here"
+  run_tier failing-counted bash -c "echo 3 passed, 2 failed; exit 1"
+  run_tier failing-silent bash -c "exit 7"
+  run_tier passing bash -c "echo 5 passed, 0 failed"
+  unknown_tier nosuch "a b"
+  print_summary' _ "$here/lib.sh" > "$out" 2>&1 || rc=$?
+check "a failing suite exits 1" 1 "$rc"
+check "every tier ran (the one after a tier without counts too)" 4 "$(grep -c '^=== tier' "$out")"
+check "a tier without counts that exits 0 is ok" 1 "$(grep -c '^tier silent: ok, no counts' "$out")"
+check "a failing tier with counts is FAILED" 1 "$(grep -c '^tier failing-counted: FAILED, 3 passed, 2 failed' "$out")"
+check "a failing tier without counts is FAILED" 1 "$(grep -c '^tier failing-silent: FAILED, no counts' "$out")"
+check "an unknown tier is named" 1 "$(grep -c '^tier nosuch: unknown' "$out")"
+check "the totals: passed summed, failed counted (2 + 1 silent failure + 1 unknown)" \
+  "total: 8 passed, 4 failed" "$(tail -1 "$out")"
+rc=0
+bash -c 'set -euo pipefail; source "$1"; run_tier a bash -c "echo 1 passed, 0 failed"; run_tier b true; print_summary' \
+  _ "$here/lib.sh" > "$out" 2>&1 || rc=$?
+check "a passing suite exits 0" 0 "$rc"
+check "...and prints its totals" "total: 1 passed, 0 failed" "$(tail -1 "$out")"
+echo "tiers: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
