@@ -178,7 +178,15 @@ public final class Manifest {
       if (s.healthCheck != null) {
         spec.put("healthCheck", s.healthCheck);
       }
-      String doc = yaml(object("VirtualService", name, NAMESPACE, null, spec));
+      // The source config has no real server for it on purpose (ldirectord checktype=off with a fallback,
+      // keepalived with only a sorry_server): said so, as render and the operator ask of an empty selector.
+      Map<String, Object> vs = object("VirtualService", name, NAMESPACE, null, spec);
+      if (s.reals.isEmpty()) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> meta = (Map<String, Object>) vs.get("metadata");
+        meta.put("annotations", Map.of(io.halvs.plan.PlanBuilder.ALLOW_EMPTY_ANNOTATION, "true"));
+      }
+      String doc = yaml(vs);
       if (s.placeholderVip) {
         doc = comment(doc, "vip", "placeholder: the address your firewall-mark rules match (halvs needs one VIP)");
       }
