@@ -1,5 +1,6 @@
 package io.halvs.agent.ha;
 
+import io.halvs.agent.Logs;
 import io.halvs.agent.ha.ElectionMachine.Config;
 import io.halvs.agent.ha.ElectionMachine.Decision;
 import io.halvs.agent.ha.ElectionMachine.PeerView;
@@ -202,7 +203,7 @@ public final class HeartbeatElection implements Election {
     machine.syncProgress(options.backupDaemonRunning().getAsBoolean(), options.connections().getAsLong());
     Decision d = machine.tick(now);
     if (d.changed()) {
-      LOG.info("role {} ({})", d.role(), d.reason());
+      Logs.pair(LOG.atInfo(), plan.pair()).log("role {} ({})", d.role(), d.reason());
       apply(d.role(), now);
     } else if (now - lastReassertAt >= REASSERT_MILLIS) {
       apply(d.role(), now); // level-triggered: put back what someone removed
@@ -397,10 +398,13 @@ public final class HeartbeatElection implements Election {
       released = machine.released();
     }
     switch (h) {
-      case HANDED_OVER -> LOG.info("shutdown: handed the VIPs over to {} ({})", peerName, machine.reason());
-      case KEPT -> LOG.info("shutdown: kept the VIPs ({})", machine.reason());
-      case NOT_ACTIVE -> LOG.info("shutdown: {}, nothing to hand over", machine.role());
-      default -> LOG.warn("shutdown: {} did not confirm within {} ms; {}", peerName, bound.toMillis(), released
+      case HANDED_OVER -> Logs.pair(LOG.atInfo(), plan.pair()).log("shutdown: handed the VIPs over to {} ({})",
+          peerName, machine.reason());
+      case KEPT -> Logs.pair(LOG.atInfo(), plan.pair()).log("shutdown: kept the VIPs ({})", machine.reason());
+      case NOT_ACTIVE -> Logs.pair(LOG.atInfo(), plan.pair()).log("shutdown: {}, nothing to hand over",
+          machine.role());
+      default -> Logs.pair(LOG.atWarn(), plan.pair()).log("shutdown: {} did not confirm within {} ms; {}", peerName,
+          bound.toMillis(), released
           ? "the VIPs are off here, it takes over by silence at the latest" : "kept the VIPs");
     }
     return h == ElectionMachine.Handover.HANDED_OVER;
