@@ -130,7 +130,7 @@ public final class HeartbeatElection implements Election {
     try {
       return table.list(p.vipInterface()).stream().map(AddressTable.Address::address).anyMatch(p.vips()::contains);
     } catch (RuntimeException e) {
-      LOG.warn("cannot list addresses of {}: {}", p.vipInterface(), e.getMessage());
+      Logs.pair(LOG.atWarn(), p.pair()).log("cannot list addresses of {}: {}", p.vipInterface(), e.getMessage());
       return false;
     }
   }
@@ -181,7 +181,7 @@ public final class HeartbeatElection implements Election {
     try {
       tick();
     } catch (RuntimeException e) {
-      LOG.error("election tick failed (will retry): {}", e.toString());
+      Logs.pair(LOG.atError(), plan.pair()).log("election tick failed (will retry): {}", e.toString());
     }
     lastTickNanos = System.nanoTime();
   }
@@ -248,16 +248,16 @@ public final class HeartbeatElection implements Election {
       if (role == Role.ACTIVE) {
         List<String> changes = vips.hold(plan);
         if (!changes.isEmpty()) {
-          LOG.info("{}", changes);
+          Logs.pair(LOG.atInfo(), plan.pair()).log("{}", changes);
         }
       } else if (role == Role.STANDBY) {
         List<String> changes = vips.release(plan);
         if (!changes.isEmpty()) {
-          LOG.info("{}", changes);
+          Logs.pair(LOG.atInfo(), plan.pair()).log("{}", changes);
         }
       }
     } catch (RuntimeException e) {
-      LOG.error("VIPs for role {}: {}", role, e.getMessage());
+      Logs.pair(LOG.atError(), plan.pair()).log("VIPs for role {}: {}", role, e.getMessage());
     }
   }
 
@@ -267,14 +267,14 @@ public final class HeartbeatElection implements Election {
       try {
         announcer.announce(p.vipInterface(), vip);
       } catch (RuntimeException e) {
-        LOG.warn("announce {} on {}: {}", vip, p.vipInterface(), e.getMessage());
+        Logs.pair(LOG.atWarn(), p.pair()).log("announce {} on {}: {}", vip, p.vipInterface(), e.getMessage());
       }
     }
     if (p.gateway() != null) {
       try {
         announcer.announce(p.gateway().interfaceName(), p.gateway().address());
       } catch (RuntimeException e) {
-        LOG.warn("announce gateway {}: {}", p.gateway().address(), e.getMessage());
+        Logs.pair(LOG.atWarn(), p.pair()).log("announce gateway {}: {}", p.gateway().address(), e.getMessage());
       }
     }
   }
