@@ -14,7 +14,7 @@ import java.util.Set;
 import org.slf4j.event.KeyValuePair;
 import org.slf4j.event.Level;
 
-/** An event as one text line (a stack trace below it) or one JSON object on one line. */
+/** An event as one text line (a stack trace below it) or one JSON object on one line (with the MDC too). */
 final class Lines {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
@@ -31,11 +31,8 @@ final class Lines {
     textEscaped(b, e.thread());
     b.append("] ").append(shortName(e.logger())).append(": ");
     textEscaped(b, e.message());
-    if (e.mdc() != null) {
-      for (Map.Entry<String, String> m : e.mdc().entrySet()) {
-        textPair(b, m.getKey(), m.getValue());
-      }
-    }
+    // The event's own pairs only: the MDC (JOSDK puts seven resource.* entries there on every reconcile line)
+    // would bury the message; JSON lines carry it.
     if (e.pairs() != null) {
       for (KeyValuePair p : e.pairs()) {
         textPair(b, p.key, Messages.string(p.value));

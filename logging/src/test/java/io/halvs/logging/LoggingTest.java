@@ -139,7 +139,7 @@ class LoggingTest {
     log.atInfo().addKeyValue("realserver", "web/web-1").addKeyValue("reason", "connect refused")
         .addKeyValue("empty", "").log("real server {} down", "10.0.1.11:80");
     assertThat(lines()).singleElement().asString().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z "
-        + "INFO  \\[main\\] HealthMonitor: real server 10\\.0\\.1\\.11:80 down node=lvs-01 realserver=web/web-1 "
+        + "INFO  \\[main\\] HealthMonitor: real server 10\\.0\\.1\\.11:80 down realserver=web/web-1 "
         + "reason=\"connect refused\" empty=\"\"");
   }
 
