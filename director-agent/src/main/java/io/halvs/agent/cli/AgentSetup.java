@@ -11,6 +11,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** What the standalone and in-cluster commands set up alike. */
 final class AgentSetup {
@@ -23,11 +25,13 @@ final class AgentSetup {
   /** After the handover, how long the hook lets the command close its resources before the JVM halts. */
   static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
 
+  private static final Logger LOG = LoggerFactory.getLogger(AgentSetup.class);
+
   private AgentSetup() {}
 
   static IpvsKernel kernel(boolean fake) {
     if (fake) {
-      System.err.println("halvs-agent: --fake-ipvs: programming an in-memory IPVS table, not the kernel's");
+      LOG.warn("--fake-ipvs: programming an in-memory IPVS table, not the kernel's");
       return new FakeIpvsKernel();
     }
     return new NetlinkIpvsKernel();

@@ -3,10 +3,14 @@ package io.halvs.agent.cli;
 import io.halvs.agent.http.AgentHttpServer;
 import io.halvs.agent.http.Health;
 import java.net.InetSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /** Where the agent serves /healthz and /readyz (a picocli mixin of both long-running commands). */
 final class HealthOptions {
+  private static final Logger LOG = LoggerFactory.getLogger(HealthOptions.class);
+
   @Option(names = "--health-port", defaultValue = "8850", description = "TCP port of /healthz and /readyz on "
       + "the host network (the heartbeat is UDP 8849); 0: no HTTP server. Default ${DEFAULT-VALUE}.")
   int port;
@@ -29,7 +33,7 @@ final class HealthOptions {
       return server;
     } catch (NoClassDefFoundError e) {
       // a Java runtime without the jdk.httpserver module (a custom jlink image): the data plane runs on
-      System.err.println("halvs-agent: health endpoints off: this Java runtime lacks the jdk.httpserver module ("
+      LOG.warn("health endpoints off: this Java runtime lacks the jdk.httpserver module ("
           + e.getMessage() + ")");
       return null;
     }

@@ -2,6 +2,7 @@ package io.halvs.agent.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.halvs.agent.Logs;
 import io.halvs.agent.cluster.PairElection;
 import io.halvs.agent.cluster.PairPeers;
 import io.halvs.agent.cluster.PlanSource;
@@ -103,7 +104,8 @@ final class InCluster implements Callable<Integer> {
       HeartbeatElection e = new HeartbeatElection(plan, new HeartbeatElection.Options(node, r.peer(), r.hmacKey(),
           new LeaseQuorum(client, namespace, plan.pair(), 4), sync::connections,
           () -> sync.backupRunning(plan.syncDaemon())), addresses, r.self());
-      e.onChange(st -> LOG.info("role {} ({}), transitions {}", st.role(), st.reason(), st.transitions()));
+      e.onChange(st -> Logs.pair(LOG.atInfo(), plan.pair()).log("role {} ({}), transitions {}", st.role(), st.reason(),
+          st.transitions()));
       return e;
     };
     return new PairElection(node, new PairPeers(client, namespace), factory, new VipManager(addresses),
@@ -125,12 +127,12 @@ final class InCluster implements Callable<Integer> {
       try {
         IpvsKernel k = new NetlinkIpvsKernel();
         if (missing) {
-          LOG.info("node {}: kernel module ip_vs is loaded now", node);
+          Logs.pair(LOG.atInfo(), pair).log("node {}: kernel module ip_vs is loaded now", node);
         }
         return k;
       } catch (KernelModuleMissing e) {
         if (!missing) {
-          LOG.error("node {}: {}", node, e.problem());
+          Logs.pair(LOG.atError(), pair).log("node {}: {}", node, e.problem());
           missing = true;
         }
         if (!reported || System.nanoTime() - reportedAt > heartbeatSeconds * 1_000_000_000L) {
@@ -174,13 +176,15 @@ final class InCluster implements Callable<Integer> {
         director.ignoreSysctls(AgentSetup.IPVS_SYSCTLS);
       }
       director.onPass(p -> {
-        p.changes().forEach(c -> LOG.info(c));
+        p.changes().forEach(c -> Logs.pair(LOG.atInfo(), pair).log(c));
         if (p.operations() > 0 || !p.converged() || !p.changes().isEmpty()) {
-          LOG.info("{} pass: {} operations, {} failures, {} ms{}", p.full() ? "full" : "health", p.operations(),
+          Logs.pair(LOG.atInfo(), pair).log("{} pass: {} operations, {} failures, {} ms{}",
+              p.full() ? "full" : "health", p.operations(),
               p.failures().size(), p.nanos() / 1_000_000, p.target().deleting() && p.converged() ? ", cleaned" : "");
         }
       });
-      LOG.info("halvs agent on node {} for DirectorPair {} (namespace {}){}", node, pair, namespace,
+      Logs.pair(LOG.atInfo(), pair).log("halvs agent on node {} for DirectorPair {} (namespace {}){}", node, pair,
+          namespace,
           fakeIpvs ? ", in-memory IPVS" : "");
       director.start("halvs-director-" + pair);
       current.set(director);

@@ -3,12 +3,15 @@ package io.halvs.agent.cli;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.KernelFormat;
 import io.halvs.agent.netlink.NetlinkIpvsKernel;
+import io.halvs.logging.LogLevels;
+import io.halvs.logging.Logging;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ScopeType;
 
 /** The director agent's command line. */
 @Command(name = "halvs-agent", mixinStandardHelpOptions = true, version = "halvs-agent 0.1.0",
@@ -18,19 +21,45 @@ import picocli.CommandLine.Parameters;
 public final class Main {
 
   public static void main(String[] args) {
-    System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
-    System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
     // The client's own retry logging is a stack trace per attempt while the API server is away; the agent
-    // says it once in its own words (PlanSource, ReportWriter).
-    System.setProperty("org.slf4j.simpleLogger.log.io.fabric8", "error");
-    System.setProperty("org.slf4j.simpleLogger.log.io.vertx", "error");
-    CommandLine cli = new CommandLine(new Main());
+    // says it once in its own words (PlanSource, ReportWriter). --log-level goes on top of these.
+    Logging.defaults(LogLevels.parse("info,io.fabric8=error,io.vertx=error"));
+    CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
     // Bad input and kernel refusals are messages for people, not stack traces.
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("halvs-agent: " + e.getMessage());
       return 1;
     });
     System.exit(cli.execute(args));
+  }
+
+  @Option(names = "--log-level", scope = ScopeType.INHERIT, paramLabel = "LEVEL[,LOGGER=LEVEL...]",
+      converter = LogLevelsConverter.class, description = "trace, debug, info, warn or error; then per logger or "
+      + "package, e.g. info,io.fabric8=warn (default: $HALVS_LOG_LEVEL, else info).")
+  void logLevel(LogLevels levels) {
+    if (levels != null) {
+      Logging.levels(levels);
+    }
+  }
+
+  @Option(names = "--log-format", scope = ScopeType.INHERIT, paramLabel = "text|json", description = "Lines on "
+      + "stderr as text or as JSON objects (default: $HALVS_LOG_FORMAT, else text).")
+  void logFormat(Logging.Format format) {
+    if (format != null) {
+      Logging.format(format);
+    }
+  }
+
+  /** --log-level's value, or picocli's "Invalid value" message with what is expected. */
+  static final class LogLevelsConverter implements CommandLine.ITypeConverter<LogLevels> {
+    @Override
+    public LogLevels convert(String value) {
+      try {
+        return LogLevels.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
   }
 
   @Command(name = "ipvs", description = "Show the kernel's IPVS table.")

@@ -1,5 +1,6 @@
 package io.halvs.agent.cluster;
 
+import io.halvs.agent.Logs;
 import io.halvs.agent.runtime.Election;
 import io.halvs.agent.vip.VipManager;
 import io.halvs.plan.DirectorPlan;
@@ -65,7 +66,8 @@ public final class PairElection implements Election {
     plan = next;
     if (delegate != null && prev != null && !prev.nodes().equals(next.nodes())) {
       // another peer: a new election, which adopts the VIPs this director holds now (close() keeps them)
-      LOG.info("the pair's nodes changed from {} to {}: restarting the election", prev.nodes(), next.nodes());
+      Logs.pair(LOG.atInfo(), next.pair()).log("the pair's nodes changed from {} to {}: restarting the election",
+          prev.nodes(), next.nodes());
       delegate.close();
       delegate = null;
     }
@@ -107,7 +109,8 @@ public final class PairElection implements Election {
           Election e = factory.create(plan, r);
           delegate = e;
           e.onChange(s -> listeners.forEach(l -> l.accept(s)));
-          LOG.info("election started: heartbeats from {} to peer at {}", r.self().getHostAddress(), r.peer());
+          Logs.pair(LOG.atInfo(), p.pair()).log("election started: heartbeats from {} to peer at {}",
+              r.self().getHostAddress(), r.peer());
           lastProblem = null;
           State s = e.state();
           listeners.forEach(l -> l.accept(s));
@@ -117,7 +120,8 @@ public final class PairElection implements Election {
         }
       }
       if (!problem.equals(lastProblem)) {
-        LOG.warn("no election yet, the VIPs stay as they are: {} (retrying every {} s)", problem,
+        Logs.pair(LOG.atWarn(), p.pair()).log("no election yet, the VIPs stay as they are: {} (retrying every "
+            + "{} s)", problem,
             retryMillis / 1000.0);
         lastProblem = problem;
       }

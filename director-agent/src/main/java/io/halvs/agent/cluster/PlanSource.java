@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.halvs.agent.Logs;
 import io.halvs.agent.runtime.Director;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.publish.Names;
@@ -82,7 +83,7 @@ public final class PlanSource implements AutoCloseable {
     });
     informer.start();
     worker.scheduleWithFixedDelay(this::watchConnection, 1, 1, TimeUnit.SECONDS);
-    LOG.info("following the plan of DirectorPair {} in namespace {}", pair, namespace);
+    Logs.pair(LOG.atInfo(), pair).log("following the plan of DirectorPair {} in namespace {}", pair, namespace);
   }
 
   /** Coalesces a burst of events (a publish writes several ConfigMaps) into one assembly. */
@@ -119,7 +120,8 @@ public final class PlanSource implements AutoCloseable {
       offered = key;
       lastProblem = null;
       boolean deleting = PlanCodec.Manifest.DELETING.equals(manifest.state());
-      LOG.info("plan {} of DirectorPair {}: {} services, {} destinations{}", manifest.planHash(), pair,
+      Logs.pair(LOG.atInfo(), pair).log("plan {} of DirectorPair {}: {} services, {} destinations{}",
+          manifest.planHash(), pair,
           plan.services().size(), plan.destinationCount(), deleting ? ", pair is being deleted" : "");
       sink.accept(new Director.Target(plan, manifest.planHash(), deleting));
     } catch (PlanCodec.IncompletePlanException e) {
@@ -132,7 +134,7 @@ public final class PlanSource implements AutoCloseable {
   /** Each distinct problem once, not once per event. */
   private void problem(String message) {
     if (!message.equals(lastProblem)) {
-      LOG.info(message);
+      Logs.pair(LOG.atInfo(), pair).log(message);
       lastProblem = message;
     }
   }
@@ -144,14 +146,14 @@ public final class PlanSource implements AutoCloseable {
       notWatchingSince = 0;
       if (unreachable) {
         unreachable = false;
-        LOG.info("API server reachable again: following plan updates");
+        Logs.pair(LOG.atInfo(), pair).log("API server reachable again: following plan updates");
         changed();
       }
     } else if (notWatchingSince == 0) {
       notWatchingSince = now;
     } else if (!unreachable && now - notWatchingSince > OUTAGE_MILLIS) {
       unreachable = true;
-      LOG.warn("API server unreachable: the last good plan keeps serving; retrying");
+      Logs.pair(LOG.atWarn(), pair).log("API server unreachable: the last good plan keeps serving; retrying");
     }
   }
 

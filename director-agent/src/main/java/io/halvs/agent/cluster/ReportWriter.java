@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.halvs.agent.Logs;
 import io.halvs.agent.runtime.Director;
 import io.halvs.agent.runtime.Election;
 import io.halvs.plan.publish.AgentReport;
@@ -117,14 +118,15 @@ public final class ReportWriter implements AutoCloseable {
       written = content;
       writtenAt = now;
       if (failingSince != 0) {
-        LOG.info("report {} written again after {} s", Names.report(pair, node), (now - failingSince) / 1000);
+        Logs.pair(LOG.atInfo(), pair).log("report {} written again after {} s", Names.report(pair, node),
+            (now - failingSince) / 1000);
         failingSince = 0;
       }
       backoff = interval;
     } catch (KubernetesClientException | com.fasterxml.jackson.core.JsonProcessingException e) {
       if (failingSince == 0) {
         failingSince = now;
-        LOG.warn("cannot write report {}: {}; retrying (the data plane does not wait for it)",
+        Logs.pair(LOG.atWarn(), pair).log("cannot write report {}: {}; retrying (the data plane does not wait for it)",
             Names.report(pair, node), why(e));
       }
       backoff = backoff.multipliedBy(2).compareTo(heartbeat) > 0 ? heartbeat : backoff.multipliedBy(2);
@@ -153,7 +155,7 @@ public final class ReportWriter implements AutoCloseable {
       patch(client, namespace, r);
       return true;
     } catch (KubernetesClientException | com.fasterxml.jackson.core.JsonProcessingException e) {
-      LOG.warn("cannot write report {}: {}", Names.report(pair, node), why(e));
+      Logs.pair(LOG.atWarn(), pair).log("cannot write report {}: {}", Names.report(pair, node), why(e));
       return false;
     }
   }

@@ -1,5 +1,6 @@
 package io.halvs.agent.ha;
 
+import io.halvs.agent.Logs;
 import io.halvs.agent.ha.ElectionMachine.Config;
 import io.halvs.agent.ha.ElectionMachine.Decision;
 import io.halvs.agent.ha.ElectionMachine.PeerView;
@@ -129,7 +130,7 @@ public final class HeartbeatElection implements Election {
     try {
       return table.list(p.vipInterface()).stream().map(AddressTable.Address::address).anyMatch(p.vips()::contains);
     } catch (RuntimeException e) {
-      LOG.warn("cannot list addresses of {}: {}", p.vipInterface(), e.getMessage());
+      Logs.pair(LOG.atWarn(), p.pair()).log("cannot list addresses of {}: {}", p.vipInterface(), e.getMessage());
       return false;
     }
   }
@@ -180,7 +181,7 @@ public final class HeartbeatElection implements Election {
     try {
       tick();
     } catch (RuntimeException e) {
-      LOG.error("election tick failed (will retry): {}", e.toString());
+      Logs.pair(LOG.atError(), plan.pair()).log("election tick failed (will retry): {}", e.toString());
     }
     lastTickNanos = System.nanoTime();
   }
@@ -202,7 +203,7 @@ public final class HeartbeatElection implements Election {
     machine.syncProgress(options.backupDaemonRunning().getAsBoolean(), options.connections().getAsLong());
     Decision d = machine.tick(now);
     if (d.changed()) {
-      LOG.info("role {} ({})", d.role(), d.reason());
+      Logs.pair(LOG.atInfo(), plan.pair()).log("role {} ({})", d.role(), d.reason());
       apply(d.role(), now);
     } else if (now - lastReassertAt >= REASSERT_MILLIS) {
       apply(d.role(), now); // level-triggered: put back what someone removed
@@ -247,16 +248,16 @@ public final class HeartbeatElection implements Election {
       if (role == Role.ACTIVE) {
         List<String> changes = vips.hold(plan);
         if (!changes.isEmpty()) {
-          LOG.info("{}", changes);
+          Logs.pair(LOG.atInfo(), plan.pair()).log("{}", changes);
         }
       } else if (role == Role.STANDBY) {
         List<String> changes = vips.release(plan);
         if (!changes.isEmpty()) {
-          LOG.info("{}", changes);
+          Logs.pair(LOG.atInfo(), plan.pair()).log("{}", changes);
         }
       }
     } catch (RuntimeException e) {
-      LOG.error("VIPs for role {}: {}", role, e.getMessage());
+      Logs.pair(LOG.atError(), plan.pair()).log("VIPs for role {}: {}", role, e.getMessage());
     }
   }
 
@@ -266,14 +267,14 @@ public final class HeartbeatElection implements Election {
       try {
         announcer.announce(p.vipInterface(), vip);
       } catch (RuntimeException e) {
-        LOG.warn("announce {} on {}: {}", vip, p.vipInterface(), e.getMessage());
+        Logs.pair(LOG.atWarn(), p.pair()).log("announce {} on {}: {}", vip, p.vipInterface(), e.getMessage());
       }
     }
     if (p.gateway() != null) {
       try {
         announcer.announce(p.gateway().interfaceName(), p.gateway().address());
       } catch (RuntimeException e) {
-        LOG.warn("announce gateway {}: {}", p.gateway().address(), e.getMessage());
+        Logs.pair(LOG.atWarn(), p.pair()).log("announce gateway {}: {}", p.gateway().address(), e.getMessage());
       }
     }
   }
@@ -397,10 +398,13 @@ public final class HeartbeatElection implements Election {
       released = machine.released();
     }
     switch (h) {
-      case HANDED_OVER -> LOG.info("shutdown: handed the VIPs over to {} ({})", peerName, machine.reason());
-      case KEPT -> LOG.info("shutdown: kept the VIPs ({})", machine.reason());
-      case NOT_ACTIVE -> LOG.info("shutdown: {}, nothing to hand over", machine.role());
-      default -> LOG.warn("shutdown: {} did not confirm within {} ms; {}", peerName, bound.toMillis(), released
+      case HANDED_OVER -> Logs.pair(LOG.atInfo(), plan.pair()).log("shutdown: handed the VIPs over to {} ({})",
+          peerName, machine.reason());
+      case KEPT -> Logs.pair(LOG.atInfo(), plan.pair()).log("shutdown: kept the VIPs ({})", machine.reason());
+      case NOT_ACTIVE -> Logs.pair(LOG.atInfo(), plan.pair()).log("shutdown: {}, nothing to hand over",
+          machine.role());
+      default -> Logs.pair(LOG.atWarn(), plan.pair()).log("shutdown: {} did not confirm within {} ms; {}", peerName,
+          bound.toMillis(), released
           ? "the VIPs are off here, it takes over by silence at the latest" : "kept the VIPs");
     }
     return h == ElectionMachine.Handover.HANDED_OVER;

@@ -1,5 +1,6 @@
 package io.halvs.agent.health;
 
+import io.halvs.agent.Logs;
 import io.halvs.agent.kernel.DestinationHealth;
 import io.halvs.agent.kernel.DestinationHealth.Verdict;
 import io.halvs.agent.runtime.HealthChecks;
@@ -311,10 +312,10 @@ public final class HealthMonitor implements HealthChecks {
     if (t.state.record(p.ok(), p.message(), wallMillis.getAsLong())) {
       changed.add(t.key.service());
       if (wasUp) {
-        LOG.info("real server {} down ({}): {}", t.key, t.check.onFailure() == FailureAction.REMOVE ? "removed"
-            : "quiescent", p.message());
+        Logs.about(LOG.atInfo(), t.service.owner(), t.destination.realServer()).log("real server {} down ({}): {}",
+            t.key, t.check.onFailure() == FailureAction.REMOVE ? "removed" : "quiescent", p.message());
       } else {
-        LOG.info("real server {} up again", t.key);
+        Logs.about(LOG.atInfo(), t.service.owner(), t.destination.realServer()).log("real server {} up again", t.key);
       }
     }
     // Fixed rate: the next slot after this attempt's. An attempt that outlasted its interval (timeout >= interval,
@@ -374,8 +375,8 @@ public final class HealthMonitor implements HealthChecks {
     int port = c.port() != 0 ? c.port() : d.port();
     if (port == 0) {
       if (warnedNoPort.add(s.key())) {
-        LOG.warn("service {}: destinations have no port (firewall mark); set healthCheck.port to check them — "
-            + "they stay up unchecked", s.key());
+        Logs.about(LOG.atWarn(), s.owner()).log("service {}: destinations have no port (firewall mark); set "
+            + "healthCheck.port to check them — they stay up unchecked", s.key());
       }
       return null;
     }

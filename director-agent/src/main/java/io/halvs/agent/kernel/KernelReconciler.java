@@ -1,5 +1,6 @@
 package io.halvs.agent.kernel;
 
+import io.halvs.agent.Logs;
 import io.halvs.api.v1alpha1.ForwardingMethod;
 import io.halvs.api.v1alpha1.TunnelChecksum;
 import io.halvs.plan.Destination;
@@ -128,7 +129,7 @@ public final class KernelReconciler {
         if (!journal.contains(s.key())) {
           journal.add(s.key());
           adopted.add(s.key());
-          LOG.info("adopted IPVS service {} that was already in the kernel", s.key());
+          Logs.about(LOG.atInfo(), s.owner()).log("adopted IPVS service {} that was already in the kernel", s.key());
         }
         if (!have.equals(want)) {
           if (attempt(failures, () -> kernel.updateService(want))) {

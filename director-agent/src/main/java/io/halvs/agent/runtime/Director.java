@@ -1,5 +1,6 @@
 package io.halvs.agent.runtime;
 
+import io.halvs.agent.Logs;
 import io.halvs.agent.kernel.DestinationHealth;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.KernelReconciler;
@@ -350,7 +351,7 @@ public final class Director implements AutoCloseable {
     status = new Status(t.planHash(), programmedHash, programmed, pass.failures(),
         t.deleting() && pass.full() && ok, Instant.now());
     if (!ok) {
-      pass.failures().forEach(f -> LOG.warn("pair {}: {}", t.plan().pair(), f));
+      pass.failures().forEach(f -> Logs.pair(LOG.atWarn(), t.plan().pair()).log(f));
     }
     for (Consumer<Pass> l : listeners) {
       try {

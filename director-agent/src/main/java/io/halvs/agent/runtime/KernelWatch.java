@@ -1,5 +1,6 @@
 package io.halvs.agent.runtime;
 
+import io.halvs.agent.Logs;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.KernelService;
 import io.halvs.plan.ServiceKey;
@@ -96,7 +97,7 @@ public final class KernelWatch implements AutoCloseable {
     altered.sort(null);
     Drift drift = new Drift(vanished, altered, dumped.size(), nanos);
     if (drift.found()) {
-      LOG.warn(describe(pair, drift));
+      Logs.pair(LOG.atWarn(), pair).log(describe(pair, drift));
       repairAsked = before;
       repair.run();
     }
@@ -137,17 +138,17 @@ public final class KernelWatch implements AutoCloseable {
       Drift d = check();
       if (d != null && firstLook) {
         firstLook = false;
-        LOG.info("pair {}: watching the kernel's IPVS services every {} ms; one look: {} services dumped in {} ms",
-            pair, interval.toMillis(), d.servicesInKernel(), String.format("%.1f", d.dumpNanos() / 1e6));
+        Logs.pair(LOG.atInfo(), pair).log("watching the kernel's IPVS services every {} ms; one look: {} services "
+            + "dumped in {} ms", interval.toMillis(), d.servicesInKernel(), String.format("%.1f", d.dumpNanos() / 1e6));
       }
       if (lastFailure != null) {
-        LOG.info("pair {}: IPVS services readable again", pair);
+        Logs.pair(LOG.atInfo(), pair).log("IPVS services readable again");
         lastFailure = null;
       }
     } catch (RuntimeException e) {
       // The director's passes hit the same kernel and report it; say it here once per outage only.
       if (lastFailure == null) {
-        LOG.warn("pair {}: cannot dump IPVS services to watch them: {}", pair, e.toString());
+        Logs.pair(LOG.atWarn(), pair).log("cannot dump IPVS services to watch them: {}", e.toString());
       }
       lastFailure = e.toString();
     }

@@ -6,17 +6,23 @@ import static io.halvs.agent.health.Plans.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.halvs.agent.kernel.DestinationHealth.Verdict;
 import io.halvs.api.v1alpha1.FailureAction;
 import io.halvs.api.v1alpha1.HealthCheckType;
+import io.halvs.logging.Logging;
 import io.halvs.plan.HealthCheckPlan;
 import io.halvs.plan.IpvsService;
 import io.halvs.plan.ServiceKey;
 import io.halvs.plan.publish.AgentReport;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,6 +100,37 @@ class HealthMonitorTest {
     started(new Servers.Tcp(Servers.HERE, new InetSocketAddress(LO, port)));
     awaitUp(s);
     assertThat(monitor.view().verdict(s.key(), s.destinations().get(0))).isEqualTo(Verdict.UP);
+  }
+
+  @Test
+  void theLinesOfAFailedRealServerNameItAndItsVirtualService() throws Exception {
+    PrintStream err = System.err;
+    ByteArrayOutputStream lines = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(lines, true, StandardCharsets.UTF_8));
+    Logging.format(Logging.Format.JSON);
+    try {
+      IpvsService s = service("10.0.0.2", 80, tcp(), null, dest(LO, freePort(), "rs-2"));
+      monitor.follow(plan(s));
+      awaitDown(s, "connection refused");
+      await().atMost(Duration.ofSeconds(10)).until(() -> lines.toString(StandardCharsets.UTF_8)
+          .contains("real server 127.0.0.1:"));
+    } finally {
+      Logging.format(Logging.Format.TEXT);
+      System.setErr(err);
+    }
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> down = new ArrayList<>();
+    for (String line : lines.toString(StandardCharsets.UTF_8).split("\n")) {
+      JsonNode n = json.readTree(line);
+      if (n.get("msg").asText().startsWith("real server 127.0.0.1:")) {
+        down.add(n);
+      }
+    }
+    assertThat(down).singleElement().satisfies(n -> {
+      assertThat(n.get("msg").asText()).endsWith(" down (quiescent): connection refused");
+      assertThat(n.get("realserver").asText()).isEqualTo("default/rs-2");
+      assertThat(n.get("virtualservice").asText()).isEqualTo("default/vs-10.0.0.2");
+    });
   }
 
   @Test

@@ -2,6 +2,8 @@ package io.halvs.operator.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.halvs.logging.LogLevels;
+import io.halvs.logging.Logging;
 import io.halvs.operator.HalvsOperator;
 import io.halvs.operator.HealthServer;
 import io.halvs.operator.demo.Demo;
@@ -12,10 +14,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.event.Level;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ScopeType;
 
 /** The halvs command line: the operator, the offline renderer and the demo. */
 @Command(name = "halvs", mixinStandardHelpOptions = true, version = "halvs 0.1.0",
@@ -24,27 +28,52 @@ import picocli.CommandLine.Parameters;
 public final class Main {
 
   public static void main(String[] args) {
-    System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
-    System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
-    // v1alpha1 is our own API's version; fabric8 warns about every alpha version it sees.
-    System.setProperty("org.slf4j.simpleLogger.log.io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils",
-        "error");
+    // v1alpha1 is our own API's version; fabric8 warns about every alpha version it sees (VersionUsageUtils).
     // fabric8's leader elector logs every failed renew attempt with a stack trace (every retry period while the
     // API server is away, and once when shutdown interrupts a renew); the operator's own lines say what matters:
-    // leading, lost the Lease, who holds it.
-    System.setProperty("org.slf4j.simpleLogger.log.io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector",
-        "error");
+    // leading, lost the Lease, who holds it. --log-level goes on top of these.
+    Logging.defaults(LogLevels.parse("info,io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils=error,"
+        + "io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector=error"));
     System.exit(commandLine().execute(args));
   }
 
   static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new Main());
+    CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
     // Bad input and kernel refusals are messages for people, not stack traces.
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("halvs: " + e.getMessage());
       return 1;
     });
     return cli;
+  }
+
+  @Option(names = "--log-level", scope = ScopeType.INHERIT, paramLabel = "LEVEL[,LOGGER=LEVEL...]",
+      converter = LogLevelsConverter.class, description = "trace, debug, info, warn or error; then per logger or "
+      + "package, e.g. info,io.fabric8=warn (default: $HALVS_LOG_LEVEL, else info; render and demo: warn).")
+  void logLevel(LogLevels levels) {
+    if (levels != null) {
+      Logging.levels(levels);
+    }
+  }
+
+  @Option(names = "--log-format", scope = ScopeType.INHERIT, paramLabel = "text|json", description = "Lines on "
+      + "stderr as text or as JSON objects (default: $HALVS_LOG_FORMAT, else text).")
+  void logFormat(Logging.Format format) {
+    if (format != null) {
+      Logging.format(format);
+    }
+  }
+
+  /** --log-level's value, or picocli's "Invalid value" message with what is expected. */
+  static final class LogLevelsConverter implements CommandLine.ITypeConverter<LogLevels> {
+    @Override
+    public LogLevels convert(String value) {
+      try {
+        return LogLevels.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
   }
 
   @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the operator against the cluster in KUBECONFIG or in-cluster config.")
@@ -98,6 +127,8 @@ public final class Main {
 
     @Override
     public Integer call() {
+      // stdout is the rendering; library chatter below warn would only clutter stderr beside its findings
+      Logging.commandDefault(Level.WARN);
       return Render.run(paths, allowEmpty, System.out, System.err);
     }
   }
@@ -117,6 +148,7 @@ public final class Main {
 
     @Override
     public Integer call() {
+      Logging.commandDefault(Level.WARN);
       return io.halvs.plan.migrate.Import.run(format, file, strict, System.out, System.err);
     }
   }
@@ -133,7 +165,7 @@ public final class Main {
     @Override
     public Integer call() throws InterruptedException {
       // The demo prints its own story; the operator's info logs would drown it.
-      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+      Logging.commandDefault(Level.WARN);
       Path p = examples;
       if (p == null) {
         String home = System.getenv("HALVS_HOME");

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
+import io.halvs.operator.Logs;
 import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.plan.Finding;
 import io.halvs.plan.DirectorPlan;
@@ -223,7 +224,9 @@ public final class PlanService implements AutoCloseable {
           reports.computeIfAbsent(r.pair(), p -> new HashMap<>()).put(r.node(), r);
         }
       } catch (RuntimeException e) {
-        LOG.warn("ignoring unreadable agent report {}: {}", cm.getMetadata().getName(), e.getMessage());
+        Logs.pair(LOG.atWarn(), cm.getMetadata().getLabels() == null ? null
+            : cm.getMetadata().getLabels().get(Names.PAIR_LABEL))
+            .log("ignoring unreadable agent report {}: {}", cm.getMetadata().getName(), e.getMessage());
       }
     }
     Map<ObjectRef, Long> generations = new HashMap<>();

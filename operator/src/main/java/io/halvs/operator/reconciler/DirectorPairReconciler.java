@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.DirectorPairStatus;
+import io.halvs.operator.Logs;
 import io.halvs.operator.dependent.AgentResources;
 import io.halvs.operator.dependent.Applier;
 import io.halvs.operator.dependent.PlanPublisher;
@@ -101,7 +102,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     if (valid) {
       for (HasMetadata desired : resources.desired(dp)) {
         if (applier.apply(desired)) {
-          LOG.info("DirectorPair {}: wrote {} {}", pair, desired.getKind(), desired.getMetadata().getName());
+          Logs.pair(LOG.atInfo(), pair).log("wrote {} {}", desired.getKind(), desired.getMetadata().getName());
         }
       }
       if (dp.getSpec().getHighAvailability() == null || dp.getSpec().getHighAvailability().getAuthSecretRef() == null) {
@@ -111,7 +112,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
       if (published != null) {
         int writes = publisher.publish(dp, published);
         if (writes > 0) {
-          LOG.info("DirectorPair {}: published plan {} ({} ConfigMaps written)", pair,
+          Logs.pair(LOG.atInfo(), pair).log("published plan {} ({} ConfigMaps written)",
               published.manifest().planHash(), writes);
         }
       }
@@ -139,7 +140,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     if (published == null && client.configMaps().inNamespace(resources.namespace()).withName(Names.manifest(pair))
         .get() == null) {
       // Never published (rejected from the start, e.g. its node serves another pair): no director holds state.
-      LOG.info("DirectorPair {}: never deployed, removing finalizer", pair);
+      Logs.pair(LOG.atInfo(), pair).log("never deployed, removing finalizer");
       return DeleteControl.defaultDelete();
     }
     Map<String, AgentReport> reports = s.reportsOf(pair);
@@ -154,7 +155,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
       }
     }
     if (waiting.isEmpty()) {
-      LOG.info("DirectorPair {}: directors cleaned, removing finalizer", pair);
+      Logs.pair(LOG.atInfo(), pair).log("directors cleaned, removing finalizer");
       return DeleteControl.defaultDelete();
     }
     String since = dp.getMetadata().getDeletionTimestamp();
@@ -163,7 +164,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
           + "services and VIPs within " + CLEANUP_TIMEOUT.toMinutes() + " minutes; check them by hand");
       return DeleteControl.defaultDelete();
     }
-    LOG.info("DirectorPair {}: waiting for {} to clean their kernel state", pair, waiting);
+    Logs.pair(LOG.atInfo(), pair).log("waiting for {} to clean their kernel state", waiting);
     return DeleteControl.noFinalizerRemoval().rescheduleAfter(2000);
   }
 }

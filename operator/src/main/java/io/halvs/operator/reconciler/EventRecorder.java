@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.halvs.operator.Logs;
 import java.time.Instant;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -45,8 +46,8 @@ public final class EventRecorder {
           .withType(type).withReason(reason).withMessage(message).withFirstTimestamp(now).withLastTimestamp(now)
           .withCount(1).withNewSource().withComponent("halvs-operator").endSource().build()).create();
     } catch (KubernetesClientException e) {
-      LOG.warn("cannot record event {} on {} {}: {}", reason, on.getKind(), on.getMetadata().getName(),
-          e.getMessage());
+      Logs.about(LOG.atWarn(), on).log("cannot record event {} on {} {}: {}", reason, on.getKind(),
+          on.getMetadata().getName(), e.getMessage());
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.halvs.operator.reconciler;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.halvs.operator.Logs;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,7 +32,8 @@ final class Forbidden {
     Long last = LAST_LOGGED.get(reconciler);
     if (last == null || now - last > QUIET.toNanos()) {
       LAST_LOGGED.put(reconciler, now);
-      LOG.warn("forbidden: {} reconciling {}: {} — the operator's RBAC lacks this permission (compare its "
+      Logs.about(LOG.atWarn(), reconciler, object).log("forbidden: {} reconciling {}: {} — the operator's RBAC "
+          + "lacks this permission (compare its "
           + "ClusterRole with deploy/base/operator-rbac.yaml); retrying every {} s", reconciler, object,
           firstLine(e.getMessage()), RETRY.toSeconds());
     }
