@@ -397,7 +397,7 @@ public final class ElectionMachine {
     if (reason.startsWith("the peer handed the VIPs over")) {
       return "handover";
     }
-    if (reason.startsWith("shutting down")) {
+    if (reason.startsWith("shutting down") || reason.startsWith("shut down")) {
       return "shutdown";
     }
     if (reason.startsWith("peer silent for") || reason.startsWith("peer silent; this director holds the Lease")) {
