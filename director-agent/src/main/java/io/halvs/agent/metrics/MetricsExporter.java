@@ -175,45 +175,45 @@ public final class MetricsExporter {
     int services = s == null ? 0 : s.services.size();
     int rows = s == null ? 0 : s.destinations;
     // the labels a service's samples share, escaped once per scrape
-    String[] serviceLabels = new String[services];
+    // each service's and each destination's labels encoded once per scrape, written 8 and 5 times
+    byte[][] serviceLabels = new byte[services][];
     for (int i = 0; i < services; i++) {
       IpvsService svc = s.services.get(i);
       ObjectRef owner = svc.owner();
       ServiceKey key = svc.key();
-      String common = "directorpair=\"" + TextFormat.escape(pair) + "\",namespace=\""
-          + TextFormat.escape(owner == null || owner.namespace() == null ? "" : owner.namespace())
-          + "\",virtualservice=\"" + TextFormat.escape(owner == null ? "" : owner.name()) + "\",local_address=\""
-          + (key.isFirewallMark() ? "" : key.address().toString()) + "\",local_port=\""
-          + (key.isFirewallMark() ? "" : String.valueOf(key.port())) + "\",proto=\""
-          + (key.isFirewallMark() ? "fwm" : key.protocol().name().toLowerCase()) + "\",local_mark=\""
-          + (key.isFirewallMark() ? String.valueOf(key.firewallMark()) : "") + "\"";
-      serviceLabels[i] = common;
+      boolean mark = key.isFirewallMark();
+      serviceLabels[i] = TextFormat.encode("directorpair", pair, "namespace",
+          owner == null ? "" : owner.namespace(), "virtualservice", owner == null ? "" : owner.name(),
+          "local_address", mark ? "" : key.address().toString(), "local_port", mark ? "" : String.valueOf(key.port()),
+          "proto", mark ? "fwm" : key.protocol().name().toLowerCase(), "local_mark",
+          mark ? String.valueOf(key.firewallMark()) : "");
     }
-    String[] remote = new String[rows];
-    String[] realServer = new String[rows];
+    byte[][] destLabels = new byte[rows][];
     for (int r = 0; r < rows; r++) {
-      remote[r] = s.destAddress[r].toString();
       Destination d = s.destPlanned[r];
-      realServer[r] = d == null || d.realServer() == null ? "" : d.realServer().name();
+      destLabels[r] = TextFormat.encode("realserver", d == null || d.realServer() == null ? ""
+          : d.realServer().name(), "remote_address", s.destAddress[r].toString(), "remote_port",
+          String.valueOf(s.destPort[r]));
     }
     f.family("halvs_ipvs_backend_connections_active", "gauge",
         "The current active connections by real server (IPVS ActiveConn)");
-    backend(f, s, serviceLabels, realServer, remote, IpvsSnapshot.ACTIVE, "halvs_ipvs_backend_connections_active");
+    backend(f, s, serviceLabels, destLabels, IpvsSnapshot.ACTIVE, "halvs_ipvs_backend_connections_active");
     f.family("halvs_ipvs_backend_connections_inactive", "gauge",
         "The current inactive connections by real server (IPVS InActConn)");
-    backend(f, s, serviceLabels, realServer, remote, IpvsSnapshot.INACTIVE, "halvs_ipvs_backend_connections_inactive");
+    backend(f, s, serviceLabels, destLabels, IpvsSnapshot.INACTIVE, "halvs_ipvs_backend_connections_inactive");
     f.family("halvs_ipvs_backend_weight", "gauge",
         "The current weight of the real server in the kernel (0 while drained or held quiescent)");
-    backend(f, s, serviceLabels, realServer, remote, IpvsSnapshot.WEIGHT, "halvs_ipvs_backend_weight");
+    backend(f, s, serviceLabels, destLabels, IpvsSnapshot.WEIGHT, "halvs_ipvs_backend_weight");
     for (int c = 0; c < 5; c++) {
       f.family(BACKEND_COUNTERS[2 * c], "counter", BACKEND_COUNTERS[2 * c + 1]);
-      backend(f, s, serviceLabels, realServer, remote, c, BACKEND_COUNTERS[2 * c]);
+      backend(f, s, serviceLabels, destLabels, c, BACKEND_COUNTERS[2 * c]);
     }
     for (int c = 0; c < 5; c++) {
       String name = SERVICE_COUNTERS[2 * c];
       f.family(name, "counter", SERVICE_COUNTERS[2 * c + 1]);
+      byte[] encoded = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
       for (int i = 0; i < services; i++) {
-        f.sample(name).labels(serviceLabels[i]).value(s.serviceValues[i * IpvsSnapshot.SERVICE_COLUMNS + c]);
+        f.sample(encoded).labels(serviceLabels[i]).value(s.serviceValues[i * IpvsSnapshot.SERVICE_COLUMNS + c]);
       }
     }
     f.family("halvs_ipvs_connection_entries", "gauge", "Entries in this director's IPVS connection table "
@@ -231,15 +231,15 @@ public final class MetricsExporter {
         .value(k.readNanos() / 1e9);
   }
 
-  private static void backend(TextFormat f, IpvsSnapshot s, String[] labels, String[] realServer, String[] remote,
-      int column, String name) throws IOException {
+  private static void backend(TextFormat f, IpvsSnapshot s, byte[][] service, byte[][] dest, int column,
+      String name) throws IOException {
     if (s == null) {
       return;
     }
+    byte[] encoded = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     long[] v = s.destValues;
     for (int r = 0; r < s.destinations; r++) {
-      f.sample(name).labels(labels[s.destService[r]]).label("realserver", realServer[r])
-          .label("remote_address", remote[r]).label("remote_port", s.destPort[r])
+      f.sample(encoded).labels(service[s.destService[r]]).labels(dest[r])
           .value(v[r * IpvsSnapshot.DEST_COLUMNS + column]);
     }
   }
