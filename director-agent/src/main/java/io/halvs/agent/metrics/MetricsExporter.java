@@ -35,16 +35,14 @@ import java.util.function.Supplier;
  * The agent's /metrics: every family of docs/METRICS.md (names and labels as /work/notes' contract, shared with
  * deploy/monitoring), written as the text format straight onto the response. Counters of the agent's own events
  * come from {@link AgentMetrics}; the kernel's state (IPVS counters, sync daemons, VIPs held) is read at scrape
- * time, at most once per {@link #REUSE_NANOS} however many scrapes arrive (two Prometheus replicas scrape the same
- * agent); health from the checker's published per-target state; the pair from the election's state.
+ * time, once per scrape, and scrapes that arrive while a read is running (two Prometheus replicas scraping the
+ * same agent) wait for it and share it: never older than the scrape, never two reads at once; health from the
+ * checker's published per-target state; the pair from the election's state.
  *
  * <p>Every family's HELP and TYPE lines are always written, samples only where there is something to say (no
  * plan yet: no IPVS samples).
  */
 public final class MetricsExporter {
-  /** Scrapes within this long of a kernel read reuse it. */
-  static final long REUSE_NANOS = 1_000_000_000L;
-
   /** The addresses an interface holds now, as the kernel says (AddressTable in production). */
   public interface Addresses {
     List<IpAddress> on(String interfaceName);
@@ -59,9 +57,10 @@ public final class MetricsExporter {
   private volatile Supplier<IpvsKernel> kernel = () -> null;
   private volatile Addresses addresses;
   private KernelView last; // guarded by this
+  private boolean reading; // guarded by this
 
-  /** What one kernel read found, shared by the scrapes within REUSE_NANOS. */
-  record KernelView(DirectorPlan plan, long readAtNanos, long readNanos, IpvsSnapshot ipvs, List<SyncDaemon> daemons,
+  /** What one kernel read found, shared by the scrapes that arrived while it ran. */
+  record KernelView(DirectorPlan plan, long readEndNanos, long readNanos, IpvsSnapshot ipvs, List<SyncDaemon> daemons,
       Map<String, Set<IpAddress>> held) {}
 
   /**
@@ -111,12 +110,40 @@ public final class MetricsExporter {
 
   // ---- the kernel, once per scrape at most ----
 
-  private synchronized KernelView view(DirectorPlan plan) {
-    long now = nanos.getAsLong();
-    KernelView v = last;
-    if (v != null && v.plan() == plan && now - v.readAtNanos() < REUSE_NANOS) {
-      return v;
+  private KernelView view(DirectorPlan plan) throws IOException {
+    long arrived = nanos.getAsLong();
+    synchronized (this) {
+      while (reading) {
+        try {
+          wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while another scrape read the kernel");
+        }
+      }
+      KernelView v = last;
+      if (v != null && v.plan() == plan && v.readEndNanos() - arrived >= 0) {
+        return v; // it was running when this scrape arrived
+      }
+      reading = true;
     }
+    KernelView v = null;
+    try {
+      v = read(plan);
+      return v;
+    } finally {
+      synchronized (this) {
+        reading = false;
+        if (v != null) {
+          last = v;
+        }
+        notifyAll();
+      }
+    }
+  }
+
+  private KernelView read(DirectorPlan plan) {
+    long now = nanos.getAsLong();
     IpvsKernel k = kernel.get();
     IpvsSnapshot ipvs = null;
     List<SyncDaemon> daemons = null;
@@ -144,9 +171,7 @@ public final class MetricsExporter {
       }
     }
     long end = nanos.getAsLong();
-    v = new KernelView(plan, end, end - now, ipvs, daemons, held);
-    last = v;
-    return v;
+    return new KernelView(plan, end, end - now, ipvs, daemons, held);
   }
 
   // ---- families ----

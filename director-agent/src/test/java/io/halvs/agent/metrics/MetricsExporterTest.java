@@ -174,7 +174,7 @@ class MetricsExporterTest {
   }
 
   String scrapeText() throws IOException {
-    clock.addAndGet(MetricsExporter.REUSE_NANOS); // a fresh kernel read unless a test says otherwise
+    clock.incrementAndGet(); // arrives after the last read ended: reads the kernel afresh
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     exporter.write(out);
     return out.toString(StandardCharsets.UTF_8);
@@ -355,19 +355,52 @@ class MetricsExporterTest {
   }
 
   @Test
-  void theKernelIsReadOncePerScrapeAndSharedByScrapesCloseTogether() throws IOException {
+  void theKernelIsReadOncePerScrape() throws IOException {
     scrape();
     assertThat(kernel.serviceDumps.get()).isEqualTo(1);
     assertThat(kernel.destinationDumps.get()).isEqualTo(3); // two planned services and the foreign one
     assertThat(kernel.daemonDumps.get()).isEqualTo(1);
-    ByteArrayOutputStream again = new ByteArrayOutputStream();
-    clock.addAndGet(MetricsExporter.REUSE_NANOS / 2);
-    exporter.write(again); // a second Prometheus within the second: the same read
-    assertThat(kernel.serviceDumps.get()).isEqualTo(1);
-    assertThat(kernel.destinationDumps.get()).isEqualTo(3);
     scrape();
     assertThat(kernel.serviceDumps.get()).isEqualTo(2);
     assertThat(kernel.destinationDumps.get()).isEqualTo(6);
+  }
+
+  @Test
+  void aScrapeArrivingDuringAnothersKernelReadWaitsForItAndSharesIt() throws Exception {
+    java.util.concurrent.CountDownLatch inRead = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    kernel.beforeServiceDump = () -> {
+      inRead.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    clock.incrementAndGet();
+    ByteArrayOutputStream first = new ByteArrayOutputStream();
+    ByteArrayOutputStream second = new ByteArrayOutputStream();
+    Thread one = new Thread(() -> write(first));
+    one.start();
+    inRead.await();
+    Thread two = new Thread(() -> write(second)); // the second Prometheus, while the first read runs
+    two.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> two.getState() == Thread.State.WAITING);
+    release.countDown();
+    one.join();
+    two.join();
+    assertThat(kernel.serviceDumps.get()).isEqualTo(1);
+    assertThat(kernel.destinationDumps.get()).isEqualTo(3);
+    assertThat(Scraped.parse(second.toString(StandardCharsets.UTF_8)).samples("halvs_ipvs_backend_weight"))
+        .hasSize(3);
+  }
+
+  private void write(ByteArrayOutputStream out) {
+    try {
+      exporter.write(out);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
@@ -442,6 +475,7 @@ class MetricsExporterTest {
     final AtomicInteger serviceDumps = new AtomicInteger();
     final AtomicInteger destinationDumps = new AtomicInteger();
     final AtomicInteger daemonDumps = new AtomicInteger();
+    volatile Runnable beforeServiceDump = () -> { };
 
     CountingKernel(IpvsKernel k) {
       this.k = k;
@@ -454,6 +488,7 @@ class MetricsExporterTest {
 
     @Override
     public List<KernelService> services() {
+      beforeServiceDump.run();
       serviceDumps.incrementAndGet();
       return k.services();
     }
