@@ -74,11 +74,12 @@ public final class AgentHttpServer implements AutoCloseable {
   public boolean start() {
     try {
       bind();
-      LOG.info("health endpoints on http://{}:{}/healthz and /readyz", address.getHostString(), port());
+      LOG.info("health endpoints on http://{}:{}/healthz and /readyz, metrics on /metrics", address.getHostString(),
+          port());
       return true;
     } catch (IOException e) {
-      LOG.error("health endpoints: cannot listen on {}:{} ({}): /healthz and /readyz are off, the data plane "
-          + "runs on; retrying every {} s", address.getHostString(), address.getPort(), e.getMessage(),
+      LOG.error("health endpoints: cannot listen on {}:{} ({}): /healthz, /readyz and /metrics are off, the data "
+          + "plane runs on; retrying every {} s", address.getHostString(), address.getPort(), e.getMessage(),
           RETRY_MILLIS / 1000);
       Thread t = new Thread(this::retry, "halvs-http-bind");
       t.setDaemon(true);
