@@ -275,13 +275,11 @@ final class Bench implements Callable<Integer> {
               allocated = Math.max(allocated, a);
             }
           }
-          // the kernel read alone, the exporter's own figure
-          java.io.ByteArrayOutputStream last = new java.io.ByteArrayOutputStream();
-          exporter.write(last);
-          String read = last.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
-              .filter(l -> l.startsWith("halvs_ipvs_read_duration_seconds{")).findFirst().orElse("? ?");
-          long samples = last.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
-              .filter(l -> !l.startsWith("#")).count();
+          // the kernel read alone, the exporter's own figure, and the samples: one more scrape, read as it streams
+          Lines lines = new Lines();
+          exporter.write(lines);
+          String read = lines.readDuration == null ? "? NaN" : lines.readDuration;
+          long samples = lines.samples;
           java.util.Arrays.sort(nanos);
           java.util.Arrays.sort(cpu);
           System.out.printf("metrics (%s kernel): %d services x %d destinations: %d samples, %.1f MB plain, "
@@ -315,6 +313,51 @@ final class Bench implements Callable<Integer> {
       @Override
       public void write(byte[] b, int off, int len) {
         n += len;
+      }
+    }
+
+    /** Counts bytes and sample lines, keeps the line of halvs_ipvs_read_duration_seconds (a scrape is 200 MB). */
+    static final class Lines extends java.io.OutputStream {
+      static final String READ = "halvs_ipvs_read_duration_seconds{";
+      long n;
+      long samples;
+      String readDuration;
+      private final StringBuilder line = new StringBuilder();
+      private boolean start = true;
+      private boolean comment;
+      private boolean keep;
+
+      @Override
+      public void write(int b) {
+        n++;
+        if (start) {
+          start = false;
+          comment = b == '#';
+          keep = b == 'h';
+          line.setLength(0);
+        }
+        if (b == '\n') {
+          if (!comment) {
+            samples++;
+          }
+          if (keep) {
+            readDuration = line.toString();
+          }
+          start = true;
+          return;
+        }
+        if (keep) {
+          line.append((char) b);
+          int i = line.length() - 1;
+          keep = i >= READ.length() || READ.charAt(i) == b;
+        }
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        for (int i = off; i < off + len; i++) {
+          write(b[i]);
+        }
       }
     }
 

@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class HeartbeatElection implements Election {
   private static final Logger LOG = LoggerFactory.getLogger(HeartbeatElection.class);
+  private static final AgentMetrics METRICS = AgentMetrics.get();
   static final int ANNOUNCE_REPEATS = 3;
   static final long ANNOUNCE_REFRESH_MILLIS = 10_000;
   static final long REASSERT_MILLIS = 1_000;
@@ -77,7 +78,6 @@ public final class HeartbeatElection implements Election {
   private volatile boolean peerAlive;
   private long lastHeardAt = -1; // now() of the last authenticated heartbeat, -1: none yet
   private long missedCounted; // intervals since then already counted as missed
-  private static final AgentMetrics METRICS = AgentMetrics.get();
   private volatile long lastTickNanos = System.nanoTime();
 
   public HeartbeatElection(DirectorPlan plan, Options options, AddressTable table) throws IOException {
