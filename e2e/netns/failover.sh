@@ -17,7 +17,9 @@
 # sigterm / sigterm3: SIGTERM to the active's agent, restarted as soon as it exited / 3 s later (a rolling
 # update); both directors are sampled every 10 ms from the fault until the restarted agent settled, asserted
 # never two holders for halvs, and the restart must not move the VIP back (at most one failover).
-# Asserts correctness (failover happened, no split brain), never time.
+# Asserts correctness (failover happened, no split brain), never time. halvs' /metrics (both agents, port 8850 in
+# their namespaces) must agree: the holder says active 1 and vip_held 1, the other 0 and 0; a takeover counts one
+# transition on the taker; the checked real server the test stops shows up 0 on both.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -56,6 +58,67 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
 pass() { PASSED=$((PASSED + 1)); }
 
+# --- halvs' /metrics: values that follow from what the test did --------------------------------------------------
+metric() { # NS NAME [LABEL=VALUE...]: the sum of NAME's samples with these labels from the agent in NS; "none"
+  # when it has no such sample (or does not answer)
+  local ns=$1 name=$2
+  shift 2
+  ip netns exec "$ns" curl -s --max-time 3 http://127.0.0.1:8850/metrics | awk -v name="$name" -v want="$*" '
+    BEGIN { n = split(want, w, " ") }
+    index($0, name "{") == 1 || index($0, name " ") == 1 {
+      for (i = 1; i <= n; i++) {
+        eq = index(w[i], "="); l = substr(w[i], 1, eq - 1) "=\"" substr(w[i], eq + 1) "\""
+        if (index($0, "{" l) == 0 && index($0, "," l) == 0) next
+      }
+      found = 1; sum += $NF
+    }
+    END { if (found) printf "%d\n", sum; else print "none" }'
+}
+
+await_metric() { # WANT NS NAME [LABEL=VALUE...]: until the value is WANT, at most 5 s; prints the last value
+  local want=$1 got
+  shift
+  for _ in $(seq 1 50); do
+    got=$(metric "$@")
+    [ "$got" = "$want" ] && break
+    sleep 0.1
+  done
+  echo "$got"
+}
+
+check_roles_metrics() { # IMPL HOLDER: both agents' /metrics agree with who holds the VIP
+  local h=$2 o=${OTHER[$2]} got
+  got="$(await_metric 1 "$h" halvs_director_active) $(metric "$h" halvs_vip_held address=$VIP)"
+  got="$got $(await_metric 0 "$o" halvs_director_active) $(metric "$o" halvs_vip_held address=$VIP)"
+  got="$got $(metric "$h" halvs_director_peer_alive) $(metric "$o" halvs_director_peer_alive)"
+  if [ "$got" = "1 1 0 0 1 1" ]; then pass; else
+    fail "$1: /metrics disagree with the VIP on $h: active, vip_held on $h then on $o, peer_alive on both: $got" \
+      "(want 1 1 0 0 1 1)"; fi
+}
+
+check_takeover_metrics() { # WHAT TAKER TRANSITIONS_BEFORE: one more transition, active, holding the VIP
+  local got
+  got="$(await_metric $(($3 + 1)) "$2" halvs_director_transitions_total) $(await_metric 1 "$2" halvs_director_active)"
+  got="$got $(metric "$2" halvs_vip_held address=$VIP)"
+  if [ "$got" = "$(($3 + 1)) 1 1" ]; then pass; else
+    fail "$1: /metrics of the taker $2: transitions (were $3), active, vip_held: $got (want $(($3 + 1)) 1 1)"; fi
+}
+
+check_realserver_metrics() { # the checked real server probe-1 is up on both; stopped, it is down on both
+  local d got
+  for d in hva hvb; do
+    got=$(await_metric 1 "$d" halvs_realserver_up realserver=probe-1 virtualservice=probe remote_port=8080)
+    if [ "$got" = 1 ]; then pass; else fail "/metrics of $d: probe-1 up is $got while it serves (want 1)"; fi
+  done
+  kill "$(cat "$WORK/serve-probe.pid")"
+  for d in hva hvb; do
+    got="$(await_metric 0 "$d" halvs_realserver_up realserver=probe-1)"
+    got="$got $(metric "$d" halvs_health_check_failures_total realserver=probe-1 reason=refused | awk '{print ($1 + 0 > 0)}')"
+    if [ "$got" = "0 1" ]; then pass; else
+      fail "/metrics of $d after probe-1 stopped: up, refused failures > 0: $got (want 0 1)"; fi
+  done
+}
+
 topology() {
   for ns in $C hva hvb; do ip netns del $ns 2>/dev/null || true; ip netns add $ns; ip -n $ns link set lo up; done
   ip -n $C link add br0 type bridge
@@ -70,6 +133,10 @@ topology() {
     echo $! > "$WORK/serve-$d.pid"
     disown
   done
+  # the checked real server of pair.yaml's probe service (failover.sh stops it to see it down in /metrics)
+  ip netns exec $C python3 "$HERE/hv.py" serve probe 8080 &
+  echo $! > "$WORK/serve-probe.pid"
+  disown
   head -c 32 /dev/urandom > "$WORK/hmac.key"
 }
 
@@ -207,6 +274,12 @@ measure() { # IMPL KIND
     [[ $impl == halvs* ]] && past_startup_grace
     h=$(wait_single_holder) || { fail "$impl $kind run $i: no single holder before the fault"; return; }
     other=${OTHER[$h]}
+    local before=""
+    if [[ $impl == halvs* ]]; then
+      check_roles_metrics "$impl $kind run $i" "$h"
+      before=$(metric "$other" halvs_director_transitions_total)
+      [ "$before" = none ] && before=0 # no role change yet: the counter has no sample
+    fi
     out=$(ip netns exec $C python3 "$HERE/hv.py" probe $VIP 80 "${NODE[$h]}" true) # the client points at h
     [ "$out" = timeout ] && { fail "$impl $kind run $i: $h holds the VIP but does not answer"; continue; }
     local sampler=""
@@ -224,6 +297,7 @@ measure() { # IMPL KIND
       fail "$impl $kind run $i: no takeover by ${NODE[$other]} within 15 s"
     else
       pass
+      [ -n "$before" ] && check_takeover_metrics "$impl $kind run $i" "$other" "$before"
       echo "$out" | awk '{print $1}' >> "$WORK/$impl-$kind.ms"
       echo "$out" | awk '{print $2}' >> "$WORK/$impl-$kind.gap"
     fi
@@ -311,6 +385,7 @@ run_impl() { # IMPL
   start_"$1" hvb
   sleep 5 # let the start-up election settle (keepalived's may preempt once)
   wait_single_holder >/dev/null || { fail "$1: no single holder after start"; cat "$WORK"/agent-*.log | tail -20; }
+  [ "$1" = halvs ] && check_realserver_metrics
   for kind in $FAULTS; do
     measure "$1" "$kind"
   done

@@ -3,6 +3,8 @@ package io.halvs.agent.cli;
 import io.halvs.agent.http.Health;
 import io.halvs.agent.kernel.FakeIpvsKernel;
 import io.halvs.agent.kernel.IpvsKernel;
+import io.halvs.agent.metrics.MetricsExporter;
+import io.halvs.agent.netlink.AddressTable;
 import io.halvs.agent.netlink.NetlinkIpvsKernel;
 import io.halvs.agent.runtime.Director;
 import io.halvs.agent.runtime.Election;
@@ -70,6 +72,19 @@ final class AgentSetup {
    */
   static IpvsKernel watchKernel(boolean fake, IpvsKernel kernel, long intervalMillis) {
     return intervalMillis <= 0 ? null : fake ? kernel : new NetlinkIpvsKernel();
+  }
+
+  /**
+   * The connection a scrape reads IPVS counters over: the in-memory table itself, else a socket of its own, like
+   * the watch's, so a scrape of a large table and a pass never wait for each other.
+   */
+  static IpvsKernel metricsKernel(boolean fake, IpvsKernel kernel) {
+    return fake ? kernel : new NetlinkIpvsKernel();
+  }
+
+  /** The exporter's view of the VIPs the kernel holds: addresses listed over its own rtnetlink socket. */
+  static MetricsExporter.Addresses addresses(AddressTable table) {
+    return ifname -> table.list(ifname).stream().map(AddressTable.Address::address).toList();
   }
 
   /** The watch, not started; null when watchKernel is. */

@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
  * script can time ipvsadm on it in the same kernel. Asserts nothing about time.
  */
 @Command(name = "bench", description = "Program a synthetic IPVS table and print timings (benchmark).",
-    subcommands = Bench.Soak.class)
+    subcommands = {Bench.Soak.class, Bench.Metrics.class})
 final class Bench implements Callable<Integer> {
   @Option(names = "--services", defaultValue = "1000")
   int services;
@@ -192,6 +192,196 @@ final class Bench implements Callable<Integer> {
     static KernelDestination destination(IpAddress a, int weight) {
       return new KernelDestination(a, 80, KernelDestination.FWD_MASQ, weight, 0, 0, a.family(), 0, 0, 0, 0, 0, 0,
           null);
+    }
+  }
+
+  /**
+   * The cost of one /metrics scrape at full size: the plan of the parent command (--services x --destinations)
+   * programmed into the in-memory table (or with --netlink the kernel's, which it removes after), every
+   * destination with counters of realistic width, then scrapes written to a byte counter: time (kernel read
+   * included), bytes plain and gzipped as the HTTP server sends them, and the heap allocated per scrape.
+   */
+  @Command(name = "metrics", description = "Time /metrics at full size and print its size (benchmark).")
+  static final class Metrics implements Callable<Integer> {
+    @picocli.CommandLine.ParentCommand
+    Bench bench;
+
+    @Option(names = "--scrapes", defaultValue = "10", description = "Measured scrapes (after 3 to warm up).")
+    int scrapes;
+
+    @Option(names = "--netlink", description = "Program and read the kernel's IPVS table (root, ip_vs), not the "
+        + "in-memory one.")
+    boolean netlink;
+
+    @Override
+    public Integer call() throws IOException {
+      List<IpvsService> plan = bench.plan();
+      io.halvs.plan.DirectorPlan dp = new io.halvs.plan.DirectorPlan("bench", List.of("a", "b"), "eth0",
+          List.of(), null, new java.util.TreeMap<>(), null, null, plan);
+      IpvsKernel kernel = netlink ? new NetlinkIpvsKernel() : new io.halvs.agent.kernel.FakeIpvsKernel();
+      try (kernel;
+          io.halvs.agent.runtime.Director director = new io.halvs.agent.runtime.Director(kernel,
+              new OwnershipJournal(null), new io.halvs.agent.runtime.AllUpHealthChecks(),
+              io.halvs.agent.runtime.StaticElection.alwaysActive(null, x -> { }), null,
+              java.time.Duration.ofHours(1))) {
+        director.offer(new io.halvs.agent.runtime.Director.Target(dp, "bench", false));
+        if (!director.runPending().converged()) {
+          System.out.println("metrics bench: programming the table failed");
+          return 1;
+        }
+        try {
+          if (kernel instanceof io.halvs.agent.kernel.FakeIpvsKernel fake) {
+            java.util.Random random = new java.util.Random(1);
+            for (IpvsService s : plan) {
+              for (Destination d : s.destinations()) {
+                long conns = random.nextInt(1_000_000);
+                fake.stats(s.key(), d.address(), d.port(), new io.halvs.agent.kernel.IpvsStats(conns, conns * 40,
+                    conns * 30, conns * 40 * 700, conns * 30 * 1400, 0, 0, 0, 0, 0), random.nextInt(500),
+                    random.nextInt(5000));
+              }
+            }
+          }
+          io.halvs.agent.metrics.MetricsExporter exporter = new io.halvs.agent.metrics.MetricsExporter("bench",
+              "a", () -> director).kernel(() -> kernel);
+          java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+          com.sun.management.ThreadMXBean alloc = (com.sun.management.ThreadMXBean) threads;
+          long[] nanos = new long[scrapes];
+          long[] cpu = new long[scrapes];
+          long plain = 0;
+          long gzipped = 0;
+          long allocated = 0;
+          for (int i = -3; i < scrapes; i++) {
+            Counter zipCount = new Counter();
+            Counter plainCount = new Counter();
+            long a0 = alloc.getCurrentThreadAllocatedBytes();
+            long c0 = threads.getCurrentThreadCpuTime();
+            long t = System.nanoTime();
+            try (java.util.zip.GZIPOutputStream zip = new java.util.zip.GZIPOutputStream(zipCount, 64 * 1024) {
+              {
+                def.setLevel(java.util.zip.Deflater.BEST_SPEED);
+              }
+            }) {
+              exporter.write(new Tee(plainCount, zip));
+            }
+            long took = System.nanoTime() - t;
+            long cpuTook = threads.getCurrentThreadCpuTime() - c0;
+            long a = alloc.getCurrentThreadAllocatedBytes() - a0;
+            Thread.sleep(1100); // past the exporter's reuse window: every scrape reads the kernel again
+            if (i >= 0) {
+              nanos[i] = took;
+              cpu[i] = cpuTook;
+              plain = plainCount.n;
+              gzipped = zipCount.n;
+              allocated = Math.max(allocated, a);
+            }
+          }
+          // the kernel read alone, the exporter's own figure, and the samples: one more scrape, read as it streams
+          Lines lines = new Lines();
+          exporter.write(lines);
+          String read = lines.readDuration == null ? "? NaN" : lines.readDuration;
+          long samples = lines.samples;
+          java.util.Arrays.sort(nanos);
+          java.util.Arrays.sort(cpu);
+          System.out.printf("metrics (%s kernel): %d services x %d destinations: %d samples, %.1f MB plain, "
+              + "%.1f MB gzip; scrape (kernel read + gzip level 1) median %.0f ms, max %.0f ms over %d (CPU of the "
+              + "scraping thread median %.0f ms); kernel read %.0f ms; heap allocated per scrape %.0f MB%n",
+              netlink ? "netlink" : "in-memory", bench.services, bench.destinations, samples, plain / 1e6,
+              gzipped / 1e6, nanos[scrapes / 2] / 1e6, nanos[scrapes - 1] / 1e6, scrapes, cpu[scrapes / 2] / 1e6, Double.parseDouble(read.substring(read.lastIndexOf(' ') + 1)) * 1e3,
+              allocated / 1e6);
+          return 0;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return 1;
+        } finally {
+          if (netlink) {
+            director.offer(new io.halvs.agent.runtime.Director.Target(dp, "bench", true)); // removes what it added
+            director.runPending();
+          }
+        }
+      }
+    }
+
+    /** Counts bytes, keeps none. */
+    static final class Counter extends java.io.OutputStream {
+      long n;
+
+      @Override
+      public void write(int b) {
+        n++;
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        n += len;
+      }
+    }
+
+    /** Counts bytes and sample lines, keeps the line of halvs_ipvs_read_duration_seconds (a scrape is 200 MB). */
+    static final class Lines extends java.io.OutputStream {
+      static final String READ = "halvs_ipvs_read_duration_seconds{";
+      long n;
+      long samples;
+      String readDuration;
+      private final StringBuilder line = new StringBuilder();
+      private boolean start = true;
+      private boolean comment;
+      private boolean keep;
+
+      @Override
+      public void write(int b) {
+        n++;
+        if (start) {
+          start = false;
+          comment = b == '#';
+          keep = b == 'h';
+          line.setLength(0);
+        }
+        if (b == '\n') {
+          if (!comment) {
+            samples++;
+          }
+          if (keep) {
+            readDuration = line.toString();
+          }
+          start = true;
+          return;
+        }
+        if (keep) {
+          line.append((char) b);
+          int i = line.length() - 1;
+          keep = i >= READ.length() || READ.charAt(i) == b;
+        }
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        for (int i = off; i < off + len; i++) {
+          write(b[i]);
+        }
+      }
+    }
+
+    /** Writes to both. */
+    static final class Tee extends java.io.OutputStream {
+      final java.io.OutputStream a;
+      final java.io.OutputStream b;
+
+      Tee(java.io.OutputStream a, java.io.OutputStream b) {
+        this.a = a;
+        this.b = b;
+      }
+
+      @Override
+      public void write(int x) throws IOException {
+        a.write(x);
+        b.write(x);
+      }
+
+      @Override
+      public void write(byte[] x, int off, int len) throws IOException {
+        a.write(x, off, len);
+        b.write(x, off, len);
+      }
     }
   }
 }

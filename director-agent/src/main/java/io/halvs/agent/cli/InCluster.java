@@ -13,6 +13,8 @@ import io.halvs.agent.ha.SyncProgress;
 import io.halvs.agent.health.HealthMonitor;
 import io.halvs.agent.http.AgentHttpServer;
 import io.halvs.agent.http.Health;
+import io.halvs.agent.metrics.AgentMetrics;
+import io.halvs.agent.metrics.MetricsExporter;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.KernelModuleMissing;
 import io.halvs.agent.kernel.OwnershipJournal;
@@ -126,11 +128,13 @@ final class InCluster implements Callable<Integer> {
     while (true) {
       try {
         IpvsKernel k = new NetlinkIpvsKernel();
+        AgentMetrics.get().kernelModuleMissing(false);
         if (missing) {
           Logs.pair(LOG.atInfo(), pair).log("node {}: kernel module ip_vs is loaded now", node);
         }
         return k;
       } catch (KernelModuleMissing e) {
+        AgentMetrics.get().kernelModuleMissing(true);
         if (!missing) {
           Logs.pair(LOG.atError(), pair).log("node {}: {}", node, e.problem());
           missing = true;
@@ -155,7 +159,11 @@ final class InCluster implements Callable<Integer> {
     // liveness probe that found no port would restart it in a loop.
     AtomicReference<Director> current = new AtomicReference<>();
     Health probes = new Health(current::get);
-    AgentHttpServer http = healthOptions.start(probes);
+    AtomicReference<IpvsKernel> metricsKernel = new AtomicReference<>();
+    AddressTable metricsAddresses = new AddressTable();
+    MetricsExporter metrics = new MetricsExporter(pair, node, current::get).kernel(metricsKernel::get)
+        .addresses(AgentSetup.addresses(metricsAddresses));
+    AgentHttpServer http = healthOptions.start(probes, metrics);
     try (KubernetesClient client = new KubernetesClientBuilder().build();
         IpvsKernel kernel = fakeIpvs ? AgentSetup.kernel(true) : awaitIpvs(client, namespace, pair, node);
         AddressTable addresses = new AddressTable();
@@ -175,6 +183,7 @@ final class InCluster implements Callable<Integer> {
       if (fakeIpvs) {
         director.ignoreSysctls(AgentSetup.IPVS_SYSCTLS);
       }
+      metricsKernel.set(AgentSetup.metricsKernel(fakeIpvs, kernel));
       director.onPass(p -> {
         p.changes().forEach(c -> Logs.pair(LOG.atInfo(), pair).log(c));
         if (p.operations() > 0 || !p.converged() || !p.changes().isEmpty()) {
@@ -209,6 +218,11 @@ final class InCluster implements Callable<Integer> {
       if (http != null) {
         http.close();
       }
+      IpvsKernel k = metricsKernel.get();
+      if (k != null && !fakeIpvs) {
+        k.close();
+      }
+      metricsAddresses.close();
       closed.countDown();
     }
   }

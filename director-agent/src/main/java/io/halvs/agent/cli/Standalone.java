@@ -5,6 +5,7 @@ import io.halvs.agent.http.AgentHttpServer;
 import io.halvs.agent.http.Health;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.OwnershipJournal;
+import io.halvs.agent.metrics.MetricsExporter;
 import io.halvs.agent.netlink.AddressTable;
 import io.halvs.agent.runtime.AllUpHealthChecks;
 import io.halvs.agent.runtime.Director;
@@ -94,11 +95,16 @@ final class Standalone implements Callable<Integer> {
     Semaphore healthChanged = new Semaphore(0);
     AtomicReference<Director> current = new AtomicReference<>();
     Health health = new Health(current::get);
+    MetricsExporter metrics = new MetricsExporter(pair, node, current::get);
     AtomicReference<KernelWatch> watch = new AtomicReference<>();
     try (IpvsKernel kernel = AgentSetup.kernel(fakeIpvs);
         AddressTable addresses = holdVips || election.enabled() ? new AddressTable() : null;
         HealthChecks checks = once || noHealthChecks ? new AllUpHealthChecks() : new HealthMonitor();
-        AgentHttpServer http = once ? null : healthOptions.start(health);
+        IpvsKernel metricsKernel = once ? null : AgentSetup.metricsKernel(fakeIpvs, kernel);
+        AddressTable metricsAddresses = once ? null : new AddressTable();
+        AgentHttpServer http = once ? null
+            : healthOptions.start(health, metrics.kernel(() -> metricsKernel)
+                .addresses(AgentSetup.addresses(metricsAddresses)));
         IpvsKernel watchKernel = once ? null : AgentSetup.watchKernel(fakeIpvs, kernel, watchIntervalMillis);
         WatchStopper stopWatch = () -> {
           KernelWatch w = watch.get();

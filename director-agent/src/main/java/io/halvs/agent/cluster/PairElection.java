@@ -146,6 +146,12 @@ public final class PairElection implements Election {
   }
 
   @Override
+  public boolean peerAlive() {
+    Election e = delegate;
+    return e != null && e.peerAlive();
+  }
+
+  @Override
   public String stuck(long nowNanos) {
     Election e = delegate;
     return e == null ? null : e.stuck(nowNanos);

@@ -389,6 +389,47 @@ public final class ElectionMachine {
     return new Decision(role, reason, changed, announce, request);
   }
 
+  /**
+   * The reason of a role change in one snake_case word, for halvs_director_transitions_total{reason}: read from
+   * the reasons {@link #tick} gives, so a new reason there needs a line here (ElectionMachineTest covers each).
+   */
+  public static String cause(String reason) {
+    if (reason.startsWith("the peer handed the VIPs over")) {
+      return "handover";
+    }
+    if (reason.startsWith("shutting down") || reason.startsWith("shut down")) {
+      return "shutdown";
+    }
+    if (reason.startsWith("peer silent for") || reason.startsWith("peer silent; this director holds the Lease")) {
+      return "peer_silent";
+    }
+    if (reason.startsWith("peer silent here but renewing the Lease")) {
+      return "partitioned";
+    }
+    if (reason.endsWith("quorum lost")) {
+      return "quorum_lost";
+    }
+    if (reason.startsWith("peer silent but the API is unreachable")) {
+      return "quorum_unreachable";
+    }
+    if (reason.startsWith("both active")) {
+      return "conflict";
+    }
+    if (reason.startsWith("handing the VIPs over to the preferred director")) {
+      return "preempted";
+    }
+    if (reason.startsWith("preempting") || reason.equals("peer is active")) {
+      return "peer_active";
+    }
+    if (reason.startsWith("peer is not active and this director is preferred")) {
+      return "preferred";
+    }
+    if (reason.startsWith("waiting for the preferred peer")) {
+      return "peer_preferred";
+    }
+    return "other";
+  }
+
   /** Gives the VIPs (by the caller, on this decision) and the Lease term up; the heartbeats say released. */
   private void release() {
     released = true;

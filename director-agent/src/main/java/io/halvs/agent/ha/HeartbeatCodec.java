@@ -1,5 +1,6 @@
 package io.halvs.agent.ha;
 
+import io.halvs.agent.metrics.AgentMetrics;
 import io.halvs.agent.runtime.Election.Role;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -42,6 +43,8 @@ public final class HeartbeatCodec {
   static final int ELIGIBLE = 1;
   static final int RELEASED = 2;
   static final int LEAVING = 4;
+
+  private static final AgentMetrics METRICS = AgentMetrics.get();
 
   public final AtomicLong accepted = new AtomicLong();
   public final AtomicLong badMac = new AtomicLong();
@@ -87,6 +90,7 @@ public final class HeartbeatCodec {
   public synchronized Message decode(byte[] data, int length, long nowWallMillis) {
     if (length < MAGIC.length + TAG || length > data.length) {
       malformed.incrementAndGet();
+      METRICS.heartbeatRejected(AgentMetrics.Rejection.MALFORMED);
       return null;
     }
     mac.update(data, 0, length - TAG);
@@ -94,6 +98,7 @@ public final class HeartbeatCodec {
     byte[] got = java.util.Arrays.copyOfRange(data, length - TAG, length);
     if (!MessageDigest.isEqual(expected, got)) { // constant time
       badMac.incrementAndGet();
+      METRICS.heartbeatRejected(AgentMetrics.Rejection.BAD_HMAC);
       return null;
     }
     Message m;
@@ -103,6 +108,7 @@ public final class HeartbeatCodec {
       b.get(magic);
       if (!java.util.Arrays.equals(magic, MAGIC)) {
         malformed.incrementAndGet();
+        METRICS.heartbeatRejected(AgentMetrics.Rejection.MALFORMED);
         return null;
       }
       String p = string(b);
@@ -117,21 +123,25 @@ public final class HeartbeatCodec {
       long term = b.getLong();
       if (role < 0 || role >= Role.values().length) {
         malformed.incrementAndGet();
+        METRICS.heartbeatRejected(AgentMetrics.Rejection.MALFORMED);
         return null;
       }
       m = new Message(p, n, epoch, seq, sent, Role.values()[role], activeFor, (flags & ELIGIBLE) != 0, term,
           connections, (flags & RELEASED) != 0, (flags & LEAVING) != 0);
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       malformed.incrementAndGet();
+      METRICS.heartbeatRejected(AgentMetrics.Rejection.MALFORMED);
       return null;
     }
     if (!m.pair().equals(pair) || !m.node().equals(expectedSender)) {
       foreign.incrementAndGet();
+      METRICS.heartbeatRejected(AgentMetrics.Rejection.FOREIGN_PAIR);
       return null;
     }
     Long last = epochs.get(m.epoch());
     if (last == null ? Math.abs(nowWallMillis - m.sentWallMillis()) > NEW_EPOCH_WINDOW_MILLIS : m.seq() <= last) {
       replayed.incrementAndGet();
+      METRICS.heartbeatRejected(AgentMetrics.Rejection.REPLAY);
       return null;
     }
     epochs.remove(m.epoch());

@@ -5,6 +5,7 @@ import io.halvs.agent.ha.ElectionMachine.Config;
 import io.halvs.agent.ha.ElectionMachine.Decision;
 import io.halvs.agent.ha.ElectionMachine.PeerView;
 import io.halvs.agent.ha.ElectionMachine.Request;
+import io.halvs.agent.metrics.AgentMetrics;
 import io.halvs.agent.netlink.AddressTable;
 import io.halvs.agent.netlink.NeighbourAnnouncer;
 import io.halvs.agent.runtime.Election;
@@ -39,6 +40,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class HeartbeatElection implements Election {
   private static final Logger LOG = LoggerFactory.getLogger(HeartbeatElection.class);
+  private static final AgentMetrics METRICS = AgentMetrics.get();
   static final int ANNOUNCE_REPEATS = 3;
   static final long ANNOUNCE_REFRESH_MILLIS = 10_000;
   static final long REASSERT_MILLIS = 1_000;
@@ -74,6 +76,9 @@ public final class HeartbeatElection implements Election {
   private long transitionsBefore;
   private volatile State state;
   private volatile boolean closed;
+  private volatile boolean peerAlive;
+  private long lastHeardAt = -1; // now() of the last authenticated heartbeat, -1: none yet
+  private long missedCounted; // intervals since then already counted as missed
   private volatile long lastTickNanos = System.nanoTime();
 
   public HeartbeatElection(DirectorPlan plan, Options options, AddressTable table) throws IOException {
@@ -159,7 +164,10 @@ public final class HeartbeatElection implements Election {
         continue; // counted by the codec
       }
       boolean tickNow;
+      METRICS.heartbeatReceived();
       synchronized (this) {
+        lastHeardAt = now();
+        missedCounted = 0;
         lastHeartbeatWall = wall;
         peerOffsetMillis = wall - m.sentWallMillis();
         machine.heartbeat(now(), new PeerView(m.role(), m.activeForMillis(), m.eligible(), m.leaseTerm(),
@@ -202,8 +210,11 @@ public final class HeartbeatElection implements Election {
     long now = now();
     machine.syncProgress(options.backupDaemonRunning().getAsBoolean(), options.connections().getAsLong());
     Decision d = machine.tick(now);
+    peerAlive = machine.peerVisible(now);
+    countMissed(now);
     if (d.changed()) {
       Logs.pair(LOG.atInfo(), plan.pair()).log("role {} ({})", d.role(), d.reason());
+      METRICS.transition(ElectionMachine.cause(d.reason()), d.role() == Role.ACTIVE, System.currentTimeMillis());
       apply(d.role(), now);
     } else if (now - lastReassertAt >= REASSERT_MILLIS) {
       apply(d.role(), now); // level-triggered: put back what someone removed
@@ -234,6 +245,18 @@ public final class HeartbeatElection implements Election {
     state = s;
     if (notify) {
       listeners.forEach(l -> l.accept(s));
+    }
+  }
+
+  /** Heartbeats that should have arrived since the last one, one per interval beyond the first. */
+  private void countMissed(long now) {
+    if (lastHeardAt < 0) {
+      return; // no peer heard yet: nothing it sent can have been missed
+    }
+    long due = (now - lastHeardAt) / plan.highAvailability().advertIntervalMillis() - 1;
+    if (due > missedCounted) {
+      METRICS.heartbeatsMissed(due - missedCounted);
+      missedCounted = due;
     }
   }
 
@@ -288,7 +311,11 @@ public final class HeartbeatElection implements Election {
     long lease = machine.config().leaseMillis();
     ElectionMachine m = machine;
     quorumThread.execute(() -> {
+      long started = System.nanoTime();
       Quorum.Outcome a = Quorum.call(q, kind, self, System.currentTimeMillis(), threshold, offset, lease);
+      if (q != null) {
+        METRICS.leaseRenewal(a.answer() != ElectionMachine.Answer.UNREACHABLE, System.nanoTime() - started);
+      }
       synchronized (this) {
         if (m == machine) {
           m.answer(requestedAt, a);
@@ -308,6 +335,7 @@ public final class HeartbeatElection implements Election {
     byte[] data = codec.encode(m);
     try {
       socket.send(new DatagramPacket(data, data.length, options.peer()));
+      METRICS.heartbeatSent();
     } catch (IOException e) {
       LOG.debug("heartbeat to {}: {}", options.peer(), e.getMessage()); // link down: the peer will notice
     }
@@ -345,6 +373,11 @@ public final class HeartbeatElection implements Election {
   @Override
   public State state() {
     return state;
+  }
+
+  @Override
+  public boolean peerAlive() {
+    return peerAlive;
   }
 
   public String heartbeatCounters() {

@@ -74,6 +74,7 @@ public final class HealthMonitor implements HealthChecks {
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final CopyOnWriteArrayList<Consumer<Set<ServiceKey>>> listeners = new CopyOnWriteArrayList<>();
   private volatile Map<DestRef, Verdict> verdicts = Map.of();
+  private volatile List<TargetMetrics> metrics = List.of();
   private volatile boolean running = true;
   private ExecutorService workers; // TLS handshake math, started with the first https check
 
@@ -125,6 +126,11 @@ public final class HealthMonitor implements HealthChecks {
   @Override
   public void onChange(Consumer<Set<ServiceKey>> listener) {
     listeners.add(listener);
+  }
+
+  /** Every checked real server of the plan, for a scrape: safe to read from any thread. */
+  public List<TargetMetrics> metrics() {
+    return metrics;
   }
 
   /** Check-start lateness since the last {@link #resetTiming()}. */
@@ -223,6 +229,7 @@ public final class HealthMonitor implements HealthChecks {
       }
       if (t.probe != null) {
         Probe p = t.probe;
+        p.timedOut = true;
         p.abort(p.timeoutMessage());
         complete(t, p);
       } else {
@@ -242,6 +249,7 @@ public final class HealthMonitor implements HealthChecks {
     Probe p = t.newProbe();
     p.owner = t;
     p.loop = this;
+    p.startedNanos = now;
     t.probe = p;
     try {
       p.start(selector);
@@ -309,7 +317,11 @@ public final class HealthMonitor implements HealthChecks {
       p.abort("aborted");
     }
     boolean wasUp = t.state.up();
-    if (t.state.record(p.ok(), p.message(), wallMillis.getAsLong())) {
+    boolean changedState = t.state.record(p.ok(), p.message(), wallMillis.getAsLong());
+    t.metrics.checked(System.nanoTime() - p.startedNanos, p.ok(),
+        p.ok() ? null : p.timedOut ? FailureReason.TIMEOUT : FailureReason.of(p.message()), t.state.up(),
+        t.state.sinceMillis());
+    if (changedState) {
       changed.add(t.key.service());
       if (wasUp) {
         Logs.about(LOG.atInfo(), t.service.owner(), t.destination.realServer()).log("real server {} down ({}): {}",
@@ -426,6 +438,7 @@ public final class HealthMonitor implements HealthChecks {
     }
     targets.clear();
     targets.putAll(kept);
+    metrics = kept.values().stream().map(t -> t.metrics).toList();
     services = planned;
     publish();
     if (queue.size() > 4 * targets.size() + 1024) {

@@ -26,6 +26,9 @@ abstract class Probe {
   Target owner;
   /** The checker that runs this attempt (set by it): for CPU work off its thread. */
   HealthMonitor loop;
+  /** When the checker started it (System.nanoTime()), and whether the checker ended it for taking too long. */
+  long startedNanos;
+  boolean timedOut;
 
   protected final InetSocketAddress target;
   protected final int timeoutMillis;

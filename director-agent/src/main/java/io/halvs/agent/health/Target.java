@@ -24,6 +24,8 @@ final class Target {
 
   final Key key;
   final TargetState state;
+  /** What a scrape reads of this target, from any thread. */
+  final TargetMetrics metrics;
   IpvsService service;
   Destination destination;
   HealthCheckPlan check;
@@ -40,6 +42,7 @@ final class Target {
   Target(Key key, long nowMillis, HealthCheckPlan check) {
     this.key = key;
     this.state = new TargetState(check.rise(), check.fall(), nowMillis);
+    this.metrics = new TargetMetrics(nowMillis);
   }
 
   /** Takes this plan's service, destination and check; true when the timing changed (reschedule). */
@@ -47,6 +50,7 @@ final class Target {
     boolean retime = this.check == null || this.check.intervalMillis() != check.intervalMillis();
     this.service = service;
     this.destination = destination;
+    metrics.planned(service, destination);
     if (!check.equals(this.check)) {
       this.check = check;
       state.thresholds(check.rise(), check.fall());

@@ -13,9 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's small HTTP server on the host network (the kubelet's probes; /metrics later): plain-text GET
- * routes, answered on the server's one dispatcher thread (a daemon), so handlers must only read state, never
- * wait. The JDK's com.sun.net.httpserver: no dependency, and the image's runtime carries jdk.httpserver.
+ * The agent's small HTTP server on the host network (the kubelet's probes, Prometheus' /metrics): plain-text GET
+ * routes, answered by two daemon threads, so a scrape that reads a large IPVS table never delays a probe; the
+ * probes' handlers only read volatile state, never wait. Streamed routes (/metrics) write their body as they go,
+ * chunked, gzip-compressed when the client accepts it (Prometheus does). The JDK's com.sun.net.httpserver: no
+ * dependency, and the image's runtime carries jdk.httpserver.
  *
  * <p>The data plane comes first: when the address cannot be bound (another process holds the port), one error
  * line says so and the agent runs on without the endpoints; binding is retried in the background and one line
@@ -35,7 +37,16 @@ public final class AgentHttpServer implements AutoCloseable {
 
   private final InetSocketAddress address;
   private final Map<String, Supplier<Response>> routes = new ConcurrentHashMap<>();
+  private final Map<String, Streamed> streamed = new ConcurrentHashMap<>();
+
+  /** A body written onto the response as it is produced. */
+  public interface Body {
+    void write(OutputStream out) throws IOException;
+  }
+
+  private record Streamed(String contentType, Body body) {}
   private volatile HttpServer server;
+  private volatile java.util.concurrent.ExecutorService executor;
   private volatile Thread retry;
   private volatile boolean closed;
 
@@ -50,6 +61,12 @@ public final class AgentHttpServer implements AutoCloseable {
     return this;
   }
 
+  /** Adds a GET route whose body is streamed (200, chunked); routes may be added after start. */
+  public AgentHttpServer stream(String path, String contentType, Body body) {
+    streamed.put(path, new Streamed(contentType, body));
+    return this;
+  }
+
   /**
    * Binds now; true when listening. When the address cannot be bound: one error line, retries every 10 s on a
    * daemon thread, false.
@@ -57,11 +74,12 @@ public final class AgentHttpServer implements AutoCloseable {
   public boolean start() {
     try {
       bind();
-      LOG.info("health endpoints on http://{}:{}/healthz and /readyz", address.getHostString(), port());
+      LOG.info("health endpoints on http://{}:{}/healthz and /readyz, metrics on /metrics", address.getHostString(),
+          port());
       return true;
     } catch (IOException e) {
-      LOG.error("health endpoints: cannot listen on {}:{} ({}): /healthz and /readyz are off, the data plane "
-          + "runs on; retrying every {} s", address.getHostString(), address.getPort(), e.getMessage(),
+      LOG.error("health endpoints: cannot listen on {}:{} ({}): /healthz, /readyz and /metrics are off, the data "
+          + "plane runs on; retrying every {} s", address.getHostString(), address.getPort(), e.getMessage(),
           RETRY_MILLIS / 1000);
       Thread t = new Thread(this::retry, "halvs-http-bind");
       t.setDaemon(true);
@@ -92,7 +110,14 @@ public final class AgentHttpServer implements AutoCloseable {
     }
     HttpServer s = HttpServer.create(address, 16);
     s.createContext("/", this::handle);
-    s.setExecutor(null); // the dispatcher thread answers: handlers only read volatile state
+    // two threads: a scrape being written never holds up a probe
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "halvs-http");
+      t.setDaemon(true);
+      return t;
+    });
+    s.setExecutor(pool);
+    executor = pool;
     // start() creates the dispatcher thread, which inherits daemon-ness from its creator: a daemon, so the
     // server never keeps the JVM alive on its own
     Thread starter = new Thread(s::start, "halvs-http-start");
@@ -114,11 +139,17 @@ public final class AgentHttpServer implements AutoCloseable {
 
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
-      Supplier<Response> route = routes.get(exchange.getRequestURI().getPath());
+      String path = exchange.getRequestURI().getPath();
       String method = exchange.getRequestMethod();
+      Streamed stream = streamed.get(path);
+      if (stream != null && (method.equals("GET") || method.equals("HEAD"))) {
+        stream(exchange, stream, method.equals("HEAD"));
+        return;
+      }
+      Supplier<Response> route = routes.get(path);
       Response r;
-      if (route == null) {
-        r = new Response(404, "not found; try /healthz or /readyz");
+      if (route == null && stream == null) {
+        r = new Response(404, "not found; try /healthz, /readyz or /metrics");
       } else if (!method.equals("GET") && !method.equals("HEAD")) {
         r = new Response(405, "GET or HEAD only");
       } else {
@@ -141,6 +172,33 @@ public final class AgentHttpServer implements AutoCloseable {
     }
   }
 
+  private static void stream(HttpExchange exchange, Streamed stream, boolean head) throws IOException {
+    String accept = exchange.getRequestHeaders().getFirst("Accept-Encoding");
+    boolean gzip = accept != null && accept.contains("gzip");
+    exchange.getResponseHeaders().set("Content-Type", stream.contentType());
+    exchange.getResponseHeaders().set("Cache-Control", "no-store");
+    if (gzip) {
+      exchange.getResponseHeaders().set("Content-Encoding", "gzip");
+    }
+    if (head) {
+      exchange.sendResponseHeaders(200, -1);
+      return;
+    }
+    exchange.sendResponseHeaders(200, 0); // chunked: the size is known only at the end
+    try (OutputStream raw = exchange.getResponseBody();
+        OutputStream out = gzip ? new FastGzip(raw) : raw) {
+      stream.body().write(out);
+    }
+  }
+
+  /** gzip at the fastest level: a full-size scrape compresses ~20:1 even so, for a fraction of the CPU. */
+  private static final class FastGzip extends java.util.zip.GZIPOutputStream {
+    FastGzip(OutputStream out) throws IOException {
+      super(out, 64 * 1024);
+      def.setLevel(java.util.zip.Deflater.BEST_SPEED);
+    }
+  }
+
   @Override
   public synchronized void close() {
     closed = true;
@@ -151,6 +209,10 @@ public final class AgentHttpServer implements AutoCloseable {
     HttpServer s = server;
     if (s != null) {
       s.stop(0);
+    }
+    java.util.concurrent.ExecutorService e = executor;
+    if (e != null) {
+      e.shutdownNow();
     }
   }
 }

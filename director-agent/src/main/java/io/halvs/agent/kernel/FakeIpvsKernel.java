@@ -31,6 +31,10 @@ public final class FakeIpvsKernel implements IpvsKernel {
   private final Map<Op, Integer> counts = new EnumMap<>(Op.class);
   private final Map<String, Integer> failures = new LinkedHashMap<>();
   private Set<String> schedulers = KERNEL_SCHEDULERS;
+  private static final IpvsStats ZERO = new IpvsStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  /** Counters tests set, by service and by service + destination id; zeros when unset, as after an add. */
+  private final Map<ServiceKey, IpvsStats> serviceStats = new HashMap<>();
+  private final Map<String, KernelDestination> destinationCounters = new HashMap<>();
   private IpvsTimeouts timeouts = new IpvsTimeouts(900, 120, 300);
 
   /** Simulates missing scheduler modules. */
@@ -41,6 +45,18 @@ public final class FakeIpvsKernel implements IpvsKernel {
   /** The next n operations whose object text contains {@code object} fail with errno. */
   public void failNext(String object, int n, int errno) {
     failures.put(object + "\u0000" + errno, n);
+  }
+
+  /** The counters the kernel would report for a service (what IPVS_SVC_ATTR_STATS64 carries). */
+  public synchronized void stats(ServiceKey service, IpvsStats stats) {
+    serviceStats.put(service, stats);
+  }
+
+  /** The counters and connection counts the kernel would report for a destination. */
+  public synchronized void stats(ServiceKey service, IpAddress address, int port, IpvsStats stats, long active,
+      long inactive) {
+    destinationCounters.put(service + " " + id(address, port),
+        new KernelDestination(address, port, 0, 0, 0, 0, 0, 0, 0, 0, active, inactive, 0, stats));
   }
 
   public int count(Op op) {
@@ -105,7 +121,12 @@ public final class FakeIpvsKernel implements IpvsKernel {
 
   @Override
   public synchronized List<KernelService> services() {
-    return new ArrayList<>(services.values());
+    List<KernelService> out = new ArrayList<>(services.size());
+    for (KernelService s : services.values()) {
+      out.add(new KernelService(s.key(), s.scheduler(), s.flags(), s.timeoutSeconds(), s.netmask(),
+          serviceStats.getOrDefault(s.key(), ZERO)));
+    }
+    return out;
   }
 
   @Override
@@ -113,7 +134,16 @@ public final class FakeIpvsKernel implements IpvsKernel {
     if (!services.containsKey(service)) {
       throw error("list destinations", service.toString(), 3);
     }
-    return new ArrayList<>(destinations.get(service).values());
+    List<KernelDestination> out = new ArrayList<>();
+    for (KernelDestination d : destinations.get(service).values()) {
+      KernelDestination c = destinationCounters.isEmpty() ? null
+          : destinationCounters.get(service + " " + id(d.address(), d.port()));
+      out.add(new KernelDestination(d.address(), d.port(), d.forwardMethod(), d.weight(), d.upperThreshold(),
+          d.lowerThreshold(), d.addressFamily(), d.tunnelType(), d.tunnelPort(), d.tunnelFlags(),
+          c == null ? 0 : c.activeConnections(), c == null ? 0 : c.inactiveConnections(), 0,
+          c == null ? ZERO : c.stats()));
+    }
+    return out;
   }
 
   @Override

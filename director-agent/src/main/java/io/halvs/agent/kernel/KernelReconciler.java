@@ -1,6 +1,8 @@
 package io.halvs.agent.kernel;
 
 import io.halvs.agent.Logs;
+import io.halvs.agent.metrics.AgentMetrics;
+import io.halvs.agent.metrics.AgentMetrics.NetlinkOp;
 import io.halvs.api.v1alpha1.ForwardingMethod;
 import io.halvs.api.v1alpha1.TunnelChecksum;
 import io.halvs.plan.Destination;
@@ -32,6 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class KernelReconciler {
   private static final Logger LOG = LoggerFactory.getLogger(KernelReconciler.class);
+  private static final AgentMetrics METRICS = AgentMetrics.get();
 
   private final IpvsKernel kernel;
   private final OwnershipJournal journal;
@@ -104,7 +107,7 @@ public final class KernelReconciler {
         foreign.add(key);
         continue;
       }
-      if (attempt(failures, () -> kernel.deleteService(key))) {
+      if (attempt(failures, NetlinkOp.DEL_SERVICE, () -> kernel.deleteService(key))) {
         journal.remove(key);
         applied.add("delete service " + key);
       }
@@ -121,7 +124,7 @@ public final class KernelReconciler {
       KernelService have = observed.get(s.key());
       if (have == null) {
         journal.add(s.key()); // before the add: a crash right after must not leave an unowned service
-        if (!attempt(failures, () -> kernel.addService(want))) {
+        if (!attempt(failures, NetlinkOp.ADD_SERVICE, () -> kernel.addService(want))) {
           continue; // its destinations wait for the next pass
         }
         applied.add("add service " + s.key());
@@ -132,7 +135,7 @@ public final class KernelReconciler {
           Logs.about(LOG.atInfo(), s.owner()).log("adopted IPVS service {} that was already in the kernel", s.key());
         }
         if (!have.equals(want)) {
-          if (attempt(failures, () -> kernel.updateService(want))) {
+          if (attempt(failures, NetlinkOp.EDIT_SERVICE, () -> kernel.updateService(want))) {
             applied.add("edit service " + s.key());
           }
         }
@@ -200,17 +203,17 @@ public final class KernelReconciler {
     // Within a service: removals first, so an address that moves ports never exists twice.
     for (Map.Entry<DestKey, KernelDestination> e : have.entrySet()) {
       KernelDestination d = e.getValue();
-      if (attempt(failures, () -> kernel.deleteDestination(key, d.address(), d.port()))) {
+      if (attempt(failures, NetlinkOp.DEL_DEST, () -> kernel.deleteDestination(key, d.address(), d.port()))) {
         applied.add("delete destination " + e.getKey() + " of " + key);
       }
     }
     for (KernelDestination w : adds) {
-      if (attempt(failures, () -> kernel.addDestination(key, w))) {
+      if (attempt(failures, NetlinkOp.ADD_DEST, () -> kernel.addDestination(key, w))) {
         applied.add("add destination " + DestKey.of(w) + " of " + key + " weight " + w.weight());
       }
     }
     for (KernelDestination w : edits) {
-      if (attempt(failures, () -> kernel.updateDestination(key, w))) {
+      if (attempt(failures, NetlinkOp.EDIT_DEST, () -> kernel.updateDestination(key, w))) {
         applied.add("edit destination " + DestKey.of(w) + " of " + key + " weight " + w.weight());
       }
     }
@@ -228,11 +231,13 @@ public final class KernelReconciler {
     }
   }
 
-  private static boolean attempt(List<String> failures, Runnable op) {
+  private static boolean attempt(List<String> failures, NetlinkOp kind, Runnable op) {
     try {
       op.run();
+      METRICS.netlink(kind, false);
       return true;
     } catch (IpvsException e) {
+      METRICS.netlink(kind, true);
       failures.add(e.getMessage());
       return false;
     }

@@ -1,5 +1,6 @@
 package io.halvs.agent.netlink;
 
+import io.halvs.agent.metrics.AgentMetrics;
 import io.halvs.plan.IpAddress;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
@@ -31,6 +32,7 @@ public final class NeighbourAnnouncer implements AutoCloseable {
       } else {
         s.send(ALL_NODES_MAC, unsolicitedAdvertisement(mac, address.bytes()));
       }
+      AgentMetrics.get().gratuitousArpSent();
     } catch (NetlinkException e) {
       sockets.remove(key).close();
       throw e;

@@ -7,6 +7,8 @@ import io.halvs.agent.kernel.KernelReconciler;
 import io.halvs.agent.kernel.KernelService;
 import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.kernel.SyncDaemon;
+import io.halvs.agent.metrics.AgentMetrics;
+import io.halvs.agent.metrics.AgentMetrics.NetlinkOp;
 import io.halvs.agent.sysctl.Sysctls;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpvsService;
@@ -157,6 +159,12 @@ public final class Director implements AutoCloseable {
 
   public HealthChecks healthChecks() {
     return health;
+  }
+
+  /** The plan offered last (what the metrics label the kernel's objects with); null before the first. */
+  public DirectorPlan plan() {
+    Target t = latest;
+    return t == null ? null : t.plan();
   }
 
   private void healthChanged(Set<ServiceKey> services) {
@@ -348,8 +356,10 @@ public final class Director implements AutoCloseable {
     boolean ok = pass.converged();
     String programmedHash = pass.full() && ok ? t.planHash() : before.programmedPlanHash();
     boolean programmed = ok && t.planHash() != null && t.planHash().equals(programmedHash);
+    Instant now = Instant.now();
     status = new Status(t.planHash(), programmedHash, programmed, pass.failures(),
-        t.deleting() && pass.full() && ok, Instant.now());
+        t.deleting() && pass.full() && ok, now);
+    AgentMetrics.get().pass(pass.nanos(), ok, pass.full() && !t.deleting(), t.planHash(), now.toEpochMilli());
     if (!ok) {
       pass.failures().forEach(f -> Logs.pair(LOG.atWarn(), t.plan().pair()).log(f));
     }
@@ -429,10 +439,10 @@ public final class Director implements AutoCloseable {
         continue;
       }
       if (have != null) {
-        kernel.stopDaemon(state);
+        daemonCall(NetlinkOp.SYNC_STOP, () -> kernel.stopDaemon(state));
         changes.add("stop sync daemon " + name(state) + " (settings changed)");
       }
-      kernel.startDaemon(want);
+      daemonCall(NetlinkOp.SYNC_START, () -> kernel.startDaemon(want));
       changes.add("start sync daemon " + name(state) + " on " + sd.interfaceName() + " sync id " + sd.syncId());
     }
   }
@@ -444,9 +454,19 @@ public final class Director implements AutoCloseable {
     }
     for (SyncDaemon d : kernel.daemons()) {
       if (d.syncId() == sd.syncId()) {
-        kernel.stopDaemon(d.state());
+        daemonCall(NetlinkOp.SYNC_STOP, () -> kernel.stopDaemon(d.state()));
         changes.add("stop sync daemon " + name(d.state()));
       }
+    }
+  }
+
+  private static void daemonCall(NetlinkOp kind, Runnable call) {
+    try {
+      call.run();
+      AgentMetrics.get().netlink(kind, false);
+    } catch (RuntimeException e) {
+      AgentMetrics.get().netlink(kind, true);
+      throw e;
     }
   }
 

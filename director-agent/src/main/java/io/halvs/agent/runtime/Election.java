@@ -22,6 +22,11 @@ public interface Election extends AutoCloseable {
 
   void onChange(Consumer<State> listener);
 
+  /** The peer's heartbeats arrive in time (false without a peer, e.g. standalone without an election). */
+  default boolean peerAlive() {
+    return false;
+  }
+
   /** Liveness: null while the election's own threads make progress, else why not (one line). */
   default String stuck(long nowNanos) {
     return null;

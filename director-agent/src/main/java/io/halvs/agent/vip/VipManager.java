@@ -1,5 +1,7 @@
 package io.halvs.agent.vip;
 
+import io.halvs.agent.metrics.AgentMetrics;
+import io.halvs.agent.metrics.AgentMetrics.NetlinkOp;
 import io.halvs.agent.netlink.AddressTable;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpAddress;
@@ -35,13 +37,13 @@ public final class VipManager {
     for (AddressTable.Address a : table.list(ifname)) {
       boolean ours = a.address().isV4() ? label != null && label.equals(a.label()) : heldV6.contains(a.address());
       if (ours && !want.contains(a.address()) && a.prefixLength() == a.address().maxPrefixLength()) {
-        table.remove(ifname, a.address(), a.prefixLength());
+        remove(ifname, a.address(), a.prefixLength());
         heldV6.remove(a.address());
         changes.add("removed vip " + a.address() + " from " + ifname);
       }
     }
     for (IpAddress vip : want) {
-      if (table.add(ifname, vip, vip.maxPrefixLength(), label)) {
+      if (add(ifname, vip, vip.maxPrefixLength(), label)) {
         changes.add("added vip " + vip + "/" + vip.maxPrefixLength() + " on " + ifname);
       }
       if (!vip.isV4()) {
@@ -50,23 +52,50 @@ public final class VipManager {
     }
     if (plan.gateway() != null) {
       var g = plan.gateway();
-      if (table.add(g.interfaceName(), g.address(), g.prefixLength(), label(g.interfaceName()))) {
+      if (add(g.interfaceName(), g.address(), g.prefixLength(), label(g.interfaceName()))) {
         changes.add("added gateway " + g.address() + "/" + g.prefixLength() + " on " + g.interfaceName());
       }
     }
     return changes;
   }
 
+  /** An address added (true) or already there; counted as a netlink operation only when it was added. */
+  private boolean add(String ifname, IpAddress a, int prefix, String label) {
+    try {
+      boolean added = table.add(ifname, a, prefix, label);
+      if (added) {
+        AgentMetrics.get().netlink(NetlinkOp.ADD_ADDR, false);
+      }
+      return added;
+    } catch (RuntimeException e) {
+      AgentMetrics.get().netlink(NetlinkOp.ADD_ADDR, true);
+      throw e;
+    }
+  }
+
+  private boolean remove(String ifname, IpAddress a, int prefix) {
+    try {
+      boolean removed = table.remove(ifname, a, prefix);
+      if (removed) {
+        AgentMetrics.get().netlink(NetlinkOp.DEL_ADDR, false);
+      }
+      return removed;
+    } catch (RuntimeException e) {
+      AgentMetrics.get().netlink(NetlinkOp.DEL_ADDR, true);
+      throw e;
+    }
+  }
+
   /** Drops every VIP and the gateway of the plan (standby, or the pair is being deleted). */
   public List<String> release(DirectorPlan plan) {
     List<String> changes = new ArrayList<>();
     for (IpAddress vip : plan.vips()) {
-      if (table.remove(plan.vipInterface(), vip, vip.maxPrefixLength())) {
+      if (remove(plan.vipInterface(), vip, vip.maxPrefixLength())) {
         changes.add("removed vip " + vip + " from " + plan.vipInterface());
       }
       heldV6.remove(vip);
     }
-    if (plan.gateway() != null && table.remove(plan.gateway().interfaceName(), plan.gateway().address(),
+    if (plan.gateway() != null && remove(plan.gateway().interfaceName(), plan.gateway().address(),
         plan.gateway().prefixLength())) {
       changes.add("removed gateway " + plan.gateway().address());
     }

@@ -171,6 +171,43 @@ class ElectionMachineTest {
   }
 
   @Test
+  void everyReasonForARoleChangeHasAShortCauseForTheMetrics() {
+    String[][] reasons = {
+        {"the peer handed the VIPs over (its agent is shutting down)", "handover"},
+        {"handing the VIPs over to the preferred director (preemption)", "preempted"},
+        {"both active: the peer keeps the VIPs", "conflict"},
+        {"preempting: preferred director, preempt delay passed, sync backup caught up; waiting for the peer to "
+            + "hand the VIPs over", "peer_active"},
+        {"peer is active", "peer_active"},
+        {"peer is not active and this director is preferred", "preferred"},
+        {"waiting for the preferred peer to become active", "peer_preferred"},
+        {"peer silent for 150 ms (no quorum configured)", "peer_silent"},
+        {"peer silent; this director holds the Lease", "peer_silent"},
+        {"peer silent here but renewing the Lease: partitioned from it", "partitioned"},
+        {"peer silent and the Lease could not be renewed within its term: quorum lost", "quorum_lost"},
+        {"peer silent but the API is unreachable: cannot take over safely", "quorum_unreachable"},
+        {"shutting down: released the VIPs for lvs-b to take", "shutdown"},
+        {"shutting down with the peer leaving too: took the released VIPs back", "shutdown"},
+        {"something new", "other"}};
+    for (String[] r : reasons) {
+      assertThat(ElectionMachine.cause(r[0])).as(r[0]).isEqualTo(r[1]);
+    }
+  }
+
+  @Test
+  void aTakeoverByAMachineIsCausedByTheSilentPeer() {
+    ElectionMachine m = new ElectionMachine(Config.of("b", "a", false, 50, 3, false, 0, false), 0, false);
+    long t = ElectionMachine.STARTUP_GRACE_MILLIS; // past the start-up's longer dead interval
+    m.heartbeat(t, new PeerView(Role.ACTIVE, 1000, false, 0, 0));
+    Decision standby = m.tick(t + 10);
+    assertThat(standby.changed()).isTrue();
+    assertThat(ElectionMachine.cause(standby.reason())).isEqualTo("peer_active");
+    Decision active = m.tick(t + 150);
+    assertThat(active.role()).isEqualTo(Role.ACTIVE);
+    assertThat(ElectionMachine.cause(active.reason())).isEqualTo("peer_silent");
+  }
+
+  @Test
   void simultaneousStartElectsThePreferredDirectorOnce() {
     for (boolean quorum : new boolean[] {true, false}) {
       Pair p = new Pair(quorum);

@@ -3,6 +3,7 @@ package io.halvs.agent.ha;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.halvs.agent.ha.HeartbeatCodec.Message;
+import io.halvs.agent.metrics.AgentMetrics;
 import io.halvs.agent.runtime.Election.Role;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
@@ -27,6 +28,7 @@ class HeartbeatCodecTest {
 
   @Test
   void aWrongKeyOrAFlippedBitIsDroppedAndCounted() {
+    long before = AgentMetrics.get().rejected(AgentMetrics.Rejection.BAD_HMAC);
     HeartbeatCodec receiver = new HeartbeatCodec(KEY, "pair-1", "lvs-a");
     byte[] other = new HeartbeatCodec("another key".getBytes(), "pair-1", "lvs-a").encode(msg(7, 1, NOW));
     assertThat(receiver.decode(other, other.length, NOW)).isNull();
@@ -35,6 +37,8 @@ class HeartbeatCodecTest {
     assertThat(receiver.decode(d, d.length, NOW)).isNull();
     assertThat(receiver.badMac.get()).isEqualTo(2);
     assertThat(receiver.accepted.get()).isZero();
+    // and in halvs_heartbeats_rejected_total{reason="bad_hmac"}, which outlives this codec
+    assertThat(AgentMetrics.get().rejected(AgentMetrics.Rejection.BAD_HMAC) - before).isEqualTo(2);
   }
 
   @Test

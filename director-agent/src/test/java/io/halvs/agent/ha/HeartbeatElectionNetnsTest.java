@@ -3,6 +3,7 @@ package io.halvs.agent.ha;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.halvs.agent.metrics.AgentMetrics;
 import io.halvs.agent.netlink.AddressTable;
 import io.halvs.agent.netlink.NetNamespace;
 import io.halvs.agent.runtime.Election.Role;
@@ -100,6 +101,7 @@ class HeartbeatElectionNetnsTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> "dir-a".equals(quorum.current().holder()));
 
     // dir-a's node dies: its agent stops and its addresses go with it
+    long silentBefore = AgentMetrics.get().transitions("peer_silent");
     a.close();
     sh("ip", "-n", A, "addr", "del", "198.51.100.10/32", "dev", "hve0");
     long t0 = System.nanoTime();
@@ -111,6 +113,8 @@ class HeartbeatElectionNetnsTest {
     assertThat(b.state().reason()).contains("Lease");
     assertThat(quorum.current().holder()).isEqualTo("dir-b");
     assertThat(b.heartbeatCounters()).contains("badMac=0");
+    // halvs_director_transitions_total{reason="peer_silent"}: the takeover counted once
+    assertThat(AgentMetrics.get().transitions("peer_silent") - silentBefore).isEqualTo(1);
     a = null;
   }
 
@@ -211,6 +215,7 @@ class HeartbeatElectionNetnsTest {
     b = start(B, "dir-b", "192.0.2.1", quorum);
     await().atMost(Duration.ofSeconds(5)).until(() -> a.state().role() == Role.ACTIVE
         && b.state().role() == Role.STANDBY);
+    long badHmacBefore = AgentMetrics.get().rejected(AgentMetrics.Rejection.BAD_HMAC);
     // from dir-a's namespace, a heartbeat claiming dir-a is standby, signed with the wrong key, plus garbage
     NetNamespace.run(A, () -> {
       try (DatagramSocket s = new DatagramSocket()) {
@@ -225,6 +230,8 @@ class HeartbeatElectionNetnsTest {
     });
     Thread.sleep(500);
     assertThat(b.heartbeatCounters()).contains("badMac=50").contains("malformed=50");
+    assertThat(AgentMetrics.get().rejected(AgentMetrics.Rejection.BAD_HMAC) - badHmacBefore)
+        .as("halvs_heartbeats_rejected_total{reason=\"bad_hmac\"}").isEqualTo(50);
     assertThat(a.state().role()).isEqualTo(Role.ACTIVE);
     assertThat(b.state().role()).isEqualTo(Role.STANDBY);
     assertThat(a.state().transitions()).isEqualTo(1);

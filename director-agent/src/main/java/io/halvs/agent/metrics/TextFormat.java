@@ -1,0 +1,249 @@
+package io.halvs.agent.metrics;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Prometheus text exposition format 0.0.4, written straight to a stream: no sample objects, no label maps, so a
+ * scrape of 800,000 samples costs a buffer and the bytes. A family is its HELP and TYPE lines followed by its
+ * samples, all in one group (the format requires it). Label values are escaped (backslash, double quote, line
+ * feed); names are the caller's constants and are not checked here (MetricsExporterTest checks them).
+ *
+ * <pre>
+ * out.family("halvs_director_active", "gauge", "1 while this director holds the VIPs");
+ * out.sample("halvs_director_active").label("directorpair", pair).label("node", node).value(1);
+ * </pre>
+ */
+public final class TextFormat {
+  public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+  private final OutputStream out;
+  private final byte[] buf = new byte[64 * 1024];
+  private int n;
+  private boolean labels; // a '{' was written for the current sample
+
+  public TextFormat(OutputStream out) {
+    this.out = out;
+  }
+
+  /** # HELP and # TYPE lines; type is counter, gauge, histogram or untyped. */
+  public TextFormat family(String name, String type, String help) throws IOException {
+    ascii("# HELP ").ascii(name).put(' ');
+    for (int i = 0; i < help.length(); i++) {
+      char c = help.charAt(i);
+      if (c == '\\') {
+        ascii("\\\\");
+      } else if (c == '\n') {
+        ascii("\\n");
+      } else {
+        put(c);
+      }
+    }
+    put('\n').ascii("# TYPE ").ascii(name).put(' ').ascii(type).put('\n');
+    return this;
+  }
+
+  /** Starts a sample line: labels follow, then {@link #value}. */
+  public TextFormat sample(String name) throws IOException {
+    labels = false;
+    return ascii(name);
+  }
+
+  /** The same for a name already encoded (a family written 100,000 times). */
+  public TextFormat sample(byte[] name) throws IOException {
+    labels = false;
+    return bytes(name);
+  }
+
+  public TextFormat label(String name, String value) throws IOException {
+    put(labels ? ',' : '{');
+    labels = true;
+    ascii(name).ascii("=\"");
+    if (value != null) {
+      escaped(value);
+    }
+    return put('"');
+  }
+
+  public TextFormat label(String name, long value) throws IOException {
+    put(labels ? ',' : '{');
+    labels = true;
+    ascii(name).ascii("=\"");
+    number(value);
+    return put('"');
+  }
+
+  /**
+   * Label text already escaped and joined ({@code a="x",b="y"}), e.g. the part every destination of a service
+   * shares, built once per service.
+   */
+  public TextFormat labels(String preformatted) throws IOException {
+    put(labels ? ',' : '{');
+    labels = true;
+    return text(preformatted);
+  }
+
+  /** The same, encoded already: UTF-8 of escaped, joined labels. */
+  public TextFormat labels(byte[] preformatted) throws IOException {
+    put(labels ? ',' : '{');
+    labels = true;
+    return bytes(preformatted);
+  }
+
+  /** Escaped, joined labels as UTF-8, to be written many times with {@link #labels(byte[])}. */
+  public static byte[] encode(String... namesAndValues) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      b.append(i == 0 ? "" : ",").append(namesAndValues[i]).append("=\"")
+          .append(escape(namesAndValues[i + 1] == null ? "" : namesAndValues[i + 1])).append('"');
+    }
+    return b.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  public void value(long v) throws IOException {
+    end();
+    number(v);
+    put('\n');
+  }
+
+  public void value(double v) throws IOException {
+    end();
+    if (Double.isNaN(v)) {
+      ascii("NaN");
+    } else if (Double.isInfinite(v)) {
+      ascii(v > 0 ? "+Inf" : "-Inf");
+    } else if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+      number((long) v);
+    } else {
+      ascii(Double.toString(v));
+    }
+    put('\n');
+  }
+
+  private void end() throws IOException {
+    if (labels) {
+      put('}');
+      labels = false;
+    }
+    put(' ');
+  }
+
+  /** Writes what is buffered; the stream stays open (the caller owns it). */
+  public void flush() throws IOException {
+    out.write(buf, 0, n);
+    n = 0;
+    out.flush();
+  }
+
+  /** A label value in the format's escaping. */
+  public static String escape(String value) {
+    StringBuilder b = new StringBuilder(value.length() + 2);
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '\\' -> b.append("\\\\");
+        case '"' -> b.append("\\\"");
+        case '\n' -> b.append("\\n");
+        default -> b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
+  private void escaped(String v) throws IOException {
+    for (int i = 0; i < v.length(); i++) {
+      char c = v.charAt(i);
+      switch (c) {
+        case '\\' -> ascii("\\\\");
+        case '"' -> ascii("\\\"");
+        case '\n' -> ascii("\\n");
+        default -> put(c);
+      }
+    }
+  }
+
+  private TextFormat bytes(byte[] b) throws IOException {
+    if (n + b.length > buf.length) {
+      drain();
+      if (b.length > buf.length) {
+        out.write(b);
+        return this;
+      }
+    }
+    System.arraycopy(b, 0, buf, n, b.length);
+    n += b.length;
+    return this;
+  }
+
+  private TextFormat text(String s) throws IOException {
+    for (int i = 0; i < s.length(); i++) {
+      put(s.charAt(i));
+    }
+    return this;
+  }
+
+  private TextFormat ascii(String s) throws IOException {
+    int len = s.length();
+    if (n + len > buf.length) {
+      drain();
+      if (len > buf.length) {
+        out.write(s.getBytes(StandardCharsets.UTF_8));
+        return this;
+      }
+    }
+    for (int i = 0; i < len; i++) {
+      buf[n++] = (byte) s.charAt(i);
+    }
+    return this;
+  }
+
+  /** One char as UTF-8 (a surrogate pair's halves each become '?': names of Kubernetes objects are ASCII). */
+  private TextFormat put(char c) throws IOException {
+    if (n + 3 > buf.length) {
+      drain();
+    }
+    if (c < 0x80) {
+      buf[n++] = (byte) c;
+    } else if (c < 0x800) {
+      buf[n++] = (byte) (0xc0 | c >> 6);
+      buf[n++] = (byte) (0x80 | c & 0x3f);
+    } else if (Character.isSurrogate(c)) {
+      buf[n++] = '?';
+    } else {
+      buf[n++] = (byte) (0xe0 | c >> 12);
+      buf[n++] = (byte) (0x80 | c >> 6 & 0x3f);
+      buf[n++] = (byte) (0x80 | c & 0x3f);
+    }
+    return this;
+  }
+
+  private void number(long v) throws IOException {
+    if (n + 20 > buf.length) {
+      drain();
+    }
+    if (v == Long.MIN_VALUE) {
+      ascii("-9223372036854775808");
+      return;
+    }
+    if (v < 0) {
+      buf[n++] = '-';
+      v = -v;
+    }
+    int start = n;
+    do {
+      buf[n++] = (byte) ('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
+    for (int i = start, j = n - 1; i < j; i++, j--) {
+      byte t = buf[i];
+      buf[i] = buf[j];
+      buf[j] = t;
+    }
+  }
+
+  private void drain() throws IOException {
+    out.write(buf, 0, n);
+    n = 0;
+  }
+}
