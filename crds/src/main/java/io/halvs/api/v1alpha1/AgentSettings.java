@@ -20,7 +20,7 @@ public class AgentSettings {
 
   /** The PriorityClass deploy/ ships: system-node-critical outside kube-system needs a ResourceQuota on GKE. */
   public static final String DEFAULT_PRIORITY_CLASS = "halvs-director-critical";
-  /** The agent's /healthz and /readyz (host network: a port on the node's addresses). */
+  /** The agent's /healthz, /readyz and /metrics (host network: a port on the node's addresses). */
   public static final int DEFAULT_PORT = 8850;
   /** Kubernetes object names (DNS-1123 subdomain). */
   public static final String DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
@@ -63,7 +63,7 @@ public class AgentSettings {
 
   @Min(1)
   @Max(65535)
-  @JsonPropertyDescription("TCP port of the agent's /healthz and /readyz on the node's addresses (host network); "
+  @JsonPropertyDescription("TCP port of the agent's /healthz, /readyz and /metrics on the node's addresses (host network); "
       + "default 8850.")
   private Integer port;
 
