@@ -138,7 +138,9 @@ public final class AgentRollout {
         now)).toList();
     boolean outdated = agents.stream().anyMatch(a -> a.pod != null && !a.updated);
     boolean terminating = agents.stream().anyMatch(a -> a.terminating && !a.down);
-    String waitReason = outdated || terminating ? ROLLING_OUT : PENDING;
+    // Pending: the first pods of a new DaemonSet (one revision so far); afterwards a pod coming back is a rollout's.
+    boolean rolledBefore = o.revisions().stream().filter(r -> ownedBy(r, ds)).count() > 1;
+    String waitReason = outdated || terminating || rolledBefore ? ROLLING_OUT : PENDING;
 
     // A replacement under way comes first: never a second pod while one is missing or not yet available, so the
     // pair never has both directors down, and a new revision that does not turn Ready stops the rollout here.

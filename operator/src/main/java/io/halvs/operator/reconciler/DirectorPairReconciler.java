@@ -149,7 +149,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     if (desired.getActiveNode() != null && !desired.getActiveNode().equals(before)) {
       events.normal(dp, before == null ? "ActiveDirector" : "Failover", desired.getLastTransitionReason());
     }
-    if (step != null && step.upToDate() && rollingOut(dp)) {
+    if (step != null && step.upToDate() && wasNotUpToDate(dp)) {
       events.normal(dp, "AgentsUpToDate", step.message());
     }
     UpdateControl<DirectorPair> done = step != null && step.recheck() != null
@@ -179,9 +179,9 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     return step;
   }
 
-  private static boolean rollingOut(DirectorPair dp) {
+  private static boolean wasNotUpToDate(DirectorPair dp) {
     return dp.getStatus() != null && dp.getStatus().getConditions() != null && dp.getStatus().getConditions().stream()
-        .anyMatch(c -> AgentRollout.CONDITION.equals(c.getType()) && AgentRollout.ROLLING_OUT.equals(c.getReason()));
+        .anyMatch(c -> AgentRollout.CONDITION.equals(c.getType()) && "False".equals(c.getStatus()));
   }
 
   @Override

@@ -169,7 +169,9 @@ class AgentRolloutTest {
     // lvs-02 took the VIP over; lvs-01 comes back on the new revision: done once it is available.
     reports.put("lvs-02", report("lvs-02", AgentReport.ACTIVE, NOW.plusSeconds(22)));
     pod("lvs-01", NEW, NOW.plusSeconds(25));
-    assertThat(step(NOW.plusSeconds(30)).upToDate()).isFalse();
+    s = step(NOW.plusSeconds(30));
+    assertThat(s.upToDate()).isFalse();
+    assertThat(s.reason()).isEqualTo(AgentRollout.ROLLING_OUT);
     s = step(NOW.plusSeconds(36));
     assertThat(s.upToDate()).isTrue();
     assertThat(podNames()).hasSize(2);
