@@ -409,8 +409,20 @@ class OperatorTest {
         .sorted(java.util.Comparator.comparing(e -> e.getFirstTimestamp())).map(e -> e.getMessage()).toList();
   }
 
-  /** What the DaemonSet controller writes: a revision of the template, owned by the DaemonSet. */
   void controllerRevision(DaemonSet ds, String hash, long revision) {
+    controllerRevision(client, ds, hash, revision);
+  }
+
+  void agentPod(DaemonSet ds, String node, String hash) {
+    agentPod(client, ds, node, hash);
+  }
+
+  void observed(DaemonSet ds) {
+    observed(client, ds);
+  }
+
+  /** What the DaemonSet controller writes: a revision of the template, owned by the DaemonSet. */
+  static void controllerRevision(KubernetesClient client, DaemonSet ds, String hash, long revision) {
     client.resource(new io.fabric8.kubernetes.api.model.apps.ControllerRevisionBuilder().withNewMetadata()
         .withName("halvs-agent-lvs-" + hash).withNamespace(NS)
         .withLabels(ds.getSpec().getTemplate().getMetadata().getLabels()).addToLabels("controller-revision-hash", hash)
@@ -418,7 +430,7 @@ class OperatorTest {
   }
 
   /** An agent pod of that revision on that node, Ready for a minute. */
-  void agentPod(DaemonSet ds, String node, String hash) {
+  static void agentPod(KubernetesClient client, DaemonSet ds, String node, String hash) {
     Instant ready = Instant.now().minusSeconds(60);
     client.resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
         .withName("halvs-agent-lvs-" + hash + "-" + node).withNamespace(NS)
@@ -434,7 +446,7 @@ class OperatorTest {
   }
 
   /** The controller's status write: it has observed the DaemonSet's generation (an event for the operator). */
-  void observed(DaemonSet ds) {
+  static void observed(KubernetesClient client, DaemonSet ds) {
     client.apps().daemonSets().inNamespace(NS).withName(ds.getMetadata().getName()).editStatus(d -> {
       d.setStatus(new io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder()
           .withObservedGeneration(d.getMetadata().getGeneration())

@@ -183,11 +183,17 @@ public final class AgentRollout {
             + "handover)");
       }
     }
-    // The standby next: it holds no VIP.
+    // The standby next: it holds no VIP. Which one that is comes from the reports: without one from each agent
+    // (a freshly started operator reads them first) the active may be either, so wait rather than guess.
+    List<String> unreported = nodes.stream().filter(n -> !reports.containsKey(n)).toList();
+    if (active == null && !unreported.isEmpty()) {
+      return new Step(false, ROLLING_OUT, "waiting for a report from " + String.join(", ", unreported)
+          + " to know which director holds the VIP (the standby is replaced first)" + then, null, REPORT_RECHECK);
+    }
     for (Agent a : replaceable) {
       if (!a.node.equals(active)) {
         return replace(a, newest, active == null
-            ? "no director reports holding the VIP: replacing " + a.node + " first (spec order)"
+            ? "neither director reports holding the VIP (nothing moves): replacing " + a.node + " first"
             : "replacing the standby " + a.node + " first: it holds no VIP; the active " + active
                 + " is replaced once " + a.node + " is back as a ready standby, so the VIP moves once");
       }

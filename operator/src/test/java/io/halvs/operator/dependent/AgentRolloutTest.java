@@ -233,6 +233,24 @@ class AgentRolloutTest {
   }
 
   @Test
+  void withoutReportsNoPodGoesTheActiveCouldBeEither() {
+    pod("lvs-01", OLD, NOW.minusSeconds(600));
+    pod("lvs-02", OLD, NOW.minusSeconds(600));
+    revision(NEW, 2);
+    reports.clear();
+    AgentRollout.Step s = step(NOW);
+    assertThat(s.replace()).isNull();
+    assertThat(s.message()).startsWith("waiting for a report from lvs-01, lvs-02 to know which director holds the "
+        + "VIP");
+    assertThat(s.recheck()).isEqualTo(AgentRollout.REPORT_RECHECK);
+    assertThat(podNames()).hasSize(2);
+    // Both report, neither holds the VIP: no order to keep.
+    reports.put("lvs-01", report("lvs-01", AgentReport.STANDBY, NOW));
+    reports.put("lvs-02", report("lvs-02", AgentReport.STANDBY, NOW));
+    assertThat(step(NOW).replace().getSpec().getNodeName()).isEqualTo("lvs-01");
+  }
+
+  @Test
   void anOutdatedAgentThatIsNotReadyGoesFirstItServesNothing() {
     pod("lvs-01", OLD, NOW.minusSeconds(600));
     pod("lvs-02", OLD, null); // crash-looping, say
