@@ -170,13 +170,24 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     List<String> nodes = dp.getSpec().getNodes();
     var reports = s.reportsOf(pair);
     var active = StatusComputer.active(reports);
-    AgentRollout.Step step = AgentRollout.decide(nodes, rollout.observe(pair, nodes), reports,
-        active == null ? null : active.node(), s.planHash(pair), Instant.now());
-    if (step.replace() != null && rollout.apply(step)) {
-      LOG.info("DirectorPair {}: {}", pair, step.message());
-      events.normal(dp, "ReplacingAgent", step.message());
+    try {
+      AgentRollout.Step step = AgentRollout.decide(nodes, rollout.observe(pair, nodes), reports,
+          active == null ? null : active.node(), s.planHash(pair), Instant.now());
+      if (step.replace() != null && rollout.apply(step)) {
+        LOG.info("DirectorPair {}: {}", pair, step.message());
+        events.normal(dp, "ReplacingAgent", step.message());
+      }
+      return step;
+    } catch (RuntimeException e) {
+      if (!Forbidden.is(e)) {
+        throw e;
+      }
+      // The rest of the pair (plan, status) goes on; the condition says what is missing.
+      Forbidden.report("DirectorPair rollout", pair, e);
+      return new AgentRollout.Step(false, "Forbidden", "the operator may not read or replace the agents' pods "
+          + "(pods get/list/delete, controllerrevisions list in its namespace: deploy/base/operator-rbac.yaml)",
+          null, Forbidden.RETRY);
     }
-    return step;
   }
 
   private static boolean wasNotUpToDate(DirectorPair dp) {
