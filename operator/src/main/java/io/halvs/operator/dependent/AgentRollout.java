@@ -176,9 +176,10 @@ public final class AgentRollout {
       return Step.waiting(ROLLING_OUT, String.join(", ", down) + ": outdated, but the node is not Ready; its agent "
           + "is replaced once the node is back");
     }
-    // An outdated agent that is not Ready serves nothing: replacing it costs no handover.
+    // An outdated agent that is not Ready and holds no VIP serves nothing: replacing it costs no handover. (An
+    // active that is not Ready still goes last: replaced first, it would hand over, and then get the VIP back.)
     for (Agent a : replaceable) {
-      if (a.readySince == null) {
+      if (a.readySince == null && !a.node.equals(active)) {
         return replace(a, newest, a.node + " is not Ready: replacing its agent first (it serves nothing, no "
             + "handover)");
       }
@@ -219,13 +220,13 @@ public final class AgentRollout {
       return new Step(false, ROLLING_OUT, "waiting for the new agent on " + peer.node + " to report before "
           + "replacing the active " + activeAgent.node, null, REPORT_RECHECK);
     }
-    return replace(activeAgent, newest, peer.node + " is back as a ready standby on revision " + newest
+    return replace(activeAgent, newest, peer.node + " is back as a ready standby on the new revision"
         + ": replacing the active " + activeAgent.node + ", which hands the VIP over to it (one handover)");
   }
 
   private static Step replace(Agent a, String newest, String why) {
-    return new Step(false, ROLLING_OUT, "replacing " + a.node + "'s agent pod " + a.pod.getMetadata().getName()
-        + " (revision " + a.revision + ", newest " + newest + "): " + why, a.pod, null);
+    return new Step(false, ROLLING_OUT, why + " (pod " + a.pod.getMetadata().getName() + ", revision " + a.revision
+        + " -> " + newest + ")", a.pod, null);
   }
 
   /** The DaemonSet's ControllerRevision with the highest revision: the hash of its current template. */

@@ -163,7 +163,9 @@ class AgentRolloutTest {
     reports.put("lvs-02", report("lvs-02", AgentReport.STANDBY, NOW.plusSeconds(8)));
     s = step(NOW.plusSeconds(21));
     assertThat(s.replace().getSpec().getNodeName()).isEqualTo("lvs-01");
-    assertThat(s.message()).contains("lvs-02 is back as a ready standby").contains("(one handover)");
+    assertThat(s.message()).isEqualTo("lvs-02 is back as a ready standby on the new revision: replacing the active "
+        + "lvs-01, which hands the VIP over to it (one handover) (pod halvs-agent-lvs-6b8-lvs-01, revision " + OLD
+        + " -> " + NEW + ")");
     assertThat(podNames()).containsExactly("halvs-agent-lvs-7c9-lvs-02");
 
     // lvs-02 took the VIP over; lvs-01 comes back on the new revision: done once it is available.
@@ -259,6 +261,16 @@ class AgentRolloutTest {
     AgentRollout.Step s = step(NOW);
     assertThat(s.replace().getSpec().getNodeName()).isEqualTo("lvs-02");
     assertThat(s.message()).contains("lvs-02 is not Ready");
+  }
+
+  @Test
+  void anActiveThatIsNotReadyStillGoesLast() {
+    pod("lvs-01", OLD, null); // holds the VIP, but its last plan did not apply
+    pod("lvs-02", OLD, NOW.minusSeconds(600));
+    revision(NEW, 2);
+    AgentRollout.Step s = step(NOW);
+    assertThat(s.replace().getSpec().getNodeName()).isEqualTo("lvs-02");
+    assertThat(s.message()).startsWith("replacing the standby lvs-02 first");
   }
 
   @Test
