@@ -1,12 +1,12 @@
 package io.halvs.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.DirectorPairStatus;
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.halvs.operator.dependent.AgentResources;
 import io.halvs.operator.dependent.AgentRollout;
 import io.halvs.operator.dependent.Applier;
@@ -20,6 +20,7 @@ import io.halvs.plan.ObjectRef;
 import io.halvs.plan.publish.AgentReport;
 import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.PlanCodec;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -28,7 +29,6 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -44,8 +44,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Per DirectorPair: the agents' identity, RBAC and DaemonSet; the agents' rollout, one pod at a time and the
- * standby first (AgentRollout); the published plan; the aggregated status; and, on deletion, the cleanup of the directors' kernel state (finalizer halvs.io/cleanup). An agent restart or
- * upgrade never cleans anything: only a published plan in state Deleting makes the agents remove their state.
+ * standby first (AgentRollout); the published plan; the aggregated status; and, on deletion, the cleanup of the
+ * directors' kernel state (finalizer halvs.io/cleanup). An agent restart or upgrade never cleans anything: only
+ * a published plan in state Deleting makes the agents remove their state.
  */
 @ControllerConfiguration(name = "directorpair", finalizerName = DirectorPairReconciler.FINALIZER,
     maxReconciliationInterval = @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))

@@ -73,7 +73,8 @@ class AgentRolloutTest {
     client.resource(new ControllerRevisionBuilder().withNewMetadata().withName("halvs-agent-lvs-" + hash)
         .withNamespace(NS).addToLabels("app.kubernetes.io/instance", "halvs-agent-lvs")
         .addToLabels(AgentRollout.REVISION_LABEL, hash).addNewOwnerReference().withApiVersion("apps/v1")
-        .withKind("DaemonSet").withName("halvs-agent-lvs").withUid(ds.getMetadata().getUid()).withController(true).endOwnerReference()
+        .withKind("DaemonSet").withName("halvs-agent-lvs").withUid(ds.getMetadata().getUid()).withController(true)
+        .endOwnerReference()
         .endMetadata().withRevision(revision).build()).create();
   }
 
@@ -82,7 +83,8 @@ class AgentRolloutTest {
     var b = new PodBuilder().withNewMetadata().withName("halvs-agent-lvs-" + hash.substring(0, 3) + "-" + node)
         .withNamespace(NS).addToLabels("app.kubernetes.io/instance", "halvs-agent-lvs")
         .addToLabels(AgentRollout.REVISION_LABEL, hash).addNewOwnerReference().withApiVersion("apps/v1")
-        .withKind("DaemonSet").withName("halvs-agent-lvs").withUid(ds.getMetadata().getUid()).withController(true).endOwnerReference()
+        .withKind("DaemonSet").withName("halvs-agent-lvs").withUid(ds.getMetadata().getUid()).withController(true)
+        .endOwnerReference()
         .endMetadata().withNewSpec().withNodeName(node).endSpec().withNewStatus()
         .withStartTime((readySince == null ? NOW.minusSeconds(2) : readySince.minusSeconds(3)).toString());
     b = readySince == null ? b.addNewCondition().withType("Ready").withStatus("False").endCondition()
