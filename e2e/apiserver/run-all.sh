@@ -176,6 +176,10 @@ can() { kubectl --kubeconfig "$dir/$1.kubeconfig" auth can-i "${@:2}" 2>/dev/nul
 check "operator may patch VirtualService status" test "$(can operator patch virtualservices/status -A)" = yes
 check "operator may not delete nodes" test "$(can operator delete nodes)" = no
 check "operator may not read secrets outside its namespace" test "$(can operator get secrets -n default)" = no
+check "operator may delete pods in its namespace (the agents' rollout)" test "$(can operator delete pods -n halvs-system)" = yes
+check "operator may not delete pods elsewhere" test "$(can operator delete pods -n default)" = no
+check "operator may list ControllerRevisions in its namespace" test "$(can operator list controllerrevisions.apps -n halvs-system)" = yes
+check "operator may not change ControllerRevisions" test "$(can operator update controllerrevisions.apps -n halvs-system)" = no
 # It manages ClusterRoles (the agents' per-pair Nodes role), but RBAC escalation prevention keeps it from
 # writing one with rights it does not hold itself.
 check "operator may not create a ClusterRole granting secrets cluster-wide (escalation refused)" bash -c \

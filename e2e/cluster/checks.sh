@@ -53,6 +53,23 @@ ns_=halvs-system
 agent_ds=halvs-agent-lvs
 agent_pods() { kubectl -n $ns_ get pods -l app.kubernetes.io/instance=$agent_ds "$@"; }
 one_holder() { [ "$(holders | wc -l)" = 1 ]; }
+# The operator says the agents run the newest template, and the DaemonSet controller's counts say the same: it
+# observed the newest generation, and both pods are of its newest revision and available.
+agents_rolled_out() {
+  kubectl wait hdp/lvs --for=condition=AgentsUpToDate --timeout=1s >/dev/null &&
+    test "$(kubectl -n $ns_ get ds $agent_ds -o jsonpath='{.metadata.generation} {.status.observedGeneration} {.status.desiredNumberScheduled} {.status.updatedNumberScheduled} {.status.numberAvailable}')" = \
+      "$(kubectl -n $ns_ get ds $agent_ds -o jsonpath='{.metadata.generation} {.metadata.generation}') 2 2 2"
+}
+# The DaemonSet controller has seen the new template: from here on its counts are of the new revision.
+ds_observed() {
+  test "$(kubectl -n $ns_ get ds $agent_ds -o jsonpath='{.status.observedGeneration}')" = \
+    "$(kubectl -n $ns_ get ds $agent_ds -o jsonpath='{.metadata.generation}')"
+}
+# NODE's agent pod, as "creationTimestamp name"
+agent_pod_on() {
+  agent_pods -o jsonpath='{range .items[*]}{.spec.nodeName} {.metadata.creationTimestamp} {.metadata.name}{"\n"}{end}' \
+    | awk -v n="$1" '$1 == n {print $2, $3}'
+}
 json() { jq -r "$2" <<<"$1"; }
 other() { [ "$1" = "${directors[0]}" ] && echo "${directors[1]}" || echo "${directors[0]}"; }
 ip_forward_on() { [ "$(node_sh "$1" cat /proc/sys/net/ipv4/ip_forward)" = 1 ]; }
@@ -88,7 +105,10 @@ watch_start "${directors[@]}"
 check "kubectl apply -f ${pair_manifest#$repo/}" kubectl apply -f "$pair_manifest"
 check "the operator creates the agent DaemonSet" wait_for kubectl -n $ns_ get ds $agent_ds
 t=$SECONDS
-check "agent DaemonSet rolls out: both pods Ready" kubectl -n $ns_ rollout status ds/$agent_ds --timeout=180s
+# The DaemonSet is OnDelete (the operator orders its rollouts): `kubectl rollout status` does not follow it; the
+# pair's condition AgentsUpToDate does, and the DaemonSet controller's own counts must agree with it.
+check "agent DaemonSet rolls out: both pods Ready (hdp condition AgentsUpToDate, the DaemonSet's counts)" \
+  wait_for -t 180 agents_rolled_out
 echo "  (agent rollout: $((SECONDS - t)) s)"
 check "agent pods on exactly the director nodes ${directors[*]}" bash -c \
   "test \"\$(kubectl -n $ns_ get pods -l app.kubernetes.io/instance=$agent_ds -o jsonpath='{range .items[*]}{.spec.nodeName}{\"\\n\"}{end}' | sort | tr '\\n' ' ')\" = '${directors[*]} '"
@@ -128,10 +148,12 @@ check "...and the VIP never moved without a disruption (no failover)" jq -e '.fa
 active=$(holders | head -1); [ -n "$active" ] || active=${directors[0]}
 standby=$(other "$active")
 
-# --- A disruption under watch: never two holders, one handover per replaced director, the longest gap ----------------
+# --- A rollout under watch: never two holders, exactly one handover (standby replaced first), the longest gap -------
 settled() { one_holder && kubectl get hdp lvs --no-headers | grep -qE '^lvs +[^ ]+ +[^ ]+ +True '; }
+declare -A before_pods
 watched() { # label command...
-  local label=$1; shift
+  local label=$1 n; shift
+  for n in "${directors[@]}"; do before_pods[$n]=$(agent_pod_on "$n" | cut -d' ' -f2); done
   watch_start "${directors[@]}"
   local t0=$SECONDS ok=0
   "$@" && ok=1
@@ -142,18 +164,29 @@ watched() { # label command...
   echo "  ($label: $(json "$w" '"\(.samples) samples, most holders at once \(.most_holders), failovers \(.failovers) \(.changes), longest gap in answers \(.longest_gap_ms) ms, longest without holder \(.longest_without_holder_ms) ms, \(.answered)/\(.pings) pings answered"'))"
   if [ "$(json "$w" .most_holders)" -le 1 ]; then pass "$label: never two holders ($(json "$w" .samples) samples every 10 ms)"
   else fail "$label: two holders in $(json "$w" .samples_two_holders) of $(json "$w" .samples) samples"; fi
-  # A rolling update replaces both directors, in an order the DaemonSet controller picks at random: the standby
-  # first costs one handover, the active first two (it hands over, comes back as standby and gets the VIP back
-  # when its peer is replaced). Each is a SIGTERM handover (never two holders, checked above); a third move, or a
-  # move that is not a handover, is a failure. docs/CLUSTER.md says what an ordered rollout would need.
-  local moves; moves=$(json "$w" .failovers)
-  if [ "$moves" -le 2 ]; then
-    pass "$label: at most one handover per replaced director ($moves$([ "$moves" = 2 ] && echo ': the active was replaced first'))"
-  else fail "$label: $moves failovers: $(json "$w" -c .changes)"; fi
+  # The operator replaces the standby's pod first and the active's once the new standby is available: the active
+  # hands the VIP over once, to the upgraded standby (a SIGTERM handover), and its replacement stays standby.
+  if jq -e --arg a "$active" --arg s "$standby" '.failovers == 1 and .changes[0][1] == $a and .changes[0][2] == $s' \
+      <<<"${w:-null}" >/dev/null; then
+    pass "$label: exactly one handover, $active -> $standby"
+  else fail "$label: not exactly one handover $active -> $standby: $(json "$w" -c .changes)"; fi
+  check "$label: the VIP answered throughout the watch and at its end" jq -e '.answered > 0 and .holder != null' <<<"${w:-null}"
   check "$label: afterwards exactly one holder, hdp READY True" settled
+  # The order, from the new pods: the standby's replacement was created (its old pod deleted) before the active's.
+  local on_standby on_active; on_standby=$(agent_pod_on "$standby"); on_active=$(agent_pod_on "$active")
+  echo "  ($label: new pods: $standby ${on_standby:-none}, $active ${on_active:-none}; the operator's Events:"
+  kubectl get events -n default --field-selector involvedObject.name=lvs,reason=ReplacingAgent \
+    -o jsonpath='{range .items[*]}{.lastTimestamp} {.message}{"\n"}{end}' 2>/dev/null | sort | tail -2 | sed 's/^/     /'
+  echo "  )"
+  if [ -n "$on_standby" ] && [ -n "$on_active" ] && [[ "${on_standby%% *}" < "${on_active%% *}" ]] \
+      && [ "${on_standby#* }" != "${before_pods[$standby]:-}" ] && [ "${on_active#* }" != "${before_pods[$active]:-}" ]; then
+    pass "$label: both pods replaced, the standby's ($standby) before the active's ($active)"
+  else fail "$label: pods not replaced standby first: $standby ${on_standby:-none}, $active ${on_active:-none}"; fi
+  active=$(holders | head -1); [ -n "$active" ] || active=${directors[0]}
+  standby=$(other "$active")
 }
 restart_agents() {
-  kubectl -n $ns_ rollout restart ds/$agent_ds >/dev/null && kubectl -n $ns_ rollout status ds/$agent_ds --timeout=300s >/dev/null
+  kubectl -n $ns_ rollout restart ds/$agent_ds >/dev/null && wait_for ds_observed && wait_for -t 300 agents_rolled_out
 }
 watched "kubectl rollout restart ds/$agent_ds" restart_agents
 
@@ -161,7 +194,7 @@ new_image=ghcr.io/halvs/director-agent:0.1.0-upgrade
 upgrade_agents() {
   kubectl patch hdp lvs --type merge -p "{\"spec\":{\"agent\":{\"image\":\"$new_image\"}}}" >/dev/null || return 1
   wait_for bash -c "kubectl -n $ns_ get ds $agent_ds -o jsonpath='{.spec.template.spec.containers[0].image}' | grep -qx '$new_image'" &&
-    kubectl -n $ns_ rollout status ds/$agent_ds --timeout=300s >/dev/null
+    wait_for ds_observed && wait_for -t 300 agents_rolled_out
 }
 watched "upgrade to $new_image (spec.agent.image)" upgrade_agents
 check "...both agent pods run $new_image" bash -c \

@@ -18,7 +18,9 @@ kubectl wait --for condition=established --timeout=60s crd/directorpairs.halvs.i
 kubectl -n halvs-system rollout status deploy/halvs-operator --timeout=120s
 cp_ip=$(kubectl get node $cluster-control-plane -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')
 sed "s/CONTROL_PLANE_IP/$cp_ip/" "$here/pair.yaml" | kubectl apply -f -
-kubectl -n halvs-system rollout status ds/halvs-agent-kind --timeout=180s
+# The agent DaemonSet is OnDelete (the operator replaces its pods, the standby first): `kubectl rollout status`
+# does not follow it, the pair's condition does.
+kubectl wait --for condition=AgentsUpToDate --timeout=180s hdp/kind
 kubectl wait --for condition=Ready --timeout=120s hvs/demo
 kubectl get hdp,hvs,hrs
 # NAT needs the replies to pass a director: a director itself is the simplest client (IPVS schedules local

@@ -87,6 +87,66 @@ class LeaderElectionTest {
     assertThat(new Exposition(standby.metrics().scrape()).value("halvs_operator_leader")).isEqualTo(1);
   }
 
+  /**
+   * A rollout in the middle (a new agent revision, both pods outdated) seen by a standby replica: it deletes no
+   * pod; once it leads, it continues from what the API server holds, the standby director's pod first.
+   */
+  @Test
+  void onlyTheLeaderReplacesAgentPods() throws InterruptedException {
+    for (String node : List.of("lvs-01", "lvs-02")) {
+      client.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName(node)
+          .endMetadata().withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition()
+          .endStatus().build()).create();
+    }
+    // The agent DaemonSet as a previous leader wrote it, its controller's revisions and pods, the agents' reports.
+    var dp = client.resources(io.halvs.api.v1alpha1.DirectorPair.class).withName("lvs").get();
+    var applier = new io.halvs.operator.dependent.Applier(client);
+    var resources = new io.halvs.operator.dependent.AgentResources(NS, "example.org/agent:test");
+    applier.apply(resources.daemonSet(dp));
+    applier.apply(resources.reportConfigMap(dp, "lvs-01"));
+    applier.apply(resources.reportConfigMap(dp, "lvs-02"));
+    var ds = client.apps().daemonSets().inNamespace(NS).withName("halvs-agent-lvs").get();
+    OperatorTest.controllerRevision(client, ds, "old", 1);
+    OperatorTest.controllerRevision(client, ds, "new", 2);
+    OperatorTest.agentPod(client, ds, "lvs-01", "old");
+    OperatorTest.agentPod(client, ds, "lvs-02", "old");
+    OperatorTest.observed(client, ds);
+    report("lvs-01", io.halvs.plan.publish.AgentReport.ACTIVE, "plan-0");
+    report("lvs-02", io.halvs.plan.publish.AgentReport.STANDBY, "plan-0");
+    client.resource(new LeaseBuilder().withNewMetadata().withName(HalvsOperator.LEASE).withNamespace(NS)
+        .endMetadata().withNewSpec().withHolderIdentity("other").withLeaseDurationSeconds(60)
+        .withAcquireTime(ZonedDateTime.now().truncatedTo(ChronoUnit.MICROS))
+        .withRenewTime(ZonedDateTime.now().truncatedTo(ChronoUnit.MICROS)).endSpec().build()).create();
+    HalvsOperator standby = replica("b");
+    await().atMost(TIMEOUT).until(standby::ready);
+    // Everything a rollout step needs is in its caches; not leading, it deletes nothing.
+    assertThat(standby.leading()).isFalse();
+    assertThat(agentPods()).hasSize(2);
+
+    Lease l = client.leases().inNamespace(NS).withName(HalvsOperator.LEASE).get();
+    l.getSpec().setHolderIdentity(null);
+    client.resource(l).update();
+    await().atMost(TIMEOUT).until(standby::leading);
+    await().atMost(TIMEOUT).until(() -> agentPods().size() == 1);
+    assertThat(agentPods()).containsExactly("halvs-agent-lvs-old-lvs-01");
+  }
+
+  List<String> agentPods() {
+    return client.pods().inNamespace(NS).list().getItems().stream().map(p -> p.getMetadata().getName()).sorted()
+        .toList();
+  }
+
+  void report(String node, String role, String hash) {
+    String name = io.halvs.plan.publish.Names.report("lvs", node);
+    await().atMost(TIMEOUT).until(() -> client.configMaps().inNamespace(NS).withName(name).get() != null);
+    client.configMaps().inNamespace(NS).withName(name).edit(cm -> {
+      cm.setData(java.util.Map.of(io.halvs.plan.publish.Names.REPORT_KEY, io.halvs.plan.publish.AgentReport.toJson(
+          new io.halvs.plan.publish.AgentReport(node, "lvs", role, hash, true, java.time.Instant.now().toString(),
+              null, java.util.Map.of(), false))));
+      return cm;
+    });
+  }
+
   @Test
   void oneLeadsAndTheOtherTakesOverWhenItStops() throws InterruptedException {
     HalvsOperator a = replica("a");

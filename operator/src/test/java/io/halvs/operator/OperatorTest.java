@@ -466,6 +466,125 @@ class OperatorTest {
         .build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /**
+   * The whole rollout through the operator's own triggers (the agent pods' and the DaemonSet's events, the
+   * reports), with the test as the DaemonSet controller: the standby's pod goes first, the active's only after the
+   * standby's replacement is available and reports; the condition and Events say so.
+   */
+  @Test
+  void rollsTheAgentsStandbyFirstActiveLast() {
+    for (String node : List.of("lvs-01", "lvs-02")) {
+      client.nodes().withName(node).editStatus(n -> new NodeBuilder(n).withNewStatus().addNewCondition()
+          .withType("Ready").withStatus("True").endCondition().endStatus().build());
+    }
+    DaemonSet ds = await().atMost(TIMEOUT).until(
+        () -> client.apps().daemonSets().inNamespace(NS).withName("halvs-agent-lvs").get(), d -> d != null);
+    assertThat(ds.getSpec().getUpdateStrategy().getType()).isEqualTo("OnDelete");
+    String hash = await().atMost(TIMEOUT).until(() -> pair().getStatus() == null ? null
+        : pair().getStatus().getPlanHash(), h -> h != null);
+    controllerRevision(ds, "old", 1);
+    agentPod(ds, "lvs-01", "old");
+    agentPod(ds, "lvs-02", "old");
+    report("lvs-01", AgentReport.ACTIVE, hash, Map.of());
+    report("lvs-02", AgentReport.STANDBY, hash, Map.of());
+    observed(ds);
+    await().atMost(TIMEOUT).until(() -> "True".equals(rolloutCondition().getStatus()));
+    assertThat(rolloutCondition().getMessage()).isEqualTo("the agents run revision old");
+
+    // A new template: the controller records revision 2 and says so in the DaemonSet's status.
+    controllerRevision(ds, "new", 2);
+    observed(ds);
+    await().atMost(TIMEOUT).until(() -> agentPods().size() == 1);
+    assertThat(agentPods()).containsExactly("halvs-agent-lvs-old-lvs-01");
+    await().atMost(TIMEOUT).until(() -> replacingEvents().size() == 1);
+    assertThat(replacingEvents().get(0)).contains("replacing the standby lvs-02 first");
+    Condition c = await().atMost(TIMEOUT).until(this::rolloutCondition,
+        x -> x.getMessage().startsWith("lvs-02: waiting for the DaemonSet"));
+    assertThat(c.getStatus()).isEqualTo("False");
+    assertThat(c.getReason()).isEqualTo("RollingOut");
+    assertThat(c.getMessage()).contains("next: lvs-01 (the active, replaced last");
+
+    // The replacement is available and its agent reports as a standby: now the active goes.
+    agentPod(ds, "lvs-02", "new");
+    report("lvs-02", AgentReport.STANDBY, hash, Map.of());
+    await().atMost(TIMEOUT).until(() -> agentPods().equals(List.of("halvs-agent-lvs-new-lvs-02")));
+    await().atMost(TIMEOUT).until(() -> replacingEvents().size() == 2);
+    assertThat(replacingEvents().get(1)).contains("replacing the active lvs-01, which hands the VIP over to it");
+
+    report("lvs-02", AgentReport.ACTIVE, hash, Map.of());
+    agentPod(ds, "lvs-01", "new");
+    await().atMost(TIMEOUT).until(() -> "True".equals(rolloutCondition().getStatus()));
+    assertThat(rolloutCondition().getMessage()).isEqualTo("the agents run revision new");
+    await().atMost(TIMEOUT).until(() -> client.v1().events().inNamespace("default").list().getItems().stream()
+        .anyMatch(e -> "AgentsUpToDate".equals(e.getReason())));
+    assertThat(agentPods()).hasSize(2);
+  }
+
+  Condition rolloutCondition() {
+    DirectorPair p = pair();
+    return p.getStatus() == null || p.getStatus().getConditions() == null ? new Condition()
+        : p.getStatus().getConditions().stream().filter(c -> "AgentsUpToDate".equals(c.getType())).findFirst()
+            .orElse(new Condition());
+  }
+
+  List<String> agentPods() {
+    return client.pods().inNamespace(NS).list().getItems().stream().map(p -> p.getMetadata().getName()).sorted()
+        .toList();
+  }
+
+  List<String> replacingEvents() {
+    return client.v1().events().inNamespace("default").list().getItems().stream()
+        .filter(e -> "ReplacingAgent".equals(e.getReason()))
+        .sorted(java.util.Comparator.comparing(e -> e.getFirstTimestamp())).map(e -> e.getMessage()).toList();
+  }
+
+  void controllerRevision(DaemonSet ds, String hash, long revision) {
+    controllerRevision(client, ds, hash, revision);
+  }
+
+  void agentPod(DaemonSet ds, String node, String hash) {
+    agentPod(client, ds, node, hash);
+  }
+
+  void observed(DaemonSet ds) {
+    observed(client, ds);
+  }
+
+  /** What the DaemonSet controller writes: a revision of the template, owned by the DaemonSet. */
+  static void controllerRevision(KubernetesClient client, DaemonSet ds, String hash, long revision) {
+    client.resource(new io.fabric8.kubernetes.api.model.apps.ControllerRevisionBuilder().withNewMetadata()
+        .withName("halvs-agent-lvs-" + hash).withNamespace(NS)
+        .withLabels(ds.getSpec().getTemplate().getMetadata().getLabels()).addToLabels("controller-revision-hash", hash)
+        .withOwnerReferences(controlledBy(ds)).endMetadata().withRevision(revision).build()).create();
+  }
+
+  /** An agent pod of that revision on that node, Ready for a minute. */
+  static void agentPod(KubernetesClient client, DaemonSet ds, String node, String hash) {
+    Instant ready = Instant.now().minusSeconds(60);
+    client.resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
+        .withName("halvs-agent-lvs-" + hash + "-" + node).withNamespace(NS)
+        .withLabels(ds.getSpec().getTemplate().getMetadata().getLabels()).addToLabels("controller-revision-hash", hash)
+        .withOwnerReferences(controlledBy(ds)).endMetadata().withNewSpec().withNodeName(node).endSpec()
+        .withNewStatus().withStartTime(ready.minusSeconds(3).toString()).addNewCondition().withType("Ready")
+        .withStatus("True").withLastTransitionTime(ready.toString()).endCondition().endStatus().build()).create();
+  }
+
+  static io.fabric8.kubernetes.api.model.OwnerReference controlledBy(DaemonSet ds) {
+    return new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("DaemonSet")
+        .withName(ds.getMetadata().getName()).withUid(ds.getMetadata().getUid()).withController(true).build();
+  }
+
+  /** The controller's status write: it has observed the DaemonSet's generation (an event for the operator). */
+  static void observed(KubernetesClient client, DaemonSet ds) {
+    client.apps().daemonSets().inNamespace(NS).withName(ds.getMetadata().getName()).editStatus(d -> {
+      d.setStatus(new io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder()
+          .withObservedGeneration(d.getMetadata().getGeneration())
+          .withUpdatedNumberScheduled(d.getStatus() == null || d.getStatus().getUpdatedNumberScheduled() == null ? 2
+              : d.getStatus().getUpdatedNumberScheduled() - 1).build());
+      return d;
+    });
+  }
+
   void report(String node, String role, String hash, Map<String, AgentReport.ServiceHealth> health) {
     AgentReport r = new AgentReport(node, "lvs", role, hash, true, Instant.now().toString(), null, health, false);
     writeReport(node, r);

@@ -54,7 +54,7 @@ public final class StatusComputer {
    * and could not write again) or a split brain: the newest report wins, since a takeover is reported at once
    * while a dead agent writes nothing; same second: the first node by name.
    */
-  static AgentReport active(Map<String, AgentReport> reports) {
+  public static AgentReport active(Map<String, AgentReport> reports) {
     return reports.values().stream().filter(r -> AgentReport.ACTIVE.equals(r.role())).sorted(
         java.util.Comparator.comparing(StatusComputer::lastSeenMillis).reversed()
             .thenComparing(AgentReport::node)).findFirst().orElse(null);
@@ -178,6 +178,11 @@ public final class StatusComputer {
   }
 
   public static DirectorPairStatus directorPair(DirectorPair dp, Snapshot s, String now) {
+    return directorPair(dp, s, now, List.of());
+  }
+
+  /** @param more conditions computed outside the model (the agents' rollout), kept with the others */
+  public static DirectorPairStatus directorPair(DirectorPair dp, Snapshot s, String now, List<Condition> more) {
     ObjectRef ref = ref(dp);
     String pair = dp.getMetadata().getName();
     List<Finding> findings = s.result().findingsFor(ref);
@@ -259,6 +264,7 @@ public final class StatusComputer {
         : !warnings.isEmpty() ? warnings.get(0).reason() : "AgentProblems";
     c.add(problems.isEmpty() ? Conditions.of(Conditions.DEGRADED, false, "AsExpected", "", generation)
         : Conditions.of(Conditions.DEGRADED, true, degradedReason, String.join("; ", problems), generation));
+    c.addAll(more);
     st.setConditions(Conditions.merge(old == null ? null : old.getConditions(), c, now));
     return st;
   }

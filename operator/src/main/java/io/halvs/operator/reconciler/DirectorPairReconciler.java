@@ -1,14 +1,19 @@
 package io.halvs.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.DirectorPairStatus;
 import io.halvs.operator.Logs;
 import io.halvs.operator.dependent.AgentResources;
+import io.halvs.operator.dependent.AgentRollout;
 import io.halvs.operator.dependent.Applier;
 import io.halvs.operator.dependent.PlanPublisher;
 import io.halvs.operator.metrics.OperatorMetrics;
+import io.halvs.operator.model.Conditions;
 import io.halvs.operator.model.PlanService;
 import io.halvs.operator.model.Snapshot;
 import io.halvs.operator.model.StatusComputer;
@@ -17,6 +22,7 @@ import io.halvs.plan.ObjectRef;
 import io.halvs.plan.publish.AgentReport;
 import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.PlanCodec;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -25,20 +31,24 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Per DirectorPair: the agents' identity, RBAC and DaemonSet; the published plan; the aggregated status; and,
- * on deletion, the cleanup of the directors' kernel state (finalizer halvs.io/cleanup). An agent restart or
- * upgrade never cleans anything: only a published plan in state Deleting makes the agents remove their state.
+ * Per DirectorPair: the agents' identity, RBAC and DaemonSet; the agents' rollout, one pod at a time and the
+ * standby first (AgentRollout); the published plan; the aggregated status; and, on deletion, the cleanup of the
+ * directors' kernel state (finalizer halvs.io/cleanup). An agent restart or upgrade never cleans anything: only
+ * a published plan in state Deleting makes the agents remove their state.
  */
 @ControllerConfiguration(name = "directorpair", finalizerName = DirectorPairReconciler.FINALIZER,
     maxReconciliationInterval = @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
@@ -55,6 +65,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
   private final Applier applier;
   private final EventRecorder events;
   private final OperatorMetrics metrics;
+  private final AgentRollout rollout;
 
   public DirectorPairReconciler(KubernetesClient client, PlanService plans, AgentResources resources,
       OperatorMetrics metrics, EventRecorder events) {
@@ -65,11 +76,27 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     this.publisher = new PlanPublisher(client, resources.namespace(), metrics);
     this.applier = new Applier(client);
     this.events = events;
+    this.rollout = new AgentRollout(client, resources.namespace());
   }
 
   @Override
   public List<EventSource<?, DirectorPair>> prepareEventSources(EventSourceContext<DirectorPair> context) {
-    return List.of(StatusSupport.planEvents(plans, "DirectorPair"));
+    // The rollout moves on when an agent pod or the DaemonSet changes (a pod deleted, recreated, turning Ready;
+    // the controller observing a new template): both carry the pair's label.
+    return List.of(StatusSupport.planEvents(plans, "DirectorPair"),
+        agentEvents(context, Pod.class, "app.kubernetes.io/name=halvs-director-agent"),
+        agentEvents(context, DaemonSet.class, Names.MANAGED_BY + "=" + Names.OPERATOR));
+  }
+
+  private <R extends HasMetadata> InformerEventSource<R, DirectorPair> agentEvents(
+      EventSourceContext<DirectorPair> context, Class<R> kind, String labels) {
+    return new InformerEventSource<>(InformerEventSourceConfiguration.from(kind, DirectorPair.class)
+        .withName("agent-" + kind.getSimpleName()).withNamespaces(Set.of(resources.namespace()))
+        .withLabelSelector(labels)
+        .withSecondaryToPrimaryMapper((R o) -> {
+          String pair = o.getMetadata().getLabels() == null ? null : o.getMetadata().getLabels().get(Names.PAIR_LABEL);
+          return pair == null ? Set.of() : Set.of(new ResourceID(pair));
+        }).build(), context);
   }
 
   @Override
@@ -99,6 +126,8 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     boolean valid = s.result().plans().containsKey(pair)
         && s.result().findingsFor(new ObjectRef("DirectorPair", null, pair)).stream()
             .noneMatch(f -> f.severity() == Finding.Severity.ERROR);
+    List<Condition> rolloutCondition = new ArrayList<>();
+    AgentRollout.Step step = null;
     if (valid) {
       for (HasMetadata desired : resources.desired(dp)) {
         if (applier.apply(desired)) {
@@ -116,17 +145,59 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
               published.manifest().planHash(), writes);
         }
       }
+      step = rollAgents(dp, s);
+      rolloutCondition.add(Conditions.of(AgentRollout.CONDITION, step.upToDate(), step.reason(), step.message(),
+          dp.getMetadata().getGeneration()));
     }
-    DirectorPairStatus desired = StatusComputer.directorPair(dp, s, Instant.now().toString());
+    DirectorPairStatus desired = StatusComputer.directorPair(dp, s, Instant.now().toString(), rolloutCondition);
     String before = dp.getStatus() == null ? null : dp.getStatus().getLastActiveNode();
     if (desired.getActiveNode() != null && !desired.getActiveNode().equals(before)) {
       events.normal(dp, before == null ? "ActiveDirector" : "Failover", desired.getLastTransitionReason());
     }
-    if (StatusSupport.same(dp.getStatus(), desired)) {
-      return UpdateControl.noUpdate();
+    if (step != null && step.upToDate() && wasNotUpToDate(dp)) {
+      events.normal(dp, "AgentsUpToDate", step.message());
     }
-    StatusSupport.writeStatus(client, metrics, "DirectorPair", dp, desired);
-    return UpdateControl.noUpdate();
+    UpdateControl<DirectorPair> done = step != null && step.recheck() != null
+        ? UpdateControl.<DirectorPair>noUpdate().rescheduleAfter(step.recheck())
+        : UpdateControl.noUpdate();
+    if (!StatusSupport.same(dp.getStatus(), desired)) {
+      StatusSupport.writeStatus(client, metrics, "DirectorPair", dp, desired);
+    }
+    return done;
+  }
+
+  /**
+   * One step of the agents' rollout: at most one pod deleted per reconcile, decided from what the API server and
+   * the agents' reports say now (AgentRollout).
+   */
+  private AgentRollout.Step rollAgents(DirectorPair dp, Snapshot s) {
+    String pair = dp.getMetadata().getName();
+    List<String> nodes = dp.getSpec().getNodes();
+    var reports = s.reportsOf(pair);
+    var active = StatusComputer.active(reports);
+    try {
+      AgentRollout.Step step = AgentRollout.decide(nodes, rollout.observe(pair, nodes), reports,
+          active == null ? null : active.node(), s.planHash(pair), Instant.now());
+      if (step.replace() != null && rollout.apply(step)) {
+        LOG.info("DirectorPair {}: {}", pair, step.message());
+        events.normal(dp, "ReplacingAgent", step.message());
+      }
+      return step;
+    } catch (RuntimeException e) {
+      if (!Forbidden.is(e)) {
+        throw e;
+      }
+      // The rest of the pair (plan, status) goes on; the condition says what is missing.
+      Forbidden.report("DirectorPair rollout", pair, e);
+      return new AgentRollout.Step(false, "Forbidden", "the operator may not read or replace the agents' pods "
+          + "(pods get/list/delete, controllerrevisions list in its namespace: deploy/base/operator-rbac.yaml)",
+          null, Forbidden.RETRY);
+    }
+  }
+
+  private static boolean wasNotUpToDate(DirectorPair dp) {
+    return dp.getStatus() != null && dp.getStatus().getConditions() != null && dp.getStatus().getConditions().stream()
+        .anyMatch(c -> AgentRollout.CONDITION.equals(c.getType()) && "False".equals(c.getStatus()));
   }
 
   @Override

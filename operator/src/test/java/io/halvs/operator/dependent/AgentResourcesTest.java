@@ -79,8 +79,9 @@ class AgentResourcesTest {
     // The in-memory /tmp would count against that limit: on the node's disk instead.
     Volume tmp = pod.getVolumes().stream().filter(v -> v.getName().equals("tmp")).findFirst().orElseThrow();
     assertThat(tmp.getEmptyDir().getMedium()).isNull();
-    // One director at a time, each available only after staying ready.
-    assertThat(ds.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isEqualTo(1);
+    // The operator replaces the pods (standby first, AgentRollout), each available only after staying ready.
+    assertThat(ds.getSpec().getUpdateStrategy().getType()).isEqualTo("OnDelete");
+    assertThat(ds.getSpec().getUpdateStrategy().getRollingUpdate()).isNull();
     assertThat(ds.getSpec().getMinReadySeconds()).isEqualTo(10);
   }
 
