@@ -312,6 +312,10 @@ public final class ElectionMachine {
           want = Role.STANDBY;
           why = "peer is active";
         }
+      } else if (cfg.selfPreferred() && role == Role.UNKNOWN && now - startedAt < deadAfter(now)) {
+        // Starting: the peer may not have heard this director yet and may be taking the VIPs as a silent peer's
+        // (its Lease answer in flight); its ACTIVE heartbeat arrives within this window, then the row above holds.
+        why = "starting: listening for the peer";
       } else if (cfg.selfPreferred()) {
         want = Role.ACTIVE;
         why = "peer is not active and this director is preferred";

@@ -224,6 +224,31 @@ class ElectionMachineTest {
     }
   }
 
+  /**
+   * Both agents start at about the same time (a DaemonSet's first two pods): the non-preferred one finishes its
+   * listening window first and takes the VIPs as a silent peer's, while the preferred one already hears its
+   * UNKNOWN heartbeats but has not been heard yet (its sender not yet running). The preferred one must not take
+   * the VIPs from an UNKNOWN peer before that peer could have heard it: the cluster tier once saw two holders here.
+   */
+  @Test
+  void aPreferredDirectorStartingBesideAPeerThatIsTakingOverWaitsToBeHeard() {
+    for (boolean quorum : new boolean[] {true, false}) {
+      for (long offset = 150; offset <= 300; offset += 25) {
+        Pair p = new Pair(quorum);
+        p.start(p.b);
+        p.run(offset);
+        p.start(p.a);
+        p.b.deaf = true; // a's heartbeats do not reach b yet
+        p.run(150);
+        p.b.deaf = false;
+        p.run(3000);
+        assertThat(p.dualHolderSamples).as("two holders, quorum " + quorum + ", a started at " + offset + " ms")
+            .isZero();
+        assertThat(p.a.vips ^ p.b.vips).as("exactly one holder").isTrue();
+      }
+    }
+  }
+
   @Test
   void peerCrashIsTakenOverAfterTheDeadIntervalAndTheLeaseCheck() {
     Pair p = steady(true);
