@@ -21,6 +21,7 @@ check "kubectl halvs status of a pair that does not exist: exit 1, one line" bas
 check "kubectl halvs why web: conditions Ready True, no plan findings, an Events section" bash -c \
   "out=\$(kh why web -n default) && grep -qx 'VirtualService default/web: pair lvs, 192.0.2.110:80/TCP, active lvs-0[12], ready 3/3' <<<\"\$out\" && \
    grep -qE '^  Ready +True +Ready ' <<<\"\$out\" && grep -A1 -x 'Plan findings:' <<<\"\$out\" | grep -qx '  none' && grep -qx 'Events:' <<<\"\$out\""
+echo "$(kh why web -n default | sed 's/^/  | /')"
 check "kubectl halvs why in another namespace (-n): not found there, exit 1" bash -c \
   "[ \"\$(kh why web -n kube-system 2>&1)\" = 'halvs: VirtualService kube-system/web not found' ]"
 check "kubectl halvs drain web-1: spec.drain true, its weight kept; says the connection count needs an agent pod" bash -c \

@@ -40,7 +40,7 @@ final class Views {
     List<String> nodes = dp.getSpec() == null || dp.getSpec().getNodes() == null ? List.of() : dp.getSpec().getNodes();
     String active = st == null ? null : st.getActiveNode();
     out.add("  active:    " + (active == null ? "none (no director reports holding the VIPs)"
-        : active + (st.getActiveSince() == null ? "" : " since " + st.getActiveSince()
+        : active + (st.getActiveSince() == null ? "" : " since " + seconds(st.getActiveSince())
             + " (" + ago(st.getActiveSince(), now) + ")")));
     String standby = st == null || st.getStandbyNode() == null
         ? nodes.stream().filter(n -> !n.equals(active)).findFirst().orElse(null) : st.getStandbyNode();
@@ -68,7 +68,7 @@ final class Views {
           + ago(eventTime(lastEvent).toString(), now) + "): " + lastEvent.getMessage());
     } else {
       out.add("  failovers: " + transitions + (last == null ? "" : "; " + last
-          + (st.getActiveSince() == null ? "" : " at " + st.getActiveSince())));
+          + (st.getActiveSince() == null ? "" : " at " + seconds(st.getActiveSince()))));
     }
     Condition degraded = condition(st == null ? null : st.getConditions(), "Degraded");
     if (degraded != null && "True".equals(degraded.getStatus())) {
@@ -225,6 +225,12 @@ final class Views {
         return null;
       }
     }
+  }
+
+  /** RFC 3339 to the second, as kubectl prints times; unreadable text as it is. */
+  static String seconds(String rfc3339) {
+    Instant t = instant(rfc3339);
+    return t == null ? rfc3339 : t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
   }
 
   /** "5s ago", "3m ago", "2h ago", "4d ago", as kubectl prints ages. */

@@ -84,7 +84,7 @@ class KubectlHalvsTest {
     st.setActiveNode("lvs-02");
     st.setStandbyNode("lvs-01");
     st.setLastActiveNode("lvs-02");
-    st.setActiveSince("2026-11-30T07:55:00Z");
+    st.setActiveSince("2026-11-30T07:54:59.987654321Z");
     st.setLastTransitionReason("lvs-02 took over from lvs-01");
     st.setTransitions(1L);
     AgentState a1 = new AgentState();
@@ -138,7 +138,7 @@ class KubectlHalvsTest {
     assertThat(KubectlHalvs.status(client, null, out(), err(), NOW)).isZero();
     assertThat(printed()).isEqualTo("""
         DirectorPair lvs: Ready: lvs-02 holds the VIPs
-          active:    lvs-02 since 2026-11-30T07:55:00Z (5m ago)
+          active:    lvs-02 since 2026-11-30T07:54:59Z (5m ago)
           standby:   lvs-01: healthy, programmed the current plan, last report 5s ago
           VIP        192.0.2.110 on lvs-02 (eth0)
           failovers: 1; last 2026-11-30T07:55:00Z (5m ago): lvs-02 took over from lvs-01
