@@ -65,7 +65,9 @@ final class Connections {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     String where = "pod " + pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
     try (ExecWatch watch = client.pods().inNamespace(pod.getMetadata().getNamespace())
-        .withName(pod.getMetadata().getName()).inContainer(CONTAINER).writingOutput(out).writingError(err)
+        .withName(pod.getMetadata().getName()).inContainer(CONTAINER)
+        // No wait for Ready: an agent whose probe fails is when its table matters most; Running is enough.
+        .withReadyWaitTimeout(0).writingOutput(out).writingError(err)
         .exec(command.toArray(String[]::new))) {
       int code = watch.exitCode().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
       if (code != 0) {
