@@ -31,6 +31,9 @@ check "kubectl halvs drain web-1: spec.drain true, its weight kept; says the con
 check "...the directors take it out (weight 0): status shows web 2/3 and web-1 Draining" wait_for bash -c \
   "out=\$(kh status lvs) && grep -qE '^    default +web +192.0.2.110:80/TCP +2/3 ' <<<\"\$out\" && \
    grep -qx '    web: web-1 10.0.1.11:80 Draining: weight 0 in the plan' <<<\"\$out\""
+check "...drain --wait cannot count without an agent pod: exit 1 at once, still drained" bash -c \
+  "! kh drain web-1 -n default --wait >/dev/null 2>&1 && kh drain web-1 -n default --wait 2>&1 | grep -q '^halvs: cannot wait for the connections to finish: their count is unknown' && \
+   [ \"\$(kubectl get hrs web-1 -n default -o jsonpath='{.spec.drain}')\" = true ]"
 check "...why web shows it too" bash -c "kh why web -n default | grep -A1 -x 'Out of rotation:' | grep -qx '  web-1 10.0.1.11:80 Draining: weight 0 in the plan'"
 check "kubectl halvs undrain web-1: spec.drain false, back at weight 50; status 3/3 again" bash -c \
   "kh undrain web-1 -n default | grep -q '^RealServer default/web-1 (10.0.1.11) back in rotation: weight 50$' && \

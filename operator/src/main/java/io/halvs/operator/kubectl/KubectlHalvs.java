@@ -18,6 +18,7 @@ import io.halvs.plan.PlanBuilder;
 import io.halvs.plan.PlanInput;
 import java.io.File;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -45,6 +46,8 @@ public final class KubectlHalvs {
   static final String HALVS_NAMESPACE = "halvs-system";
   /** The operator records Events of cluster-scoped objects (DirectorPairs) here (EventRecorder). */
   static final String CLUSTER_EVENTS_NAMESPACE = "default";
+  /** drain --wait reads the connection table this often (an exec each time). */
+  static final Duration POLL = Duration.ofSeconds(2);
   /** Events shown by why, at most (the newest). */
   static final int MAX_EVENTS = 20;
 
@@ -249,9 +252,17 @@ public final class KubectlHalvs {
     @Parameters(paramLabel = "RS", description = "The RealServer (in -n NAMESPACE).")
     String realServer;
 
+    @Option(names = "--wait", description = "Then wait until no connection to it is left (exit 1 if the time is up).")
+    boolean wait;
+
+    @Option(names = "--timeout", defaultValue = "600", paramLabel = "SECONDS",
+        description = "With --wait: how long (default ${DEFAULT-VALUE}).")
+    long timeoutSeconds;
+
     @Override
-    int run(KubernetesClient client, String namespace, PrintStream out, PrintStream err) {
-      return drain(client, parent.halvsNamespace, namespace, realServer, true, out, err);
+    int run(KubernetesClient client, String namespace, PrintStream out, PrintStream err) throws InterruptedException {
+      return drain(client, parent.halvsNamespace, namespace, realServer, true,
+          wait ? Duration.ofSeconds(timeoutSeconds) : null, POLL, out, err);
     }
   }
 
@@ -261,7 +272,7 @@ public final class KubectlHalvs {
     String realServer;
 
     @Override
-    int run(KubernetesClient client, String namespace, PrintStream out, PrintStream err) {
+    int run(KubernetesClient client, String namespace, PrintStream out, PrintStream err) throws InterruptedException {
       return drain(client, parent.halvsNamespace, namespace, realServer, false, out, err);
     }
   }
@@ -271,7 +282,13 @@ public final class KubectlHalvs {
    * replaces is never lost and undrain needs nothing remembered. A merge patch of that one field only.
    */
   static int drain(KubernetesClient client, String halvsNamespace, String namespace, String name, boolean drain,
-      PrintStream out, PrintStream err) {
+      PrintStream out, PrintStream err) throws InterruptedException {
+    return drain(client, halvsNamespace, namespace, name, drain, null, null, out, err);
+  }
+
+  /** With wait: after the drain, until no connection is left or wait is over. */
+  static int drain(KubernetesClient client, String halvsNamespace, String namespace, String name, boolean drain,
+      Duration wait, Duration poll, PrintStream out, PrintStream err) throws InterruptedException {
     var handle = client.resources(RealServer.class).inNamespace(namespace).withName(name);
     RealServer rs = handle.get();
     if (rs == null) {
@@ -293,12 +310,40 @@ public final class KubectlHalvs {
       out.println(what + (was ? " back in rotation" : " was not draining") + ": weight " + weight
           + (weight == 0 ? " (spec.weight is 0: quiescent)" : ""));
     }
-    connections(client, halvsNamespace, rs, out);
+    long left = connections(client, halvsNamespace, rs, out);
+    return drain && wait != null ? waitForConnections(client, halvsNamespace, rs, left, wait, poll, out, err) : 0;
+  }
+
+  /** Polls the count until no connection is left (0) or the time is up (1); prints each change. */
+  static int waitForConnections(KubernetesClient client, String halvsNamespace, RealServer rs, long left,
+      Duration wait, Duration poll, PrintStream out, PrintStream err) throws InterruptedException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+    while (left != 0) {
+      if (left < 0) {
+        err.println("halvs: cannot wait for the connections to finish: their count is unknown (above)");
+        return 1;
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        err.println("halvs: " + left + " connection(s) still open after " + wait.toSeconds() + " s; it stays drained");
+        return 1;
+      }
+      Thread.sleep(poll.toMillis());
+      long now = connections(client, halvsNamespace, rs, quiet);
+      if (now != left && now >= 0) {
+        out.println("  connections left: " + now);
+      }
+      left = now;
+    }
+    out.println("  drained: no connections left");
     return 0;
   }
 
-  /** The connections to the real server on the active director of each pair that selects it, or why not. */
-  static void connections(KubernetesClient client, String halvsNamespace, RealServer rs, PrintStream out) {
+  /**
+   * The connections to the real server on the active director of each pair that selects it, or why not; returns
+   * their sum, or -1 when a count is unknown.
+   */
+  static long connections(KubernetesClient client, String halvsNamespace, RealServer rs, PrintStream out) {
     List<String> pairs = client.resources(VirtualService.class).inNamespace(rs.getMetadata().getNamespace()).list()
         .getItems().stream().filter(vs -> vs.getSpec() != null && vs.getSpec().getDirectorPair() != null
             && vs.getSpec().getRealServerSelector() != null
@@ -306,24 +351,29 @@ public final class KubectlHalvs {
         .map(vs -> vs.getSpec().getDirectorPair()).distinct().sorted().toList();
     if (pairs.isEmpty()) {
       out.println("  connections: none (no VirtualService selects it)");
-      return;
+      return 0;
     }
+    long total = 0;
     for (String pair : pairs) {
       DirectorPair dp = client.resources(DirectorPair.class).withName(pair).get();
       String active = dp == null || dp.getStatus() == null ? null : dp.getStatus().getActiveNode();
       if (active == null) {
         out.println("  connections on " + pair + ": unknown (no director holds the VIPs)");
+        total = -1;
         continue;
       }
       try {
         Pod pod = Connections.agentPod(client, halvsNamespace, pair, active);
         String table = Connections.exec(client, pod, "conns");
-        out.println("  connections on " + pair + " (active " + active + "): "
-            + Connections.countTo(table, rs.getSpec().getAddress(), rs.getSpec().getPort()));
+        long n = Connections.countTo(table, rs.getSpec().getAddress(), rs.getSpec().getPort());
+        out.println("  connections on " + pair + " (active " + active + "): " + n);
+        total = total < 0 ? total : total + n;
       } catch (Connections.Unavailable e) {
         out.println("  connections on " + pair + " (active " + active + "): unknown: " + e.getMessage());
+        total = -1;
       }
     }
+    return total;
   }
 
   static Map<String, String> labels(HasMetadata o) {

@@ -219,7 +219,7 @@ class KubectlHalvsTest {
   }
 
   @Test
-  void drainSetsSpecDrainKeepsTheWeightAndSaysWhyTheConnectionCountIsUnknownWithoutAnAgentPod() {
+  void drainSetsSpecDrainKeepsTheWeightAndSaysWhyTheConnectionCountIsUnknownWithoutAnAgentPod() throws Exception {
     failedOver();
     assertThat(KubectlHalvs.drain(client, "halvs-system", "default", "web-1", true, out(), err())).isZero();
     RealServer rs = client.resources(RealServer.class).inNamespace("default").withName("web-1").get();
@@ -240,7 +240,7 @@ class KubectlHalvsTest {
   }
 
   @Test
-  void drainOfAnUnknownRealServerFails() {
+  void drainOfAnUnknownRealServerFails() throws Exception {
     assertThat(KubectlHalvs.drain(client, "halvs-system", "default", "nope", true, out(), err())).isEqualTo(1);
     assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("halvs: RealServer default/nope not found\n");
   }
