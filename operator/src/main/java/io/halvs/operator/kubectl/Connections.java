@@ -69,10 +69,17 @@ final class Connections {
         // No wait for Ready: an agent whose probe fails is when its table matters most; Running is enough.
         .withReadyWaitTimeout(0).writingOutput(out).writingError(err)
         .exec(command.toArray(String[]::new))) {
-      int code = watch.exitCode().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      if (code != 0) {
+      Integer code = watch.exitCode().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      String errors = agentErrors(err.toString(StandardCharsets.UTF_8));
+      // null: the stream closed without the status frame (seen when the close overtakes it); its output frames
+      // came before the close, so the output is whole unless the command said something on stderr.
+      if (code == null && !errors.isEmpty()) {
+        throw new Unavailable("halvs-agent " + String.join(" ", args) + " in " + where + " ended without an exit "
+            + "status: " + errors);
+      }
+      if (code != null && code != 0) {
         throw new Unavailable("halvs-agent " + String.join(" ", args) + " in " + where + " exited " + code + ": "
-            + agentErrors(err.toString(StandardCharsets.UTF_8)));
+            + (errors.isEmpty() ? "(nothing on stderr)" : errors));
       }
       return out.toString(StandardCharsets.UTF_8);
     } catch (KubernetesClientException e) {
@@ -91,8 +98,8 @@ final class Connections {
 
   /** The JVM's note about JAVA_TOOL_OPTIONS is not an error. */
   static String agentErrors(String stderr) {
-    return stderr.lines().filter(l -> !l.startsWith("Picked up JAVA_TOOL_OPTIONS")).reduce((a, b) -> a + "\n" + b)
-        .orElse("(nothing on stderr)");
+    return stderr.lines().filter(l -> !l.startsWith("Picked up JAVA_TOOL_OPTIONS")).filter(l -> !l.isBlank())
+        .reduce((a, b) -> a + "\n" + b).orElse("");
   }
 
   /**
