@@ -354,6 +354,7 @@ start_agent "$active"
 check "$active restarted with its old VIP: the pair settles on exactly one holder" wait_for bash -c \
   '[ "$(holders | wc -l)" = 1 ] && [ "$(report lvs-01 role)" != "$(report lvs-02 role)" ] && sleep 3 && [ "$(holders | wc -l)" = 1 ]'
 echo "  (after the return: $(holders) holds the VIP; transitions $(kubectl get hdp lvs -o jsonpath='{.status.transitions}'))"
+source "$here/kubectl-plugin.sh" # kubectl halvs status, why, drain/undrain, conns, render
 
 # Operator leader election: replica B stands by (ready, warm, writing nothing) until A dies, then takes over
 # within the lease (15 s) and the pair's deletion below is its work.

@@ -24,7 +24,8 @@ import picocli.CommandLine.ScopeType;
 /** The halvs command line: the operator, the offline renderer and the demo. */
 @Command(name = "halvs", mixinStandardHelpOptions = true, version = "halvs 0.1.0",
     description = "Highly available LVS (IPVS) load balancing, run by a Kubernetes operator.",
-    subcommands = {Main.Run.class, Main.RenderCommand.class, Main.ImportCommand.class, Main.DemoCommand.class})
+    subcommands = {Main.Run.class, Main.RenderCommand.class, Main.ImportCommand.class, Main.DemoCommand.class,
+        io.halvs.operator.kubectl.KubectlHalvs.class})
 public final class Main {
 
   public static void main(String[] args) {
