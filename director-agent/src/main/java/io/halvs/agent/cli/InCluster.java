@@ -51,6 +51,15 @@ final class InCluster implements Callable<Integer> {
       + "network-namespace tests on kernels without IPVS); VIPs and sysctls stay real.")
   boolean fakeIpvs;
 
+  @Option(names = "--in-memory-host", description = "Touch nothing on the host, no root needed (the demo): the "
+      + "in-memory IPVS table of --fake-ipvs, VIPs in an in-memory address table, no neighbour announcements, no "
+      + "sysctls. Heartbeats and health checks stay real.")
+  boolean inMemoryHost;
+
+  @Option(names = "--table-file", description = "Keep this file rewritten with the director's VIPs and IPVS table "
+      + "(ipvsadm -Ln), as they change: how the demo shows the in-memory host.")
+  Path tableFile;
+
   @Option(names = "--no-health-checks", description = "Keep every real server in rotation: run no health checks "
       + "(tests whose real servers do not exist).")
   boolean noHealthChecks;
@@ -144,6 +153,7 @@ final class InCluster implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    boolean fakeIpvs = this.fakeIpvs || inMemoryHost;
     String node = env("NODE_NAME");
     String namespace = env("POD_NAMESPACE");
     String pair = env("HALVS_DIRECTOR_PAIR");
@@ -156,12 +166,12 @@ final class InCluster implements Callable<Integer> {
     AgentHttpServer http = healthOptions.start(probes);
     try (KubernetesClient client = new KubernetesClientBuilder().build();
         IpvsKernel kernel = fakeIpvs ? AgentSetup.kernel(true) : awaitIpvs(client, namespace, pair, node);
-        AddressTable addresses = new AddressTable();
+        AddressTable addresses = inMemoryHost ? AddressTable.inMemory() : new AddressTable();
         HealthChecks health = noHealthChecks ? new AllUpHealthChecks() : new HealthMonitor();
         PairElection election = election(client, namespace, node, addresses, kernel);
         Director director = new Director(kernel,
             new OwnershipJournal(stateDir.resolve(pair).resolve("owned-services")), health, election,
-            Sysctls.fromEnvironment(), Duration.ofSeconds(resyncSeconds));
+            inMemoryHost ? null : Sysctls.fromEnvironment(), Duration.ofSeconds(resyncSeconds));
         IpvsKernel watchKernel = AgentSetup.watchKernel(fakeIpvs, kernel, watchIntervalMillis);
         KernelWatch watch = AgentSetup.watch(watchKernel, director, pair, watchIntervalMillis, director::fullPassNow);
         ReportWriter reports = new ReportWriter(client, namespace, pair, node, director,
@@ -169,7 +179,8 @@ final class InCluster implements Callable<Integer> {
         PlanSource plans = new PlanSource(client, namespace, pair, t -> {
           election.seen(t.plan());
           director.offer(t);
-        })) {
+        });
+        TableFile table = tableFile == null ? null : new TableFile(tableFile, kernel, addresses)) {
       if (fakeIpvs) {
         director.ignoreSysctls(AgentSetup.IPVS_SYSCTLS);
       }
@@ -188,6 +199,9 @@ final class InCluster implements Callable<Integer> {
       plans.start();
       if (watch != null) {
         watch.start();
+      }
+      if (table != null) {
+        table.start();
       }
       // SIGTERM: hand over first, then let this thread close everything in order before the JVM halts. close()
       // gives nothing up: after kill -9 the restart keeps IPVS and the VIPs as they are; only Deleting cleans.
