@@ -6,6 +6,7 @@ import io.halvs.operator.demo.Demo;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -61,6 +62,15 @@ class DemoTest {
 
     assertThat(out).doesNotContain("WARN").doesNotContain("SLF4J").doesNotContain("Exception")
         .doesNotContain("\tat ");
+
+    // the agents' own logs: the loop ran without a warning either
+    Matcher logs = Pattern.compile("Agent logs: (\\S+)").matcher(out);
+    assertThat(logs.find()).as(out).isTrue();
+    for (String node : new String[] {"lvs-01", "lvs-02"}) {
+      String log = Files.readString(Path.of(logs.group(1), node + ".log"));
+      assertThat(log).as(log).contains("role ACTIVE").doesNotContain("WARN").doesNotContain("ERROR")
+          .doesNotContain("Exception");
+    }
   }
 
   @Test

@@ -56,8 +56,8 @@ final class InCluster implements Callable<Integer> {
       + "sysctls. Heartbeats and health checks stay real.")
   boolean inMemoryHost;
 
-  @Option(names = "--table-file", description = "Keep this file rewritten with the director's VIPs and IPVS table "
-      + "(ipvsadm -Ln), as they change: how the demo shows the in-memory host.")
+  @Option(names = "--table-file", description = "With --in-memory-host: keep this file rewritten with the "
+      + "director's VIPs and IPVS table (ipvsadm -Ln) as they change; how the demo shows the in-memory host.")
   Path tableFile;
 
   @Option(names = "--no-health-checks", description = "Keep every real server in rotation: run no health checks "
@@ -154,6 +154,9 @@ final class InCluster implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     boolean fakeIpvs = this.fakeIpvs || inMemoryHost;
+    if (tableFile != null && !inMemoryHost) {
+      throw new IllegalArgumentException("--table-file needs --in-memory-host (the kernel's table: halvs-agent ipvs)");
+    }
     String node = env("NODE_NAME");
     String namespace = env("POD_NAMESPACE");
     String pair = env("HALVS_DIRECTOR_PAIR");

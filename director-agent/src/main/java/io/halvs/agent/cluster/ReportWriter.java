@@ -44,6 +44,7 @@ public final class ReportWriter implements AutoCloseable {
   private long writtenAt; // worker thread only
   private long failingSince; // worker thread only
   private Duration backoff; // worker thread only
+  private volatile boolean closed;
 
   public ReportWriter(KubernetesClient client, String namespace, String pair, String node, Director director,
       Duration interval, Duration heartbeat) {
@@ -122,6 +123,9 @@ public final class ReportWriter implements AutoCloseable {
       }
       backoff = interval;
     } catch (KubernetesClientException | com.fasterxml.jackson.core.JsonProcessingException e) {
+      if (closed) {
+        return; // close() interrupted this write: the agent is stopping, there is no outage to report
+      }
       if (failingSince == 0) {
         failingSince = now;
         LOG.warn("cannot write report {}: {}; retrying (the data plane does not wait for it)",
@@ -179,6 +183,7 @@ public final class ReportWriter implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     worker.shutdownNow();
   }
 }
