@@ -58,6 +58,7 @@ public final class Demo {
 
   private final PrintStream out;
   private final Path agentJar;
+  private final long startNanos = System.nanoTime();
 
   /** @param agentJar director-agent's executable jar (director-agent/target/halvs-agent.jar) */
   public Demo(PrintStream out, Path agentJar) {
@@ -157,6 +158,7 @@ public final class Demo {
       web.forEach(WebServer::stop);
     }
     out.println();
+    out.println(String.format(Locale.ROOT, "== done in %.1f s", (System.nanoTime() - startNanos) / 1e9));
     out.println("The loop: the operator turned the objects into a plan, the agents health-checked the real servers, "
         + "programmed IPVS (in memory here) and reported back, and the standby took the VIPs over.");
     out.println("Agent logs: " + work);
@@ -305,7 +307,7 @@ public final class Demo {
 
     void show(String title) {
       out.println();
-      out.println("== " + title);
+      out.println("== " + title + String.format(Locale.ROOT, " (%.1f s)", (System.nanoTime() - startNanos) / 1e9));
       out.println("$ kubectl get directorpairs");
       table(client.resources(DirectorPair.class).list().getItems(), List.of("NAME", "ACTIVE", "STANDBY", "READY",
           "TRANSITIONS"), d -> List.of(d.getMetadata().getName(), dash(d.getStatus() == null ? null
@@ -453,7 +455,7 @@ public final class Demo {
           "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m",
           "-jar", jar.toString(), "in-cluster", "--in-memory-host", "--table-file", table.toString(),
           "--state-dir", work.resolve(node).toString(), "--health-address", "127.0.0.1",
-          "--health-port", String.valueOf(health), "--report-interval-ms", "100");
+          "--health-port", String.valueOf(health), "--report-interval-ms", "100", "--election-retry-seconds", "1");
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
       Map<String, String> env = pb.environment();
       env.put("NODE_NAME", node);
