@@ -95,6 +95,13 @@ public final class Demo {
       }
       out.println("== real servers: " + String.join(", ", web.stream().map(w -> w.name + " http://127.0.0.1:"
           + w.port + "/").toList()));
+      // The agents start first, while the operator starts too (both JVMs take seconds): they wait for the plan,
+      // and the operator creates their report ConfigMaps before it publishes one.
+      for (String node : NODES) {
+        agents.put(node, AgentProcess.start(agentJar, node, ns, client.getMasterUrl().toString(), work));
+      }
+      out.println("== director agents started: " + String.join(", ", agents.values().stream()
+          .map(a -> a.node + " (" + NODE_IPS.get(a.node) + ", log " + a.log + ")").toList()));
       try (HalvsOperator operator = new HalvsOperator(client, ns, HalvsOperator.DEFAULT_AGENT_IMAGE)) {
         operator.start();
         out.println("== operator started; it publishes the plan for DirectorPair " + PAIR);
@@ -103,11 +110,6 @@ public final class Demo {
             .allMatch(n -> client.configMaps().inNamespace(ns).withName(Names.report(PAIR, n)).get() != null))) {
           return step.failed();
         }
-        for (String node : NODES) {
-          agents.put(node, AgentProcess.start(agentJar, node, ns, client.getMasterUrl().toString(), work));
-        }
-        out.println("== director agents started: " + String.join(", ", agents.values().stream()
-            .map(a -> a.node + " (" + NODE_IPS.get(a.node) + ", log " + a.log + ")").toList()));
 
         if (!step.await("READY 3/3 and an active director", () -> ready(client, 3) && active(client) != null
             && step.tableOf(active(client)).weights().size() == 3 && !step.tableOf(active(client)).hasZeroWeight())) {
