@@ -60,6 +60,10 @@ final class InCluster implements Callable<Integer> {
       + "director's VIPs and IPVS table (ipvsadm -Ln) as they change; how the demo shows the in-memory host.")
   Path tableFile;
 
+  @Option(names = "--exit-with", paramLabel = "PID", description = "Stop when process PID ends (the demo's agents "
+      + "end with the demo, even when it is killed).")
+  Long exitWith;
+
   @Option(names = "--no-health-checks", description = "Keep every real server in rotation: run no health checks "
       + "(tests whose real servers do not exist).")
   boolean noHealthChecks;
@@ -216,6 +220,9 @@ final class InCluster implements Callable<Integer> {
           Thread.currentThread().interrupt();
         }
       }));
+      if (exitWith != null) {
+        ProcessHandle.of(exitWith).ifPresentOrElse(p -> p.onExit().thenRun(stop::countDown), stop::countDown);
+      }
       stop.await();
       return 0;
     } finally {

@@ -81,7 +81,16 @@ public final class Demo {
       return 1;
     }
     List<WebServer> web = new ArrayList<>();
-    Map<String, AgentProcess> agents = new LinkedHashMap<>();
+    Map<String, AgentProcess> agents = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+    // Ctrl-C: the agents stop with the demo (and, should it be killed, --exit-with stops them)
+    Thread stopAgents = new Thread(() -> {
+      List<AgentProcess> running;
+      synchronized (agents) {
+        running = new ArrayList<>(agents.values());
+      }
+      running.forEach(AgentProcess::close);
+    }, "halvs-demo-stop-agents");
+    Runtime.getRuntime().addShutdownHook(stopAgents);
     try (EmbeddedApiServer api = new EmbeddedApiServer()) {
       for (int i = 1; i <= 3; i++) {
         web.add(WebServer.start("web-" + i));
@@ -158,6 +167,11 @@ public final class Demo {
     } finally {
       agents.values().forEach(AgentProcess::close);
       web.forEach(WebServer::stop);
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopAgents);
+      } catch (IllegalStateException e) {
+        // the JVM is shutting down: the hook runs
+      }
     }
     out.println();
     out.println(String.format(Locale.ROOT, "== done in %.1f s", (System.nanoTime() - startNanos) / 1e9));
@@ -457,7 +471,8 @@ public final class Demo {
           "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m",
           "-jar", jar.toString(), "in-cluster", "--in-memory-host", "--table-file", table.toString(),
           "--state-dir", work.resolve(node).toString(), "--health-address", "127.0.0.1",
-          "--health-port", String.valueOf(health), "--report-interval-ms", "100", "--election-retry-seconds", "1");
+          "--health-port", String.valueOf(health), "--report-interval-ms", "100", "--election-retry-seconds", "1",
+          "--exit-with", String.valueOf(ProcessHandle.current().pid()));
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
       Map<String, String> env = pb.environment();
       env.put("NODE_NAME", node);
