@@ -54,6 +54,19 @@ final class InCluster implements Callable<Integer> {
       + "network-namespace tests on kernels without IPVS); VIPs and sysctls stay real.")
   boolean fakeIpvs;
 
+  @Option(names = "--in-memory-host", description = "Touch nothing on the host, no root needed (the demo): the "
+      + "in-memory IPVS table of --fake-ipvs, VIPs in an in-memory address table, no neighbour announcements, no "
+      + "sysctls. Heartbeats and health checks stay real.")
+  boolean inMemoryHost;
+
+  @Option(names = "--table-file", description = "With --in-memory-host: keep this file rewritten with the "
+      + "director's VIPs and IPVS table (ipvsadm -Ln) as they change; how the demo shows the in-memory host.")
+  Path tableFile;
+
+  @Option(names = "--exit-with", paramLabel = "PID", description = "Stop when process PID ends (the demo's agents "
+      + "end with the demo, even when it is killed).")
+  Long exitWith;
+
   @Option(names = "--no-health-checks", description = "Keep every real server in rotation: run no health checks "
       + "(tests whose real servers do not exist).")
   boolean noHealthChecks;
@@ -150,6 +163,10 @@ final class InCluster implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    boolean fakeIpvs = this.fakeIpvs || inMemoryHost;
+    if (tableFile != null && !inMemoryHost) {
+      throw new IllegalArgumentException("--table-file needs --in-memory-host (the kernel's table: halvs-agent ipvs)");
+    }
     String node = env("NODE_NAME");
     String namespace = env("POD_NAMESPACE");
     String pair = env("HALVS_DIRECTOR_PAIR");
@@ -166,12 +183,12 @@ final class InCluster implements Callable<Integer> {
     AgentHttpServer http = healthOptions.start(probes, metrics);
     try (KubernetesClient client = new KubernetesClientBuilder().build();
         IpvsKernel kernel = fakeIpvs ? AgentSetup.kernel(true) : awaitIpvs(client, namespace, pair, node);
-        AddressTable addresses = new AddressTable();
+        AddressTable addresses = inMemoryHost ? AddressTable.inMemory() : new AddressTable();
         HealthChecks health = noHealthChecks ? new AllUpHealthChecks() : new HealthMonitor();
         PairElection election = election(client, namespace, node, addresses, kernel);
         Director director = new Director(kernel,
             new OwnershipJournal(stateDir.resolve(pair).resolve("owned-services")), health, election,
-            Sysctls.fromEnvironment(), Duration.ofSeconds(resyncSeconds));
+            inMemoryHost ? null : Sysctls.fromEnvironment(), Duration.ofSeconds(resyncSeconds));
         IpvsKernel watchKernel = AgentSetup.watchKernel(fakeIpvs, kernel, watchIntervalMillis);
         KernelWatch watch = AgentSetup.watch(watchKernel, director, pair, watchIntervalMillis, director::fullPassNow);
         ReportWriter reports = new ReportWriter(client, namespace, pair, node, director,
@@ -179,7 +196,8 @@ final class InCluster implements Callable<Integer> {
         PlanSource plans = new PlanSource(client, namespace, pair, t -> {
           election.seen(t.plan());
           director.offer(t);
-        })) {
+        });
+        TableFile table = tableFile == null ? null : new TableFile(tableFile, kernel, addresses)) {
       if (fakeIpvs) {
         director.ignoreSysctls(AgentSetup.IPVS_SYSCTLS);
       }
@@ -202,6 +220,9 @@ final class InCluster implements Callable<Integer> {
       if (watch != null) {
         watch.start();
       }
+      if (table != null) {
+        table.start();
+      }
       // SIGTERM: hand over first, then let this thread close everything in order before the JVM halts. close()
       // gives nothing up: after kill -9 the restart keeps IPVS and the VIPs as they are; only Deleting cleans.
       Runtime.getRuntime().addShutdownHook(AgentSetup.shutdownHook(probes, () -> election, () -> {
@@ -212,6 +233,9 @@ final class InCluster implements Callable<Integer> {
           Thread.currentThread().interrupt();
         }
       }));
+      if (exitWith != null) {
+        ProcessHandle.of(exitWith).ifPresentOrElse(p -> p.onExit().thenRun(stop::countDown), stop::countDown);
+      }
       stop.await();
       return 0;
     } finally {

@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 public final class ReportWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReportWriter.class);
   private static final int MAX_MESSAGE_FAILURES = 5;
+  /** close(): how long the last report (the handover's STANDBY) may take before the agent exits without it. */
+  static final Duration FINAL_WRITE = Duration.ofSeconds(1);
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final KubernetesClient client;
@@ -45,6 +47,7 @@ public final class ReportWriter implements AutoCloseable {
   private long writtenAt; // worker thread only
   private long failingSince; // worker thread only
   private Duration backoff; // worker thread only
+  private volatile boolean closed;
 
   public ReportWriter(KubernetesClient client, String namespace, String pair, String node, Director director,
       Duration interval, Duration heartbeat) {
@@ -124,6 +127,9 @@ public final class ReportWriter implements AutoCloseable {
       }
       backoff = interval;
     } catch (KubernetesClientException | com.fasterxml.jackson.core.JsonProcessingException e) {
+      if (closed) {
+        return; // close() interrupted this write: the agent is stopping, there is no outage to report
+      }
       if (failingSince == 0) {
         failingSince = now;
         Logs.pair(LOG.atWarn(), pair).log("cannot write report {}: {}; retrying (the data plane does not wait for it)",
@@ -181,6 +187,21 @@ public final class ReportWriter implements AutoCloseable {
 
   @Override
   public void close() {
+    // The last word, after a SIGTERM handover: STANDBY. Without it the pair's status can show this director
+    // active until the peer's next write (the operator tells two ACTIVE reports apart by their lastSeen, whole
+    // seconds, and a handover happens within one). Bounded: an unreachable API server must not hold the exit.
+    try {
+      worker.submit(() -> {
+        queued.set(false);
+        write();
+      }).get(FINAL_WRITE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+        | java.util.concurrent.RejectedExecutionException e) {
+      // not written: the operator goes by the peer's report
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closed = true;
     worker.shutdownNow();
   }
 }

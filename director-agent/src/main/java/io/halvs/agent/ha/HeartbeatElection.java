@@ -285,6 +285,9 @@ public final class HeartbeatElection implements Election {
   }
 
   private void announce() {
+    if (table.isInMemory()) {
+      return; // the VIPs are on no real interface: there is no segment to tell
+    }
     DirectorPlan p = plan;
     for (IpAddress vip : p.vips()) {
       try {

@@ -3,12 +3,16 @@ package io.halvs.agent.netlink;
 import io.halvs.plan.IpAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Interface addresses over rtnetlink: the VIPs (/32 or /128) and the NAT gateway address a director holds.
  * IPv4 VIPs carry a label ("eth0:hv") that marks them as halvs'; IPv6 has no labels, so ownership there is the
- * plan's list. IPv6 VIPs are added with IFA_F_NODAD so they serve at once.
+ * plan's list. IPv6 VIPs are added with IFA_F_NODAD so they serve at once. {@link #inMemory()} keeps them in a
+ * map instead, with no interfaces and no root (the demo, with the in-memory IPVS table).
  */
 public final class AddressTable implements AutoCloseable {
   static final int RTM_NEWADDR = 20;
@@ -22,7 +26,28 @@ public final class AddressTable implements AutoCloseable {
   static final int RT_SCOPE_UNIVERSE = 0;
   static final int RT_SCOPE_HOST = 254;
 
-  private final NetlinkSocket socket = new NetlinkSocket(LibC.NETLINK_ROUTE);
+  private final NetlinkSocket socket;
+  /** The in-memory addresses per interface name; null: the kernel's, over rtnetlink. */
+  private final Map<String, List<Address>> memory;
+
+  public AddressTable() {
+    this(false);
+  }
+
+  private AddressTable(boolean inMemory) {
+    this.memory = inMemory ? new LinkedHashMap<>() : null;
+    this.socket = inMemory ? null : new NetlinkSocket(LibC.NETLINK_ROUTE);
+  }
+
+  /** Addresses that live only in this table: interfaces need not exist, nothing reaches the host. */
+  public static AddressTable inMemory() {
+    return new AddressTable(true);
+  }
+
+  /** True for {@link #inMemory()}: nothing is on a real interface, so there is nothing to announce either. */
+  public boolean isInMemory() {
+    return memory != null;
+  }
 
   /** One address on one interface. */
   public record Address(String interfaceName, int index, IpAddress address, int prefixLength, String label) {}
@@ -43,6 +68,13 @@ public final class AddressTable implements AutoCloseable {
 
   /** Adds; returns false when the address was already there (EEXIST), which callers treat as done. */
   public synchronized boolean add(String ifname, IpAddress a, int prefix, String label) {
+    if (memory != null) {
+      List<Address> on = memory.computeIfAbsent(ifname, k -> new ArrayList<>());
+      if (on.stream().anyMatch(x -> x.address().equals(a))) {
+        return false;
+      }
+      return on.add(new Address(ifname, 0, a, prefix, a.isV4() ? label : null));
+    }
     int index = interfaceIndex(ifname);
     Message m = new Message(RTM_NEWADDR, Message.F_REQUEST | Message.F_ACK | Message.F_CREATE | Message.F_EXCL)
         .raw(ifaddrmsg(a, prefix, index, RT_SCOPE_UNIVERSE)).bytes(IFA_LOCAL, a.bytes()).bytes(IFA_ADDRESS, a.bytes());
@@ -65,6 +97,10 @@ public final class AddressTable implements AutoCloseable {
 
   /** Removes; returns false when the address was not there (EADDRNOTAVAIL). */
   public synchronized boolean remove(String ifname, IpAddress a, int prefix) {
+    if (memory != null) {
+      List<Address> on = memory.get(ifname);
+      return on != null && on.removeIf(x -> x.address().equals(a) && x.prefixLength() == prefix);
+    }
     int index = interfaceIndex(ifname);
     Message m = new Message(RTM_DELADDR, Message.F_REQUEST | Message.F_ACK)
         .raw(ifaddrmsg(a, prefix, index, RT_SCOPE_UNIVERSE)).bytes(IFA_LOCAL, a.bytes()).bytes(IFA_ADDRESS, a.bytes());
@@ -81,6 +117,10 @@ public final class AddressTable implements AutoCloseable {
 
   /** Every address of an interface (null: all interfaces). */
   public synchronized List<Address> list(String ifname) {
+    if (memory != null) {
+      return ifname != null ? List.copyOf(memory.getOrDefault(ifname, List.of()))
+          : memory.values().stream().flatMap(List::stream).toList();
+    }
     int only = ifname == null ? 0 : interfaceIndex(ifname);
     Message m = new Message(RTM_GETADDR, Message.F_REQUEST | Message.F_DUMP).raw(ifaddrmsg(null, 0, 0, 0));
     return socket.query("list addresses", m, r -> {
@@ -103,6 +143,8 @@ public final class AddressTable implements AutoCloseable {
 
   @Override
   public void close() {
-    socket.close();
+    if (socket != null) {
+      socket.close();
+    }
   }
 }

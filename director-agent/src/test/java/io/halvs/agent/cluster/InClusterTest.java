@@ -117,6 +117,23 @@ class InClusterTest {
     return r != null && r.programmed() && planHash.equals(r.programmedPlanHash());
   }
 
+  @Test
+  void closeWritesTheLastReportAtOnce() {
+    // the handover's STANDBY must reach the API server before the agent exits, not at the next interval
+    String node = "lvs-02";
+    operator.resource(new ConfigMapBuilder().withNewMetadata().withName(Names.report(PAIR, node)).withNamespace(NS)
+        .endMetadata().build()).create();
+    ReportWriter last = new ReportWriter(agentClient, NS, PAIR, node, director, Duration.ofHours(1),
+        Duration.ofHours(1));
+    last.start();
+    last.request();
+    var before = operator.configMaps().inNamespace(NS).withName(Names.report(PAIR, node)).get().getData();
+    assertThat(before == null || !before.containsKey(Names.REPORT_KEY)).as("nothing written yet").isTrue();
+    last.close();
+    ConfigMap cm = operator.configMaps().inNamespace(NS).withName(Names.report(PAIR, node)).get();
+    assertThat(AgentReport.fromJson(cm.getData().get(Names.REPORT_KEY)).node()).isEqualTo(node);
+  }
+
   /** Many destinations, so the plan needs more than one shard. */
   static DirectorPlan big(int weight) {
     DirectorPlan p = TestDoubles.plan(60, 100, null);

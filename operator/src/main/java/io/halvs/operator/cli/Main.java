@@ -34,7 +34,9 @@ public final class Main {
     // API server is away, and once when shutdown interrupts a renew); the operator's own lines say what matters:
     // leading, lost the Lease, who holds it. --log-level goes on top of these.
     Logging.defaults(LogLevels.parse("info,io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils=error,"
-        + "io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector=error"));
+        + "io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector=error,"
+        // the demo's mock API server warns on every set-based label selector (the agents' plan source uses one)
+        + "io.fabric8.kubernetes.client.server.mock=error"));
     System.exit(commandLine().execute(args));
   }
 
@@ -154,25 +156,27 @@ public final class Main {
     }
   }
 
-  @Command(name = "demo", mixinStandardHelpOptions = true, description = "Start an embedded API server, apply the examples, run the operator and "
-      + "print what the directors would program.")
+  @Command(name = "demo", mixinStandardHelpOptions = true, description = "The whole loop on this machine, no cluster and no root: an embedded API "
+      + "server, the operator, two director agents (in-memory IPVS and VIPs) health-checking three HTTP servers on "
+      + "loopback; a real server fails and comes back, then the active director stops and the standby takes over.")
   static final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--examples", description = "YAML file or folder to apply (default: deploy/examples).")
-    Path examples;
+    @Option(names = "--agent-jar", description = "The director agent's jar (default: "
+        + "$HALVS_HOME/director-agent/target/halvs-agent.jar).")
+    Path agentJar;
 
-    @Option(names = "--timeout", defaultValue = "60", description = "Seconds to wait for the operator.")
+    @Option(names = "--timeout", defaultValue = "20", description = "Seconds to wait for each step.")
     int timeoutSeconds;
 
     @Override
     public Integer call() throws InterruptedException {
       // The demo prints its own story; the operator's info logs would drown it.
       Logging.commandDefault(Level.WARN);
-      Path p = examples;
-      if (p == null) {
+      Path jar = agentJar;
+      if (jar == null) {
         String home = System.getenv("HALVS_HOME");
-        p = home != null ? Paths.get(home, "deploy", "examples") : Paths.get("deploy", "examples");
+        jar = Paths.get(home != null ? home : ".", "director-agent", "target", "halvs-agent.jar");
       }
-      return new Demo(System.out).run(p, Duration.ofSeconds(timeoutSeconds));
+      return new Demo(System.out, jar).run(Duration.ofSeconds(timeoutSeconds));
     }
   }
 }

@@ -1,0 +1,75 @@
+package io.halvs.agent.ha;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.halvs.agent.netlink.AddressTable;
+import io.halvs.agent.runtime.Election.Role;
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.IpAddress;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The election as the demo runs it, without root: two directors on loopback (127.0.0.2 and 127.0.0.3, the same
+ * heartbeat port), VIPs in in-memory address tables, no neighbour announcements (the interface does not exist).
+ */
+class HeartbeatElectionInMemoryTest {
+  static final byte[] KEY = "a key both directors read from the Secret".getBytes();
+  static final IpAddress VIP = IpAddress.parse("198.51.100.10");
+
+  HeartbeatElection a;
+  HeartbeatElection b;
+  final AddressTable tableA = AddressTable.inMemory();
+  final AddressTable tableB = AddressTable.inMemory();
+
+  @AfterEach
+  void stop() {
+    for (HeartbeatElection e : new HeartbeatElection[] {a, b}) {
+      if (e != null) {
+        e.close();
+      }
+    }
+  }
+
+  static DirectorPlan plan(int port) {
+    return new DirectorPlan("pair-1", List.of("dir-a", "dir-b"), "no-such-if0", List.of(VIP), null, new TreeMap<>(),
+        null, new DirectorPlan.HaPlan(100, 3, false, 0, port, null, null), List.of());
+  }
+
+  static HeartbeatElection start(DirectorPlan plan, String node, String self, String peer, AddressTable table,
+      Quorum q) throws Exception {
+    return new HeartbeatElection(plan, new HeartbeatElection.Options(node, new InetSocketAddress(peer,
+        plan.highAvailability().heartbeatPort()), KEY, q, () -> 0, () -> true), table, InetAddress.getByName(self));
+  }
+
+  static boolean holds(AddressTable t) {
+    return t.list("no-such-if0").stream().anyMatch(x -> x.address().equals(VIP));
+  }
+
+  @Test
+  void oneHoldsTheVipInMemoryAndTheStandbyTakesOverOnHandover() throws Exception {
+    int port;
+    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    DirectorPlan plan = plan(port);
+    MemoryQuorum quorum = new MemoryQuorum();
+    a = start(plan, "dir-a", "127.0.0.2", "127.0.0.3", tableA, quorum);
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.state().role() == Role.ACTIVE && holds(tableA));
+    b = start(plan, "dir-b", "127.0.0.3", "127.0.0.2", tableB, quorum);
+    await().atMost(Duration.ofSeconds(5)).until(() -> b.state().role() == Role.STANDBY);
+    assertThat(holds(tableB)).isFalse();
+
+    assertThat(a.handOver(Duration.ofSeconds(2))).isTrue();
+    await().atMost(Duration.ofSeconds(5)).until(() -> b.state().role() == Role.ACTIVE && holds(tableB));
+    assertThat(holds(tableA)).isFalse();
+    assertThat(b.heartbeatCounters()).contains("badMac=0");
+  }
+}
