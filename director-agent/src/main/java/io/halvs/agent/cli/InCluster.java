@@ -15,6 +15,7 @@ import io.halvs.agent.http.AgentHttpServer;
 import io.halvs.agent.http.Health;
 import io.halvs.agent.metrics.AgentMetrics;
 import io.halvs.agent.metrics.MetricsExporter;
+import io.halvs.agent.kernel.FakeIpvsKernel;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.KernelModuleMissing;
 import io.halvs.agent.kernel.OwnershipJournal;
@@ -182,7 +183,8 @@ final class InCluster implements Callable<Integer> {
         .addresses(AgentSetup.addresses(metricsAddresses));
     AgentHttpServer http = healthOptions.start(probes, metrics);
     try (KubernetesClient client = new KubernetesClientBuilder().build();
-        IpvsKernel kernel = fakeIpvs ? AgentSetup.kernel(true) : awaitIpvs(client, namespace, pair, node);
+        IpvsKernel kernel = inMemoryHost ? new FakeIpvsKernel() // asked for as a whole: no warning
+            : fakeIpvs ? AgentSetup.kernel(true) : awaitIpvs(client, namespace, pair, node);
         AddressTable addresses = inMemoryHost ? AddressTable.inMemory() : new AddressTable();
         HealthChecks health = noHealthChecks ? new AllUpHealthChecks() : new HealthMonitor();
         PairElection election = election(client, namespace, node, addresses, kernel);

@@ -22,13 +22,13 @@ class MainJsonLogTest {
     Path err = tmp.resolve("stderr");
     Path out = tmp.resolve("stdout");
     Process p = new ProcessBuilder(java(), "-cp", classPath(), Main.class.getName(),
-        "demo", "--examples", Path.of("..", "deploy", "examples").toString(), "--log-level", "info",
-        "--log-format", "json")
+        "demo", "--agent-jar", Path.of("..", "director-agent", "target", "halvs-agent.jar").toString(),
+        "--log-level", "info", "--log-format", "json")
         .redirectError(err.toFile()).redirectOutput(out.toFile()).start();
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("demo finished").isTrue();
     String stdout = Files.readString(out);
     assertThat(p.exitValue()).as(stdout).isZero();
-    assertThat(stdout).contains("read back from ConfigMaps"); // the demo's story is on stdout, untouched
+    assertThat(stdout).contains("== operator started"); // the demo's story is on stdout, untouched
 
     List<JsonNode> lines = new ArrayList<>();
     for (String line : Files.readAllLines(err, StandardCharsets.UTF_8)) {
