@@ -9,10 +9,12 @@ rm -rf "$out"; mkdir -p "$out/opt" "$out/tmp" "$out/etc"
 touch "$out/tmp/.keep" # jib leaves empty directories out
 chmod 1777 "$out/tmp"
 # What `jdeps --print-module-deps` finds in the shaded jars of both images, plus what is loaded by name at run
-# time: TLS ciphers (jdk.crypto.ec), DNS (jdk.naming.dns), zip file systems, and the probes' HTTP server
-# (jdk.httpserver). One list for both: same layers.
+# time: TLS ciphers (jdk.crypto.ec), DNS (jdk.naming.dns), zip file systems, the probes' HTTP server
+# (jdk.httpserver) and com.sun.management for the agent's process_cpu_seconds_total (jdk.management: without it
+# every scrape failed after its 200; ImageRuntimeScrapeTest scrapes with these modules only). One list for both:
+# same layers.
 modules=java.base,java.compiler,java.desktop,java.naming,java.net.http,java.sql,java.management,jdk.unsupported
-modules=$modules,jdk.crypto.ec,jdk.naming.dns,jdk.zipfs,jdk.httpserver
+modules=$modules,jdk.crypto.ec,jdk.naming.dns,jdk.zipfs,jdk.httpserver,jdk.management
 "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=2 \
   --output "$out/opt/java"
 # Debian's kmod as /usr/sbin/modprobe (kmod acts by the name it is called by) for `halvs-agent load-modules`,

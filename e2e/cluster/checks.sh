@@ -202,6 +202,191 @@ check "...both agent pods run $new_image" bash -c \
 fake_ipvs && check "...still with the in-memory IPVS flag" bash -c \
   "kubectl -n $ns_ get ds $agent_ds -o jsonpath='{.spec.template.spec.containers[0].args}' | grep -q -- --fake-ipvs"
 
+# --- Metrics: the agents' /metrics (host network: node IP, the DaemonSet's port "metrics"), the operator's ---------
+# What a Prometheus scrape would read, fetched with curl from a director node's network namespace.
+monitoring_json=$(kubectl kustomize "$repo/deploy/monitoring" 2>/dev/null \
+  | python3 -c 'import json, sys, yaml; print(json.dumps([d for d in yaml.safe_load_all(sys.stdin) if d]))' 2>/dev/null)
+monitoring() { jq -r "$1" <<<"${monitoring_json:-[]}"; }
+pm_port=$(monitoring '.[] | select(.kind == "PodMonitor") | .spec.podMetricsEndpoints[0].port')
+pm_selector=$(monitoring '.[] | select(.kind == "PodMonitor") | .spec.selector.matchLabels | to_entries | map("\(.key)=\(.value)") | join(",")')
+check "kubectl kustomize deploy/monitoring: a PodMonitor (port ${pm_port:-none}, pods $pm_selector) and a ServiceMonitor" \
+  test -n "$pm_port" -a -n "$pm_selector" -a -n "$(monitoring '.[] | select(.kind == "ServiceMonitor") | .metadata.name')"
+agent_metrics_port=$(agent_pods -l "$pm_selector" -o jsonpath="{.items[0].spec.containers[0].ports[?(@.name==\"$pm_port\")].containerPort}")
+check "the PodMonitor's selector picks both running agent pods, and their pod spec has its port '$pm_port' ($agent_metrics_port)" bash -c \
+  "test \"\$(kubectl -n $ns_ get pods -l app.kubernetes.io/instance=$agent_ds,$pm_selector -o jsonpath='{range .items[*]}{.spec.containers[0].ports[?(@.name==\"$pm_port\")].containerPort}{\"\\n\"}{end}' | grep -c '^[0-9]')\" = 2"
+node_ip_of() { kubectl get node "$1" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}'; }
+# scrape NODE URL: into $watch_dir/metrics.NODE-or-pod (kept for a failure's story)
+scrape() { node_sh "$1" curl -sf --max-time 20 "$2"; }
+# (a whole exposition: a scrape that fails after its 200 leaves the body empty or cut short)
+scrape_agent() {
+  scrape "$1" "http://$(node_ip_of "$1"):$agent_metrics_port/metrics" > "$watch_dir/metrics.$1" &&
+    grep -q '^halvs_build_info{' "$watch_dir/metrics.$1" && grep -q '^jvm_threads_current ' "$watch_dir/metrics.$1"
+}
+# metric FILE NAME [LABEL...]: the value of the first sample of NAME whose labels include each LABEL (name="value")
+metric() {
+  local file=$1 name=$2; shift 2
+  awk -v name="$name" -v want="$*" '
+    index($0, name "{") == 1 || index($0, name " ") == 1 {
+      n = split(want, w, " "); ok = 1
+      for (i = 1; i <= n; i++) if (index($0, w[i]) == 0) ok = 0
+      if (ok) { print $NF + 0; exit }
+    }' "$file"
+}
+# Both agents say who is active, and it is the node whose kernel holds the VIP; so do their halvs_vip_held.
+metrics_agree_with_holder() {
+  local h n a v; h=$(holders); [ "$(wc -l <<<"$h")" = 1 ] && [ -n "$h" ] || return 1
+  for n in "${directors[@]}"; do
+    scrape_agent "$n" || return 1
+    a=$(metric "$watch_dir/metrics.$n" halvs_director_active "node=\"$n\"")
+    v=$(metric "$watch_dir/metrics.$n" halvs_vip_held "node=\"$n\"" "address=\"$vip\"")
+    if [ "$n" = "$h" ]; then [ "$a" = 1 ] && [ "$v" = 1 ] || return 1
+    else [ "$a" = 0 ] && [ "$v" = 0 ] || return 1; fi
+  done
+}
+for n in "${directors[@]}"; do
+  check "curl http://$(node_ip_of "$n"):$agent_metrics_port/metrics on director $n (the agent's host-network port): a whole exposition" \
+    wait_for scrape_agent "$n"
+done
+check "halvs_director_active and halvs_vip_held{address=\"$vip\"}: 1 on the VIP's holder ($(holders | head -1)), 0 on the other" \
+  wait_for metrics_agree_with_holder
+for n in "${directors[@]}"; do
+  echo "  ($n: halvs_director_active $(metric "$watch_dir/metrics.$n" halvs_director_active), halvs_vip_held $(metric "$watch_dir/metrics.$n" halvs_vip_held "address=\"$vip\""), peer alive $(metric "$watch_dir/metrics.$n" halvs_director_peer_alive), heartbeats received $(metric "$watch_dir/metrics.$n" halvs_heartbeats_received_total), $(grep -c '^halvs_' "$watch_dir/metrics.$n") halvs samples)"
+done
+# Every real server is healthy here (the one taken away earlier is back): both directors check them all.
+realservers_up() {
+  local n r
+  for n in "${directors[@]}"; do
+    scrape_agent "$n" || return 1
+    for r in web-1 web-2 web-3; do
+      [ "$(metric "$watch_dir/metrics.$n" halvs_realserver_up 'virtualservice="web"' "realserver=\"$r\"")" = 1 ] || return 1
+    done
+  done
+}
+check "halvs_realserver_up{virtualservice=\"web\"} is 1 for web-1, web-2 and web-3 on both directors" wait_for realservers_up
+# The pods are the ones the rollout restart and the upgrade made: each says what it runs.
+for n in "${directors[@]}"; do
+  bi=$(grep -m1 '^halvs_build_info{' "$watch_dir/metrics.$n")
+  check "halvs_build_info on $n's new agent pod ($(agent_pod_on "$n" | cut -d' ' -f2)): ${bi:-absent}" \
+    test "$(metric "$watch_dir/metrics.$n" halvs_build_info 'component="agent"')" = 1
+done
+
+# The operator's replicas: /metrics on their pod IPs (port "metrics", 8081), as the ServiceMonitor scrapes them.
+op_ips=$(kubectl -n $ns_ get pods -l app.kubernetes.io/name=halvs-operator --field-selector=status.phase=Running \
+  -o jsonpath='{range .items[*]}{.metadata.name}={.status.podIP}{"\n"}{end}')
+leaders_sum() {
+  local sum=0 p v
+  for p in $op_ips; do
+    scrape "${directors[0]}" "http://${p#*=}:8081/metrics" > "$watch_dir/metrics.${p%%=*}" || return 1
+    v=$(metric "$watch_dir/metrics.${p%%=*}" halvs_operator_leader); [ -n "$v" ] || return 1
+    sum=$((sum + v))
+  done
+  [ "$sum" = 1 ]
+}
+check "halvs_operator_leader sums to 1 over the $(wc -w <<<"$op_ips") operator replicas (curl POD_IP:8081/metrics)" wait_for leaders_sum
+for p in $op_ips; do
+  echo "  (operator ${p%%=*} at ${p#*=}: halvs_operator_leader $(metric "$watch_dir/metrics.${p%%=*}" halvs_operator_leader 2>/dev/null); the Lease's holder: $(kubectl -n $ns_ get lease halvs-operator -o jsonpath='{.spec.holderIdentity}'))"
+done
+# The ServiceMonitor selects Services by label: deploy/monitoring's Service must carry it and reach the replicas.
+# (Applied on its own where the Prometheus operator's CRDs are absent: the ServiceMonitor would be refused.)
+sm_selector=$(monitoring '.[] | select(.kind == "ServiceMonitor") | .spec.selector.matchLabels | to_entries | map("\(.key)=\(.value)") | join(",")')
+sm_port=$(monitoring '.[] | select(.kind == "ServiceMonitor") | .spec.endpoints[0].port')
+apply_monitoring_service() { jq '.[] | select(.kind == "Service")' <<<"$monitoring_json" | kubectl apply -f -; }
+if kubectl get crd servicemonitors.monitoring.coreos.com >/dev/null 2>&1; then
+  check "kubectl apply -k deploy/monitoring" kubectl apply -k "$repo/deploy/monitoring"
+else
+  check "no Prometheus operator CRDs: deploy/monitoring's Service alone (kubectl kustomize, kubectl apply -f)" \
+    apply_monitoring_service
+fi
+metrics_svc=$(monitoring '.[] | select(.kind == "Service") | .metadata.name')
+check "the ServiceMonitor's selector ($sm_selector) matches the operator Service $metrics_svc, which has its port '$sm_port'" bash -c \
+  "kubectl -n $ns_ get svc -l '$sm_selector' -o name | grep -qx 'service/$metrics_svc' && kubectl -n $ns_ get svc $metrics_svc -o jsonpath='{.spec.ports[*].name}' | grep -qw '$sm_port'"
+svc_endpoints() {
+  kubectl -n $ns_ get endpointslices -l kubernetes.io/service-name="$metrics_svc" \
+    -o jsonpath='{range .items[*].endpoints[?(@.conditions.ready==true)]}{.addresses[0]}{"\n"}{end}' | sort | xargs
+}
+op_pod_ips=$(sed 's/.*=//' <<<"$op_ips" | sort | xargs)
+endpoints_are_operators() { test "$(svc_endpoints)" = "$op_pod_ips"; }
+check "...and its ready endpoints are the operator replicas' pod IPs ($op_pod_ips)" wait_for endpoints_are_operators
+
+# --- kubectl halvs on the real cluster: the launcher on the PATH, as docs/KUBECTL.md installs it -------------------
+plugin_dir=$watch_dir/kubectl-plugin
+mkdir -p "$plugin_dir" && ln -sf "$repo/deploy/kubectl-plugin/kubectl-halvs" "$plugin_dir/kubectl-halvs"
+export PATH=$plugin_dir:$PATH
+check "kubectl plugin list: $plugin_dir/kubectl-halvs" bash -c "kubectl plugin list 2>/dev/null | grep -qx '$plugin_dir/kubectl-halvs'"
+t=$SECONDS
+kubectl halvs status lvs > "$watch_dir/halvs.out" 2>&1
+echo "  (the first kubectl halvs: $((SECONDS - t)) s, including building the jar if it was not current)"
+# status lvs names the node whose kernel holds the VIP (the tier's own holder detection) as active and as the VIP's
+status_names_holder() {
+  local h; h=$(holders); [ "$(wc -l <<<"$h")" = 1 ] && [ -n "$h" ] || return 1
+  kubectl halvs status lvs > "$watch_dir/halvs.out" 2>&1 || return 1
+  grep -qE "^  active: +$h since " "$watch_dir/halvs.out" && grep -qE "^  VIP +$vip on $h " "$watch_dir/halvs.out" &&
+    grep -qE "^  standby: +$(other "$h"): healthy" "$watch_dir/halvs.out"
+}
+check "kubectl halvs status lvs: active $(holders | head -1), VIP $vip on $(holders | head -1), standby healthy (the holder the tier sees)" \
+  wait_for status_names_holder
+sed 's/^/     /' "$watch_dir/halvs.out"
+# conns: an exec into the active's agent pod running the image's own java with jib's classpath file.
+h=$(holders | head -1)
+conn_pid=""
+client_r=$(netns_ref client)
+case $client_r in /*) client_in=(nsenter --net="$client_r") ;; *) client_in=(ip netns exec "$client_r") ;; esac
+if fake_ipvs; then
+  # No IPVS in this kernel: a connection to the VIP is answered by the holder's kernel with a reset (the in-memory
+  # table forwards nothing) and there is no /proc/net/ip_vs_conn to read: conns shows the header and no entries.
+  check "a TCP connection to $vip:80 from the client is refused (reset: the in-memory IPVS forwards nothing)" bash -c \
+    "! timeout 5 ${client_in[*]} bash -c 'exec 3<>/dev/tcp/$vip/80'"
+  check "...and $h has no connection table (/proc/net/ip_vs_conn absent: no ip_vs)" node_sh "$h" test ! -e /proc/net/ip_vs_conn
+else
+  # Three long-lived connections through the VIP from the client, held while conns reads the table.
+  "${client_in[@]}" python3 -c "import socket, time; c = [socket.create_connection(('$vip', 80), 5) for _ in range(3)]; time.sleep(120)" \
+    > /dev/null 2>&1 &
+  conn_pid=$!
+  sleep 1
+fi
+t=$SECONDS
+kubectl halvs conns lvs "$vip" > "$watch_dir/conns.out" 2> "$watch_dir/conns.err"; rc=$?
+entries=$(grep -cE "^[A-Z]+ +[0-9]+ +[A-Z_]+ +[^ ]+ +$vip:80 " "$watch_dir/conns.out")
+echo "  (kubectl halvs conns lvs $vip: exit $rc in $((SECONDS - t)) s, $entries entries)"
+sed 's/^/     /' "$watch_dir/conns.out" "$watch_dir/conns.err"
+check "kubectl halvs conns lvs $vip: exec into $h's agent pod ($(agent_pod_on "$h" | cut -d' ' -f2)) ran java -cp @/app/jib-classpath-file" \
+  bash -c "test $rc = 0 && grep -qx '# lvs: active director $h (pod $(agent_pod_on "$h" | cut -d' ' -f2))' '$watch_dir/conns.out' \
+    && grep -qx 'IPVS connection entries' '$watch_dir/conns.out' && grep -qE '^pro +expire +state +source +virtual +destination' '$watch_dir/conns.out'"
+if fake_ipvs; then
+  check "...prints the header and no entries (no connection table in this kernel)" test "$entries" = 0
+else
+  check "...shows the client's connections to $vip:80 ($entries entries)" test "$entries" -ge 1
+  kill "$conn_pid" 2>/dev/null
+fi
+# drain --wait on one real server: the agents program weight 0 and report it Draining; undrain brings it back.
+draining() { # RS: the VirtualService's status lists it as Draining
+  kubectl get hvs web -n default -o json | jq -e --arg r "$1" '[.status.unavailable[]? | select(.name == $r and .state == "Draining")] | length == 1'
+}
+weight_on_active() { # RS WEIGHT: the active director's IPVS table (its /metrics) has that weight for RS
+  local h; h=$(holders | head -1); scrape_agent "$h" &&
+    [ "$(metric "$watch_dir/metrics.$h" halvs_ipvs_backend_weight "realserver=\"$1\"")" = "$2" ]
+}
+t=$SECONDS
+kubectl halvs drain web-1 -n default --wait --timeout 60 > "$watch_dir/drain.out" 2>&1; rc=$?
+echo "  (kubectl halvs drain web-1 --wait --timeout 60: exit $rc in $((SECONDS - t)) s)"
+sed 's/^/     /' "$watch_dir/drain.out"
+check "kubectl halvs drain web-1 -n default --wait --timeout 60: spec.drain true, the connections counted on $h, drained" bash -c \
+  "test $rc = 0 && test \"\$(kubectl get hrs web-1 -n default -o jsonpath='{.spec.drain}')\" = true \
+    && grep -q '^  connections on lvs (active $h): [0-9]' '$watch_dir/drain.out' && grep -qx '  drained: no connections left' '$watch_dir/drain.out'"
+t=$SECONDS
+check "...the agents report web-1 Draining (VirtualService web's status.unavailable)" wait_for draining web-1
+echo "  (web-1 Draining in the status $((SECONDS - t)) s after drain --wait returned)"
+drained_weights() { weight_on_active web-1 0 && weight_on_active web-2 100; }
+check "...weight 0 for web-1 in the active's IPVS table (its halvs_ipvs_backend_weight), web-2 keeps 100" wait_for drained_weights
+check "...kubectl halvs status lvs lists it out of rotation: Draining" bash -c "kubectl halvs status lvs | grep -qE '^    web: web-1 .*Draining'"
+kubectl halvs undrain web-1 -n default > "$watch_dir/drain.out" 2>&1; rc=$?
+sed 's/^/     /' "$watch_dir/drain.out"
+check "kubectl halvs undrain web-1 -n default: back in rotation, weight 100" bash -c \
+  "test $rc = 0 && grep -q 'back in rotation: weight 100' '$watch_dir/drain.out' && test \"\$(kubectl get hrs web-1 -n default -o jsonpath='{.spec.drain}')\" = false"
+check "...no longer Draining in the status, READY 3/3" wait_for bash -c \
+  "! kubectl get hvs web -n default -o json | jq -e '[.status.unavailable[]? | select(.name == \"web-1\")] | length > 0' && kubectl get hvs web -n default --no-headers | grep -qE ' 3/3 '"
+check "...weight 100 again in the active's IPVS table" wait_for weight_on_active web-1 100
+
 leader() { kubectl -n $ns_ get lease halvs-operator -o jsonpath='{.spec.holderIdentity}' 2>/dev/null; }
 # --- The operator: two replicas (as deploy/ ships it), one leader --------------------------------------------------
 op_pods=$(kubectl -n $ns_ get pods -l app.kubernetes.io/name=halvs-operator --field-selector=status.phase=Running -o jsonpath='{.items[*].metadata.name}')

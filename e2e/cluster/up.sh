@@ -91,8 +91,10 @@ for n in "${nodes[@]}"; do
 done
 cat > "$DIR/bin/kubectl" <<EOF
 #!/bin/sh
-# kubectl for the cluster tier's cluster, run in the control plane's network namespace.
-exec ip netns exec $(ns cp) $(command -v kubectl) --kubeconfig $DIR/admin.kubeconfig "\$@"
+# kubectl for the cluster tier's cluster, run in the control plane's network namespace. The kubeconfig by
+# KUBECONFIG, not a flag: kubectl refuses flags before a plugin's name, and \`kubectl halvs\` reads it as kubectl does.
+export KUBECONFIG=$DIR/admin.kubeconfig
+exec ip netns exec $(ns cp) $(command -v kubectl) "\$@"
 EOF
 chmod +x "$DIR/bin/kubectl"
 

@@ -16,6 +16,8 @@ import io.halvs.plan.LabelSelectors;
 import io.halvs.plan.ObjectRef;
 import io.halvs.plan.PlanBuilder;
 import io.halvs.plan.PlanInput;
+import io.halvs.plan.publish.AgentReport;
+import io.halvs.plan.publish.Names;
 import java.io.File;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -155,11 +157,16 @@ public final class KubectlHalvs {
 
     @Override
     int run(KubernetesClient client, String namespace, PrintStream out, PrintStream err) {
-      return status(client, pair, out, err, Instant.now());
+      return status(client, parent.halvsNamespace, pair, out, err, Instant.now());
     }
   }
 
   static int status(KubernetesClient client, String pair, PrintStream out, PrintStream err, Instant now) {
+    return status(client, HALVS_NAMESPACE, pair, out, err, now);
+  }
+
+  static int status(KubernetesClient client, String halvsNamespace, String pair, PrintStream out, PrintStream err,
+      Instant now) {
     List<DirectorPair> pairs;
     if (pair != null) {
       DirectorPair dp = client.resources(DirectorPair.class).withName(pair).get();
@@ -191,9 +198,34 @@ public final class KubectlHalvs {
               .thenComparing(vs -> vs.getMetadata().getName())).toList();
       List<Event> failovers = events.stream().filter(e -> involves(e, dp) && "Failover".equals(e.getReason()))
           .toList();
+      lastReports(client, halvsNamespace, dp);
       Views.status(dp, mine, failovers, now).forEach(out::println);
     }
     return 0;
+  }
+
+  /**
+   * Each agent's last report time from its report ConfigMap, where it is newer than status.agents[].lastSeen:
+   * the operator leaves status alone when a report changed only its time (a heartbeat), so status' time is
+   * that of the last change, minutes old on a quiet pair. Without the ConfigMaps (RBAC), status' time stays.
+   */
+  static void lastReports(KubernetesClient client, String halvsNamespace, DirectorPair dp) {
+    if (dp.getStatus() == null || dp.getStatus().getAgents() == null) {
+      return;
+    }
+    for (io.halvs.api.v1alpha1.AgentState a : dp.getStatus().getAgents()) {
+      try {
+        var cm = client.configMaps().inNamespace(halvsNamespace)
+            .withName(Names.report(dp.getMetadata().getName(), a.getNode())).get();
+        String json = cm == null || cm.getData() == null ? null : cm.getData().get(Names.REPORT_KEY);
+        String seen = json == null || json.isBlank() ? null : AgentReport.fromJson(json).lastSeen();
+        if (seen != null && (a.getLastSeen() == null || Instant.parse(seen).isAfter(Instant.parse(a.getLastSeen())))) {
+          a.setLastSeen(seen);
+        }
+      } catch (RuntimeException e) {
+        // not readable (RBAC refuses it, an unreadable report): status' time
+      }
+    }
   }
 
   static boolean involves(Event e, HasMetadata o) {

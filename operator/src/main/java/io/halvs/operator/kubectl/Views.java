@@ -24,8 +24,11 @@ import java.util.stream.Collectors;
  * Everything shown comes from the objects' status (StatusComputer writes it), their Events and the plan's findings.
  */
 final class Views {
-  /** An agent report older than this is called stale (the agents write every few seconds). */
-  static final Duration STALE = Duration.ofSeconds(60);
+  /**
+   * An agent report older than this is called stale: three of the agents' report heartbeats (they rewrite an
+   * unchanged report every 60 s), the operator's own bound (halvs_operator_agent_report_stale).
+   */
+  static final Duration STALE = Duration.ofSeconds(180);
 
   private Views() {}
 

@@ -171,6 +171,35 @@ class KubectlHalvsTest {
         + "stale, last report 10m ago");
   }
 
+  /**
+   * The operator leaves status alone when a report changed only its time: on a quiet pair status.agents' lastSeen
+   * is minutes old while the agent rewrites its report every 60 s (the cluster tier saw a healthy standby called
+   * "NOT healthy: report stale"). The report ConfigMap's time counts.
+   */
+  @Test
+  void statusTakesTheReportTimeFromTheAgentsReportConfigMap() {
+    failedOver();
+    DirectorPair dp = client.resources(DirectorPair.class).withName("lvs").get();
+    dp.getStatus().getAgents().get(0).setLastSeen("2026-11-30T07:50:00Z");
+    client.resource(dp).updateStatus();
+    client.configMaps().inNamespace("halvs-system").resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+        .withNewMetadata().withName("halvs-agent-lvs-lvs-01").endMetadata()
+        .addToData("report.json", "{\"node\":\"lvs-01\",\"pair\":\"lvs\",\"role\":\"standby\","
+            + "\"programmed\":true,\"lastSeen\":\"2026-11-30T07:59:40Z\"}").build()).create();
+    KubectlHalvs.status(client, "lvs", out(), err(), NOW);
+    assertThat(printed()).contains("standby:   lvs-01: healthy, programmed the current plan, last report 20s ago");
+  }
+
+  @Test
+  void aReportWithinThreeHeartbeatsIsNotStale() {
+    failedOver();
+    DirectorPair dp = client.resources(DirectorPair.class).withName("lvs").get();
+    dp.getStatus().getAgents().get(0).setLastSeen("2026-11-30T07:58:30Z");
+    client.resource(dp).updateStatus();
+    KubectlHalvs.status(client, "lvs", out(), err(), NOW);
+    assertThat(printed()).contains("standby:   lvs-01: healthy, programmed the current plan, last report 90s ago");
+  }
+
   @Test
   void statusOfAnUnknownPairFails() {
     assertThat(KubectlHalvs.status(client, "nope", out(), err(), NOW)).isEqualTo(1);
