@@ -138,14 +138,14 @@ public final class AgentHttpServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) throws IOException {
+    String path = exchange.getRequestURI().getPath();
+    String method = exchange.getRequestMethod();
+    Streamed stream = streamed.get(path);
+    if (stream != null && (method.equals("GET") || method.equals("HEAD"))) {
+      stream(exchange, stream, method.equals("HEAD"));
+      return;
+    }
     try (exchange) {
-      String path = exchange.getRequestURI().getPath();
-      String method = exchange.getRequestMethod();
-      Streamed stream = streamed.get(path);
-      if (stream != null && (method.equals("GET") || method.equals("HEAD"))) {
-        stream(exchange, stream, method.equals("HEAD"));
-        return;
-      }
       Supplier<Response> route = routes.get(path);
       Response r;
       if (route == null && stream == null) {
@@ -185,10 +185,19 @@ public final class AgentHttpServer implements AutoCloseable {
       return;
     }
     exchange.sendResponseHeaders(200, 0); // chunked: the size is known only at the end
-    try (OutputStream raw = exchange.getResponseBody();
-        OutputStream out = gzip ? new FastGzip(raw) : raw) {
+    OutputStream raw = exchange.getResponseBody();
+    try {
+      OutputStream out = gzip ? new FastGzip(raw) : raw;
       stream.body().write(out);
+      out.close(); // the gzip trailer and the last chunk: only now is the response complete
+    } catch (IOException | RuntimeException | LinkageError e) {
+      // The status is sent already. Closing the body would end it as a complete 200 with what was written so far
+      // (a scrape with half its samples, or none, that Prometheus takes as good): thrown instead, the HTTP
+      // server drops the connection without the last chunk and the scraper records a failed scrape.
+      LOG.warn("{} cut short, the connection is dropped: {}", exchange.getRequestURI().getPath(), e.toString());
+      throw e instanceof IOException io ? io : new IOException(e);
     }
+    exchange.close();
   }
 
   /** gzip at the fastest level: a full-size scrape compresses ~20:1 even so, for a fraction of the CPU. */

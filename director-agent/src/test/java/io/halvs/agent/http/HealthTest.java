@@ -1,6 +1,7 @@
 package io.halvs.agent.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.halvs.agent.kernel.DestinationHealth;
@@ -20,6 +21,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -140,6 +142,33 @@ class HealthTest {
     var post = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/healthz"))
         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(post.statusCode()).isEqualTo(405);
+  }
+
+  /**
+   * A streamed body that fails half-way (the image once lacked a class the process metrics need) must not reach
+   * the scraper as a complete 200: the connection drops, so the scrape counts as failed. A whole one, plain and
+   * gzipped, still arrives complete.
+   */
+  @Test
+  void aStreamedBodyThatFailsHalfWayIsNoCompleteResponse() throws Exception {
+    serve();
+    server.stream("/whole", "text/plain", out -> out.write("a 1\nb 2\n".getBytes(StandardCharsets.UTF_8)));
+    server.stream("/broken", "text/plain", out -> {
+      out.write("a 1\n".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      throw new NoClassDefFoundError("com/sun/management/OperatingSystemMXBean");
+    });
+    assertThat(get("/whole").body()).isEqualTo("a 1\nb 2\n");
+    var gzipped = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/whole"))
+        .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gzipped.body()))
+        .readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("a 1\nb 2\n");
+    for (String encoding : new String[] {"identity", "gzip"}) {
+      assertThatThrownBy(() -> client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+          + "/broken")).header("Accept-Encoding", encoding).build(), HttpResponse.BodyHandlers.ofByteArray()))
+          .as(encoding).isInstanceOf(java.io.IOException.class);
+    }
+    assertThat(get("/whole").statusCode()).as("the server goes on serving").isEqualTo(200);
   }
 
   @Test
