@@ -42,6 +42,9 @@ export -f metric; export repo
 # The operator (replica A), as a local process authenticated as its ServiceAccount, started before deploy/ is
 # applied: it must wait, saying so, rather than fail (on a cluster it would crash-loop).
 jar=$repo/operator/target/halvs-operator.jar
+# run on its own (not after the maven tier): build the two jars it runs
+[ -f "$jar" ] && [ -f "$repo/director-agent/target/halvs-agent.jar" ] \
+  || (cd "$repo" && ./mvnw -B -q -pl operator,director-agent -am package -DskipTests)
 health_a=$((18000 + $$ % 10000 * 2)); health_b=$((health_a + 1)) # per run: other runs may share the host
 start_operator() { # identity health-port log
   KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system POD_NAME=$1 \
