@@ -4,14 +4,15 @@ import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.KernelFormat;
 import io.halvs.agent.netlink.NetlinkIpvsKernel;
 import io.halvs.logging.LogLevels;
+import io.halvs.logging.LogOptions;
 import io.halvs.logging.Logging;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ScopeType;
 
 /** The director agent's command line. */
 @Command(name = "halvs-agent", mixinStandardHelpOptions = true, version = "halvs-agent 0.1.0",
@@ -33,34 +34,8 @@ public final class Main {
     System.exit(cli.execute(args));
   }
 
-  @Option(names = "--log-level", scope = ScopeType.INHERIT, paramLabel = "LEVEL[,LOGGER=LEVEL...]",
-      converter = LogLevelsConverter.class, description = "trace, debug, info, warn or error; then per logger or "
-      + "package, e.g. info,io.fabric8=warn (default: $HALVS_LOG_LEVEL, else info).")
-  void logLevel(LogLevels levels) {
-    if (levels != null) {
-      Logging.levels(levels);
-    }
-  }
-
-  @Option(names = "--log-format", scope = ScopeType.INHERIT, paramLabel = "text|json", description = "Lines on "
-      + "stderr as text or as JSON objects (default: $HALVS_LOG_FORMAT, else text).")
-  void logFormat(Logging.Format format) {
-    if (format != null) {
-      Logging.format(format);
-    }
-  }
-
-  /** --log-level's value, or picocli's "Invalid value" message with what is expected. */
-  static final class LogLevelsConverter implements CommandLine.ITypeConverter<LogLevels> {
-    @Override
-    public LogLevels convert(String value) {
-      try {
-        return LogLevels.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException(e.getMessage());
-      }
-    }
-  }
+  @Mixin
+  LogOptions logOptions; // --log-level, --log-format
 
   @Command(name = "ipvs", description = "Show the kernel's IPVS table.")
   static final class Ipvs implements Callable<Integer> {

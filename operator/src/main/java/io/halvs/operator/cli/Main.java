@@ -3,6 +3,7 @@ package io.halvs.operator.cli;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.halvs.logging.LogLevels;
+import io.halvs.logging.LogOptions;
 import io.halvs.logging.Logging;
 import io.halvs.operator.HalvsOperator;
 import io.halvs.operator.HealthServer;
@@ -17,9 +18,9 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.event.Level;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ScopeType;
 
 /** The halvs command line: the operator, the offline renderer and the demo. */
 @Command(name = "halvs", mixinStandardHelpOptions = true, version = "halvs 0.1.0",
@@ -50,34 +51,8 @@ public final class Main {
     return cli;
   }
 
-  @Option(names = "--log-level", scope = ScopeType.INHERIT, paramLabel = "LEVEL[,LOGGER=LEVEL...]",
-      converter = LogLevelsConverter.class, description = "trace, debug, info, warn or error; then per logger or "
-      + "package, e.g. info,io.fabric8=warn (default: $HALVS_LOG_LEVEL, else info; render and demo: warn).")
-  void logLevel(LogLevels levels) {
-    if (levels != null) {
-      Logging.levels(levels);
-    }
-  }
-
-  @Option(names = "--log-format", scope = ScopeType.INHERIT, paramLabel = "text|json", description = "Lines on "
-      + "stderr as text or as JSON objects (default: $HALVS_LOG_FORMAT, else text).")
-  void logFormat(Logging.Format format) {
-    if (format != null) {
-      Logging.format(format);
-    }
-  }
-
-  /** --log-level's value, or picocli's "Invalid value" message with what is expected. */
-  static final class LogLevelsConverter implements CommandLine.ITypeConverter<LogLevels> {
-    @Override
-    public LogLevels convert(String value) {
-      try {
-        return LogLevels.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException(e.getMessage());
-      }
-    }
-  }
+  @Mixin
+  LogOptions logOptions; // --log-level, --log-format
 
   @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the operator against the cluster in KUBECONFIG or in-cluster config.")
   static final class Run implements Callable<Integer> {
