@@ -207,15 +207,21 @@ check "agent may not list or patch Nodes" bash -c \
 k create clusterrolebinding jane-halvs-kubectl --clusterrole=halvs-kubectl --user=jane >/dev/null
 k create rolebinding jane-halvs-kubectl-agents -n halvs-system --role=halvs-kubectl-agents --user=jane >/dev/null
 jane() { kubectl --kubeconfig "$dir/admin.kubeconfig" auth can-i --as=jane "$@" 2>/dev/null; }
-check "kubectl halvs user: reads pairs, services, real servers and events everywhere; patches real servers (drain)" bash -c \
-  "test \"\$(jane list directorpairs.halvs.io)\" = yes && test \"\$(jane list virtualservices.halvs.io -A)\" = yes && \
-   test \"\$(jane list events -n default)\" = yes && test \"\$(jane patch realservers.halvs.io -n default)\" = yes"
-check "...execs into the agent pods and reads their reports in halvs-system only" bash -c \
-  "test \"\$(jane create pods/exec -n halvs-system)\" = yes && test \"\$(jane get configmaps -n halvs-system)\" = yes && \
-   test \"\$(jane create pods/exec -n default)\" = no"
-check "...but changes no service, no pair, reads no secret" bash -c \
-  "test \"\$(jane update virtualservices.halvs.io -n default)\" = no && test \"\$(jane create directorpairs.halvs.io)\" = no && \
-   test \"\$(jane get secrets -n halvs-system)\" = no"
+jane_reads_and_drains() {
+  test "$(jane list directorpairs.halvs.io)" = yes && test "$(jane list virtualservices.halvs.io -A)" = yes &&
+    test "$(jane list events -n default)" = yes && test "$(jane patch realservers.halvs.io -n default)" = yes
+}
+jane_execs_in_halvs_system_only() {
+  test "$(jane create pods/exec -n halvs-system)" = yes && test "$(jane get configmaps -n halvs-system)" = yes &&
+    test "$(jane create pods/exec -n default)" = no
+}
+jane_changes_nothing() {
+  test "$(jane update virtualservices.halvs.io -n default)" = no && test "$(jane create directorpairs.halvs.io)" = no &&
+    test "$(jane get secrets -n halvs-system)" = no
+}
+check "kubectl halvs user: reads pairs, services, real servers and events everywhere; patches real servers (drain)" jane_reads_and_drains
+check "...execs into the agent pods and reads their reports in halvs-system only" jane_execs_in_halvs_system_only
+check "...but changes no service, no pair, reads no secret" jane_changes_nothing
 
 # The agents: `halvs-agent in-cluster --fake-ipvs` as the pair's nodes, each in its network namespace, with the
 # agents' identity (the token start.sh makes for system:serviceaccount:halvs-system:halvs-agent-lvs, which the
