@@ -212,8 +212,8 @@ jane_reads_and_drains() {
     test "$(jane list events -n default)" = yes && test "$(jane patch realservers.halvs.io -n default)" = yes
 }
 jane_execs_in_halvs_system_only() {
-  test "$(jane create pods/exec -n halvs-system)" = yes && test "$(jane get configmaps -n halvs-system)" = yes &&
-    test "$(jane create pods/exec -n default)" = no
+  test "$(jane create pods --subresource=exec -n halvs-system)" = yes && test "$(jane get configmaps -n halvs-system)" = yes &&
+    test "$(jane create pods --subresource=exec -n default)" = no
 }
 jane_changes_nothing() {
   test "$(jane update virtualservices.halvs.io -n default)" = no && test "$(jane create directorpairs.halvs.io)" = no &&
