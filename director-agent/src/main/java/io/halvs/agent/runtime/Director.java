@@ -34,7 +34,11 @@ import org.slf4j.LoggerFactory;
  * every resync interval, and soon again after a pass that failed (backing off up to the resync interval). A full
  * pass applies sysctls, then the IPVS table, then the sync daemons, then tells the election (VIPs last: the table
  * is ready before an address attracts traffic). Health changes take a fast path: only the changed services'
- * destinations are dumped and fixed, at once, without waiting for the next full pass.
+ * destinations are fixed, at once, without waiting for the next full pass.
+ *
+ * <p>The kernel is dumped only at the resync (every resync interval, even while plans keep arriving), at a retry
+ * after a failure, and when KernelWatch saw the table changed behind the agent's back; in between the passes work
+ * from the state the reconciler observed and wrote, so one changed weight costs one netlink operation.
  *
  * <p>One thread owns the kernel: {@link #start()} runs the loop on its own thread, or a caller drives
  * {@link #runPending()} itself (standalone). Plans and health changes arriving during a pass coalesce: the latest
@@ -99,6 +103,8 @@ public final class Director implements AutoCloseable {
   // Owned by the loop thread; status is published for readers.
   private Target current;
   private Duration retry = FIRST_RETRY;
+  private long lastResyncNanos = System.nanoTime(); // the first pass dumps anyway: nothing is kept yet
+  private DirectorPlan.SyncDaemonPlan daemonsKept; // started as planned since the last resync (null: look again)
   private volatile Status status = new Status(null, null, false, List.of(), false, null);
   private volatile Thread thread;
 
@@ -235,6 +241,12 @@ public final class Director implements AutoCloseable {
     passStartedNanos = System.nanoTime();
     passCount.incrementAndGet();
     try {
+      if ((next != null || due) && (due || System.nanoTime() - lastResyncNanos >= resync.toNanos())) {
+        // the resync (also a retry, and a repair KernelWatch asked for): dump the kernel, trust nothing kept
+        reconciler.forget();
+        daemonsKept = null;
+        lastResyncNanos = System.nanoTime();
+      }
       if (next != null) {
         current = next;
         pass = fullPass(current);
@@ -430,6 +442,9 @@ public final class Director implements AutoCloseable {
     if (sd == null) {
       return; // daemons are global to the kernel: without a plan for them they are not ours to stop
     }
+    if (sd.equals(daemonsKept)) {
+      return; // started as planned since the last resync: the resync looks again
+    }
     List<SyncDaemon> running = kernel.daemons();
     for (int state : new int[] {SyncDaemon.MASTER, SyncDaemon.BACKUP}) {
       SyncDaemon want = new SyncDaemon(state, sd.interfaceName(), sd.syncId(), sd.maxLen(), sd.multicastGroup(),
@@ -445,10 +460,12 @@ public final class Director implements AutoCloseable {
       daemonCall(NetlinkOp.SYNC_START, () -> kernel.startDaemon(want));
       changes.add("start sync daemon " + name(state) + " on " + sd.interfaceName() + " sync id " + sd.syncId());
     }
+    daemonsKept = sd; // (a failed call threw before this)
   }
 
   private void stopDaemons(DirectorPlan plan, List<String> changes) {
     DirectorPlan.SyncDaemonPlan sd = plan.syncDaemon();
+    daemonsKept = null;
     if (sd == null) {
       return;
     }

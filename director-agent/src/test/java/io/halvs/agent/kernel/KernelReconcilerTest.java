@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,6 +93,77 @@ public class KernelReconcilerTest {
     assertThat(kernel.totalOperations()).isEqualTo(1);
     assertThat(kernel.count(Op.EDIT_DEST)).isEqualTo(1);
     assertThat(r.applied()).containsExactly("edit destination " + d.id() + " of " + s.key() + " weight 7");
+  }
+
+  public static List<IpvsService> withWeight(List<IpvsService> plan, int service, int dest, int weight) {
+    List<IpvsService> out = new ArrayList<>(plan);
+    IpvsService s = plan.get(service);
+    List<Destination> ds = new ArrayList<>(s.destinations());
+    Destination d = ds.get(dest);
+    ds.set(dest, new Destination(d.address(), d.port(), d.method(), weight, 0, 0, null, 0, null, d.realServer()));
+    out.set(service, service(s.key(), s.scheduler(), ds, s.sorryServer()));
+    return out;
+  }
+
+  @Test
+  void afterTheFirstPassAChangeIsItsOperationsAndNoDump() {
+    CountingKernel k = new CountingKernel();
+    KernelReconciler r = new KernelReconciler(k.kernel, new OwnershipJournal(null));
+    List<IpvsService> plan = plan(100, 10);
+    r.reconcile(plan, DestinationHealth.allUp());
+    assertThat(k.calls("services")).as("the first pass dumps").isEqualTo(1);
+
+    k.reset();
+    r.reconcile(withWeight(plan, 50, 3, 7), DestinationHealth.allUp());
+    assertThat(k.calls()).as("one weight: one netlink operation").containsExactly(Map.entry("updateDestination", 1L));
+
+    k.reset();
+    List<IpvsService> more = new ArrayList<>(withWeight(plan, 50, 3, 7));
+    more.add(service(key(100), "wlc", List.of(dest("192.0.2.1", 5)), null));
+    more.remove(0);
+    r.reconcile(more, DestinationHealth.allUp());
+    assertThat(k.calls()).as("a service added, one removed").containsOnly(Map.entry("addService", 1L),
+        Map.entry("addDestination", 1L), Map.entry("deleteService", 1L));
+    assertThat(k.table.services()).hasSize(100);
+    assertThat(k.table.destinations(key(100))).hasSize(1);
+  }
+
+  @Test
+  void aChangeBehindItsBackIsFoundWhenToldToForget() {
+    CountingKernel k = new CountingKernel();
+    KernelReconciler r = new KernelReconciler(k.kernel, new OwnershipJournal(null));
+    List<IpvsService> plan = plan(3, 2);
+    r.reconcile(plan, DestinationHealth.allUp());
+    KernelDestination d = k.table.destinations(key(1)).get(0);
+    k.table.deleteDestination(key(1), d.address(), d.port());
+    k.table.deleteService(key(2));
+
+    assertThat(r.reconcile(plan, DestinationHealth.allUp()).applied()).as("the kept state trusts itself").isEmpty();
+    r.forget();
+    k.reset();
+    var resync = r.reconcile(plan, DestinationHealth.allUp());
+    assertThat(resync.applied()).containsExactly("add destination " + d.address().withPort(d.port()) + " of " + key(1)
+        + " weight 100", "add service " + key(2), "add destination 172.16.0.4:80 of " + key(2) + " weight 100",
+        "add destination 172.16.0.5:80 of " + key(2) + " weight 100");
+    assertThat(k.calls("services")).isEqualTo(1);
+    assertThat(k.calls("destinations")).as("the two services still there").isEqualTo(2);
+  }
+
+  @Test
+  void afterAFailureTheNextPassDumpsAgain() {
+    CountingKernel k = new CountingKernel();
+    KernelReconciler r = new KernelReconciler(k.kernel, new OwnershipJournal(null));
+    List<IpvsService> plan = plan(3, 2);
+    r.reconcile(plan, DestinationHealth.allUp());
+    k.table.failNext(key(1).toString(), 1, 16);
+    assertThat(r.reconcile(withWeight(plan, 1, 0, 3), DestinationHealth.allUp()).converged()).isFalse();
+    assertThat(r.keepsState()).isFalse();
+    k.reset();
+    var retry = r.reconcile(withWeight(plan, 1, 0, 3), DestinationHealth.allUp());
+    assertThat(retry.converged()).isTrue();
+    assertThat(k.calls("services")).isEqualTo(1);
+    assertThat(k.table.destinations(key(1))).extracting(KernelDestination::weight).containsExactlyInAnyOrder(3, 100);
+    assertThat(r.keepsState()).isTrue();
   }
 
   @Test
