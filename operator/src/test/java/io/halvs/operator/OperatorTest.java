@@ -265,6 +265,13 @@ class OperatorTest {
     assertThat(statusWrites("VirtualService")).isEqualTo(writes);
   }
 
+  /** DirectorPair cleanups JOSDK has finished (its per-controller timer). */
+  double cleanups() {
+    return new Exposition(operator.metrics().scrape())
+        .samples("operator_sdk_controllers_execution_cleanup_seconds_count", "controller", "directorpair").stream()
+        .mapToDouble(Exposition.Sample::value).sum();
+  }
+
   double statusWrites(String kind) {
     return new Exposition(operator.metrics().scrape()).value("halvs_operator_status_writes_total", "kind", kind,
         "result", "ok");
@@ -337,7 +344,15 @@ class OperatorTest {
     assertThat(pair()).as("finalizer holds the pair until the directors confirm").isNotNull();
 
     cleaned("lvs-01");
-    await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> pair() != null);
+    // The model has lvs-01's cleaned report, and two cleanups ran after that (one may have started before it; they
+    // repeat every 2 s): one director's word did not release the pair. A quiet wait would pass when none had run.
+    await().atMost(TIMEOUT).until(() -> {
+      AgentReport r = operator.plans().snapshot().reportsOf("lvs").get("lvs-01");
+      return r != null && r.cleaned();
+    });
+    double cleanups = cleanups();
+    await().atMost(TIMEOUT).until(() -> cleanups() >= cleanups + 2);
+    assertThat(pair()).as("one director cleaned, the other not yet").isNotNull();
     cleaned("lvs-02");
     await().atMost(TIMEOUT).until(() -> pair() == null);
   }
