@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,6 +69,21 @@ class RealServerHostNetnsTest {
         // not there
       }
     }
+  }
+
+  /** One test's failure must not leave the real server configured for the next. */
+  @AfterEach
+  void resetRealServer() throws Exception {
+    reconcile(null);
+    for (String a : List.of("198.51.100.7/32", VIP + "/32")) {
+      try {
+        sh("ip", "-n", REAL, "addr", "del", a, "dev", "lo");
+      } catch (IllegalStateException notThere) {
+        // fine
+      }
+    }
+    sh("ip", "netns", "exec", REAL, "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=0",
+        "net.ipv4.conf.all.arp_announce=0");
   }
 
   static RealServerNodePlan plan(RealServerNodePlan.Need... needs) {
@@ -184,5 +200,40 @@ class RealServerHostNetnsTest {
     RealServerHost.Pass removal = reconcile(null);
     assertThat(removal.problems()).isEmpty();
     assertThat(loopback()).doesNotContain("192.0.2.102");
+  }
+
+  /** What a real server's configuration looks like from outside: lo's addresses and the ARP sysctls. */
+  static String realServerState() throws Exception {
+    return loopback().replaceAll("\\s+valid_lft.*", "") + "\n" + sysctl("net.ipv4.conf.all.arp_ignore") + " "
+        + sysctl("net.ipv4.conf.all.arp_announce");
+  }
+
+  @Test
+  void renderRealServersRecipeGivesWhatTheAgentGives() throws Exception {
+    RealServerNodePlan plan = plan(gate("192.0.2.103"), new RealServerNodePlan.Need(
+        IpAddress.parse("2001:db8::103"), ForwardingMethod.GATE, null, 0, null, "lvs"));
+    String before = realServerState();
+    List<String> recipe = io.halvs.plan.render.RealServerRecipe.lines(plan);
+    for (String line : recipe) {
+      if (!line.startsWith("#")) {
+        sh("ip", "netns", "exec", REAL, "sh", "-c", line + " >/dev/null");
+      }
+    }
+    String byRecipe = realServerState();
+    assertThat(byRecipe).contains("192.0.2.103/32", "lo:halvs", "2001:db8::103/128").endsWith("1 2");
+    // Undo the recipe by hand, then let the agent do the same.
+    sh("ip", "-n", REAL, "addr", "del", "192.0.2.103/32", "dev", "lo");
+    sh("ip", "-n", REAL, "addr", "del", "2001:db8::103/128", "dev", "lo");
+    sh("ip", "netns", "exec", REAL, "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=" + before.substring(
+        before.lastIndexOf('\n') + 1).split(" ")[0], "net.ipv4.conf.all.arp_announce=" + before.substring(
+        before.lastIndexOf('\n') + 1).split(" ")[1]);
+    assertThat(realServerState()).isEqualTo(before);
+    try {
+      assertThat(reconcile(plan).problems()).isEmpty();
+      assertThat(realServerState()).isEqualTo(byRecipe);
+    } finally {
+      reconcile(null);
+    }
+    assertThat(realServerState()).isEqualTo(before);
   }
 }

@@ -78,7 +78,7 @@ public final class RealServerRecipe {
     p.guePorts().forEach(port -> out.add("ip fou add port " + port + " gue"));
     for (IpAddress vip : p.vips()) {
       out.add(vip.isV4() ? "ip addr add " + vip + "/32 dev lo label " + RealServerNodePlan.LOOPBACK_LABEL
-          : "ip -6 addr add " + vip + "/128 dev lo");
+          : "ip -6 addr add " + vip + "/128 dev lo nodad");
     }
     return out;
   }

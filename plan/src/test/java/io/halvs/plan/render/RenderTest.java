@@ -326,7 +326,7 @@ class RenderTest {
         # real server 2001:db8:1::3 (RealServer default/c): ipip 2001:db8::130 (DirectorPair lvs)
         modprobe ip6_tunnel
         ip link set ip6tnl0 up
-        ip -6 addr add 2001:db8::130/128 dev lo
+        ip -6 addr add 2001:db8::130/128 dev lo nodad
 
         # node worker-2: configured by the halvs real-server agent (RealServer default/b)
         """);
