@@ -236,4 +236,45 @@ class RealServerHostNetnsTest {
     }
     assertThat(realServerState()).isEqualTo(before);
   }
+
+  /** The command line a host outside Kubernetes (or the VM tier) runs: halvs-agent real-server --plan YAML. */
+  @Test
+  void theRealServerCommandConfiguresTheNodeFromYamlAndRemoveUndoesIt(@TempDir Path dir) throws Exception {
+    Path yaml = dir.resolve("dr.yaml");
+    Files.writeString(yaml, """
+        apiVersion: halvs.io/v1alpha1
+        kind: DirectorPair
+        metadata: {name: lvs}
+        spec: {nodes: [d1, d2], vipInterface: eth0}
+        ---
+        apiVersion: halvs.io/v1alpha1
+        kind: VirtualService
+        metadata: {name: web, namespace: default}
+        spec:
+          directorPair: lvs
+          vip: 192.0.2.104
+          port: 80
+          forwarding: {method: gate}
+          realServerSelector: {matchLabels: {app: web}}
+        ---
+        apiVersion: halvs.io/v1alpha1
+        kind: RealServer
+        metadata: {name: a, namespace: default, labels: {app: web}}
+        spec: {address: 192.0.2.3, nodeName: rs1}
+        """);
+    String before = realServerState();
+    String java = ProcessHandle.current().info().command().orElse("java");
+    String cp = System.getProperty("java.class.path");
+    String state = dir.resolve("state").toString();
+    String out = sh("ip", "netns", "exec", REAL, java, "-cp", cp, "io.halvs.agent.cli.Main", "real-server",
+        "--plan", yaml.toString(), "--node", "rs1", "--once", "--state-dir", state);
+    assertThat(out).contains("added vip 192.0.2.104/32 on lo label lo:halvs");
+    assertThat(realServerState()).contains("192.0.2.104/32", "lo:halvs").endsWith("1 2");
+    assertThat(Files.readString(dir.resolve("state/real-server/owned"))).contains("addr lo 192.0.2.104/32",
+        "sysctl net.ipv4.conf.all.arp_ignore 0");
+    out = sh("ip", "netns", "exec", REAL, java, "-cp", cp, "io.halvs.agent.cli.Main", "real-server", "--remove",
+        "--state-dir", state);
+    assertThat(out).contains("removed vip 192.0.2.104/32 from lo");
+    assertThat(realServerState()).isEqualTo(before);
+  }
 }
