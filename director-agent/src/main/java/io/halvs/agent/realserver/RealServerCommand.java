@@ -65,18 +65,33 @@ public final class RealServerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    String self = node != null ? node : System.getenv("NODE_NAME") != null ? System.getenv("NODE_NAME")
-        : java.net.InetAddress.getLocalHost().getHostName();
     RealServerJournal journal = new RealServerJournal(stateDir.resolve("real-server").resolve("owned"));
     try (AddressTable addresses = new AddressTable(); LinkTable links = new LinkTable()) {
       RealServerHost host = new RealServerHost(addresses, links, Sysctls.fromEnvironment(), journal);
       if (remove) {
         return print(host.reconcile(null)) ? 0 : 1;
       }
+      String self = self();
       if (plan != null) {
         return standalone(host, self);
       }
       return inCluster(host, self);
+    }
+  }
+
+  /** --node, else NODE_NAME, else the host name (needed only to pick this node's part of a plan). */
+  private String self() {
+    if (node != null) {
+      return node;
+    }
+    String env = System.getenv("NODE_NAME");
+    if (env != null && !env.isBlank()) {
+      return env;
+    }
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalArgumentException("cannot tell this node's name (" + e.getMessage() + "): give --node");
     }
   }
 
