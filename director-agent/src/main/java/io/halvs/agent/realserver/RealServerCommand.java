@@ -1,10 +1,7 @@
 package io.halvs.agent.realserver;
 
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.halvs.agent.netlink.AddressTable;
 import io.halvs.agent.netlink.LinkTable;
 import io.halvs.agent.sysctl.Sysctls;
@@ -13,18 +10,10 @@ import io.halvs.plan.PlanBuilder;
 import io.halvs.plan.PlanResult;
 import io.halvs.plan.RealServerNodePlan;
 import io.halvs.plan.load.ManifestLoader;
-import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.RealServerPublish;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -39,8 +28,6 @@ import picocli.CommandLine.Option;
     + "real server: VIPs on lo, arp_ignore/arp_announce, tunnel device, rp_filter, gue port. In the cluster: env "
     + "NODE_NAME and POD_NAMESPACE. Outside: --plan YAML --node NAME.")
 public final class RealServerCommand implements Callable<Integer> {
-  private static final Logger LOG = LoggerFactory.getLogger(RealServerCommand.class);
-
   @Option(names = "--plan", arity = "1..*", description = "CR YAML files or folders to take this node's part from "
       + "instead of the operator's ConfigMap.")
   List<Path> plan;
@@ -136,75 +123,15 @@ public final class RealServerCommand implements Callable<Integer> {
     return v;
   }
 
-  /**
-   * Follows the node's plan ConfigMap; a pass after each change and every --resync-seconds; the report after each
-   * pass that changed something, found a problem, or on the first pass of a plan.
-   */
+  /** Follows the node's plan ConfigMap until the process is stopped (RealServerFollower). */
   private int inCluster(RealServerHost host, String self) throws InterruptedException {
     String namespace = env("POD_NAMESPACE");
-    LinkedBlockingQueue<Boolean> wake = new LinkedBlockingQueue<>();
-    try (KubernetesClient client = new KubernetesClientBuilder().build()) {
-      SharedIndexInformer<ConfigMap> informer = client.configMaps().inNamespace(namespace)
-          .withName(Names.realServerPlan(self)).runnableInformer(0);
-      informer.exceptionHandler((started, t) -> true); // keep retrying: the node stays as it is meanwhile
-      informer.addEventHandler(new ResourceEventHandler<>() {
-        @Override
-        public void onAdd(ConfigMap cm) {
-          wake.offer(true);
-        }
-
-        @Override
-        public void onUpdate(ConfigMap a, ConfigMap b) {
-          wake.offer(true);
-        }
-
-        @Override
-        public void onDelete(ConfigMap cm, boolean unknown) {
-          wake.offer(true);
-        }
-      });
-      informer.start();
-      LOG.info("halvs real-server agent on node {} (namespace {})", self, namespace);
-      String reported = null;
-      while (true) {
-        ConfigMap cm = informer.getStore().getByKey(namespace + "/" + Names.realServerPlan(self));
-        String json = cm == null || cm.getData() == null ? null : cm.getData().get(Names.REAL_SERVER_PLAN_KEY);
-        if (json != null) {
-          try {
-            RealServerNodePlan p = RealServerPublish.parsePlan(json);
-            String hash = RealServerPublish.hash(json);
-            RealServerHost.Pass pass = host.reconcile(p);
-            pass.changes().forEach(c -> LOG.info("node {}: {}", self, c));
-            pass.problems().forEach(c -> LOG.warn("node {}: {}", self, c));
-            String state = hash + pass.problems() + pass.configured();
-            if (!state.equals(reported) && report(client, namespace, new RealServerPublish.Report(self, hash,
-                pass.configured(), pass.problems(), Instant.now().toString()))) {
-              reported = state;
-            }
-          } catch (RuntimeException e) {
-            LOG.warn("node {}: cannot apply the real-server plan: {}", self, e.getMessage());
-            reported = null;
-          }
-        }
-        // No ConfigMap (not published yet, or the API server away): the node stays as it is.
-        wake.poll(resyncSeconds, TimeUnit.SECONDS);
-        wake.clear();
-      }
-    }
-  }
-
-  private static boolean report(KubernetesClient client, String namespace, RealServerPublish.Report r) {
-    try {
-      client.configMaps().inNamespace(namespace).withName(Names.realServerReport(r.node())).edit(cm -> {
-        Map<String, String> data = cm.getData() == null ? new HashMap<>() : new HashMap<>(cm.getData());
-        data.put(Names.REPORT_KEY, RealServerPublish.reportJson(r));
-        cm.setData(data);
-        return cm;
-      });
-      return true;
-    } catch (RuntimeException e) {
-      LOG.warn("node {}: cannot write the report {}: {}", r.node(), Names.realServerReport(r.node()), e.getMessage());
-      return false;
+    try (KubernetesClient client = new KubernetesClientBuilder().build();
+        RealServerFollower follower = new RealServerFollower(client, namespace, self, host::reconcile,
+            resyncSeconds * 1000)) {
+      follower.start();
+      new java.util.concurrent.CountDownLatch(1).await(); // until SIGTERM: the node stays configured
+      return 0;
     }
   }
 }
