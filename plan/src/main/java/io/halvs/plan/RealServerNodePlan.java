@@ -98,6 +98,18 @@ public record RealServerNodePlan(String node, List<Need> needs, List<ObjectRef> 
     return out;
   }
 
+  /** The kernel module that provides a fallback tunnel device (what to modprobe when it is missing). */
+  public static String module(String device) {
+    return switch (device) {
+      case "tunl0" -> "ipip";
+      case "sit0" -> "sit";
+      case "ip6tnl0" -> "ip6_tunnel";
+      case "gre0" -> "ip_gre";
+      case "ip6gre0" -> "ip6_gre";
+      default -> device;
+    };
+  }
+
   /**
    * The fallback device the kernel decapsulates into: ipip and gue (which carries ipip) use tunl0 for IPv4 in
    * IPv4, sit0 for IPv6 in IPv4 and ip6tnl0 under an IPv6 outer header; gre uses gre0 or ip6gre0.

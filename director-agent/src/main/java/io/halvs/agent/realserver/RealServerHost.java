@@ -46,17 +46,6 @@ public final class RealServerHost {
     }
   }
 
-  /** The kernel module that provides a fallback tunnel device. */
-  static String module(String device) {
-    return switch (device) {
-      case "tunl0" -> "ipip";
-      case "sit0" -> "sit";
-      case "ip6tnl0" -> "ip6_tunnel";
-      case "gre0" -> "ip_gre";
-      case "ip6gre0" -> "ip6_gre";
-      default -> device;
-    };
-  }
 
   public Pass reconcile(RealServerNodePlan plan) {
     List<String> changes = new ArrayList<>();
@@ -99,8 +88,9 @@ public final class RealServerHost {
         continue;
       }
       if (link.isEmpty()) {
-        problems.add(dev + " does not exist: the " + module(dev) + " kernel module is not loaded on this node "
-            + "(modprobe " + module(dev) + ")");
+        String module = RealServerNodePlan.module(dev);
+        problems.add(dev + " does not exist: the " + module + " kernel module is not loaded on this node (modprobe "
+            + module + ")");
       } else if (!link.get().up()) {
         journal.add(RealServerJournal.link(dev));
         if (step(problems, "set " + dev + " up", () -> {

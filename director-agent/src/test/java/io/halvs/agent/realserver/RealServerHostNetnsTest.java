@@ -51,7 +51,8 @@ class RealServerHostNetnsTest {
     }
     sh("ip", "-n", SWITCH, "link", "add", "hvbr", "type", "bridge");
     sh("ip", "-n", SWITCH, "link", "set", "hvbr", "up");
-    String[][] hosts = {{CLIENT, "hvc", "192.0.2.1/24"}, {DIRECTOR, "hvd", "192.0.2.2/24"}, {REAL, "hvr", "192.0.2.3/24"}};
+    String[][] hosts = {{CLIENT, "hvc", "192.0.2.1/24"}, {DIRECTOR, "hvd", "192.0.2.2/24"},
+        {REAL, "hvr", "192.0.2.3/24"}};
     for (String[] h : hosts) {
       sh("ip", "link", "add", "hv0", "netns", h[0], "type", "veth", "peer", "name", h[1], "netns", SWITCH);
       sh("ip", "-n", SWITCH, "link", "set", h[1], "master", "hvbr", "up");
@@ -149,7 +150,8 @@ class RealServerHostNetnsTest {
     assertThat(pass.changes()).containsExactly("sysctl net.ipv4.conf.all.arp_announce 1 -> 2",
         "sysctl net.ipv4.conf.all.arp_ignore 0 -> 1", "added vip 192.0.2.100/32 on lo label lo:halvs");
     assertThat(sh("ip", "-n", REAL, "-o", "addr", "show", "dev", "lo", "label", "lo:halvs")).contains(VIP + "/32");
-    assertThat(sh("ip", "-n", REAL, "route", "get", VIP)).as("the real server takes the VIP's packets").startsWith("local");
+    assertThat(sh("ip", "-n", REAL, "route", "get", VIP)).as("the real server takes the VIP's packets")
+        .startsWith("local");
     assertThat(reconcile(plan(gate(VIP))).changes()).as("level-triggered: nothing left to do").isEmpty();
 
     // No director holds the VIP yet: nobody answers, least of all the real server.

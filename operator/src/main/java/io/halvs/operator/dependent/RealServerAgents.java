@@ -128,7 +128,7 @@ public final class RealServerAgents {
     List<String> names = new ArrayList<>(nodes.keySet());
     SortedSet<String> modules = new TreeSet<>();
     nodes.values().forEach(p -> {
-      p.tunnelDevices().forEach(d -> modules.add(module(d)));
+      p.tunnelDevices().forEach(d -> modules.add(RealServerNodePlan.module(d)));
       if (!p.guePorts().isEmpty()) {
         modules.add("fou");
       }
@@ -150,16 +150,6 @@ public final class RealServerAgents {
     return List.of(serviceAccount(), role(names), roleBinding(), ds);
   }
 
-  static String module(String device) {
-    return switch (device) {
-      case "tunl0" -> "ipip";
-      case "sit0" -> "sit";
-      case "ip6tnl0" -> "ip6_tunnel";
-      case "gre0" -> "ip_gre";
-      case "ip6gre0" -> "ip6_gre";
-      default -> device;
-    };
-  }
 
   private <T extends HasMetadata> T own(T o) {
     o.getMetadata().setNamespace(namespace);

@@ -22,17 +22,6 @@ import java.util.TreeSet;
 public final class RealServerRecipe {
   private RealServerRecipe() {}
 
-  /** The kernel module that provides a fallback tunnel device. */
-  static String module(String device) {
-    return switch (device) {
-      case "tunl0" -> "ipip";
-      case "sit0" -> "sit";
-      case "ip6tnl0" -> "ip6_tunnel";
-      case "gre0" -> "ip_gre";
-      case "ip6gre0" -> "ip6_gre";
-      default -> device;
-    };
-  }
 
   public static void append(StringBuilder b, Map<IpAddress, RealServerNodePlan> byAddress) {
     boolean first = true;
@@ -68,7 +57,7 @@ public final class RealServerRecipe {
     }
     out.add(head.toString());
     TreeSet<String> modules = new TreeSet<>();
-    p.tunnelDevices().forEach(d -> modules.add(module(d)));
+    p.tunnelDevices().forEach(d -> modules.add(RealServerNodePlan.module(d)));
     if (!p.guePorts().isEmpty()) {
       modules.add("fou");
     }
