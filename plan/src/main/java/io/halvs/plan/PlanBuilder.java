@@ -213,8 +213,9 @@ public final class PlanBuilder {
       plans.put(e.getKey(), assemble(e.getValue(), drafts, backendsByNamespace, findings));
     }
 
+    SortedMap<String, RealServerNodePlan> realServerNodes = RealServerNodes.build(plans, realServers);
     Collections.sort(findings);
-    return new PlanResult(plans, findings);
+    return new PlanResult(plans, findings, realServerNodes);
   }
 
   /** Older objects keep what they have: creationTimestamp, then namespace/name. */
@@ -266,7 +267,8 @@ public final class PlanBuilder {
     List<IpvsService> services = new ArrayList<>();
     for (Draft d : byKey.values()) {
       Namespace ns = backends.get(d.ref().namespace());
-      List<Destination> destinations = resolve(d, ns == null ? List.of() : ns.candidates(d.selector()), findings);
+      List<Destination> destinations = resolve(d, ns == null ? List.of() : ns.candidates(d.selector()),
+          spec.getNodes(), findings);
       for (Destination dest : destinations) {
         methodsByAddress.computeIfAbsent(dest.address(), a -> new TreeSet<>()).add(dest.method());
         refsByAddress.computeIfAbsent(dest.address(), a -> new TreeSet<>()).add(dest.realServer());
@@ -335,7 +337,8 @@ public final class PlanBuilder {
   }
 
   /** The real servers a virtual service selects, resolved into destinations. */
-  private static List<Destination> resolve(Draft d, List<Backend> candidates, List<Finding> findings) {
+  private static List<Destination> resolve(Draft d, List<Backend> candidates, List<String> directorNodes,
+      List<Finding> findings) {
     IpvsService s = d.service();
     ServiceKey key = s.key();
     Map<String, Destination> byId = new TreeMap<>();
@@ -359,6 +362,17 @@ public final class PlanBuilder {
         findings.add(Finding.error(b.ref(), "spec.address", "AddressFamilyMismatch", "address " + b.address()
             + " is IPv" + b.address().version() + " but " + d.ref() + "'s vip " + s.vip() + " is IPv"
             + s.vip().version() + " (only the ipip method can cross families); left out of that service"));
+        continue;
+      }
+      if (rs.getNodeName() != null && method == ForwardingMethod.MASQ) {
+        findings.add(Finding.warning(b.ref(), "spec.nodeName", "NodeNameWithMasq", "node " + rs.getNodeName()
+            + " needs nothing as a masq real server of " + d.ref() + " (only gate and ipip real servers are "
+            + "configured: VIP on loopback, ARP sysctls, tunnel); its replies must route back through the director"));
+      } else if (rs.getNodeName() != null && directorNodes.contains(rs.getNodeName())) {
+        findings.add(Finding.error(b.ref(), "spec.nodeName", "RealServerIsDirector", "node " + rs.getNodeName()
+            + " is a director of DirectorPair " + d.pair() + " and cannot also be a " + method.wireName()
+            + " real server of its vip " + s.vip() + " (" + d.ref() + "): the VIP on its loopback would answer "
+            + "for the pair on both directors; left out of that service"));
         continue;
       }
       int weight = Boolean.TRUE.equals(rs.getDrain()) ? 0 : Checks.orDefault(rs.getWeight(), Defaults.WEIGHT);

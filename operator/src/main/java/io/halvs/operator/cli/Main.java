@@ -107,11 +107,16 @@ public final class Main {
         + "warning, not an error (one VirtualService: annotate it halvs.io/allow-empty: \"true\").")
     boolean allowEmpty;
 
+    @Option(names = "--real-servers", description = "Print instead, per gate/ipip real server outside Kubernetes "
+        + "(no spec.nodeName), the shell commands that configure it: VIPs on lo, arp_ignore/arp_announce, tunnel "
+        + "device, rp_filter, gue port. Nodes named by spec.nodeName get a comment: the real-server agent does it.")
+    boolean realServers;
+
     @Override
     public Integer call() {
       // stdout is the rendering; library chatter below warn would only clutter stderr beside its findings
       Logging.commandDefault(Level.WARN);
-      return Render.run(paths, allowEmpty, System.out, System.err);
+      return Render.run(paths, allowEmpty, realServers, System.out, System.err);
     }
   }
 
