@@ -124,6 +124,7 @@ public final class AddressTable implements AutoCloseable {
     int only = ifname == null ? 0 : interfaceIndex(ifname);
     Message m = new Message(RTM_GETADDR, Message.F_REQUEST | Message.F_DUMP).raw(ifaddrmsg(null, 0, 0, 0));
     return socket.query("list addresses", m, r -> {
+      r.require(8, "struct ifaddrmsg");
       ByteBuffer b = r.buffer();
       int p = r.payloadStart();
       int family = b.get(p) & 0xff;
