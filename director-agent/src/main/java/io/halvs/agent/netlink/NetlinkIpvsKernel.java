@@ -287,7 +287,7 @@ public final class NetlinkIpvsKernel implements IpvsKernel {
         stats(d, DEST_STATS64, DEST_STATS));
   }
 
-  private static Attributes top(NetlinkSocket.Reply r) {
+  static Attributes top(NetlinkSocket.Reply r) {
     return new Attributes(r.buffer(), r.payloadStart() + GenericNetlink.GENL_HEADER, r.end());
   }
 

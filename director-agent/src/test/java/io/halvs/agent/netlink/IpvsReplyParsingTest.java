@@ -315,6 +315,18 @@ class IpvsReplyParsingTest {
     }
   }
 
+  @Test
+  void anInterfaceAddressOfTheWrongSizeIsRefused() {
+    // Found by NetlinkFuzzTest: an 8-byte IFA_LOCAL reached IpAddress.ofBytes and threw IllegalArgumentException.
+    kernel.answer((r, seq) -> List.of(ScriptedKernel.datagram(new Message(AddressTable.RTM_NEWADDR, Message.F_MULTI)
+        .raw(new byte[] {2, 32, 0, 0, 1, 0, 0, 0}).bytes(AddressTable.IFA_LOCAL, new byte[8]).toBytes(seq),
+        ScriptedKernel.done(seq))));
+    try (AddressTable t = new AddressTable(new NetlinkSocket(kernel, LibC.NETLINK_ROUTE))) {
+      assertThatThrownBy(() -> t.list(null)).isInstanceOf(NetlinkException.class)
+          .hasMessageContaining("address of 8 bytes in family 2");
+    }
+  }
+
   /** An IPVS_CMD_NEW_SERVICE dump part (F_MULTI) whose attributes are the given hex. */
   static byte[] raw(int seq, String attributesHex) {
     byte[] attrs = IpvsRequestBytesTest.hex(attributesHex);
