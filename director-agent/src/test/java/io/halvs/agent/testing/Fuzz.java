@@ -49,11 +49,18 @@ public final class Fuzz {
     long hangNanos = Long.getLong(HANG_SECONDS, 60) * 1_000_000_000L;
     com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     Throwable[] failure = new Throwable[1];
+    int[] ran = {0};
     long[] current = {-1, 0}; // case seed, start nanos (read by the watchdog)
     Thread worker = new Thread(() -> {
       for (int i = 0; i < n; i++) {
         long caseSeed = seed * 1_000_003L + i;
-        T input = generator.apply(new Random(caseSeed));
+        T input;
+        try {
+          input = generator.apply(new Random(caseSeed));
+        } catch (Throwable t) {
+          failure[0] = new AssertionError(name + ": the generator failed on case seed " + caseSeed, t);
+          return;
+        }
         synchronized (current) {
           current[0] = caseSeed;
           current[1] = System.nanoTime();
@@ -72,6 +79,7 @@ public final class Fuzz {
               + allocated + " bytes, bound " + bound);
           return;
         }
+        ran[0]++;
       }
     }, "fuzz-" + name);
     worker.setDaemon(true);
@@ -92,6 +100,9 @@ public final class Fuzz {
     }
     if (failure[0] != null) {
       throw (AssertionError) failure[0];
+    }
+    if (ran[0] != n) {
+      throw new AssertionError(name + ": " + ran[0] + " of " + n + " inputs ran");
     }
     System.out.printf("fuzz %s: %d inputs, seed %d, no failure%n", name, n, seed);
     return n;
