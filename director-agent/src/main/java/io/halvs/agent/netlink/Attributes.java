@@ -82,11 +82,6 @@ public final class Attributes {
     return has(type) ? buf.getLong(at(type, 8)) : dflt;
   }
 
-  /** The value's length in bytes, or -1 when absent. */
-  public int length(int type) {
-    return has(type) ? length[type] : -1;
-  }
-
   public byte[] bytes(int type) {
     if (!has(type)) {
       return null;
