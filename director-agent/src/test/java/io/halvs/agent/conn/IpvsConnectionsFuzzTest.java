@@ -58,14 +58,23 @@ class IpvsConnectionsFuzzTest {
     return r.nextInt(10) == 0 ? Fuzz.mutate(r, text) : text;
   }
 
+  /** A table's bytes, read through a file (as the agent reads it: the bytes are decoded too) or as lines. */
+  record Table(byte[] bytes, boolean viaFile) {}
+
   @Test
   void theParserTakesAnyTable() throws IOException {
     Path file = dir.resolve("ip_vs_conn");
-    Fuzz.run("ip_vs_conn", 3_000, IpvsConnectionsFuzzTest::table,
-        b -> Fuzz.hex(b) + " (" + new String(b, StandardCharsets.ISO_8859_1) + ")", b -> (16L << 20) + 64L * b.length,
-        b -> {
-          Files.write(file, b); // through read(), as the agent reads the table: the bytes are decoded too
-          for (IpvsConnection c : IpvsConnections.read(file)) {
+    Fuzz.run("ip_vs_conn", 5_000, r -> new Table(table(r), r.nextInt(4) == 0),
+        t -> Fuzz.hex(t.bytes()) + " (" + new String(t.bytes(), StandardCharsets.ISO_8859_1) + ")",
+        t -> (16L << 20) + 64L * t.bytes().length, t -> {
+          List<IpvsConnection> read;
+          if (t.viaFile()) {
+            Files.write(file, t.bytes());
+            read = IpvsConnections.read(file);
+          } else {
+            read = IpvsConnections.parse(List.of(new String(t.bytes(), StandardCharsets.UTF_8).split("\n")));
+          }
+          for (IpvsConnection c : read) {
             assertThat(c.client()).isNotNull();
             assertThat(c.virtual()).isNotNull();
             assertThat(c.destination()).isNotNull();
@@ -73,8 +82,7 @@ class IpvsConnectionsFuzzTest {
                 && p <= 0xffff);
             c.expire(); // ipvsadm's column, for any expiry
           }
-          IpvsConnections.format(IpvsConnections.parse(List.of(new String(b, StandardCharsets.ISO_8859_1)
-              .split("\n"))));
+          IpvsConnections.format(read);
         });
   }
 
