@@ -302,6 +302,11 @@ public final class HealthMonitor implements HealthChecks {
     return pinger;
   }
 
+  /** Which ICMP socket a family got (null before its first icmp check): for tests. */
+  Pinger.Kind pingerKind(boolean ipv6) {
+    return call(() -> pinger == null ? null : pinger.kind(ipv6));
+  }
+
   /** From another thread: runs step on the checker thread, unless the probe ended meanwhile. */
   void deliver(Probe p, Probe.Work step) {
     tasks.add(() -> {

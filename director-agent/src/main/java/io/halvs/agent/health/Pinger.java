@@ -292,6 +292,7 @@ final class Pinger implements AutoCloseable {
     return switch (errno) {
       case 101 -> "network unreachable (ICMP send)"; // ENETUNREACH
       case 113 -> "no route to host";  // EHOSTUNREACH
+      case 22 -> "ICMP send: invalid argument (a blackhole route?)"; // EINVAL
       case 1, 13 -> "ICMP send: " + api().strerror(errno).toLowerCase() + " (firewall?)"; // EPERM, EACCES
       default -> "ICMP send: " + api().strerror(errno).toLowerCase();
     };
