@@ -55,6 +55,7 @@ final class Pinger implements AutoCloseable {
   private static final int SO_RCVTIMEO = 20;
   private static final int EAGAIN = 11;
   private static final int EINTR = 4;
+  private static final int EBADF = 9;
   private static final byte[] PAYLOAD = "halvs-health-icmp".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   /** Which kind of socket a family got. */
@@ -194,7 +195,7 @@ final class Pinger implements AutoCloseable {
           if (errno == EAGAIN || errno == EINTR) {
             continue;
           }
-          if (!open) {
+          if (!open || errno == EBADF) {
             break;
           }
           continue; // e.g. an ICMP error queued on a datagram socket: nothing to hand to anyone

@@ -486,13 +486,16 @@ public final class KeepalivedImporter {
           Map<String, Object> own = new LinkedHashMap<>(c);
           if (own.get("port") == null && check.get("port") != null && !"icmp".equals(own.get("type"))) {
             // Inheriting the service's check port would check another port than keepalived does.
-            own.put("port", real.port != null ? real.port : keys.isEmpty() || keys.get(0)[1] == null ? null
-                : Integer.valueOf(keys.get(0)[1]));
-            if (own.get("port") == null) {
-              own.remove("port");
+            Integer port = real.port != null ? real.port : keys.isEmpty() || keys.get(0)[1] == null ? null
+                : Integer.valueOf(keys.get(0)[1]);
+            if (port != null) {
+              own = new LinkedHashMap<>();
+              own.put("type", c.get("type"));
+              own.put("port", port); // in the order a person writes it
+              own.putAll(c);
             }
-          } else if (own.get("port") != null && own.get("port").equals(real.port)) {
-            own.remove("port");
+          } else if (own.get("port") != null && own.get("port").equals(real.port) && check.get("port") == null) {
+            own.remove("port"); // the real server's own port is what it inherits anyway
           }
           real.healthCheck = own;
         }
@@ -568,7 +571,7 @@ public final class KeepalivedImporter {
         Manifest.Real copy = new Manifest.Real(r.address, r.port, r.weight, r.method);
         copy.upperThreshold = r.upperThreshold;
         copy.lowerThreshold = r.lowerThreshold;
-        copy.healthCheck = r.healthCheck == null ? null : withoutRealPort(r.healthCheck, s);
+        copy.healthCheck = r.healthCheck;
         if (s.firewallMark == null && copy.port != null && copy.port.equals(s.port)) {
           copy.port = null;
         } else if (s.firewallMark == null && copy.port != null && !"masq".equals(copy.method)) {
