@@ -53,6 +53,13 @@ final class Pinger implements AutoCloseable {
   private static final int IPPROTO_ICMPV6 = 58;
   private static final int SOL_SOCKET = 1;
   private static final int SO_RCVTIMEO = 20;
+  private static final int SO_RCVBUF = 8;
+  private static final int SO_RCVBUFFORCE = 33;
+  private static final int SOL_RAW = 255;
+  private static final int ICMP_FILTER = 1;
+  private static final int ICMP6_FILTER = 1;
+  /** Room for about a second of replies at 10,000 checks a second, should the reader fall behind. */
+  private static final int RECEIVE_BUFFER = 8 << 20;
   private static final int EAGAIN = 11;
   private static final int EINTR = 4;
   private static final int EBADF = 9;
@@ -145,6 +152,33 @@ final class Pinger implements AutoCloseable {
       // A receive timeout so the thread sees close() instead of blocking for ever.
       byte[] tv = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putLong(0).putLong(200_000).array();
       c.setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, tv, tv.length);
+      // Replies of all targets share one socket: a big buffer (past rmem_max with CAP_NET_ADMIN, which the agent
+      // has) so a reader that is not scheduled for a while loses none.
+      byte[] size = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(RECEIVE_BUFFER).array();
+      if (c.setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, size, 4) < 0) {
+        c.setsockopt(s, SOL_SOCKET, SO_RCVBUF, size, 4);
+      }
+      if (k == Kind.RAW) {
+        // A raw socket gets every ICMP message reaching the host: let the kernel drop all but echo replies and
+        // destination unreachable (a set bit filters a type out).
+        if (ipv6) {
+          ByteBuffer f = ByteBuffer.allocate(32).order(ByteOrder.nativeOrder());
+          for (int word = 0; word < 8; word++) {
+            int bits = -1;
+            if (word == 0) {
+              bits &= ~(1 << 1); // destination unreachable
+            }
+            if (word == 129 >> 5) {
+              bits &= ~(1 << (129 & 31)); // echo reply
+            }
+            f.putInt(bits);
+          }
+          c.setsockopt(s, IPPROTO_ICMPV6, ICMP6_FILTER, f.array(), 32);
+        } else {
+          byte[] f = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(~((1 << 0) | (1 << 3))).array();
+          c.setsockopt(s, SOL_RAW, ICMP_FILTER, f, 4);
+        }
+      }
       identifier = (int) (ProcessHandle.current().pid() ^ (ipv6 ? 0x5a5a : 0)) & 0xffff;
       kind = k;
       fd = s;
