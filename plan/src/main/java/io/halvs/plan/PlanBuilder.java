@@ -381,6 +381,25 @@ public final class PlanBuilder {
           rs.getUpperThreshold() == null ? 0 : rs.getUpperThreshold(),
           rs.getLowerThreshold() == null ? 0 : rs.getLowerThreshold(),
           tunnel ? d.tunnelType() : null, tunnel ? d.tunnelPort() : 0, tunnel ? d.tunnelChecksum() : null, b.ref());
+      if (rs.getHealthCheck() != null) {
+        // The merged check is judged per service: the same override may suit one service's check and not another's.
+        Checks own = new Checks(b.ref());
+        HealthCheckPlan check = HealthChecks.plan(HealthChecks.merge(d.source().getSpec().getHealthCheck(),
+            rs.getHealthCheck()), own, "spec.healthCheck");
+        if (!own.ok()) {
+          for (Finding f : own.findings()) {
+            findings.add(f.severity() == Finding.Severity.ERROR ? Finding.error(f.object(), f.field(), f.reason(),
+                f.message() + " (laid over " + d.ref() + "'s check); left out of that service") : f);
+          }
+          continue;
+        }
+        findings.addAll(own.findings());
+        if (!check.equals(s.healthCheck())) {
+          dest = new Destination(dest.address(), dest.port(), dest.method(), dest.weight(), dest.upperThreshold(),
+              dest.lowerThreshold(), dest.tunnelType(), dest.tunnelPort(), dest.tunnelChecksum(), dest.realServer(),
+              check);
+        }
+      }
       ObjectRef first = firstById.putIfAbsent(dest.id(), b.ref());
       if (first != null) {
         findings.add(Finding.warning(b.ref(), "spec.address", "DuplicateDestination", dest.id() + " is already "
