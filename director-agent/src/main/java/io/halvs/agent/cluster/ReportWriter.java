@@ -48,6 +48,7 @@ public final class ReportWriter implements AutoCloseable {
   private long failingSince; // worker thread only
   private Duration backoff; // worker thread only
   private volatile boolean closed;
+  private volatile java.util.function.Supplier<String> planDamage = () -> null;
 
   public ReportWriter(KubernetesClient client, String namespace, String pair, String node, Director director,
       Duration interval, Duration heartbeat) {
@@ -76,6 +77,11 @@ public final class ReportWriter implements AutoCloseable {
     worker.scheduleWithFixedDelay(this::request, heartbeat.toMillis(), heartbeat.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** What is wrong with the published plan (PlanSource#damage), first in the report's message. */
+  public void planDamage(java.util.function.Supplier<String> damage) {
+    this.planDamage = damage;
+  }
+
   /** Non-blocking: the report is rewritten within the interval. */
   public void request() {
     if (queued.compareAndSet(false, true)) {
@@ -88,7 +94,13 @@ public final class ReportWriter implements AutoCloseable {
     Election.State e = director.election().state();
     Map<String, AgentReport.ServiceHealth> health = director.healthChecks().report();
     return new AgentReport(node, pair, role(e.role()), s.programmedPlanHash(), s.programmed(),
-        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), message(s.failures()), health, s.cleaned());
+        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), message(planDamage.get(), s.failures()), health,
+        s.cleaned());
+  }
+
+  static String message(String planDamage, List<String> failures) {
+    String m = message(failures);
+    return planDamage == null ? m : m == null ? planDamage : planDamage + "; " + m;
   }
 
   static String role(Election.Role r) {

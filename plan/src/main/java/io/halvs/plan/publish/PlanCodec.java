@@ -98,14 +98,26 @@ public final class PlanCodec {
     for (ShardRef ref : manifest.shards()) {
       byte[] gz = gzipShards.get(ref.index());
       if (gz == null) {
-        throw new IncompletePlanException("shard " + ref.index() + " of plan " + manifest.pair() + " is missing");
+        throw new IncompletePlanException(ref.index(), "shard " + ref.index() + " of plan " + manifest.pair()
+            + " is missing");
       }
-      byte[] json = gunzip(gz);
+      byte[] json;
+      try {
+        json = gunzip(gz);
+      } catch (IncompletePlanException e) {
+        throw new IncompletePlanException(ref.index(), e.getMessage());
+      }
       if (!sha256(json).equals(ref.hash())) {
-        throw new IncompletePlanException("shard " + ref.index() + " of plan " + manifest.pair()
-            + " does not match the manifest (update in flight)");
+        throw new IncompletePlanException(ref.index(), "shard " + ref.index() + " of plan " + manifest.pair()
+            + " does not match the manifest (an update in flight, or edited)");
       }
-      services.addAll(read(json, new TypeReference<List<IpvsService>>() {}));
+      List<IpvsService> part;
+      try {
+        part = read(json, new TypeReference<List<IpvsService>>() {});
+      } catch (IncompletePlanException e) {
+        throw new IncompletePlanException(ref.index(), e.getMessage());
+      }
+      services.addAll(part);
     }
     services.sort(java.util.Comparator.comparing(IpvsService::key));
     DirectorPlan h = manifest.header();
@@ -117,16 +129,33 @@ public final class PlanCodec {
     return new String(write(m), StandardCharsets.UTF_8);
   }
 
+  /** The manifest; {@link IncompletePlanException} when it is not one (JSON null, no header or shard list). */
   public static Manifest parseManifest(String json) {
-    return read(json.getBytes(StandardCharsets.UTF_8), new TypeReference<Manifest>() {});
+    Manifest m = read(json.getBytes(StandardCharsets.UTF_8), new TypeReference<Manifest>() {});
+    if (m == null || m.planHash() == null || m.header() == null || m.shards() == null
+        || m.shards().stream().anyMatch(r -> r == null || r.hash() == null)) {
+      throw new IncompletePlanException("unreadable plan part: not a manifest (planHash, header or shards missing)");
+    }
+    return m;
   }
 
-  /** A plan whose parts do not fit together yet. */
+  /** A plan whose parts do not fit together (yet): an update in flight, or a part damaged. */
   public static final class IncompletePlanException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    private final int shard;
 
     public IncompletePlanException(String message) {
+      this(-1, message);
+    }
+
+    public IncompletePlanException(int shard, String message) {
       super(message);
+      this.shard = shard;
+    }
+
+    /** The index of the shard at fault; -1 when it is the manifest. */
+    public int shard() {
+      return shard;
     }
   }
 
