@@ -18,7 +18,8 @@ passed=0; failed=0
 pass() { echo "PASS $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name"; fi; }
-wait_for() { for _ in $(seq 1 120); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done; return 1; }
+# Waits up to 60 s (by the clock: a loaded machine makes each try slower) for a command to succeed.
+wait_for() { local end=$((SECONDS + 60)); while [ $SECONDS -lt $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done; "$@" >/dev/null 2>&1; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 operator_pid=""; web_pid=""; watch_pid=""
 declare -A agent_pid=() forward_pid=()
@@ -87,7 +88,9 @@ start_agent() { # node
     --state-dir "$dir/state-$1" >> "$dir/agent-$1.log" 2>&1 &
   agent_pid[$1]=$!
 }
-json_field() { python3 -c 'import json,sys; d=json.loads(sys.stdin.read() or "null"); print("" if d is None else d.get(sys.argv[1]))' "$1"; }
+json_field() { # a field of the JSON on stdin; empty when absent or null
+  python3 -c 'import json,sys; d=json.loads(sys.stdin.read() or "null"); v=None if d is None else d.get(sys.argv[1]); print("" if v is None else v)' "$1"
+}
 plan_hash() { kubectl get cm -n halvs-system halvs-plan-lvs -o jsonpath='{.data.manifest\.json}' | json_field planHash; }
 report() { kubectl get cm -n halvs-system "halvs-agent-lvs-$1" -o jsonpath='{.data.report\.json}' | json_field "$2"; }
 programmed() { # node [hash]: the report names that plan (default: the published one), programmed
@@ -184,6 +187,7 @@ torn)
   start_operator "$dir/operator-torn.log" -Dhalvs.fault.exitAfterShards=true
   torn_pid=$operator_pid
   check "operator with the fault hook ready" wait_for grep -q 'published plan\|leading\|started' "$dir/operator-torn.log"
+  plans_a=$(grep -c 'of DirectorPair lvs: ' "$dir/agent-lvs-01.log"); plans_b=$(grep -c 'of DirectorPair lvs: ' "$dir/agent-lvs-02.log")
   edit_weight
   wait "$torn_pid"; rc=$?; operator_pid=""
   check "...it halted after writing the shards (exit $rc)" bash -c \
@@ -194,8 +198,9 @@ torn)
     test "$shard_label" != "$manifest_ref"
   check "...the agents see it and report it, naming the shard" wait_for bash -c \
     "report lvs-01 message | grep -q 'ConfigMap halvs-system/halvs-plan-lvs-0: ' && report lvs-02 message | grep -q 'ConfigMap halvs-system/halvs-plan-lvs-0: '"
-  check "...and apply nothing: both still on plan $old, no pass since" bash -c \
-    "programmed lvs-01 $old && programmed lvs-02 $old && [ \"\$(plan_hash)\" = $old ]"
+  check "...and apply nothing: both still on plan $old, no plan handed to their directors since the halt" bash -c \
+    "programmed lvs-01 $old && programmed lvs-02 $old && [ \"\$(plan_hash)\" = $old ] && \
+     [ \$(grep -c 'of DirectorPair lvs: ' '$dir/agent-lvs-01.log') = $plans_a ] && [ \$(grep -c 'of DirectorPair lvs: ' '$dir/agent-lvs-02.log') = $plans_b ]"
   started=$(now_ms)
   start_operator "$dir/operator.log"
   check "the next operator finishes the publish: a new manifest" wait_for bash -c "[ \"\$(plan_hash)\" != $old ]"

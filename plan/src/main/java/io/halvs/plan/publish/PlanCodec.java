@@ -171,7 +171,9 @@ public final class PlanCodec {
     try {
       return JSON.readValue(json, type);
     } catch (IOException e) {
-      throw new IncompletePlanException("unreadable plan part: " + e.getMessage());
+      // the original message: one line, without Jackson's "at [Source: ...]" location lines
+      throw new IncompletePlanException("unreadable plan part: "
+          + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
     }
   }
 
