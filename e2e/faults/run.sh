@@ -45,8 +45,9 @@ bin=$("$apiserver/build.sh")
 "$apiserver/start.sh" "$dir" "$bin" || exit 1
 export KUBECONFIG=$dir/admin.kubeconfig
 k() { kubectl "$@"; }
-jar=$repo/operator/target/halvs-operator.jar
-agent_jar=$repo/director-agent/target/halvs-agent.jar
+# HALVS_OPERATOR_JAR / HALVS_AGENT_JAR: copies, so a build running meanwhile cannot rewrite them under the test
+jar=${HALVS_OPERATOR_JAR:-$repo/operator/target/halvs-operator.jar}
+agent_jar=${HALVS_AGENT_JAR:-$repo/director-agent/target/halvs-agent.jar}
 [ -f "$jar" ] && [ -f "$agent_jar" ] || (cd "$repo" && ./mvnw -B -q -pl operator,director-agent -am package -DskipTests)
 health=$((18000 + $$ % 10000 * 2))
 # The operator without leader election: a replacement leads at once (the Lease would add its 15 s).
@@ -259,8 +260,9 @@ gone)
   echo "--- watches expire (410 Gone): compaction, API server and etcd restarted"
   for n in lvs-01 lvs-02; do kill "${forward_pid[$n]}"; wait "${forward_pid[$n]}" 2>/dev/null; done
   for i in $(seq 1 20); do k create cm -n halvs-system "churn-$i" --from-literal=i="$i" >/dev/null; done
-  edit_weight; moved=$(plan_hash)
-  check "a plan edit while the agents are cut off is published" wait_for bash -c "[ -n \"\$(plan_hash)\" ] && [ \"\$(plan_hash)\" = $moved ]"
+  before=$(plan_hash); edit_weight
+  check "a plan edit while the agents are cut off is published" wait_for bash -c "[ -n \"\$(plan_hash)\" ] && [ \"\$(plan_hash)\" != $before ]"
+  moved=$(plan_hash)
   etcd_url=$(tr '\0' '\n' < /proc/"$(cat "$dir/etcd.pid")"/cmdline | grep -A1 -- '--listen-client-urls' | tail -1)
   rev=$(curl -s -X POST "$etcd_url/v3/kv/range" -d '{"key":"AA=="}' | jq -r .header.revision)
   check "etcd compacted at revision $rev" bash -c \
