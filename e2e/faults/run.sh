@@ -258,6 +258,7 @@ gone)
   # its history; the API server restarted (a fresh watch cache, after the compaction). Resuming their watches
   # from the old resourceVersion gets 410 Gone: the informers must relist. etcd restarted too.
   echo "--- watches expire (410 Gone): compaction, API server and etcd restarted"
+  seen_rv=$(k get cm -n halvs-system -o jsonpath='{.metadata.resourceVersion}') # what the agents' informers know
   for n in lvs-01 lvs-02; do kill "${forward_pid[$n]}"; wait "${forward_pid[$n]}" 2>/dev/null; done
   for i in $(seq 1 20); do k create cm -n halvs-system "churn-$i" --from-literal=i="$i" >/dev/null; done
   before=$(plan_hash); edit_weight
@@ -274,6 +275,8 @@ gone)
   }
   restart etcd; restart apiserver
   check "etcd and the API server restarted: ready" wait_for kubectl get --raw /readyz
+  check "...a watch from the agents' last resourceVersion ($seen_rv) is answered 410 Gone" bash -c \
+    "kubectl get --raw '/api/v1/namespaces/halvs-system/configmaps?watch=1&resourceVersion=$seen_rv&timeoutSeconds=2' 2>&1 | grep -qE '\"code\":410|\\(Expired\\)|too old resource version'"
   started=$(now_ms)
   for n in lvs-01 lvs-02; do python3 "$apiserver/netns-forward.py" "${netns[$n]}" "$api_port" & forward_pid[$n]=$!; done
   check "the agents relist and program the plan published while they were away" wait_for bash -c \

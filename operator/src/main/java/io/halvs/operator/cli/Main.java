@@ -36,9 +36,11 @@ public final class Main {
     // leading, lost the Lease, who holds it. --log-level goes on top of these.
     Logging.defaults(LogLevels.parse("info,io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils=error,"
         + "io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector=error,"
-        // an API server that restarts under an open watch: "Queued close did not succeed" with a stack trace per
-        // watch (e2e/faults gone); the informers reconnect and relist on their own
+        // an API server that restarts under an open watch (e2e/faults gone): "Queued close did not succeed" with a
+        // stack trace per watch; the informers reconnect and relist on their own
         + "io.fabric8.kubernetes.client.jdkhttp.JdkWebSocketImpl=error,"
+        // and a watch that cannot reconnect yet: "Unknown Watch error ... will reconnect" with a stack trace, at info
+        + "io.fabric8.kubernetes.client.dsl.internal.AbstractWatchManager=warn,"
         // the demo's mock API server warns on every set-based label selector (the agents' plan source uses one)
         + "io.fabric8.kubernetes.client.server.mock=error"));
     System.exit(commandLine().execute(args));
