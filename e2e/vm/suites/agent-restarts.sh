@@ -1,15 +1,15 @@
 #!/bin/bash
-# The agent restarted RESTARTS times (default 50) under live traffic on the real kernel, alternating kill -9
+# The agent restarted RESTARTS times (the first argument, default 50) under live traffic on the real kernel, alternating kill -9
 # and SIGTERM: every restarted agent adopts the kernel's table with 0 operations on its first pass, no request
 # of a client that keeps requesting fails, and 30 held connections all answer at the end (no reset).
-# Not in run-all.sh (several minutes under TCG): HALVS_VM_TIMEOUT=3000 e2e/vm/run-in-vm.sh e2e/vm/suites/agent-restarts.sh
+# Not in run-all.sh (several minutes under TCG): HALVS_VM_TIMEOUT=3000 e2e/vm/run-in-vm.sh e2e/vm/suites/agent-restarts.sh [RESTARTS]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 source "$here/../lib.sh"
 work=/tmp/agent-restarts; mkdir -p $work
 need_agent "$repo"
-restarts=${RESTARTS:-50}
+restarts=${1:-50}
 suite_start=$SECONDS
 topology 3
 
