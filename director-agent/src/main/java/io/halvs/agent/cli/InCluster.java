@@ -219,6 +219,7 @@ final class InCluster implements Callable<Integer> {
       current.set(director);
       reports.planDamage(plans::damage);
       plans.onDamage(reports::request);
+      plans.onReachableAgain(reports::retryNow);
       reports.start();
       plans.start();
       if (watch != null) {

@@ -75,7 +75,7 @@ public final class PairPeers {
    * {@code key.<suffix>} (e.g. key.next, key.previous) is accepted as well, for a rotation without a split.
    */
   public record Keys(byte[] key, List<byte[]> accepted, String problem) {
-    /** Same key material (arrays compare by identity). */
+    /** Same key material (the record's own equals would compare the arrays by identity). */
     public boolean sameAs(Keys o) {
       if (o == null || !java.util.Arrays.equals(key, o.key) || accepted.size() != o.accepted.size()) {
         return false;

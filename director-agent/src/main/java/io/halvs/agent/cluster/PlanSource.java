@@ -52,6 +52,7 @@ public final class PlanSource implements AutoCloseable {
   private boolean damaged; // the last problem logged was a damaged plan; worker thread only
   private volatile String damage;
   private volatile Runnable problemListener = () -> {};
+  private volatile Runnable reachableAgain = () -> {};
   private long notWatchingSince; // worker thread only
   private boolean unreachable; // worker thread only
 
@@ -207,6 +208,11 @@ public final class PlanSource implements AutoCloseable {
     return damage;
   }
 
+  /** Called (on this source's thread) when the API server answers again after an outage. */
+  public void onReachableAgain(Runnable listener) {
+    this.reachableAgain = listener;
+  }
+
   /** Called (on this source's thread) when {@link #damage()} changed. */
   public void onDamage(Runnable listener) {
     this.problemListener = listener;
@@ -221,6 +227,7 @@ public final class PlanSource implements AutoCloseable {
         unreachable = false;
         Logs.pair(LOG.atInfo(), pair).log("API server reachable again: following plan updates");
         changed();
+        reachableAgain.run();
       }
     } else if (notWatchingSince == 0) {
       notWatchingSince = now;

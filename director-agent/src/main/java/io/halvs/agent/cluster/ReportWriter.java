@@ -82,7 +82,24 @@ public final class ReportWriter implements AutoCloseable {
     this.planDamage = damage;
   }
 
-  /** Non-blocking: the report is rewritten within the interval. */
+  /**
+   * The API server answers again: write now rather than at the end of the failed writes' backoff, which after a
+   * long outage has grown to the heartbeat (the status would lag that long behind the director).
+   */
+  public void retryNow() {
+    try {
+      worker.execute(() -> {
+        if (failingSince != 0) { // on the worker thread, like every write
+          queued.set(false);
+          write();
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed: nothing to write any more
+    }
+  }
+
+    /** Non-blocking: the report is rewritten within the interval. */
   public void request() {
     if (queued.compareAndSet(false, true)) {
       worker.schedule(this::write, interval.toMillis(), TimeUnit.MILLISECONDS);
