@@ -222,6 +222,7 @@ torn)
 pause)
   # The API server away (SIGSTOP), then etcd: the data plane and the election go on without them.
   for target in apiserver etcd; do
+    current_roles
     echo "--- $target stopped (SIGSTOP) for $pause_seconds s"
     pid=$(cat "$dir/$target.pid")
     before_t=$(transitions); before_rx_a=$(agent_metric "$active" halvs_heartbeats_received_total)
@@ -258,7 +259,7 @@ gone)
   # its history; the API server restarted (a fresh watch cache, after the compaction). Resuming their watches
   # from the old resourceVersion gets 410 Gone: the informers must relist. etcd restarted too.
   echo "--- watches expire (410 Gone): compaction, API server and etcd restarted"
-  seen_rv=$(k get cm -n halvs-system -o jsonpath='{.metadata.resourceVersion}') # what the agents' informers know
+  seen_rv=$(k get --raw /api/v1/namespaces/halvs-system/configmaps | jq -r .metadata.resourceVersion) # the agents' informers know this
   for n in lvs-01 lvs-02; do kill "${forward_pid[$n]}"; wait "${forward_pid[$n]}" 2>/dev/null; done
   for i in $(seq 1 20); do k create cm -n halvs-system "churn-$i" --from-literal=i="$i" >/dev/null; done
   before=$(plan_hash); edit_weight
