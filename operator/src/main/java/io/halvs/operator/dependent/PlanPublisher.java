@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes a pair's published plan as ConfigMaps, in an order that never shows an agent a manifest pointing at
@@ -21,6 +23,9 @@ import java.util.stream.Collectors;
  */
 public final class PlanPublisher {
   static final String HASH_LABEL = "halvs.io/content-hash";
+  /** Test-only fault injection: a system property that makes the publisher halt the JVM after the shards. */
+  static final String FAULT_EXIT_AFTER_SHARDS = "halvs.fault.exitAfterShards";
+  private static final Logger LOG = LoggerFactory.getLogger(PlanPublisher.class);
 
   private final KubernetesClient client;
   private final String namespace;
@@ -44,17 +49,32 @@ public final class PlanPublisher {
     Map<String, ConfigMap> live = client.configMaps().inNamespace(namespace)
         .withLabel(Names.PAIR_LABEL, pair).withLabel(Names.PART_LABEL, Names.PART_SHARD).list().getItems()
         .stream().collect(Collectors.toMap(cm -> cm.getMetadata().getName(), cm -> cm));
+    int shardWrites = 0;
     for (PlanCodec.Shard shard : published.shards()) {
       String name = Names.shard(pair, shard.index());
       ConfigMap existing = live.get(name);
-      if (existing != null && shard.hash().equals(existing.getMetadata().getLabels().get(HASH_LABEL))) {
+      String content = Base64.getEncoder().encodeToString(shard.gzipJson());
+      boolean labelled = existing != null && shard.hash().equals(existing.getMetadata().getLabels().get(HASH_LABEL));
+      // The content too, not only its label: a shard edited by hand keeps its label and would otherwise stay
+      // damaged (and every agent on its last good plan) until the plan changes.
+      if (labelled && existing.getBinaryData() != null && content.equals(existing.getBinaryData().get(Names.SHARD_KEY))) {
         continue;
+      }
+      if (labelled) {
+        LOG.warn("DirectorPair {}: ConfigMap {}/{} does not hold what its hash label says (edited by hand?): "
+            + "rewriting it", pair, namespace, name);
       }
       ConfigMap cm = base(dp, name, Names.PART_SHARD);
       cm.getMetadata().getLabels().put(HASH_LABEL, shard.hash());
-      cm.setBinaryData(Map.of(Names.SHARD_KEY, Base64.getEncoder().encodeToString(shard.gzipJson())));
+      cm.setBinaryData(Map.of(Names.SHARD_KEY, content));
       client.resource(cm).createOr(op -> op.update());
       writes++;
+      shardWrites++;
+    }
+    if (shardWrites > 0 && Boolean.getBoolean(FAULT_EXIT_AFTER_SHARDS)) {
+      // Fault injection (e2e/faults): the operator dies between the shards and the manifest.
+      LOG.warn("{}: halting after {} shard writes, before the manifest", FAULT_EXIT_AFTER_SHARDS, shardWrites);
+      Runtime.getRuntime().halt(137);
     }
     String manifestJson = PlanCodec.manifestJson(published.manifest());
     ConfigMap manifest = client.configMaps().inNamespace(namespace).withName(Names.manifest(pair)).get();

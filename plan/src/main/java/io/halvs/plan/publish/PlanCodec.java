@@ -106,16 +106,27 @@ public final class PlanCodec {
     for (ShardRef ref : manifest.shards()) {
       byte[] gz = gzipShards.get(ref.index());
       if (gz == null) {
-        throw new IncompletePlanException("shard " + ref.index() + " of plan " + manifest.pair() + " is missing");
+        throw new IncompletePlanException(ref.index(), "shard " + ref.index() + " of plan " + manifest.pair()
+            + " is missing");
       }
-      byte[] json = gunzip(gz);
+      byte[] json;
+      try {
+        json = gunzip(gz);
+      } catch (IncompletePlanException e) {
+        throw new IncompletePlanException(ref.index(), e.getMessage());
+      }
       if (!sha256(json).equals(ref.hash())) {
-        throw new IncompletePlanException("shard " + ref.index() + " of plan " + manifest.pair()
-            + " does not match the manifest (update in flight)");
+        throw new IncompletePlanException(ref.index(), "shard " + ref.index() + " of plan " + manifest.pair()
+            + " does not match the manifest (an update in flight, or edited)");
       }
-      List<IpvsService> part = read(json, new TypeReference<List<IpvsService>>() {});
+      List<IpvsService> part;
+      try {
+        part = read(json, new TypeReference<List<IpvsService>>() {});
+      } catch (IncompletePlanException e) {
+        throw new IncompletePlanException(ref.index(), e.getMessage());
+      }
       if (part == null || part.stream().anyMatch(x -> x == null || x.key() == null)) {
-        throw new IncompletePlanException("shard " + ref.index() + " of plan " + manifest.pair()
+        throw new IncompletePlanException(ref.index(), "shard " + ref.index() + " of plan " + manifest.pair()
             + " holds a service without a key");
       }
       services.addAll(part);
@@ -130,6 +141,7 @@ public final class PlanCodec {
     return new String(write(m), StandardCharsets.UTF_8);
   }
 
+  /** The manifest; {@link IncompletePlanException} when it is not one (JSON null, no header or shard list). */
   public static Manifest parseManifest(String json) {
     if (json == null) {
       throw new IncompletePlanException("no manifest");
@@ -156,12 +168,23 @@ public final class PlanCodec {
     }
   }
 
-  /** A plan whose parts do not fit together yet. */
+  /** A plan whose parts do not fit together (yet): an update in flight, or a part damaged. */
   public static final class IncompletePlanException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    private final int shard;
 
     public IncompletePlanException(String message) {
+      this(-1, message);
+    }
+
+    public IncompletePlanException(int shard, String message) {
       super(message);
+      this.shard = shard;
+    }
+
+    /** The index of the shard at fault; -1 when it is the manifest. */
+    public int shard() {
+      return shard;
     }
   }
 
@@ -177,7 +200,9 @@ public final class PlanCodec {
     try {
       return JSON.readValue(json, type);
     } catch (IOException e) {
-      throw new IncompletePlanException("unreadable plan part: " + e.getMessage());
+      // the original message: one line, without Jackson's "at [Source: ...]" location lines
+      throw new IncompletePlanException("unreadable plan part: "
+          + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
     }
   }
 

@@ -85,6 +85,21 @@ class PlanCodecTest {
         .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("missing");
   }
 
+  /** A damaged part is refused, naming which one: the agent names its ConfigMap. */
+  @Test
+  void aDamagedPartIsRefusedAndNamed() {
+    PlanCodec.Published p = PlanCodec.split(plan(40, 5), PlanCodec.Manifest.ACTIVE);
+    Map<Integer, byte[]> shards = byIndex(p.shards());
+    shards.put(0, "not gzip".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThatThrownBy(() -> PlanCodec.assemble(p.manifest(), shards))
+        .isInstanceOfSatisfying(PlanCodec.IncompletePlanException.class, e -> assertThat(e.shard()).isZero())
+        .hasMessageContaining("corrupt shard");
+    for (String manifest : List.of("{\"pair\": ", "null", "{}", "[]", "{\"planHash\": \"x\", \"shards\": [null]}")) {
+      assertThatThrownBy(() -> PlanCodec.parseManifest(manifest)).as(manifest)
+          .isInstanceOfSatisfying(PlanCodec.IncompletePlanException.class, e -> assertThat(e.shard()).isEqualTo(-1));
+    }
+  }
+
   @Test
   void reportsRoundTrip() {
     AgentReport r = new AgentReport("lvs-01", "lvs", AgentReport.ACTIVE, "abc", true, "2026-11-24T20:00:00Z", null,
