@@ -302,7 +302,7 @@ public final class PlanBuilder {
     DirectorPlan.SyncDaemonPlan sync = PairChecks.syncDaemon(spec);
     DirectorPlan.HaPlan ha = PairChecks.ha(spec);
     return new DirectorPlan(pair, List.copyOf(spec.getNodes()), spec.getVipInterface(), List.copyOf(vips), gateway,
-        sysctls(spec.getSysctls(), ipv6, sync, ha), sync, ha, services);
+        sysctls(spec.getSysctls(), ipv6, sync, ha), sync, ha, services, PairChecks.timeouts(spec));
   }
 
   private static SortedMap<String, String> sysctls(Sysctls sysctls, boolean ipv6, DirectorPlan.SyncDaemonPlan sync,
@@ -462,6 +462,14 @@ public final class PlanBuilder {
           c.error("spec.highAvailability.authSecretRef.name", "Required", "authSecretRef.name is required");
         }
       }
+      if (s.getConnectionTimeouts() != null) {
+        // The kernel reads 0 as "leave unchanged" and refuses more than INT_MAX / HZ seconds.
+        var t = s.getConnectionTimeouts();
+        int max = io.halvs.api.v1alpha1.ConnectionTimeouts.MAX_SECONDS;
+        c.range("spec.connectionTimeouts.tcpSeconds", t.getTcpSeconds(), 1, max);
+        c.range("spec.connectionTimeouts.tcpFinSeconds", t.getTcpFinSeconds(), 1, max);
+        c.range("spec.connectionTimeouts.udpSeconds", t.getUdpSeconds(), 1, max);
+      }
       if (s.getSysctls() != null && s.getSysctls().getOverrides() != null) {
         for (Sysctls.Sysctl o : s.getSysctls().getOverrides()) {
           String k = o == null ? null : o.getName();
@@ -506,6 +514,16 @@ public final class PlanBuilder {
           IpAddress.parse(sd.getMulticastGroup() != null ? sd.getMulticastGroup() : Defaults.SYNC_MULTICAST_GROUP),
           Checks.orDefault(sd.getPort(), Defaults.SYNC_PORT), Checks.orDefault(sd.getTtl(), Defaults.SYNC_TTL),
           Checks.orDefault(sd.getMaxLen(), 0));
+    }
+
+    /** Null when the pair sets no timeout: the kernel's are left alone, nothing is rendered or applied. */
+    static DirectorPlan.TimeoutsPlan timeouts(DirectorPairSpec s) {
+      var t = s.getConnectionTimeouts();
+      if (t == null || t.getTcpSeconds() == null && t.getTcpFinSeconds() == null && t.getUdpSeconds() == null) {
+        return null;
+      }
+      return new DirectorPlan.TimeoutsPlan(Checks.orDefault(t.getTcpSeconds(), 0),
+          Checks.orDefault(t.getTcpFinSeconds(), 0), Checks.orDefault(t.getUdpSeconds(), 0));
     }
 
     static DirectorPlan.HaPlan ha(DirectorPairSpec s) {

@@ -6,6 +6,7 @@ import static io.halvs.plan.Fixtures.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.FailureAction;
 import io.halvs.api.v1alpha1.ForwardingMethod;
 import io.halvs.api.v1alpha1.HealthCheckType;
@@ -75,6 +76,31 @@ class PlanBuilderTest {
     ha.setPreemptDelaySeconds(600);
     assertThat(build(List.of(dp), List.of(vs), List.of(a)).plans().get("lvs").sysctls())
         .containsEntry("net.ipv4.vs.sync_refresh_period", "10");
+  }
+
+  @Test
+  void connectionTimeoutsArePlannedWithZeroForTheOnesLeftToTheKernel() {
+    DirectorPair dp = Fixtures.pair("lvs", "a", "b");
+    dp.getSpec().setConnectionTimeouts(new io.halvs.api.v1alpha1.ConnectionTimeouts(7200, null, 60));
+    PlanResult r = PlanBuilder.build(new PlanInput(List.of(dp), List.of(), List.of()));
+    assertThat(r.findings()).isEmpty();
+    assertThat(r.plans().get("lvs").connectionTimeouts()).isEqualTo(new DirectorPlan.TimeoutsPlan(7200, 0, 60));
+
+    DirectorPair none = Fixtures.pair("lvs", "a", "b");
+    none.getSpec().setConnectionTimeouts(new io.halvs.api.v1alpha1.ConnectionTimeouts());
+    assertThat(PlanBuilder.build(new PlanInput(List.of(none), List.of(), List.of())).plans().get("lvs")
+        .connectionTimeouts()).as("an empty block leaves the kernel alone").isNull();
+  }
+
+  /** 0 is the kernel's "unchanged" and more than INT_MAX / HZ seconds is EINVAL: neither can be set. */
+  @Test
+  void connectionTimeoutsTheKernelCannotTakeAreRefused() {
+    DirectorPair dp = Fixtures.pair("lvs", "a", "b");
+    dp.getSpec().setConnectionTimeouts(new io.halvs.api.v1alpha1.ConnectionTimeouts(0, 2147484, 2147483));
+    PlanResult r = PlanBuilder.build(new PlanInput(List.of(dp), List.of(), List.of()));
+    assertThat(r.plans()).isEmpty();
+    assertThat(r.findings()).extracting(Finding::field)
+        .containsExactly("spec.connectionTimeouts.tcpFinSeconds", "spec.connectionTimeouts.tcpSeconds");
   }
 
   @Test

@@ -38,6 +38,10 @@ public class DirectorPairSpec {
   @JsonPropertyDescription("Kernel settings the directors apply.")
   private Sysctls sysctls;
 
+  @JsonPropertyDescription("IPVS connection timeouts (ipvsadm --set) the directors apply; unset fields leave the "
+      + "kernel's values (900 s tcp, 120 s tcpfin, 300 s udp).")
+  private ConnectionTimeouts connectionTimeouts;
+
   @JsonPropertyDescription("The director agent DaemonSet.")
   private AgentSettings agent;
 
@@ -57,6 +61,8 @@ public class DirectorPairSpec {
   public void setHighAvailability(HighAvailability highAvailability) { this.highAvailability = highAvailability; }
   public Sysctls getSysctls() { return sysctls; }
   public void setSysctls(Sysctls sysctls) { this.sysctls = sysctls; }
+  public ConnectionTimeouts getConnectionTimeouts() { return connectionTimeouts; }
+  public void setConnectionTimeouts(ConnectionTimeouts connectionTimeouts) { this.connectionTimeouts = connectionTimeouts; }
   public AgentSettings getAgent() { return agent; }
   public void setAgent(AgentSettings agent) { this.agent = agent; }
   public List<String> getAllowedNamespaces() { return allowedNamespaces; }

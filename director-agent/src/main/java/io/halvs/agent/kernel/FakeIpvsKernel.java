@@ -23,7 +23,7 @@ public final class FakeIpvsKernel implements IpvsKernel {
 
   /** Operations, as counted. */
   public enum Op { ADD_SERVICE, EDIT_SERVICE, DELETE_SERVICE, ADD_DEST, EDIT_DEST, DELETE_DEST, START_DAEMON,
-    STOP_DAEMON, FLUSH }
+    STOP_DAEMON, FLUSH, SET_TIMEOUTS }
 
   private final Map<ServiceKey, KernelService> services = new TreeMap<>();
   private final Map<ServiceKey, Map<String, KernelDestination>> destinations = new HashMap<>();
@@ -255,6 +255,13 @@ public final class FakeIpvsKernel implements IpvsKernel {
 
   @Override
   public synchronized void setTimeouts(IpvsTimeouts t) {
+    op(Op.SET_TIMEOUTS, "set timeouts", t.toString());
+    // As the kernel: more than INT_MAX / HZ seconds (HZ 1000 here) is EINVAL; 0 leaves a value unchanged.
+    for (int v : new int[] {t.tcp(), t.tcpFin(), t.udp()}) {
+      if (v < 0 || v > Integer.MAX_VALUE / 1000) {
+        throw error("set timeouts", t.toString(), 22);
+      }
+    }
     timeouts = new IpvsTimeouts(t.tcp() == 0 ? timeouts.tcp() : t.tcp(),
         t.tcpFin() == 0 ? timeouts.tcpFin() : t.tcpFin(), t.udp() == 0 ? timeouts.udp() : t.udp());
   }

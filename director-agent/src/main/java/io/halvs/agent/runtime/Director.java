@@ -3,6 +3,7 @@ package io.halvs.agent.runtime;
 import io.halvs.agent.Logs;
 import io.halvs.agent.kernel.DestinationHealth;
 import io.halvs.agent.kernel.IpvsKernel;
+import io.halvs.agent.kernel.IpvsTimeouts;
 import io.halvs.agent.kernel.KernelReconciler;
 import io.halvs.agent.kernel.KernelService;
 import io.halvs.agent.kernel.OwnershipJournal;
@@ -397,6 +398,7 @@ public final class Director implements AutoCloseable {
       guard(failures, "sysctls", () -> sys.addAll(sysctls.apply(wanted)));
       sys.stream().filter(c -> c.error() != null).forEach(c -> failures.add("sysctl " + c));
     }
+    guard(failures, "IPVS timeouts", () -> applyTimeouts(plan, changes));
     KernelReconciler.Result r = reconciler.reconcile(plan.services(), health.view());
     failures.addAll(r.failures());
     guard(failures, "sync daemons", () -> startDaemons(plan, changes));
@@ -420,8 +422,35 @@ public final class Director implements AutoCloseable {
   }
 
   static DirectorPlan withoutServices(DirectorPlan p) {
-    return new DirectorPlan(p.pair(), p.nodes(), p.vipInterface(), p.vips(), p.gateway(), p.sysctls(),
-        p.syncDaemon(), p.highAvailability(), List.of());
+    return p.withServices(List.of());
+  }
+
+  /**
+   * Sets the planned IPVS connection timeouts when the kernel's differ, then reads them back: a kernel that
+   * answers the set without holding the values (or refuses it) fails the pass, so the report and the Programmed
+   * condition say so. Timeouts are global to the network namespace; the ones the plan leaves at 0 are not
+   * touched, and deleting the pair leaves them as they are (the kernel has no "unset": restoring its defaults
+   * would undo what someone else set).
+   */
+  private void applyTimeouts(DirectorPlan plan, List<String> changes) {
+    DirectorPlan.TimeoutsPlan want = plan.connectionTimeouts();
+    if (want == null || holds(kernel.timeouts(), want)) {
+      return;
+    }
+    IpvsTimeouts set = new IpvsTimeouts(want.tcp(), want.tcpFin(), want.udp());
+    daemonCall(NetlinkOp.SET_TIMEOUTS, () -> kernel.setTimeouts(set));
+    changes.add("set IPVS timeouts (ipvsadm " + want.ipvsadm() + ")");
+    IpvsTimeouts now = kernel.timeouts();
+    if (!holds(now, want)) {
+      throw new IllegalStateException("the kernel holds tcp " + now.tcp() + " tcpfin " + now.tcpFin() + " udp "
+          + now.udp() + " s after ipvsadm " + want.ipvsadm());
+    }
+  }
+
+  /** 0 in the plan: whatever the kernel has. */
+  static boolean holds(IpvsTimeouts have, DirectorPlan.TimeoutsPlan want) {
+    return (want.tcp() == 0 || want.tcp() == have.tcp()) && (want.tcpFin() == 0 || want.tcpFin() == have.tcpFin())
+        && (want.udp() == 0 || want.udp() == have.udp());
   }
 
   /** Master and backup on both directors, so connection state survives a takeover in either direction. */

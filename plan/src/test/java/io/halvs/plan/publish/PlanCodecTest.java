@@ -32,6 +32,22 @@ class PlanCodecTest {
     assertThat(PlanCodec.assemble(manifest, byIndex(p.shards()))).isEqualTo(plan);
   }
 
+  /** Timeouts travel in the manifest; a plan without them publishes exactly as before (same hash, no new key). */
+  @Test
+  void connectionTimeoutsRoundTripAndAreAbsentWhenUnset() {
+    DirectorPlan plain = plan(3, 2);
+    DirectorPlan timed = new DirectorPlan(plain.pair(), plain.nodes(), plain.vipInterface(), plain.vips(),
+        plain.gateway(), plain.sysctls(), plain.syncDaemon(), plain.highAvailability(), plain.services(),
+        new DirectorPlan.TimeoutsPlan(7200, 0, 60));
+    PlanCodec.Published p = PlanCodec.split(timed, PlanCodec.Manifest.ACTIVE);
+    PlanCodec.Manifest manifest = PlanCodec.parseManifest(PlanCodec.manifestJson(p.manifest()));
+    assertThat(PlanCodec.assemble(manifest, byIndex(p.shards()))).isEqualTo(timed);
+    String plainJson = PlanCodec.manifestJson(PlanCodec.split(plain, PlanCodec.Manifest.ACTIVE).manifest());
+    assertThat(plainJson).doesNotContain("connectionTimeouts");
+    assertThat(p.manifest().planHash()).isNotEqualTo(PlanCodec.split(plain, PlanCodec.Manifest.ACTIVE).manifest()
+        .planHash());
+  }
+
   @Test
   void shardCountsArePowersOfTwo() {
     assertThat(PlanCodec.shardCount(0)).isEqualTo(1);

@@ -227,4 +227,19 @@ class RenderTest {
         + "server\n");
     assertThat(r.out()).contains("-r 10.0.1.11:80").doesNotContain("10.0.1.12");
   }
+
+  /** The one place the timeouts show: ipvsadm-save has no line for them, so they head the output as --set. */
+  @Test
+  void connectionTimeoutsPrintAsIpvsadmSetWithZeroForTheKernels(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws IOException {
+    Path f = Files.writeString(dir.resolve("shop.yaml"), PAIR_AND_SERVICE.replace("labels: {ap: web}",
+        "labels: {app: web}").replace("vipInterface: eth0}",
+        "vipInterface: eth0, connectionTimeouts: {tcpSeconds: 7200, udpSeconds: 60}}"));
+    Run r = render(f);
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("# ipvsadm --set 7200 0 60 (tcp tcpfin udp seconds; 0 leaves the kernel's)\n");
+    Path none = Files.writeString(dir.resolve("none.yaml"), PAIR_AND_SERVICE.replace("labels: {ap: web}",
+        "labels: {app: web}"));
+    assertThat(render(none).out()).doesNotContain("--set");
+  }
 }

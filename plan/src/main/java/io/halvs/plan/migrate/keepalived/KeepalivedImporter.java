@@ -29,6 +29,7 @@ public final class KeepalivedImporter {
   private final Diagnostics diagnostics;
   private final Map<String, Node> groups = new HashMap<>();
   private Node syncDaemon;
+  private Node timeouts;
   private final Map<Manifest.Service, Node> placeholders = new LinkedHashMap<>();
 
   private KeepalivedImporter(Diagnostics diagnostics) {
@@ -62,6 +63,8 @@ public final class KeepalivedImporter {
           for (Node g : block(n)) {
             if (g.keyword().equals("lvs_sync_daemon")) {
               syncDaemon = g;
+            } else if (g.keyword().equals("lvs_timeouts")) {
+              timeouts = g;
             }
           }
         }
@@ -105,6 +108,12 @@ public final class KeepalivedImporter {
       if (p.getKey().placeholderVip) {
         warn(p.getValue(), "firewall-mark service " + p.getKey().firewallMark + ": halvs needs the address the "
             + "directors hold and no vrrp_instance VIP is free for it; set its vip (a placeholder is written)");
+      }
+    }
+    if (timeouts != null) {
+      Map<String, Object> t = timeouts(timeouts);
+      if (!t.isEmpty()) {
+        out.pairExtras.put("connectionTimeouts", t);
       }
     }
     if (syncDaemon != null) {
@@ -225,6 +234,26 @@ public final class KeepalivedImporter {
           + "service(s): halvs holds one address per VirtualService; check that your mark rules match it");
     }
     return taken;
+  }
+
+  /** lvs_timeouts [tcp S] [tcpfin S] [udp S] -> connectionTimeouts; 0 is keepalived's "leave it" too. */
+  private Map<String, Object> timeouts(Node n) throws SyntaxError {
+    Map<String, Object> t = new LinkedHashMap<>();
+    for (int i = 0; i < n.args().size(); i += 2) {
+      String k = n.arg(i);
+      String v = n.arg(i + 1);
+      String field = switch (k) {
+        case "tcp" -> "tcpSeconds";
+        case "tcpfin" -> "tcpFinSeconds";
+        case "udp" -> "udpSeconds";
+        default -> throw error(n, "lvs_timeouts: unknown option " + k + " (tcp, tcpfin or udp)");
+      };
+      int seconds = number(n, v, 0, io.halvs.api.v1alpha1.ConnectionTimeouts.MAX_SECONDS, "lvs_timeouts " + k);
+      if (seconds > 0) {
+        t.put(field, seconds);
+      }
+    }
+    return t;
   }
 
   private Map<String, Object> sync(Node n, List<Node> instances) throws SyntaxError {
