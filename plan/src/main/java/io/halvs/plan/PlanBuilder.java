@@ -552,12 +552,15 @@ public final class PlanBuilder {
       IpAddress a = c.address("spec.address", s.getAddress(), true);
       c.range("spec.port", s.getPort(), 1, 65535);
       c.range("spec.weight", s.getWeight(), 0, 65535);
-      c.range("spec.upperThreshold", s.getUpperThreshold(), 0, 0xFFFFFFFFL);
-      c.range("spec.lowerThreshold", s.getLowerThreshold(), 0, 0xFFFFFFFFL);
-      if (s.getUpperThreshold() != null && s.getLowerThreshold() != null && s.getUpperThreshold() != 0
-          && s.getLowerThreshold() > s.getUpperThreshold()) {
+      // ipvsadm -x/-y take 0-INT_MAX; the kernel refuses (ERANGE) a lower threshold above the upper one, also
+      // when the upper one is 0 (no limit).
+      c.range("spec.upperThreshold", s.getUpperThreshold(), 0, Integer.MAX_VALUE);
+      c.range("spec.lowerThreshold", s.getLowerThreshold(), 0, Integer.MAX_VALUE);
+      long upper = s.getUpperThreshold() == null ? 0 : s.getUpperThreshold();
+      if (s.getLowerThreshold() != null && s.getLowerThreshold() > upper) {
         c.error("spec.lowerThreshold", "Invalid", "lowerThreshold " + s.getLowerThreshold()
-            + " must not exceed upperThreshold " + s.getUpperThreshold());
+            + " must not exceed upperThreshold " + upper + " (the kernel refuses a lowerThreshold without an "
+            + "upperThreshold at least as large)");
       }
       if (s.getNodeName() != null && !NODE.matcher(s.getNodeName()).matches()) {
         c.error("spec.nodeName", "Invalid", "spec.nodeName '" + s.getNodeName() + "' is not a Kubernetes node name");
@@ -663,6 +666,9 @@ public final class PlanBuilder {
           if (t.getChecksum() != null) {
             if (t.getChecksum() != TunnelChecksum.NONE && tunnelType == TunnelType.IPIP) {
               c.error("spec.forwarding.tunnel.checksum", "Invalid", "tunnel checksum applies to gue and gre only");
+            } else if (t.getChecksum() == TunnelChecksum.REMCSUM && tunnelType == TunnelType.GRE) {
+              c.error("spec.forwarding.tunnel.checksum", "Invalid", "tunnel.checksum remcsum is for gue tunnels only "
+                  + "(ipvsadm refuses it with gre, whose kernel encapsulation has no remote checksum)");
             }
             checksum = t.getChecksum();
           }

@@ -88,6 +88,7 @@ public final class FakeIpvsKernel implements IpvsKernel {
       case 3 -> "ESRCH: no such service";
       case 17 -> "EEXIST: already exists";
       case 22 -> "EINVAL: invalid argument";
+      case 34 -> "ERANGE: result out of range";
       default -> "errno " + errno;
     };
     return new IpvsException(operation, object, errno, text);
@@ -108,9 +109,11 @@ public final class FakeIpvsKernel implements IpvsKernel {
   }
 
   private static void check(KernelDestination d, String operation, String object) {
-    if (d.weight() < 0 || d.weight() > 65535 || (d.upperThreshold() != 0 && d.lowerThreshold() > d.upperThreshold())
-        || d.forwardMethod() < 0 || d.forwardMethod() > 4) {
+    if (d.weight() < 0 || d.weight() > 65535 || d.forwardMethod() < 0 || d.forwardMethod() > 4) {
       throw error(operation, object, 22);
+    }
+    if (d.lowerThreshold() > d.upperThreshold()) {
+      throw error(operation, object, 34); // as ip_vs_add_dest/edit_dest: also when the upper one is 0
     }
   }
 

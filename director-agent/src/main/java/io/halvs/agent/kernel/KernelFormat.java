@@ -61,12 +61,13 @@ public final class KernelFormat {
           b.append(" -M ").append(s.netmask());
         }
       }
+      // ipvsadm -S's order: -p, -M, --pe, -o, -b.
+      if ((s.flags() & 0x4) != 0) {
+        b.append(" -o");
+      }
       List<String> f = flags(s);
       if (!f.isEmpty()) {
         b.append(" -b ").append(String.join(",", f));
-      }
-      if ((s.flags() & 0x4) != 0) {
-        b.append(" -o");
       }
       out.add(b.toString());
       for (KernelDestination d : dests) {
@@ -83,10 +84,15 @@ public final class KernelFormat {
           if (d.tunnelType() == 1) {
             l.append(" --tun-port ").append(d.tunnelPort());
           }
-          if ((d.tunnelFlags() & 2) != 0) {
-            l.append(" --tun-remcsum");
-          } else if ((d.tunnelFlags() & 1) != 0) {
-            l.append(" --tun-csum");
+          if (d.tunnelType() == 1 || d.tunnelType() == 2) {
+            // ipvsadm -S prints one of the three for gue and gre, --tun-nocsum included.
+            if ((d.tunnelFlags() & 2) != 0) {
+              l.append(" --tun-remcsum");
+            } else if ((d.tunnelFlags() & 1) != 0) {
+              l.append(" --tun-csum");
+            } else {
+              l.append(" --tun-nocsum");
+            }
           }
         }
         out.add(l.toString());

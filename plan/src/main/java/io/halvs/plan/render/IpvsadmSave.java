@@ -15,11 +15,12 @@ import java.util.List;
  * A plan's IPVS table in the format of {@code ipvsadm-save -n} ({@code ipvsadm -S -n}), so it can be compared
  * with, or restored by, ipvsadm:
  * <pre>
- * -A -t 192.0.2.110:80 -s wlc -p 300 -M 255.255.255.0 -b sh-port -o
+ * -A -u 192.0.2.110:53 -s sh -p 300 -M 255.255.255.0 -o -b sh-port
  * -a -t 192.0.2.110:80 -r 10.0.1.11:80 -m -w 100 -x 1000 -y 800
  * </pre>
- * Persistence prints {@code -p}, and {@code -M} only when the mask is not /32 (/128). Tunnel destinations carry
- * {@code --tun-type} as ipvsadm prints them. Thresholds ({@code -x}/{@code -y}) are printed when set — ipvsadm -R
+ * Options come in ipvsadm-save's order (-p, -M, --pe, -o, -b). Persistence prints {@code -p}, and {@code -M} only
+ * when the mask is not /32 (/128). Tunnel destinations carry {@code --tun-type}, {@code --tun-port} and, for gue
+ * and gre, one of {@code --tun-nocsum}/{@code --tun-csum}/{@code --tun-remcsum}, exactly as ipvsadm 1.31 prints them. Thresholds ({@code -x}/{@code -y}) are printed when set — ipvsadm -R
  * takes them, though ipvsadm's own save output leaves them out.
  * The sorry server is not part of the table: the agent adds it only while no real server is healthy.
  */
@@ -49,6 +50,10 @@ public final class IpvsadmSave {
         b.append(" -M ").append(s.netmask());
       }
     }
+    // ipvsadm-save's order: -p, -M, --pe, -o, -b.
+    if (s.onePacket()) {
+      b.append(" -o");
+    }
     List<String> flags = new ArrayList<>();
     for (SchedulerFlag f : SchedulerFlag.values()) {
       if (f.scheduler().kernelName().equals(s.scheduler()) && (s.flags() & f.kernelBit()) != 0) {
@@ -57,9 +62,6 @@ public final class IpvsadmSave {
     }
     if (!flags.isEmpty()) {
       b.append(" -b ").append(String.join(",", flags));
-    }
-    if (s.onePacket()) {
-      b.append(" -o");
     }
     return b.toString();
   }
@@ -80,11 +82,14 @@ public final class IpvsadmSave {
       if (type == TunnelType.GUE) {
         b.append(" --tun-port ").append(d.tunnelPort());
       }
-      TunnelChecksum c = d.tunnelChecksum() == null ? TunnelChecksum.NONE : d.tunnelChecksum();
-      if (c == TunnelChecksum.CSUM) {
-        b.append(" --tun-csum");
-      } else if (c == TunnelChecksum.REMCSUM) {
-        b.append(" --tun-remcsum");
+      if (type != TunnelType.IPIP) {
+        // As ipvsadm-save prints gue and gre destinations: always one of the three, --tun-nocsum included.
+        TunnelChecksum c = d.tunnelChecksum() == null ? TunnelChecksum.NONE : d.tunnelChecksum();
+        b.append(switch (c) {
+          case NONE -> " --tun-nocsum";
+          case CSUM -> " --tun-csum";
+          case REMCSUM -> " --tun-remcsum";
+        });
       }
     }
     return b.toString();

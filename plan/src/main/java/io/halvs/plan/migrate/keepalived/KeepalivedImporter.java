@@ -481,6 +481,12 @@ public final class KeepalivedImporter {
             + "(the first real server's is used)");
       }
       Manifest.Real real = new Manifest.Real(addr, rport, weight, m);
+      if (lower != null && lower > (upper == null ? 0 : upper)) {
+        warn(r, "real_server " + addr + ": lthreshold " + lower + " above uthreshold " + (upper == null ? 0 : upper)
+            + ": the kernel refuses it (ERANGE), so keepalived cannot program this real server; lthreshold not "
+            + "imported");
+        lower = null;
+      }
       real.upperThreshold = upper;
       real.lowerThreshold = lower;
       rs.add(real);
@@ -925,6 +931,14 @@ public final class KeepalivedImporter {
     }
     if ("gue".equals(t.get("type")) && !t.containsKey("port")) {
       throw error(n, "a gue tunnel needs port NUM");
+    }
+    Object type = t.getOrDefault("type", "ipip");
+    if (t.containsKey("checksum") && !"gue".equals(type) && !("gre".equals(type) && "csum".equals(t.get("checksum")))) {
+      throw error(n, t.get("checksum") + " is not a checksum option of a " + type + " tunnel (ipvsadm "
+          + "takes csum with gue and gre, remcsum with gue only)");
+    }
+    if (t.containsKey("port") && !"gue".equals(type)) {
+      throw error(n, "tunnel port is for gue tunnels only");
     }
     return t.isEmpty() || t.equals(Map.of("type", "ipip")) ? null : t;
   }

@@ -580,6 +580,16 @@ public final class LdirectordImporter {
     if (!rest.isBlank()) {
       throw error(r.line(), "invalid real server line, around \"" + rest.trim() + "\"");
     }
+    for (Long t : new Long[] {lower, upper}) {
+      if (t != null && t > Integer.MAX_VALUE) {
+        throw error(r.line(), "threshold " + t + " is above " + Integer.MAX_VALUE + " (ipvsadm -x/-y refuse it)");
+      }
+    }
+    if (lower != null && lower > (upper == null ? 0 : upper)) {
+      warn(r.line(), "l:" + lower + " above u:" + (upper == null ? 0 : upper) + ": the kernel refuses it (ERANGE), so "
+          + "ldirectord cannot add this real server; l: not imported");
+      lower = null;
+    }
     List<String> addresses = new ArrayList<>();
     if (vs.v6) {
       if (!first.startsWith("[") || !Values.isIpv6(first.substring(1, first.length() - 1))) {
