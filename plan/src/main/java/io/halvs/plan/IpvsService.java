@@ -1,5 +1,6 @@
 package io.halvs.plan;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
@@ -14,6 +15,8 @@ import java.util.List;
  * @param sorryServer added by the agent only while no destination is healthy; null when none
  * @param healthCheck how the directors check each destination
  * @param owner the VirtualService this comes from
+ * @param persistenceEngine ipvsadm --pe (the kernel's name, "sip"), or null
+ * @param sorryServerInhibit the sorry server stays in the table at weight 0 while a destination is up
  */
 public record IpvsService(
     ServiceKey key,
@@ -25,13 +28,27 @@ public record IpvsService(
     List<Destination> destinations,
     Destination sorryServer,
     HealthCheckPlan healthCheck,
-    ObjectRef owner) {
+    ObjectRef owner,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String persistenceEngine,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean sorryServerInhibit) {
 
   public static final int F_PERSISTENT = 0x0001;
   public static final int F_ONEPACKET = 0x0004;
 
   public IpvsService {
     destinations = List.copyOf(destinations);
+  }
+
+  public IpvsService(ServiceKey key, IpAddress vip, String scheduler, int flags, int timeoutSeconds, long netmask,
+      List<Destination> destinations, Destination sorryServer, HealthCheckPlan healthCheck, ObjectRef owner) {
+    this(key, vip, scheduler, flags, timeoutSeconds, netmask, destinations, sorryServer, healthCheck, owner, null,
+        false);
+  }
+
+  /** The same service with these destinations. */
+  public IpvsService withDestinations(List<Destination> destinations) {
+    return new IpvsService(key, vip, scheduler, flags, timeoutSeconds, netmask, destinations, sorryServer,
+        healthCheck, owner, persistenceEngine, sorryServerInhibit);
   }
 
   public boolean persistent() {

@@ -272,8 +272,7 @@ public final class PlanBuilder {
         refsByAddress.computeIfAbsent(dest.address(), a -> new TreeSet<>()).add(dest.realServer());
       }
       IpvsService s = d.service();
-      services.add(new IpvsService(s.key(), s.vip(), s.scheduler(), s.flags(), s.timeoutSeconds(), s.netmask(),
-          destinations, s.sorryServer(), s.healthCheck(), s.owner()));
+      services.add(s.withDestinations(destinations));
     }
     methodsByAddress.forEach((address, methods) -> {
       if (methods.size() > 1) {
@@ -614,12 +613,21 @@ public final class PlanBuilder {
         flags |= IpvsService.F_ONEPACKET;
       }
       int timeout = 0;
+      String engine = null;
       long netmask = vip == null || vip.isV4() ? 0xFFFFFFFFL : 128;
       if (s.getPersistence() != null) {
         var p = s.getPersistence();
         flags |= IpvsService.F_PERSISTENT;
         c.range("spec.persistence.timeoutSeconds", p.getTimeoutSeconds(), 1, 2678400);
         timeout = Checks.orDefault(p.getTimeoutSeconds(), Defaults.PERSISTENCE_TIMEOUT_SECONDS);
+        if (p.getEngine() != null) {
+          // ip_vs_pe_sip parses UDP only and has the kernel drop any other packet it is asked to schedule.
+          if (!hasMark && protocol != Protocol.UDP) {
+            c.error("spec.persistence.engine", "Invalid", "persistence.engine sip is for UDP (or firewall-mark) "
+                + "services only: the kernel's sip engine drops every other packet it is asked to schedule");
+          }
+          engine = p.getEngine().kernelName();
+        }
         if (p.getNetmask() != null && p.getPrefixLength() != null) {
           c.error("spec.persistence", "Invalid", "set persistence.netmask or persistence.prefixLength, not both");
         } else if (p.getNetmask() != null) {
@@ -705,7 +713,7 @@ public final class PlanBuilder {
       ServiceKey key = hasMark ? ServiceKey.ofFirewallMark(vip.family(), s.getFirewallMark())
           : ServiceKey.of(protocol, vip, s.getPort());
       IpvsService service = new IpvsService(key, vip, scheduler.kernelName(), flags, timeout, netmask, List.of(),
-          sorry, check, ref);
+          sorry, check, ref, engine, sorry != null && Boolean.TRUE.equals(s.getSorryServer().getInhibit()));
       String created = vs.getMetadata() == null ? null : vs.getMetadata().getCreationTimestamp();
       return new Draft(vs, ref, s.getDirectorPair(), service, method, tunnelType, tunnelPort, checksum,
           s.getRealServerSelector(), created);

@@ -112,6 +112,41 @@ class PlanBuilderTest {
     assertThat(r.plans().get("lvs").services().get(0).destinations().get(0).weight()).isZero();
   }
 
+  /** ip_vs_pe_sip parses UDP only; the kernel drops any other packet it is asked to schedule. */
+  @Test
+  void theSipPersistenceEngineIsForUdpServicesOnly() {
+    VirtualService udp = service("default", "sip", "lvs", "192.0.2.1", 5060, "web");
+    udp.getSpec().setProtocol(Protocol.UDP);
+    Persistence p = new Persistence();
+    p.setEngine(io.halvs.api.v1alpha1.PersistenceEngine.SIP);
+    udp.getSpec().setPersistence(p);
+    VirtualService tcp = service("default", "web", "lvs", "192.0.2.1", 80, "web");
+    tcp.getSpec().setPersistence(p);
+    PlanResult r = build(List.of(pair("lvs", "n1", "n2")), List.of(udp, tcp), List.of(real("default", "a",
+        "10.0.0.1", 1, "web")));
+    assertThat(r.plans().get("lvs").services()).singleElement().satisfies(s -> {
+      assertThat(s.persistenceEngine()).isEqualTo("sip");
+      assertThat(s.persistent()).isTrue();
+    });
+    assertThat(r.findings()).filteredOn(f -> f.severity() == Finding.Severity.ERROR).singleElement()
+        .satisfies(f -> assertThat(f.field()).isEqualTo("spec.persistence.engine"))
+        .satisfies(f -> assertThat(f.object().name()).isEqualTo("web"));
+  }
+
+  @Test
+  void anInhibitedSorryServerIsPlanned() {
+    VirtualService vs = service("default", "web", "lvs", "192.0.2.1", 80, "web");
+    io.halvs.api.v1alpha1.SorryServer sorry = new io.halvs.api.v1alpha1.SorryServer();
+    sorry.setAddress("10.0.9.9");
+    sorry.setInhibit(true);
+    sorry.setForwardingMethod(ForwardingMethod.GATE);
+    vs.getSpec().setSorryServer(sorry);
+    IpvsService s = build(List.of(pair("lvs", "n1", "n2")), List.of(vs), List.of()).plans().get("lvs")
+        .services().get(0);
+    assertThat(s.sorryServerInhibit()).isTrue();
+    assertThat(s.sorryServer().method()).isEqualTo(ForwardingMethod.GATE);
+  }
+
   @Test
   void persistenceFlagsAndSchedulerFlags() {
     VirtualService vs = service("default", "web", "lvs", "192.0.2.1", 80, "web");

@@ -30,6 +30,11 @@ import java.util.List;
     + "ip(self.vip).family() == 6 || self.persistence.prefixLength <= 32",
     message = "persistence.prefixLength must be at most 32 with an IPv4 vip",
     fieldPath = ".persistence.prefixLength")
+@ValidationRule(value = "!has(self.persistence) || !has(self.persistence.engine) || has(self.firewallMark) || "
+    + "(has(self.protocol) && self.protocol == 'UDP')",
+    message = "persistence.engine sip is for UDP (or firewall-mark) services only: the kernel's sip engine drops "
+        + "every other packet it is asked to schedule",
+    fieldPath = ".persistence.engine")
 @ValidationRule(value = "!has(self.onePacket) || !self.onePacket || has(self.firewallMark) || "
     + "(has(self.protocol) && self.protocol == 'UDP')",
     message = "onePacket is for UDP (or firewall-mark) services only",

@@ -106,6 +106,10 @@ public final class FakeIpvsKernel implements IpvsKernel {
     if (s.key().family() == IpAddress.AF_INET6 && (s.netmask() < 1 || s.netmask() > 128)) {
       throw error(operation, s.key().toString(), 22);
     }
+    if (s.persistenceEngine() != null && !s.persistenceEngine().equals("sip")) {
+      throw new IpvsException(operation, s.key().toString(), 2, "persistence engine '" + s.persistenceEngine()
+          + "' not available (ip_vs_pe_" + s.persistenceEngine() + " module missing?)");
+    }
   }
 
   private static void check(KernelDestination d, String operation, String object) {
@@ -127,7 +131,7 @@ public final class FakeIpvsKernel implements IpvsKernel {
     List<KernelService> out = new ArrayList<>(services.size());
     for (KernelService s : services.values()) {
       out.add(new KernelService(s.key(), s.scheduler(), s.flags(), s.timeoutSeconds(), s.netmask(),
-          serviceStats.getOrDefault(s.key(), ZERO)));
+          serviceStats.getOrDefault(s.key(), ZERO), s.persistenceEngine()));
     }
     return out;
   }

@@ -62,6 +62,9 @@ public final class KernelFormat {
         }
       }
       // ipvsadm -S's order: -p, -M, --pe, -o, -b.
+      if (s.persistenceEngine() != null) {
+        b.append(" --pe ").append(s.persistenceEngine());
+      }
       if ((s.flags() & 0x4) != 0) {
         b.append(" -o");
       }
@@ -135,7 +138,18 @@ public final class KernelFormat {
           b.append(" (").append(String.join(",", f)).append(')');
         }
         if ((s.flags() & 0x1) != 0) {
+          // As ipvsadm -L: the mask when not /32 (/128), then the engine.
           b.append(" persistent ").append(s.timeoutSeconds());
+          if (s.key().family() == IpAddress.AF_INET && s.netmask() != 0xffffffffL) {
+            long m = s.netmask();
+            b.append(" mask ").append(IpAddress.ofBytes(new byte[] {(byte) (m >>> 24), (byte) (m >>> 16),
+                (byte) (m >>> 8), (byte) m}));
+          } else if (s.key().family() == IpAddress.AF_INET6 && s.netmask() != 128) {
+            b.append(" mask ").append(s.netmask());
+          }
+          if (s.persistenceEngine() != null) {
+            b.append(" pe ").append(s.persistenceEngine());
+          }
         }
         if ((s.flags() & 0x4) != 0) {
           b.append(" ops");

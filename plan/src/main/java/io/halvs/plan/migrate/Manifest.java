@@ -54,6 +54,7 @@ public final class Manifest {
     public Integer persistenceTimeout;
     public String netmask;
     public Integer prefixLength;
+    public String persistenceEngine;
     public boolean onePacket;
     public String method;
     public Map<String, Object> tunnel;
@@ -159,6 +160,9 @@ public final class Manifest {
         }
         if (s.prefixLength != null) {
           p.put("prefixLength", s.prefixLength);
+        }
+        if (s.persistenceEngine != null) {
+          p.put("engine", s.persistenceEngine);
         }
         spec.put("persistence", p);
       }

@@ -22,7 +22,8 @@ import java.util.List;
  * when the mask is not /32 (/128). Tunnel destinations carry {@code --tun-type}, {@code --tun-port} and, for gue
  * and gre, one of {@code --tun-nocsum}/{@code --tun-csum}/{@code --tun-remcsum}, exactly as ipvsadm 1.31 prints them. Thresholds ({@code -x}/{@code -y}) are printed when set — ipvsadm -R
  * takes them, though ipvsadm's own save output leaves them out.
- * The sorry server is not part of the table: the agent adds it only while no real server is healthy.
+ * The sorry server is not part of the table: the agent adds it only while no real server is healthy; with
+ * {@code inhibit} it is, at weight 0 (and weight 1 while no real server is healthy).
  */
 public final class IpvsadmSave {
   private IpvsadmSave() {}
@@ -33,6 +34,13 @@ public final class IpvsadmSave {
       out.add(service(s));
       for (Destination d : s.destinations()) {
         out.add(destination(s, d));
+      }
+      Destination sorry = s.sorryServer();
+      if (s.sorryServerInhibit() && sorry != null
+          && s.destinations().stream().noneMatch(d -> d.id().equals(sorry.id()))) {
+        // Kept in the table at weight 0 while a real server is up (keepalived sorry_server_inhibit).
+        out.add(destination(s, new Destination(sorry.address(), sorry.port(), sorry.method(), 0, 0, 0,
+            sorry.tunnelType(), sorry.tunnelPort(), sorry.tunnelChecksum(), null)));
       }
     }
     return out;
@@ -51,6 +59,9 @@ public final class IpvsadmSave {
       }
     }
     // ipvsadm-save's order: -p, -M, --pe, -o, -b.
+    if (s.persistenceEngine() != null) {
+      b.append(" --pe ").append(s.persistenceEngine());
+    }
     if (s.onePacket()) {
       b.append(" -o");
     }

@@ -242,4 +242,20 @@ class RenderTest {
         "labels: {app: web}"));
     assertThat(render(none).out()).doesNotContain("--set");
   }
+
+  /** As ipvsadm-save shows keepalived's table: --pe after -p, the inhibited sorry server in the table at weight 0. */
+  @Test
+  void persistenceEngineAndAnInhibitedSorryServer(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    Path f = Files.writeString(dir.resolve("sip.yaml"), PAIR_AND_SERVICE.replace("labels: {ap: web}",
+        "labels: {app: web}").replace("  port: 80\n", "  port: 5060\n  protocol: UDP\n  persistence: "
+        + "{timeoutSeconds: 120, engine: sip}\n  sorryServer: {address: 10.0.9.9, inhibit: true}\n"));
+    Run r = render(f);
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("""
+        # sorry-server -a -u 192.0.2.1:5060 -r 10.0.9.9:5060 -m -w 1
+        -A -u 192.0.2.1:5060 -s wlc -p 120 --pe sip
+        -a -u 192.0.2.1:5060 -r 10.0.1.11:5060 -m -w 1
+        -a -u 192.0.2.1:5060 -r 10.0.9.9:5060 -m -w 0
+        """);
+  }
 }

@@ -351,6 +351,7 @@ public final class KeepalivedImporter {
       keys.add(new String[] {a0, servicePort(vs, vs.arg(1)), null});
     }
     Manifest.Service proto = new Manifest.Service();
+    Node engineNode = null;
     proto.scheduler = "wlc";
     proto.protocol = "TCP";
     Defaults d = new Defaults();
@@ -358,6 +359,7 @@ public final class KeepalivedImporter {
     Node sorry = null;
     String sorryMethod = null;
     Map<String, Object> sorryTunnel = null;
+    boolean sorryInhibit = false;
     List<String> flags = new ArrayList<>();
     Node flagsNode = null;
     Node opsNode = null;
@@ -387,8 +389,15 @@ public final class KeepalivedImporter {
         case "persistence_timeout" -> proto.persistenceTimeout = n.args().isEmpty() ? 360
             : number(n, n.arg(0), 1, 2678400, "persistence_timeout");
         case "persistence_granularity" -> proto.netmask = one(n);
-        case "persistence_engine" -> warn(n, "persistence_engine " + n.arg(0) + ": halvs has no persistence engine "
-            + "(issue #16); plain persistence is imported");
+        case "persistence_engine" -> {
+          if ("sip".equals(one(n))) {
+            proto.persistenceEngine = "sip";
+            engineNode = n;
+          } else {
+            warn(n, "persistence_engine " + n.arg(0) + ": the kernel has only the sip engine; plain persistence "
+                + "is imported");
+          }
+        }
         case "protocol" -> {
           String p = one(n).toUpperCase(Locale.ROOT);
           if (!Set.of("TCP", "UDP", "SCTP").contains(p)) {
@@ -401,8 +410,7 @@ public final class KeepalivedImporter {
           sorryMethod = method(n, 0);
           sorryTunnel = tunnel(n, 1);
         }
-        case "sorry_server_inhibit" -> warn(n, "sorry_server_inhibit: halvs removes the sorry server when a real "
-            + "server recovers rather than keeping it at weight 0 (issue #16)");
+        case "sorry_server_inhibit" -> sorryInhibit = n.args().isEmpty() || bool(n);
         case "delay_loop" -> d.delayLoop = seconds(n, one(n));
         case "connect_timeout" -> d.connectTimeout = seconds(n, one(n));
         case "retry", "nb_get_retry" -> d.retry = number(n, one(n), 0, 99, n.keyword());
@@ -533,8 +541,9 @@ public final class KeepalivedImporter {
           default -> f.startsWith(proto.scheduler + "-") ? f : null;
         };
         if (name == null) {
-          warn(flagsNode, f + ": halvs names the scheduler flags of sh and mh only (sh-fallback, sh-port, "
-              + "mh-fallback, mh-port; issue #16); not imported with scheduler " + proto.scheduler);
+          warn(flagsNode, f + ": no kernel scheduler but sh and mh reads the generic flags (flag-1/flag-2 are their "
+              + "fallback/port, flag-3 is read by none), so halvs names only sh-fallback, sh-port, mh-fallback and "
+              + "mh-port; not imported with scheduler " + proto.scheduler);
         } else if (!proto.schedulerFlags.contains(name)) {
           proto.schedulerFlags.add(name);
         }
@@ -573,8 +582,18 @@ public final class KeepalivedImporter {
       } else {
         s.onePacket = proto.onePacket;
       }
+      if (proto.persistenceEngine != null && (proto.persistenceTimeout == null
+          || s.firewallMark == null && !"UDP".equals(s.protocol))) {
+        warn(engineNode, "persistence_engine sip: " + (proto.persistenceTimeout == null
+            ? "an engine works on persistent services only, and this one has no persistence_timeout"
+            : "the kernel's sip engine parses UDP only and drops the " + s.protocol + " packets it is asked to "
+                + "schedule; halvs refuses it") + "; not imported");
+      }
       if (proto.persistenceTimeout != null) {
         s.persistenceTimeout = proto.persistenceTimeout;
+        if (proto.persistenceEngine != null && (s.firewallMark != null || "UDP".equals(s.protocol))) {
+          s.persistenceEngine = proto.persistenceEngine;
+        }
         if (proto.netmask != null) {
           boolean v6 = s.vip.contains(":");
           if (proto.netmask.matches("\\d{1,3}")) {
@@ -615,6 +634,9 @@ public final class KeepalivedImporter {
           }
         }
         ss.put("forwardingMethod", sorryMethod != null ? sorryMethod : d.method);
+        if (sorryInhibit) {
+          ss.put("inhibit", true);
+        }
         if (sorryTunnel != null && !sorryTunnel.equals(s.tunnel)) {
           warn(sorry, "sorry_server_lvs_method: halvs sets the tunnel per virtual service; its tunnel type is not "
               + "imported");
