@@ -452,7 +452,8 @@ public final class PlanBuilder {
       }
       if (s.getHighAvailability() != null) {
         var ha = s.getHighAvailability();
-        c.range("spec.highAvailability.advertIntervalMillis", ha.getAdvertIntervalMillis(), 20, 10000);
+        c.range("spec.highAvailability.advertIntervalMillis", ha.getAdvertIntervalMillis(), 20,
+            io.halvs.api.v1alpha1.HighAvailability.MAX_ADVERT_INTERVAL_MILLIS);
         c.range("spec.highAvailability.missesBeforeDead", ha.getMissesBeforeDead(), 2, 50);
         c.range("spec.highAvailability.preemptDelaySeconds", ha.getPreemptDelaySeconds(), 0, 86400);
         c.range("spec.highAvailability.heartbeatPort", ha.getHeartbeatPort(), 1, 65535);

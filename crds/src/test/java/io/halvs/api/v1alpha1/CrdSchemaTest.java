@@ -120,7 +120,7 @@ class CrdSchemaTest {
         Arguments.of(DP, "spec.syncDaemon.syncId", 0, 255),
         Arguments.of(DP, "spec.syncDaemon.port", 1, 65535),
         Arguments.of(DP, "spec.syncDaemon.ttl", 1, 255),
-        Arguments.of(DP, "spec.highAvailability.advertIntervalMillis", 20, 10000),
+        Arguments.of(DP, "spec.highAvailability.advertIntervalMillis", 20, 255000),
         Arguments.of(DP, "spec.highAvailability.missesBeforeDead", 2, 50),
         Arguments.of(DP, "spec.agent.port", 1, 65535));
   }

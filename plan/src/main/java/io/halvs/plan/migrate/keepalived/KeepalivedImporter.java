@@ -100,8 +100,9 @@ public final class KeepalivedImporter {
     } else {
       pair(instances.get(0), out, serviceVips);
       for (Node extra : instances.subList(1, instances.size())) {
-        warn(extra, "vrrp_instance " + extra.arg(0) + ": halvs runs one active director per pair (issue #16: "
-            + "active/active); its VIPs are held with the first instance's");
+        warn(extra, "vrrp_instance " + extra.arg(0) + ": halvs runs one active director per pair, no active/active "
+            + "(docs/HA.md says why); its VIPs are held by the same director as " + instances.get(0).arg(0)
+            + "'s, with that instance's settings");
       }
     }
     for (Map.Entry<Manifest.Service, Node> p : placeholders.entrySet()) {
@@ -167,10 +168,11 @@ public final class KeepalivedImporter {
     out.vipInterface = iface;
     Map<String, Object> ha = new LinkedHashMap<>();
     long advertMillis = Math.round(advert * 1000);
-    if (advertMillis > 10000) {
-      warn(instance, "advert_int " + java.math.BigDecimal.valueOf(advert).stripTrailingZeros().toPlainString() + ": halvs' heartbeat interval is at most 10 s (issue #16); 10 s is "
-          + "imported");
-      advertMillis = 10000;
+    int max = io.halvs.api.v1alpha1.HighAvailability.MAX_ADVERT_INTERVAL_MILLIS;
+    if (advertMillis > max) {
+      warn(instance, "advert_int " + java.math.BigDecimal.valueOf(advert).stripTrailingZeros().toPlainString()
+          + ": keepalived's and halvs' heartbeat interval is at most 255 s; 255 s is imported");
+      advertMillis = max;
     }
     ha.put("advertIntervalMillis", Math.max(20, advertMillis));
     ha.put("preempt", preempt);
