@@ -14,6 +14,8 @@ import java.util.SortedMap;
  * @param syncDaemon null when disabled
  * @param services sorted by key
  * @param connectionTimeouts the IPVS connection timeouts to set, or null to leave the kernel's
+ * @param vipSettings the VIPs held on another interface or with another prefix than the default
+ * @param moreGateways NAT gateway addresses after the first (gateway)
  */
 public record DirectorPlan(
     String pair,
@@ -25,7 +27,14 @@ public record DirectorPlan(
     SyncDaemonPlan syncDaemon,
     HaPlan highAvailability,
     List<IpvsService> services,
-    @JsonInclude(JsonInclude.Include.NON_NULL) TimeoutsPlan connectionTimeouts) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) TimeoutsPlan connectionTimeouts,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<VipPlan> vipSettings,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<GatewayPlan> moreGateways) {
+
+  public DirectorPlan {
+    vipSettings = vipSettings == null ? List.of() : List.copyOf(vipSettings);
+    moreGateways = moreGateways == null ? List.of() : List.copyOf(moreGateways);
+  }
 
   public DirectorPlan(String pair, List<String> nodes, String vipInterface, List<IpAddress> vips, GatewayPlan gateway,
       SortedMap<String, String> sysctls, SyncDaemonPlan syncDaemon, HaPlan highAvailability,
@@ -33,10 +42,44 @@ public record DirectorPlan(
     this(pair, nodes, vipInterface, vips, gateway, sysctls, syncDaemon, highAvailability, services, null);
   }
 
+  public DirectorPlan(String pair, List<String> nodes, String vipInterface, List<IpAddress> vips, GatewayPlan gateway,
+      SortedMap<String, String> sysctls, SyncDaemonPlan syncDaemon, HaPlan highAvailability,
+      List<IpvsService> services, TimeoutsPlan connectionTimeouts) {
+    this(pair, nodes, vipInterface, vips, gateway, sysctls, syncDaemon, highAvailability, services,
+        connectionTimeouts, List.of(), List.of());
+  }
+
   /** The same plan with other services (pair-level settings kept). */
   public DirectorPlan withServices(List<IpvsService> services) {
     return new DirectorPlan(pair, nodes, vipInterface, vips, gateway, sysctls, syncDaemon, highAvailability,
-        services, connectionTimeouts);
+        services, connectionTimeouts, vipSettings, moreGateways);
+  }
+
+  /**
+   * One VIP as the active director adds it. vipSettings holds only the VIPs whose interface or prefix is not the
+   * default (the pair's vipInterface, /32 or /128), so plans without such VIPs stay as they were.
+   */
+  public record VipPlan(IpAddress address, int prefixLength, String interfaceName) {}
+
+  /** Every VIP with its interface and prefix, in the order of vips. */
+  public List<VipPlan> vipPlans() {
+    java.util.Map<IpAddress, VipPlan> set = new java.util.HashMap<>();
+    vipSettings.forEach(v -> set.put(v.address(), v));
+    List<VipPlan> out = new java.util.ArrayList<>(vips.size());
+    for (IpAddress a : vips) {
+      out.add(set.getOrDefault(a, new VipPlan(a, a.maxPrefixLength(), vipInterface)));
+    }
+    return out;
+  }
+
+  /** The gateway and the further ones, in that order; empty without. */
+  public List<GatewayPlan> gateways() {
+    List<GatewayPlan> out = new java.util.ArrayList<>();
+    if (gateway != null) {
+      out.add(gateway);
+    }
+    out.addAll(moreGateways);
+    return out;
   }
 
   /**

@@ -47,7 +47,7 @@ public final class PlanBuilder {
   /** A checked VirtualService on its way into a plan. */
   private record Draft(VirtualService source, ObjectRef ref, String pair, IpvsService service,
       ForwardingMethod method, TunnelType tunnelType, int tunnelPort, TunnelChecksum tunnelChecksum,
-      LabelSelector selector, String created) {}
+      LabelSelector selector, String created, String vipInterface, int vipPrefixLength) {}
 
   /** A checked RealServer. */
   private record Backend(RealServer source, ObjectRef ref, IpAddress address) {}
@@ -248,10 +248,25 @@ public final class PlanBuilder {
     DirectorPairSpec spec = dp.getSpec();
     String pair = dp.getMetadata().getName();
 
-    // Duplicate service keys on one pair: the senior VirtualService keeps the key.
+    // Duplicate service keys on one pair: the senior VirtualService keeps the key. One VIP is added one way: the
+    // senior service's interface and prefix; a service that says otherwise is left out.
     drafts.sort(PlanBuilder::seniority);
     Map<ServiceKey, Draft> byKey = new LinkedHashMap<>();
+    Map<IpAddress, DirectorPlan.VipPlan> vipSettings = new java.util.TreeMap<>();
+    Map<IpAddress, ObjectRef> vipSetBy = new HashMap<>();
     for (Draft d : drafts) {
+      IpAddress vip = d.service().vip();
+      DirectorPlan.VipPlan want = new DirectorPlan.VipPlan(vip, d.vipPrefixLength(),
+          d.vipInterface() != null ? d.vipInterface() : spec.getVipInterface());
+      DirectorPlan.VipPlan held = vipSettings.putIfAbsent(vip, want);
+      vipSetBy.putIfAbsent(vip, d.ref());
+      if (held != null && !held.equals(want)) {
+        findings.add(Finding.error(d.ref(), "spec.vipInterface", "VipSettingsConflict", "vip " + vip + " is held as "
+            + vip + "/" + held.prefixLength() + " on " + held.interfaceName() + " by " + vipSetBy.get(vip)
+            + "; this service says " + vip + "/" + want.prefixLength() + " on " + want.interfaceName()
+            + ": one VIP is added one way"));
+        continue;
+      }
       Draft holder = byKey.putIfAbsent(d.service().key(), d);
       if (holder != null) {
         findings.add(Finding.error(d.ref(), null, "DuplicateService", d.service().key() + " on DirectorPair " + pair
@@ -295,13 +310,29 @@ public final class PlanBuilder {
 
     DirectorPlan.GatewayPlan gateway = null;
     if (spec.getGateway() != null) {
-      gateway = new DirectorPlan.GatewayPlan(IpAddress.parse(spec.getGateway().getAddress()),
-          spec.getGateway().getPrefixLength(), spec.getGateway().getInterfaceName());
+      gateway = gatewayPlan(spec.getGateway());
+    }
+    List<DirectorPlan.GatewayPlan> moreGateways = new ArrayList<>();
+    if (spec.getMoreGateways() != null) {
+      spec.getMoreGateways().forEach(g -> moreGateways.add(gatewayPlan(g)));
+    }
+    // Only the VIPs a service holds, and only where they differ from the default: plans without stay unchanged.
+    List<DirectorPlan.VipPlan> settings = new ArrayList<>();
+    for (DirectorPlan.VipPlan v : vipSettings.values()) {
+      if (vips.contains(v.address()) && (v.prefixLength() != v.address().maxPrefixLength()
+          || !v.interfaceName().equals(spec.getVipInterface()))) {
+        settings.add(v);
+      }
     }
     DirectorPlan.SyncDaemonPlan sync = PairChecks.syncDaemon(spec);
     DirectorPlan.HaPlan ha = PairChecks.ha(spec);
     return new DirectorPlan(pair, List.copyOf(spec.getNodes()), spec.getVipInterface(), List.copyOf(vips), gateway,
-        sysctls(spec.getSysctls(), ipv6, sync, ha), sync, ha, services, PairChecks.timeouts(spec));
+        sysctls(spec.getSysctls(), ipv6, sync, ha), sync, ha, services, PairChecks.timeouts(spec), settings,
+        moreGateways);
+  }
+
+  private static DirectorPlan.GatewayPlan gatewayPlan(io.halvs.api.v1alpha1.Gateway g) {
+    return new DirectorPlan.GatewayPlan(IpAddress.parse(g.getAddress()), g.getPrefixLength(), g.getInterfaceName());
   }
 
   private static SortedMap<String, String> sysctls(Sysctls sysctls, boolean ipv6, DirectorPlan.SyncDaemonPlan sync,
@@ -395,7 +426,7 @@ public final class PlanBuilder {
   static final class PairChecks {
     static final int MAX_PAIR_NAME = 40;
     private static final java.util.regex.Pattern NODE = java.util.regex.Pattern.compile("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$");
-    private static final java.util.regex.Pattern IFNAME = java.util.regex.Pattern.compile(DirectorPairSpec.INTERFACE_NAME);
+    static final java.util.regex.Pattern IFNAME = java.util.regex.Pattern.compile(DirectorPairSpec.INTERFACE_NAME);
     private static final java.util.regex.Pattern SYSCTL_KEY = java.util.regex.Pattern.compile(Sysctls.ALLOWED_KEY);
     private static final java.util.regex.Pattern INTEGER = java.util.regex.Pattern.compile("^-?[0-9]{1,10}$");
 
@@ -425,15 +456,36 @@ public final class PlanBuilder {
         }
       }
       ifname(c, "spec.vipInterface", s.getVipInterface(), true);
+      List<io.halvs.api.v1alpha1.Gateway> gateways = new ArrayList<>();
       if (s.getGateway() != null) {
-        IpAddress gw = c.address("spec.gateway.address", s.getGateway().getAddress(), true);
-        Integer prefix = s.getGateway().getPrefixLength();
-        if (prefix == null) {
-          c.error("spec.gateway.prefixLength", "Required", "spec.gateway.prefixLength is required");
-        } else if (gw != null) {
-          c.range("spec.gateway.prefixLength", prefix, 1, gw.maxPrefixLength());
+        gateways.add(s.getGateway());
+      }
+      if (s.getMoreGateways() != null && !s.getMoreGateways().isEmpty()) {
+        if (s.getGateway() == null) {
+          c.error("spec.moreGateways", "Invalid", "spec.moreGateways needs spec.gateway (the first one)");
         }
-        ifname(c, "spec.gateway.interfaceName", s.getGateway().getInterfaceName(), true);
+        c.range("spec.moreGateways", s.getMoreGateways().size(), 0, 16);
+        gateways.addAll(s.getMoreGateways());
+      }
+      Set<IpAddress> seen = new java.util.HashSet<>();
+      for (int i = 0; i < gateways.size(); i++) {
+        var g = gateways.get(i);
+        String field = i == 0 ? "spec.gateway" : "spec.moreGateways[" + (i - 1) + "]";
+        if (g == null) {
+          c.error(field, "Required", field + " is empty");
+          continue;
+        }
+        IpAddress gw = c.address(field + ".address", g.getAddress(), true);
+        Integer prefix = g.getPrefixLength();
+        if (prefix == null) {
+          c.error(field + ".prefixLength", "Required", field + ".prefixLength is required");
+        } else if (gw != null) {
+          c.range(field + ".prefixLength", prefix, 1, gw.maxPrefixLength());
+        }
+        ifname(c, field + ".interfaceName", g.getInterfaceName(), true);
+        if (gw != null && !seen.add(gw)) {
+          c.error(field + ".address", "Duplicate", field + ".address " + gw + " is named twice");
+        }
       }
       if (s.getSyncDaemon() != null) {
         var sd = s.getSyncDaemon();
@@ -581,6 +633,13 @@ public final class PlanBuilder {
         c.error("spec.directorPair", "Required", "spec.directorPair is required");
       }
       IpAddress vip = c.address("spec.vip", s.getVip(), true);
+      if (s.getVipInterface() != null && !PairChecks.IFNAME.matcher(s.getVipInterface()).matches()) {
+        c.error("spec.vipInterface", "InvalidInterface", "spec.vipInterface '" + s.getVipInterface()
+            + "' is not a Linux interface name (1-15 characters, no '/', ':' or blanks)");
+      }
+      if (vip != null) {
+        c.range("spec.vipPrefixLength", s.getVipPrefixLength(), 1, vip.maxPrefixLength());
+      }
       boolean hasPort = s.getPort() != null;
       boolean hasMark = s.getFirewallMark() != null;
       if (hasPort == hasMark) {
@@ -717,7 +776,8 @@ public final class PlanBuilder {
           sorry, check, ref, engine, sorry != null && Boolean.TRUE.equals(s.getSorryServer().getInhibit()));
       String created = vs.getMetadata() == null ? null : vs.getMetadata().getCreationTimestamp();
       return new Draft(vs, ref, s.getDirectorPair(), service, method, tunnelType, tunnelPort, checksum,
-          s.getRealServerSelector(), created);
+          s.getRealServerSelector(), created, s.getVipInterface(),
+          s.getVipPrefixLength() != null ? s.getVipPrefixLength() : vip.maxPrefixLength());
     }
 
     private static long toU32(byte[] b) {

@@ -103,6 +103,40 @@ class PlanBuilderTest {
         .containsExactly("spec.connectionTimeouts.tcpFinSeconds", "spec.connectionTimeouts.tcpSeconds");
   }
 
+  /** keepalived's "virtual_ipaddress { A/N dev IF }": per VIP; the default ones stay out of vipSettings. */
+  @Test
+  void vipInterfaceAndPrefixPerVipAndSeveralGateways() {
+    DirectorPair dp = pair("lvs", "n1", "n2");
+    io.halvs.api.v1alpha1.Gateway g1 = new io.halvs.api.v1alpha1.Gateway();
+    g1.setAddress("10.0.1.254");
+    g1.setPrefixLength(24);
+    g1.setInterfaceName("eth1");
+    io.halvs.api.v1alpha1.Gateway g2 = new io.halvs.api.v1alpha1.Gateway();
+    g2.setAddress("fd00::1");
+    g2.setPrefixLength(64);
+    g2.setInterfaceName("eth1");
+    dp.getSpec().setGateway(g1);
+    dp.getSpec().setMoreGateways(List.of(g2));
+    VirtualService a = service("default", "a", "lvs", "192.0.2.1", 80, "web");
+    VirtualService b = service("default", "b", "lvs", "198.51.100.7", 80, "web");
+    b.getSpec().setVipInterface("eth2");
+    b.getSpec().setVipPrefixLength(24);
+    VirtualService c = service("default", "c", "lvs", "198.51.100.7", 443, "web"); // the same VIP, said otherwise
+    b.getMetadata().setCreationTimestamp("2020-01-01T00:00:00Z");
+    c.getMetadata().setCreationTimestamp("2030-01-01T00:00:00Z");
+    PlanResult r = build(List.of(dp), List.of(a, b, c), List.of(real("default", "x", "10.0.0.1", 1, "web")));
+    DirectorPlan p = r.plans().get("lvs");
+    assertThat(p.vipSettings()).containsExactly(new DirectorPlan.VipPlan(IpAddress.parse("198.51.100.7"), 24,
+        "eth2"));
+    assertThat(p.vipPlans()).extracting(v -> v.address() + "/" + v.prefixLength() + " " + v.interfaceName())
+        .containsExactly("192.0.2.1/32 eth0", "198.51.100.7/24 eth2");
+    assertThat(p.gateways()).extracting(g -> g.address().toString()).containsExactly("10.0.1.254", "fd00::1");
+    assertThat(p.services()).hasSize(2);
+    assertThat(r.findings()).filteredOn(f -> f.severity() == Finding.Severity.ERROR).singleElement()
+        .satisfies(f -> assertThat(f.reason()).isEqualTo("VipSettingsConflict"))
+        .satisfies(f -> assertThat(f.object().name()).isEqualTo("c"));
+  }
+
   @Test
   void drainedRealServerIsQuiescent() {
     RealServer rs = real("default", "a", "10.0.0.1", 100, "web");

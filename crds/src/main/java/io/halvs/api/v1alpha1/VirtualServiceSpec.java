@@ -39,6 +39,9 @@ import java.util.List;
     + "(has(self.protocol) && self.protocol == 'UDP')",
     message = "onePacket is for UDP (or firewall-mark) services only",
     fieldPath = ".onePacket")
+@ValidationRule(value = "!has(self.vipPrefixLength) || !isIP(self.vip) || ip(self.vip).family() == 6 "
+    + "|| self.vipPrefixLength <= 32",
+    message = "vipPrefixLength must be at most 32 with an IPv4 vip", fieldPath = ".vipPrefixLength")
 @ValidationRule(value = "!has(self.sorryServer) || !isIP(self.vip) || !isIP(self.sorryServer.address) || "
     + "ip(self.sorryServer.address).family() == ip(self.vip).family() || "
     + "(has(self.sorryServer.forwardingMethod) && self.sorryServer.forwardingMethod == 'ipip')",
@@ -57,6 +60,17 @@ public class VirtualServiceSpec {
       message = "vip must be an IPv4 or IPv6 address (not 0.0.0.0 or ::)")
   @JsonPropertyDescription("Virtual IP address (IPv4 or IPv6) that clients connect to; the active director holds it.")
   private String vip;
+
+  @Pattern(DirectorPairSpec.INTERFACE_NAME)
+  @JsonPropertyDescription("Interface the active director adds the vip to (keepalived virtual_ipaddress ... dev); "
+      + "default: the DirectorPair's vipInterface.")
+  private String vipInterface;
+
+  @Min(1)
+  @Max(128)
+  @JsonPropertyDescription("Prefix length the vip is added with (keepalived virtual_ipaddress A/N), e.g. 24 for a VIP "
+      + "that also brings its subnet's route; default 32 (IPv4) or 128 (IPv6).")
+  private Integer vipPrefixLength;
 
   @Min(1)
   @Max(65535)
@@ -103,6 +117,10 @@ public class VirtualServiceSpec {
   public void setDirectorPair(String directorPair) { this.directorPair = directorPair; }
   public String getVip() { return vip; }
   public void setVip(String vip) { this.vip = vip; }
+  public String getVipInterface() { return vipInterface; }
+  public void setVipInterface(String vipInterface) { this.vipInterface = vipInterface; }
+  public Integer getVipPrefixLength() { return vipPrefixLength; }
+  public void setVipPrefixLength(Integer vipPrefixLength) { this.vipPrefixLength = vipPrefixLength; }
   public Integer getPort() { return port; }
   public void setPort(Integer port) { this.port = port; }
   public Protocol getProtocol() { return protocol; }

@@ -166,10 +166,9 @@ public final class MetricsExporter {
     Map<String, Set<IpAddress>> held = new HashMap<>();
     Addresses a = addresses;
     if (a != null && plan != null) {
-      List<String> interfaces = new ArrayList<>(List.of(plan.vipInterface()));
-      if (plan.gateway() != null) {
-        interfaces.add(plan.gateway().interfaceName());
-      }
+      Set<String> interfaces = new java.util.TreeSet<>(List.of(plan.vipInterface()));
+      plan.vipPlans().forEach(v -> interfaces.add(v.interfaceName()));
+      plan.gateways().forEach(g -> interfaces.add(g.interfaceName()));
       for (String ifname : interfaces) {
         try {
           held.computeIfAbsent(ifname, i -> new HashSet<>(a.on(i)));
@@ -345,14 +344,13 @@ public final class MetricsExporter {
     f.family("halvs_vip_held", "gauge", "1 per VIP (and NAT gateway) address this node's kernel holds now, 0 per "
         + "planned one it does not");
     if (plan != null && addresses != null) {
-      Set<IpAddress> vips = k.held().getOrDefault(plan.vipInterface(), Set.of());
-      for (IpAddress vip : plan.vips()) {
-        pairSample(f, "halvs_vip_held", pair).label("address", vip.toString()).value(vips.contains(vip) ? 1 : 0);
+      for (DirectorPlan.VipPlan vip : plan.vipPlans()) {
+        boolean held = k.held().getOrDefault(vip.interfaceName(), Set.of()).contains(vip.address());
+        pairSample(f, "halvs_vip_held", pair).label("address", vip.address().toString()).value(held ? 1 : 0);
       }
-      if (plan.gateway() != null) {
-        IpAddress g = plan.gateway().address();
-        boolean held = k.held().getOrDefault(plan.gateway().interfaceName(), Set.of()).contains(g);
-        pairSample(f, "halvs_vip_held", pair).label("address", g.toString()).value(held ? 1 : 0);
+      for (DirectorPlan.GatewayPlan g : plan.gateways()) {
+        boolean held = k.held().getOrDefault(g.interfaceName(), Set.of()).contains(g.address());
+        pairSample(f, "halvs_vip_held", pair).label("address", g.address().toString()).value(held ? 1 : 0);
       }
     }
     f.family("halvs_director_transitions_total", "counter", "Role changes of this director by reason (a reason "

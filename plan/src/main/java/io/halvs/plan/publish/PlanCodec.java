@@ -109,7 +109,8 @@ public final class PlanCodec {
     services.sort(java.util.Comparator.comparing(IpvsService::key));
     DirectorPlan h = manifest.header();
     return new DirectorPlan(h.pair(), h.nodes(), h.vipInterface(), h.vips(), h.gateway(),
-        new TreeMap<>(h.sysctls()), h.syncDaemon(), h.highAvailability(), services, h.connectionTimeouts());
+        new TreeMap<>(h.sysctls()), h.syncDaemon(), h.highAvailability(), services, h.connectionTimeouts(),
+        h.vipSettings(), h.moreGateways());
   }
 
   public static String manifestJson(Manifest m) {

@@ -105,13 +105,13 @@ public final class Render {
   public static void appendPlan(StringBuilder b, DirectorPlan plan) {
     b.append("# DirectorPair ").append(plan.pair()).append(" (nodes ").append(String.join(", ", plan.nodes()))
         .append(")\n");
-    for (IpAddress vip : plan.vips()) {
-      b.append("# vip ").append(vip).append('/').append(vip.maxPrefixLength()).append(" dev ")
-          .append(plan.vipInterface()).append('\n');
+    for (DirectorPlan.VipPlan vip : plan.vipPlans()) {
+      b.append("# vip ").append(vip.address()).append('/').append(vip.prefixLength()).append(" dev ")
+          .append(vip.interfaceName()).append('\n');
     }
-    if (plan.gateway() != null) {
-      b.append("# gateway ").append(plan.gateway().address()).append('/').append(plan.gateway().prefixLength())
-          .append(" dev ").append(plan.gateway().interfaceName()).append('\n');
+    for (DirectorPlan.GatewayPlan g : plan.gateways()) {
+      b.append("# gateway ").append(g.address()).append('/').append(g.prefixLength()).append(" dev ")
+          .append(g.interfaceName()).append('\n');
     }
     plan.sysctls().forEach((k, v) -> b.append("# sysctl ").append(k).append('=').append(v).append('\n'));
     if (plan.connectionTimeouts() != null) {

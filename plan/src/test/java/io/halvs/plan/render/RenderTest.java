@@ -258,4 +258,20 @@ class RenderTest {
         -a -u 192.0.2.1:5060 -r 10.0.9.9:5060 -m -w 0
         """);
   }
+
+  @Test
+  void aVipWithItsOwnInterfaceAndPrefixAndSeveralGateways(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws IOException {
+    Path f = Files.writeString(dir.resolve("shop.yaml"), PAIR_AND_SERVICE.replace("labels: {ap: web}",
+        "labels: {app: web}").replace("vipInterface: eth0}", "vipInterface: eth0, gateway: {address: 10.0.1.254, "
+        + "prefixLength: 24, interfaceName: eth1}, moreGateways: [{address: 10.0.2.254, prefixLength: 24, "
+        + "interfaceName: eth2}]}").replace("  port: 80\n", "  port: 80\n  vipInterface: eth3\n  vipPrefixLength: 24\n"));
+    Run r = render(f);
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("""
+        # vip 192.0.2.1/24 dev eth3
+        # gateway 10.0.1.254/24 dev eth1
+        # gateway 10.0.2.254/24 dev eth2
+        """);
+  }
 }
