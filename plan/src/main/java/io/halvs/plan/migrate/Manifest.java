@@ -46,6 +46,8 @@ public final class Manifest {
   public static final class Service {
     public String vip;
     public boolean placeholderVip;
+    public String vipInterface;
+    public Integer vipPrefixLength;
     public Integer port;
     public String protocol;
     public Long firewallMark;
@@ -142,6 +144,12 @@ public final class Manifest {
       Map<String, Object> spec = new LinkedHashMap<>();
       spec.put("directorPair", pairName);
       spec.put("vip", s.vip);
+      if (s.vipInterface != null) {
+        spec.put("vipInterface", s.vipInterface);
+      }
+      if (s.vipPrefixLength != null) {
+        spec.put("vipPrefixLength", s.vipPrefixLength);
+      }
       if (s.firewallMark != null) {
         spec.put("firewallMark", s.firewallMark);
       } else {

@@ -193,27 +193,42 @@ public final class KeepalivedImporter {
             dev = v.arg(i + 1);
           }
         }
+        Integer prefix = null;
+        if (addr.length == 2) {
+          prefix = number(v, addr[1], 1, addr[0].contains(":") ? 128 : 32, "prefix length of " + addr[0]);
+        }
         if (serviceVips.contains(addr[0])) {
-          if (!dev.equals(iface)) {
-            warn(v, "VIP " + addr[0] + " on " + dev + ": halvs holds every VIP on the pair's vipInterface " + iface
-                + " (issue #16: interface per VIP)");
+          // The VIP of virtual servers: its interface and prefix go on each of them.
+          for (Manifest.Service s : out.services) {
+            if (addr[0].equals(s.vip)) {
+              s.vipInterface = dev.equals(iface) ? null : dev;
+              s.vipPrefixLength = prefix == null || prefix == (addr[0].contains(":") ? 128 : 32) ? null : prefix;
+            }
           }
           continue;
         }
-        if (!dev.equals(iface) && !gatewaySet && addr.length == 2) {
+        if (!dev.equals(iface) && prefix != null) {
+          // Another interface, no virtual server: the real servers' gateway; the first is gateway, the rest more.
           Map<String, Object> gw = new LinkedHashMap<>();
           gw.put("address", addr[0]);
-          gw.put("prefixLength", Integer.parseInt(addr[1]));
+          gw.put("prefixLength", prefix);
           gw.put("interfaceName", dev);
-          out.pairExtras.put("gateway", gw);
-          gatewaySet = true;
+          if (!gatewaySet) {
+            out.pairExtras.put("gateway", gw);
+            gatewaySet = true;
+          } else {
+            @SuppressWarnings("unchecked")
+            List<Object> more = (List<Object>) out.pairExtras.computeIfAbsent("moreGateways", k -> new ArrayList<>());
+            more.add(gw);
+          }
           continue;
         }
         if (dev.equals(iface) && fwmarkVip(out, addr[0], v, instance)) {
           continue;
         }
-        warn(v, "VIP " + addr[0] + " is used by no virtual_server" + (gatewaySet ? " and the gateway is taken" : "")
-            + ": halvs holds the VIPs of its VirtualServices and one gateway (issue #16); not imported");
+        warn(v, "VIP " + addr[0] + " is used by no virtual_server and is on the VRRP interface " + iface
+            + ": halvs holds the VIPs of its VirtualServices and, on other interfaces, the real servers' gateways; "
+            + "not imported");
       }
     }
   }
