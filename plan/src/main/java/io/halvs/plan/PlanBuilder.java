@@ -6,6 +6,7 @@ import io.halvs.api.v1alpha1.Defaults;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.DirectorPairSpec;
 import io.halvs.api.v1alpha1.ForwardingMethod;
+import io.halvs.api.v1alpha1.IpFamily;
 import io.halvs.api.v1alpha1.Protocol;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.RealServerSpec;
@@ -192,14 +193,14 @@ public final class PlanBuilder {
     allDrafts.sort(PlanBuilder::seniority);
     Set<ObjectRef> rejected = new java.util.HashSet<>();
     for (Draft d : allDrafts) {
-      IpAddress vip = d.service().vip();
-      String owner = vipOwnerPair.putIfAbsent(vip, d.pair());
-      if (owner == null) {
-        vipFirstService.put(vip, d.ref());
-      } else if (!owner.equals(d.pair())) {
-        findings.add(Finding.error(d.ref(), "spec.vip", "VipConflict", "vip " + vip + " is already used on DirectorPair "
-            + owner + " by " + vipFirstService.get(vip) + "; one VIP can live on one pair only"));
-        rejected.add(d.ref());
+      for (IpAddress vip : d.service().addresses()) {
+        String owner = vipOwnerPair.putIfAbsent(vip, d.pair());
+        if (owner == null) {
+          vipFirstService.put(vip, d.ref());
+        } else if (!owner.equals(d.pair()) && rejected.add(d.ref())) {
+          findings.add(Finding.error(d.ref(), "spec.vip", "VipConflict", "vip " + vip + " is already used on "
+              + "DirectorPair " + owner + " by " + vipFirstService.get(vip) + "; one VIP can live on one pair only"));
+        }
       }
     }
 
@@ -254,18 +255,24 @@ public final class PlanBuilder {
     Map<ServiceKey, Draft> byKey = new LinkedHashMap<>();
     Map<IpAddress, DirectorPlan.VipPlan> vipSettings = new java.util.TreeMap<>();
     Map<IpAddress, ObjectRef> vipSetBy = new HashMap<>();
+    drafts:
     for (Draft d : drafts) {
-      IpAddress vip = d.service().vip();
-      DirectorPlan.VipPlan want = new DirectorPlan.VipPlan(vip, d.vipPrefixLength(),
-          d.vipInterface() != null ? d.vipInterface() : spec.getVipInterface());
-      DirectorPlan.VipPlan held = vipSettings.putIfAbsent(vip, want);
-      vipSetBy.putIfAbsent(vip, d.ref());
-      if (held != null && !held.equals(want)) {
-        findings.add(Finding.error(d.ref(), "spec.vipInterface", "VipSettingsConflict", "vip " + vip + " is held as "
-            + vip + "/" + held.prefixLength() + " on " + held.interfaceName() + " by " + vipSetBy.get(vip)
-            + "; this service says " + vip + "/" + want.prefixLength() + " on " + want.interfaceName()
-            + ": one VIP is added one way"));
-        continue;
+      for (IpAddress vip : d.service().addresses()) {
+        DirectorPlan.VipPlan want = new DirectorPlan.VipPlan(vip, d.vipPrefixLength(),
+            d.vipInterface() != null ? d.vipInterface() : spec.getVipInterface());
+        DirectorPlan.VipPlan held = vipSettings.get(vip);
+        if (held != null && !held.equals(want)) {
+          findings.add(Finding.error(d.ref(), "spec.vipInterface", "VipSettingsConflict", "vip " + vip + " is held "
+              + "as " + vip + "/" + held.prefixLength() + " on " + held.interfaceName() + " by " + vipSetBy.get(vip)
+              + "; this service says " + vip + "/" + want.prefixLength() + " on " + want.interfaceName()
+              + ": one VIP is added one way"));
+          continue drafts;
+        }
+      }
+      for (IpAddress vip : d.service().addresses()) {
+        vipSettings.putIfAbsent(vip, new DirectorPlan.VipPlan(vip, d.vipPrefixLength(),
+            d.vipInterface() != null ? d.vipInterface() : spec.getVipInterface()));
+        vipSetBy.putIfAbsent(vip, d.ref());
       }
       Draft holder = byKey.putIfAbsent(d.service().key(), d);
       if (holder != null) {
@@ -304,8 +311,8 @@ public final class PlanBuilder {
     Set<IpAddress> vips = new TreeSet<>();
     boolean ipv6 = false;
     for (IpvsService s : services) {
-      vips.add(s.vip());
-      ipv6 |= !s.vip().isV4();
+      vips.addAll(s.addresses());
+      ipv6 |= s.key().family() == IpAddress.AF_INET6;
     }
 
     DirectorPlan.GatewayPlan gateway = null;
@@ -385,10 +392,12 @@ public final class PlanBuilder {
             + " (only masq can); left out of that service"));
         continue;
       }
-      if (b.address().isV4() != s.vip().isV4() && method != ForwardingMethod.IPIP) {
+      boolean v4 = key.family() == IpAddress.AF_INET;
+      if (b.address().isV4() != v4 && method != ForwardingMethod.IPIP) {
         findings.add(Finding.error(b.ref(), "spec.address", "AddressFamilyMismatch", "address " + b.address()
-            + " is IPv" + b.address().version() + " but " + d.ref() + "'s vip " + s.vip() + " is IPv"
-            + s.vip().version() + " (only the ipip method can cross families); left out of that service"));
+            + " is IPv" + b.address().version() + " but " + d.ref() + (s.vip() == null ? "" : "'s vip " + s.vip())
+            + " is IPv" + (v4 ? 4 : 6)
+            + " (only the ipip method can cross families); left out of that service"));
         continue;
       }
       int weight = Boolean.TRUE.equals(rs.getDrain()) ? 0 : Checks.orDefault(rs.getWeight(), Defaults.WEIGHT);
@@ -632,7 +641,49 @@ public final class PlanBuilder {
       if (s.getDirectorPair() == null || s.getDirectorPair().isBlank()) {
         c.error("spec.directorPair", "Required", "spec.directorPair is required");
       }
-      IpAddress vip = c.address("spec.vip", s.getVip(), true);
+      boolean markService = s.getFirewallMark() != null;
+      IpAddress vip = c.address("spec.vip", s.getVip(), !markService);
+      // A firewall-mark service may name its addresses in vips instead (one family), or none (ipFamily).
+      List<IpAddress> addresses = new ArrayList<>();
+      if (vip != null) {
+        addresses.add(vip);
+      }
+      if (s.getVips() != null && !s.getVips().isEmpty()) {
+        if (!markService) {
+          c.error("spec.vips", "Invalid", "spec.vips is for firewall-mark services: a port service has one vip");
+        } else if (s.getVip() != null) {
+          c.error("spec.vips", "Invalid", "set spec.vip or spec.vips, not both");
+        }
+        c.range("spec.vips", s.getVips().size(), 0, 32);
+        for (int i = 0; i < s.getVips().size(); i++) {
+          IpAddress a = c.address("spec.vips[" + i + "]", s.getVips().get(i), true);
+          if (a == null) {
+            continue;
+          }
+          if (!addresses.isEmpty() && a.isV4() != addresses.get(0).isV4()) {
+            c.error("spec.vips[" + i + "]", "AddressFamilyMismatch", "spec.vips mixes IPv4 and IPv6: a firewall-mark "
+                + "service is of one family (make one VirtualService per family)");
+          } else if (addresses.contains(a)) {
+            c.error("spec.vips[" + i + "]", "Duplicate", "spec.vips names " + a + " twice");
+          } else {
+            addresses.add(a);
+          }
+        }
+      }
+      if (s.getIpFamily() != null) {
+        if (!markService) {
+          c.error("spec.ipFamily", "Invalid", "spec.ipFamily is for firewall-mark services");
+        } else if (!addresses.isEmpty() && addresses.get(0).isV4() != (s.getIpFamily() == IpFamily.IPV4)) {
+          c.error("spec.ipFamily", "AddressFamilyMismatch", "spec.ipFamily " + (s.getIpFamily() == IpFamily.IPV4
+              ? "IPv4" : "IPv6") + " differs from the family of the service's addresses");
+        }
+      }
+      // From here vip stands for the service's family (and is its first address, when it has one).
+      if (!addresses.isEmpty()) {
+        vip = addresses.get(0);
+      } else if (markService && c.ok()) {
+        vip = IpAddress.parse(s.getIpFamily() == IpFamily.IPV6 ? "::" : "0.0.0.0");
+      }
       if (s.getVipInterface() != null && !PairChecks.IFNAME.matcher(s.getVipInterface()).matches()) {
         c.error("spec.vipInterface", "InvalidInterface", "spec.vipInterface '" + s.getVipInterface()
             + "' is not a Linux interface name (1-15 characters, no '/', ':' or blanks)");
@@ -772,8 +823,10 @@ public final class PlanBuilder {
       }
       ServiceKey key = hasMark ? ServiceKey.ofFirewallMark(vip.family(), s.getFirewallMark())
           : ServiceKey.of(protocol, vip, s.getPort());
-      IpvsService service = new IpvsService(key, vip, scheduler.kernelName(), flags, timeout, netmask, List.of(),
-          sorry, check, ref, engine, sorry != null && Boolean.TRUE.equals(s.getSorryServer().getInhibit()));
+      IpvsService service = new IpvsService(key, addresses.isEmpty() ? null : addresses.get(0),
+          scheduler.kernelName(), flags, timeout, netmask, List.of(), sorry, check, ref, engine,
+          sorry != null && Boolean.TRUE.equals(s.getSorryServer().getInhibit()),
+          addresses.size() > 1 ? addresses.subList(1, addresses.size()) : List.of());
       String created = vs.getMetadata() == null ? null : vs.getMetadata().getCreationTimestamp();
       return new Draft(vs, ref, s.getDirectorPair(), service, method, tunnelType, tunnelPort, checksum,
           s.getRealServerSelector(), created, s.getVipInterface(),

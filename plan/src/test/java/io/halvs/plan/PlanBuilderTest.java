@@ -137,6 +137,34 @@ class PlanBuilderTest {
         .satisfies(f -> assertThat(f.object().name()).isEqualTo("c"));
   }
 
+  /** ldirectord/keepalived fwmark services have no address of their own: none, one or many here. */
+  @Test
+  void aFirewallMarkServiceNamesNoneOneOrManyAddresses() {
+    VirtualService many = service("default", "many", "lvs", null, 80, "web");
+    many.getSpec().setPort(null);
+    many.getSpec().setFirewallMark(7L);
+    many.getSpec().setVips(List.of("192.0.2.10", "192.0.2.11"));
+    VirtualService none = service("default", "none", "lvs", null, 80, "web6");
+    none.getSpec().setPort(null);
+    none.getSpec().setFirewallMark(8L);
+    none.getSpec().setIpFamily(io.halvs.api.v1alpha1.IpFamily.IPV6);
+    VirtualService mixed = service("default", "mixed", "lvs", null, 80, "web");
+    mixed.getSpec().setPort(null);
+    mixed.getSpec().setFirewallMark(9L);
+    mixed.getSpec().setVips(List.of("192.0.2.12", "2001:db8::12"));
+    VirtualService portWithVips = service("default", "port", "lvs", "192.0.2.13", 80, "web");
+    portWithVips.getSpec().setVips(List.of("192.0.2.14"));
+    PlanResult r = build(List.of(pair("lvs", "n1", "n2")), List.of(many, none, mixed, portWithVips),
+        List.of(real("default", "x", "10.0.0.1", 1, "web"), real("default", "y", "2001:db8:1::1", 1, "web6")));
+    DirectorPlan p = r.plans().get("lvs");
+    assertThat(p.vips()).extracting(Object::toString).containsExactly("192.0.2.10", "192.0.2.11");
+    assertThat(p.services()).extracting(s -> s.key().toString() + " " + s.addresses())
+        .containsExactlyInAnyOrder("fwmark 7 (IPv4) [192.0.2.10, 192.0.2.11]", "fwmark 8 (IPv6) []");
+    assertThat(r.findings()).filteredOn(f -> f.severity() == Finding.Severity.ERROR)
+        .extracting(f -> f.object().name() + " " + f.field())
+        .containsExactlyInAnyOrder("mixed spec.vips[1]", "port spec.vips");
+  }
+
   @Test
   void drainedRealServerIsQuiescent() {
     RealServer rs = real("default", "a", "10.0.0.1", 100, "web");

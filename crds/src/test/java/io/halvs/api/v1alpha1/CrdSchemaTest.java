@@ -176,7 +176,9 @@ class CrdSchemaTest {
 
   @Test
   void requiredFields() {
-    assertThat(prop(VS, "spec").getRequired()).containsExactlyInAnyOrder("directorPair", "vip", "realServerSelector");
+    // vip: required by a rule, since a firewall-mark service may go without (vips, or none).
+    assertThat(prop(VS, "spec").getRequired()).containsExactlyInAnyOrder("directorPair", "realServerSelector");
+    assertThat(rules(prop(VS, "spec"))).contains("has(self.vip) || has(self.firewallMark)");
     assertThat(prop(RS, "spec").getRequired()).containsExactly("address");
     assertThat(prop(DP, "spec").getRequired()).containsExactlyInAnyOrder("nodes", "vipInterface");
     assertThat(prop(DP, "spec.gateway").getRequired())

@@ -50,11 +50,12 @@ public final class IpvsadmSave {
     StringBuilder b = new StringBuilder("-A ").append(serviceSwitch(s)).append(" -s ").append(s.scheduler());
     if (s.persistent()) {
       b.append(" -p ").append(s.timeoutSeconds());
-      if (s.vip().isV4() && s.netmask() != 0xFFFFFFFFL) {
+      boolean v4 = s.key().family() == IpAddress.AF_INET;
+      if (v4 && s.netmask() != 0xFFFFFFFFL) {
         long m = s.netmask();
         b.append(" -M ").append(IpAddress.ofBytes(new byte[] {(byte) (m >>> 24), (byte) (m >>> 16), (byte) (m >>> 8),
             (byte) m}));
-      } else if (!s.vip().isV4() && s.netmask() != 128) {
+      } else if (!v4 && s.netmask() != 128) {
         b.append(" -M ").append(s.netmask());
       }
     }
@@ -108,7 +109,7 @@ public final class IpvsadmSave {
 
   static String serviceSwitch(IpvsService s) {
     if (s.key().isFirewallMark()) {
-      return "-f " + s.key().firewallMark() + (s.vip().isV4() ? "" : " -6");
+      return "-f " + s.key().firewallMark() + (s.key().family() == IpAddress.AF_INET ? "" : " -6");
     }
     return s.key().ipvsadm();
   }

@@ -274,4 +274,44 @@ class RenderTest {
         # gateway 10.0.2.254/24 dev eth2
         """);
   }
+
+  /** A firewall-mark service holding two addresses, and an IPv6 one holding none. */
+  @Test
+  void firewallMarkServicesWithManyOrNoAddresses(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    Path f = Files.writeString(dir.resolve("marks.yaml"), PAIR_AND_SERVICE.replace("labels: {ap: web}",
+        "labels: {app: web}").replace("  vip: 192.0.2.1\n  port: 80\n", "  firewallMark: 7\n  vips: [192.0.2.10, "
+        + "192.0.2.11]\n") + """
+        ---
+        apiVersion: halvs.io/v1alpha1
+        kind: VirtualService
+        metadata:
+          name: web6
+          namespace: shop
+        spec:
+          directorPair: lvs
+          firewallMark: 8
+          ipFamily: IPv6
+          realServerSelector: {matchLabels: {app: web6}}
+        ---
+        apiVersion: halvs.io/v1alpha1
+        kind: RealServer
+        metadata:
+          name: web6-1
+          namespace: shop
+          labels: {app: web6}
+        spec:
+          address: 2001:db8::11
+        """);
+    Run r = render(f);
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("""
+        # vip 192.0.2.10/32 dev eth0
+        # vip 192.0.2.11/32 dev eth0
+        """).contains("""
+        -A -f 7 -s wlc
+        -a -f 7 -r 10.0.1.11:0 -m -w 1
+        -A -f 8 -6 -s wlc
+        -a -f 8 -6 -r [2001:db8::11]:0 -m -w 1
+        """);
+  }
 }
