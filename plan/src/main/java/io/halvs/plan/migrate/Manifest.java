@@ -45,7 +45,10 @@ public final class Manifest {
   /** One virtual service and its real servers. */
   public static final class Service {
     public String vip;
+    /** A firewall-mark service with no address (yet): vip is null until a free VRRP VIP is found for it. */
     public boolean placeholderVip;
+    /** The family of a firewall-mark service without an address. */
+    public boolean v6;
     public String vipInterface;
     public Integer vipPrefixLength;
     public Integer port;
@@ -66,7 +69,7 @@ public final class Manifest {
 
     public String name() {
       String base = firewallMark != null
-          ? "fwm-" + firewallMark + (vip != null && vip.contains(":") ? "-v6" : "")
+          ? "fwm-" + firewallMark + (v6 || vip != null && vip.contains(":") ? "-v6" : "")
           : protocol.toLowerCase(Locale.ROOT) + "-" + vip + "-" + port;
       return dnsName(base);
     }
@@ -143,7 +146,11 @@ public final class Manifest {
       }
       Map<String, Object> spec = new LinkedHashMap<>();
       spec.put("directorPair", pairName);
-      spec.put("vip", s.vip);
+      if (s.vip != null) {
+        spec.put("vip", s.vip);
+      } else if (s.v6) {
+        spec.put("ipFamily", "IPv6");
+      }
       if (s.vipInterface != null) {
         spec.put("vipInterface", s.vipInterface);
       }
@@ -200,7 +207,7 @@ public final class Manifest {
       }
       String doc = yaml(vs);
       if (s.placeholderVip) {
-        doc = comment(doc, "vip", "placeholder: the address your firewall-mark rules match (halvs needs one VIP)");
+        doc = comment(doc, "firewallMark", "holds no address: list the ones your mark rules match in vips");
       }
       b.append("---\n").append(doc);
       for (Real r : s.reals) {

@@ -107,8 +107,9 @@ public final class KeepalivedImporter {
     }
     for (Map.Entry<Manifest.Service, Node> p : placeholders.entrySet()) {
       if (p.getKey().placeholderVip) {
-        warn(p.getValue(), "firewall-mark service " + p.getKey().firewallMark + ": halvs needs the address the "
-            + "directors hold and no vrrp_instance VIP is free for it; set its vip (a placeholder is written)");
+        warn(p.getValue(), "firewall-mark service " + p.getKey().firewallMark + ": no vrrp_instance VIP is free "
+            + "for it, so it is imported holding no address; list the addresses your mark rules match in its vips "
+            + "for halvs to hold them");
       }
     }
     if (timeouts != null) {
@@ -240,7 +241,7 @@ public final class KeepalivedImporter {
   private boolean fwmarkVip(Manifest out, String vip, Node where, Node instance) {
     boolean taken = false;
     for (Manifest.Service s : out.services) {
-      if (s.placeholderVip && s.vip.contains(":") == vip.contains(":")) {
+      if (s.placeholderVip && s.v6 == vip.contains(":")) {
         s.vip = vip;
         s.placeholderVip = false;
         taken = true;
@@ -577,7 +578,7 @@ public final class KeepalivedImporter {
       if (key[2] != null) {
         s.firewallMark = Long.parseLong(key[2]);
         boolean v6 = !rs.isEmpty() && rs.get(0).address.contains(":");
-        s.vip = v6 ? Manifest.PLACEHOLDER_VIP6 : Manifest.PLACEHOLDER_VIP4;
+        s.v6 = v6;
         s.placeholderVip = true;
         placeholders.put(s, vs);
       } else {

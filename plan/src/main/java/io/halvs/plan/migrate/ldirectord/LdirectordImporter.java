@@ -461,10 +461,11 @@ public final class LdirectordImporter {
       Manifest.Service s = new Manifest.Service();
       if (vs.fwm != null) {
         s.firewallMark = vs.fwm;
-        s.vip = vs.v6 ? Manifest.PLACEHOLDER_VIP6 : Manifest.PLACEHOLDER_VIP4;
+        s.v6 = vs.v6;
         s.placeholderVip = true;
-        warn(vs.line, "firewall-mark service " + vs.fwm + ": halvs needs the address the directors hold; set its "
-            + "vip (a placeholder is written)");
+        warn(vs.line, "firewall-mark service " + vs.fwm + ": imported holding no address, as ldirectord holds none "
+            + "(your cluster manager did); list the addresses your mark rules match in its vips for halvs to hold "
+            + "them");
       } else {
         s.vip = vs.address;
         s.port = vs.port;
