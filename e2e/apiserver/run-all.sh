@@ -202,6 +202,27 @@ check "agent may not list or patch Nodes" bash -c \
   "test \"\$(kubectl --kubeconfig '$dir/agent.kubeconfig' auth can-i list nodes)\" = no && \
    test \"\$(kubectl --kubeconfig '$dir/agent.kubeconfig' auth can-i patch nodes/lvs-01)\" = no"
 
+# People: deploy/base/user-rbac.yaml's roles bound to a user as docs/KUBECTL.md says (no controller manager runs
+# here, so the aggregation into view/edit is checked by the cluster tier).
+k create clusterrolebinding jane-halvs-kubectl --clusterrole=halvs-kubectl --user=jane >/dev/null
+k create rolebinding jane-halvs-kubectl-agents -n halvs-system --role=halvs-kubectl-agents --user=jane >/dev/null
+jane() { kubectl --kubeconfig "$dir/admin.kubeconfig" auth can-i --as=jane "$@" 2>/dev/null; }
+jane_reads_and_drains() {
+  test "$(jane list directorpairs.halvs.io)" = yes && test "$(jane list virtualservices.halvs.io -A)" = yes &&
+    test "$(jane list events -n default)" = yes && test "$(jane patch realservers.halvs.io -n default)" = yes
+}
+jane_execs_in_halvs_system_only() {
+  test "$(jane create pods --subresource=exec -n halvs-system)" = yes && test "$(jane get configmaps -n halvs-system)" = yes &&
+    test "$(jane create pods --subresource=exec -n default)" = no
+}
+jane_changes_nothing() {
+  test "$(jane update virtualservices.halvs.io -n default)" = no && test "$(jane create directorpairs.halvs.io)" = no &&
+    test "$(jane get secrets -n halvs-system)" = no
+}
+check "kubectl halvs user: reads pairs, services, real servers and events everywhere; patches real servers (drain)" jane_reads_and_drains
+check "...execs into the agent pods and reads their reports in halvs-system only" jane_execs_in_halvs_system_only
+check "...but changes no service, no pair, reads no secret" jane_changes_nothing
+
 # The agents: `halvs-agent in-cluster --fake-ipvs` as the pair's nodes, each in its network namespace, with the
 # agents' identity (the token start.sh makes for system:serviceaccount:halvs-system:halvs-agent-lvs, which the
 # operator's per-pair Role and RoleBinding name). IPVS is the in-memory table (this kernel has none); VIPs, the

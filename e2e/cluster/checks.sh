@@ -308,6 +308,16 @@ op_pod_ips=$(sed 's/.*=//' <<<"$op_ips" | sort | xargs)
 endpoints_are_operators() { test "$(svc_endpoints)" = "$op_pod_ips"; }
 check "...and its ready endpoints are the operator replicas' pod IPs ($op_pod_ips)" wait_for endpoints_are_operators
 
+# --- People's roles: deploy/base/user-rbac.yaml aggregated into Kubernetes' view/edit by the controller manager ------
+kubectl create rolebinding jane-edit -n default --clusterrole=edit --user=jane >/dev/null
+jane() { kubectl auth can-i --as=jane "$@" 2>/dev/null; }
+jane_may_edit_services() { test "$(jane create virtualservices.halvs.io -n default)" = yes && test "$(jane patch realservers.halvs.io -n default)" = yes; }
+check "a user with edit in default may create VirtualServices and patch RealServers there (aggregated halvs-edit)" wait_for jane_may_edit_services
+jane_may_not_elsewhere() {
+  test "$(jane create virtualservices.halvs.io -n kube-system)" = no && test "$(jane create directorpairs.halvs.io)" = no
+}
+check "...but not in another namespace, and no DirectorPair (cluster-scoped: cluster administrators)" jane_may_not_elsewhere
+
 # --- kubectl halvs on the real cluster: the launcher on the PATH, as docs/KUBECTL.md installs it -------------------
 plugin_dir=$watch_dir/kubectl-plugin
 mkdir -p "$plugin_dir" && ln -sf "$repo/deploy/kubectl-plugin/kubectl-halvs" "$plugin_dir/kubectl-halvs"

@@ -14,7 +14,7 @@ import java.util.List;
  *     (0xffffffff default), or an IPv6 prefix length (128 default)
  * @param destinations sorted by address then port
  * @param sorryServer added by the agent only while no destination is healthy; null when none
- * @param healthCheck how the directors check each destination
+ * @param healthCheck how the directors check each destination that has no check of its own
  * @param owner the VirtualService this comes from
  * @param persistenceEngine ipvsadm --pe (the kernel's name, "sip"), or null
  * @param sorryServerInhibit the sorry server stays in the table at weight 0 while a destination is up
@@ -71,6 +71,11 @@ public record IpvsService(
   public IpvsService withDestinations(List<Destination> destinations) {
     return new IpvsService(key, vip, scheduler, flags, timeoutSeconds, netmask, destinations, sorryServer,
         healthCheck, owner, persistenceEngine, sorryServerInhibit, moreVips);
+  }
+
+  /** The check the directors run against d: its own, else the service's. */
+  public HealthCheckPlan healthCheckOf(Destination d) {
+    return d.healthCheck() != null ? d.healthCheck() : healthCheck;
   }
 
   public boolean persistent() {

@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * The director pair's election: HMAC-authenticated UDP heartbeats to the peer, an optional Quorum as tie-breaker,
  * the VIPs and gateway held through {@link VipManager} and announced with gratuitous ARP / NA. Decisions are
  * {@link ElectionMachine}'s; this class only carries them out. Threads: one receives heartbeats, one ticks
- * (every interval/4) and sends, one makes Lease calls, so a slow API never delays a tick.
+ * (every interval/4) and sends, one makes Lease calls, so a slow API never delays a tick, and one samples the
+ * sync progress (kernel dumps: at 1,000 services a connection count is 1,000 destination dumps), so a slow or
+ * busy kernel never delays one either: the tick reads only what the sampler last published.
  */
 public final class HeartbeatElection implements Election {
   private static final Logger LOG = LoggerFactory.getLogger(HeartbeatElection.class);
@@ -45,8 +47,16 @@ public final class HeartbeatElection implements Election {
   static final long ANNOUNCE_REFRESH_MILLIS = 10_000;
   static final long REASSERT_MILLIS = 1_000;
   static final long STUCK_AFTER_MILLIS = 5_000;
+  /** The sync progress is sampled at most this often, and idles 9x as long as a sample took: at most 10% busy. */
+  static final long SYNC_SAMPLE_MILLIS = 1_000;
 
-  /** Where the peer is and what the election uses besides the plan. */
+  /**
+   * Where the peer is and what the election uses besides the plan.
+   *
+   * @param connections connection entries in this director's table (may dump the kernel: called on the sampler
+   *     thread only, and only while the plan has preemption on, the one decision that reads it)
+   * @param backupDaemonRunning the plan's backup sync daemon runs (may dump the kernel: the sampler thread only)
+   */
   public record Options(String node, InetSocketAddress peer, byte[] hmacKey, Quorum quorum,
       LongSupplier connections, BooleanSupplier backupDaemonRunning) {}
 
@@ -59,6 +69,7 @@ public final class HeartbeatElection implements Election {
   private final long epoch = new SecureRandom().nextLong();
   private final ScheduledExecutorService ticker;
   private final ExecutorService quorumThread;
+  private final Thread syncSampler;
   private final Thread receiver;
   private final List<Consumer<State>> listeners = new CopyOnWriteArrayList<>();
   private final long t0 = System.nanoTime();
@@ -80,6 +91,9 @@ public final class HeartbeatElection implements Election {
   private long lastHeardAt = -1; // now() of the last authenticated heartbeat, -1: none yet
   private long missedCounted; // intervals since then already counted as missed
   private volatile long lastTickNanos = System.nanoTime();
+  // Published by the sync sampler, read by the tick: what preemption's "caught up" compares.
+  private volatile boolean sampledBackupRunning; // not caught up before the first sample
+  private volatile long sampledConnections;
 
   public HeartbeatElection(DirectorPlan plan, Options options, AddressTable table) throws IOException {
     this(plan, options, table, null);
@@ -106,6 +120,9 @@ public final class HeartbeatElection implements Election {
     quorumThread = Executors.newSingleThreadExecutor(r -> daemon(r, "halvs-election-quorum"));
     receiver = daemon(this::receive, "halvs-heartbeat-receiver");
     receiver.start();
+    syncSampler = daemon(this::sampleSyncProgress, "halvs-election-sync");
+    syncSampler.setPriority(Thread.MIN_PRIORITY);
+    syncSampler.start();
     long period = Math.max(5, plan.highAvailability().advertIntervalMillis() / 4);
     ticker.scheduleAtFixedRate(this::tickSafely, 0, period, TimeUnit.MILLISECONDS);
   }
@@ -190,6 +207,30 @@ public final class HeartbeatElection implements Election {
     }
   }
 
+  /**
+   * The sync progress, away from the tick. Only preemption reads it (both directors share the plan, so both
+   * sample or neither does); without preemption the kernel is not dumped at all.
+   */
+  private void sampleSyncProgress() {
+    while (!closed) {
+      long started = System.nanoTime();
+      try {
+        if (plan.highAvailability().preempt()) {
+          sampledBackupRunning = options.backupDaemonRunning().getAsBoolean();
+          sampledConnections = options.connections().getAsLong();
+        }
+      } catch (RuntimeException e) {
+        LOG.debug("sync progress: {}", e.toString());
+      }
+      long took = (System.nanoTime() - started) / 1_000_000;
+      try {
+        Thread.sleep(Math.max(SYNC_SAMPLE_MILLIS, 9 * took));
+      } catch (InterruptedException e) {
+        return; // closed
+      }
+    }
+  }
+
   private void tickSafely() {
     try {
       tick();
@@ -213,7 +254,7 @@ public final class HeartbeatElection implements Election {
       return;
     }
     long now = now();
-    machine.syncProgress(options.backupDaemonRunning().getAsBoolean(), options.connections().getAsLong());
+    machine.syncProgress(sampledBackupRunning, sampledConnections); // never the kernel itself: see the sampler
     Decision d = machine.tick(now);
     peerAlive = machine.peerVisible(now);
     countMissed(now);
@@ -340,7 +381,7 @@ public final class HeartbeatElection implements Election {
     lastSentAt = now;
     var m = new HeartbeatCodec.Message(plan.pair(), options.node(), epoch, ++seq, System.currentTimeMillis(),
         machine.role(), machine.activeFor(now), machine.eligible(now), machine.leaseTerm(now),
-        options.connections().getAsLong(), machine.released(), machine.leaving());
+        sampledConnections, machine.released(), machine.leaving());
     byte[] data = codec.encode(m);
     try {
       socket.send(new DatagramPacket(data, data.length, options.peer()));
@@ -481,6 +522,7 @@ public final class HeartbeatElection implements Election {
     closed = true;
     ticker.shutdownNow();
     quorumThread.shutdownNow();
+    syncSampler.interrupt();
     socket.close();
     announcer.close();
   }

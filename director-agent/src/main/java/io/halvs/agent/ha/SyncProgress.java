@@ -7,8 +7,10 @@ import io.halvs.agent.kernel.SyncDaemon;
 import io.halvs.plan.DirectorPlan.SyncDaemonPlan;
 
 /**
- * How far this director's backup sync daemon has come, for preemption's "caught up" (docs/HA.md). The daemons
- * themselves are started and kept by runtime.Director (master and backup on both directors); this only reads.
+ * How far this director's backup sync daemon has come, for preemption's "caught up" (docs/HA.md). Each call dumps
+ * the kernel (connections(): every service, then every service's destinations), so the election calls it on its
+ * sampler thread, never on its tick. The daemons themselves are started and kept by runtime.Director (master and
+ * backup on both directors); this only reads.
  */
 public final class SyncProgress {
   private final IpvsKernel kernel;

@@ -10,15 +10,17 @@ import io.halvs.plan.IpvsService;
 import io.halvs.plan.ServiceKey;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Level-triggered: dumps what the kernel holds, diffs it against the plan (with health applied) and issues the
+ * Level-triggered: diffs what the kernel holds against the plan (with health applied) and issues the
  * smallest list of operations, in a safe order — a service before its destinations; within a service,
  * removals before additions. A changed scheduler, flag or timeout is one edit (never delete + add, which
  * would drop connections); one changed weight is one edit of one destination. A service that goes away is
@@ -30,7 +32,15 @@ import org.slf4j.LoggerFactory;
  * journaled, then edited to match. On restart nothing is flushed: a kernel that already matches costs zero
  * operations.
  *
+ * <p>What the kernel holds is dumped once and then kept: every operation that succeeds is written into the kept
+ * state, so a pass after a plan change costs its operations and no dump (one changed weight: one netlink
+ * message, against 1,000 service and destination dumps at 1,000 services). The kernel is dumped again, and the
+ * kept state replaced, after {@link #forget()} (the caller's periodic resync, and when the kernel was changed
+ * behind the agent's back) and after any failed operation or dump: level-triggered still, at the resync.
+ *
  * <p>A failed operation is reported and the rest of the plan still applies; the next pass retries it.
+ *
+ * <p>Not thread-safe: one caller (the director loop).
  */
 public final class KernelReconciler {
   private static final Logger LOG = LoggerFactory.getLogger(KernelReconciler.class);
@@ -38,6 +48,11 @@ public final class KernelReconciler {
 
   private final IpvsKernel kernel;
   private final OwnershipJournal journal;
+  // What the kernel holds as far as this reconciler knows: the last dump, plus every operation since that
+  // succeeded. Null: unknown, the next pass dumps (first pass, resync, after any error). Services: all of them,
+  // foreign ones included; destinations: of the planned services, each dumped once when first needed.
+  private Map<ServiceKey, KernelService> known;
+  private final Map<ServiceKey, Map<DestKey, KernelDestination>> knownDestinations = new HashMap<>();
 
   public KernelReconciler(IpvsKernel kernel, OwnershipJournal journal) {
     this.kernel = kernel;
@@ -84,23 +99,42 @@ public final class KernelReconciler {
         0, 0, 0, null);
   }
 
+  /**
+   * The next pass dumps the kernel again instead of trusting what this reconciler observed and wrote since the
+   * last dump: the periodic resync, and a kernel changed behind the agent's back.
+   */
+  public void forget() {
+    known = null;
+    knownDestinations.clear();
+  }
+
+  /** Whether the next pass works from the kept state (false: it dumps). */
+  public boolean keepsState() {
+    return known != null;
+  }
+
   public Result reconcile(List<IpvsService> plan, DestinationHealth health) {
     List<String> applied = new ArrayList<>();
     List<String> failures = new ArrayList<>();
     List<ServiceKey> foreign = new ArrayList<>();
     List<ServiceKey> adopted = new ArrayList<>();
 
-    Map<ServiceKey, KernelService> observed = new TreeMap<>();
-    for (KernelService s : kernel.services()) {
-      observed.put(s.key(), s.withoutStats());
+    if (known == null) {
+      Map<ServiceKey, KernelService> dumped = new TreeMap<>();
+      for (KernelService s : kernel.services()) {
+        dumped.put(s.key(), s.withoutStats());
+      }
+      knownDestinations.clear();
+      known = dumped;
     }
+    Map<ServiceKey, KernelService> observed = known;
     Map<ServiceKey, IpvsService> desired = new LinkedHashMap<>();
     for (IpvsService s : plan) {
       desired.put(s.key(), s);
     }
 
     // Services that go: ours and no longer planned. One delete each.
-    for (ServiceKey key : observed.keySet()) {
+    for (ServiceKey key : new ArrayList<>(observed.keySet())) {
       if (desired.containsKey(key)) {
         continue;
       }
@@ -110,6 +144,8 @@ public final class KernelReconciler {
       }
       if (attempt(failures, NetlinkOp.DEL_SERVICE, () -> kernel.deleteService(key))) {
         journal.remove(key);
+        observed.remove(key);
+        knownDestinations.remove(key);
         applied.add("delete service " + key);
       }
     }
@@ -123,11 +159,15 @@ public final class KernelReconciler {
     for (IpvsService s : desired.values()) {
       KernelService want = toKernel(s);
       KernelService have = observed.get(s.key());
+      Map<DestKey, KernelDestination> dests;
       if (have == null) {
         journal.add(s.key()); // before the add: a crash right after must not leave an unowned service
         if (!attempt(failures, NetlinkOp.ADD_SERVICE, () -> kernel.addService(want))) {
           continue; // its destinations wait for the next pass
         }
+        observed.put(s.key(), want);
+        dests = new HashMap<>();
+        knownDestinations.put(s.key(), dests);
         applied.add("add service " + s.key());
       } else {
         if (!journal.contains(s.key())) {
@@ -137,32 +177,53 @@ public final class KernelReconciler {
         }
         if (!have.equals(want)) {
           if (attempt(failures, NetlinkOp.EDIT_SERVICE, () -> kernel.updateService(want))) {
+            observed.put(s.key(), want);
             applied.add("edit service " + s.key());
           }
         }
+        dests = knownDestinations(s.key(), failures);
       }
-      reconcileDestinations(s, have == null ? new HashMap<>() : current(s.key(), failures), health, applied,
-          failures);
+      reconcileDestinations(s, dests, health, applied, failures);
+    }
+    if (!failures.isEmpty()) {
+      forget(); // an error: what the kernel holds is not what this pass assumed; the retry dumps
     }
     return new Result(applied, failures, foreign, adopted);
   }
 
   /**
-   * The fast path for health changes: reconciles the destinations of these services only, dumping nothing but
-   * their destinations (no service dump, no journal work), so one changed verdict costs one dump and one
-   * operation. A service missing from the kernel is a failure here; the caller's next full pass adds it.
+   * The fast path for health changes: reconciles the destinations of these services only, from the kept state
+   * (no dump at all: one changed verdict is one operation) or, when none is kept, dumping nothing but their
+   * destinations. A service missing from the kernel is a failure here; the caller's next full pass adds it.
    */
   public Result reconcileDestinations(java.util.Collection<IpvsService> services, DestinationHealth health) {
     List<String> applied = new ArrayList<>();
     List<String> failures = new ArrayList<>();
     for (IpvsService s : services) {
       int before = failures.size();
-      Map<DestKey, KernelDestination> have = current(s.key(), failures);
+      Map<DestKey, KernelDestination> have = known != null && known.containsKey(s.key())
+          ? knownDestinations(s.key(), failures) : current(s.key(), failures);
       if (failures.size() == before) {
         reconcileDestinations(s, have, health, applied, failures);
       }
     }
+    if (!failures.isEmpty()) {
+      forget();
+    }
     return new Result(applied, failures, List.of(), List.of());
+  }
+
+  /** The kept destinations of a known service; dumped once when not kept yet (adopted, or after a resync). */
+  private Map<DestKey, KernelDestination> knownDestinations(ServiceKey key, List<String> failures) {
+    Map<DestKey, KernelDestination> dests = knownDestinations.get(key);
+    if (dests == null) {
+      int before = failures.size();
+      dests = current(key, failures);
+      if (failures.size() == before) {
+        knownDestinations.put(key, dests);
+      }
+    }
+    return dests;
   }
 
   private Map<DestKey, KernelDestination> current(ServiceKey key, List<String> failures) {
@@ -179,14 +240,15 @@ public final class KernelReconciler {
 
   /**
    * Brings one service's destinations to the plan with health applied (the sorry server while none is up).
-   * {@code have} is consumed: what is left in it after matching the plan is what goes. Nothing is allocated for
-   * a destination that already matches, so finding one change among 100,000 costs one pass over both lists.
+   * {@code have} is the service's destinations as last observed or written; every operation that succeeds is
+   * written back into it. Finding one change among 100,000 costs one pass over both lists and no kernel call.
    */
   private void reconcileDestinations(IpvsService s, Map<DestKey, KernelDestination> have, DestinationHealth health,
       List<String> applied, List<String> failures) {
     ServiceKey key = s.key();
     List<KernelDestination> adds = new ArrayList<>();
     List<KernelDestination> edits = new ArrayList<>();
+    Set<DestKey> wanted = new HashSet<>(have.size() * 2);
     boolean anyUp = false;
     for (Destination d : s.destinations()) {
       DestinationHealth.Verdict v = health.verdict(key, d);
@@ -195,38 +257,48 @@ public final class KernelReconciler {
       }
       boolean up = v == DestinationHealth.Verdict.UP;
       anyUp |= up && d.weight() > 0;
-      match(d, up ? d.weight() : 0, have, adds, edits);
+      match(d, up ? d.weight() : 0, have, wanted, adds, edits);
     }
     Destination sorry = s.sorryServer();
     if (sorry != null && (!anyUp || s.sorryServerInhibit())
         && s.destinations().stream().noneMatch(d -> d.id().equals(sorry.id()))) {
       // Inhibit (keepalived sorry_server_inhibit): kept at weight 0 while a real server is up, so its
       // connections drain instead of being cut.
-      match(sorry, anyUp ? 0 : Math.max(1, sorry.weight()), have, adds, edits);
+      match(sorry, anyUp ? 0 : Math.max(1, sorry.weight()), have, wanted, adds, edits);
     }
     // Within a service: removals first, so an address that moves ports never exists twice.
+    List<KernelDestination> gone = new ArrayList<>(0);
     for (Map.Entry<DestKey, KernelDestination> e : have.entrySet()) {
-      KernelDestination d = e.getValue();
+      if (!wanted.contains(e.getKey())) {
+        gone.add(e.getValue());
+      }
+    }
+    for (KernelDestination d : gone) {
       if (attempt(failures, NetlinkOp.DEL_DEST, () -> kernel.deleteDestination(key, d.address(), d.port()))) {
-        applied.add("delete destination " + e.getKey() + " of " + key);
+        have.remove(DestKey.of(d));
+        applied.add("delete destination " + DestKey.of(d) + " of " + key);
       }
     }
     for (KernelDestination w : adds) {
       if (attempt(failures, NetlinkOp.ADD_DEST, () -> kernel.addDestination(key, w))) {
+        have.put(DestKey.of(w), w);
         applied.add("add destination " + DestKey.of(w) + " of " + key + " weight " + w.weight());
       }
     }
     for (KernelDestination w : edits) {
       if (attempt(failures, NetlinkOp.EDIT_DEST, () -> kernel.updateDestination(key, w))) {
+        have.put(DestKey.of(w), w);
         applied.add("edit destination " + DestKey.of(w) + " of " + key + " weight " + w.weight());
       }
     }
   }
 
-  /** Takes the kernel's copy of d out of have; notes an add or an edit when the kernel's differs. */
-  private static void match(Destination d, int weight, Map<DestKey, KernelDestination> have,
+  /** Notes an add or an edit when the kernel's copy of d is missing or differs. */
+  private static void match(Destination d, int weight, Map<DestKey, KernelDestination> have, Set<DestKey> wanted,
       List<KernelDestination> adds, List<KernelDestination> edits) {
-    KernelDestination h = have.remove(new DestKey(d.address(), d.port()));
+    DestKey k = new DestKey(d.address(), d.port());
+    wanted.add(k);
+    KernelDestination h = have.get(k);
     KernelDestination w = toKernel(d, weight);
     if (h == null) {
       adds.add(w);

@@ -2,6 +2,7 @@ package io.halvs.agent.runtime;
 
 import io.halvs.agent.Logs;
 import io.halvs.agent.kernel.DestinationHealth;
+import io.halvs.agent.kernel.IpvsException;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.IpvsTimeouts;
 import io.halvs.agent.kernel.KernelReconciler;
@@ -25,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +37,11 @@ import org.slf4j.LoggerFactory;
  * every resync interval, and soon again after a pass that failed (backing off up to the resync interval). A full
  * pass applies sysctls, then the IPVS table, then the sync daemons, then tells the election (VIPs last: the table
  * is ready before an address attracts traffic). Health changes take a fast path: only the changed services'
- * destinations are dumped and fixed, at once, without waiting for the next full pass.
+ * destinations are fixed, at once, without waiting for the next full pass.
+ *
+ * <p>The kernel is dumped only at the resync (every resync interval, even while plans keep arriving), at a retry
+ * after a failure, and when KernelWatch saw the table changed behind the agent's back; in between the passes work
+ * from the state the reconciler observed and wrote, so one changed weight costs one netlink operation.
  *
  * <p>One thread owns the kernel: {@link #start()} runs the loop on its own thread, or a caller drives
  * {@link #runPending()} itself (standalone). Plans and health changes arriving during a pass coalesce: the latest
@@ -100,6 +106,9 @@ public final class Director implements AutoCloseable {
   // Owned by the loop thread; status is published for readers.
   private Target current;
   private Duration retry = FIRST_RETRY;
+  private long lastResyncNanos = System.nanoTime(); // the first pass dumps anyway: nothing is kept yet
+  private DirectorPlan.SyncDaemonPlan daemonsKept; // started as planned since the last resync (null: look again)
+  private DirectorPlan.TimeoutsPlan timeoutsKept; // held as planned since the last resync (null: look again)
   private volatile Status status = new Status(null, null, false, List.of(), false, null);
   private volatile Thread thread;
 
@@ -236,6 +245,13 @@ public final class Director implements AutoCloseable {
     passStartedNanos = System.nanoTime();
     passCount.incrementAndGet();
     try {
+      if ((next != null || due) && (due || System.nanoTime() - lastResyncNanos >= resync.toNanos())) {
+        // the resync (also a retry, and a repair KernelWatch asked for): dump the kernel, trust nothing kept
+        reconciler.forget();
+        daemonsKept = null;
+        timeoutsKept = null;
+        lastResyncNanos = System.nanoTime();
+      }
       if (next != null) {
         current = next;
         pass = fullPass(current);
@@ -380,8 +396,7 @@ public final class Director implements AutoCloseable {
     List<String> changes = new ArrayList<>();
     if (t.deleting()) {
       guard(failures, "health checks", () -> health.follow(withoutServices(plan)));
-      KernelReconciler.Result r = reconciler.reconcile(List.of(), DestinationHealth.allUp());
-      failures.addAll(r.failures());
+      KernelReconciler.Result r = reconcile(failures, () -> reconciler.reconcile(List.of(), DestinationHealth.allUp()));
       guard(failures, "sync daemons", () -> stopDaemons(plan, changes));
       guard(failures, "VIPs", election::releaseAll);
       return new Pass(true, t, r, List.of(), changes, failures, System.nanoTime() - start);
@@ -399,8 +414,7 @@ public final class Director implements AutoCloseable {
       sys.stream().filter(c -> c.error() != null).forEach(c -> failures.add("sysctl " + c));
     }
     guard(failures, "IPVS timeouts", () -> applyTimeouts(plan, changes));
-    KernelReconciler.Result r = reconciler.reconcile(plan.services(), health.view());
-    failures.addAll(r.failures());
+    KernelReconciler.Result r = reconcile(failures, () -> reconciler.reconcile(plan.services(), health.view()));
     guard(failures, "sync daemons", () -> startDaemons(plan, changes));
     guard(failures, "election", () -> election.follow(plan));
     return new Pass(true, t, r, sys, changes, failures, System.nanoTime() - start);
@@ -409,8 +423,24 @@ public final class Director implements AutoCloseable {
   private Pass fastPass(Target t, Set<ServiceKey> changed) {
     long start = System.nanoTime();
     List<IpvsService> services = t.plan().services().stream().filter(s -> changed.contains(s.key())).toList();
-    KernelReconciler.Result r = reconciler.reconcileDestinations(services, health.view());
-    return new Pass(false, t, r, List.of(), List.of(), new ArrayList<>(r.failures()), System.nanoTime() - start);
+    List<String> failures = new ArrayList<>();
+    KernelReconciler.Result r = reconcile(failures, () -> reconciler.reconcileDestinations(services, health.view()));
+    return new Pass(false, t, r, List.of(), List.of(), failures, System.nanoTime() - start);
+  }
+
+  /**
+   * A dump the kernel refused (IpvsException: EPERM, ENOBUFS, a timeout) fails the pass like any refused
+   * operation, so it is retried with the backoff; only a bug takes the loop's unexpected path.
+   */
+  private static KernelReconciler.Result reconcile(List<String> failures, Supplier<KernelReconciler.Result> step) {
+    KernelReconciler.Result r;
+    try {
+      r = step.get();
+    } catch (IpvsException e) {
+      r = new KernelReconciler.Result(List.of(), List.of(e.getMessage()), List.of(), List.of());
+    }
+    failures.addAll(r.failures());
+    return r;
   }
 
   private static void guard(List<String> failures, String what, Runnable step) {
@@ -434,7 +464,11 @@ public final class Director implements AutoCloseable {
    */
   private void applyTimeouts(DirectorPlan plan, List<String> changes) {
     DirectorPlan.TimeoutsPlan want = plan.connectionTimeouts();
-    if (want == null || holds(kernel.timeouts(), want)) {
+    if (want == null || want.equals(timeoutsKept)) {
+      return; // read back as planned since the last resync: the resync looks again
+    }
+    if (holds(kernel.timeouts(), want)) {
+      timeoutsKept = want;
       return;
     }
     IpvsTimeouts set = new IpvsTimeouts(want.tcp(), want.tcpFin(), want.udp());
@@ -445,6 +479,7 @@ public final class Director implements AutoCloseable {
       throw new IllegalStateException("the kernel holds tcp " + now.tcp() + " tcpfin " + now.tcpFin() + " udp "
           + now.udp() + " s after ipvsadm " + want.ipvsadm());
     }
+    timeoutsKept = want;
   }
 
   /** 0 in the plan: whatever the kernel has. */
@@ -458,6 +493,9 @@ public final class Director implements AutoCloseable {
     DirectorPlan.SyncDaemonPlan sd = plan.syncDaemon();
     if (sd == null) {
       return; // daemons are global to the kernel: without a plan for them they are not ours to stop
+    }
+    if (sd.equals(daemonsKept)) {
+      return; // started as planned since the last resync: the resync looks again
     }
     List<SyncDaemon> running = kernel.daemons();
     for (int state : new int[] {SyncDaemon.MASTER, SyncDaemon.BACKUP}) {
@@ -474,10 +512,12 @@ public final class Director implements AutoCloseable {
       daemonCall(NetlinkOp.SYNC_START, () -> kernel.startDaemon(want));
       changes.add("start sync daemon " + name(state) + " on " + sd.interfaceName() + " sync id " + sd.syncId());
     }
+    daemonsKept = sd; // (a failed call threw before this)
   }
 
   private void stopDaemons(DirectorPlan plan, List<String> changes) {
     DirectorPlan.SyncDaemonPlan sd = plan.syncDaemon();
+    daemonsKept = null;
     if (sd == null) {
       return;
     }

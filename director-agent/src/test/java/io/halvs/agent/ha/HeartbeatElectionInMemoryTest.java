@@ -3,6 +3,8 @@ package io.halvs.agent.ha;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.halvs.agent.kernel.CountingKernel;
+import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.netlink.AddressTable;
 import io.halvs.agent.runtime.Election.Role;
 import io.halvs.plan.DirectorPlan;
@@ -49,8 +51,50 @@ class HeartbeatElectionInMemoryTest {
         plan.highAvailability().heartbeatPort()), KEY, q, () -> 0, () -> true), table, InetAddress.getByName(self));
   }
 
+  /** As the agent wires it: the sync progress read from the director's kernel. */
+  static HeartbeatElection start(DirectorPlan plan, String node, String self, String peer, AddressTable table,
+      IpvsKernel kernel) throws Exception {
+    SyncProgress sync = new SyncProgress(kernel);
+    return new HeartbeatElection(plan, new HeartbeatElection.Options(node, new InetSocketAddress(peer,
+        plan.highAvailability().heartbeatPort()), KEY, null, sync::connections,
+        () -> sync.backupRunning(plan.syncDaemon())), table, InetAddress.getByName(self));
+  }
+
   static boolean holds(AddressTable t) {
     return t.list("no-such-if0").stream().anyMatch(x -> x.address().equals(VIP));
+  }
+
+  /**
+   * The sync progress dumps the kernel (every service's destinations: 1,000 round trips at 1,000 services); a
+   * kernel that does not answer those dumps must not hold up the tick: both elect, heartbeats flow.
+   */
+  @Test
+  void aKernelWhoseDumpsHangDoesNotStopTheTickOrTheHeartbeats() throws Exception {
+    int port;
+    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    DirectorPlan p = plan(port);
+    DirectorPlan plan = new DirectorPlan(p.pair(), p.nodes(), p.vipInterface(), p.vips(), null, p.sysctls(), null,
+        new DirectorPlan.HaPlan(100, 3, true, 0, port, null, null), List.of()); // preemption reads the progress
+    CountingKernel kernelA = new CountingKernel();
+    CountingKernel kernelB = new CountingKernel();
+    kernelA.holdDumps();
+    kernelB.holdDumps();
+    try {
+      a = start(plan, "dir-a", "127.0.0.2", "127.0.0.3", tableA, kernelA.kernel);
+      b = start(plan, "dir-b", "127.0.0.3", "127.0.0.2", tableB, kernelB.kernel);
+      await().atMost(Duration.ofSeconds(5)).until(() -> kernelA.dumpsWaiting() > 0 && kernelB.dumpsWaiting() > 0);
+      await().atMost(Duration.ofSeconds(5)).until(() -> a.state().role() == Role.ACTIVE && holds(tableA)
+          && b.state().role() == Role.STANDBY);
+      long received = Long.parseLong(b.heartbeatCounters().replaceAll(".*accepted=(\\d+).*", "$1"));
+      await().atMost(Duration.ofSeconds(5)).until(
+          () -> Long.parseLong(b.heartbeatCounters().replaceAll(".*accepted=(\\d+).*", "$1")) > received + 3);
+      assertThat(kernelA.dumpsWaiting()).as("the dumps are still held: the tick went on without them").isPositive();
+    } finally {
+      kernelA.releaseDumps();
+      kernelB.releaseDumps();
+    }
   }
 
   @Test

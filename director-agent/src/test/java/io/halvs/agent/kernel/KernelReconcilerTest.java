@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,6 +93,77 @@ public class KernelReconcilerTest {
     assertThat(kernel.totalOperations()).isEqualTo(1);
     assertThat(kernel.count(Op.EDIT_DEST)).isEqualTo(1);
     assertThat(r.applied()).containsExactly("edit destination " + d.id() + " of " + s.key() + " weight 7");
+  }
+
+  public static List<IpvsService> withWeight(List<IpvsService> plan, int service, int dest, int weight) {
+    List<IpvsService> out = new ArrayList<>(plan);
+    IpvsService s = plan.get(service);
+    List<Destination> ds = new ArrayList<>(s.destinations());
+    Destination d = ds.get(dest);
+    ds.set(dest, new Destination(d.address(), d.port(), d.method(), weight, 0, 0, null, 0, null, d.realServer()));
+    out.set(service, service(s.key(), s.scheduler(), ds, s.sorryServer()));
+    return out;
+  }
+
+  @Test
+  void afterTheFirstPassAChangeIsItsOperationsAndNoDump() {
+    CountingKernel k = new CountingKernel();
+    KernelReconciler r = new KernelReconciler(k.kernel, new OwnershipJournal(null));
+    List<IpvsService> plan = plan(100, 10);
+    r.reconcile(plan, DestinationHealth.allUp());
+    assertThat(k.calls("services")).as("the first pass dumps").isEqualTo(1);
+
+    k.reset();
+    r.reconcile(withWeight(plan, 50, 3, 7), DestinationHealth.allUp());
+    assertThat(k.calls()).as("one weight: one netlink operation").containsExactly(Map.entry("updateDestination", 1L));
+
+    k.reset();
+    List<IpvsService> more = new ArrayList<>(withWeight(plan, 50, 3, 7));
+    more.add(service(key(100), "wlc", List.of(dest("192.0.2.1", 5)), null));
+    more.remove(0);
+    r.reconcile(more, DestinationHealth.allUp());
+    assertThat(k.calls()).as("a service added, one removed").containsOnly(Map.entry("addService", 1L),
+        Map.entry("addDestination", 1L), Map.entry("deleteService", 1L));
+    assertThat(k.table.services()).hasSize(100);
+    assertThat(k.table.destinations(key(100))).hasSize(1);
+  }
+
+  @Test
+  void aChangeBehindItsBackIsFoundWhenToldToForget() {
+    CountingKernel k = new CountingKernel();
+    KernelReconciler r = new KernelReconciler(k.kernel, new OwnershipJournal(null));
+    List<IpvsService> plan = plan(3, 2);
+    r.reconcile(plan, DestinationHealth.allUp());
+    KernelDestination d = k.table.destinations(key(1)).get(0);
+    k.table.deleteDestination(key(1), d.address(), d.port());
+    k.table.deleteService(key(2));
+
+    assertThat(r.reconcile(plan, DestinationHealth.allUp()).applied()).as("the kept state trusts itself").isEmpty();
+    r.forget();
+    k.reset();
+    var resync = r.reconcile(plan, DestinationHealth.allUp());
+    assertThat(resync.applied()).containsExactly("add destination " + d.address().withPort(d.port()) + " of " + key(1)
+        + " weight 100", "add service " + key(2), "add destination 172.16.0.4:80 of " + key(2) + " weight 100",
+        "add destination 172.16.0.5:80 of " + key(2) + " weight 100");
+    assertThat(k.calls("services")).isEqualTo(1);
+    assertThat(k.calls("destinations")).as("the two services still there").isEqualTo(2);
+  }
+
+  @Test
+  void afterAFailureTheNextPassDumpsAgain() {
+    CountingKernel k = new CountingKernel();
+    KernelReconciler r = new KernelReconciler(k.kernel, new OwnershipJournal(null));
+    List<IpvsService> plan = plan(3, 2);
+    r.reconcile(plan, DestinationHealth.allUp());
+    k.table.failNext(key(1).toString(), 1, 16);
+    assertThat(r.reconcile(withWeight(plan, 1, 0, 3), DestinationHealth.allUp()).converged()).isFalse();
+    assertThat(r.keepsState()).isFalse();
+    k.reset();
+    var retry = r.reconcile(withWeight(plan, 1, 0, 3), DestinationHealth.allUp());
+    assertThat(retry.converged()).isTrue();
+    assertThat(k.calls("services")).isEqualTo(1);
+    assertThat(k.table.destinations(key(1))).extracting(KernelDestination::weight).containsExactlyInAnyOrder(3, 100);
+    assertThat(r.keepsState()).isTrue();
   }
 
   @Test
@@ -234,6 +306,41 @@ public class KernelReconcilerTest {
     assertThat(reconciler.reconcile(List.of(plain), DestinationHealth.allUp()).applied())
         .containsExactly("edit service " + key(0));
     assertThat(kernel.services()).singleElement().extracting(KernelService::persistenceEngine).isNull();
+  }
+
+  /**
+   * The kept state holds what the persistence engine and an inhibited sorry server wrote: each change is its own
+   * operation and no dump, and a resync's dump then finds nothing to do (the kept state was the kernel's).
+   */
+  @Test
+  void thePersistenceEngineAndAnInhibitedSorryServerAreKeptAsWritten() {
+    CountingKernel k = new CountingKernel();
+    KernelReconciler r = new KernelReconciler(k.kernel, new OwnershipJournal(null));
+    Destination a = dest("10.0.0.1", 100);
+    Destination sorry = dest("10.0.0.99", 1);
+    IpvsService s = service(key(0), "wlc", List.of(a), sorry);
+    IpvsService plain = new IpvsService(s.key(), s.vip(), s.scheduler(), IpvsService.F_PERSISTENT, 60, s.netmask(),
+        s.destinations(), sorry, s.healthCheck(), s.owner(), null, true);
+    IpvsService sip = new IpvsService(s.key(), s.vip(), s.scheduler(), IpvsService.F_PERSISTENT, 60, s.netmask(),
+        s.destinations(), sorry, s.healthCheck(), s.owner(), "sip", true);
+    r.reconcile(List.of(plain), DestinationHealth.allUp());
+
+    k.reset();
+    r.reconcile(List.of(sip), DestinationHealth.allUp());
+    assertThat(k.calls()).as("the engine: one edit").containsExactly(Map.entry("updateService", 1L));
+    k.reset();
+    r.reconcile(List.of(sip), (x, d) -> DestinationHealth.Verdict.REMOVE);
+    assertThat(k.calls()).as("the sorry server to weight 1, the real server out")
+        .containsOnly(Map.entry("updateDestination", 1L), Map.entry("deleteDestination", 1L));
+    k.reset();
+    r.reconcile(List.of(sip), DestinationHealth.allUp());
+    assertThat(k.calls()).as("back: the sorry server to weight 0, the real server in")
+        .containsOnly(Map.entry("updateDestination", 1L), Map.entry("addDestination", 1L));
+
+    r.forget();
+    k.reset();
+    assertThat(r.reconcile(List.of(sip), DestinationHealth.allUp()).applied()).isEmpty();
+    assertThat(k.calls()).containsOnly(Map.entry("services", 1L), Map.entry("destinations", 1L));
   }
 
   @Test

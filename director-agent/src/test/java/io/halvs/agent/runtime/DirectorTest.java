@@ -3,6 +3,7 @@ package io.halvs.agent.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.halvs.agent.kernel.CountingKernel;
 import io.halvs.agent.kernel.DestinationHealth;
 import io.halvs.agent.kernel.FakeIpvsKernel;
 import io.halvs.agent.kernel.FakeIpvsKernel.Op;
@@ -13,6 +14,7 @@ import io.halvs.agent.kernel.KernelService;
 import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.kernel.SyncDaemon;
 import io.halvs.api.v1alpha1.Protocol;
+import io.halvs.plan.Destination;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpAddress;
 import io.halvs.plan.IpvsService;
@@ -20,6 +22,7 @@ import io.halvs.plan.ServiceKey;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -217,23 +220,106 @@ class DirectorTest {
   }
 
   @Test
-  void subsetReconcileDumpsOnlyTheNamedServices() {
+  void subsetReconcileWorksFromTheKeptStateOrDumpsOnlyTheNamedServices() {
+    CountingKernel k = new CountingKernel();
     List<IpvsService> services = KernelReconcilerTest.plan(5, 4);
-    KernelReconciler r = new KernelReconciler(kernel, new OwnershipJournal(null));
+    KernelReconciler r = new KernelReconciler(k.kernel, new OwnershipJournal(null));
     r.reconcile(services, DestinationHealth.allUp());
-    kernel.resetCounts();
     ServiceKey gone = KernelReconcilerTest.key(4);
-    kernel.deleteService(gone); // a full pass would add it back; the subset does not look
-    kernel.resetCounts();
+    k.table.deleteService(gone); // a resync would add it back; the fast path does not look
+    k.reset();
+    Destination first = services.get(0).destinations().get(0);
+    DestinationHealth removeFirst = (s, d) -> d.address().equals(first.address())
+        ? DestinationHealth.Verdict.REMOVE : DestinationHealth.Verdict.UP;
 
-    KernelReconciler.Result res = r.reconcileDestinations(List.of(services.get(0), services.get(4)),
-        (s, d) -> d.address().equals(services.get(0).destinations().get(0).address())
-            ? DestinationHealth.Verdict.REMOVE : DestinationHealth.Verdict.UP);
+    KernelReconciler.Result res = r.reconcileDestinations(List.of(services.get(0), services.get(4)), removeFirst);
+    assertThat(res.applied()).containsExactly("delete destination " + first.id() + " of " + services.get(0).key());
+    assertThat(k.calls()).as("from the kept state").containsExactly(Map.entry("deleteDestination", 1L));
 
-    assertThat(res.applied()).containsExactly("delete destination " + services.get(0).destinations().get(0).id()
-        + " of " + services.get(0).key());
+    r.forget();
+    k.reset();
+    res = r.reconcileDestinations(List.of(services.get(0), services.get(4)), removeFirst);
+    assertThat(res.applied()).isEmpty();
     assertThat(res.failures()).singleElement().asString().contains(gone.toString());
-    assertThat(kernel.totalOperations()).isEqualTo(1);
+    assertThat(k.calls()).as("nothing kept: the two services' destinations only")
+        .containsExactly(Map.entry("destinations", 2L));
+  }
+
+  Director director(CountingKernel k, Duration resync) {
+    director = new Director(k.kernel, new OwnershipJournal(null), health, election, null, resync);
+    return director;
+  }
+
+  @Test
+  void aNewPlanIsItsOperationsAndNoDumpUntilTheResync() {
+    CountingKernel k = new CountingKernel();
+    Director d = director(k, Duration.ofHours(1));
+    DirectorPlan plan = TestDoubles.plan(100, 10, SYNC);
+    d.offer(new Director.Target(plan, "h1", false));
+    assertThat(d.runPending().converged()).isTrue();
+
+    k.reset();
+    d.offer(new Director.Target(withWeight(plan, 42, 3, 7), "h2", false));
+    Director.Pass p = d.runPending();
+    assertThat(p.converged()).isTrue();
+    assertThat(k.calls()).as("one weight, sync daemons planned: one netlink operation")
+        .containsExactly(Map.entry("updateDestination", 1L));
+    assertThat(d.status().programmedPlanHash()).isEqualTo("h2");
+
+    // Behind the director's back; KernelWatch's repair (or the resync) dumps and restores.
+    k.table.deleteService(plan.services().get(7).key());
+    k.table.stopDaemon(SyncDaemon.BACKUP);
+    k.reset();
+    d.fullPassNow();
+    p = d.runPending();
+    assertThat(p.kernel().applied()).contains("add service " + plan.services().get(7).key());
+    assertThat(p.changes()).containsExactly("start sync daemon backup on eth1 sync id 7");
+    assertThat(k.calls("services")).isEqualTo(1);
+    assertThat(k.calls("daemons")).isEqualTo(1);
+  }
+
+  /** Timeouts read back as planned are kept like the table: a plan change does not read them, the resync does. */
+  @Test
+  void heldTimeoutsAreNotReadAgainUntilTheResync() {
+    CountingKernel k = new CountingKernel();
+    Director d = director(k, Duration.ofHours(1));
+    DirectorPlan.TimeoutsPlan t = new DirectorPlan.TimeoutsPlan(7200, 0, 60);
+    DirectorPlan plan = withTimeouts(TestDoubles.plan(10, 10, null), t);
+    d.offer(new Director.Target(plan, "h1", false));
+    assertThat(d.runPending().converged()).isTrue();
+
+    k.reset();
+    d.offer(new Director.Target(withTimeouts(withWeight(plan, 4, 3, 7), t), "h2", false));
+    assertThat(d.runPending().converged()).isTrue();
+    assertThat(k.calls()).as("one weight: one netlink operation, the timeouts not read")
+        .containsExactly(Map.entry("updateDestination", 1L));
+
+    k.table.setTimeouts(new IpvsTimeouts(900, 120, 300)); // behind the director's back
+    k.reset();
+    d.fullPassNow();
+    Director.Pass p = d.runPending();
+    assertThat(p.changes()).containsExactly("set IPVS timeouts (ipvsadm --set 7200 0 60)");
+    assertThat(k.table.timeouts()).isEqualTo(new IpvsTimeouts(7200, 120, 60));
+  }
+
+  @Test
+  void plansArrivingFasterThanTheResyncStillResyncEveryInterval() {
+    CountingKernel k = new CountingKernel();
+    Director d = director(k, Duration.ofNanos(1)); // every pass is at least one interval after the last resync
+    DirectorPlan plan = TestDoubles.plan(3, 2, null);
+    d.offer(new Director.Target(plan, "h1", false));
+    d.runPending();
+    k.table.deleteService(plan.services().get(1).key());
+    k.reset();
+    d.offer(new Director.Target(withWeight(plan, 0, 0, 7), "h2", false));
+    Director.Pass p = d.runPending();
+    assertThat(k.calls("services")).isEqualTo(1);
+    assertThat(p.kernel().applied()).contains("add service " + plan.services().get(1).key());
+  }
+
+  static DirectorPlan withWeight(DirectorPlan p, int service, int dest, int weight) {
+    return new DirectorPlan(p.pair(), p.nodes(), p.vipInterface(), p.vips(), p.gateway(), p.sysctls(),
+        p.syncDaemon(), p.highAvailability(), KernelReconcilerTest.withWeight(p.services(), service, dest, weight));
   }
 
   @Test

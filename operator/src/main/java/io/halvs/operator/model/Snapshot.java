@@ -8,11 +8,29 @@ import java.util.Map;
 /**
  * One consistent view for status: the plan result over all objects, each pair's published form (with its
  * planHash), what each pair's agents last reported (pair -> node -> report), and the generation of each object
- * it was built from.
+ * it was built from; the real-server agents' reports (node -> report) and the names of the cluster's Nodes (null
+ * when unknown).
  */
 public record Snapshot(PlanResult result, Map<String, PlanCodec.Published> published,
     Map<String, Map<String, AgentReport>> reports, Map<io.halvs.plan.ObjectRef, Integer> realServerUse,
-    Map<io.halvs.plan.ObjectRef, Long> generations) {
+    Map<io.halvs.plan.ObjectRef, Long> generations,
+    Map<String, io.halvs.plan.publish.RealServerPublish.Report> realServerReports,
+    java.util.Set<String> nodes) {
+
+  /** Without real-server reports, and the cluster's Nodes unknown. */
+  public Snapshot(PlanResult result, Map<String, PlanCodec.Published> published,
+      Map<String, Map<String, AgentReport>> reports, Map<io.halvs.plan.ObjectRef, Integer> realServerUse,
+      Map<io.halvs.plan.ObjectRef, Long> generations) {
+    this(result, published, reports, realServerUse, generations, Map.of(), null);
+  }
+
+  /**
+   * Whether a node exists; true while the cluster's Nodes are unknown (the operator may not list them), so an
+   * unreadable list never reports a node missing.
+   */
+  public boolean nodeExists(String node) {
+    return nodes == null || nodes.contains(node);
+  }
 
   /**
    * Whether this snapshot was built from this very generation of the object. A reconcile that runs before the

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""CR edit -> both agents' kernels programmed, per kind of edit (full-size.sh runs it; prints, asserts no time).
+
+Usage: edits.py DIR SERVICES PER_SERVICE EDITS AGENT_LOG...
+
+DIR is the API server tier's work directory (admin.kubeconfig's token, ca.crt). The objects are full-size.sh's:
+VirtualService vs-I selects RealServers labelled app: app-I; RealServer rs-N has app-(N // PER_SERVICE). For
+each kind, EDITS edits one after the other, each through the API (as kubectl would) and then waited for: the
+pair's plan ConfigMap names a new planHash and every agent's report names it programmed. The time of an edit is
+from just before its API request to the log line of the agent pass that applied it ("full pass: N operations",
+millisecond timestamps), the later of the agents; the time until the reports showed it is printed beside it.
+Kinds: a RealServer's weight, a RealServer added, a VirtualService added (100 destinations), a VirtualService's
+selector changed (its 100 destinations replaced by another app's).
+"""
+import json
+import os
+import re
+import ssl
+import sys
+import time
+import urllib.request
+from datetime import datetime, timezone
+
+NS = "halvs-system"
+PAIR = "lvs"
+CRD = "/apis/halvs.io/v1alpha1/namespaces/default/"
+PASS = re.compile(r"^(\S+Z) .*full pass: ([0-9]+) operations")
+
+
+class Api:
+    def __init__(self, work):
+        cfg = open(os.path.join(work, "admin.kubeconfig")).read()
+        self.server = re.search(r"server: (\S+)", cfg).group(1)
+        self.token = re.search(r"token: (\S+)", cfg).group(1)
+        self.ctx = ssl.create_default_context(cafile=os.path.join(work, "ca.crt"))
+        self.requests = 0  # this driver's own, subtracted from the API server's count by full-size.sh
+
+    def call(self, method, path, body=None, content_type="application/json"):
+        self.requests += 1
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.server + path, data=data, method=method)
+        req.add_header("Authorization", "Bearer " + self.token)
+        if data is not None:
+            req.add_header("Content-Type", content_type)
+        with urllib.request.urlopen(req, context=self.ctx, timeout=30) as r:
+            return json.loads(r.read() or b"null")
+
+    def config_map_field(self, name, key, field):
+        try:
+            cm = self.call("GET", "/api/v1/namespaces/%s/configmaps/%s" % (NS, name))
+        except urllib.error.HTTPError:
+            return None
+        value = (cm.get("data") or {}).get(key)
+        return None if value is None else json.loads(value).get(field)
+
+    def plan_hash(self):
+        return self.config_map_field("halvs-plan-" + PAIR, "manifest.json", "planHash")
+
+    def programmed(self, node):
+        try:
+            cm = self.call("GET", "/api/v1/namespaces/%s/configmaps/halvs-agent-%s-%s" % (NS, PAIR, node))
+        except urllib.error.HTTPError:
+            return None
+        r = json.loads((cm.get("data") or {}).get("report.json") or "{}")
+        return r.get("programmedPlanHash") if r.get("programmed") else None
+
+    def patch(self, kind, name, body):
+        self.call("PATCH", CRD + kind + "/" + name, body, "application/merge-patch+json")
+
+    def create(self, kind, body):
+        self.call("POST", CRD + kind, body)
+
+
+def passes_after(log, t0):
+    """Epoch seconds of the first pass with operations logged at or after t0 (None: none yet)."""
+    with open(log, errors="replace") as f:
+        for line in f:
+            m = PASS.match(line)
+            if m and int(m.group(2)) > 0:
+                t = datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+                if t >= t0 - 0.0005:  # the log has milliseconds
+                    return t
+    return None
+
+
+def percentile(values, p):
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, int(round(p / 100 * len(s) + 0.5)) - 1))]
+
+
+def main():
+    work, services, per_service, edits = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    logs = sys.argv[5:]
+    nodes = ["lvs-0%d" % (i + 1) for i in range(len(logs))]
+    api = Api(work)
+    counter = {"n": 0}
+
+    def weight(i):
+        # a different RealServer each time (7919 is prime), never the 100 it has
+        api.patch("realservers", "rs-%d" % (i * 7919 % (services * per_service)), {"spec": {"weight": 1 + i % 99}})
+
+    def realserver(i):
+        app = i * 31 % services
+        api.create("realservers", {"apiVersion": "halvs.io/v1alpha1", "kind": "RealServer",
+                                   "metadata": {"name": "rs-edit-%d" % i, "labels": {"app": "app-%d" % app}},
+                                   "spec": {"address": "172.30.%d.%d" % (i // 250, i % 250 + 1), "weight": 100}})
+
+    def virtualservice(i):
+        api.create("virtualservices", {"apiVersion": "halvs.io/v1alpha1", "kind": "VirtualService",
+                                       "metadata": {"name": "vs-edit-%d" % i},
+                                       "spec": {"directorPair": PAIR, "vip": "10.99.%d.%d" % (i // 250, i % 250 + 1),
+                                                "port": 80, "realServerSelector": {"matchLabels": {
+                                                    "app": "app-%d" % (i * 17 % services)}}}})
+
+    def selector(i):
+        vs = i // 2 * 13 % services
+        # to the next app's RealServers, then back: every edit changes the destinations
+        app = vs if i % 2 else (vs + 1) % services
+        api.patch("virtualservices", "vs-%d" % vs, {"spec": {"realServerSelector": {"matchLabels": {"app": "app-%d" % app}}}})
+
+    kinds = [("weight of a RealServer", weight), ("RealServer added", realserver),
+             ("VirtualService added (%d destinations)" % per_service, virtualservice),
+             ("selector changed (%d destinations out, %d in)" % (per_service, per_service), selector)]
+    started = time.time()
+    print("edits: %d of each kind, one at a time; agents %s" % (edits, ", ".join(nodes)), flush=True)
+    print("%-46s %8s %8s %8s %8s %10s" % ("edit -> both agents programmed", "p50 ms", "p99 ms", "max ms", "failed",
+                                          "report p50"))
+    for name, edit in kinds:
+        took, seen, failed = [], [], 0
+        for i in range(edits):
+            before = api.plan_hash()
+            t0 = time.time()
+            edit(i)
+            deadline = t0 + 60
+            done = False
+            while time.time() < deadline:
+                h = api.plan_hash()
+                if h and h != before and all(api.programmed(n) == h for n in nodes):
+                    done = True
+                    break
+                time.sleep(0.02)
+            t_seen = time.time()
+            if not done:
+                failed += 1
+                continue
+            applied = [passes_after(log, t0) for log in logs]
+            took.append(((max(applied) if all(applied) else t_seen) - t0) * 1000)
+            seen.append((t_seen - t0) * 1000)
+        if took:
+            print("%-46s %8.0f %8.0f %8.0f %8d %10.0f" % (name, percentile(took, 50), percentile(took, 99), max(took),
+                                                           failed, percentile(seen, 50)), flush=True)
+        else:
+            print("%-46s %8s %8s %8s %8d" % (name, "-", "-", "-", failed), flush=True)
+    print("edits driver: %d API requests of its own in %.1f s" % (api.requests, time.time() - started), flush=True)
+
+
+if __name__ == "__main__":
+    main()

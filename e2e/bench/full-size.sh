@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Benchmark (prints figures, asserts nothing but that each phase finishes): the whole system at full size
+# through the real API server (e2e/apiserver/start.sh), issue 14. One DirectorPair, SCALE x 1,000
+# VirtualServices with 100 RealServers each (SCALE=1: 100,000 RealServers and destinations), laid out as
+# resources.sh lays them out. The operator runs as a process and BOTH agents in-cluster (`--fake-ipvs
+# --no-health-checks`: the in-memory IPVS; the real kernel's share is the VM tier's bench-programming.sh), each in
+# a network namespace of its own with eth0 a veth to the other, so the pair's election runs over it. Then:
+#  1. kubectl apply --server-side of every object with the operator and both agents already running; time from
+#     the apply's start to every status written and both agents' reports naming the plan programmed;
+#  2. API server requests per second at rest (REST_S seconds, all clients; nothing else runs);
+#  3. CR edit -> both agents' kernels programmed, p50/p99 over EDITS edits of each kind (edits.py: a weight, a
+#     RealServer added, a VirtualService added, a selector changed), and the API server's request rate meanwhile
+#     (the driver's own requests subtracted);
+#  4. RSS and CPU time of the operator and both agents (sampled from /proc) at each step.
+# Not here yet: failover at full size with the real Lease (e2e/apiserver's failover figures stand), health checks
+# against real servers (10,000 targets: HealthBenchmark).
+#
+# Usage (root: network namespaces):  e2e/bench/full-size.sh             # full size: most of an hour here
+#                                    SCALE=0.1 EDITS=20 e2e/bench/full-size.sh   # about 8 minutes
+# Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
+# Env: SCALE (1), EDITS (100 of each kind), REST_S (30), PARALLEL (4) kubectl processes, BATCH (5000) objects per
+# apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m), SAMPLE_S (0.5),
+# KEEP=1 keeps the work directory (logs, samples).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+api=$repo/e2e/apiserver
+scale=${SCALE:-1}; edits=${EDITS:-100}; rest=${REST_S:-30}; parallel=${PARALLEL:-4}; batch=${BATCH:-5000}
+period=${SAMPLE_S:-0.5}
+services=$(awk -v s="$scale" 'BEGIN { n = int(1000 * s + 0.5); print (n < 1 ? 1 : n) }'); per_service=100
+operator_max_ram=${OPERATOR_MAX_RAM:-$([ "$services" -le 100 ] && echo 512m || echo 1g)}
+agent_max_ram=${AGENT_MAX_RAM:-256m}
+dests=$((services * per_service))
+operator_jar=$repo/operator/target/halvs-operator.jar; agent_jar=$repo/director-agent/target/halvs-agent.jar
+for j in "$operator_jar" "$agent_jar"; do
+  [ -f "$j" ] || { echo "full-size.sh: $j missing; build: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests" >&2; exit 2; }
+done
+[ "$(id -u)" = 0 ] || { echo "full-size.sh: needs root (network namespaces)" >&2; exit 2; }
+image_flags=(-XX:+UseSerialGC -XX:MaxRAMPercentage=75)
+
+dir=$(mktemp -d /tmp/halvs-full-size.XXXXXX)
+nss=(hfs$$a hfs$$b)
+pids=()
+cleanup() {
+  local rc=$? pid
+  set +e
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  for n in "${nss[@]}"; do ip netns del "$n" 2>/dev/null; done
+  "$api/stop.sh" "$dir"
+  if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $dir"; else rm -rf "$dir"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+secs() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }
+until_true() { # TIMEOUT_S PERIOD_S COMMAND...
+  local deadline=$((SECONDS + $1)) period=$2; shift 2
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || { echo "full-size.sh: timed out waiting for: $*" >&2; return 1; }
+    sleep "$period"
+  done
+}
+sample() { # PID FILE: "ms rss_kib hwm_kib cpu_ticks" every $period
+  local pid=$1 file=$2
+  while [ -r "/proc/$pid/status" ]; do
+    { awk -v t="$(now_ms)" '/^VmRSS/ { r = $2 } /^VmHWM/ { h = $2 } END { printf "%s %s %s ", t, r, h }' "/proc/$pid/status"
+      awk '{ print $14 + $15 }' "/proc/$pid/stat"; } >> "$file" 2>/dev/null || break
+    sleep "$period"
+  done
+}
+tick=$(getconf CLK_TCK)
+at() { # FILE [MS]: "rss_mib cpu_s" of the last sample at or before MS
+  awk -v ms="${2:-0}" -v tick="$tick" 'NF == 4 && (ms == 0 || $1 <= ms) { r = $2; c = $4 }
+    END { printf "%.0f %.1f", r / 1024, c / tick }' "$1"
+}
+peak_rss() { awk 'NF == 4 && $2 > m { m = $2 } END { printf "%.0f", m / 1024 }' "$1"; }
+requests() { kubectl get --raw /metrics | awk '/^apiserver_request_total\{/ { n += $NF } END { printf "%d", n }'; }
+
+echo "full-size: SCALE=$scale: 1 DirectorPair, $services VirtualServices x $per_service RealServers = $dests destinations, 2 agents"
+t0=$SECONDS
+bin=$("$api/build.sh")
+"$api/start.sh" "$dir" "$bin" >/dev/null
+export KUBECONFIG=$dir/admin.kubeconfig
+kubectl apply -k "$repo/deploy" >/dev/null
+kubectl wait --for condition=established --timeout=60s \
+  crd/virtualservices.halvs.io crd/realservers.halvs.io crd/directorpairs.halvs.io >/dev/null
+api_port=$(kubectl config view -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
+
+# The two directors: lvs-01 and lvs-02, eth0 192.0.2.11 and .12 on one veth, the Nodes' InternalIPs.
+ip netns add "${nss[0]}"; ip netns add "${nss[1]}"
+veths=(hfs$$a0 hfs$$b0)
+ip link add "${veths[0]}" type veth peer name "${veths[1]}"
+for i in 0 1; do
+  n=${nss[$i]}; ip link set "${veths[$i]}" netns "$n"
+  ip -n "$n" link set "${veths[$i]}" name eth0 up; ip -n "$n" link set lo up
+  ip -n "$n" addr add "192.0.2.1$((i + 1))/24" dev eth0
+  kubectl create -f - >/dev/null <<NODE
+apiVersion: v1
+kind: Node
+metadata: {name: lvs-0$((i + 1)), labels: {kubernetes.io/hostname: lvs-0$((i + 1))}}
+NODE
+  kubectl patch node "lvs-0$((i + 1))" --subresource=status --type merge \
+    -p "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"192.0.2.1$((i + 1))\"}]}}" >/dev/null
+  python3 "$api/netns-forward.py" "$n" "$api_port" & pids+=($!)
+done
+
+# The operator and both agents first: the apply is what they follow.
+KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system java "${image_flags[@]}" \
+  -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -jar "$operator_jar" run > "$dir/operator.log" 2>&1 &
+operator_pid=$!; pids+=($operator_pid)
+sample "$operator_pid" "$dir/operator.samples" & pids+=($!)
+agent_pids=()
+for i in 0 1; do
+  node=lvs-0$((i + 1)); mkdir -p "$dir/$node-tmp"
+  KUBECONFIG=$dir/agent.kubeconfig NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
+    ip netns exec "${nss[$i]}" java "${image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
+    -jar "$agent_jar" in-cluster --fake-ipvs --no-health-checks --state-dir "$dir/$node-state" > "$dir/$node.log" 2>&1 &
+  agent_pids+=($!); pids+=($!)
+  sample "$!" "$dir/$node.samples" & pids+=($!)
+done
+
+# The objects (resources.sh's layout), in files of $batch objects for parallel server-side applies.
+mkdir -p "$dir/objects"
+awk -v S="$services" -v D="$per_service" -v B="$batch" -v out="$dir/objects" 'BEGIN {
+  f = out "/00000.yaml"
+  print "apiVersion: halvs.io/v1alpha1\nkind: DirectorPair\nmetadata:\n  name: lvs\nspec:\n  nodes: [lvs-01, lvs-02]\n  vipInterface: eth0\n  syncDaemon:\n    interfaceName: eth0" > f
+  for (i = 0; i < S; i++)
+    printf "---\napiVersion: halvs.io/v1alpha1\nkind: VirtualService\nmetadata:\n  name: vs-%d\n  namespace: default\nspec:\n  directorPair: lvs\n  vip: 10.%d.%d.1\n  port: 80\n  realServerSelector:\n    matchLabels:\n      app: app-%d\n", i, 100 + int(i / 250), i % 250, i > f
+  close(f)
+  for (n = 0; n < S * D; n++) {
+    if (n % B == 0) { close(f); f = sprintf("%s/%05d.yaml", out, 1 + n / B) } else print "---" > f
+    printf "apiVersion: halvs.io/v1alpha1\nkind: RealServer\nmetadata:\n  name: rs-%d\n  namespace: default\n  labels:\n    app: app-%d\nspec:\n  address: 172.%d.%d.%d\n  weight: 100\n", n, int(n / D), 16 + int(n / 65536), int(n / 256) % 256, n % 256 > f
+  }
+}'
+t_apply=$(now_ms)
+kubectl apply --server-side --field-manager=halvs-bench -f "$dir/objects/00000.yaml" > "$dir/apply.log"
+ls "$dir"/objects/0*.yaml | tail -n +2 | xargs -P "$parallel" -I{} \
+  sh -c 'kubectl apply --server-side --field-manager=halvs-bench -f "$1" > "$1.log" 2>&1 || { cat "$1.log" >&2; exit 1; }' _ {}
+apply_ms=$(( $(now_ms) - t_apply ))
+echo "applied every object in $(secs $apply_ms) s ($parallel parallel kubectl apply --server-side, $batch objects each)"
+
+json_field() { python3 -c 'import json,sys; d=json.loads(sys.stdin.read() or "null"); print("" if d is None else d.get(sys.argv[1]))' "$1"; }
+plan_hash() { kubectl get cm -n halvs-system halvs-plan-lvs -o jsonpath='{.data.manifest\.json}' 2>/dev/null | json_field planHash; }
+report() { kubectl get cm -n halvs-system "halvs-agent-lvs-$1" -o jsonpath='{.data.report\.json}' 2>/dev/null | json_field "$2"; }
+unwritten() { kubectl get "$1" -A --no-headers -o custom-columns=G:.status.observedGeneration | grep -c '<none>'; }
+status_writes() {
+  kubectl get --raw /metrics | awk -v r="$1" '/^apiserver_request_total\{/ && index($0, "resource=\"" r "\"") &&
+    index($0, "subresource=\"status\"") && index($0, "code=\"200\"") { n += $NF } END { print n + 0 }'
+}
+all_written() { # resource expected
+  [ "$(status_writes "$1")" -ge "$2" ] && [ "$(unwritten "$1")" = 0 ]
+}
+both_programmed() {
+  local h; h=$(plan_hash); [ -n "$h" ] || return 1
+  for n in lvs-01 lvs-02; do
+    [ "$(report $n programmedPlanHash)" = "$h" ] && [ "$(report $n programmed)" = True ] || return 1
+  done
+}
+until_true 3600 1 all_written virtualservices "$services"
+until_true 7200 2 all_written realservers "$dests"
+status_ms=$(( $(now_ms) - t_apply ))
+echo "every status written $(secs $status_ms) s after the apply started"
+# Every object is in the model now (each status was written from a snapshot holding it): its plan, programmed.
+until_true 600 0.2 both_programmed
+programmed_at=$(now_ms); programmed_ms=$((programmed_at - t_apply))
+echo "both agents programmed the plan of every object $(secs $programmed_ms) s after the apply started"
+
+r0=$(requests); sleep "$rest"; r1=$(requests)
+rest_rps=$(awk -v a="$r0" -v b="$r1" -v s="$rest" 'BEGIN { printf "%.1f", (b - a) / s }')
+
+r2=$(requests); t_edits=$(now_ms)
+python3 "$here/edits.py" "$dir" "$services" "$per_service" "$edits" "$dir/lvs-01.log" "$dir/lvs-02.log" | tee "$dir/edits.out"
+r3=$(requests); edits_ms=$(( $(now_ms) - t_edits ))
+own=$(sed -n 's/^edits driver: \([0-9]*\) API requests.*/\1/p' "$dir/edits.out")
+edit_rps=$(awk -v a="$r2" -v b="$r3" -v o="${own:-0}" -v ms="$edits_ms" 'BEGIN { printf "%.1f", (b - a - o) / (ms / 1000) }')
+
+row() { printf '%-52s %9s %9s %9s %8s\n' "$@"; }
+echo
+echo "== full size at SCALE=$scale: $services VirtualServices, $dests RealServers; host $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+row "" "time s" "RSS MiB" "peak RSS" "CPU s"
+row "kubectl apply of every object" "$(secs $apply_ms)"
+row "apply start -> every status written" "$(secs $status_ms)"
+row "apply start -> both agents programmed that plan" "$(secs $programmed_ms)"
+for who in operator lvs-01 lvs-02; do
+  read -r rss cpu <<<"$(at "$dir/$who.samples" "$programmed_at")"
+  row "$who: at programmed" "" "$rss" "" "$cpu"
+  read -r rss cpu <<<"$(at "$dir/$who.samples")"
+  row "$who: after the edits" "" "$rss" "$(peak_rss "$dir/$who.samples")" "$cpu"
+done
+echo "API server requests/s, all clients: at rest $rest_rps (over $rest s); during the edits $edit_rps (the driver's own excluded)"
+echo "operator: -XX:MaxRAM=$operator_max_ram; agents: -XX:MaxRAM=$agent_max_ram; total $((SECONDS - t0)) s"
