@@ -31,6 +31,14 @@ agent standalone --plan $work/plan.yaml --once --state-dir $work/state > $work/r
 expect_eq "a restarted agent adopts the kernel state: zero operations" "pass: 0 operations, 0 failures" \
   "$(grep -o '^pass: [0-9]* operations, [0-9]* failures' $work/run3.log)"
 
+# IPVS connection timeouts (ipvsadm --set): set by the agent, read back by ipvsadm; tcpfin, left out, stays the
+# kernel's 120.
+sed -i 's/^  syncDaemon: {enabled: false}$/&\n  connectionTimeouts: {tcpSeconds: 7200, udpSeconds: 60}/' $work/plan.yaml
+agent standalone --plan $work/plan.yaml --once --state-dir $work/state > $work/run3t.log 2>&1
+expect_eq "the agent applies the connection timeouts" 0 $?
+expect_eq "ipvsadm reads the timeouts the agent set" "Timeout (tcp tcpfin udp): 7200 120 60" \
+  "$(nsx dir0 ipvsadm -L --timeout)"
+
 plan rr masq 1 1 0
 agent standalone --plan $work/plan.yaml --once --state-dir $work/state > $work/run4.log 2>&1
 expect_eq "weight 0 (quiescent): no new connections to rs3" "rs1=15 rs2=15" "$(count_hits 30)"
@@ -49,22 +57,36 @@ expect_eq "DR (gate) round robin" "rs1=10 rs2=10 rs3=10" "$(count_hits 30)"
 expect_eq "ipvsadm reads gate destinations" "3" "$(nsx dir0 ipvsadm -Sn | grep -c -- ' -g -w 1')"
 
 # ipvsadm writes, the agent reads: every attribute we can set, compared line by line.
-nsx dir0 ipvsadm -A -u 198.51.100.20:53 -s sh -b sh-fallback,sh-port -p 60 -M 255.255.255.0
+nsx dir0 ipvsadm -A -u 198.51.100.20:53 -s sh -b sh-fallback,sh-port -p 60 -M 255.255.255.0 -o
 nsx dir0 ipvsadm -a -u 198.51.100.20:53 -r 10.0.1.11:5353 -m -w 7 -x 100 -y 50
 nsx dir0 ipvsadm -a -u 198.51.100.20:53 -r 10.0.1.12:53 -g -w 0
 nsx dir0 ipvsadm -A -f 42 -s mh -b mh-port
 nsx dir0 ipvsadm -a -f 42 -r 10.0.1.13:0 -i -w 3
+# Tunnel checksum options as ipvsadm-save prints them (gue/gre always carry one, --tun-nocsum included).
+nsx dir0 ipvsadm -a -f 42 -r 10.0.1.14:0 -i -w 1 --tun-type gue --tun-port 6080
+nsx dir0 ipvsadm -a -f 42 -r 10.0.1.15:0 -i -w 1 --tun-type gre --tun-csum
+expect_eq "ipvsadm -Sn prints the tunnel checksum options" "2" \
+  "$(nsx dir0 ipvsadm -Sn | grep -cE -- '--tun-type gue --tun-port 6080 --tun-nocsum|--tun-type gre --tun-csum')"
 nsx dir0 ipvsadm -A -t [2001:db8::10]:443 -s lc -p 300 -M 64
 nsx dir0 ipvsadm -a -t [2001:db8::10]:443 -r [2001:db8:1::11]:443 -m -w 2
 nsx dir0 ipvsadm -A --sctp-service 198.51.100.30:3868 -s nq
+# The sip persistence engine (ip_vs_pe_sip): read back by the agent as ipvsadm wrote it, when the guest has it.
+foreign=4
+if nsx dir0 ipvsadm -A -u 198.51.100.40:5060 -s rr -p 120 --pe sip 2>/dev/null; then
+  foreign=5
+  expect_eq "the agent reads the persistence engine" "-A -u 198.51.100.40:5060 -s rr -p 120 --pe sip" \
+    "$(agent ipvs save 2>&1 | grep 5060)"
+else
+  echo "SKIP --pe sip: the guest kernel has no ip_vs_pe_sip"
+fi
 expect_eq "the agent's dump equals ipvsadm -Sn, line for line" "$(nsx dir0 ipvsadm -Sn | sort)" \
   "$(agent ipvs save 2>&1 | sort)"
 expect_eq "the agent reads thresholds ipvsadm set (-x 100 -y 50)" "100 50" \
   "$(agent ipvs list --thresholds 2>&1 | awk '/10.0.1.11:5353/ {print $3, $4}')"
 agent ipvs list > $work/list.txt 2>&1
-expect_eq "ipvs list shows the foreign services too" "5" "$(grep -cE '^(TCP|UDP|SCTP|FWM)' $work/list.txt)"
+expect_eq "ipvs list shows the foreign services too" "$((foreign + 1))" "$(grep -cE '^(TCP|UDP|SCTP|FWM)' $work/list.txt)"
 agent standalone --plan $work/plan.yaml --once --state-dir $work/state > $work/run7.log 2>&1
-expect_eq "services ipvsadm made are foreign: reported, untouched" "4" "$(grep -c '^foreign' $work/run7.log)"
-expect_eq "...and still there" "5" "$(nsx dir0 ipvsadm -Ln | grep -cE '^(TCP|UDP|SCTP|FWM)')"
+expect_eq "services ipvsadm made are foreign: reported, untouched" "$foreign" "$(grep -c '^foreign' $work/run7.log)"
+expect_eq "...and still there" "$((foreign + 1))" "$(nsx dir0 ipvsadm -Ln | grep -cE '^(TCP|UDP|SCTP|FWM)')"
 
 finish

@@ -1,11 +1,13 @@
 package io.halvs.plan;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
  * One IPVS virtual service with its destinations, as the kernel should hold it.
  *
- * @param vip the address the active director holds for this service (for fwmark services too)
+ * @param vip the address the active director holds for this service (for fwmark services too); null for a
+ *     firewall-mark service that names none
  * @param flags IP_VS_SVC_F_* bits: persistent (0x1), one-packet (0x4), scheduler flags (0x8, 0x10, 0x20)
  * @param timeoutSeconds persistence timeout, 0 without persistence
  * @param netmask persistence granularity as the kernel takes it: an IPv4 mask as a host-order u32
@@ -14,6 +16,9 @@ import java.util.List;
  * @param sorryServer added by the agent only while no destination is healthy; null when none
  * @param healthCheck how the directors check each destination that has no check of its own
  * @param owner the VirtualService this comes from
+ * @param persistenceEngine ipvsadm --pe (the kernel's name, "sip"), or null
+ * @param sorryServerInhibit the sorry server stays in the table at weight 0 while a destination is up
+ * @param moreVips a firewall-mark service's addresses after vip
  */
 public record IpvsService(
     ServiceKey key,
@@ -25,13 +30,47 @@ public record IpvsService(
     List<Destination> destinations,
     Destination sorryServer,
     HealthCheckPlan healthCheck,
-    ObjectRef owner) {
+    ObjectRef owner,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String persistenceEngine,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean sorryServerInhibit,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<IpAddress> moreVips) {
 
   public static final int F_PERSISTENT = 0x0001;
   public static final int F_ONEPACKET = 0x0004;
 
   public IpvsService {
     destinations = List.copyOf(destinations);
+    moreVips = moreVips == null ? List.of() : List.copyOf(moreVips);
+  }
+
+  public IpvsService(ServiceKey key, IpAddress vip, String scheduler, int flags, int timeoutSeconds, long netmask,
+      List<Destination> destinations, Destination sorryServer, HealthCheckPlan healthCheck, ObjectRef owner,
+      String persistenceEngine, boolean sorryServerInhibit) {
+    this(key, vip, scheduler, flags, timeoutSeconds, netmask, destinations, sorryServer, healthCheck, owner,
+        persistenceEngine, sorryServerInhibit, List.of());
+  }
+
+  /** Every address the active director holds for this service: vip, then moreVips; none for some fwmark ones. */
+  public List<IpAddress> addresses() {
+    if (vip == null) {
+      return moreVips;
+    }
+    List<IpAddress> out = new java.util.ArrayList<>(1 + moreVips.size());
+    out.add(vip);
+    out.addAll(moreVips);
+    return out;
+  }
+
+  public IpvsService(ServiceKey key, IpAddress vip, String scheduler, int flags, int timeoutSeconds, long netmask,
+      List<Destination> destinations, Destination sorryServer, HealthCheckPlan healthCheck, ObjectRef owner) {
+    this(key, vip, scheduler, flags, timeoutSeconds, netmask, destinations, sorryServer, healthCheck, owner, null,
+        false, List.of());
+  }
+
+  /** The same service with these destinations. */
+  public IpvsService withDestinations(List<Destination> destinations) {
+    return new IpvsService(key, vip, scheduler, flags, timeoutSeconds, netmask, destinations, sorryServer,
+        healthCheck, owner, persistenceEngine, sorryServerInhibit, moreVips);
   }
 
   /** The check the directors run against d: its own, else the service's. */

@@ -6,6 +6,7 @@ import io.halvs.api.v1alpha1.Defaults;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.DirectorPairSpec;
 import io.halvs.api.v1alpha1.ForwardingMethod;
+import io.halvs.api.v1alpha1.IpFamily;
 import io.halvs.api.v1alpha1.Protocol;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.RealServerSpec;
@@ -47,7 +48,7 @@ public final class PlanBuilder {
   /** A checked VirtualService on its way into a plan. */
   private record Draft(VirtualService source, ObjectRef ref, String pair, IpvsService service,
       ForwardingMethod method, TunnelType tunnelType, int tunnelPort, TunnelChecksum tunnelChecksum,
-      LabelSelector selector, String created) {}
+      LabelSelector selector, String created, String vipInterface, int vipPrefixLength) {}
 
   /** A checked RealServer. */
   private record Backend(RealServer source, ObjectRef ref, IpAddress address) {}
@@ -192,14 +193,14 @@ public final class PlanBuilder {
     allDrafts.sort(PlanBuilder::seniority);
     Set<ObjectRef> rejected = new java.util.HashSet<>();
     for (Draft d : allDrafts) {
-      IpAddress vip = d.service().vip();
-      String owner = vipOwnerPair.putIfAbsent(vip, d.pair());
-      if (owner == null) {
-        vipFirstService.put(vip, d.ref());
-      } else if (!owner.equals(d.pair())) {
-        findings.add(Finding.error(d.ref(), "spec.vip", "VipConflict", "vip " + vip + " is already used on DirectorPair "
-            + owner + " by " + vipFirstService.get(vip) + "; one VIP can live on one pair only"));
-        rejected.add(d.ref());
+      for (IpAddress vip : d.service().addresses()) {
+        String owner = vipOwnerPair.putIfAbsent(vip, d.pair());
+        if (owner == null) {
+          vipFirstService.put(vip, d.ref());
+        } else if (!owner.equals(d.pair()) && rejected.add(d.ref())) {
+          findings.add(Finding.error(d.ref(), "spec.vip", "VipConflict", "vip " + vip + " is already used on "
+              + "DirectorPair " + owner + " by " + vipFirstService.get(vip) + "; one VIP can live on one pair only"));
+        }
       }
     }
 
@@ -249,10 +250,31 @@ public final class PlanBuilder {
     DirectorPairSpec spec = dp.getSpec();
     String pair = dp.getMetadata().getName();
 
-    // Duplicate service keys on one pair: the senior VirtualService keeps the key.
+    // Duplicate service keys on one pair: the senior VirtualService keeps the key. One VIP is added one way: the
+    // senior service's interface and prefix; a service that says otherwise is left out.
     drafts.sort(PlanBuilder::seniority);
     Map<ServiceKey, Draft> byKey = new LinkedHashMap<>();
+    Map<IpAddress, DirectorPlan.VipPlan> vipSettings = new java.util.TreeMap<>();
+    Map<IpAddress, ObjectRef> vipSetBy = new HashMap<>();
+    drafts:
     for (Draft d : drafts) {
+      for (IpAddress vip : d.service().addresses()) {
+        DirectorPlan.VipPlan want = new DirectorPlan.VipPlan(vip, d.vipPrefixLength(),
+            d.vipInterface() != null ? d.vipInterface() : spec.getVipInterface());
+        DirectorPlan.VipPlan held = vipSettings.get(vip);
+        if (held != null && !held.equals(want)) {
+          findings.add(Finding.error(d.ref(), "spec.vipInterface", "VipSettingsConflict", "vip " + vip + " is held "
+              + "as " + vip + "/" + held.prefixLength() + " on " + held.interfaceName() + " by " + vipSetBy.get(vip)
+              + "; this service says " + vip + "/" + want.prefixLength() + " on " + want.interfaceName()
+              + ": one VIP is added one way"));
+          continue drafts;
+        }
+      }
+      for (IpAddress vip : d.service().addresses()) {
+        vipSettings.putIfAbsent(vip, new DirectorPlan.VipPlan(vip, d.vipPrefixLength(),
+            d.vipInterface() != null ? d.vipInterface() : spec.getVipInterface()));
+        vipSetBy.putIfAbsent(vip, d.ref());
+      }
       Draft holder = byKey.putIfAbsent(d.service().key(), d);
       if (holder != null) {
         findings.add(Finding.error(d.ref(), null, "DuplicateService", d.service().key() + " on DirectorPair " + pair
@@ -274,8 +296,7 @@ public final class PlanBuilder {
         refsByAddress.computeIfAbsent(dest.address(), a -> new TreeSet<>()).add(dest.realServer());
       }
       IpvsService s = d.service();
-      services.add(new IpvsService(s.key(), s.vip(), s.scheduler(), s.flags(), s.timeoutSeconds(), s.netmask(),
-          destinations, s.sorryServer(), s.healthCheck(), s.owner()));
+      services.add(s.withDestinations(destinations));
     }
     methodsByAddress.forEach((address, methods) -> {
       if (methods.size() > 1) {
@@ -292,19 +313,35 @@ public final class PlanBuilder {
     Set<IpAddress> vips = new TreeSet<>();
     boolean ipv6 = false;
     for (IpvsService s : services) {
-      vips.add(s.vip());
-      ipv6 |= !s.vip().isV4();
+      vips.addAll(s.addresses());
+      ipv6 |= s.key().family() == IpAddress.AF_INET6;
     }
 
     DirectorPlan.GatewayPlan gateway = null;
     if (spec.getGateway() != null) {
-      gateway = new DirectorPlan.GatewayPlan(IpAddress.parse(spec.getGateway().getAddress()),
-          spec.getGateway().getPrefixLength(), spec.getGateway().getInterfaceName());
+      gateway = gatewayPlan(spec.getGateway());
+    }
+    List<DirectorPlan.GatewayPlan> moreGateways = new ArrayList<>();
+    if (spec.getMoreGateways() != null) {
+      spec.getMoreGateways().forEach(g -> moreGateways.add(gatewayPlan(g)));
+    }
+    // Only the VIPs a service holds, and only where they differ from the default: plans without stay unchanged.
+    List<DirectorPlan.VipPlan> settings = new ArrayList<>();
+    for (DirectorPlan.VipPlan v : vipSettings.values()) {
+      if (vips.contains(v.address()) && (v.prefixLength() != v.address().maxPrefixLength()
+          || !v.interfaceName().equals(spec.getVipInterface()))) {
+        settings.add(v);
+      }
     }
     DirectorPlan.SyncDaemonPlan sync = PairChecks.syncDaemon(spec);
     DirectorPlan.HaPlan ha = PairChecks.ha(spec);
     return new DirectorPlan(pair, List.copyOf(spec.getNodes()), spec.getVipInterface(), List.copyOf(vips), gateway,
-        sysctls(spec.getSysctls(), ipv6, sync, ha), sync, ha, services);
+        sysctls(spec.getSysctls(), ipv6, sync, ha), sync, ha, services, PairChecks.timeouts(spec), settings,
+        moreGateways);
+  }
+
+  private static DirectorPlan.GatewayPlan gatewayPlan(io.halvs.api.v1alpha1.Gateway g) {
+    return new DirectorPlan.GatewayPlan(IpAddress.parse(g.getAddress()), g.getPrefixLength(), g.getInterfaceName());
   }
 
   private static SortedMap<String, String> sysctls(Sysctls sysctls, boolean ipv6, DirectorPlan.SyncDaemonPlan sync,
@@ -358,10 +395,12 @@ public final class PlanBuilder {
             + " (only masq can); left out of that service"));
         continue;
       }
-      if (b.address().isV4() != s.vip().isV4() && method != ForwardingMethod.IPIP) {
+      boolean v4 = key.family() == IpAddress.AF_INET;
+      if (b.address().isV4() != v4 && method != ForwardingMethod.IPIP) {
         findings.add(Finding.error(b.ref(), "spec.address", "AddressFamilyMismatch", "address " + b.address()
-            + " is IPv" + b.address().version() + " but " + d.ref() + "'s vip " + s.vip() + " is IPv"
-            + s.vip().version() + " (only the ipip method can cross families); left out of that service"));
+            + " is IPv" + b.address().version() + " but " + d.ref() + (s.vip() == null ? "" : "'s vip " + s.vip())
+            + " is IPv" + (v4 ? 4 : 6)
+            + " (only the ipip method can cross families); left out of that service"));
         continue;
       }
       if (rs.getNodeName() != null && method == ForwardingMethod.MASQ) {
@@ -429,7 +468,7 @@ public final class PlanBuilder {
   static final class PairChecks {
     static final int MAX_PAIR_NAME = 40;
     private static final java.util.regex.Pattern NODE = java.util.regex.Pattern.compile("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$");
-    private static final java.util.regex.Pattern IFNAME = java.util.regex.Pattern.compile(DirectorPairSpec.INTERFACE_NAME);
+    static final java.util.regex.Pattern IFNAME = java.util.regex.Pattern.compile(DirectorPairSpec.INTERFACE_NAME);
     private static final java.util.regex.Pattern SYSCTL_KEY = java.util.regex.Pattern.compile(Sysctls.ALLOWED_KEY);
     private static final java.util.regex.Pattern INTEGER = java.util.regex.Pattern.compile("^-?[0-9]{1,10}$");
 
@@ -459,15 +498,36 @@ public final class PlanBuilder {
         }
       }
       ifname(c, "spec.vipInterface", s.getVipInterface(), true);
+      List<io.halvs.api.v1alpha1.Gateway> gateways = new ArrayList<>();
       if (s.getGateway() != null) {
-        IpAddress gw = c.address("spec.gateway.address", s.getGateway().getAddress(), true);
-        Integer prefix = s.getGateway().getPrefixLength();
-        if (prefix == null) {
-          c.error("spec.gateway.prefixLength", "Required", "spec.gateway.prefixLength is required");
-        } else if (gw != null) {
-          c.range("spec.gateway.prefixLength", prefix, 1, gw.maxPrefixLength());
+        gateways.add(s.getGateway());
+      }
+      if (s.getMoreGateways() != null && !s.getMoreGateways().isEmpty()) {
+        if (s.getGateway() == null) {
+          c.error("spec.moreGateways", "Invalid", "spec.moreGateways needs spec.gateway (the first one)");
         }
-        ifname(c, "spec.gateway.interfaceName", s.getGateway().getInterfaceName(), true);
+        c.range("spec.moreGateways", s.getMoreGateways().size(), 0, 16);
+        gateways.addAll(s.getMoreGateways());
+      }
+      Set<IpAddress> seen = new java.util.HashSet<>();
+      for (int i = 0; i < gateways.size(); i++) {
+        var g = gateways.get(i);
+        String field = i == 0 ? "spec.gateway" : "spec.moreGateways[" + (i - 1) + "]";
+        if (g == null) {
+          c.error(field, "Required", field + " is empty");
+          continue;
+        }
+        IpAddress gw = c.address(field + ".address", g.getAddress(), true);
+        Integer prefix = g.getPrefixLength();
+        if (prefix == null) {
+          c.error(field + ".prefixLength", "Required", field + ".prefixLength is required");
+        } else if (gw != null) {
+          c.range(field + ".prefixLength", prefix, 1, gw.maxPrefixLength());
+        }
+        ifname(c, field + ".interfaceName", g.getInterfaceName(), true);
+        if (gw != null && !seen.add(gw)) {
+          c.error(field + ".address", "Duplicate", field + ".address " + gw + " is named twice");
+        }
       }
       if (s.getSyncDaemon() != null) {
         var sd = s.getSyncDaemon();
@@ -486,7 +546,8 @@ public final class PlanBuilder {
       }
       if (s.getHighAvailability() != null) {
         var ha = s.getHighAvailability();
-        c.range("spec.highAvailability.advertIntervalMillis", ha.getAdvertIntervalMillis(), 20, 10000);
+        c.range("spec.highAvailability.advertIntervalMillis", ha.getAdvertIntervalMillis(), 20,
+            io.halvs.api.v1alpha1.HighAvailability.MAX_ADVERT_INTERVAL_MILLIS);
         c.range("spec.highAvailability.missesBeforeDead", ha.getMissesBeforeDead(), 2, 50);
         c.range("spec.highAvailability.preemptDelaySeconds", ha.getPreemptDelaySeconds(), 0, 86400);
         c.range("spec.highAvailability.heartbeatPort", ha.getHeartbeatPort(), 1, 65535);
@@ -494,6 +555,14 @@ public final class PlanBuilder {
             || ha.getAuthSecretRef().getName().isBlank())) {
           c.error("spec.highAvailability.authSecretRef.name", "Required", "authSecretRef.name is required");
         }
+      }
+      if (s.getConnectionTimeouts() != null) {
+        // The kernel reads 0 as "leave unchanged" and refuses more than INT_MAX / HZ seconds.
+        var t = s.getConnectionTimeouts();
+        int max = io.halvs.api.v1alpha1.ConnectionTimeouts.MAX_SECONDS;
+        c.range("spec.connectionTimeouts.tcpSeconds", t.getTcpSeconds(), 1, max);
+        c.range("spec.connectionTimeouts.tcpFinSeconds", t.getTcpFinSeconds(), 1, max);
+        c.range("spec.connectionTimeouts.udpSeconds", t.getUdpSeconds(), 1, max);
       }
       if (s.getSysctls() != null && s.getSysctls().getOverrides() != null) {
         for (Sysctls.Sysctl o : s.getSysctls().getOverrides()) {
@@ -541,6 +610,16 @@ public final class PlanBuilder {
           Checks.orDefault(sd.getMaxLen(), 0));
     }
 
+    /** Null when the pair sets no timeout: the kernel's are left alone, nothing is rendered or applied. */
+    static DirectorPlan.TimeoutsPlan timeouts(DirectorPairSpec s) {
+      var t = s.getConnectionTimeouts();
+      if (t == null || t.getTcpSeconds() == null && t.getTcpFinSeconds() == null && t.getUdpSeconds() == null) {
+        return null;
+      }
+      return new DirectorPlan.TimeoutsPlan(Checks.orDefault(t.getTcpSeconds(), 0),
+          Checks.orDefault(t.getTcpFinSeconds(), 0), Checks.orDefault(t.getUdpSeconds(), 0));
+    }
+
     static DirectorPlan.HaPlan ha(DirectorPairSpec s) {
       var ha = s.getHighAvailability() != null ? s.getHighAvailability()
           : new io.halvs.api.v1alpha1.HighAvailability();
@@ -567,12 +646,15 @@ public final class PlanBuilder {
       IpAddress a = c.address("spec.address", s.getAddress(), true);
       c.range("spec.port", s.getPort(), 1, 65535);
       c.range("spec.weight", s.getWeight(), 0, 65535);
-      c.range("spec.upperThreshold", s.getUpperThreshold(), 0, 0xFFFFFFFFL);
-      c.range("spec.lowerThreshold", s.getLowerThreshold(), 0, 0xFFFFFFFFL);
-      if (s.getUpperThreshold() != null && s.getLowerThreshold() != null && s.getUpperThreshold() != 0
-          && s.getLowerThreshold() > s.getUpperThreshold()) {
+      // ipvsadm -x/-y take 0-INT_MAX; the kernel refuses (ERANGE) a lower threshold above the upper one, also
+      // when the upper one is 0 (no limit).
+      c.range("spec.upperThreshold", s.getUpperThreshold(), 0, Integer.MAX_VALUE);
+      c.range("spec.lowerThreshold", s.getLowerThreshold(), 0, Integer.MAX_VALUE);
+      long upper = s.getUpperThreshold() == null ? 0 : s.getUpperThreshold();
+      if (s.getLowerThreshold() != null && s.getLowerThreshold() > upper) {
         c.error("spec.lowerThreshold", "Invalid", "lowerThreshold " + s.getLowerThreshold()
-            + " must not exceed upperThreshold " + s.getUpperThreshold());
+            + " must not exceed upperThreshold " + upper + " (the kernel refuses a lowerThreshold without an "
+            + "upperThreshold at least as large)");
       }
       if (s.getNodeName() != null && !NODE.matcher(s.getNodeName()).matches()) {
         c.error("spec.nodeName", "Invalid", "spec.nodeName '" + s.getNodeName() + "' is not a Kubernetes node name");
@@ -592,7 +674,56 @@ public final class PlanBuilder {
       if (s.getDirectorPair() == null || s.getDirectorPair().isBlank()) {
         c.error("spec.directorPair", "Required", "spec.directorPair is required");
       }
-      IpAddress vip = c.address("spec.vip", s.getVip(), true);
+      boolean markService = s.getFirewallMark() != null;
+      IpAddress vip = c.address("spec.vip", s.getVip(), !markService);
+      // A firewall-mark service may name its addresses in vips instead (one family), or none (ipFamily).
+      List<IpAddress> addresses = new ArrayList<>();
+      if (vip != null) {
+        addresses.add(vip);
+      }
+      if (s.getVips() != null && !s.getVips().isEmpty()) {
+        if (!markService) {
+          c.error("spec.vips", "Invalid", "spec.vips is for firewall-mark services: a port service has one vip");
+        } else if (s.getVip() != null) {
+          c.error("spec.vips", "Invalid", "set spec.vip or spec.vips, not both");
+        }
+        c.range("spec.vips", s.getVips().size(), 0, 32);
+        for (int i = 0; i < s.getVips().size(); i++) {
+          IpAddress a = c.address("spec.vips[" + i + "]", s.getVips().get(i), true);
+          if (a == null) {
+            continue;
+          }
+          if (!addresses.isEmpty() && a.isV4() != addresses.get(0).isV4()) {
+            c.error("spec.vips[" + i + "]", "AddressFamilyMismatch", "spec.vips mixes IPv4 and IPv6: a firewall-mark "
+                + "service is of one family (make one VirtualService per family)");
+          } else if (addresses.contains(a)) {
+            c.error("spec.vips[" + i + "]", "Duplicate", "spec.vips names " + a + " twice");
+          } else {
+            addresses.add(a);
+          }
+        }
+      }
+      if (s.getIpFamily() != null) {
+        if (!markService) {
+          c.error("spec.ipFamily", "Invalid", "spec.ipFamily is for firewall-mark services");
+        } else if (!addresses.isEmpty() && addresses.get(0).isV4() != (s.getIpFamily() == IpFamily.IPV4)) {
+          c.error("spec.ipFamily", "AddressFamilyMismatch", "spec.ipFamily " + (s.getIpFamily() == IpFamily.IPV4
+              ? "IPv4" : "IPv6") + " differs from the family of the service's addresses");
+        }
+      }
+      // From here vip stands for the service's family (and is its first address, when it has one).
+      if (!addresses.isEmpty()) {
+        vip = addresses.get(0);
+      } else if (markService && c.ok()) {
+        vip = IpAddress.parse(s.getIpFamily() == IpFamily.IPV6 ? "::" : "0.0.0.0");
+      }
+      if (s.getVipInterface() != null && !PairChecks.IFNAME.matcher(s.getVipInterface()).matches()) {
+        c.error("spec.vipInterface", "InvalidInterface", "spec.vipInterface '" + s.getVipInterface()
+            + "' is not a Linux interface name (1-15 characters, no '/', ':' or blanks)");
+      }
+      if (vip != null) {
+        c.range("spec.vipPrefixLength", s.getVipPrefixLength(), 1, vip.maxPrefixLength());
+      }
       boolean hasPort = s.getPort() != null;
       boolean hasMark = s.getFirewallMark() != null;
       if (hasPort == hasMark) {
@@ -626,12 +757,21 @@ public final class PlanBuilder {
         flags |= IpvsService.F_ONEPACKET;
       }
       int timeout = 0;
+      String engine = null;
       long netmask = vip == null || vip.isV4() ? 0xFFFFFFFFL : 128;
       if (s.getPersistence() != null) {
         var p = s.getPersistence();
         flags |= IpvsService.F_PERSISTENT;
         c.range("spec.persistence.timeoutSeconds", p.getTimeoutSeconds(), 1, 2678400);
         timeout = Checks.orDefault(p.getTimeoutSeconds(), Defaults.PERSISTENCE_TIMEOUT_SECONDS);
+        if (p.getEngine() != null) {
+          // ip_vs_pe_sip parses UDP only and has the kernel drop any other packet it is asked to schedule.
+          if (!hasMark && protocol != Protocol.UDP) {
+            c.error("spec.persistence.engine", "Invalid", "persistence.engine sip is for UDP (or firewall-mark) "
+                + "services only: the kernel's sip engine drops every other packet it is asked to schedule");
+          }
+          engine = p.getEngine().kernelName();
+        }
         if (p.getNetmask() != null && p.getPrefixLength() != null) {
           c.error("spec.persistence", "Invalid", "set persistence.netmask or persistence.prefixLength, not both");
         } else if (p.getNetmask() != null) {
@@ -678,6 +818,9 @@ public final class PlanBuilder {
           if (t.getChecksum() != null) {
             if (t.getChecksum() != TunnelChecksum.NONE && tunnelType == TunnelType.IPIP) {
               c.error("spec.forwarding.tunnel.checksum", "Invalid", "tunnel checksum applies to gue and gre only");
+            } else if (t.getChecksum() == TunnelChecksum.REMCSUM && tunnelType == TunnelType.GRE) {
+              c.error("spec.forwarding.tunnel.checksum", "Invalid", "tunnel.checksum remcsum is for gue tunnels only "
+                  + "(ipvsadm refuses it with gre, whose kernel encapsulation has no remote checksum)");
             }
             checksum = t.getChecksum();
           }
@@ -713,11 +856,14 @@ public final class PlanBuilder {
       }
       ServiceKey key = hasMark ? ServiceKey.ofFirewallMark(vip.family(), s.getFirewallMark())
           : ServiceKey.of(protocol, vip, s.getPort());
-      IpvsService service = new IpvsService(key, vip, scheduler.kernelName(), flags, timeout, netmask, List.of(),
-          sorry, check, ref);
+      IpvsService service = new IpvsService(key, addresses.isEmpty() ? null : addresses.get(0),
+          scheduler.kernelName(), flags, timeout, netmask, List.of(), sorry, check, ref, engine,
+          sorry != null && Boolean.TRUE.equals(s.getSorryServer().getInhibit()),
+          addresses.size() > 1 ? addresses.subList(1, addresses.size()) : List.of());
       String created = vs.getMetadata() == null ? null : vs.getMetadata().getCreationTimestamp();
       return new Draft(vs, ref, s.getDirectorPair(), service, method, tunnelType, tunnelPort, checksum,
-          s.getRealServerSelector(), created);
+          s.getRealServerSelector(), created, s.getVipInterface(),
+          s.getVipPrefixLength() != null ? s.getVipPrefixLength() : vip.maxPrefixLength());
     }
 
     private static long toU32(byte[] b) {

@@ -6,6 +6,7 @@ import static io.halvs.plan.Fixtures.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.FailureAction;
 import io.halvs.api.v1alpha1.ForwardingMethod;
 import io.halvs.api.v1alpha1.HealthCheckType;
@@ -78,12 +79,134 @@ class PlanBuilderTest {
   }
 
   @Test
+  void connectionTimeoutsArePlannedWithZeroForTheOnesLeftToTheKernel() {
+    DirectorPair dp = Fixtures.pair("lvs", "a", "b");
+    dp.getSpec().setConnectionTimeouts(new io.halvs.api.v1alpha1.ConnectionTimeouts(7200, null, 60));
+    PlanResult r = PlanBuilder.build(new PlanInput(List.of(dp), List.of(), List.of()));
+    assertThat(r.findings()).isEmpty();
+    assertThat(r.plans().get("lvs").connectionTimeouts()).isEqualTo(new DirectorPlan.TimeoutsPlan(7200, 0, 60));
+
+    DirectorPair none = Fixtures.pair("lvs", "a", "b");
+    none.getSpec().setConnectionTimeouts(new io.halvs.api.v1alpha1.ConnectionTimeouts());
+    assertThat(PlanBuilder.build(new PlanInput(List.of(none), List.of(), List.of())).plans().get("lvs")
+        .connectionTimeouts()).as("an empty block leaves the kernel alone").isNull();
+  }
+
+  /** 0 is the kernel's "unchanged" and more than INT_MAX / HZ seconds is EINVAL: neither can be set. */
+  @Test
+  void connectionTimeoutsTheKernelCannotTakeAreRefused() {
+    DirectorPair dp = Fixtures.pair("lvs", "a", "b");
+    dp.getSpec().setConnectionTimeouts(new io.halvs.api.v1alpha1.ConnectionTimeouts(0, 2147484, 2147483));
+    PlanResult r = PlanBuilder.build(new PlanInput(List.of(dp), List.of(), List.of()));
+    assertThat(r.plans()).isEmpty();
+    assertThat(r.findings()).extracting(Finding::field)
+        .containsExactly("spec.connectionTimeouts.tcpFinSeconds", "spec.connectionTimeouts.tcpSeconds");
+  }
+
+  /** keepalived's "virtual_ipaddress { A/N dev IF }": per VIP; the default ones stay out of vipSettings. */
+  @Test
+  void vipInterfaceAndPrefixPerVipAndSeveralGateways() {
+    DirectorPair dp = pair("lvs", "n1", "n2");
+    io.halvs.api.v1alpha1.Gateway g1 = new io.halvs.api.v1alpha1.Gateway();
+    g1.setAddress("10.0.1.254");
+    g1.setPrefixLength(24);
+    g1.setInterfaceName("eth1");
+    io.halvs.api.v1alpha1.Gateway g2 = new io.halvs.api.v1alpha1.Gateway();
+    g2.setAddress("fd00::1");
+    g2.setPrefixLength(64);
+    g2.setInterfaceName("eth1");
+    dp.getSpec().setGateway(g1);
+    dp.getSpec().setMoreGateways(List.of(g2));
+    VirtualService a = service("default", "a", "lvs", "192.0.2.1", 80, "web");
+    VirtualService b = service("default", "b", "lvs", "198.51.100.7", 80, "web");
+    b.getSpec().setVipInterface("eth2");
+    b.getSpec().setVipPrefixLength(24);
+    VirtualService c = service("default", "c", "lvs", "198.51.100.7", 443, "web"); // the same VIP, said otherwise
+    b.getMetadata().setCreationTimestamp("2020-01-01T00:00:00Z");
+    c.getMetadata().setCreationTimestamp("2030-01-01T00:00:00Z");
+    PlanResult r = build(List.of(dp), List.of(a, b, c), List.of(real("default", "x", "10.0.0.1", 1, "web")));
+    DirectorPlan p = r.plans().get("lvs");
+    assertThat(p.vipSettings()).containsExactly(new DirectorPlan.VipPlan(IpAddress.parse("198.51.100.7"), 24,
+        "eth2"));
+    assertThat(p.vipPlans()).extracting(v -> v.address() + "/" + v.prefixLength() + " " + v.interfaceName())
+        .containsExactly("192.0.2.1/32 eth0", "198.51.100.7/24 eth2");
+    assertThat(p.gateways()).extracting(g -> g.address().toString()).containsExactly("10.0.1.254", "fd00::1");
+    assertThat(p.services()).hasSize(2);
+    assertThat(r.findings()).filteredOn(f -> f.severity() == Finding.Severity.ERROR).singleElement()
+        .satisfies(f -> assertThat(f.reason()).isEqualTo("VipSettingsConflict"))
+        .satisfies(f -> assertThat(f.object().name()).isEqualTo("c"));
+  }
+
+  /** ldirectord/keepalived fwmark services have no address of their own: none, one or many here. */
+  @Test
+  void aFirewallMarkServiceNamesNoneOneOrManyAddresses() {
+    VirtualService many = service("default", "many", "lvs", null, 80, "web");
+    many.getSpec().setPort(null);
+    many.getSpec().setFirewallMark(7L);
+    many.getSpec().setVips(List.of("192.0.2.10", "192.0.2.11"));
+    VirtualService none = service("default", "none", "lvs", null, 80, "web6");
+    none.getSpec().setPort(null);
+    none.getSpec().setFirewallMark(8L);
+    none.getSpec().setIpFamily(io.halvs.api.v1alpha1.IpFamily.IPV6);
+    VirtualService mixed = service("default", "mixed", "lvs", null, 80, "web");
+    mixed.getSpec().setPort(null);
+    mixed.getSpec().setFirewallMark(9L);
+    mixed.getSpec().setVips(List.of("192.0.2.12", "2001:db8::12"));
+    VirtualService portWithVips = service("default", "port", "lvs", "192.0.2.13", 80, "web");
+    portWithVips.getSpec().setVips(List.of("192.0.2.14"));
+    PlanResult r = build(List.of(pair("lvs", "n1", "n2")), List.of(many, none, mixed, portWithVips),
+        List.of(real("default", "x", "10.0.0.1", 1, "web"), real("default", "y", "2001:db8:1::1", 1, "web6")));
+    DirectorPlan p = r.plans().get("lvs");
+    assertThat(p.vips()).extracting(Object::toString).containsExactly("192.0.2.10", "192.0.2.11");
+    assertThat(p.services()).extracting(s -> s.key().toString() + " " + s.addresses())
+        .containsExactlyInAnyOrder("fwmark 7 (IPv4) [192.0.2.10, 192.0.2.11]", "fwmark 8 (IPv6) []");
+    assertThat(r.findings()).filteredOn(f -> f.severity() == Finding.Severity.ERROR)
+        .extracting(f -> f.object().name() + " " + f.field())
+        .containsExactlyInAnyOrder("mixed spec.vips[1]", "port spec.vips");
+  }
+
+  @Test
   void drainedRealServerIsQuiescent() {
     RealServer rs = real("default", "a", "10.0.0.1", 100, "web");
     rs.getSpec().setDrain(true);
     PlanResult r = build(List.of(pair("lvs", "n1", "n2")),
         List.of(service("default", "web", "lvs", "192.0.2.1", 80, "web")), List.of(rs));
     assertThat(r.plans().get("lvs").services().get(0).destinations().get(0).weight()).isZero();
+  }
+
+  /** ip_vs_pe_sip parses UDP only; the kernel drops any other packet it is asked to schedule. */
+  @Test
+  void theSipPersistenceEngineIsForUdpServicesOnly() {
+    VirtualService udp = service("default", "sip", "lvs", "192.0.2.1", 5060, "web");
+    udp.getSpec().setProtocol(Protocol.UDP);
+    Persistence p = new Persistence();
+    p.setEngine(io.halvs.api.v1alpha1.PersistenceEngine.SIP);
+    udp.getSpec().setPersistence(p);
+    VirtualService tcp = service("default", "web", "lvs", "192.0.2.1", 80, "web");
+    tcp.getSpec().setPersistence(p);
+    PlanResult r = build(List.of(pair("lvs", "n1", "n2")), List.of(udp, tcp), List.of(real("default", "a",
+        "10.0.0.1", 1, "web")));
+    assertThat(r.plans().get("lvs").services()).singleElement().satisfies(s -> {
+      assertThat(s.persistenceEngine()).isEqualTo("sip");
+      assertThat(s.persistent()).isTrue();
+    });
+    assertThat(r.findings()).filteredOn(f -> f.severity() == Finding.Severity.ERROR).singleElement()
+        .satisfies(f -> assertThat(f.field()).isEqualTo("spec.persistence.engine"))
+        .satisfies(f -> assertThat(f.object().name()).isEqualTo("web"));
+  }
+
+  @Test
+  void anInhibitedSorryServerIsPlanned() {
+    VirtualService vs = service("default", "web", "lvs", "192.0.2.1", 80, "web");
+    io.halvs.api.v1alpha1.SorryServer sorry = new io.halvs.api.v1alpha1.SorryServer();
+    sorry.setAddress("10.0.9.9");
+    sorry.setInhibit(true);
+    sorry.setForwardingMethod(ForwardingMethod.GATE);
+    vs.getSpec().setSorryServer(sorry);
+    IpvsService s = build(List.of(pair("lvs", "n1", "n2")), List.of(vs), List.of()).plans().get("lvs")
+        .services().get(0);
+    assertThat(s.sorryServerInhibit()).isTrue();
+    assertThat(s.sorryServer().method()).isEqualTo(ForwardingMethod.GATE);
   }
 
   @Test

@@ -8,12 +8,16 @@ import io.fabric8.generator.annotation.Min;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class HighAvailability {
+  /** keepalived's largest advert_int (VRRPv2 carries it in 8 bits of seconds). */
+  public static final int MAX_ADVERT_INTERVAL_MILLIS = 255000;
+
   @Default("50")
   @Min(20)
-  @Max(10000)
-  @JsonPropertyDescription("Milliseconds between heartbeats the directors send each other. Default 50: with 3 "
-      + "misses a dead director is noticed in 150 ms and replaced in under 300 ms; raise it on directors whose "
-      + "CPU or network can stall for that long.")
+  @Max(MAX_ADVERT_INTERVAL_MILLIS)
+  @JsonPropertyDescription("Milliseconds between heartbeats the directors send each other, 20 to 255000 (keepalived's "
+      + "advert_int goes to 255 s). Default 50: with 3 misses a dead director is noticed in 150 ms and replaced in "
+      + "under 300 ms; raise it on directors whose CPU or network can stall for that long. A failover takes "
+      + "missesBeforeDead intervals: 3 s with keepalived's 1 s.")
   private Integer advertIntervalMillis;
 
   @Default("3")

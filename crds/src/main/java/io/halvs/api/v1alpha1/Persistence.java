@@ -33,10 +33,17 @@ public class Persistence {
   @JsonPropertyDescription("Prefix length grouping clients (1-32 for IPv4, 1-128 for IPv6); the IPv6 form of netmask.")
   private Integer prefixLength;
 
+  @JsonPropertyDescription("Persistence engine (ipvsadm --pe): sip groups a client's datagrams by SIP Call-ID "
+      + "instead of by address. UDP services (or firewall-mark ones) only: the kernel's sip engine drops every other "
+      + "packet it is asked to schedule.")
+  private PersistenceEngine engine;
+
   public Integer getTimeoutSeconds() { return timeoutSeconds; }
   public void setTimeoutSeconds(Integer timeoutSeconds) { this.timeoutSeconds = timeoutSeconds; }
   public String getNetmask() { return netmask; }
   public void setNetmask(String netmask) { this.netmask = netmask; }
   public Integer getPrefixLength() { return prefixLength; }
+  public PersistenceEngine getEngine() { return engine; }
+  public void setEngine(PersistenceEngine engine) { this.engine = engine; }
   public void setPrefixLength(Integer prefixLength) { this.prefixLength = prefixLength; }
 }

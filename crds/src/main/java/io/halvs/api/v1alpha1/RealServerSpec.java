@@ -11,9 +11,10 @@ import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "!has(self.upperThreshold) || !has(self.lowerThreshold) || self.upperThreshold == 0 "
-    + "|| self.lowerThreshold <= self.upperThreshold",
-    message = "lowerThreshold must not exceed upperThreshold", fieldPath = ".lowerThreshold")
+@ValidationRule(value = "!has(self.lowerThreshold) || self.lowerThreshold == 0 "
+    + "|| (has(self.upperThreshold) && self.lowerThreshold <= self.upperThreshold)",
+    message = "lowerThreshold must not exceed upperThreshold (the kernel refuses a lowerThreshold without an "
+        + "upperThreshold at least as large)", fieldPath = ".lowerThreshold")
 public class RealServerSpec {
   @Required
   @Size(min = 2, max = HalvsApi.MAX_IP_LENGTH)
@@ -37,12 +38,12 @@ public class RealServerSpec {
   private ForwardingMethod forwardingMethod;
 
   @Min(0)
-  @Max(4294967295L)
+  @Max(Integer.MAX_VALUE) // ipvsadm -x refuses more
   @JsonPropertyDescription("Connection count above which no new connections are sent (ipvsadm -x); 0 = no limit.")
   private Long upperThreshold;
 
   @Min(0)
-  @Max(4294967295L)
+  @Max(Integer.MAX_VALUE) // ipvsadm -y refuses more
   @JsonPropertyDescription("Connection count below which a real server over its upperThreshold takes new ones again (ipvsadm -y).")
   private Long lowerThreshold;
 

@@ -25,10 +25,17 @@ public class SorryServer {
   @JsonPropertyDescription("Forwarding method to the sorry server; default: the virtual service's.")
   private ForwardingMethod forwardingMethod;
 
+  @JsonPropertyDescription("Keep the sorry server in the IPVS table at weight 0 while a real server is healthy, "
+      + "instead of removing it (keepalived sorry_server_inhibit): its connections drain rather than being cut "
+      + "when the real servers come back. Default false.")
+  private Boolean inhibit;
+
   public String getAddress() { return address; }
   public void setAddress(String address) { this.address = address; }
   public Integer getPort() { return port; }
   public void setPort(Integer port) { this.port = port; }
+  public Boolean getInhibit() { return inhibit; }
+  public void setInhibit(Boolean inhibit) { this.inhibit = inhibit; }
   public ForwardingMethod getForwardingMethod() { return forwardingMethod; }
   public void setForwardingMethod(ForwardingMethod forwardingMethod) { this.forwardingMethod = forwardingMethod; }
 }

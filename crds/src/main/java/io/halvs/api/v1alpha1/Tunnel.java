@@ -14,6 +14,9 @@ import io.fabric8.generator.annotation.ValidationRule;
     message = "tunnel.port is only for type gue", fieldPath = ".port")
 @ValidationRule(value = "!has(self.checksum) || self.checksum == 'none' || self.type != 'ipip'",
     message = "tunnel.checksum applies to gue and gre tunnels only", fieldPath = ".checksum")
+@ValidationRule(value = "!has(self.checksum) || self.checksum != 'remcsum' || !has(self.type) || self.type != 'gre'",
+    message = "tunnel.checksum remcsum is for gue tunnels only (ipvsadm refuses it with gre, whose kernel encapsulation has no remote checksum)",
+    fieldPath = ".checksum")
 public class Tunnel {
   @Default(Defaults.TUNNEL_TYPE)
   @JsonPropertyDescription("Encapsulation: ipip (default), gue or gre.")
@@ -24,7 +27,8 @@ public class Tunnel {
   @JsonPropertyDescription("UDP port of the GUE tunnel; required with type gue.")
   private Integer port;
 
-  @JsonPropertyDescription("Tunnel checksum for gue/gre: none (default), csum or remcsum.")
+  @JsonPropertyDescription("Tunnel checksum: none (default), csum (gue, gre) or remcsum (gue only); ipvsadm "
+      + "--tun-nocsum, --tun-csum, --tun-remcsum.")
   private TunnelChecksum checksum;
 
   public TunnelType getType() { return type; }

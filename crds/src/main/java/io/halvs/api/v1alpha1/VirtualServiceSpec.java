@@ -22,23 +22,41 @@ import java.util.List;
     + "(f.startsWith('sh-') && self.scheduler == 'sh') || (f.startsWith('mh-') && self.scheduler == 'mh'))",
     message = "schedulerFlags: sh-fallback/sh-port need scheduler sh, mh-fallback/mh-port need scheduler mh",
     fieldPath = ".schedulerFlags")
-@ValidationRule(value = "!has(self.persistence) || !has(self.persistence.netmask) || "
+@ValidationRule(value = "!has(self.persistence) || !has(self.persistence.netmask) || !has(self.vip) || "
     + "(isIP(self.vip) && ip(self.vip).family() == 4)",
     message = "persistence.netmask is an IPv4 mask: use persistence.prefixLength with an IPv6 vip",
     fieldPath = ".persistence.netmask")
-@ValidationRule(value = "!has(self.persistence) || !has(self.persistence.prefixLength) || !isIP(self.vip) || "
+@ValidationRule(value = "!has(self.persistence) || !has(self.persistence.prefixLength) || !has(self.vip) || "
+    + "!isIP(self.vip) || "
     + "ip(self.vip).family() == 6 || self.persistence.prefixLength <= 32",
     message = "persistence.prefixLength must be at most 32 with an IPv4 vip",
     fieldPath = ".persistence.prefixLength")
+@ValidationRule(value = "!has(self.persistence) || !has(self.persistence.engine) || has(self.firewallMark) || "
+    + "(has(self.protocol) && self.protocol == 'UDP')",
+    message = "persistence.engine sip is for UDP (or firewall-mark) services only: the kernel's sip engine drops "
+        + "every other packet it is asked to schedule",
+    fieldPath = ".persistence.engine")
 @ValidationRule(value = "!has(self.onePacket) || !self.onePacket || has(self.firewallMark) || "
     + "(has(self.protocol) && self.protocol == 'UDP')",
     message = "onePacket is for UDP (or firewall-mark) services only",
     fieldPath = ".onePacket")
-@ValidationRule(value = "!has(self.sorryServer) || !isIP(self.vip) || !isIP(self.sorryServer.address) || "
+@ValidationRule(value = "!has(self.vipPrefixLength) || !has(self.vip) || !isIP(self.vip) || ip(self.vip).family() == 6 "
+    + "|| self.vipPrefixLength <= 32",
+    message = "vipPrefixLength must be at most 32 with an IPv4 vip", fieldPath = ".vipPrefixLength")
+@ValidationRule(value = "!has(self.sorryServer) || !has(self.vip) || !isIP(self.vip) || !isIP(self.sorryServer.address) || "
     + "ip(self.sorryServer.address).family() == ip(self.vip).family() || "
     + "(has(self.sorryServer.forwardingMethod) && self.sorryServer.forwardingMethod == 'ipip')",
     message = "sorryServer.address must be of the vip's address family (only the ipip method can cross families)",
     fieldPath = ".sorryServer.address")
+@ValidationRule(value = "has(self.vip) || has(self.firewallMark)",
+    message = "vip is required (only a firewall-mark service may go without, or name vips instead)",
+    fieldPath = ".vip")
+@ValidationRule(value = "!has(self.vips) || size(self.vips) == 0 || has(self.firewallMark)",
+    message = "vips is for firewall-mark services: a port service has one vip", fieldPath = ".vips")
+@ValidationRule(value = "!has(self.vips) || size(self.vips) == 0 || !has(self.vip)",
+    message = "set vip or vips, not both", fieldPath = ".vips")
+@ValidationRule(value = "!has(self.ipFamily) || has(self.firewallMark)",
+    message = "ipFamily is for firewall-mark services (a port service's family is its vip's)", fieldPath = ".ipFamily")
 public class VirtualServiceSpec {
 
   @Required
@@ -46,12 +64,32 @@ public class VirtualServiceSpec {
   @JsonPropertyDescription("Name of the DirectorPair (cluster-scoped) whose directors run this virtual service.")
   private String directorPair;
 
-  @Required
   @Size(min = 2, max = HalvsApi.MAX_IP_LENGTH)
   @ValidationRule(value = "isIP(self) && !ip(self).isUnspecified()",
       message = "vip must be an IPv4 or IPv6 address (not 0.0.0.0 or ::)")
-  @JsonPropertyDescription("Virtual IP address (IPv4 or IPv6) that clients connect to; the active director holds it.")
+  @JsonPropertyDescription("Virtual IP address (IPv4 or IPv6) that clients connect to; the active director holds it. "
+      + "Required, except for a firewall-mark service, which may name vips instead, or none.")
   private String vip;
+
+  @Size(max = 32)
+  @JsonPropertyDescription("Firewall-mark services only, instead of vip: the addresses the active director holds for "
+      + "this service (the ones your mark rules match), all of one family; empty or unset: none (the marked "
+      + "traffic reaches the directors by routing, or the addresses are held elsewhere). Checked by the plan.")
+  private List<String> vips;
+
+  @JsonPropertyDescription("Firewall-mark services without an address: IPv4 (default) or IPv6 (ipvsadm -f N -6).")
+  private IpFamily ipFamily;
+
+  @Pattern(DirectorPairSpec.INTERFACE_NAME)
+  @JsonPropertyDescription("Interface the active director adds the vip to (keepalived virtual_ipaddress ... dev); "
+      + "default: the DirectorPair's vipInterface.")
+  private String vipInterface;
+
+  @Min(1)
+  @Max(128)
+  @JsonPropertyDescription("Prefix length the vip is added with (keepalived virtual_ipaddress A/N), e.g. 24 for a VIP "
+      + "that also brings its subnet's route; default 32 (IPv4) or 128 (IPv6).")
+  private Integer vipPrefixLength;
 
   @Min(1)
   @Max(65535)
@@ -98,6 +136,14 @@ public class VirtualServiceSpec {
   public void setDirectorPair(String directorPair) { this.directorPair = directorPair; }
   public String getVip() { return vip; }
   public void setVip(String vip) { this.vip = vip; }
+  public List<String> getVips() { return vips; }
+  public void setVips(List<String> vips) { this.vips = vips; }
+  public IpFamily getIpFamily() { return ipFamily; }
+  public void setIpFamily(IpFamily ipFamily) { this.ipFamily = ipFamily; }
+  public String getVipInterface() { return vipInterface; }
+  public void setVipInterface(String vipInterface) { this.vipInterface = vipInterface; }
+  public Integer getVipPrefixLength() { return vipPrefixLength; }
+  public void setVipPrefixLength(Integer vipPrefixLength) { this.vipPrefixLength = vipPrefixLength; }
   public Integer getPort() { return port; }
   public void setPort(Integer port) { this.port = port; }
   public Protocol getProtocol() { return protocol; }

@@ -21,7 +21,7 @@ class ApiReferenceDriftTest {
     String doc = ApiReference.render(MODULE);
     // A few fields from each kind, with their defaults and validation as the CRDs carry them.
     assertThat(doc).contains("| `spec.weight` | integer | `1` | 0-65535 |")
-        .contains("| `spec.vip` | string |  | **required**; 2-45 characters; CEL `isIP(self)")
+        .contains("| `spec.vip` | string |  | 2-45 characters; CEL `isIP(self)")
         .contains("| `spec.scheduler` | string | `wlc` | one of `dh`, `fo`")
         .contains("| `spec.nodes` | []string |  | **required**; exactly 2 items;")
         .contains("| `spec.healthCheck.http.expectStatus` | []integer |");

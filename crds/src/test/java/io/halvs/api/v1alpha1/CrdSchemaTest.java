@@ -121,13 +121,16 @@ class CrdSchemaTest {
         Arguments.of(RS, "spec.healthCheck.rise", 1, 100),
         Arguments.of(RS, "spec.healthCheck.fall", 1, 100),
         Arguments.of(RS, "spec.weight", 0, 65535),
-        Arguments.of(RS, "spec.upperThreshold", 0, 4294967295L),
-        Arguments.of(RS, "spec.lowerThreshold", 0, 4294967295L),
+        Arguments.of(RS, "spec.upperThreshold", 0, 2147483647L),
+        Arguments.of(RS, "spec.lowerThreshold", 0, 2147483647L),
+        Arguments.of(DP, "spec.connectionTimeouts.tcpSeconds", 1, 2147483),
+        Arguments.of(DP, "spec.connectionTimeouts.tcpFinSeconds", 1, 2147483),
+        Arguments.of(DP, "spec.connectionTimeouts.udpSeconds", 1, 2147483),
         Arguments.of(DP, "spec.gateway.prefixLength", 1, 128),
         Arguments.of(DP, "spec.syncDaemon.syncId", 0, 255),
         Arguments.of(DP, "spec.syncDaemon.port", 1, 65535),
         Arguments.of(DP, "spec.syncDaemon.ttl", 1, 255),
-        Arguments.of(DP, "spec.highAvailability.advertIntervalMillis", 20, 10000),
+        Arguments.of(DP, "spec.highAvailability.advertIntervalMillis", 20, 255000),
         Arguments.of(DP, "spec.highAvailability.missesBeforeDead", 2, 50),
         Arguments.of(DP, "spec.agent.port", 1, 65535));
   }
@@ -155,6 +158,7 @@ class CrdSchemaTest {
         Arguments.of(VS, "spec.forwarding", "!has(self.tunnel) || self.method == 'ipip'"),
         Arguments.of(VS, "spec.forwarding.tunnel", "self.type != 'gue' || has(self.port)"),
         Arguments.of(VS, "spec.forwarding.tunnel", "!has(self.port) || self.type == 'gue'"),
+        Arguments.of(VS, "spec.forwarding.tunnel", "self.checksum != 'remcsum' || !has(self.type) || self.type != 'gre'"),
         Arguments.of(VS, "spec.persistence", "!(has(self.netmask) && has(self.prefixLength))"),
         Arguments.of(VS, "spec.healthCheck", "(self.type == 'udp') == has(self.udp)"),
         Arguments.of(VS, "spec.healthCheck", "(self.type == 'dns') == has(self.dns)"),
@@ -171,7 +175,7 @@ class CrdSchemaTest {
         Arguments.of(RS, "spec.healthCheck", "(has(self.http) ? 1 : 0)"),
         Arguments.of(RS, "spec.healthCheck", "self.type != 'icmp'"),
         Arguments.of(RS, "spec.address", "isIP(self)"),
-        Arguments.of(RS, "spec", "self.lowerThreshold <= self.upperThreshold"),
+        Arguments.of(RS, "spec", "(has(self.upperThreshold) && self.lowerThreshold <= self.upperThreshold)"),
         Arguments.of(DP, "spec.nodes", "self[0] != self[1]"),
         Arguments.of(DP, "spec.gateway.address", "isIP(self)"),
         Arguments.of(DP, "spec.gateway", "self.prefixLength <= 32"),
@@ -192,7 +196,9 @@ class CrdSchemaTest {
 
   @Test
   void requiredFields() {
-    assertThat(prop(VS, "spec").getRequired()).containsExactlyInAnyOrder("directorPair", "vip", "realServerSelector");
+    // vip: required by a rule, since a firewall-mark service may go without (vips, or none).
+    assertThat(prop(VS, "spec").getRequired()).containsExactlyInAnyOrder("directorPair", "realServerSelector");
+    assertThat(rules(prop(VS, "spec"))).contains("has(self.vip) || has(self.firewallMark)");
     assertThat(prop(RS, "spec").getRequired()).containsExactly("address");
     assertThat(prop(DP, "spec").getRequired()).containsExactlyInAnyOrder("nodes", "vipInterface");
     assertThat(prop(DP, "spec.gateway").getRequired())

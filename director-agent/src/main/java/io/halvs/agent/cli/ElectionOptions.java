@@ -58,7 +58,9 @@ final class ElectionOptions {
     Quorum q = switch (quorum) {
       case none -> null;
       case file -> new FileQuorum(java.util.Objects.requireNonNull(quorumFile, "--quorum file needs --quorum-file"), node);
-      case lease -> new LeaseQuorum(new KubernetesClientBuilder().build(), leaseNamespace, plan.pair(), 4);
+      case lease -> new LeaseQuorum(new KubernetesClientBuilder().build(), leaseNamespace, plan.pair(),
+          (int) ((io.halvs.agent.ha.ElectionMachine.leaseMillis(plan.highAvailability().advertIntervalMillis()) + 999)
+              / 1000));
     };
     SyncProgress sync = new SyncProgress(kernel);
     try {

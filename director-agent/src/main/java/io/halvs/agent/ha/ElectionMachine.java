@@ -35,8 +35,16 @@ public final class ElectionMachine {
     public static Config of(String self, String peer, boolean selfPreferred, long interval, int misses,
         boolean preempt, long preemptDelay, boolean quorum) {
       return new Config(self, peer, selfPreferred, interval, misses, preempt, preemptDelay, quorum, 2000, 1000,
-          4000);
+          ElectionMachine.leaseMillis(interval));
     }
+  }
+
+  /**
+   * The Lease term: 4 s, or 4 intervals with slow heartbeats, so a granted Lease stays valid for at least two
+   * intervals after the request (see {@link #answer}) whatever the interval.
+   */
+  public static long leaseMillis(long intervalMillis) {
+    return Math.max(4000, 4 * intervalMillis);
   }
 
   /**

@@ -150,7 +150,12 @@ public final class HeartbeatElection implements Election {
   /** Any of the plan's VIPs already on the interface: a previous agent held them. */
   private boolean adopted(DirectorPlan p) {
     try {
-      return table.list(p.vipInterface()).stream().map(AddressTable.Address::address).anyMatch(p.vips()::contains);
+      for (DirectorPlan.VipPlan v : p.vipPlans()) {
+        if (table.list(v.interfaceName()).stream().map(AddressTable.Address::address).anyMatch(v.address()::equals)) {
+          return true;
+        }
+      }
+      return false;
     } catch (RuntimeException e) {
       Logs.pair(LOG.atWarn(), p.pair()).log("cannot list addresses of {}: {}", p.vipInterface(), e.getMessage());
       return false;
@@ -330,18 +335,19 @@ public final class HeartbeatElection implements Election {
       return; // the VIPs are on no real interface: there is no segment to tell
     }
     DirectorPlan p = plan;
-    for (IpAddress vip : p.vips()) {
+    for (DirectorPlan.VipPlan vip : p.vipPlans()) {
       try {
-        announcer.announce(p.vipInterface(), vip);
+        announcer.announce(vip.interfaceName(), vip.address());
       } catch (RuntimeException e) {
-        Logs.pair(LOG.atWarn(), p.pair()).log("announce {} on {}: {}", vip, p.vipInterface(), e.getMessage());
+        Logs.pair(LOG.atWarn(), p.pair()).log("announce {} on {}: {}", vip.address(), vip.interfaceName(),
+            e.getMessage());
       }
     }
-    if (p.gateway() != null) {
+    for (DirectorPlan.GatewayPlan g : p.gateways()) {
       try {
-        announcer.announce(p.gateway().interfaceName(), p.gateway().address());
+        announcer.announce(g.interfaceName(), g.address());
       } catch (RuntimeException e) {
-        Logs.pair(LOG.atWarn(), p.pair()).log("announce gateway {}: {}", p.gateway().address(), e.getMessage());
+        Logs.pair(LOG.atWarn(), p.pair()).log("announce gateway {}: {}", g.address(), e.getMessage());
       }
     }
   }
@@ -388,7 +394,8 @@ public final class HeartbeatElection implements Election {
   /** The parts of a plan the election acts on: the director loop calls follow() every pass with the same plan. */
   static boolean sameForElection(DirectorPlan a, DirectorPlan b) {
     return a.nodes().equals(b.nodes()) && a.vipInterface().equals(b.vipInterface()) && a.vips().equals(b.vips())
-        && Objects.equals(a.gateway(), b.gateway()) && Objects.equals(a.highAvailability(), b.highAvailability());
+        && a.vipSettings().equals(b.vipSettings()) && a.gateways().equals(b.gateways())
+        && Objects.equals(a.highAvailability(), b.highAvailability());
   }
 
   @Override

@@ -23,7 +23,7 @@ public final class FakeIpvsKernel implements IpvsKernel {
 
   /** Operations, as counted. */
   public enum Op { ADD_SERVICE, EDIT_SERVICE, DELETE_SERVICE, ADD_DEST, EDIT_DEST, DELETE_DEST, START_DAEMON,
-    STOP_DAEMON, FLUSH }
+    STOP_DAEMON, FLUSH, SET_TIMEOUTS }
 
   private final Map<ServiceKey, KernelService> services = new TreeMap<>();
   private final Map<ServiceKey, Map<String, KernelDestination>> destinations = new HashMap<>();
@@ -88,6 +88,7 @@ public final class FakeIpvsKernel implements IpvsKernel {
       case 3 -> "ESRCH: no such service";
       case 17 -> "EEXIST: already exists";
       case 22 -> "EINVAL: invalid argument";
+      case 34 -> "ERANGE: result out of range";
       default -> "errno " + errno;
     };
     return new IpvsException(operation, object, errno, text);
@@ -105,12 +106,18 @@ public final class FakeIpvsKernel implements IpvsKernel {
     if (s.key().family() == IpAddress.AF_INET6 && (s.netmask() < 1 || s.netmask() > 128)) {
       throw error(operation, s.key().toString(), 22);
     }
+    if (s.persistenceEngine() != null && !s.persistenceEngine().equals("sip")) {
+      throw new IpvsException(operation, s.key().toString(), 2, "persistence engine '" + s.persistenceEngine()
+          + "' not available (ip_vs_pe_" + s.persistenceEngine() + " module missing?)");
+    }
   }
 
   private static void check(KernelDestination d, String operation, String object) {
-    if (d.weight() < 0 || d.weight() > 65535 || (d.upperThreshold() != 0 && d.lowerThreshold() > d.upperThreshold())
-        || d.forwardMethod() < 0 || d.forwardMethod() > 4) {
+    if (d.weight() < 0 || d.weight() > 65535 || d.forwardMethod() < 0 || d.forwardMethod() > 4) {
       throw error(operation, object, 22);
+    }
+    if (d.lowerThreshold() > d.upperThreshold()) {
+      throw error(operation, object, 34); // as ip_vs_add_dest/edit_dest: also when the upper one is 0
     }
   }
 
@@ -124,7 +131,7 @@ public final class FakeIpvsKernel implements IpvsKernel {
     List<KernelService> out = new ArrayList<>(services.size());
     for (KernelService s : services.values()) {
       out.add(new KernelService(s.key(), s.scheduler(), s.flags(), s.timeoutSeconds(), s.netmask(),
-          serviceStats.getOrDefault(s.key(), ZERO)));
+          serviceStats.getOrDefault(s.key(), ZERO), s.persistenceEngine()));
     }
     return out;
   }
@@ -255,6 +262,13 @@ public final class FakeIpvsKernel implements IpvsKernel {
 
   @Override
   public synchronized void setTimeouts(IpvsTimeouts t) {
+    op(Op.SET_TIMEOUTS, "set timeouts", t.toString());
+    // As the kernel: more than INT_MAX / HZ seconds (HZ 1000 here) is EINVAL; 0 leaves a value unchanged.
+    for (int v : new int[] {t.tcp(), t.tcpFin(), t.udp()}) {
+      if (v < 0 || v > Integer.MAX_VALUE / 1000) {
+        throw error("set timeouts", t.toString(), 22);
+      }
+    }
     timeouts = new IpvsTimeouts(t.tcp() == 0 ? timeouts.tcp() : t.tcp(),
         t.tcpFin() == 0 ? timeouts.tcpFin() : t.tcpFin(), t.udp() == 0 ? timeouts.udp() : t.udp());
   }

@@ -61,12 +61,16 @@ public final class KernelFormat {
           b.append(" -M ").append(s.netmask());
         }
       }
-      List<String> f = flags(s);
-      if (!f.isEmpty()) {
-        b.append(" -b ").append(String.join(",", f));
+      // ipvsadm -S's order: -p, -M, --pe, -o, -b.
+      if (s.persistenceEngine() != null) {
+        b.append(" --pe ").append(s.persistenceEngine());
       }
       if ((s.flags() & 0x4) != 0) {
         b.append(" -o");
+      }
+      List<String> f = flags(s);
+      if (!f.isEmpty()) {
+        b.append(" -b ").append(String.join(",", f));
       }
       out.add(b.toString());
       for (KernelDestination d : dests) {
@@ -83,10 +87,15 @@ public final class KernelFormat {
           if (d.tunnelType() == 1) {
             l.append(" --tun-port ").append(d.tunnelPort());
           }
-          if ((d.tunnelFlags() & 2) != 0) {
-            l.append(" --tun-remcsum");
-          } else if ((d.tunnelFlags() & 1) != 0) {
-            l.append(" --tun-csum");
+          if (d.tunnelType() == 1 || d.tunnelType() == 2) {
+            // ipvsadm -S prints one of the three for gue and gre, --tun-nocsum included.
+            if ((d.tunnelFlags() & 2) != 0) {
+              l.append(" --tun-remcsum");
+            } else if ((d.tunnelFlags() & 1) != 0) {
+              l.append(" --tun-csum");
+            } else {
+              l.append(" --tun-nocsum");
+            }
           }
         }
         out.add(l.toString());
@@ -129,7 +138,18 @@ public final class KernelFormat {
           b.append(" (").append(String.join(",", f)).append(')');
         }
         if ((s.flags() & 0x1) != 0) {
+          // As ipvsadm -L: the mask when not /32 (/128), then the engine.
           b.append(" persistent ").append(s.timeoutSeconds());
+          if (s.key().family() == IpAddress.AF_INET && s.netmask() != 0xffffffffL) {
+            long m = s.netmask();
+            b.append(" mask ").append(IpAddress.ofBytes(new byte[] {(byte) (m >>> 24), (byte) (m >>> 16),
+                (byte) (m >>> 8), (byte) m}));
+          } else if (s.key().family() == IpAddress.AF_INET6 && s.netmask() != 128) {
+            b.append(" mask ").append(s.netmask());
+          }
+          if (s.persistenceEngine() != null) {
+            b.append(" pe ").append(s.persistenceEngine());
+          }
         }
         if ((s.flags() & 0x4) != 0) {
           b.append(" ops");

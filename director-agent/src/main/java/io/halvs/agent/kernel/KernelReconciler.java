@@ -81,7 +81,8 @@ public final class KernelReconciler {
 
   /** The kernel form of a plan service. */
   public static KernelService toKernel(IpvsService s) {
-    return new KernelService(s.key(), s.scheduler(), s.flags(), s.timeoutSeconds(), s.netmask(), null);
+    return new KernelService(s.key(), s.scheduler(), s.flags(), s.timeoutSeconds(), s.netmask(), null,
+        s.persistenceEngine());
   }
 
   public static KernelDestination toKernel(Destination d, int weight) {
@@ -259,8 +260,11 @@ public final class KernelReconciler {
       match(d, up ? d.weight() : 0, have, wanted, adds, edits);
     }
     Destination sorry = s.sorryServer();
-    if (!anyUp && sorry != null && s.destinations().stream().noneMatch(d -> d.id().equals(sorry.id()))) {
-      match(sorry, Math.max(1, sorry.weight()), have, wanted, adds, edits);
+    if (sorry != null && (!anyUp || s.sorryServerInhibit())
+        && s.destinations().stream().noneMatch(d -> d.id().equals(sorry.id()))) {
+      // Inhibit (keepalived sorry_server_inhibit): kept at weight 0 while a real server is up, so its
+      // connections drain instead of being cut.
+      match(sorry, anyUp ? 0 : Math.max(1, sorry.weight()), have, wanted, adds, edits);
     }
     // Within a service: removals first, so an address that moves ports never exists twice.
     List<KernelDestination> gone = new ArrayList<>(0);

@@ -4,6 +4,7 @@ import io.halvs.agent.health.FailureReason;
 import io.halvs.agent.health.HealthMonitor;
 import io.halvs.agent.health.TargetMetrics;
 import io.halvs.agent.kernel.IpvsKernel;
+import io.halvs.agent.kernel.IpvsTimeouts;
 import io.halvs.agent.kernel.SyncDaemon;
 import io.halvs.agent.runtime.Director;
 import io.halvs.agent.runtime.Election;
@@ -61,7 +62,7 @@ public final class MetricsExporter {
 
   /** What one kernel read found, shared by the scrapes that arrived while it ran. */
   record KernelView(DirectorPlan plan, long readEndNanos, long readNanos, IpvsSnapshot ipvs, List<SyncDaemon> daemons,
-      Map<String, Set<IpAddress>> held) {}
+      Map<String, Set<IpAddress>> held, IpvsTimeouts timeouts) {}
 
   /**
    * @param pair the DirectorPair's name until a plan says it (standalone without --pair: "")
@@ -103,6 +104,7 @@ public final class MetricsExporter {
     health(f, pair, d);
     pair(f, pair, d, plan, k);
     syncDaemons(f, pair, plan, k);
+    timeouts(f, pair, k);
     reconciler(f, pair, k);
     process(f);
     f.flush();
@@ -147,6 +149,7 @@ public final class MetricsExporter {
     IpvsKernel k = kernel.get();
     IpvsSnapshot ipvs = null;
     List<SyncDaemon> daemons = null;
+    IpvsTimeouts timeouts = null;
     if (k != null) {
       ipvs = IpvsSnapshot.read(k, plan);
       try {
@@ -154,14 +157,18 @@ public final class MetricsExporter {
       } catch (RuntimeException e) {
         daemons = null;
       }
+      try {
+        timeouts = k.timeouts();
+      } catch (RuntimeException e) {
+        timeouts = null;
+      }
     }
     Map<String, Set<IpAddress>> held = new HashMap<>();
     Addresses a = addresses;
     if (a != null && plan != null) {
-      List<String> interfaces = new ArrayList<>(List.of(plan.vipInterface()));
-      if (plan.gateway() != null) {
-        interfaces.add(plan.gateway().interfaceName());
-      }
+      Set<String> interfaces = new java.util.TreeSet<>(List.of(plan.vipInterface()));
+      plan.vipPlans().forEach(v -> interfaces.add(v.interfaceName()));
+      plan.gateways().forEach(g -> interfaces.add(g.interfaceName()));
       for (String ifname : interfaces) {
         try {
           held.computeIfAbsent(ifname, i -> new HashSet<>(a.on(i)));
@@ -171,7 +178,7 @@ public final class MetricsExporter {
       }
     }
     long end = nanos.getAsLong();
-    return new KernelView(plan, end, end - now, ipvs, daemons, held);
+    return new KernelView(plan, end, end - now, ipvs, daemons, held, timeouts);
   }
 
   // ---- families ----
@@ -337,14 +344,13 @@ public final class MetricsExporter {
     f.family("halvs_vip_held", "gauge", "1 per VIP (and NAT gateway) address this node's kernel holds now, 0 per "
         + "planned one it does not");
     if (plan != null && addresses != null) {
-      Set<IpAddress> vips = k.held().getOrDefault(plan.vipInterface(), Set.of());
-      for (IpAddress vip : plan.vips()) {
-        pairSample(f, "halvs_vip_held", pair).label("address", vip.toString()).value(vips.contains(vip) ? 1 : 0);
+      for (DirectorPlan.VipPlan vip : plan.vipPlans()) {
+        boolean held = k.held().getOrDefault(vip.interfaceName(), Set.of()).contains(vip.address());
+        pairSample(f, "halvs_vip_held", pair).label("address", vip.address().toString()).value(held ? 1 : 0);
       }
-      if (plan.gateway() != null) {
-        IpAddress g = plan.gateway().address();
-        boolean held = k.held().getOrDefault(plan.gateway().interfaceName(), Set.of()).contains(g);
-        pairSample(f, "halvs_vip_held", pair).label("address", g.toString()).value(held ? 1 : 0);
+      for (DirectorPlan.GatewayPlan g : plan.gateways()) {
+        boolean held = k.held().getOrDefault(g.interfaceName(), Set.of()).contains(g.address());
+        pairSample(f, "halvs_vip_held", pair).label("address", g.address().toString()).value(held ? 1 : 0);
       }
     }
     f.family("halvs_director_transitions_total", "counter", "Role changes of this director by reason (a reason "
@@ -395,6 +401,19 @@ public final class MetricsExporter {
       pairSample(f, "halvs_sync_daemon_up", pair).label("state", state == SyncDaemon.MASTER ? "master" : "backup")
           .label("interface", sd.interfaceName()).label("syncid", sd.syncId()).value(up ? 1 : 0);
     }
+  }
+
+  /** Read from the kernel whether or not the plan sets them: what idle connections get is worth seeing either way. */
+  private void timeouts(TextFormat f, String pair, KernelView k) throws IOException {
+    f.family("halvs_ipvs_timeout_seconds", "gauge", "The kernel's IPVS connection timeouts (ipvsadm --set): "
+        + "protocol tcp (established), tcpfin, udp");
+    IpvsTimeouts t = k.timeouts();
+    if (t == null) {
+      return;
+    }
+    pairSample(f, "halvs_ipvs_timeout_seconds", pair).label("protocol", "tcp").value(t.tcp());
+    pairSample(f, "halvs_ipvs_timeout_seconds", pair).label("protocol", "tcpfin").value(t.tcpFin());
+    pairSample(f, "halvs_ipvs_timeout_seconds", pair).label("protocol", "udp").value(t.udp());
   }
 
   private void reconciler(TextFormat f, String pair, KernelView k) throws IOException {

@@ -58,6 +58,7 @@ public final class NetlinkIpvsKernel implements IpvsKernel {
   static final int SVC_TIMEOUT = 8;
   static final int SVC_NETMASK = 9;
   static final int SVC_STATS = 10;
+  static final int SVC_PE_NAME = 11;
   static final int SVC_STATS64 = 12;
 
   static final int DEST_ADDR = 1;
@@ -202,6 +203,10 @@ public final class NetlinkIpvsKernel implements IpvsKernel {
     } else {
       m.u32(SVC_NETMASK, s.netmask());
     }
+    // Without the attribute an edit takes the engine away (ip_vs_edit_service), which is what the plan says then.
+    if (s.persistenceEngine() != null) {
+      m.string(SVC_PE_NAME, s.persistenceEngine());
+    }
     m.end();
   }
 
@@ -267,8 +272,9 @@ public final class NetlinkIpvsKernel implements IpvsKernel {
     }
     int flags = (int) svc.u32(SVC_FLAGS, 0); // struct ip_vs_flags: the flags, then the mask
     long netmask = af == IpAddress.AF_INET ? svc.be32(SVC_NETMASK, 0xffffffffL) : svc.u32(SVC_NETMASK, 128);
+    String pe = svc.string(SVC_PE_NAME);
     return new KernelService(key, svc.string(SVC_SCHED_NAME), flags & ~F_HASHED, (int) svc.u32(SVC_TIMEOUT, 0),
-        netmask, stats(svc, SVC_STATS64, SVC_STATS));
+        netmask, stats(svc, SVC_STATS64, SVC_STATS), pe == null || pe.isEmpty() ? null : pe);
   }
 
   static KernelDestination parseDestination(Attributes d, int serviceFamily) {

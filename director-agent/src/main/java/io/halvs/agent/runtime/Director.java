@@ -4,6 +4,7 @@ import io.halvs.agent.Logs;
 import io.halvs.agent.kernel.DestinationHealth;
 import io.halvs.agent.kernel.IpvsException;
 import io.halvs.agent.kernel.IpvsKernel;
+import io.halvs.agent.kernel.IpvsTimeouts;
 import io.halvs.agent.kernel.KernelReconciler;
 import io.halvs.agent.kernel.KernelService;
 import io.halvs.agent.kernel.OwnershipJournal;
@@ -107,6 +108,7 @@ public final class Director implements AutoCloseable {
   private Duration retry = FIRST_RETRY;
   private long lastResyncNanos = System.nanoTime(); // the first pass dumps anyway: nothing is kept yet
   private DirectorPlan.SyncDaemonPlan daemonsKept; // started as planned since the last resync (null: look again)
+  private DirectorPlan.TimeoutsPlan timeoutsKept; // held as planned since the last resync (null: look again)
   private volatile Status status = new Status(null, null, false, List.of(), false, null);
   private volatile Thread thread;
 
@@ -247,6 +249,7 @@ public final class Director implements AutoCloseable {
         // the resync (also a retry, and a repair KernelWatch asked for): dump the kernel, trust nothing kept
         reconciler.forget();
         daemonsKept = null;
+        timeoutsKept = null;
         lastResyncNanos = System.nanoTime();
       }
       if (next != null) {
@@ -410,6 +413,7 @@ public final class Director implements AutoCloseable {
       guard(failures, "sysctls", () -> sys.addAll(sysctls.apply(wanted)));
       sys.stream().filter(c -> c.error() != null).forEach(c -> failures.add("sysctl " + c));
     }
+    guard(failures, "IPVS timeouts", () -> applyTimeouts(plan, changes));
     KernelReconciler.Result r = reconcile(failures, () -> reconciler.reconcile(plan.services(), health.view()));
     guard(failures, "sync daemons", () -> startDaemons(plan, changes));
     guard(failures, "election", () -> election.follow(plan));
@@ -448,8 +452,40 @@ public final class Director implements AutoCloseable {
   }
 
   static DirectorPlan withoutServices(DirectorPlan p) {
-    return new DirectorPlan(p.pair(), p.nodes(), p.vipInterface(), p.vips(), p.gateway(), p.sysctls(),
-        p.syncDaemon(), p.highAvailability(), List.of());
+    return p.withServices(List.of());
+  }
+
+  /**
+   * Sets the planned IPVS connection timeouts when the kernel's differ, then reads them back: a kernel that
+   * answers the set without holding the values (or refuses it) fails the pass, so the report and the Programmed
+   * condition say so. Timeouts are global to the network namespace; the ones the plan leaves at 0 are not
+   * touched, and deleting the pair leaves them as they are (the kernel has no "unset": restoring its defaults
+   * would undo what someone else set).
+   */
+  private void applyTimeouts(DirectorPlan plan, List<String> changes) {
+    DirectorPlan.TimeoutsPlan want = plan.connectionTimeouts();
+    if (want == null || want.equals(timeoutsKept)) {
+      return; // read back as planned since the last resync: the resync looks again
+    }
+    if (holds(kernel.timeouts(), want)) {
+      timeoutsKept = want;
+      return;
+    }
+    IpvsTimeouts set = new IpvsTimeouts(want.tcp(), want.tcpFin(), want.udp());
+    daemonCall(NetlinkOp.SET_TIMEOUTS, () -> kernel.setTimeouts(set));
+    changes.add("set IPVS timeouts (ipvsadm " + want.ipvsadm() + ")");
+    IpvsTimeouts now = kernel.timeouts();
+    if (!holds(now, want)) {
+      throw new IllegalStateException("the kernel holds tcp " + now.tcp() + " tcpfin " + now.tcpFin() + " udp "
+          + now.udp() + " s after ipvsadm " + want.ipvsadm());
+    }
+    timeoutsKept = want;
+  }
+
+  /** 0 in the plan: whatever the kernel has. */
+  static boolean holds(IpvsTimeouts have, DirectorPlan.TimeoutsPlan want) {
+    return (want.tcp() == 0 || want.tcp() == have.tcp()) && (want.tcpFin() == 0 || want.tcpFin() == have.tcpFin())
+        && (want.udp() == 0 || want.udp() == have.udp());
   }
 
   /** Master and backup on both directors, so connection state survives a takeover in either direction. */

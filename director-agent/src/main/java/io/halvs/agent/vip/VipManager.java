@@ -18,6 +18,8 @@ import java.util.TreeSet;
 public final class VipManager {
   private final AddressTable table;
   private final Set<IpAddress> heldV6 = new TreeSet<>();
+  /** Interfaces the last hold put VIPs on. */
+  private final Set<String> heldOn = new TreeSet<>();
 
   public VipManager(AddressTable table) {
     this.table = table;
@@ -28,30 +30,55 @@ public final class VipManager {
     return l.length() <= 15 ? l : null; // IFNAMSIZ: a label that does not fit is left off
   }
 
-  /** Adds what is missing, removes what halvs held and the plan no longer has. Returns the changes. */
+  /**
+   * Adds what is missing, removes what halvs held and the plan no longer has. Returns the changes. Each VIP goes
+   * to its own interface with its own prefix (the pair's vipInterface and /32, /128 unless the VirtualService
+   * says otherwise); the interfaces looked at are the plan's and those this manager held VIPs on before, so a
+   * VIP that moves to another interface leaves the old one.
+   */
   public List<String> hold(DirectorPlan plan) {
     List<String> changes = new ArrayList<>();
-    String ifname = plan.vipInterface();
-    String label = label(ifname);
-    Set<IpAddress> want = new TreeSet<>(plan.vips());
-    for (AddressTable.Address a : table.list(ifname)) {
-      boolean ours = a.address().isV4() ? label != null && label.equals(a.label()) : heldV6.contains(a.address());
-      if (ours && !want.contains(a.address()) && a.prefixLength() == a.address().maxPrefixLength()) {
-        remove(ifname, a.address(), a.prefixLength());
-        heldV6.remove(a.address());
-        changes.add("removed vip " + a.address() + " from " + ifname);
+    List<DirectorPlan.VipPlan> want = plan.vipPlans();
+    Set<String> interfaces = new TreeSet<>(heldOn);
+    interfaces.add(plan.vipInterface());
+    want.forEach(v -> interfaces.add(v.interfaceName()));
+    Set<IpAddress> gateways = new TreeSet<>();
+    plan.gateways().forEach(g -> gateways.add(g.address()));
+    for (String ifname : interfaces) {
+      String label = label(ifname);
+      List<AddressTable.Address> present;
+      try {
+        present = table.list(ifname);
+      } catch (RuntimeException e) {
+        if (want.stream().anyMatch(v -> v.interfaceName().equals(ifname))) {
+          throw e;
+        }
+        continue; // an interface halvs held VIPs on is gone: nothing of ours is left there
+      }
+      for (AddressTable.Address a : present) {
+        boolean ours = a.address().isV4() ? label != null && label.equals(a.label()) : heldV6.contains(a.address());
+        boolean wanted = want.stream().anyMatch(v -> v.address().equals(a.address())
+            && v.interfaceName().equals(ifname) && v.prefixLength() == a.prefixLength());
+        if (ours && !wanted && !gateways.contains(a.address())) {
+          remove(ifname, a.address(), a.prefixLength());
+          if (want.stream().noneMatch(v -> v.address().equals(a.address()))) {
+            heldV6.remove(a.address());
+          }
+          changes.add("removed vip " + a.address() + "/" + a.prefixLength() + " from " + ifname);
+        }
       }
     }
-    for (IpAddress vip : want) {
-      if (add(ifname, vip, vip.maxPrefixLength(), label)) {
-        changes.add("added vip " + vip + "/" + vip.maxPrefixLength() + " on " + ifname);
+    heldOn.clear();
+    for (DirectorPlan.VipPlan vip : want) {
+      heldOn.add(vip.interfaceName());
+      if (add(vip.interfaceName(), vip.address(), vip.prefixLength(), label(vip.interfaceName()))) {
+        changes.add("added vip " + vip.address() + "/" + vip.prefixLength() + " on " + vip.interfaceName());
       }
-      if (!vip.isV4()) {
-        heldV6.add(vip);
+      if (!vip.address().isV4()) {
+        heldV6.add(vip.address());
       }
     }
-    if (plan.gateway() != null) {
-      var g = plan.gateway();
+    for (DirectorPlan.GatewayPlan g : plan.gateways()) {
       if (add(g.interfaceName(), g.address(), g.prefixLength(), label(g.interfaceName()))) {
         changes.add("added gateway " + g.address() + "/" + g.prefixLength() + " on " + g.interfaceName());
       }
@@ -86,18 +113,19 @@ public final class VipManager {
     }
   }
 
-  /** Drops every VIP and the gateway of the plan (standby, or the pair is being deleted). */
+  /** Drops every VIP and gateway of the plan (standby, or the pair is being deleted). */
   public List<String> release(DirectorPlan plan) {
     List<String> changes = new ArrayList<>();
-    for (IpAddress vip : plan.vips()) {
-      if (remove(plan.vipInterface(), vip, vip.maxPrefixLength())) {
-        changes.add("removed vip " + vip + " from " + plan.vipInterface());
+    for (DirectorPlan.VipPlan vip : plan.vipPlans()) {
+      if (remove(vip.interfaceName(), vip.address(), vip.prefixLength())) {
+        changes.add("removed vip " + vip.address() + " from " + vip.interfaceName());
       }
-      heldV6.remove(vip);
+      heldV6.remove(vip.address());
     }
-    if (plan.gateway() != null && remove(plan.gateway().interfaceName(), plan.gateway().address(),
-        plan.gateway().prefixLength())) {
-      changes.add("removed gateway " + plan.gateway().address());
+    for (DirectorPlan.GatewayPlan g : plan.gateways()) {
+      if (remove(g.interfaceName(), g.address(), g.prefixLength())) {
+        changes.add("removed gateway " + g.address());
+      }
     }
     return changes;
   }

@@ -194,6 +194,18 @@ class ElectionMachineTest {
     }
   }
 
+  /** A granted Lease is valid for the term minus two intervals: the term grows with slow heartbeats. */
+  @Test
+  void theLeaseTermCoversTwoIntervalsAtAnyHeartbeatInterval() {
+    assertThat(ElectionMachine.leaseMillis(50)).isEqualTo(4000);
+    assertThat(ElectionMachine.leaseMillis(1000)).isEqualTo(4000);
+    for (long interval : new long[] {20, 50, 1000, 2000, 10_000, 255_000}) {
+      Config c = Config.of("a", "b", true, interval, 3, false, 0, true);
+      assertThat(c.leaseMillis() - 2 * c.intervalMillis()).as("valid after the request, interval %d", interval)
+          .isGreaterThanOrEqualTo(2 * interval);
+    }
+  }
+
   @Test
   void aTakeoverByAMachineIsCausedByTheSilentPeer() {
     ElectionMachine m = new ElectionMachine(Config.of("b", "a", false, 50, 3, false, 0, false), 0, false);

@@ -267,6 +267,82 @@ public class KernelReconcilerTest {
         .containsExactlyInAnyOrder("10.0.0.1=100", "10.0.0.2=50");
   }
 
+  /** keepalived's sorry_server_inhibit: the sorry server never leaves; weight 0 while a real server is up. */
+  @Test
+  void anInhibitedSorryServerStaysAtWeightZeroWhileARealServerIsUp() {
+    Destination a = dest("10.0.0.1", 100);
+    Destination sorry = dest("10.0.0.99", 1);
+    IpvsService s = service(key(0), "wlc", List.of(a), sorry);
+    List<IpvsService> plan = List.of(new IpvsService(s.key(), s.vip(), s.scheduler(), s.flags(), s.timeoutSeconds(),
+        s.netmask(), s.destinations(), sorry, s.healthCheck(), s.owner(), null, true));
+    reconciler.reconcile(plan, DestinationHealth.allUp());
+    assertThat(kernel.destinations(key(0))).extracting(d -> d.address() + "=" + d.weight())
+        .containsExactlyInAnyOrder("10.0.0.1=100", "10.0.0.99=0");
+
+    kernel.resetCounts();
+    reconciler.reconcile(plan, (x, d) -> DestinationHealth.Verdict.REMOVE);
+    assertThat(kernel.destinations(key(0))).extracting(d -> d.address() + "=" + d.weight())
+        .containsExactly("10.0.0.99=1");
+    assertThat(kernel.count(FakeIpvsKernel.Op.EDIT_DEST)).as("the sorry server's weight, not a delete + add")
+        .isEqualTo(1);
+
+    reconciler.reconcile(plan, DestinationHealth.allUp());
+    assertThat(kernel.destinations(key(0))).extracting(d -> d.address() + "=" + d.weight())
+        .containsExactlyInAnyOrder("10.0.0.1=100", "10.0.0.99=0");
+  }
+
+  /** ipvsadm --pe sip: added with the service, and taken away by an edit when the plan drops it. */
+  @Test
+  void thePersistenceEngineIsPartOfTheServiceAndEditedInPlace() {
+    IpvsService s = service(key(0), "wlc", List.of(dest("10.0.0.1", 1)), null);
+    IpvsService sip = new IpvsService(s.key(), s.vip(), s.scheduler(), IpvsService.F_PERSISTENT, 60, s.netmask(),
+        s.destinations(), null, s.healthCheck(), s.owner(), "sip", false);
+    reconciler.reconcile(List.of(sip), DestinationHealth.allUp());
+    assertThat(kernel.services()).singleElement().extracting(KernelService::persistenceEngine).isEqualTo("sip");
+    kernel.resetCounts();
+    assertThat(reconciler.reconcile(List.of(sip), DestinationHealth.allUp()).applied()).isEmpty();
+    IpvsService plain = new IpvsService(s.key(), s.vip(), s.scheduler(), IpvsService.F_PERSISTENT, 60, s.netmask(),
+        s.destinations(), null, s.healthCheck(), s.owner());
+    assertThat(reconciler.reconcile(List.of(plain), DestinationHealth.allUp()).applied())
+        .containsExactly("edit service " + key(0));
+    assertThat(kernel.services()).singleElement().extracting(KernelService::persistenceEngine).isNull();
+  }
+
+  /**
+   * The kept state holds what the persistence engine and an inhibited sorry server wrote: each change is its own
+   * operation and no dump, and a resync's dump then finds nothing to do (the kept state was the kernel's).
+   */
+  @Test
+  void thePersistenceEngineAndAnInhibitedSorryServerAreKeptAsWritten() {
+    CountingKernel k = new CountingKernel();
+    KernelReconciler r = new KernelReconciler(k.kernel, new OwnershipJournal(null));
+    Destination a = dest("10.0.0.1", 100);
+    Destination sorry = dest("10.0.0.99", 1);
+    IpvsService s = service(key(0), "wlc", List.of(a), sorry);
+    IpvsService plain = new IpvsService(s.key(), s.vip(), s.scheduler(), IpvsService.F_PERSISTENT, 60, s.netmask(),
+        s.destinations(), sorry, s.healthCheck(), s.owner(), null, true);
+    IpvsService sip = new IpvsService(s.key(), s.vip(), s.scheduler(), IpvsService.F_PERSISTENT, 60, s.netmask(),
+        s.destinations(), sorry, s.healthCheck(), s.owner(), "sip", true);
+    r.reconcile(List.of(plain), DestinationHealth.allUp());
+
+    k.reset();
+    r.reconcile(List.of(sip), DestinationHealth.allUp());
+    assertThat(k.calls()).as("the engine: one edit").containsExactly(Map.entry("updateService", 1L));
+    k.reset();
+    r.reconcile(List.of(sip), (x, d) -> DestinationHealth.Verdict.REMOVE);
+    assertThat(k.calls()).as("the sorry server to weight 1, the real server out")
+        .containsOnly(Map.entry("updateDestination", 1L), Map.entry("deleteDestination", 1L));
+    k.reset();
+    r.reconcile(List.of(sip), DestinationHealth.allUp());
+    assertThat(k.calls()).as("back: the sorry server to weight 0, the real server in")
+        .containsOnly(Map.entry("updateDestination", 1L), Map.entry("addDestination", 1L));
+
+    r.forget();
+    k.reset();
+    assertThat(r.reconcile(List.of(sip), DestinationHealth.allUp()).applied()).isEmpty();
+    assertThat(k.calls()).containsOnly(Map.entry("services", 1L), Map.entry("destinations", 1L));
+  }
+
   @Test
   void operationOrderIsDeterministic() {
     var r1 = new KernelReconciler(new FakeIpvsKernel(), new OwnershipJournal(null))

@@ -294,6 +294,11 @@ class MetricsExporterTest {
     assertThat(s.value("halvs_vip_held", "address", "10.100.0.2")).isEqualTo(0);
     assertThat(s.value("halvs_sync_daemon_up", "state", "master", "interface", "eth1", "syncid", "9")).isEqualTo(1);
     assertThat(s.value("halvs_sync_daemon_up", "state", "backup")).isEqualTo(1);
+    // The kernel's timeouts, planned or not: here the kernel's defaults, then what someone set.
+    assertThat(s.value("halvs_ipvs_timeout_seconds", "directorpair", "edge-1", "node", "lvs-a", "protocol", "tcp"))
+        .isEqualTo(900);
+    assertThat(s.value("halvs_ipvs_timeout_seconds", "protocol", "tcpfin")).isEqualTo(120);
+    fake.setTimeouts(new io.halvs.agent.kernel.IpvsTimeouts(7200, 0, 60));
     election.role = Election.Role.STANDBY;
     election.peerAlive = false;
     fake.stopDaemon(SyncDaemon.BACKUP);
@@ -301,6 +306,8 @@ class MetricsExporterTest {
     assertThat(s.value("halvs_director_active")).isEqualTo(0);
     assertThat(s.value("halvs_director_peer_alive")).isEqualTo(0);
     assertThat(s.value("halvs_sync_daemon_up", "state", "backup")).isEqualTo(0);
+    assertThat(s.value("halvs_ipvs_timeout_seconds", "protocol", "tcp")).isEqualTo(7200);
+    assertThat(s.value("halvs_ipvs_timeout_seconds", "protocol", "udp")).isEqualTo(60);
     assertThat(s.value("halvs_plan_applied_info", "hash", "hash-1")).isEqualTo(1);
   }
 

@@ -7,6 +7,7 @@ import io.halvs.agent.kernel.CountingKernel;
 import io.halvs.agent.kernel.DestinationHealth;
 import io.halvs.agent.kernel.FakeIpvsKernel;
 import io.halvs.agent.kernel.FakeIpvsKernel.Op;
+import io.halvs.agent.kernel.IpvsTimeouts;
 import io.halvs.agent.kernel.KernelReconciler;
 import io.halvs.agent.kernel.KernelReconcilerTest;
 import io.halvs.agent.kernel.KernelService;
@@ -67,6 +68,58 @@ class DirectorTest {
     assertThat(d.status().programmed()).isTrue();
     assertThat(d.status().programmedPlanHash()).isEqualTo("h1");
     assertThat(d.runPending()).as("nothing due until the resync").isNull();
+  }
+
+  static DirectorPlan withTimeouts(DirectorPlan p, DirectorPlan.TimeoutsPlan t) {
+    return new DirectorPlan(p.pair(), p.nodes(), p.vipInterface(), p.vips(), p.gateway(), p.sysctls(),
+        p.syncDaemon(), p.highAvailability(), p.services(), t);
+  }
+
+  @Test
+  void connectionTimeoutsAreSetReadBackAndLeftAloneOnceTheKernelHoldsThem() {
+    Director d = director(null);
+    DirectorPlan plan = withTimeouts(TestDoubles.plan(2, 2, null), new DirectorPlan.TimeoutsPlan(7200, 0, 60));
+    d.offer(new Director.Target(plan, "h1", false));
+
+    Director.Pass p = d.runPending();
+
+    assertThat(p.converged()).as("%s", p.failures()).isTrue();
+    assertThat(p.changes()).contains("set IPVS timeouts (ipvsadm --set 7200 0 60)");
+    // 0 in the plan: the kernel's tcpfin (120) stays.
+    assertThat(kernel.timeouts()).isEqualTo(new IpvsTimeouts(7200, 120, 60));
+    d.offer(new Director.Target(plan, "h1", false));
+    kernel.resetCounts();
+    assertThat(d.runPending().changes()).isEmpty();
+    assertThat(kernel.count(Op.SET_TIMEOUTS)).isZero();
+  }
+
+  @Test
+  void aPlanWithoutTimeoutsNeverTouchesTheKernels() {
+    Director d = director(null);
+    kernel.setTimeouts(new IpvsTimeouts(3600, 30, 10)); // someone else's, e.g. kube-proxy's --ipvs-tcp-timeout
+    kernel.resetCounts();
+    d.offer(new Director.Target(TestDoubles.plan(2, 2, null), "h1", false));
+    assertThat(d.runPending().converged()).isTrue();
+    assertThat(kernel.count(Op.SET_TIMEOUTS)).isZero();
+    assertThat(kernel.timeouts()).isEqualTo(new IpvsTimeouts(3600, 30, 10));
+  }
+
+  /** A refused set fails the pass (the report and Programmed say so); the IPVS table is still programmed. */
+  @Test
+  void aTimeoutTheKernelRefusesFailsThePassAndIsRetried() {
+    Director d = director(null);
+    DirectorPlan plan = withTimeouts(TestDoubles.plan(2, 2, null), new DirectorPlan.TimeoutsPlan(7200, 0, 0));
+    kernel.failNext("IpvsTimeouts", 1, 22);
+    d.offer(new Director.Target(plan, "h1", false));
+
+    Director.Pass p = d.runPending();
+
+    assertThat(p.failures()).singleElement().asString().startsWith("IPVS timeouts: ").contains("EINVAL");
+    assertThat(d.status().programmed()).isFalse();
+    assertThat(kernel.count(Op.ADD_SERVICE)).isEqualTo(2);
+    d.offer(new Director.Target(plan, "h1", false));
+    assertThat(d.runPending().converged()).isTrue();
+    assertThat(kernel.timeouts().tcp()).isEqualTo(7200);
   }
 
   @Test
@@ -223,6 +276,30 @@ class DirectorTest {
     assertThat(p.changes()).containsExactly("start sync daemon backup on eth1 sync id 7");
     assertThat(k.calls("services")).isEqualTo(1);
     assertThat(k.calls("daemons")).isEqualTo(1);
+  }
+
+  /** Timeouts read back as planned are kept like the table: a plan change does not read them, the resync does. */
+  @Test
+  void heldTimeoutsAreNotReadAgainUntilTheResync() {
+    CountingKernel k = new CountingKernel();
+    Director d = director(k, Duration.ofHours(1));
+    DirectorPlan.TimeoutsPlan t = new DirectorPlan.TimeoutsPlan(7200, 0, 60);
+    DirectorPlan plan = withTimeouts(TestDoubles.plan(10, 10, null), t);
+    d.offer(new Director.Target(plan, "h1", false));
+    assertThat(d.runPending().converged()).isTrue();
+
+    k.reset();
+    d.offer(new Director.Target(withTimeouts(withWeight(plan, 4, 3, 7), t), "h2", false));
+    assertThat(d.runPending().converged()).isTrue();
+    assertThat(k.calls()).as("one weight: one netlink operation, the timeouts not read")
+        .containsExactly(Map.entry("updateDestination", 1L));
+
+    k.table.setTimeouts(new IpvsTimeouts(900, 120, 300)); // behind the director's back
+    k.reset();
+    d.fullPassNow();
+    Director.Pass p = d.runPending();
+    assertThat(p.changes()).containsExactly("set IPVS timeouts (ipvsadm --set 7200 0 60)");
+    assertThat(k.table.timeouts()).isEqualTo(new IpvsTimeouts(7200, 120, 60));
   }
 
   @Test

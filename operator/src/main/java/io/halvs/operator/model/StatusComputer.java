@@ -87,7 +87,9 @@ public final class StatusComputer {
     VirtualServiceStatus st = new VirtualServiceStatus();
     st.setObservedGeneration(generation);
     st.setEndpoint(service == null ? null : service.key().isFirewallMark()
-        ? "fwmark " + service.key().firewallMark() + " (" + service.vip() + ")" : service.key().toString());
+        ? "fwmark " + service.key().firewallMark() + " (" + (service.addresses().isEmpty() ? "no address"
+            : service.addresses().stream().map(Object::toString).collect(java.util.stream.Collectors.joining(", ")))
+            + ")" : service.key().toString());
     st.setActiveDirector(active == null ? null : active.node());
     int total = service == null ? 0 : service.destinations().size();
     AgentReport.ServiceHealth health = active == null || active.health() == null ? null

@@ -45,7 +45,12 @@ public final class Manifest {
   /** One virtual service and its real servers. */
   public static final class Service {
     public String vip;
+    /** A firewall-mark service with no address (yet): vip is null until a free VRRP VIP is found for it. */
     public boolean placeholderVip;
+    /** The family of a firewall-mark service without an address. */
+    public boolean v6;
+    public String vipInterface;
+    public Integer vipPrefixLength;
     public Integer port;
     public String protocol;
     public Long firewallMark;
@@ -54,6 +59,7 @@ public final class Manifest {
     public Integer persistenceTimeout;
     public String netmask;
     public Integer prefixLength;
+    public String persistenceEngine;
     public boolean onePacket;
     public String method;
     public Map<String, Object> tunnel;
@@ -63,7 +69,7 @@ public final class Manifest {
 
     public String name() {
       String base = firewallMark != null
-          ? "fwm-" + firewallMark + (vip != null && vip.contains(":") ? "-v6" : "")
+          ? "fwm-" + firewallMark + (v6 || vip != null && vip.contains(":") ? "-v6" : "")
           : protocol.toLowerCase(Locale.ROOT) + "-" + vip + "-" + port;
       return dnsName(base);
     }
@@ -142,7 +148,17 @@ public final class Manifest {
       }
       Map<String, Object> spec = new LinkedHashMap<>();
       spec.put("directorPair", pairName);
-      spec.put("vip", s.vip);
+      if (s.vip != null) {
+        spec.put("vip", s.vip);
+      } else if (s.v6) {
+        spec.put("ipFamily", "IPv6");
+      }
+      if (s.vipInterface != null) {
+        spec.put("vipInterface", s.vipInterface);
+      }
+      if (s.vipPrefixLength != null) {
+        spec.put("vipPrefixLength", s.vipPrefixLength);
+      }
       if (s.firewallMark != null) {
         spec.put("firewallMark", s.firewallMark);
       } else {
@@ -161,6 +177,9 @@ public final class Manifest {
         }
         if (s.prefixLength != null) {
           p.put("prefixLength", s.prefixLength);
+        }
+        if (s.persistenceEngine != null) {
+          p.put("engine", s.persistenceEngine);
         }
         spec.put("persistence", p);
       }
@@ -190,7 +209,7 @@ public final class Manifest {
       }
       String doc = yaml(vs);
       if (s.placeholderVip) {
-        doc = comment(doc, "vip", "placeholder: the address your firewall-mark rules match (halvs needs one VIP)");
+        doc = comment(doc, "firewallMark", "holds no address: list the ones your mark rules match in vips");
       }
       b.append("---\n").append(doc);
       for (Real r : s.reals) {

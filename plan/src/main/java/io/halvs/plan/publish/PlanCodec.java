@@ -87,8 +87,7 @@ public final class PlanCodec {
       shards.add(new Shard(i, hash, buckets.get(i).size(), gzip(json)));
       refs.add(new ShardRef(i, hash, buckets.get(i).size()));
     }
-    DirectorPlan header = new DirectorPlan(plan.pair(), plan.nodes(), plan.vipInterface(), plan.vips(),
-        plan.gateway(), plan.sysctls(), plan.syncDaemon(), plan.highAvailability(), List.of());
+    DirectorPlan header = plan.withServices(List.of());
     StringBuilder all = new StringBuilder(new String(write(header), StandardCharsets.UTF_8));
     refs.forEach(r -> all.append('\n').append(r.hash()));
     String planHash = sha256(all.toString().getBytes(StandardCharsets.UTF_8));
@@ -134,7 +133,8 @@ public final class PlanCodec {
     services.sort(java.util.Comparator.comparing(IpvsService::key));
     DirectorPlan h = manifest.header();
     return new DirectorPlan(h.pair(), h.nodes(), h.vipInterface(), h.vips(), h.gateway(),
-        new TreeMap<>(h.sysctls()), h.syncDaemon(), h.highAvailability(), services);
+        new TreeMap<>(h.sysctls()), h.syncDaemon(), h.highAvailability(), services, h.connectionTimeouts(),
+        h.vipSettings(), h.moreGateways());
   }
 
   public static String manifestJson(Manifest m) {

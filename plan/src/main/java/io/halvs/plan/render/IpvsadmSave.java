@@ -15,13 +15,15 @@ import java.util.List;
  * A plan's IPVS table in the format of {@code ipvsadm-save -n} ({@code ipvsadm -S -n}), so it can be compared
  * with, or restored by, ipvsadm:
  * <pre>
- * -A -t 192.0.2.110:80 -s wlc -p 300 -M 255.255.255.0 -b sh-port -o
+ * -A -u 192.0.2.110:53 -s sh -p 300 -M 255.255.255.0 -o -b sh-port
  * -a -t 192.0.2.110:80 -r 10.0.1.11:80 -m -w 100 -x 1000 -y 800
  * </pre>
- * Persistence prints {@code -p}, and {@code -M} only when the mask is not /32 (/128). Tunnel destinations carry
- * {@code --tun-type} as ipvsadm prints them. Thresholds ({@code -x}/{@code -y}) are printed when set — ipvsadm -R
+ * Options come in ipvsadm-save's order (-p, -M, --pe, -o, -b). Persistence prints {@code -p}, and {@code -M} only
+ * when the mask is not /32 (/128). Tunnel destinations carry {@code --tun-type}, {@code --tun-port} and, for gue
+ * and gre, one of {@code --tun-nocsum}/{@code --tun-csum}/{@code --tun-remcsum}, exactly as ipvsadm 1.31 prints them. Thresholds ({@code -x}/{@code -y}) are printed when set — ipvsadm -R
  * takes them, though ipvsadm's own save output leaves them out.
- * The sorry server is not part of the table: the agent adds it only while no real server is healthy.
+ * The sorry server is not part of the table: the agent adds it only while no real server is healthy; with
+ * {@code inhibit} it is, at weight 0 (and weight 1 while no real server is healthy).
  */
 public final class IpvsadmSave {
   private IpvsadmSave() {}
@@ -33,6 +35,13 @@ public final class IpvsadmSave {
       for (Destination d : s.destinations()) {
         out.add(destination(s, d));
       }
+      Destination sorry = s.sorryServer();
+      if (s.sorryServerInhibit() && sorry != null
+          && s.destinations().stream().noneMatch(d -> d.id().equals(sorry.id()))) {
+        // Kept in the table at weight 0 while a real server is up (keepalived sorry_server_inhibit).
+        out.add(destination(s, new Destination(sorry.address(), sorry.port(), sorry.method(), 0, 0, 0,
+            sorry.tunnelType(), sorry.tunnelPort(), sorry.tunnelChecksum(), null)));
+      }
     }
     return out;
   }
@@ -41,13 +50,21 @@ public final class IpvsadmSave {
     StringBuilder b = new StringBuilder("-A ").append(serviceSwitch(s)).append(" -s ").append(s.scheduler());
     if (s.persistent()) {
       b.append(" -p ").append(s.timeoutSeconds());
-      if (s.vip().isV4() && s.netmask() != 0xFFFFFFFFL) {
+      boolean v4 = s.key().family() == IpAddress.AF_INET;
+      if (v4 && s.netmask() != 0xFFFFFFFFL) {
         long m = s.netmask();
         b.append(" -M ").append(IpAddress.ofBytes(new byte[] {(byte) (m >>> 24), (byte) (m >>> 16), (byte) (m >>> 8),
             (byte) m}));
-      } else if (!s.vip().isV4() && s.netmask() != 128) {
+      } else if (!v4 && s.netmask() != 128) {
         b.append(" -M ").append(s.netmask());
       }
+    }
+    // ipvsadm-save's order: -p, -M, --pe, -o, -b.
+    if (s.persistenceEngine() != null) {
+      b.append(" --pe ").append(s.persistenceEngine());
+    }
+    if (s.onePacket()) {
+      b.append(" -o");
     }
     List<String> flags = new ArrayList<>();
     for (SchedulerFlag f : SchedulerFlag.values()) {
@@ -57,9 +74,6 @@ public final class IpvsadmSave {
     }
     if (!flags.isEmpty()) {
       b.append(" -b ").append(String.join(",", flags));
-    }
-    if (s.onePacket()) {
-      b.append(" -o");
     }
     return b.toString();
   }
@@ -80,11 +94,14 @@ public final class IpvsadmSave {
       if (type == TunnelType.GUE) {
         b.append(" --tun-port ").append(d.tunnelPort());
       }
-      TunnelChecksum c = d.tunnelChecksum() == null ? TunnelChecksum.NONE : d.tunnelChecksum();
-      if (c == TunnelChecksum.CSUM) {
-        b.append(" --tun-csum");
-      } else if (c == TunnelChecksum.REMCSUM) {
-        b.append(" --tun-remcsum");
+      if (type != TunnelType.IPIP) {
+        // As ipvsadm-save prints gue and gre destinations: always one of the three, --tun-nocsum included.
+        TunnelChecksum c = d.tunnelChecksum() == null ? TunnelChecksum.NONE : d.tunnelChecksum();
+        b.append(switch (c) {
+          case NONE -> " --tun-nocsum";
+          case CSUM -> " --tun-csum";
+          case REMCSUM -> " --tun-remcsum";
+        });
       }
     }
     return b.toString();
@@ -92,7 +109,7 @@ public final class IpvsadmSave {
 
   static String serviceSwitch(IpvsService s) {
     if (s.key().isFirewallMark()) {
-      return "-f " + s.key().firewallMark() + (s.vip().isV4() ? "" : " -6");
+      return "-f " + s.key().firewallMark() + (s.key().family() == IpAddress.AF_INET ? "" : " -6");
     }
     return s.key().ipvsadm();
   }

@@ -19,6 +19,7 @@ import java.util.List;
  * # vip 192.0.2.110/32 dev eth0
  * # gateway 10.0.1.254/24 dev eth1
  * # sysctl net.ipv4.ip_forward=1
+ * # ipvsadm --set 3600 0 0 (tcp tcpfin udp seconds; 0 leaves the kernel's)
  * # sync-daemon master+backup syncid 0 dev eth0 group 224.0.0.81 port 8848 ttl 1
  * -A -t 192.0.2.110:80 -s wlc
  * -a -t 192.0.2.110:80 -r 10.0.1.11:80 -m -w 100
@@ -139,15 +140,19 @@ public final class Render {
   public static void appendPlan(StringBuilder b, DirectorPlan plan) {
     b.append("# DirectorPair ").append(plan.pair()).append(" (nodes ").append(String.join(", ", plan.nodes()))
         .append(")\n");
-    for (IpAddress vip : plan.vips()) {
-      b.append("# vip ").append(vip).append('/').append(vip.maxPrefixLength()).append(" dev ")
-          .append(plan.vipInterface()).append('\n');
+    for (DirectorPlan.VipPlan vip : plan.vipPlans()) {
+      b.append("# vip ").append(vip.address()).append('/').append(vip.prefixLength()).append(" dev ")
+          .append(vip.interfaceName()).append('\n');
     }
-    if (plan.gateway() != null) {
-      b.append("# gateway ").append(plan.gateway().address()).append('/').append(plan.gateway().prefixLength())
-          .append(" dev ").append(plan.gateway().interfaceName()).append('\n');
+    for (DirectorPlan.GatewayPlan g : plan.gateways()) {
+      b.append("# gateway ").append(g.address()).append('/').append(g.prefixLength()).append(" dev ")
+          .append(g.interfaceName()).append('\n');
     }
     plan.sysctls().forEach((k, v) -> b.append("# sysctl ").append(k).append('=').append(v).append('\n'));
+    if (plan.connectionTimeouts() != null) {
+      b.append("# ipvsadm ").append(plan.connectionTimeouts().ipvsadm())
+          .append(" (tcp tcpfin udp seconds; 0 leaves the kernel's)\n");
+    }
     var sd = plan.syncDaemon();
     if (sd != null) {
       b.append("# sync-daemon master+backup syncid ").append(sd.syncId()).append(" dev ").append(sd.interfaceName())

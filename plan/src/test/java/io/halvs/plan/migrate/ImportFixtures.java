@@ -18,7 +18,8 @@ import java.util.stream.Stream;
 /**
  * The fixtures of one format: FORMAT/NAME.conf (the config), NAME.ipvsadm (the IPVS rules the original tool
  * programs once every check passes, written by hand from its documentation and source, in ipvsadm-save form;
- * "# sorry-server" lines for the fallback it adds when none is healthy; lines starting "##" explain),
+ * "# sorry-server" lines for the fallback it adds when none is healthy, "# ipvsadm --set" for its connection
+ * timeouts; lines starting "##" explain),
  * NAME.warnings (optional, "LINE: text" per expected warning), NAME.checks (optional: the health checks
  * imported, "KIND NAME: JSON" for each VirtualService and each RealServer with one of its own, "(allow-empty)"
  * after a VirtualService annotated meant to be empty), and FORMAT/invalid/NAME.conf whose first line
@@ -85,7 +86,8 @@ final class ImportFixtures {
     Run rendered = render(yaml);
     assertThat(rendered.code()).as(rendered.err() + "\n" + imported.out()).isZero();
     List<String> rules = new ArrayList<>(rendered.out().lines()
-        .filter(l -> l.startsWith("-A ") || l.startsWith("-a ") || l.startsWith("# sorry-server ")).sorted().toList());
+        .filter(l -> l.startsWith("-A ") || l.startsWith("-a ") || l.startsWith("# sorry-server ")
+            || l.startsWith("# ipvsadm --set ")).sorted().toList());
     List<String> expected = new ArrayList<>(lines(ROOT.resolve(dir).resolve(name + ".ipvsadm")));
     expected.sort(null);
     assertThat(rules).as(imported.out()).isEqualTo(expected);

@@ -51,9 +51,23 @@ class KeepalivedImportTest {
     var rendered = ImportFixtures.render(yaml);
     // The VIP on the VRRP interface, the other one (eth1) the real servers' gateway, the sync id the instance's
     // virtual_router_id (keepalived's default).
-    assertThat(rendered.out()).contains("# vip 192.0.2.110/32 dev eth0\n")
+    assertThat(rendered.out()).contains("# vip 192.0.2.110/24 dev eth0\n")
         .contains("# gateway 10.0.1.254/24 dev eth1\n")
         .contains("# sync-daemon master+backup syncid 51 dev eth0 group 224.0.0.81 port 8848 ttl 1\n");
+  }
+
+  @Test
+  void vipInterfacesPrefixesAndSeveralGateways() throws IOException {
+    var imported = ImportFixtures.importRun(Import.Format.KEEPALIVED,
+        ImportFixtures.ROOT.resolve("keepalived").resolve("vip-interfaces.conf"), false);
+    Path yaml = tmp.resolve("vips.yaml");
+    java.nio.file.Files.writeString(yaml, imported.out());
+    assertThat(ImportFixtures.render(yaml).out()).contains("""
+        # vip 192.0.2.110/32 dev eth0
+        # vip 198.51.100.7/24 dev eth2
+        # gateway 10.0.1.254/24 dev eth1
+        # gateway 10.0.2.254/24 dev eth3
+        """);
   }
 
   @Test

@@ -32,6 +32,46 @@ class PlanCodecTest {
     assertThat(PlanCodec.assemble(manifest, byIndex(p.shards()))).isEqualTo(plan);
   }
 
+  /** Timeouts travel in the manifest; a plan without them publishes exactly as before (same hash, no new key). */
+  @Test
+  void connectionTimeoutsRoundTripAndAreAbsentWhenUnset() {
+    DirectorPlan plain = plan(3, 2);
+    DirectorPlan timed = new DirectorPlan(plain.pair(), plain.nodes(), plain.vipInterface(), plain.vips(),
+        plain.gateway(), plain.sysctls(), plain.syncDaemon(), plain.highAvailability(), plain.services(),
+        new DirectorPlan.TimeoutsPlan(7200, 0, 60));
+    PlanCodec.Published p = PlanCodec.split(timed, PlanCodec.Manifest.ACTIVE);
+    PlanCodec.Manifest manifest = PlanCodec.parseManifest(PlanCodec.manifestJson(p.manifest()));
+    assertThat(PlanCodec.assemble(manifest, byIndex(p.shards()))).isEqualTo(timed);
+    String plainJson = PlanCodec.manifestJson(PlanCodec.split(plain, PlanCodec.Manifest.ACTIVE).manifest());
+    assertThat(plainJson).doesNotContain("connectionTimeouts");
+    assertThat(p.manifest().planHash()).isNotEqualTo(PlanCodec.split(plain, PlanCodec.Manifest.ACTIVE).manifest()
+        .planHash());
+  }
+
+  /** The newer service and pair fields travel too: engine, inhibit, fwmark addresses, VIP settings, gateways. */
+  @Test
+  void newerFieldsRoundTrip() {
+    DirectorPlan plain = plan(2, 2);
+    io.halvs.plan.IpvsService s = plain.services().get(0);
+    io.halvs.plan.IpvsService rich = new io.halvs.plan.IpvsService(s.key(), s.vip(), s.scheduler(), s.flags(),
+        s.timeoutSeconds(), s.netmask(), s.destinations(), s.destinations().get(0), s.healthCheck(), s.owner(), "sip",
+        true, List.of(io.halvs.plan.IpAddress.parse("192.0.2.77")));
+    List<io.halvs.plan.IpvsService> services = new java.util.ArrayList<>(plain.services());
+    services.set(0, rich);
+    DirectorPlan.GatewayPlan g = new DirectorPlan.GatewayPlan(io.halvs.plan.IpAddress.parse("10.9.0.1"), 24, "eth9");
+    DirectorPlan p = new DirectorPlan(plain.pair(), plain.nodes(), plain.vipInterface(), plain.vips(), g,
+        plain.sysctls(), plain.syncDaemon(), plain.highAvailability(), services, null,
+        List.of(new DirectorPlan.VipPlan(plain.vips().get(0), 24, "eth7")), List.of(g));
+    PlanCodec.Published pub = PlanCodec.split(p, PlanCodec.Manifest.ACTIVE);
+    PlanCodec.Manifest manifest = PlanCodec.parseManifest(PlanCodec.manifestJson(pub.manifest()));
+    assertThat(PlanCodec.assemble(manifest, byIndex(pub.shards()))).isEqualTo(p);
+    // Services without them publish exactly as before: no new keys in the shards.
+    for (PlanCodec.Shard shard : PlanCodec.split(plain, PlanCodec.Manifest.ACTIVE).shards()) {
+      assertThat(new String(PlanCodec.gunzip(shard.gzipJson()), java.nio.charset.StandardCharsets.UTF_8))
+          .doesNotContain("persistenceEngine").doesNotContain("sorryServerInhibit").doesNotContain("moreVips");
+    }
+  }
+
   @Test
   void shardCountsArePowersOfTwo() {
     assertThat(PlanCodec.shardCount(0)).isEqualTo(1);

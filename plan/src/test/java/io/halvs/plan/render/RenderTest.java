@@ -228,6 +228,93 @@ class RenderTest {
     assertThat(r.out()).contains("-r 10.0.1.11:80").doesNotContain("10.0.1.12");
   }
 
+  /** The one place the timeouts show: ipvsadm-save has no line for them, so they head the output as --set. */
+  @Test
+  void connectionTimeoutsPrintAsIpvsadmSetWithZeroForTheKernels(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws IOException {
+    Path f = Files.writeString(dir.resolve("shop.yaml"), PAIR_AND_SERVICE.replace("labels: {ap: web}",
+        "labels: {app: web}").replace("vipInterface: eth0}",
+        "vipInterface: eth0, connectionTimeouts: {tcpSeconds: 7200, udpSeconds: 60}}"));
+    Run r = render(f);
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("# ipvsadm --set 7200 0 60 (tcp tcpfin udp seconds; 0 leaves the kernel's)\n");
+    Path none = Files.writeString(dir.resolve("none.yaml"), PAIR_AND_SERVICE.replace("labels: {ap: web}",
+        "labels: {app: web}"));
+    assertThat(render(none).out()).doesNotContain("--set");
+  }
+
+  /** As ipvsadm-save shows keepalived's table: --pe after -p, the inhibited sorry server in the table at weight 0. */
+  @Test
+  void persistenceEngineAndAnInhibitedSorryServer(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    Path f = Files.writeString(dir.resolve("sip.yaml"), PAIR_AND_SERVICE.replace("labels: {ap: web}",
+        "labels: {app: web}").replace("  port: 80\n", "  port: 5060\n  protocol: UDP\n  persistence: "
+        + "{timeoutSeconds: 120, engine: sip}\n  sorryServer: {address: 10.0.9.9, inhibit: true}\n"));
+    Run r = render(f);
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("""
+        # sorry-server -a -u 192.0.2.1:5060 -r 10.0.9.9:5060 -m -w 1
+        -A -u 192.0.2.1:5060 -s wlc -p 120 --pe sip
+        -a -u 192.0.2.1:5060 -r 10.0.1.11:5060 -m -w 1
+        -a -u 192.0.2.1:5060 -r 10.0.9.9:5060 -m -w 0
+        """);
+  }
+
+  @Test
+  void aVipWithItsOwnInterfaceAndPrefixAndSeveralGateways(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws IOException {
+    Path f = Files.writeString(dir.resolve("shop.yaml"), PAIR_AND_SERVICE.replace("labels: {ap: web}",
+        "labels: {app: web}").replace("vipInterface: eth0}", "vipInterface: eth0, gateway: {address: 10.0.1.254, "
+        + "prefixLength: 24, interfaceName: eth1}, moreGateways: [{address: 10.0.2.254, prefixLength: 24, "
+        + "interfaceName: eth2}]}").replace("  port: 80\n", "  port: 80\n  vipInterface: eth3\n  vipPrefixLength: 24\n"));
+    Run r = render(f);
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("""
+        # vip 192.0.2.1/24 dev eth3
+        # gateway 10.0.1.254/24 dev eth1
+        # gateway 10.0.2.254/24 dev eth2
+        """);
+  }
+
+  /** A firewall-mark service holding two addresses, and an IPv6 one holding none. */
+  @Test
+  void firewallMarkServicesWithManyOrNoAddresses(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    Path f = Files.writeString(dir.resolve("marks.yaml"), PAIR_AND_SERVICE.replace("labels: {ap: web}",
+        "labels: {app: web}").replace("  vip: 192.0.2.1\n  port: 80\n", "  firewallMark: 7\n  vips: [192.0.2.10, "
+        + "192.0.2.11]\n") + """
+        ---
+        apiVersion: halvs.io/v1alpha1
+        kind: VirtualService
+        metadata:
+          name: web6
+          namespace: shop
+        spec:
+          directorPair: lvs
+          firewallMark: 8
+          ipFamily: IPv6
+          realServerSelector: {matchLabels: {app: web6}}
+        ---
+        apiVersion: halvs.io/v1alpha1
+        kind: RealServer
+        metadata:
+          name: web6-1
+          namespace: shop
+          labels: {app: web6}
+        spec:
+          address: 2001:db8::11
+        """);
+    Run r = render(f);
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("""
+        # vip 192.0.2.10/32 dev eth0
+        # vip 192.0.2.11/32 dev eth0
+        """).contains("""
+        -A -f 7 -s wlc
+        -a -f 7 -r 10.0.1.11:0 -m -w 1
+        -A -f 8 -6 -s wlc
+        -a -f 8 -6 -r [2001:db8::11]:0 -m -w 1
+        """);
+  }
+
   static Run renderRealServers(Path... paths) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -29,6 +29,7 @@ public final class KeepalivedImporter {
   private final Diagnostics diagnostics;
   private final Map<String, Node> groups = new HashMap<>();
   private Node syncDaemon;
+  private Node timeouts;
   private final Map<Manifest.Service, Node> placeholders = new LinkedHashMap<>();
 
   private KeepalivedImporter(Diagnostics diagnostics) {
@@ -62,6 +63,8 @@ public final class KeepalivedImporter {
           for (Node g : block(n)) {
             if (g.keyword().equals("lvs_sync_daemon")) {
               syncDaemon = g;
+            } else if (g.keyword().equals("lvs_timeouts")) {
+              timeouts = g;
             }
           }
         }
@@ -97,14 +100,22 @@ public final class KeepalivedImporter {
     } else {
       pair(instances.get(0), out, serviceVips);
       for (Node extra : instances.subList(1, instances.size())) {
-        warn(extra, "vrrp_instance " + extra.arg(0) + ": halvs runs one active director per pair (issue #16: "
-            + "active/active); its VIPs are held with the first instance's");
+        warn(extra, "vrrp_instance " + extra.arg(0) + ": halvs runs one active director per pair, no active/active "
+            + "(docs/HA.md says why); its VIPs are held by the same director as " + instances.get(0).arg(0)
+            + "'s, with that instance's settings");
       }
     }
     for (Map.Entry<Manifest.Service, Node> p : placeholders.entrySet()) {
       if (p.getKey().placeholderVip) {
-        warn(p.getValue(), "firewall-mark service " + p.getKey().firewallMark + ": halvs needs the address the "
-            + "directors hold and no vrrp_instance VIP is free for it; set its vip (a placeholder is written)");
+        warn(p.getValue(), "firewall-mark service " + p.getKey().firewallMark + ": no vrrp_instance VIP is free "
+            + "for it, so it is imported holding no address; list the addresses your mark rules match in its vips "
+            + "for halvs to hold them");
+      }
+    }
+    if (timeouts != null) {
+      Map<String, Object> t = timeouts(timeouts);
+      if (!t.isEmpty()) {
+        out.pairExtras.put("connectionTimeouts", t);
       }
     }
     if (syncDaemon != null) {
@@ -158,10 +169,11 @@ public final class KeepalivedImporter {
     out.vipInterface = iface;
     Map<String, Object> ha = new LinkedHashMap<>();
     long advertMillis = Math.round(advert * 1000);
-    if (advertMillis > 10000) {
-      warn(instance, "advert_int " + java.math.BigDecimal.valueOf(advert).stripTrailingZeros().toPlainString() + ": halvs' heartbeat interval is at most 10 s (issue #16); 10 s is "
-          + "imported");
-      advertMillis = 10000;
+    int max = io.halvs.api.v1alpha1.HighAvailability.MAX_ADVERT_INTERVAL_MILLIS;
+    if (advertMillis > max) {
+      warn(instance, "advert_int " + java.math.BigDecimal.valueOf(advert).stripTrailingZeros().toPlainString()
+          + ": keepalived's and halvs' heartbeat interval is at most 255 s; 255 s is imported");
+      advertMillis = max;
     }
     ha.put("advertIntervalMillis", Math.max(20, advertMillis));
     ha.put("preempt", preempt);
@@ -182,27 +194,42 @@ public final class KeepalivedImporter {
             dev = v.arg(i + 1);
           }
         }
+        Integer prefix = null;
+        if (addr.length == 2) {
+          prefix = number(v, addr[1], 1, addr[0].contains(":") ? 128 : 32, "prefix length of " + addr[0]);
+        }
         if (serviceVips.contains(addr[0])) {
-          if (!dev.equals(iface)) {
-            warn(v, "VIP " + addr[0] + " on " + dev + ": halvs holds every VIP on the pair's vipInterface " + iface
-                + " (issue #16: interface per VIP)");
+          // The VIP of virtual servers: its interface and prefix go on each of them.
+          for (Manifest.Service s : out.services) {
+            if (addr[0].equals(s.vip)) {
+              s.vipInterface = dev.equals(iface) ? null : dev;
+              s.vipPrefixLength = prefix == null || prefix == (addr[0].contains(":") ? 128 : 32) ? null : prefix;
+            }
           }
           continue;
         }
-        if (!dev.equals(iface) && !gatewaySet && addr.length == 2) {
+        if (!dev.equals(iface) && prefix != null) {
+          // Another interface, no virtual server: the real servers' gateway; the first is gateway, the rest more.
           Map<String, Object> gw = new LinkedHashMap<>();
           gw.put("address", addr[0]);
-          gw.put("prefixLength", Integer.parseInt(addr[1]));
+          gw.put("prefixLength", prefix);
           gw.put("interfaceName", dev);
-          out.pairExtras.put("gateway", gw);
-          gatewaySet = true;
+          if (!gatewaySet) {
+            out.pairExtras.put("gateway", gw);
+            gatewaySet = true;
+          } else {
+            @SuppressWarnings("unchecked")
+            List<Object> more = (List<Object>) out.pairExtras.computeIfAbsent("moreGateways", k -> new ArrayList<>());
+            more.add(gw);
+          }
           continue;
         }
         if (dev.equals(iface) && fwmarkVip(out, addr[0], v, instance)) {
           continue;
         }
-        warn(v, "VIP " + addr[0] + " is used by no virtual_server" + (gatewaySet ? " and the gateway is taken" : "")
-            + ": halvs holds the VIPs of its VirtualServices and one gateway (issue #16); not imported");
+        warn(v, "VIP " + addr[0] + " is used by no virtual_server and is on the VRRP interface " + iface
+            + ": halvs holds the VIPs of its VirtualServices and, on other interfaces, the real servers' gateways; "
+            + "not imported");
       }
     }
   }
@@ -214,7 +241,7 @@ public final class KeepalivedImporter {
   private boolean fwmarkVip(Manifest out, String vip, Node where, Node instance) {
     boolean taken = false;
     for (Manifest.Service s : out.services) {
-      if (s.placeholderVip && s.vip.contains(":") == vip.contains(":")) {
+      if (s.placeholderVip && s.v6 == vip.contains(":")) {
         s.vip = vip;
         s.placeholderVip = false;
         taken = true;
@@ -225,6 +252,26 @@ public final class KeepalivedImporter {
           + "service(s): halvs holds one address per VirtualService; check that your mark rules match it");
     }
     return taken;
+  }
+
+  /** lvs_timeouts [tcp S] [tcpfin S] [udp S] -> connectionTimeouts; 0 is keepalived's "leave it" too. */
+  private Map<String, Object> timeouts(Node n) throws SyntaxError {
+    Map<String, Object> t = new LinkedHashMap<>();
+    for (int i = 0; i < n.args().size(); i += 2) {
+      String k = n.arg(i);
+      String v = n.arg(i + 1);
+      String field = switch (k) {
+        case "tcp" -> "tcpSeconds";
+        case "tcpfin" -> "tcpFinSeconds";
+        case "udp" -> "udpSeconds";
+        default -> throw error(n, "lvs_timeouts: unknown option " + k + " (tcp, tcpfin or udp)");
+      };
+      int seconds = number(n, v, 0, io.halvs.api.v1alpha1.ConnectionTimeouts.MAX_SECONDS, "lvs_timeouts " + k);
+      if (seconds > 0) {
+        t.put(field, seconds);
+      }
+    }
+    return t;
   }
 
   private Map<String, Object> sync(Node n, List<Node> instances) throws SyntaxError {
@@ -322,6 +369,7 @@ public final class KeepalivedImporter {
       keys.add(new String[] {a0, servicePort(vs, vs.arg(1)), null});
     }
     Manifest.Service proto = new Manifest.Service();
+    Node engineNode = null;
     proto.scheduler = "wlc";
     proto.protocol = "TCP";
     Defaults d = new Defaults();
@@ -329,6 +377,7 @@ public final class KeepalivedImporter {
     Node sorry = null;
     String sorryMethod = null;
     Map<String, Object> sorryTunnel = null;
+    boolean sorryInhibit = false;
     List<String> flags = new ArrayList<>();
     Node flagsNode = null;
     Node opsNode = null;
@@ -358,8 +407,15 @@ public final class KeepalivedImporter {
         case "persistence_timeout" -> proto.persistenceTimeout = n.args().isEmpty() ? 360
             : number(n, n.arg(0), 1, 2678400, "persistence_timeout");
         case "persistence_granularity" -> proto.netmask = one(n);
-        case "persistence_engine" -> warn(n, "persistence_engine " + n.arg(0) + ": halvs has no persistence engine "
-            + "(issue #16); plain persistence is imported");
+        case "persistence_engine" -> {
+          if ("sip".equals(one(n))) {
+            proto.persistenceEngine = "sip";
+            engineNode = n;
+          } else {
+            warn(n, "persistence_engine " + n.arg(0) + ": the kernel has only the sip engine; plain persistence "
+                + "is imported");
+          }
+        }
         case "protocol" -> {
           String p = one(n).toUpperCase(Locale.ROOT);
           if (!Set.of("TCP", "UDP", "SCTP").contains(p)) {
@@ -372,8 +428,7 @@ public final class KeepalivedImporter {
           sorryMethod = method(n, 0);
           sorryTunnel = tunnel(n, 1);
         }
-        case "sorry_server_inhibit" -> warn(n, "sorry_server_inhibit: halvs removes the sorry server when a real "
-            + "server recovers rather than keeping it at weight 0 (issue #16)");
+        case "sorry_server_inhibit" -> sorryInhibit = n.args().isEmpty() || bool(n);
         case "delay_loop" -> d.delayLoop = seconds(n, one(n));
         case "connect_timeout" -> d.connectTimeout = seconds(n, one(n));
         case "retry", "nb_get_retry" -> d.retry = number(n, one(n), 0, 99, n.keyword());
@@ -451,6 +506,12 @@ public final class KeepalivedImporter {
             + "(the first real server's is used)");
       }
       Manifest.Real real = new Manifest.Real(addr, rport, weight, m);
+      if (lower != null && lower > (upper == null ? 0 : upper)) {
+        warn(r, "real_server " + addr + ": lthreshold " + lower + " above uthreshold " + (upper == null ? 0 : upper)
+            + ": the kernel refuses it (ERANGE), so keepalived cannot program this real server; lthreshold not "
+            + "imported");
+        lower = null;
+      }
       real.upperThreshold = upper;
       real.lowerThreshold = lower;
       rs.add(real);
@@ -512,8 +573,9 @@ public final class KeepalivedImporter {
           default -> f.startsWith(proto.scheduler + "-") ? f : null;
         };
         if (name == null) {
-          warn(flagsNode, f + ": halvs names the scheduler flags of sh and mh only (sh-fallback, sh-port, "
-              + "mh-fallback, mh-port; issue #16); not imported with scheduler " + proto.scheduler);
+          warn(flagsNode, f + ": no kernel scheduler but sh and mh reads the generic flags (flag-1/flag-2 are their "
+              + "fallback/port, flag-3 is read by none), so halvs names only sh-fallback, sh-port, mh-fallback and "
+              + "mh-port; not imported with scheduler " + proto.scheduler);
         } else if (!proto.schedulerFlags.contains(name)) {
           proto.schedulerFlags.add(name);
         }
@@ -530,7 +592,7 @@ public final class KeepalivedImporter {
       if (key[2] != null) {
         s.firewallMark = Long.parseLong(key[2]);
         boolean v6 = !rs.isEmpty() && rs.get(0).address.contains(":");
-        s.vip = v6 ? Manifest.PLACEHOLDER_VIP6 : Manifest.PLACEHOLDER_VIP4;
+        s.v6 = v6;
         s.placeholderVip = true;
         placeholders.put(s, vs);
       } else {
@@ -552,8 +614,18 @@ public final class KeepalivedImporter {
       } else {
         s.onePacket = proto.onePacket;
       }
+      if (proto.persistenceEngine != null && (proto.persistenceTimeout == null
+          || s.firewallMark == null && !"UDP".equals(s.protocol))) {
+        warn(engineNode, "persistence_engine sip: " + (proto.persistenceTimeout == null
+            ? "an engine works on persistent services only, and this one has no persistence_timeout"
+            : "the kernel's sip engine parses UDP only and drops the " + s.protocol + " packets it is asked to "
+                + "schedule; halvs refuses it") + "; not imported");
+      }
       if (proto.persistenceTimeout != null) {
         s.persistenceTimeout = proto.persistenceTimeout;
+        if (proto.persistenceEngine != null && (s.firewallMark != null || "UDP".equals(s.protocol))) {
+          s.persistenceEngine = proto.persistenceEngine;
+        }
         if (proto.netmask != null) {
           boolean v6 = s.vip.contains(":");
           if (proto.netmask.matches("\\d{1,3}")) {
@@ -595,6 +667,9 @@ public final class KeepalivedImporter {
           }
         }
         ss.put("forwardingMethod", sorryMethod != null ? sorryMethod : d.method);
+        if (sorryInhibit) {
+          ss.put("inhibit", true);
+        }
         if (sorryTunnel != null && !sorryTunnel.equals(s.tunnel)) {
           warn(sorry, "sorry_server_lvs_method: halvs sets the tunnel per virtual service; its tunnel type is not "
               + "imported");
@@ -932,6 +1007,14 @@ public final class KeepalivedImporter {
     }
     if ("gue".equals(t.get("type")) && !t.containsKey("port")) {
       throw error(n, "a gue tunnel needs port NUM");
+    }
+    Object type = t.getOrDefault("type", "ipip");
+    if (t.containsKey("checksum") && !"gue".equals(type) && !("gre".equals(type) && "csum".equals(t.get("checksum")))) {
+      throw error(n, t.get("checksum") + " is not a checksum option of a " + type + " tunnel (ipvsadm "
+          + "takes csum with gue and gre, remcsum with gue only)");
+    }
+    if (t.containsKey("port") && !"gue".equals(type)) {
+      throw error(n, "tunnel port is for gue tunnels only");
     }
     return t.isEmpty() || t.equals(Map.of("type", "ipip")) ? null : t;
   }

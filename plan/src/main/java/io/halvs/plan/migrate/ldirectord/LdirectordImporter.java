@@ -464,10 +464,11 @@ public final class LdirectordImporter {
       Manifest.Service s = new Manifest.Service();
       if (vs.fwm != null) {
         s.firewallMark = vs.fwm;
-        s.vip = vs.v6 ? Manifest.PLACEHOLDER_VIP6 : Manifest.PLACEHOLDER_VIP4;
+        s.v6 = vs.v6;
         s.placeholderVip = true;
-        warn(vs.line, "firewall-mark service " + vs.fwm + ": halvs needs the address the directors hold; set its "
-            + "vip (a placeholder is written)");
+        warn(vs.line, "firewall-mark service " + vs.fwm + ": imported holding no address, as ldirectord holds none "
+            + "(your cluster manager did); list the addresses your mark rules match in its vips for halvs to hold "
+            + "them");
       } else {
         s.vip = vs.address;
         s.port = vs.port;
@@ -590,6 +591,16 @@ public final class LdirectordImporter {
     }
     if (!rest.isBlank()) {
       throw error(r.line(), "invalid real server line, around \"" + rest.trim() + "\"");
+    }
+    for (Long t : new Long[] {lower, upper}) {
+      if (t != null && t > Integer.MAX_VALUE) {
+        throw error(r.line(), "threshold " + t + " is above " + Integer.MAX_VALUE + " (ipvsadm -x/-y refuse it)");
+      }
+    }
+    if (lower != null && lower > (upper == null ? 0 : upper)) {
+      warn(r.line(), "l:" + lower + " above u:" + (upper == null ? 0 : upper) + ": the kernel refuses it (ERANGE), so "
+          + "ldirectord cannot add this real server; l: not imported");
+      lower = null;
     }
     List<String> addresses = new ArrayList<>();
     if (vs.v6) {

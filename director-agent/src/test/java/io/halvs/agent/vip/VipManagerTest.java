@@ -1,0 +1,61 @@
+package io.halvs.agent.vip;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.halvs.agent.netlink.AddressTable;
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.IpAddress;
+import java.util.List;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/** VIPs on their own interfaces and prefixes, several gateways; what halvs did not add is never removed. */
+class VipManagerTest {
+  final AddressTable table = AddressTable.inMemory();
+  final VipManager vips = new VipManager(table);
+
+  static DirectorPlan plan(List<DirectorPlan.VipPlan> settings, List<DirectorPlan.GatewayPlan> gateways,
+      String... vips) {
+    List<IpAddress> addresses = java.util.Arrays.stream(vips).map(IpAddress::parse).sorted().toList();
+    return new DirectorPlan("lvs", List.of("a", "b"), "eth0", addresses,
+        gateways.isEmpty() ? null : gateways.get(0), new TreeMap<>(), null, null, List.of(), null, settings,
+        gateways.size() > 1 ? gateways.subList(1, gateways.size()) : List.of());
+  }
+
+  static DirectorPlan.VipPlan vip(String address, int prefix, String ifname) {
+    return new DirectorPlan.VipPlan(IpAddress.parse(address), prefix, ifname);
+  }
+
+  List<String> on(String ifname) {
+    return table.list(ifname).stream().map(a -> a.address() + "/" + a.prefixLength()).sorted().toList();
+  }
+
+  @Test
+  void eachVipGoesToItsInterfaceWithItsPrefixAndEveryGatewayIsHeld() {
+    table.add("eth0", IpAddress.parse("192.0.2.250"), 24, null); // the host's own address
+    DirectorPlan p = plan(List.of(vip("198.51.100.7", 24, "eth2")),
+        List.of(new DirectorPlan.GatewayPlan(IpAddress.parse("10.0.1.254"), 24, "eth1"),
+            new DirectorPlan.GatewayPlan(IpAddress.parse("10.0.2.254"), 24, "eth3")),
+        "192.0.2.1", "198.51.100.7");
+    assertThat(p.vipPlans()).containsExactly(vip("192.0.2.1", 32, "eth0"), vip("198.51.100.7", 24, "eth2"));
+
+    vips.hold(p);
+    assertThat(on("eth0")).containsExactly("192.0.2.1/32", "192.0.2.250/24");
+    assertThat(on("eth2")).containsExactly("198.51.100.7/24");
+    assertThat(on("eth1")).containsExactly("10.0.1.254/24");
+    assertThat(on("eth3")).containsExactly("10.0.2.254/24");
+
+    // The VIP moves back to the default interface and prefix: it leaves eth2; the gateways stay.
+    DirectorPlan moved = plan(List.of(), p.gateways(), "192.0.2.1", "198.51.100.7");
+    assertThat(vips.hold(moved)).contains("removed vip 198.51.100.7/24 from eth2",
+        "added vip 198.51.100.7/32 on eth0");
+    assertThat(on("eth2")).isEmpty();
+    assertThat(on("eth0")).containsExactly("192.0.2.1/32", "192.0.2.250/24", "198.51.100.7/32");
+    assertThat(on("eth1")).containsExactly("10.0.1.254/24");
+
+    vips.release(moved);
+    assertThat(on("eth0")).containsExactly("192.0.2.250/24");
+    assertThat(on("eth1")).isEmpty();
+    assertThat(on("eth3")).isEmpty();
+  }
+}
