@@ -96,7 +96,7 @@ rs_agents remove --remove
 expect_eq "each real server's agent removed its part" 0 $?
 expect_eq "removal leaves each real server as it was" "$initial" "$(state)"
 expect_eq "without the real servers' side no VIP answers" "$(for v in $vips; do echo error=1; done | paste -sd' ')" \
-  "$(for v in $vips; do count_hits 1 http://$v/; done | paste -sd' ')"
+  "$(for v in $vips; do echo "$(count_hits 1 http://$v/)"; done | paste -sd' ')"
 
 echo "real-server-agent suite: $((SECONDS - suite_start)) s"
 finish
