@@ -8,7 +8,8 @@ repo=$(cd "$here/../.." && pwd)
 "$here/setup.sh" >/dev/null || exit 1
 passed=0; failed=0; status=0
 tier_start=$SECONDS
-for suite in ipvsadm-smoke agent-dataplane agent-traffic agent-metrics agent-soak ha-failover kernel-restore; do
+for suite in ipvsadm-smoke agent-dataplane agent-traffic agent-metrics agent-soak ha-failover kernel-restore \
+    real-server-agent; do
   suite_start=$SECONDS
   out=$("$here/run-in-vm.sh" "$here/suites/$suite.sh" 2>&1); rc=$?
   echo "$out"

@@ -21,9 +21,11 @@ import java.util.TreeSet;
  *       so "all" covers the egress interface too) when any IPv4 VIP is held; IPv6 needs none: Linux answers
  *       neighbour solicitations only for addresses on the receiving interface;
  *   <li>for a tunnel the kernel's fallback device up (tunl0, sit0, ip6tnl0, gre0, ip6gre0) so it decapsulates
- *       packets from any director, rp_filter=2 (loose) on it because the decapsulated packet arrives on the
- *       tunnel but its client is routed out of another interface (the kernel uses the larger of all and the
- *       device's value, so 2 on the device is enough whatever "all" says), and for gue a fou receive port.
+ *       packets from any director, and rp_filter=0 on it and on "all" (the kernel uses the larger of the two):
+ *       the decapsulated packet arrives on the tunnel but its client is routed out of another interface, and the
+ *       tunnel holds no IPv4 address (the VIP is on loopback), for which the kernel drops packets under any
+ *       rp_filter mode, loose (2) included (__fib_validate_source's no-address case; found by the VM tier);
+ *       other interfaces keep their own rp_filter values. For gue a fou receive port.
  * </ul>
  *
  * @param node the Kubernetes node name
@@ -92,7 +94,8 @@ public record RealServerNodePlan(String node, List<Need> needs, List<ObjectRef> 
     for (Need n : needs) {
       // rp_filter exists for IPv4 only; an IPv6 packet inside a tunnel is not reverse-path filtered.
       if (n.tunnelDevice() != null && n.vip().isV4()) {
-        out.put("net.ipv4.conf." + n.tunnelDevice() + ".rp_filter", "2");
+        out.put("net.ipv4.conf.all.rp_filter", "0");
+        out.put("net.ipv4.conf." + n.tunnelDevice() + ".rp_filter", "0");
       }
     }
     return out;

@@ -75,8 +75,8 @@ class RealServerNodesTest {
         "192.0.2.13 GRE 0 gre0", "2001:db8::10 IPIP 0 sit0");
     assertThat(w1.tunnelDevices()).containsExactly("gre0", "sit0", "tunl0");
     assertThat(w1.guePorts()).containsExactly(6080);
-    assertThat(w1.sysctls()).containsEntry("net.ipv4.conf.tunl0.rp_filter", "2")
-        .containsEntry("net.ipv4.conf.gre0.rp_filter", "2").doesNotContainKey("net.ipv4.conf.sit0.rp_filter")
+    assertThat(w1.sysctls()).containsEntry("net.ipv4.conf.tunl0.rp_filter", "0")
+        .containsEntry("net.ipv4.conf.gre0.rp_filter", "0").containsEntry("net.ipv4.conf.all.rp_filter", "0").doesNotContainKey("net.ipv4.conf.sit0.rp_filter")
         .containsEntry("net.ipv4.conf.all.arp_ignore", "1");
     // An IPv6 real server: ipip crosses families, so it serves the IPv4 VIPs too, under an IPv6 outer header.
     RealServerNodePlan w2 = r.realServerNodes().get("w2");

@@ -192,7 +192,7 @@ class RealServerHostNetnsTest {
   @Test
   void aMissingTunnelModuleIsAClearProblemAndTheRestIsStillConfigured() throws Exception {
     // This machine's kernel has no ipip (ip link add type ipip: "Unknown device type"), so tunl0 never exists
-    // here; a kernel with it gets tunl0 up and rp_filter=2 on it, which the VM tier checks.
+    // here; a kernel with it gets tunl0 up and rp_filter=0 on it, which the VM tier checks.
     assumeTrue(!sh("ip", "-n", REAL, "-o", "link", "show").contains("tunl0"), "this kernel has tunl0");
     RealServerHost.Pass pass = reconcile(plan(new RealServerNodePlan.Need(IpAddress.parse("192.0.2.102"),
         ForwardingMethod.IPIP, TunnelType.IPIP, 0, "tunl0", "lvs")));

@@ -406,7 +406,8 @@ class RenderTest {
         ip link set tunl0 up
         sysctl -w net.ipv4.conf.all.arp_announce=2
         sysctl -w net.ipv4.conf.all.arp_ignore=1
-        sysctl -w net.ipv4.conf.tunl0.rp_filter=2
+        sysctl -w net.ipv4.conf.all.rp_filter=0
+        sysctl -w net.ipv4.conf.tunl0.rp_filter=0
         ip fou add port 6080 gue
         ip addr add 192.0.2.130/32 dev lo label lo:halvs
 
