@@ -76,6 +76,7 @@ public final class PlanService implements AutoCloseable {
   private SharedIndexInformer<ConfigMap> reports;
   private volatile Snapshot snapshot;
   private Map<ObjectRef, Object> lastViews = Map.of();
+  private final History history = new History();
 
   public PlanService(KubernetesClient client, String namespace, OperatorMetrics metrics) {
     this.client = client;
@@ -179,7 +180,7 @@ public final class PlanService implements AutoCloseable {
       List<DirectorPair> pairs = directorPairs.list();
       List<VirtualService> vss = virtualServices.list();
       List<RealServer> rss = realServers.list();
-      Snapshot s = build(pairs, vss, rss, reports.getStore().list());
+      Snapshot s = history.build(pairs, vss, rss, reports.getStore().list());
       metrics.planBuilt(System.nanoTime() - start, true);
       metrics.pairs(pairStates(s, pairs));
       snapshot = s;
@@ -202,16 +203,56 @@ public final class PlanService implements AutoCloseable {
   /** Builds a snapshot from objects: the same code path the informers feed, usable without a cluster. */
   public static Snapshot build(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
       List<ConfigMap> reportMaps) {
-    PlanResult result = PlanBuilder.build(new PlanInput(pairs, vss, rss));
-    Map<String, PlanCodec.Published> published = new HashMap<>();
-    for (DirectorPair dp : pairs) {
-      String name = dp.getMetadata().getName();
-      DirectorPlan plan = result.plans().get(name);
-      if (plan != null) {
-        boolean deleting = dp.getMetadata().getDeletionTimestamp() != null;
-        published.put(name, PlanCodec.split(plan, deleting ? PlanCodec.Manifest.DELETING : PlanCodec.Manifest.ACTIVE));
-      }
+    return new History().build(pairs, vss, rss, reportMaps);
+  }
+
+  /**
+   * What one build keeps for the next (the plan thread's alone): each pair's shard encoder, so a change encodes
+   * only the shards it touches, and the versions of each pair's services in its last {@link #PLANS} plans, so a
+   * director that programmed a recent plan still counts for every service that plan had the same.
+   */
+  static final class History {
+    static final int PLANS = 16;
+    private final Map<String, PlanCodec.Encoder> encoders = new HashMap<>();
+    private final Map<String, java.util.LinkedHashMap<String, Map<ObjectRef, Integer>>> versions = new HashMap<>();
+
+    /** Shards encoded by every build so far. */
+    long shardsEncoded() {
+      return encoders.values().stream().mapToLong(PlanCodec.Encoder::encoded).sum();
     }
+
+    Snapshot build(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
+        List<ConfigMap> reportMaps) {
+      PlanResult result = PlanBuilder.build(new PlanInput(pairs, vss, rss));
+      Map<String, PlanCodec.Published> published = new HashMap<>();
+      Map<String, Map<String, Map<ObjectRef, Integer>>> recent = new HashMap<>();
+      for (DirectorPair dp : pairs) {
+        String name = dp.getMetadata().getName();
+        DirectorPlan plan = result.plans().get(name);
+        if (plan != null) {
+          boolean deleting = dp.getMetadata().getDeletionTimestamp() != null;
+          PlanCodec.Published p = encoders.computeIfAbsent(name, n -> new PlanCodec.Encoder())
+              .split(plan, deleting ? PlanCodec.Manifest.DELETING : PlanCodec.Manifest.ACTIVE);
+          published.put(name, p);
+          var byPlan = versions.computeIfAbsent(name, n -> new java.util.LinkedHashMap<>());
+          // re-inserted last: a plan published again (an edit undone) is the newest
+          Map<ObjectRef, Integer> v = byPlan.remove(p.manifest().planHash());
+          byPlan.put(p.manifest().planHash(), v != null ? v : Snapshot.versions(plan));
+          while (byPlan.size() > PLANS) {
+            byPlan.remove(byPlan.keySet().iterator().next());
+          }
+          recent.put(name, Map.copyOf(byPlan));
+        }
+      }
+      encoders.keySet().retainAll(published.keySet());
+      versions.keySet().retainAll(published.keySet());
+      return snapshot(result, published, pairs, vss, rss, reportMaps, recent);
+    }
+  }
+
+  private static Snapshot snapshot(PlanResult result, Map<String, PlanCodec.Published> published,
+      List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss, List<ConfigMap> reportMaps,
+      Map<String, Map<String, Map<ObjectRef, Integer>>> versions) {
     Map<String, Map<String, AgentReport>> reports = new HashMap<>();
     for (ConfigMap cm : reportMaps) {
       String json = cm.getData() == null ? null : cm.getData().get(Names.REPORT_KEY);
@@ -237,7 +278,8 @@ public final class PlanService implements AutoCloseable {
         }
       }
     }
-    return new Snapshot(result, published, reports, Snapshot.realServerUse(result), generations);
+    return new Snapshot(result, published, reports, Snapshot.realServerUse(result), generations, versions,
+        Snapshot.services(result));
   }
 
   /**
@@ -303,7 +345,7 @@ public final class PlanService implements AutoCloseable {
           String.valueOf(r.message()), String.valueOf(r.health()), r.cleaned())));
       reportViews.put(pair, v);
     });
-    Map<ObjectRef, Object> views = new HashMap<>();
+    Map<ObjectRef, Object> views = new HashMap<>(pairs.size() + vss.size() + rss.size());
     for (DirectorPair dp : pairs) {
       ObjectRef ref = StatusComputer.ref(dp);
       String pair = ref.name();
@@ -311,14 +353,18 @@ public final class PlanService implements AutoCloseable {
           String.valueOf(reportViews.get(pair)), dp.getMetadata().getDeletionTimestamp() != null,
           String.valueOf(dp.getMetadata().getGeneration())));
     }
+    // A service's status reads its own part of the plan and of the reports (who is active, this service's health,
+    // which directors programmed it as it is now): not the plan hash, which every edit of any service changes.
     for (VirtualService vs : vss) {
       ObjectRef ref = StatusComputer.ref(vs);
       String pair = vs.getSpec() == null ? "" : String.valueOf(vs.getSpec().getDirectorPair());
       DirectorPlan plan = s.result().plans().get(pair);
-      Object service = plan == null ? "" : plan.services().stream().filter(x -> x.owner().equals(ref)).findFirst()
-          .map(Object.class::cast).orElse("");
-      views.put(ref, List.of(s.result().findingsFor(ref), service, String.valueOf(s.planHash(pair)),
-          String.valueOf(reportViews.get(pair)), String.valueOf(vs.getMetadata().getGeneration())));
+      Object service = plan == null ? "" : Objects.requireNonNullElse((Object) s.services().get(ref), "");
+      AgentReport active = StatusComputer.active(s.reportsOf(pair));
+      Object health = active == null || active.health() == null ? null : active.health().get(ref.key());
+      views.put(ref, List.of(s.result().findingsFor(ref), service, s.programmedNodes(pair, ref),
+          String.valueOf(active == null ? null : active.node()), String.valueOf(health),
+          String.valueOf(vs.getMetadata().getGeneration())));
     }
     for (RealServer rs : rss) {
       ObjectRef ref = StatusComputer.ref(rs);

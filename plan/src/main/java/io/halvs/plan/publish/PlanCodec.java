@@ -64,21 +64,55 @@ public final class PlanCodec {
   }
 
   public static Published split(DirectorPlan plan, String state) {
-    int count = shardCount(plan.destinationCount());
-    List<List<IpvsService>> buckets = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      buckets.add(new ArrayList<>());
+    return new Encoder().split(plan, state);
+  }
+
+  /**
+   * Splits one pair's successive plans, encoding only the shards whose services changed since the last split:
+   * at 100,000 destinations the JSON, gzip and hash of every shard were most of a one-weight change's cost in
+   * the operator. An unchanged shard (the same services, compared as values) reuses the last bytes and hash.
+   * Not thread-safe: one per pair, used by the thread that builds the plans.
+   */
+  public static final class Encoder {
+    private List<List<IpvsService>> lastBuckets = List.of();
+    private List<Shard> lastShards = List.of();
+    private long encoded;
+
+    public Published split(DirectorPlan plan, String state) {
+      int count = shardCount(plan.destinationCount());
+      List<List<IpvsService>> buckets = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        buckets.add(new ArrayList<>());
+      }
+      for (IpvsService s : plan.services()) {
+        buckets.get(shardOf(s, count)).add(s);
+      }
+      List<Shard> shards = new ArrayList<>();
+      boolean sameCount = lastBuckets.size() == count;
+      for (int i = 0; i < count; i++) {
+        if (sameCount && lastBuckets.get(i).equals(buckets.get(i))) {
+          shards.add(lastShards.get(i));
+          continue;
+        }
+        byte[] json = write(buckets.get(i));
+        shards.add(new Shard(i, sha256(json), buckets.get(i).size(), gzip(json)));
+        encoded++;
+      }
+      lastBuckets = buckets;
+      lastShards = shards;
+      return publish(plan, state, shards);
     }
-    for (IpvsService s : plan.services()) {
-      buckets.get(shardOf(s, count)).add(s);
+
+    /** Shards encoded (JSON, gzip, hash) so far. */
+    public long encoded() {
+      return encoded;
     }
-    List<Shard> shards = new ArrayList<>();
+  }
+
+  private static Published publish(DirectorPlan plan, String state, List<Shard> shards) {
     List<ShardRef> refs = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      byte[] json = write(buckets.get(i));
-      String hash = sha256(json);
-      shards.add(new Shard(i, hash, buckets.get(i).size(), gzip(json)));
-      refs.add(new ShardRef(i, hash, buckets.get(i).size()));
+    for (Shard shard : shards) {
+      refs.add(new ShardRef(shard.index(), shard.hash(), shard.services()));
     }
     DirectorPlan header = new DirectorPlan(plan.pair(), plan.nodes(), plan.vipInterface(), plan.vips(),
         plan.gateway(), plan.sysctls(), plan.syncDaemon(), plan.highAvailability(), List.of());

@@ -75,6 +75,29 @@ class PlanCodecTest {
     assertThat(after.manifest().planHash()).isNotEqualTo(before.manifest().planHash());
   }
 
+  /** The operator's encoder: a one-service change encodes one shard, and publishes what a fresh split would. */
+  @Test
+  void theEncoderEncodesOnlyChangedShards() {
+    DirectorPlan plan = plan(400, 50);
+    PlanCodec.Encoder encoder = new PlanCodec.Encoder();
+    PlanCodec.Published first = encoder.split(plan, PlanCodec.Manifest.ACTIVE);
+    assertThat(encoder.encoded()).isEqualTo(first.shards().size()).isGreaterThan(1);
+    assertThat(encoder.split(plan(400, 50), PlanCodec.Manifest.ACTIVE).manifest()).isEqualTo(first.manifest());
+    assertThat(encoder.encoded()).isEqualTo(first.shards().size());
+
+    List<IpvsService> services = new ArrayList<>(plan.services());
+    IpvsService s = services.get(17);
+    services.set(17, new IpvsService(s.key(), s.vip(), "rr", s.flags(), s.timeoutSeconds(), s.netmask(),
+        s.destinations(), s.sorryServer(), s.healthCheck(), s.owner()));
+    DirectorPlan changed = new DirectorPlan(plan.pair(), plan.nodes(), plan.vipInterface(), plan.vips(),
+        plan.gateway(), plan.sysctls(), plan.syncDaemon(), plan.highAvailability(), services);
+    PlanCodec.Published after = encoder.split(changed, PlanCodec.Manifest.ACTIVE);
+    assertThat(encoder.encoded()).isEqualTo(first.shards().size() + 1);
+    PlanCodec.Published fresh = PlanCodec.split(changed, PlanCodec.Manifest.ACTIVE);
+    assertThat(after.manifest()).isEqualTo(fresh.manifest());
+    assertThat(PlanCodec.assemble(after.manifest(), byIndex(after.shards()))).isEqualTo(changed);
+  }
+
   @Test
   void aShardFromAnotherVersionIsDetected() {
     PlanCodec.Published a = PlanCodec.split(plan(40, 5), PlanCodec.Manifest.ACTIVE);
