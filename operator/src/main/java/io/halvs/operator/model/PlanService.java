@@ -77,6 +77,12 @@ public final class PlanService implements AutoCloseable {
   private volatile Snapshot snapshot;
   private Map<ObjectRef, Object> lastViews = Map.of();
   private final History history = new History();
+  /** Set by every change to the three kinds' stores: without one, a rebuild only reads the reports again. */
+  private final AtomicBoolean objectsChanged = new AtomicBoolean(true);
+  // the objects the current snapshot was built from: plan thread only
+  private List<DirectorPair> lastPairs = List.of();
+  private List<VirtualService> lastVss = List.of();
+  private List<RealServer> lastRss = List.of();
 
   public PlanService(KubernetesClient client, String namespace, OperatorMetrics metrics) {
     this.client = client;
@@ -152,6 +158,11 @@ public final class PlanService implements AutoCloseable {
     return firstBuild.getCount() == 0;
   }
 
+  /** Plans built so far (a change of the agents' reports alone builds none). */
+  long planBuilds() {
+    return history.builds();
+  }
+
   /** Whether the plan thread runs a no-op within {@code timeout}: false when a rebuild is stuck. */
   public boolean responsive(java.time.Duration timeout) {
     try {
@@ -174,14 +185,30 @@ public final class PlanService implements AutoCloseable {
 
   private void rebuild() {
     rebuildScheduled.set(false);
+    boolean objectsChanged = this.objectsChanged.getAndSet(false);
     long start = System.nanoTime();
     try {
-      // One read of each store: the views must describe exactly the objects the snapshot was built from.
-      List<DirectorPair> pairs = directorPairs.list();
-      List<VirtualService> vss = virtualServices.list();
-      List<RealServer> rss = realServers.list();
-      Snapshot s = history.build(pairs, vss, rss, reports.getStore().list());
-      metrics.planBuilt(System.nanoTime() - start, true);
+      Snapshot s;
+      List<DirectorPair> pairs;
+      List<VirtualService> vss;
+      List<RealServer> rss;
+      if (!objectsChanged && snapshot != null) {
+        // Only the agents' reports changed (a heartbeat, a plan programmed): the plan stands, the same objects.
+        pairs = lastPairs;
+        vss = lastVss;
+        rss = lastRss;
+        s = History.withReports(snapshot, reports.getStore().list());
+      } else {
+        // One read of each store: the views must describe exactly the objects the snapshot was built from.
+        pairs = directorPairs.list();
+        vss = virtualServices.list();
+        rss = realServers.list();
+        s = history.build(pairs, vss, rss, reports.getStore().list());
+        metrics.planBuilt(System.nanoTime() - start, true);
+        lastPairs = pairs;
+        lastVss = vss;
+        lastRss = rss;
+      }
       metrics.pairs(pairStates(s, pairs));
       snapshot = s;
       firstBuild.countDown();
@@ -195,6 +222,7 @@ public final class PlanService implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       // The model never throws on bad objects; this is a bug. Keep the last snapshot serving.
+      this.objectsChanged.set(objectsChanged || this.objectsChanged.get());
       metrics.planBuilt(System.nanoTime() - start, false);
       LOG.error("plan rebuild failed; the last good plan stays published", e);
     }
@@ -216,6 +244,19 @@ public final class PlanService implements AutoCloseable {
     private final Map<String, PlanCodec.Encoder> encoders = new HashMap<>();
     private final Map<String, java.util.LinkedHashMap<String, Map<ObjectRef, Integer>>> versions = new HashMap<>();
 
+    private long builds;
+
+    /** Plans built so far. */
+    long builds() {
+      return builds;
+    }
+
+    /** The same plan and objects with the agents' reports as they are now. */
+    static Snapshot withReports(Snapshot s, List<ConfigMap> reportMaps) {
+      return new Snapshot(s.result(), s.published(), reports(reportMaps), s.realServerUse(), s.generations(),
+          s.serviceVersions(), s.services());
+    }
+
     /** Shards encoded by every build so far. */
     long shardsEncoded() {
       return encoders.values().stream().mapToLong(PlanCodec.Encoder::encoded).sum();
@@ -223,6 +264,7 @@ public final class PlanService implements AutoCloseable {
 
     Snapshot build(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
         List<ConfigMap> reportMaps) {
+      builds++;
       PlanResult result = PlanBuilder.build(new PlanInput(pairs, vss, rss));
       Map<String, PlanCodec.Published> published = new HashMap<>();
       Map<String, Map<String, Map<ObjectRef, Integer>>> recent = new HashMap<>();
@@ -253,6 +295,21 @@ public final class PlanService implements AutoCloseable {
   private static Snapshot snapshot(PlanResult result, Map<String, PlanCodec.Published> published,
       List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss, List<ConfigMap> reportMaps,
       Map<String, Map<String, Map<ObjectRef, Integer>>> versions) {
+    Map<String, Map<String, AgentReport>> reports = reports(reportMaps);
+    Map<ObjectRef, Long> generations = new HashMap<>();
+    for (List<? extends HasMetadata> objects : List.of(pairs, vss, rss)) {
+      for (HasMetadata o : objects) {
+        if (o.getMetadata() != null && o.getMetadata().getName() != null) {
+          generations.put(StatusComputer.ref(o), o.getMetadata().getGeneration());
+        }
+      }
+    }
+    return new Snapshot(result, published, reports, Snapshot.realServerUse(result), generations, versions,
+        Snapshot.services(result));
+  }
+
+  /** The agents' reports, pair -> node -> report; unreadable ones skipped with a warning. */
+  static Map<String, Map<String, AgentReport>> reports(List<ConfigMap> reportMaps) {
     Map<String, Map<String, AgentReport>> reports = new HashMap<>();
     for (ConfigMap cm : reportMaps) {
       String json = cm.getData() == null ? null : cm.getData().get(Names.REPORT_KEY);
@@ -270,16 +327,7 @@ public final class PlanService implements AutoCloseable {
             .log("ignoring unreadable agent report {}: {}", cm.getMetadata().getName(), e.getMessage());
       }
     }
-    Map<ObjectRef, Long> generations = new HashMap<>();
-    for (List<? extends HasMetadata> objects : List.of(pairs, vss, rss)) {
-      for (HasMetadata o : objects) {
-        if (o.getMetadata() != null && o.getMetadata().getName() != null) {
-          generations.put(StatusComputer.ref(o), o.getMetadata().getGeneration());
-        }
-      }
-    }
-    return new Snapshot(result, published, reports, Snapshot.realServerUse(result), generations, versions,
-        Snapshot.services(result));
+    return reports;
   }
 
   /**
@@ -398,6 +446,7 @@ public final class PlanService implements AutoCloseable {
     @Override
     public T put(String key, T object) {
       T previous = objects.put(key, object);
+      objectsChanged.set(true);
       changed();
       return previous;
     }
@@ -405,6 +454,7 @@ public final class PlanService implements AutoCloseable {
     @Override
     public T remove(String key) {
       T previous = objects.remove(key);
+      objectsChanged.set(true);
       changed();
       return previous;
     }

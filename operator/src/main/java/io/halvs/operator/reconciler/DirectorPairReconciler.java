@@ -129,14 +129,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     List<Condition> rolloutCondition = new ArrayList<>();
     AgentRollout.Step step = null;
     if (valid) {
-      for (HasMetadata desired : resources.desired(dp)) {
-        if (applier.apply(desired)) {
-          Logs.pair(LOG.atInfo(), pair).log("wrote {} {}", desired.getKind(), desired.getMetadata().getName());
-        }
-      }
-      if (dp.getSpec().getHighAvailability() == null || dp.getSpec().getHighAvailability().getAuthSecretRef() == null) {
-        applier.createIfMissing(resources.hmacSecret(dp));
-      }
+      // The plan first: an edit waits for it, not for the agents' resources, read back one by one.
       PlanCodec.Published published = s.published().get(pair);
       if (published != null) {
         int writes = publisher.publish(dp, published);
@@ -144,6 +137,14 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
           Logs.pair(LOG.atInfo(), pair).log("published plan {} ({} ConfigMaps written)",
               published.manifest().planHash(), writes);
         }
+      }
+      for (HasMetadata desired : resources.desired(dp)) {
+        if (applier.apply(desired)) {
+          Logs.pair(LOG.atInfo(), pair).log("wrote {} {}", desired.getKind(), desired.getMetadata().getName());
+        }
+      }
+      if (dp.getSpec().getHighAvailability() == null || dp.getSpec().getHighAvailability().getAuthSecretRef() == null) {
+        applier.createIfMissing(resources.hmacSecret(dp));
       }
       step = rollAgents(dp, s);
       rolloutCondition.add(Conditions.of(AgentRollout.CONDITION, step.upToDate(), step.reason(), step.message(),
