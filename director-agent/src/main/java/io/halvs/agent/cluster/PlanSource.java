@@ -10,8 +10,6 @@ import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.PlanCodec;
 import java.util.Base64;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * The pair's published plan, read from the API server: one informer on the pair's manifest and shard ConfigMaps.
  * After any change the plan is put back together from the informer's cache; a plan whose shards do not match
  * its manifest yet (an update in flight) is skipped, the last good one keeps serving and the next event tries
- * again. A plan goes to the director only when its hash or state changed.
+ * again. A plan goes to the director only when its hash or state changed. Only the shards whose hash changed
+ * are decoded; the others are kept from the last plan.
  *
  * <p>The informer retries forever while the API server is away; the data plane does not notice. One line says
  * the API server is unreachable, one that it is back.
@@ -41,6 +40,7 @@ public final class PlanSource implements AutoCloseable {
   private final ScheduledExecutorService worker;
   private final AtomicBoolean queued = new AtomicBoolean();
   private SharedIndexInformer<ConfigMap> informer;
+  private final PlanCodec.Decoder decoder = new PlanCodec.Decoder(); // worker thread only
   private String offered; // hash + state of the last plan handed on; worker thread only
   private String lastProblem; // worker thread only
   private long notWatchingSince; // worker thread only
@@ -108,15 +108,7 @@ public final class PlanSource implements AutoCloseable {
       if (key.equals(offered)) {
         return;
       }
-      Map<Integer, byte[]> shards = new HashMap<>();
-      for (PlanCodec.ShardRef ref : manifest.shards()) {
-        ConfigMap cm = informer.getStore().getByKey(namespace + "/" + Names.shard(pair, ref.index()));
-        String b64 = cm == null || cm.getBinaryData() == null ? null : cm.getBinaryData().get(Names.SHARD_KEY);
-        if (b64 != null) {
-          shards.put(ref.index(), Base64.getDecoder().decode(b64));
-        }
-      }
-      DirectorPlan plan = PlanCodec.assemble(manifest, shards);
+      DirectorPlan plan = decoder.assemble(manifest, this::shard);
       offered = key;
       lastProblem = null;
       boolean deleting = PlanCodec.Manifest.DELETING.equals(manifest.state());
@@ -129,6 +121,18 @@ public final class PlanSource implements AutoCloseable {
     } catch (RuntimeException e) {
       problem("cannot read the plan of DirectorPair " + pair + ": " + e + "; the last good plan keeps serving");
     }
+  }
+
+  /** A shard's compressed bytes from the informer's cache, or null while it is not there. */
+  private byte[] shard(int index) {
+    ConfigMap cm = informer.getStore().getByKey(namespace + "/" + Names.shard(pair, index));
+    String b64 = cm == null || cm.getBinaryData() == null ? null : cm.getBinaryData().get(Names.SHARD_KEY);
+    return b64 == null ? null : Base64.getDecoder().decode(b64);
+  }
+
+  /** Shards decoded so far: only those whose hash in the manifest changed. */
+  long shardsDecoded() {
+    return decoder.decoded();
   }
 
   /** Each distinct problem once, not once per event. */

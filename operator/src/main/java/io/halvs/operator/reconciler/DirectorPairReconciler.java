@@ -129,15 +129,6 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     List<Condition> rolloutCondition = new ArrayList<>();
     AgentRollout.Step step = null;
     if (valid) {
-      // The plan first: an edit waits for it, not for the agents' resources, read back one by one.
-      PlanCodec.Published published = s.published().get(pair);
-      if (published != null) {
-        int writes = publisher.publish(dp, published);
-        if (writes > 0) {
-          Logs.pair(LOG.atInfo(), pair).log("published plan {} ({} ConfigMaps written)",
-              published.manifest().planHash(), writes);
-        }
-      }
       for (HasMetadata desired : resources.desired(dp)) {
         if (applier.apply(desired)) {
           Logs.pair(LOG.atInfo(), pair).log("wrote {} {}", desired.getKind(), desired.getMetadata().getName());
@@ -145,6 +136,14 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
       }
       if (dp.getSpec().getHighAvailability() == null || dp.getSpec().getHighAvailability().getAuthSecretRef() == null) {
         applier.createIfMissing(resources.hmacSecret(dp));
+      }
+      PlanCodec.Published published = s.published().get(pair);
+      if (published != null) {
+        int writes = publisher.publish(dp, published);
+        if (writes > 0) {
+          Logs.pair(LOG.atInfo(), pair).log("published plan {} ({} ConfigMaps written)",
+              published.manifest().planHash(), writes);
+        }
       }
       step = rollAgents(dp, s);
       rolloutCondition.add(Conditions.of(AgentRollout.CONDITION, step.upToDate(), step.reason(), step.message(),

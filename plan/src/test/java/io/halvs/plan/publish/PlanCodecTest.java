@@ -98,6 +98,41 @@ class PlanCodecTest {
     assertThat(PlanCodec.assemble(after.manifest(), byIndex(after.shards()))).isEqualTo(changed);
   }
 
+  /** The agent's decoder: a one-service change reads and decodes one shard; the plan is what a full decode gives. */
+  @Test
+  void theDecoderDecodesOnlyChangedShards() {
+    DirectorPlan plan = plan(400, 50);
+    PlanCodec.Published first = PlanCodec.split(plan, PlanCodec.Manifest.ACTIVE);
+    PlanCodec.Decoder decoder = new PlanCodec.Decoder();
+    List<Integer> read = new ArrayList<>();
+    Map<Integer, byte[]> shards = byIndex(first.shards());
+    assertThat(decoder.assemble(first.manifest(), i -> {
+      read.add(i);
+      return shards.get(i);
+    })).isEqualTo(plan);
+    assertThat(decoder.decoded()).isEqualTo(first.shards().size());
+
+    List<IpvsService> services = new ArrayList<>(plan.services());
+    IpvsService s = services.get(17);
+    services.set(17, new IpvsService(s.key(), s.vip(), "rr", s.flags(), s.timeoutSeconds(), s.netmask(),
+        s.destinations(), s.sorryServer(), s.healthCheck(), s.owner()));
+    DirectorPlan changed = new DirectorPlan(plan.pair(), plan.nodes(), plan.vipInterface(), plan.vips(),
+        plan.gateway(), plan.sysctls(), plan.syncDaemon(), plan.highAvailability(), services);
+    PlanCodec.Published second = PlanCodec.split(changed, PlanCodec.Manifest.ACTIVE);
+    read.clear();
+    Map<Integer, byte[]> secondShards = byIndex(second.shards());
+    assertThat(decoder.assemble(second.manifest(), i -> {
+      read.add(i);
+      return secondShards.get(i);
+    })).isEqualTo(PlanCodec.assemble(second.manifest(), secondShards));
+    assertThat(read).hasSize(1);
+    assertThat(decoder.decoded()).isEqualTo(first.shards().size() + 1);
+    // a stale shard is still refused
+    PlanCodec.Published third = PlanCodec.split(plan, PlanCodec.Manifest.ACTIVE);
+    assertThatThrownBy(() -> decoder.assemble(third.manifest(), secondShards::get))
+        .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("update in flight");
+  }
+
   @Test
   void aShardFromAnotherVersionIsDetected() {
     PlanCodec.Published a = PlanCodec.split(plan(40, 5), PlanCodec.Manifest.ACTIVE);
