@@ -18,9 +18,15 @@ import java.util.TreeSet;
 public final class VipManager {
   private final AddressTable table;
   private final Set<IpAddress> heldV6 = new TreeSet<>();
+  private long tableCalls;
 
   public VipManager(AddressTable table) {
     this.table = table;
+  }
+
+  /** Calls made to the address table (each a netlink request on a real one): what a reassert costs. */
+  public long tableCalls() {
+    return tableCalls;
   }
 
   public static String label(String ifname) {
@@ -34,7 +40,12 @@ public final class VipManager {
     String ifname = plan.vipInterface();
     String label = label(ifname);
     Set<IpAddress> want = new TreeSet<>(plan.vips());
+    Set<IpAddress> present = new java.util.HashSet<>();
+    tableCalls++;
     for (AddressTable.Address a : table.list(ifname)) {
+      if (a.prefixLength() == a.address().maxPrefixLength()) {
+        present.add(a.address());
+      }
       boolean ours = a.address().isV4() ? label != null && label.equals(a.label()) : heldV6.contains(a.address());
       if (ours && !want.contains(a.address()) && a.prefixLength() == a.address().maxPrefixLength()) {
         remove(ifname, a.address(), a.prefixLength());
@@ -42,8 +53,10 @@ public final class VipManager {
         changes.add("removed vip " + a.address() + " from " + ifname);
       }
     }
+    // Only what the listing does not show: the election reasserts every second, and an add per VIP (a netlink
+    // round trip each, 1,000 at full size) under its monitor was most of its tick.
     for (IpAddress vip : want) {
-      if (add(ifname, vip, vip.maxPrefixLength(), label)) {
+      if (!present.contains(vip) && add(ifname, vip, vip.maxPrefixLength(), label)) {
         changes.add("added vip " + vip + "/" + vip.maxPrefixLength() + " on " + ifname);
       }
       if (!vip.isV4()) {
@@ -61,6 +74,7 @@ public final class VipManager {
 
   /** An address added (true) or already there; counted as a netlink operation only when it was added. */
   private boolean add(String ifname, IpAddress a, int prefix, String label) {
+    tableCalls++;
     try {
       boolean added = table.add(ifname, a, prefix, label);
       if (added) {
@@ -74,6 +88,7 @@ public final class VipManager {
   }
 
   private boolean remove(String ifname, IpAddress a, int prefix) {
+    tableCalls++;
     try {
       boolean removed = table.remove(ifname, a, prefix);
       if (removed) {
