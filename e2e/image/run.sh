@@ -2,7 +2,10 @@
 # The container images, without a container engine: build both OCI tarballs (-Pimage), unpack each image's
 # layers into a root filesystem, and run its own entrypoint there under chroot — what a kubelet would start.
 # Proves the jlink'd runtime, the libraries it loads, jffi's native stub (jnr-ffi → libc → netlink) and the
-# entrypoint all work with nothing from the host. Needs root. Prints "N passed, N failed".
+# entrypoint all work with nothing from the host. Then the supply chain: the operator image carries no test-only
+# code (the CRUD mock is the demo's), each image has a CycloneDX SBOM that lists exactly its jars, a second clean
+# build gives the same digests (reproducible), and the Maven wrapper verifies its distribution's SHA-256.
+# Needs root. Prints "N passed, N failed".
 set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 work=$(mktemp -d /tmp/halvs-image.XXXXXX)
@@ -72,6 +75,87 @@ else
   [ $rc -eq 0 ] && grep -q 'no loadable module support' <<<"$out" \
     && pass "agent image: load-modules on a kernel without module support says so and exits 0" \
     || { fail "agent image load-modules (exit $rc)"; echo "$out" | tail -5; }
+fi
+
+# Test-only classes stay out of the operator's image: the CRUD mock (kubernetes-server-mock, mockwebserver) backs
+# `halvs demo` from the demo module's jar. Every jar under the image's /app is opened, so a shaded copy counts too.
+# Exit 0 only when the jars were read and none has them: a check that cannot run must not pass.
+mock=$(python3 - "$work/operator/root/app" 2>&1 <<'PY'
+import sys, zipfile, pathlib
+jars = sorted(pathlib.Path(sys.argv[1]).rglob("*.jar"))
+if not jars:
+    sys.exit(f"no jars under {sys.argv[1]}")
+found = []
+for jar in jars:
+    for n in zipfile.ZipFile(jar).namelist():
+        if n.startswith(("io/fabric8/kubernetes/client/server/mock/", "io/fabric8/mockwebserver/")):
+            found.append(f"{jar.name}: {n}"); break
+if found:
+    sys.exit("; ".join(found))
+print(f"{len(jars)} jars")
+PY
+) && pass "operator image: no kubernetes-server-mock or mockwebserver classes in its $mock" \
+  || fail "operator image carries test-only classes, or they could not be looked for: $mock"
+
+# sbom NAME ARTIFACT MUST-LIST...: the image's CycloneDX SBOM describes ARTIFACT, lists a component for every jar
+# in the image's /app/libs and nothing that is not there, and names the given libraries.
+sbom() {
+  local name=$1 artifact=$2; shift 2
+  python3 - "$work/$name/root" "$artifact" "$@" <<'PY'
+import json, sys, pathlib
+root, artifact, must = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
+f = root / "usr/share/sbom" / f"{artifact}-image.cdx.json"
+if not f.is_file():
+    sys.exit(f"no {f.relative_to(root)}")
+b = json.load(open(f))
+if b.get("bomFormat") != "CycloneDX" or b["metadata"]["component"]["name"] != artifact:
+    sys.exit(f"not a CycloneDX SBOM of {artifact}: {b.get('bomFormat')} {b['metadata']['component'].get('name')}")
+listed = {f"{c['name']}-{c['version']}" + (f"-{c['purl'].split('classifier=')[1].split('&')[0]}" if "classifier=" in c.get("purl", "") else "")
+          for c in b["components"]}
+jars = {j.name[:-4] for j in (root / "app/libs").glob("*.jar")}
+missing, extra = sorted(jars - listed), sorted(listed - jars)
+if missing or extra:
+    sys.exit(f"SBOM and /app/libs differ: not in the SBOM {missing}, not in the image {extra}")
+absent = [m for m in must if not any(j.startswith(m + "-") for j in jars)]
+if absent:
+    sys.exit(f"SBOM lacks {absent}")
+print(f"{len(listed)} components")
+PY
+}
+out=$(sbom operator halvs-operator operator-framework kubernetes-client 2>&1) \
+  && pass "operator image: CycloneDX SBOM at /usr/share/sbom lists exactly its jars ($out)" || fail "operator image SBOM: $out"
+out=$(sbom agent halvs-director-agent jnr-ffi jffi 2>&1) \
+  && pass "agent image: CycloneDX SBOM at /usr/share/sbom lists exactly its jars ($out)" || fail "agent image SBOM: $out"
+for m in operator director-agent; do
+  [ -s "$repo/$m/target/image-sbom/usr/share/sbom/halvs-$m-image.cdx.json" ] || fail "$m: no SBOM beside the image tar"
+done
+
+# Reproducible: a second build from clean (new jars, a new jlink'd runtime, a new image) gives the same image
+# digests and the same tar bytes. Build time must not leak in (jib's creationTime, jar entry times).
+first=$(cd "$repo" && sha256sum operator/target/halvs-operator-image.tar director-agent/target/halvs-director-agent-image.tar; \
+  cat operator/target/jib-image.digest director-agent/target/jib-image.digest)
+(cd "$repo" && ./mvnw -B -q -Pimage -pl operator,director-agent -am clean package -DskipTests) >"$work/build2.log" 2>&1 \
+  || { tail -30 "$work/build2.log"; fail "second image build"; }
+second=$(cd "$repo" && sha256sum operator/target/halvs-operator-image.tar director-agent/target/halvs-director-agent-image.tar; \
+  cat operator/target/jib-image.digest director-agent/target/jib-image.digest)
+[ "$first" = "$second" ] \
+  && pass "images reproducible: a clean rebuild gives the same tars and digests (operator $(cut -c1-19 "$repo/operator/target/jib-image.digest")...)" \
+  || { fail "images differ between two builds of the same sources"; diff <(echo "$first") <(echo "$second"); }
+
+# The Maven wrapper pins its distribution: a fresh download is checked against distributionSha256Sum, and a
+# wrong sum is refused (mvnw and .mvn copied, so the real ones and ~/.m2 stay untouched).
+props="$repo/.mvn/wrapper/maven-wrapper.properties"
+if grep -q '^distributionSha256Sum=[0-9a-f]\{64\}$' "$props"; then
+  mkdir -p "$work/mvnw"; cp "$repo/mvnw" "$work/mvnw/"; cp -r "$repo/.mvn" "$work/mvnw/"
+  out=$(cd "$work/mvnw" && MAVEN_USER_HOME="$work/mvnw/home" ./mvnw --version 2>&1)
+  grep -q '^Apache Maven ' <<<"$out" && pass "Maven wrapper: the downloaded distribution matches distributionSha256Sum" \
+    || { fail "Maven wrapper download"; echo "$out" | tail -5; }
+  sed -i "s/^distributionSha256Sum=.*/distributionSha256Sum=$(printf '0%.0s' {1..64})/" "$work/mvnw/.mvn/wrapper/maven-wrapper.properties"
+  out=$(cd "$work/mvnw" && MAVEN_USER_HOME="$work/mvnw/home2" ./mvnw --version 2>&1)
+  grep -q 'Failed to validate Maven distribution SHA-256' <<<"$out" && pass "Maven wrapper: a wrong distributionSha256Sum is refused" \
+    || { fail "Maven wrapper accepted a wrong SHA-256"; echo "$out" | tail -5; }
+else
+  fail "Maven wrapper: no distributionSha256Sum in .mvn/wrapper/maven-wrapper.properties"
 fi
 echo "image tier: $((SECONDS - t)) s"
 echo "$passed passed, $failed failed"

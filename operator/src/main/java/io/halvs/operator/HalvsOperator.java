@@ -10,6 +10,7 @@ import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
 import io.halvs.operator.dependent.AgentResources;
+import io.halvs.operator.dependent.RealServerAgents;
 import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.operator.model.PlanService;
 import io.halvs.operator.reconciler.DirectorPairReconciler;
@@ -62,6 +63,8 @@ public final class HalvsOperator implements AutoCloseable {
   private Runnable onLostLease = () -> System.exit(1);
   private PlanService plans;
   private Operator operator;
+  private RealServerAgents realServerAgents;
+  private java.util.concurrent.ScheduledExecutorService realServerSync;
 
   public HalvsOperator(KubernetesClient client, String namespace, String agentImage) {
     this(client, namespace, agentImage, null);
@@ -126,10 +129,42 @@ public final class HalvsOperator implements AutoCloseable {
     // Reconciles started meanwhile wait for the first build in plans.snapshot().
     operator.start();
     plans.start();
+    startRealServerAgents();
     started.set(true);
     if (election == null) {
       leading.set(true);
     }
+  }
+
+  /**
+   * The real-server agents' DaemonSet and per-node ConfigMaps follow the model: after each change of the nodes'
+   * plans or reports, and every 30 s (a failed write is retried then). The leader alone writes.
+   */
+  private void startRealServerAgents() {
+    realServerAgents = new RealServerAgents(client, namespace, agentImage);
+    realServerSync = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "halvs-real-server-agents");
+      t.setDaemon(true);
+      return t;
+    });
+    java.util.concurrent.atomic.AtomicBoolean queued = new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable sync = () -> {
+      queued.set(false);
+      if (!leading.get() || closing) {
+        return;
+      }
+      try {
+        realServerAgents.sync(plans.snapshot());
+      } catch (RuntimeException e) {
+        LOG.warn("real-server agents: {}; retrying in 30 s", e.getMessage());
+      }
+    };
+    plans.addListener(ref -> {
+      if (PlanService.REAL_SERVER_NODES.equals(ref) && queued.compareAndSet(false, true)) {
+        realServerSync.execute(sync);
+      }
+    });
+    realServerSync.scheduleWithFixedDelay(sync, 0, 30, TimeUnit.SECONDS);
   }
 
   private LeaderCallbacks callbacks() {
@@ -215,6 +250,9 @@ public final class HalvsOperator implements AutoCloseable {
   public void close() {
     closing = true;
     boolean wasLeading = leading.get();
+    if (realServerSync != null) {
+      realServerSync.shutdownNow();
+    }
     if (operator != null) {
       operator.stop();
     }

@@ -18,6 +18,7 @@ import io.halvs.operator.demo.EmbeddedApiServer;
 import io.halvs.operator.dependent.PlanPublisher;
 import io.halvs.operator.metrics.Exposition;
 import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.ObjectRef;
 import io.halvs.plan.load.ManifestLoader;
 import io.halvs.plan.publish.AgentReport;
 import io.halvs.plan.publish.Names;
@@ -231,18 +232,49 @@ class OperatorTest {
   }
 
   @Test
-  void aSettledStatusIsNotRewritten() throws InterruptedException {
+  void aSettledStatusIsNotRewritten() {
     await().atMost(TIMEOUT).until(() -> vs("web").getStatus() != null
         && vs("web").getStatus().getEndpoint() != null);
-    Thread.sleep(1000);
+    // Which objects each rebuild of the model tells the status reconcilers about: only those whose status
+    // inputs changed. Without this a quiet wait proves nothing: it passes too when nothing ran in time.
+    List<ObjectRef> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+    operator.plans().addListener(told::add);
     String rv = vs("web").getMetadata().getResourceVersion();
-    // An unrelated change makes every reconciler look again; nothing about web changed.
+    double writes = statusWrites("VirtualService");
+    // An unrelated change: web-2 gets a label no selector reads.
     client.resources(RealServer.class).inNamespace("default").withName("web-2").edit(r -> {
       r.getMetadata().getLabels().put("rack", "b");
       return r;
     });
-    Thread.sleep(1500);
+    // A marker after it, on the same informer: a snapshot that has the marker was built from a cache that has the
+    // label too. No VirtualService selects it, so web's inputs do not change with it either.
+    RealServer marker = client.resources(RealServer.class).inNamespace("default").withName("web-3").get();
+    marker.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("marker")
+        .withNamespace("default").withLabels(Map.of("app", "none")).build());
+    marker.setStatus(null);
+    RealServer created = client.resource(marker).create();
+    await().atMost(TIMEOUT).until(() -> operator.plans().snapshot().covers(created));
+    // the rebuild that built that snapshot has told its listeners (they run on the plan thread after it)
+    assertThat(operator.plans().responsive(TIMEOUT)).isTrue();
+    ObjectRef web = new ObjectRef("VirtualService", "default", "web");
+    assertThat(told).as("the rebuild ran and told the marker's reconciler").contains(
+        new ObjectRef("RealServer", "default", "marker"));
+    assertThat(told).as("web's status inputs did not change").doesNotContain(web);
+    // ...so nothing was queued for web: its status was not written again.
     assertThat(vs("web").getMetadata().getResourceVersion()).isEqualTo(rv);
+    assertThat(statusWrites("VirtualService")).isEqualTo(writes);
+  }
+
+  /** DirectorPair cleanups JOSDK has finished (its per-controller timer). */
+  double cleanups() {
+    return new Exposition(operator.metrics().scrape())
+        .samples("operator_sdk_controllers_execution_cleanup_seconds_count", "controller", "directorpair").stream()
+        .mapToDouble(Exposition.Sample::value).sum();
+  }
+
+  double statusWrites(String kind) {
+    return new Exposition(operator.metrics().scrape()).value("halvs_operator_status_writes_total", "kind", kind,
+        "result", "ok");
   }
 
   @Test
@@ -312,7 +344,15 @@ class OperatorTest {
     assertThat(pair()).as("finalizer holds the pair until the directors confirm").isNotNull();
 
     cleaned("lvs-01");
-    await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> pair() != null);
+    // The model has lvs-01's cleaned report, and two cleanups ran after that (one may have started before it; they
+    // repeat every 2 s): one director's word did not release the pair. A quiet wait would pass when none had run.
+    await().atMost(TIMEOUT).until(() -> {
+      AgentReport r = operator.plans().snapshot().reportsOf("lvs").get("lvs-01");
+      return r != null && r.cleaned();
+    });
+    double cleanups = cleanups();
+    await().atMost(TIMEOUT).until(() -> cleanups() >= cleanups + 2);
+    assertThat(pair()).as("one director cleaned, the other not yet").isNotNull();
     cleaned("lvs-02");
     await().atMost(TIMEOUT).until(() -> pair() == null);
   }

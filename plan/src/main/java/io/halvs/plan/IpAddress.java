@@ -19,7 +19,11 @@ public final class IpAddress implements Comparable<IpAddress> {
 
   private static final Pattern IPV4 =
       Pattern.compile("^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}$");
-  private static final Pattern IPV6_CHARS = Pattern.compile("^[0-9A-Fa-f:.]{2,45}$");
+  /**
+   * What an IPv6 literal can be. It starts with a hex digit or ':': the JDK parses only such text as a literal
+   * and sends anything else (".:1") to the name resolver, a lookup that can block for the resolver's timeout.
+   */
+  private static final Pattern IPV6_CHARS = Pattern.compile("^[0-9A-Fa-f:][0-9A-Fa-f:.]{1,44}$");
 
   private final byte[] bytes;
   private final int hash; // cached: addresses key the reconciler's maps of 100,000 destinations

@@ -12,7 +12,7 @@ import java.util.List;
  *     (0xffffffff default), or an IPv6 prefix length (128 default)
  * @param destinations sorted by address then port
  * @param sorryServer added by the agent only while no destination is healthy; null when none
- * @param healthCheck how the directors check each destination
+ * @param healthCheck how the directors check each destination that has no check of its own
  * @param owner the VirtualService this comes from
  */
 public record IpvsService(
@@ -32,6 +32,11 @@ public record IpvsService(
 
   public IpvsService {
     destinations = List.copyOf(destinations);
+  }
+
+  /** The check the directors run against d: its own, else the service's. */
+  public HealthCheckPlan healthCheckOf(Destination d) {
+    return d.healthCheck() != null ? d.healthCheck() : healthCheck;
   }
 
   public boolean persistent() {

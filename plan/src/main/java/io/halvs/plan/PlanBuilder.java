@@ -213,8 +213,9 @@ public final class PlanBuilder {
       plans.put(e.getKey(), assemble(e.getValue(), drafts, backendsByNamespace, findings));
     }
 
+    SortedMap<String, RealServerNodePlan> realServerNodes = RealServerNodes.build(plans, realServers);
     Collections.sort(findings);
-    return new PlanResult(plans, findings);
+    return new PlanResult(plans, findings, realServerNodes);
   }
 
   /** Older objects keep what they have: creationTimestamp, then namespace/name. */
@@ -266,7 +267,8 @@ public final class PlanBuilder {
     List<IpvsService> services = new ArrayList<>();
     for (Draft d : byKey.values()) {
       Namespace ns = backends.get(d.ref().namespace());
-      List<Destination> destinations = resolve(d, ns == null ? List.of() : ns.candidates(d.selector()), findings);
+      List<Destination> destinations = resolve(d, ns == null ? List.of() : ns.candidates(d.selector()),
+          spec.getNodes(), findings);
       for (Destination dest : destinations) {
         methodsByAddress.computeIfAbsent(dest.address(), a -> new TreeSet<>()).add(dest.method());
         refsByAddress.computeIfAbsent(dest.address(), a -> new TreeSet<>()).add(dest.realServer());
@@ -335,7 +337,8 @@ public final class PlanBuilder {
   }
 
   /** The real servers a virtual service selects, resolved into destinations. */
-  private static List<Destination> resolve(Draft d, List<Backend> candidates, List<Finding> findings) {
+  private static List<Destination> resolve(Draft d, List<Backend> candidates, List<String> directorNodes,
+      List<Finding> findings) {
     IpvsService s = d.service();
     ServiceKey key = s.key();
     Map<String, Destination> byId = new TreeMap<>();
@@ -361,12 +364,42 @@ public final class PlanBuilder {
             + s.vip().version() + " (only the ipip method can cross families); left out of that service"));
         continue;
       }
+      if (rs.getNodeName() != null && method == ForwardingMethod.MASQ) {
+        findings.add(Finding.warning(b.ref(), "spec.nodeName", "NodeNameWithMasq", "node " + rs.getNodeName()
+            + " needs nothing as a masq real server of " + d.ref() + " (only gate and ipip real servers are "
+            + "configured: VIP on loopback, ARP sysctls, tunnel); its replies must route back through the director"));
+      } else if (rs.getNodeName() != null && directorNodes.contains(rs.getNodeName())) {
+        findings.add(Finding.error(b.ref(), "spec.nodeName", "RealServerIsDirector", "node " + rs.getNodeName()
+            + " is a director of DirectorPair " + d.pair() + " and cannot also be a " + method.wireName()
+            + " real server of its vip " + s.vip() + " (" + d.ref() + "): the VIP on its loopback would answer "
+            + "for the pair on both directors; left out of that service"));
+        continue;
+      }
       int weight = Boolean.TRUE.equals(rs.getDrain()) ? 0 : Checks.orDefault(rs.getWeight(), Defaults.WEIGHT);
       boolean tunnel = method == ForwardingMethod.IPIP;
       Destination dest = new Destination(b.address(), port, method, weight,
           rs.getUpperThreshold() == null ? 0 : rs.getUpperThreshold(),
           rs.getLowerThreshold() == null ? 0 : rs.getLowerThreshold(),
           tunnel ? d.tunnelType() : null, tunnel ? d.tunnelPort() : 0, tunnel ? d.tunnelChecksum() : null, b.ref());
+      if (rs.getHealthCheck() != null) {
+        // The merged check is judged per service: the same override may suit one service's check and not another's.
+        Checks own = new Checks(b.ref());
+        HealthCheckPlan check = HealthChecks.plan(HealthChecks.merge(d.source().getSpec().getHealthCheck(),
+            rs.getHealthCheck()), own, "spec.healthCheck");
+        if (!own.ok()) {
+          for (Finding f : own.findings()) {
+            findings.add(f.severity() == Finding.Severity.ERROR ? Finding.error(f.object(), f.field(), f.reason(),
+                f.message() + " (laid over " + d.ref() + "'s check); left out of that service") : f);
+          }
+          continue;
+        }
+        findings.addAll(own.findings());
+        if (!check.equals(s.healthCheck())) {
+          dest = new Destination(dest.address(), dest.port(), dest.method(), dest.weight(), dest.upperThreshold(),
+              dest.lowerThreshold(), dest.tunnelType(), dest.tunnelPort(), dest.tunnelChecksum(), dest.realServer(),
+              check);
+        }
+      }
       ObjectRef first = firstById.putIfAbsent(dest.id(), b.ref());
       if (first != null) {
         findings.add(Finding.warning(b.ref(), "spec.address", "DuplicateDestination", dest.id() + " is already "

@@ -21,6 +21,7 @@ public final class Defaults {
   public static final String HTTP_PATH = "/";
   public static final String HTTP_METHOD = "GET";
   public static final int HTTP_EXPECT_STATUS = 200;
+  public static final String SMTP_HELO_NAME = "localhost";
 
   public static final int SYNC_ID = 0;
   public static final String SYNC_MULTICAST_GROUP = "224.0.0.81";

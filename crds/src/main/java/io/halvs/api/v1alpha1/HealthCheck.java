@@ -14,9 +14,16 @@ import io.fabric8.generator.annotation.ValidationRule;
     message = "healthCheck.udp (send/expect) is required for type udp and only allowed with it", fieldPath = ".udp")
 @ValidationRule(value = "(self.type == 'dns') == has(self.dns)",
     message = "healthCheck.dns (the query) is required for type dns and only allowed with it", fieldPath = ".dns")
+@ValidationRule(value = "!has(self.tcp) || self.type == 'tcp'",
+    message = "healthCheck.tcp (send/expect) is only for type tcp", fieldPath = ".tcp")
+@ValidationRule(value = "!has(self.smtp) || self.type == 'smtp'",
+    message = "healthCheck.smtp is only for type smtp", fieldPath = ".smtp")
+@ValidationRule(value = "!has(self.port) || self.type != 'icmp'",
+    message = "healthCheck.port has no meaning for type icmp", fieldPath = ".port")
 public class HealthCheck {
   @Default(Defaults.CHECK_TYPE)
-  @JsonPropertyDescription("tcp (connect, default), http, https, udp, dns or none (always up).")
+  @JsonPropertyDescription("tcp (connect, default; send/expect with a tcp block), http, https, udp, dns, icmp (echo), "
+      + "smtp or none (always up).")
   private HealthCheckType type;
 
   @Min(1)
@@ -66,6 +73,12 @@ public class HealthCheck {
   @JsonPropertyDescription("Query for dns checks.")
   private DnsCheck dns;
 
+  @JsonPropertyDescription("tcp only: send a string once connected and expect a reply (ldirectord simpletcp).")
+  private TcpCheck tcp;
+
+  @JsonPropertyDescription("smtp only: EHLO name.")
+  private SmtpCheck smtp;
+
   public HealthCheckType getType() { return type; }
   public void setType(HealthCheckType type) { this.type = type; }
   public Integer getPort() { return port; }
@@ -88,4 +101,8 @@ public class HealthCheck {
   public void setUdp(UdpCheck udp) { this.udp = udp; }
   public DnsCheck getDns() { return dns; }
   public void setDns(DnsCheck dns) { this.dns = dns; }
+  public TcpCheck getTcp() { return tcp; }
+  public void setTcp(TcpCheck tcp) { this.tcp = tcp; }
+  public SmtpCheck getSmtp() { return smtp; }
+  public void setSmtp(SmtpCheck smtp) { this.smtp = smtp; }
 }

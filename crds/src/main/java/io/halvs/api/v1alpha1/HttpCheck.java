@@ -42,6 +42,11 @@ public class HttpCheck {
   @JsonPropertyDescription("Java regular expression the response body must match somewhere.")
   private String expectBodyRegex;
 
+  @Pattern("^[0-9a-f]{32}$")
+  @JsonPropertyDescription("MD5 of the whole response body as 32 lower-case hex digits (keepalived digest; "
+      + "genhash prints it).")
+  private String expectDigest;
+
   @JsonPropertyDescription("https only: verify the certificate chain and host name. Default false, like ldirectord and keepalived.")
   private Boolean tlsVerify;
 
@@ -61,6 +66,8 @@ public class HttpCheck {
   public void setExpectBody(String expectBody) { this.expectBody = expectBody; }
   public String getExpectBodyRegex() { return expectBodyRegex; }
   public void setExpectBodyRegex(String expectBodyRegex) { this.expectBodyRegex = expectBodyRegex; }
+  public String getExpectDigest() { return expectDigest; }
+  public void setExpectDigest(String expectDigest) { this.expectDigest = expectDigest; }
   public Boolean getTlsVerify() { return tlsVerify; }
   public void setTlsVerify(Boolean tlsVerify) { this.tlsVerify = tlsVerify; }
   public String getSni() { return sni; }

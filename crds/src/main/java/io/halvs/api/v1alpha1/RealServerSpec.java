@@ -55,6 +55,11 @@ public class RealServerSpec {
   @JsonPropertyDescription("Kubernetes node that is this real server, if any; halvs then configures it as a gate/ipip real server.")
   private String nodeName;
 
+  @JsonPropertyDescription("This real server's own health check, laid over the virtual service's: fields set here "
+      + "replace the service's, a type block (http, udp, dns, tcp, smtp) replaces the service's block whole. "
+      + "Applies in every virtual service that selects this real server.")
+  private HealthCheckOverride healthCheck;
+
   public String getAddress() { return address; }
   public void setAddress(String address) { this.address = address; }
   public Integer getPort() { return port; }
@@ -70,5 +75,7 @@ public class RealServerSpec {
   public Boolean getDrain() { return drain; }
   public void setDrain(Boolean drain) { this.drain = drain; }
   public String getNodeName() { return nodeName; }
+  public HealthCheckOverride getHealthCheck() { return healthCheck; }
+  public void setHealthCheck(HealthCheckOverride healthCheck) { this.healthCheck = healthCheck; }
   public void setNodeName(String nodeName) { this.nodeName = nodeName; }
 }

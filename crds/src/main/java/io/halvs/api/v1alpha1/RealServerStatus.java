@@ -11,12 +11,19 @@ public class RealServerStatus {
   @JsonPropertyDescription("metadata.generation this status describes.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("Ready (selected by at least one virtual service and accepted), Degraded (a conflict).")
+  @JsonPropertyDescription("Ready (selected by at least one virtual service and accepted), Degraded (a conflict), "
+      + "NodeConfigured (with spec.nodeName and a gate or ipip method: the node holds what a DR/TUN real server needs; "
+      + "reason NodeNotFound when no such Node exists).")
   private List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("Number of VirtualServices that select this real server.")
   private Integer virtualServices;
 
+  @JsonPropertyDescription("With spec.nodeName and a gate or ipip method: what the real-server agent holds on that node.")
+  private RealServerNodeStatus node;
+
+  public RealServerNodeStatus getNode() { return node; }
+  public void setNode(RealServerNodeStatus node) { this.node = node; }
   public Long getObservedGeneration() { return observedGeneration; }
   public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
   public List<Condition> getConditions() { return conditions; }

@@ -2,7 +2,6 @@ package io.halvs.api.v1alpha1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import org.junit.jupiter.api.Test;
@@ -14,13 +13,7 @@ class ApiReferenceDriftTest {
 
   @Test
   void apiReferenceMatchesTheCommittedCrds() throws Exception {
-    String expected = ApiReference.render(MODULE);
-    if ("true".equals(System.getenv("HALVS_UPDATE_CRDS"))) {
-      Files.writeString(API_MD, expected);
-    }
-    assertThat(Files.exists(API_MD) ? Files.readString(API_MD) : "")
-        .as("%s drifted from crds/manifests; regenerate with: HALVS_UPDATE_CRDS=true ./mvnw -pl crds test", API_MD)
-        .isEqualTo(expected);
+    Generated.assertCommitted(API_MD, ApiReference.render(MODULE), Generated.updateMode(), "crds/manifests");
   }
 
   @Test

@@ -92,7 +92,12 @@ class CrdSchemaTest {
     assertThat(prop(VS, "spec.forwarding.tunnel.type").getEnum()).extracting(Object::toString)
         .containsExactlyInAnyOrder("\"ipip\"", "\"gue\"", "\"gre\"");
     assertThat(prop(VS, "spec.healthCheck.type").getEnum()).extracting(Object::toString)
-        .containsExactlyInAnyOrder("\"tcp\"", "\"http\"", "\"https\"", "\"udp\"", "\"dns\"", "\"none\"");
+        .containsExactlyInAnyOrder("\"tcp\"", "\"http\"", "\"https\"", "\"udp\"", "\"dns\"", "\"icmp\"", "\"smtp\"",
+            "\"none\"");
+    assertThat(prop(RS, "spec.healthCheck.type").getEnum()).hasSize(8);
+    assertThat(prop(VS, "spec.healthCheck.dns.recordType").getEnum()).extracting(Object::toString)
+        .containsExactlyInAnyOrder("\"A\"", "\"AAAA\"", "\"CNAME\"", "\"MX\"", "\"NS\"", "\"PTR\"", "\"SOA\"",
+            "\"SRV\"", "\"TXT\"");
     assertThat(prop(VS, "spec.healthCheck.onFailure").getEnum()).extracting(Object::toString)
         .containsExactlyInAnyOrder("\"quiescent\"", "\"remove\"");
   }
@@ -110,6 +115,11 @@ class CrdSchemaTest {
         Arguments.of(VS, "spec.healthCheck.rise", 1, 100),
         Arguments.of(VS, "spec.healthCheck.fall", 1, 100),
         Arguments.of(RS, "spec.port", 1, 65535),
+        Arguments.of(RS, "spec.healthCheck.port", 1, 65535),
+        Arguments.of(RS, "spec.healthCheck.intervalMillis", 100, 3600000),
+        Arguments.of(RS, "spec.healthCheck.timeoutMillis", 10, 600000),
+        Arguments.of(RS, "spec.healthCheck.rise", 1, 100),
+        Arguments.of(RS, "spec.healthCheck.fall", 1, 100),
         Arguments.of(RS, "spec.weight", 0, 65535),
         Arguments.of(RS, "spec.upperThreshold", 0, 4294967295L),
         Arguments.of(RS, "spec.lowerThreshold", 0, 4294967295L),
@@ -150,6 +160,16 @@ class CrdSchemaTest {
         Arguments.of(VS, "spec.healthCheck", "(self.type == 'dns') == has(self.dns)"),
         Arguments.of(VS, "spec.healthCheck", "self.type == 'http' || self.type == 'https'"),
         Arguments.of(VS, "spec.healthCheck.http.expectStatus", "s >= 100 && s <= 599"),
+        Arguments.of(VS, "spec.healthCheck", "!has(self.tcp) || self.type == 'tcp'"),
+        Arguments.of(VS, "spec.healthCheck", "!has(self.smtp) || self.type == 'smtp'"),
+        Arguments.of(VS, "spec.healthCheck", "!has(self.port) || self.type != 'icmp'"),
+        Arguments.of(VS, "spec.healthCheck.tcp", "has(self.send) || has(self.expect)"),
+        Arguments.of(VS, "spec.healthCheck.dns", "self.recordType == 'A'"),
+        Arguments.of(VS, "spec.healthCheck.dns", "self.recordType != 'A' && self.recordType != 'AAAA'"),
+        Arguments.of(RS, "spec.healthCheck", "!has(self.http) || !has(self.type)"),
+        Arguments.of(RS, "spec.healthCheck", "!has(self.udp) || !has(self.type) || self.type == 'udp'"),
+        Arguments.of(RS, "spec.healthCheck", "(has(self.http) ? 1 : 0)"),
+        Arguments.of(RS, "spec.healthCheck", "self.type != 'icmp'"),
         Arguments.of(RS, "spec.address", "isIP(self)"),
         Arguments.of(RS, "spec", "self.lowerThreshold <= self.upperThreshold"),
         Arguments.of(DP, "spec.nodes", "self[0] != self[1]"),
@@ -179,6 +199,7 @@ class CrdSchemaTest {
         .containsExactlyInAnyOrder("address", "prefixLength", "interfaceName");
     assertThat(prop(VS, "spec.healthCheck.udp").getRequired()).containsExactly("send");
     assertThat(prop(VS, "spec.healthCheck.dns").getRequired()).containsExactly("name");
+    assertThat(prop(RS, "spec.healthCheck.udp").getRequired()).containsExactly("send");
     assertThat(prop(DP, "spec.nodes").getMinItems()).isEqualTo(2L);
     assertThat(prop(DP, "spec.nodes").getMaxItems()).isEqualTo(2L);
   }
@@ -202,6 +223,17 @@ class CrdSchemaTest {
     assertThat("eth0:vip").doesNotMatch(ifname);
     assertThat("averyveryverylongname").doesNotMatch(ifname);
     assertThat("").doesNotMatch(ifname);
+    String digest = prop(VS, "spec.healthCheck.http.expectDigest").getPattern();
+    assertThat("9e107d9d372bb6826bd81d3542a419d6").matches(digest);
+    assertThat("9E107D9D372BB6826BD81D3542A419D6").doesNotMatch(digest);
+    assertThat("9e107d9d372bb6826bd81d3542a419d").doesNotMatch(digest);
+  }
+
+  /** A RealServer's check inherits what it leaves out: no schema default may fill those fields in. */
+  @Test
+  void realServerCheckHasNoDefaults() {
+    JSONSchemaProps check = prop(RS, "spec.healthCheck");
+    check.getProperties().forEach((name, p) -> assertThat(p.getDefault()).as(name).isNull());
   }
 
   /** The schema's defaults and the plan's defaults (for objects that never saw an API server) are the same. */

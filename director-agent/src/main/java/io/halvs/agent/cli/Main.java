@@ -16,9 +16,10 @@ import picocli.CommandLine.Parameters;
 
 /** The director agent's command line. */
 @Command(name = "halvs-agent", mixinStandardHelpOptions = true, version = "halvs-agent 0.1.0",
-    description = "The halvs director agent: programs IPVS, VIPs and sysctls on a director.",
+    description = "The halvs director agent: programs IPVS, VIPs and sysctls on a director; in real-server mode "
+        + "configures a DR/TUN real server.",
     subcommands = {Standalone.class, InCluster.class, LoadModules.class, Main.Ipvs.class, Bench.class,
-        io.halvs.agent.conn.ConnsCommand.class})
+        io.halvs.agent.conn.ConnsCommand.class, io.halvs.agent.realserver.RealServerCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

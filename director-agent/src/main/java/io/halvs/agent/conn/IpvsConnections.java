@@ -22,10 +22,14 @@ public final class IpvsConnections {
 
   private IpvsConnections() {}
 
-  /** The current table; a missing file (ip_vs not loaded) is an empty table. */
+  /**
+   * The current table; a missing file (ip_vs not loaded) is an empty table. Read as ISO-8859-1, which decodes
+   * any byte: the kernel writes ASCII, and a line with anything else is skipped like any malformed line rather
+   * than failing the whole table (US-ASCII threw MalformedInputException).
+   */
   public static List<IpvsConnection> read(Path file) throws IOException {
     try {
-      return parse(Files.readAllLines(file, StandardCharsets.US_ASCII));
+      return parse(Files.readAllLines(file, StandardCharsets.ISO_8859_1));
     } catch (NoSuchFileException e) {
       return List.of();
     }

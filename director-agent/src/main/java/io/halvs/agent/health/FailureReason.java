@@ -25,14 +25,17 @@ public enum FailureReason {
         || message.contains("unreachable")) {
       return UNREACHABLE;
     }
-    if (message.startsWith("HTTP ") && !message.startsWith("HTTP response") && !message.startsWith("HTTP body")) {
+    if ((message.startsWith("HTTP ") && !message.startsWith("HTTP response") && !message.startsWith("HTTP body"))
+        || (message.startsWith("SMTP ") && !message.startsWith("SMTP:"))) {
       return BAD_STATUS;
     }
-    if (message.startsWith("body does not") || message.startsWith("answer does not contain")) {
+    if (message.startsWith("body does not") || message.startsWith("answer does not contain")
+        || message.startsWith("reply does not match")) {
       return BAD_BODY;
     }
     if (message.startsWith("not an HTTP response") || message.startsWith("incomplete HTTP response")
-        || message.startsWith("connection closed without a response") || message.startsWith("HTTP response")) {
+        || message.startsWith("connection closed") || message.startsWith("HTTP response")
+        || message.startsWith("SMTP:") || message.startsWith("reply over")) {
       return BAD_RESPONSE;
     }
     if (message.startsWith("TLS")) {

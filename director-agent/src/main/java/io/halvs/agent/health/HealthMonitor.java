@@ -42,8 +42,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The director's health checks (ldirectord/keepalived parity): tcp connect, http/https request and answer, udp
- * send/expect, dns query, none. One thread does everything — a selector for the sockets of running checks and a
+ * The director's health checks (ldirectord/keepalived parity): tcp connect or send/expect, http/https request
+ * and answer, udp send/expect, dns query, icmp echo, smtp, none; per destination, its own check or its service's. One thread does everything — a selector for the sockets of running checks and a
  * priority queue of start times and deadlines — so thousands of targets cost no thread each and no check
  * blocks another. Each target's start phase within its interval is spread by a hash of its identity, so 10,000
  * checks at 1 s do not fire together; starts keep a fixed rate (a late start does not shift the next ones).
@@ -77,6 +77,7 @@ public final class HealthMonitor implements HealthChecks {
   private volatile List<TargetMetrics> metrics = List.of();
   private volatile boolean running = true;
   private ExecutorService workers; // TLS handshake math, started with the first https check
+  private Pinger pinger; // ICMP sockets, opened with the first icmp check
 
   // Checker thread only:
   private final PriorityQueue<Due> queue = new PriorityQueue<>();
@@ -184,6 +185,9 @@ public final class HealthMonitor implements HealthChecks {
       if (workers != null) {
         workers.shutdownNow();
       }
+      if (pinger != null) {
+        pinger.close();
+      }
       try {
         selector.close();
       } catch (IOException ignored) {
@@ -290,6 +294,29 @@ public final class HealthMonitor implements HealthChecks {
     });
   }
 
+  /** The ICMP sockets, opened on first use (on the checker thread, so in its network namespace). */
+  Pinger pinger() {
+    if (pinger == null) {
+      pinger = new Pinger();
+    }
+    return pinger;
+  }
+
+  /** Which ICMP socket a family got (null before its first icmp check): for tests. */
+  Pinger.Kind pingerKind(boolean ipv6) {
+    return call(() -> pinger == null ? null : pinger.kind(ipv6));
+  }
+
+  /** From another thread: runs step on the checker thread, unless the probe ended meanwhile. */
+  void deliver(Probe p, Probe.Work step) {
+    tasks.add(() -> {
+      if (!p.finished() && p.owner.probe == p) {
+        advance(p, step);
+      }
+    });
+    selector.wakeup();
+  }
+
   private void resume(Probe p, IOException error) {
     if (p.finished() || p.owner.probe != p) {
       return; // timed out or dropped meanwhile
@@ -380,9 +407,12 @@ public final class HealthMonitor implements HealthChecks {
 
   /** The target key of a checked destination, or null: no check (none, or nothing to check). */
   private Target.Key keyOf(IpvsService s, Destination d) {
-    HealthCheckPlan c = s.healthCheck();
+    HealthCheckPlan c = s.healthCheckOf(d);
     if (c == null || c.type() == HealthCheckType.NONE) {
       return null;
+    }
+    if (c.type() == HealthCheckType.ICMP) {
+      return new Target.Key(s.key(), d.address(), d.port(), 0); // a host answers pings, no port involved
     }
     int port = c.port() != 0 ? c.port() : d.port();
     if (port == 0) {
@@ -405,7 +435,7 @@ public final class HealthMonitor implements HealthChecks {
         if (key == null || kept.containsKey(key)) {
           continue;
         }
-        HealthCheckPlan c = s.healthCheck();
+        HealthCheckPlan c = s.healthCheckOf(d);
         Target t = targets.remove(key);
         if (t == null) {
           t = new Target(key, wall, c);

@@ -7,7 +7,10 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLEngine;
@@ -23,7 +26,12 @@ final class HttpProbe extends Probe {
 
   /** What every attempt of one target shares: built once per plan. */
   record Spec(byte[] request, List<Integer> expectStatus, String expectBody, Pattern expectBodyRegex,
-      boolean tls, boolean tlsVerify, String peerHost, String sni) {}
+      boolean tls, boolean tlsVerify, String peerHost, String sni, String expectDigest) {
+    Spec(byte[] request, List<Integer> expectStatus, String expectBody, Pattern expectBodyRegex, boolean tls,
+        boolean tlsVerify, String peerHost, String sni) {
+      this(request, expectStatus, expectBody, expectBodyRegex, tls, tlsVerify, peerHost, sni, null);
+    }
+  }
 
   private enum Phase { CONNECT, HANDSHAKE, SEND, RECEIVE }
 
@@ -36,6 +44,11 @@ final class HttpProbe extends Probe {
   private int length;
   private int headerEnd = -1;
   private long contentLength = -1;
+  /** expectDigest: the body's MD5 so far; bodyBytes: all of the body, also what did not fit in response. */
+  private MessageDigest md5;
+  private int digested;
+  private long beyond;
+  private byte[] pending;
 
   HttpProbe(InetSocketAddress target, int timeoutMillis, Spec spec) {
     super(target, timeoutMillis);
@@ -139,6 +152,19 @@ final class HttpProbe extends Probe {
     }
     b.get(response, length, n);
     length += n;
+    if (spec.expectDigest() != null && b.hasRemaining()) {
+      // The digest covers the whole body, the 64 KiB kept or not, in order.
+      beyond += b.remaining();
+      byte[] rest = new byte[b.remaining()];
+      b.get(rest);
+      if (md5 != null) {
+        md5.update(response, digested, length - digested);
+        digested = length;
+        md5.update(rest);
+      } else {
+        pending = rest; // headers not judged yet; response is full, so these follow all of it
+      }
+    }
   }
 
   private void evaluate(boolean eof) {
@@ -182,12 +208,34 @@ final class HttpProbe extends Probe {
         }
       }
     }
+    if (spec.expectDigest() != null) {
+      if (md5 == null) {
+        md5 = md5();
+        digested = headerEnd;
+      }
+      md5.update(response, digested, length - digested);
+      digested = length;
+      if (pending != null) {
+        md5.update(pending);
+        pending = null;
+      }
+      long bodyBytes = length - headerEnd + beyond;
+      if (!eof && (contentLength < 0 || bodyBytes < contentLength)) {
+        return; // the digest needs all of the body
+      }
+      String sum = HexFormat.of().formatHex(md5.digest());
+      if (!sum.equals(spec.expectDigest())) {
+        fail("body does not hash to " + spec.expectDigest() + " (MD5 " + sum + ", " + bodyBytes + " bytes)");
+        return;
+      }
+    }
     if (spec.expectBody() == null && spec.expectBodyRegex() == null) {
       succeed();
       return;
     }
     String body = new String(response, headerEnd, length - headerEnd, StandardCharsets.UTF_8);
-    boolean complete = eof || length >= MAX_RESPONSE || (contentLength >= 0 && length - headerEnd >= contentLength);
+    boolean complete = eof || length >= MAX_RESPONSE || (contentLength >= 0 && length - headerEnd >= contentLength)
+        || spec.expectDigest() != null;
     if (spec.expectBody() != null) {
       if (body.contains(spec.expectBody())) {
         succeed();
@@ -211,6 +259,14 @@ final class HttpProbe extends Probe {
       throw error;
     } else {
       progress();
+    }
+  }
+
+  private static MessageDigest md5() {
+    try {
+      return MessageDigest.getInstance("MD5");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has MD5", e);
     }
   }
 

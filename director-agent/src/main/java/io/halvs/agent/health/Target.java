@@ -18,7 +18,8 @@ final class Target {
   record Key(ServiceKey service, IpAddress address, int port, int checkPort) {
     @Override
     public String toString() {
-      return address.withPort(port) + (checkPort != port ? " (check port " + checkPort + ")" : "") + " of " + service;
+      return address.withPort(port) + (checkPort == 0 ? " (icmp)" : checkPort != port ? " (check port " + checkPort + ")"
+          : "") + " of " + service;
     }
   }
 
@@ -73,7 +74,10 @@ final class Target {
     return switch (check.type()) {
       case HTTP, HTTPS -> new HttpProbe(socketAddress, timeout, (HttpProbe.Spec) spec);
       case UDP, DNS -> new DatagramProbe(socketAddress, timeout, (DatagramProbe.Spec) spec);
-      default -> new TcpProbe(socketAddress, timeout);
+      case ICMP -> new IcmpProbe(key.address(), timeout);
+      case SMTP -> new SmtpProbe(socketAddress, timeout, (String) spec);
+      default -> spec instanceof TcpExpectProbe.Spec tcp ? new TcpExpectProbe(socketAddress, timeout, tcp)
+          : new TcpProbe(socketAddress, timeout);
     };
   }
 
@@ -82,7 +86,11 @@ final class Target {
       case HTTP, HTTPS -> httpSpec(c, key);
       case UDP -> new DatagramProbe.Spec(c.udp().send().getBytes(StandardCharsets.UTF_8), c.udp().expect(), null);
       case DNS -> new DatagramProbe.Spec(null, null,
-          new Dns(c.dns().name(), c.dns().recordType(), c.dns().expectAddress()));
+          new Dns(c.dns().name(), c.dns().recordType(), c.dns().expectAddress(), c.dns().expectData()));
+      case SMTP -> c.smtp() != null ? c.smtp().heloName() : io.halvs.api.v1alpha1.Defaults.SMTP_HELO_NAME;
+      case TCP -> c.tcp() == null ? null : new TcpExpectProbe.Spec(
+          c.tcp().send() == null ? null : c.tcp().send().getBytes(StandardCharsets.UTF_8),
+          c.tcp().expect() == null ? null : Pattern.compile(c.tcp().expect()));
       default -> null;
     };
   }
@@ -101,7 +109,8 @@ final class Target {
     String request = h.method() + " " + h.path() + " HTTP/1.0\r\nHost: " + host
         + "\r\nUser-Agent: halvs-health\r\nAccept: */*\r\nConnection: close\r\n\r\n";
     return new HttpProbe.Spec(request.getBytes(StandardCharsets.ISO_8859_1), h.expectStatus(), h.expectBody(),
-        h.expectBodyRegex() == null ? null : Pattern.compile(h.expectBodyRegex()), tls, h.tlsVerify(), peerHost, sni);
+        h.expectBodyRegex() == null ? null : Pattern.compile(h.expectBodyRegex()), tls, h.tlsVerify(), peerHost, sni,
+        h.expectDigest());
   }
 
   private static String literal(IpAddress a) {

@@ -39,6 +39,12 @@ public final class AddressTable implements AutoCloseable {
     this.socket = inMemory ? null : new NetlinkSocket(LibC.NETLINK_ROUTE);
   }
 
+  /** Over a given socket (tests: one on a scripted kernel). */
+  AddressTable(NetlinkSocket socket) {
+    this.memory = null;
+    this.socket = socket;
+  }
+
   /** Addresses that live only in this table: interfaces need not exist, nothing reaches the host. */
   public static AddressTable inMemory() {
     return new AddressTable(true);
@@ -124,6 +130,7 @@ public final class AddressTable implements AutoCloseable {
     int only = ifname == null ? 0 : interfaceIndex(ifname);
     Message m = new Message(RTM_GETADDR, Message.F_REQUEST | Message.F_DUMP).raw(ifaddrmsg(null, 0, 0, 0));
     return socket.query("list addresses", m, r -> {
+      r.require(8, "struct ifaddrmsg");
       ByteBuffer b = r.buffer();
       int p = r.payloadStart();
       int family = b.get(p) & 0xff;
@@ -136,6 +143,10 @@ public final class AddressTable implements AutoCloseable {
       byte[] raw = a.has(IFA_LOCAL) ? a.bytes(IFA_LOCAL) : a.bytes(IFA_ADDRESS);
       if (raw == null || (family != LibC.AF_INET && family != LibC.AF_INET6)) {
         return null;
+      }
+      if (raw.length != (family == LibC.AF_INET ? 4 : 16)) {
+        throw new NetlinkException("parse reply", Errno.EINVAL, "address of " + raw.length + " bytes in family "
+            + family);
       }
       return new Address(ifname, index, IpAddress.ofBytes(raw), prefix, a.string(IFA_LABEL));
     });

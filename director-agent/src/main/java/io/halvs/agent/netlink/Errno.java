@@ -8,6 +8,7 @@ public final class Errno {
   public static final int ENOENT = 2;
   public static final int ESRCH = 3;
   public static final int EINTR = 4;
+  public static final int EBADF = 9;
   public static final int EAGAIN = 11;
   public static final int ENOMEM = 12;
   public static final int EBUSY = 16;
@@ -15,6 +16,7 @@ public final class Errno {
   public static final int ENODEV = 19;
   public static final int EINVAL = 22;
   public static final int ERANGE = 34;
+  public static final int EMSGSIZE = 90;
   public static final int EOPNOTSUPP = 95;
   public static final int EAFNOSUPPORT = 97;
   public static final int EADDRNOTAVAIL = 99;
@@ -26,6 +28,7 @@ public final class Errno {
       Map.entry(ENOENT, "ENOENT: no such entry"),
       Map.entry(ESRCH, "ESRCH: no such service"),
       Map.entry(EINTR, "EINTR: interrupted"),
+      Map.entry(EBADF, "EBADF: bad file descriptor"),
       Map.entry(EAGAIN, "EAGAIN: try again (timed out)"),
       Map.entry(ENOMEM, "ENOMEM: out of memory"),
       Map.entry(EBUSY, "EBUSY: busy"),
@@ -33,6 +36,7 @@ public final class Errno {
       Map.entry(ENODEV, "ENODEV: no such device"),
       Map.entry(EINVAL, "EINVAL: invalid argument"),
       Map.entry(ERANGE, "ERANGE: out of range"),
+      Map.entry(EMSGSIZE, "EMSGSIZE: message too long"),
       Map.entry(EOPNOTSUPP, "EOPNOTSUPP: not supported"),
       Map.entry(EAFNOSUPPORT, "EAFNOSUPPORT: address family not supported"),
       Map.entry(EADDRNOTAVAIL, "EADDRNOTAVAIL: address not available"),

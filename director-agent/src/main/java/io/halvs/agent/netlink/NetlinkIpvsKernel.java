@@ -19,7 +19,8 @@ import java.util.function.Supplier;
 /**
  * IPVS over generic netlink (family "IPVS"), one call per IPVS_CMD_*. Attribute encodings follow the kernel's
  * ip_vs_ctl.c: ports and IPv4 masks in network order, the IPv6 "netmask" a prefix length, addresses as
- * 16-byte nf_inet_addr. Thread-safe by a lock: one socket, one request at a time.
+ * 16-byte nf_inet_addr. Thread-safe: the socket runs one request at a time. Every failure, a malformed reply
+ * included, is an {@link IpvsException}.
  */
 public final class NetlinkIpvsKernel implements IpvsKernel {
   static final int VERSION = 1;
@@ -97,7 +98,12 @@ public final class NetlinkIpvsKernel implements IpvsKernel {
   private final int family;
 
   public NetlinkIpvsKernel() {
-    socket = new NetlinkSocket(LibC.NETLINK_GENERIC);
+    this(new NetlinkSocket(LibC.NETLINK_GENERIC));
+  }
+
+  /** Over a given socket (tests: one on a scripted kernel); resolves the family on it and owns it from then on. */
+  NetlinkIpvsKernel(NetlinkSocket socket) {
+    this.socket = socket;
     try {
       family = GenericNetlink.familyId(socket, "IPVS", null);
     } catch (NetlinkException e) {
@@ -120,13 +126,28 @@ public final class NetlinkIpvsKernel implements IpvsKernel {
   }
 
   /** The object's description is built only when the kernel refuses: most calls succeed, on the hot path. */
-  private synchronized void execute(String operation, Supplier<String> object, Message m) {
-    try {
+  private void execute(String operation, Supplier<String> object, Message m) {
+    call(operation, object, () -> {
       socket.execute(operation, m);
+      return null;
+    });
+  }
+
+  /**
+   * Every netlink failure leaves as the contract's IpvsException — a refused request, a failed dump, a socket
+   * error or a malformed reply alike — so callers' failure handling (the director's backoff) sees all of them.
+   */
+  private static <T> T call(String operation, Supplier<String> object, Supplier<T> request) {
+    try {
+      return request.get();
     } catch (NetlinkException e) {
-      String o = object.get();
-      throw new IpvsException(operation, o, e.errno(), explain(e, o));
+      throw new IpvsException(operation, object.get(), e.errno(), explain(e, null));
     }
+  }
+
+  /** A reply the kernel would never send: refused like any other malformed bytes. */
+  static NetlinkException malformed(String what) {
+    return new NetlinkException("parse reply", Errno.EINVAL, what);
   }
 
   private static String explain(NetlinkException e, String object) {
@@ -229,12 +250,22 @@ public final class NetlinkIpvsKernel implements IpvsKernel {
 
   static KernelService parseService(Attributes svc) {
     int af = svc.u16(SVC_AF, IpAddress.AF_INET);
+    if (af != IpAddress.AF_INET && af != IpAddress.AF_INET6) {
+      throw malformed("service of address family " + af);
+    }
     long fwmark = svc.u32(SVC_FWMARK, 0);
-    ServiceKey key = fwmark != 0 ? ServiceKey.ofFirewallMark(af, fwmark)
-        : new ServiceKey(af, protocol(svc.u16(SVC_PROTOCOL, 0)), address(svc.bytes(SVC_ADDR), af),
-            svc.be16(SVC_PORT, 0), 0);
-    byte[] f = svc.bytes(SVC_FLAGS);
-    int flags = f == null ? 0 : java.nio.ByteBuffer.wrap(f).order(java.nio.ByteOrder.nativeOrder()).getInt(0);
+    ServiceKey key;
+    if (fwmark != 0) {
+      key = ServiceKey.ofFirewallMark(af, fwmark);
+    } else {
+      Protocol protocol = protocol(svc.u16(SVC_PROTOCOL, 0));
+      IpAddress address = address(svc.bytes(SVC_ADDR), af);
+      if (protocol == null || address == null) {
+        throw malformed("service without a firewall mark, a known protocol or an address");
+      }
+      key = new ServiceKey(af, protocol, address, svc.be16(SVC_PORT, 0), 0);
+    }
+    int flags = (int) svc.u32(SVC_FLAGS, 0); // struct ip_vs_flags: the flags, then the mask
     long netmask = af == IpAddress.AF_INET ? svc.be32(SVC_NETMASK, 0xffffffffL) : svc.u32(SVC_NETMASK, 128);
     return new KernelService(key, svc.string(SVC_SCHED_NAME), flags & ~F_HASHED, (int) svc.u32(SVC_TIMEOUT, 0),
         netmask, stats(svc, SVC_STATS64, SVC_STATS));
@@ -242,49 +273,55 @@ public final class NetlinkIpvsKernel implements IpvsKernel {
 
   static KernelDestination parseDestination(Attributes d, int serviceFamily) {
     int af = d.u16(DEST_ADDR_FAMILY, serviceFamily);
-    return new KernelDestination(address(d.bytes(DEST_ADDR), af), d.be16(DEST_PORT, 0),
+    if (af != IpAddress.AF_INET && af != IpAddress.AF_INET6) {
+      throw malformed("destination of address family " + af);
+    }
+    IpAddress address = address(d.bytes(DEST_ADDR), af);
+    if (address == null) {
+      throw malformed("destination without an address");
+    }
+    return new KernelDestination(address, d.be16(DEST_PORT, 0),
         (int) d.u32(DEST_FWD_METHOD, 0) & 0x7, (int) d.u32(DEST_WEIGHT, 0), d.u32(DEST_U_THRESH, 0),
         d.u32(DEST_L_THRESH, 0), af, d.u8(DEST_TUN_TYPE, 0), d.be16(DEST_TUN_PORT, 0), d.u16(DEST_TUN_FLAGS, 0),
         d.u32(DEST_ACTIVE_CONNS, 0), d.u32(DEST_INACT_CONNS, 0), d.u32(DEST_PERSIST_CONNS, 0),
         stats(d, DEST_STATS64, DEST_STATS));
   }
 
-  private static Attributes top(NetlinkSocket.Reply r) {
+  static Attributes top(NetlinkSocket.Reply r) {
     return new Attributes(r.buffer(), r.payloadStart() + GenericNetlink.GENL_HEADER, r.end());
   }
 
   // ---- IpvsKernel -----------------------------------------------------------------------------------------
 
   @Override
-  public synchronized IpvsInfo info() {
-    List<IpvsInfo> r = socket.query("get IPVS info", request(CMD_GET_INFO, Message.F_ACK), reply -> {
-      Attributes a = top(reply);
-      return new IpvsInfo((int) a.u32(INFO_VERSION, 0), (int) a.u32(INFO_CONN_TAB_SIZE, 0));
-    });
+  public IpvsInfo info() {
+    List<IpvsInfo> r = call("get", () -> "IPVS info", () -> socket.query("get IPVS info",
+        request(CMD_GET_INFO, Message.F_ACK), reply -> {
+          Attributes a = top(reply);
+          return new IpvsInfo((int) a.u32(INFO_VERSION, 0), (int) a.u32(INFO_CONN_TAB_SIZE, 0));
+        }));
     return r.isEmpty() ? new IpvsInfo(0, 0) : r.get(0);
   }
 
   @Override
-  public synchronized List<KernelService> services() {
-    return socket.query("list IPVS services", request(CMD_GET_SERVICE, Message.F_DUMP), reply -> {
-      Attributes svc = top(reply).nested(ATTR_SERVICE);
-      return svc == null ? null : parseService(svc);
-    });
+  public List<KernelService> services() {
+    return call("list", () -> "IPVS services", () -> socket.query("list IPVS services",
+        request(CMD_GET_SERVICE, Message.F_DUMP), reply -> {
+          Attributes svc = top(reply).nested(ATTR_SERVICE);
+          return svc == null ? null : parseService(svc);
+        }));
   }
 
   @Override
-  public synchronized List<KernelDestination> destinations(ServiceKey service) {
+  public List<KernelDestination> destinations(ServiceKey service) {
     Message m = request(CMD_GET_DEST, Message.F_DUMP).begin(ATTR_SERVICE);
     serviceKey(m, service);
     m.end();
-    try {
-      return socket.query("list destinations of " + service, m, reply -> {
-        Attributes d = top(reply).nested(ATTR_DEST);
-        return d == null ? null : parseDestination(d, service.family());
-      });
-    } catch (NetlinkException e) {
-      throw new IpvsException("list destinations", service.toString(), e.errno(), explain(e, null));
-    }
+    return call("list destinations", service::toString, () -> socket.query("list destinations of " + service, m,
+        reply -> {
+          Attributes d = top(reply).nested(ATTR_DEST);
+          return d == null ? null : parseDestination(d, service.family());
+        }));
   }
 
   @Override
@@ -345,17 +382,30 @@ public final class NetlinkIpvsKernel implements IpvsKernel {
   }
 
   @Override
-  public synchronized List<SyncDaemon> daemons() {
-    return socket.query("list sync daemons", request(CMD_GET_DAEMON, Message.F_DUMP), reply -> {
-      Attributes d = top(reply).nested(ATTR_DAEMON);
-      if (d == null) {
-        return null;
-      }
-      IpAddress group = d.has(DAEMON_MCAST_GROUP6) ? IpAddress.ofBytes(d.bytes(DAEMON_MCAST_GROUP6))
-          : d.has(DAEMON_MCAST_GROUP) ? IpAddress.ofBytes(d.bytes(DAEMON_MCAST_GROUP)) : null;
-      return new SyncDaemon((int) d.u32(DAEMON_STATE, 0), d.string(DAEMON_MCAST_IFN), (int) d.u32(DAEMON_SYNC_ID, 0),
-          d.u16(DAEMON_SYNC_MAXLEN, 0), group, d.u16(DAEMON_MCAST_PORT, 0), d.u8(DAEMON_MCAST_TTL, 0));
-    });
+  public List<SyncDaemon> daemons() {
+    return call("list", () -> "sync daemons", () -> socket.query("list sync daemons",
+        request(CMD_GET_DAEMON, Message.F_DUMP), reply -> {
+          Attributes d = top(reply).nested(ATTR_DAEMON);
+          return d == null ? null : parseDaemon(d);
+        }));
+  }
+
+  static SyncDaemon parseDaemon(Attributes d) {
+    IpAddress group = d.has(DAEMON_MCAST_GROUP6) ? group(d.bytes(DAEMON_MCAST_GROUP6), 16)
+        : d.has(DAEMON_MCAST_GROUP) ? group(d.bytes(DAEMON_MCAST_GROUP), 4) : null;
+    String ifname = d.string(DAEMON_MCAST_IFN);
+    if (ifname == null) {
+      throw malformed("sync daemon without an interface");
+    }
+    return new SyncDaemon((int) d.u32(DAEMON_STATE, 0), ifname, (int) d.u32(DAEMON_SYNC_ID, 0),
+        d.u16(DAEMON_SYNC_MAXLEN, 0), group, d.u16(DAEMON_MCAST_PORT, 0), d.u8(DAEMON_MCAST_TTL, 0));
+  }
+
+  private static IpAddress group(byte[] raw, int length) {
+    if (raw.length != length) {
+      throw malformed("multicast group of " + raw.length + " bytes, expected " + length);
+    }
+    return IpAddress.ofBytes(raw);
   }
 
   @Override
@@ -386,12 +436,13 @@ public final class NetlinkIpvsKernel implements IpvsKernel {
   }
 
   @Override
-  public synchronized IpvsTimeouts timeouts() {
-    List<IpvsTimeouts> r = socket.query("get IPVS timeouts", request(CMD_GET_CONFIG, Message.F_ACK), reply -> {
-      Attributes a = top(reply);
-      return new IpvsTimeouts((int) a.u32(ATTR_TIMEOUT_TCP, 0), (int) a.u32(ATTR_TIMEOUT_TCP_FIN, 0),
-          (int) a.u32(ATTR_TIMEOUT_UDP, 0));
-    });
+  public IpvsTimeouts timeouts() {
+    List<IpvsTimeouts> r = call("get", () -> "IPVS timeouts", () -> socket.query("get IPVS timeouts",
+        request(CMD_GET_CONFIG, Message.F_ACK), reply -> {
+          Attributes a = top(reply);
+          return new IpvsTimeouts((int) a.u32(ATTR_TIMEOUT_TCP, 0), (int) a.u32(ATTR_TIMEOUT_TCP_FIN, 0),
+              (int) a.u32(ATTR_TIMEOUT_UDP, 0));
+        }));
     return r.isEmpty() ? new IpvsTimeouts(0, 0, 0) : r.get(0);
   }
 

@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
@@ -12,67 +13,173 @@ import java.util.function.Function;
  * {@link NetlinkException} naming the operation and the errno in words (plus the kernel's extended-ACK text).
  * The receive buffer is allocated once per socket, bounded, and native (direct): the kernel writes into it and
  * replies are parsed in place, with no copy per call — a heap array would cost a native copy of the whole
- * buffer on every receive, i.e. on every ACK. Not thread-safe: one socket per thread or lock.
+ * buffer on every receive, i.e. on every ACK.
+ *
+ * <p>Thread-safe: one request (send and every reply up to its ACK or NLMSG_DONE) at a time. {@link #close()}
+ * waits for a request in flight (at most the 10 s receive timeout), so no request reads from a closed, or
+ * reused, descriptor; requests after it fail with EBADF.
+ *
+ * <p>Whatever the kernel (or anything else) puts in a reply, parsing it either succeeds or throws a
+ * NetlinkException: lengths are checked against the datagram before anything is read.
  */
 public final class NetlinkSocket implements AutoCloseable {
   /** Large enough for any single message the kernel sends us (dumps come as many messages). */
   static final int RECEIVE_BUFFER = 256 * 1024;
-  private static final int NLMSGERR_ATTR_MSG = 1;
+  static final int RECEIVE_TIMEOUT_SECONDS = 10;
+  static final int NLMSGERR_ATTR_MSG = 1;
+  static final int NLMSG_NOOP = 1;
+  static final int NLMSG_OVERRUN = 4;
+  /** Types below this are netlink's own control messages, not a family's replies. */
+  static final int NLMSG_MIN_TYPE = 0x10;
+  static final int NLM_F_CAPPED = 0x100;
 
-  private final LibC.Api c = LibC.api();
-  private final int fd;
-  private final ByteBuffer receive = ByteBuffer.allocateDirect(RECEIVE_BUFFER).order(ByteOrder.nativeOrder());
+  /**
+   * The system calls a socket makes, each returning its result or -errno: libc in production, a scripted kernel
+   * in tests (which is how every request's bytes and every reply's parsing are tested without root).
+   */
+  interface Sys {
+    int socket(int protocol);
+
+    int setsockopt(int fd, int level, int option, byte[] value);
+
+    int bind(int fd, byte[] address);
+
+    long send(int fd, byte[] bytes);
+
+    long receive(int fd, ByteBuffer into, int length);
+
+    void close(int fd);
+  }
+
+  /** The real calls, through jnr-ffi. */
+  static final class Libc implements Sys {
+    private final LibC.Api c = LibC.api();
+
+    @Override
+    public int socket(int protocol) {
+      int fd = c.socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, protocol);
+      return fd < 0 ? -LibC.errno() : fd;
+    }
+
+    @Override
+    public int setsockopt(int fd, int level, int option, byte[] value) {
+      return c.setsockopt(fd, level, option, value, value.length) < 0 ? -LibC.errno() : 0;
+    }
+
+    @Override
+    public int bind(int fd, byte[] address) {
+      return c.bind(fd, address, address.length) < 0 ? -LibC.errno() : 0;
+    }
+
+    @Override
+    public long send(int fd, byte[] bytes) {
+      long n = c.sendto(fd, bytes, bytes.length, 0, KERNEL, KERNEL.length);
+      return n < 0 ? -LibC.errno() : n;
+    }
+
+    @Override
+    public long receive(int fd, ByteBuffer into, int length) {
+      long n = c.recv(fd, into, length, 0);
+      return n < 0 ? -LibC.errno() : n;
+    }
+
+    @Override
+    public void close(int fd) {
+      c.close(fd);
+    }
+  }
+
   /** struct sockaddr_nl of the kernel (pid 0), the destination of every request. */
   private static final byte[] KERNEL = kernelAddress();
-  private int seq = (int) (System.nanoTime() & 0x3fffffff);
-  private boolean closed;
+
+  private final Sys sys;
+  private final int fd;
+  private final ByteBuffer receive = ByteBuffer.allocateDirect(RECEIVE_BUFFER).order(ByteOrder.nativeOrder());
+  /** Held for a whole request, and by close(). */
+  private final ReentrantLock lock = new ReentrantLock();
+  private int seq = (int) (System.nanoTime() & 0x3fffffff); // guarded by lock
+  /** Set first by close(): requests not yet started fail at once instead of queueing behind the one in flight. */
+  private volatile boolean closing;
+  private boolean closed; // guarded by lock
 
   public NetlinkSocket(int protocol) {
-    fd = c.socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, protocol);
+    this(new Libc(), protocol);
+  }
+
+  NetlinkSocket(Sys sys, int protocol) {
+    this.sys = sys;
+    fd = sys.socket(protocol);
     if (fd < 0) {
-      throw new NetlinkException("open netlink socket (protocol " + protocol + ")", LibC.errno(), null);
+      throw new NetlinkException("open netlink socket (protocol " + protocol + ")", -fd, null);
     }
-    byte[] one = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(1).array();
-    c.setsockopt(fd, LibC.SOL_NETLINK, LibC.NETLINK_EXT_ACK, one, 4); // best effort: older kernels lack it
-    byte[] rcvbuf = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(4 * 1024 * 1024).array();
-    c.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, rcvbuf, 4);
-    // A kernel that never answers must not hang the agent: 10 s receive timeout.
-    byte[] timeout = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putLong(10).putLong(0).array();
-    c.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, timeout, 16);
-    byte[] addr = new byte[12];
-    ByteBuffer.wrap(addr).order(ByteOrder.nativeOrder()).putShort((short) LibC.AF_NETLINK);
-    if (c.bind(fd, addr, addr.length) < 0) {
-      int e = LibC.errno();
-      c.close(fd);
-      throw new NetlinkException("bind netlink socket", e, null);
+    sys.setsockopt(fd, LibC.SOL_NETLINK, LibC.NETLINK_EXT_ACK, int32(1)); // best effort: older kernels lack it
+    sys.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, int32(4 * 1024 * 1024)); // best effort: capped by rmem_max
+    // A kernel that never answers must not hang the agent. Without the timeout every later receive could block
+    // the director loop forever, so a socket that cannot have one is not used at all.
+    byte[] timeval = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putLong(RECEIVE_TIMEOUT_SECONDS)
+        .putLong(0).array();
+    int e = sys.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, timeval);
+    if (e < 0) {
+      sys.close(fd);
+      throw new NetlinkException("set a receive timeout on the netlink socket", -e,
+          "without it a kernel that never answers would block the agent forever");
     }
+    e = sys.bind(fd, kernelAddress());
+    if (e < 0) {
+      sys.close(fd);
+      throw new NetlinkException("bind netlink socket", -e, null);
+    }
+  }
+
+  private static byte[] int32(int v) {
+    return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(v).array();
   }
 
   /** Sends a request with NLM_F_ACK and waits for the kernel's answer; throws on an error answer. */
   public void execute(String operation, Message request) {
-    int s = send(operation, request);
-    receive(operation, s, m -> null);
+    query(operation, request, m -> null);
   }
 
   /**
    * Sends a request (a dump, or a get with a reply) and collects one parsed item per reply message.
-   * The parser gets a buffer positioned at the start of the payload (after nlmsghdr) and the message end.
+   * The parser gets a buffer positioned at the start of the payload (after nlmsghdr) and the message end; it may
+   * return null to skip a message, and must throw nothing but NetlinkException whatever the bytes.
    */
   public <T> List<T> query(String operation, Message request, Function<Reply, T> parser) {
-    int s = send(operation, request);
-    return receive(operation, s, parser);
+    lock.lock();
+    try {
+      if (closing || closed) {
+        throw new NetlinkException(operation, Errno.EBADF, "the netlink socket is closed");
+      }
+      int s = send(operation, request);
+      return receive(operation, s, parser);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** One reply message's payload. */
-  public record Reply(ByteBuffer buffer, int type, int payloadStart, int end) {}
+  public record Reply(ByteBuffer buffer, int type, int payloadStart, int end) {
+    /** Bytes of payload: what a parser may read from payloadStart on. */
+    public int length() {
+      return end - payloadStart;
+    }
+
+    /** Throws unless the payload holds at least n bytes (a family header, say). */
+    public void require(int n, String what) {
+      if (length() < n) {
+        throw new NetlinkException("parse reply", Errno.EINVAL, what + " needs " + n + " bytes, the message has "
+            + length());
+      }
+    }
+  }
 
   private int send(String operation, Message request) {
-    ensureOpen();
     int s = ++seq;
     byte[] bytes = request.toBytes(s);
-    long n = c.sendto(fd, bytes, bytes.length, 0, KERNEL, KERNEL.length);
+    long n = sys.send(fd, bytes);
     if (n < 0) {
-      throw new NetlinkException(operation + " (send)", LibC.errno(), null);
+      throw new NetlinkException(operation + " (send)", (int) -n, null);
     }
     return s;
   }
@@ -80,50 +187,70 @@ public final class NetlinkSocket implements AutoCloseable {
   private <T> List<T> receive(String operation, int expectedSeq, Function<Reply, T> parser) {
     List<T> out = new ArrayList<>();
     while (true) {
-      long n = c.recv(fd, receive.clear(), RECEIVE_BUFFER, 0);
+      long n = sys.receive(fd, receive.clear(), RECEIVE_BUFFER);
       if (n < 0) {
-        int e = LibC.errno();
+        int e = (int) -n;
         if (e == Errno.EINTR) {
           continue;
         }
-        throw new NetlinkException(operation + " (receive)", e, e == Errno.EAGAIN ? "no answer from the kernel in 10 s" : null);
+        throw new NetlinkException(operation + " (receive)", e,
+            e == Errno.EAGAIN ? "no answer from the kernel in " + RECEIVE_TIMEOUT_SECONDS + " s" : null);
       }
-      ByteBuffer b = receive.limit((int) n);
-      int p = 0;
-      boolean done = false;
-      while (p + Message.HEADER <= n) {
-        int len = b.getInt(p);
-        int type = b.getShort(p + 4) & 0xffff;
-        int flags = b.getShort(p + 6) & 0xffff;
-        int msgSeq = b.getInt(p + 8);
-        if (len < Message.HEADER || p + len > n) {
-          throw new NetlinkException(operation + " (receive)", Errno.EINVAL, "truncated netlink message");
-        }
-        if (msgSeq == expectedSeq) {
-          if (type == Message.NLMSG_ERROR) {
-            int error = -b.getInt(p + Message.HEADER);
-            if (error != 0) {
-              throw new NetlinkException(operation, error, extAck(b, p, len));
-            }
-            done = true; // the ACK
-          } else if (type == Message.NLMSG_DONE) {
-            done = true;
-          } else {
-            T item = parser.apply(new Reply(b, type, p + Message.HEADER, p + len));
-            if (item != null) {
-              out.add(item);
-            }
-            if ((flags & Message.F_MULTI) == 0) {
-              // A single reply: the ACK we asked for still follows.
-            }
-          }
-        }
-        p += (len + 3) & ~3;
+      if (n > RECEIVE_BUFFER) {
+        throw new NetlinkException(operation + " (receive)", Errno.EMSGSIZE, "datagram larger than the buffer");
       }
-      if (done) {
+      if (parse(operation, receive.limit((int) n), expectedSeq, parser, out)) {
         return out;
       }
     }
+  }
+
+  /**
+   * Parses one received datagram (buffer from 0 to its limit): the replies to expectedSeq go through the
+   * parser into out, the rest (late replies to an earlier, failed request) are skipped. Returns true once the
+   * request is answered (its ACK or NLMSG_DONE); throws NetlinkException for an error answer or bytes that are
+   * not netlink messages.
+   */
+  static <T> boolean parse(String operation, ByteBuffer b, int expectedSeq, Function<Reply, T> parser,
+      List<T> out) {
+    int n = b.limit();
+    int p = 0;
+    boolean done = false;
+    while (n - p >= Message.HEADER) {
+      int len = b.getInt(p);
+      int type = b.getShort(p + 4) & 0xffff;
+      int flags = b.getShort(p + 6) & 0xffff;
+      int msgSeq = b.getInt(p + 8);
+      // Compared as n - p: p + len could overflow for a length near 2^31 and pass a bounds check.
+      if (len < Message.HEADER || len > n - p) {
+        throw new NetlinkException(operation + " (receive)", Errno.EINVAL,
+            "truncated netlink message (length " + Integer.toUnsignedString(len) + " at offset " + p + " of " + n
+                + ")");
+      }
+      if (msgSeq == expectedSeq) {
+        if (type == Message.NLMSG_ERROR) {
+          if (len < Message.HEADER + 4) {
+            throw new NetlinkException(operation + " (receive)", Errno.EINVAL, "truncated NLMSG_ERROR");
+          }
+          int error = -b.getInt(p + Message.HEADER);
+          if (error != 0) {
+            throw new NetlinkException(operation, error, extAck(b, p, len, flags));
+          }
+          done = true; // the ACK
+        } else if (type == Message.NLMSG_DONE) {
+          done = true;
+        } else if (type == NLMSG_OVERRUN) {
+          throw new NetlinkException(operation + " (receive)", Errno.ENOBUFS, "the kernel reported lost messages");
+        } else if (type >= NLMSG_MIN_TYPE) {
+          T item = parser.apply(new Reply(b, type, p + Message.HEADER, p + len));
+          if (item != null) {
+            out.add(item);
+          }
+        } // NLMSG_NOOP and unknown control types carry nothing for us
+      }
+      p += Math.min((len + 3) & ~3, n - p); // the last message may omit its padding
+    }
+    return done;
   }
 
   private static byte[] kernelAddress() {
@@ -132,34 +259,52 @@ public final class NetlinkSocket implements AutoCloseable {
     return addr;
   }
 
-  /** The kernel's extended-ACK message, when it sent one. */
-  private static String extAck(ByteBuffer b, int p, int len) {
-    int errLen = b.getInt(p + Message.HEADER + 4); // the echoed request header's length
-    int flags = b.getShort(p + 6) & 0xffff;
-    boolean capped = (flags & 0x100) != 0; // NLM_F_CAPPED: only the request header is echoed
-    int attrs = p + Message.HEADER + 4 + (capped ? Message.HEADER : ((errLen + 3) & ~3));
-    if (attrs >= p + len) {
+  /**
+   * The kernel's extended-ACK message, when it sent one. After the error code comes the request's header (just
+   * the header when NLM_F_CAPPED, else the whole request), then the attributes.
+   */
+  static String extAck(ByteBuffer b, int p, int len, int flags) {
+    int end = p + len;
+    int echoed = p + Message.HEADER + 4;
+    if (end - echoed < Message.HEADER) {
       return null;
     }
-    Attributes a = new Attributes(b, attrs, p + len);
-    return a.string(NLMSGERR_ATTR_MSG);
-  }
-
-  private void ensureOpen() {
-    if (closed) {
-      throw new IllegalStateException("netlink socket is closed");
+    int attrs;
+    if ((flags & NLM_F_CAPPED) != 0) {
+      attrs = echoed + Message.HEADER;
+    } else {
+      int echoedLen = b.getInt(echoed);
+      if (echoedLen < Message.HEADER || echoedLen > end - echoed) {
+        return null;
+      }
+      attrs = echoed + ((echoedLen + 3) & ~3);
     }
+    if (attrs >= end) {
+      return null;
+    }
+    return new Attributes(b, attrs, end).string(NLMSGERR_ATTR_MSG);
   }
 
   static String utf8(byte[] b) {
     return new String(b, StandardCharsets.UTF_8);
   }
 
+  /** True while a close() waits for the request in flight (for tests that make that race happen). */
+  boolean closeWaiting() {
+    return closing && lock.hasQueuedThreads();
+  }
+
   @Override
   public void close() {
-    if (!closed) {
-      closed = true;
-      c.close(fd);
+    closing = true;
+    lock.lock();
+    try {
+      if (!closed) {
+        closed = true;
+        sys.close(fd);
+      }
+    } finally {
+      lock.unlock();
     }
   }
 }

@@ -2,6 +2,7 @@ package io.halvs.agent.runtime;
 
 import io.halvs.agent.Logs;
 import io.halvs.agent.kernel.DestinationHealth;
+import io.halvs.agent.kernel.IpvsException;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.KernelReconciler;
 import io.halvs.agent.kernel.KernelService;
@@ -24,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -391,8 +393,7 @@ public final class Director implements AutoCloseable {
     List<String> changes = new ArrayList<>();
     if (t.deleting()) {
       guard(failures, "health checks", () -> health.follow(withoutServices(plan)));
-      KernelReconciler.Result r = reconciler.reconcile(List.of(), DestinationHealth.allUp());
-      failures.addAll(r.failures());
+      KernelReconciler.Result r = reconcile(failures, () -> reconciler.reconcile(List.of(), DestinationHealth.allUp()));
       guard(failures, "sync daemons", () -> stopDaemons(plan, changes));
       guard(failures, "VIPs", election::releaseAll);
       return new Pass(true, t, r, List.of(), changes, failures, System.nanoTime() - start);
@@ -409,8 +410,7 @@ public final class Director implements AutoCloseable {
       guard(failures, "sysctls", () -> sys.addAll(sysctls.apply(wanted)));
       sys.stream().filter(c -> c.error() != null).forEach(c -> failures.add("sysctl " + c));
     }
-    KernelReconciler.Result r = reconciler.reconcile(plan.services(), health.view());
-    failures.addAll(r.failures());
+    KernelReconciler.Result r = reconcile(failures, () -> reconciler.reconcile(plan.services(), health.view()));
     guard(failures, "sync daemons", () -> startDaemons(plan, changes));
     guard(failures, "election", () -> election.follow(plan));
     return new Pass(true, t, r, sys, changes, failures, System.nanoTime() - start);
@@ -419,8 +419,24 @@ public final class Director implements AutoCloseable {
   private Pass fastPass(Target t, Set<ServiceKey> changed) {
     long start = System.nanoTime();
     List<IpvsService> services = t.plan().services().stream().filter(s -> changed.contains(s.key())).toList();
-    KernelReconciler.Result r = reconciler.reconcileDestinations(services, health.view());
-    return new Pass(false, t, r, List.of(), List.of(), new ArrayList<>(r.failures()), System.nanoTime() - start);
+    List<String> failures = new ArrayList<>();
+    KernelReconciler.Result r = reconcile(failures, () -> reconciler.reconcileDestinations(services, health.view()));
+    return new Pass(false, t, r, List.of(), List.of(), failures, System.nanoTime() - start);
+  }
+
+  /**
+   * A dump the kernel refused (IpvsException: EPERM, ENOBUFS, a timeout) fails the pass like any refused
+   * operation, so it is retried with the backoff; only a bug takes the loop's unexpected path.
+   */
+  private static KernelReconciler.Result reconcile(List<String> failures, Supplier<KernelReconciler.Result> step) {
+    KernelReconciler.Result r;
+    try {
+      r = step.get();
+    } catch (IpvsException e) {
+      r = new KernelReconciler.Result(List.of(), List.of(e.getMessage()), List.of(), List.of());
+    }
+    failures.addAll(r.failures());
+    return r;
   }
 
   private static void guard(List<String> failures, String what, Runnable step) {

@@ -228,8 +228,9 @@ class HeartbeatElectionNetnsTest {
       }
       return null;
     });
-    Thread.sleep(500);
-    assertThat(b.heartbeatCounters()).contains("badMac=50").contains("malformed=50");
+    // every datagram counted: only then do the roles below say that none of them moved anything
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(b.heartbeatCounters()).contains("badMac=50").contains("malformed=50"));
     assertThat(AgentMetrics.get().rejected(AgentMetrics.Rejection.BAD_HMAC) - badHmacBefore)
         .as("halvs_heartbeats_rejected_total{reason=\"bad_hmac\"}").isEqualTo(50);
     assertThat(a.state().role()).isEqualTo(Role.ACTIVE);

@@ -20,13 +20,16 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Prints what 10,000 health checks at 1 s cost: check-start lateness (p50/p99/max), the checker thread's CPU
  * and the process's (which includes the test servers), and how long a dead real server takes to leave
- * rotation. Real servers live in a network namespace behind a veth (root): 10 addresses, each with a TCP port
+ * rotation. Real servers live in a network namespace behind a veth whose other end is in the monitor's namespace
+ * (root; no address on the host): 10 addresses, each with a TCP port
  * and an HTTP port; 1,000 virtual services x 10 destinations, half checked by tcp connect, half by http GET
  * with a body check. Asserts nothing. Command in docs/HEALTH.md; args: [targets] [seconds] [https] (https: every
  * target an https check, TLS verification off).
  */
 public final class HealthBenchmark {
   static final String NS = "halvs-hc-bench";
+  /** The monitor's side: made on a thread in it, its loop thread and so every probe socket stay there. */
+  static final String CLIENT = "halvs-hc-bench-dir";
   static final int ADDRESSES = 10;
   static final int INTERVAL = 1000;
   static final int TIMEOUT = 1000;
@@ -42,13 +45,15 @@ public final class HealthBenchmark {
     boolean https = args.length > 2 && args[2].equals("https"); // every target https instead of tcp + http
     cleanup();
     HealthMonitorNetnsTest.sh("ip", "netns", "add", NS);
+    HealthMonitorNetnsTest.sh("ip", "netns", "add", CLIENT);
+    HealthMonitorNetnsTest.sh("ip", "link", "add", "hvhb0", "netns", CLIENT, "type", "veth", "peer", "name", "hvhb1",
+        "netns", NS);
+    HealthMonitorNetnsTest.sh("ip", "-n", CLIENT, "addr", "add", "10.250.78.1/24", "dev", "hvhb0");
+    HealthMonitorNetnsTest.sh("ip", "-n", CLIENT, "link", "set", "hvhb0", "up");
     List<Servers.Server> servers = new ArrayList<>();
     List<Process> opensslServers = new ArrayList<>();
     java.nio.file.Path[] pem = https ? selfSignedPem() : null;
-    try (HealthMonitor monitor = new HealthMonitor()) {
-      HealthMonitorNetnsTest.sh("ip", "link", "add", "hvhb0", "type", "veth", "peer", "name", "hvhb1", "netns", NS);
-      HealthMonitorNetnsTest.sh("ip", "addr", "add", "10.250.78.1/24", "dev", "hvhb0");
-      HealthMonitorNetnsTest.sh("ip", "link", "set", "hvhb0", "up");
+    try (HealthMonitor monitor = NetNamespace.run(CLIENT, HealthMonitor::new)) {
       HealthMonitorNetnsTest.sh("ip", "-n", NS, "link", "set", "hvhb1", "up");
       Servers.Opener inNs = new Servers.Opener() {
         @Override
@@ -186,16 +191,13 @@ public final class HealthBenchmark {
     return sum;
   }
 
-  static void cleanup() throws InterruptedException {
-    for (String[] cmd : new String[][] {{"ip", "link", "del", "hvhb0"}, {"ip", "netns", "del", NS}}) {
+  static void cleanup() {
+    for (String ns : new String[] {NS, CLIENT}) {
       try {
-        HealthMonitorNetnsTest.sh(cmd); // the veth first: a namespace's devices go away asynchronously
+        HealthMonitorNetnsTest.sh("ip", "netns", "del", ns); // takes the veth pair with it
       } catch (Exception ignored) {
         // not there
       }
-    }
-    for (int i = 0; i < 50 && new java.io.File("/sys/class/net/hvhb0").exists(); i++) {
-      Thread.sleep(100);
     }
   }
 }

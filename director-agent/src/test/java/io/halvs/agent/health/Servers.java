@@ -73,6 +73,8 @@ final class Servers {
     final InetSocketAddress address;
     private Closeable socket;
     private Thread thread;
+    /** Connections, requests or datagrams answered: a check that ran, or proof that none did. */
+    volatile int served;
 
     Server(Opener opener, InetSocketAddress address) {
       this.opener = opener;
@@ -90,6 +92,7 @@ final class Servers {
         try {
           while (true) {
             serve(s);
+            served++; // one serving thread
           }
         } catch (IOException e) {
           // closed: stopped

@@ -7,11 +7,8 @@ import io.halvs.logging.LogOptions;
 import io.halvs.logging.Logging;
 import io.halvs.operator.HalvsOperator;
 import io.halvs.operator.HealthServer;
-import io.halvs.operator.demo.Demo;
 import io.halvs.plan.render.Render;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -22,27 +19,34 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** The halvs command line: the operator, the offline renderer and the demo. */
+/** The halvs command line: the operator, the offline renderer, import and the kubectl plugin (the demo adds demo). */
 @Command(name = "halvs", mixinStandardHelpOptions = true, version = "halvs 0.1.0",
     description = "Highly available LVS (IPVS) load balancing, run by a Kubernetes operator.",
-    subcommands = {Main.Run.class, Main.RenderCommand.class, Main.ImportCommand.class, Main.DemoCommand.class,
+    subcommands = {Main.Run.class, Main.RenderCommand.class, Main.ImportCommand.class,
         io.halvs.operator.kubectl.KubectlHalvs.class})
 public final class Main {
 
+  /**
+   * v1alpha1 is our own API's version; fabric8 warns about every alpha version it sees (VersionUsageUtils).
+   * fabric8's leader elector logs every failed renew attempt with a stack trace (every retry period while the
+   * API server is away, and once when shutdown interrupts a renew); the operator's own lines say what matters:
+   * leading, lost the Lease, who holds it. --log-level goes on top of these.
+   */
+  public static final String LOG_DEFAULTS = "info,io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils=error,"
+      + "io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector=error";
+
   public static void main(String[] args) {
-    // v1alpha1 is our own API's version; fabric8 warns about every alpha version it sees (VersionUsageUtils).
-    // fabric8's leader elector logs every failed renew attempt with a stack trace (every retry period while the
-    // API server is away, and once when shutdown interrupts a renew); the operator's own lines say what matters:
-    // leading, lost the Lease, who holds it. --log-level goes on top of these.
-    Logging.defaults(LogLevels.parse("info,io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils=error,"
-        + "io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector=error,"
-        // the demo's mock API server warns on every set-based label selector (the agents' plan source uses one)
-        + "io.fabric8.kubernetes.client.server.mock=error"));
+    Logging.defaults(LogLevels.parse(LOG_DEFAULTS));
     System.exit(commandLine().execute(args));
   }
 
-  static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+  /** The command line, with {@code more} subcommands (the demo's jar adds demo); settings reach them all. */
+  public static CommandLine commandLine(Object... more) {
+    CommandLine cli = new CommandLine(new Main());
+    for (Object command : more) {
+      cli.addSubcommand(command);
+    }
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
     // Bad input and kernel refusals are messages for people, not stack traces.
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("halvs: " + e.getMessage());
@@ -103,11 +107,16 @@ public final class Main {
         + "warning, not an error (one VirtualService: annotate it halvs.io/allow-empty: \"true\").")
     boolean allowEmpty;
 
+    @Option(names = "--real-servers", description = "Print instead, per gate/ipip real server outside Kubernetes "
+        + "(no spec.nodeName), the shell commands that configure it: VIPs on lo, arp_ignore/arp_announce, tunnel "
+        + "device, rp_filter, gue port. Nodes named by spec.nodeName get a comment: the real-server agent does it.")
+    boolean realServers;
+
     @Override
     public Integer call() {
       // stdout is the rendering; library chatter below warn would only clutter stderr beside its findings
       Logging.commandDefault(Level.WARN);
-      return Render.run(paths, allowEmpty, System.out, System.err);
+      return Render.run(paths, allowEmpty, realServers, System.out, System.err);
     }
   }
 
@@ -128,30 +137,6 @@ public final class Main {
     public Integer call() {
       Logging.commandDefault(Level.WARN);
       return io.halvs.plan.migrate.Import.run(format, file, strict, System.out, System.err);
-    }
-  }
-
-  @Command(name = "demo", mixinStandardHelpOptions = true, description = "The whole loop on this machine, no cluster and no root: an embedded API "
-      + "server, the operator, two director agents (in-memory IPVS and VIPs) health-checking three HTTP servers on "
-      + "loopback; a real server fails and comes back, then the active director stops and the standby takes over.")
-  static final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--agent-jar", description = "The director agent's jar (default: "
-        + "$HALVS_HOME/director-agent/target/halvs-agent.jar).")
-    Path agentJar;
-
-    @Option(names = "--timeout", defaultValue = "20", description = "Seconds to wait for each step.")
-    int timeoutSeconds;
-
-    @Override
-    public Integer call() throws InterruptedException {
-      // The demo prints its own story; the operator's info logs would drown it.
-      Logging.commandDefault(Level.WARN);
-      Path jar = agentJar;
-      if (jar == null) {
-        String home = System.getenv("HALVS_HOME");
-        jar = Paths.get(home != null ? home : ".", "director-agent", "target", "halvs-agent.jar");
-      }
-      return new Demo(System.out, jar).run(Duration.ofSeconds(timeoutSeconds));
     }
   }
 }

@@ -11,6 +11,8 @@ public final class Conditions {
   public static final String READY = "Ready";
   public static final String PROGRAMMED = "Programmed";
   public static final String DEGRADED = "Degraded";
+  /** RealServer with spec.nodeName: the node holds what a DR/TUN real server needs. */
+  public static final String NODE_CONFIGURED = "NodeConfigured";
 
   private Conditions() {}
 

@@ -20,6 +20,7 @@ import io.halvs.plan.PlanResult;
 import io.halvs.plan.publish.AgentReport;
 import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.PlanCodec;
+import io.halvs.plan.publish.RealServerPublish;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,6 +29,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -52,6 +54,8 @@ import org.slf4j.LoggerFactory;
 public final class PlanService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PlanService.class);
   static final long DEBOUNCE_MILLIS = 100;
+  /** The listeners hear this one when the real-server nodes' plans, their agents' reports or the Nodes change. */
+  public static final ObjectRef REAL_SERVER_NODES = new ObjectRef("RealServerNodes", null, "all");
   /** The agent rewrites its report at least this often unless its args say otherwise (--heartbeat-seconds). */
   static final Duration AGENT_HEARTBEAT = Duration.ofSeconds(60);
   /** A report older than this many heartbeats is stale (halvs_operator_agent_report_stale). */
@@ -74,6 +78,8 @@ public final class PlanService implements AutoCloseable {
   /** Set once the controllers' caches are synced: a build from half-listed stores would publish a partial plan. */
   private volatile boolean storesSynced;
   private SharedIndexInformer<ConfigMap> reports;
+  /** The cluster's Nodes, for RealServers whose spec.nodeName names none; null when they cannot be listed. */
+  private SharedIndexInformer<io.fabric8.kubernetes.api.model.Node> nodes;
   private volatile Snapshot snapshot;
   private Map<ObjectRef, Object> lastViews = Map.of();
   private final History history = new History();
@@ -112,8 +118,8 @@ public final class PlanService implements AutoCloseable {
    * then): starts the agents' reports informer and builds the first plan.
    */
   public void start() {
-    reports = client.configMaps().inNamespace(namespace).withLabel(Names.PART_LABEL, Names.PART_REPORT)
-        .runnableInformer(0);
+    reports = client.configMaps().inNamespace(namespace)
+        .withLabelIn(Names.PART_LABEL, Names.PART_REPORT, Names.PART_REAL_SERVER_REPORT).runnableInformer(0);
     reports.itemStore(LeanStore.create());
     reports.addEventHandler(new ResourceEventHandler<>() {
       @Override
@@ -132,8 +138,53 @@ public final class PlanService implements AutoCloseable {
       }
     });
     reports.start().toCompletableFuture().join();
+    startNodes();
     storesSynced = true;
     rebuild();
+  }
+
+  /**
+   * Node names only matter when added or deleted: a Node's status changes every few seconds and must not cost a
+   * rebuild. Without the permission to list Nodes the model treats every node as existing.
+   */
+  private void startNodes() {
+    try {
+      nodes = client.nodes().runnableInformer(0);
+      nodes.itemStore(LeanStore.create());
+      nodes.addEventHandler(new ResourceEventHandler<>() {
+        @Override
+        public void onAdd(io.fabric8.kubernetes.api.model.Node o) {
+          changed();
+        }
+
+        @Override
+        public void onUpdate(io.fabric8.kubernetes.api.model.Node a, io.fabric8.kubernetes.api.model.Node b) {
+          // names do not change
+        }
+
+        @Override
+        public void onDelete(io.fabric8.kubernetes.api.model.Node o, boolean unknown) {
+          changed();
+        }
+      });
+      nodes.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("cannot list the cluster's Nodes ({}): a RealServer's spec.nodeName naming no Node goes unnoticed",
+          e.getMessage());
+      if (nodes != null) {
+        nodes.close();
+      }
+      nodes = null;
+    }
+  }
+
+  private Set<String> nodeNames() {
+    if (nodes == null) {
+      return null;
+    }
+    Set<String> out = new java.util.HashSet<>();
+    nodes.getStore().list().forEach(n -> out.add(n.getMetadata().getName()));
+    return out;
   }
 
   public void addListener(Consumer<ObjectRef> listener) {
@@ -193,17 +244,18 @@ public final class PlanService implements AutoCloseable {
       List<VirtualService> vss;
       List<RealServer> rss;
       if (!objectsChanged && snapshot != null) {
-        // Only the agents' reports changed (a heartbeat, a plan programmed): the plan stands, the same objects.
+        // Only the agents' reports (or the Nodes) changed (a heartbeat, a plan programmed): the plan stands, the
+        // same objects.
         pairs = lastPairs;
         vss = lastVss;
         rss = lastRss;
-        s = History.withReports(snapshot, reports.getStore().list());
+        s = History.withReports(snapshot, reports.getStore().list(), nodeNames());
       } else {
         // One read of each store: the views must describe exactly the objects the snapshot was built from.
         pairs = directorPairs.list();
         vss = virtualServices.list();
         rss = realServers.list();
-        s = history.build(pairs, vss, rss, reports.getStore().list());
+        s = history.build(pairs, vss, rss, reports.getStore().list(), nodeNames());
         metrics.planBuilt(System.nanoTime() - start, true);
         lastPairs = pairs;
         lastVss = vss;
@@ -231,7 +283,13 @@ public final class PlanService implements AutoCloseable {
   /** Builds a snapshot from objects: the same code path the informers feed, usable without a cluster. */
   public static Snapshot build(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
       List<ConfigMap> reportMaps) {
-    return new History().build(pairs, vss, rss, reportMaps);
+    return build(pairs, vss, rss, reportMaps, null);
+  }
+
+  /** @param nodeNames the cluster's Node names; null when unknown */
+  public static Snapshot build(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
+      List<ConfigMap> reportMaps, Set<String> nodeNames) {
+    return new History().build(pairs, vss, rss, reportMaps, nodeNames);
   }
 
   /**
@@ -251,10 +309,16 @@ public final class PlanService implements AutoCloseable {
       return builds;
     }
 
-    /** The same plan and objects with the agents' reports as they are now. */
+    /** The same plan, objects and Nodes with the agents' reports as they are now. */
     static Snapshot withReports(Snapshot s, List<ConfigMap> reportMaps) {
-      return new Snapshot(s.result(), s.published(), reports(reportMaps), s.realServerUse(), s.generations(),
-          s.serviceVersions(), s.services());
+      return withReports(s, reportMaps, s.nodes());
+    }
+
+    /** The same plan and objects with the agents' reports (and the cluster's Nodes) as they are now. */
+    static Snapshot withReports(Snapshot s, List<ConfigMap> reportMaps, Set<String> nodeNames) {
+      Reports reports = reports(reportMaps);
+      return new Snapshot(s.result(), s.published(), reports.directors(), s.realServerUse(), s.generations(),
+          s.serviceVersions(), s.services(), reports.realServers(), nodeNames == null ? null : Set.copyOf(nodeNames));
     }
 
     /** Shards encoded by every build so far. */
@@ -262,8 +326,14 @@ public final class PlanService implements AutoCloseable {
       return encoders.values().stream().mapToLong(PlanCodec.Encoder::encoded).sum();
     }
 
+    /** With the cluster's Nodes unknown. */
     Snapshot build(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
         List<ConfigMap> reportMaps) {
+      return build(pairs, vss, rss, reportMaps, null);
+    }
+
+    Snapshot build(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
+        List<ConfigMap> reportMaps, Set<String> nodeNames) {
       builds++;
       PlanResult result = PlanBuilder.build(new PlanInput(pairs, vss, rss));
       Map<String, PlanCodec.Published> published = new HashMap<>();
@@ -288,14 +358,14 @@ public final class PlanService implements AutoCloseable {
       }
       encoders.keySet().retainAll(published.keySet());
       versions.keySet().retainAll(published.keySet());
-      return snapshot(result, published, pairs, vss, rss, reportMaps, recent);
+      return snapshot(result, published, pairs, vss, rss, reportMaps, recent, nodeNames);
     }
   }
 
   private static Snapshot snapshot(PlanResult result, Map<String, PlanCodec.Published> published,
       List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss, List<ConfigMap> reportMaps,
-      Map<String, Map<String, Map<ObjectRef, Integer>>> versions) {
-    Map<String, Map<String, AgentReport>> reports = reports(reportMaps);
+      Map<String, Map<String, Map<ObjectRef, Integer>>> versions, Set<String> nodeNames) {
+    Reports reports = reports(reportMaps);
     Map<ObjectRef, Long> generations = new HashMap<>();
     for (List<? extends HasMetadata> objects : List.of(pairs, vss, rss)) {
       for (HasMetadata o : objects) {
@@ -304,17 +374,34 @@ public final class PlanService implements AutoCloseable {
         }
       }
     }
-    return new Snapshot(result, published, reports, Snapshot.realServerUse(result), generations, versions,
-        Snapshot.services(result));
+    return new Snapshot(result, published, reports.directors(), Snapshot.realServerUse(result), generations,
+        versions, Snapshot.services(result), reports.realServers(), nodeNames == null ? null : Set.copyOf(nodeNames));
   }
 
-  /** The agents' reports, pair -> node -> report; unreadable ones skipped with a warning. */
-  static Map<String, Map<String, AgentReport>> reports(List<ConfigMap> reportMaps) {
+  /** The directors' reports (pair -> node -> report) and the real-server agents' (node -> report). */
+  record Reports(Map<String, Map<String, AgentReport>> directors, Map<String, RealServerPublish.Report> realServers) {
+  }
+
+  /** The agents' reports; unreadable ones skipped with a warning. */
+  static Reports reports(List<ConfigMap> reportMaps) {
     Map<String, Map<String, AgentReport>> reports = new HashMap<>();
+    Map<String, RealServerPublish.Report> realServerReports = new HashMap<>();
     for (ConfigMap cm : reportMaps) {
       String json = cm.getData() == null ? null : cm.getData().get(Names.REPORT_KEY);
       if (json == null || json.isBlank()) {
         continue; // pre-created, not written by its agent yet
+      }
+      if (cm.getMetadata().getLabels() != null
+          && Names.PART_REAL_SERVER_REPORT.equals(cm.getMetadata().getLabels().get(Names.PART_LABEL))) {
+        try {
+          RealServerPublish.Report r = RealServerPublish.parseReport(json);
+          if (r.node() != null) {
+            realServerReports.put(r.node(), r);
+          }
+        } catch (RuntimeException e) {
+          LOG.warn("ignoring unreadable real-server agent report {}: {}", cm.getMetadata().getName(), e.getMessage());
+        }
+        continue;
       }
       try {
         AgentReport r = AgentReport.fromJson(json);
@@ -327,7 +414,7 @@ public final class PlanService implements AutoCloseable {
             .log("ignoring unreadable agent report {}: {}", cm.getMetadata().getName(), e.getMessage());
       }
     }
-    return reports;
+    return new Reports(reports, realServerReports);
   }
 
   /**
@@ -414,10 +501,18 @@ public final class PlanService implements AutoCloseable {
           String.valueOf(active == null ? null : active.node()), String.valueOf(health),
           String.valueOf(vs.getMetadata().getGeneration())));
     }
+    // What the real-server agents' DaemonSet and ConfigMaps depend on (RealServerAgents listens for this one).
+    Map<String, Object> rsReports = new java.util.TreeMap<>();
+    s.realServerReports().forEach((node, r) -> rsReports.put(node, StatusComputer.withoutTime(r)));
+    views.put(REAL_SERVER_NODES, List.of(String.valueOf(s.result().realServerNodes()), String.valueOf(rsReports),
+        String.valueOf(s.nodes() == null ? null : new java.util.TreeSet<>(s.nodes()))));
     for (RealServer rs : rss) {
       ObjectRef ref = StatusComputer.ref(rs);
+      String node = rs.getSpec() == null ? null : rs.getSpec().getNodeName();
       views.put(ref, List.of(s.result().findingsFor(ref), s.realServerUse().getOrDefault(ref, 0),
-          String.valueOf(rs.getMetadata().getGeneration())));
+          String.valueOf(rs.getMetadata().getGeneration()), node == null ? "" : List.of(s.nodeExists(node),
+              String.valueOf(s.result().realServerNodes().get(node)), String.valueOf(
+                  StatusComputer.withoutTime(s.realServerReports().get(node))))));
     }
     return views;
   }
@@ -426,6 +521,9 @@ public final class PlanService implements AutoCloseable {
   public void close() {
     if (reports != null) {
       reports.close();
+    }
+    if (nodes != null) {
+      nodes.close();
     }
     executor.shutdownNow();
   }

@@ -6,28 +6,43 @@ import io.halvs.plan.ObjectRef;
 import io.halvs.plan.PlanResult;
 import io.halvs.plan.publish.AgentReport;
 import io.halvs.plan.publish.PlanCodec;
+import io.halvs.plan.publish.RealServerPublish;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * One consistent view for status: the plan result over all objects, each pair's published form (with its
- * planHash), what each pair's agents last reported (pair -> node -> report), the generation of each object it
+* planHash), what each pair's agents last reported (pair -> node -> report), the generation of each object it
  * was built from, and, for the pair's recent plans, the version of each VirtualService's services in them
- * (pair -> planHash -> owner -> version).
+ * (pair -> planHash -> owner -> version); the real-server agents' reports (node -> report) and the names of the
+ * cluster's Nodes (null when unknown).
  */
 public record Snapshot(PlanResult result, Map<String, PlanCodec.Published> published,
     Map<String, Map<String, AgentReport>> reports, Map<ObjectRef, Integer> realServerUse,
     Map<ObjectRef, Long> generations, Map<String, Map<String, Map<ObjectRef, Integer>>> serviceVersions,
-    Map<ObjectRef, IpvsService> services) {
+    Map<ObjectRef, IpvsService> services, Map<String, RealServerPublish.Report> realServerReports,
+    Set<String> nodes) {
 
-  /** Without plan history: a service counts as programmed only where its pair's current plan is. */
+  /**
+   * Without plan history (a service counts as programmed only where its pair's current plan is), without
+   * real-server reports, and the cluster's Nodes unknown.
+   */
   public Snapshot(PlanResult result, Map<String, PlanCodec.Published> published,
       Map<String, Map<String, AgentReport>> reports, Map<ObjectRef, Integer> realServerUse,
       Map<ObjectRef, Long> generations) {
-    this(result, published, reports, realServerUse, generations, Map.of(), services(result));
+    this(result, published, reports, realServerUse, generations, Map.of(), services(result), Map.of(), null);
+  }
+
+  /**
+   * Whether a node exists; true while the cluster's Nodes are unknown (the operator may not list them), so an
+   * unreadable list never reports a node missing.
+   */
+  public boolean nodeExists(String node) {
+    return nodes == null || nodes.contains(node);
   }
 
   /**

@@ -5,6 +5,7 @@ import io.halvs.api.v1alpha1.AgentState;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.DirectorPairStatus;
 import io.halvs.api.v1alpha1.RealServer;
+import io.halvs.api.v1alpha1.RealServerNodeStatus;
 import io.halvs.api.v1alpha1.RealServerState;
 import io.halvs.api.v1alpha1.RealServerStatus;
 import io.halvs.api.v1alpha1.VirtualService;
@@ -13,7 +14,9 @@ import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.Finding;
 import io.halvs.plan.IpvsService;
 import io.halvs.plan.ObjectRef;
+import io.halvs.plan.RealServerNodePlan;
 import io.halvs.plan.publish.AgentReport;
+import io.halvs.plan.publish.RealServerPublish;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -150,6 +153,8 @@ public final class StatusComputer {
     return st;
   }
 
+  static final String NODE_NOT_FOUND = "NodeNotFound";
+
   public static RealServerStatus realServer(RealServer rs, Snapshot s, String now) {
     ObjectRef ref = ref(rs);
     List<Finding> findings = s.result().findingsFor(ref);
@@ -171,8 +176,58 @@ public final class StatusComputer {
     }
     c.add(warnings.isEmpty() ? Conditions.of(Conditions.DEGRADED, false, "AsExpected", "", generation)
         : Conditions.of(Conditions.DEGRADED, true, warnings.get(0).reason(), messages(warnings), generation));
+    nodeConfigured(rs, ref, s, generation, st, c);
     st.setConditions(Conditions.merge(rs.getStatus() == null ? null : rs.getStatus().getConditions(), c, now));
     return st;
+  }
+
+  /** A report without its timestamp: what status depends on, so a heartbeat alone triggers no status write. */
+  public static Object withoutTime(RealServerPublish.Report r) {
+    return r == null ? null : List.of(String.valueOf(r.planHash()), r.configured(), r.problems());
+  }
+
+  /**
+   * With spec.nodeName: whether that node exists and, when its RealServers make it a gate/ipip real server, what
+   * its real-server agent reported for the node's current plan.
+   */
+  private static void nodeConfigured(RealServer rs, ObjectRef ref, Snapshot s, Long generation, RealServerStatus st,
+      List<Condition> c) {
+    String node = rs.getSpec() == null ? null : rs.getSpec().getNodeName();
+    if (node == null) {
+      return;
+    }
+    RealServerNodeStatus ns = new RealServerNodeStatus();
+    ns.setName(node);
+    RealServerNodePlan plan = s.result().realServerNodes().get(node);
+    if (!s.nodeExists(node)) {
+      ns.setState(NODE_NOT_FOUND);
+      ns.setMessage("no Node " + node + " in the cluster: nothing configured (a typo in spec.nodeName?)");
+      c.add(Conditions.of(Conditions.NODE_CONFIGURED, false, NODE_NOT_FOUND, ns.getMessage(), generation));
+      st.setNode(ns);
+      return;
+    }
+    if (plan == null || !plan.realServers().contains(ref)) {
+      return; // masq, or not selected: nothing to configure (a warning says why when it matters)
+    }
+    String hash = RealServerPublish.hash(RealServerPublish.planJson(plan));
+    RealServerPublish.Report r = s.realServerReports().get(node);
+    if (r == null || !hash.equals(r.planHash())) {
+      ns.setState("Pending");
+      ns.setMessage("waiting for the real-server agent on node " + node + " to apply the current plan");
+      c.add(Conditions.of(Conditions.NODE_CONFIGURED, false, "Pending", ns.getMessage(), generation));
+    } else if (!r.problems().isEmpty()) {
+      ns.setState("Failed");
+      ns.setConfigured(new ArrayList<>(r.configured()));
+      ns.setMessage(String.join("; ", r.problems()));
+      c.add(Conditions.of(Conditions.NODE_CONFIGURED, false, "Failed", "node " + node + ": " + ns.getMessage(),
+          generation));
+    } else {
+      ns.setState("Configured");
+      ns.setConfigured(new ArrayList<>(r.configured()));
+      c.add(Conditions.of(Conditions.NODE_CONFIGURED, true, "Configured", "node " + node + " holds "
+          + String.join(", ", r.configured()), generation));
+    }
+    st.setNode(ns);
   }
 
   public static DirectorPairStatus directorPair(DirectorPair dp, Snapshot s, String now) {

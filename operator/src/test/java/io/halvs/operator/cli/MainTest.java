@@ -31,9 +31,15 @@ class MainTest {
 
   @Test
   void everySubcommandHasHelp() {
-    for (String sub : new String[] {"run", "render", "demo"}) {
+    for (String sub : new String[] {"run", "render", "import"}) {
       assertThat(halvs(sub, "-h").code()).as(sub).isZero();
     }
+  }
+
+  @Test
+  void theOperatorsCommandLineHasNoDemo() {
+    // the demo (and the CRUD mock under it) is demo/target/halvs-demo.jar's, not the operator's jar and image
+    assertThat(halvs("demo").code()).isEqualTo(2);
   }
 
   @Test

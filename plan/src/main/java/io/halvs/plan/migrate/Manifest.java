@@ -77,6 +77,8 @@ public final class Manifest {
     public String method;
     public Long upperThreshold;
     public Long lowerThreshold;
+    /** Its own health check, laid over the service's (RealServer spec.healthCheck); null: the service's. */
+    public Map<String, Object> healthCheck;
 
     public Real(String address, Integer port, int weight, String method) {
       this.address = address;
@@ -206,6 +208,9 @@ public final class Manifest {
         }
         if (r.lowerThreshold != null && r.lowerThreshold != 0) {
           rs.put("lowerThreshold", r.lowerThreshold);
+        }
+        if (r.healthCheck != null) {
+          rs.put("healthCheck", r.healthCheck);
         }
         String rsName = dnsName(name + "-" + r.address + (r.port == null ? "" : "-" + r.port));
         for (int i = 2; !used.add(rsName); i++) {

@@ -29,6 +29,13 @@ import java.util.zip.GZIPOutputStream;
  * changing one service rewrites one shard. Pure: no client, no I/O.
  */
 public final class PlanCodec {
+  /**
+   * The most JSON one shard may inflate to. A shard holds ~5,000 destinations, a few MiB of JSON; a ConfigMap
+   * holds at most 1 MiB, and JSON this regular compresses maybe 20 times. A gzip bomb (1 GiB of zeros is a 1 MiB
+   * gzip) stops here instead of exhausting the agent's heap.
+   */
+  static final int MAX_SHARD_JSON = 64 << 20;
+
   /** Destinations per shard the shard count aims at (~100 KiB compressed). */
   public static final int DESTINATIONS_PER_SHARD = 5000;
 
@@ -144,6 +151,7 @@ public final class PlanCodec {
 
     /** As {@link PlanCodec#assemble}: throws {@link IncompletePlanException} while a shard is missing or stale. */
     public DirectorPlan assemble(Manifest manifest, java.util.function.IntFunction<byte[]> gzipShard) {
+      check(manifest);
       List<IpvsService> services = new ArrayList<>();
       java.util.Set<Integer> indices = new java.util.HashSet<>();
       for (ShardRef ref : manifest.shards()) {
@@ -159,7 +167,12 @@ public final class PlanCodec {
             throw new IncompletePlanException("shard " + ref.index() + " of plan " + manifest.pair()
                 + " does not match the manifest (update in flight)");
           }
-          k = new Kept(ref.hash(), read(json, new TypeReference<List<IpvsService>>() {}));
+          List<IpvsService> part = read(json, new TypeReference<List<IpvsService>>() {});
+          if (part == null || part.stream().anyMatch(x -> x == null || x.key() == null)) {
+            throw new IncompletePlanException("shard " + ref.index() + " of plan " + manifest.pair()
+                + " holds a service without a key");
+          }
+          k = new Kept(ref.hash(), part);
           kept.put(ref.index(), k);
           decoded++;
         }
@@ -187,7 +200,29 @@ public final class PlanCodec {
   }
 
   public static Manifest parseManifest(String json) {
-    return read(json.getBytes(StandardCharsets.UTF_8), new TypeReference<Manifest>() {});
+    if (json == null) {
+      throw new IncompletePlanException("no manifest");
+    }
+    Manifest m = read(json.getBytes(StandardCharsets.UTF_8), new TypeReference<Manifest>() {});
+    check(m);
+    return m;
+  }
+
+  /**
+   * What assembling relies on: JSON can leave out (or null) any field, and what the manifest lacks must be
+   * refused here, as incomplete, not found later as a NullPointerException.
+   */
+  private static void check(Manifest m) {
+    if (m == null || m.pair() == null || m.planHash() == null || m.header() == null || m.shards() == null) {
+      throw new IncompletePlanException("manifest without pair, plan hash, header or shards");
+    }
+    DirectorPlan h = m.header();
+    if (h.nodes() == null || h.vips() == null || h.sysctls() == null) {
+      throw new IncompletePlanException("manifest of plan " + m.pair() + " without nodes, VIPs or sysctls");
+    }
+    if (m.shards().stream().anyMatch(r -> r == null || r.hash() == null)) {
+      throw new IncompletePlanException("manifest of plan " + m.pair() + " lists a shard without a hash");
+    }
   }
 
   /** A plan whose parts do not fit together yet. */
@@ -235,7 +270,11 @@ public final class PlanCodec {
 
   static byte[] gunzip(byte[] data) {
     try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(data))) {
-      return in.readAllBytes();
+      byte[] json = in.readNBytes(MAX_SHARD_JSON + 1);
+      if (json.length > MAX_SHARD_JSON) {
+        throw new IncompletePlanException("corrupt shard: its JSON is larger than " + MAX_SHARD_JSON + " bytes");
+      }
+      return json;
     } catch (IOException e) {
       throw new IncompletePlanException("corrupt shard: " + e.getMessage());
     }

@@ -38,6 +38,15 @@ public final class Render {
 
   /** @param allowEmpty a VirtualService that selects no RealServer is a warning, not an error */
   public static int run(List<Path> inputs, boolean allowEmpty, PrintStream out, PrintStream err) {
+    return run(inputs, allowEmpty, false, out, err);
+  }
+
+  /**
+   * @param realServers print the real servers' side instead ({@link RealServerRecipe}): per gate/ipip real server
+   *     without spec.nodeName the shell recipe, and a comment per node the real-server agent configures
+   */
+  public static int run(List<Path> inputs, boolean allowEmpty, boolean realServers, PrintStream out,
+      PrintStream err) {
     if (inputs.isEmpty()) {
       err.println("render: name at least one YAML file or folder");
       return 2;
@@ -69,6 +78,9 @@ public final class Render {
       err.println("render: no DirectorPair found in " + inputs);
       return 1;
     }
+    if (realServers) {
+      return printRealServers(result, loaded, out, err);
+    }
     StringBuilder b = new StringBuilder();
     boolean first = true;
     for (DirectorPlan plan : result.plans().values()) {
@@ -77,6 +89,29 @@ public final class Render {
       }
       first = false;
       appendPlan(b, plan);
+    }
+    out.print(b);
+    out.flush();
+    return 0;
+  }
+
+  private static int printRealServers(PlanResult result, ManifestLoader.Result loaded, PrintStream out,
+      PrintStream err) {
+    var outside = io.halvs.plan.RealServerNodes.outsideKubernetes(result.plans(), loaded.input().realServers());
+    StringBuilder b = new StringBuilder();
+    RealServerRecipe.append(b, outside);
+    for (var node : result.realServerNodes().values()) {
+      if (!b.isEmpty()) {
+        b.append('\n');
+      }
+      b.append("# node ").append(node.node()).append(": configured by the halvs real-server agent (")
+          .append(String.join(", ", node.realServers().stream().map(io.halvs.plan.ObjectRef::toString).toList()))
+          .append(")\n");
+    }
+    if (b.isEmpty()) {
+      err.println("render: no gate or ipip real server: masq real servers need nothing but their route back "
+          + "through the director's gateway");
+      return 0;
     }
     out.print(b);
     out.flush();

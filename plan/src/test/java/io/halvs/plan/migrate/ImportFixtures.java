@@ -19,7 +19,9 @@ import java.util.stream.Stream;
  * The fixtures of one format: FORMAT/NAME.conf (the config), NAME.ipvsadm (the IPVS rules the original tool
  * programs once every check passes, written by hand from its documentation and source, in ipvsadm-save form;
  * "# sorry-server" lines for the fallback it adds when none is healthy; lines starting "##" explain),
- * NAME.warnings (optional, "LINE: text" per expected warning), and FORMAT/invalid/NAME.conf whose first line
+ * NAME.warnings (optional, "LINE: text" per expected warning), NAME.checks (optional: the health checks
+ * imported, "KIND NAME: JSON" for each VirtualService and each RealServer with one of its own, "(allow-empty)"
+ * after a VirtualService annotated meant to be empty), and FORMAT/invalid/NAME.conf whose first line
  * "# error: LINE: text" names the syntax error.
  */
 final class ImportFixtures {
@@ -74,6 +76,10 @@ final class ImportFixtures {
       String[] lineAndText = expectedWarnings.get(i).split(": ", 2);
       assertThat(warnings.get(i)).startsWith(conf + ":" + lineAndText[0] + ": warning: ").contains(lineAndText[1]);
     }
+    Path checksFile = ROOT.resolve(dir).resolve(name + ".checks");
+    if (Files.exists(checksFile)) {
+      assertThat(checks(imported.out())).as(imported.out()).isEqualTo(lines(checksFile));
+    }
     Path yaml = tmp.resolve(name + ".yaml");
     Files.writeString(yaml, imported.out());
     Run rendered = render(yaml);
@@ -104,6 +110,26 @@ final class ImportFixtures {
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.out()).isEmpty();
     assertThat(r.err()).contains(conf + ":" + lineAndText[0] + ": error: ").contains(lineAndText[1]);
+  }
+
+  /** The health checks of an imported manifest, one line per object that has one (see the class comment). */
+  static List<String> checks(String manifest) throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper yaml = new com.fasterxml.jackson.databind.ObjectMapper(
+        new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    List<String> out = new ArrayList<>();
+    try (var docs = yaml.readerFor(com.fasterxml.jackson.databind.JsonNode.class).readValues(manifest)) {
+      while (docs.hasNext()) {
+        com.fasterxml.jackson.databind.JsonNode d = (com.fasterxml.jackson.databind.JsonNode) docs.next();
+        if (d == null || d.isMissingNode() || d.path("spec").path("healthCheck").isMissingNode()) {
+          continue;
+        }
+        boolean empty = "true".equals(d.path("metadata").path("annotations").path("halvs.io/allow-empty").asText());
+        out.add(d.path("kind").asText() + " " + d.path("metadata").path("name").asText() + ": "
+            + json.writeValueAsString(d.path("spec").path("healthCheck")) + (empty ? " (allow-empty)" : ""));
+      }
+    }
+    return out;
   }
 
   private static List<String> lines(Path p) throws IOException {

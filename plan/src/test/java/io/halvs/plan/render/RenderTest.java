@@ -227,4 +227,116 @@ class RenderTest {
         + "server\n");
     assertThat(r.out()).contains("-r 10.0.1.11:80").doesNotContain("10.0.1.12");
   }
+
+  static Run renderRealServers(Path... paths) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Render.run(List.of(paths), false, true, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void realServersOfTheDirectRoutingExampleGetTheSeedsManualSteps() {
+    Run r = renderRealServers(EXAMPLES.resolve("direct-routing.yaml"));
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).isEqualTo("""
+        # real server 192.0.2.21 (RealServer default/shop-1): gate 192.0.2.120 (DirectorPair lvs-dr)
+        sysctl -w net.ipv4.conf.all.arp_announce=2
+        sysctl -w net.ipv4.conf.all.arp_ignore=1
+        ip addr add 192.0.2.120/32 dev lo label lo:halvs
+
+        # real server 192.0.2.22 (RealServer default/shop-2): gate 192.0.2.120 (DirectorPair lvs-dr)
+        sysctl -w net.ipv4.conf.all.arp_announce=2
+        sysctl -w net.ipv4.conf.all.arp_ignore=1
+        ip addr add 192.0.2.120/32 dev lo label lo:halvs
+
+        # real server 192.0.2.23 (RealServer default/shop-3): gate 192.0.2.120 (DirectorPair lvs-dr)
+        sysctl -w net.ipv4.conf.all.arp_announce=2
+        sysctl -w net.ipv4.conf.all.arp_ignore=1
+        ip addr add 192.0.2.120/32 dev lo label lo:halvs
+
+        # real server 192.0.2.200 (sorry server): gate 192.0.2.120 (DirectorPair lvs-dr)
+        sysctl -w net.ipv4.conf.all.arp_announce=2
+        sysctl -w net.ipv4.conf.all.arp_ignore=1
+        ip addr add 192.0.2.120/32 dev lo label lo:halvs
+        """);
+    assertThat(r.err()).doesNotContain("error");
+  }
+
+  @Test
+  void realServersOfTunnelsLoadTheModuleBringTheDeviceUpAndNameTheAgentsNodes(@org.junit.jupiter.api.io.TempDir
+      Path dir) throws IOException {
+    Path yaml = dir.resolve("tun.yaml");
+    Files.writeString(yaml, """
+        apiVersion: halvs.io/v1alpha1
+        kind: DirectorPair
+        metadata: {name: lvs}
+        spec: {nodes: [d1, d2], vipInterface: eth0}
+        ---
+        apiVersion: halvs.io/v1alpha1
+        kind: VirtualService
+        metadata: {name: gue, namespace: default}
+        spec:
+          directorPair: lvs
+          vip: 192.0.2.130
+          port: 80
+          forwarding: {method: ipip, tunnel: {type: gue, port: 6080}}
+          realServerSelector: {matchLabels: {app: web}}
+        ---
+        apiVersion: halvs.io/v1alpha1
+        kind: VirtualService
+        metadata: {name: v6, namespace: default}
+        spec:
+          directorPair: lvs
+          vip: 2001:db8::130
+          port: 80
+          forwarding: {method: ipip}
+          realServerSelector: {matchLabels: {app: web6}}
+        ---
+        apiVersion: halvs.io/v1alpha1
+        kind: RealServer
+        metadata: {name: a, namespace: default, labels: {app: web}}
+        spec: {address: 10.0.0.1}
+        ---
+        apiVersion: halvs.io/v1alpha1
+        kind: RealServer
+        metadata: {name: b, namespace: default, labels: {app: web}}
+        spec: {address: 10.0.0.2, nodeName: worker-2}
+        ---
+        apiVersion: halvs.io/v1alpha1
+        kind: RealServer
+        metadata: {name: c, namespace: default, labels: {app: web6}}
+        spec: {address: "2001:db8:1::3"}
+        """);
+    Run r = renderRealServers(yaml);
+    assertThat(r.err()).isEmpty();
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).isEqualTo("""
+        # real server 10.0.0.1 (RealServer default/a): ipip/gue 192.0.2.130 (DirectorPair lvs)
+        modprobe fou
+        modprobe ipip
+        ip link set tunl0 up
+        sysctl -w net.ipv4.conf.all.arp_announce=2
+        sysctl -w net.ipv4.conf.all.arp_ignore=1
+        sysctl -w net.ipv4.conf.tunl0.rp_filter=2
+        ip fou add port 6080 gue
+        ip addr add 192.0.2.130/32 dev lo label lo:halvs
+
+        # real server 2001:db8:1::3 (RealServer default/c): ipip 2001:db8::130 (DirectorPair lvs)
+        modprobe ip6_tunnel
+        ip link set ip6tnl0 up
+        ip -6 addr add 2001:db8::130/128 dev lo nodad
+
+        # node worker-2: configured by the halvs real-server agent (RealServer default/b)
+        """);
+  }
+
+  @Test
+  void realServersOfANatServiceNeedNothing() {
+    Run r = renderRealServers(EXAMPLES.resolve("seed-nat.yaml"));
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).contains("no gate or ipip real server");
+  }
 }

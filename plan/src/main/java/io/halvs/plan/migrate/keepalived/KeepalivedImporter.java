@@ -400,8 +400,7 @@ public final class KeepalivedImporter {
     List<Manifest.Real> rs = new ArrayList<>();
     Map<String, Object> check = null;
     String checkSignature = null;
-    boolean unchecked = false;
-    Node firstChecked = null;
+    List<Map<String, Object>> realChecks = new ArrayList<>();
     String serviceMethod = d.method;
     Map<String, Object> serviceTunnel = d.tunnel;
     for (Node r : reals) {
@@ -455,7 +454,7 @@ public final class KeepalivedImporter {
       real.upperThreshold = upper;
       real.lowerThreshold = lower;
       rs.add(real);
-      // The check: halvs runs one per virtual service (issue #16: per real server).
+      // Its checkers: the first is imported (keepalived wants all of them up; halvs runs one per real server).
       Map<String, Object> c = null;
       for (Node ch : checkers) {
         Map<String, Object> candidate = checker(ch, rd, proto);
@@ -469,23 +468,38 @@ public final class KeepalivedImporter {
               + ") is imported");
         }
       }
-      if (c == null) {
-        unchecked = true;
-        continue;
-      }
-      String sig = signatureWithoutPort(c, rport);
-      if (check == null) {
+      realChecks.add(c);
+      if (c != null && check == null) {
         check = c;
-        checkSignature = sig;
-        firstChecked = r;
-      } else if (!sig.equals(checkSignature)) {
-        warn(r, "real_server " + addr + ": its check differs from " + firstChecked.arg(0) + "'s; halvs checks all "
-            + "real servers of a service alike (issue #16); " + firstChecked.arg(0) + "'s is used");
+        checkSignature = signatureWithoutPort(c, rport);
       }
     }
-    if (check != null && unchecked) {
-      warn(vs, "virtual_server: some real servers have no checker (always up in keepalived); halvs checks all "
-          + "real servers of a service alike (issue #16)");
+    // The service's check is the first checked real server's; a real server whose check differs gets its own
+    // (RealServer spec.healthCheck), one without a checker (always up in keepalived) type none.
+    if (check != null) {
+      for (int i = 0; i < rs.size(); i++) {
+        Map<String, Object> c = realChecks.get(i);
+        Manifest.Real real = rs.get(i);
+        if (c == null) {
+          real.healthCheck = Map.of("type", "none");
+        } else if (!signatureWithoutPort(c, real.port).equals(checkSignature)) {
+          Map<String, Object> own = new LinkedHashMap<>(c);
+          if (own.get("port") == null && check.get("port") != null && !"icmp".equals(own.get("type"))) {
+            // Inheriting the service's check port would check another port than keepalived does.
+            Integer port = real.port != null ? real.port : keys.isEmpty() || keys.get(0)[1] == null ? null
+                : Integer.valueOf(keys.get(0)[1]);
+            if (port != null) {
+              own = new LinkedHashMap<>();
+              own.put("type", c.get("type"));
+              own.put("port", port); // in the order a person writes it
+              own.putAll(c);
+            }
+          } else if (own.get("port") != null && own.get("port").equals(real.port) && check.get("port") == null) {
+            own.remove("port"); // the real server's own port is what it inherits anyway
+          }
+          real.healthCheck = own;
+        }
+      }
     }
     if (flagsNode != null) {
       for (String f : flags) {
@@ -557,6 +571,7 @@ public final class KeepalivedImporter {
         Manifest.Real copy = new Manifest.Real(r.address, r.port, r.weight, r.method);
         copy.upperThreshold = r.upperThreshold;
         copy.lowerThreshold = r.lowerThreshold;
+        copy.healthCheck = r.healthCheck;
         if (s.firewallMark == null && copy.port != null && copy.port.equals(s.port)) {
           copy.port = null;
         } else if (s.firewallMark == null && copy.port != null && !"masq".equals(copy.method)) {
@@ -631,6 +646,7 @@ public final class KeepalivedImporter {
     String dnsName = ".";
     String payload = null;
     String reply = null;
+    String heloName = null;
     for (Node n : block(ch)) {
       switch (n.keyword()) {
         case "connect_port" -> port = Integer.valueOf(port(n, one(n)));
@@ -643,6 +659,7 @@ public final class KeepalivedImporter {
         case "sni_name" -> sni = one(n);
         case "type" -> dnsType = one(n).toUpperCase(Locale.ROOT);
         case "name" -> dnsName = one(n);
+        case "helo_name" -> heloName = one(n);
         case "payload" -> payload = String.join("", n.args());
         case "require_reply" -> reply = String.join("", n.args());
         case "connect_ip", "bindto", "bind_if", "bind_port", "fwmark" -> warn(n, n.keyword() + " in " + ch.keyword()
@@ -658,24 +675,30 @@ public final class KeepalivedImporter {
       case "SSL_GET" -> type = "https";
       case "TCP_CHECK" -> type = "tcp";
       case "DNS_CHECK" -> {
-        if (!dnsType.equals("A") && !dnsType.equals("AAAA")) {
-          warn(ch, "DNS_CHECK type " + dnsType + ": halvs' dns check asks for A or AAAA records (issue #16); no "
-              + "check imported");
+        if (!List.of("A", "AAAA", "CNAME", "MX", "NS", "PTR", "SOA", "SRV", "TXT").contains(dnsType)) {
+          warn(ch, "DNS_CHECK type " + dnsType + ": halvs' dns check asks for A, AAAA, CNAME, MX, NS, PTR, SOA, "
+              + "SRV or TXT records; no check imported");
           return null;
         }
         type = "dns";
       }
       case "UDP_CHECK" -> type = "udp";
+      case "SMTP_CHECK" -> type = "smtp";
+      case "PING_CHECK" -> type = "icmp";
+      case "MISC_CHECK" -> {
+        warn(ch, "MISC_CHECK: halvs runs no user scripts in its agent, which has NET_ADMIN on the directors' host "
+            + "network (docs/HEALTH.md, external checks); misc_path is not imported, nor a check for this real "
+            + "server; express the script's test as a tcp send/expect, http, smtp or icmp check where it can be");
+        return null;
+      }
       default -> {
-        warn(ch, ch.keyword() + ": halvs has no " + ch.keyword() + " (issue #16"
-            + (ch.keyword().equals("MISC_CHECK") ? ": external scripts" : "") + "); no check imported for this "
-            + "real server");
+        warn(ch, ch.keyword() + ": halvs has no " + ch.keyword() + "; no check imported for this real server");
         return null;
       }
     }
     Map<String, Object> hc = new LinkedHashMap<>();
     hc.put("type", type);
-    if (port != null) {
+    if (port != null && !type.equals("icmp")) {
       hc.put("port", port);
     }
     hc.put("intervalMillis", Math.max(100, Math.min(3600000, Math.round(cd.delayLoop * 1000))));
@@ -697,8 +720,13 @@ public final class KeepalivedImporter {
         for (Node u : block(url)) {
           switch (u.keyword()) {
             case "path" -> path = one(u);
-            case "digest" -> warn(u, "digest: halvs does not compare an MD5 of the body (issue #16); use regex "
-                + "(expectBodyRegex) instead; the digest is not imported");
+            case "digest" -> {
+              String d = one(u).toLowerCase(Locale.ROOT);
+              if (!d.matches("[0-9a-f]{32}")) {
+                throw error(u, "digest " + one(u) + " is not an MD5 sum (32 hex digits)");
+              }
+              http.put("expectDigest", d);
+            }
             case "status_code" -> status = statusCodes(u);
             case "virtualhost" -> vhost = one(u);
             case "regex" -> http.put("expectBodyRegex", one(u));
@@ -734,6 +762,14 @@ public final class KeepalivedImporter {
       dns.put("name", dnsName);
       dns.put("recordType", dnsType);
       hc.put("dns", dns);
+    } else if (type.equals("smtp")) {
+      if (heloName != null) {
+        if (heloName.matches("^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$") && heloName.length() <= 253) {
+          hc.put("smtp", Map.of("heloName", heloName));
+        } else {
+          warn(ch, "helo_name " + heloName + " is not a host name; halvs greets with localhost");
+        }
+      }
     } else if (type.equals("udp")) {
       Map<String, Object> udp = new LinkedHashMap<>();
       String send = payload == null ? null : text(payload);

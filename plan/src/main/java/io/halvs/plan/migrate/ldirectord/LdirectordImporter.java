@@ -42,6 +42,9 @@ public final class LdirectordImporter {
 
   private record RealLine(String text, int line) {}
 
+  /** Real servers with a request/receive of their own: request, receive, line. */
+  private final Map<Manifest.Real, String[]> ownChecks = new java.util.IdentityHashMap<>();
+
   private static final class Virtual {
     int line;
     boolean v6;
@@ -484,16 +487,18 @@ public final class LdirectordImporter {
       }
       s.onePacket = vs.ops;
       s.method = reals.isEmpty() ? (vs.fallback != null ? vs.fallback.method : "gate") : reals.get(0).method;
-      boolean activate = !vs.checkType.equals("off");
-      if (!activate) {
-        warn(vs.checkTypeLine, "checktype=off: ldirectord activates no real or fallback server, so the service has "
-            + "none; imported without RealServers and sorry server (halvs cannot mark a service as meant to be "
-            + "empty yet)");
+      Fallback fb = vs.fallback != null ? vs.fallback : vs.fwm != null ? null : vs.v6 ? fallback6 : fallback4;
+      if (vs.checkType.equals("off")) {
+        // ldirectord never checks, so never activates a real server; its start adds the fallback all the same
+        // (ld_start calls fallback_on for every virtual), which then stays: a fallback-only service.
+        warn(vs.checkTypeLine, "checktype=off: ldirectord never activates the real servers" + (fb != null
+            ? " and serves the fallback alone; imported without RealServers, the fallback as sorry server"
+            : "; the service stays empty; imported without RealServers") + ", annotated halvs.io/allow-empty "
+            + "(meant to be empty)");
       } else {
         s.reals.addAll(reals);
       }
-      Fallback fb = vs.fallback != null ? vs.fallback : vs.fwm != null ? null : vs.v6 ? fallback6 : fallback4;
-      if (fb != null && activate) {
+      if (fb != null) {
         Map<String, Object> sorry = new LinkedHashMap<>();
         sorry.put("address", fb.server());
         Integer port = fb.port() != null ? fb.port() : vs.port;
@@ -504,6 +509,12 @@ public final class LdirectordImporter {
         s.sorryServer = sorry;
       }
       s.healthCheck = healthCheck(vs);
+      for (Manifest.Real real : s.reals) {
+        String[] own = ownChecks.get(real);
+        if (own != null) {
+          real.healthCheck = ownCheck(s.healthCheck, own[0], own[1], Integer.parseInt(own[2]));
+        }
+      }
       out.services.add(s);
     }
     return out;
@@ -557,11 +568,11 @@ public final class LdirectordImporter {
       rest = w.group(2);
     }
     Matcher rr = Pattern.compile("^\\s+\"(.*)\"[, ]\\s*\"(.*)\"(.*)$").matcher(rest);
+    String[] ownCheck = null;
     if (rr.matches()) {
       String req = rr.group(1).startsWith("/") ? rr.group(1) : "/" + rr.group(1);
       if (!req.equals(vs.request) || !rr.group(2).equals(vs.receive)) {
-        warn(r.line(), "per-real-server request/receive: halvs checks all real servers of a service alike; the "
-            + "service's request=/receive= are used (issue #16)");
+        ownCheck = new String[] {req, rr.group(2), Integer.toString(r.line())};
       }
       rest = rr.group(3);
     }
@@ -629,6 +640,9 @@ public final class LdirectordImporter {
       Manifest.Real real = new Manifest.Real(a, rsPort, weight, method);
       real.lowerThreshold = lower;
       real.upperThreshold = upper;
+      if (ownCheck != null) {
+        ownChecks.put(real, ownCheck);
+      }
       out.add(real);
     }
     return out;
@@ -679,23 +693,13 @@ public final class LdirectordImporter {
     int line = vs.checkTypeLine > 0 ? vs.checkTypeLine : vs.line;
     switch (vs.checkType) {
       case "on", "off" -> type = "none";
-      case "connect" -> {
-        if (udp) {
-          warn(line, "checktype=connect on a UDP service: ldirectord pings; halvs has no ICMP check (issue #16); "
-              + "imported without a check (type none); consider a udp or dns check");
-          type = "none";
-        } else {
-          type = "tcp";
-        }
-      }
-      case "ping" -> {
-        warn(line, "checktype=ping: halvs has no ICMP check (issue #16); imported as "
-            + (udp ? "no check (type none)" : "a TCP connect check"));
-        type = udp ? "none" : "tcp";
-      }
+      case "connect" -> type = udp ? "icmp" : "tcp"; // ldirectord pings the real servers of a UDP service
+      case "ping" -> type = "icmp";
       case "external", "external-perl" -> {
-        warn(line, "checktype=" + vs.checkType + ": halvs runs no external check commands (issue #16); imported as "
-            + (udp ? "no check (type none)" : "a TCP connect check"));
+        warn(line, "checktype=" + vs.checkType + ": halvs runs no user commands in its agent, which has NET_ADMIN "
+            + "on the directors' host network (docs/HEALTH.md, external checks); checkcommand is not imported; "
+            + "imported as " + (udp ? "no check (type none)" : "a TCP connect check") + "; express the script's "
+            + "test as a tcp send/expect, http or smtp check where it can be");
         type = udp ? "none" : "tcp";
       }
       default -> {
@@ -708,6 +712,16 @@ public final class LdirectordImporter {
           case "http", "https" -> type = vs.service;
           case "none" -> type = "none";
           case "dns" -> type = "dns";
+          case "smtp" -> type = "smtp";
+          case "simpletcp" -> {
+            if (udp) {
+              warn(sline, "service=simpletcp on a UDP service: halvs' tcp send/expect speaks TCP; imported without "
+                  + "a check (type none); consider a udp check");
+              type = "none";
+            } else {
+              type = "tcp";
+            }
+          }
           default -> {
             warn(sline, "service=" + vs.service + ": halvs has no " + vs.service + " check (issue #16); imported as "
                 + (udp ? "no check (type none)" : "a TCP connect check"));
@@ -743,8 +757,8 @@ public final class LdirectordImporter {
     if (type.equals("none")) {
       return hc;
     }
-    Integer port = vs.checkPort;
-    if (port == null && vs.fwm != null) {
+    Integer port = type.equals("icmp") ? null : vs.checkPort;
+    if (port == null && vs.fwm != null && !type.equals("icmp")) {
       port = portOfService(vs.service);
     }
     if (port != null) {
@@ -792,7 +806,97 @@ public final class LdirectordImporter {
     if (dns != null) {
       hc.put("dns", dns);
     }
+    if (type.equals("tcp") && "simpletcp".equals(vs.service) && negotiate) {
+      Map<String, Object> tcp = simpleTcp(vs.request, vs.receive, vs.line);
+      if (tcp != null) {
+        hc.put("tcp", tcp);
+      }
+    }
     return hc;
+  }
+
+  /**
+   * ldirectord's simpletcp: the request (with \n for newlines) is sent, the reply lines must match receive, a Perl
+   * regexp (taken as a Java one: the common syntax is the same).
+   */
+  private Map<String, Object> simpleTcp(String request, String receive, int line) {
+    Map<String, Object> tcp = new LinkedHashMap<>();
+    String send = request.replaceFirst("^/", "").replace("\\n", "\n");
+    if (!send.isEmpty()) {
+      tcp.put("send", send);
+    }
+    if (!receive.isEmpty()) {
+      try {
+        Pattern.compile(receive);
+        tcp.put("expect", receive);
+      } catch (java.util.regex.PatternSyntaxException e) {
+        warn(line, "receive \"" + receive + "\" is not a regular expression Java reads (" + e.getDescription()
+            + "); any reply counts as up");
+      }
+    }
+    if (tcp.isEmpty()) {
+      warn(line, "service=simpletcp without request= or receive=: imported as a TCP connect check");
+      return null;
+    }
+    return tcp;
+  }
+
+  /**
+   * A real server's own request/receive (ldirectord's real=... "request" "receive") laid over the service's check:
+   * the block they feed, replaced whole in the RealServer (docs/HEALTH.md, per real server).
+   */
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> ownCheck(Map<String, Object> service, String request, String receive, int line) {
+    String type = (String) service.get("type");
+    Map<String, Object> own = new LinkedHashMap<>();
+    switch (type) {
+      case "http", "https" -> {
+        Map<String, Object> http = new LinkedHashMap<>((Map<String, Object>) service.get("http"));
+        if (request.matches("^/\\S*$")) {
+          http.put("path", request);
+        } else {
+          warn(line, "request \"" + request + "\" holds blanks; halvs' http check takes a path; the service's is kept");
+        }
+        http.remove("expectBody");
+        http.remove("expectBodyRegex");
+        if (!receive.isEmpty()) {
+          http.put(receive.matches("[A-Za-z0-9 _,:;=/'-]*") ? "expectBody" : "expectBodyRegex", receive);
+        }
+        own.put("http", http);
+      }
+      case "tcp" -> {
+        if (!service.containsKey("tcp")) {
+          warn(line, "request/receive of this real server: its service's check (connect) sends and expects "
+              + "nothing; not imported");
+          return null;
+        }
+        Map<String, Object> tcp = simpleTcp(request, receive, line);
+        if (tcp == null) {
+          return null;
+        }
+        own.put("tcp", tcp);
+      }
+      case "dns" -> {
+        Map<String, Object> dns = new LinkedHashMap<>((Map<String, Object>) service.get("dns"));
+        String name = request.replaceFirst("^/", "");
+        if (!name.isEmpty() && !Values.isIp(name)) {
+          dns.put("name", name);
+        }
+        dns.remove("expectAddress");
+        dns.remove("recordType");
+        if (Values.isIp(receive)) {
+          dns.put("recordType", Values.isIpv6(receive) ? "AAAA" : "A");
+          dns.put("expectAddress", receive);
+        }
+        own.put("dns", dns);
+      }
+      default -> {
+        warn(line, "request/receive of this real server: the service's " + type + " check uses neither; not "
+            + "imported");
+        return null;
+      }
+    }
+    return own;
   }
 
   private static int first(int... values) {

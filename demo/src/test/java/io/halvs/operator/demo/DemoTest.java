@@ -1,8 +1,7 @@
-package io.halvs.operator;
+package io.halvs.operator.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.halvs.operator.demo.Demo;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

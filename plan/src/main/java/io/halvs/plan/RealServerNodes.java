@@ -1,0 +1,79 @@
+package io.halvs.plan;
+
+import io.halvs.api.v1alpha1.ForwardingMethod;
+import io.halvs.api.v1alpha1.RealServer;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * What the gate and ipip destinations of the plans need on the real servers' side: read off the finished plans,
+ * so a RealServer left out of a service (a finding) configures nothing for it. Per node for the RealServers that
+ * name one (the real-server agent's part), per address for the others (render --real-servers prints those).
+ */
+public final class RealServerNodes {
+  private RealServerNodes() {}
+
+  /** Per node name, for the RealServers with spec.nodeName. */
+  static SortedMap<String, RealServerNodePlan> build(Map<String, DirectorPlan> plans,
+      Map<ObjectRef, RealServer> realServers) {
+    return new TreeMap<>(group(plans.values(), realServers, (d, node) -> node));
+  }
+
+  /**
+   * Per real-server address, for the RealServers without spec.nodeName (hosts outside Kubernetes, configured by
+   * hand) and the gate/ipip sorry servers; in address order. The plan's node field holds the address.
+   */
+  public static Map<IpAddress, RealServerNodePlan> outsideKubernetes(Map<String, DirectorPlan> plans,
+      Collection<RealServer> realServers) {
+    Map<ObjectRef, RealServer> byRef = new HashMap<>();
+    realServers.forEach(rs -> byRef.putIfAbsent(PlanBuilder.ref(rs, "RealServer"), rs));
+    Map<String, RealServerNodePlan> byAddress = group(plans.values(), byRef,
+        (d, node) -> node == null ? d.address().toString() : null);
+    Map<IpAddress, RealServerNodePlan> out = new TreeMap<>();
+    byAddress.forEach((a, p) -> out.put(IpAddress.parse(a), p));
+    return out;
+  }
+
+  /** key(destination, nodeName or null) -> the group it belongs to, or null for none. */
+  private static Map<String, RealServerNodePlan> group(Collection<DirectorPlan> plans,
+      Map<ObjectRef, RealServer> realServers, java.util.function.BiFunction<Destination, String, String> key) {
+    Map<String, SortedSet<RealServerNodePlan.Need>> needs = new LinkedHashMap<>();
+    Map<String, SortedSet<ObjectRef>> refs = new HashMap<>();
+    for (DirectorPlan plan : plans) {
+      for (IpvsService s : plan.services()) {
+        java.util.List<Destination> all = new java.util.ArrayList<>(s.destinations());
+        if (s.sorryServer() != null) {
+          all.add(s.sorryServer());
+        }
+        for (Destination d : all) {
+          if (d.method() == ForwardingMethod.MASQ) {
+            continue;
+          }
+          RealServer rs = d.realServer() == null ? null : realServers.get(d.realServer());
+          String node = rs == null || rs.getSpec() == null ? null : rs.getSpec().getNodeName();
+          String k = key.apply(d, node);
+          if (k == null || (d.realServer() != null && rs == null)) {
+            continue;
+          }
+          boolean tunnel = d.method() == ForwardingMethod.IPIP;
+          needs.computeIfAbsent(k, n -> new TreeSet<>()).add(new RealServerNodePlan.Need(s.vip(), d.method(),
+              tunnel ? d.tunnelType() : null, tunnel ? d.tunnelPort() : 0,
+              tunnel ? RealServerNodePlan.tunnelDevice(d.tunnelType(), s.vip(), d.address()) : null, plan.pair()));
+          SortedSet<ObjectRef> r = refs.computeIfAbsent(k, n -> new TreeSet<>());
+          if (d.realServer() != null) {
+            r.add(d.realServer());
+          }
+        }
+      }
+    }
+    Map<String, RealServerNodePlan> out = new LinkedHashMap<>();
+    needs.forEach((k, n) -> out.put(k, new RealServerNodePlan(k, n.stream().toList(), refs.get(k).stream().toList())));
+    return out;
+  }
+}
