@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The whole halvs test suite, every tier, as CI runs it. Run as root on Debian 12 (network namespaces, QEMU).
 #   ./test.sh              all tiers
-#   HALVS_TIERS="maven vm" ./test.sh   a subset (tiers, maven, image, vm, apiserver, cluster, bench, netns, monitoring)
+#   HALVS_TIERS="maven vm" ./test.sh   a subset (tiers, maven, image, vm, apiserver, faults, cluster, bench, netns, monitoring)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$repo"
-tiers=${HALVS_TIERS:-tiers maven monitoring image vm apiserver cluster bench netns}
+tiers=${HALVS_TIERS:-tiers maven monitoring image vm apiserver faults cluster bench netns}
 # run_tier, unknown_tier, print_summary (tested by the `tiers` tier itself)
 source e2e/tiers/lib.sh
 
@@ -35,6 +35,11 @@ for tier in $tiers; do
     image) run_tier image e2e/image/run.sh ;;
     vm) run_tier vm e2e/vm/run-all.sh ;;
     apiserver) run_tier apiserver e2e/apiserver/run-all.sh ;;
+    # Faults against the real API server (docs/RELIABILITY.md): a damaged plan, an operator killed mid-publish,
+    # the API server and etcd away (20 s each here; the figure is PAUSE_SECONDS=300), expired watches, forged
+    # heartbeats, a key rotation, the active agent stopped 500 ms (~4 min; the full set: e2e/faults/run.sh).
+    faults) run_tier faults env FAULTS="corrupt torn pause gone heartbeats rotate starve" \
+      PAUSE_SECONDS="${FAULTS_PAUSE_SECONDS:-20}" STARVE_MS="${FAULTS_STARVE_MS:-500}" e2e/faults/run.sh ;;
     # The deployed form: operator and agents as pods from the images on a four-node cluster (kubelets,
     # containerd) in network namespaces.
     cluster) run_tier cluster e2e/cluster/run-all.sh ;;
@@ -46,7 +51,7 @@ for tier in $tiers; do
     netns) run_tier netns env RUNS="${FAILOVER_RUNS:-20}" PARTITIONS="${FAILOVER_PARTITIONS:-5}" e2e/netns/failover.sh ;;
     # deploy/monitoring/ offline: promtool check/test rules, the dashboard, kubectl kustomize, monitor ports.
     monitoring) run_tier monitoring e2e/monitoring/run.sh ;;
-    *) unknown_tier "$tier" "tiers maven image vm apiserver cluster bench netns monitoring" ;;
+    *) unknown_tier "$tier" "tiers maven image vm apiserver faults cluster bench netns monitoring" ;;
   esac
 done
 

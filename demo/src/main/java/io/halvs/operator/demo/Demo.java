@@ -120,8 +120,11 @@ public final class Demo {
           return step.failed();
         }
 
-        if (!step.await("READY 3/3 and an active director", () -> ready(client, 3) && active(client) != null
-            && step.tableOf(active(client)).weights().size() == 3 && !step.tableOf(active(client)).hasZeroWeight())) {
+        // Both directors program the table (the standby too, so a takeover needs no programming): the step shows
+        // both, so it waits for both.
+        if (!step.await("READY 3/3, an active director, both directors' tables programmed", () -> ready(client, 3)
+            && active(client) != null && NODES.stream().allMatch(n -> step.tableOf(n).weights().size() == 3
+                && !step.tableOf(n).hasZeroWeight()))) {
           return step.failed();
         }
         step.show("1. every real server passes its health check");
@@ -132,7 +135,7 @@ public final class Demo {
         out.println("$ stop " + stopped.name + " (its HTTP server on 127.0.0.1:" + stopped.port + ")");
         if (!step.await(stopped.name + " out of rotation", () -> ready(client, 2)
             && unavailable(client).stream().anyMatch(u -> stopped.name.equals(u.getName()))
-            && step.tableOf(active(client)).weightOf(stopped.port) <= 0)) {
+            && NODES.stream().allMatch(n -> step.tableOf(n).weightOf(stopped.port) <= 0))) {
           return step.failed();
         }
         step.show("2. " + stopped.name + " failed its check: out of rotation, with the reason");
@@ -141,7 +144,7 @@ public final class Demo {
         out.println();
         out.println("$ start " + stopped.name + " again");
         if (!step.await(stopped.name + " back in rotation", () -> ready(client, 3)
-            && step.tableOf(active(client)).weightOf(stopped.port) > 0)) {
+            && NODES.stream().allMatch(n -> step.tableOf(n).weightOf(stopped.port) > 0))) {
           return step.failed();
         }
         step.show("3. " + stopped.name + " passes again: back in rotation");

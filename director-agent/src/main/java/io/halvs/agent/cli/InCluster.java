@@ -217,6 +217,9 @@ final class InCluster implements Callable<Integer> {
           fakeIpvs ? ", in-memory IPVS" : "");
       director.start("halvs-director-" + pair);
       current.set(director);
+      reports.planDamage(plans::damage);
+      plans.onDamage(reports::request);
+      plans.onReachableAgain(reports::retryNow);
       reports.start();
       plans.start();
       if (watch != null) {

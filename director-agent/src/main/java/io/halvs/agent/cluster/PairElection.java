@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PairElection implements Election {
   private static final Logger LOG = LoggerFactory.getLogger(PairElection.class);
+  /** How often a running election reads the pair's Secret again (a key rotation's step waits longer). */
+  static final long KEY_REFRESH_MILLIS = 5000;
 
   /** Makes the real election once everything is known. */
   public interface Factory {
@@ -42,6 +44,7 @@ public final class PairElection implements Election {
   private boolean scheduled; // guarded by this
   private boolean closed; // guarded by this
   private String lastProblem; // worker thread only
+  private PairPeers.Keys keys; // the heartbeat keys in use; worker thread only
   private volatile State waiting = new State(Role.UNKNOWN, Instant.now(), "no plan yet", 0, null);
 
   public PairElection(String node, PairPeers peers, Factory factory, VipManager vips, long retryMillis) {
@@ -55,6 +58,36 @@ public final class PairElection implements Election {
       t.setDaemon(true);
       return t;
     });
+    worker.scheduleWithFixedDelay(this::refreshKeys, KEY_REFRESH_MILLIS, KEY_REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Follows the pair's Secret while the election runs: a key rotation (docs/HA.md) takes effect without a
+   * restart, so without a handover. A Secret that cannot be read changes nothing: the keys in use keep working.
+   */
+  private void refreshKeys() {
+    Election e;
+    DirectorPlan p;
+    synchronized (this) {
+      if (closed || delegate == null) {
+        return;
+      }
+      e = delegate;
+      p = plan;
+    }
+    PairPeers.Keys k = peers.keys(p);
+    if (k.problem() != null || k.sameAs(keys)) {
+      return;
+    }
+    synchronized (this) {
+      if (closed || delegate != e) {
+        return;
+      }
+      e.rekey(k.key(), k.accepted());
+      keys = k;
+    }
+    Logs.pair(LOG.atInfo(), p.pair()).log("heartbeat keys changed: signing with the Secret's key, accepting it and {} "
+        + "other{}", k.accepted().size(), k.accepted().size() == 1 ? "" : "s");
   }
 
   @Override
@@ -107,6 +140,10 @@ public final class PairElection implements Election {
       if (problem == null) {
         try {
           Election e = factory.create(plan, r);
+          if (r.acceptedKeys() != null && !r.acceptedKeys().isEmpty()) {
+            e.rekey(r.hmacKey(), r.acceptedKeys());
+          }
+          keys = new PairPeers.Keys(r.hmacKey(), r.acceptedKeys() == null ? List.of() : r.acceptedKeys(), null);
           delegate = e;
           e.onChange(s -> listeners.forEach(l -> l.accept(s)));
           Logs.pair(LOG.atInfo(), p.pair()).log("election started: heartbeats from {} to peer at {}",

@@ -9,7 +9,9 @@ import io.halvs.plan.publish.Names;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 
 /**
  * What the pair election needs from the API server besides the plan: both directors' heartbeat addresses (each
@@ -19,7 +21,12 @@ import java.util.Base64;
  */
 public final class PairPeers {
   /** Everything the election needs; or, when something is missing, why (one line for the log). */
-  public record Resolved(InetAddress self, InetSocketAddress peer, byte[] hmacKey, String problem) {
+  public record Resolved(InetAddress self, InetSocketAddress peer, byte[] hmacKey, List<byte[]> acceptedKeys,
+      String problem) {
+    public Resolved(InetAddress self, InetSocketAddress peer, byte[] hmacKey, String problem) {
+      this(self, peer, hmacKey, List.of(), problem);
+    }
+
     static Resolved missing(String problem) {
       return new Resolved(null, null, null, problem);
     }
@@ -52,18 +59,58 @@ public final class PairPeers {
         return Resolved.missing("peer Node " + peer + " is missing or has no InternalIP address yet");
       }
       var ha = plan.highAvailability();
-      String secretName = ha.authSecretName() != null ? ha.authSecretName() : Names.hmacSecret(plan.pair());
-      String key = ha.authSecretName() != null ? ha.authSecretKey() : Names.HMAC_KEY;
-      Secret s = client.secrets().inNamespace(namespace).withName(secretName).get();
-      String data = s == null || s.getData() == null ? null : s.getData().get(key);
-      if (data == null || data.isEmpty()) {
-        return Resolved.missing("heartbeat key " + key + " of Secret " + namespace + "/" + secretName
-            + " is missing");
+      Keys keys = keys(plan);
+      if (keys.problem() != null) {
+        return Resolved.missing(keys.problem());
       }
-      return new Resolved(self, new InetSocketAddress(peerIp, ha.heartbeatPort()), Base64.getDecoder().decode(data),
+      return new Resolved(self, new InetSocketAddress(peerIp, ha.heartbeatPort()), keys.key(), keys.accepted(),
           null);
     } catch (RuntimeException e) {
       return Resolved.missing("cannot read the pair's Nodes or Secret: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The heartbeat keys from the pair's Secret: data key {@code key} (or authSecretRef's) signs; any data key
+   * {@code key.<suffix>} (e.g. key.next, key.previous) is accepted as well, for a rotation without a split.
+   */
+  public record Keys(byte[] key, List<byte[]> accepted, String problem) {
+    /** Same key material (the record's own equals would compare the arrays by identity). */
+    public boolean sameAs(Keys o) {
+      if (o == null || !java.util.Arrays.equals(key, o.key) || accepted.size() != o.accepted.size()) {
+        return false;
+      }
+      for (int i = 0; i < accepted.size(); i++) {
+        if (!java.util.Arrays.equals(accepted.get(i), o.accepted.get(i))) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /** Reads the Secret; API errors as a problem, never thrown. */
+  public Keys keys(DirectorPlan plan) {
+    var ha = plan.highAvailability();
+    String secretName = ha.authSecretName() != null ? ha.authSecretName() : Names.hmacSecret(plan.pair());
+    String key = ha.authSecretName() != null ? ha.authSecretKey() : Names.HMAC_KEY;
+    try {
+      Secret s = client.secrets().inNamespace(namespace).withName(secretName).get();
+      String data = s == null || s.getData() == null ? null : s.getData().get(key);
+      if (data == null || data.isEmpty()) {
+        return new Keys(null, List.of(), "heartbeat key " + key + " of Secret " + namespace + "/" + secretName
+            + " is missing");
+      }
+      List<byte[]> accepted = new ArrayList<>();
+      new java.util.TreeMap<>(s.getData()).forEach((k, v) -> {
+        if (k.startsWith(key + ".") && v != null && !v.isEmpty()) {
+          accepted.add(Base64.getDecoder().decode(v));
+        }
+      });
+      return new Keys(Base64.getDecoder().decode(data), List.copyOf(accepted), null);
+    } catch (RuntimeException e) {
+      return new Keys(null, List.of(), "cannot read the pair's Secret " + namespace + "/" + secretName + ": "
+          + e.getMessage());
     }
   }
 

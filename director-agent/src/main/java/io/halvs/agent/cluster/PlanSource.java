@@ -10,6 +10,8 @@ import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.PlanCodec;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -22,8 +24,11 @@ import org.slf4j.LoggerFactory;
  * The pair's published plan, read from the API server: one informer on the pair's manifest and shard ConfigMaps.
  * After any change the plan is put back together from the informer's cache; a plan whose shards do not match
  * its manifest yet (an update in flight) is skipped, the last good one keeps serving and the next event tries
- * again. A plan goes to the director only when its hash or state changed. Only the shards whose hash changed
- * are decoded; the others are kept from the last plan.
+ * again. A plan goes to the director only when its hash or state changed. A part that stays unreadable (bad
+ * gzip, JSON or base64, a hash that does not match: edited by hand, or a publisher that died half-way) is named
+ * in one warning and, after a grace period, in the agent's report, which the operator shows as the DirectorPair's
+ * Degraded condition; the last good plan keeps serving until a good publish replaces it. Only the shards whose
+ * bytes changed are decoded; the others are kept from the last plan (a byte comparison per shard and event).
  *
  * <p>The informer retries forever while the API server is away; the data plane does not notice. One line says
  * the API server is unreachable, one that it is back.
@@ -32,6 +37,8 @@ public final class PlanSource implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PlanSource.class);
   /** A watch that is down for longer than this is an outage worth a line, not a routine reconnect. */
   private static final long OUTAGE_MILLIS = 3000;
+  /** How long a damaged plan lasts before the report says so (a publish in flight lasts milliseconds). */
+  static final long PROBLEM_GRACE_MILLIS = 5000;
 
   private final KubernetesClient client;
   private final String namespace;
@@ -43,6 +50,11 @@ public final class PlanSource implements AutoCloseable {
   private final PlanCodec.Decoder decoder = new PlanCodec.Decoder(); // worker thread only
   private String offered; // hash + state of the last plan handed on; worker thread only
   private String lastProblem; // worker thread only
+  private String offeredHash; // worker thread only
+  private boolean damaged; // the last problem logged was a damaged plan; worker thread only
+  private volatile String damage;
+  private volatile Runnable problemListener = () -> {};
+  private volatile Runnable reachableAgain = () -> {};
   private long notWatchingSince; // worker thread only
   private boolean unreachable; // worker thread only
 
@@ -97,50 +109,121 @@ public final class PlanSource implements AutoCloseable {
   }
 
   private void assemble() {
+    String manifestName = namespace + "/" + Names.manifest(pair);
     try {
-      ConfigMap manifestMap = informer.getStore().getByKey(namespace + "/" + Names.manifest(pair));
+      ConfigMap manifestMap = informer.getStore().getByKey(manifestName);
       if (manifestMap == null || manifestMap.getData() == null || manifestMap.getData().get(Names.MANIFEST_KEY) == null) {
-        problem("no plan published for DirectorPair " + pair + " yet");
+        problem("no plan published for DirectorPair " + pair + " yet", false);
         return;
       }
-      PlanCodec.Manifest manifest = PlanCodec.parseManifest(manifestMap.getData().get(Names.MANIFEST_KEY));
+      PlanCodec.Manifest manifest;
+      try {
+        manifest = PlanCodec.parseManifest(manifestMap.getData().get(Names.MANIFEST_KEY));
+      } catch (PlanCodec.IncompletePlanException e) {
+        problem("ConfigMap " + manifestName + ": " + e.getMessage() + "; " + keepsServing(), true);
+        return;
+      }
       String key = manifest.planHash() + " " + manifest.state();
+      Map<Integer, byte[]> shards = new HashMap<>();
+      for (PlanCodec.ShardRef ref : manifest.shards()) {
+        ConfigMap cm = informer.getStore().getByKey(shardName(ref.index()));
+        String b64 = cm == null || cm.getBinaryData() == null ? null : cm.getBinaryData().get(Names.SHARD_KEY);
+        if (b64 != null) {
+          try {
+            shards.put(ref.index(), Base64.getDecoder().decode(b64));
+          } catch (IllegalArgumentException e) {
+            problem("ConfigMap " + shardName(ref.index()) + ": not base64 (" + e.getMessage() + "); "
+                + keepsServing(), true);
+            return;
+          }
+        }
+      }
+      // Assembled also when this plan is the one already handed on: a part edited by hand under an unchanged
+      // manifest is found (and reported) now rather than at the next restart, which would find no plan. A shard
+      // whose bytes are the ones last decoded costs a byte comparison.
+      DirectorPlan plan;
+      try {
+        plan = decoder.assemble(manifest, shards::get);
+      } catch (PlanCodec.IncompletePlanException e) {
+        String object = e.shard() < 0 ? manifestName : shardName(e.shard());
+        problem("ConfigMap " + object + ": " + e.getMessage() + "; " + keepsServing(), true);
+        return;
+      }
+      clearProblem();
       if (key.equals(offered)) {
         return;
       }
-      DirectorPlan plan = decoder.assemble(manifest, this::shard);
       offered = key;
-      lastProblem = null;
+      offeredHash = manifest.planHash();
       boolean deleting = PlanCodec.Manifest.DELETING.equals(manifest.state());
       Logs.pair(LOG.atInfo(), pair).log("plan {} of DirectorPair {}: {} services, {} destinations{}",
           manifest.planHash(), pair,
           plan.services().size(), plan.destinationCount(), deleting ? ", pair is being deleted" : "");
       sink.accept(new Director.Target(plan, manifest.planHash(), deleting));
-    } catch (PlanCodec.IncompletePlanException e) {
-      problem(e.getMessage() + "; the last good plan keeps serving");
     } catch (RuntimeException e) {
-      problem("cannot read the plan of DirectorPair " + pair + ": " + e + "; the last good plan keeps serving");
+      problem("cannot read the plan of DirectorPair " + pair + ": " + e + "; " + keepsServing(), true);
     }
   }
 
-  /** A shard's compressed bytes from the informer's cache, or null while it is not there. */
-  private byte[] shard(int index) {
-    ConfigMap cm = informer.getStore().getByKey(namespace + "/" + Names.shard(pair, index));
-    String b64 = cm == null || cm.getBinaryData() == null ? null : cm.getBinaryData().get(Names.SHARD_KEY);
-    return b64 == null ? null : Base64.getDecoder().decode(b64);
-  }
-
-  /** Shards decoded so far: only those whose hash in the manifest changed. */
+  /** Shards decoded so far: only those whose bytes changed. */
   long shardsDecoded() {
     return decoder.decoded();
   }
 
-  /** Each distinct problem once, not once per event. */
-  private void problem(String message) {
+  private String shardName(int index) {
+    return namespace + "/" + Names.shard(pair, index);
+  }
+
+  private String keepsServing() {
+    return offeredHash == null ? "no plan yet" : "the last good plan " + offeredHash + " keeps serving";
+  }
+
+  /**
+   * Each distinct problem logged once, not once per event. A damaged plan (reported) is also published in the
+   * agent's report once it has lasted {@link #PROBLEM_GRACE_MILLIS}: a publish in flight (shards written, the
+   * manifest not yet) looks the same for a few milliseconds and must not flap the DirectorPair's condition.
+   */
+  private void problem(String message, boolean reported) {
     if (!message.equals(lastProblem)) {
-      Logs.pair(LOG.atInfo(), pair).log(message);
+      Logs.pair(reported ? LOG.atWarn() : LOG.atInfo(), pair).log(message);
       lastProblem = message;
+      damaged = reported;
+      if (reported) {
+        worker.schedule(() -> {
+          if (message.equals(lastProblem) && !message.equals(damage)) {
+            damage = message;
+            problemListener.run();
+          }
+        }, PROBLEM_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+      }
     }
+  }
+
+  private void clearProblem() {
+    if (damaged) {
+      damaged = false;
+      Logs.pair(LOG.atInfo(), pair).log("the published plan of DirectorPair {} reads well again", pair);
+    }
+    lastProblem = null;
+    if (damage != null) {
+      damage = null;
+      problemListener.run();
+    }
+  }
+
+  /** What is wrong with the published plan, naming the ConfigMap; null when it reads well (for the report). */
+  public String damage() {
+    return damage;
+  }
+
+  /** Called (on this source's thread) when the API server answers again after an outage. */
+  public void onReachableAgain(Runnable listener) {
+    this.reachableAgain = listener;
+  }
+
+  /** Called (on this source's thread) when {@link #damage()} changed. */
+  public void onDamage(Runnable listener) {
+    this.problemListener = listener;
   }
 
   private void watchConnection() {
@@ -152,6 +235,7 @@ public final class PlanSource implements AutoCloseable {
         unreachable = false;
         Logs.pair(LOG.atInfo(), pair).log("API server reachable again: following plan updates");
         changed();
+        reachableAgain.run();
       }
     } else if (notWatchingSince == 0) {
       notWatchingSince = now;

@@ -25,11 +25,17 @@ import org.slf4j.LoggerFactory;
  * Writes this node's report ConfigMap (pre-created by the operator; the agent may only patch it) from its own
  * thread: {@link #request()} only marks the report stale, so the director loop and the checkers never wait for
  * the API server. Writes are at most one per interval, only when the content changed or a heartbeat is due, and
- * a failed write is retried with backoff, logged once per outage.
+ * a failed write is retried with backoff (at most 5 s), logged once per outage.
  */
 public final class ReportWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReportWriter.class);
   private static final int MAX_MESSAGE_FAILURES = 5;
+  /**
+   * The longest wait between failed writes. Not the heartbeat (60 s): an API server that was frozen, not gone,
+   * keeps the watch connections open, so nothing says when it is back, and the status would lag that long
+   * (e2e/faults: 36-78 s after a pause). One PATCH per 5 s per agent during an outage costs nothing.
+   */
+  static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
   /** close(): how long the last report (the handover's STANDBY) may take before the agent exits without it. */
   static final Duration FINAL_WRITE = Duration.ofSeconds(1);
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -48,6 +54,7 @@ public final class ReportWriter implements AutoCloseable {
   private long failingSince; // worker thread only
   private Duration backoff; // worker thread only
   private volatile boolean closed;
+  private volatile java.util.function.Supplier<String> planDamage = () -> null;
 
   public ReportWriter(KubernetesClient client, String namespace, String pair, String node, Director director,
       Duration interval, Duration heartbeat) {
@@ -76,7 +83,29 @@ public final class ReportWriter implements AutoCloseable {
     worker.scheduleWithFixedDelay(this::request, heartbeat.toMillis(), heartbeat.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Non-blocking: the report is rewritten within the interval. */
+  /** What is wrong with the published plan (PlanSource#damage), first in the report's message. */
+  public void planDamage(java.util.function.Supplier<String> damage) {
+    this.planDamage = damage;
+  }
+
+  /**
+   * The API server answers again: write now rather than at the end of the failed writes' backoff, which after a
+   * long outage has grown to the heartbeat (the status would lag that long behind the director).
+   */
+  public void retryNow() {
+    try {
+      worker.execute(() -> {
+        if (failingSince != 0) { // on the worker thread, like every write
+          queued.set(false);
+          write();
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed: nothing to write any more
+    }
+  }
+
+    /** Non-blocking: the report is rewritten within the interval. */
   public void request() {
     if (queued.compareAndSet(false, true)) {
       worker.schedule(this::write, interval.toMillis(), TimeUnit.MILLISECONDS);
@@ -88,7 +117,13 @@ public final class ReportWriter implements AutoCloseable {
     Election.State e = director.election().state();
     Map<String, AgentReport.ServiceHealth> health = director.healthChecks().report();
     return new AgentReport(node, pair, role(e.role()), s.programmedPlanHash(), s.programmed(),
-        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), message(s.failures()), health, s.cleaned());
+        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), message(planDamage.get(), s.failures()), health,
+        s.cleaned());
+  }
+
+  static String message(String planDamage, List<String> failures) {
+    String m = message(failures);
+    return planDamage == null ? m : m == null ? planDamage : planDamage + "; " + m;
   }
 
   static String role(Election.Role r) {
@@ -135,7 +170,8 @@ public final class ReportWriter implements AutoCloseable {
         Logs.pair(LOG.atWarn(), pair).log("cannot write report {}: {}; retrying (the data plane does not wait for it)",
             Names.report(pair, node), why(e));
       }
-      backoff = backoff.multipliedBy(2).compareTo(heartbeat) > 0 ? heartbeat : backoff.multipliedBy(2);
+      Duration cap = heartbeat.compareTo(MAX_BACKOFF) < 0 ? heartbeat : MAX_BACKOFF;
+      backoff = backoff.multipliedBy(2).compareTo(cap) > 0 ? cap : backoff.multipliedBy(2);
       if (queued.compareAndSet(false, true)) {
         worker.schedule(this::write, backoff.toMillis(), TimeUnit.MILLISECONDS);
       }

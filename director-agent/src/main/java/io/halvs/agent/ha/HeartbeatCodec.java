@@ -7,7 +7,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Mac;
@@ -52,24 +54,46 @@ public final class HeartbeatCodec {
   public final AtomicLong malformed = new AtomicLong();
   public final AtomicLong foreign = new AtomicLong();
 
-  private final Mac mac;
+  private Mac mac; // signs, and verifies
+  private List<Mac> alsoAccepted = List.of(); // verify only: a key rotation's other key
   private final String pair;
   private final String expectedSender;
   /** epoch -> highest sequence accepted; insertion-ordered so the oldest epoch is forgotten first. */
   private final Map<Long, Long> epochs = new LinkedHashMap<>();
 
   public HeartbeatCodec(byte[] key, String pair, String expectedSender) {
+    mac = mac(key);
+    this.pair = pair;
+    this.expectedSender = expectedSender;
+  }
+
+  private static Mac mac(byte[] key) {
     if (key == null || key.length == 0) {
       throw new IllegalArgumentException("heartbeat HMAC key is empty");
     }
     try {
-      mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      Mac m = Mac.getInstance("HmacSHA256");
+      m.init(new SecretKeySpec(key, "HmacSHA256"));
+      return m;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 unavailable", e);
     }
-    this.pair = pair;
-    this.expectedSender = expectedSender;
+  }
+
+  /**
+   * A key rotation without a split: heartbeats are signed with {@code key} and accepted under it or any of
+   * {@code alsoAccepted}. Both directors first accept the new key while still signing with the old, then sign
+   * with the new while still accepting the old, then drop the old (docs/HA.md); at no step does either reject
+   * the other's heartbeats, whichever of them has read the Secret first.
+   */
+  public synchronized void rekey(byte[] key, List<byte[]> alsoAccepted) {
+    Mac sign = mac(key);
+    List<Mac> verify = new ArrayList<>();
+    for (byte[] k : alsoAccepted) {
+      verify.add(mac(k));
+    }
+    mac = sign;
+    this.alsoAccepted = List.copyOf(verify);
   }
 
   public synchronized byte[] encode(Message m) {
@@ -93,10 +117,14 @@ public final class HeartbeatCodec {
       METRICS.heartbeatRejected(AgentMetrics.Rejection.MALFORMED);
       return null;
     }
-    mac.update(data, 0, length - TAG);
-    byte[] expected = mac.doFinal();
     byte[] got = java.util.Arrays.copyOfRange(data, length - TAG, length);
-    if (!MessageDigest.isEqual(expected, got)) { // constant time
+    boolean authentic = false;
+    for (int i = -1; i < alsoAccepted.size() && !authentic; i++) {
+      Mac m = i < 0 ? mac : alsoAccepted.get(i);
+      m.update(data, 0, length - TAG);
+      authentic = MessageDigest.isEqual(m.doFinal(), got); // constant time
+    }
+    if (!authentic) {
       badMac.incrementAndGet();
       METRICS.heartbeatRejected(AgentMetrics.Rejection.BAD_HMAC);
       return null;

@@ -424,6 +424,12 @@ public final class HeartbeatElection implements Election {
     return peerAlive;
   }
 
+  /** The pair's heartbeat keys changed (a rotation): sign with key, accept it and alsoAccepted. */
+  @Override
+  public void rekey(byte[] key, List<byte[]> alsoAccepted) {
+    codec.rekey(key, alsoAccepted);
+  }
+
   public String heartbeatCounters() {
     return codec.counters();
   }

@@ -43,6 +43,9 @@ public interface Election extends AutoCloseable {
   /** Gives the VIPs up (the pair is deleted); close() alone leaves them where they are, as an agent restart must. */
   void releaseAll();
 
+  /** The heartbeat keys changed: sign with key, accept it and alsoAccepted (elections without keys ignore it). */
+  default void rekey(byte[] key, java.util.List<byte[]> alsoAccepted) {}
+
   @Override
   void close();
 }

@@ -32,6 +32,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The in-cluster agent against fabric8's CRUD mock of the API server: plan in, kernel programmed, report out. */
 class InClusterTest {
@@ -66,6 +68,8 @@ class InClusterTest {
         StaticElection.firstNodeActive(NODE, null, c -> {}), null, Duration.ofHours(1));
     reports = new ReportWriter(agentClient, NS, PAIR, NODE, director, Duration.ofMillis(20), Duration.ofHours(1));
     plans = new PlanSource(agentClient, NS, PAIR, director::offer);
+    reports.planDamage(plans::damage);
+    plans.onDamage(reports::request);
     director.start("director-test");
     reports.start();
     plans.start();
@@ -201,6 +205,44 @@ class InClusterTest {
     assertThat(kernel.count(FakeIpvsKernel.Op.EDIT_DEST)).isEqualTo(1);
     assertThat(plans.shardsDecoded()).as("the first plan's shards, then the changed one")
         .isEqualTo(first.shards().size() + 1);
+  }
+
+  /**
+   * A plan part damaged by hand (the manifest unchanged, or the manifest itself): the agent keeps its last good
+   * plan, its report names the ConfigMap (the operator shows it as Degraded), and the next good publish recovers.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"shard-bad-gzip", "shard-not-base64", "shard-wrong-hash", "manifest-bad-json",
+      "manifest-null"})
+  void aDamagedPlanPartKeepsTheLastGoodPlanAndTheReportNamesIt(String damage) {
+    PlanCodec.Published first = publish(big(100), PlanCodec.Manifest.ACTIVE);
+    await().atMost(Duration.ofSeconds(20)).until(() -> reported(first.manifest().planHash()));
+    kernel.resetCounts();
+
+    String object = damage.startsWith("shard") ? Names.shard(PAIR, 1) : Names.manifest(PAIR);
+    ConfigMap cm = operator.configMaps().inNamespace(NS).withName(object).get();
+    switch (damage) {
+      case "shard-bad-gzip" -> cm.setBinaryData(Map.of(Names.SHARD_KEY,
+          Base64.getEncoder().encodeToString("not gzip".getBytes())));
+      case "shard-not-base64" -> cm.setBinaryData(Map.of(Names.SHARD_KEY, "!!!"));
+      case "shard-wrong-hash" -> cm.setBinaryData(Map.of(Names.SHARD_KEY,
+          Base64.getEncoder().encodeToString(first.shards().get(0).gzipJson())));
+      case "manifest-bad-json" -> cm.setData(Map.of(Names.MANIFEST_KEY, "{\"pair\": \"edge\", "));
+      case "manifest-null" -> cm.setData(Map.of(Names.MANIFEST_KEY, "null"));
+      default -> throw new IllegalArgumentException(damage);
+    }
+    operator.resource(cm).update();
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> report().message() != null);
+    assertThat(report().message()).startsWith("ConfigMap " + NS + "/" + object + ": ")
+        .contains("the last good plan " + first.manifest().planHash() + " keeps serving");
+    assertThat(kernel.totalOperations()).isZero();
+    assertThat(director.status().programmedPlanHash()).isEqualTo(first.manifest().planHash());
+    assertThat(report().programmed()).isTrue();
+
+    PlanCodec.Published second = publish(big(5), PlanCodec.Manifest.ACTIVE);
+    await().atMost(Duration.ofSeconds(20)).until(() -> reported(second.manifest().planHash())
+        && report().message() == null);
   }
 
   @Test

@@ -149,4 +149,60 @@ class PairElectionTest {
           .startsWith("cannot read the pair's Nodes");
     }
   }
+
+  /** A key rotation reaches the running election (no restart): the Secret is read again, key.<suffix> accepted. */
+  @Test
+  void aRunningElectionFollowsTheSecretsKeys() {
+    node("lvs-01", "InternalIP", "192.0.2.1");
+    node("lvs-02", "InternalIP", "192.0.2.2");
+    secret(Names.hmacSecret("edge"), Names.HMAC_KEY, new byte[] {1});
+    List<String> rekeyed = new CopyOnWriteArrayList<>();
+    PairElection.Factory factory = (p, r) -> {
+      StaticElection inner = StaticElection.alwaysActive(null, c -> {});
+      inner.follow(p);
+      return new Election() {
+        @Override
+        public void follow(DirectorPlan plan) {
+          inner.follow(plan);
+        }
+
+        @Override
+        public State state() {
+          return inner.state();
+        }
+
+        @Override
+        public void onChange(java.util.function.Consumer<State> listener) {
+          inner.onChange(listener);
+        }
+
+        @Override
+        public void releaseAll() {
+          inner.releaseAll();
+        }
+
+        @Override
+        public void rekey(byte[] key, List<byte[]> alsoAccepted) {
+          rekeyed.add(key[0] + ":" + alsoAccepted.stream().map(k -> String.valueOf(k[0])).toList());
+        }
+
+        @Override
+        public void close() {
+          inner.close();
+        }
+      };
+    };
+    try (PairElection e = new PairElection("lvs-01", new PairPeers(client, NS), factory, null, 100)) {
+      e.follow(plan(null, null));
+      await().atMost(Duration.ofSeconds(5)).until(e::started);
+      assertThat(rekeyed).as("no other key: nothing to change").isEmpty();
+
+      var s = client.secrets().inNamespace(NS).withName(Names.hmacSecret("edge")).get();
+      s.setData(Map.of(Names.HMAC_KEY, Base64.getEncoder().encodeToString(new byte[] {1}),
+          "key.next", Base64.getEncoder().encodeToString(new byte[] {2})));
+      client.resource(s).update();
+      await().atMost(Duration.ofMillis(PairElection.KEY_REFRESH_MILLIS * 3)).until(() -> rekeyed.size() == 1);
+      assertThat(rekeyed).containsExactly("1:[2]");
+    }
+  }
 }

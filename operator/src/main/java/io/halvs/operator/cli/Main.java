@@ -33,7 +33,12 @@ public final class Main {
    * leading, lost the Lease, who holds it. --log-level goes on top of these.
    */
   public static final String LOG_DEFAULTS = "info,io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils=error,"
-      + "io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector=error";
+      + "io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector=error,"
+      // an API server that restarts under an open watch (e2e/faults gone): "Queued close did not succeed" with a
+      // stack trace per watch; the informers reconnect and relist on their own
+      + "io.fabric8.kubernetes.client.jdkhttp.JdkWebSocketImpl=error,"
+      // and a watch that cannot reconnect yet: "Unknown Watch error ... will reconnect" with a stack trace, at info
+      + "io.fabric8.kubernetes.client.dsl.internal.AbstractWatchManager=warn";
 
   public static void main(String[] args) {
     Logging.defaults(LogLevels.parse(LOG_DEFAULTS));

@@ -2,34 +2,46 @@ package io.halvs.operator.dependent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.operator.model.PlanService;
 import io.halvs.operator.model.Snapshot;
+import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.load.ManifestLoader;
+import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.PlanCodec;
 import java.net.InetAddress;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Publishing a changed plan writes the changed shard and the manifest and lists nothing: before, every publish
- * listed all of the pair's shards (megabytes at 100,000 destinations) and read the manifest.
+ * The plan's ConfigMaps against fabric8's CRUD mock: what a publish writes, and what it repairs. Publishing a
+ * changed plan writes the changed shard and the manifest and lists nothing (before, every publish listed all of
+ * the pair's shards, megabytes at 100,000 destinations, and read the manifest); a ConfigMap changed by hand (a
+ * watch event it did not write) makes the next publish read them back.
  */
 class PlanPublisherTest {
+  static final String NS = "halvs-system";
+
   KubernetesMockServer server;
   KubernetesClient client;
+  PlanPublisher publisher;
+  DirectorPair dp;
+  PlanCodec.Published published;
 
   @BeforeEach
   void start() {
@@ -37,12 +49,70 @@ class PlanPublisherTest {
         new KubernetesCrudDispatcher(List.of()), false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     client = server.createClient();
+    publisher = new PlanPublisher(client, NS);
+    DirectorPlan plan = new DirectorPlan("lvs", List.of("lvs-01", "lvs-02"), "eth0", List.of(), null, new java.util.TreeMap<>(),
+        null, null, List.of());
+    dp = new DirectorPair();
+    dp.getMetadata().setName(plan.pair());
+    dp.getMetadata().setUid("uid-1");
+    published = PlanCodec.split(plan, PlanCodec.Manifest.ACTIVE);
   }
 
   @AfterEach
   void stop() {
     client.close();
     server.destroy();
+  }
+
+  ConfigMap shard(int index) {
+    return client.configMaps().inNamespace(NS).withName(Names.shard(dp.getMetadata().getName(), index)).get();
+  }
+
+  @Test
+  void aCurrentPlanIsNotRewritten() {
+    int parts = published.shards().size() + 1;
+    assertThat(publisher.publish(dp, published)).isEqualTo(parts);
+    assertThat(publisher.publish(dp, published)).isZero();
+    assertThat(publisher.observed(shard(0))).as("its own write").isFalse();
+  }
+
+  /** Without a watch event saying so, a hand edit is found when the trust in what it wrote runs out. */
+  @Test
+  void aHandEditWithoutItsEventWaitsForTheReread() {
+    publisher.publish(dp, published);
+    ConfigMap damaged = shard(0);
+    damaged.setBinaryData(Map.of(Names.SHARD_KEY, Base64.getEncoder().encodeToString("not gzip".getBytes())));
+    client.resource(damaged).update();
+    assertThat(publisher.publish(dp, published)).as("trusts what it wrote").isZero();
+    assertThat(publisher.observed(shard(0))).isTrue();
+    assertThat(publisher.publish(dp, published)).isEqualTo(1);
+  }
+
+  /** A shard edited by hand keeps its hash label: the next publish must still put the content back. */
+  @Test
+  void aShardEditedByHandUnderItsHashLabelIsRewritten() {
+    publisher.publish(dp, published);
+    ConfigMap damaged = shard(0);
+    damaged.setBinaryData(Map.of(Names.SHARD_KEY, Base64.getEncoder().encodeToString("not gzip".getBytes())));
+    assertThat(publisher.observed(client.resource(damaged).update())).as("a change it did not write").isTrue();
+
+    assertThat(publisher.publish(dp, published)).isEqualTo(1);
+    assertThat(shard(0).getBinaryData().get(Names.SHARD_KEY))
+        .isEqualTo(Base64.getEncoder().encodeToString(published.shards().get(0).gzipJson()));
+    String pair = dp.getMetadata().getName();
+    assertThat(PlanCodec.assemble(publisher.readManifest(pair), publisher.readShards(pair)))
+        .as("the plan reads back whole").isNotNull();
+  }
+
+  @Test
+  void aManifestEditedByHandIsRewritten() {
+    publisher.publish(dp, published);
+    ConfigMap m = client.configMaps().inNamespace(NS).withName(Names.manifest(dp.getMetadata().getName())).get();
+    m.setData(Map.of(Names.MANIFEST_KEY, "{not json"));
+    assertThat(publisher.observed(client.resource(m).update())).as("a change it did not write").isTrue();
+
+    assertThat(publisher.publish(dp, published)).isEqualTo(1);
+    assertThat(publisher.readManifest(dp.getMetadata().getName())).isEqualTo(published.manifest());
   }
 
   /** Method and path of each request the server got since the last call. */

@@ -139,40 +139,37 @@ public final class PlanCodec {
   }
 
   /**
-   * Puts one pair's successive plans together, decoding only the shards whose hash in the manifest changed since
-   * they were last decoded: at 100,000 destinations decoding every shard was most of an agent's cost per plan
-   * change. A shard is read ({@code gzipShard}, by index) only when it has to be decoded. Not thread-safe.
+   * Puts one pair's successive plans together, decoding only the shards that changed since they were last
+   * decoded: at 100,000 destinations decoding every shard was most of an agent's cost per plan change. Each
+   * shard's compressed bytes are kept with what they decoded to; a shard whose bytes are the kept ones (and whose
+   * hash in the manifest is the kept one) is reused after a byte comparison, without gunzip, JSON or hash. Any
+   * other bytes are decoded and checked, so a shard edited by hand under an unchanged manifest is still found.
+   * Not thread-safe.
    */
   public static final class Decoder {
-    private record Kept(String hash, List<IpvsService> services) {}
+    private record Kept(String hash, byte[] gzip, List<IpvsService> services) {}
 
     private final Map<Integer, Kept> kept = new java.util.HashMap<>();
     private long decoded;
 
-    /** As {@link PlanCodec#assemble}: throws {@link IncompletePlanException} while a shard is missing or stale. */
+    /**
+     * As {@link PlanCodec#assemble}, with each shard's compressed bytes by index ({@code gzipShard}, null while
+     * missing): throws {@link IncompletePlanException}, naming the shard, while one is missing, stale or damaged.
+     */
     public DirectorPlan assemble(Manifest manifest, java.util.function.IntFunction<byte[]> gzipShard) {
       check(manifest);
       List<IpvsService> services = new ArrayList<>();
       java.util.Set<Integer> indices = new java.util.HashSet<>();
       for (ShardRef ref : manifest.shards()) {
         indices.add(ref.index());
+        byte[] gz = gzipShard.apply(ref.index());
+        if (gz == null) {
+          throw new IncompletePlanException(ref.index(), "shard " + ref.index() + " of plan " + manifest.pair()
+              + " is missing");
+        }
         Kept k = kept.get(ref.index());
-        if (k == null || !k.hash().equals(ref.hash())) {
-          byte[] gz = gzipShard.apply(ref.index());
-          if (gz == null) {
-            throw new IncompletePlanException("shard " + ref.index() + " of plan " + manifest.pair() + " is missing");
-          }
-          byte[] json = gunzip(gz);
-          if (!sha256(json).equals(ref.hash())) {
-            throw new IncompletePlanException("shard " + ref.index() + " of plan " + manifest.pair()
-                + " does not match the manifest (update in flight)");
-          }
-          List<IpvsService> part = read(json, new TypeReference<List<IpvsService>>() {});
-          if (part == null || part.stream().anyMatch(x -> x == null || x.key() == null)) {
-            throw new IncompletePlanException("shard " + ref.index() + " of plan " + manifest.pair()
-                + " holds a service without a key");
-          }
-          k = new Kept(ref.hash(), part);
+        if (k == null || !k.hash().equals(ref.hash()) || !java.util.Arrays.equals(k.gzip(), gz)) {
+          k = new Kept(ref.hash(), gz, decode(manifest, ref, gz));
           kept.put(ref.index(), k);
           decoded++;
         }
@@ -188,6 +185,31 @@ public final class PlanCodec {
     }
   }
 
+  /** One shard's services, checked against its hash in the manifest. */
+  private static List<IpvsService> decode(Manifest manifest, ShardRef ref, byte[] gz) {
+    byte[] json;
+    try {
+      json = gunzip(gz);
+    } catch (IncompletePlanException e) {
+      throw new IncompletePlanException(ref.index(), e.getMessage());
+    }
+    if (!sha256(json).equals(ref.hash())) {
+      throw new IncompletePlanException(ref.index(), "shard " + ref.index() + " of plan " + manifest.pair()
+          + " does not match the manifest (an update in flight, or edited)");
+    }
+    List<IpvsService> part;
+    try {
+      part = read(json, new TypeReference<List<IpvsService>>() {});
+    } catch (IncompletePlanException e) {
+      throw new IncompletePlanException(ref.index(), e.getMessage());
+    }
+    if (part == null || part.stream().anyMatch(x -> x == null || x.key() == null)) {
+      throw new IncompletePlanException(ref.index(), "shard " + ref.index() + " of plan " + manifest.pair()
+          + " holds a service without a key");
+    }
+    return part;
+  }
+
   private static DirectorPlan plan(Manifest manifest, List<IpvsService> services) {
     services.sort(java.util.Comparator.comparing(IpvsService::key));
     DirectorPlan h = manifest.header();
@@ -199,6 +221,7 @@ public final class PlanCodec {
     return new String(write(m), StandardCharsets.UTF_8);
   }
 
+  /** The manifest; {@link IncompletePlanException} when it is not one (JSON null, no header or shard list). */
   public static Manifest parseManifest(String json) {
     if (json == null) {
       throw new IncompletePlanException("no manifest");
@@ -225,12 +248,23 @@ public final class PlanCodec {
     }
   }
 
-  /** A plan whose parts do not fit together yet. */
+  /** A plan whose parts do not fit together (yet): an update in flight, or a part damaged. */
   public static final class IncompletePlanException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    private final int shard;
 
     public IncompletePlanException(String message) {
+      this(-1, message);
+    }
+
+    public IncompletePlanException(int shard, String message) {
       super(message);
+      this.shard = shard;
+    }
+
+    /** The index of the shard at fault; -1 when it is the manifest. */
+    public int shard() {
+      return shard;
     }
   }
 
@@ -246,7 +280,9 @@ public final class PlanCodec {
     try {
       return JSON.readValue(json, type);
     } catch (IOException e) {
-      throw new IncompletePlanException("unreadable plan part: " + e.getMessage());
+      // the original message: one line, without Jackson's "at [Source: ...]" location lines
+      throw new IncompletePlanException("unreadable plan part: "
+          + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
     }
   }
 

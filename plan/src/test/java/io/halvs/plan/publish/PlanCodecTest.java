@@ -125,8 +125,19 @@ class PlanCodecTest {
       read.add(i);
       return secondShards.get(i);
     })).isEqualTo(PlanCodec.assemble(second.manifest(), secondShards));
-    assertThat(read).hasSize(1);
+    // every shard's bytes are compared with the kept ones; only the changed one is decoded
+    assertThat(read).hasSize(second.shards().size());
     assertThat(decoder.decoded()).isEqualTo(first.shards().size() + 1);
+    // the same bytes again (copies, as a new event reads them): nothing decoded
+    Map<Integer, byte[]> copies = new java.util.HashMap<>();
+    secondShards.forEach((i, b) -> copies.put(i, b.clone()));
+    assertThat(decoder.assemble(second.manifest(), copies::get)).isEqualTo(PlanCodec.assemble(second.manifest(), secondShards));
+    assertThat(decoder.decoded()).isEqualTo(first.shards().size() + 1);
+    // a shard edited by hand under the unchanged manifest is decoded and refused, naming it
+    copies.put(2, PlanCodec.gzip("[]".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertThatThrownBy(() -> decoder.assemble(second.manifest(), copies::get))
+        .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("or edited")
+        .extracting(e -> ((PlanCodec.IncompletePlanException) e).shard()).isEqualTo(2);
     // a stale shard is still refused
     PlanCodec.Published third = PlanCodec.split(plan, PlanCodec.Manifest.ACTIVE);
     assertThatThrownBy(() -> decoder.assemble(third.manifest(), secondShards::get))
@@ -141,6 +152,21 @@ class PlanCodecTest {
         .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("update in flight");
     assertThatThrownBy(() -> PlanCodec.assemble(a.manifest(), Map.of()))
         .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("missing");
+  }
+
+  /** A damaged part is refused, naming which one: the agent names its ConfigMap. */
+  @Test
+  void aDamagedPartIsRefusedAndNamed() {
+    PlanCodec.Published p = PlanCodec.split(plan(40, 5), PlanCodec.Manifest.ACTIVE);
+    Map<Integer, byte[]> shards = byIndex(p.shards());
+    shards.put(0, "not gzip".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThatThrownBy(() -> PlanCodec.assemble(p.manifest(), shards))
+        .isInstanceOfSatisfying(PlanCodec.IncompletePlanException.class, e -> assertThat(e.shard()).isZero())
+        .hasMessageContaining("corrupt shard");
+    for (String manifest : List.of("{\"pair\": ", "null", "{}", "[]", "{\"planHash\": \"x\", \"shards\": [null]}")) {
+      assertThatThrownBy(() -> PlanCodec.parseManifest(manifest)).as(manifest)
+          .isInstanceOfSatisfying(PlanCodec.IncompletePlanException.class, e -> assertThat(e.shard()).isEqualTo(-1));
+    }
   }
 
   @Test
