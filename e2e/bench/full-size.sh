@@ -20,7 +20,8 @@
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
 # Env: SCALE (1), EDITS (100 of each kind), REST_S (30), PARALLEL (4) kubectl processes, BATCH (5000) objects per
 # apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m), SAMPLE_S (0.5),
-# KEEP=1 keeps the work directory (logs, samples).
+# KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that for the
+# RealServers'; the agents' programming: at most 600). full-size-smoke.sh is CI's short run of it.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -156,12 +157,13 @@ both_programmed() {
     [ "$(report $n programmedPlanHash)" = "$h" ] && [ "$(report $n programmed)" = True ] || return 1
   done
 }
-until_true 3600 1 all_written virtualservices "$services"
-until_true 7200 2 all_written realservers "$dests"
+timeout=${TIMEOUT_S:-3600}
+until_true "$timeout" 1 all_written virtualservices "$services"
+until_true $((2 * timeout)) 2 all_written realservers "$dests"
 status_ms=$(( $(now_ms) - t_apply ))
 echo "every status written $(secs $status_ms) s after the apply started"
 # Every object is in the model now (each status was written from a snapshot holding it): its plan, programmed.
-until_true 600 0.2 both_programmed
+until_true $((timeout < 600 ? timeout : 600)) 0.2 both_programmed
 programmed_at=$(now_ms); programmed_ms=$((programmed_at - t_apply))
 echo "both agents programmed the plan of every object $(secs $programmed_ms) s after the apply started"
 

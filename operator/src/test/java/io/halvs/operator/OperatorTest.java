@@ -176,6 +176,27 @@ class OperatorTest {
         "-a -t 192.0.2.110:80 -r 10.0.1.13:80 -m -w 100");
   }
 
+  /**
+   * A shard edited by hand (its hash label kept) under the publisher's trust in what it wrote: the watch event
+   * it did not write reconciles the pair, and the publish puts the content back, without waiting for a re-read.
+   */
+  @Test
+  void aShardEditedByHandIsRewrittenOnItsWatchEvent() {
+    PlanPublisher reader = new PlanPublisher(client, NS);
+    PlanCodec.Manifest manifest = await().atMost(TIMEOUT)
+        .until(() -> reader.readManifest("lvs"), m -> m != null);
+    ConfigMap shard = client.configMaps().inNamespace(NS).withName(Names.shard("lvs", 0)).get();
+    String content = shard.getBinaryData().get(Names.SHARD_KEY);
+    shard.setBinaryData(Map.of(Names.SHARD_KEY, java.util.Base64.getEncoder().encodeToString("not gzip".getBytes())));
+    client.resource(shard).update();
+
+    await().atMost(TIMEOUT).until(() -> content.equals(client.configMaps().inNamespace(NS)
+        .withName(Names.shard("lvs", 0)).get().getBinaryData().get(Names.SHARD_KEY)));
+    assertThat(PlanCodec.assemble(reader.readManifest("lvs"), reader.readShards("lvs")))
+        .as("the plan reads back whole").isNotNull();
+    assertThat(reader.readManifest("lvs")).isEqualTo(manifest);
+  }
+
   @Test
   void statusFollowsWhatTheAgentsReport() {
     VirtualService web = await().atMost(TIMEOUT).until(() -> vs("web"),

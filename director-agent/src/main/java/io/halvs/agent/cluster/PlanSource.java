@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * again. A plan goes to the director only when its hash or state changed. A part that stays unreadable (bad
  * gzip, JSON or base64, a hash that does not match: edited by hand, or a publisher that died half-way) is named
  * in one warning and, after a grace period, in the agent's report, which the operator shows as the DirectorPair's
- * Degraded condition; the last good plan keeps serving until a good publish replaces it.
+ * Degraded condition; the last good plan keeps serving until a good publish replaces it. Only the shards whose
+ * bytes changed are decoded; the others are kept from the last plan (a byte comparison per shard and event).
  *
  * <p>The informer retries forever while the API server is away; the data plane does not notice. One line says
  * the API server is unreachable, one that it is back.
@@ -46,6 +47,7 @@ public final class PlanSource implements AutoCloseable {
   private final ScheduledExecutorService worker;
   private final AtomicBoolean queued = new AtomicBoolean();
   private SharedIndexInformer<ConfigMap> informer;
+  private final PlanCodec.Decoder decoder = new PlanCodec.Decoder(); // worker thread only
   private String offered; // hash + state of the last plan handed on; worker thread only
   private String lastProblem; // worker thread only
   private String offeredHash; // worker thread only
@@ -137,10 +139,11 @@ public final class PlanSource implements AutoCloseable {
         }
       }
       // Assembled also when this plan is the one already handed on: a part edited by hand under an unchanged
-      // manifest is found (and reported) now rather than at the next restart, which would find no plan.
+      // manifest is found (and reported) now rather than at the next restart, which would find no plan. A shard
+      // whose bytes are the ones last decoded costs a byte comparison.
       DirectorPlan plan;
       try {
-        plan = PlanCodec.assemble(manifest, shards);
+        plan = decoder.assemble(manifest, shards::get);
       } catch (PlanCodec.IncompletePlanException e) {
         String object = e.shard() < 0 ? manifestName : shardName(e.shard());
         problem("ConfigMap " + object + ": " + e.getMessage() + "; " + keepsServing(), true);
@@ -160,6 +163,11 @@ public final class PlanSource implements AutoCloseable {
     } catch (RuntimeException e) {
       problem("cannot read the plan of DirectorPair " + pair + ": " + e + "; " + keepsServing(), true);
     }
+  }
+
+  /** Shards decoded so far: only those whose bytes changed. */
+  long shardsDecoded() {
+    return decoder.decoded();
   }
 
   private String shardName(int index) {

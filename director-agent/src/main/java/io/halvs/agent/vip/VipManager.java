@@ -6,6 +6,7 @@ import io.halvs.agent.netlink.AddressTable;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpAddress;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -20,9 +21,15 @@ public final class VipManager {
   private final Set<IpAddress> heldV6 = new TreeSet<>();
   /** Interfaces the last hold put VIPs on. */
   private final Set<String> heldOn = new TreeSet<>();
+  private long tableCalls;
 
   public VipManager(AddressTable table) {
     this.table = table;
+  }
+
+  /** Calls made to the address table (each a netlink request on a real one): what a reassert costs. */
+  public long tableCalls() {
+    return tableCalls;
   }
 
   public static String label(String ifname) {
@@ -39,39 +46,49 @@ public final class VipManager {
   public List<String> hold(DirectorPlan plan) {
     List<String> changes = new ArrayList<>();
     List<DirectorPlan.VipPlan> want = plan.vipPlans();
+    Set<DirectorPlan.VipPlan> wanted = new HashSet<>(want);
+    Set<IpAddress> wantedAddresses = new HashSet<>();
+    want.forEach(v -> wantedAddresses.add(v.address()));
     Set<String> interfaces = new TreeSet<>(heldOn);
     interfaces.add(plan.vipInterface());
     want.forEach(v -> interfaces.add(v.interfaceName()));
     Set<IpAddress> gateways = new TreeSet<>();
     plan.gateways().forEach(g -> gateways.add(g.address()));
+    // What the listings show, as VIP settings: each interface is listed once per hold.
+    Set<DirectorPlan.VipPlan> present = new HashSet<>();
     for (String ifname : interfaces) {
       String label = label(ifname);
-      List<AddressTable.Address> present;
+      List<AddressTable.Address> listed;
+      tableCalls++;
       try {
-        present = table.list(ifname);
+        listed = table.list(ifname);
       } catch (RuntimeException e) {
         if (want.stream().anyMatch(v -> v.interfaceName().equals(ifname))) {
           throw e;
         }
         continue; // an interface halvs held VIPs on is gone: nothing of ours is left there
       }
-      for (AddressTable.Address a : present) {
+      for (AddressTable.Address a : listed) {
+        DirectorPlan.VipPlan seen = new DirectorPlan.VipPlan(a.address(), a.prefixLength(), ifname);
         boolean ours = a.address().isV4() ? label != null && label.equals(a.label()) : heldV6.contains(a.address());
-        boolean wanted = want.stream().anyMatch(v -> v.address().equals(a.address())
-            && v.interfaceName().equals(ifname) && v.prefixLength() == a.prefixLength());
-        if (ours && !wanted && !gateways.contains(a.address())) {
+        if (ours && !wanted.contains(seen) && !gateways.contains(a.address())) {
           remove(ifname, a.address(), a.prefixLength());
-          if (want.stream().noneMatch(v -> v.address().equals(a.address()))) {
+          if (!wantedAddresses.contains(a.address())) {
             heldV6.remove(a.address());
           }
           changes.add("removed vip " + a.address() + "/" + a.prefixLength() + " from " + ifname);
+        } else {
+          present.add(seen);
         }
       }
     }
     heldOn.clear();
+    // Only what the listings do not show: the election reasserts every second, and an add per VIP (a netlink
+    // round trip each, 1,000 at full size) under its monitor was most of its tick.
     for (DirectorPlan.VipPlan vip : want) {
       heldOn.add(vip.interfaceName());
-      if (add(vip.interfaceName(), vip.address(), vip.prefixLength(), label(vip.interfaceName()))) {
+      if (!present.contains(vip)
+          && add(vip.interfaceName(), vip.address(), vip.prefixLength(), label(vip.interfaceName()))) {
         changes.add("added vip " + vip.address() + "/" + vip.prefixLength() + " on " + vip.interfaceName());
       }
       if (!vip.address().isV4()) {
@@ -88,6 +105,7 @@ public final class VipManager {
 
   /** An address added (true) or already there; counted as a netlink operation only when it was added. */
   private boolean add(String ifname, IpAddress a, int prefix, String label) {
+    tableCalls++;
     try {
       boolean added = table.add(ifname, a, prefix, label);
       if (added) {
@@ -101,6 +119,7 @@ public final class VipManager {
   }
 
   private boolean remove(String ifname, IpAddress a, int prefix) {
+    tableCalls++;
     try {
       boolean removed = table.remove(ifname, a, prefix);
       if (removed) {

@@ -203,6 +203,8 @@ class InClusterTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> reported(second.manifest().planHash()));
     assertThat(kernel.totalOperations()).as("one weight changed: one edit").isEqualTo(1);
     assertThat(kernel.count(FakeIpvsKernel.Op.EDIT_DEST)).isEqualTo(1);
+    assertThat(plans.shardsDecoded()).as("the first plan's shards, then the changed one")
+        .isEqualTo(first.shards().size() + 1);
   }
 
   /**

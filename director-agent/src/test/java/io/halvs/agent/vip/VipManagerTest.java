@@ -5,11 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.halvs.agent.netlink.AddressTable;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
-/** VIPs on their own interfaces and prefixes, several gateways; what halvs did not add is never removed. */
+/**
+ * VIPs on their own interfaces and prefixes, several gateways; what halvs did not add is never removed. The
+ * election reasserts the VIPs every second on its tick: holding what is already held is one listing of each
+ * interface, not a request per VIP (1,000 at full size); what someone removed is put back.
+ */
 class VipManagerTest {
   final AddressTable table = AddressTable.inMemory();
   final VipManager vips = new VipManager(table);
@@ -57,5 +62,43 @@ class VipManagerTest {
     assertThat(on("eth0")).containsExactly("192.0.2.250/24");
     assertThat(on("eth1")).isEmpty();
     assertThat(on("eth3")).isEmpty();
+  }
+
+  @Test
+  void reassertingHeldVipsOnTwoInterfacesIsOneListingEach() {
+    DirectorPlan p = plan(List.of(vip("198.51.100.7", 24, "eth2")), List.of(), "192.0.2.1", "198.51.100.7");
+    vips.hold(p);
+    long before = vips.tableCalls();
+    assertThat(vips.hold(p)).isEmpty();
+    assertThat(vips.tableCalls()).as("eth0 and eth2 listed, no add").isEqualTo(before + 2);
+
+    table.remove("eth2", IpAddress.parse("198.51.100.7"), 24);
+    assertThat(vips.hold(p)).containsExactly("added vip 198.51.100.7/24 on eth2");
+    assertThat(on("eth2")).containsExactly("198.51.100.7/24");
+  }
+
+  static DirectorPlan plan(int count) {
+    List<IpAddress> addresses = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      addresses.add(IpAddress.parse("10." + (100 + i / 250) + "." + (i % 250) + ".1"));
+    }
+    return new DirectorPlan("edge", List.of("lvs-01", "lvs-02"), "eth0", addresses, null, new TreeMap<>(), null,
+        null, List.of());
+  }
+
+  @Test
+  void reassertingHeldVipsIsOneListing() {
+    DirectorPlan plan = plan(1000);
+    assertThat(vips.hold(plan)).hasSize(1000);
+    assertThat(vips.tableCalls()).isEqualTo(1 + 1000);
+
+    assertThat(vips.hold(plan)).isEmpty();
+    assertThat(vips.tableCalls()).as("one listing, no add").isEqualTo(1 + 1000 + 1);
+
+    IpAddress gone = plan.vips().get(17);
+    table.remove("eth0", gone, 32);
+    assertThat(vips.hold(plan)).containsExactly("added vip " + gone + "/32 on eth0");
+    assertThat(vips.tableCalls()).isEqualTo(1 + 1000 + 1 + 2);
+    assertThat(table.list("eth0")).hasSize(1000);
   }
 }

@@ -7,11 +7,13 @@ import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.PlanCodec;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes a pair's published plan as ConfigMaps, in an order that never shows an agent a manifest pointing at
  * content that is not there yet: changed shards first, then the manifest, then shards no longer referenced are
- * deleted. Unchanged shards are not rewritten (their content hash is their label).
+ * deleted. Unchanged shards are not rewritten (their content hash is their label), and are not read back after
+ * each publish: what it wrote stands for what is there for {@link #REREAD}.
  */
 public final class PlanPublisher {
   static final String HASH_LABEL = "halvs.io/content-hash";
@@ -27,9 +30,31 @@ public final class PlanPublisher {
   static final String FAULT_EXIT_AFTER_SHARDS = "halvs.fault.exitAfterShards";
   private static final Logger LOG = LoggerFactory.getLogger(PlanPublisher.class);
 
+  /**
+   * How long what this publisher wrote stands for what is there, without reading the shards back: at 100,000
+   * destinations the list of a pair's shards is megabytes on every publish. After this (or after any failure, or
+   * a change it did not write: {@link #observed}) it reads them again, so a ConfigMap changed or deleted behind
+   * its back is repaired.
+   */
+  static final Duration REREAD = Duration.ofSeconds(60);
+
+  /**
+   * For the pair of this uid: the shards' hashes by name and the manifest as written, the resourceVersion of each
+   * plan ConfigMap as written or read (by name), and when they were last read.
+   */
+  private record Written(String uid, Map<String, String> shardHashes, String manifestJson,
+      Map<String, String> versions, long readAtNanos, boolean trusted) {
+    Written distrusted() {
+      return new Written(uid, shardHashes, manifestJson, versions, readAtNanos, false);
+    }
+  }
+
   private final KubernetesClient client;
   private final String namespace;
   private final OperatorMetrics metrics;
+  private final Map<String, Written> written = new ConcurrentHashMap<>();
+  /** Per pair being published: the plan ConfigMaps' events meanwhile (name, resourceVersion), checked at its end. */
+  private final Map<String, java.util.Queue<Map.Entry<String, String>>> seenWhilePublishing = new ConcurrentHashMap<>();
 
   /** A reader of published plans (the demo, tests): its writes, if any, are counted nowhere. */
   public PlanPublisher(KubernetesClient client, String namespace) {
@@ -42,32 +67,109 @@ public final class PlanPublisher {
     this.metrics = metrics;
   }
 
+  /**
+   * A watch event for one of a pair's plan ConfigMaps (manifest or shard). One this publisher did not write (its
+   * resourceVersion is not the one it wrote or read: edited, deleted or created by hand) ends the trust in what it
+   * wrote, so the next publish reads the ConfigMaps back and rewrites what does not match; returns true then, when
+   * that publish is worth a reconcile. Events during a publish are checked at its end, against what it wrote.
+   */
+  public boolean observed(ConfigMap cm) {
+    Map<String, String> labels = cm.getMetadata().getLabels();
+    String pair = labels == null ? null : labels.get(Names.PAIR_LABEL);
+    if (pair == null) {
+      return false;
+    }
+    String name = cm.getMetadata().getName();
+    String version = cm.getMetadata().getResourceVersion();
+    var during = seenWhilePublishing.get(pair);
+    if (during != null) {
+      during.add(Map.entry(name, String.valueOf(version)));
+    }
+    // Not removed but marked: the mapper that calls this may run more than once for one event.
+    Written w = written.computeIfPresent(pair, (p, now) ->
+        java.util.Objects.equals(now.versions().get(name), version) ? now : now.distrusted());
+    return w != null && !w.trusted();
+  }
+
   /** Returns the number of ConfigMaps written or deleted (0 when the published plan was already current). */
   public int publish(DirectorPair dp, PlanCodec.Published published) {
     String pair = dp.getMetadata().getName();
+    seenWhilePublishing.put(pair, new java.util.concurrent.ConcurrentLinkedQueue<>());
+    int writes;
+    try {
+      writes = publishOnce(dp, published);
+    } finally {
+      var during = seenWhilePublishing.remove(pair);
+      // A change it did not write came in while it wrote (its own writes' events may arrive before it knows
+      // their resourceVersions): read everything back now rather than trust it for a minute.
+      written.computeIfPresent(pair, (p, now) -> during.stream()
+          .anyMatch(e -> !e.getValue().equals(now.versions().get(e.getKey()))) ? now.distrusted() : now);
+    }
+    Written now = written.get(pair);
+    return now == null || now.trusted() ? writes : writes + publishOnce(dp, published);
+  }
+
+  private int publishOnce(DirectorPair dp, PlanCodec.Published published) {
+    String pair = dp.getMetadata().getName();
+    Written before = written.remove(pair); // dropped while writing: a failure re-reads what is there
+    // another pair of that name (deleted and created again: the garbage collector took the old one's ConfigMaps)
+    if (before != null && (!before.trusted() || System.nanoTime() - before.readAtNanos() > REREAD.toNanos()
+        || !java.util.Objects.equals(before.uid(), dp.getMetadata().getUid()))) {
+      before = null;
+    }
     int writes = 0;
-    Map<String, ConfigMap> live = client.configMaps().inNamespace(namespace)
-        .withLabel(Names.PAIR_LABEL, pair).withLabel(Names.PART_LABEL, Names.PART_SHARD).list().getItems()
-        .stream().collect(Collectors.toMap(cm -> cm.getMetadata().getName(), cm -> cm));
+    Map<String, ConfigMap> listed = null; // read back: the content is compared too
+    Set<String> live;
+    Map<String, String> versions;
+    String liveManifest;
+    long readAt;
+    if (before != null) {
+      live = before.shardHashes().keySet();
+      versions = new HashMap<>(before.versions());
+      liveManifest = before.manifestJson();
+      readAt = before.readAtNanos();
+    } else {
+      readAt = System.nanoTime();
+      listed = client.configMaps().inNamespace(namespace)
+          .withLabel(Names.PAIR_LABEL, pair).withLabel(Names.PART_LABEL, Names.PART_SHARD).list().getItems()
+          .stream().collect(Collectors.toMap(cm -> cm.getMetadata().getName(), cm -> cm));
+      live = listed.keySet();
+      versions = new HashMap<>();
+      listed.forEach((name, cm) -> versions.put(name, cm.getMetadata().getResourceVersion()));
+      ConfigMap manifest = client.configMaps().inNamespace(namespace).withName(Names.manifest(pair)).get();
+      liveManifest = manifest == null || manifest.getData() == null ? null
+          : manifest.getData().get(Names.MANIFEST_KEY);
+      if (manifest != null) {
+        versions.put(manifest.getMetadata().getName(), manifest.getMetadata().getResourceVersion());
+      }
+    }
     int shardWrites = 0;
     for (PlanCodec.Shard shard : published.shards()) {
       String name = Names.shard(pair, shard.index());
-      ConfigMap existing = live.get(name);
-      String content = Base64.getEncoder().encodeToString(shard.gzipJson());
-      boolean labelled = existing != null && shard.hash().equals(existing.getMetadata().getLabels().get(HASH_LABEL));
-      // The content too, not only its label: a shard edited by hand keeps its label and would otherwise stay
-      // damaged (and every agent on its last good plan) until the plan changes.
-      if (labelled && existing.getBinaryData() != null && content.equals(existing.getBinaryData().get(Names.SHARD_KEY))) {
-        continue;
-      }
-      if (labelled) {
-        LOG.warn("DirectorPair {}: ConfigMap {}/{} does not hold what its hash label says (edited by hand?): "
-            + "rewriting it", pair, namespace, name);
+      String content = null;
+      if (listed == null) {
+        if (shard.hash().equals(before.shardHashes().get(name))) {
+          continue;
+        }
+      } else {
+        ConfigMap existing = listed.get(name);
+        content = Base64.getEncoder().encodeToString(shard.gzipJson());
+        boolean labelled = existing != null && shard.hash().equals(existing.getMetadata().getLabels().get(HASH_LABEL));
+        // The content too, not only its label: a shard edited by hand keeps its label and would otherwise stay
+        // damaged (and every agent on its last good plan) until the plan changes.
+        if (labelled && existing.getBinaryData() != null && content.equals(existing.getBinaryData().get(Names.SHARD_KEY))) {
+          continue;
+        }
+        if (labelled) {
+          LOG.warn("DirectorPair {}: ConfigMap {}/{} does not hold what its hash label says (edited by hand?): "
+              + "rewriting it", pair, namespace, name);
+        }
       }
       ConfigMap cm = base(dp, name, Names.PART_SHARD);
       cm.getMetadata().getLabels().put(HASH_LABEL, shard.hash());
-      cm.setBinaryData(Map.of(Names.SHARD_KEY, content));
-      client.resource(cm).createOr(op -> op.update());
+      cm.setBinaryData(Map.of(Names.SHARD_KEY, content != null ? content
+          : Base64.getEncoder().encodeToString(shard.gzipJson())));
+      versions.put(name, client.resource(cm).createOr(op -> op.update()).getMetadata().getResourceVersion());
       writes++;
       shardWrites++;
     }
@@ -77,20 +179,25 @@ public final class PlanPublisher {
       Runtime.getRuntime().halt(137);
     }
     String manifestJson = PlanCodec.manifestJson(published.manifest());
-    ConfigMap manifest = client.configMaps().inNamespace(namespace).withName(Names.manifest(pair)).get();
-    if (manifest == null || manifest.getData() == null || !manifestJson.equals(manifest.getData().get(Names.MANIFEST_KEY))) {
+    if (!manifestJson.equals(liveManifest)) {
       ConfigMap cm = base(dp, Names.manifest(pair), Names.PART_MANIFEST);
       cm.setData(Map.of(Names.MANIFEST_KEY, manifestJson));
-      client.resource(cm).createOr(op -> op.update());
+      versions.put(cm.getMetadata().getName(),
+          client.resource(cm).createOr(op -> op.update()).getMetadata().getResourceVersion());
       writes++;
     }
     Set<String> wanted = published.shards().stream().map(s -> Names.shard(pair, s.index())).collect(Collectors.toSet());
-    for (String name : live.keySet()) {
+    for (String name : live) {
       if (!wanted.contains(name)) {
         client.configMaps().inNamespace(namespace).withName(name).delete();
+        versions.remove(name);
         writes++;
       }
     }
+    Map<String, String> now = new HashMap<>();
+    published.shards().forEach(shard -> now.put(Names.shard(pair, shard.index()), shard.hash()));
+    written.put(pair, new Written(dp.getMetadata().getUid(), Map.copyOf(now), manifestJson, Map.copyOf(versions),
+        readAt, true));
     metrics.planConfigMapsWritten(pair, writes);
     return writes;
   }

@@ -29,6 +29,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -81,6 +82,13 @@ public final class PlanService implements AutoCloseable {
   private SharedIndexInformer<io.fabric8.kubernetes.api.model.Node> nodes;
   private volatile Snapshot snapshot;
   private Map<ObjectRef, Object> lastViews = Map.of();
+  private final History history = new History();
+  /** Set by every change to the three kinds' stores: without one, a rebuild only reads the reports again. */
+  private final AtomicBoolean objectsChanged = new AtomicBoolean(true);
+  // the objects the current snapshot was built from: plan thread only
+  private List<DirectorPair> lastPairs = List.of();
+  private List<VirtualService> lastVss = List.of();
+  private List<RealServer> lastRss = List.of();
 
   public PlanService(KubernetesClient client, String namespace, OperatorMetrics metrics) {
     this.client = client;
@@ -170,11 +178,11 @@ public final class PlanService implements AutoCloseable {
     }
   }
 
-  private java.util.Set<String> nodeNames() {
+  private Set<String> nodeNames() {
     if (nodes == null) {
       return null;
     }
-    java.util.Set<String> out = new java.util.HashSet<>();
+    Set<String> out = new java.util.HashSet<>();
     nodes.getStore().list().forEach(n -> out.add(n.getMetadata().getName()));
     return out;
   }
@@ -201,6 +209,11 @@ public final class PlanService implements AutoCloseable {
     return firstBuild.getCount() == 0;
   }
 
+  /** Plans built so far (a change of the agents' reports alone builds none). */
+  long planBuilds() {
+    return history.builds();
+  }
+
   /** Whether the plan thread runs a no-op within {@code timeout}: false when a rebuild is stuck. */
   public boolean responsive(java.time.Duration timeout) {
     try {
@@ -223,14 +236,31 @@ public final class PlanService implements AutoCloseable {
 
   private void rebuild() {
     rebuildScheduled.set(false);
+    boolean objectsChanged = this.objectsChanged.getAndSet(false);
     long start = System.nanoTime();
     try {
-      // One read of each store: the views must describe exactly the objects the snapshot was built from.
-      List<DirectorPair> pairs = directorPairs.list();
-      List<VirtualService> vss = virtualServices.list();
-      List<RealServer> rss = realServers.list();
-      Snapshot s = build(pairs, vss, rss, reports.getStore().list(), nodeNames());
-      metrics.planBuilt(System.nanoTime() - start, true);
+      Snapshot s;
+      List<DirectorPair> pairs;
+      List<VirtualService> vss;
+      List<RealServer> rss;
+      if (!objectsChanged && snapshot != null) {
+        // Only the agents' reports (or the Nodes) changed (a heartbeat, a plan programmed): the plan stands, the
+        // same objects.
+        pairs = lastPairs;
+        vss = lastVss;
+        rss = lastRss;
+        s = History.withReports(snapshot, reports.getStore().list(), nodeNames());
+      } else {
+        // One read of each store: the views must describe exactly the objects the snapshot was built from.
+        pairs = directorPairs.list();
+        vss = virtualServices.list();
+        rss = realServers.list();
+        s = history.build(pairs, vss, rss, reports.getStore().list(), nodeNames());
+        metrics.planBuilt(System.nanoTime() - start, true);
+        lastPairs = pairs;
+        lastVss = vss;
+        lastRss = rss;
+      }
       metrics.pairs(pairStates(s, pairs));
       snapshot = s;
       firstBuild.countDown();
@@ -244,6 +274,7 @@ public final class PlanService implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       // The model never throws on bad objects; this is a bug. Keep the last snapshot serving.
+      this.objectsChanged.set(objectsChanged || this.objectsChanged.get());
       metrics.planBuilt(System.nanoTime() - start, false);
       LOG.error("plan rebuild failed; the last good plan stays published", e);
     }
@@ -257,17 +288,102 @@ public final class PlanService implements AutoCloseable {
 
   /** @param nodeNames the cluster's Node names; null when unknown */
   public static Snapshot build(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
-      List<ConfigMap> reportMaps, java.util.Set<String> nodeNames) {
-    PlanResult result = PlanBuilder.build(new PlanInput(pairs, vss, rss));
-    Map<String, PlanCodec.Published> published = new HashMap<>();
-    for (DirectorPair dp : pairs) {
-      String name = dp.getMetadata().getName();
-      DirectorPlan plan = result.plans().get(name);
-      if (plan != null) {
-        boolean deleting = dp.getMetadata().getDeletionTimestamp() != null;
-        published.put(name, PlanCodec.split(plan, deleting ? PlanCodec.Manifest.DELETING : PlanCodec.Manifest.ACTIVE));
+      List<ConfigMap> reportMaps, Set<String> nodeNames) {
+    return new History().build(pairs, vss, rss, reportMaps, nodeNames);
+  }
+
+  /**
+   * What one build keeps for the next (the plan thread's alone): each pair's shard encoder, so a change encodes
+   * only the shards it touches, and the versions of each pair's services in its last {@link #PLANS} plans, so a
+   * director that programmed a recent plan still counts for every service that plan had the same.
+   */
+  static final class History {
+    static final int PLANS = 16;
+    private final Map<String, PlanCodec.Encoder> encoders = new HashMap<>();
+    private final Map<String, java.util.LinkedHashMap<String, Map<ObjectRef, Integer>>> versions = new HashMap<>();
+
+    private long builds;
+
+    /** Plans built so far. */
+    long builds() {
+      return builds;
+    }
+
+    /** The same plan, objects and Nodes with the agents' reports as they are now. */
+    static Snapshot withReports(Snapshot s, List<ConfigMap> reportMaps) {
+      return withReports(s, reportMaps, s.nodes());
+    }
+
+    /** The same plan and objects with the agents' reports (and the cluster's Nodes) as they are now. */
+    static Snapshot withReports(Snapshot s, List<ConfigMap> reportMaps, Set<String> nodeNames) {
+      Reports reports = reports(reportMaps);
+      return new Snapshot(s.result(), s.published(), reports.directors(), s.realServerUse(), s.generations(),
+          s.serviceVersions(), s.services(), reports.realServers(), nodeNames == null ? null : Set.copyOf(nodeNames));
+    }
+
+    /** Shards encoded by every build so far. */
+    long shardsEncoded() {
+      return encoders.values().stream().mapToLong(PlanCodec.Encoder::encoded).sum();
+    }
+
+    /** With the cluster's Nodes unknown. */
+    Snapshot build(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
+        List<ConfigMap> reportMaps) {
+      return build(pairs, vss, rss, reportMaps, null);
+    }
+
+    Snapshot build(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
+        List<ConfigMap> reportMaps, Set<String> nodeNames) {
+      builds++;
+      PlanResult result = PlanBuilder.build(new PlanInput(pairs, vss, rss));
+      Map<String, PlanCodec.Published> published = new HashMap<>();
+      Map<String, Map<String, Map<ObjectRef, Integer>>> recent = new HashMap<>();
+      for (DirectorPair dp : pairs) {
+        String name = dp.getMetadata().getName();
+        DirectorPlan plan = result.plans().get(name);
+        if (plan != null) {
+          boolean deleting = dp.getMetadata().getDeletionTimestamp() != null;
+          PlanCodec.Published p = encoders.computeIfAbsent(name, n -> new PlanCodec.Encoder())
+              .split(plan, deleting ? PlanCodec.Manifest.DELETING : PlanCodec.Manifest.ACTIVE);
+          published.put(name, p);
+          var byPlan = versions.computeIfAbsent(name, n -> new java.util.LinkedHashMap<>());
+          // re-inserted last: a plan published again (an edit undone) is the newest
+          Map<ObjectRef, Integer> v = byPlan.remove(p.manifest().planHash());
+          byPlan.put(p.manifest().planHash(), v != null ? v : Snapshot.versions(plan));
+          while (byPlan.size() > PLANS) {
+            byPlan.remove(byPlan.keySet().iterator().next());
+          }
+          recent.put(name, Map.copyOf(byPlan));
+        }
+      }
+      encoders.keySet().retainAll(published.keySet());
+      versions.keySet().retainAll(published.keySet());
+      return snapshot(result, published, pairs, vss, rss, reportMaps, recent, nodeNames);
+    }
+  }
+
+  private static Snapshot snapshot(PlanResult result, Map<String, PlanCodec.Published> published,
+      List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss, List<ConfigMap> reportMaps,
+      Map<String, Map<String, Map<ObjectRef, Integer>>> versions, Set<String> nodeNames) {
+    Reports reports = reports(reportMaps);
+    Map<ObjectRef, Long> generations = new HashMap<>();
+    for (List<? extends HasMetadata> objects : List.of(pairs, vss, rss)) {
+      for (HasMetadata o : objects) {
+        if (o.getMetadata() != null && o.getMetadata().getName() != null) {
+          generations.put(StatusComputer.ref(o), o.getMetadata().getGeneration());
+        }
       }
     }
+    return new Snapshot(result, published, reports.directors(), Snapshot.realServerUse(result), generations,
+        versions, Snapshot.services(result), reports.realServers(), nodeNames == null ? null : Set.copyOf(nodeNames));
+  }
+
+  /** The directors' reports (pair -> node -> report) and the real-server agents' (node -> report). */
+  record Reports(Map<String, Map<String, AgentReport>> directors, Map<String, RealServerPublish.Report> realServers) {
+  }
+
+  /** The agents' reports; unreadable ones skipped with a warning. */
+  static Reports reports(List<ConfigMap> reportMaps) {
     Map<String, Map<String, AgentReport>> reports = new HashMap<>();
     Map<String, RealServerPublish.Report> realServerReports = new HashMap<>();
     for (ConfigMap cm : reportMaps) {
@@ -298,16 +414,7 @@ public final class PlanService implements AutoCloseable {
             .log("ignoring unreadable agent report {}: {}", cm.getMetadata().getName(), e.getMessage());
       }
     }
-    Map<ObjectRef, Long> generations = new HashMap<>();
-    for (List<? extends HasMetadata> objects : List.of(pairs, vss, rss)) {
-      for (HasMetadata o : objects) {
-        if (o.getMetadata() != null && o.getMetadata().getName() != null) {
-          generations.put(StatusComputer.ref(o), o.getMetadata().getGeneration());
-        }
-      }
-    }
-    return new Snapshot(result, published, reports, Snapshot.realServerUse(result), generations, realServerReports,
-        nodeNames == null ? null : java.util.Set.copyOf(nodeNames));
+    return new Reports(reports, realServerReports);
   }
 
   /**
@@ -373,7 +480,7 @@ public final class PlanService implements AutoCloseable {
           String.valueOf(r.message()), String.valueOf(r.health()), r.cleaned())));
       reportViews.put(pair, v);
     });
-    Map<ObjectRef, Object> views = new HashMap<>();
+    Map<ObjectRef, Object> views = new HashMap<>(pairs.size() + vss.size() + rss.size());
     for (DirectorPair dp : pairs) {
       ObjectRef ref = StatusComputer.ref(dp);
       String pair = ref.name();
@@ -381,14 +488,18 @@ public final class PlanService implements AutoCloseable {
           String.valueOf(reportViews.get(pair)), dp.getMetadata().getDeletionTimestamp() != null,
           String.valueOf(dp.getMetadata().getGeneration())));
     }
+    // A service's status reads its own part of the plan and of the reports (who is active, this service's health,
+    // which directors programmed it as it is now): not the plan hash, which every edit of any service changes.
     for (VirtualService vs : vss) {
       ObjectRef ref = StatusComputer.ref(vs);
       String pair = vs.getSpec() == null ? "" : String.valueOf(vs.getSpec().getDirectorPair());
       DirectorPlan plan = s.result().plans().get(pair);
-      Object service = plan == null ? "" : plan.services().stream().filter(x -> x.owner().equals(ref)).findFirst()
-          .map(Object.class::cast).orElse("");
-      views.put(ref, List.of(s.result().findingsFor(ref), service, String.valueOf(s.planHash(pair)),
-          String.valueOf(reportViews.get(pair)), String.valueOf(vs.getMetadata().getGeneration())));
+      Object service = plan == null ? "" : Objects.requireNonNullElse((Object) s.services().get(ref), "");
+      AgentReport active = StatusComputer.active(s.reportsOf(pair));
+      Object health = active == null || active.health() == null ? null : active.health().get(ref.key());
+      views.put(ref, List.of(s.result().findingsFor(ref), service, s.programmedNodes(pair, ref),
+          String.valueOf(active == null ? null : active.node()), String.valueOf(health),
+          String.valueOf(vs.getMetadata().getGeneration())));
     }
     // What the real-server agents' DaemonSet and ConfigMaps depend on (RealServerAgents listens for this one).
     Map<String, Object> rsReports = new java.util.TreeMap<>();
@@ -433,6 +544,7 @@ public final class PlanService implements AutoCloseable {
     @Override
     public T put(String key, T object) {
       T previous = objects.put(key, object);
+      objectsChanged.set(true);
       changed();
       return previous;
     }
@@ -440,6 +552,7 @@ public final class PlanService implements AutoCloseable {
     @Override
     public T remove(String key) {
       T previous = objects.remove(key);
+      objectsChanged.set(true);
       changed();
       return previous;
     }

@@ -78,8 +78,7 @@ public final class StatusComputer {
     List<Finding> warnings = of(findings, Finding.Severity.WARNING);
     String pair = vs.getSpec() == null ? null : vs.getSpec().getDirectorPair();
     DirectorPlan plan = pair == null ? null : s.result().plans().get(pair);
-    IpvsService service = plan == null ? null
-        : plan.services().stream().filter(x -> x.owner().equals(ref)).findFirst().orElse(null);
+    IpvsService service = plan == null ? null : s.services().get(ref);
     Map<String, AgentReport> reports = pair == null ? Map.of() : s.reportsOf(pair);
     AgentReport active = active(reports);
     Long generation = vs.getMetadata().getGeneration();
@@ -110,8 +109,7 @@ public final class StatusComputer {
       }).toList());
     }
 
-    String planHash = pair == null ? null : s.planHash(pair);
-    List<String> programmedOn = programmedNodes(reports, planHash);
+    List<String> programmedOn = pair == null ? List.of() : s.programmedNodes(pair, ref);
     List<String> nodes = plan == null ? List.of() : plan.nodes();
     List<Condition> c = new ArrayList<>();
     if (!errors.isEmpty()) {

@@ -1,6 +1,7 @@
 package io.halvs.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
@@ -85,7 +86,21 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     // the controller observing a new template): both carry the pair's label.
     return List.of(StatusSupport.planEvents(plans, "DirectorPair"),
         agentEvents(context, Pod.class, "app.kubernetes.io/name=halvs-director-agent"),
-        agentEvents(context, DaemonSet.class, Names.MANAGED_BY + "=" + Names.OPERATOR));
+        agentEvents(context, DaemonSet.class, Names.MANAGED_BY + "=" + Names.OPERATOR),
+        planEvents(context));
+  }
+
+  /**
+   * The pair's plan ConfigMaps: a change the publisher did not write (edited, deleted by hand) ends its trust in
+   * what it wrote and reconciles the pair, whose publish reads them back and rewrites what does not match.
+   */
+  private InformerEventSource<ConfigMap, DirectorPair> planEvents(EventSourceContext<DirectorPair> context) {
+    return new InformerEventSource<>(InformerEventSourceConfiguration.from(ConfigMap.class, DirectorPair.class)
+        .withName("plan-ConfigMap").withNamespaces(Set.of(resources.namespace()))
+        .withLabelSelector(Names.PART_LABEL + " in (" + Names.PART_MANIFEST + "," + Names.PART_SHARD + ")")
+        .withSecondaryToPrimaryMapper((ConfigMap cm) -> publisher.observed(cm)
+            ? Set.of(new ResourceID(cm.getMetadata().getLabels().get(Names.PAIR_LABEL))) : Set.of())
+        .build(), context);
   }
 
   private <R extends HasMetadata> InformerEventSource<R, DirectorPair> agentEvents(

@@ -71,21 +71,55 @@ public final class PlanCodec {
   }
 
   public static Published split(DirectorPlan plan, String state) {
-    int count = shardCount(plan.destinationCount());
-    List<List<IpvsService>> buckets = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      buckets.add(new ArrayList<>());
+    return new Encoder().split(plan, state);
+  }
+
+  /**
+   * Splits one pair's successive plans, encoding only the shards whose services changed since the last split:
+   * at 100,000 destinations the JSON, gzip and hash of every shard were most of a one-weight change's cost in
+   * the operator. An unchanged shard (the same services, compared as values) reuses the last bytes and hash.
+   * Not thread-safe: one per pair, used by the thread that builds the plans.
+   */
+  public static final class Encoder {
+    private List<List<IpvsService>> lastBuckets = List.of();
+    private List<Shard> lastShards = List.of();
+    private long encoded;
+
+    public Published split(DirectorPlan plan, String state) {
+      int count = shardCount(plan.destinationCount());
+      List<List<IpvsService>> buckets = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        buckets.add(new ArrayList<>());
+      }
+      for (IpvsService s : plan.services()) {
+        buckets.get(shardOf(s, count)).add(s);
+      }
+      List<Shard> shards = new ArrayList<>();
+      boolean sameCount = lastBuckets.size() == count;
+      for (int i = 0; i < count; i++) {
+        if (sameCount && lastBuckets.get(i).equals(buckets.get(i))) {
+          shards.add(lastShards.get(i));
+          continue;
+        }
+        byte[] json = write(buckets.get(i));
+        shards.add(new Shard(i, sha256(json), buckets.get(i).size(), gzip(json)));
+        encoded++;
+      }
+      lastBuckets = buckets;
+      lastShards = shards;
+      return publish(plan, state, shards);
     }
-    for (IpvsService s : plan.services()) {
-      buckets.get(shardOf(s, count)).add(s);
+
+    /** Shards encoded (JSON, gzip, hash) so far. */
+    public long encoded() {
+      return encoded;
     }
-    List<Shard> shards = new ArrayList<>();
+  }
+
+  private static Published publish(DirectorPlan plan, String state, List<Shard> shards) {
     List<ShardRef> refs = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      byte[] json = write(buckets.get(i));
-      String hash = sha256(json);
-      shards.add(new Shard(i, hash, buckets.get(i).size(), gzip(json)));
-      refs.add(new ShardRef(i, hash, buckets.get(i).size()));
+    for (Shard shard : shards) {
+      refs.add(new ShardRef(shard.index(), shard.hash(), shard.services()));
     }
     DirectorPlan header = plan.withServices(List.of());
     StringBuilder all = new StringBuilder(new String(write(header), StandardCharsets.UTF_8));
@@ -100,36 +134,82 @@ public final class PlanCodec {
    * update in flight: the caller keeps its last good plan.
    */
   public static DirectorPlan assemble(Manifest manifest, Map<Integer, byte[]> gzipShards) {
-    check(manifest);
-    List<IpvsService> services = new ArrayList<>();
-    for (ShardRef ref : manifest.shards()) {
-      byte[] gz = gzipShards.get(ref.index());
-      if (gz == null) {
-        throw new IncompletePlanException(ref.index(), "shard " + ref.index() + " of plan " + manifest.pair()
-            + " is missing");
+    return new Decoder().assemble(manifest, gzipShards::get);
+  }
+
+  /**
+   * Puts one pair's successive plans together, decoding only the shards that changed since they were last
+   * decoded: at 100,000 destinations decoding every shard was most of an agent's cost per plan change. Each
+   * shard's compressed bytes are kept with what they decoded to; a shard whose bytes are the kept ones (and whose
+   * hash in the manifest is the kept one) is reused after a byte comparison, without gunzip, JSON or hash. Any
+   * other bytes are decoded and checked, so a shard edited by hand under an unchanged manifest is still found.
+   * Not thread-safe.
+   */
+  public static final class Decoder {
+    private record Kept(String hash, byte[] gzip, List<IpvsService> services) {}
+
+    private final Map<Integer, Kept> kept = new java.util.HashMap<>();
+    private long decoded;
+
+    /**
+     * As {@link PlanCodec#assemble}, with each shard's compressed bytes by index ({@code gzipShard}, null while
+     * missing): throws {@link IncompletePlanException}, naming the shard, while one is missing, stale or damaged.
+     */
+    public DirectorPlan assemble(Manifest manifest, java.util.function.IntFunction<byte[]> gzipShard) {
+      check(manifest);
+      List<IpvsService> services = new ArrayList<>();
+      java.util.Set<Integer> indices = new java.util.HashSet<>();
+      for (ShardRef ref : manifest.shards()) {
+        indices.add(ref.index());
+        byte[] gz = gzipShard.apply(ref.index());
+        if (gz == null) {
+          throw new IncompletePlanException(ref.index(), "shard " + ref.index() + " of plan " + manifest.pair()
+              + " is missing");
+        }
+        Kept k = kept.get(ref.index());
+        if (k == null || !k.hash().equals(ref.hash()) || !java.util.Arrays.equals(k.gzip(), gz)) {
+          k = new Kept(ref.hash(), gz, decode(manifest, ref, gz));
+          kept.put(ref.index(), k);
+          decoded++;
+        }
+        services.addAll(k.services());
       }
-      byte[] json;
-      try {
-        json = gunzip(gz);
-      } catch (IncompletePlanException e) {
-        throw new IncompletePlanException(ref.index(), e.getMessage());
-      }
-      if (!sha256(json).equals(ref.hash())) {
-        throw new IncompletePlanException(ref.index(), "shard " + ref.index() + " of plan " + manifest.pair()
-            + " does not match the manifest (an update in flight, or edited)");
-      }
-      List<IpvsService> part;
-      try {
-        part = read(json, new TypeReference<List<IpvsService>>() {});
-      } catch (IncompletePlanException e) {
-        throw new IncompletePlanException(ref.index(), e.getMessage());
-      }
-      if (part == null || part.stream().anyMatch(x -> x == null || x.key() == null)) {
-        throw new IncompletePlanException(ref.index(), "shard " + ref.index() + " of plan " + manifest.pair()
-            + " holds a service without a key");
-      }
-      services.addAll(part);
+      kept.keySet().retainAll(indices);
+      return plan(manifest, services);
     }
+
+    /** Shards decoded so far. */
+    public long decoded() {
+      return decoded;
+    }
+  }
+
+  /** One shard's services, checked against its hash in the manifest. */
+  private static List<IpvsService> decode(Manifest manifest, ShardRef ref, byte[] gz) {
+    byte[] json;
+    try {
+      json = gunzip(gz);
+    } catch (IncompletePlanException e) {
+      throw new IncompletePlanException(ref.index(), e.getMessage());
+    }
+    if (!sha256(json).equals(ref.hash())) {
+      throw new IncompletePlanException(ref.index(), "shard " + ref.index() + " of plan " + manifest.pair()
+          + " does not match the manifest (an update in flight, or edited)");
+    }
+    List<IpvsService> part;
+    try {
+      part = read(json, new TypeReference<List<IpvsService>>() {});
+    } catch (IncompletePlanException e) {
+      throw new IncompletePlanException(ref.index(), e.getMessage());
+    }
+    if (part == null || part.stream().anyMatch(x -> x == null || x.key() == null)) {
+      throw new IncompletePlanException(ref.index(), "shard " + ref.index() + " of plan " + manifest.pair()
+          + " holds a service without a key");
+    }
+    return part;
+  }
+
+  private static DirectorPlan plan(Manifest manifest, List<IpvsService> services) {
     services.sort(java.util.Comparator.comparing(IpvsService::key));
     DirectorPlan h = manifest.header();
     return new DirectorPlan(h.pair(), h.nodes(), h.vipInterface(), h.vips(), h.gateway(),

@@ -115,6 +115,75 @@ class PlanCodecTest {
     assertThat(after.manifest().planHash()).isNotEqualTo(before.manifest().planHash());
   }
 
+  /** The operator's encoder: a one-service change encodes one shard, and publishes what a fresh split would. */
+  @Test
+  void theEncoderEncodesOnlyChangedShards() {
+    DirectorPlan plan = plan(400, 50);
+    PlanCodec.Encoder encoder = new PlanCodec.Encoder();
+    PlanCodec.Published first = encoder.split(plan, PlanCodec.Manifest.ACTIVE);
+    assertThat(encoder.encoded()).isEqualTo(first.shards().size()).isGreaterThan(1);
+    assertThat(encoder.split(plan(400, 50), PlanCodec.Manifest.ACTIVE).manifest()).isEqualTo(first.manifest());
+    assertThat(encoder.encoded()).isEqualTo(first.shards().size());
+
+    List<IpvsService> services = new ArrayList<>(plan.services());
+    IpvsService s = services.get(17);
+    services.set(17, new IpvsService(s.key(), s.vip(), "rr", s.flags(), s.timeoutSeconds(), s.netmask(),
+        s.destinations(), s.sorryServer(), s.healthCheck(), s.owner()));
+    DirectorPlan changed = new DirectorPlan(plan.pair(), plan.nodes(), plan.vipInterface(), plan.vips(),
+        plan.gateway(), plan.sysctls(), plan.syncDaemon(), plan.highAvailability(), services);
+    PlanCodec.Published after = encoder.split(changed, PlanCodec.Manifest.ACTIVE);
+    assertThat(encoder.encoded()).isEqualTo(first.shards().size() + 1);
+    PlanCodec.Published fresh = PlanCodec.split(changed, PlanCodec.Manifest.ACTIVE);
+    assertThat(after.manifest()).isEqualTo(fresh.manifest());
+    assertThat(PlanCodec.assemble(after.manifest(), byIndex(after.shards()))).isEqualTo(changed);
+  }
+
+  /** The agent's decoder: a one-service change reads and decodes one shard; the plan is what a full decode gives. */
+  @Test
+  void theDecoderDecodesOnlyChangedShards() {
+    DirectorPlan plan = plan(400, 50);
+    PlanCodec.Published first = PlanCodec.split(plan, PlanCodec.Manifest.ACTIVE);
+    PlanCodec.Decoder decoder = new PlanCodec.Decoder();
+    List<Integer> read = new ArrayList<>();
+    Map<Integer, byte[]> shards = byIndex(first.shards());
+    assertThat(decoder.assemble(first.manifest(), i -> {
+      read.add(i);
+      return shards.get(i);
+    })).isEqualTo(plan);
+    assertThat(decoder.decoded()).isEqualTo(first.shards().size());
+
+    List<IpvsService> services = new ArrayList<>(plan.services());
+    IpvsService s = services.get(17);
+    services.set(17, new IpvsService(s.key(), s.vip(), "rr", s.flags(), s.timeoutSeconds(), s.netmask(),
+        s.destinations(), s.sorryServer(), s.healthCheck(), s.owner()));
+    DirectorPlan changed = new DirectorPlan(plan.pair(), plan.nodes(), plan.vipInterface(), plan.vips(),
+        plan.gateway(), plan.sysctls(), plan.syncDaemon(), plan.highAvailability(), services);
+    PlanCodec.Published second = PlanCodec.split(changed, PlanCodec.Manifest.ACTIVE);
+    read.clear();
+    Map<Integer, byte[]> secondShards = byIndex(second.shards());
+    assertThat(decoder.assemble(second.manifest(), i -> {
+      read.add(i);
+      return secondShards.get(i);
+    })).isEqualTo(PlanCodec.assemble(second.manifest(), secondShards));
+    // every shard's bytes are compared with the kept ones; only the changed one is decoded
+    assertThat(read).hasSize(second.shards().size());
+    assertThat(decoder.decoded()).isEqualTo(first.shards().size() + 1);
+    // the same bytes again (copies, as a new event reads them): nothing decoded
+    Map<Integer, byte[]> copies = new java.util.HashMap<>();
+    secondShards.forEach((i, b) -> copies.put(i, b.clone()));
+    assertThat(decoder.assemble(second.manifest(), copies::get)).isEqualTo(PlanCodec.assemble(second.manifest(), secondShards));
+    assertThat(decoder.decoded()).isEqualTo(first.shards().size() + 1);
+    // a shard edited by hand under the unchanged manifest is decoded and refused, naming it
+    copies.put(2, PlanCodec.gzip("[]".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertThatThrownBy(() -> decoder.assemble(second.manifest(), copies::get))
+        .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("or edited")
+        .extracting(e -> ((PlanCodec.IncompletePlanException) e).shard()).isEqualTo(2);
+    // a stale shard is still refused
+    PlanCodec.Published third = PlanCodec.split(plan, PlanCodec.Manifest.ACTIVE);
+    assertThatThrownBy(() -> decoder.assemble(third.manifest(), secondShards::get))
+        .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("update in flight");
+  }
+
   @Test
   void aShardFromAnotherVersionIsDetected() {
     PlanCodec.Published a = PlanCodec.split(plan(40, 5), PlanCodec.Manifest.ACTIVE);

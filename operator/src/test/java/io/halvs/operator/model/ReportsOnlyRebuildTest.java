@@ -1,0 +1,66 @@
+package io.halvs.operator.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.informers.cache.ItemStore;
+import io.halvs.api.v1alpha1.DirectorPair;
+import io.halvs.api.v1alpha1.RealServer;
+import io.halvs.api.v1alpha1.VirtualService;
+import io.halvs.operator.demo.EmbeddedApiServer;
+import io.halvs.operator.metrics.OperatorMetrics;
+import io.halvs.plan.publish.Names;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An agent's report (a heartbeat, a plan programmed) changes what the statuses say, not the plan: the model
+ * reads the reports again and builds no plan. Before, every report write was a full plan build, two per edit.
+ */
+class ReportsOnlyRebuildTest {
+  static <T extends HasMetadata> void put(ItemStore<T> store, T o) {
+    store.put(store.getKey(o), o);
+  }
+
+  @Test
+  void aReportBuildsNoPlanAnEditDoes() {
+    Fleet fleet = new Fleet(3, 2);
+    try (EmbeddedApiServer api = new EmbeddedApiServer();
+        PlanService plans = new PlanService(api.client(), "halvs-system", OperatorMetrics.unexported())) {
+      api.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("halvs-system")
+          .endMetadata().build()).create();
+      fleet.pairs.forEach(o -> put(plans.store(DirectorPair.class), o));
+      fleet.vss.forEach(o -> put(plans.store(VirtualService.class), o));
+      fleet.rss.forEach(o -> put(plans.store(RealServer.class), o));
+      plans.start();
+      String hash = plans.snapshot().planHash("lvs");
+      assertThat(hash).isNotNull();
+      assertThat(plans.planBuilds()).isEqualTo(1);
+
+      for (ConfigMap report : Fleet.programmed(hash)) {
+        Map<String, String> labels = new HashMap<>(Map.of(Names.PART_LABEL, Names.PART_REPORT,
+            Names.PAIR_LABEL, "lvs"));
+        report.getMetadata().setLabels(labels);
+        report.getMetadata().setNamespace("halvs-system");
+        api.client().resource(report).create();
+      }
+      await().atMost(Duration.ofSeconds(60)).until(() -> plans.snapshot().programmedNodes("lvs"),
+          nodes -> nodes.equals(List.of("lvs-01", "lvs-02")));
+      assertThat(plans.planBuilds()).isEqualTo(1);
+      assertThat(plans.snapshot().planHash("lvs")).isEqualTo(hash);
+
+      fleet.reweigh(1, 5);
+      put(plans.store(RealServer.class), fleet.rss.get(1));
+      await().atMost(Duration.ofSeconds(60)).until(() -> plans.snapshot().planHash("lvs"), h -> !h.equals(hash));
+      assertThat(plans.planBuilds()).isEqualTo(2);
+      assertThat(plans.snapshot().programmedNodes("lvs")).isEmpty();
+      assertThat(plans.snapshot().reportsOf("lvs")).containsOnlyKeys("lvs-01", "lvs-02");
+    }
+  }
+}
