@@ -14,7 +14,9 @@ import io.halvs.agent.runtime.Election.Role;
  *   <li>peer silent for missesBeforeDead x interval: without quorum take over at once; with quorum only after
  *       the Lease confirms the peer is silent there too (a live but partitioned active leaves a "silent" write
  *       one interval before it would count its peer dead; the standby looks one interval after it counts the
- *       peer dead); an active that cannot renew keeps its VIPs only while its Lease term lasts.</li>
+ *       peer dead); an active that cannot renew keeps its VIPs only while its Lease term lasts, or, when the
+ *       term ended while it still heard the peer (the API away), until the peer has been silent for the grace;
+ *       a standby takes such a lapsed Lease only after the dead interval plus the grace.</li>
  * </ul>
  */
 public final class ElectionMachine {
