@@ -40,7 +40,7 @@ public final class ElectionMachine {
      * this much silence, so that a late heartbeat does not make it drop them (docs/HA.md rule 4).
      */
     public long graceMillis() {
-      return 2 * deadAfterMillis();
+      return 3 * deadAfterMillis();
     }
 
     /**

@@ -527,7 +527,7 @@ class ElectionMachineTest {
   void sigtermOfTheActiveWaitsForAStartingPeerToSettle() {
     Pair p = new Pair(true);
     p.start(p.a);
-    p.run(1000); // a alone: active after its listening window and the Lease
+    p.run(1500); // a alone: active after its listening window and the grace for the free Lease (rule 4)
     assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
     p.start(p.b);
     p.run(5); // b is listening (UNKNOWN) when a is told to stop
