@@ -14,7 +14,9 @@ import io.halvs.agent.runtime.Election.Role;
  *   <li>peer silent for missesBeforeDead x interval: without quorum take over at once; with quorum only after
  *       the Lease confirms the peer is silent there too (a live but partitioned active leaves a "silent" write
  *       one interval before it would count its peer dead; the standby looks one interval after it counts the
- *       peer dead); an active that cannot renew keeps its VIPs only while its Lease term lasts.</li>
+ *       peer dead); an active that cannot renew keeps its VIPs only while its Lease term lasts, or, when the
+ *       term ended while it still heard the peer (the API away), until the peer has been silent for the grace;
+ *       a standby takes such a lapsed Lease only after the dead interval plus the grace.</li>
  * </ul>
  */
 public final class ElectionMachine {
@@ -30,6 +32,23 @@ public final class ElectionMachine {
       long leaseMillis) {
     public long deadAfterMillis() {
       return intervalMillis * missesBeforeDead;
+    }
+
+    /**
+     * How much longer than the dead interval a standby waits before it takes a lapsed Lease (free, its own, or
+     * not renewed by its holder for nearly a term): an active cut off from the API drops its VIPs only after
+     * this much silence, so that a late heartbeat does not make it drop them (docs/HA.md rule 4).
+     */
+    public long graceMillis() {
+      return 3 * deadAfterMillis();
+    }
+
+    /**
+     * The age (translated to this director's clock) after which a holder's record counts as lapsed: the holder
+     * counts its term over after leaseMillis − 2 intervals; one more interval covers the clock offset's error.
+     */
+    public long lapsedAfterMillis() {
+      return leaseMillis - 3 * intervalMillis;
     }
 
     public static Config of(String self, String peer, boolean selfPreferred, long interval, int misses,
@@ -68,8 +87,11 @@ public final class ElectionMachine {
    */
   public enum Handover { NONE, WAITING, HANDED_OVER, KEPT, NOT_ACTIVE }
 
-  /** The outcome of a Lease call. */
-  public enum Answer { HELD, HELD_BY_PEER, UNREACHABLE }
+  /**
+   * The outcome of a Lease call. LAPSED: the standby could take the Lease because it is free, its own or its
+   * holder's renewals lapsed, but the peer has not been silent for the grace yet (docs/HA.md rule 4).
+   */
+  public enum Answer { HELD, HELD_BY_PEER, UNREACHABLE, LAPSED }
 
   /** CLAIM: take or renew the Lease whoever holds it (peer visible). CONFIRM: only if the holder is silent too. */
   public enum Request { NONE, CLAIM, CONFIRM }
@@ -103,6 +125,7 @@ public final class ElectionMachine {
   private Answer answer;
   private long answerRequestedAt = -1;
   private long leaseValidUntil = -1;
+  private long lastTermEnd;
   private long leaseTerm;
   private long suspectedAt = -1;
 
@@ -120,6 +143,8 @@ public final class ElectionMachine {
     this.since = now;
     this.role = adopted ? Role.ACTIVE : Role.UNKNOWN;
     this.reason = adopted ? "adopted the VIPs a previous agent left on the interface" : "starting: listening for the peer";
+    // a previous agent on this node may have renewed the Lease just before this one started
+    this.lastTermEnd = now + cfg.leaseMillis() - 2 * cfg.intervalMillis();
   }
 
   public Config config() {
@@ -183,10 +208,25 @@ public final class ElectionMachine {
     if (a == Answer.HELD) {
       // the write happened after the request: counting the term from the request is conservative
       leaseValidUntil = requestedAt + cfg.leaseMillis() - 2 * cfg.intervalMillis();
+      lastTermEnd = Math.max(lastTermEnd, leaseValidUntil);
       leaseTerm = outcome.term();
     } else if (a == Answer.HELD_BY_PEER) {
       leaseValidUntil = -1;
     }
+  }
+
+  /** How long the peer has been silent: since its last heartbeat, or since the start if it was never heard. */
+  long silentFor(long now) {
+    return now - (lastHeartbeatAt >= 0 ? lastHeartbeatAt : startedAt);
+  }
+
+  /**
+   * A Lease call started now may take a lapsed Lease (see {@link Answer#LAPSED}): always for the active (it
+   * renews its own), for any other role only once the peer has been silent for the dead interval plus the grace,
+   * one dead interval longer than an active cut off from the API waits before it drops its VIPs.
+   */
+  public boolean mayTakeLapsed(long now) {
+    return role == Role.ACTIVE || silentFor(now) >= cfg.deadAfterMillis() + cfg.graceMillis();
   }
 
   /** This director believes it holds the Lease (told to the peer for conflicts). */
@@ -358,7 +398,9 @@ public final class ElectionMachine {
         // after one more interval, by which time that write has landed
         long askFrom = peerSilentSince + (role == Role.ACTIVE ? 0 : cfg.intervalMillis());
         boolean fresh = answer != null && answerRequestedAt >= peerSilentSince;
-        if (!pending && now >= askFrom && (!fresh || now - lastRequestAt >= cfg.retryMillis())) {
+        // a lapsed Lease is asked for again as soon as the grace has passed
+        boolean graceOver = fresh && answer == Answer.LAPSED && mayTakeLapsed(now);
+        if (!pending && now >= askFrom && (!fresh || now - lastRequestAt >= cfg.retryMillis() || graceOver)) {
           request = Request.CONFIRM;
         }
         if (fresh && answer == Answer.HELD) {
@@ -368,10 +410,25 @@ public final class ElectionMachine {
           want = Role.STANDBY;
           why = "peer silent here but renewing the Lease: partitioned from it";
         } else if (role == Role.ACTIVE) {
-          if (now >= leaseValidUntil && (fresh || leaseValidUntil >= 0)) {
+          // Term over (the API is away for this director). If it ended while the peer was still heard, the
+          // standby finds the Lease lapsed and waits the grace before it takes it: ride out a late heartbeat and
+          // drop only after a silence one dead interval shorter than the standby's wait. If it ended after the
+          // last heartbeat, the standby may find it unexpired without a silent write and take it at once.
+          boolean endedWhileHeard = lastHeartbeatAt >= 0 && lastTermEnd <= lastHeartbeatAt;
+          if (now >= leaseValidUntil && endedWhileHeard) {
+            if (silentFor(now) >= cfg.graceMillis()) {
+              want = Role.STANDBY;
+              why = "peer silent (" + silentFor(now) + " ms) and the Lease could not be renewed within its term: "
+                  + "quorum lost";
+            }
+          } else if (now >= leaseValidUntil && (fresh || leaseValidUntil >= 0)) {
             want = Role.STANDBY;
             why = "peer silent and the Lease could not be renewed within its term: quorum lost";
           }
+        } else if (fresh && answer == Answer.LAPSED) {
+          // no role change (a starting director stays starting): the next call after the grace decides
+          why = role == Role.UNKNOWN ? reason : "peer silent and its Lease lapsed: waiting out the grace for a "
+              + "peer cut off from the API to drop its VIPs";
         } else if (fresh) {
           want = Role.STANDBY;
           why = "peer silent but the API is unreachable: cannot take over safely";

@@ -359,10 +359,13 @@ public final class HeartbeatElection implements Election {
     Quorum q = options.quorum();
     String self = options.node();
     long lease = machine.config().leaseMillis();
+    long lapsedAfter = machine.config().lapsedAfterMillis();
+    boolean mayTakeLapsed = machine.mayTakeLapsed(requestedAt);
     ElectionMachine m = machine;
     quorumThread.execute(() -> {
       long started = System.nanoTime();
-      Quorum.Outcome a = Quorum.call(q, kind, self, System.currentTimeMillis(), threshold, offset, lease);
+      Quorum.Outcome a = Quorum.call(q, kind, self, System.currentTimeMillis(), threshold, offset, lease,
+          lapsedAfter, mayTakeLapsed);
       if (q != null) {
         METRICS.leaseRenewal(a.answer() != ElectionMachine.Answer.UNREACHABLE, System.nanoTime() - started);
       }

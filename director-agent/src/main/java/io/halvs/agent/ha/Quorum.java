@@ -40,6 +40,19 @@ public interface Quorum extends AutoCloseable {
    */
   static Outcome call(Quorum q, ElectionMachine.Request kind, String self, long nowWall,
       long silentSinceWall, long peerOffsetMillis, long leaseMillis) {
+    return call(q, kind, self, nowWall, silentSinceWall, peerOffsetMillis, leaseMillis, leaseMillis, true);
+  }
+
+  /**
+   * As above, with the grace for a lapsed Lease (docs/HA.md rule 4): a CONFIRM that would take the record
+   * because it is free, this director's own, or older than {@code lapsedAfterMillis} (its holder may already
+   * count its term over, the API being away for it) answers LAPSED without writing unless {@code mayTakeLapsed}:
+   * an active cut off from the API drops its VIPs only after a longer silence, so the standby waits longer too.
+   * Taking because the holder left no silent write (the proof of life) needs no grace.
+   */
+  static Outcome call(Quorum q, ElectionMachine.Request kind, String self, long nowWall,
+      long silentSinceWall, long peerOffsetMillis, long leaseMillis, long lapsedAfterMillis,
+      boolean mayTakeLapsed) {
     try {
       for (int attempt = 0; attempt < 2; attempt++) {
         Record r = q.read();
@@ -49,6 +62,10 @@ public interface Quorum extends AutoCloseable {
         boolean expired = nowWall - renewed > leaseMillis;
         boolean provedAlive = r.silent() && renewed >= silentSinceWall;
         boolean confirm = kind == ElectionMachine.Request.CONFIRM;
+        boolean lapsed = mine || free || nowWall - renewed > lapsedAfterMillis;
+        if (confirm && (mine || free || expired || !provedAlive) && lapsed && !mayTakeLapsed) {
+          return new Outcome(ElectionMachine.Answer.LAPSED, 0);
+        }
         if (!confirm || mine || free || expired || !provedAlive) {
           if (q.write(r, self, nowWall, confirm)) {
             return new Outcome(ElectionMachine.Answer.HELD, r.term() + 1);

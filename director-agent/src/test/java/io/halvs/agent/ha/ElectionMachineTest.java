@@ -50,6 +50,7 @@ class ElectionMachineTest {
     long lastHbA = Long.MIN_VALUE;
     long lastHbB = Long.MIN_VALUE;
     long dualHolderSamples;
+    long noHolderSamples;
     long lastSentA = -INTERVAL;
     long lastSentB = -INTERVAL;
 
@@ -134,13 +135,17 @@ class ElectionMachineTest {
               long lastHb = n == a ? lastHbA : lastHbB;
               long silentSince = lastHb == Long.MIN_VALUE ? Long.MIN_VALUE
                   : lastHb + n.m.proofAfterLastHeartbeatMillis();
-              n.m.answer(now, n.apiReachable ? Quorum.call(lease, d.request(), n.name, now, silentSince, 0, 4000)
+              n.m.answer(now, n.apiReachable ? Quorum.call(lease, d.request(), n.name, now, silentSince, 0, 4000,
+                  n.m.config().lapsedAfterMillis(), n.m.mayTakeLapsed(now))
                   : new Quorum.Outcome(Answer.UNREACHABLE, 0));
             }
           }
         }
         if (a.vips && b.vips) {
           dualHolderSamples++;
+        }
+        if (!a.vips && !b.vips) {
+          noHolderSamples++;
         }
       }
     }
@@ -186,6 +191,7 @@ class ElectionMachineTest {
         {"peer silent here but renewing the Lease: partitioned from it", "partitioned"},
         {"peer silent and the Lease could not be renewed within its term: quorum lost", "quorum_lost"},
         {"peer silent but the API is unreachable: cannot take over safely", "quorum_unreachable"},
+        {"peer silent (300 ms) and the Lease could not be renewed within its term: quorum lost", "quorum_lost"},
         {"shutting down: released the VIPs for lvs-b to take", "shutdown"},
         {"shutting down with the peer leaving too: took the released VIPs back", "shutdown"},
         {"something new", "other"}};
@@ -356,6 +362,84 @@ class ElectionMachineTest {
     assertThat(p.a.m.reason()).containsAnyOf("quorum lost", "API is unreachable");
   }
 
+  /** A steady pair whose active (a) has not reached the API for longer than its Lease term; b still does. */
+  static Pair activeCutOffFromTheApi() {
+    Pair p = steady(true);
+    p.a.apiReachable = false;
+    p.run(6000); // past a's term: its last renewal was at most 2 s before, its term lasts 4 s - 2 intervals
+    assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
+    assertThat(p.a.m.leaseHolder(p.now)).as("a's term is over").isFalse();
+    return p;
+  }
+
+  @Test
+  void aLateHeartbeatWithTheLeaseTermOverDoesNotDropTheVips() {
+    Pair p = activeCutOffFromTheApi();
+    long ta = p.a.m.transitions();
+    long tb = p.b.m.transitions();
+    long none = p.noHolderSamples;
+    for (int i = 0; i < 20; i++) {
+      p.link = false; // heartbeats late by more than the dead interval (300 ms) on a loaded machine
+      p.run(p.a.m.config().deadAfterMillis() + 150);
+      p.link = true;
+      p.run(1000);
+    }
+    assertThat(p.a.m.transitions()).as("a kept its VIPs through every late heartbeat").isEqualTo(ta);
+    assertThat(p.b.m.transitions()).isEqualTo(tb);
+    assertThat(p.noHolderSamples - none).as("never without a holder").isZero();
+    assertThat(p.dualHolderSamples).isZero();
+  }
+
+  @Test
+  void anActiveWithTheLeaseTermOverDropsOnlyAfterTheLongerSilence() {
+    Pair p = activeCutOffFromTheApi();
+    p.b.apiReachable = false;
+    p.rebootNode(p.b); // the standby really dies while the API is away: quorum lost, a double fault
+    Config c = p.a.m.config();
+    p.run(c.graceMillis() - INTERVAL); // its last heartbeat came at most one interval before the crash
+    assertThat(p.a.vips).as("silent for less than the grace: a late heartbeat, not a dead peer").isTrue();
+    p.run(INTERVAL + 50);
+    assertThat(p.a.vips).as("silent for the grace: quorum lost").isFalse();
+    assertThat(p.a.m.transitions()).as("active once, then standby once").isEqualTo(2);
+    assertThat(p.a.m.reason()).containsAnyOf("quorum lost", "API is unreachable");
+  }
+
+  @Test
+  void aStandbyTakesALapsedLeaseOnlyAfterTheGraceButAMissingProofOfLifeAtOnce() {
+    Pair p = activeCutOffFromTheApi();
+    Config c = p.b.m.config();
+    p.rebootNode(p.a); // crash of an active that could not renew: its Lease has lapsed
+    p.run(c.deadAfterMillis() + 2 * INTERVAL);
+    assertThat(p.b.vips).as("lapsed Lease: waiting out the grace").isFalse();
+    assertThat(p.b.m.reason()).contains("Lease lapsed");
+    long took = p.until(p.b, 2000) + c.deadAfterMillis() + 2 * INTERVAL;
+    // silent for dead interval + grace, counted from the last heartbeat (up to an interval before the crash)
+    assertThat(took).isBetween(c.deadAfterMillis() + c.graceMillis() - INTERVAL,
+        c.deadAfterMillis() + c.graceMillis() + INTERVAL);
+    assertThat(p.lease.current().holder()).isEqualTo("lvs-b");
+
+    Pair q = steady(true); // the active renewed in time and wrote nothing silent: the crash path stays fast
+    q.rebootNode(q.a);
+    assertThat(q.until(q.b, 2000)).isLessThan(c.deadAfterMillis() + 2 * INTERVAL);
+  }
+
+  @Test
+  void aPartitionAfterTheActiveLostTheApiNeverGivesTwoHolders() {
+    // b reaches the API, a does not; the directors are cut apart at every phase of the heartbeats and of a's
+    // term end: a must drop its VIPs before b takes the lapsed Lease
+    for (long offset = -300; offset <= 1200; offset += 5) {
+      Pair p = steady(true);
+      p.a.apiReachable = false;
+      long termEnd = p.lease.current().renewWallMillis() + 4000 - 2 * INTERVAL;
+      p.run(termEnd + offset - p.now);
+      p.link = false;
+      p.run(3000);
+      assertThat(p.dualHolderSamples).as("partition " + offset + " ms after a's term ended").isZero();
+      assertThat(p.role(p.b)).as("partition " + offset + " ms after a's term ended").isEqualTo(Role.ACTIVE);
+      assertThat(p.role(p.a)).isEqualTo(Role.STANDBY);
+    }
+  }
+
   @Test
   void restartedAgentWhosePeerTookOverDropsTheVipsItFinds() {
     Pair p = steady(true);
@@ -455,7 +539,7 @@ class ElectionMachineTest {
   void sigtermOfTheActiveWaitsForAStartingPeerToSettle() {
     Pair p = new Pair(true);
     p.start(p.a);
-    p.run(1000); // a alone: active after its listening window and the Lease
+    p.run(1500); // a alone: active after its listening window and the grace for the free Lease (rule 4)
     assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
     p.start(p.b);
     p.run(5); // b is listening (UNKNOWN) when a is told to stop

@@ -46,6 +46,28 @@ class QuorumTest {
   }
 
   @Test
+  void aLapsedLeaseIsTakenOnlyAfterTheGraceAndAMissingProofOfLifeAtOnce() throws Exception {
+    long lapsedAfter = LEASE - 150;
+    MemoryQuorum q = new MemoryQuorum();
+    assertThat(Quorum.call(q, Request.CONFIRM, "lvs-b", T, T - 100, 0, LEASE, lapsedAfter, false))
+        .as("free: before the grace").isEqualTo(new Quorum.Outcome(Answer.LAPSED, 0));
+    assertThat(q.read().holder()).as("nothing written").isNull();
+    assertThat(Quorum.call(q, Request.CLAIM, "lvs-a", T, Long.MIN_VALUE, 0, LEASE, lapsedAfter, false).answer())
+        .as("a claim (peer in view) is never held back").isEqualTo(Answer.HELD);
+    // a's periodic renewal, 1 s old: no silent write since b lost it, so b takes it at once
+    assertThat(Quorum.call(q, Request.CONFIRM, "lvs-b", T + 1000, T + 500, 0, LEASE, lapsedAfter, false).answer())
+        .isEqualTo(Answer.HELD);
+    // b's write, not renewed for the term minus 150 ms: lapsed for a before the grace, taken after it
+    assertThat(Quorum.call(q, Request.CONFIRM, "lvs-a", T + 1000 + lapsedAfter + 1, T + 2000, 0, LEASE, lapsedAfter,
+        false).answer()).isEqualTo(Answer.LAPSED);
+    assertThat(Quorum.call(q, Request.CONFIRM, "lvs-a", T + 1000 + lapsedAfter + 1, T + 2000, 0, LEASE, lapsedAfter,
+        true).answer()).isEqualTo(Answer.HELD);
+    // its own record is lapsed too for a director that is not active (mayTakeLapsed false)
+    assertThat(Quorum.call(q, Request.CONFIRM, "lvs-a", T + 5000, T + 4900, 0, LEASE, lapsedAfter, false).answer())
+        .isEqualTo(Answer.LAPSED);
+  }
+
+  @Test
   void compareAndSetLosesToAConcurrentWriter() throws Exception {
     MemoryQuorum q = new MemoryQuorum();
     Quorum.Record r = q.read();
