@@ -2,7 +2,7 @@ package io.halvs.agent.conn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.halvs.plan.testing.Fuzz;
+import io.halvs.agent.testing.Fuzz;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package io.halvs.agent.ha;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.halvs.agent.runtime.Election.Role;
-import io.halvs.plan.testing.Fuzz;
+import io.halvs.agent.testing.Fuzz;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;

@@ -4,7 +4,7 @@ import static io.halvs.agent.netlink.NetlinkIpvsKernel.*;
 
 import io.halvs.agent.kernel.IpvsException;
 import io.halvs.agent.kernel.KernelService;
-import io.halvs.plan.testing.Fuzz;
+import io.halvs.agent.testing.Fuzz;
 import io.halvs.plan.IpAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -12,8 +12,8 @@ import java.util.function.Function;
  * input's case seed and bytes, so it replays exactly.
  *
  * <p>CI runs each fuzzer's short default; run longer or elsewhere with system properties, e.g.
- * {@code -Dhalvs.fuzz.iterations=1000000 -Dhalvs.fuzz.seed=$RANDOM}. The director-agent's fuzzers use it too
- * (plan's test jar holds this package).
+ * {@code -Dhalvs.fuzz.iterations=1000000 -Dhalvs.fuzz.seed=$RANDOM}. The same class exists in the director-agent
+ * module (the modules share no test jar).
  */
 public final class Fuzz {
   public static final String ITERATIONS = "halvs.fuzz.iterations";
