@@ -87,6 +87,14 @@ public final class OwnershipJournal {
     }
     List<String> lines = new ArrayList<>();
     owned.forEach(k -> lines.add(format(k)));
+    writeAtomically(file, lines, "ownership journal");
+  }
+
+  /**
+   * Replaces a journal file as a whole (written beside it, then renamed), so a crash mid-write leaves the old
+   * journal or the new one, never half of one. {@code what} names the journal in the error.
+   */
+  public static void writeAtomically(Path file, List<String> lines, String what) {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
       Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
@@ -97,7 +105,7 @@ public final class OwnershipJournal {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write ownership journal " + file, e);
+      throw new UncheckedIOException("cannot write " + what + " " + file, e);
     }
   }
 }

@@ -1,11 +1,10 @@
 package io.halvs.agent.realserver;
 
+import io.halvs.agent.kernel.OwnershipJournal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -105,17 +104,6 @@ public final class RealServerJournal {
     }
     List<String> lines = new ArrayList<>(items);
     sysctlsBefore.forEach((k, v) -> lines.add("sysctl " + k + " " + v));
-    try {
-      Files.createDirectories(file.toAbsolutePath().getParent());
-      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-      Files.write(tmp, lines);
-      try {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write real-server journal " + file, e);
-    }
+    OwnershipJournal.writeAtomically(file, lines, "real-server journal");
   }
 }
