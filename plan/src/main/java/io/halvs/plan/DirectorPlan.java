@@ -16,6 +16,7 @@ import java.util.SortedMap;
  * @param connectionTimeouts the IPVS connection timeouts to set, or null to leave the kernel's
  * @param vipSettings the VIPs held on another interface or with another prefix than the default
  * @param moreGateways NAT gateway addresses after the first (gateway)
+ * @param markRules the firewall-marking rules both directors install (sorted); empty: none, and no table
  */
 public record DirectorPlan(
     String pair,
@@ -29,11 +30,21 @@ public record DirectorPlan(
     List<IpvsService> services,
     @JsonInclude(JsonInclude.Include.NON_NULL) TimeoutsPlan connectionTimeouts,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<VipPlan> vipSettings,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<GatewayPlan> moreGateways) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<GatewayPlan> moreGateways,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<MarkRule> markRules) {
 
   public DirectorPlan {
     vipSettings = vipSettings == null ? List.of() : List.copyOf(vipSettings);
     moreGateways = moreGateways == null ? List.of() : List.copyOf(moreGateways);
+    markRules = markRules == null ? List.of() : List.copyOf(markRules);
+  }
+
+  public DirectorPlan(String pair, List<String> nodes, String vipInterface, List<IpAddress> vips, GatewayPlan gateway,
+      SortedMap<String, String> sysctls, SyncDaemonPlan syncDaemon, HaPlan highAvailability,
+      List<IpvsService> services, TimeoutsPlan connectionTimeouts, List<VipPlan> vipSettings,
+      List<GatewayPlan> moreGateways) {
+    this(pair, nodes, vipInterface, vips, gateway, sysctls, syncDaemon, highAvailability, services,
+        connectionTimeouts, vipSettings, moreGateways, List.of());
   }
 
   public DirectorPlan(String pair, List<String> nodes, String vipInterface, List<IpAddress> vips, GatewayPlan gateway,
@@ -52,7 +63,7 @@ public record DirectorPlan(
   /** The same plan with other services (pair-level settings kept). */
   public DirectorPlan withServices(List<IpvsService> services) {
     return new DirectorPlan(pair, nodes, vipInterface, vips, gateway, sysctls, syncDaemon, highAvailability,
-        services, connectionTimeouts, vipSettings, moreGateways);
+        services, connectionTimeouts, vipSettings, moreGateways, markRules);
   }
 
   /**
