@@ -41,7 +41,7 @@ for tier in $tiers; do
     # stopped 500 ms, a CPU hog beside it for 10 s (~6 min; the full set: e2e/faults/run.sh).
     faults) run_tier faults env FAULTS="corrupt torn pause gone heartbeats rotate starve hog" \
       PAUSE_SECONDS="${FAULTS_PAUSE_SECONDS:-20}" STARVE_MS="${FAULTS_STARVE_MS:-500}" \
-      HOG_SECONDS="${FAULTS_HOG_SECONDS:-10}" e2e/faults/run.sh ;;
+      HOG_SECONDS="${FAULTS_HOG_SECONDS:-10}" HOG_PER_CORE="${FAULTS_HOG_PER_CORE:-4}" e2e/faults/run.sh ;;
     # The deployed form: operator and agents as pods from the images on a four-node cluster (kubelets,
     # containerd) in network namespaces.
     cluster) run_tier cluster e2e/cluster/run-all.sh ;;

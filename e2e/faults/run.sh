@@ -9,7 +9,7 @@
 #                                          kube-apiserver, of etcd; kube-apiserver killed and restarted after (refused)
 #   STARVE_MS="50 100 200 300 400 500"     the active agent's SIGSTOP lengths (starve)
 #   THROTTLE_PCT="20 5 1" THROTTLE_SECONDS=10  the active agent's CPU quota in a cgroup of its own (throttle)
-#   HOG_PER_CORE=4 HOG_SECONDS=10          busy loops per core beside the active agent, at its priority (hog)
+#   HOG_PER_CORE="4 16" HOG_SECONDS=10    busy loops per core beside the active agent, at its priority (hog)
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -121,7 +121,12 @@ agent_metric() { # node name [label=value ...]
   echo "${v:-0}" | cut -d. -f1
 }
 transitions() { kubectl get hdp lvs -o jsonpath='{.status.transitions}'; }
-export -f json_field plan_hash report programmed addrs holders; export dir
+# The operator's view of an agent's report: 1 when older than its bound (three report heartbeats, 180 s).
+report_stale() { # node
+  local v; v=$(curl -s "http://127.0.0.1:$health/metrics" | python3 "$repo/e2e/monitoring/sample.py" \
+    halvs_operator_agent_report_stale directorpair=lvs node="$1"); echo "${v:-?}"
+}
+export -f json_field plan_hash report programmed addrs holders report_stale; export dir health repo
 for n in lvs-01 lvs-02; do export "netns_${n/-/_}=${netns[$n]}"; done
 start_agent lvs-01; start_agent lvs-02
 for n in lvs-01 lvs-02; do
@@ -272,6 +277,7 @@ pause)
     before_pass_a=$(agent_metric "$active" halvs_reconcile_passes_total result=ok)
     start_watch
     check "client traffic to the VIP answered before the outage" start_traffic
+    outage_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     if [ "$target" = apiserver-down ]; then stop_server apiserver; else kill -STOP "$(cat "$dir/$server.pid")"; fi
     ip -n "$rs_ns" addr del 10.0.1.13/24 dev br0 # a real server lost while the API is away
     sleep "$pause_seconds" # the fault's length
@@ -279,6 +285,7 @@ pause)
     for n in lvs-01 lvs-02; do kernel_ops "$n" > "$dir/ops-during-$n"; done
     fail_a=$(agent_metric "$active" halvs_reconcile_passes_total result=error)
     pass_a=$(agent_metric "$active" halvs_reconcile_passes_total result=ok)
+    stale_during="lvs-01 $(report_stale lvs-01), lvs-02 $(report_stale lvs-02)"
     if [ "$target" = apiserver-down ]; then start_server apiserver; else kill -CONT "$(cat "$dir/$server.pid")"; fi
     resumed=$(now_ms); resumed_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     stop_watch > /dev/null
@@ -292,6 +299,7 @@ pause)
     dest_a=$(ops_delta "$dir/ops-before-$active" "$dir/ops-during-$active"); dest_a=$((dest_a - ops_a))
     dest_s=$(ops_delta "$dir/ops-before-$standby" "$dir/ops-during-$standby"); dest_s=$((dest_s - ops_s))
     echo "  (during the outage: heartbeats received $active +$((rx_a - before_rx_a)), $standby +$((rx_s - before_rx_s)); holder changes: $(watch_field changes); longest without a holder $(watch_field longest_without_holder_ms) ms)"
+    echo "  (the operator's halvs_operator_agent_report_stale at the outage's end: $stale_during)"
     echo "  (kernel operations during the outage: $active $ops_a + edit_dest $dest_a, $standby $ops_s + edit_dest $dest_s; $active's passes +$((pass_a - before_pass_a)) converged, +$((fail_a - before_fail_a)) failed)"
     check "$target away: the VIP stayed on $active alone (no holder change, never none, never two)" bash -c \
       "[ \"$(watch_field changes)\" = '[]' ] && [ \"$(watch_field holders_at_end)\" = \"['$active']\" ]"
@@ -307,8 +315,14 @@ pause)
     check "...after the resume the reports and the status catch up (hvs web READY 2/3, as the checks saw)" \
       wait_for bash -c "kubectl get hvs web -n default --no-headers | grep -qE ' 2/3 '"
     echo "  ($target resumed: the status showed the real server lost during the pause after $(($(now_ms) - resumed)) ms)"
-    check "...both agents' reports written since the resume (lastSeen >= $resumed_at)" wait_for bash -c \
-      "[[ ! \"\$(report lvs-01 lastSeen)\" < $resumed_at ]] && [[ ! \"\$(report lvs-02 lastSeen)\" < $resumed_at ]]"
+    # A report composed during the outage (lastSeen after its start) can only have landed after it. Not "since
+    # the resume": with etcd frozen the API server holds a PATCH until etcd is back, and it lands with the
+    # lastSeen of its composing (the next heartbeat, within 60 s, brings a later one).
+    check "...both agents' reports written after the outage (lastSeen > $outage_at)" wait_for bash -c \
+      "[[ \"\$(report lvs-01 lastSeen)\" > $outage_at ]] && [[ \"\$(report lvs-02 lastSeen)\" > $outage_at ]]"
+    echo "  (the reports' lastSeen: lvs-01 $(report lvs-01 lastSeen), lvs-02 $(report lvs-02 lastSeen); resumed $resumed_at)"
+    check "...and the operator sees them fresh (halvs_operator_agent_report_stale 0 for both)" wait_for bash -c \
+      "[ \"\$(report_stale lvs-01)\" = 0 ] && [ \"\$(report_stale lvs-02)\" = 0 ]"
     ip -n "$rs_ns" addr add 10.0.1.13/24 dev br0
     check "...and 3/3 once it is back" wait_for bash -c "kubectl get hvs web -n default --no-headers | grep -qE ' 3/3 '"
     check "...no role change recorded (transitions $before_t -> $(transitions))" test "$before_t" = "$(transitions)"
@@ -454,30 +468,39 @@ throttle)
   rmdir "$cg"
   ;;
 hog)
-  # A CPU hog beside the active agent: HOG_PER_CORE busy loops per core in its network namespace, at its nice
-  # level, in its cgroup (the script's), for HOG_SECONDS. A network namespace does not confine CPU: the hog
-  # competes with every process on the host, the agent's JVM among them, as a runaway process on the node would.
-  loops=$((hog_per_core * $(nproc)))
-  pid=${agent_pid[$active]}; nice=$(ps -o ni= -p "$pid" | tr -d ' ')
-  echo "--- $loops busy loops (nice $nice, the agent's) in $active's namespace for $hog_seconds s"
-  before_t=$(transitions)
-  start_watch; start_traffic
-  for _ in $(seq 1 "$loops"); do
-    ip netns exec "${netns[$active]}" nice -n 0 sh -c 'while :; do :; done' & hog_pids="$hog_pids $!"
-    renice -n "$nice" -p "$!" > /dev/null
+  # A CPU hog beside the active agent: for each of HOG_PER_CORE, that many busy loops per core in its network
+  # namespace, at its nice level, in its cgroup (the script's), for HOG_SECONDS. A network namespace does not
+  # confine CPU: the hog competes with every process on the host, the agent's JVM among them, as a runaway
+  # process on the node would.
+  printf '  %-6s %-9s %-18s %-16s %-14s %-15s %-13s %s\n' loops takeover two-holder-samples two-holders-ms \
+    no-holder-ms transitions failed-reqs holder-after
+  for per_core in $hog_per_core; do
+    current_roles
+    loops=$((per_core * $(nproc)))
+    pid=${agent_pid[$active]}; nice=$(ps -o ni= -p "$pid" | tr -d ' ')
+    before_t=$(transitions)
+    start_watch; start_traffic
+    for _ in $(seq 1 "$loops"); do
+      ip netns exec "${netns[$active]}" sh -c 'while :; do :; done' & hog_pids="$hog_pids $!"
+      renice -n "$nice" -p "$!" > /dev/null
+    done
+    sleep "$hog_seconds" # the fault's length
+    for p in $hog_pids; do kill "$p"; wait "$p" 2>/dev/null; done; hog_pids=""
+    sleep 3 # a late takeover or step-down shows within the pair's dead interval several times over
+    stop_watch > "$dir/hog-$per_core.json"; cp "$dir/hog-$per_core.json" "$dir/watch.json"; stop_traffic > /dev/null
+    cp "$dir/traffic.json" "$dir/hog-traffic-$per_core.json"
+    after=$(holders | tr '\n' ' ')
+    takeover=$([ "$(watch_field changes)" = '[]' ] && echo no || echo yes)
+    printf '  %-6s %-9s %-18s %-16s %-14s %-15s %-13s %s\n' "$loops" "$takeover" \
+      "$(watch_field two_holder_samples)/$(watch_field samples)" "$(watch_field longest_two_holders_ms)" \
+      "$(watch_field longest_without_holder_ms)" "$before_t -> $(transitions)" \
+      "$(traffic_field failed)/$(traffic_field requests)" "$after"
+    echo "  ($loops loops at nice $nice beside $active: holder changes $(watch_field changes); the watcher's longest gap $(watch_field longest_sample_gap_ms) ms; traffic answered by $(traffic_field answered_by), failures $(traffic_field failures), longest between two answers $(traffic_field longest_between_answers_ms) ms)"
+    check "$loops busy loops beside $active for $hog_seconds s: one holder after ($after)" wait_for bash -c '[ "$(holders | wc -l)" = 1 ]'
+    check "...never without a holder" test "$(watch_field longest_without_holder_ms)" = 0.0
+    check "...the pair's two reports agree (one active, one standby)" wait_for bash -c \
+      "[ \"\$(report lvs-01 role)\" != \"\$(report lvs-02 role)\" ] && [ -n \"\$(report lvs-01 role | grep -E 'active|standby')\" ]"
   done
-  sleep "$hog_seconds" # the fault's length
-  for p in $hog_pids; do kill "$p"; wait "$p" 2>/dev/null; done; hog_pids=""
-  sleep 3 # a late takeover or step-down shows within the pair's dead interval several times over
-  stop_watch > "$dir/hog.json"; cp "$dir/hog.json" "$dir/watch.json"; stop_traffic > /dev/null
-  after=$(holders | tr '\n' ' ')
-  takeover=$([ "$(watch_field changes)" = '[]' ] && echo no || echo yes)
-  echo "  (hog: takeover $takeover; holder changes $(watch_field changes); samples with two holders $(watch_field two_holder_samples) of $(watch_field samples), longest $(watch_field longest_two_holders_ms) ms; longest without a holder $(watch_field longest_without_holder_ms) ms; the watcher's longest gap $(watch_field longest_sample_gap_ms) ms; transitions $before_t -> $(transitions); holder after: $after)"
-  echo "  (traffic: $(traffic_field requests) requests, $(traffic_field failed) failed $(traffic_field failures), answered by $(traffic_field answered_by), longest between two answers $(traffic_field longest_between_answers_ms) ms)"
-  check "hog: one holder after it ($after)" wait_for bash -c '[ "$(holders | wc -l)" = 1 ]'
-  check "...never without a holder" test "$(watch_field longest_without_holder_ms)" = 0.0
-  check "...the pair's two reports agree (one active, one standby)" wait_for bash -c \
-    "[ \"\$(report lvs-01 role)\" != \"\$(report lvs-02 role)\" ] && [ -n \"\$(report lvs-01 role | grep -E 'active|standby')\" ]"
   ;;
 *) fail "unknown fault $fault (faults: corrupt torn pause gone heartbeats rotate starve throttle hog)" ;;
 esac; done
