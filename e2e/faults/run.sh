@@ -6,7 +6,7 @@
 #   PAUSE_SECONDS=300 FAULTS=pause e2e/faults/run.sh   the full figure: 5 minutes each, under client traffic
 #   FAULTS="corrupt torn" e2e/faults/run.sh  a subset of: corrupt torn pause gone heartbeats rotate starve throttle hog
 #   PAUSE_TARGETS="apiserver etcd apiserver-down"  what pause takes away: SIGSTOP (frozen: connections hang) of
-#                                          kube-apiserver, of etcd; kube-apiserver killed and restarted after (refused)
+#                                          kube-apiserver, of etcd; kube-apiserver SIGKILLed, started after (refused)
 #   STARVE_MS="50 100 200 300 400 500"     the active agent's SIGSTOP lengths (starve)
 #   THROTTLE_PCT="20 5 1" THROTTLE_SECONDS=10  the active agent's CPU quota in a cgroup of its own (throttle)
 #   HOG_PER_CORE="4 16" HOG_SECONDS=10    busy loops per core beside the active agent, at its priority (hog)
@@ -160,9 +160,9 @@ ops_delta() { # before-file after-file [kind to leave out]: the sum of the diffe
   join "$1" "$2" | awk -v skip="${3:-}" '$1 != skip { d += $3 - $2 } END { print d + 0 }'
 }
 # kube-apiserver or etcd stopped for good and started again with the same command line.
-stop_server() { # apiserver|etcd
+stop_server() { # apiserver|etcd [signal: TERM, a graceful stop (kube-apiserver drains for up to a minute); KILL]
   local pid; pid=$(cat "$dir/$1.pid"); tr '\0' '\n' < /proc/"$pid"/cmdline > "$dir/$1.cmdline"
-  kill "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+  kill -"${2:-TERM}" "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
 }
 start_server() { # apiserver|etcd
   local cmd; mapfile -t cmd < "$dir/$1.cmdline"
@@ -266,7 +266,7 @@ pause)
     current_roles
     case $target in
     apiserver|etcd) server=$target; how="stopped (SIGSTOP)" ;;
-    apiserver-down) server=apiserver; how="killed, started again after" ;;
+    apiserver-down) server=apiserver; how="killed (SIGKILL), started again after" ;;
     *) fail "unknown pause target $target (apiserver etcd apiserver-down)"; continue ;;
     esac
     echo "--- $server $how for $pause_seconds s, client traffic to the VIP throughout"
@@ -278,7 +278,7 @@ pause)
     start_watch
     check "client traffic to the VIP answered before the outage" start_traffic
     outage_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-    if [ "$target" = apiserver-down ]; then stop_server apiserver; else kill -STOP "$(cat "$dir/$server.pid")"; fi
+    if [ "$target" = apiserver-down ]; then stop_server apiserver KILL; else kill -STOP "$(cat "$dir/$server.pid")"; fi
     ip -n "$rs_ns" addr del 10.0.1.13/24 dev br0 # a real server lost while the API is away
     sleep "$pause_seconds" # the fault's length
     rx_a=$(agent_metric "$active" halvs_heartbeats_received_total); rx_s=$(agent_metric "$standby" halvs_heartbeats_received_total)
