@@ -140,14 +140,16 @@ standby=$([ "$active" = lvs-01 ] && echo lvs-02 || echo lvs-01)
 check "set-up: reports say $active active, $standby standby" wait_for bash -c \
   "[ \"\$(report $active role)\" = active ] && [ \"\$(report $standby role)\" = standby ]"
 echo "  (set-up: $((SECONDS - t)) s; active $active, standby $standby)"
-# Watches the VIP's holders (2 ms) in the background from here to stop_watch, which prints its JSON.
-start_watch() { python3 "$here/holders.py" 192.0.2.110 "lvs-01=${netns[lvs-01]}" "lvs-02=${netns[lvs-02]}" \
+# Watches the VIP's holders (2 ms) in the background from here to stop_watch, which prints its JSON. In a session
+# of its own, as the traffic client: with autogroup scheduling each session is a CPU group, so a fault that starves
+# this script's session (hog) does not blind the watcher too.
+start_watch() { setsid python3 "$here/holders.py" 192.0.2.110 "lvs-01=${netns[lvs-01]}" "lvs-02=${netns[lvs-02]}" \
   > "$dir/watch.json" 2> "$dir/watch.err" & watch_pid=$!; wait_for grep -q watching "$dir/watch.err"; }
 stop_watch() { kill "$watch_pid"; wait "$watch_pid" 2>/dev/null; watch_pid=""; cat "$dir/watch.json"; }
 watch_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$dir/watch.json" "$1"; }
 # Client traffic to the VIP from the client namespace, 20 requests a second, each on a new connection, from here
 # to stop_traffic, which prints its JSON (traffic.py: the answers come from the holder's stand-in server).
-start_traffic() { ip netns exec "$lan_ns" python3 "$here/traffic.py" send 192.0.2.110 80 \
+start_traffic() { setsid ip netns exec "$lan_ns" python3 "$here/traffic.py" send 192.0.2.110 80 \
   > "$dir/traffic.json" 2> "$dir/traffic.err" & traffic_pid=$!; wait_for grep -q sending "$dir/traffic.err"; }
 stop_traffic() { kill "$traffic_pid"; wait "$traffic_pid" 2>/dev/null; traffic_pid=""; cat "$dir/traffic.json"; }
 traffic_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$dir/traffic.json" "$1"; }
@@ -155,6 +157,11 @@ traffic_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])
 kernel_ops() { # node
   ip netns exec "${netns[$1]}" curl -s http://127.0.0.1:8850/metrics |
     sed -n 's/^halvs_netlink_operations_total{.*kind="\([a-z_]*\)".*} \([0-9]*\).*/\1 \2/p'
+}
+# An agent's role changes (halvs_director_transitions_total, every reason).
+role_changes() { # node
+  ip netns exec "${netns[$1]}" curl -s http://127.0.0.1:8850/metrics |
+    awk '/^halvs_director_transitions_total[{ ]/ { n += $NF } END { print n + 0 }'
 }
 ops_delta() { # before-file after-file [kind to leave out]: the sum of the differences
   join "$1" "$2" | awk -v skip="${3:-}" '$1 != skip { d += $3 - $2 } END { print d + 0 }'
@@ -472,28 +479,30 @@ hog)
   # namespace, at its nice level, in its cgroup (the script's), for HOG_SECONDS. A network namespace does not
   # confine CPU: the hog competes with every process on the host, the agent's JVM among them, as a runaway
   # process on the node would.
-  printf '  %-6s %-9s %-18s %-16s %-14s %-15s %-13s %s\n' loops takeover two-holder-samples two-holders-ms \
-    no-holder-ms transitions failed-reqs holder-after
+  printf '  %-6s %-9s %-6s %-18s %-15s %-13s %-12s %-12s %s\n' loops takeover drops two-holder-samples \
+    two-holders-ms no-holder-ms role-changes failed-reqs holder-after
   for per_core in $hog_per_core; do
     current_roles
     loops=$((per_core * $(nproc)))
     pid=${agent_pid[$active]}; nice=$(ps -o ni= -p "$pid" | tr -d ' ')
-    before_t=$(transitions)
+    before_a=$(role_changes "$active"); before_s=$(role_changes "$standby")
     start_watch; start_traffic
     for _ in $(seq 1 "$loops"); do
       ip netns exec "${netns[$active]}" sh -c 'while :; do :; done' & hog_pids="$hog_pids $!"
       renice -n "$nice" -p "$!" > /dev/null
     done
     sleep "$hog_seconds" # the fault's length
-    for p in $hog_pids; do kill "$p"; wait "$p" 2>/dev/null; done; hog_pids=""
+    kill $hog_pids; for p in $hog_pids; do wait "$p" 2>/dev/null; done; hog_pids="" # all at once: the hog starves this loop
     sleep 3 # a late takeover or step-down shows within the pair's dead interval several times over
     stop_watch > "$dir/hog-$per_core.json"; cp "$dir/hog-$per_core.json" "$dir/watch.json"; stop_traffic > /dev/null
     cp "$dir/traffic.json" "$dir/hog-traffic-$per_core.json"
     after=$(holders | tr '\n' ' ')
-    takeover=$([ "$(watch_field changes)" = '[]' ] && echo no || echo yes)
-    printf '  %-6s %-9s %-18s %-16s %-14s %-15s %-13s %s\n' "$loops" "$takeover" \
+    # takeover: the standby held the VIP at some point; drops: stretches with no holder
+    takeover=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["changes"]; print("yes" if any(sys.argv[2] in ch[2].split(",") for ch in c) else "no")' "$dir/watch.json" "$standby")
+    drops=$(python3 -c 'import json,sys; print(sum(1 for ch in json.load(open(sys.argv[1]))["changes"] if ch[2] == ""))' "$dir/watch.json")
+    printf '  %-6s %-9s %-6s %-18s %-15s %-13s %-12s %-12s %s\n' "$loops" "$takeover" "$drops" \
       "$(watch_field two_holder_samples)/$(watch_field samples)" "$(watch_field longest_two_holders_ms)" \
-      "$(watch_field longest_without_holder_ms)" "$before_t -> $(transitions)" \
+      "$(watch_field longest_without_holder_ms)" "$(($(role_changes "$active") - before_a))+$(($(role_changes "$standby") - before_s))" \
       "$(traffic_field failed)/$(traffic_field requests)" "$after"
     echo "  ($loops loops at nice $nice beside $active: holder changes $(watch_field changes); the watcher's longest gap $(watch_field longest_sample_gap_ms) ms; traffic answered by $(traffic_field answered_by), failures $(traffic_field failures), longest between two answers $(traffic_field longest_between_answers_ms) ms)"
     check "$loops busy loops beside $active for $hog_seconds s: one holder after ($after)" wait_for bash -c '[ "$(holders | wc -l)" = 1 ]'
