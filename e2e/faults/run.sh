@@ -2,14 +2,15 @@
 # Fault tests against a real kube-apiserver + etcd (e2e/apiserver) with the pair's two agents
 # (`halvs-agent in-cluster --fake-ipvs`) in network namespaces, as in the apiserver tier. Each fault has checks
 # that fail without the property, and prints its figures. Prints "N passed, N failed".
-#   e2e/faults/run.sh                      every fault, the API server and etcd away 25 s each (CI smoke)
+#   e2e/faults/run.sh                      every fault, each API outage 25 s under client traffic to the VIP
 #   PAUSE_SECONDS=300 FAULTS=pause e2e/faults/run.sh   the full figure: 5 minutes each, under client traffic
 #   FAULTS="corrupt torn" e2e/faults/run.sh  a subset of: corrupt torn pause gone heartbeats rotate starve throttle hog
 #   PAUSE_TARGETS="apiserver etcd apiserver-down"  what pause takes away: SIGSTOP (frozen: connections hang) of
 #                                          kube-apiserver, of etcd; kube-apiserver SIGKILLed, started after (refused)
 #   STARVE_MS="50 100 200 300 400 500"     the active agent's SIGSTOP lengths (starve)
 #   THROTTLE_PCT="20 5 1" THROTTLE_SECONDS=10  the active agent's CPU quota in a cgroup of its own (throttle)
-#   HOG_PER_CORE="4 16" HOG_SECONDS=10    busy loops per core beside the active agent, at its priority (hog)
+#   HOG_PER_CORE=4 HOG_SECONDS=10         busy loops per core beside the active agent, at its priority (hog;
+#                                          a list runs each: HOG_PER_CORE="4 16")
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -153,18 +154,19 @@ start_traffic() { setsid ip netns exec "$lan_ns" python3 "$here/traffic.py" send
   > "$dir/traffic.json" 2> "$dir/traffic.err" & traffic_pid=$!; wait_for grep -q sending "$dir/traffic.err"; }
 stop_traffic() { kill "$traffic_pid"; wait "$traffic_pid" 2>/dev/null; traffic_pid=""; cat "$dir/traffic.json"; }
 traffic_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$dir/traffic.json" "$1"; }
-# An agent's netlink operations by kind ("kind count" lines) and the total of the kinds not named.
+# An agent's netlink operations by kind ("kind count" lines, sorted for join).
 kernel_ops() { # node
   ip netns exec "${netns[$1]}" curl -s http://127.0.0.1:8850/metrics |
-    sed -n 's/^halvs_netlink_operations_total{.*kind="\([a-z_]*\)".*} \([0-9]*\).*/\1 \2/p'
+    sed -n 's/^halvs_netlink_operations_total{.*kind="\([a-z_]*\)".*} \([0-9]*\).*/\1 \2/p' | sort
 }
 # An agent's role changes (halvs_director_transitions_total, every reason).
 role_changes() { # node
   ip netns exec "${netns[$1]}" curl -s http://127.0.0.1:8850/metrics |
     awk '/^halvs_director_transitions_total[{ ]/ { n += $NF } END { print n + 0 }'
 }
-ops_delta() { # before-file after-file [kind to leave out]: the sum of the differences
-  join "$1" "$2" | awk -v skip="${3:-}" '$1 != skip { d += $3 - $2 } END { print d + 0 }'
+ops_delta() { # before-file after-file [kind to leave out]: the sum of the differences; "?" without both readings
+  if [ -s "$1" ] && [ -s "$2" ]; then join "$1" "$2" | awk -v skip="${3:-}" '$1 != skip { d += $3 - $2 } END { print d + 0 }'
+  else echo "?"; fi
 }
 # kube-apiserver or etcd stopped for good and started again with the same command line.
 stop_server() { # apiserver|etcd [signal: TERM, a graceful stop (kube-apiserver drains for up to a minute); KILL]
@@ -303,8 +305,10 @@ pause)
     # the health check's own change: the lost real server's weight set to 0 (edit_dest), one per agent
     ops_a=$(ops_delta "$dir/ops-before-$active" "$dir/ops-during-$active" edit_dest)
     ops_s=$(ops_delta "$dir/ops-before-$standby" "$dir/ops-during-$standby" edit_dest)
-    dest_a=$(ops_delta "$dir/ops-before-$active" "$dir/ops-during-$active"); dest_a=$((dest_a - ops_a))
-    dest_s=$(ops_delta "$dir/ops-before-$standby" "$dir/ops-during-$standby"); dest_s=$((dest_s - ops_s))
+    dest_a=$(ops_delta "$dir/ops-before-$active" "$dir/ops-during-$active" all)
+    dest_s=$(ops_delta "$dir/ops-before-$standby" "$dir/ops-during-$standby" all)
+    [ "$dest_a" != "?" ] && [ "$ops_a" != "?" ] && dest_a=$((dest_a - ops_a))
+    [ "$dest_s" != "?" ] && [ "$ops_s" != "?" ] && dest_s=$((dest_s - ops_s))
     echo "  (during the outage: heartbeats received $active +$((rx_a - before_rx_a)), $standby +$((rx_s - before_rx_s)); holder changes: $(watch_field changes); longest without a holder $(watch_field longest_without_holder_ms) ms)"
     echo "  (the operator's halvs_operator_agent_report_stale at the outage's end: $stale_during)"
     echo "  (kernel operations during the outage: $active $ops_a + edit_dest $dest_a, $standby $ops_s + edit_dest $dest_s; $active's passes +$((pass_a - before_pass_a)) converged, +$((fail_a - before_fail_a)) failed)"
@@ -316,7 +320,7 @@ pause)
     check "...the agents say they are unchanged (roles in /metrics: $active active)" bash -c \
       "[ \"$(agent_metric "$active" halvs_director_active)\" = 1 ] && [ \"$(agent_metric "$standby" halvs_director_active)\" = 0 ]"
     check "...no kernel operation but the lost real server's weight (edit_dest <= 1 each), no failed pass" bash -c \
-      "[ $ops_a = 0 ] && [ $ops_s = 0 ] && [ $dest_a -le 1 ] && [ $dest_s -le 1 ] && [ $fail_a = $before_fail_a ]"
+      "[ '$ops_a' = 0 ] && [ '$ops_s' = 0 ] && [ '$dest_a' -le 1 ] && [ '$dest_s' -le 1 ] && [ $fail_a = $before_fail_a ]"
     # Catching up: a real server went away during the pause (the agents' own checks saw it); once the API
     # is back their reports carry it and the VirtualService's status shows 2/3.
     check "...after the resume the reports and the status catch up (hvs web READY 2/3, as the checks saw)" \
