@@ -48,7 +48,7 @@ public final class PlanBuilder {
   /** A checked VirtualService on its way into a plan. */
   private record Draft(VirtualService source, ObjectRef ref, String pair, IpvsService service,
       ForwardingMethod method, TunnelType tunnelType, int tunnelPort, TunnelChecksum tunnelChecksum,
-      LabelSelector selector, String created, String vipInterface, int vipPrefixLength) {}
+      LabelSelector selector, String created, String vipInterface, int vipPrefixLength, List<MarkRule> marks) {}
 
   /** A checked RealServer. */
   private record Backend(RealServer source, ObjectRef ref, IpAddress address) {}
@@ -282,6 +282,8 @@ public final class PlanBuilder {
       }
     }
 
+    List<MarkRule> markRules = markRules(byKey, pair, findings);
+
     // Real-server address -> forwarding methods used for it on this pair, to spot conflicts.
     Map<IpAddress, Set<ForwardingMethod>> methodsByAddress = new HashMap<>();
     Map<IpAddress, Set<ObjectRef>> refsByAddress = new HashMap<>();
@@ -337,7 +339,62 @@ public final class PlanBuilder {
     DirectorPlan.HaPlan ha = PairChecks.ha(spec);
     return new DirectorPlan(pair, List.copyOf(spec.getNodes()), spec.getVipInterface(), List.copyOf(vips), gateway,
         sysctls(spec.getSysctls(), ipv6, sync, ha), sync, ha, services, PairChecks.timeouts(spec), settings,
-        moreGateways);
+        moreGateways, markRules);
+  }
+
+  /**
+   * The pair's marking rules. A packet carries one mark, the last matching rule's, so two services whose rules
+   * overlap with different marks would take each other's packets: the senior service keeps its rules, the other
+   * is left out (byKey is in seniority order). A rule that covers a port service's VIP:port shadows it, since
+   * IPVS looks a packet's mark up before its address and port: a warning, as that may be meant.
+   */
+  private static List<MarkRule> markRules(Map<ServiceKey, Draft> byKey, String pair, List<Finding> findings) {
+    List<MarkRule> kept = new ArrayList<>();
+    Map<MarkRule, ObjectRef> keptBy = new HashMap<>();
+    for (java.util.Iterator<Draft> it = byKey.values().iterator(); it.hasNext(); ) {
+      Draft d = it.next();
+      String conflict = null;
+      for (MarkRule r : d.marks()) {
+        for (MarkRule o : kept) {
+          if (o.mark() != r.mark() && o.overlaps(r)) {
+            conflict = "its marking rule " + r.describe() + " (mark " + r.mark() + ") overlaps " + keptBy.get(o)
+                + "'s " + o.describe() + " (mark " + o.mark() + ") on DirectorPair " + pair + ": a packet carries "
+                + "one mark, so one service would take the other's packets; make the rules disjoint (this service "
+                + "is left out, the older one keeps its rules)";
+            break;
+          }
+        }
+        if (conflict != null) {
+          break;
+        }
+      }
+      if (conflict != null) {
+        findings.add(Finding.error(d.ref(), "spec.marking", "MarkingOverlap", conflict));
+        it.remove();
+        continue;
+      }
+      for (MarkRule r : d.marks()) {
+        keptBy.putIfAbsent(r, d.ref());
+        kept.add(r);
+      }
+    }
+    for (Draft d : byKey.values()) {
+      if (d.marks().isEmpty()) {
+        continue;
+      }
+      for (Draft port : byKey.values()) {
+        ServiceKey k = port.service().key();
+        if (k.isFirewallMark()) {
+          continue;
+        }
+        d.marks().stream().filter(r -> r.contains(k.address()) && r.matches(k.protocol().name(), k.port()))
+            .findFirst().ifPresent(r -> findings.add(Finding.warning(d.ref(), "spec.marking", "MarkingShadowsService",
+                "marking rule " + r.describe() + " covers " + k + " of " + port.ref() + ": IPVS looks a packet's "
+                + "mark up first, so firewall mark " + r.mark() + " takes those packets and " + port.ref()
+                + " gets none of them")));
+      }
+    }
+    return List.copyOf(new TreeSet<>(kept));
   }
 
   private static DirectorPlan.GatewayPlan gatewayPlan(io.halvs.api.v1alpha1.Gateway g) {
@@ -851,6 +908,7 @@ public final class PlanBuilder {
         }
       }
       HealthCheckPlan check = HealthChecks.plan(s.getHealthCheck(), c);
+      List<MarkRule> marks = MarkingChecks.check(s, vip, addresses, c);
       if (!c.ok() || vip == null) {
         return null;
       }
@@ -863,7 +921,7 @@ public final class PlanBuilder {
       String created = vs.getMetadata() == null ? null : vs.getMetadata().getCreationTimestamp();
       return new Draft(vs, ref, s.getDirectorPair(), service, method, tunnelType, tunnelPort, checksum,
           s.getRealServerSelector(), created, s.getVipInterface(),
-          s.getVipPrefixLength() != null ? s.getVipPrefixLength() : vip.maxPrefixLength());
+          s.getVipPrefixLength() != null ? s.getVipPrefixLength() : vip.maxPrefixLength(), marks);
     }
 
     private static long toU32(byte[] b) {
