@@ -26,7 +26,7 @@ class FirewallMarkStatusTest {
   void withMarkingTheEndpointCountsTheRules() {
     ManifestLoader.Result loaded = new ManifestLoader().load(List.of(EXAMPLE));
     assertThat(loaded.problems()).isEmpty();
-    assertThat(endpoint("portal", loaded)).isEqualTo("fwmark 10 (192.0.2.130; marks 3 rules)");
+    assertThat(endpoint("portal", loaded)).isEqualTo("fwmark 10 (192.0.2.130, 192.0.2.131; marks 5 rules)");
   }
 
   @Test
@@ -34,7 +34,7 @@ class FirewallMarkStatusTest {
     ManifestLoader.Result loaded = new ManifestLoader().load(List.of(EXAMPLE));
     VirtualService portal = loaded.input().virtualServices().get(0);
     portal.getSpec().setMarking(null);
-    assertThat(endpoint("portal", loaded)).isEqualTo("fwmark 10 (192.0.2.130)");
+    assertThat(endpoint("portal", loaded)).isEqualTo("fwmark 10 (192.0.2.130, 192.0.2.131)");
     portal.getSpec().setVips(null);
     assertThat(endpoint("portal", loaded)).isEqualTo("fwmark 10 (no address)");
   }

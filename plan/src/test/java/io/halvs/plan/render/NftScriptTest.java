@@ -39,7 +39,9 @@ class NftScriptTest {
   static final String EXAMPLE_RULES = """
       ip daddr 192.0.2.130 tcp dport 80 meta mark set 10
       ip daddr 192.0.2.130 tcp dport 443 meta mark set 10
-      ip daddr 198.51.100.0/28 tcp dport 8000-8099 meta mark set 10
+      ip daddr 192.0.2.131 tcp dport 80 meta mark set 10
+      ip daddr 192.0.2.131 tcp dport 443 meta mark set 10
+      ip daddr 192.0.2.131 tcp dport 8000-8099 meta mark set 10
       """;
 
   @Test
@@ -48,12 +50,9 @@ class NftScriptTest {
     assertThat(r.err()).isEmpty();
     assertThat(r.code()).isZero();
     assertThat(r.out()).contains("""
-        # marking: table inet halvs chain marking, 3 rules (render --nft prints the nft -f script)
-        # mark ip daddr 192.0.2.130 tcp dport 80 meta mark set 10
-        # mark ip daddr 192.0.2.130 tcp dport 443 meta mark set 10
-        # mark ip daddr 198.51.100.0/28 tcp dport 8000-8099 meta mark set 10
-        -A -f 10 -s wlc -p 300
-        """);
+        # marking: table inet halvs chain marking, 5 rules (render --nft prints the nft -f script)
+        """ + EXAMPLE_RULES.lines().map(l -> "# mark " + l + "\n").collect(java.util.stream.Collectors.joining())
+        + "-A -f 10 -s wlc -p 300\n");
   }
 
   @Test
