@@ -282,7 +282,7 @@ public final class PlanBuilder {
       }
     }
 
-    List<MarkRule> markRules = markRules(byKey, pair, findings);
+    List<MarkRule> markRules = markRules(byKey, pair, PairChecks.syncDaemon(spec), PairChecks.ha(spec), findings);
 
     // Real-server address -> forwarding methods used for it on this pair, to spot conflicts.
     Map<IpAddress, Set<ForwardingMethod>> methodsByAddress = new HashMap<>();
@@ -348,13 +348,26 @@ public final class PlanBuilder {
    * is left out (byKey is in seniority order). A rule that covers a port service's VIP:port shadows it, since
    * IPVS looks a packet's mark up before its address and port: a warning, as that may be meant.
    */
-  private static List<MarkRule> markRules(Map<ServiceKey, Draft> byKey, String pair, List<Finding> findings) {
+  private static List<MarkRule> markRules(Map<ServiceKey, Draft> byKey, String pair,
+      DirectorPlan.SyncDaemonPlan sync, DirectorPlan.HaPlan ha, List<Finding> findings) {
     List<MarkRule> kept = new ArrayList<>();
     Map<MarkRule, ObjectRef> keptBy = new HashMap<>();
+    Set<IpAddress> pairVips = new java.util.HashSet<>();
+    byKey.values().forEach(d -> pairVips.addAll(d.service().addresses()));
     for (java.util.Iterator<Draft> it = byKey.values().iterator(); it.hasNext(); ) {
       Draft d = it.next();
       String conflict = null;
+      String reason = "MarkingOverlap";
       for (MarkRule r : d.marks()) {
+        // The sync daemons' datagrams are delivered locally: marked, IPVS would schedule them to the real servers
+        // and the backup would never learn the active's connections.
+        if (sync != null && r.contains(sync.multicastGroup()) && r.matches("UDP", sync.port())) {
+          conflict = "its marking rule " + r.describe() + " matches the pair's sync daemon traffic (UDP "
+              + sync.multicastGroup().withPort(sync.port()) + "): IPVS would schedule it to the real servers and "
+              + "the standby would lose the active's connections; leave that group and port out";
+          reason = "MarkingCatchesSync";
+          break;
+        }
         for (MarkRule o : kept) {
           if (o.mark() != r.mark() && o.overlaps(r)) {
             conflict = "its marking rule " + r.describe() + " (mark " + r.mark() + ") overlaps " + keptBy.get(o)
@@ -369,7 +382,7 @@ public final class PlanBuilder {
         }
       }
       if (conflict != null) {
-        findings.add(Finding.error(d.ref(), "spec.marking", "MarkingOverlap", conflict));
+        findings.add(Finding.error(d.ref(), "spec.marking", reason, conflict));
         it.remove();
         continue;
       }
@@ -382,6 +395,15 @@ public final class PlanBuilder {
       if (d.marks().isEmpty()) {
         continue;
       }
+      // Heartbeats go to the peer's node address, which the plan does not know: a rule wider than the pair's
+      // VIPs that matches their port may catch them, and each director would take the other for dead.
+      int hb = ha.heartbeatPort();
+      d.marks().stream().filter(r -> r.matches("UDP", hb)
+              && !(r.prefixLength() == r.address().maxPrefixLength() && pairVips.contains(r.address())))
+          .findFirst().ifPresent(r -> findings.add(Finding.warning(d.ref(), "spec.marking", "MarkingMayCatchHeartbeats",
+              "marking rule " + r.describe() + " matches UDP port " + hb + ", the pair's heartbeats, on addresses "
+              + "that are not its VIPs: if a director's own address is among them, IPVS schedules the heartbeats to "
+              + "the real servers and each director takes the other for dead; leave that port out")));
       for (Draft port : byKey.values()) {
         ServiceKey k = port.service().key();
         if (k.isFirewallMark()) {

@@ -54,7 +54,8 @@ class MarkingTest {
         rule(Protocol.TCP, List.of("198.51.100.0/28", "192.0.2.10"), List.of("80")),
         rule(null, List.of("198.51.100.32/27"), null),
         rule(Protocol.UDP, List.of("198.51.100.16/28"), List.of())));
-    assertThat(r.findings()).isEmpty();
+    // UDP to prefixes that are not its VIPs: one warning that heartbeats could be caught (below).
+    assertThat(r.findings()).extracting(Finding::reason).containsExactly("MarkingMayCatchHeartbeats");
     // 192.0.2.10 TCP 80 is named twice (vips by default, and explicitly): one rule.
     assertThat(rules(r)).containsExactly(
         "10 192.0.2.10 TCP 80", "10 192.0.2.10 TCP 443", "10 192.0.2.10 TCP 8000-8099",
@@ -188,6 +189,29 @@ class MarkingTest {
         .containsExactly("portal MarkingShadowsService");
     assertThat(r.findings().get(0).message()).contains("192.0.2.10:443/TCP", "default/web");
     assertThat(r.plans().get("lvs").services()).hasSize(3);
+  }
+
+  /** Sync datagrams marked would be scheduled to the real servers: the service is left out. */
+  @Test
+  void markingTheSyncDaemonsGroupAndPortIsRefused() {
+    PlanResult r = build(fwmark("multicast", 1, null, rule(Protocol.UDP, List.of("224.0.0.0/4"), List.of("8848"))),
+        fwmark("otherport", 2, null, rule(Protocol.UDP, List.of("224.0.0.0/4"), List.of("5000"))));
+    assertThat(errors(r)).containsExactly("multicast spec.marking MarkingCatchesSync");
+    assertThat(r.findings().get(0).message()).contains("sync daemon", "224.0.0.81:8848");
+    assertThat(rules(r)).containsExactly("2 224.0.0.0/4 UDP 5000");
+  }
+
+  /** Heartbeats go to the peer's node address (unknown to the plan): a warning when a rule could catch them. */
+  @Test
+  void aRuleThatMayCatchHeartbeatsWarns() {
+    PlanResult r = build(
+        fwmark("wide", 1, null, rule(Protocol.UDP, List.of("10.0.0.0/8"), List.of("8000-9000"))),
+        fwmark("vipsonly", 2, List.of("192.0.2.10"), rule(null, null, null)),
+        fwmark("tcp", 3, null, rule(Protocol.TCP, List.of("10.0.0.0/8"), List.of("8849"))));
+    assertThat(errors(r)).isEmpty();
+    assertThat(r.findings()).extracting(f -> f.object().name() + " " + f.reason())
+        .containsExactly("wide MarkingMayCatchHeartbeats");
+    assertThat(r.findings().get(0).message()).contains("UDP port 8849");
   }
 
   @Test
