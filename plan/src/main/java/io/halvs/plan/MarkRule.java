@@ -26,7 +26,7 @@ public record MarkRule(long mark, String protocol, IpAddress address, int prefix
 
   /** True when the rule matches packets to {@code a} (same family, inside the prefix). */
   public boolean contains(IpAddress a) {
-    return a.isV4() == address.isV4() && samePrefix(address.bytes(), a.bytes(), prefixLength);
+    return address.samePrefix(a, prefixLength);
   }
 
   /** True when the rule matches packets of this protocol to this port (null protocol: any). */
@@ -40,8 +40,7 @@ public record MarkRule(long mark, String protocol, IpAddress address, int prefix
    * any), port ranges that meet (or one any).
    */
   public boolean overlaps(MarkRule o) {
-    if (address.isV4() != o.address.isV4()
-        || !samePrefix(address.bytes(), o.address.bytes(), Math.min(prefixLength, o.prefixLength))) {
+    if (!address.samePrefix(o.address, Math.min(prefixLength, o.prefixLength))) {
       return false;
     }
     if (protocol == null || o.protocol == null) {
@@ -58,16 +57,6 @@ public record MarkRule(long mark, String protocol, IpAddress address, int prefix
     }
     return where + " " + protocol + " " + (anyPort() ? "any port"
         : portFrom == portTo ? Integer.toString(portFrom) : portFrom + "-" + portTo);
-  }
-
-  private static boolean samePrefix(byte[] a, byte[] b, int bits) {
-    for (int i = 0; i < bits; i++) {
-      int mask = 0x80 >>> (i % 8);
-      if ((a[i / 8] & mask) != (b[i / 8] & mask)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   @Override

@@ -232,5 +232,10 @@ class MarkingTest {
     assertThat(narrow.matches("TCP", 81)).isFalse();
     assertThat(six.contains(IpAddress.parse("2001:db8::1"))).isTrue();
     assertThat(six.contains(IpAddress.parse("10.0.0.1"))).isFalse();
+    MarkRule block = new MarkRule(3, null, IpAddress.parse("192.0.2.0"), 28, 0, 0); // not on a byte boundary
+    assertThat(block.contains(IpAddress.parse("192.0.2.15"))).isTrue();
+    assertThat(block.contains(IpAddress.parse("192.0.2.16"))).isFalse();
+    assertThat(block.overlaps(new MarkRule(4, "TCP", IpAddress.parse("192.0.2.8"), 29, 1, 1))).isTrue();
+    assertThat(block.overlaps(new MarkRule(4, "TCP", IpAddress.parse("192.0.2.16"), 29, 1, 1))).isFalse();
   }
 }
