@@ -66,6 +66,7 @@ public final class LibC {
   public static final int SOL_NETLINK = 270;
   public static final int NETLINK_EXT_ACK = 11;
   public static final int NETLINK_ROUTE = 0;
+  public static final int NETLINK_NETFILTER = 12;
   public static final int NETLINK_GENERIC = 16;
   public static final int MSG_TRUNC = 0x20;
 
