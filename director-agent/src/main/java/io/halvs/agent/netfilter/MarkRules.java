@@ -220,14 +220,18 @@ public final class MarkRules {
 
   /**
    * What the rule says, as its comment shows it: {@code halvs:1a2b3c4d mark 0x7 tcp 10.0.0.0/24 dport 80-90}. The
-   * hash is over the rule's encoded expressions, so a rule whose encoding changes (another agent version) differs.
+   * hash (the first 4 bytes of SHA-256 over the NFTA_RULE_EXPRESSIONS payload) changes with the rule's encoding,
+   * so rules an agent version encoded otherwise are replaced, not adopted.
    */
   public static String comment(MarkRule r) {
     Message e = new Message(0, 0);
     expressions(e, r);
+    byte[] b = e.toBytes(0);
     String hash;
     try {
-      hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(e.toBytes(0)), 0, 4);
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(b, Message.HEADER, b.length - Message.HEADER); // the expressions alone, without the header
+      hash = HexFormat.of().formatHex(sha.digest(), 0, 4);
     } catch (NoSuchAlgorithmException ex) {
       throw new IllegalStateException(ex); // every JDK has SHA-256
     }
