@@ -6,11 +6,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.halvs.agent.kernel.FakeIpvsKernel;
+import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.netlink.NetNamespace;
 import io.halvs.agent.netlink.NetlinkException;
+import io.halvs.agent.runtime.AllUpHealthChecks;
+import io.halvs.agent.runtime.Director;
+import io.halvs.agent.runtime.StaticElection;
 import io.halvs.agent.testing.NetnsPrivileges;
+import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpAddress;
+import io.halvs.plan.IpvsService;
 import io.halvs.plan.MarkRule;
+import io.halvs.plan.ServiceKey;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -18,8 +26,10 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -265,6 +275,41 @@ class NftMarkTableNetnsTest {
     } finally {
       nft(D, "delete", "table", "inet", "foreign");
       nft(D, "delete", "table", "ip", "halvs");
+    }
+  }
+
+  @Test
+  void theDirectorsPassInstallsThemWithItsFwmarkServiceAndTheDeletedPairTakesThemAway() throws Exception {
+    FakeIpvsKernel ipvs = new FakeIpvsKernel(); // the host kernel has no IPVS: the services stay in memory
+    ServiceKey key = ServiceKey.ofFirewallMark(IpAddress.AF_INET, 7);
+    IpvsService service = new IpvsService(key, IpAddress.parse("192.0.2.1"), "rr", 0, 0, 0xffffffffL, List.of(), null,
+        null, null);
+    DirectorPlan plan = new DirectorPlan("pair", List.of("a", "b"), "hvn0", List.of(), null, new TreeMap<>(), null,
+        null, List.of(service), null, List.of(), List.of(), List.of(UDP_RANGE));
+    try (NftMarkTable marks = new NftMarkTable();
+        Director d = new Director(ipvs, new OwnershipJournal(null), new AllUpHealthChecks(),
+            StaticElection.alwaysActive(null, c -> {}), null, Duration.ofHours(1))) {
+      d.marking(marks);
+      d.offer(new Director.Target(plan, "h1", false));
+      Director.Pass first = inD(d::runPending);
+      assertThat(first.converged()).as("%s", first.failures()).isTrue();
+      assertThat(first.changes()).contains("create table inet halvs with 1 marking rule(s) (one transaction)");
+      assertThat(comments(table())).containsExactly(MarkRules.comment(UDP_RANGE));
+      long marked = counted(7);
+      send("192.0.2.1", 5355, 3);
+      assertThat(counted(7) - marked).isEqualTo(3);
+
+      d.offer(new Director.Target(plan, "h1", false));
+      long gen = generation();
+      Director.Pass again = inD(d::runPending);
+      assertThat(again.changes()).isEmpty();
+      assertThat(generation()).isEqualTo(gen);
+
+      d.offer(new Director.Target(plan, "h2", true));
+      Director.Pass deleted = inD(d::runPending);
+      assertThat(deleted.converged()).as("%s", deleted.failures()).isTrue();
+      assertThat(deleted.changes()).contains("delete table inet halvs (no marking rules planned)");
+      assertThat(nft(D, "list", "tables")).doesNotContain("table inet halvs").contains("table inet probe");
     }
   }
 
