@@ -23,7 +23,7 @@ public final class ScriptedKernel implements NetlinkSocket.Sys {
 
   public final List<byte[]> sent = new ArrayList<>();
   final List<String> misuse = new ArrayList<>();
-  final Deque<Object> replies = new ArrayDeque<>(); // byte[] datagrams or Integer -errno
+  public final Deque<Object> replies = new ArrayDeque<>(); // byte[] datagrams or Integer -errno
   volatile boolean closed;
   public volatile int closeCalls;
   /** Set (a negative errno): socket() fails with it, as for a protocol the kernel lacks. */
