@@ -68,11 +68,39 @@ public final class NfTables implements AutoCloseable {
   /** A rule: its handle (position) and the user data its writer attached (null: none). */
   public record Rule(long handle, byte[] userdata) {}
 
+  /**
+   * The kernel has no nf_tables: no nfnetlink (NETLINK_NETFILTER refused: EPROTONOSUPPORT), or nfnetlink without
+   * its nf_tables subsystem, which the kernel answers with EINVAL (EOPNOTSUPP in a batch) after failing to load it.
+   */
+  public static final class Missing extends NetlinkException {
+    private static final long serialVersionUID = 1L;
+
+    Missing(String operation, int errno, String detail) {
+      super(operation, errno, detail);
+    }
+  }
+
   private final NetlinkSocket socket;
 
-  /** A socket of its own; EPROTONOSUPPORT when the kernel has no nfnetlink. */
+  /** A socket of its own; {@link Missing} when the kernel has no nfnetlink. */
   public NfTables() {
-    this(new NetlinkSocket(LibC.NETLINK_NETFILTER));
+    this(open(() -> new NetlinkSocket(LibC.NETLINK_NETFILTER)));
+  }
+
+  /** Over the socket the supplier opens (tests: one on a scripted kernel), with {@link Missing} as above. */
+  public static NfTables over(java.util.function.Supplier<NetlinkSocket> socket) {
+    return new NfTables(open(socket));
+  }
+
+  private static NetlinkSocket open(java.util.function.Supplier<NetlinkSocket> socket) {
+    try {
+      return socket.get();
+    } catch (NetlinkException e) {
+      if (e.errno() == Errno.EPROTONOSUPPORT) {
+        throw new Missing("open an nfnetlink socket", e.errno(), "the kernel has no nfnetlink (module nfnetlink)");
+      }
+      throw e;
+    }
   }
 
   /** Over a given socket (tests: one on a scripted kernel); owns it from then on. */
@@ -101,16 +129,26 @@ public final class NfTables implements AutoCloseable {
    * sends: a kernel without nf_tables refuses it.
    */
   public long generation() {
-    List<Long> ids = socket.query("read the nf_tables generation", request(MSG_GETGEN, NFPROTO_UNSPEC, Message.F_ACK),
-        r -> {
-          r.require(NFGENMSG, "struct nfgenmsg");
-          if ((r.type() & 0xff) != MSG_NEWGEN) {
-            return null;
-          }
-          return new Attributes(r.buffer(), r.payloadStart() + NFGENMSG, r.end()).be32(GEN_ID, -1);
-        });
+    String operation = "read the nf_tables generation";
+    List<Long> ids;
+    try {
+      ids = socket.query(operation, request(MSG_GETGEN, NFPROTO_UNSPEC, Message.F_ACK), r -> {
+        r.require(NFGENMSG, "struct nfgenmsg");
+        if ((r.type() & 0xff) != MSG_NEWGEN) {
+          return null;
+        }
+        return new Attributes(r.buffer(), r.payloadStart() + NFGENMSG, r.end()).be32(GEN_ID, -1);
+      });
+    } catch (NetlinkException e) {
+      // the kernel's own answer (not a reply that failed to parse): no such subsystem
+      boolean answer = e.getMessage().startsWith(operation + ": ");
+      if (answer && (e.errno() == Errno.EINVAL || e.errno() == Errno.EOPNOTSUPP || e.errno() == Errno.ENOENT)) {
+        throw new Missing(operation, e.errno(), "the kernel has no nf_tables subsystem (module nf_tables)");
+      }
+      throw e;
+    }
     if (ids.isEmpty() || ids.get(0) < 0) {
-      throw new NetlinkException("read the nf_tables generation", Errno.EINVAL, "the reply carried no NFTA_GEN_ID");
+      throw new NetlinkException(operation + " (receive)", Errno.EINVAL, "the reply carried no NFTA_GEN_ID");
     }
     return ids.get(0);
   }

@@ -2,7 +2,6 @@ package io.halvs.agent.netfilter;
 
 import io.halvs.agent.metrics.AgentMetrics;
 import io.halvs.agent.metrics.AgentMetrics.NetlinkOp;
-import io.halvs.agent.netlink.Errno;
 import io.halvs.agent.netlink.Message;
 import io.halvs.agent.netlink.NetlinkException;
 import io.halvs.plan.MarkRule;
@@ -111,17 +110,12 @@ public final class NftMarkTable implements MarkTable {
       }
       nft.generation(); // the cheapest request a kernel without nf_tables refuses
       return nft;
-    } catch (NetlinkException e) {
-      boolean missing = e.errno() == Errno.EPROTONOSUPPORT || e.errno() == Errno.EINVAL
-          || e.errno() == Errno.EOPNOTSUPP || e.errno() == Errno.ENOENT;
-      if (missing && !needed) {
+    } catch (NfTables.Missing e) {
+      if (!needed) {
         return null;
       }
-      if (missing) {
-        throw new NetlinkException("install firewall-marking rules", e.errno(), "nf_tables is not available in this "
-            + "kernel (" + e.getMessage() + "): load module nf_tables, or drop spec.marking from the VirtualServices");
-      }
-      throw e;
+      throw new NetlinkException("install firewall-marking rules", e.errno(), "nf_tables is not available in this "
+          + "kernel (" + e.getMessage() + "): load module nf_tables, or remove spec.marking from the pair's VirtualServices");
     }
   }
 

@@ -77,7 +77,7 @@ final class NfBytes {
   }
 
   static NfTables nf(ScriptedKernel kernel) {
-    return new NfTables(new NetlinkSocket(kernel, LibC.NETLINK_NETFILTER));
+    return NfTables.over(() -> new NetlinkSocket(kernel, LibC.NETLINK_NETFILTER));
   }
 
   /** An nf_tables reply message (a dump part when multi) of family inet whose attributes the caller adds. */

@@ -362,6 +362,17 @@ class NfTablesReplyParsingTest {
   }
 
   @Test
+  void aMalformedAnswerIsNotAMissingModuleEvenWithNoRulesWanted() {
+    // an NFTA_GEN_ID of 2 bytes: a parse failure, with errno EINVAL like the kernel's "no such subsystem"
+    kernel.answer((r, seq) -> List.of(ScriptedKernel.datagram(NfBytes.reply(NfTables.MSG_NEWGEN, false)
+        .bytes(NfTables.GEN_ID, new byte[] {1, 2}).toBytes(seq), ScriptedKernel.ack(seq))));
+    try (NftMarkTable t = table()) {
+      assertThatThrownBy(() -> t.apply(List.of())).isInstanceOf(NetlinkException.class)
+          .isNotInstanceOf(NfTables.Missing.class).hasMessageContaining("parse reply");
+    }
+  }
+
+  @Test
   void aKernelThatRefusesUsIsNotAMissingModule() {
     kernel.answer((r, seq) -> List.of(ScriptedKernel.error(seq, Errno.EPERM, r, null)));
     try (NftMarkTable t = table()) {
