@@ -33,6 +33,8 @@ public final class NetlinkSocket implements AutoCloseable {
   /** Types below this are netlink's own control messages, not a family's replies. */
   static final int NLMSG_MIN_TYPE = 0x10;
   static final int NLM_F_CAPPED = 0x100;
+  /** A batch above this grows the socket's send buffer before it is sent. */
+  static final int LARGE_BATCH = 64 * 1024;
 
   /**
    * The system calls a socket makes, each returning its result or -errno: libc in production, a scripted kernel
@@ -187,6 +189,14 @@ public final class NetlinkSocket implements AutoCloseable {
         throw new IllegalArgumentException("a batch needs a message flagged NLM_F_ACK: else its success is silent");
       }
       byte[] bytes = out.toByteArray();
+      if (bytes.length > LARGE_BATCH) {
+        // netlink refuses a datagram larger than the send buffer (wmem_default, 208 KiB): grow it for this one,
+        // beyond wmem_max with CAP_NET_ADMIN (the kernel doubles the value), else as far as allowed
+        byte[] size = int32(bytes.length + 4096);
+        if (sys.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUFFORCE, size) < 0) {
+          sys.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUF, size);
+        }
+      }
       long n = sys.send(fd, bytes);
       if (n < 0) {
         throw new NetlinkException(operation + " (send)", (int) -n, null);

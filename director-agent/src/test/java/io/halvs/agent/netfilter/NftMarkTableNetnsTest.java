@@ -314,6 +314,29 @@ class NftMarkTableNetnsTest {
   }
 
   @Test
+  void aThousandRulesGoInOneTransactionLargerThanTheDefaultSendBuffer() throws Exception {
+    List<MarkRule> many = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      many.add(new MarkRule(0x100 + i, "TCP", IpAddress.parse("198.51.100." + (i % 250)), 32, 1000 + i, 2000 + i));
+    }
+    try (NftMarkTable t = new NftMarkTable()) {
+      long gen = generation();
+      long start = System.nanoTime();
+      assertThat(apply(t, many)).containsExactly("create table inet halvs with 1000 marking rule(s) (one transaction)");
+      System.out.printf("1000 marking rules installed in one batch in %.1f ms%n", (System.nanoTime() - start) / 1e6);
+      assertThat(generation()).as("one transaction").isEqualTo(gen + 1);
+      assertThat(comments(table())).hasSize(1000).first().isEqualTo(MarkRules.comment(many.get(0)));
+      try (NftMarkTable restarted = new NftMarkTable()) {
+        start = System.nanoTime();
+        assertThat(apply(restarted, many)).isEmpty();
+        System.out.printf("1000 marking rules adopted (read and compared) in %.1f ms%n",
+            (System.nanoTime() - start) / 1e6);
+      }
+      assertThat(apply(t, List.of())).hasSize(1);
+    }
+  }
+
+  @Test
   void aTableTheKernelWillNotLetUsChangeFailsWithAClearErrorUntilItIsGone() throws Exception {
     // another process owns a table inet halvs (nft's "flags owner"): the kernel refuses every change to it
     Process owner = new ProcessBuilder("ip", "netns", "exec", D, "nft", "-i").redirectErrorStream(true).start();
