@@ -68,6 +68,7 @@ public final class LibC {
   public static final int NETLINK_ROUTE = 0;
   public static final int NETLINK_GENERIC = 16;
   public static final int MSG_TRUNC = 0x20;
+  public static final int MSG_DONTWAIT = 0x40;
 
   private static volatile Api api;
   private static volatile Runtime runtime;
