@@ -8,7 +8,8 @@
 # JVM flag set in VARIANTS, one after the other against the same plan, and prints side by side: RSS (after the
 # plan is programmed and SETTLE_S more seconds, which covers a 30 s resync; and its peak, VmHWM), then
 # the JVM's own accounts (Native Memory Tracking summary: heap, class/metaspace, threads, code, GC, other),
-# the live heap after a full GC and the largest classes in it. NMT costs a little memory itself (its own line).
+# the live heap after a full GC and the largest classes in it, and the collector's pauses until then (-Xlog:gc).
+# NMT costs a little memory itself (its own line).
 #
 # Usage: e2e/bench/agent-memory.sh           # 1,000 x 100, the variants below
 #        SERVICES=100 e2e/bench/agent-memory.sh
@@ -55,7 +56,7 @@ sys.exit(0 if d.get("programmedPlanHash") == sys.argv[1] and d.get("programmed")
 kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
 
 declare -a names
-declare -A rss hwm threads nmt live top flags_of
+declare -A rss hwm threads nmt live top flags_of gc
 IFS=';' read -r -a specs <<< "$variants"
 for spec in "${specs[@]}"; do
   name=${spec%%=*}; flags=${spec#*=}; names+=("$name"); flags_of[$name]=$flags
@@ -70,7 +71,7 @@ for spec in "${specs[@]}"; do
   # shellcheck disable=SC2086 # flags are words
   jar_var=JAR_${name//[^A-Za-z0-9_]/_}; jar=${!jar_var:-$agent_jar}
   NODE_NAME=lvs-01 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs java $flags \
-    -XX:NativeMemoryTracking=summary -jar "$jar" in-cluster --in-memory-host --no-health-checks \
+    -XX:NativeMemoryTracking=summary -Xlog:gc:file="$dir/gc-$name.log" -jar "$jar" in-cluster --in-memory-host --no-health-checks \
     --health-port "$health_port" --state-dir "$dir/state" > "$log" 2>&1 &
   agent_pid=$!
   start=$SECONDS
@@ -98,6 +99,9 @@ for line in open(sys.argv[1]):
 print(";".join(out))
 PY
 )
+  # the collector's pauses so far (before the histogram's own full collection): count and longest, ms
+  gc[$name]=$(awk '/Pause Young/ { y++; v = $NF + 0; if (v > ym) ym = v } /Pause Full/ { f++; v = $NF + 0; if (v > fm) fm = v }
+    END { printf "%d/%.0f %d/%.0f", y, ym, f, fm }' "$dir/gc-$name.log")
   jcmd "$agent_pid" GC.class_histogram > "$dir/histo-$name.txt" # a full GC first: what is live
   live[$name]=$(awk '/^Total/ { printf "%.0f", $3 / 1048576 }' "$dir/histo-$name.txt")
   top[$name]=$(awk 'NR > 3 && NR <= 11 { printf "%s %.1f MiB; ", $4, $3 / 1048576 }' "$dir/histo-$name.txt")
@@ -106,13 +110,15 @@ done
 
 echo
 echo "in-cluster agent, $services services x $dests destinations ($((services * dests)) destinations), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-34s' ""; for n in "${names[@]}"; do printf '%14s' "$n"; done; echo
-row() { printf '%-34s' "$1"; shift; for v in "$@"; do printf '%14s' "$v"; done; echo; }
+printf '%-34s' ""; for n in "${names[@]}"; do printf ' %16s' "$n"; done; echo
+row() { printf '%-34s' "$1"; shift; for v in "$@"; do printf ' %16s' "$v"; done; echo; }
 vals() { local -n m=$1; for n in "${names[@]}"; do printf '%s\n' "${m[$n]}"; done; }
 mapfile -t v < <(vals rss); row "RSS MiB (settled)" "${v[@]}"
 mapfile -t v < <(vals hwm); row "RSS peak MiB (VmHWM)" "${v[@]}"
 mapfile -t v < <(vals live); row "live heap MiB (after full GC)" "${v[@]}"
 mapfile -t v < <(vals threads); row "threads" "${v[@]}"
+mapfile -t v < <(vals gc | cut -d' ' -f1); row "young GCs / longest pause ms" "${v[@]}"
+mapfile -t v < <(vals gc | cut -d' ' -f2); row "full GCs / longest pause ms" "${v[@]}"
 # the NMT categories, one row each, committed MB
 first=${names[0]}
 IFS=';' read -r -a cats <<< "${nmt[$first]}"
