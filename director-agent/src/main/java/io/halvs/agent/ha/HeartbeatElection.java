@@ -82,6 +82,8 @@ public final class HeartbeatElection implements Election {
   private long lastSentAt = Long.MIN_VALUE;
   private long lastHeartbeatWall = Long.MIN_VALUE;
   private long peerOffsetMillis;
+  private long announcesLeft;
+  private long nextAnnounceAt = Long.MAX_VALUE;
   private long lastReassertAt;
   private long transitionsBefore;
   private volatile State state;
@@ -119,7 +121,7 @@ public final class HeartbeatElection implements Election {
     this.state = new State(machine.role(), Instant.now(), machine.reason(), 0, peerName);
     announcements = new VipAnnouncer(sender, "halvs-election-announce"); // in this thread's network namespace
     if (machine.role() == Role.ACTIVE) {
-      announcements.announce(plan); // the adopted VIPs: tell the segment again, the peer may have announced
+      startAnnouncing(now()); // the adopted VIPs: tell the segment again, the peer may have announced meanwhile
     }
     ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "halvs-election"));
     quorumThread = Executors.newSingleThreadExecutor(r -> daemon(r, "halvs-election-quorum"));
@@ -293,8 +295,15 @@ public final class HeartbeatElection implements Election {
     } else if (now - lastReassertAt >= REASSERT_MILLIS) {
       apply(d.role(), now); // level-triggered: put back what someone removed
     }
-    if (d.announce() && d.role() == Role.ACTIVE) {
-      announcements.announce(plan); // after the VIPs are added; the packets go out on the announcer's thread
+    if (d.announce()) {
+      startAnnouncing(now);
+    }
+    if (d.role() == Role.ACTIVE && now >= nextAnnounceAt) {
+      // decided on this tick, after the VIPs were added; the packets go out on the announcer's thread
+      announcements.round(plan);
+      announcesLeft--;
+      nextAnnounceAt = now + (announcesLeft > 0 ? plan.highAvailability().advertIntervalMillis()
+          : ANNOUNCE_REFRESH_MILLIS);
     }
     if (d.request() != Request.NONE) {
       startQuorumCall(d.request(), now);
@@ -314,6 +323,11 @@ public final class HeartbeatElection implements Election {
     if (notify) {
       listeners.forEach(l -> l.accept(s));
     }
+  }
+
+  private void startAnnouncing(long now) {
+    announcesLeft = ANNOUNCE_REPEATS;
+    nextAnnounceAt = now;
   }
 
   /** Heartbeats that should have arrived since the last one, one per interval beyond the first. */
@@ -415,7 +429,7 @@ public final class HeartbeatElection implements Election {
     announcements.stop();
     if (machine.role() == Role.ACTIVE) {
       apply(Role.ACTIVE, now());
-      announcements.announce(next);
+      startAnnouncing(now());
     } else if (machine.role() == Role.STANDBY) {
       vips.release(prev);
     }
@@ -442,9 +456,9 @@ public final class HeartbeatElection implements Election {
     return announcements.sent();
   }
 
-  /** A burst or refresh is under way (false from the moment a role loss ended it). */
-  boolean announcing() {
-    return announcements.announcing();
+  /** Announcement rounds a role loss (or a plan change) ended before they were done. */
+  long announcementsCancelled() {
+    return announcements.cancelled();
   }
 
   public String heartbeatCounters() {

@@ -9,16 +9,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The election's gratuitous ARP / unsolicited NA on a thread of its own: at 1,000 VIPs a burst is 1,000 packets,
- * which on the election's tick would hold heartbeats up behind them. The tick only signals: {@link #announce}
- * (became active, the peer reappeared, the plan's VIPs changed) and {@link #stop} (no longer active). A burst is
- * {@link HeartbeatElection#ANNOUNCE_REPEATS} rounds one advert interval apart, then a round every
- * {@link HeartbeatElection#ANNOUNCE_REFRESH_MILLIS}.
+ * The election's gratuitous ARP / unsolicited NA on a thread of its own: at 1,000 VIPs a round is 1,000 packets,
+ * which on the election's tick would hold heartbeats up behind them. The tick keeps the schedule (a burst after a
+ * takeover, then a refresh every {@link HeartbeatElection#ANNOUNCE_REFRESH_MILLIS}) and asks for each round with
+ * {@link #round}, after it decided, on that tick, that this director is still active: a round is never started by
+ * this thread's own clock, so an agent resumed after a freeze (or a partition healing) announces nothing until its
+ * tick has looked at the peer. {@link #stop} ends the round in progress and any asked for.
  *
- * <p>Never an address this director has dropped: each send checks, under the send lock, that its round is still
- * the current one, and {@link #stop} takes that lock after ending the round, so once it returns no send is in
- * flight and none starts. The election stops the announcer before it removes an address (role loss, a plan
- * without it). Sends do not block (the real sender's socket is non-blocking), so that wait is one system call.
+ * <p>Never an address this director has dropped: each send checks, under the send lock, that its round was not
+ * stopped, and {@link #stop} takes that lock after ending the round, so once it returns no send is in flight and
+ * none starts. The election stops the announcer before it removes an address (role loss, a plan without it).
+ * Sends do not block (the real sender's socket is non-blocking), so that wait is one system call.
  *
  * <p>The thread is started by the constructor: it inherits the constructing thread's network namespace, which is
  * where the election runs and where the sender's sockets must be opened.
@@ -43,14 +44,13 @@ final class VipAnnouncer implements AutoCloseable {
   // guarded by this
   private String pair = "";
   private List<Target> targets = List.of();
-  private long intervalMillis;
-  private long round; // every announce() and stop() starts a new one: a send of an older round does not go out
-  private int repeatsLeft;
-  private long nextAtNanos;
-  private boolean announcing;
+  private long generation; // every stop() that ended something starts a new one: older rounds send nothing more
+  private boolean requested; // a round was asked for and has not started
+  private boolean inRound;
   private boolean closed;
   private long sent;
   private long failed;
+  private long cancelled;
 
   VipAnnouncer(Sender sender, String threadName) {
     this.sender = sender;
@@ -58,38 +58,47 @@ final class VipAnnouncer implements AutoCloseable {
     thread.start();
   }
 
-  /** Every VIP and gateway address of the plan now, then as a burst and a refresh; replaces what was announced. */
-  synchronized void announce(DirectorPlan plan) {
+  /**
+   * One round of every VIP and gateway address of the plan, as soon as the thread is free: a round in progress
+   * finishes first, and requests meanwhile are one round, with the latest plan's addresses.
+   */
+  synchronized void round(DirectorPlan plan) {
     List<Target> next = new ArrayList<>();
     plan.vipPlans().forEach(v -> next.add(new Target(v.interfaceName(), v.address())));
     plan.gateways().forEach(g -> next.add(new Target(g.interfaceName(), g.address())));
     pair = plan.pair();
     targets = List.copyOf(next);
-    intervalMillis = plan.highAvailability().advertIntervalMillis();
-    round++;
-    repeatsLeft = HeartbeatElection.ANNOUNCE_REPEATS;
-    nextAtNanos = System.nanoTime();
-    announcing = true;
+    requested = true;
     notifyAll();
   }
 
   /**
-   * Ends what is being announced; when this returns no announcement is being sent and none will be until the next
-   * {@link #announce}. Waits for at most the one send in flight.
+   * Ends the round in progress and any asked for; when this returns no announcement is being sent and none will
+   * be until the next {@link #round}. Waits for at most the one send in flight.
    */
   void stop() {
     synchronized (this) {
-      round++;
-      announcing = false;
+      if (!requested && !inRound) {
+        return; // nothing to end, nothing in flight (the tick calls this on every tick while not active)
+      }
+      generation++;
+      cancelled++;
+      requested = false;
       targets = List.of();
     }
     synchronized (sending) {
-      // the send in flight (of the round just ended) has returned; later ones see the new round and do not start
+      // the send in flight (of the round just ended) has returned; later ones see the new generation
     }
   }
 
+  /** A round asked for or in progress. */
   synchronized boolean announcing() {
-    return announcing;
+    return requested || inRound;
+  }
+
+  /** Rounds ended by {@link #stop} before they were done. */
+  synchronized long cancelled() {
+    return cancelled;
   }
 
   /** Announcements sent (each one address on one interface) and failed, since the start. */
@@ -104,34 +113,27 @@ final class VipAnnouncer implements AutoCloseable {
   private void run() {
     try {
       while (true) {
-        long myRound;
+        long myGeneration;
         List<Target> mine;
         String myPair;
         synchronized (this) {
-          while (!closed) {
-            if (!announcing) {
-              wait();
-              continue;
-            }
-            long left = nextAtNanos - System.nanoTime();
-            if (left <= 0) {
-              break;
-            }
-            wait(Math.max(1, left / 1_000_000));
+          while (!closed && !requested) {
+            wait();
           }
           if (closed) {
             return;
           }
-          myRound = round;
+          requested = false;
+          inRound = true;
+          myGeneration = generation;
           mine = targets;
           myPair = pair;
         }
-        sendRound(myRound, mine, myPair);
-        synchronized (this) {
-          if (round == myRound) {
-            repeatsLeft--;
-            nextAtNanos = System.nanoTime() + 1_000_000L
-                * (repeatsLeft > 0 ? intervalMillis : HeartbeatElection.ANNOUNCE_REFRESH_MILLIS);
+        try {
+          sendRound(myGeneration, mine, myPair);
+        } finally {
+          synchronized (this) {
+            inRound = false;
           }
         }
       }
@@ -142,14 +144,14 @@ final class VipAnnouncer implements AutoCloseable {
     }
   }
 
-  private void sendRound(long myRound, List<Target> mine, String myPair) {
+  private void sendRound(long myGeneration, List<Target> mine, String myPair) {
     int failures = 0;
     RuntimeException first = null;
     Target firstFailed = null;
     for (Target t : mine) {
       synchronized (sending) {
         synchronized (this) {
-          if (round != myRound || closed) {
+          if (generation != myGeneration || closed) {
             break; // stopped or replaced: not one more address of this round
           }
         }

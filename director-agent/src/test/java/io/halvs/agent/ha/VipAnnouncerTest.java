@@ -15,7 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The announcer's own thread: what stop() guarantees and what a burst is, counted (no timing asserts). */
+/** The announcer's own thread: what stop() guarantees and what a round is, counted (no timing asserts). */
 class VipAnnouncerTest {
   /** Records every address sent; the call numbered blockAt waits for release (and says so on blocked). */
   static final class Recorder implements VipAnnouncer.Sender {
@@ -63,21 +63,21 @@ class VipAnnouncerTest {
   void stopWaitsForTheSendInFlightAndNoAddressOfTheEndedBurstGoesOutAfter() throws Exception {
     Recorder sender = new Recorder(10);
     try (VipAnnouncer announcer = new VipAnnouncer(sender, "test-announce")) {
-      announcer.announce(plan(1000, 198));
+      announcer.round(plan(1000, 198));
       assertThat(sender.blocked.await(10, TimeUnit.SECONDS)).isTrue();
 
       CompletableFuture<Boolean> inFlightWhenStopped = CompletableFuture.supplyAsync(() -> {
         announcer.stop();
         return sender.inFlight; // what the election relies on before it removes the VIPs
       });
-      await().atMost(Duration.ofSeconds(10)).until(() -> !announcer.announcing());
+      await().atMost(Duration.ofSeconds(10)).until(() -> announcer.cancelled() == 1);
       sender.release.countDown();
       assertThat(inFlightWhenStopped.get(10, TimeUnit.SECONDS)).as("a send was in flight when stop() returned")
           .isFalse();
 
-      // the thread goes on to the next burst; anything of the ended one would have come before its first address
+      // the thread goes on to the next round; anything of the ended one would have come before its first address
       DirectorPlan next = plan(2, 203);
-      announcer.announce(next);
+      announcer.round(next);
       await().atMost(Duration.ofSeconds(10)).until(() -> sender.sent.contains(next.vips().get(0)));
       assertThat(sender.sent.subList(0, 10)).isEqualTo(plan(1000, 198).vips().subList(0, 10));
       assertThat(sender.sent.get(10)).as("the first address after the 10 of the stopped burst")
@@ -86,31 +86,36 @@ class VipAnnouncerTest {
   }
 
   @Test
-  void aBurstIsThreeRoundsOfEveryAddressAndAFailingOneIsCountedNotFatal() throws Exception {
+  void eachRoundIsEveryAddressOnceAndAFailingOneIsCountedNotFatal() throws Exception {
     Recorder sender = new Recorder(0);
     DirectorPlan p = plan(100, 198);
     sender.failing = p.vips().get(7);
     try (VipAnnouncer announcer = new VipAnnouncer(sender, "test-announce")) {
-      announcer.announce(p);
-      await().atMost(Duration.ofSeconds(10)).until(() -> announcer.sent() + announcer.failed() >= 300);
-      assertThat(announcer.failed()).isEqualTo(3);
-      assertThat(sender.sent.subList(0, 300)).isEqualTo(concat(p.vips(), p.vips(), p.vips()));
-      assertThat(announcer.announcing()).as("after the burst: the 10 s refresh").isTrue();
+      announcer.round(p);
+      await().atMost(Duration.ofSeconds(10)).until(() -> announcer.sent() + announcer.failed() == 100
+          && !announcer.announcing());
+      announcer.round(p);
+      await().atMost(Duration.ofSeconds(10)).until(() -> announcer.sent() + announcer.failed() == 200
+          && !announcer.announcing());
+      assertThat(announcer.failed()).isEqualTo(2);
+      assertThat(sender.sent).isEqualTo(concat(p.vips(), p.vips()));
+      assertThat(announcer.cancelled()).isZero();
     }
   }
 
   @Test
-  void announceReturnsWhileASendIsBlockedAndReplacesTheBurst() throws Exception {
+  void aRoundAskedForWhileOneHangsReturnsAtOnceAndFollowsItWithTheLatestAddresses() throws Exception {
     Recorder sender = new Recorder(1);
     try (VipAnnouncer announcer = new VipAnnouncer(sender, "test-announce")) {
-      announcer.announce(plan(50, 198));
+      DirectorPlan first = plan(50, 198);
+      announcer.round(first);
       assertThat(sender.blocked.await(10, TimeUnit.SECONDS)).isTrue();
       DirectorPlan next = plan(3, 203);
-      announcer.announce(next); // the tick's signal: it must not wait for the send that hangs
+      announcer.round(next); // the tick's request: it must not wait for the send that hangs
+      announcer.round(next); // asked twice meanwhile: one round
       sender.release.countDown();
-      await().atMost(Duration.ofSeconds(10)).until(() -> sender.sent.size() >= 4);
-      assertThat(sender.sent.subList(0, 4)).containsExactly(plan(50, 198).vips().get(0), next.vips().get(0),
-          next.vips().get(1), next.vips().get(2));
+      await().atMost(Duration.ofSeconds(10)).until(() -> announcer.sent() == 53 && !announcer.announcing());
+      assertThat(sender.sent).isEqualTo(concat(first.vips(), next.vips()));
     }
   }
 
