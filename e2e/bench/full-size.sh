@@ -38,6 +38,7 @@ for j in "$operator_jar" "$agent_jar"; do
 done
 [ "$(id -u)" = 0 ] || { echo "full-size.sh: needs root (network namespaces)" >&2; exit 2; }
 image_flags=(-XX:+UseSerialGC -XX:MaxRAMPercentage=75)
+agent_image_flags=(-XX:TieredStopAtLevel=1) # the agent image's own, after the common ones (director-agent/pom.xml)
 
 dir=$(mktemp -d /tmp/halvs-full-size.XXXXXX)
 nss=(hfs$$a hfs$$b)
@@ -114,7 +115,7 @@ agent_pids=()
 for i in 0 1; do
   node=lvs-0$((i + 1)); mkdir -p "$dir/$node-tmp"
   KUBECONFIG=$dir/agent.kubeconfig NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
-    ip netns exec "${nss[$i]}" java "${image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
+    ip netns exec "${nss[$i]}" java "${image_flags[@]}" "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
     -jar "$agent_jar" in-cluster --fake-ipvs --no-health-checks --state-dir "$dir/$node-state" > "$dir/$node.log" 2>&1 &
   agent_pids+=($!); pids+=($!)
   sample "$!" "$dir/$node.samples" & pids+=($!)

@@ -42,6 +42,7 @@ done
 [ "$(id -u)" = 0 ] || { echo "resources.sh: needs root (network namespaces)" >&2; exit 2; }
 # The image's JVM flags (pom.xml, jib jvmFlags), the container limit as MaxRAM, and a GC log.
 image_flags=(-XX:+UseSerialGC -XX:MaxRAMPercentage=75)
+agent_image_flags=(-XX:TieredStopAtLevel=1) # the agent image's own, after the common ones (director-agent/pom.xml)
 
 dir=$(mktemp -d /tmp/halvs-resources.XXXXXX)
 ns=hrsc$$a; peer_ns=hrsc$$p
@@ -197,7 +198,7 @@ programmed() { local h; h=$(plan_hash); [ -n "$h" ] && [ "$(report programmedPla
 mkdir -p "$dir/agent-tmp"
 t_agent=$(now_ms)
 KUBECONFIG=$dir/agent.kubeconfig NODE_NAME=lvs-01 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
-  ip netns exec "$ns" java "${image_flags[@]}" -XX:MaxRAM="$agent_max_ram" ${AGENT_JAVA_OPTS:-} -Xlog:gc:file="$dir/agent-gc.log" \
+  ip netns exec "$ns" java "${image_flags[@]}" "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" ${AGENT_JAVA_OPTS:-} -Xlog:gc:file="$dir/agent-gc.log" \
   -Djava.io.tmpdir="$dir/agent-tmp" -jar "$agent_jar" in-cluster --fake-ipvs --no-health-checks \
   --state-dir "$dir/state" > "$dir/agent.log" 2>&1 &
 agent_pid=$!

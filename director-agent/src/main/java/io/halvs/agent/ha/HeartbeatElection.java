@@ -36,9 +36,10 @@ import org.slf4j.LoggerFactory;
  * The director pair's election: HMAC-authenticated UDP heartbeats to the peer, an optional Quorum as tie-breaker,
  * the VIPs and gateway held through {@link VipManager} and announced with gratuitous ARP / NA. Decisions are
  * {@link ElectionMachine}'s; this class only carries them out. Threads: one receives heartbeats, one ticks
- * (every interval/4) and sends, one makes Lease calls, so a slow API never delays a tick, and one samples the
+ * (every interval/4) and sends, one makes Lease calls, so a slow API never delays a tick, one samples the
  * sync progress (kernel dumps: at 1,000 services a connection count is 1,000 destination dumps), so a slow or
- * busy kernel never delays one either: the tick reads only what the sampler last published.
+ * busy kernel never delays one either: the tick reads only what the sampler last published, and one announces
+ * ({@link VipAnnouncer}: a burst is a packet per VIP), which the tick only starts and stops.
  */
 public final class HeartbeatElection implements Election {
   private static final Logger LOG = LoggerFactory.getLogger(HeartbeatElection.class);
@@ -63,7 +64,7 @@ public final class HeartbeatElection implements Election {
   private final Options options;
   private final AddressTable table;
   private final VipManager vips;
-  private final NeighbourAnnouncer announcer = new NeighbourAnnouncer();
+  private final VipAnnouncer announcements;
   private final DatagramSocket socket;
   private final HeartbeatCodec codec;
   private final long epoch = new SecureRandom().nextLong();
@@ -102,6 +103,12 @@ public final class HeartbeatElection implements Election {
   /** @param bind the local address heartbeats are received on and sent from; null: every address. */
   public HeartbeatElection(DirectorPlan plan, Options options, AddressTable table, java.net.InetAddress bind)
       throws IOException {
+    this(plan, options, table, bind, senderFor(table));
+  }
+
+  /** @param sender sends each announcement, on the announcer's thread */
+  HeartbeatElection(DirectorPlan plan, Options options, AddressTable table, java.net.InetAddress bind,
+      VipAnnouncer.Sender sender) throws IOException {
     this.options = options;
     this.table = table;
     this.vips = new VipManager(table);
@@ -110,11 +117,11 @@ public final class HeartbeatElection implements Election {
     this.codec = new HeartbeatCodec(options.hmacKey(), plan.pair(), peerName);
     this.socket = new DatagramSocket(new InetSocketAddress(bind, plan.highAvailability().heartbeatPort()));
     socket.setSoTimeout(1000);
-    long now = now();
-    this.machine = new ElectionMachine(config(plan), now, adopted(plan));
+    this.machine = new ElectionMachine(config(plan), now(), adopted(plan));
     this.state = new State(machine.role(), Instant.now(), machine.reason(), 0, peerName);
+    announcements = new VipAnnouncer(sender, "halvs-election-announce"); // in this thread's network namespace
     if (machine.role() == Role.ACTIVE) {
-      startAnnouncing(now); // the adopted VIPs: tell the segment again, the peer may have announced meanwhile
+      startAnnouncing(now()); // the adopted VIPs: tell the segment again, the peer may have announced meanwhile
     }
     ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "halvs-election"));
     quorumThread = Executors.newSingleThreadExecutor(r -> daemon(r, "halvs-election-quorum"));
@@ -125,6 +132,25 @@ public final class HeartbeatElection implements Election {
     syncSampler.start();
     long period = Math.max(5, plan.highAvailability().advertIntervalMillis() / 4);
     ticker.scheduleAtFixedRate(this::tickSafely, 0, period, TimeUnit.MILLISECONDS);
+  }
+
+  /** Gratuitous ARP / NA on the plan's interfaces; nothing for an in-memory table (there is no segment). */
+  static VipAnnouncer.Sender senderFor(AddressTable table) {
+    if (table.isInMemory()) {
+      return (ifname, address) -> {};
+    }
+    NeighbourAnnouncer announcer = new NeighbourAnnouncer();
+    return new VipAnnouncer.Sender() {
+      @Override
+      public void announce(String ifname, IpAddress address) {
+        announcer.announce(ifname, address);
+      }
+
+      @Override
+      public void close() {
+        announcer.close();
+      }
+    };
   }
 
   static Thread daemon(Runnable r, String name) {
@@ -258,6 +284,10 @@ public final class HeartbeatElection implements Election {
     Decision d = machine.tick(now);
     peerAlive = machine.peerVisible(now);
     countMissed(now);
+    if (d.role() != Role.ACTIVE) {
+      // before any VIP goes: once stop() returns nothing more is announced (it waits for the one send in flight)
+      announcements.stop();
+    }
     if (d.changed()) {
       Logs.pair(LOG.atInfo(), plan.pair()).log("role {} ({})", d.role(), d.reason());
       METRICS.transition(ElectionMachine.cause(d.reason()), d.role() == Role.ACTIVE, System.currentTimeMillis());
@@ -269,7 +299,8 @@ public final class HeartbeatElection implements Election {
       startAnnouncing(now);
     }
     if (d.role() == Role.ACTIVE && now >= nextAnnounceAt) {
-      announce();
+      // decided on this tick, after the VIPs were added; the packets go out on the announcer's thread
+      announcements.round(plan);
       announcesLeft--;
       nextAnnounceAt = now + (announcesLeft > 0 ? plan.highAvailability().advertIntervalMillis()
           : ANNOUNCE_REFRESH_MILLIS);
@@ -294,6 +325,11 @@ public final class HeartbeatElection implements Election {
     }
   }
 
+  private void startAnnouncing(long now) {
+    announcesLeft = ANNOUNCE_REPEATS;
+    nextAnnounceAt = now;
+  }
+
   /** Heartbeats that should have arrived since the last one, one per interval beyond the first. */
   private void countMissed(long now) {
     if (lastHeardAt < 0) {
@@ -304,11 +340,6 @@ public final class HeartbeatElection implements Election {
       METRICS.heartbeatsMissed(due - missedCounted);
       missedCounted = due;
     }
-  }
-
-  private void startAnnouncing(long now) {
-    announcesLeft = ANNOUNCE_REPEATS;
-    nextAnnounceAt = now;
   }
 
   private void apply(Role role, long now) {
@@ -327,28 +358,6 @@ public final class HeartbeatElection implements Election {
       }
     } catch (RuntimeException e) {
       Logs.pair(LOG.atError(), plan.pair()).log("VIPs for role {}: {}", role, e.getMessage());
-    }
-  }
-
-  private void announce() {
-    if (table.isInMemory()) {
-      return; // the VIPs are on no real interface: there is no segment to tell
-    }
-    DirectorPlan p = plan;
-    for (DirectorPlan.VipPlan vip : p.vipPlans()) {
-      try {
-        announcer.announce(vip.interfaceName(), vip.address());
-      } catch (RuntimeException e) {
-        Logs.pair(LOG.atWarn(), p.pair()).log("announce {} on {}: {}", vip.address(), vip.interfaceName(),
-            e.getMessage());
-      }
-    }
-    for (DirectorPlan.GatewayPlan g : p.gateways()) {
-      try {
-        announcer.announce(g.interfaceName(), g.address());
-      } catch (RuntimeException e) {
-        Logs.pair(LOG.atWarn(), p.pair()).log("announce gateway {}: {}", g.address(), e.getMessage());
-      }
     }
   }
 
@@ -416,8 +425,10 @@ public final class HeartbeatElection implements Election {
       machine = new ElectionMachine(config(next), now(), machine.role() == Role.ACTIVE);
     }
     plan = next;
+    // the announcer stops before hold() removes the VIPs the new plan dropped: none of them is announced after
+    announcements.stop();
     if (machine.role() == Role.ACTIVE) {
-      apply(Role.ACTIVE, now()); // hold() also removes the VIPs the new plan dropped
+      apply(Role.ACTIVE, now());
       startAnnouncing(now());
     } else if (machine.role() == Role.STANDBY) {
       vips.release(prev);
@@ -438,6 +449,16 @@ public final class HeartbeatElection implements Election {
   @Override
   public void rekey(byte[] key, List<byte[]> alsoAccepted) {
     codec.rekey(key, alsoAccepted);
+  }
+
+  /** Announcements sent and failed since the start (each one address on one interface). */
+  long announcementsSent() {
+    return announcements.sent();
+  }
+
+  /** Announcement rounds a role loss (or a plan change) ended before they were done. */
+  long announcementsCancelled() {
+    return announcements.cancelled();
   }
 
   public String heartbeatCounters() {
@@ -513,12 +534,14 @@ public final class HeartbeatElection implements Election {
       ticker.submit(() -> {
         synchronized (this) {
           closed = true; // no tick re-adds them afterwards
+          announcements.stop();
           vips.release(plan);
         }
       }).get(5, TimeUnit.SECONDS);
     } catch (java.util.concurrent.RejectedExecutionException | java.util.concurrent.ExecutionException
         | java.util.concurrent.TimeoutException e) {
       synchronized (this) {
+        announcements.stop();
         vips.release(plan); // the ticker is gone (closed before): from this thread
       }
     } catch (InterruptedException e) {
@@ -533,7 +556,7 @@ public final class HeartbeatElection implements Election {
     quorumThread.shutdownNow();
     syncSampler.interrupt();
     socket.close();
-    announcer.close();
+    announcements.close();
   }
 
   @Override

@@ -71,6 +71,7 @@ public final class LibC {
   public static final int NETLINK_NETFILTER = 12;
   public static final int NETLINK_GENERIC = 16;
   public static final int MSG_TRUNC = 0x20;
+  public static final int MSG_DONTWAIT = 0x40;
 
   private static volatile Api api;
   private static volatile Runtime runtime;

@@ -70,9 +70,10 @@ public final class PacketSocket implements AutoCloseable {
     return hardwareAddress.clone();
   }
 
+  /** Never blocks: a full send buffer fails the send (EAGAIN) instead of holding the caller up. */
   public void send(byte[] destination, byte[] payload) {
     byte[] to = sockaddr(ethertype, ifindex, destination);
-    if (c.sendto(fd, payload, payload.length, 0, to, to.length) < 0) {
+    if (c.sendto(fd, payload, payload.length, LibC.MSG_DONTWAIT, to, to.length) < 0) {
       throw new NetlinkException("send on " + ifname, LibC.errno(), null);
     }
   }

@@ -97,6 +97,78 @@ class HeartbeatElectionInMemoryTest {
     }
   }
 
+  static long accepted(HeartbeatElection e) {
+    return Long.parseLong(e.heartbeatCounters().replaceAll(".*accepted=(\\d+).*", "$1"));
+  }
+
+  /**
+   * At 1,000 VIPs a burst is 1,000 packets: they go out on the announcer's thread. A send that hangs does not
+   * stop heartbeats; a role loss ends the burst, and the VIPs go only once the send in flight has returned, so no
+   * address is announced after this director dropped it (every announcement finds its address held).
+   */
+  @Test
+  void aHangingAnnouncementDoesNotStopHeartbeatsAndTheDropEndsTheBurstFirst() throws Exception {
+    int port;
+    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    java.util.List<IpAddress> vips = new java.util.ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      vips.add(IpAddress.parse("198.51." + (100 + i / 250) + "." + (1 + i % 250)));
+    }
+    DirectorPlan p = plan(port);
+    DirectorPlan plan = new DirectorPlan(p.pair(), p.nodes(), p.vipInterface(), vips, null, p.sysctls(), null,
+        p.highAvailability(), List.of());
+    java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong sentUnheld = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.CountDownLatch[] blocked = {new java.util.concurrent.CountDownLatch(1),
+        new java.util.concurrent.CountDownLatch(1)};
+    java.util.concurrent.CountDownLatch[] release = {new java.util.concurrent.CountDownLatch(1),
+        new java.util.concurrent.CountDownLatch(1)};
+    VipAnnouncer.Sender hanging = (ifname, address) -> {
+      long n = calls.incrementAndGet();
+      if (tableA.list(ifname).stream().noneMatch(x -> x.address().equals(address))) {
+        sentUnheld.incrementAndGet();
+      }
+      if (n <= 2) {
+        blocked[(int) n - 1].countDown();
+        try {
+          release[(int) n - 1].await(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    MemoryQuorum quorum = new MemoryQuorum();
+    try {
+      a = new HeartbeatElection(plan, new HeartbeatElection.Options("dir-a", new InetSocketAddress("127.0.0.3",
+          port), KEY, quorum, () -> 0, () -> true), tableA, InetAddress.getByName("127.0.0.2"), hanging);
+      await().atMost(Duration.ofSeconds(5)).until(() -> a.state().role() == Role.ACTIVE && holds(tableA));
+      assertThat(blocked[0].await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      b = start(plan, "dir-b", "127.0.0.3", "127.0.0.2", tableB, quorum);
+      await().atMost(Duration.ofSeconds(5)).until(() -> b.state().role() == Role.STANDBY && accepted(b) > 0);
+      long before = accepted(b);
+      await().atMost(Duration.ofSeconds(5)).until(() -> accepted(b) > before + 5);
+      assertThat(calls.get()).as("the first announcement still hangs: the heartbeats went on without it")
+          .isEqualTo(1);
+
+      release[0].countDown();
+      assertThat(blocked[1].await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue(); // the second hangs now
+      var handover = java.util.concurrent.CompletableFuture.supplyAsync(() -> a.handOver(Duration.ofSeconds(5)));
+      await().atMost(Duration.ofSeconds(5)).until(() -> a.announcementsCancelled() > 0); // the tick ended it...
+      assertThat(holds(tableA)).as("...and waits for the send in flight before the VIPs go").isTrue();
+      release[1].countDown();
+      assertThat(handover.get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      await().atMost(Duration.ofSeconds(5)).until(() -> b.state().role() == Role.ACTIVE && holds(tableB));
+      assertThat(holds(tableA)).isFalse();
+      assertThat(calls.get()).as("not one address of the ended burst after the one in flight").isEqualTo(2);
+      assertThat(sentUnheld.get()).isZero();
+    } finally {
+      release[0].countDown();
+      release[1].countDown();
+    }
+  }
+
   @Test
   void oneHoldsTheVipInMemoryAndTheStandbyTakesOverOnHandover() throws Exception {
     int port;

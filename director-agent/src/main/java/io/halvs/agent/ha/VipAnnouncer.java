@@ -1,0 +1,190 @@
+package io.halvs.agent.ha;
+
+import io.halvs.agent.Logs;
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.IpAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The election's gratuitous ARP / unsolicited NA on a thread of its own: at 1,000 VIPs a round is 1,000 packets,
+ * which on the election's tick would hold heartbeats up behind them. The tick keeps the schedule (a burst after a
+ * takeover, then a refresh every {@link HeartbeatElection#ANNOUNCE_REFRESH_MILLIS}) and asks for each round with
+ * {@link #round}, after it decided, on that tick, that this director is still active: a round is never started by
+ * this thread's own clock, so an agent resumed after a freeze (or a partition healing) announces nothing until its
+ * tick has looked at the peer. {@link #stop} ends the round in progress and any asked for.
+ *
+ * <p>Never an address this director has dropped: each send checks, under the send lock, that its round was not
+ * stopped, and {@link #stop} takes that lock after ending the round, so once it returns no send is in flight and
+ * none starts. The election stops the announcer before it removes an address (role loss, a plan without it).
+ * Sends do not block (the real sender's socket is non-blocking), so that wait is one system call.
+ *
+ * <p>The thread is started by the constructor: it inherits the constructing thread's network namespace, which is
+ * where the election runs and where the sender's sockets must be opened.
+ */
+final class VipAnnouncer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(VipAnnouncer.class);
+
+  /** Sends one announcement; used on the announcer's thread only, closed there when the announcer stops. */
+  interface Sender extends AutoCloseable {
+    void announce(String ifname, IpAddress address);
+
+    @Override
+    default void close() {}
+  }
+
+  record Target(String interfaceName, IpAddress address) {}
+
+  private final Sender sender;
+  private final Object sending = new Object(); // held for one send and by stop(); taken before this, never after
+  private final Thread thread;
+
+  // guarded by this
+  private String pair = "";
+  private List<Target> targets = List.of();
+  private long generation; // every stop() that ended something starts a new one: older rounds send nothing more
+  private boolean requested; // a round was asked for and has not started
+  private boolean inRound;
+  private boolean closed;
+  private long sent;
+  private long failed;
+  private long cancelled;
+
+  VipAnnouncer(Sender sender, String threadName) {
+    this.sender = sender;
+    this.thread = HeartbeatElection.daemon(this::run, threadName);
+    thread.start();
+  }
+
+  /**
+   * One round of every VIP and gateway address of the plan, as soon as the thread is free: a round in progress
+   * finishes first, and requests meanwhile are one round, with the latest plan's addresses.
+   */
+  synchronized void round(DirectorPlan plan) {
+    List<Target> next = new ArrayList<>();
+    plan.vipPlans().forEach(v -> next.add(new Target(v.interfaceName(), v.address())));
+    plan.gateways().forEach(g -> next.add(new Target(g.interfaceName(), g.address())));
+    pair = plan.pair();
+    targets = List.copyOf(next);
+    requested = true;
+    notifyAll();
+  }
+
+  /**
+   * Ends the round in progress and any asked for; when this returns no announcement is being sent and none will
+   * be until the next {@link #round}. Waits for at most the one send in flight.
+   */
+  void stop() {
+    synchronized (this) {
+      if (!requested && !inRound) {
+        return; // nothing to end, nothing in flight (the tick calls this on every tick while not active)
+      }
+      generation++;
+      cancelled++;
+      requested = false;
+      targets = List.of();
+    }
+    synchronized (sending) {
+      // the send in flight (of the round just ended) has returned; later ones see the new generation
+    }
+  }
+
+  /** A round asked for or in progress. */
+  synchronized boolean announcing() {
+    return requested || inRound;
+  }
+
+  /** Rounds ended by {@link #stop} before they were done. */
+  synchronized long cancelled() {
+    return cancelled;
+  }
+
+  /** Announcements sent (each one address on one interface) and failed, since the start. */
+  synchronized long sent() {
+    return sent;
+  }
+
+  synchronized long failed() {
+    return failed;
+  }
+
+  private void run() {
+    try {
+      while (true) {
+        long myGeneration;
+        List<Target> mine;
+        String myPair;
+        synchronized (this) {
+          while (!closed && !requested) {
+            wait();
+          }
+          if (closed) {
+            return;
+          }
+          requested = false;
+          inRound = true;
+          myGeneration = generation;
+          mine = targets;
+          myPair = pair;
+        }
+        try {
+          sendRound(myGeneration, mine, myPair);
+        } finally {
+          synchronized (this) {
+            inRound = false;
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      // closed
+    } finally {
+      sender.close();
+    }
+  }
+
+  private void sendRound(long myGeneration, List<Target> mine, String myPair) {
+    int failures = 0;
+    RuntimeException first = null;
+    Target firstFailed = null;
+    for (Target t : mine) {
+      synchronized (sending) {
+        synchronized (this) {
+          if (generation != myGeneration || closed) {
+            break; // stopped or replaced: not one more address of this round
+          }
+        }
+        try {
+          sender.announce(t.interfaceName(), t.address());
+          synchronized (this) {
+            sent++;
+          }
+        } catch (RuntimeException e) {
+          synchronized (this) {
+            failed++;
+          }
+          if (failures++ == 0) {
+            first = e;
+            firstFailed = t;
+          }
+        }
+      }
+    }
+    if (first != null) {
+      // one line per round, not one per address: at 1,000 VIPs an interface that is gone fails them all
+      Logs.pair(LOG.atWarn(), myPair).log("announce {} on {}: {} ({} of {} failed this round)",
+          firstFailed.address(), firstFailed.interfaceName(), first.getMessage(), failures, mine.size());
+    }
+  }
+
+  /** Stops and ends the thread; the sender is closed on it. */
+  @Override
+  public void close() {
+    stop();
+    synchronized (this) {
+      closed = true;
+      notifyAll();
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package io.halvs.agent.ha;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.IpAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The announcer's own thread: what stop() guarantees and what a round is, counted (no timing asserts). */
+class VipAnnouncerTest {
+  /** Records every address sent; the call numbered blockAt waits for release (and says so on blocked). */
+  static final class Recorder implements VipAnnouncer.Sender {
+    final List<IpAddress> sent = new CopyOnWriteArrayList<>();
+    final int blockAt;
+    final CountDownLatch blocked = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    volatile boolean inFlight;
+    volatile IpAddress failing;
+
+    Recorder(int blockAt) {
+      this.blockAt = blockAt;
+    }
+
+    @Override
+    public void announce(String ifname, IpAddress address) {
+      inFlight = true;
+      try {
+        sent.add(address);
+        if (sent.size() == blockAt) {
+          blocked.countDown();
+          release.await(30, TimeUnit.SECONDS);
+        }
+        if (address.equals(failing)) {
+          throw new IllegalStateException("no such device");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        inFlight = false;
+      }
+    }
+  }
+
+  static DirectorPlan plan(int vips, int firstOctet) {
+    List<IpAddress> addresses = new ArrayList<>();
+    for (int i = 0; i < vips; i++) {
+      addresses.add(IpAddress.parse(firstOctet + ".51." + (i / 250) + "." + (1 + i % 250)));
+    }
+    return new DirectorPlan("pair-1", List.of("dir-a", "dir-b"), "eth0", addresses, null, new TreeMap<>(), null,
+        new DirectorPlan.HaPlan(50, 3, false, 0, 8849, null, null), List.of());
+  }
+
+  @Test
+  void stopWaitsForTheSendInFlightAndNoAddressOfTheEndedBurstGoesOutAfter() throws Exception {
+    Recorder sender = new Recorder(10);
+    try (VipAnnouncer announcer = new VipAnnouncer(sender, "test-announce")) {
+      announcer.round(plan(1000, 198));
+      assertThat(sender.blocked.await(10, TimeUnit.SECONDS)).isTrue();
+
+      CompletableFuture<Boolean> inFlightWhenStopped = CompletableFuture.supplyAsync(() -> {
+        announcer.stop();
+        return sender.inFlight; // what the election relies on before it removes the VIPs
+      });
+      await().atMost(Duration.ofSeconds(10)).until(() -> announcer.cancelled() == 1);
+      sender.release.countDown();
+      assertThat(inFlightWhenStopped.get(10, TimeUnit.SECONDS)).as("a send was in flight when stop() returned")
+          .isFalse();
+
+      // the thread goes on to the next round; anything of the ended one would have come before its first address
+      DirectorPlan next = plan(2, 203);
+      announcer.round(next);
+      await().atMost(Duration.ofSeconds(10)).until(() -> sender.sent.contains(next.vips().get(0)));
+      assertThat(sender.sent.subList(0, 10)).isEqualTo(plan(1000, 198).vips().subList(0, 10));
+      assertThat(sender.sent.get(10)).as("the first address after the 10 of the stopped burst")
+          .isEqualTo(next.vips().get(0));
+    }
+  }
+
+  @Test
+  void eachRoundIsEveryAddressOnceAndAFailingOneIsCountedNotFatal() throws Exception {
+    Recorder sender = new Recorder(0);
+    DirectorPlan p = plan(100, 198);
+    sender.failing = p.vips().get(7);
+    try (VipAnnouncer announcer = new VipAnnouncer(sender, "test-announce")) {
+      announcer.round(p);
+      await().atMost(Duration.ofSeconds(10)).until(() -> announcer.sent() + announcer.failed() == 100
+          && !announcer.announcing());
+      announcer.round(p);
+      await().atMost(Duration.ofSeconds(10)).until(() -> announcer.sent() + announcer.failed() == 200
+          && !announcer.announcing());
+      assertThat(announcer.failed()).isEqualTo(2);
+      assertThat(sender.sent).isEqualTo(concat(p.vips(), p.vips()));
+      assertThat(announcer.cancelled()).isZero();
+    }
+  }
+
+  @Test
+  void aRoundAskedForWhileOneHangsReturnsAtOnceAndFollowsItWithTheLatestAddresses() throws Exception {
+    Recorder sender = new Recorder(1);
+    try (VipAnnouncer announcer = new VipAnnouncer(sender, "test-announce")) {
+      DirectorPlan first = plan(50, 198);
+      announcer.round(first);
+      assertThat(sender.blocked.await(10, TimeUnit.SECONDS)).isTrue();
+      DirectorPlan next = plan(3, 203);
+      announcer.round(next); // the tick's request: it must not wait for the send that hangs
+      announcer.round(next); // asked twice meanwhile: one round
+      sender.release.countDown();
+      await().atMost(Duration.ofSeconds(10)).until(() -> announcer.sent() == 53 && !announcer.announcing());
+      assertThat(sender.sent).isEqualTo(concat(first.vips(), next.vips()));
+    }
+  }
+
+  @SafeVarargs
+  static <T> List<T> concat(List<T>... lists) {
+    List<T> all = new ArrayList<>();
+    for (List<T> l : lists) {
+      all.addAll(l);
+    }
+    return all;
+  }
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Benchmark (prints figures, asserts nothing but that each run programs the plan): where the in-cluster agent's
+# memory goes at full size, issue 14 (goal: RSS at most 150 MiB at 100,000 destinations with the client and its
+# caches). The real API server and etcd (e2e/apiserver/start.sh); PlanLoader publishes a plan of SERVICES x
+# DESTS (1,000 x 100) as the operator would (manifest and shard ConfigMaps), the pair's two Nodes and its HMAC
+# Secret; then one agent runs `in-cluster --in-memory-host --no-health-checks` (the in-memory IPVS and address
+# table: no root, no namespace; its election runs with a silent peer, so it holds the VIPs in memory) once per
+# JVM flag set in VARIANTS, one after the other against the same plan, and prints side by side: RSS (after the
+# plan is programmed and SETTLE_S more seconds, which covers a 30 s resync; and its peak, VmHWM), then
+# the JVM's own accounts (Native Memory Tracking summary: heap, class/metaspace, threads, code, GC, other),
+# the live heap after a full GC and the largest classes in it, and the collector's pauses until then (-Xlog:gc).
+# NMT costs a little memory itself (its own line).
+#
+# Usage: e2e/bench/agent-memory.sh           # 1,000 x 100, the variants below
+#        SERVICES=100 e2e/bench/agent-memory.sh
+# Needs the agent jar and the test classes: ./mvnw -B -o -pl director-agent -am package -DskipTests &&
+#   ./mvnw -B -o -q -pl director-agent -am test-compile dependency:build-classpath \
+#     -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+# Env: SERVICES (1000), DESTS (100), SETTLE_S (40), TIMEOUT_S (600), KEEP=1 keeps the work directory,
+# VARIANTS: "name=flags;name=flags" (flags space-separated; default: the images' flags before and after issue 14),
+# JAR_<name>: another build of the agent for that variant (a before/after of the code: e.g. JAR_before=old.jar).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+services=${SERVICES:-1000}; dests=${DESTS:-100}; settle=${SETTLE_S:-40}; timeout=${TIMEOUT_S:-600}
+base="-XX:+UseSerialGC -XX:MaxRAMPercentage=75 -XX:MaxRAM=256m"
+variants=${VARIANTS:-"before=$base;after=$base $(sed -n 's/.*<jvmFlag>\(-X[^<]*\)<\/jvmFlag>.*/\1/p' \
+  "$repo/director-agent/pom.xml" | grep -v -e UseSerialGC -e MaxRAMPercentage | tr '\n' ' ')"}
+agent_jar=$repo/director-agent/target/halvs-agent.jar
+cp_file=$repo/director-agent/target/cp.txt
+for f in "$agent_jar" "$cp_file"; do
+  [ -f "$f" ] || { echo "agent-memory.sh: $f missing (see the usage above)" >&2; exit 2; }
+done
+dir=$(mktemp -d /tmp/halvs-agent-memory.XXXXXX)
+agent_pid=
+cleanup() {
+  [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+  "$repo/e2e/apiserver/stop.sh" "$dir" >/dev/null 2>&1
+  if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $dir"; else rm -rf "$dir"; fi
+}
+trap cleanup EXIT
+"$repo/e2e/apiserver/start.sh" "$dir" >&2
+export KUBECONFIG=$dir/admin.kubeconfig
+port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.2",0)); print(s.getsockname()[1])')
+health_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+java -Xmx2g -cp "$repo/director-agent/target/test-classes:$repo/director-agent/target/classes:$(cat "$cp_file")" \
+  io.halvs.agent.cli.PlanLoader halvs-system "$services" "$dests" "$port" >&2
+plan_hash=$(kubectl get cm -n halvs-system halvs-plan-lvs -o jsonpath='{.data.manifest\.json}' \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["planHash"])')
+programmed() {
+  kubectl get cm -n halvs-system halvs-agent-lvs-lvs-01 -o jsonpath='{.data.report\.json}' 2>/dev/null \
+    | python3 -c 'import json,sys
+d = json.loads(sys.stdin.read() or "null") or {}
+sys.exit(0 if d.get("programmedPlanHash") == sys.argv[1] and d.get("programmed") in (True, "True") else 1)' "$plan_hash"
+}
+kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
+
+declare -a names
+declare -A rss hwm threads nmt live top flags_of gc
+IFS=';' read -r -a specs <<< "$variants"
+for spec in "${specs[@]}"; do
+  name=${spec%%=*}; flags=${spec#*=}; names+=("$name"); flags_of[$name]=$flags
+  # the report ConfigMap, as the operator creates it (the agent only updates it)
+  kubectl delete cm -n halvs-system halvs-agent-lvs-lvs-01 --ignore-not-found >/dev/null
+  kubectl create cm -n halvs-system halvs-agent-lvs-lvs-01 >/dev/null
+  kubectl label cm -n halvs-system halvs-agent-lvs-lvs-01 halvs.io/director-pair=lvs \
+    halvs.io/plan-part=agent-report >/dev/null
+  kubectl delete lease -n halvs-system halvs-lvs --ignore-not-found >/dev/null
+  rm -rf "$dir/state"
+  log=$dir/agent-$name.log
+  # shellcheck disable=SC2086 # flags are words
+  jar_var=JAR_${name//[^A-Za-z0-9_]/_}; jar=${!jar_var:-$agent_jar}
+  NODE_NAME=lvs-01 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs java $flags \
+    -XX:NativeMemoryTracking=summary -Xlog:gc:file="$dir/gc-$name.log" -jar "$jar" in-cluster --in-memory-host --no-health-checks \
+    --health-port "$health_port" --state-dir "$dir/state" > "$log" 2>&1 &
+  agent_pid=$!
+  start=$SECONDS
+  until programmed; do
+    kill -0 "$agent_pid" 2>/dev/null || { echo "agent ($name) exited; its log:" >&2; tail -20 "$log" >&2; exit 1; }
+    [ $((SECONDS - start)) -lt "$timeout" ] || { echo "agent ($name): plan not programmed in $timeout s" >&2; exit 1; }
+    sleep 1
+  done
+  echo "$name: $jar programmed after $((SECONDS - start)) s; settling ${settle} s (flags: $flags)" >&2
+  sleep "$settle"
+  rss[$name]=$(( $(kib "$agent_pid" VmRSS) / 1024 )); hwm[$name]=$(( $(kib "$agent_pid" VmHWM) / 1024 ))
+  threads[$name]=$(kib "$agent_pid" Threads)
+  jcmd "$agent_pid" VM.native_memory summary scale=MB > "$dir/nmt-$name.txt"
+  # each category's committed MB, in NMT's order: "-   Java Heap (reserved=192MB, committed=26MB)"
+  nmt[$name]=$(python3 - "$dir/nmt-$name.txt" <<'PY'
+import re, sys
+out = []
+for line in open(sys.argv[1]):
+    m = re.match(r'\s*-\s+(.+?) \(reserved=\d+MB, committed=(\d+)MB\)', line)
+    if m:
+        out.append(f"{m.group(1)}={m.group(2)}")
+    m = re.match(r'Total: reserved=\d+MB, committed=(\d+)MB', line.strip())
+    if m:
+        out.insert(0, f"NMT total={m.group(1)}")
+print(";".join(out))
+PY
+)
+  # the collector's pauses so far (before the histogram's own full collection): count and longest, ms
+  gc[$name]=$(awk '/Pause Young/ { y++; v = $NF + 0; if (v > ym) ym = v } /Pause Full/ { f++; v = $NF + 0; if (v > fm) fm = v }
+    END { printf "%d/%.0f %d/%.0f", y, ym, f, fm }' "$dir/gc-$name.log")
+  jcmd "$agent_pid" GC.class_histogram > "$dir/histo-$name.txt" # a full GC first: what is live
+  live[$name]=$(awk '/^Total/ { printf "%.0f", $3 / 1048576 }' "$dir/histo-$name.txt")
+  top[$name]=$(awk 'NR > 3 && NR <= 11 { printf "%s %.1f MiB; ", $4, $3 / 1048576 }' "$dir/histo-$name.txt")
+  kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true; agent_pid=
+done
+
+echo
+echo "in-cluster agent, $services services x $dests destinations ($((services * dests)) destinations), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-34s' ""; for n in "${names[@]}"; do printf ' %16s' "$n"; done; echo
+row() { printf '%-34s' "$1"; shift; for v in "$@"; do printf ' %16s' "$v"; done; echo; }
+vals() { local -n m=$1; for n in "${names[@]}"; do printf '%s\n' "${m[$n]}"; done; }
+mapfile -t v < <(vals rss); row "RSS MiB (settled)" "${v[@]}"
+mapfile -t v < <(vals hwm); row "RSS peak MiB (VmHWM)" "${v[@]}"
+mapfile -t v < <(vals live); row "live heap MiB (after full GC)" "${v[@]}"
+mapfile -t v < <(vals threads); row "threads" "${v[@]}"
+mapfile -t v < <(vals gc | cut -d' ' -f1); row "young GCs / longest pause ms" "${v[@]}"
+mapfile -t v < <(vals gc | cut -d' ' -f2); row "full GCs / longest pause ms" "${v[@]}"
+# the NMT categories, one row each, committed MB
+first=${names[0]}
+IFS=';' read -r -a cats <<< "${nmt[$first]}"
+for c in "${cats[@]}"; do
+  cat=${c%%=*}; vs=()
+  for n in "${names[@]}"; do
+    vs+=("$(tr ';' '\n' <<< "${nmt[$n]}" | awk -F= -v c="$cat" '$1 == c { print $2 }')")
+  done
+  row "  NMT committed MB: $cat" "${vs[@]}"
+done
+for n in "${names[@]}"; do echo "$n: ${flags_of[$n]}"; echo "  largest live classes: ${top[$n]}"; done
