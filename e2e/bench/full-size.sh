@@ -2,32 +2,42 @@
 # Benchmark (prints figures, asserts nothing but that each phase finishes): the whole system at full size
 # through the real API server (e2e/apiserver/start.sh), issue 14. One DirectorPair, SCALE x 1,000
 # VirtualServices with 100 RealServers each (SCALE=1: 100,000 RealServers and destinations), laid out as
-# resources.sh lays them out. The operator runs as a process and BOTH agents in-cluster (`--fake-ipvs
-# --no-health-checks`: the in-memory IPVS; the real kernel's share is the VM tier's bench-programming.sh), each in
-# a network namespace of its own with eth0 a veth to the other, so the pair's election runs over it. Then:
+# resources.sh lays them out; every tenth VirtualService keeps the default tcp health check, the others say
+# `healthCheck: {type: none}`, so SCALE=1 has 10,000 health targets per agent (the design's figure). The operator
+# runs as a process and BOTH agents in-cluster (`--fake-ipvs`: the in-memory IPVS; the real kernel's share is the
+# VM tier's bench-programming.sh), each in a network namespace of its own with eth0 a veth to the other, so the
+# pair's election runs over it with the pair's real Lease on the API server, and eth1 a veth into a third
+# namespace that answers tcp on every real-server address (a local route for 172.16.0.0/12 and one accepting
+# server: failover.py serve), so the health checks are real connections. The pair's spec turns the sync daemons
+# on (eth0); on this kernel without IPVS they run in the in-memory table only (no sync traffic). Then:
 #  1. kubectl apply --server-side of every object with the operator and both agents already running; time from
 #     the apply's start to every status written and both agents' reports naming the plan programmed;
 #  2. API server requests per second at rest (REST_S seconds, all clients; nothing else runs);
 #  3. CR edit -> both agents' kernels programmed, p50/p99 over EDITS edits of each kind (edits.py: a weight, a
 #     RealServer added, a VirtualService added, a selector changed), and the API server's request rate meanwhile
 #     (the driver's own requests subtracted);
-#  4. RSS and CPU time of the operator and both agents (sampled from /proc) at each step.
-# Not here yet: failover at full size with the real Lease (e2e/apiserver's failover figures stand), health checks
-# against real servers (10,000 targets: HealthBenchmark).
+#  4. RSS and CPU time of the operator and both agents (sampled from /proc) at each step;
+#  5. the health targets up on each agent (its /metrics), then FAILOVERS times: kill -9 of the active's agent,
+#     kill -> the peer holds the first VIP and every VIP (failover.py watch: both namespaces' addresses every
+#     5 ms), the killed agent restarted and settled as standby (its /metrics: not active, peer alive; none of
+#     the VIPs kill -9 left on its interface; 5.5 s past its start, the start-up grace of docs/HA.md) before the
+#     next; samples with two holders once the restarted agent dropped what kill -9 left; where the time went
+#     (kill -> "role ACTIVE" logged -> the VIPs added, from the taker's log).
 #
 # Usage (root: network namespaces):  e2e/bench/full-size.sh             # full size: most of an hour here
-#                                    SCALE=0.1 EDITS=20 e2e/bench/full-size.sh   # about 8 minutes
+#                                    SCALE=0.1 EDITS=20 e2e/bench/full-size.sh   # about 15 minutes at load 30
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
-# Env: SCALE (1), EDITS (100 of each kind), REST_S (30), PARALLEL (4) kubectl processes, BATCH (5000) objects per
-# apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m), SAMPLE_S (0.5),
-# KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that for the
-# RealServers'; the agents' programming: at most 600). full-size-smoke.sh is CI's short run of it.
+# Env: SCALE (1), EDITS (100 of each kind), REST_S (30), FAILOVERS (10), PARALLEL (4) kubectl processes, BATCH
+# (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
+# SAMPLE_S (0.5), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
+# for the RealServers'; the agents' programming and the health targets: at most 600). full-size-smoke.sh is CI's
+# short run of it.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 api=$repo/e2e/apiserver
 scale=${SCALE:-1}; edits=${EDITS:-100}; rest=${REST_S:-30}; parallel=${PARALLEL:-4}; batch=${BATCH:-5000}
-period=${SAMPLE_S:-0.5}
+period=${SAMPLE_S:-0.5}; failovers=${FAILOVERS:-10}
 services=$(awk -v s="$scale" 'BEGIN { n = int(1000 * s + 0.5); print (n < 1 ? 1 : n) }'); per_service=100
 operator_max_ram=${OPERATOR_MAX_RAM:-$([ "$services" -le 100 ] && echo 512m || echo 1g)}
 agent_max_ram=${AGENT_MAX_RAM:-256m}
@@ -40,7 +50,8 @@ done
 image_flags=(-XX:+UseSerialGC -XX:MaxRAMPercentage=75)
 
 dir=$(mktemp -d /tmp/halvs-full-size.XXXXXX)
-nss=(hfs$$a hfs$$b)
+nss=(hfs$$a hfs$$b hfs$$r) # the two directors, the real servers
+rs_ns=${nss[2]}
 pids=()
 cleanup() {
   local rc=$? pid
@@ -74,9 +85,12 @@ at() { # FILE [MS]: "rss_mib cpu_s" of the last sample at or before MS
   awk -v ms="${2:-0}" -v tick="$tick" 'NF == 4 && (ms == 0 || $1 <= ms) { r = $2; c = $4 }
     END { printf "%.0f %.1f", r / 1024, c / tick }' "$1"
 }
-peak_rss() { awk 'NF == 4 && $2 > m { m = $2 } END { printf "%.0f", m / 1024 }' "$1"; }
+peak_rss() { # FILE [MS]: the largest RSS sampled at or before MS
+  awk -v ms="${2:-0}" 'NF == 4 && (ms == 0 || $1 <= ms) && $2 > m { m = $2 } END { printf "%.0f", m / 1024 }' "$1"
+}
 requests() { kubectl get --raw /metrics | awk '/^apiserver_request_total\{/ { n += $NF } END { printf "%d", n }'; }
 
+while :; do cut -d' ' -f1 /proc/loadavg; sleep 10; done > "$dir/load.samples" & pids+=($!) # the 1-minute load
 echo "full-size: SCALE=$scale: 1 DirectorPair, $services VirtualServices x $per_service RealServers = $dests destinations, 2 agents"
 t0=$SECONDS
 bin=$("$api/build.sh")
@@ -87,14 +101,24 @@ kubectl wait --for condition=established --timeout=60s \
   crd/virtualservices.halvs.io crd/realservers.halvs.io crd/directorpairs.halvs.io >/dev/null
 api_port=$(kubectl config view -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
 
-# The two directors: lvs-01 and lvs-02, eth0 192.0.2.11 and .12 on one veth, the Nodes' InternalIPs.
-ip netns add "${nss[0]}"; ip netns add "${nss[1]}"
+# The two directors: lvs-01 and lvs-02, eth0 192.0.2.11 and .12 on one veth, the Nodes' InternalIPs; eth1
+# 10.0.1.11 and .12 on a bridge in the real servers' namespace (10.0.1.1), which answers every address of
+# 172.16.0.0/12 (a local route) on port 80: the health checks' connections go to it.
+for n in "${nss[@]}"; do ip netns add "$n"; ip -n "$n" link set lo up; done
+ip -n "$rs_ns" link add br0 type bridge; ip -n "$rs_ns" link set br0 up; ip -n "$rs_ns" addr add 10.0.1.1/24 dev br0
+ip -n "$rs_ns" route add local 172.16.0.0/12 dev lo
+ip netns exec "$rs_ns" python3 "$here/failover.py" serve 80 & pids+=($!)
 veths=(hfs$$a0 hfs$$b0)
 ip link add "${veths[0]}" type veth peer name "${veths[1]}"
 for i in 0 1; do
   n=${nss[$i]}; ip link set "${veths[$i]}" netns "$n"
-  ip -n "$n" link set "${veths[$i]}" name eth0 up; ip -n "$n" link set lo up
+  ip -n "$n" link set "${veths[$i]}" name eth0 up
   ip -n "$n" addr add "192.0.2.1$((i + 1))/24" dev eth0
+  ip link add "hfs$$r$i" type veth peer name "hfs$$d$i"
+  ip link set "hfs$$d$i" netns "$n"; ip -n "$n" link set "hfs$$d$i" name eth1 up
+  ip link set "hfs$$r$i" netns "$rs_ns"; ip -n "$rs_ns" link set "hfs$$r$i" master br0 up
+  ip -n "$n" addr add "10.0.1.1$((i + 1))/24" dev eth1
+  ip -n "$n" route add 172.16.0.0/12 via 10.0.1.1 dev eth1
   kubectl create -f - >/dev/null <<NODE
 apiVersion: v1
 kind: Node
@@ -111,13 +135,16 @@ KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system java "${image_fla
 operator_pid=$!; pids+=($operator_pid)
 sample "$operator_pid" "$dir/operator.samples" & pids+=($!)
 agent_pids=()
-for i in 0 1; do
-  node=lvs-0$((i + 1)); mkdir -p "$dir/$node-tmp"
+start_agent() { # INDEX: lvs-0(INDEX+1) in its namespace; appends to its log
+  local node=lvs-0$(($1 + 1)); mkdir -p "$dir/$node-tmp"
   KUBECONFIG=$dir/agent.kubeconfig NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
-    ip netns exec "${nss[$i]}" java "${image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
-    -jar "$agent_jar" in-cluster --fake-ipvs --no-health-checks --state-dir "$dir/$node-state" > "$dir/$node.log" 2>&1 &
-  agent_pids+=($!); pids+=($!)
-  sample "$!" "$dir/$node.samples" & pids+=($!)
+    ip netns exec "${nss[$1]}" java "${image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
+    -jar "$agent_jar" in-cluster --fake-ipvs --state-dir "$dir/$node-state" >> "$dir/$node.log" 2>&1 &
+  agent_pids[$1]=$!; pids+=($!)
+}
+for i in 0 1; do
+  start_agent "$i"
+  sample "${agent_pids[$i]}" "$dir/lvs-0$((i + 1)).samples" & pids+=($!)
 done
 
 # The objects (resources.sh's layout), in files of $batch objects for parallel server-side applies.
@@ -126,7 +153,7 @@ awk -v S="$services" -v D="$per_service" -v B="$batch" -v out="$dir/objects" 'BE
   f = out "/00000.yaml"
   print "apiVersion: halvs.io/v1alpha1\nkind: DirectorPair\nmetadata:\n  name: lvs\nspec:\n  nodes: [lvs-01, lvs-02]\n  vipInterface: eth0\n  syncDaemon:\n    interfaceName: eth0" > f
   for (i = 0; i < S; i++)
-    printf "---\napiVersion: halvs.io/v1alpha1\nkind: VirtualService\nmetadata:\n  name: vs-%d\n  namespace: default\nspec:\n  directorPair: lvs\n  vip: 10.%d.%d.1\n  port: 80\n  realServerSelector:\n    matchLabels:\n      app: app-%d\n", i, 100 + int(i / 250), i % 250, i > f
+    printf "---\napiVersion: halvs.io/v1alpha1\nkind: VirtualService\nmetadata:\n  name: vs-%d\n  namespace: default\nspec:\n  directorPair: lvs\n  vip: 10.%d.%d.1\n  port: 80\n  realServerSelector:\n    matchLabels:\n      app: app-%d\n%s", i, 100 + int(i / 250), i % 250, i, (i % 10 ? "  healthCheck:\n    type: none\n" : "") > f
   close(f)
   for (n = 0; n < S * D; n++) {
     if (n % B == 0) { close(f); f = sprintf("%s/%05d.yaml", out, 1 + n / B) } else print "---" > f
@@ -175,6 +202,73 @@ python3 "$here/edits.py" "$dir" "$services" "$per_service" "$edits" "$dir/lvs-01
 r3=$(requests); edits_ms=$(( $(now_ms) - t_edits ))
 own=$(sed -n 's/^edits driver: \([0-9]*\) API requests.*/\1/p' "$dir/edits.out")
 edit_rps=$(awk -v a="$r2" -v b="$r3" -v o="${own:-0}" -v ms="$edits_ms" 'BEGIN { printf "%.1f", (b - a - o) / (ms / 1000) }')
+edits_done_at=$(now_ms)
+
+# Health checks: every checked destination's target (halvs_realserver_up in each agent's /metrics), all up.
+metrics() { ip netns exec "${nss[$1]}" curl -s --max-time 5 http://127.0.0.1:8850/metrics; }
+metric() { # INDEX NAME: the sum of NAME's samples on that agent ("none": no sample, or no answer)
+  metrics "$1" | awk -v n="$2" 'index($0, n "{") == 1 || index($0, n " ") == 1 { s += $NF; f = 1 }
+    END { if (f) printf "%d\n", s; else print "none" }'
+}
+targets() { metrics "$1" | awk '/^halvs_realserver_up\{/ { n++; up += $NF } END { printf "%d %d\n", up, n }'; }
+all_up() { local i up n; for i in 0 1; do read -r up n <<<"$(targets "$i")"; [ "$n" -gt 0 ] && [ "$up" = "$n" ] || return 1; done; }
+until_true 600 1 all_up
+health=""
+for i in 0 1; do read -r up n <<<"$(targets "$i")"; health="$health lvs-0$((i + 1)) $up of $n up;"; done
+echo "health checks (tcp, every 1 s, against the real servers' namespace):${health%;}"
+
+# Failover: kill -9 of the active's agent, FAILOVERS times; the killed one restarted and settled as standby
+# before the next. The active: the director holding vs-0's VIP (10.100.0.1).
+holds() { ip -n "${nss[$1]}" -4 -o addr show dev eth0 | grep -q " $2/"; }
+vips_on() { ip -n "${nss[$1]}" -4 -o addr show dev eth0 | grep -vc ' 192\.0\.2\.' || true; }
+standby_since=()
+settled() { # INDEX: standby, sees its peer, holds none of the VIPs, out of its start-up grace: 5 s from the
+  # election's start (after the JVM's start, the plan and the Nodes), so 5.5 s from the first time it was seen so
+  if [ "$(metric "$1" halvs_director_active)" = 0 ] && [ "$(metric "$1" halvs_director_peer_alive)" = 1 ] &&
+    [ "$(vips_on "$1")" = 0 ]; then
+    [ -n "${standby_since[$1]:-}" ] || standby_since[$1]=$(now_ms)
+    [ $(( $(now_ms) - ${standby_since[$1]} )) -ge 5500 ]
+  else
+    return 1
+  fi
+}
+single_holder() { # prints the index of the one director holding vs-0's VIP
+  local h=""; holds 0 10.100.0.1 && h=0; if holds 1 10.100.0.1; then [ -z "$h" ] || return 1; h=1; fi
+  [ -n "$h" ] && echo "$h"
+}
+: > "$dir/failover.out"
+for f in $(seq 1 "$failovers"); do
+  until_true 600 0.2 single_holder
+  a=$(single_holder); b=$((1 - a))
+  until_true 600 0.2 settled "$b"
+  out=$dir/failover-$f.json; rm -f "$out" "$out.took"
+  disown "${agent_pids[$a]}" # not reported as a killed job: it is the point
+  python3 "$here/failover.py" watch "${agent_pids[$a]}" "${nss[$a]}" "${nss[$b]}" "$out" & watcher=$!
+  until_true 60 0.05 test -f "$out.took" || { kill "$watcher"; exit 1; }
+  until_true 60 0.05 bash -c "! kill -0 ${agent_pids[$a]}"
+  start_agent "$a"; standby_since[$a]=""
+  until_true 600 0.2 settled "$a"
+  kill -TERM "$watcher"; wait "$watcher"
+  # where the time went: the taker's log lines after the kill ("role ACTIVE", then the VIPs it added)
+  python3 - "$out" "$dir/lvs-0$((b + 1)).log" >> "$dir/failover.out" <<'PY'
+import json, re, sys
+from datetime import datetime, timezone
+r = json.load(open(sys.argv[1]))
+def at(line):
+    return datetime.strptime(line.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp() * 1000
+role = vips = None
+for line in open(sys.argv[2], errors="replace"):
+    if not re.match(r"^\d{4}-\d\d-\d\dT\S+Z ", line) or at(line) < r["kill_wall_ms"] - 1:
+        continue
+    if role is None and "role ACTIVE" in line:
+        role = at(line) - r["kill_wall_ms"]
+    elif role is not None and vips is None and "[added vip " in line:
+        vips = at(line) - r["kill_wall_ms"]
+r["role_logged_ms"], r["vips_logged_ms"] = role, vips
+print(json.dumps(r))
+PY
+  echo "failover $f: $(tail -1 "$dir/failover.out")"
+done
 
 row() { printf '%-52s %9s %9s %9s %8s\n' "$@"; }
 echo
@@ -186,8 +280,28 @@ row "apply start -> both agents programmed that plan" "$(secs $programmed_ms)"
 for who in operator lvs-01 lvs-02; do
   read -r rss cpu <<<"$(at "$dir/$who.samples" "$programmed_at")"
   row "$who: at programmed" "" "$rss" "" "$cpu"
-  read -r rss cpu <<<"$(at "$dir/$who.samples")"
-  row "$who: after the edits" "" "$rss" "$(peak_rss "$dir/$who.samples")" "$cpu"
+  read -r rss cpu <<<"$(at "$dir/$who.samples" "$edits_done_at")"
+  row "$who: after the edits" "" "$rss" "$(peak_rss "$dir/$who.samples" "$edits_done_at")" "$cpu"
 done
+python3 - "$dir/failover.out" <<'PY'
+import json, sys
+runs = [json.loads(l) for l in open(sys.argv[1])]
+def pct(key, p):
+    v = sorted(r[key] for r in runs if r.get(key) is not None)
+    if not v:
+        return "-"
+    return "%.0f" % v[min(len(v) - 1, max(0, int(round(p / 100 * len(v) + 0.5)) - 1))]
+print("failover, kill -9 of the active's agent, %d times (%d VIPs): kill -> the peer holds the first VIP p50 %s p99 %s "
+      "ms; every VIP p50 %s p99 %s ms" % (len(runs), runs[0]["vips"] if runs else 0, pct("first_ms", 50),
+                                          pct("first_ms", 99), pct("all_ms", 50), pct("all_ms", 99)))
+print("failover, from the taker's log: kill -> role ACTIVE logged p50 %s p99 %s ms; -> its VIPs added logged p50 %s "
+      "p99 %s ms" % (pct("role_logged_ms", 50), pct("role_logged_ms", 99), pct("vips_logged_ms", 50),
+                     pct("vips_logged_ms", 99)))
+print("failover, after the restarted agent dropped the VIPs kill -9 left (p50 %s ms after the kill): %d samples, "
+      "%d with two holders, %d with the taker missing a VIP" % (pct("stale_ms", 50), sum(r["samples"] for r in runs),
+                                                                sum(r["two_holders"] for r in runs),
+                                                                sum(r["missing"] for r in runs)))
+PY
 echo "API server requests/s, all clients: at rest $rest_rps (over $rest s); during the edits $edit_rps (the driver's own excluded)"
-echo "operator: -XX:MaxRAM=$operator_max_ram; agents: -XX:MaxRAM=$agent_max_ram; total $((SECONDS - t0)) s"
+echo "operator: -XX:MaxRAM=$operator_max_ram; agents: -XX:MaxRAM=$agent_max_ram; total $((SECONDS - t0)) s;" \
+  "1-minute load average over the run $(sort -n "$dir/load.samples" | sed -n '1p;$p' | paste -sd-)"

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Helpers of full-size.sh's failover step and health checks (root; prints figures, asserts no time).
+
+serve PORT
+    TCP server on 0.0.0.0:PORT that accepts and closes every connection, for the real servers' namespace: with a
+    local route for their prefix (ip route add local 172.16.0.0/12 dev lo) it answers the agents' tcp checks of
+    every real-server address without one address per server. Backlog 4096: a busy machine may leave it
+    unscheduled for a while, and a full accept queue would drop SYNs (a failed check, not the director's doing).
+
+watch KILL_PID FROM_NS TO_NS OUT
+    The VIPs are the addresses FROM_NS holds on eth0 besides its own (192.0.2.x). Sends SIGKILL to KILL_PID (the
+    active's agent), then reads both namespaces' addresses (an RTM_GETADDR dump in each, by sockets made inside
+    them) every SAMPLE_MS (5) until SIGTERM. Once TO_NS holds every VIP it writes "took over" to OUT; on SIGTERM it
+    writes one JSON line to OUT: the kill's wall time (epoch ms, for the agents' logs), kill -> TO_NS holds the
+    first VIP / every VIP (ms), how long FROM_NS kept what kill -9 left on its interface (until its restarted agent
+    dropped them), and, after that, how many samples had two holders and how many had TO_NS missing a VIP.
+"""
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+import time
+import ctypes
+
+CLONE_NEWNET = 0x40000000
+RTM_GETADDR, RTM_NEWADDR, NLMSG_DONE, NLMSG_ERROR = 22, 20, 3, 2
+NLM_F_REQUEST, NLM_F_DUMP = 1, 0x300
+IFA_LOCAL, IFA_ADDRESS = 2, 1
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def serve(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", int(port)))
+    s.listen(4096)
+    while True:
+        c, _ = s.accept()
+        c.close()
+
+
+def netlink_in(ns):
+    """A NETLINK_ROUTE socket made inside /run/netns/NS: it answers for that namespace from anywhere."""
+    home = os.open("/proc/self/ns/net", os.O_RDONLY)
+    there = os.open("/run/netns/" + ns, os.O_RDONLY)
+    try:
+        if libc.setns(there, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "setns " + ns)
+        return socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+    finally:
+        libc.setns(home, CLONE_NEWNET)
+        os.close(home)
+        os.close(there)
+
+
+def addresses(nl, seq):
+    """Every IPv4 address of the namespace (packed 4 bytes), all interfaces."""
+    nl.send(struct.pack("=LHHLL", 16 + 8, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, seq, 0)
+            + struct.pack("=BBBBI", socket.AF_INET, 0, 0, 0, 0))
+    found = set()
+    while True:
+        data = nl.recv(1 << 20)
+        off = 0
+        while off + 16 <= len(data):
+            length, kind, _, _, _ = struct.unpack_from("=LHHLL", data, off)
+            if kind in (NLMSG_DONE, NLMSG_ERROR):
+                return found
+            if kind == RTM_NEWADDR:
+                a = off + 16 + 8
+                while a + 4 <= off + length:
+                    alen, atype = struct.unpack_from("=HH", data, a)
+                    if atype == IFA_LOCAL:
+                        found.add(data[a + 4:a + alen])
+                    a += (alen + 3) & ~3
+            off += (length + 3) & ~3
+
+
+def watch(kill_pid, from_ns, to_ns, out):
+    period = float(os.environ.get("SAMPLE_MS", "5")) / 1000
+    a, b = netlink_in(from_ns), netlink_in(to_ns)
+    vips = {x for x in addresses(a, 1)
+            if not x.startswith(socket.inet_aton("192.0.2.0")[:3]) and x != socket.inet_aton("127.0.0.1")
+            and not x.startswith(socket.inet_aton("10.0.1.0")[:3])}
+    if not vips:
+        raise SystemExit("failover.py: %s holds no VIP" % from_ns)
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    seq = 1
+    kill_wall = time.time()
+    t0 = time.monotonic()
+    os.kill(int(kill_pid), signal.SIGKILL)
+    first = every = stale_gone = None
+    samples = dual = missing = 0  # after FROM_NS dropped what kill -9 left
+    while not stop:
+        seq += 2
+        have_b = addresses(b, seq) & vips
+        have_a = addresses(a, seq + 1) & vips
+        ms = (time.monotonic() - t0) * 1000
+        if have_b and first is None:
+            first = ms
+        if every is None and have_b == vips:
+            every = ms
+            with open(out + ".took", "w") as f:
+                f.write("took over\n")
+        if every is not None and stale_gone is None and not have_a:
+            stale_gone = ms
+        elif stale_gone is not None:
+            samples += 1
+            dual += bool(have_a and have_b)
+            missing += have_b != vips
+        time.sleep(period)
+    with open(out, "w") as f:
+        f.write(json.dumps({"kill_wall_ms": round(kill_wall * 1000), "vips": len(vips),
+                            "first_ms": first, "all_ms": every, "stale_ms": stale_gone,
+                            "samples": samples, "two_holders": dual, "missing": missing}) + "\n")
+
+
+if __name__ == "__main__":
+    {"serve": serve, "watch": watch}[sys.argv[1]](*sys.argv[2:])
