@@ -10,10 +10,12 @@ serve PORT
 watch KILL_PID FROM_NS TO_NS OUT
     The VIPs are the addresses FROM_NS holds on eth0 besides its own (192.0.2.x). Sends SIGKILL to KILL_PID (the
     active's agent), then reads both namespaces' addresses (an RTM_GETADDR dump in each, by sockets made inside
-    them) every SAMPLE_MS (5) until SIGTERM. Once TO_NS holds every VIP it writes "took over" to OUT; on SIGTERM it
-    writes one JSON line to OUT: the kill's wall time (epoch ms, for the agents' logs), kill -> TO_NS holds the
-    first VIP / every VIP (ms), how long FROM_NS kept what kill -9 left on its interface (until its restarted agent
-    dropped them), and, after that, how many samples had two holders and how many had TO_NS missing a VIP.
+    them) every SAMPLE_MS (5) until SIGTERM, and the ARP packets arriving on FROM_NS's eth0 (the taker's
+    gratuitous ARPs: the veth's other end; their kernel receive time). Once TO_NS holds every VIP it writes
+    "took over" to OUT; on SIGTERM it writes one JSON line to OUT: the kill's wall time (epoch ms, for the agents'
+    logs), kill -> TO_NS holds the first VIP / every VIP, kill -> the first gratuitous ARP for a VIP / one for
+    every VIP (ms), how long FROM_NS kept what kill -9 left on its interface (until its restarted agent dropped
+    them), and, after that, how many samples had two holders and how many had TO_NS missing a VIP.
 """
 import json
 import os
@@ -23,8 +25,11 @@ import struct
 import sys
 import time
 import ctypes
+import fcntl
 
 CLONE_NEWNET = 0x40000000
+ETH_P_ARP = 0x0806
+SIOCGSTAMP = 0x8906
 RTM_GETADDR, RTM_NEWADDR, NLMSG_DONE, NLMSG_ERROR = 22, 20, 3, 2
 NLM_F_REQUEST, NLM_F_DUMP = 1, 0x300
 IFA_LOCAL, IFA_ADDRESS = 2, 1
@@ -43,12 +48,26 @@ def serve(port):
 
 def netlink_in(ns):
     """A NETLINK_ROUTE socket made inside /run/netns/NS: it answers for that namespace from anywhere."""
+    return made_in(ns, lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0))
+
+
+def arp_in(ns):
+    """A packet socket on NS's eth0 receiving ARP, non-blocking."""
+    def make():
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
+        s.bind(("eth0", ETH_P_ARP))
+        s.setblocking(False)
+        return s
+    return made_in(ns, make)
+
+
+def made_in(ns, make):
     home = os.open("/proc/self/ns/net", os.O_RDONLY)
     there = os.open("/run/netns/" + ns, os.O_RDONLY)
     try:
         if libc.setns(there, CLONE_NEWNET) != 0:
             raise OSError(ctypes.get_errno(), "setns " + ns)
-        return socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+        return make()
     finally:
         libc.setns(home, CLONE_NEWNET)
         os.close(home)
@@ -85,6 +104,12 @@ def watch(kill_pid, from_ns, to_ns, out):
             and not x.startswith(socket.inet_aton("10.0.1.0")[:3])}
     if not vips:
         raise SystemExit("failover.py: %s holds no VIP" % from_ns)
+    arp = arp_in(from_ns)
+    while True:  # what arrived before the kill is not the taker's
+        try:
+            arp.recv(2048)
+        except BlockingIOError:
+            break
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     seq = 1
@@ -92,12 +117,24 @@ def watch(kill_pid, from_ns, to_ns, out):
     t0 = time.monotonic()
     os.kill(int(kill_pid), signal.SIGKILL)
     first = every = stale_gone = None
+    announced = {}  # VIP -> ms of its first gratuitous ARP after the kill
     samples = dual = missing = 0  # after FROM_NS dropped what kill -9 left
     while not stop:
         seq += 2
         have_b = addresses(b, seq) & vips
         have_a = addresses(a, seq + 1) & vips
         ms = (time.monotonic() - t0) * 1000
+        while len(announced) < len(vips):
+            try:
+                pkt, addr = arp.recvfrom(2048)
+            except BlockingIOError:
+                break
+            if addr[2] == socket.PACKET_OUTGOING:
+                continue  # FROM_NS's own (its restarted agent's), not the taker's
+            spa = pkt[28:32]  # Ethernet 14 bytes, then ARP: htype, ptype, hlen, plen, oper, sender MAC, sender IP
+            if spa in vips and spa not in announced:
+                sec, usec = struct.unpack("=ll", fcntl.ioctl(arp.fileno(), SIOCGSTAMP, bytes(16)))
+                announced[spa] = (sec + usec / 1e6 - kill_wall) * 1000
         if have_b and first is None:
             first = ms
         if every is None and have_b == vips:
@@ -113,7 +150,10 @@ def watch(kill_pid, from_ns, to_ns, out):
         time.sleep(period)
     with open(out, "w") as f:
         f.write(json.dumps({"kill_wall_ms": round(kill_wall * 1000), "vips": len(vips),
-                            "first_ms": first, "all_ms": every, "stale_ms": stale_gone,
+                            "first_ms": first, "all_ms": every,
+                            "first_garp_ms": min(announced.values()) if announced else None,
+                            "all_garp_ms": max(announced.values()) if len(announced) == len(vips) else None,
+                            "stale_ms": stale_gone,
                             "samples": samples, "two_holders": dual, "missing": missing}) + "\n")
 
 

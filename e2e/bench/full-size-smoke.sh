@@ -34,8 +34,10 @@ done
 check "health targets up on both agents" "^health checks .*: lvs-01 [0-9]+ of [0-9]+ up; lvs-02 [0-9]+ of [0-9]+ up\$"
 check "failover: kill -> the peer holds the first VIP, every VIP" \
   "^failover, kill -9 of the active's agent, [0-9]+ times \\([0-9]+ VIPs\\): .* first VIP p50 $num p99 $num ms; every VIP p50 $num p99 $num ms\$"
+check "failover: kill -> the first gratuitous ARP, one for every VIP" \
+  "^failover, kill -> the first gratuitous ARP for a VIP p50 $num p99 $num ms; one for every VIP p50 $num p99 $num ms\$"
 check "failover: where the time went, from the taker's log" \
-  "^failover, from the taker's log: kill -> role ACTIVE logged p50 $num p99 $num ms; -> its VIPs added logged p50 $num p99 $num ms\$"
+  "^failover, from the taker's log: kill -> role ACTIVE logged p50 $num p99 $num ms; -> its VIPs added logged p50 $num p99 $num ms; its last Lease call p50 $num p99 $num ms\$"
 check "failover: never two holders, the taker never missing a VIP (after the restart dropped what kill -9 left)" \
   "^failover, after the restarted agent .*: [1-9][0-9]* samples, 0 with two holders, 0 with the taker missing a VIP\$"
 check "API requests/s" "^API server requests/s, all clients: at rest $num .*during the edits -?$num"

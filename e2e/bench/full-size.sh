@@ -245,6 +245,8 @@ for f in $(seq 1 "$failovers"); do
   disown "${agent_pids[$a]}" # not reported as a killed job: it is the point
   python3 "$here/failover.py" watch "${agent_pids[$a]}" "${nss[$a]}" "${nss[$b]}" "$out" & watcher=$!
   until_true 60 0.05 test -f "$out.took" || { kill "$watcher"; exit 1; }
+  # the taker's last Lease call: the one that gave it the Lease (its renewals come a second or more later)
+  metrics "$b" | awk '/^halvs_lease_renewal_duration_seconds/ { printf "%.0f\n", $NF * 1000 }' > "$out.lease"
   until_true 60 0.05 bash -c "! kill -0 ${agent_pids[$a]}"
   start_agent "$a"; standby_since[$a]=""
   until_true 600 0.2 settled "$a"
@@ -265,6 +267,8 @@ for line in open(sys.argv[2], errors="replace"):
     elif role is not None and vips is None and "[added vip " in line:
         vips = at(line) - r["kill_wall_ms"]
 r["role_logged_ms"], r["vips_logged_ms"] = role, vips
+lease = open(sys.argv[1] + ".lease").read().split()
+r["lease_ms"] = int(lease[0]) if lease else None
 print(json.dumps(r))
 PY
   echo "failover $f: $(tail -1 "$dir/failover.out")"
@@ -294,9 +298,12 @@ def pct(key, p):
 print("failover, kill -9 of the active's agent, %d times (%d VIPs): kill -> the peer holds the first VIP p50 %s p99 %s "
       "ms; every VIP p50 %s p99 %s ms" % (len(runs), runs[0]["vips"] if runs else 0, pct("first_ms", 50),
                                           pct("first_ms", 99), pct("all_ms", 50), pct("all_ms", 99)))
+print("failover, kill -> the first gratuitous ARP for a VIP p50 %s p99 %s ms; one for every VIP p50 %s p99 %s ms" % (
+    pct("first_garp_ms", 50), pct("first_garp_ms", 99), pct("all_garp_ms", 50), pct("all_garp_ms", 99)))
 print("failover, from the taker's log: kill -> role ACTIVE logged p50 %s p99 %s ms; -> its VIPs added logged p50 %s "
-      "p99 %s ms" % (pct("role_logged_ms", 50), pct("role_logged_ms", 99), pct("vips_logged_ms", 50),
-                     pct("vips_logged_ms", 99)))
+      "p99 %s ms; its last Lease call p50 %s p99 %s ms" % (
+          pct("role_logged_ms", 50), pct("role_logged_ms", 99), pct("vips_logged_ms", 50), pct("vips_logged_ms", 99),
+          pct("lease_ms", 50), pct("lease_ms", 99)))
 print("failover, after the restarted agent dropped the VIPs kill -9 left (p50 %s ms after the kill): %d samples, "
       "%d with two holders, %d with the taker missing a VIP" % (pct("stale_ms", 50), sum(r["samples"] for r in runs),
                                                                 sum(r["two_holders"] for r in runs),
