@@ -133,7 +133,7 @@ def watch(kill_pid, from_ns, to_ns, out):
                 continue  # FROM_NS's own (its restarted agent's), not the taker's
             spa = pkt[28:32]  # Ethernet 14 bytes, then ARP: htype, ptype, hlen, plen, oper, sender MAC, sender IP
             if spa in vips and spa not in announced:
-                sec, usec = struct.unpack("=ll", fcntl.ioctl(arp.fileno(), SIOCGSTAMP, bytes(16)))
+                sec, usec = struct.unpack("@ll", fcntl.ioctl(arp.fileno(), SIOCGSTAMP, bytes(16)))
                 announced[spa] = (sec + usec / 1e6 - kill_wall) * 1000
         if have_b and first is None:
             first = ms
