@@ -139,6 +139,7 @@ start_agent() { # INDEX: lvs-0(INDEX+1) in its namespace; appends to its log
   local node=lvs-0$(($1 + 1)); mkdir -p "$dir/$node-tmp"
   KUBECONFIG=$dir/agent.kubeconfig NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
     ip netns exec "${nss[$1]}" java "${image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
+    -Xlog:gc:file="$dir/$node-gc-%p.log":utctime \
     -jar "$agent_jar" in-cluster --fake-ipvs --state-dir "$dir/$node-state" >> "$dir/$node.log" 2>&1 &
   agent_pids[$1]=$!; pids+=($!)
 }
@@ -219,6 +220,10 @@ echo "health checks (tcp, every 1 s, against the real servers' namespace):${heal
 
 # Failover: kill -9 of the active's agent, FAILOVERS times; the killed one restarted and settled as standby
 # before the next. The active: the director holding vs-0's VIP (10.100.0.1).
+lease_requests() { # the API server's own: "seconds requests" for Leases so far (every verb, every client)
+  kubectl get --raw /metrics | awk '/^apiserver_request_duration_seconds_(sum|count)\{/ && index($0, "resource=\"leases\"") {
+    if (index($1, "_sum{")) s += $NF; else n += $NF } END { printf "%f %d", s, n }'
+}
 holds() { ip -n "${nss[$1]}" -4 -o addr show dev eth0 | grep -q " $2/"; }
 vips_on() { ip -n "${nss[$1]}" -4 -o addr show dev eth0 | grep -vc ' 192\.0\.2\.' || true; }
 standby_since=()
@@ -243,16 +248,18 @@ for f in $(seq 1 "$failovers"); do
   until_true 600 0.2 settled "$b"
   out=$dir/failover-$f.json; rm -f "$out" "$out.took"
   disown "${agent_pids[$a]}" # not reported as a killed job: it is the point
+  lease_before=$(lease_requests)
   python3 "$here/failover.py" watch "${agent_pids[$a]}" "${nss[$a]}" "${nss[$b]}" "$out" & watcher=$!
   until_true 60 0.05 test -f "$out.took" || { kill "$watcher"; exit 1; }
   # the taker's last Lease call: the one that gave it the Lease (its renewals come a second or more later)
   metrics "$b" | awk '/^halvs_lease_renewal_duration_seconds/ { printf "%.0f\n", $NF * 1000 }' > "$out.lease"
+  echo "$lease_before $(lease_requests)" >> "$out.lease"
   until_true 60 0.05 bash -c "! kill -0 ${agent_pids[$a]}"
   start_agent "$a"; standby_since[$a]=""
   until_true 600 0.2 settled "$a"
   kill -TERM "$watcher"; wait "$watcher"
   # where the time went: the taker's log lines after the kill ("role ACTIVE", then the VIPs it added)
-  python3 - "$out" "$dir/lvs-0$((b + 1)).log" >> "$dir/failover.out" <<'PY'
+  python3 - "$out" "$dir/lvs-0$((b + 1)).log" "$dir/lvs-0$((b + 1))-gc-${agent_pids[$b]}.log" >> "$dir/failover.out" <<'PY'
 import json, re, sys
 from datetime import datetime, timezone
 r = json.load(open(sys.argv[1]))
@@ -267,8 +274,23 @@ for line in open(sys.argv[2], errors="replace"):
     elif role is not None and vips is None and "[added vip " in line:
         vips = at(line) - r["kill_wall_ms"]
 r["role_logged_ms"], r["vips_logged_ms"] = role, vips
-lease = open(sys.argv[1] + ".lease").read().split()
-r["lease_ms"] = int(lease[0]) if lease else None
+lease = open(sys.argv[1] + ".lease").read().split("\n")
+r["lease_ms"] = int(lease[0]) if lease[0] else None
+s0, n0, s1, n1 = (float(x) for x in lease[1].split())
+r["api_lease_ms"] = (s1 - s0) / (n1 - n0) * 1000 if n1 > n0 else None  # the API server's mean, this failover
+# the taker's GC pauses overlapping kill -> role ACTIVE ([utctime] is the pause's end)
+gc = 0.0
+if role is not None:
+    try:
+        for line in open(sys.argv[3], errors="replace"):
+            m = re.match(r"^\[(\S+)\].* Pause .* ([0-9.]+)ms$", line.strip())
+            if m:
+                end = datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1000
+                start = end - float(m.group(2))
+                gc += max(0.0, min(end, r["kill_wall_ms"] + role) - max(start, r["kill_wall_ms"]))
+    except FileNotFoundError:
+        gc = None
+r["gc_ms"] = gc
 print(json.dumps(r))
 PY
   echo "failover $f: $(tail -1 "$dir/failover.out")"
@@ -304,6 +326,8 @@ print("failover, from the taker's log: kill -> role ACTIVE logged p50 %s p99 %s 
       "p99 %s ms; its last Lease call p50 %s p99 %s ms" % (
           pct("role_logged_ms", 50), pct("role_logged_ms", 99), pct("vips_logged_ms", 50), pct("vips_logged_ms", 99),
           pct("lease_ms", 50), pct("lease_ms", 99)))
+print("failover, kill -> role ACTIVE: the taker's GC pauses p50 %s p99 %s ms; the API server's mean time per Lease "
+      "request p50 %s p99 %s ms" % (pct("gc_ms", 50), pct("gc_ms", 99), pct("api_lease_ms", 50), pct("api_lease_ms", 99)))
 print("failover, after the restarted agent dropped the VIPs kill -9 left (p50 %s ms after the kill): %d samples, "
       "%d with two holders, %d with the taker missing a VIP" % (pct("stale_ms", 50), sum(r["samples"] for r in runs),
                                                                 sum(r["two_holders"] for r in runs),
