@@ -220,8 +220,10 @@ echo "health checks (tcp, every 1 s, against the real servers' namespace):${heal
 
 # Failover: kill -9 of the active's agent, FAILOVERS times; the killed one restarted and settled as standby
 # before the next. The active: the director holding vs-0's VIP (10.100.0.1).
-lease_requests() { # the API server's own: "seconds requests" for Leases so far (every verb, every client)
-  kubectl get --raw /metrics | awk '/^apiserver_request_duration_seconds_(sum|count)\{/ && index($0, "resource=\"leases\"") {
+lease_requests() { # the API server's own: "seconds requests" for Lease GETs and PUTs so far (every client; not the
+  # watches: a watch's duration is its lifetime)
+  kubectl get --raw /metrics | awk '/^apiserver_request_duration_seconds_(sum|count)\{/ && index($0, "resource=\"leases\"") &&
+    (index($0, "verb=\"GET\"") || index($0, "verb=\"PUT\"")) {
     if (index($1, "_sum{")) s += $NF; else n += $NF } END { printf "%f %d", s, n }'
 }
 holds() { ip -n "${nss[$1]}" -4 -o addr show dev eth0 | grep -q " $2/"; }
