@@ -32,6 +32,8 @@ for who in operator lvs-01 lvs-02; do
   check "$who RSS, peak and CPU after the edits" "^$who: after the edits +[0-9]+ +[0-9]+ +$num\$"
 done
 check "health targets up on both agents" "^health checks .*: lvs-01 [0-9]+ of [0-9]+ up; lvs-02 [0-9]+ of [0-9]+ up\$"
+check "role changes before the failovers" \
+  "^role changes before the failovers \\(none injected\\): lvs-01 [0-9]+ \\([0-9]+ for quorum lost\\); lvs-02 [0-9]+ \\([0-9]+ for quorum lost\\)\$"
 check "failover: kill -> the peer holds the first VIP, every VIP" \
   "^failover, kill -9 of the active's agent, [0-9]+ times \\([0-9]+ VIPs\\): .* first VIP p50 $num p99 $num ms; every VIP p50 $num p99 $num ms\$"
 check "failover: kill -> the first gratuitous ARP, one for every VIP" \

@@ -243,6 +243,15 @@ single_holder() { # prints the index of the one director holding vs-0's VIP
   local h=""; holds 0 10.100.0.1 && h=0; if holds 1 10.100.0.1; then [ -z "$h" ] || return 1; h=1; fi
   [ -n "$h" ] && echo "$h"
 }
+# Role changes so far: there was no fault yet, so any beyond the first election's are the load's (late heartbeats
+# with the Lease term over: "quorum lost", the VIPs dropped, taken again).
+election=""
+for i in 0 1; do
+  t=$(metric "$i" halvs_director_transitions_total); [ "$t" = none ] && t=0 # no role change yet: no sample
+  election="$election lvs-0$((i + 1)) $t ($(grep -c 'HeartbeatElection: role .*quorum lost' "$dir/lvs-0$((i + 1)).log" ||
+    true) for quorum lost);"
+done
+echo "role changes before the failovers (none injected):${election%;}"
 : > "$dir/failover.out"
 for f in $(seq 1 "$failovers"); do
   until_true 600 0.2 single_holder
