@@ -26,6 +26,8 @@ import sys
 import time
 import ctypes
 import fcntl
+import re
+from datetime import datetime, timezone
 
 CLONE_NEWNET = 0x40000000
 ETH_P_ARP = 0x0806
@@ -103,7 +105,8 @@ def watch(kill_pid, from_ns, to_ns, out):
             if not x.startswith(socket.inet_aton("192.0.2.0")[:3]) and x != socket.inet_aton("127.0.0.1")
             and not x.startswith(socket.inet_aton("10.0.1.0")[:3])}
     if not vips:
-        raise SystemExit("failover.py: %s holds no VIP" % from_ns)
+        print("failover.py: %s holds no VIP (it moved meanwhile); nothing killed" % from_ns, file=sys.stderr)
+        sys.exit(3)
     arp = arp_in(from_ns)
     while True:  # what arrived before the kill is not the taker's
         try:
@@ -157,5 +160,71 @@ def watch(kill_pid, from_ns, to_ns, out):
                             "samples": samples, "two_holders": dual, "missing": missing}) + "\n")
 
 
+def timeline(out, log, gc_log):
+    """OUT's figures with where the time went: the taker's log lines after the kill ("role ACTIVE", then "added
+    vip"), its last Lease call (OUT.lease, first line), the API server's own time per Lease GET/PUT over the
+    failover (OUT.lease, second line: seconds and requests before and after), the taker's GC pauses overlapping
+    kill -> role ACTIVE (its GC log's [utctime] is a pause's end). One JSON line."""
+    r = json.load(open(out))
+
+    def at(line):
+        return datetime.strptime(line.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+            tzinfo=timezone.utc).timestamp() * 1000
+    role = vips = None
+    for line in open(log, errors="replace"):
+        if not re.match(r"^\d{4}-\d\d-\d\dT\S+Z ", line) or at(line) < r["kill_wall_ms"] - 1:
+            continue
+        if role is None and "HeartbeatElection: role ACTIVE" in line:
+            role = at(line) - r["kill_wall_ms"]
+        elif role is not None and vips is None and "[added vip " in line:
+            vips = at(line) - r["kill_wall_ms"]
+    r["role_logged_ms"], r["vips_logged_ms"] = role, vips
+    lease = open(out + ".lease").read().split("\n")
+    r["lease_ms"] = int(lease[0]) if lease[0] else None
+    s0, n0, s1, n1 = (float(x) for x in lease[1].split())
+    r["api_lease_ms"] = (s1 - s0) / (n1 - n0) * 1000 if n1 > n0 else None
+    gc = 0.0
+    if role is not None:
+        try:
+            for line in open(gc_log, errors="replace"):
+                m = re.match(r"^\[(\S+)\].* Pause .* ([0-9.]+)ms$", line.strip())
+                if m:
+                    end = datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1000
+                    start = end - float(m.group(2))
+                    gc += max(0.0, min(end, r["kill_wall_ms"] + role) - max(start, r["kill_wall_ms"]))
+        except FileNotFoundError:
+            gc = None
+    r["gc_ms"] = gc
+    print(json.dumps(r))
+
+
+def summary(path):
+    """The failovers' figures (timeline's lines), p50/p99 as edits.py takes them."""
+    runs = [json.loads(line) for line in open(path)]
+
+    def pct(key, p):
+        v = sorted(r[key] for r in runs if r.get(key) is not None)
+        if not v:
+            return "-"
+        return "%.0f" % v[min(len(v) - 1, max(0, int(round(p / 100 * len(v) + 0.5)) - 1))]
+
+    def both(key):
+        return pct(key, 50), pct(key, 99)
+    print("failover, kill -9 of the active's agent, %d times (%d VIPs): kill -> the peer holds the first VIP p50 %s "
+          "p99 %s ms; every VIP p50 %s p99 %s ms" % ((len(runs), runs[0]["vips"] if runs else 0) + both("first_ms")
+                                                     + both("all_ms")))
+    print("failover, kill -> the first gratuitous ARP for a VIP p50 %s p99 %s ms; one for every VIP p50 %s p99 %s ms"
+          % (both("first_garp_ms") + both("all_garp_ms")))
+    print("failover, from the taker's log: kill -> role ACTIVE logged p50 %s p99 %s ms; -> its VIPs added logged "
+          "p50 %s p99 %s ms; its last Lease call p50 %s p99 %s ms" % (both("role_logged_ms") + both("vips_logged_ms")
+                                                                       + both("lease_ms")))
+    print("failover, kill -> role ACTIVE: the taker's GC pauses p50 %s p99 %s ms; the API server's mean time per "
+          "Lease request p50 %s p99 %s ms" % (both("gc_ms") + both("api_lease_ms")))
+    print("failover, after the restarted agent dropped the VIPs kill -9 left (p50 %s ms after the kill): %d samples, "
+          "%d with two holders, %d with the taker missing a VIP" % (
+              pct("stale_ms", 50), sum(r["samples"] for r in runs), sum(r["two_holders"] for r in runs),
+              sum(r["missing"] for r in runs)))
+
+
 if __name__ == "__main__":
-    {"serve": serve, "watch": watch}[sys.argv[1]](*sys.argv[2:])
+    {"serve": serve, "watch": watch, "timeline": timeline, "summary": summary}[sys.argv[1]](*sys.argv[2:])

@@ -205,107 +205,8 @@ own=$(sed -n 's/^edits driver: \([0-9]*\) API requests.*/\1/p' "$dir/edits.out")
 edit_rps=$(awk -v a="$r2" -v b="$r3" -v o="${own:-0}" -v ms="$edits_ms" 'BEGIN { printf "%.1f", (b - a - o) / (ms / 1000) }')
 edits_done_at=$(now_ms)
 
-# Health checks: every checked destination's target (halvs_realserver_up in each agent's /metrics), all up.
-metrics() { ip netns exec "${nss[$1]}" curl -s --max-time 5 http://127.0.0.1:8850/metrics; }
-metric() { # INDEX NAME: the sum of NAME's samples on that agent ("none": no sample, or no answer)
-  metrics "$1" | awk -v n="$2" 'index($0, n "{") == 1 || index($0, n " ") == 1 { s += $NF; f = 1 }
-    END { if (f) printf "%d\n", s; else print "none" }'
-}
-targets() { metrics "$1" | awk '/^halvs_realserver_up\{/ { n++; up += $NF } END { printf "%d %d\n", up, n }'; }
-all_up() { local i up n; for i in 0 1; do read -r up n <<<"$(targets "$i")"; [ "$n" -gt 0 ] && [ "$up" = "$n" ] || return 1; done; }
-until_true 600 1 all_up
-health=""
-for i in 0 1; do read -r up n <<<"$(targets "$i")"; health="$health lvs-0$((i + 1)) $up of $n up;"; done
-echo "health checks (tcp, every 1 s, against the real servers' namespace):${health%;}"
-
-# Failover: kill -9 of the active's agent, FAILOVERS times; the killed one restarted and settled as standby
-# before the next. The active: the director holding vs-0's VIP (10.100.0.1).
-lease_requests() { # the API server's own: "seconds requests" for Lease GETs and PUTs so far (every client; not the
-  # watches: a watch's duration is its lifetime)
-  kubectl get --raw /metrics | awk '/^apiserver_request_duration_seconds_(sum|count)\{/ && index($0, "resource=\"leases\"") &&
-    (index($0, "verb=\"GET\"") || index($0, "verb=\"PUT\"")) {
-    if (index($1, "_sum{")) s += $NF; else n += $NF } END { printf "%f %d", s, n }'
-}
-holds() { ip -n "${nss[$1]}" -4 -o addr show dev eth0 | grep -q " $2/"; }
-vips_on() { ip -n "${nss[$1]}" -4 -o addr show dev eth0 | grep -vc ' 192\.0\.2\.' || true; }
-standby_since=()
-settled() { # INDEX: standby, sees its peer, holds none of the VIPs, out of its start-up grace: 5 s from the
-  # election's start (after the JVM's start, the plan and the Nodes), so 5.5 s from the first time it was seen so
-  if [ "$(metric "$1" halvs_director_active)" = 0 ] && [ "$(metric "$1" halvs_director_peer_alive)" = 1 ] &&
-    [ "$(vips_on "$1")" = 0 ]; then
-    [ -n "${standby_since[$1]:-}" ] || standby_since[$1]=$(now_ms)
-    [ $(( $(now_ms) - ${standby_since[$1]} )) -ge 5500 ]
-  else
-    return 1
-  fi
-}
-single_holder() { # prints the index of the one director holding vs-0's VIP
-  local h=""; holds 0 10.100.0.1 && h=0; if holds 1 10.100.0.1; then [ -z "$h" ] || return 1; h=1; fi
-  [ -n "$h" ] && echo "$h"
-}
-# Role changes so far: there was no fault yet, so any beyond the first election's are the load's (late heartbeats
-# with the Lease term over: "quorum lost", the VIPs dropped, taken again).
-election=""
-for i in 0 1; do
-  t=$(metric "$i" halvs_director_transitions_total); [ "$t" = none ] && t=0 # no role change yet: no sample
-  election="$election lvs-0$((i + 1)) $t ($(grep -c 'HeartbeatElection: role .*quorum lost' "$dir/lvs-0$((i + 1)).log" ||
-    true) for quorum lost);"
-done
-echo "role changes before the failovers (none injected):${election%;}"
-: > "$dir/failover.out"
-for f in $(seq 1 "$failovers"); do
-  until_true 600 0.2 single_holder
-  a=$(single_holder); b=$((1 - a))
-  until_true 600 0.2 settled "$b"
-  out=$dir/failover-$f.json; rm -f "$out" "$out.took"
-  disown "${agent_pids[$a]}" # not reported as a killed job: it is the point
-  lease_before=$(lease_requests)
-  python3 "$here/failover.py" watch "${agent_pids[$a]}" "${nss[$a]}" "${nss[$b]}" "$out" & watcher=$!
-  until_true 60 0.05 test -f "$out.took" || { kill "$watcher"; exit 1; }
-  # the taker's last Lease call: the one that gave it the Lease (its renewals come a second or more later)
-  metrics "$b" | awk '/^halvs_lease_renewal_duration_seconds/ { printf "%.0f\n", $NF * 1000 }' > "$out.lease"
-  echo "$lease_before $(lease_requests)" >> "$out.lease"
-  until_true 60 0.05 bash -c "! kill -0 ${agent_pids[$a]}"
-  start_agent "$a"; standby_since[$a]=""
-  until_true 600 0.2 settled "$a"
-  kill -TERM "$watcher"; wait "$watcher"
-  # where the time went: the taker's log lines after the kill ("role ACTIVE", then the VIPs it added)
-  python3 - "$out" "$dir/lvs-0$((b + 1)).log" "$dir/lvs-0$((b + 1))-gc-${agent_pids[$b]}.log" >> "$dir/failover.out" <<'PY'
-import json, re, sys
-from datetime import datetime, timezone
-r = json.load(open(sys.argv[1]))
-def at(line):
-    return datetime.strptime(line.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp() * 1000
-role = vips = None
-for line in open(sys.argv[2], errors="replace"):
-    if not re.match(r"^\d{4}-\d\d-\d\dT\S+Z ", line) or at(line) < r["kill_wall_ms"] - 1:
-        continue
-    if role is None and "role ACTIVE" in line:
-        role = at(line) - r["kill_wall_ms"]
-    elif role is not None and vips is None and "[added vip " in line:
-        vips = at(line) - r["kill_wall_ms"]
-r["role_logged_ms"], r["vips_logged_ms"] = role, vips
-lease = open(sys.argv[1] + ".lease").read().split("\n")
-r["lease_ms"] = int(lease[0]) if lease[0] else None
-s0, n0, s1, n1 = (float(x) for x in lease[1].split())
-r["api_lease_ms"] = (s1 - s0) / (n1 - n0) * 1000 if n1 > n0 else None  # the API server's mean, this failover
-# the taker's GC pauses overlapping kill -> role ACTIVE ([utctime] is the pause's end)
-gc = 0.0
-if role is not None:
-    try:
-        for line in open(sys.argv[3], errors="replace"):
-            m = re.match(r"^\[(\S+)\].* Pause .* ([0-9.]+)ms$", line.strip())
-            if m:
-                end = datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1000
-                start = end - float(m.group(2))
-                gc += max(0.0, min(end, r["kill_wall_ms"] + role) - max(start, r["kill_wall_ms"]))
-    except FileNotFoundError:
-        gc = None
-r["gc_ms"] = gc
-print(json.dumps(r))
-PY
-  echo "failover $f: $(tail -1 "$dir/failover.out")"
-done
+# The health targets, the role changes so far, the failovers (full-size-failover.sh: read when it runs).
+source "$here/full-size-failover.sh"
 
 row() { printf '%-52s %9s %9s %9s %8s\n' "$@"; }
 echo
@@ -320,30 +221,7 @@ for who in operator lvs-01 lvs-02; do
   read -r rss cpu <<<"$(at "$dir/$who.samples" "$edits_done_at")"
   row "$who: after the edits" "" "$rss" "$(peak_rss "$dir/$who.samples" "$edits_done_at")" "$cpu"
 done
-python3 - "$dir/failover.out" <<'PY'
-import json, sys
-runs = [json.loads(l) for l in open(sys.argv[1])]
-def pct(key, p):
-    v = sorted(r[key] for r in runs if r.get(key) is not None)
-    if not v:
-        return "-"
-    return "%.0f" % v[min(len(v) - 1, max(0, int(round(p / 100 * len(v) + 0.5)) - 1))]
-print("failover, kill -9 of the active's agent, %d times (%d VIPs): kill -> the peer holds the first VIP p50 %s p99 %s "
-      "ms; every VIP p50 %s p99 %s ms" % (len(runs), runs[0]["vips"] if runs else 0, pct("first_ms", 50),
-                                          pct("first_ms", 99), pct("all_ms", 50), pct("all_ms", 99)))
-print("failover, kill -> the first gratuitous ARP for a VIP p50 %s p99 %s ms; one for every VIP p50 %s p99 %s ms" % (
-    pct("first_garp_ms", 50), pct("first_garp_ms", 99), pct("all_garp_ms", 50), pct("all_garp_ms", 99)))
-print("failover, from the taker's log: kill -> role ACTIVE logged p50 %s p99 %s ms; -> its VIPs added logged p50 %s "
-      "p99 %s ms; its last Lease call p50 %s p99 %s ms" % (
-          pct("role_logged_ms", 50), pct("role_logged_ms", 99), pct("vips_logged_ms", 50), pct("vips_logged_ms", 99),
-          pct("lease_ms", 50), pct("lease_ms", 99)))
-print("failover, kill -> role ACTIVE: the taker's GC pauses p50 %s p99 %s ms; the API server's mean time per Lease "
-      "request p50 %s p99 %s ms" % (pct("gc_ms", 50), pct("gc_ms", 99), pct("api_lease_ms", 50), pct("api_lease_ms", 99)))
-print("failover, after the restarted agent dropped the VIPs kill -9 left (p50 %s ms after the kill): %d samples, "
-      "%d with two holders, %d with the taker missing a VIP" % (pct("stale_ms", 50), sum(r["samples"] for r in runs),
-                                                                sum(r["two_holders"] for r in runs),
-                                                                sum(r["missing"] for r in runs)))
-PY
+python3 "$here/failover.py" summary "$dir/failover.out"
 echo "API server requests/s, all clients: at rest $rest_rps (over $rest s); during the edits $edit_rps (the driver's own excluded)"
 echo "operator: -XX:MaxRAM=$operator_max_ram; agents: -XX:MaxRAM=$agent_max_ram; total $((SECONDS - t0)) s;" \
   "1-minute load average over the run $(sort -n "$dir/load.samples" | sed -n '1p;$p' | paste -sd-)"
