@@ -17,12 +17,14 @@
 #     RealServer added, a VirtualService added, a selector changed), and the API server's request rate meanwhile
 #     (the driver's own requests subtracted);
 #  4. RSS and CPU time of the operator and both agents (sampled from /proc) at each step;
-#  5. the health targets up on each agent (its /metrics), then FAILOVERS times: kill -9 of the active's agent,
-#     kill -> the peer holds the first VIP and every VIP (failover.py watch: both namespaces' addresses every
-#     5 ms), the killed agent restarted and settled as standby (its /metrics: not active, peer alive; none of
-#     the VIPs kill -9 left on its interface; 5.5 s past its start, the start-up grace of docs/HA.md) before the
-#     next; samples with two holders once the restarted agent dropped what kill -9 left; where the time went
-#     (kill -> "role ACTIVE" logged -> the VIPs added, from the taker's log).
+#  5. (full-size-failover.sh) the health targets up on each agent (its /metrics), the role changes so far (no
+#     fault yet: the load's), then FAILOVERS times: kill -9 of the active's agent, kill -> the peer holds the
+#     first VIP and every VIP and sent a gratuitous ARP for them (failover.py watch: both namespaces' addresses
+#     every 5 ms, the ARP arriving at the dead director's end of the veth), the killed agent restarted and
+#     settled as standby (its /metrics: not active, peer alive; none of the VIPs kill -9 left on its interface;
+#     5.5 s after first seen so: the start-up grace of docs/HA.md) before the next; samples with two holders once
+#     the restarted agent dropped what kill -9 left; where the time went (kill -> "role ACTIVE" logged -> the
+#     VIPs added, from the taker's log; its Lease call; its GC pauses; the API server's time per Lease request).
 #
 # Usage (root: network namespaces):  e2e/bench/full-size.sh             # full size: most of an hour here
 #                                    SCALE=0.1 EDITS=20 e2e/bench/full-size.sh   # about 15 minutes at load 30
