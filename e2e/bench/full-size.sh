@@ -133,7 +133,7 @@ done
 
 # The operator and both agents first: the apply is what they follow.
 KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system java "${image_flags[@]}" \
-  -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -jar "$operator_jar" run > "$dir/operator.log" 2>&1 &
+  -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -jar "$operator_jar" run --health-port=0 > "$dir/operator.log" 2>&1 & # no port: others may hold 8081
 operator_pid=$!; pids+=($operator_pid)
 sample "$operator_pid" "$dir/operator.samples" & pids+=($!)
 agent_pids=()
@@ -178,7 +178,9 @@ status_writes() {
   kubectl get --raw /metrics | awk -v r="$1" '/^apiserver_request_total\{/ && index($0, "resource=\"" r "\"") &&
     index($0, "subresource=\"status\"") && index($0, "code=\"200\"") { n += $NF } END { print n + 0 }'
 }
+exec 3>&2 # until_true silences what it runs: a dead operator says so here
 all_written() { # resource expected
+  kill -0 "$operator_pid" 2>/dev/null || { echo "full-size.sh: the operator exited: $(tail -3 "$dir/operator.log")" >&3; exit 1; }
   [ "$(status_writes "$1")" -ge "$2" ] && [ "$(unwritten "$1")" = 0 ]
 }
 both_programmed() {
