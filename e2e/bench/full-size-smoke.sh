@@ -5,7 +5,7 @@
 # never all come up, the peer never takes the VIPs over: full-size.sh times out), when a figure is missing from
 # what it printed, or when a sample after a failover had two VIP holders or the taker missing a VIP. Ends with
 # "N passed, N failed" for test.sh's summary.
-# Usage (root): e2e/bench/full-size-smoke.sh   (about 3 minutes on a quiet machine)
+# Usage (root): e2e/bench/full-size-smoke.sh   (about 4 minutes on a quiet machine, 8 at load 50)
 # Env: SCALE (0.01), EDITS (5), REST_S (5), FAILOVERS (3), TIMEOUT_S (300).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -27,7 +27,7 @@
 #     VIPs added, from the taker's log; its Lease call; its GC pauses; the API server's time per Lease request).
 #
 # Usage (root: network namespaces):  e2e/bench/full-size.sh             # full size: most of an hour here
-#                                    SCALE=0.1 EDITS=20 e2e/bench/full-size.sh   # about 15 minutes at load 30
+#                                    SCALE=0.1 EDITS=20 e2e/bench/full-size.sh   # 15-30 minutes at load 20-40
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
 # Env: SCALE (1), EDITS (100 of each kind), REST_S (30), FAILOVERS (10), PARALLEL (4) kubectl processes, BATCH
 # (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
