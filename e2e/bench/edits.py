@@ -10,7 +10,8 @@ pair's plan ConfigMap names a new planHash and every agent's report names it pro
 from just before its API request to the log line of the agent pass that applied it ("full pass: N operations",
 millisecond timestamps), the later of the agents; the time until the reports showed it is printed beside it.
 Kinds: a RealServer's weight, a RealServer added, a VirtualService added (100 destinations), a VirtualService's
-selector changed (its 100 destinations replaced by another app's).
+selector changed (its 100 destinations replaced by another app's). Every tenth added VirtualService keeps the
+default tcp health check, the others say type none, as in full-size.sh.
 """
 import json
 import os
@@ -106,11 +107,12 @@ def main():
                                    "spec": {"address": "172.30.%d.%d" % (i // 250, i % 250 + 1), "weight": 100}})
 
     def virtualservice(i):
+        spec = {"directorPair": PAIR, "vip": "10.99.%d.%d" % (i // 250, i % 250 + 1), "port": 80,
+                "realServerSelector": {"matchLabels": {"app": "app-%d" % (i * 17 % services)}}}
+        if i % 10:
+            spec["healthCheck"] = {"type": "none"}  # as full-size.sh's: every tenth service checked
         api.create("virtualservices", {"apiVersion": "halvs.io/v1alpha1", "kind": "VirtualService",
-                                       "metadata": {"name": "vs-edit-%d" % i},
-                                       "spec": {"directorPair": PAIR, "vip": "10.99.%d.%d" % (i // 250, i % 250 + 1),
-                                                "port": 80, "realServerSelector": {"matchLabels": {
-                                                    "app": "app-%d" % (i * 17 % services)}}}})
+                                       "metadata": {"name": "vs-edit-%d" % i}, "spec": spec})
 
     def selector(i):
         vs = i // 2 * 13 % services

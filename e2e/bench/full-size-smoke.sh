@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # CI's run of full-size.sh, so it cannot rot: a hundredth of the size (10 VirtualServices x 100 RealServers,
-# 1,000 destinations), EDITS edits of each kind, a short rest. It asserts no time; it fails when the benchmark
-# fails (the agents never program the plan: full-size.sh times out waiting for both reports) or when a figure is
-# missing from what it printed. Ends with "N passed, N failed" for test.sh's summary.
-# Usage (root): e2e/bench/full-size-smoke.sh   (about 3 minutes on a quiet machine)
-# Env: SCALE (0.01), EDITS (5), REST_S (5), TIMEOUT_S (300).
+# 1,000 destinations, 100 health targets), EDITS edits of each kind, a short rest, FAILOVERS kill -9 failovers.
+# It asserts no time; it fails when the benchmark fails (the agents never program the plan, the health targets
+# never all come up, the peer never takes the VIPs over: full-size.sh times out), when a figure is missing from
+# what it printed, or when a sample after a failover had two VIP holders or the taker missing a VIP. Ends with
+# "N passed, N failed" for test.sh's summary.
+# Usage (root): e2e/bench/full-size-smoke.sh   (about 4 minutes on a quiet machine, 8 at load 50)
+# Env: SCALE (0.01), EDITS (5), REST_S (5), FAILOVERS (3), TIMEOUT_S (300).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=$(mktemp /tmp/halvs-full-size-smoke.XXXXXX)
 trap 'rm -f "$out"' EXIT
-SCALE=${SCALE:-0.01} EDITS=${EDITS:-5} REST_S=${REST_S:-5} TIMEOUT_S=${TIMEOUT_S:-300} "$here/full-size.sh" 2>&1 | tee "$out"
+SCALE=${SCALE:-0.01} EDITS=${EDITS:-5} REST_S=${REST_S:-5} FAILOVERS=${FAILOVERS:-3} TIMEOUT_S=${TIMEOUT_S:-300} "$here/full-size.sh" 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 
 passed=0; failed=0
@@ -29,6 +31,19 @@ for who in operator lvs-01 lvs-02; do
   check "$who RSS and CPU at programmed" "^$who: at programmed +[0-9]+ +$num\$"
   check "$who RSS, peak and CPU after the edits" "^$who: after the edits +[0-9]+ +[0-9]+ +$num\$"
 done
+check "health targets up on both agents" "^health checks .*: lvs-01 [0-9]+ of [0-9]+ up; lvs-02 [0-9]+ of [0-9]+ up\$"
+check "role changes before the failovers" \
+  "^role changes before the failovers \\(none injected\\): lvs-01 [0-9]+ \\([0-9]+ for quorum lost\\); lvs-02 [0-9]+ \\([0-9]+ for quorum lost\\)\$"
+check "failover: kill -> the peer holds the first VIP, every VIP" \
+  "^failover, kill -9 of the active's agent, [0-9]+ times \\([0-9]+ VIPs\\): .* first VIP p50 $num p99 $num ms; every VIP p50 $num p99 $num ms\$"
+check "failover: kill -> the first gratuitous ARP, one for every VIP" \
+  "^failover, kill -> the first gratuitous ARP for a VIP p50 $num p99 $num ms; one for every VIP p50 $num p99 $num ms\$"
+check "failover: where the time went, from the taker's log" \
+  "^failover, from the taker's log: kill -> role ACTIVE logged p50 $num p99 $num ms; -> its VIPs added logged p50 $num p99 $num ms; its last Lease call p50 $num p99 $num ms\$"
+check "failover: the taker's GC pauses, the API server's time per Lease request" \
+  "^failover, kill -> role ACTIVE: the taker's GC pauses p50 $num p99 $num ms; the API server's mean time per Lease request p50 $num p99 $num ms\$"
+check "failover: never two holders, the taker never missing a VIP (after the restart dropped what kill -9 left)" \
+  "^failover, after the restarted agent .*: [1-9][0-9]* samples, 0 with two holders, 0 with the taker missing a VIP\$"
 check "API requests/s" "^API server requests/s, all clients: at rest $num .*during the edits -?$num"
 echo "full-size smoke: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

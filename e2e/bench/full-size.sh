@@ -2,32 +2,44 @@
 # Benchmark (prints figures, asserts nothing but that each phase finishes): the whole system at full size
 # through the real API server (e2e/apiserver/start.sh), issue 14. One DirectorPair, SCALE x 1,000
 # VirtualServices with 100 RealServers each (SCALE=1: 100,000 RealServers and destinations), laid out as
-# resources.sh lays them out. The operator runs as a process and BOTH agents in-cluster (`--fake-ipvs
-# --no-health-checks`: the in-memory IPVS; the real kernel's share is the VM tier's bench-programming.sh), each in
-# a network namespace of its own with eth0 a veth to the other, so the pair's election runs over it. Then:
+# resources.sh lays them out; every tenth VirtualService keeps the default tcp health check, the others say
+# `healthCheck: {type: none}`, so SCALE=1 has 10,000 health targets per agent (the design's figure). The operator
+# runs as a process and BOTH agents in-cluster (`--fake-ipvs`: the in-memory IPVS; the real kernel's share is the
+# VM tier's bench-programming.sh), each in a network namespace of its own with eth0 a veth to the other, so the
+# pair's election runs over it with the pair's real Lease on the API server, and eth1 a veth into a third
+# namespace that answers tcp on every real-server address (a local route for 172.16.0.0/12 and one accepting
+# server: failover.py serve), so the health checks are real connections. The pair's spec turns the sync daemons
+# on (eth0); on this kernel without IPVS they run in the in-memory table only (no sync traffic). Then:
 #  1. kubectl apply --server-side of every object with the operator and both agents already running; time from
 #     the apply's start to every status written and both agents' reports naming the plan programmed;
 #  2. API server requests per second at rest (REST_S seconds, all clients; nothing else runs);
 #  3. CR edit -> both agents' kernels programmed, p50/p99 over EDITS edits of each kind (edits.py: a weight, a
 #     RealServer added, a VirtualService added, a selector changed), and the API server's request rate meanwhile
 #     (the driver's own requests subtracted);
-#  4. RSS and CPU time of the operator and both agents (sampled from /proc) at each step.
-# Not here yet: failover at full size with the real Lease (e2e/apiserver's failover figures stand), health checks
-# against real servers (10,000 targets: HealthBenchmark).
+#  4. RSS and CPU time of the operator and both agents (sampled from /proc) at each step;
+#  5. (full-size-failover.sh) the health targets up on each agent (its /metrics), the role changes so far (no
+#     fault yet: the load's), then FAILOVERS times: kill -9 of the active's agent, kill -> the peer holds the
+#     first VIP and every VIP and sent a gratuitous ARP for them (failover.py watch: both namespaces' addresses
+#     every 5 ms, the ARP arriving at the dead director's end of the veth), the killed agent restarted and
+#     settled as standby (its /metrics: not active, peer alive; none of the VIPs kill -9 left on its interface;
+#     5.5 s after first seen so: the start-up grace of docs/HA.md) before the next; samples with two holders once
+#     the restarted agent dropped what kill -9 left; where the time went (kill -> "role ACTIVE" logged -> the
+#     VIPs added, from the taker's log; its Lease call; its GC pauses; the API server's time per Lease request).
 #
 # Usage (root: network namespaces):  e2e/bench/full-size.sh             # full size: most of an hour here
-#                                    SCALE=0.1 EDITS=20 e2e/bench/full-size.sh   # about 8 minutes
+#                                    SCALE=0.1 EDITS=20 e2e/bench/full-size.sh   # 15-30 minutes at load 20-40
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
-# Env: SCALE (1), EDITS (100 of each kind), REST_S (30), PARALLEL (4) kubectl processes, BATCH (5000) objects per
-# apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m), SAMPLE_S (0.5),
-# KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that for the
-# RealServers'; the agents' programming: at most 600). full-size-smoke.sh is CI's short run of it.
+# Env: SCALE (1), EDITS (100 of each kind), REST_S (30), FAILOVERS (10), PARALLEL (4) kubectl processes, BATCH
+# (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
+# SAMPLE_S (0.5), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
+# for the RealServers'; the agents' programming and the health targets: at most 600). full-size-smoke.sh is CI's
+# short run of it.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 api=$repo/e2e/apiserver
 scale=${SCALE:-1}; edits=${EDITS:-100}; rest=${REST_S:-30}; parallel=${PARALLEL:-4}; batch=${BATCH:-5000}
-period=${SAMPLE_S:-0.5}
+period=${SAMPLE_S:-0.5}; failovers=${FAILOVERS:-10}
 services=$(awk -v s="$scale" 'BEGIN { n = int(1000 * s + 0.5); print (n < 1 ? 1 : n) }'); per_service=100
 operator_max_ram=${OPERATOR_MAX_RAM:-$([ "$services" -le 100 ] && echo 512m || echo 1g)}
 agent_max_ram=${AGENT_MAX_RAM:-256m}
@@ -41,7 +53,8 @@ image_flags=(-XX:+UseSerialGC -XX:MaxRAMPercentage=75)
 agent_image_flags=(-XX:TieredStopAtLevel=1) # the agent image's own, after the common ones (director-agent/pom.xml)
 
 dir=$(mktemp -d /tmp/halvs-full-size.XXXXXX)
-nss=(hfs$$a hfs$$b)
+nss=(hfs$$a hfs$$b hfs$$r) # the two directors, the real servers
+rs_ns=${nss[2]}
 pids=()
 cleanup() {
   local rc=$? pid
@@ -75,9 +88,12 @@ at() { # FILE [MS]: "rss_mib cpu_s" of the last sample at or before MS
   awk -v ms="${2:-0}" -v tick="$tick" 'NF == 4 && (ms == 0 || $1 <= ms) { r = $2; c = $4 }
     END { printf "%.0f %.1f", r / 1024, c / tick }' "$1"
 }
-peak_rss() { awk 'NF == 4 && $2 > m { m = $2 } END { printf "%.0f", m / 1024 }' "$1"; }
+peak_rss() { # FILE [MS]: the largest RSS sampled at or before MS
+  awk -v ms="${2:-0}" 'NF == 4 && (ms == 0 || $1 <= ms) && $2 > m { m = $2 } END { printf "%.0f", m / 1024 }' "$1"
+}
 requests() { kubectl get --raw /metrics | awk '/^apiserver_request_total\{/ { n += $NF } END { printf "%d", n }'; }
 
+while :; do cut -d' ' -f1 /proc/loadavg; sleep 10; done > "$dir/load.samples" & pids+=($!) # the 1-minute load
 echo "full-size: SCALE=$scale: 1 DirectorPair, $services VirtualServices x $per_service RealServers = $dests destinations, 2 agents"
 t0=$SECONDS
 bin=$("$api/build.sh")
@@ -88,14 +104,24 @@ kubectl wait --for condition=established --timeout=60s \
   crd/virtualservices.halvs.io crd/realservers.halvs.io crd/directorpairs.halvs.io >/dev/null
 api_port=$(kubectl config view -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
 
-# The two directors: lvs-01 and lvs-02, eth0 192.0.2.11 and .12 on one veth, the Nodes' InternalIPs.
-ip netns add "${nss[0]}"; ip netns add "${nss[1]}"
+# The two directors: lvs-01 and lvs-02, eth0 192.0.2.11 and .12 on one veth, the Nodes' InternalIPs; eth1
+# 10.0.1.11 and .12 on a bridge in the real servers' namespace (10.0.1.1), which answers every address of
+# 172.16.0.0/12 (a local route) on port 80: the health checks' connections go to it.
+for n in "${nss[@]}"; do ip netns add "$n"; ip -n "$n" link set lo up; done
+ip -n "$rs_ns" link add br0 type bridge; ip -n "$rs_ns" link set br0 up; ip -n "$rs_ns" addr add 10.0.1.1/24 dev br0
+ip -n "$rs_ns" route add local 172.16.0.0/12 dev lo
+ip netns exec "$rs_ns" python3 "$here/failover.py" serve 80 & pids+=($!)
 veths=(hfs$$a0 hfs$$b0)
 ip link add "${veths[0]}" type veth peer name "${veths[1]}"
 for i in 0 1; do
   n=${nss[$i]}; ip link set "${veths[$i]}" netns "$n"
-  ip -n "$n" link set "${veths[$i]}" name eth0 up; ip -n "$n" link set lo up
+  ip -n "$n" link set "${veths[$i]}" name eth0 up
   ip -n "$n" addr add "192.0.2.1$((i + 1))/24" dev eth0
+  ip link add "hfs$$r$i" type veth peer name "hfs$$d$i"
+  ip link set "hfs$$d$i" netns "$n"; ip -n "$n" link set "hfs$$d$i" name eth1 up
+  ip link set "hfs$$r$i" netns "$rs_ns"; ip -n "$rs_ns" link set "hfs$$r$i" master br0 up
+  ip -n "$n" addr add "10.0.1.1$((i + 1))/24" dev eth1
+  ip -n "$n" route add 172.16.0.0/12 via 10.0.1.1 dev eth1
   kubectl create -f - >/dev/null <<NODE
 apiVersion: v1
 kind: Node
@@ -108,17 +134,21 @@ done
 
 # The operator and both agents first: the apply is what they follow.
 KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system java "${image_flags[@]}" \
-  -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -jar "$operator_jar" run > "$dir/operator.log" 2>&1 &
+  -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -jar "$operator_jar" run --health-port=0 > "$dir/operator.log" 2>&1 & # no port: others may hold 8081
 operator_pid=$!; pids+=($operator_pid)
 sample "$operator_pid" "$dir/operator.samples" & pids+=($!)
 agent_pids=()
-for i in 0 1; do
-  node=lvs-0$((i + 1)); mkdir -p "$dir/$node-tmp"
+start_agent() { # INDEX: lvs-0(INDEX+1) in its namespace; appends to its log
+  local node=lvs-0$(($1 + 1)); mkdir -p "$dir/$node-tmp"
   KUBECONFIG=$dir/agent.kubeconfig NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
-    ip netns exec "${nss[$i]}" java "${image_flags[@]}" "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
-    -jar "$agent_jar" in-cluster --fake-ipvs --no-health-checks --state-dir "$dir/$node-state" > "$dir/$node.log" 2>&1 &
-  agent_pids+=($!); pids+=($!)
-  sample "$!" "$dir/$node.samples" & pids+=($!)
+    ip netns exec "${nss[$1]}" java "${image_flags[@]}" "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
+    -Xlog:gc:file="$dir/$node-gc-%p.log":utctime \
+    -jar "$agent_jar" in-cluster --fake-ipvs --state-dir "$dir/$node-state" >> "$dir/$node.log" 2>&1 &
+  agent_pids[$1]=$!; pids+=($!)
+}
+for i in 0 1; do
+  start_agent "$i"
+  sample "${agent_pids[$i]}" "$dir/lvs-0$((i + 1)).samples" & pids+=($!)
 done
 
 # The objects (resources.sh's layout), in files of $batch objects for parallel server-side applies.
@@ -127,7 +157,7 @@ awk -v S="$services" -v D="$per_service" -v B="$batch" -v out="$dir/objects" 'BE
   f = out "/00000.yaml"
   print "apiVersion: halvs.io/v1alpha1\nkind: DirectorPair\nmetadata:\n  name: lvs\nspec:\n  nodes: [lvs-01, lvs-02]\n  vipInterface: eth0\n  syncDaemon:\n    interfaceName: eth0" > f
   for (i = 0; i < S; i++)
-    printf "---\napiVersion: halvs.io/v1alpha1\nkind: VirtualService\nmetadata:\n  name: vs-%d\n  namespace: default\nspec:\n  directorPair: lvs\n  vip: 10.%d.%d.1\n  port: 80\n  realServerSelector:\n    matchLabels:\n      app: app-%d\n", i, 100 + int(i / 250), i % 250, i > f
+    printf "---\napiVersion: halvs.io/v1alpha1\nkind: VirtualService\nmetadata:\n  name: vs-%d\n  namespace: default\nspec:\n  directorPair: lvs\n  vip: 10.%d.%d.1\n  port: 80\n  realServerSelector:\n    matchLabels:\n      app: app-%d\n%s", i, 100 + int(i / 250), i % 250, i, (i % 10 ? "  healthCheck:\n    type: none\n" : "") > f
   close(f)
   for (n = 0; n < S * D; n++) {
     if (n % B == 0) { close(f); f = sprintf("%s/%05d.yaml", out, 1 + n / B) } else print "---" > f
@@ -149,7 +179,9 @@ status_writes() {
   kubectl get --raw /metrics | awk -v r="$1" '/^apiserver_request_total\{/ && index($0, "resource=\"" r "\"") &&
     index($0, "subresource=\"status\"") && index($0, "code=\"200\"") { n += $NF } END { print n + 0 }'
 }
+exec 3>&2 # until_true silences what it runs: a dead operator says so here
 all_written() { # resource expected
+  kill -0 "$operator_pid" 2>/dev/null || { echo "full-size.sh: the operator exited: $(tail -3 "$dir/operator.log")" >&3; exit 1; }
   [ "$(status_writes "$1")" -ge "$2" ] && [ "$(unwritten "$1")" = 0 ]
 }
 both_programmed() {
@@ -176,6 +208,10 @@ python3 "$here/edits.py" "$dir" "$services" "$per_service" "$edits" "$dir/lvs-01
 r3=$(requests); edits_ms=$(( $(now_ms) - t_edits ))
 own=$(sed -n 's/^edits driver: \([0-9]*\) API requests.*/\1/p' "$dir/edits.out")
 edit_rps=$(awk -v a="$r2" -v b="$r3" -v o="${own:-0}" -v ms="$edits_ms" 'BEGIN { printf "%.1f", (b - a - o) / (ms / 1000) }')
+edits_done_at=$(now_ms)
+
+# The health targets, the role changes so far, the failovers (full-size-failover.sh: read when it runs).
+source "$here/full-size-failover.sh"
 
 row() { printf '%-52s %9s %9s %9s %8s\n' "$@"; }
 echo
@@ -187,8 +223,10 @@ row "apply start -> both agents programmed that plan" "$(secs $programmed_ms)"
 for who in operator lvs-01 lvs-02; do
   read -r rss cpu <<<"$(at "$dir/$who.samples" "$programmed_at")"
   row "$who: at programmed" "" "$rss" "" "$cpu"
-  read -r rss cpu <<<"$(at "$dir/$who.samples")"
-  row "$who: after the edits" "" "$rss" "$(peak_rss "$dir/$who.samples")" "$cpu"
+  read -r rss cpu <<<"$(at "$dir/$who.samples" "$edits_done_at")"
+  row "$who: after the edits" "" "$rss" "$(peak_rss "$dir/$who.samples" "$edits_done_at")" "$cpu"
 done
+python3 "$here/failover.py" summary "$dir/failover.out"
 echo "API server requests/s, all clients: at rest $rest_rps (over $rest s); during the edits $edit_rps (the driver's own excluded)"
-echo "operator: -XX:MaxRAM=$operator_max_ram; agents: -XX:MaxRAM=$agent_max_ram; total $((SECONDS - t0)) s"
+echo "operator: -XX:MaxRAM=$operator_max_ram; agents: -XX:MaxRAM=$agent_max_ram; total $((SECONDS - t0)) s;" \
+  "1-minute load average over the run $(sort -n "$dir/load.samples" | sed -n '1p;$p' | paste -sd-)"
