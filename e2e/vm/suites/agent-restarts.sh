@@ -1,8 +1,8 @@
 #!/bin/bash
 # The agent restarted RESTARTS times (the first argument, default 50) under live traffic on the real kernel, kill -9
-# and SIGTERM in turn: every restarted agent adopts the kernel's table with 0 operations and no other change
-# (timeouts, addresses, sysctls) on its first pass, no request of a client that keeps requesting fails, and 30
-# held connections all answer at the end (no reset).
+# and SIGTERM in turn: every restarted agent (an active director's: it holds the VIP) adopts the kernel's table
+# with 0 operations and no other change (timeouts, addresses, sysctls) on its first pass, no request of a client
+# that keeps requesting fails, and 30 held connections all answer at the end (no reset).
 # run-all.sh runs 4 restarts (two of each) so the suite cannot rot; the 50-restart figure (docs/RELIABILITY.md)
 # is a command of its own, longer than the guest's default 20-minute bound under TCG:
 #   HALVS_VM_TIMEOUT=6000 e2e/vm/run-in-vm.sh e2e/vm/suites/agent-restarts.sh 50
@@ -35,8 +35,12 @@ expect_eq "IPVS tcp timeout as planned" "7200" "$(nsx dir0 ipvsadm -L --timeout 
 nsx client python3 "$here/../hold-conns.py" 30 $VIP $work/ready $work/go > $work/held.txt 2>&1 &
 holder=$!
 for _ in $(seq 1 300); do [ -f $work/ready ] && break; sleep 0.2; done
-( while [ ! -f $work/stop ]; do nsx client curl -s --max-time 5 http://$VIP/ || echo error; done ) > $work/traffic.txt &
+( while [ ! -f $work/stop ]; do nsx client curl -s --max-time 5 http://$VIP/ || echo "error (curl exit $?)"; done ) > $work/traffic.txt &
 traffic=$!
+# The kernel's own record, beside the agent's report: every address change in dir0 (the VIP, the gateway), and
+# the service's connection counters, which start again from 0 when a service or destination is re-created.
+nsx dir0 ip monitor address > $work/address-events.txt 2>&1 &
+monitor=$!
 
 # ms since the epoch
 now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
@@ -44,7 +48,7 @@ nonzero=0; kills=0; terms=0; starts=(); stops=()
 for i in $(seq 1 "$restarts"); do
   start=$(now_ms)
   ip netns exec dir0 java -XX:TieredStopAtLevel=1 -XX:SharedArchiveFile=$work/agent.jsa -Xshare:auto -jar "$jar" \
-    standalone --plan $work/plan.yaml --state-dir $work/state --interval-ms 1000 > $work/loop-$i.log 2>&1 &
+    standalone --plan $work/plan.yaml --hold-vips --state-dir $work/state --interval-ms 1000 > $work/loop-$i.log 2>&1 &
   looping=$!
   # Until the second pass: what the first one changed beside IPVS operations prints after its "pass:" line.
   first_ms=
@@ -68,6 +72,14 @@ for i in $(seq 1 "$restarts"); do
   [ $((i % 5)) = 0 ] && echo "  ($i restarts after $((SECONDS - suite_start)) s)"
 done
 touch $work/stop; wait $traffic
+kill $monitor; wait $monitor 2>/dev/null
+# The kernel sums its per-CPU counters into what ipvsadm reads every 2 s (the estimator): wait for the last ones.
+connections=$((30 + $(wc -l < $work/traffic.txt)))
+for _ in $(seq 1 50); do
+  stats=$(nsx dir0 ipvsadm -Ln --stats --exact)
+  [ "$(awk '$1 == "TCP" {print $3}' <<<"$stats")" = "$connections" ] && break
+  sleep 0.2
+done
 sorted() { printf '%s\n' "$@" | sort -n; }
 median() { sorted "$@" | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 echo "  ($restarts restarts: $kills kill -9, $terms SIGTERM; start to first pass median $(median "${starts[@]}") ms," \
@@ -77,6 +89,12 @@ expect_eq "$restarts restarts (kill -9 and SIGTERM in turn): every first pass ad
   0 "$nonzero"
 expect_eq "requests during the restarts: none failed" "0" "$(grep -vc '^rs[0-9]$' $work/traffic.txt)"
 expect_eq "the IPVS table is the plan's after them" "3" "$(nsx dir0 ipvsadm -Ln | grep -c '^  -> 10\.0\.1\.1[1-3]:80 *Masq *1 ')"
+expect_eq "no address added or removed in dir0 during the restarts (ip monitor)" "" "$(cat $work/address-events.txt)"
+# 30 held + one per request: counters never started again, so no service or destination was re-created
+expect_eq "the service's connection counter counts every connection since the first run" \
+  "$connections" "$(awk '$1 == "TCP" {print $3}' <<<"$stats")"
+expect_eq "so do its destinations' together" "$(awk '$1 == "TCP" {print $3}' <<<"$stats")" \
+  "$(awk '$1 == "->" {n += $3} END {print n}' <<<"$stats")"
 touch $work/go; wait $holder
 expect_eq "30 connections held across all restarts: all answer (no reset)" "rs1=10 rs2=10 rs3=10" "$(cat $work/held.txt)"
 
