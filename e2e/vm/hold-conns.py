@@ -1,5 +1,6 @@
 # Holds N TCP connections to VIP:80 open (idle) from the moment READY appears until GO does, then sends one
-# HTTP/1.0 request on each and prints which real server answered, counted: "rs1=10 rs2=20 error=1".
+# HTTP/1.0 request on each and prints which real server answered, counted: "rs1=10 rs2=20 reset=1 error=1"
+# (reset: the connection was reset; error: any other failure).
 # Usage: python3 hold-conns.py N VIP READY GO
 import collections, os, socket, sys, time
 
@@ -20,6 +21,8 @@ for s in conns:
                 break
             data += chunk
         names[data.split(b"\r\n\r\n", 1)[1].decode().strip()] += 1
+    except ConnectionResetError:
+        names["reset"] += 1
     except (OSError, IndexError):
         names["error"] += 1
 print(" ".join("%s=%d" % kv for kv in sorted(names.items())))

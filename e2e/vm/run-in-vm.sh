@@ -19,13 +19,17 @@ rm -rf "$out"; mkdir -p "$out"
   printf 'exec %q' "$script"; printf ' %q' "$@"; echo
 } > "$out/job.sh"
 start=$SECONDS
+# The guest's own bound on the job (init.sh reads it from the kernel command line, which hands it to init's
+# environment) stays below the host's, so a job that runs too long still reports its output.
+vm_timeout=${HALVS_VM_TIMEOUT:-1500}
+guest_timeout=${HALVS_GUEST_TIMEOUT:-$((vm_timeout - 300))}
 # TCG: this machine's /dev/kvm does not run a stock kernel. A plain qemu64 CPU: with "-cpu max" the JVM's SSE4.2
 # string intrinsics crashed under TCG emulation, and with multi-threaded TCG the JIT's code patching did too
 # (SIGSEGV at compiled-method entries): one TCG thread is slower but sound. No NIC: namespaces inside the guest.
-timeout "${HALVS_VM_TIMEOUT:-1500}" qemu-system-x86_64 -accel tcg,thread=single -cpu "${HALVS_VM_CPU:-qemu64}" -smp "${HALVS_VM_CPUS:-2}" \
+timeout "$vm_timeout" qemu-system-x86_64 -accel tcg,thread=single -cpu "${HALVS_VM_CPU:-qemu64}" -smp "${HALVS_VM_CPUS:-2}" \
   -m "${HALVS_VM_MEMORY:-2048}" -nographic -no-reboot -nic none \
   -kernel "$cache/kernel/boot/vmlinuz-$kver" -initrd "$cache/initrd.img" \
-  -append "console=ttyS0 quiet panic=-1 halvs.out=$out halvs.modules=$cache/kernel/lib/modules/$kver" \
+  -append "console=ttyS0 quiet panic=-1 halvs.out=$out halvs.modules=$cache/kernel/lib/modules/$kver HALVS_GUEST_TIMEOUT=$guest_timeout" \
   -fsdev local,id=hostroot,path=/,security_model=none,readonly=on -device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
   -fsdev local,id=out,path="$out",security_model=none -device virtio-9p-pci,fsdev=out,mount_tag=out \
   > "$out/console.log" 2>&1 || true

@@ -36,6 +36,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -106,9 +107,14 @@ public final class HealthMonitor implements HealthChecks {
 
   @Override
   public void follow(DirectorPlan plan) {
+    follow(plan, (s, d) -> false);
+  }
+
+  @Override
+  public void follow(DirectorPlan plan, BiPredicate<ServiceKey, Destination> inRotation) {
     List<IpvsService> planned = plan == null ? List.of() : plan.services();
     call(() -> {
-      apply(planned);
+      apply(planned, inRotation);
       return null;
     });
   }
@@ -425,7 +431,7 @@ public final class HealthMonitor implements HealthChecks {
     return new Target.Key(s.key(), d.address(), d.port(), port);
   }
 
-  private void apply(List<IpvsService> planned) {
+  private void apply(List<IpvsService> planned, BiPredicate<ServiceKey, Destination> inRotation) {
     long now = System.nanoTime();
     long wall = wallMillis.getAsLong();
     Map<Target.Key, Target> kept = new HashMap<>();
@@ -440,6 +446,9 @@ public final class HealthMonitor implements HealthChecks {
         if (t == null) {
           t = new Target(key, wall, c);
           t.update(s, d, c);
+          if (inRotation.test(s.key(), d)) {
+            t.state.adopt();
+          }
           // First check after the warm-up, at this target's phase within the interval.
           t.nextStart = now + c.warmupMillis() * 1_000_000L + phase(key, t.intervalNanos());
           schedule(t, t.nextStart);

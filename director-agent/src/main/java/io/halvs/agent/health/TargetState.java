@@ -8,7 +8,8 @@ import java.util.ArrayDeque;
  *
  * <p>A target starts up but unconfirmed, as keepalived's do: a restarted agent or a plan change must not
  * drain real servers that serve. Until its first result it counts as up; that first result decides alone
- * (a failure takes it down at once — nothing ever showed it alive). After that, {@code fall} consecutive
+ * (a failure takes it down at once — nothing ever showed it alive), unless the target was {@link #adopt()
+ * adopted}: found in rotation by a restarted agent. After that, {@code fall} consecutive
  * failures take it down and {@code rise} consecutive successes bring it back. A target that changed state
  * {@value #FLAP_CHANGES} times within {@value #FLAP_INTERVALS} intervals is reported as flapping; rise and fall
  * already damp it, so that is a note in the message, not another rule.
@@ -68,6 +69,17 @@ public final class TargetState {
     sinceMillis = nowMillis;
     changes.addLast(nowMillis);
     return true;
+  }
+
+  /**
+   * The kernel held this target in rotation when the agent started (a previous agent's verdict): confirmed up,
+   * so its first failure counts as one of {@code fall}, as it would have for the agent that was restarted.
+   * Ignored once a result came in.
+   */
+  public void adopt() {
+    if (up && successes == 0 && failures == 0) {
+      confirmed = true;
+    }
   }
 
   public boolean up() {

@@ -53,6 +53,9 @@ public final class KernelReconciler {
   // foreign ones included; destinations: of the planned services, each dumped once when first needed.
   private Map<ServiceKey, KernelService> known;
   private final Map<ServiceKey, Map<DestKey, KernelDestination>> knownDestinations = new HashMap<>();
+  // The destinations as this reconciler's first dumps found them, before any operation of its own: what a
+  // restarted agent adopts. Null once handed over (forgetFound).
+  private Map<ServiceKey, Map<DestKey, KernelDestination>> found = new HashMap<>();
 
   public KernelReconciler(IpvsKernel kernel, OwnershipJournal journal) {
     this.kernel = kernel;
@@ -221,9 +224,27 @@ public final class KernelReconciler {
       dests = current(key, failures);
       if (failures.size() == before) {
         knownDestinations.put(key, dests);
+        if (found != null) {
+          found.putIfAbsent(key, Map.copyOf(dests));
+        }
       }
     }
     return dests;
+  }
+
+  /**
+   * Whether the kernel held d in rotation at its planned weight when this reconciler first dumped its service,
+   * before any operation of its own: a previous agent had it up (until {@link #forgetFound()}).
+   */
+  public boolean foundInRotation(ServiceKey key, Destination d) {
+    Map<DestKey, KernelDestination> dests = found == null ? null : found.get(key);
+    KernelDestination k = dests == null ? null : dests.get(new DestKey(d.address(), d.port()));
+    return k != null && d.weight() > 0 && k.weight() == d.weight();
+  }
+
+  /** What the first dumps found is no longer needed (the agent's first pass is over). */
+  public void forgetFound() {
+    found = null;
   }
 
   private Map<DestKey, KernelDestination> current(ServiceKey key, List<String> failures) {

@@ -112,6 +112,7 @@ public final class Director implements AutoCloseable {
   private long lastResyncNanos = System.nanoTime(); // the first pass dumps anyway: nothing is kept yet
   private DirectorPlan.SyncDaemonPlan daemonsKept; // started as planned since the last resync (null: look again)
   private DirectorPlan.TimeoutsPlan timeoutsKept; // held as planned since the last resync (null: look again)
+  private boolean healthFollows; // the checks have followed a plan since this director started
   private volatile Status status = new Status(null, null, false, List.of(), false, null);
   private volatile Thread thread;
 
@@ -420,8 +421,13 @@ public final class Director implements AutoCloseable {
       guard(failures, "VIPs", election::releaseAll);
       return new Pass(true, t, r, List.of(), changes, failures, System.nanoTime() - start);
     }
-    // Checks learn the new targets first, so the verdicts the table is built from cover them.
-    guard(failures, "health checks", () -> health.follow(plan));
+    // Checks learn the new targets first, so the verdicts the table is built from cover them. Not on the first
+    // pass: no check has run yet, so every verdict is up either way, and the checks start after the kernel was
+    // read, adopting the destinations it holds in rotation (HealthChecks.follow(plan, inRotation)).
+    boolean adopting = !healthFollows;
+    if (!adopting) {
+      guard(failures, "health checks", () -> health.follow(plan));
+    }
     List<Sysctls.Change> sys = new ArrayList<>();
     if (sysctls != null) {
       String ignored = ignoredSysctls;
@@ -435,6 +441,11 @@ public final class Director implements AutoCloseable {
     guard(failures, "IPVS timeouts", () -> applyTimeouts(plan, changes));
     KernelReconciler.Result r = reconcile(failures, () -> reconciler.reconcile(plan.services(), health.view()));
     guard(failures, "firewall-marking rules", () -> applyMarking(plan, changes));
+    if (adopting) {
+      guard(failures, "health checks", () -> health.follow(plan, reconciler::foundInRotation));
+      reconciler.forgetFound();
+      healthFollows = true;
+    }
     guard(failures, "sync daemons", () -> startDaemons(plan, changes));
     guard(failures, "election", () -> election.follow(plan));
     return new Pass(true, t, r, sys, changes, failures, System.nanoTime() - start);

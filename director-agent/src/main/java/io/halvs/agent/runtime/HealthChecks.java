@@ -1,11 +1,13 @@
 package io.halvs.agent.runtime;
 
 import io.halvs.agent.kernel.DestinationHealth;
+import io.halvs.plan.Destination;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.ServiceKey;
 import io.halvs.plan.publish.AgentReport;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 
 /**
@@ -16,6 +18,16 @@ public interface HealthChecks extends AutoCloseable {
 
   /** Starts, stops or retimes checks so that they match this plan. Checks of unchanged targets keep their state. */
   void follow(DirectorPlan plan);
+
+  /**
+   * The first follow of a (re)started agent: as {@link #follow(DirectorPlan)}, and the new targets the kernel
+   * already held in rotation at their planned weight are adopted, confirmed up (a previous agent's verdict), so
+   * one failed first check does not drain a real server that serves. Without this, a restart under load (one
+   * check timing out) re-programmed the kernel twice: weight 0, then back (e2e/vm/suites/agent-restarts.sh).
+   */
+  default void follow(DirectorPlan plan, BiPredicate<ServiceKey, Destination> inRotation) {
+    follow(plan);
+  }
 
   /** Current verdicts; safe to read from any thread while checks run. */
   DestinationHealth view();

@@ -12,6 +12,7 @@ import io.halvs.agent.kernel.DestinationHealth.Verdict;
 import io.halvs.api.v1alpha1.FailureAction;
 import io.halvs.api.v1alpha1.HealthCheckType;
 import io.halvs.logging.Logging;
+import io.halvs.plan.Destination;
 import io.halvs.plan.HealthCheckPlan;
 import io.halvs.plan.IpvsService;
 import io.halvs.plan.ServiceKey;
@@ -303,6 +304,28 @@ class HealthMonitorTest {
     awaitDown(s, "connection refused");
     // a lower bound only (a loaded machine makes it longer, never shorter): the first check waited out the warm-up
     assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(1500);
+  }
+
+  /**
+   * A restarted agent's first follow: the destination the kernel held in rotation is adopted and stays up after
+   * its first failed check (fall 3), the new one goes down at its first; the adopted one goes down at its third.
+   */
+  @Test
+  void anAdoptedDestinationIsNotDrainedByItsFirstFailure() throws Exception {
+    HealthCheckPlan check = Plans.tcp(1000, 300, 1, 3);
+    Destination found = dest(LO, freePort(), "rs-found");
+    Destination added = dest(LO, freePort(), "rs-added");
+    IpvsService s = service("10.0.0.9", 80, check, null, found, added);
+    monitor.follow(plan(s), (k, d) -> d.equals(found));
+    TargetMetrics foundChecks = monitor.metrics().stream().filter(m -> m.destination().equals(found)).findFirst()
+        .orElseThrow();
+    await().atMost(Duration.ofSeconds(10)).until(() -> foundChecks.failures(FailureReason.REFUSED) >= 1
+        && health(s).unavailable().size() == 1);
+    // report() runs on the checker thread: every result so far is in it. The found one's next checks are 1 s apart.
+    assertThat(health(s).unavailable()).extracting(AgentReport.Unavailable::name).containsExactly("rs-added");
+    assertThat(monitor.view().verdict(s.key(), found)).isEqualTo(Verdict.UP);
+    await().atMost(Duration.ofSeconds(15)).until(() -> health(s).unavailable().size() == 2);
+    assertThat(foundChecks.failures(FailureReason.REFUSED)).isGreaterThanOrEqualTo(3);
   }
 
   @Test

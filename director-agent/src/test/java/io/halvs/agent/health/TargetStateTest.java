@@ -24,6 +24,25 @@ class TargetStateTest {
     assertThat(dead.message(INTERVAL, 1000)).isEqualTo("connection refused");
   }
 
+  /** A restarted agent found it in rotation: its first failure is one of fall, as for the agent before. */
+  @Test
+  void anAdoptedTargetNeedsFallFailuresFromTheFirst() {
+    TargetState s = new TargetState(2, 3, 0);
+    s.adopt();
+    assertThat(s.up()).isTrue();
+    assertThat(s.confirmed()).isTrue();
+    assertThat(s.record(false, "connect timed out", 1000)).as("one timeout under load drains nothing").isFalse();
+    assertThat(s.record(false, "connect timed out", 2000)).isFalse();
+    assertThat(s.up()).isTrue();
+    assertThat(s.record(false, "connect timed out", 3000)).isTrue();
+    assertThat(s.up()).isFalse();
+
+    TargetState late = new TargetState(2, 3, 0);
+    late.record(false, "connection refused", 1000);
+    late.adopt();
+    assertThat(late.up()).as("a result came first: adopting changes nothing").isFalse();
+  }
+
   @Test
   void fallConsecutiveFailuresTakeAConfirmedTargetDown() {
     TargetState s = confirmedUp(2, 3);

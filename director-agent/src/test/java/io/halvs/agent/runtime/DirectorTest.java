@@ -21,6 +21,7 @@ import io.halvs.plan.IpvsService;
 import io.halvs.plan.ServiceKey;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -217,6 +218,49 @@ class DirectorTest {
       assertThat(again.status().programmed()).isTrue();
       again.close();
     }
+  }
+
+  /**
+   * The checks of a restarted agent adopt what the kernel held in rotation at the planned weight, as found before
+   * the first pass changed anything: not a destination the agent before had drained (weight 0), not one whose
+   * weight the plan changes, not one of a service the pass adds. Later plans are followed without adopting.
+   */
+  @Test
+  void aRestartedAgentsChecksAdoptWhatTheKernelHeldInRotation() {
+    DirectorPlan plan = TestDoubles.plan(2, 3, null);
+    Director first = director(dir.resolve("owned"));
+    first.offer(new Director.Target(plan, "h1", false));
+    first.runPending();
+    first.close();
+    List<IpvsService> services = KernelReconcilerTest.plan(2, 3);
+    Destination drained = services.get(0).destinations().get(0);
+    kernel.updateDestination(services.get(0).key(), KernelReconciler.toKernel(drained, 0)); // quiescent: down
+    List<IpvsService> next = new ArrayList<>(KernelReconcilerTest.withWeight(services, 1, 1, 50));
+    next.add(KernelReconcilerTest.plan(3, 3).get(2));
+    DirectorPlan restartedPlan = plan.withServices(next);
+
+    Director again = director(dir.resolve("owned"));
+    again.offer(new Director.Target(restartedPlan, "h2", false));
+    Director.Pass p = again.runPending();
+
+    assertThat(p.converged()).as("%s", p.failures()).isTrue();
+    assertThat(health.followed).isSameAs(restartedPlan);
+    // Adopted: all but the drained one of service 0, all but the re-weighted one of service 1, none of service 2.
+    List<String> expected = new ArrayList<>();
+    for (int s = 0; s < 2; s++) {
+      for (Destination d : next.get(s).destinations()) {
+        if (!d.equals(drained) && !d.equals(next.get(1).destinations().get(1))) {
+          expected.add(next.get(s).key() + " " + d.id());
+        }
+      }
+    }
+    assertThat(health.adopted).containsExactlyInAnyOrderElementsOf(expected).hasSize(4);
+
+    health.adopted = null;
+    again.offer(new Director.Target(plan, "h1", false));
+    again.runPending();
+    assertThat(health.followed).isSameAs(plan);
+    assertThat(health.adopted).as("only the first pass adopts").isNull();
   }
 
   @Test

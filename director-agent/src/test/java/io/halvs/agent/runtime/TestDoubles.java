@@ -13,7 +13,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /** Health checks and an election the tests steer by hand. */
 public final class TestDoubles {
@@ -28,6 +30,8 @@ public final class TestDoubles {
     final Map<String, DestinationHealth.Verdict> verdicts = new ConcurrentHashMap<>();
     volatile Consumer<Set<ServiceKey>> listener;
     volatile DirectorPlan followed;
+    // What the first follow adopted, "service destination-id", asked while it runs (null: no such follow yet)
+    volatile Set<String> adopted;
 
     public void set(ServiceKey service, Destination d, DestinationHealth.Verdict v) {
       verdicts.put(service + " " + d.id(), v);
@@ -37,6 +41,13 @@ public final class TestDoubles {
     @Override
     public void follow(DirectorPlan plan) {
       followed = plan;
+    }
+
+    @Override
+    public void follow(DirectorPlan plan, BiPredicate<ServiceKey, Destination> inRotation) {
+      adopted = plan.services().stream().flatMap(s -> s.destinations().stream()
+          .filter(d -> inRotation.test(s.key(), d)).map(d -> s.key() + " " + d.id())).collect(Collectors.toSet());
+      follow(plan);
     }
 
     @Override
