@@ -35,8 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PlanSource implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PlanSource.class);
-  /** A watch that is down for longer than this is an outage worth a line, not a routine reconnect. */
-  private static final long OUTAGE_MILLIS = 3000;
   /** How long a damaged plan lasts before the report says so (a publish in flight lasts milliseconds). */
   static final long PROBLEM_GRACE_MILLIS = 5000;
 
@@ -55,8 +53,7 @@ public final class PlanSource implements AutoCloseable {
   private volatile String damage;
   private volatile Runnable problemListener = () -> {};
   private volatile Runnable reachableAgain = () -> {};
-  private long notWatchingSince; // worker thread only
-  private boolean unreachable; // worker thread only
+  private WatchOutage outage; // worker thread only
 
   public PlanSource(KubernetesClient client, String namespace, String pair, Consumer<Director.Target> sink) {
     this.client = client;
@@ -93,6 +90,7 @@ public final class PlanSource implements AutoCloseable {
         changed();
       }
     });
+    outage = new WatchOutage(System.currentTimeMillis());
     informer.start();
     worker.scheduleWithFixedDelay(this::watchConnection, 1, 1, TimeUnit.SECONDS);
     Logs.pair(LOG.atInfo(), pair).log("following the plan of DirectorPair {} in namespace {}", pair, namespace);
@@ -227,21 +225,18 @@ public final class PlanSource implements AutoCloseable {
   }
 
   private void watchConnection() {
-    boolean watching = informer.isWatching();
-    long now = System.currentTimeMillis();
-    if (watching) {
-      notWatchingSince = 0;
-      if (unreachable) {
-        unreachable = false;
+    switch (outage.observe(informer.isWatching(), System.currentTimeMillis())) {
+      case REACHABLE_AGAIN -> {
         Logs.pair(LOG.atInfo(), pair).log("API server reachable again: following plan updates");
         changed();
         reachableAgain.run();
       }
-    } else if (notWatchingSince == 0) {
-      notWatchingSince = now;
-    } else if (!unreachable && now - notWatchingSince > OUTAGE_MILLIS) {
-      unreachable = true;
-      Logs.pair(LOG.atWarn(), pair).log("API server unreachable: the last good plan keeps serving; retrying");
+      case UNREACHABLE ->
+          Logs.pair(LOG.atWarn(), pair).log("API server unreachable: the last good plan keeps serving; retrying");
+      case UNREACHABLE_SINCE_START -> Logs.pair(LOG.atWarn(), pair)
+          .log("API server unreachable since this agent started: no plan from it yet (the kernel's table is left "
+              + "as it is); retrying");
+      case NONE -> { }
     }
   }
 
