@@ -47,6 +47,9 @@ public final class RealServerNodes {
     Map<String, SortedSet<ObjectRef>> refs = new HashMap<>();
     for (DirectorPlan plan : plans) {
       for (IpvsService s : plan.services()) {
+        if (s.vip() == null) {
+          continue; // a firewall-mark service without addresses: no VIP a real server could hold
+        }
         java.util.List<Destination> all = new java.util.ArrayList<>(s.destinations());
         if (s.sorryServer() != null) {
           all.add(s.sorryServer());
