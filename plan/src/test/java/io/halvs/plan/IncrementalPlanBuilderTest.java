@@ -240,7 +240,7 @@ class IncrementalPlanBuilderTest {
   @Test
   void randomEditsBuildWhatAFullBuildBuilds() {
     incrementalBuilds = 0;
-    int ran = Fuzz.run("incremental plan", 200, Random::nextLong, seed -> "scenario " + seed,
+    int ran = Fuzz.run("incremental plan", 100, Random::nextLong, seed -> "scenario " + seed,
         seed -> Long.MAX_VALUE, IncrementalPlanBuilderTest::scenario);
     // the property must have run on the incremental path, not only on full builds
     assertThat(incrementalBuilds).isGreaterThan(ran * 20L);
