@@ -39,7 +39,21 @@ public final class IncrementalPlanBuilder {
   /** Above this many selector matches to find the services a set of RealServer changes touches, resolve all. */
   static final long MAX_INVALIDATION_MATCHES = 1_000_000;
 
-  private record CheckedRealServer(RealServer source, List<Finding> findings, PlanBuilder.Backend backend) {}
+  /** A RealServer as checked; seen marks the builds whose input holds it. */
+  private static final class CheckedRealServer {
+    final RealServer source;
+    final ObjectRef ref;
+    final List<Finding> findings;
+    final PlanBuilder.Backend backend;
+    long seen;
+
+    CheckedRealServer(RealServer source, ObjectRef ref, List<Finding> findings, PlanBuilder.Backend backend) {
+      this.source = source;
+      this.ref = ref;
+      this.findings = findings;
+      this.backend = backend;
+    }
+  }
 
   private record CheckedService(VirtualService source, List<Finding> findings, PlanBuilder.Draft draft) {}
 
@@ -50,6 +64,11 @@ public final class IncrementalPlanBuilder {
   /** The pairs the kept state was built with; null when nothing is kept. */
   private List<DirectorPair> pairs;
   private final Map<ObjectRef, CheckedRealServer> realServers = new HashMap<>();
+  /** The same by object: an unchanged RealServer costs one identity lookup per build, no name. */
+  private final Map<RealServer, CheckedRealServer> byObject = new IdentityHashMap<>();
+  /** The RealServers with findings, so a build need not look at the others. */
+  private final Map<ObjectRef, List<Finding>> realServerFindings = new HashMap<>();
+  private long epoch;
   private final Map<String, Index> backends = new HashMap<>();
   private final Map<ObjectRef, CheckedService> services = new HashMap<>();
   private final Map<ObjectRef, Resolved> resolved = new HashMap<>();
@@ -101,25 +120,14 @@ public final class IncrementalPlanBuilder {
   }
 
   private PlanResult buildKept(PlanInput input) {
-    Map<ObjectRef, RealServer> realServersIn = new HashMap<>(capacity(input.realServers().size()));
-    boolean twice = false;
-    for (RealServer rs : input.realServers()) {
-      twice |= realServersIn.putIfAbsent(PlanBuilder.ref(rs, "RealServer"), rs) != null;
-    }
     Map<ObjectRef, VirtualService> servicesIn = new HashMap<>(capacity(input.virtualServices().size()));
+    boolean twice = false;
     for (VirtualService vs : input.virtualServices()) {
       twice |= servicesIn.putIfAbsent(PlanBuilder.ref(vs, "VirtualService"), vs) != null;
     }
     lastChecked = 0;
     lastResolved = 0;
-    if (twice) {
-      // which of the two counts is the full build's business (input order); keep nothing
-      forget();
-      lastFull = true;
-      fullBuilds++;
-      return PlanBuilder.build(input);
-    }
-    boolean full = pairs == null || !sameObjects(pairs, input.directorPairs()) || ++sinceFull >= fullEvery;
+    boolean full = twice || pairs == null || !sameObjects(pairs, input.directorPairs()) || ++sinceFull >= fullEvery;
     if (full) {
       forget();
       sinceFull = 0;
@@ -129,39 +137,56 @@ public final class IncrementalPlanBuilder {
     lastFull = full;
 
     // RealServers: check the changed ones, move them in the index, note the labels they had and have.
-    Map<String, List<Map<String, String>>> touched = new HashMap<>();
+    Map<String, List<Map<String, String>>> touched = full ? null : new HashMap<>(); // null: nothing to keep
     int changes = 0;
-    for (Map.Entry<ObjectRef, RealServer> e : realServersIn.entrySet()) {
-      CheckedRealServer kept = realServers.get(e.getKey());
-      if (kept != null && kept.source() == e.getValue()) {
+    long seen = 0;
+    epoch++;
+    for (RealServer rs : twice ? List.<RealServer>of() : input.realServers()) {
+      CheckedRealServer kept = byObject.get(rs);
+      if (kept != null) {
+        if (kept.seen == epoch) {
+          twice = true; // the same object twice
+          break;
+        }
+        kept.seen = epoch;
+        seen++;
         continue;
       }
-      CheckedRealServer now = check(e.getKey(), e.getValue());
-      realServers.put(e.getKey(), now);
-      if (kept != null) {
-        unindex(kept);
+      ObjectRef ref = PlanBuilder.ref(rs, "RealServer");
+      CheckedRealServer old = realServers.get(ref);
+      if (old != null && old.seen == epoch) {
+        twice = true; // two objects of one name
+        break;
       }
-      index(now);
+      CheckedRealServer now = check(ref, rs);
+      now.seen = epoch;
+      seen++;
+      if (old != null) {
+        drop(old);
+        touch(touched, ref.namespace(), labels(old.source));
+      }
+      keep(now);
+      touch(touched, ref.namespace(), labels(rs));
+      changes++;
+    }
+    if (twice) {
+      // which of the two counts is the full build's business (input order); keep nothing
+      forget();
+      lastFull = true;
       if (!full) {
-        if (kept != null) {
-          touched.computeIfAbsent(e.getKey().namespace(), n -> new ArrayList<>()).add(labels(kept.source()));
-        }
-        touched.computeIfAbsent(e.getKey().namespace(), n -> new ArrayList<>()).add(labels(now.source()));
-        changes++;
+        fullBuilds++;
       }
+      return PlanBuilder.build(input);
     }
-    if (realServers.size() > realServersIn.size()) { // some were deleted
-      for (Iterator<Map.Entry<ObjectRef, CheckedRealServer>> it = realServers.entrySet().iterator(); it.hasNext(); ) {
-        Map.Entry<ObjectRef, CheckedRealServer> e = it.next();
-        if (!realServersIn.containsKey(e.getKey())) {
-          unindex(e.getValue());
-          touched.computeIfAbsent(e.getKey().namespace(), n -> new ArrayList<>()).add(labels(e.getValue().source()));
+    if (realServers.size() > seen) { // some were deleted
+      for (CheckedRealServer gone : new ArrayList<>(realServers.values())) {
+        if (gone.seen != epoch) {
+          drop(gone);
+          touch(touched, gone.ref.namespace(), labels(gone.source));
           changes++;
-          it.remove();
         }
       }
     }
-
     // VirtualServices: check the changed ones; a changed one's draft is new, so it is resolved again.
     for (Map.Entry<ObjectRef, VirtualService> e : servicesIn.entrySet()) {
       CheckedService kept = services.get(e.getKey());
@@ -182,11 +207,7 @@ public final class IncrementalPlanBuilder {
 
     List<Finding> findings = new ArrayList<>();
     PlanBuilder.Pairs checkedPairs = PlanBuilder.pairs(input.directorPairs(), findings);
-    for (CheckedRealServer r : realServers.values()) {
-      if (!r.findings().isEmpty()) {
-        findings.addAll(r.findings());
-      }
-    }
+    realServerFindings.values().forEach(findings::addAll);
     Map<String, List<PlanBuilder.Draft>> draftsByPair = new TreeMap<>();
     for (CheckedService s : services.values()) {
       findings.addAll(s.findings());
@@ -207,14 +228,17 @@ public final class IncrementalPlanBuilder {
         Index index = backends.get(d.ref().namespace());
         List<Destination> destinations = PlanBuilder.resolve(d,
             index == null ? List.of() : index.candidates(d.selector()), nodes, own);
-        r = new Resolved(d, destinations, List.copyOf(own));
+        r = new Resolved(d, List.copyOf(destinations), List.copyOf(own)); // immutable: services take it as is
         resolved.put(d.ref(), r);
         lastResolved++;
       }
       f.addAll(r.findings());
       return r.destinations();
     }, findings);
-    SortedMap<String, RealServerNodePlan> realServerNodes = RealServerNodes.build(plans, realServersIn);
+    SortedMap<String, RealServerNodePlan> realServerNodes = RealServerNodes.build(plans, ref -> {
+      CheckedRealServer r = realServers.get(ref);
+      return r == null ? null : r.source;
+    });
     Collections.sort(findings);
     return new PlanResult(plans, findings, realServerNodes);
   }
@@ -224,7 +248,7 @@ public final class IncrementalPlanBuilder {
    * the change (within the service's namespace): those are resolved again.
    */
   private void forgetResolvedSelecting(Map<String, List<Map<String, String>>> touched, int changes) {
-    if (touched.isEmpty()) {
+    if (touched == null || touched.isEmpty()) {
       return;
     }
     if ((long) changes * resolved.size() > MAX_INVALIDATION_MATCHES) {
@@ -248,21 +272,29 @@ public final class IncrementalPlanBuilder {
     lastChecked++;
     Checks c = new Checks(ref);
     IpAddress address = PlanBuilder.RealServerChecks.check(rs, c);
-    return new CheckedRealServer(rs, List.copyOf(c.findings()),
+    return new CheckedRealServer(rs, ref, List.copyOf(c.findings()),
         c.ok() ? new PlanBuilder.Backend(rs, ref, address) : null);
   }
 
-  private void index(CheckedRealServer r) {
-    if (r.backend() != null) {
-      backends.computeIfAbsent(r.backend().ref().namespace(), n -> new Index()).add(r.backend());
+  private void keep(CheckedRealServer r) {
+    realServers.put(r.ref, r);
+    byObject.put(r.source, r);
+    if (!r.findings.isEmpty()) {
+      realServerFindings.put(r.ref, r.findings);
+    }
+    if (r.backend != null) {
+      backends.computeIfAbsent(r.ref.namespace(), n -> new Index()).add(r.backend);
     }
   }
 
-  private void unindex(CheckedRealServer r) {
-    if (r.backend() != null) {
-      Index index = backends.get(r.backend().ref().namespace());
-      if (index != null && index.remove(r.backend())) {
-        backends.remove(r.backend().ref().namespace());
+  private void drop(CheckedRealServer r) {
+    realServers.remove(r.ref);
+    byObject.remove(r.source);
+    realServerFindings.remove(r.ref);
+    if (r.backend != null) {
+      Index index = backends.get(r.ref.namespace());
+      if (index != null && index.remove(r.backend)) {
+        backends.remove(r.ref.namespace());
       }
     }
   }
@@ -270,9 +302,18 @@ public final class IncrementalPlanBuilder {
   private void forget() {
     pairs = null;
     realServers.clear();
+    byObject.clear();
+    realServerFindings.clear();
     backends.clear();
     services.clear();
     resolved.clear();
+  }
+
+  private static void touch(Map<String, List<Map<String, String>>> touched, String namespace,
+      Map<String, String> labels) {
+    if (touched != null) {
+      touched.computeIfAbsent(namespace, n -> new ArrayList<>()).add(labels);
+    }
   }
 
   private static Map<String, String> labels(RealServer rs) {

@@ -129,7 +129,7 @@ public final class PlanBuilder {
       Namespace ns = backendsByNamespace.get(d.ref().namespace());
       return resolve(d, ns == null ? List.of() : ns.candidates(d.selector()), nodes, f);
     }, findings);
-    SortedMap<String, RealServerNodePlan> realServerNodes = RealServerNodes.build(plans, realServers);
+    SortedMap<String, RealServerNodePlan> realServerNodes = RealServerNodes.build(plans, realServers::get);
     Collections.sort(findings);
     return new PlanResult(plans, findings, realServerNodes);
   }
@@ -308,21 +308,29 @@ public final class PlanBuilder {
       }
     }
 
-    // Real-server address -> the first forwarding method used for it on this pair, to spot conflicts: one map
-    // entry per address, sets only for the (rare) addresses in conflict.
-    Map<IpAddress, ForwardingMethod> methodByAddress = new HashMap<>();
-    Set<IpAddress> conflicting = new java.util.HashSet<>();
     List<IpvsService> services = new ArrayList<>();
+    java.util.EnumSet<ForwardingMethod> methods = java.util.EnumSet.noneOf(ForwardingMethod.class);
     for (Draft d : byKey.values()) {
       List<Destination> destinations = resolver.resolve(d, spec.getNodes(), findings);
       for (Destination dest : destinations) {
-        ForwardingMethod first = methodByAddress.putIfAbsent(dest.address(), dest.method());
-        if (first != null && first != dest.method()) {
-          conflicting.add(dest.address());
-        }
+        methods.add(dest.method());
       }
       IpvsService s = d.service();
       services.add(s.withDestinations(destinations));
+    }
+    // A real-server address reached with two forwarding methods on this pair: possible only when the pair uses
+    // more than one, so the common pair (one method) spends no map on it; sets only for the addresses in conflict.
+    Set<IpAddress> conflicting = new java.util.HashSet<>();
+    if (methods.size() > 1) {
+      Map<IpAddress, ForwardingMethod> methodByAddress = new HashMap<>();
+      for (IpvsService s : services) {
+        for (Destination dest : s.destinations()) {
+          ForwardingMethod first = methodByAddress.putIfAbsent(dest.address(), dest.method());
+          if (first != null && first != dest.method()) {
+            conflicting.add(dest.address());
+          }
+        }
+      }
     }
     if (!conflicting.isEmpty()) {
       Map<IpAddress, Set<ForwardingMethod>> methodsByAddress = new HashMap<>();
@@ -335,8 +343,8 @@ public final class PlanBuilder {
           }
         }
       }
-      methodsByAddress.forEach((address, methods) -> {
-        String names = methods.stream().map(ForwardingMethod::wireName).sorted().toList().toString();
+      methodsByAddress.forEach((address, used) -> {
+        String names = used.stream().map(ForwardingMethod::wireName).sorted().toList().toString();
         for (ObjectRef rs : refsByAddress.get(address)) {
           findings.add(Finding.warning(rs, "spec.forwardingMethod", "ConflictingMethods", "real server " + address
               + " is reached with different forwarding methods " + names + " on DirectorPair " + pair

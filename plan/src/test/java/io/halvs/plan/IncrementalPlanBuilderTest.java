@@ -413,6 +413,17 @@ class IncrementalPlanBuilderTest {
     assertThat(r.findings()).extracting(Finding::reason).contains("Duplicate");
     buildBoth(builder, fleet);
     assertThat(builder.lastBuildFull()).isTrue(); // nothing was kept
+
+    rss = new ArrayList<>(fleet.rss.values());
+    rss.add(rss.get(0)); // the same object twice
+    input = new PlanInput(fleet.pairs, new ArrayList<>(fleet.vss.values()), rss);
+    r = builder.build(input);
+    assertThat(builder.lastBuildFull()).isTrue();
+    assertThat(r).isEqualTo(PlanBuilder.build(input));
+    buildBoth(builder, fleet);
+    assertThat(builder.lastBuildFull()).isTrue();
+    buildBoth(builder, fleet);
+    assertThat(builder.lastBuildFull()).isFalse();
   }
 
   @Test
