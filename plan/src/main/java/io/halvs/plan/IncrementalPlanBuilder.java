@@ -30,8 +30,9 @@ import java.util.TreeMap;
  * <p>Objects are compared by identity: a changed object must be a new instance (the informers' caches replace
  * objects; they never change one in place). Anything else starts from nothing: the first build, any change to the
  * DirectorPairs (a pair's nodes, namespaces or validity reach every service), an input naming an object twice
- * (left to {@link PlanBuilder#build} as it is), and every {@code fullEvery}th build, which bounds how long a
- * wrong result could live if an object were changed in place after all. Not thread-safe: one caller.
+ * (left to {@link PlanBuilder#build} as it is), after a build that threw, and every {@code fullEvery}th build,
+ * which bounds how long a wrong result could live if an object were changed in place after all. Not thread-safe:
+ * one caller.
  */
 public final class IncrementalPlanBuilder {
   /** Every this many builds one starts from nothing (see the class comment); about 1 % of the builds. */
@@ -187,6 +188,7 @@ public final class IncrementalPlanBuilder {
         }
       }
     }
+
     // VirtualServices: check the changed ones; a changed one's draft is new, so it is resolved again.
     for (Map.Entry<ObjectRef, VirtualService> e : servicesIn.entrySet()) {
       CheckedService kept = services.get(e.getKey());
