@@ -36,10 +36,12 @@ for tier in $tiers; do
     vm) run_tier vm e2e/vm/run-all.sh ;;
     apiserver) run_tier apiserver e2e/apiserver/run-all.sh ;;
     # Faults against the real API server (docs/RELIABILITY.md): a damaged plan, an operator killed mid-publish,
-    # the API server and etcd away (20 s each here; the figure is PAUSE_SECONDS=300), expired watches, forged
-    # heartbeats, a key rotation, the active agent stopped 500 ms (~4 min; the full set: e2e/faults/run.sh).
-    faults) run_tier faults env FAULTS="corrupt torn pause gone heartbeats rotate starve" \
-      PAUSE_SECONDS="${FAULTS_PAUSE_SECONDS:-20}" STARVE_MS="${FAULTS_STARVE_MS:-500}" e2e/faults/run.sh ;;
+    # the API server frozen, etcd frozen, the API server killed (20 s each here, under client traffic to the VIP;
+    # the figure is PAUSE_SECONDS=300), expired watches, forged heartbeats, a key rotation, the active agent
+    # stopped 500 ms, a CPU hog beside it for 10 s (~6 min; the full set: e2e/faults/run.sh).
+    faults) run_tier faults env FAULTS="corrupt torn pause gone heartbeats rotate starve hog" \
+      PAUSE_SECONDS="${FAULTS_PAUSE_SECONDS:-20}" STARVE_MS="${FAULTS_STARVE_MS:-500}" \
+      HOG_SECONDS="${FAULTS_HOG_SECONDS:-10}" HOG_PER_CORE="${FAULTS_HOG_PER_CORE:-4}" e2e/faults/run.sh ;;
     # The deployed form: operator and agents as pods from the images on a four-node cluster (kubelets,
     # containerd) in network namespaces.
     cluster) run_tier cluster e2e/cluster/run-all.sh ;;

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Watches which directors hold a VIP, every INTERVAL (default 2 ms), through an RTM_GETADDR dump in each
 director's network namespace (e2e/cluster/vipwatch.py's reader, without the pings). On SIGTERM or SIGINT it prints
-one JSON line: samples, holder changes, the longest stretch with two holders and with none (ms), and the holders
-at the end. It writes "watching" to stderr once it has taken its first sample.
+one JSON line: samples (and those with two holders), holder changes, the longest stretch with two holders and with
+none (ms), and the holders at the end. It writes "watching" to stderr once it has taken its first sample.
 
 Usage: holders.py VIP NAME=NETNS... [--interval 0.002]
 """
@@ -34,7 +34,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     start = time.monotonic()
-    samples = seq = 0
+    samples = seq = two_samples = 0
     changes = []
     last = None
     two_since = none_since = None
@@ -57,6 +57,7 @@ def main():
             changes.append([round((now - start) * 1000), last, key])
         last = key
         if len(current) > 1:
+            two_samples += 1
             two_since = now if two_since is None else two_since
         elif two_since is not None:
             longest_two = max(longest_two, now - two_since)
@@ -75,7 +76,8 @@ def main():
     if none_since is not None:
         longest_none = max(longest_none, now - none_since)
     print(json.dumps({
-        "seconds": round(now - start, 2), "samples": samples, "changes": changes,
+        "seconds": round(now - start, 2), "samples": samples, "two_holder_samples": two_samples,
+        "changes": changes,
         "longest_two_holders_ms": round(longest_two * 1000, 1), "two_holders_total_ms": round(two_total * 1000, 1),
         "longest_without_holder_ms": round(longest_none * 1000, 1),
         "longest_sample_gap_ms": round(longest_gap * 1000, 1), "holders_at_end": current,

@@ -2,19 +2,25 @@
 # Fault tests against a real kube-apiserver + etcd (e2e/apiserver) with the pair's two agents
 # (`halvs-agent in-cluster --fake-ipvs`) in network namespaces, as in the apiserver tier. Each fault has checks
 # that fail without the property, and prints its figures. Prints "N passed, N failed".
-#   e2e/faults/run.sh                      every fault, the API server and etcd away 25 s each (CI smoke)
-#   PAUSE_SECONDS=300 e2e/faults/run.sh    the full figure: 5 minutes each
-#   FAULTS="corrupt torn" e2e/faults/run.sh  a subset of: corrupt torn pause gone heartbeats rotate starve throttle
+#   e2e/faults/run.sh                      every fault, each API outage 25 s under client traffic to the VIP
+#   PAUSE_SECONDS=300 FAULTS=pause e2e/faults/run.sh   the full figure: 5 minutes each, under client traffic
+#   FAULTS="corrupt torn" e2e/faults/run.sh  a subset of: corrupt torn pause gone heartbeats rotate starve throttle hog
+#   PAUSE_TARGETS="apiserver etcd apiserver-down"  what pause takes away: SIGSTOP (frozen: connections hang) of
+#                                          kube-apiserver, of etcd; kube-apiserver SIGKILLed, started after (refused)
 #   STARVE_MS="50 100 200 300 400 500"     the active agent's SIGSTOP lengths (starve)
 #   THROTTLE_PCT="20 5 1" THROTTLE_SECONDS=10  the active agent's CPU quota in a cgroup of its own (throttle)
+#   HOG_PER_CORE=4 HOG_SECONDS=10         busy loops per core beside the active agent, at its priority (hog;
+#                                          a list runs each: HOG_PER_CORE="4 16")
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 apiserver=$repo/e2e/apiserver
-faults=${FAULTS:-corrupt torn pause gone heartbeats rotate starve throttle}
+faults=${FAULTS:-corrupt torn pause gone heartbeats rotate starve throttle hog}
 pause_seconds=${PAUSE_SECONDS:-25}
+pause_targets=${PAUSE_TARGETS:-apiserver etcd apiserver-down}
 starve_ms=${STARVE_MS:-50 100 200 300 400 500}
 throttle_pct=${THROTTLE_PCT:-20 5 1}; throttle_seconds=${THROTTLE_SECONDS:-10}
+hog_per_core=${HOG_PER_CORE:-4}; hog_seconds=${HOG_SECONDS:-10}
 dir=$(mktemp -d /tmp/halvs-faults.XXXXXX)
 passed=0; failed=0
 pass() { echo "PASS $*"; passed=$((passed + 1)); }
@@ -23,15 +29,16 @@ check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then pass "$name"; else
 # Waits up to 60 s (by the clock: a loaded machine makes each try slower) for a command to succeed.
 wait_for() { local end=$((SECONDS + 60)); while [ $SECONDS -lt $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done; "$@" >/dev/null 2>&1; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-operator_pid=""; web_pid=""; watch_pid=""
-declare -A agent_pid=() forward_pid=()
+operator_pid=""; web_pid=""; watch_pid=""; traffic_pid=""; hog_pids=""
+declare -A agent_pid=() forward_pid=() vip_server_pid=()
 declare -A netns=([lvs-01]=hvf$$a [lvs-02]=hvf$$b)
-rs_ns=hvf$$r
+rs_ns=hvf$$r; lan_ns=hvf$$c
 cleanup() {
-  for pid in $operator_pid $watch_pid; do kill -CONT "$pid" 2>/dev/null; kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  for pid in $hog_pids; do kill "$pid" 2>/dev/null; done
+  for pid in $operator_pid $watch_pid $traffic_pid; do kill -CONT "$pid" 2>/dev/null; kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   for pid in "${agent_pid[@]}"; do kill -CONT "$pid" 2>/dev/null; done
-  for pid in "${agent_pid[@]}" "${forward_pid[@]}" $web_pid; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-  for ns in "${netns[@]}" "$rs_ns"; do ip netns del "$ns" 2>/dev/null; done
+  for pid in "${agent_pid[@]}" "${forward_pid[@]}" "${vip_server_pid[@]}" $web_pid; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  for ns in "${netns[@]}" "$rs_ns" "$lan_ns"; do ip netns del "$ns" 2>/dev/null; done
   for name in apiserver etcd; do [ -f "$dir/$name.pid" ] && kill -CONT "$(cat "$dir/$name.pid")" 2>/dev/null; done
   cg=/sys/fs/cgroup/cpu/halvs-faults-$$
   if [ -d "$cg" ]; then for task in $(cat "$cg/tasks"); do echo "$task" > /sys/fs/cgroup/cpu/tasks; done; rmdir "$cg"; fi
@@ -65,23 +72,29 @@ for n in lvs-01 lvs-02; do
 done
 start_operator "$dir/operator.log"
 
-# The pair's directors, as in e2e/apiserver/run-all.sh: eth0 a veth between them (VIP, heartbeats), eth1 each
-# into a bridge in a third namespace with the real servers 10.0.1.11-13 and one HTTP server.
+# The pair's directors, as in e2e/apiserver/run-all.sh: eth0 each into a bridge in a client namespace (the VIP's
+# network: heartbeats, and a client at 192.0.2.100), eth1 each into a bridge in a third namespace with the real
+# servers 10.0.1.11-13 and one HTTP server.
 api_port=$(kubectl config view --kubeconfig "$dir/agent.kubeconfig" -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
-ip netns add "${netns[lvs-01]}" && ip netns add "${netns[lvs-02]}" && ip netns add "$rs_ns"
-ip link add "hf$$a0" type veth peer name "hf$$b0"
-ip link set "hf$$a0" netns "${netns[lvs-01]}"; ip link set "hf$$b0" netns "${netns[lvs-02]}"
-ip -n "${netns[lvs-01]}" link set "hf$$a0" name eth0 up; ip -n "${netns[lvs-02]}" link set "hf$$b0" name eth0 up
-ip -n "$rs_ns" link set lo up
-ip -n "$rs_ns" link add br0 type bridge && ip -n "$rs_ns" link set br0 up
+ip netns add "${netns[lvs-01]}" && ip netns add "${netns[lvs-02]}" && ip netns add "$rs_ns" && ip netns add "$lan_ns"
+for ns in "$rs_ns" "$lan_ns"; do
+  ip -n "$ns" link set lo up; ip -n "$ns" link add br0 type bridge && ip -n "$ns" link set br0 up
+done
+ip -n "$lan_ns" addr add 192.0.2.100/24 dev br0
 for n in lvs-01 lvs-02; do
   ns=${netns[$n]}; last=${n#lvs-0}
+  ip link add "hf$$l$last" type veth peer name "hf$$e$last"
+  ip link set "hf$$e$last" netns "$ns"; ip -n "$ns" link set "hf$$e$last" name eth0 up
+  ip link set "hf$$l$last" netns "$lan_ns"; ip -n "$lan_ns" link set "hf$$l$last" master br0 up
   ip link add "hf$$r$last" type veth peer name "hf$$d$last"
   ip link set "hf$$d$last" netns "$ns"; ip -n "$ns" link set "hf$$d$last" name eth1 up
   ip link set "hf$$r$last" netns "$rs_ns"; ip -n "$rs_ns" link set "hf$$r$last" master br0 up
   ip -n "$ns" link set lo up
   ip -n "$ns" addr add "192.0.2.1$last/24" dev eth0; ip -n "$ns" addr add "10.0.1.$last/24" dev eth1
   python3 "$apiserver/netns-forward.py" "$ns" "$api_port" & forward_pid[$n]=$!
+  # no IPVS forwarding here (no ip_vs in this kernel): a stand-in server on the VIP answers for the director
+  ip netns exec "$ns" python3 "$here/traffic.py" serve 192.0.2.110 80 "$n" > "$dir/vip-server-$n.log" 2>&1 &
+  vip_server_pid[$n]=$!
 done
 for i in 1 2 3; do ip -n "$rs_ns" addr add "10.0.1.1$i/24" dev br0; done
 mkdir -p "$dir/www" && echo ok > "$dir/www/index.html"
@@ -109,7 +122,12 @@ agent_metric() { # node name [label=value ...]
   echo "${v:-0}" | cut -d. -f1
 }
 transitions() { kubectl get hdp lvs -o jsonpath='{.status.transitions}'; }
-export -f json_field plan_hash report programmed addrs holders; export dir
+# The operator's view of an agent's report: 1 when older than its bound (three report heartbeats, 180 s).
+report_stale() { # node
+  local v; v=$(curl -s "http://127.0.0.1:$health/metrics" | python3 "$repo/e2e/monitoring/sample.py" \
+    halvs_operator_agent_report_stale directorpair=lvs node="$1"); echo "${v:-?}"
+}
+export -f json_field plan_hash report programmed addrs holders report_stale; export dir health repo
 for n in lvs-01 lvs-02; do export "netns_${n/-/_}=${netns[$n]}"; done
 start_agent lvs-01; start_agent lvs-02
 for n in lvs-01 lvs-02; do
@@ -123,11 +141,42 @@ standby=$([ "$active" = lvs-01 ] && echo lvs-02 || echo lvs-01)
 check "set-up: reports say $active active, $standby standby" wait_for bash -c \
   "[ \"\$(report $active role)\" = active ] && [ \"\$(report $standby role)\" = standby ]"
 echo "  (set-up: $((SECONDS - t)) s; active $active, standby $standby)"
-# Watches the VIP's holders (2 ms) in the background from here to stop_watch, which prints its JSON.
-start_watch() { python3 "$here/holders.py" 192.0.2.110 "lvs-01=${netns[lvs-01]}" "lvs-02=${netns[lvs-02]}" \
+# Watches the VIP's holders (2 ms) in the background from here to stop_watch, which prints its JSON. In a session
+# of its own, as the traffic client: with autogroup scheduling each session is a CPU group, so a fault that starves
+# this script's session (hog) does not blind the watcher too.
+start_watch() { setsid python3 "$here/holders.py" 192.0.2.110 "lvs-01=${netns[lvs-01]}" "lvs-02=${netns[lvs-02]}" \
   > "$dir/watch.json" 2> "$dir/watch.err" & watch_pid=$!; wait_for grep -q watching "$dir/watch.err"; }
 stop_watch() { kill "$watch_pid"; wait "$watch_pid" 2>/dev/null; watch_pid=""; cat "$dir/watch.json"; }
 watch_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$dir/watch.json" "$1"; }
+# Client traffic to the VIP from the client namespace, 20 requests a second, each on a new connection, from here
+# to stop_traffic, which prints its JSON (traffic.py: the answers come from the holder's stand-in server).
+start_traffic() { setsid ip netns exec "$lan_ns" python3 "$here/traffic.py" send 192.0.2.110 80 \
+  > "$dir/traffic.json" 2> "$dir/traffic.err" & traffic_pid=$!; wait_for grep -q sending "$dir/traffic.err"; }
+stop_traffic() { kill "$traffic_pid"; wait "$traffic_pid" 2>/dev/null; traffic_pid=""; cat "$dir/traffic.json"; }
+traffic_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$dir/traffic.json" "$1"; }
+# An agent's netlink operations by kind ("kind count" lines, sorted for join).
+kernel_ops() { # node
+  ip netns exec "${netns[$1]}" curl -s http://127.0.0.1:8850/metrics |
+    sed -n 's/^halvs_netlink_operations_total{.*kind="\([a-z_]*\)".*} \([0-9]*\).*/\1 \2/p' | sort
+}
+# An agent's role changes (halvs_director_transitions_total, every reason).
+role_changes() { # node
+  ip netns exec "${netns[$1]}" curl -s http://127.0.0.1:8850/metrics |
+    awk '/^halvs_director_transitions_total[{ ]/ { n += $NF } END { print n + 0 }'
+}
+ops_delta() { # before-file after-file [kind to leave out]: the sum of the differences; "?" without both readings
+  if [ -s "$1" ] && [ -s "$2" ]; then join "$1" "$2" | awk -v skip="${3:-}" '$1 != skip { d += $3 - $2 } END { print d + 0 }'
+  else echo "?"; fi
+}
+# kube-apiserver or etcd stopped for good and started again with the same command line.
+stop_server() { # apiserver|etcd [signal: TERM, a graceful stop (kube-apiserver drains for up to a minute); KILL]
+  local pid; pid=$(cat "$dir/$1.pid"); tr '\0' '\n' < /proc/"$pid"/cmdline > "$dir/$1.cmdline"
+  kill -"${2:-TERM}" "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+}
+start_server() { # apiserver|etcd
+  local cmd; mapfile -t cmd < "$dir/$1.cmdline"
+  "${cmd[@]}" >> "$dir/$1.log" 2>&1 & echo $! > "$dir/$1.pid"
+}
 weight=60
 edit_weight() { weight=$((weight + 1)); k patch hrs web-1 -n default --type merge -p "{\"spec\":{\"weight\":$weight}}" >/dev/null; }
 
@@ -220,21 +269,49 @@ torn)
   echo "  (next operator started to both agents on the finished plan: $(($(now_ms) - started)) ms)"
   ;;
 pause)
-  # The API server away (SIGSTOP), then etcd: the data plane and the election go on without them.
-  for target in apiserver etcd; do
+  # The API server away (SIGSTOP: frozen, connections hang), then etcd, then the API server killed (connections
+  # refused) and started again after: the data plane and the election go on without them, under client traffic.
+  for target in $pause_targets; do
     current_roles
-    echo "--- $target stopped (SIGSTOP) for $pause_seconds s"
-    pid=$(cat "$dir/$target.pid")
+    case $target in
+    apiserver|etcd) server=$target; how="stopped (SIGSTOP)" ;;
+    apiserver-down) server=apiserver; how="killed (SIGKILL), started again after" ;;
+    *) fail "unknown pause target $target (apiserver etcd apiserver-down)"; continue ;;
+    esac
+    echo "--- $server $how for $pause_seconds s, client traffic to the VIP throughout"
     before_t=$(transitions); before_rx_a=$(agent_metric "$active" halvs_heartbeats_received_total)
     before_rx_s=$(agent_metric "$standby" halvs_heartbeats_received_total)
+    for n in lvs-01 lvs-02; do kernel_ops "$n" > "$dir/ops-before-$n"; done
+    before_fail_a=$(agent_metric "$active" halvs_reconcile_passes_total result=error)
+    before_pass_a=$(agent_metric "$active" halvs_reconcile_passes_total result=ok)
     start_watch
-    kill -STOP "$pid"
+    check "client traffic to the VIP answered before the outage" start_traffic
+    outage_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    if [ "$target" = apiserver-down ]; then stop_server apiserver KILL; else kill -STOP "$(cat "$dir/$server.pid")"; fi
     ip -n "$rs_ns" addr del 10.0.1.13/24 dev br0 # a real server lost while the API is away
     sleep "$pause_seconds" # the fault's length
     rx_a=$(agent_metric "$active" halvs_heartbeats_received_total); rx_s=$(agent_metric "$standby" halvs_heartbeats_received_total)
-    kill -CONT "$pid"; resumed=$(now_ms)
+    for n in lvs-01 lvs-02; do kernel_ops "$n" > "$dir/ops-during-$n"; done
+    fail_a=$(agent_metric "$active" halvs_reconcile_passes_total result=error)
+    pass_a=$(agent_metric "$active" halvs_reconcile_passes_total result=ok)
+    stale_during="lvs-01 $(report_stale lvs-01), lvs-02 $(report_stale lvs-02)"
+    if [ "$target" = apiserver-down ]; then start_server apiserver; else kill -CONT "$(cat "$dir/$server.pid")"; fi
+    resumed=$(now_ms); resumed_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     stop_watch > /dev/null
-    echo "  (during the pause: heartbeats received $active +$((rx_a - before_rx_a)), $standby +$((rx_s - before_rx_s)); holder changes: $(watch_field changes); longest without a holder $(watch_field longest_without_holder_ms) ms)"
+    if [ "$target" = apiserver-down ]; then
+      check "...the API server started again: ready" wait_for kubectl get --raw /readyz
+      echo "  (the API server ready again $(($(now_ms) - resumed)) ms after its start)"
+    fi
+    # the health check's own change: the lost real server's weight set to 0 (edit_dest), one per agent
+    ops_a=$(ops_delta "$dir/ops-before-$active" "$dir/ops-during-$active" edit_dest)
+    ops_s=$(ops_delta "$dir/ops-before-$standby" "$dir/ops-during-$standby" edit_dest)
+    dest_a=$(ops_delta "$dir/ops-before-$active" "$dir/ops-during-$active" all)
+    dest_s=$(ops_delta "$dir/ops-before-$standby" "$dir/ops-during-$standby" all)
+    [ "$dest_a" != "?" ] && [ "$ops_a" != "?" ] && dest_a=$((dest_a - ops_a))
+    [ "$dest_s" != "?" ] && [ "$ops_s" != "?" ] && dest_s=$((dest_s - ops_s))
+    echo "  (during the outage: heartbeats received $active +$((rx_a - before_rx_a)), $standby +$((rx_s - before_rx_s)); holder changes: $(watch_field changes); longest without a holder $(watch_field longest_without_holder_ms) ms)"
+    echo "  (the operator's halvs_operator_agent_report_stale at the outage's end: $stale_during)"
+    echo "  (kernel operations during the outage: $active $ops_a + edit_dest $dest_a, $standby $ops_s + edit_dest $dest_s; $active's passes +$((pass_a - before_pass_a)) converged, +$((fail_a - before_fail_a)) failed)"
     check "$target away: the VIP stayed on $active alone (no holder change, never none, never two)" bash -c \
       "[ \"$(watch_field changes)\" = '[]' ] && [ \"$(watch_field holders_at_end)\" = \"['$active']\" ]"
     # 50 ms interval: 20 a second; half of that is a loaded machine's floor
@@ -242,16 +319,31 @@ pause)
       "[ $((rx_a - before_rx_a)) -ge $((pause_seconds * 10)) ] && [ $((rx_s - before_rx_s)) -ge $((pause_seconds * 10)) ]"
     check "...the agents say they are unchanged (roles in /metrics: $active active)" bash -c \
       "[ \"$(agent_metric "$active" halvs_director_active)\" = 1 ] && [ \"$(agent_metric "$standby" halvs_director_active)\" = 0 ]"
+    check "...no kernel operation but the lost real server's weight (edit_dest <= 1 each), no failed pass" bash -c \
+      "[ '$ops_a' = 0 ] && [ '$ops_s' = 0 ] && [ '$dest_a' -le 1 ] && [ '$dest_s' -le 1 ] && [ $fail_a = $before_fail_a ]"
     # Catching up: a real server went away during the pause (the agents' own checks saw it); once the API
     # is back their reports carry it and the VirtualService's status shows 2/3.
     check "...after the resume the reports and the status catch up (hvs web READY 2/3, as the checks saw)" \
       wait_for bash -c "kubectl get hvs web -n default --no-headers | grep -qE ' 2/3 '"
     echo "  ($target resumed: the status showed the real server lost during the pause after $(($(now_ms) - resumed)) ms)"
+    # A report composed during the outage (lastSeen after its start) can only have landed after it. Not "since
+    # the resume": with etcd frozen the API server holds a PATCH until etcd is back, and it lands with the
+    # lastSeen of its composing (the next heartbeat, within 60 s, brings a later one).
+    check "...both agents' reports written after the outage (lastSeen > $outage_at)" wait_for bash -c \
+      "[[ \"\$(report lvs-01 lastSeen)\" > $outage_at ]] && [[ \"\$(report lvs-02 lastSeen)\" > $outage_at ]]"
+    echo "  (the reports' lastSeen: lvs-01 $(report lvs-01 lastSeen), lvs-02 $(report lvs-02 lastSeen); resumed $resumed_at)"
+    check "...and the operator sees them fresh (halvs_operator_agent_report_stale 0 for both)" wait_for bash -c \
+      "[ \"\$(report_stale lvs-01)\" = 0 ] && [ \"\$(report_stale lvs-02)\" = 0 ]"
     ip -n "$rs_ns" addr add 10.0.1.13/24 dev br0
     check "...and 3/3 once it is back" wait_for bash -c "kubectl get hvs web -n default --no-headers | grep -qE ' 3/3 '"
     check "...no role change recorded (transitions $before_t -> $(transitions))" test "$before_t" = "$(transitions)"
-    edit_weight
+    started=$(now_ms); edit_weight
     check "...a plan edit after the resume reaches both agents" wait_for bash -c "programmed lvs-01 && programmed lvs-02"
+    echo "  (a weight edit after the resume programmed on both agents after $(($(now_ms) - started)) ms)"
+    stop_traffic > /dev/null
+    echo "  (traffic from before the outage to here: $(traffic_field requests) requests, $(traffic_field failed) failed $(traffic_field failures), answered by $(traffic_field answered_by), longest between two answers $(traffic_field longest_between_answers_ms) ms)"
+    check "...0 failed requests to the VIP, every one answered by $active ($(traffic_field ok) of $(traffic_field requests))" \
+      bash -c "[ $(traffic_field failed) = 0 ] && [ \"$(traffic_field answered_by)\" = \"{'$active': $(traffic_field ok)}\" ]"
   done
   ;;
 gone)
@@ -269,12 +361,7 @@ gone)
   rev=$(curl -s -X POST "$etcd_url/v3/kv/range" -d '{"key":"AA=="}' | jq -r .header.revision)
   check "etcd compacted at revision $rev" bash -c \
     "curl -sf -X POST '$etcd_url/v3/kv/compaction' -d '{\"revision\":\"$rev\",\"physical\":true}'"
-  restart() { # apiserver|etcd
-    local pid; pid=$(cat "$dir/$1.pid"); mapfile -d '' cmd < /proc/"$pid"/cmdline
-    kill "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
-    "${cmd[@]}" >> "$dir/$1.log" 2>&1 & echo $! > "$dir/$1.pid"
-  }
-  restart etcd; restart apiserver
+  stop_server etcd; start_server etcd; stop_server apiserver; start_server apiserver
   check "etcd and the API server restarted: ready" wait_for kubectl get --raw /readyz
   check "...a watch from the agents' last resourceVersion ($seen_rv) is answered 410 Gone" bash -c \
     "kubectl get --raw '/api/v1/namespaces/halvs-system/configmaps?watch=1&resourceVersion=$seen_rv&timeoutSeconds=2' 2>&1 | grep -qE '\"code\":410|\\(Expired\\)|too old resource version'"
@@ -391,7 +478,44 @@ throttle)
   done
   rmdir "$cg"
   ;;
-*) fail "unknown fault $fault (faults: corrupt torn pause gone heartbeats rotate starve throttle)" ;;
+hog)
+  # A CPU hog beside the active agent: for each of HOG_PER_CORE, that many busy loops per core in its network
+  # namespace, at its nice level, in its cgroup (the script's), for HOG_SECONDS. A network namespace does not
+  # confine CPU: the hog competes with every process on the host, the agent's JVM among them, as a runaway
+  # process on the node would.
+  printf '  %-6s %-9s %-6s %-18s %-15s %-13s %-12s %-12s %s\n' loops takeover drops two-holder-samples \
+    two-holders-ms no-holder-ms role-changes failed-reqs holder-after
+  for per_core in $hog_per_core; do
+    current_roles
+    loops=$((per_core * $(nproc)))
+    pid=${agent_pid[$active]}; nice=$(ps -o ni= -p "$pid" | tr -d ' ')
+    before_a=$(role_changes "$active"); before_s=$(role_changes "$standby")
+    start_watch; start_traffic
+    for _ in $(seq 1 "$loops"); do
+      ip netns exec "${netns[$active]}" sh -c 'while :; do :; done' & hog_pids="$hog_pids $!"
+      renice -n "$nice" -p "$!" > /dev/null
+    done
+    sleep "$hog_seconds" # the fault's length
+    kill $hog_pids; for p in $hog_pids; do wait "$p" 2>/dev/null; done; hog_pids="" # all at once: the hog starves this loop
+    sleep 3 # a late takeover or step-down shows within the pair's dead interval several times over
+    stop_watch > "$dir/hog-$per_core.json"; cp "$dir/hog-$per_core.json" "$dir/watch.json"; stop_traffic > /dev/null
+    cp "$dir/traffic.json" "$dir/hog-traffic-$per_core.json"
+    after=$(holders | tr '\n' ' ')
+    # takeover: the standby held the VIP at some point; drops: stretches with no holder
+    takeover=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["changes"]; print("yes" if any(sys.argv[2] in ch[2].split(",") for ch in c) else "no")' "$dir/watch.json" "$standby")
+    drops=$(python3 -c 'import json,sys; print(sum(1 for ch in json.load(open(sys.argv[1]))["changes"] if ch[2] == ""))' "$dir/watch.json")
+    printf '  %-6s %-9s %-6s %-18s %-15s %-13s %-12s %-12s %s\n' "$loops" "$takeover" "$drops" \
+      "$(watch_field two_holder_samples)/$(watch_field samples)" "$(watch_field longest_two_holders_ms)" \
+      "$(watch_field longest_without_holder_ms)" "$(($(role_changes "$active") - before_a))+$(($(role_changes "$standby") - before_s))" \
+      "$(traffic_field failed)/$(traffic_field requests)" "$after"
+    echo "  ($loops loops at nice $nice beside $active: holder changes $(watch_field changes); the watcher's longest gap $(watch_field longest_sample_gap_ms) ms; traffic answered by $(traffic_field answered_by), failures $(traffic_field failures), longest between two answers $(traffic_field longest_between_answers_ms) ms)"
+    check "$loops busy loops beside $active for $hog_seconds s: one holder after ($after)" wait_for bash -c '[ "$(holders | wc -l)" = 1 ]'
+    check "...never without a holder" test "$(watch_field longest_without_holder_ms)" = 0.0
+    check "...the pair's two reports agree (one active, one standby)" wait_for bash -c \
+      "[ \"\$(report lvs-01 role)\" != \"\$(report lvs-02 role)\" ] && [ -n \"\$(report lvs-01 role | grep -E 'active|standby')\" ]"
+  done
+  ;;
+*) fail "unknown fault $fault (faults: corrupt torn pause gone heartbeats rotate starve throttle hog)" ;;
 esac; done
 
 check "the agents logged no stack trace" bash -c "! grep -q '^\\s*at ' '$dir'/agent-lvs-0*.log"

@@ -104,6 +104,25 @@ public final class IpAddress implements Comparable<IpAddress> {
     return true;
   }
 
+  /** True when both are of one family and agree in their first {@code bits} bits (a prefix holding both). */
+  public boolean samePrefix(IpAddress o, int bits) {
+    if (bytes.length != o.bytes.length) {
+      return false;
+    }
+    int whole = Math.min(bits, bytes.length * 8) / 8;
+    for (int i = 0; i < whole; i++) {
+      if (bytes[i] != o.bytes[i]) {
+        return false;
+      }
+    }
+    int rest = Math.min(bits, bytes.length * 8) % 8;
+    if (rest == 0) {
+      return true;
+    }
+    int mask = (0xff << (8 - rest)) & 0xff;
+    return (bytes[whole] & mask) == (o.bytes[whole] & mask);
+  }
+
   /** IPv4 mask of the given prefix length, e.g. 24 -> 255.255.255.0. */
   public static IpAddress ipv4Mask(int prefixLength) {
     long mask = prefixLength == 0 ? 0 : (0xFFFFFFFFL << (32 - prefixLength)) & 0xFFFFFFFFL;

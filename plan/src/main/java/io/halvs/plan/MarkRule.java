@@ -24,6 +24,41 @@ public record MarkRule(long mark, String protocol, IpAddress address, int prefix
     return portFrom == 0 && portTo == 0;
   }
 
+  /** True when the rule matches packets to {@code a} (same family, inside the prefix). */
+  public boolean contains(IpAddress a) {
+    return address.samePrefix(a, prefixLength);
+  }
+
+  /** True when the rule matches packets of this protocol to this port (null protocol: any). */
+  public boolean matches(String proto, int port) {
+    return (protocol == null || proto == null || protocol.equals(proto))
+        && (protocol == null || anyPort() || (port >= portFrom && port <= portTo));
+  }
+
+  /**
+   * True when some packet matches both rules: same family, one prefix inside the other, protocols alike (or one
+   * any), port ranges that meet (or one any).
+   */
+  public boolean overlaps(MarkRule o) {
+    if (!address.samePrefix(o.address, Math.min(prefixLength, o.prefixLength))) {
+      return false;
+    }
+    if (protocol == null || o.protocol == null) {
+      return true;
+    }
+    return protocol.equals(o.protocol) && (anyPort() || o.anyPort() || (portFrom <= o.portTo && o.portFrom <= portTo));
+  }
+
+  /** For people: "192.0.2.0/28 TCP 8000-8099", "192.0.2.10 any protocol", "192.0.2.10 UDP any port". */
+  public String describe() {
+    String where = address + (prefixLength == address.maxPrefixLength() ? "" : "/" + prefixLength);
+    if (protocol == null) {
+      return where + " any protocol";
+    }
+    return where + " " + protocol + " " + (anyPort() ? "any port"
+        : portFrom == portTo ? Integer.toString(portFrom) : portFrom + "-" + portTo);
+  }
+
   @Override
   public int compareTo(MarkRule o) {
     return ORDER.compare(this, o);

@@ -48,7 +48,7 @@ public final class PlanBuilder {
   /** A checked VirtualService on its way into a plan. */
   record Draft(VirtualService source, ObjectRef ref, String pair, IpvsService service,
       ForwardingMethod method, TunnelType tunnelType, int tunnelPort, TunnelChecksum tunnelChecksum,
-      LabelSelector selector, String created, String vipInterface, int vipPrefixLength) {}
+      LabelSelector selector, String created, String vipInterface, int vipPrefixLength, List<MarkRule> marks) {}
 
   /** A checked RealServer. */
   record Backend(RealServer source, ObjectRef ref, IpAddress address) {}
@@ -308,6 +308,8 @@ public final class PlanBuilder {
       }
     }
 
+    List<MarkRule> markRules = markRules(byKey, pair, PairChecks.syncDaemon(spec), PairChecks.ha(spec), findings);
+
     List<IpvsService> services = new ArrayList<>();
     java.util.EnumSet<ForwardingMethod> methods = java.util.EnumSet.noneOf(ForwardingMethod.class);
     for (Draft d : byKey.values()) {
@@ -381,7 +383,84 @@ public final class PlanBuilder {
     DirectorPlan.HaPlan ha = PairChecks.ha(spec);
     return new DirectorPlan(pair, List.copyOf(spec.getNodes()), spec.getVipInterface(), List.copyOf(vips), gateway,
         sysctls(spec.getSysctls(), ipv6, sync, ha), sync, ha, services, PairChecks.timeouts(spec), settings,
-        moreGateways);
+        moreGateways, markRules);
+  }
+
+  /**
+   * The pair's marking rules. A packet carries one mark, the last matching rule's, so two services whose rules
+   * overlap with different marks would take each other's packets: the senior service keeps its rules, the other
+   * is left out (byKey is in seniority order). A rule that covers a port service's VIP:port shadows it, since
+   * IPVS looks a packet's mark up before its address and port: a warning, as that may be meant.
+   */
+  private static List<MarkRule> markRules(Map<ServiceKey, Draft> byKey, String pair,
+      DirectorPlan.SyncDaemonPlan sync, DirectorPlan.HaPlan ha, List<Finding> findings) {
+    List<MarkRule> kept = new ArrayList<>();
+    Map<MarkRule, ObjectRef> keptBy = new HashMap<>();
+    Set<IpAddress> pairVips = new java.util.HashSet<>();
+    byKey.values().forEach(d -> pairVips.addAll(d.service().addresses()));
+    for (java.util.Iterator<Draft> it = byKey.values().iterator(); it.hasNext(); ) {
+      Draft d = it.next();
+      String conflict = null;
+      String reason = "MarkingOverlap";
+      for (MarkRule r : d.marks()) {
+        // The sync daemons' datagrams are delivered locally: marked, IPVS would schedule them to the real servers
+        // and the backup would never learn the active's connections.
+        if (sync != null && r.contains(sync.multicastGroup()) && r.matches("UDP", sync.port())) {
+          conflict = "its marking rule " + r.describe() + " matches the pair's sync daemon traffic (UDP "
+              + sync.multicastGroup().withPort(sync.port()) + "): IPVS would schedule it to the real servers and "
+              + "the standby would lose the active's connections; leave that group and port out";
+          reason = "MarkingCatchesSync";
+          break;
+        }
+        for (MarkRule o : kept) {
+          if (o.mark() != r.mark() && o.overlaps(r)) {
+            conflict = "its marking rule " + r.describe() + " (mark " + r.mark() + ") overlaps " + keptBy.get(o)
+                + "'s " + o.describe() + " (mark " + o.mark() + ") on DirectorPair " + pair + ": a packet carries "
+                + "one mark, so one service would take the other's packets; make the rules disjoint (this service "
+                + "is left out, the older one keeps its rules)";
+            break;
+          }
+        }
+        if (conflict != null) {
+          break;
+        }
+      }
+      if (conflict != null) {
+        findings.add(Finding.error(d.ref(), "spec.marking", reason, conflict));
+        it.remove();
+        continue;
+      }
+      for (MarkRule r : d.marks()) {
+        keptBy.putIfAbsent(r, d.ref());
+        kept.add(r);
+      }
+    }
+    for (Draft d : byKey.values()) {
+      if (d.marks().isEmpty()) {
+        continue;
+      }
+      // Heartbeats go to the peer's node address, which the plan does not know: a rule wider than the pair's
+      // VIPs that matches their port may catch them, and each director would take the other for dead.
+      int hb = ha.heartbeatPort();
+      d.marks().stream().filter(r -> r.matches("UDP", hb)
+              && !(r.prefixLength() == r.address().maxPrefixLength() && pairVips.contains(r.address())))
+          .findFirst().ifPresent(r -> findings.add(Finding.warning(d.ref(), "spec.marking", "MarkingMayCatchHeartbeats",
+              "marking rule " + r.describe() + " matches UDP port " + hb + ", the pair's heartbeats, on addresses "
+              + "that are not its VIPs: if a director's own address is among them, IPVS schedules the heartbeats to "
+              + "the real servers and each director takes the other for dead; leave that port out")));
+      for (Draft port : byKey.values()) {
+        ServiceKey k = port.service().key();
+        if (k.isFirewallMark()) {
+          continue;
+        }
+        d.marks().stream().filter(r -> r.contains(k.address()) && r.matches(k.protocol().name(), k.port()))
+            .findFirst().ifPresent(r -> findings.add(Finding.warning(d.ref(), "spec.marking", "MarkingShadowsService",
+                "marking rule " + r.describe() + " covers " + k + " of " + port.ref() + ": IPVS looks a packet's "
+                + "mark up first, so firewall mark " + r.mark() + " takes those packets and " + port.ref()
+                + " gets none of them")));
+      }
+    }
+    return List.copyOf(new TreeSet<>(kept));
   }
 
   private static DirectorPlan.GatewayPlan gatewayPlan(io.halvs.api.v1alpha1.Gateway g) {
@@ -895,6 +974,7 @@ public final class PlanBuilder {
         }
       }
       HealthCheckPlan check = HealthChecks.plan(s.getHealthCheck(), c);
+      List<MarkRule> marks = MarkingChecks.check(s, vip, addresses, c);
       if (!c.ok() || vip == null) {
         return null;
       }
@@ -907,7 +987,7 @@ public final class PlanBuilder {
       String created = vs.getMetadata() == null ? null : vs.getMetadata().getCreationTimestamp();
       return new Draft(vs, ref, s.getDirectorPair(), service, method, tunnelType, tunnelPort, checksum,
           s.getRealServerSelector(), created, s.getVipInterface(),
-          s.getVipPrefixLength() != null ? s.getVipPrefixLength() : vip.maxPrefixLength());
+          s.getVipPrefixLength() != null ? s.getVipPrefixLength() : vip.maxPrefixLength(), marks);
     }
 
     private static long toU32(byte[] b) {

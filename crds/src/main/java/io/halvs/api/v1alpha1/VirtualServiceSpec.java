@@ -57,6 +57,27 @@ import java.util.List;
     message = "set vip or vips, not both", fieldPath = ".vips")
 @ValidationRule(value = "!has(self.ipFamily) || has(self.firewallMark)",
     message = "ipFamily is for firewall-mark services (a port service's family is its vip's)", fieldPath = ".ipFamily")
+@ValidationRule(value = "!has(self.marking) || size(self.marking) == 0 || has(self.firewallMark)",
+    message = "marking is for firewall-mark services: it says what gets the firewallMark", fieldPath = ".marking")
+@ValidationRule(value = "!has(self.marking) || has(self.vip) || (has(self.vips) && size(self.vips) > 0) || "
+    + "self.marking.all(m, has(m.destinations) && size(m.destinations) > 0)",
+    message = "marking: a rule without destinations marks traffic to the service's vip or vips, and this service "
+        + "has none: name its destinations", fieldPath = ".marking")
+// A valid address or prefix holds ':' exactly when it is IPv6: cheap enough for 16 x 32 entries, no parsing.
+// A valid address or prefix holds ':' exactly when it is IPv6; each rule's destinations are of one family (checked
+// on the rule), so its first one stands for all: cheap enough for the API server's cost budget, no parsing.
+@ValidationRule(value = "!has(self.marking) || self.marking.all(m, !has(m.destinations) || "
+    + "size(m.destinations) == 0 || m.destinations[0].contains(':') == (has(self.vip) ? self.vip.contains(':') "
+    + ": has(self.vips) && size(self.vips) > 0 ? self.vips[0].contains(':') "
+    + ": has(self.ipFamily) && self.ipFamily == 'IPv6'))",
+    message = "marking.destinations must be of the service's address family (its vip or vips, else ipFamily, "
+        + "IPv4 by default): make one VirtualService per family", fieldPath = ".marking")
+@ValidationRule(value = "!has(self.marking) || self.marking.map(m, "
+    + "(has(m.destinations) && size(m.destinations) > 0 ? size(m.destinations) "
+    + ": has(self.vips) && size(self.vips) > 0 ? size(self.vips) : 1) "
+    + "* (has(m.ports) && size(m.ports) > 0 ? size(m.ports) : 1)).sum() <= " + MarkingRule.MAX_RULES_PER_SERVICE,
+    message = "marking: at most " + MarkingRule.MAX_RULES_PER_SERVICE + " rules per service (each destination times "
+        + "each port range is one rule): use prefixes and port ranges", fieldPath = ".marking")
 public class VirtualServiceSpec {
 
   @Required
@@ -75,7 +96,7 @@ public class VirtualServiceSpec {
   @JsonPropertyDescription("Firewall-mark services only, instead of vip: the addresses the active director holds for "
       + "this service (the ones your mark rules match), all of one family; empty or unset: none (the marked "
       + "traffic reaches the directors by routing, or the addresses are held elsewhere). Checked by the plan.")
-  private List<String> vips;
+  private List<@Size(max = HalvsApi.MAX_IP_LENGTH) String> vips;
 
   @JsonPropertyDescription("Firewall-mark services without an address: IPv4 (default) or IPv6 (ipvsadm -f N -6).")
   private IpFamily ipFamily;
@@ -102,8 +123,14 @@ public class VirtualServiceSpec {
   @Min(1)
   @Max(4294967295L)
   @JsonPropertyDescription("Firewall mark (ipvsadm -f) instead of port and protocol; the mark is set by your own "
-      + "netfilter rules. The vip is still held by the active director.")
+      + "netfilter rules or by marking. The vip is still held by the active director.")
   private Long firewallMark;
+
+  @Size(max = 16)
+  @JsonPropertyDescription("Firewall-mark services only: what to mark (at most 16 rules). The directors install "
+      + "these marking rules themselves (nftables table inet halvs, hook prerouting), so no netfilter rules of your "
+      + "own are needed; unset: you mark the traffic yourself.")
+  private List<MarkingRule> marking;
 
   @Default(Defaults.SCHEDULER)
   @JsonPropertyDescription("IPVS scheduler: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos. Default wlc.")
@@ -150,6 +177,8 @@ public class VirtualServiceSpec {
   public void setProtocol(Protocol protocol) { this.protocol = protocol; }
   public Long getFirewallMark() { return firewallMark; }
   public void setFirewallMark(Long firewallMark) { this.firewallMark = firewallMark; }
+  public List<MarkingRule> getMarking() { return marking; }
+  public void setMarking(List<MarkingRule> marking) { this.marking = marking; }
   public Scheduler getScheduler() { return scheduler; }
   public void setScheduler(Scheduler scheduler) { this.scheduler = scheduler; }
   public List<SchedulerFlag> getSchedulerFlags() { return schedulerFlags; }

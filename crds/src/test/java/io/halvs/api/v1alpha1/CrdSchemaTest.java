@@ -30,6 +30,10 @@ class CrdSchemaTest {
   static JSONSchemaProps prop(CustomResourceDefinition crd, String path) {
     JSONSchemaProps p = version(crd).getSchema().getOpenAPIV3Schema();
     for (String part : path.split("\\.")) {
+      if (part.equals("items")) { // into a list's item schema
+        p = p.getItems().getSchema();
+        continue;
+      }
       assertThat(p.getProperties()).as("property %s of %s", part, path).containsKey(part);
       p = p.getProperties().get(part);
     }
@@ -170,6 +174,16 @@ class CrdSchemaTest {
         Arguments.of(VS, "spec.healthCheck.tcp", "has(self.send) || has(self.expect)"),
         Arguments.of(VS, "spec.healthCheck.dns", "self.recordType == 'A'"),
         Arguments.of(VS, "spec.healthCheck.dns", "self.recordType != 'A' && self.recordType != 'AAAA'"),
+        Arguments.of(VS, "spec", "!has(self.marking) || size(self.marking) == 0 || has(self.firewallMark)"),
+        Arguments.of(VS, "spec", "self.marking.all(m, has(m.destinations) && size(m.destinations) > 0)"),
+        Arguments.of(VS, "spec", "m.destinations[0].contains(':') == (has(self.vip)"),
+        Arguments.of(VS, "spec", ".sum() <= " + MarkingRule.MAX_RULES_PER_SERVICE),
+        Arguments.of(VS, "spec.marking.items", "!has(self.ports) || size(self.ports) == 0 || has(self.protocol)"),
+        Arguments.of(VS, "spec.marking.items.destinations", "isIP(d) || isCIDR(d)"),
+        Arguments.of(VS, "spec.marking.items.destinations", "cidr(d) == cidr(d).masked()"),
+        Arguments.of(VS, "spec.marking.items.destinations", "d.contains(':') == self[0].contains(':')"),
+        Arguments.of(VS, "spec.marking.items.ports", "int(n) >= 1 && int(n) <= 65535"),
+        Arguments.of(VS, "spec.marking.items.ports", "int(p.split('-')[0]) <= int(p.split('-')[1])"),
         Arguments.of(RS, "spec.healthCheck", "!has(self.http) || !has(self.type)"),
         Arguments.of(RS, "spec.healthCheck", "!has(self.udp) || !has(self.type) || self.type == 'udp'"),
         Arguments.of(RS, "spec.healthCheck", "(has(self.http) ? 1 : 0)"),
@@ -233,6 +247,22 @@ class CrdSchemaTest {
     assertThat("9e107d9d372bb6826bd81d3542a419d6").matches(digest);
     assertThat("9E107D9D372BB6826BD81D3542A419D6").doesNotMatch(digest);
     assertThat("9e107d9d372bb6826bd81d3542a419d").doesNotMatch(digest);
+  }
+
+  /** Marking stays bounded: the rules a service flattens to are the product of these. */
+  @Test
+  void markingIsBounded() {
+    assertThat(prop(VS, "spec.marking").getMaxItems()).isEqualTo(16L);
+    assertThat(prop(VS, "spec.marking.items.destinations").getMaxItems()).isEqualTo(32L);
+    assertThat(prop(VS, "spec.marking.items.destinations").getItems().getSchema().getMaxLength())
+        .isEqualTo((long) MarkingRule.MAX_DESTINATION_LENGTH);
+    assertThat(prop(VS, "spec.marking.items.ports").getMaxItems()).isEqualTo(16L);
+    assertThat(prop(VS, "spec.marking.items.ports").getItems().getSchema().getMaxLength()).isEqualTo(11L);
+    java.util.regex.Pattern port = java.util.regex.Pattern.compile(MarkingRule.PORT);
+    assertThat(List.of("80", "8000-8099", "65535")).allMatch(p -> port.matcher(p).matches());
+    assertThat(List.of("http", "80-", "-80", "80 - 90", "123456")).noneMatch(p -> port.matcher(p).matches());
+    assertThat(prop(VS, "spec.marking.items.protocol").getEnum()).extracting(Object::toString)
+        .containsExactlyInAnyOrder("\"TCP\"", "\"UDP\"", "\"SCTP\"");
   }
 
   /** A RealServer's check inherits what it leaves out: no schema default may fill those fields in. */

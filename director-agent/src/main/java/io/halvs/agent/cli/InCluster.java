@@ -25,6 +25,8 @@ import io.halvs.agent.runtime.AllUpHealthChecks;
 import io.halvs.agent.runtime.Director;
 import io.halvs.agent.runtime.HealthChecks;
 import io.halvs.agent.runtime.KernelWatch;
+import io.halvs.agent.netfilter.MarkTable;
+import io.halvs.agent.netfilter.NftMarkTable;
 import io.halvs.agent.sysctl.Sysctls;
 import io.halvs.agent.vip.VipManager;
 import java.nio.file.Path;
@@ -190,6 +192,7 @@ final class InCluster implements Callable<Integer> {
         AddressTable addresses = inMemoryHost ? AddressTable.inMemory() : new AddressTable();
         HealthChecks health = noHealthChecks ? new AllUpHealthChecks() : new HealthMonitor();
         PairElection election = election(client, namespace, node, addresses, kernel);
+        MarkTable marking = inMemoryHost ? MarkTable.inMemory() : new NftMarkTable();
         Director director = new Director(kernel,
             new OwnershipJournal(stateDir.resolve(pair).resolve("owned-services")), health, election,
             inMemoryHost ? null : Sysctls.fromEnvironment(), Duration.ofSeconds(resyncSeconds));
@@ -205,6 +208,7 @@ final class InCluster implements Callable<Integer> {
       if (fakeIpvs) {
         director.ignoreSysctls(AgentSetup.IPVS_SYSCTLS);
       }
+      director.marking(marking);
       metricsKernel.set(AgentSetup.metricsKernel(fakeIpvs, kernel));
       director.onPass(p -> {
         p.changes().forEach(c -> Logs.pair(LOG.atInfo(), pair).log(c));

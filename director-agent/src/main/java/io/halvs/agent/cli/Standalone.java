@@ -12,6 +12,8 @@ import io.halvs.agent.runtime.Director;
 import io.halvs.agent.runtime.HealthChecks;
 import io.halvs.agent.runtime.KernelWatch;
 import io.halvs.agent.runtime.StaticElection;
+import io.halvs.agent.netfilter.MarkTable;
+import io.halvs.agent.netfilter.NftMarkTable;
 import io.halvs.agent.sysctl.Sysctls;
 import io.halvs.agent.vip.VipManager;
 import io.halvs.plan.DirectorPlan;
@@ -106,6 +108,7 @@ final class Standalone implements Callable<Integer> {
             : healthOptions.start(health, metrics.kernel(() -> metricsKernel)
                 .addresses(AgentSetup.addresses(metricsAddresses)));
         IpvsKernel watchKernel = once ? null : AgentSetup.watchKernel(fakeIpvs, kernel, watchIntervalMillis);
+        MarkTable marking = new NftMarkTable(); // nf_tables stays real with --fake-ipvs, as VIPs and sysctls do
         WatchStopper stopWatch = () -> {
           KernelWatch w = watch.get();
           if (w != null) {
@@ -144,6 +147,7 @@ final class Standalone implements Callable<Integer> {
             if (fakeIpvs) {
               director.ignoreSysctls(AgentSetup.IPVS_SYSCTLS);
             }
+            director.marking(marking);
             checks.onChange(changed -> healthChanged.release()); // after the director's own listener
             current.set(director);
             Director d = director;

@@ -25,7 +25,7 @@ public final class AgentMetrics {
   /** A netlink change the agent makes (label kind of halvs_netlink_operations_total / _errors_total). */
   public enum NetlinkOp {
     ADD_SERVICE, EDIT_SERVICE, DEL_SERVICE, ADD_DEST, EDIT_DEST, DEL_DEST, ADD_ADDR, DEL_ADDR, SYNC_START, SYNC_STOP,
-    SET_TIMEOUTS;
+    SET_TIMEOUTS, REPLACE_MARK_RULES, DEL_MARK_TABLE;
 
     final String label = name().toLowerCase();
   }

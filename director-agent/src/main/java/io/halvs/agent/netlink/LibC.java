@@ -61,11 +61,14 @@ public final class LibC {
   public static final int SOCK_RAW = 3;
   public static final int SOCK_CLOEXEC = 0x80000;
   public static final int SOL_SOCKET = 1;
+  public static final int SO_SNDBUF = 7;
   public static final int SO_RCVBUF = 8;
+  public static final int SO_SNDBUFFORCE = 32;
   public static final int SO_RCVTIMEO = 20;
   public static final int SOL_NETLINK = 270;
   public static final int NETLINK_EXT_ACK = 11;
   public static final int NETLINK_ROUTE = 0;
+  public static final int NETLINK_NETFILTER = 12;
   public static final int NETLINK_GENERIC = 16;
   public static final int MSG_TRUNC = 0x20;
 

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * One netlink socket: requests with sequence numbers, kernel ACKs, multipart dumps, NLMSG_ERROR turned into a
@@ -32,12 +33,14 @@ public final class NetlinkSocket implements AutoCloseable {
   /** Types below this are netlink's own control messages, not a family's replies. */
   static final int NLMSG_MIN_TYPE = 0x10;
   static final int NLM_F_CAPPED = 0x100;
+  /** A batch above this grows the socket's send buffer before it is sent. */
+  static final int LARGE_BATCH = 64 * 1024;
 
   /**
    * The system calls a socket makes, each returning its result or -errno: libc in production, a scripted kernel
    * in tests (which is how every request's bytes and every reply's parsing are tested without root).
    */
-  interface Sys {
+  public interface Sys {
     int socket(int protocol);
 
     int setsockopt(int fd, int level, int option, byte[] value);
@@ -106,7 +109,8 @@ public final class NetlinkSocket implements AutoCloseable {
     this(new Libc(), protocol);
   }
 
-  NetlinkSocket(Sys sys, int protocol) {
+  /** Over given system calls (tests: a scripted kernel). */
+  public NetlinkSocket(Sys sys, int protocol) {
     this.sys = sys;
     fd = sys.socket(protocol);
     if (fd < 0) {
@@ -155,6 +159,141 @@ public final class NetlinkSocket implements AutoCloseable {
       return receive(operation, s, parser);
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Sends messages as one datagram, numbered in order, as nfnetlink wants a batch (the caller puts the batch's
+   * begin and end messages first and last). Waits until every message flagged NLM_F_ACK is answered, or until
+   * an unflagged one (the batch's begin: the batch as a whole) is refused, whichever comes first; then throws
+   * the first refusal in message order, its text naming the operation and {@code what} of the refused message.
+   * Late answers (the kernel acks the messages after refusing the whole) are skipped by the next request: they
+   * carry this batch's sequence numbers.
+   */
+  public void executeBatch(String operation, List<Message> messages, IntFunction<String> what) {
+    lock.lock();
+    try {
+      if (closing || closed) {
+        throw new NetlinkException(operation, Errno.EBADF, "the netlink socket is closed");
+      }
+      int first = seq + 1;
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      Batch batch = new Batch(operation, first, messages.size(), what);
+      for (int i = 0; i < messages.size(); i++) {
+        byte[] m = messages.get(i).toBytes(first + i);
+        batch.acked[i] = (ByteBuffer.wrap(m).order(ByteOrder.nativeOrder()).getShort(6) & Message.F_ACK) == 0;
+        out.writeBytes(m); // each message is padded to 4 bytes already
+      }
+      seq += messages.size();
+      if (batch.start() == 0) {
+        throw new IllegalArgumentException("a batch needs a message flagged NLM_F_ACK: else its success is silent");
+      }
+      byte[] bytes = out.toByteArray();
+      if (bytes.length > LARGE_BATCH) {
+        // netlink refuses a datagram larger than the send buffer (wmem_default, 208 KiB): grow it for this one,
+        // beyond wmem_max with CAP_NET_ADMIN (the kernel doubles the value), else as far as allowed
+        byte[] size = int32(bytes.length + 4096);
+        if (sys.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUFFORCE, size) < 0) {
+          sys.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUF, size);
+        }
+      }
+      long n = sys.send(fd, bytes);
+      if (n < 0) {
+        throw new NetlinkException(operation + " (send)", (int) -n, null);
+      }
+      while (true) {
+        long r = sys.receive(fd, receive.clear(), RECEIVE_BUFFER);
+        if (r < 0) {
+          int e = (int) -r;
+          if (e == Errno.EINTR) {
+            continue;
+          }
+          throw new NetlinkException(operation + " (receive)", e,
+              e == Errno.EAGAIN ? "no answer from the kernel in " + RECEIVE_TIMEOUT_SECONDS + " s" : null);
+        }
+        if (r > RECEIVE_BUFFER) {
+          throw new NetlinkException(operation + " (receive)", Errno.EMSGSIZE, "datagram larger than the buffer");
+        }
+        if (batch.parse(receive.limit((int) r))) {
+          batch.throwFirstRefusal();
+          return;
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The answers to one batch so far. */
+  static final class Batch {
+    private final String operation;
+    private final int first;
+    private final IntFunction<String> what;
+    /** Per message: answered, or never to be (sent without NLM_F_ACK). */
+    final boolean[] acked;
+    private final NetlinkException[] refused;
+    private int waiting;
+    private boolean wholeRefused;
+
+    Batch(String operation, int first, int size, IntFunction<String> what) {
+      this.operation = operation;
+      this.first = first;
+      this.what = what;
+      this.acked = new boolean[size];
+      this.refused = new NetlinkException[size];
+    }
+
+    /** Once acked holds which messages will not be answered: how many will. */
+    int start() {
+      waiting = 0;
+      for (boolean a : acked) {
+        waiting += a ? 0 : 1;
+      }
+      return waiting;
+    }
+
+    /** Parses one datagram; true once the batch is answered. */
+    boolean parse(ByteBuffer b) {
+      int n = b.limit();
+      int p = 0;
+      while (n - p >= Message.HEADER) {
+        int len = b.getInt(p);
+        int type = b.getShort(p + 4) & 0xffff;
+        int flags = b.getShort(p + 6) & 0xffff;
+        int i = b.getInt(p + 8) - first;
+        if (len < Message.HEADER || len > n - p) {
+          throw new NetlinkException(operation + " (receive)", Errno.EINVAL,
+              "truncated netlink message (length " + Integer.toUnsignedString(len) + " at offset " + p + " of " + n
+                  + ")");
+        }
+        if (i >= 0 && i < acked.length && type == Message.NLMSG_ERROR) {
+          if (len < Message.HEADER + 4) {
+            throw new NetlinkException(operation + " (receive)", Errno.EINVAL, "truncated NLMSG_ERROR");
+          }
+          int error = -b.getInt(p + Message.HEADER);
+          if (error != 0 && refused[i] == null) {
+            refused[i] = new NetlinkException(operation + " (" + what.apply(i) + ")", error, extAck(b, p, len, flags));
+          }
+          if (!acked[i]) {
+            acked[i] = true;
+            waiting--;
+          } else if (error != 0) {
+            wholeRefused = true; // an answer to a message that asked for none: the batch itself failed
+          }
+        } else if (i >= 0 && i < acked.length && type == NLMSG_OVERRUN) {
+          throw new NetlinkException(operation + " (receive)", Errno.ENOBUFS, "the kernel reported lost messages");
+        }
+        p += Math.min((len + 3) & ~3, n - p);
+      }
+      return wholeRefused || waiting == 0;
+    }
+
+    void throwFirstRefusal() {
+      for (NetlinkException e : refused) {
+        if (e != null) {
+          throw e;
+        }
+      }
     }
   }
 

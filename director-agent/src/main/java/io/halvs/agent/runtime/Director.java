@@ -11,6 +11,7 @@ import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.kernel.SyncDaemon;
 import io.halvs.agent.metrics.AgentMetrics;
 import io.halvs.agent.metrics.AgentMetrics.NetlinkOp;
+import io.halvs.agent.netfilter.MarkTable;
 import io.halvs.agent.sysctl.Sysctls;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpvsService;
@@ -35,8 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It holds the last good plan and runs level-triggered passes over it: a full pass when a new plan arrives,
  * every resync interval, and soon again after a pass that failed (backing off up to the resync interval). A full
- * pass applies sysctls, then the IPVS table, then the sync daemons, then tells the election (VIPs last: the table
- * is ready before an address attracts traffic). Health changes take a fast path: only the changed services'
+ * pass applies sysctls, then the IPVS table, then the firewall-marking rules, then the sync daemons, then tells the
+ * election (VIPs last: the table is ready before an address attracts traffic). Health changes take a fast path: only the changed services'
  * destinations are fixed, at once, without waiting for the next full pass.
  *
  * <p>The kernel is dumped only at the resync (every resync interval, even while plans keep arriving), at a retry
@@ -48,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * plan wins, changed services accumulate.
  *
  * <p>A plan in state Deleting removes everything this agent owns for the pair — the services in its ownership
- * journal, the VIPs (election.releaseAll()), the sync daemons of the pair's sync id — and then reports cleaned.
+ * journal, the marking table, the VIPs (election.releaseAll()), the sync daemons of the pair's sync id — and then
+ * reports cleaned.
  */
 public final class Director implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Director.class);
@@ -95,6 +97,7 @@ public final class Director implements AutoCloseable {
   private final Duration resync;
   private final List<Consumer<Pass>> listeners = new CopyOnWriteArrayList<>();
   private volatile String ignoredSysctls;
+  private volatile MarkTable marking;
 
   private final Object lock = new Object();
   private Target pending; // guarded by lock
@@ -143,6 +146,14 @@ public final class Director implements AutoCloseable {
    */
   public void ignoreSysctls(String prefix) {
     ignoredSysctls = prefix;
+  }
+
+  /**
+   * Where the plan's firewall-marking rules go (both directors of a pair install them: a mark on the standby
+   * changes nothing). Null (the default): this director installs none, and a plan with rules fails its passes.
+   */
+  public void marking(MarkTable table) {
+    marking = table;
   }
 
   /** Called after every pass, on the loop thread; must return quickly. */
@@ -248,6 +259,10 @@ public final class Director implements AutoCloseable {
       if ((next != null || due) && (due || System.nanoTime() - lastResyncNanos >= resync.toNanos())) {
         // the resync (also a retry, and a repair KernelWatch asked for): dump the kernel, trust nothing kept
         reconciler.forget();
+        MarkTable m = marking;
+        if (m != null) {
+          m.forget();
+        }
         daemonsKept = null;
         timeoutsKept = null;
         lastResyncNanos = System.nanoTime();
@@ -397,6 +412,10 @@ public final class Director implements AutoCloseable {
     if (t.deleting()) {
       guard(failures, "health checks", () -> health.follow(withoutServices(plan)));
       KernelReconciler.Result r = reconcile(failures, () -> reconciler.reconcile(List.of(), DestinationHealth.allUp()));
+      MarkTable m = marking;
+      if (m != null) {
+        guard(failures, "firewall-marking rules", () -> changes.addAll(m.apply(List.of())));
+      }
       guard(failures, "sync daemons", () -> stopDaemons(plan, changes));
       guard(failures, "VIPs", election::releaseAll);
       return new Pass(true, t, r, List.of(), changes, failures, System.nanoTime() - start);
@@ -415,6 +434,7 @@ public final class Director implements AutoCloseable {
     }
     guard(failures, "IPVS timeouts", () -> applyTimeouts(plan, changes));
     KernelReconciler.Result r = reconcile(failures, () -> reconciler.reconcile(plan.services(), health.view()));
+    guard(failures, "firewall-marking rules", () -> applyMarking(plan, changes));
     guard(failures, "sync daemons", () -> startDaemons(plan, changes));
     guard(failures, "election", () -> election.follow(plan));
     return new Pass(true, t, r, sys, changes, failures, System.nanoTime() - start);
@@ -486,6 +506,19 @@ public final class Director implements AutoCloseable {
   static boolean holds(IpvsTimeouts have, DirectorPlan.TimeoutsPlan want) {
     return (want.tcp() == 0 || want.tcp() == have.tcp()) && (want.tcpFin() == 0 || want.tcpFin() == have.tcpFin())
         && (want.udp() == 0 || want.udp() == have.udp());
+  }
+
+  /** After the IPVS table: a marked packet finds its firewall-mark service ready. */
+  private void applyMarking(DirectorPlan plan, List<String> changes) {
+    MarkTable m = marking;
+    if (m == null) {
+      if (!plan.markRules().isEmpty()) {
+        throw new IllegalStateException("the plan has " + plan.markRules().size() + " rule(s) but this agent "
+            + "installs none (no marking table configured)");
+      }
+      return;
+    }
+    changes.addAll(m.apply(plan.markRules()));
   }
 
   /** Master and backup on both directors, so connection state survives a takeover in either direction. */

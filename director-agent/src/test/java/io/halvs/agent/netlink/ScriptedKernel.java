@@ -16,16 +16,18 @@ import java.util.function.BiFunction;
  * left to deliver a receive times out (EAGAIN), as the real socket does after SO_RCVTIMEO. It also records any
  * call on its descriptor after close, the thing a racing close must never allow.
  */
-final class ScriptedKernel implements NetlinkSocket.Sys {
+public final class ScriptedKernel implements NetlinkSocket.Sys {
   static final int FD = 42;
   /** The id the scripted controller gives family IPVS (real kernels pick their own). */
   static final int IPVS_FAMILY = 0x24;
 
-  final List<byte[]> sent = new ArrayList<>();
+  public final List<byte[]> sent = new ArrayList<>();
   final List<String> misuse = new ArrayList<>();
-  final Deque<Object> replies = new ArrayDeque<>(); // byte[] datagrams or Integer -errno
+  public final Deque<Object> replies = new ArrayDeque<>(); // byte[] datagrams or Integer -errno
   volatile boolean closed;
-  volatile int closeCalls;
+  public volatile int closeCalls;
+  /** Set (a negative errno): socket() fails with it, as for a protocol the kernel lacks. */
+  public int socketError;
   volatile boolean receiving;
   /** Set: receive() waits for it to count down (a request held in flight). */
   volatile CountDownLatch holdReceive;
@@ -34,7 +36,7 @@ final class ScriptedKernel implements NetlinkSocket.Sys {
   private BiFunction<byte[], Integer, List<Object>> script = (request, seq) -> List.of(ack(seq));
 
   /** Answers every request with what the function returns (datagrams as byte[], failures as Integer -errno). */
-  ScriptedKernel answer(BiFunction<byte[], Integer, List<Object>> s) {
+  public ScriptedKernel answer(BiFunction<byte[], Integer, List<Object>> s) {
     this.script = s;
     return this;
   }
@@ -51,7 +53,7 @@ final class ScriptedKernel implements NetlinkSocket.Sys {
 
   @Override
   public int socket(int protocol) {
-    return FD;
+    return socketError != 0 ? socketError : FD;
   }
 
   @Override
@@ -128,12 +130,12 @@ final class ScriptedKernel implements NetlinkSocket.Sys {
 
   // ---- reply building ---------------------------------------------------------------------------------------
 
-  static int seq(byte[] request) {
+  public static int seq(byte[] request) {
     return ByteBuffer.wrap(request).order(ByteOrder.nativeOrder()).getInt(8);
   }
 
   /** NLMSG_ERROR with error 0: the ACK. */
-  static byte[] ack(int seq) {
+  public static byte[] ack(int seq) {
     return error(seq, 0, null, null);
   }
 
@@ -141,7 +143,7 @@ final class ScriptedKernel implements NetlinkSocket.Sys {
    * NLMSG_ERROR: the error code, the request's header (NLM_F_CAPPED, as the kernel sends with extended ACK on),
    * then NLMSGERR_ATTR_MSG when message is set.
    */
-  static byte[] error(int seq, int errno, byte[] request, String message) {
+  public static byte[] error(int seq, int errno, byte[] request, String message) {
     ByteBuffer b = ByteBuffer.allocate(256).order(ByteOrder.nativeOrder());
     int flags = message != null ? NetlinkSocket.NLM_F_CAPPED | 0x200 : NetlinkSocket.NLM_F_CAPPED;
     b.putInt(0).putShort((short) Message.NLMSG_ERROR).putShort((short) flags).putInt(seq).putInt(0);
@@ -162,7 +164,7 @@ final class ScriptedKernel implements NetlinkSocket.Sys {
     return Arrays.copyOf(b.array(), b.position());
   }
 
-  static byte[] done(int seq) {
+  public static byte[] done(int seq) {
     ByteBuffer b = ByteBuffer.allocate(20).order(ByteOrder.nativeOrder());
     b.putInt(20).putShort((short) Message.NLMSG_DONE).putShort(Message.F_MULTI).putInt(seq).putInt(0).putInt(0);
     return b.array();
@@ -180,7 +182,7 @@ final class ScriptedKernel implements NetlinkSocket.Sys {
   }
 
   /** Several messages in one datagram, as the kernel packs a dump. */
-  static byte[] datagram(byte[]... messages) {
+  public static byte[] datagram(byte[]... messages) {
     int n = 0;
     for (byte[] m : messages) {
       n += (m.length + 3) & ~3;

@@ -117,11 +117,20 @@ public final class Main {
         + "device, rp_filter, gue port. Nodes named by spec.nodeName get a comment: the real-server agent does it.")
     boolean realServers;
 
+    @Option(names = "--nft", description = "Print instead, per DirectorPair, the firewall-marking rules its "
+        + "VirtualServices' marking describes, as an nft -f script (table inet halvs, replaced atomically; without "
+        + "rules the script deletes the table): halvs render --nft PATH | nft -f -")
+    boolean nft;
+
     @Override
     public Integer call() {
       // stdout is the rendering; library chatter below warn would only clutter stderr beside its findings
       Logging.commandDefault(Level.WARN);
-      return Render.run(paths, allowEmpty, realServers, System.out, System.err);
+      if (nft && realServers) {
+        System.err.println("render: --nft and --real-servers print different things: choose one");
+        return 2;
+      }
+      return Render.run(paths, allowEmpty, realServers, nft, System.out, System.err);
     }
   }
 

@@ -71,6 +71,23 @@ public final class StatusComputer {
     }
   }
 
+  /**
+   * "192.0.2.1:80/TCP"; a firewall-mark service: "fwmark 10 (192.0.2.10, 192.0.2.11)", or "(no address)", and with
+   * marking the rules the directors install for it: "fwmark 10 (192.0.2.10; marks 3 rules)".
+   */
+  static String endpoint(IpvsService service, DirectorPlan plan) {
+    var key = service.key();
+    if (!key.isFirewallMark()) {
+      return key.toString();
+    }
+    String addresses = service.addresses().isEmpty() ? "no address"
+        : service.addresses().stream().map(Object::toString).collect(java.util.stream.Collectors.joining(", "));
+    long marks = plan.markRules().stream()
+        .filter(r -> r.mark() == key.firewallMark() && r.address().family() == key.family()).count();
+    return "fwmark " + key.firewallMark() + " (" + addresses
+        + (marks == 0 ? "" : "; marks " + marks + (marks == 1 ? " rule" : " rules")) + ")";
+  }
+
   public static VirtualServiceStatus virtualService(VirtualService vs, Snapshot s, String now) {
     ObjectRef ref = ref(vs);
     List<Finding> findings = s.result().findingsFor(ref);
@@ -85,10 +102,7 @@ public final class StatusComputer {
 
     VirtualServiceStatus st = new VirtualServiceStatus();
     st.setObservedGeneration(generation);
-    st.setEndpoint(service == null ? null : service.key().isFirewallMark()
-        ? "fwmark " + service.key().firewallMark() + " (" + (service.addresses().isEmpty() ? "no address"
-            : service.addresses().stream().map(Object::toString).collect(java.util.stream.Collectors.joining(", ")))
-            + ")" : service.key().toString());
+    st.setEndpoint(service == null ? null : endpoint(service, plan));
     st.setActiveDirector(active == null ? null : active.node());
     int total = service == null ? 0 : service.destinations().size();
     AgentReport.ServiceHealth health = active == null || active.health() == null ? null

@@ -209,7 +209,8 @@ public final class Manifest {
       }
       String doc = yaml(vs);
       if (s.placeholderVip) {
-        doc = comment(doc, "firewallMark", "holds no address: list the ones your mark rules match in vips");
+        doc = comment(doc, "firewallMark", "holds no address: list the ones your mark rules match in vips; "
+            + "marking can describe the rules");
       }
       b.append("---\n").append(doc);
       for (Real r : s.reals) {

@@ -214,7 +214,7 @@ public final class PlanCodec {
     DirectorPlan h = manifest.header();
     return new DirectorPlan(h.pair(), h.nodes(), h.vipInterface(), h.vips(), h.gateway(),
         new TreeMap<>(h.sysctls()), h.syncDaemon(), h.highAvailability(), services, h.connectionTimeouts(),
-        h.vipSettings(), h.moreGateways());
+        h.vipSettings(), h.moreGateways(), h.markRules());
   }
 
   public static String manifestJson(Manifest m) {
@@ -242,6 +242,10 @@ public final class PlanCodec {
     DirectorPlan h = m.header();
     if (h.nodes() == null || h.vips() == null || h.sysctls() == null) {
       throw new IncompletePlanException("manifest of plan " + m.pair() + " without nodes, VIPs or sysctls");
+    }
+    // A plan without markRules (from an operator before them) reads as none: the record makes null empty.
+    if (h.markRules().stream().anyMatch(r -> r == null || r.address() == null)) {
+      throw new IncompletePlanException("manifest of plan " + m.pair() + " lists a marking rule without an address");
     }
     if (m.shards().stream().anyMatch(r -> r == null || r.hash() == null)) {
       throw new IncompletePlanException("manifest of plan " + m.pair() + " lists a shard without a hash");

@@ -21,6 +21,8 @@ import java.util.List;
  * # sysctl net.ipv4.ip_forward=1
  * # ipvsadm --set 3600 0 0 (tcp tcpfin udp seconds; 0 leaves the kernel's)
  * # sync-daemon master+backup syncid 0 dev eth0 group 224.0.0.81 port 8848 ttl 1
+ * # marking: table inet halvs chain marking, 1 rule (render --nft prints the nft -f script)
+ * # mark ip daddr 192.0.2.0/28 tcp dport 8000-8099 meta mark set 10
  * -A -t 192.0.2.110:80 -s wlc
  * -a -t 192.0.2.110:80 -r 10.0.1.11:80 -m -w 100
  * </pre>
@@ -47,6 +49,15 @@ public final class Render {
    *     without spec.nodeName the shell recipe, and a comment per node the real-server agent configures
    */
   public static int run(List<Path> inputs, boolean allowEmpty, boolean realServers, PrintStream out,
+      PrintStream err) {
+    return run(inputs, allowEmpty, realServers, false, out, err);
+  }
+
+  /**
+   * @param nft print instead, per DirectorPair, its firewall-marking rules as an {@code nft -f} script
+   *     ({@link NftScript}): what the agents install from VirtualService marking, for directors outside Kubernetes
+   */
+  public static int run(List<Path> inputs, boolean allowEmpty, boolean realServers, boolean nft, PrintStream out,
       PrintStream err) {
     if (inputs.isEmpty()) {
       err.println("render: name at least one YAML file or folder");
@@ -89,7 +100,11 @@ public final class Render {
         b.append('\n');
       }
       first = false;
-      appendPlan(b, plan);
+      if (nft) {
+        b.append(NftScript.script(plan));
+      } else {
+        appendPlan(b, plan);
+      }
     }
     out.print(b);
     out.flush();
@@ -158,6 +173,12 @@ public final class Render {
       b.append("# sync-daemon master+backup syncid ").append(sd.syncId()).append(" dev ").append(sd.interfaceName())
           .append(" group ").append(sd.multicastGroup()).append(" port ").append(sd.port()).append(" ttl ")
           .append(sd.ttl()).append(sd.maxLen() > 0 ? " maxlen " + sd.maxLen() : "").append('\n');
+    }
+    if (!plan.markRules().isEmpty()) {
+      b.append("# marking: table ").append(NftScript.TABLE).append(" chain ").append(NftScript.CHAIN).append(", ")
+          .append(plan.markRules().size()).append(plan.markRules().size() == 1 ? " rule" : " rules")
+          .append(" (render --nft prints the nft -f script)\n");
+      plan.markRules().forEach(r -> b.append("# mark ").append(NftScript.rule(r)).append('\n'));
     }
     for (var s : plan.services()) {
       if (s.sorryServer() != null) {

@@ -72,6 +72,42 @@ class PlanCodecTest {
     }
   }
 
+  /**
+   * Marking rules travel in the manifest's header, so both agents receive them; a plan without them publishes as
+   * before (no key, same hash), and a manifest from an operator before them decodes as a plan without.
+   */
+  @Test
+  void markRulesRoundTripAndOldManifestsDecode() {
+    DirectorPlan plain = plan(3, 2);
+    List<io.halvs.plan.MarkRule> rules = List.of(
+        new io.halvs.plan.MarkRule(10, "TCP", io.halvs.plan.IpAddress.parse("192.0.2.0"), 28, 8000, 8099),
+        new io.halvs.plan.MarkRule(10, null, io.halvs.plan.IpAddress.parse("192.0.2.10"), 32, 0, 0),
+        new io.halvs.plan.MarkRule(4294967295L, "SCTP", io.halvs.plan.IpAddress.parse("2001:db8::"), 64, 0, 0));
+    DirectorPlan marked = new DirectorPlan(plain.pair(), plain.nodes(), plain.vipInterface(), plain.vips(),
+        plain.gateway(), plain.sysctls(), plain.syncDaemon(), plain.highAvailability(), plain.services(),
+        plain.connectionTimeouts(), plain.vipSettings(), plain.moreGateways(), rules);
+    PlanCodec.Published pub = PlanCodec.split(marked, PlanCodec.Manifest.ACTIVE);
+    String json = PlanCodec.manifestJson(pub.manifest());
+    assertThat(json).contains("\"markRules\"", "\"portFrom\":8000", "\"address\":\"2001:db8::\"");
+    DirectorPlan back = PlanCodec.assemble(PlanCodec.parseManifest(json), byIndex(pub.shards()));
+    assertThat(back).isEqualTo(marked);
+    assertThat(back.markRules()).isEqualTo(rules);
+
+    PlanCodec.Published plainPub = PlanCodec.split(plain, PlanCodec.Manifest.ACTIVE);
+    String plainJson = PlanCodec.manifestJson(plainPub.manifest());
+    assertThat(plainJson).doesNotContain("markRules");
+    assertThat(plainPub.manifest().planHash()).isNotEqualTo(pub.manifest().planHash());
+    // An old operator's manifest: no markRules key at all.
+    DirectorPlan old = PlanCodec.assemble(PlanCodec.parseManifest(plainJson), byIndex(plainPub.shards()));
+    assertThat(old.markRules()).isEmpty();
+    assertThat(old).isEqualTo(plain);
+    // A damaged rule is refused as incomplete, not met later as a NullPointerException.
+    String damaged = json.replace("\"address\":\"192.0.2.10\"", "\"address\":null");
+    assertThat(damaged).isNotEqualTo(json);
+    assertThatThrownBy(() -> PlanCodec.parseManifest(damaged))
+        .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("marking rule");
+  }
+
   @Test
   void shardCountsArePowersOfTwo() {
     assertThat(PlanCodec.shardCount(0)).isEqualTo(1);

@@ -109,7 +109,8 @@ public final class KeepalivedImporter {
       if (p.getKey().placeholderVip) {
         warn(p.getValue(), "firewall-mark service " + p.getKey().firewallMark + ": no vrrp_instance VIP is free "
             + "for it, so it is imported holding no address; list the addresses your mark rules match in its vips "
-            + "for halvs to hold them");
+            + "for halvs to hold them, and describe those rules (iptables/nft -j MARK) in its marking for the "
+            + "directors to install them");
       }
     }
     if (timeouts != null) {

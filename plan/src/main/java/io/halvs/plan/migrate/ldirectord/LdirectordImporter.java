@@ -468,6 +468,7 @@ public final class LdirectordImporter {
         s.placeholderVip = true;
         warn(vs.line, "firewall-mark service " + vs.fwm + ": imported holding no address, as ldirectord holds none "
             + "(your cluster manager did); list the addresses your mark rules match in its vips for halvs to hold "
+            + "them, and describe those rules (iptables/nft -j MARK) in its marking for the directors to install "
             + "them");
       } else {
         s.vip = vs.address;
