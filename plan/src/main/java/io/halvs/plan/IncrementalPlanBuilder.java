@@ -23,9 +23,10 @@ import java.util.TreeMap;
  * change touches: a changed RealServer (edited, added, deleted) is checked again and sends back to resolving only
  * the services whose selector matches it before or after the change; an edited VirtualService is checked and
  * resolved again. What reads every service is done again at every build from the kept parts, cheaply: the
- * checks against the pairs, VIP conflicts between pairs, duplicate keys and VIP settings on a pair, conflicting
- * forwarding methods and the real-server nodes. The result equals a full build's ({@code
- * IncrementalPlanBuilderTest} applies random edits and compares), findings included.
+ * checks against the pairs, VIP conflicts between pairs, duplicate keys and VIP settings on a pair, the pair's
+ * marking rules (a service's own are kept with its checks; which survive overlaps, and what they catch or shadow,
+ * depends on the other services), conflicting forwarding methods and the real-server nodes. The result equals a
+ * full build's ({@code IncrementalPlanBuilderTest} applies random edits and compares), findings included.
  *
  * <p>Objects are compared by identity: a changed object must be a new instance (the informers' caches replace
  * objects; they never change one in place). Anything else starts from nothing: the first build, any change to the

@@ -10,6 +10,7 @@ import io.halvs.api.v1alpha1.ForwardingMethod;
 import io.halvs.api.v1alpha1.HealthCheck;
 import io.halvs.api.v1alpha1.HealthCheckOverride;
 import io.halvs.api.v1alpha1.HealthCheckType;
+import io.halvs.api.v1alpha1.MarkingRule;
 import io.halvs.api.v1alpha1.Protocol;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
@@ -134,18 +135,23 @@ class IncrementalPlanBuilderTest {
 
     VirtualService service(String ns, String name) {
       String[] pairNames = {"p1", "p1", "p2", "p3", "gone"};
-      int kind = r.nextInt(20);
+      int kind = r.nextInt(26);
       String vip = kind < 16 ? "192.168.0." + (1 + r.nextInt(6)) : kind < 18 ? "fd00:1::" + (1 + r.nextInt(2))
-          : kind < 19 ? null : "not-an-address";
+          : kind < 19 ? "not-an-address" : null;
       VirtualService vs = Fixtures.service(ns, name, pairNames[r.nextInt(pairNames.length)], vip,
           r.nextInt(4) == 0 ? 443 : 80, APPS[r.nextInt(APPS.length)]);
       var s = vs.getSpec();
       if (vip == null) { // a firewall-mark service
         s.setPort(null);
-        s.setFirewallMark(1L + r.nextInt(2));
+        s.setFirewallMark(1L + r.nextInt(3));
         if (r.nextBoolean()) {
           s.setVips(List.of("192.168.0." + (1 + r.nextInt(6))));
         }
+        if (kind >= 20) {
+          s.setMarking(marking(s.getVips() != null));
+        }
+      } else if (r.nextInt(40) == 0) {
+        s.setMarking(marking(true)); // refused: marking is for firewall-mark services
       }
       if (r.nextInt(5) == 0 && s.getPort() != null) {
         s.setProtocol(Protocol.UDP);
@@ -187,6 +193,38 @@ class IncrementalPlanBuilderTest {
         vs.getMetadata().setAnnotations(Map.of(PlanBuilder.ALLOW_EMPTY_ANNOTATION, "true"));
       }
       return vs;
+    }
+
+    /**
+     * A firewall-mark service's marking from a small pool of destinations and ports, so services overlap (with the
+     * same mark or another), shadow port services on 192.168.0.x, catch the sync daemons or heartbeats, or not.
+     */
+    List<MarkingRule> marking(boolean hasVips) {
+      String[] destinations = {"192.168.0.1", "192.168.0.2", "192.168.0.4/30", "192.168.0.0/29", "198.51.100.0/28",
+          "198.51.100.8/29", "198.51.100.32/27", "224.0.0.0/4", "0.0.0.0/0", "fd00:1::/64"};
+      String[] ports = {"80", "443", "8000-8099", "8848", "8849", "1-1024", "not-a-port"};
+      Protocol[] protocols = {Protocol.TCP, Protocol.TCP, Protocol.UDP, Protocol.SCTP, null};
+      List<MarkingRule> rules = new ArrayList<>();
+      for (int i = 0, n = 1 + r.nextInt(2); i < n; i++) {
+        MarkingRule m = new MarkingRule();
+        m.setProtocol(protocols[r.nextInt(protocols.length)]);
+        if (!hasVips || r.nextInt(3) != 0) { // else the service's vips
+          List<String> d = new ArrayList<>();
+          for (int j = 0, k = 1 + r.nextInt(2); j < k; j++) {
+            d.add(destinations[r.nextInt(r.nextInt(12) == 0 ? destinations.length : destinations.length - 3)]);
+          }
+          m.setDestinations(d);
+        }
+        if (m.getProtocol() != null && r.nextInt(4) != 0) {
+          List<String> p = new ArrayList<>();
+          for (int j = 0, k = 1 + r.nextInt(2); j < k; j++) {
+            p.add(ports[r.nextInt(r.nextInt(15) == 0 ? ports.length : ports.length - 1)]);
+          }
+          m.setPorts(p);
+        }
+        rules.add(m);
+      }
+      return rules;
     }
 
     RealServer realServer(String ns, String name) {
@@ -236,14 +274,23 @@ class IncrementalPlanBuilderTest {
   }
 
   static long incrementalBuilds;
+  /** Finding reasons, and plans with marking rules, that incremental (not full) builds produced. */
+  static final java.util.Set<String> seenIncrementally = new java.util.TreeSet<>();
+  static long incrementalMarkRules;
 
   @Test
   void randomEditsBuildWhatAFullBuildBuilds() {
     incrementalBuilds = 0;
+    incrementalMarkRules = 0;
+    seenIncrementally.clear();
     int ran = Fuzz.run("incremental plan", 100, Random::nextLong, seed -> "scenario " + seed,
         seed -> Long.MAX_VALUE, IncrementalPlanBuilderTest::scenario);
     // the property must have run on the incremental path, not only on full builds
     assertThat(incrementalBuilds).isGreaterThan(ran * 20L);
+    // and on marking: rules kept, and every pair-level marking finding
+    assertThat(incrementalMarkRules).isGreaterThan(ran * 10L);
+    assertThat(seenIncrementally).contains("MarkingOverlap", "MarkingCatchesSync", "MarkingShadowsService",
+        "MarkingMayCatchHeartbeats", "MarksEveryAddress", "VipConflict", "DuplicateService", "ConflictingMethods");
   }
 
   /** 40 rounds of 1-3 random edits, comparing after each. */
@@ -267,6 +314,8 @@ class IncrementalPlanBuilderTest {
           .isEqualTo(full.realServerNodes());
       if (!builder.lastBuildFull()) {
         incrementalBuilds++;
+        incremental.findings().forEach(f -> seenIncrementally.add(f.reason()));
+        incremental.plans().values().forEach(p -> incrementalMarkRules += p.markRules().size());
       }
     }
   }
@@ -290,6 +339,20 @@ class IncrementalPlanBuilderTest {
     static VirtualService service(int i, String pair, String vip) {
       VirtualService vs = Fixtures.service("ns1", "vs-" + i, pair, vip, 80, "app-" + i);
       vs.getMetadata().setCreationTimestamp(String.format("2026-01-01T00:%02d:%02dZ", i / 60, i % 60));
+      return vs;
+    }
+
+    /** vs-i, a firewall-mark service marking TCP to a prefix, selecting vs-0's real servers. */
+    static VirtualService markService(int i, long mark, String prefix) {
+      VirtualService vs = service(i, "p1", null);
+      vs.getSpec().getRealServerSelector().setMatchLabels(Map.of("app", "app-0"));
+      vs.getSpec().setPort(null);
+      vs.getSpec().setFirewallMark(mark);
+      MarkingRule m = new MarkingRule();
+      m.setProtocol(Protocol.TCP);
+      m.setDestinations(List.of(prefix));
+      m.setPorts(List.of("8000-8099"));
+      vs.getSpec().setMarking(List.of(m));
       return vs;
     }
 
@@ -377,6 +440,34 @@ class IncrementalPlanBuilderTest {
     assertThat(builder.resolvedLastBuild()).isEqualTo(1); // vs-30, which was not edited
     assertThat(r.plans().get("p2").services()).extracting(IpvsService::owner)
         .containsExactly(new ObjectRef("VirtualService", "ns1", "vs-30"));
+  }
+
+  /**
+   * Marking overlap is decided between the services of a pair: deleting the older of two overlapping services
+   * brings in the younger one's rules, though nobody edited it.
+   */
+  @Test
+  void deletingTheOlderOfTwoOverlappingMarkingsLetsTheYoungerMark() {
+    Fleet fleet = new Fleet(5, 2);
+    IncrementalPlanBuilder builder = new IncrementalPlanBuilder();
+    fleet.put(Fleet.markService(40, 7, "198.51.100.0/28"));
+    fleet.put(Fleet.markService(41, 8, "198.51.100.8/29")); // younger, inside 40's prefix, another mark
+    buildBoth(builder, fleet);
+    fleet.putReal("rs-1-1", "10.1.1.1", 7, "app-1"); // an edit elsewhere: the overlap stays as it was
+    PlanResult r = buildBoth(builder, fleet);
+    assertThat(builder.lastBuildFull()).isFalse();
+    assertThat(r.findingsFor(new ObjectRef("VirtualService", "ns1", "vs-41")))
+        .extracting(Finding::reason).containsExactly("MarkingOverlap");
+    assertThat(r.plans().get("p1").markRules()).extracting(MarkRule::mark).containsOnly(7L);
+
+    fleet.vss.remove("vs-40");
+    r = buildBoth(builder, fleet);
+    assertThat(builder.lastBuildFull()).isFalse();
+    assertThat(builder.checkedLastBuild()).isZero();
+    assertThat(r.findingsFor(new ObjectRef("VirtualService", "ns1", "vs-41"))).isEmpty();
+    assertThat(r.plans().get("p1").markRules()).extracting(MarkRule::mark).containsOnly(8L);
+    assertThat(r.plans().get("p1").services()).extracting(IpvsService::owner)
+        .contains(new ObjectRef("VirtualService", "ns1", "vs-41"));
   }
 
   @Test
