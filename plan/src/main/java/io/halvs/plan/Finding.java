@@ -27,7 +27,10 @@ public record Finding(ObjectRef object, Severity severity, String field, String 
       return c;
     }
     c = String.valueOf(field).compareTo(String.valueOf(o.field));
-    return c != 0 ? c : message.compareTo(o.message);
+    c = c != 0 ? c : message.compareTo(o.message);
+    // total, so the sorted findings do not depend on the order they were found in
+    c = c != 0 ? c : severity.compareTo(o.severity);
+    return c != 0 ? c : String.valueOf(reason).compareTo(String.valueOf(o.reason));
   }
 
   @Override

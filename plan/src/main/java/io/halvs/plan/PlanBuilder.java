@@ -46,12 +46,12 @@ public final class PlanBuilder {
   public static final String ALLOW_EMPTY_ANNOTATION = "halvs.io/allow-empty";
 
   /** A checked VirtualService on its way into a plan. */
-  private record Draft(VirtualService source, ObjectRef ref, String pair, IpvsService service,
+  record Draft(VirtualService source, ObjectRef ref, String pair, IpvsService service,
       ForwardingMethod method, TunnelType tunnelType, int tunnelPort, TunnelChecksum tunnelChecksum,
       LabelSelector selector, String created, String vipInterface, int vipPrefixLength, List<MarkRule> marks) {}
 
   /** A checked RealServer. */
-  private record Backend(RealServer source, ObjectRef ref, IpAddress address) {}
+  record Backend(RealServer source, ObjectRef ref, IpAddress address) {}
 
   /**
    * The RealServers of one namespace, also indexed by each label key=value, so a selector with matchLabels
@@ -85,11 +85,63 @@ public final class PlanBuilder {
 
   public static PlanResult build(PlanInput input) {
     List<Finding> findings = new ArrayList<>();
+    Pairs pairs = pairs(input.directorPairs(), findings);
 
-    // DirectorPairs: checked one by one, sorted by name.
+    // RealServers, indexed by namespace so each selector scans only its own namespace.
+    Map<String, Namespace> backendsByNamespace = new HashMap<>();
+    SortedMap<ObjectRef, RealServer> realServers = new TreeMap<>();
+    for (RealServer rs : input.realServers()) {
+      ObjectRef ref = ref(rs, "RealServer");
+      if (realServers.putIfAbsent(ref, rs) != null) {
+        findings.add(Finding.error(ref, null, "Duplicate", ref + " is defined twice"));
+      }
+    }
+    for (Map.Entry<ObjectRef, RealServer> entry : realServers.entrySet()) {
+      RealServer rs = entry.getValue();
+      ObjectRef ref = entry.getKey();
+      Checks c = new Checks(ref);
+      IpAddress address = RealServerChecks.check(rs, c);
+      findings.addAll(c.findings());
+      if (c.ok() && ref.name() != null) {
+        backendsByNamespace.computeIfAbsent(ref.namespace(), n -> new Namespace())
+            .add(new Backend(rs, ref, address));
+      }
+    }
+
+    // VirtualServices: checked, then grouped by pair.
+    List<VirtualService> virtualServices = new ArrayList<>(input.virtualServices());
+    virtualServices.sort(Comparator.comparing(vs -> ref(vs, "VirtualService")));
+    Map<String, List<Draft>> draftsByPair = new TreeMap<>();
+    for (VirtualService vs : virtualServices) {
+      ObjectRef ref = ref(vs, "VirtualService");
+      Checks c = new Checks(ref);
+      Draft d = VirtualServiceChecks.check(vs, ref, c);
+      if (d != null && c.ok()) {
+        checkPair(d, pairs, c);
+      }
+      findings.addAll(c.findings());
+      if (d != null && c.ok()) {
+        draftsByPair.computeIfAbsent(d.pair(), p -> new ArrayList<>()).add(d);
+      }
+    }
+
+    SortedMap<String, DirectorPlan> plans = plans(pairs, draftsByPair, (d, nodes, f) -> {
+      Namespace ns = backendsByNamespace.get(d.ref().namespace());
+      return resolve(d, ns == null ? List.of() : ns.candidates(d.selector()), nodes, f);
+    }, findings);
+    SortedMap<String, RealServerNodePlan> realServerNodes = RealServerNodes.build(plans, realServers::get);
+    Collections.sort(findings);
+    return new PlanResult(plans, findings, realServerNodes);
+  }
+
+  /** The DirectorPairs by name, and those that get no plan (in error, or named twice, or with a taken node). */
+  record Pairs(SortedMap<String, DirectorPair> byName, Set<String> invalid) {}
+
+  /** Checks the DirectorPairs one by one, sorted by name, and which pair each node serves. */
+  static Pairs pairs(List<DirectorPair> directorPairs, List<Finding> findings) {
     SortedMap<String, DirectorPair> pairs = new TreeMap<>();
     Set<String> invalidPairs = new TreeSet<>();
-    for (DirectorPair dp : input.directorPairs()) {
+    for (DirectorPair dp : directorPairs) {
       ObjectRef ref = ref(dp, "DirectorPair");
       Checks c = new Checks(ref);
       PairChecks.check(dp, c);
@@ -137,54 +189,31 @@ public final class PlanBuilder {
         invalidPairs.add(name);
       }
     }
+    return new Pairs(pairs, invalidPairs);
+  }
 
-    // RealServers, indexed by namespace so each selector scans only its own namespace.
-    Map<String, Namespace> backendsByNamespace = new HashMap<>();
-    SortedMap<ObjectRef, RealServer> realServers = new TreeMap<>();
-    for (RealServer rs : input.realServers()) {
-      ObjectRef ref = ref(rs, "RealServer");
-      if (realServers.putIfAbsent(ref, rs) != null) {
-        findings.add(Finding.error(ref, null, "Duplicate", ref + " is defined twice"));
-      }
+  /** The checks of a well-formed VirtualService against the pair it names. */
+  static void checkPair(Draft d, Pairs pairs, Checks c) {
+    DirectorPair dp = pairs.byName().get(d.pair());
+    if (dp == null) {
+      c.error("spec.directorPair", "DirectorPairNotFound", "DirectorPair " + d.pair() + " does not exist");
+    } else if (pairs.invalid().contains(d.pair())) {
+      c.error("spec.directorPair", "DirectorPairInvalid",
+          "DirectorPair " + d.pair() + " is invalid (see its conditions); this service is not programmed");
+    } else if (!namespaceAllowed(dp, d.ref().namespace())) {
+      c.error("spec.directorPair", "NamespaceNotAllowed",
+          "DirectorPair " + d.pair() + " does not allow VirtualServices from namespace " + d.ref().namespace());
     }
-    for (Map.Entry<ObjectRef, RealServer> entry : realServers.entrySet()) {
-      RealServer rs = entry.getValue();
-      ObjectRef ref = entry.getKey();
-      Checks c = new Checks(ref);
-      IpAddress address = RealServerChecks.check(rs, c);
-      findings.addAll(c.findings());
-      if (c.ok() && ref.name() != null) {
-        backendsByNamespace.computeIfAbsent(ref.namespace(), n -> new Namespace())
-            .add(new Backend(rs, ref, address));
-      }
-    }
+  }
 
-    // VirtualServices: checked, then grouped by pair.
-    List<VirtualService> virtualServices = new ArrayList<>(input.virtualServices());
-    virtualServices.sort(Comparator.comparing(vs -> ref(vs, "VirtualService")));
-    Map<String, List<Draft>> draftsByPair = new TreeMap<>();
-    for (VirtualService vs : virtualServices) {
-      ObjectRef ref = ref(vs, "VirtualService");
-      Checks c = new Checks(ref);
-      Draft d = VirtualServiceChecks.check(vs, ref, c);
-      if (d != null && c.ok()) {
-        DirectorPair dp = pairs.get(d.pair());
-        if (dp == null) {
-          c.error("spec.directorPair", "DirectorPairNotFound", "DirectorPair " + d.pair() + " does not exist");
-        } else if (invalidPairs.contains(d.pair())) {
-          c.error("spec.directorPair", "DirectorPairInvalid",
-              "DirectorPair " + d.pair() + " is invalid (see its conditions); this service is not programmed");
-        } else if (!namespaceAllowed(dp, ref.namespace())) {
-          c.error("spec.directorPair", "NamespaceNotAllowed",
-              "DirectorPair " + d.pair() + " does not allow VirtualServices from namespace " + ref.namespace());
-        }
-      }
-      findings.addAll(c.findings());
-      if (d != null && c.ok()) {
-        draftsByPair.computeIfAbsent(d.pair(), p -> new ArrayList<>()).add(d);
-      }
-    }
+  /** Resolves a service's destinations on a pair with these director nodes, adding its findings. */
+  interface Resolver {
+    List<Destination> resolve(Draft d, List<String> directorNodes, List<Finding> findings);
+  }
 
+  /** One plan per valid pair from the checked services; the cross-service checks see every service. */
+  static SortedMap<String, DirectorPlan> plans(Pairs pairs, Map<String, List<Draft>> draftsByPair,
+      Resolver resolver, List<Finding> findings) {
     // One VIP belongs to one pair: two pairs holding it would fight over ARP.
     Map<IpAddress, String> vipOwnerPair = new HashMap<>();
     Map<IpAddress, ObjectRef> vipFirstService = new HashMap<>();
@@ -205,22 +234,19 @@ public final class PlanBuilder {
     }
 
     SortedMap<String, DirectorPlan> plans = new TreeMap<>();
-    for (Map.Entry<String, DirectorPair> e : pairs.entrySet()) {
-      if (invalidPairs.contains(e.getKey())) {
+    for (Map.Entry<String, DirectorPair> e : pairs.byName().entrySet()) {
+      if (pairs.invalid().contains(e.getKey())) {
         continue;
       }
       List<Draft> drafts = new ArrayList<>(draftsByPair.getOrDefault(e.getKey(), List.of()));
       drafts.removeIf(d -> rejected.contains(d.ref()));
-      plans.put(e.getKey(), assemble(e.getValue(), drafts, backendsByNamespace, findings));
+      plans.put(e.getKey(), assemble(e.getValue(), drafts, resolver, findings));
     }
-
-    SortedMap<String, RealServerNodePlan> realServerNodes = RealServerNodes.build(plans, realServers);
-    Collections.sort(findings);
-    return new PlanResult(plans, findings, realServerNodes);
+    return plans;
   }
 
   /** Older objects keep what they have: creationTimestamp, then namespace/name. */
-  private static int seniority(Draft a, Draft b) {
+  static int seniority(Draft a, Draft b) {
     String ca = a.created() == null ? "\uffff" : a.created();
     String cb = b.created() == null ? "\uffff" : b.created();
     int c = ca.compareTo(cb);
@@ -245,7 +271,7 @@ public final class PlanBuilder {
     return new ObjectRef(kind, "DirectorPair".equals(kind) ? null : ns, name == null ? "<unnamed>" : name);
   }
 
-  private static DirectorPlan assemble(DirectorPair dp, List<Draft> drafts, Map<String, Namespace> backends,
+  private static DirectorPlan assemble(DirectorPair dp, List<Draft> drafts, Resolver resolver,
       List<Finding> findings) {
     DirectorPairSpec spec = dp.getSpec();
     String pair = dp.getMetadata().getName();
@@ -284,32 +310,50 @@ public final class PlanBuilder {
 
     List<MarkRule> markRules = markRules(byKey, pair, PairChecks.syncDaemon(spec), PairChecks.ha(spec), findings);
 
-    // Real-server address -> forwarding methods used for it on this pair, to spot conflicts.
-    Map<IpAddress, Set<ForwardingMethod>> methodsByAddress = new HashMap<>();
-    Map<IpAddress, Set<ObjectRef>> refsByAddress = new HashMap<>();
-
     List<IpvsService> services = new ArrayList<>();
+    java.util.EnumSet<ForwardingMethod> methods = java.util.EnumSet.noneOf(ForwardingMethod.class);
     for (Draft d : byKey.values()) {
-      Namespace ns = backends.get(d.ref().namespace());
-      List<Destination> destinations = resolve(d, ns == null ? List.of() : ns.candidates(d.selector()),
-          spec.getNodes(), findings);
+      List<Destination> destinations = resolver.resolve(d, spec.getNodes(), findings);
       for (Destination dest : destinations) {
-        methodsByAddress.computeIfAbsent(dest.address(), a -> new TreeSet<>()).add(dest.method());
-        refsByAddress.computeIfAbsent(dest.address(), a -> new TreeSet<>()).add(dest.realServer());
+        methods.add(dest.method());
       }
       IpvsService s = d.service();
       services.add(s.withDestinations(destinations));
     }
-    methodsByAddress.forEach((address, methods) -> {
-      if (methods.size() > 1) {
-        String names = methods.stream().map(ForwardingMethod::wireName).sorted().toList().toString();
+    // A real-server address reached with two forwarding methods on this pair: possible only when the pair uses
+    // more than one, so the common pair (one method) spends no map on it; sets only for the addresses in conflict.
+    Set<IpAddress> conflicting = new java.util.HashSet<>();
+    if (methods.size() > 1) {
+      Map<IpAddress, ForwardingMethod> methodByAddress = new HashMap<>();
+      for (IpvsService s : services) {
+        for (Destination dest : s.destinations()) {
+          ForwardingMethod first = methodByAddress.putIfAbsent(dest.address(), dest.method());
+          if (first != null && first != dest.method()) {
+            conflicting.add(dest.address());
+          }
+        }
+      }
+    }
+    if (!conflicting.isEmpty()) {
+      Map<IpAddress, Set<ForwardingMethod>> methodsByAddress = new HashMap<>();
+      Map<IpAddress, Set<ObjectRef>> refsByAddress = new HashMap<>();
+      for (IpvsService s : services) {
+        for (Destination dest : s.destinations()) {
+          if (conflicting.contains(dest.address())) {
+            methodsByAddress.computeIfAbsent(dest.address(), a -> new TreeSet<>()).add(dest.method());
+            refsByAddress.computeIfAbsent(dest.address(), a -> new TreeSet<>()).add(dest.realServer());
+          }
+        }
+      }
+      methodsByAddress.forEach((address, used) -> {
+        String names = used.stream().map(ForwardingMethod::wireName).sorted().toList().toString();
         for (ObjectRef rs : refsByAddress.get(address)) {
           findings.add(Finding.warning(rs, "spec.forwardingMethod", "ConflictingMethods", "real server " + address
               + " is reached with different forwarding methods " + names + " on DirectorPair " + pair
               + ": a DR/TUN real server answers clients directly, a NAT one through the director's gateway"));
         }
-      }
-    });
+      });
+    }
     services.sort(Comparator.comparing(IpvsService::key));
 
     Set<IpAddress> vips = new TreeSet<>();
@@ -453,7 +497,7 @@ public final class PlanBuilder {
   }
 
   /** The real servers a virtual service selects, resolved into destinations. */
-  private static List<Destination> resolve(Draft d, List<Backend> candidates, List<String> directorNodes,
+  static List<Destination> resolve(Draft d, Iterable<Backend> candidates, List<String> directorNodes,
       List<Finding> findings) {
     IpvsService s = d.service();
     ServiceKey key = s.key();

@@ -10,6 +10,7 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * What the gate and ipip destinations of the plans need on the real servers' side: read off the finished plans,
@@ -21,7 +22,7 @@ public final class RealServerNodes {
 
   /** Per node name, for the RealServers with spec.nodeName. */
   static SortedMap<String, RealServerNodePlan> build(Map<String, DirectorPlan> plans,
-      Map<ObjectRef, RealServer> realServers) {
+      Function<ObjectRef, RealServer> realServers) {
     return new TreeMap<>(group(plans.values(), realServers, (d, node) -> node));
   }
 
@@ -33,7 +34,7 @@ public final class RealServerNodes {
       Collection<RealServer> realServers) {
     Map<ObjectRef, RealServer> byRef = new HashMap<>();
     realServers.forEach(rs -> byRef.putIfAbsent(PlanBuilder.ref(rs, "RealServer"), rs));
-    Map<String, RealServerNodePlan> byAddress = group(plans.values(), byRef,
+    Map<String, RealServerNodePlan> byAddress = group(plans.values(), byRef::get,
         (d, node) -> node == null ? d.address().toString() : null);
     Map<IpAddress, RealServerNodePlan> out = new TreeMap<>();
     byAddress.forEach((a, p) -> out.put(IpAddress.parse(a), p));
@@ -42,20 +43,21 @@ public final class RealServerNodes {
 
   /** key(destination, nodeName or null) -> the group it belongs to, or null for none. */
   private static Map<String, RealServerNodePlan> group(Collection<DirectorPlan> plans,
-      Map<ObjectRef, RealServer> realServers, java.util.function.BiFunction<Destination, String, String> key) {
+      Function<ObjectRef, RealServer> realServers, java.util.function.BiFunction<Destination, String, String> key) {
     Map<String, SortedSet<RealServerNodePlan.Need>> needs = new LinkedHashMap<>();
     Map<String, SortedSet<ObjectRef>> refs = new HashMap<>();
     for (DirectorPlan plan : plans) {
       for (IpvsService s : plan.services()) {
-        java.util.List<Destination> all = new java.util.ArrayList<>(s.destinations());
-        if (s.sorryServer() != null) {
-          all.add(s.sorryServer());
+        if (s.vip() == null) {
+          continue; // a firewall-mark service without addresses: no VIP a real server could hold
         }
-        for (Destination d : all) {
+        int count = s.destinations().size() + (s.sorryServer() != null ? 1 : 0);
+        for (int i = 0; i < count; i++) { // the destinations, then the sorry server
+          Destination d = i < s.destinations().size() ? s.destinations().get(i) : s.sorryServer();
           if (d.method() == ForwardingMethod.MASQ) {
             continue;
           }
-          RealServer rs = d.realServer() == null ? null : realServers.get(d.realServer());
+          RealServer rs = d.realServer() == null ? null : realServers.apply(d.realServer());
           String node = rs == null || rs.getSpec() == null ? null : rs.getSpec().getNodeName();
           String k = key.apply(d, node);
           if (k == null || (d.realServer() != null && rs == null)) {

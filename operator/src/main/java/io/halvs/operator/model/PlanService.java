@@ -14,6 +14,7 @@ import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.plan.Finding;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.ObjectRef;
+import io.halvs.plan.IncrementalPlanBuilder;
 import io.halvs.plan.PlanBuilder;
 import io.halvs.plan.PlanInput;
 import io.halvs.plan.PlanResult;
@@ -301,8 +302,30 @@ public final class PlanService implements AutoCloseable {
     static final int PLANS = 16;
     private final Map<String, PlanCodec.Encoder> encoders = new HashMap<>();
     private final Map<String, java.util.LinkedHashMap<String, Map<ObjectRef, Integer>>> versions = new HashMap<>();
+    /**
+     * Keeps the checked and resolved objects between builds: an edit rebuilds the services it touches. Null: every
+     * build a full PlanBuilder.build.
+     */
+    private final IncrementalPlanBuilder planner;
 
     private long builds;
+
+    History() {
+      this(new IncrementalPlanBuilder());
+    }
+
+    History(IncrementalPlanBuilder planner) {
+      this.planner = planner;
+    }
+
+    /** Every build a full PlanBuilder.build, as before the plan build was incremental (RebuildBenchmark). */
+    static History full() {
+      return new History(null);
+    }
+
+    IncrementalPlanBuilder planner() {
+      return planner;
+    }
 
     /** Plans built so far. */
     long builds() {
@@ -335,7 +358,8 @@ public final class PlanService implements AutoCloseable {
     Snapshot build(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
         List<ConfigMap> reportMaps, Set<String> nodeNames) {
       builds++;
-      PlanResult result = PlanBuilder.build(new PlanInput(pairs, vss, rss));
+      PlanInput input = new PlanInput(pairs, vss, rss);
+      PlanResult result = planner != null ? planner.build(input) : PlanBuilder.build(input);
       Map<String, PlanCodec.Published> published = new HashMap<>();
       Map<String, Map<String, Map<ObjectRef, Integer>>> recent = new HashMap<>();
       for (DirectorPair dp : pairs) {

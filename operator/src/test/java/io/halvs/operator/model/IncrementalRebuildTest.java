@@ -12,9 +12,9 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
- * One edit costs the model what it touches: the shards holding the changed service are encoded again, and only
- * the objects whose status reads the change are handed to the reconcilers, before and after the directors
- * program the new plan. Before, every edit encoded every shard and sent every VirtualService's status through
+ * One edit costs the model what it touches: only the changed service is resolved again (the plan build keeps the
+ * others), the shards holding it are encoded again, and only the objects whose status reads the change are handed
+ * to the reconcilers, before and after the directors program the new plan. Before, every edit encoded every shard and sent every VirtualService's status through
  * "waiting for the directors" and back: two status writes per VirtualService per edit.
  */
 class IncrementalRebuildTest {
@@ -44,11 +44,14 @@ class IncrementalRebuildTest {
     String oldHash = first.planHash("lvs");
     Snapshot settled = history.build(fleet.pairs, fleet.vss, fleet.rss, Fleet.programmed(oldHash));
     assertThat(history.shardsEncoded()).isEqualTo(shards); // nothing changed, nothing encoded
+    assertThat(history.planner().resolvedLastBuild()).isZero(); // nor resolved
     var settledViews = PlanService.views(settled, fleet.vss, fleet.rss, fleet.pairs);
 
     fleet.reweigh(7 * 50 + 3, 42); // a RealServer of vs-7
     Snapshot edited = history.build(fleet.pairs, fleet.vss, fleet.rss, Fleet.programmed(oldHash));
     assertThat(history.shardsEncoded()).isEqualTo(shards + 1);
+    assertThat(history.planner().resolvedLastBuild()).isEqualTo(1); // vs-7 alone, of 200
+    assertThat(history.planner().checkedLastBuild()).isEqualTo(1); // the RealServer edited
     assertThat(edited.planHash("lvs")).isNotEqualTo(oldHash);
     var editedViews = PlanService.views(edited, fleet.vss, fleet.rss, fleet.pairs);
     ObjectRef vs7 = new ObjectRef("VirtualService", "default", "vs-7");

@@ -5,9 +5,11 @@ import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
 import io.halvs.plan.DirectorPlan;
+import io.halvs.plan.IncrementalPlanBuilder;
 import io.halvs.plan.ObjectRef;
 import io.halvs.plan.PlanBuilder;
 import io.halvs.plan.PlanInput;
+import io.halvs.plan.PlanResult;
 import io.halvs.plan.publish.AgentReport;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,9 +21,10 @@ import java.util.Objects;
 /**
  * The operator's share of one edit, in process: a RealServer's weight changed -> the model rebuilt -> the
  * objects whose status reads the change handed on, then the directors' reports of the new plan -> the same again.
- * Before (a plan build for the edit and another for the reports, every shard encoded, every VirtualService's
- * view holding the plan hash) and now (one plan build, changed shards only, each service's view holding which
- * directors programmed it) side by side, alternating, in one run.
+ * Before (a full plan build for the edit and another for the reports, every shard encoded, every
+ * VirtualService's view holding the plan hash) and now (one incremental plan build, changed shards only, each
+ * service's view holding which directors programmed it) side by side, alternating, in one run; and the plan
+ * build alone, full and incremental, in turns.
  * Not a test: prints figures. Run:
  *   ./mvnw -B -q -o -pl operator -am test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
  *       -Dmdep.includeScope=test
@@ -34,27 +37,53 @@ public final class RebuildBenchmark {
     int perService = args.length > 1 ? Integer.parseInt(args[1]) : 100;
     int edits = args.length > 2 ? Integer.parseInt(args[2]) : 20;
     Fleet fleet = new Fleet(services, perService);
+    long heapBefore = usedHeap();
+    IncrementalPlanBuilder planner = new IncrementalPlanBuilder();
+    planner.build(new PlanInput(fleet.pairs, fleet.vss, fleet.rss));
+    long kept = usedHeap() - heapBefore;
     PlanService.History history = new PlanService.History();
     Snapshot s = history.build(fleet.pairs, fleet.vss, fleet.rss, List.of());
     List<ConfigMap> reports = Fleet.programmed(s.planHash("lvs"));
     Map<ObjectRef, Object> beforeViews = viewsBefore(s, fleet.vss, fleet.rss, fleet.pairs);
     Map<ObjectRef, Object> nowViews = PlanService.views(s, fleet.vss, fleet.rss, fleet.pairs);
-    long[] planBuild = new long[edits];
+    long[] fullBuild = new long[edits];
+    long[] incrementalBuild = new long[edits];
     long[] before = new long[edits];
     long[] now = new long[edits];
     long encodedBefore = 0;
     long encodedNow = 0;
     long handedBefore = 0;
     long handedNow = 0;
+    long resolved = 0;
+    long checked = 0;
     for (int i = 0; i < edits + 3; i++) { // 3 warm-up rounds
       boolean counted = i >= 3;
       int k = counted ? i - 3 : i;
       fleet.reweigh((i * 7919) % fleet.rss.size(), 50 + i % 50);
-      long t0 = System.nanoTime();
-      DirectorPlan plan = PlanBuilder.build(new PlanInput(fleet.pairs, fleet.vss, fleet.rss)).plans().get("lvs");
+      PlanInput input = new PlanInput(fleet.pairs, fleet.vss, fleet.rss);
+      // the plan build alone: a full build and the kept incremental one, in turns first (the load varies)
+      long full = 0;
+      long incremental = 0;
+      PlanResult fullResult = null;
+      PlanResult incrementalResult = null;
+      for (int turn = 0; turn < 2; turn++) {
+        long t = System.nanoTime();
+        if ((turn + i) % 2 == 0) {
+          fullResult = PlanBuilder.build(input);
+          full = System.nanoTime() - t;
+        } else {
+          incrementalResult = planner.build(input);
+          incremental = System.nanoTime() - t;
+        }
+      }
+      if (!fullResult.equals(incrementalResult)) {
+        throw new IllegalStateException("the incremental build differs from the full build");
+      }
+      DirectorPlan plan = incrementalResult.plans().get("lvs");
       long t1 = System.nanoTime();
-      // before: a fresh model each time (every shard encoded), views with the plan hash; edit, then the reports
-      PlanService.History fresh = new PlanService.History();
+      // before: full plan builds, a fresh model each time (every shard encoded), views with the plan hash; edit,
+      // then the reports
+      PlanService.History fresh = PlanService.History.full();
       Snapshot b = fresh.build(fleet.pairs, fleet.vss, fleet.rss, reports);
       Map<ObjectRef, Object> bv = viewsBefore(b, fleet.vss, fleet.rss, fleet.pairs);
       long handedB = changed(beforeViews, bv);
@@ -63,7 +92,7 @@ public final class RebuildBenchmark {
       Map<ObjectRef, Object> bv2 = viewsBefore(b2, fleet.vss, fleet.rss, fleet.pairs);
       handedB += changed(bv, bv2);
       long t2 = System.nanoTime();
-      // now: the kept History
+      // now: the kept History (incremental plan build)
       long encodedAtStart = history.shardsEncoded();
       Snapshot n = history.build(fleet.pairs, fleet.vss, fleet.rss, reports);
       Map<ObjectRef, Object> nv = PlanService.views(n, fleet.vss, fleet.rss, fleet.pairs);
@@ -79,26 +108,40 @@ public final class RebuildBenchmark {
         throw new IllegalStateException("the two paths built different plans");
       }
       if (counted) {
-        planBuild[k] = t1 - t0;
+        fullBuild[k] = full;
+        incrementalBuild[k] = incremental;
         before[k] = t2 - t1;
         now[k] = t3 - t2;
         encodedBefore += fresh.shardsEncoded();
         encodedNow += history.shardsEncoded() - encodedAtStart;
         handedBefore += handedB;
         handedNow += handedN;
+        resolved += planner.resolvedLastBuild();
+        checked += planner.checkedLastBuild();
       }
     }
     System.out.printf("%d VirtualServices x %d RealServers, %d weight edits (each: rebuild, views, the reports of"
         + " the new plan, rebuild, views), side by side in one run, load %s%n", services, perService, edits,
         loadAverage());
-    System.out.printf("  plan build alone (PlanBuilder):      median %6.0f ms, p90 %6.0f ms%n", ms(planBuild, 50),
-        ms(planBuild, 90));
-    System.out.printf("  before (all shards, plan-hash views): median %6.0f ms, p90 %6.0f ms; shards encoded %.1f/edit;"
-        + " objects handed to reconcilers %.1f/edit%n", ms(before, 50), ms(before, 90), (double) encodedBefore / edits,
-        (double) handedBefore / edits);
-    System.out.printf("  now (changed shards, own views):     median %6.0f ms, p90 %6.0f ms; shards encoded %.1f/edit;"
-        + " objects handed to reconcilers %.1f/edit%n", ms(now, 50), ms(now, 90), (double) encodedNow / edits,
-        (double) handedNow / edits);
+    System.out.printf("  plan build alone, full (PlanBuilder):          median %6.1f ms, p90 %6.1f ms; services"
+        + " resolved %d/edit%n", ms(fullBuild, 50), ms(fullBuild, 90), services);
+    System.out.printf("  plan build alone, incremental (kept between):  median %6.1f ms, p90 %6.1f ms; services"
+        + " resolved %.1f/edit, objects checked %.1f/edit; ~%d MiB kept%n", ms(incrementalBuild, 50),
+        ms(incrementalBuild, 90), (double) resolved / edits, (double) checked / edits, kept >> 20);
+    System.out.printf("  before (full builds, all shards, plan-hash views): median %6.0f ms, p90 %6.0f ms; shards"
+        + " encoded %.1f/edit; objects handed to reconcilers %.1f/edit%n", ms(before, 50), ms(before, 90),
+        (double) encodedBefore / edits, (double) handedBefore / edits);
+    System.out.printf("  now (incremental build, changed shards, own views): median %6.0f ms, p90 %6.0f ms; shards"
+        + " encoded %.1f/edit; objects handed to reconcilers %.1f/edit%n", ms(now, 50), ms(now, 90),
+        (double) encodedNow / edits, (double) handedNow / edits);
+  }
+
+  static long usedHeap() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    Runtime r = Runtime.getRuntime();
+    return r.totalMemory() - r.freeMemory();
   }
 
   static long changed(Map<ObjectRef, Object> before, Map<ObjectRef, Object> after) {

@@ -1,0 +1,415 @@
+package io.halvs.plan;
+
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.halvs.api.v1alpha1.DirectorPair;
+import io.halvs.api.v1alpha1.RealServer;
+import io.halvs.api.v1alpha1.VirtualService;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * {@link PlanBuilder#build} that keeps, between builds, each RealServer's checks and its place in the selector
+ * index, each VirtualService's checks, and the destinations each service resolved to, and redoes only what a
+ * change touches: a changed RealServer (edited, added, deleted) is checked again and sends back to resolving only
+ * the services whose selector matches it before or after the change; an edited VirtualService is checked and
+ * resolved again. What reads every service is done again at every build from the kept parts, cheaply: the
+ * checks against the pairs, VIP conflicts between pairs, duplicate keys and VIP settings on a pair, the pair's
+ * marking rules (a service's own are kept with its checks; which survive overlaps, and what they catch or shadow,
+ * depends on the other services), conflicting forwarding methods and the real-server nodes. The result equals a
+ * full build's ({@code IncrementalPlanBuilderTest} applies random edits and compares), findings included.
+ *
+ * <p>Objects are compared by identity: a changed object must be a new instance (the informers' caches replace
+ * objects; they never change one in place). Anything else starts from nothing: the first build, any change to the
+ * DirectorPairs (a pair's nodes, namespaces or validity reach every service), an input naming an object twice
+ * (left to {@link PlanBuilder#build} as it is), after a build that threw, and every {@code fullEvery}th build,
+ * which bounds how long a wrong result could live if an object were changed in place after all. Not thread-safe:
+ * one caller.
+ */
+public final class IncrementalPlanBuilder {
+  /** Every this many builds one starts from nothing (see the class comment); about 1 % of the builds. */
+  public static final int FULL_EVERY = 100;
+  /** Above this many selector matches to find the services a set of RealServer changes touches, resolve all. */
+  static final long MAX_INVALIDATION_MATCHES = 1_000_000;
+
+  /** A RealServer as checked; seen marks the builds whose input holds it. */
+  private static final class CheckedRealServer {
+    final RealServer source;
+    final ObjectRef ref;
+    final List<Finding> findings;
+    final PlanBuilder.Backend backend;
+    long seen;
+
+    CheckedRealServer(RealServer source, ObjectRef ref, List<Finding> findings, PlanBuilder.Backend backend) {
+      this.source = source;
+      this.ref = ref;
+      this.findings = findings;
+      this.backend = backend;
+    }
+  }
+
+  private record CheckedService(VirtualService source, List<Finding> findings, PlanBuilder.Draft draft) {}
+
+  /** A service's destinations as resolved from its draft (on its pair) and the RealServers it selected. */
+  private record Resolved(PlanBuilder.Draft draft, List<Destination> destinations, List<Finding> findings) {}
+
+  private final int fullEvery;
+  /** The pairs the kept state was built with; null when nothing is kept. */
+  private List<DirectorPair> pairs;
+  private final Map<ObjectRef, CheckedRealServer> realServers = new HashMap<>();
+  /** The same by object: an unchanged RealServer costs one identity lookup per build, no name. */
+  private final Map<RealServer, CheckedRealServer> byObject = new IdentityHashMap<>();
+  /** The RealServers with findings, so a build need not look at the others. */
+  private final Map<ObjectRef, List<Finding>> realServerFindings = new HashMap<>();
+  private long epoch;
+  private final Map<String, Index> backends = new HashMap<>();
+  private final Map<ObjectRef, CheckedService> services = new HashMap<>();
+  private final Map<ObjectRef, Resolved> resolved = new HashMap<>();
+  private int sinceFull;
+  private long fullBuilds;
+  private boolean lastFull;
+  private int lastChecked;
+  private int lastResolved;
+
+  public IncrementalPlanBuilder() {
+    this(FULL_EVERY);
+  }
+
+  /** @param fullEvery every this many builds one starts from nothing; 1: every build is a full one */
+  public IncrementalPlanBuilder(int fullEvery) {
+    if (fullEvery < 1) {
+      throw new IllegalArgumentException("fullEvery must be at least 1, not " + fullEvery);
+    }
+    this.fullEvery = fullEvery;
+  }
+
+  /** Builds that started from nothing so far. */
+  public long fullBuilds() {
+    return fullBuilds;
+  }
+
+  /** Whether the last build started from nothing. */
+  public boolean lastBuildFull() {
+    return lastFull;
+  }
+
+  /** RealServers and VirtualServices checked by the last build (the others' checks were kept). */
+  public int checkedLastBuild() {
+    return lastChecked;
+  }
+
+  /** Services whose destinations the last build resolved (the others' were kept). */
+  public int resolvedLastBuild() {
+    return lastResolved;
+  }
+
+  public PlanResult build(PlanInput input) {
+    try {
+      return buildKept(input);
+    } catch (RuntimeException e) {
+      forget(); // half-updated: the next build starts from nothing
+      throw e;
+    }
+  }
+
+  private PlanResult buildKept(PlanInput input) {
+    Map<ObjectRef, VirtualService> servicesIn = new HashMap<>(capacity(input.virtualServices().size()));
+    boolean twice = false;
+    for (VirtualService vs : input.virtualServices()) {
+      twice |= servicesIn.putIfAbsent(PlanBuilder.ref(vs, "VirtualService"), vs) != null;
+    }
+    lastChecked = 0;
+    lastResolved = 0;
+    boolean full = twice || pairs == null || !sameObjects(pairs, input.directorPairs()) || ++sinceFull >= fullEvery;
+    if (full) {
+      forget();
+      sinceFull = 0;
+      fullBuilds++;
+      pairs = input.directorPairs();
+    }
+    lastFull = full;
+
+    // RealServers: check the changed ones, move them in the index, note the labels they had and have.
+    Map<String, List<Map<String, String>>> touched = full ? null : new HashMap<>(); // null: nothing to keep
+    int changes = 0;
+    long seen = 0;
+    epoch++;
+    for (RealServer rs : twice ? List.<RealServer>of() : input.realServers()) {
+      CheckedRealServer kept = byObject.get(rs);
+      if (kept != null) {
+        if (kept.seen == epoch) {
+          twice = true; // the same object twice
+          break;
+        }
+        kept.seen = epoch;
+        seen++;
+        continue;
+      }
+      ObjectRef ref = PlanBuilder.ref(rs, "RealServer");
+      CheckedRealServer old = realServers.get(ref);
+      if (old != null && old.seen == epoch) {
+        twice = true; // two objects of one name
+        break;
+      }
+      CheckedRealServer now = check(ref, rs);
+      now.seen = epoch;
+      seen++;
+      if (old != null) {
+        drop(old);
+        touch(touched, ref.namespace(), labels(old.source));
+      }
+      keep(now);
+      touch(touched, ref.namespace(), labels(rs));
+      changes++;
+    }
+    if (twice) {
+      // which of the two counts is the full build's business (input order); keep nothing
+      forget();
+      lastFull = true;
+      if (!full) {
+        fullBuilds++;
+      }
+      return PlanBuilder.build(input);
+    }
+    if (realServers.size() > seen) { // some were deleted
+      for (CheckedRealServer gone : new ArrayList<>(realServers.values())) {
+        if (gone.seen != epoch) {
+          drop(gone);
+          touch(touched, gone.ref.namespace(), labels(gone.source));
+          changes++;
+        }
+      }
+    }
+
+    // VirtualServices: check the changed ones; a changed one's draft is new, so it is resolved again.
+    for (Map.Entry<ObjectRef, VirtualService> e : servicesIn.entrySet()) {
+      CheckedService kept = services.get(e.getKey());
+      if (kept == null || kept.source() != e.getValue()) {
+        Checks c = new Checks(e.getKey());
+        PlanBuilder.Draft d = PlanBuilder.VirtualServiceChecks.check(e.getValue(), e.getKey(), c);
+        services.put(e.getKey(), new CheckedService(e.getValue(), List.copyOf(c.findings()), c.ok() ? d : null));
+        lastChecked++;
+      }
+    }
+    if (services.size() > servicesIn.size()) {
+      services.keySet().retainAll(servicesIn.keySet());
+    }
+    if (resolved.size() > services.size()) {
+      resolved.keySet().retainAll(services.keySet());
+    }
+    forgetResolvedSelecting(touched, changes);
+
+    List<Finding> findings = new ArrayList<>();
+    PlanBuilder.Pairs checkedPairs = PlanBuilder.pairs(input.directorPairs(), findings);
+    realServerFindings.values().forEach(findings::addAll);
+    Map<String, List<PlanBuilder.Draft>> draftsByPair = new TreeMap<>();
+    for (CheckedService s : services.values()) {
+      findings.addAll(s.findings());
+      if (s.draft() != null) {
+        Checks c = new Checks(s.draft().ref());
+        PlanBuilder.checkPair(s.draft(), checkedPairs, c);
+        findings.addAll(c.findings());
+        if (c.ok()) {
+          draftsByPair.computeIfAbsent(s.draft().pair(), p -> new ArrayList<>()).add(s.draft());
+        }
+      }
+    }
+
+    SortedMap<String, DirectorPlan> plans = PlanBuilder.plans(checkedPairs, draftsByPair, (d, nodes, f) -> {
+      Resolved r = resolved.get(d.ref());
+      if (r == null || r.draft() != d) {
+        List<Finding> own = new ArrayList<>();
+        Index index = backends.get(d.ref().namespace());
+        List<Destination> destinations = PlanBuilder.resolve(d,
+            index == null ? List.of() : index.candidates(d.selector()), nodes, own);
+        r = new Resolved(d, List.copyOf(destinations), List.copyOf(own)); // immutable: services take it as is
+        resolved.put(d.ref(), r);
+        lastResolved++;
+      }
+      f.addAll(r.findings());
+      return r.destinations();
+    }, findings);
+    SortedMap<String, RealServerNodePlan> realServerNodes = RealServerNodes.build(plans, ref -> {
+      CheckedRealServer r = realServers.get(ref);
+      return r == null ? null : r.source;
+    });
+    Collections.sort(findings);
+    return new PlanResult(plans, findings, realServerNodes);
+  }
+
+  /**
+   * Drops the destinations of every service whose selector matches a changed RealServer's labels, before or after
+   * the change (within the service's namespace): those are resolved again.
+   */
+  private void forgetResolvedSelecting(Map<String, List<Map<String, String>>> touched, int changes) {
+    if (touched == null || touched.isEmpty()) {
+      return;
+    }
+    if ((long) changes * resolved.size() > MAX_INVALIDATION_MATCHES) {
+      resolved.clear(); // resolving all is then about as cheap as finding which
+      return;
+    }
+    resolved.values().removeIf(r -> {
+      List<Map<String, String>> labels = touched.get(r.draft().ref().namespace());
+      if (labels != null) {
+        for (Map<String, String> l : labels) {
+          if (LabelSelectors.matches(r.draft().selector(), l)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    });
+  }
+
+  private CheckedRealServer check(ObjectRef ref, RealServer rs) {
+    lastChecked++;
+    Checks c = new Checks(ref);
+    IpAddress address = PlanBuilder.RealServerChecks.check(rs, c);
+    return new CheckedRealServer(rs, ref, List.copyOf(c.findings()),
+        c.ok() ? new PlanBuilder.Backend(rs, ref, address) : null);
+  }
+
+  private void keep(CheckedRealServer r) {
+    realServers.put(r.ref, r);
+    byObject.put(r.source, r);
+    if (!r.findings.isEmpty()) {
+      realServerFindings.put(r.ref, r.findings);
+    }
+    if (r.backend != null) {
+      backends.computeIfAbsent(r.ref.namespace(), n -> new Index()).add(r.backend);
+    }
+  }
+
+  private void drop(CheckedRealServer r) {
+    realServers.remove(r.ref);
+    byObject.remove(r.source);
+    realServerFindings.remove(r.ref);
+    if (r.backend != null) {
+      Index index = backends.get(r.ref.namespace());
+      if (index != null && index.remove(r.backend)) {
+        backends.remove(r.ref.namespace());
+      }
+    }
+  }
+
+  private void forget() {
+    pairs = null;
+    realServers.clear();
+    byObject.clear();
+    realServerFindings.clear();
+    backends.clear();
+    services.clear();
+    resolved.clear();
+  }
+
+  private static void touch(Map<String, List<Map<String, String>>> touched, String namespace,
+      Map<String, String> labels) {
+    if (touched != null) {
+      touched.computeIfAbsent(namespace, n -> new ArrayList<>()).add(labels);
+    }
+  }
+
+  private static Map<String, String> labels(RealServer rs) {
+    return rs.getMetadata() == null ? null : rs.getMetadata().getLabels();
+  }
+
+  private static boolean sameObjects(List<?> a, List<?> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    Set<Object> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+    kept.addAll(a);
+    return kept.containsAll(b);
+  }
+
+  private static int capacity(int size) {
+    return size + size / 3 + 1;
+  }
+
+  /**
+   * The RealServers of one namespace that passed their checks, also by each label key=value, like PlanBuilder's:
+   * each group sorted by name when a selector asks for it, so candidates come in the order a full build's do.
+   */
+  private static final class Index {
+    final Group all = new Group();
+    final Map<String, Group> byLabel = new HashMap<>();
+
+    void add(PlanBuilder.Backend b) {
+      all.add(b);
+      Map<String, String> labels = labels(b.source());
+      if (labels != null) {
+        labels.forEach((k, v) -> byLabel.computeIfAbsent(k + "=" + v, x -> new Group()).add(b));
+      }
+    }
+
+    /** Whether the namespace is now empty. */
+    boolean remove(PlanBuilder.Backend b) {
+      all.remove(b);
+      Map<String, String> labels = labels(b.source());
+      if (labels != null) {
+        labels.forEach((k, v) -> {
+          String key = k + "=" + v;
+          Group g = byLabel.get(key);
+          if (g != null && g.remove(b)) {
+            byLabel.remove(key);
+          }
+        });
+      }
+      return all.members.isEmpty();
+    }
+
+    Collection<PlanBuilder.Backend> candidates(LabelSelector selector) {
+      Group best = all;
+      if (selector.getMatchLabels() != null) {
+        for (Map.Entry<String, String> e : selector.getMatchLabels().entrySet()) {
+          Group g = byLabel.get(e.getKey() + "=" + e.getValue());
+          if (g == null) {
+            return List.of();
+          }
+          if (g.members.size() < best.members.size()) {
+            best = g;
+          }
+        }
+      }
+      return best.sorted();
+    }
+  }
+
+  private static final class Group {
+    private static final Comparator<PlanBuilder.Backend> BY_REF = Comparator.comparing(PlanBuilder.Backend::ref);
+    final Map<ObjectRef, PlanBuilder.Backend> members = new HashMap<>();
+    /** members sorted by name; null after a change until asked for. */
+    List<PlanBuilder.Backend> sorted;
+
+    void add(PlanBuilder.Backend b) {
+      members.put(b.ref(), b);
+      sorted = null;
+    }
+
+    /** Whether the group is now empty. */
+    boolean remove(PlanBuilder.Backend b) {
+      members.remove(b.ref());
+      sorted = null;
+      return members.isEmpty();
+    }
+
+    List<PlanBuilder.Backend> sorted() {
+      if (sorted == null) {
+        List<PlanBuilder.Backend> s = new ArrayList<>(members.values());
+        s.sort(BY_REF);
+        sorted = s;
+      }
+      return sorted;
+    }
+  }
+}
