@@ -197,28 +197,11 @@ public final class NetlinkSocket implements AutoCloseable {
           sys.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUF, size);
         }
       }
-      long n = sys.send(fd, bytes);
-      if (n < 0) {
-        throw new NetlinkException(operation + " (send)", (int) -n, null);
+      sendBytes(operation, bytes);
+      while (!batch.parse(receiveDatagram(operation))) {
+        // more answers to come
       }
-      while (true) {
-        long r = sys.receive(fd, receive.clear(), RECEIVE_BUFFER);
-        if (r < 0) {
-          int e = (int) -r;
-          if (e == Errno.EINTR) {
-            continue;
-          }
-          throw new NetlinkException(operation + " (receive)", e,
-              e == Errno.EAGAIN ? "no answer from the kernel in " + RECEIVE_TIMEOUT_SECONDS + " s" : null);
-        }
-        if (r > RECEIVE_BUFFER) {
-          throw new NetlinkException(operation + " (receive)", Errno.EMSGSIZE, "datagram larger than the buffer");
-        }
-        if (batch.parse(receive.limit((int) r))) {
-          batch.throwFirstRefusal();
-          return;
-        }
-      }
+      batch.throwFirstRefusal();
     } finally {
       lock.unlock();
     }
@@ -315,16 +298,27 @@ public final class NetlinkSocket implements AutoCloseable {
 
   private int send(String operation, Message request) {
     int s = ++seq;
-    byte[] bytes = request.toBytes(s);
+    sendBytes(operation, request.toBytes(s));
+    return s;
+  }
+
+  private void sendBytes(String operation, byte[] bytes) {
     long n = sys.send(fd, bytes);
     if (n < 0) {
       throw new NetlinkException(operation + " (send)", (int) -n, null);
     }
-    return s;
   }
 
   private <T> List<T> receive(String operation, int expectedSeq, Function<Reply, T> parser) {
     List<T> out = new ArrayList<>();
+    while (!parse(operation, receiveDatagram(operation), expectedSeq, parser, out)) {
+      // a multipart dump: more datagrams to come
+    }
+    return out;
+  }
+
+  /** The next datagram, in the receive buffer from 0 to its limit; retries EINTR, throws any other failure. */
+  private ByteBuffer receiveDatagram(String operation) {
     while (true) {
       long n = sys.receive(fd, receive.clear(), RECEIVE_BUFFER);
       if (n < 0) {
@@ -338,9 +332,7 @@ public final class NetlinkSocket implements AutoCloseable {
       if (n > RECEIVE_BUFFER) {
         throw new NetlinkException(operation + " (receive)", Errno.EMSGSIZE, "datagram larger than the buffer");
       }
-      if (parse(operation, receive.limit((int) n), expectedSeq, parser, out)) {
-        return out;
-      }
+      return receive.limit((int) n);
     }
   }
 

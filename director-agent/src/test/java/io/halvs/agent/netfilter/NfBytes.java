@@ -7,31 +7,12 @@ import io.halvs.agent.netlink.ScriptedKernel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
-/** Helpers for the nf_tables tests on a scripted kernel: hex written by hand, batches split and answered. */
+/** Helpers for the nf_tables tests on a scripted kernel: batches split and answered (hex: ScriptedKernel). */
 final class NfBytes {
   private NfBytes() {}
 
-  /** Hex digits with '#' comments and any spacing. */
-  static byte[] hex(String text) {
-    StringBuilder digits = new StringBuilder();
-    for (String line : text.split("\n")) {
-      int comment = line.indexOf('#');
-      digits.append((comment >= 0 ? line.substring(0, comment) : line).replaceAll("\\s+", ""));
-    }
-    return HexFormat.of().parseHex(digits);
-  }
-
-  /** 16 bytes a line, so a failure shows where the bytes differ. */
-  static String spaced(byte[] b) {
-    StringBuilder s = new StringBuilder();
-    for (int i = 0; i < b.length; i++) {
-      s.append(String.format("%02x", b[i])).append(i % 16 == 15 ? "\n" : " ");
-    }
-    return s.toString();
-  }
 
   /** The netlink messages of one datagram. */
   static List<byte[]> messages(byte[] datagram) {

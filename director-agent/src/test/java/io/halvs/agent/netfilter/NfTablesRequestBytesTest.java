@@ -1,7 +1,7 @@
 package io.halvs.agent.netfilter;
 
-import static io.halvs.agent.netfilter.NfBytes.hex;
-import static io.halvs.agent.netfilter.NfBytes.spaced;
+import static io.halvs.agent.netlink.ScriptedKernel.hex;
+import static io.halvs.agent.netlink.ScriptedKernel.spaced;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 

@@ -329,7 +329,7 @@ class IpvsReplyParsingTest {
 
   /** An IPVS_CMD_NEW_SERVICE dump part (F_MULTI) whose attributes are the given hex. */
   static byte[] raw(int seq, String attributesHex) {
-    byte[] attrs = IpvsRequestBytesTest.hex(attributesHex);
+    byte[] attrs = ScriptedKernel.hex(attributesHex);
     ByteBuffer b = ByteBuffer.allocate(20 + attrs.length).order(ByteOrder.nativeOrder());
     b.putInt(b.capacity()).putShort((short) ScriptedKernel.IPVS_FAMILY).putShort(Message.F_MULTI).putInt(seq)
         .putInt(0).put((byte) CMD_NEW_SERVICE).put((byte) 1).putShort((short) 0).put(attrs);

@@ -1,5 +1,7 @@
 package io.halvs.agent.netlink;
 
+import static io.halvs.agent.netlink.ScriptedKernel.hex;
+import static io.halvs.agent.netlink.ScriptedKernel.spaced;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -11,7 +13,6 @@ import io.halvs.api.v1alpha1.Protocol;
 import io.halvs.plan.IpAddress;
 import io.halvs.plan.ServiceKey;
 import java.nio.ByteOrder;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,23 +58,6 @@ class IpvsRequestBytesTest {
     assertThat(spaced(actual)).isEqualTo(spaced(hex(expected)));
   }
 
-  static byte[] hex(String text) {
-    StringBuilder digits = new StringBuilder();
-    for (String line : text.split("\n")) {
-      int comment = line.indexOf('#');
-      digits.append((comment >= 0 ? line.substring(0, comment) : line).replaceAll("\\s+", ""));
-    }
-    return HexFormat.of().parseHex(digits);
-  }
-
-  /** 16 bytes a line, so a failure shows where the bytes differ. */
-  static String spaced(byte[] b) {
-    StringBuilder s = new StringBuilder();
-    for (int i = 0; i < b.length; i++) {
-      s.append(String.format("%02x", b[i])).append(i % 16 == 15 ? "\n" : " ");
-    }
-    return s.toString();
-  }
 
   @Test
   void familyResolutionAsksTheControllerForIpvsByName() {

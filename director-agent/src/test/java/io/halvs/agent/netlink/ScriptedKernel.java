@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BiFunction;
@@ -126,6 +127,27 @@ public final class ScriptedKernel implements NetlinkSocket.Sys {
     if (closed) {
       misuse.add(call + " after close");
     }
+  }
+
+  // ---- bytes written by hand -----------------------------------------------------------------------------------
+
+  /** Hex digits with '#' comments and any spacing: a request or reply as the tests write it from the headers. */
+  public static byte[] hex(String text) {
+    StringBuilder digits = new StringBuilder();
+    for (String line : text.split("\n")) {
+      int comment = line.indexOf('#');
+      digits.append((comment >= 0 ? line.substring(0, comment) : line).replaceAll("\\s+", ""));
+    }
+    return HexFormat.of().parseHex(digits);
+  }
+
+  /** 16 bytes a line, so a failure shows where the bytes differ. */
+  public static String spaced(byte[] b) {
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < b.length; i++) {
+      s.append(String.format("%02x", b[i])).append(i % 16 == 15 ? "\n" : " ");
+    }
+    return s.toString();
   }
 
   // ---- reply building ---------------------------------------------------------------------------------------
