@@ -2,10 +2,13 @@
 # Starts etcd and kube-apiserver on loopback in DIR with generated certificates, a service-account signing key,
 # RBAC authorization and static tokens for the admin, the operator's and the agents' identities. Writes
 # DIR/{admin,operator,agent}.kubeconfig. Usage: start.sh DIR [BIN_DIR]
+# API Priority and Fairness is off (requests are limited by count only, never queued), as before; APF=on turns it
+# on (the FlowSchema test and the Lease priority benchmark). APISERVER_FLAGS: more kube-apiserver flags.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 dir=$(realpath -m "$1"); bin=${2:-$("$here/build.sh")}
 mkdir -p "$dir"
+case ${APF:-off} in on) apf=true ;; off) apf=false ;; *) echo "start.sh: APF must be on or off, not '$APF'" >&2; exit 2 ;; esac
 start=$SECONDS
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 etcd_port=$(free_port); peer_port=$(free_port); api_port=$(free_port)
@@ -39,7 +42,7 @@ echo $! > "$dir/etcd.pid"
   --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$dir/sa.pub" \
   --service-account-signing-key-file "$dir/sa.key" --service-cluster-ip-range 10.96.0.0/16 \
   --authorization-mode RBAC --token-auth-file "$dir/tokens.csv" --allow-privileged=true \
-  --disable-admission-plugins ServiceAccount --enable-priority-and-fairness=false \
+  --disable-admission-plugins ServiceAccount --enable-priority-and-fairness="$apf" ${APISERVER_FLAGS:-} \
   > "$dir/apiserver.log" 2>&1 &
 echo $! > "$dir/apiserver.pid"
 
