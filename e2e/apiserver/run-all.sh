@@ -442,6 +442,16 @@ check "SIGTERM of leader B: it released the Lease; C leads before the lease woul
 check "operator replica B logged no stack trace" bash -c "! grep -q '^\\s*at ' '$dir/operator-b.log'"
 check "operator replica C logged no stack trace" bash -c "! grep -q '^\\s*at ' '$dir/operator-c.log'"
 
+# API Priority and Fairness for the elections' Leases (deploy/base/flowcontrol.yaml), on an API server of its own
+# with it on: this one runs with it off, as every other tier's does. Its checks count here.
+"$here/flowschema.sh" 2>&1 | tee "$dir/flowschema.out"
+fs_counts=$(grep -oE '^[0-9]+ passed, [0-9]+ failed$' "$dir/flowschema.out" | tail -1)
+if [ -n "$fs_counts" ]; then
+  passed=$((passed + $(awk '{print $1}' <<<"$fs_counts"))); failed=$((failed + $(awk '{print $3}' <<<"$fs_counts")))
+else
+  fail "flowschema.sh printed no counts"
+fi
+
 echo "apiserver tier: $((SECONDS - t)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
