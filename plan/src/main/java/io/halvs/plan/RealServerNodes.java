@@ -5,6 +5,7 @@ import io.halvs.api.v1alpha1.RealServer;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.SortedSet;
@@ -48,7 +49,8 @@ public final class RealServerNodes {
     Map<String, SortedSet<ObjectRef>> refs = new HashMap<>();
     for (DirectorPlan plan : plans) {
       for (IpvsService s : plan.services()) {
-        if (s.vip() == null) {
+        List<IpAddress> vips = s.addresses(); // a firewall-mark service's every address, not only its first
+        if (vips.isEmpty()) {
           continue; // a firewall-mark service without addresses: no VIP a real server could hold
         }
         int count = s.destinations().size() + (s.sorryServer() != null ? 1 : 0);
@@ -64,9 +66,12 @@ public final class RealServerNodes {
             continue;
           }
           boolean tunnel = d.method() == ForwardingMethod.IPIP;
-          needs.computeIfAbsent(k, n -> new TreeSet<>()).add(new RealServerNodePlan.Need(s.vip(), d.method(),
-              tunnel ? d.tunnelType() : null, tunnel ? d.tunnelPort() : 0,
-              tunnel ? RealServerNodePlan.tunnelDevice(d.tunnelType(), s.vip(), d.address()) : null, plan.pair()));
+          SortedSet<RealServerNodePlan.Need> need = needs.computeIfAbsent(k, n -> new TreeSet<>());
+          for (IpAddress vip : vips) {
+            need.add(new RealServerNodePlan.Need(vip, d.method(), tunnel ? d.tunnelType() : null,
+                tunnel ? d.tunnelPort() : 0,
+                tunnel ? RealServerNodePlan.tunnelDevice(d.tunnelType(), vip, d.address()) : null, plan.pair()));
+          }
           SortedSet<ObjectRef> r = refs.computeIfAbsent(k, n -> new TreeSet<>());
           if (d.realServer() != null) {
             r.add(d.realServer());

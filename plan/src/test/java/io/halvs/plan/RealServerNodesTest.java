@@ -139,4 +139,33 @@ class RealServerNodesTest {
     assertThat(r.findings()).extracting(Finding::reason).containsExactly("PortMappingNotPossible");
     assertThat(r.realServerNodes()).isEmpty();
   }
+
+  /** A firewall-mark service's every address reaches the node: packets to any of them arrive with it as target. */
+  @Test
+  void aFirewallMarkServiceHoldsEveryOneOfItsAddressesOnTheNode() {
+    VirtualService gate = vs("marked", null, 80, ForwardingMethod.GATE, null, null);
+    gate.getSpec().setPort(null);
+    gate.getSpec().setFirewallMark(7L);
+    gate.getSpec().setVips(List.of("192.0.2.20", "192.0.2.21", "192.0.2.22"));
+    VirtualService tunnel = vs("tunnelled", null, 80, ForwardingMethod.IPIP, TunnelType.IPIP, null);
+    tunnel.getSpec().setPort(null);
+    tunnel.getSpec().setFirewallMark(8L);
+    tunnel.getSpec().setVips(List.of("192.0.2.30", "192.0.2.31"));
+    tunnel.getSpec().getRealServerSelector().setMatchLabels(java.util.Map.of("app", "tun"));
+    RealServer t = real("default", "t", "10.0.0.2", 1, "tun");
+    t.getSpec().setNodeName("w2");
+    PlanResult r = build(List.of(gate, tunnel), List.of(on("a", "10.0.0.1", "w1"), t));
+    assertThat(r.findings()).isEmpty();
+    assertThat(r.realServerNodes().get("w1").vips()).extracting(Object::toString)
+        .containsExactly("192.0.2.20", "192.0.2.21", "192.0.2.22");
+    RealServerNodePlan w2 = r.realServerNodes().get("w2");
+    assertThat(w2.vips()).extracting(Object::toString).containsExactly("192.0.2.30", "192.0.2.31");
+    assertThat(w2.needs()).extracting(RealServerNodePlan.Need::tunnelDevice).containsOnly("tunl0");
+    assertThat(w2.sysctls()).containsEntry("net.ipv4.conf.tunl0.rp_filter", "0");
+    // Hosts outside Kubernetes get the same, by address.
+    RealServer outside = real("default", "outside", "10.0.0.9", 1, "web");
+    PlanResult o = build(List.of(gate), List.of(outside));
+    assertThat(RealServerNodes.outsideKubernetes(o.plans(), List.of(outside)).get(IpAddress.parse("10.0.0.9"))
+        .vips()).extracting(Object::toString).containsExactly("192.0.2.20", "192.0.2.21", "192.0.2.22");
+  }
 }
