@@ -108,7 +108,7 @@ public final class KernelReconciler {
   }
 
   public Result reconcile(List<IpvsService> plan, DestinationHealth health) {
-    List<String> applied = new ArrayList<>();
+    Applied applied = new Applied();
     List<String> failures = new ArrayList<>();
     List<ServiceKey> foreign = new ArrayList<>();
     List<ServiceKey> adopted = new ArrayList<>();
@@ -194,7 +194,7 @@ public final class KernelReconciler {
    * destinations. A service missing from the kernel is a failure here; the caller's next full pass adds it.
    */
   public Result reconcileDestinations(java.util.Collection<IpvsService> services, DestinationHealth health) {
-    List<String> applied = new ArrayList<>();
+    Applied applied = new Applied();
     List<String> failures = new ArrayList<>();
     for (IpvsService s : services) {
       int before = failures.size();
@@ -262,7 +262,7 @@ public final class KernelReconciler {
    * written back into it. Finding one change among 100,000 costs one pass over both lists and no kernel call.
    */
   private void reconcileDestinations(IpvsService s, KeptDestinations have, DestinationHealth health,
-      List<String> applied, List<String> failures) {
+      Applied applied, List<String> failures) {
     ServiceKey key = s.key();
     List<KernelDestination> adds = new ArrayList<>();
     List<KernelDestination> edits = new ArrayList<>();
@@ -288,19 +288,19 @@ public final class KernelReconciler {
     for (KeptDestinations.Entry d : have.unmarked(wanted)) {
       if (attempt(failures, NetlinkOp.DEL_DEST, () -> kernel.deleteDestination(key, d.address(), d.port()))) {
         have.remove(d.address(), d.port());
-        applied.add("delete destination " + d.id() + " of " + key);
+        applied.add(new DestinationOp("delete", key, d.address(), d.port(), -1));
       }
     }
     for (KernelDestination w : adds) {
       if (attempt(failures, NetlinkOp.ADD_DEST, () -> kernel.addDestination(key, w))) {
         have.put(w);
-        applied.add("add destination " + w.address().withPort(w.port()) + " of " + key + " weight " + w.weight());
+        applied.add(new DestinationOp("add", key, w.address(), w.port(), w.weight()));
       }
     }
     for (KernelDestination w : edits) {
       if (attempt(failures, NetlinkOp.EDIT_DEST, () -> kernel.updateDestination(key, w))) {
         have.put(w);
-        applied.add("edit destination " + w.address().withPort(w.port()) + " of " + key + " weight " + w.weight());
+        applied.add(new DestinationOp("edit", key, w.address(), w.port(), w.weight()));
       }
     }
   }
@@ -318,6 +318,43 @@ public final class KernelReconciler {
     h.share(d.address());
     if (!h.sameConfig(w)) {
       edits.add(w);
+    }
+  }
+
+  /** One destination operation that succeeded; its line is made when read. */
+  private record DestinationOp(String verb, ServiceKey service, io.halvs.plan.IpAddress address, int port,
+      int weight) {
+    @Override
+    public String toString() {
+      return verb + " destination " + address.withPort(port) + " of " + service
+          + (weight < 0 ? "" : " weight " + weight);
+    }
+  }
+
+  /**
+   * The operations of a pass, one line each, made when read: a first pass at 100,000 destinations held 100,000
+   * lines (about 10 MiB) until it ended, each read only by whoever prints them; a small record each instead.
+   */
+  private static final class Applied extends java.util.AbstractList<String> {
+    private final List<Object> ops = new ArrayList<>();
+
+    @Override
+    public boolean add(String line) {
+      return ops.add(line);
+    }
+
+    boolean add(DestinationOp op) {
+      return ops.add(op);
+    }
+
+    @Override
+    public String get(int index) {
+      return ops.get(index).toString();
+    }
+
+    @Override
+    public int size() {
+      return ops.size();
     }
   }
 
