@@ -54,7 +54,7 @@ public final class KernelReconciler {
   // The tables forget() set aside: a service's next dump is merged into its old table, whose entries (long-lived,
   // holding the plan's addresses) stay as they are where the kernel still matches them: a resync of 100,000
   // destinations leaves no new long-lived objects behind, only the dump's young garbage.
-  private Map<ServiceKey, KeptDestinations> forgotten = new HashMap<>();
+  private final Map<ServiceKey, KeptDestinations> forgotten = new HashMap<>();
   // The destinations as this reconciler's first dumps found them, before any operation of its own: what a
   // restarted agent adopts. Null once handed over (forgetFound).
   private Map<ServiceKey, KeptDestinations> found = new HashMap<>();
