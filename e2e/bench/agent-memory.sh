@@ -10,6 +10,10 @@
 # the JVM's own accounts (Native Memory Tracking summary: heap, class/metaspace, threads, code, GC, other),
 # the live heap after a full GC and the largest classes in it, and the collector's pauses until then (-Xlog:gc).
 # NMT costs a little memory itself (its own line).
+# The in-memory IPVS is not the agent's own: against the real kernel the table lives in the kernel. HeldSizes
+# measures what it retains at this size (live heap after a full GC with it and without it, in a JVM of its own),
+# and the last rows subtract that from each variant's figures: the live heap exactly, RSS as an estimate (the
+# table's pages in the old generation, which the collector then would not have grown into).
 #
 # Usage: e2e/bench/agent-memory.sh           # 1,000 x 100, the variants below
 #        SERVICES=100 e2e/bench/agent-memory.sh
@@ -45,6 +49,9 @@ port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DG
 health_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 java -Xmx2g -cp "$repo/director-agent/target/test-classes:$repo/director-agent/target/classes:$(cat "$cp_file")" \
   io.halvs.agent.cli.PlanLoader halvs-system "$services" "$dests" "$port" >&2
+ipvs_kib=$(java -XX:+UseSerialGC -Xmx2g -cp "$repo/director-agent/target/test-classes:$repo/director-agent/target/classes:$(cat "$cp_file")" \
+  io.halvs.agent.cli.HeldSizes "$services" "$dests" | sed -n 's/.*inMemoryIpvsKiB=\([0-9]*\).*/\1/p')
+ipvs_mib=$(( (ipvs_kib + 512) / 1024 ))
 plan_hash=$(kubectl get cm -n halvs-system halvs-plan-lvs -o jsonpath='{.data.manifest\.json}' \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["planHash"])')
 programmed() {
@@ -119,6 +126,11 @@ mapfile -t v < <(vals live); row "live heap MiB (after full GC)" "${v[@]}"
 mapfile -t v < <(vals threads); row "threads" "${v[@]}"
 mapfile -t v < <(vals gc | cut -d' ' -f1); row "young GCs / longest pause ms" "${v[@]}"
 mapfile -t v < <(vals gc | cut -d' ' -f2); row "full GCs / longest pause ms" "${v[@]}"
+mapfile -t v < <(for n in "${names[@]}"; do echo $(( ${live[$n]} - ipvs_mib )); done)
+row "live heap MiB, real kernel" "${v[@]}"
+mapfile -t v < <(for n in "${names[@]}"; do echo $(( ${rss[$n]} - ipvs_mib )); done)
+row "RSS MiB, real kernel (estimate)" "${v[@]}"
+echo "(real kernel: minus the in-memory IPVS's ${ipvs_mib} MiB, measured by HeldSizes at this size)"
 # the NMT categories, one row each, committed MB
 first=${names[0]}
 IFS=';' read -r -a cats <<< "${nmt[$first]}"

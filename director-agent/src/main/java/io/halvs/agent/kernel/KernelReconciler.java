@@ -10,11 +10,9 @@ import io.halvs.plan.IpvsService;
 import io.halvs.plan.ServiceKey;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,26 +50,18 @@ public final class KernelReconciler {
   // succeeded. Null: unknown, the next pass dumps (first pass, resync, after any error). Services: all of them,
   // foreign ones included; destinations: of the planned services, each dumped once when first needed.
   private Map<ServiceKey, KernelService> known;
-  private final Map<ServiceKey, Map<DestKey, KernelDestination>> knownDestinations = new HashMap<>();
+  private final Map<ServiceKey, KeptDestinations> knownDestinations = new HashMap<>();
+  // The tables forget() set aside: a service's next dump is merged into its old table, whose entries (long-lived,
+  // holding the plan's addresses) stay as they are where the kernel still matches them: a resync of 100,000
+  // destinations leaves no new long-lived objects behind, only the dump's young garbage.
+  private final Map<ServiceKey, KeptDestinations> forgotten = new HashMap<>();
   // The destinations as this reconciler's first dumps found them, before any operation of its own: what a
   // restarted agent adopts. Null once handed over (forgetFound).
-  private Map<ServiceKey, Map<DestKey, KernelDestination>> found = new HashMap<>();
+  private Map<ServiceKey, KeptDestinations> found = new HashMap<>();
 
   public KernelReconciler(IpvsKernel kernel, OwnershipJournal journal) {
     this.kernel = kernel;
     this.journal = journal;
-  }
-
-  /** A destination's identity within its service, as the kernel keys it: address and port. */
-  record DestKey(io.halvs.plan.IpAddress address, int port) {
-    static DestKey of(KernelDestination d) {
-      return new DestKey(d.address(), d.port());
-    }
-
-    @Override
-    public String toString() {
-      return address.withPort(port);
-    }
   }
 
   /** What one pass did. */
@@ -108,6 +98,7 @@ public final class KernelReconciler {
    */
   public void forget() {
     known = null;
+    forgotten.putAll(knownDestinations);
     knownDestinations.clear();
   }
 
@@ -117,7 +108,7 @@ public final class KernelReconciler {
   }
 
   public Result reconcile(List<IpvsService> plan, DestinationHealth health) {
-    List<String> applied = new ArrayList<>();
+    Applied applied = new Applied();
     List<String> failures = new ArrayList<>();
     List<ServiceKey> foreign = new ArrayList<>();
     List<ServiceKey> adopted = new ArrayList<>();
@@ -127,7 +118,8 @@ public final class KernelReconciler {
       for (KernelService s : kernel.services()) {
         dumped.put(s.key(), s.withoutStats());
       }
-      knownDestinations.clear();
+      forget();
+      forgotten.keySet().retainAll(dumped.keySet());
       known = dumped;
     }
     Map<ServiceKey, KernelService> observed = known;
@@ -149,6 +141,7 @@ public final class KernelReconciler {
         journal.remove(key);
         observed.remove(key);
         knownDestinations.remove(key);
+        forgotten.remove(key);
         applied.add("delete service " + key);
       }
     }
@@ -162,15 +155,16 @@ public final class KernelReconciler {
     for (IpvsService s : desired.values()) {
       KernelService want = toKernel(s);
       KernelService have = observed.get(s.key());
-      Map<DestKey, KernelDestination> dests;
+      KeptDestinations dests;
       if (have == null) {
         journal.add(s.key()); // before the add: a crash right after must not leave an unowned service
         if (!attempt(failures, NetlinkOp.ADD_SERVICE, () -> kernel.addService(want))) {
           continue; // its destinations wait for the next pass
         }
         observed.put(s.key(), want);
-        dests = new HashMap<>();
+        dests = new KeptDestinations();
         knownDestinations.put(s.key(), dests);
+        forgotten.remove(s.key());
         applied.add("add service " + s.key());
       } else {
         if (!journal.contains(s.key())) {
@@ -200,12 +194,12 @@ public final class KernelReconciler {
    * destinations. A service missing from the kernel is a failure here; the caller's next full pass adds it.
    */
   public Result reconcileDestinations(java.util.Collection<IpvsService> services, DestinationHealth health) {
-    List<String> applied = new ArrayList<>();
+    Applied applied = new Applied();
     List<String> failures = new ArrayList<>();
     for (IpvsService s : services) {
       int before = failures.size();
-      Map<DestKey, KernelDestination> have = known != null && known.containsKey(s.key())
-          ? knownDestinations(s.key(), failures) : current(s.key(), failures);
+      KeptDestinations have = known != null && known.containsKey(s.key())
+          ? knownDestinations(s.key(), failures) : current(s.key(), null, failures);
       if (failures.size() == before) {
         reconcileDestinations(s, have, health, applied, failures);
       }
@@ -217,15 +211,15 @@ public final class KernelReconciler {
   }
 
   /** The kept destinations of a known service; dumped once when not kept yet (adopted, or after a resync). */
-  private Map<DestKey, KernelDestination> knownDestinations(ServiceKey key, List<String> failures) {
-    Map<DestKey, KernelDestination> dests = knownDestinations.get(key);
+  private KeptDestinations knownDestinations(ServiceKey key, List<String> failures) {
+    KeptDestinations dests = knownDestinations.get(key);
     if (dests == null) {
       int before = failures.size();
-      dests = current(key, failures);
+      dests = current(key, forgotten.remove(key), failures);
       if (failures.size() == before) {
         knownDestinations.put(key, dests);
         if (found != null) {
-          found.putIfAbsent(key, Map.copyOf(dests));
+          found.putIfAbsent(key, dests.copy());
         }
       }
     }
@@ -237,8 +231,8 @@ public final class KernelReconciler {
    * before any operation of its own: a previous agent had it up (until {@link #forgetFound()}).
    */
   public boolean foundInRotation(ServiceKey key, Destination d) {
-    Map<DestKey, KernelDestination> dests = found == null ? null : found.get(key);
-    KernelDestination k = dests == null ? null : dests.get(new DestKey(d.address(), d.port()));
+    KeptDestinations dests = found == null ? null : found.get(key);
+    KeptDestinations.Entry k = dests == null ? null : dests.get(d.address(), d.port());
     return k != null && d.weight() > 0 && k.weight() == d.weight();
   }
 
@@ -247,16 +241,19 @@ public final class KernelReconciler {
     found = null;
   }
 
-  private Map<DestKey, KernelDestination> current(ServiceKey key, List<String> failures) {
-    Map<DestKey, KernelDestination> out = new HashMap<>();
+  /** The service's destinations as the kernel holds them, merged into its last table when there is one. */
+  private KeptDestinations current(ServiceKey key, KeptDestinations last, List<String> failures) {
     try {
-      for (KernelDestination d : kernel.destinations(key)) {
-        out.put(DestKey.of(d), d);
+      List<KernelDestination> dumped = kernel.destinations(key);
+      if (last == null) {
+        return KeptDestinations.of(dumped);
       }
+      last.merge(dumped);
+      return last;
     } catch (IpvsException e) {
       failures.add(e.getMessage());
+      return new KeptDestinations();
     }
-    return out;
   }
 
   /**
@@ -264,12 +261,12 @@ public final class KernelReconciler {
    * {@code have} is the service's destinations as last observed or written; every operation that succeeds is
    * written back into it. Finding one change among 100,000 costs one pass over both lists and no kernel call.
    */
-  private void reconcileDestinations(IpvsService s, Map<DestKey, KernelDestination> have, DestinationHealth health,
-      List<String> applied, List<String> failures) {
+  private void reconcileDestinations(IpvsService s, KeptDestinations have, DestinationHealth health,
+      Applied applied, List<String> failures) {
     ServiceKey key = s.key();
     List<KernelDestination> adds = new ArrayList<>();
     List<KernelDestination> edits = new ArrayList<>();
-    Set<DestKey> wanted = new HashSet<>(have.size() * 2);
+    int wanted = have.stamp(); // marks the kept entries the plan still wants
     boolean anyUp = false;
     for (Destination d : s.destinations()) {
       DestinationHealth.Verdict v = health.verdict(key, d);
@@ -288,43 +285,76 @@ public final class KernelReconciler {
       match(sorry, anyUp ? 0 : Math.max(1, sorry.weight()), have, wanted, adds, edits);
     }
     // Within a service: removals first, so an address that moves ports never exists twice.
-    List<KernelDestination> gone = new ArrayList<>(0);
-    for (Map.Entry<DestKey, KernelDestination> e : have.entrySet()) {
-      if (!wanted.contains(e.getKey())) {
-        gone.add(e.getValue());
-      }
-    }
-    for (KernelDestination d : gone) {
+    for (KeptDestinations.Entry d : have.unmarked(wanted)) {
       if (attempt(failures, NetlinkOp.DEL_DEST, () -> kernel.deleteDestination(key, d.address(), d.port()))) {
-        have.remove(DestKey.of(d));
-        applied.add("delete destination " + DestKey.of(d) + " of " + key);
+        have.remove(d.address(), d.port());
+        applied.add(new DestinationOp("delete", key, d.address(), d.port(), -1));
       }
     }
     for (KernelDestination w : adds) {
       if (attempt(failures, NetlinkOp.ADD_DEST, () -> kernel.addDestination(key, w))) {
-        have.put(DestKey.of(w), w);
-        applied.add("add destination " + DestKey.of(w) + " of " + key + " weight " + w.weight());
+        have.put(w);
+        applied.add(new DestinationOp("add", key, w.address(), w.port(), w.weight()));
       }
     }
     for (KernelDestination w : edits) {
       if (attempt(failures, NetlinkOp.EDIT_DEST, () -> kernel.updateDestination(key, w))) {
-        have.put(DestKey.of(w), w);
-        applied.add("edit destination " + DestKey.of(w) + " of " + key + " weight " + w.weight());
+        have.put(w);
+        applied.add(new DestinationOp("edit", key, w.address(), w.port(), w.weight()));
       }
     }
   }
 
   /** Notes an add or an edit when the kernel's copy of d is missing or differs. */
-  private static void match(Destination d, int weight, Map<DestKey, KernelDestination> have, Set<DestKey> wanted,
+  private static void match(Destination d, int weight, KeptDestinations have, int wanted,
       List<KernelDestination> adds, List<KernelDestination> edits) {
-    DestKey k = new DestKey(d.address(), d.port());
-    wanted.add(k);
-    KernelDestination h = have.get(k);
+    KeptDestinations.Entry h = have.get(d.address(), d.port());
     KernelDestination w = toKernel(d, weight);
     if (h == null) {
       adds.add(w);
-    } else if (!h.sameConfig(w)) {
+      return;
+    }
+    KeptDestinations.mark(h, wanted);
+    h.share(d.address());
+    if (!h.sameConfig(w)) {
       edits.add(w);
+    }
+  }
+
+  /** One destination operation that succeeded; its line is made when read. */
+  private record DestinationOp(String verb, ServiceKey service, io.halvs.plan.IpAddress address, int port,
+      int weight) {
+    @Override
+    public String toString() {
+      return verb + " destination " + address.withPort(port) + " of " + service
+          + (weight < 0 ? "" : " weight " + weight);
+    }
+  }
+
+  /**
+   * The operations of a pass, one line each, made when read: a first pass at 100,000 destinations held 100,000
+   * lines (about 10 MiB) until it ended, each read only by whoever prints them; a small record each instead.
+   */
+  private static final class Applied extends java.util.AbstractList<String> {
+    private final List<Object> ops = new ArrayList<>();
+
+    @Override
+    public boolean add(String line) {
+      return ops.add(line);
+    }
+
+    boolean add(DestinationOp op) {
+      return ops.add(op);
+    }
+
+    @Override
+    public String get(int index) {
+      return ops.get(index).toString();
+    }
+
+    @Override
+    public int size() {
+      return ops.size();
     }
   }
 

@@ -149,6 +149,36 @@ public class KernelReconcilerTest {
     assertThat(k.calls("destinations")).as("the two services still there").isEqualTo(2);
   }
 
+  /**
+   * A resync merges the dump into the kept table: a weight edited, a destination removed and one added behind
+   * the reconciler's back are each found and undone, and a second resync finds nothing to do.
+   */
+  @Test
+  void aResyncMergesEveryKindOfChangeBehindItsBack() {
+    CountingKernel k = new CountingKernel();
+    KernelReconciler r = new KernelReconciler(k.kernel, new OwnershipJournal(null));
+    List<IpvsService> plan = plan(2, 3);
+    r.reconcile(plan, DestinationHealth.allUp());
+    List<KernelDestination> held = k.table.destinations(key(0));
+    KernelDestination edited = held.get(0);
+    KernelDestination removed = held.get(1);
+    k.table.updateDestination(key(0), new KernelDestination(edited.address(), edited.port(), edited.forwardMethod(),
+        7, 0, 0, edited.addressFamily(), 0, 0, 0, 0, 0, 0, null));
+    k.table.deleteDestination(key(0), removed.address(), removed.port());
+    k.table.addDestination(key(0), KernelReconciler.toKernel(dest("10.9.9.9", 5), 5));
+
+    r.forget();
+    k.reset();
+    assertThat(r.reconcile(plan, DestinationHealth.allUp()).applied()).containsExactlyInAnyOrder(
+        "delete destination 10.9.9.9:80 of " + key(0),
+        "add destination " + removed.address().withPort(80) + " of " + key(0) + " weight 100",
+        "edit destination " + edited.address().withPort(80) + " of " + key(0) + " weight 100");
+    assertThat(k.table.destinations(key(0))).extracting(KernelDestination::weight).containsOnly(100);
+    r.forget();
+    assertThat(r.reconcile(plan, DestinationHealth.allUp()).applied()).isEmpty();
+    assertThat(r.keepsState()).isTrue();
+  }
+
   @Test
   void afterAFailureTheNextPassDumpsAgain() {
     CountingKernel k = new CountingKernel();
