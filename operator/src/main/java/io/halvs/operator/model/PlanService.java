@@ -85,6 +85,10 @@ public final class PlanService implements AutoCloseable {
   /** The cluster's Nodes, for RealServers whose spec.nodeName names none; null when they cannot be listed. */
   private SharedIndexInformer<io.fabric8.kubernetes.api.model.Node> nodes;
   private volatile Snapshot snapshot;
+  /** The status events of a rebuild that changed a plan, until it is published. */
+  private final StatusHold hold = new StatusHold();
+  /** Held status events are handed on after this long even when the plan was not published (not leading). */
+  static final long HOLD_MILLIS = 2000;
   /** Each object's view as of the last rebuild (plan thread only). */
   private final ViewKeeper views = new ViewKeeper();
   private final History history = new History();
@@ -272,13 +276,23 @@ public final class PlanService implements AutoCloseable {
       }
       long built = System.nanoTime();
       metrics.pairs(pairStates(s, pairs));
+      Snapshot previous = snapshot;
       snapshot = s;
       firstBuild.countDown();
       List<ObjectRef> changed = views.update(s, pairs, vss, rss, delta);
       long viewed = System.nanoTime();
-      for (ObjectRef ref : changed) { // the pairs first: their reconcile publishes the plan
-        listeners.forEach(l -> l.accept(ref));
+      Map<String, String> newPlans = new HashMap<>();
+      s.published().forEach((pair, p) -> {
+        if (previous == null || !p.manifest().planHash().equals(previous.planHash(pair))) {
+          newPlans.put(pair, p.manifest().planHash());
+        }
+      });
+      boolean wasHolding = hold.holding();
+      List<ObjectRef> now = hold.changed(changed, newPlans);
+      if (!wasHolding && hold.holding()) {
+        executor.schedule(this::releaseHeld, HOLD_MILLIS, TimeUnit.MILLISECONDS);
       }
+      hand(now); // the pairs first: their reconcile publishes the plan
       if (LOG.isDebugEnabled()) {
         LOG.debug("model rebuilt ({}): first change {} ms before, build {} ms, views {} ms; {} objects handed on",
             objectsChanged ? "objects" : "reports only", (start - firstChange) / 1_000_000,
@@ -288,8 +302,33 @@ public final class PlanService implements AutoCloseable {
       // The model never throws on bad objects; this is a bug. Keep the last snapshot serving.
       this.objectsChanged.set(objectsChanged || this.objectsChanged.get());
       views.forget(); // it may have missed a build's changes: the next update makes every view again
+      hand(hold.release());
       metrics.planBuilt(System.nanoTime() - start, false);
       LOG.error("plan rebuild failed; the last good plan stays published", e);
+    }
+  }
+
+  private void hand(List<ObjectRef> refs) {
+    for (ObjectRef ref : refs) {
+      listeners.forEach(l -> l.accept(ref));
+    }
+  }
+
+  private void releaseHeld() {
+    List<ObjectRef> refs = hold.release();
+    if (!refs.isEmpty()) {
+      LOG.debug("{} status events held for a plan not published within {} ms: handed on", refs.size(), HOLD_MILLIS);
+    }
+    hand(refs);
+  }
+
+  /**
+   * The DirectorPair reconciler published this plan of the pair: the status events held for it are handed on
+   * (on the plan thread, after any rebuild running).
+   */
+  public void published(String pair, String planHash) {
+    if (hold.holding()) {
+      executor.execute(() -> hand(hold.published(pair, planHash)));
     }
   }
 
