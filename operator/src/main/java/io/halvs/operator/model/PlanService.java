@@ -245,6 +245,7 @@ public final class PlanService implements AutoCloseable {
   }
 
   private void rebuild() {
+    long firstChange = this.firstChange;
     rebuildScheduled.set(false);
     boolean objectsChanged = this.objectsChanged.getAndSet(false);
     long start = System.nanoTime();
@@ -290,7 +291,8 @@ public final class PlanService implements AutoCloseable {
       boolean wasHolding = hold.holding();
       List<ObjectRef> now = hold.changed(changed, newPlans);
       if (!wasHolding && hold.holding()) {
-        executor.schedule(this::releaseHeld, HOLD_MILLIS, TimeUnit.MILLISECONDS);
+        long episode = hold.episode();
+        executor.schedule(() -> expire(episode), HOLD_MILLIS, TimeUnit.MILLISECONDS);
       }
       hand(now); // the pairs first: their reconcile publishes the plan
       if (LOG.isDebugEnabled()) {
@@ -314,8 +316,8 @@ public final class PlanService implements AutoCloseable {
     }
   }
 
-  private void releaseHeld() {
-    List<ObjectRef> refs = hold.release();
+  private void expire(long episode) {
+    List<ObjectRef> refs = hold.expire(episode);
     if (!refs.isEmpty()) {
       LOG.debug("{} status events held for a plan not published within {} ms: handed on", refs.size(), HOLD_MILLIS);
     }
@@ -414,8 +416,8 @@ public final class PlanService implements AutoCloseable {
     }
 
     /** The incremental plan build with the snapshot's maps built from nothing, as before they were kept. */
-    static History freshMaps() {
-      return new History(new IncrementalPlanBuilder(), false);
+    static History freshMaps(IncrementalPlanBuilder planner) {
+      return new History(planner, false);
     }
 
     IncrementalPlanBuilder planner() {

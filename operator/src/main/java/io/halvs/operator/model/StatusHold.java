@@ -19,6 +19,7 @@ import java.util.Set;
 final class StatusHold {
   private final Map<String, String> awaited = new HashMap<>();
   private final Set<ObjectRef> held = new LinkedHashSet<>();
+  private long episode;
 
   /**
    * A rebuild's changed objects; returns those to hand on now (all of them when no plan is awaited).
@@ -26,6 +27,9 @@ final class StatusHold {
    * @param newPlans pair -> the plan hash to publish, for the pairs whose plan this rebuild changed
    */
   synchronized List<ObjectRef> changed(List<ObjectRef> changed, Map<String, String> newPlans) {
+    if (awaited.isEmpty() && !newPlans.isEmpty()) {
+      episode++;
+    }
     awaited.putAll(newPlans);
     if (awaited.isEmpty()) {
       return changed;
@@ -39,6 +43,16 @@ final class StatusHold {
       }
     }
     return now;
+  }
+
+  /** The current (or last) hold: it starts when a rebuild changed a plan while none was awaited. */
+  synchronized long episode() {
+    return episode;
+  }
+
+  /** Every held object when the hold is still this one (its time is up), else nothing. */
+  synchronized List<ObjectRef> expire(long episode) {
+    return episode == this.episode && !awaited.isEmpty() ? release() : List.of();
   }
 
   /** Whether objects are held. */

@@ -35,6 +35,19 @@ class StatusHoldTest {
     assertThat(hold.holding()).isFalse();
   }
 
+  /** A hold's time limit ends that hold, not a later one. */
+  @Test
+  void anEarlierHoldsTimeEndsOnlyThatHold() {
+    StatusHold hold = new StatusHold();
+    hold.changed(List.of(PAIR, VS), Map.of("lvs", "h1"));
+    long first = hold.episode();
+    assertThat(hold.published("lvs", "h1")).containsExactly(VS);
+    hold.changed(List.of(PAIR, RS), Map.of("lvs", "h2"));
+    assertThat(hold.expire(first)).isEmpty();
+    assertThat(hold.holding()).isTrue();
+    assertThat(hold.expire(hold.episode())).containsExactly(RS);
+  }
+
   @Test
   void releaseHandsOnEverythingHeld() {
     StatusHold hold = new StatusHold();
