@@ -7,9 +7,9 @@ import java.util.Set;
 
 /**
  * An immutable map made of a base map and the changes since, so that a snapshot's per-object maps (100,000
- * RealServers' use, every object's generation) cost an edit what it changed instead of a copy of all of them: a
- * change makes a new overlay sharing the base; when the changes reach an eighth of the base they are folded into
- * a new base (a copy every n/8 changed entries, so a change costs a constant amortized). Lookups cost two
+ * RealServers' use, every object's generation) cost an edit what changed since the last fold instead of a copy of
+ * all of them: a change makes a new overlay sharing the base; when the changes reach an eighth of the base they
+ * are folded into a new base (the whole map copied once every n/8 changed entries). Lookups cost two
  * lookups; iteration (equality, tests) builds the whole map once. The base and changes are never written after
  * construction, so snapshots read on other threads stay as they were built. No null keys.
  */

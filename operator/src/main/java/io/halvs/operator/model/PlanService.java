@@ -278,8 +278,6 @@ public final class PlanService implements AutoCloseable {
       long built = System.nanoTime();
       metrics.pairs(pairStates(s, pairs));
       Snapshot previous = snapshot;
-      snapshot = s;
-      firstBuild.countDown();
       List<ObjectRef> changed = views.update(s, pairs, vss, rss, delta);
       long viewed = System.nanoTime();
       Map<String, String> newPlans = new HashMap<>();
@@ -288,12 +286,15 @@ public final class PlanService implements AutoCloseable {
           newPlans.put(pair, p.manifest().planHash());
         }
       });
+      // held before the snapshot is out: a pair's reconcile may publish its plan as soon as it is
       boolean wasHolding = hold.holding();
       List<ObjectRef> now = hold.changed(changed, newPlans);
       if (!wasHolding && hold.holding()) {
         long episode = hold.episode();
         executor.schedule(() -> expire(episode), HOLD_MILLIS, TimeUnit.MILLISECONDS);
       }
+      snapshot = s;
+      firstBuild.countDown();
       hand(now); // the pairs first: their reconcile publishes the plan
       if (LOG.isDebugEnabled()) {
         LOG.debug("model rebuilt ({}): first change {} ms before, build {} ms, views {} ms; {} objects handed on",
@@ -324,13 +325,22 @@ public final class PlanService implements AutoCloseable {
     hand(refs);
   }
 
+  /** Whether status events wait for a plan to be published (tests: until then a listener may still hear them). */
+  public boolean statusHeld() {
+    return hold.holding();
+  }
+
   /**
    * The DirectorPair reconciler published this plan of the pair: the status events held for it are handed on
    * (on the plan thread, after any rebuild running).
    */
   public void published(String pair, String planHash) {
     if (hold.holding()) {
-      executor.execute(() -> hand(hold.published(pair, planHash)));
+      try {
+        executor.execute(() -> hand(hold.published(pair, planHash)));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closing: nobody listens any more
+      }
     }
   }
 
