@@ -410,7 +410,7 @@ class IncrementalPlanBuilderTest {
     assertThat(builder.lastBuildFull()).isFalse();
     assertThat(builder.resolvedLastBuild()).isZero();
 
-    DirectorPair named = new DirectorPair(); // naming a plan decides a contested node: a change
+    DirectorPair named = new DirectorPair(); // naming a plan decides a contested node: counted a change
     named.setMetadata(written.getMetadata());
     named.setSpec(written.getSpec());
     named.setStatus(new io.halvs.api.v1alpha1.DirectorPairStatus());

@@ -149,7 +149,14 @@ public final class PlanService implements AutoCloseable {
     reports.start().toCompletableFuture().join();
     startNodes();
     storesSynced = true;
-    rebuild();
+    // on the plan thread, like every rebuild after it: a change meanwhile must not build beside it
+    try {
+      executor.submit(this::rebuild).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("the first plan build failed", e.getCause());
+    }
   }
 
   /**
