@@ -256,6 +256,9 @@ class OperatorTest {
   void aSettledStatusIsNotRewritten() {
     await().atMost(TIMEOUT).until(() -> vs("web").getStatus() != null
         && vs("web").getStatus().getEndpoint() != null);
+    // the status events held for the last plan's publication (StatusHold) have been handed on
+    await().atMost(TIMEOUT).until(() -> !operator.plans().statusHeld());
+    assertThat(operator.plans().responsive(TIMEOUT)).isTrue();
     // Which objects each rebuild of the model tells the status reconcilers about: only those whose status
     // inputs changed. Without this a quiet wait proves nothing: it passes too when nothing ran in time.
     List<ObjectRef> told = new java.util.concurrent.CopyOnWriteArrayList<>();

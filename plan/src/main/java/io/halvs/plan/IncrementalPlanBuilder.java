@@ -63,6 +63,7 @@ public final class IncrementalPlanBuilder {
   private record Resolved(PlanBuilder.Draft draft, List<Destination> destinations, List<Finding> findings) {}
 
   private final int fullEvery;
+  private boolean pairsByIdentity;
   /** The pairs the kept state was built with; null when nothing is kept. */
   private List<DirectorPair> pairs;
   private final Map<ObjectRef, CheckedRealServer> realServers = new HashMap<>();
@@ -90,6 +91,16 @@ public final class IncrementalPlanBuilder {
       throw new IllegalArgumentException("fullEvery must be at least 1, not " + fullEvery);
     }
     this.fullEvery = fullEvery;
+  }
+
+  /**
+   * As the build was before a pair replaced by an equal copy counted as the same pair: any new pair object (a
+   * status written) started the next build from nothing. RebuildBenchmark's "before".
+   */
+  public static IncrementalPlanBuilder comparingPairsByIdentity() {
+    IncrementalPlanBuilder b = new IncrementalPlanBuilder(FULL_EVERY);
+    b.pairsByIdentity = true;
+    return b;
   }
 
   /** Builds that started from nothing so far. */
@@ -129,7 +140,7 @@ public final class IncrementalPlanBuilder {
     }
     lastChecked = 0;
     lastResolved = 0;
-    boolean full = twice || pairs == null || !sameObjects(pairs, input.directorPairs()) || ++sinceFull >= fullEvery;
+    boolean full = twice || pairs == null || !samePairs(pairs, input.directorPairs()) || ++sinceFull >= fullEvery;
     if (full) {
       forget();
       sinceFull = 0;
@@ -323,13 +334,64 @@ public final class IncrementalPlanBuilder {
     return rs.getMetadata() == null ? null : rs.getMetadata().getLabels();
   }
 
-  private static boolean sameObjects(List<?> a, List<?> b) {
-    if (a.size() != b.size()) {
+  /**
+   * Whether the pairs are the kept ones as a build reads them: the same objects, or new ones (a status written, a
+   * resourceVersion) equal in what a build reads of a pair: its metadata but the resourceVersion and managed
+   * fields, its spec, and whether its status names a plan (the older pair keeps a contested node). The operator
+   * writes a pair's status after most edits; each one used to make the next build start from nothing.
+   */
+  private boolean samePairs(List<DirectorPair> kept, List<DirectorPair> now) {
+    if (kept.size() != now.size()) {
       return false;
     }
-    Set<Object> kept = Collections.newSetFromMap(new IdentityHashMap<>());
-    kept.addAll(a);
-    return kept.containsAll(b);
+    Set<Object> same = Collections.newSetFromMap(new IdentityHashMap<>());
+    same.addAll(kept);
+    if (pairsByIdentity) {
+      return same.containsAll(now);
+    }
+    Map<String, String> keptKeys = null;
+    boolean replaced = false;
+    for (DirectorPair dp : now) {
+      if (same.contains(dp)) {
+        continue;
+      }
+      if (keptKeys == null) {
+        keptKeys = new HashMap<>();
+        for (DirectorPair k : kept) {
+          String name = k.getMetadata() == null ? null : k.getMetadata().getName();
+          if (name == null || keptKeys.put(name, pairKey(k)) != null) {
+            return false;
+          }
+        }
+      }
+      String name = dp.getMetadata() == null ? null : dp.getMetadata().getName();
+      String key = name == null ? null : keptKeys.remove(name); // each kept pair matches one pair at most
+      if (key == null || !key.equals(pairKey(dp))) {
+        return false;
+      }
+      replaced = true;
+    }
+    if (replaced) {
+      pairs = now;
+    }
+    return true;
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind
+      .ObjectMapper();
+
+  /** What a build reads of a pair, as text. */
+  static String pairKey(DirectorPair dp) {
+    io.fabric8.kubernetes.api.model.ObjectMeta m = dp.getMetadata();
+    io.fabric8.kubernetes.api.model.ObjectMeta read = m == null ? null : new io.fabric8.kubernetes.api.model
+        .ObjectMetaBuilder(m).withResourceVersion(null).withManagedFields((List<io.fabric8.kubernetes.api.model
+            .ManagedFieldsEntry>) null).build();
+    boolean named = dp.getStatus() != null && dp.getStatus().getPlanHash() != null;
+    try {
+      return JSON.writeValueAsString(java.util.Arrays.asList(read, dp.getSpec(), named));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return "unreadable " + System.identityHashCode(dp); // never equal to another object's
+    }
   }
 
   private static int capacity(int size) {

@@ -124,6 +124,16 @@ class IncrementalPlanBuilderTest {
         }
         pairs.put(name, dp);
         return "pair " + name + " on " + n[0] + "," + n[1];
+      } else if (k < 99) { // the operator's status write: a new object, naming a plan or not
+        String name = any(pairs);
+        DirectorPair old = pairs.get(name);
+        DirectorPair dp = new DirectorPair();
+        dp.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder(old.getMetadata()).build());
+        dp.setSpec(old.getSpec());
+        dp.setStatus(new io.halvs.api.v1alpha1.DirectorPairStatus());
+        dp.getStatus().setPlanHash(r.nextInt(3) == 0 ? null : "plan-" + r.nextInt(3));
+        pairs.put(name, dp);
+        return "status of " + name;
       }
       return "nothing";
     }
@@ -274,6 +284,8 @@ class IncrementalPlanBuilderTest {
   }
 
   static long incrementalBuilds;
+  /** Incremental builds right after a pair's status write. */
+  static long pairCopiesKept;
   /** Finding reasons, and plans with marking rules, that incremental (not full) builds produced. */
   static final java.util.Set<String> seenIncrementally = new java.util.TreeSet<>();
   static long incrementalMarkRules;
@@ -281,12 +293,14 @@ class IncrementalPlanBuilderTest {
   @Test
   void randomEditsBuildWhatAFullBuildBuilds() {
     incrementalBuilds = 0;
+    pairCopiesKept = 0;
     incrementalMarkRules = 0;
     seenIncrementally.clear();
     int ran = Fuzz.run("incremental plan", 100, Random::nextLong, seed -> "scenario " + seed,
         seed -> Long.MAX_VALUE, IncrementalPlanBuilderTest::scenario);
-    // the property must have run on the incremental path, not only on full builds
+    // the property must have run on the incremental path, not only on full builds, also past pairs' status writes
     assertThat(incrementalBuilds).isGreaterThan(ran * 20L);
+    assertThat(pairCopiesKept).isGreaterThan(ran / 5);
     // and on marking: rules kept, and every pair-level marking finding
     assertThat(incrementalMarkRules).isGreaterThan(ran * 10L);
     assertThat(seenIncrementally).contains("MarkingOverlap", "MarkingCatchesSync", "MarkingShadowsService",
@@ -314,6 +328,9 @@ class IncrementalPlanBuilderTest {
           .isEqualTo(full.realServerNodes());
       if (!builder.lastBuildFull()) {
         incrementalBuilds++;
+        if (round > 0 && done.get(done.size() - 1).startsWith("status of")) {
+          pairCopiesKept++;
+        }
         incremental.findings().forEach(f -> seenIncrementally.add(f.reason()));
         incremental.plans().values().forEach(p -> incrementalMarkRules += p.markRules().size());
       }
@@ -375,6 +392,32 @@ class IncrementalPlanBuilderTest {
     assertThat(result.plans()).isEqualTo(full.plans());
     assertThat(result.findings()).isEqualTo(full.findings());
     return result;
+  }
+
+  /** The operator writes a pair's status after most edits: a new object, the same pair to a build. */
+  @Test
+  void aPairsStatusWriteKeepsWhatWasBuilt() {
+    Fleet fleet = new Fleet(20, 5);
+    IncrementalPlanBuilder builder = new IncrementalPlanBuilder();
+    buildBoth(builder, fleet);
+    DirectorPair old = fleet.pairs.get(0);
+    DirectorPair written = new DirectorPair();
+    written.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder(old.getMetadata())
+        .withResourceVersion("42").build());
+    written.setSpec(old.getSpec());
+    fleet.pairs.set(0, written);
+    buildBoth(builder, fleet);
+    assertThat(builder.lastBuildFull()).isFalse();
+    assertThat(builder.resolvedLastBuild()).isZero();
+
+    DirectorPair named = new DirectorPair(); // naming a plan decides a contested node: counted a change
+    named.setMetadata(written.getMetadata());
+    named.setSpec(written.getSpec());
+    named.setStatus(new io.halvs.api.v1alpha1.DirectorPairStatus());
+    named.getStatus().setPlanHash("abc");
+    fleet.pairs.set(0, named);
+    buildBoth(builder, fleet);
+    assertThat(builder.lastBuildFull()).isTrue();
   }
 
   @Test

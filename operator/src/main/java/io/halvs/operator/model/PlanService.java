@@ -15,6 +15,7 @@ import io.halvs.plan.Finding;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.ObjectRef;
 import io.halvs.plan.IncrementalPlanBuilder;
+import io.halvs.plan.IpvsService;
 import io.halvs.plan.PlanBuilder;
 import io.halvs.plan.PlanInput;
 import io.halvs.plan.PlanResult;
@@ -71,6 +72,8 @@ public final class PlanService implements AutoCloseable {
     return t;
   });
   private final AtomicBoolean rebuildScheduled = new AtomicBoolean();
+  /** When the first change since the last rebuild came (for the debug log). */
+  private volatile long firstChange;
   private final List<Consumer<ObjectRef>> listeners = new CopyOnWriteArrayList<>();
   private final CountDownLatch firstBuild = new CountDownLatch(1);
   private final ModelStore<DirectorPair> directorPairs = new ModelStore<>();
@@ -82,7 +85,12 @@ public final class PlanService implements AutoCloseable {
   /** The cluster's Nodes, for RealServers whose spec.nodeName names none; null when they cannot be listed. */
   private SharedIndexInformer<io.fabric8.kubernetes.api.model.Node> nodes;
   private volatile Snapshot snapshot;
-  private Map<ObjectRef, Object> lastViews = Map.of();
+  /** The status events of a rebuild that changed a plan, until it is published. */
+  private final StatusHold hold = new StatusHold();
+  /** Held status events are handed on after this long even when the plan was not published (not leading). */
+  static final long HOLD_MILLIS = 2000;
+  /** Each object's view as of the last rebuild (plan thread only). */
+  private final ViewKeeper views = new ViewKeeper();
   private final History history = new History();
   /** Set by every change to the three kinds' stores: without one, a rebuild only reads the reports again. */
   private final AtomicBoolean objectsChanged = new AtomicBoolean(true);
@@ -141,7 +149,14 @@ public final class PlanService implements AutoCloseable {
     reports.start().toCompletableFuture().join();
     startNodes();
     storesSynced = true;
-    rebuild();
+    // on the plan thread, like every rebuild after it: a change meanwhile must not build beside it
+    try {
+      executor.submit(this::rebuild).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("the first plan build failed", e.getCause());
+    }
   }
 
   /**
@@ -231,11 +246,13 @@ public final class PlanService implements AutoCloseable {
 
   private void changed() {
     if (storesSynced && rebuildScheduled.compareAndSet(false, true)) {
+      firstChange = System.nanoTime();
       executor.schedule(this::rebuild, DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);
     }
   }
 
   private void rebuild() {
+    long firstChange = this.firstChange;
     rebuildScheduled.set(false);
     boolean objectsChanged = this.objectsChanged.getAndSet(false);
     long start = System.nanoTime();
@@ -244,6 +261,7 @@ public final class PlanService implements AutoCloseable {
       List<DirectorPair> pairs;
       List<VirtualService> vss;
       List<RealServer> rss;
+      Delta delta;
       if (!objectsChanged && snapshot != null) {
         // Only the agents' reports (or the Nodes) changed (a heartbeat, a plan programmed): the plan stands, the
         // same objects.
@@ -251,33 +269,85 @@ public final class PlanService implements AutoCloseable {
         vss = lastVss;
         rss = lastRss;
         s = History.withReports(snapshot, reports.getStore().list(), nodeNames());
+        delta = Delta.NONE;
       } else {
         // One read of each store: the views must describe exactly the objects the snapshot was built from.
         pairs = directorPairs.list();
         vss = virtualServices.list();
         rss = realServers.list();
         s = history.build(pairs, vss, rss, reports.getStore().list(), nodeNames());
+        delta = history.lastDelta();
         metrics.planBuilt(System.nanoTime() - start, true);
         lastPairs = pairs;
         lastVss = vss;
         lastRss = rss;
       }
+      long built = System.nanoTime();
       metrics.pairs(pairStates(s, pairs));
+      Snapshot previous = snapshot;
+      List<ObjectRef> changed = views.update(s, pairs, vss, rss, delta);
+      long viewed = System.nanoTime();
+      Map<String, String> newPlans = new HashMap<>();
+      s.published().forEach((pair, p) -> {
+        if (previous == null || !p.manifest().planHash().equals(previous.planHash(pair))) {
+          newPlans.put(pair, p.manifest().planHash());
+        }
+      });
+      // held before the snapshot is out: a pair's reconcile may publish its plan as soon as it is
+      boolean wasHolding = hold.holding();
+      List<ObjectRef> now = hold.changed(changed, newPlans);
+      if (!wasHolding && hold.holding()) {
+        long episode = hold.episode();
+        executor.schedule(() -> expire(episode), HOLD_MILLIS, TimeUnit.MILLISECONDS);
+      }
       snapshot = s;
       firstBuild.countDown();
-      Map<ObjectRef, Object> views = views(s, vss, rss, pairs);
-      Map<ObjectRef, Object> previous = lastViews;
-      lastViews = views;
-      for (Map.Entry<ObjectRef, Object> e : views.entrySet()) {
-        if (!Objects.equals(previous.get(e.getKey()), e.getValue())) {
-          listeners.forEach(l -> l.accept(e.getKey()));
-        }
+      hand(now); // the pairs first: their reconcile publishes the plan
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("model rebuilt ({}): first change {} ms before, build {} ms, views {} ms; {} objects handed on",
+            objectsChanged ? "objects" : "reports only", (start - firstChange) / 1_000_000,
+            (built - start) / 1_000_000, (viewed - built) / 1_000_000, changed.size());
       }
     } catch (RuntimeException e) {
       // The model never throws on bad objects; this is a bug. Keep the last snapshot serving.
       this.objectsChanged.set(objectsChanged || this.objectsChanged.get());
+      views.forget(); // it may have missed a build's changes: the next update makes every view again
+      hand(hold.release());
       metrics.planBuilt(System.nanoTime() - start, false);
       LOG.error("plan rebuild failed; the last good plan stays published", e);
+    }
+  }
+
+  private void hand(List<ObjectRef> refs) {
+    for (ObjectRef ref : refs) {
+      listeners.forEach(l -> l.accept(ref));
+    }
+  }
+
+  private void expire(long episode) {
+    List<ObjectRef> refs = hold.expire(episode);
+    if (!refs.isEmpty()) {
+      LOG.debug("{} status events held for a plan not published within {} ms: handed on", refs.size(), HOLD_MILLIS);
+    }
+    hand(refs);
+  }
+
+  /** Whether status events wait for a plan to be published (tests: until then a listener may still hear them). */
+  public boolean statusHeld() {
+    return hold.holding();
+  }
+
+  /**
+   * The DirectorPair reconciler published this plan of the pair: the status events held for it are handed on
+   * (on the plan thread, after any rebuild running).
+   */
+  public void published(String pair, String planHash) {
+    if (hold.holding()) {
+      try {
+        executor.execute(() -> hand(hold.published(pair, planHash)));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closing: nobody listens any more
+      }
     }
   }
 
@@ -297,6 +367,14 @@ public final class PlanService implements AutoCloseable {
    * What one build keeps for the next (the plan thread's alone): each pair's shard encoder, so a change encodes
    * only the shards it touches, and the versions of each pair's services in its last {@link #PLANS} plans, so a
    * director that programmed a recent plan still counts for every service that plan had the same.
+   *
+   * <p>With the incremental planner it also keeps the snapshot's per-object maps (each object's generation, each
+   * RealServer's use, each VirtualService's first service, the current plan's service versions) and updates them
+   * with what changed: the objects that are new instances (one identity lookup per object, as the planner does)
+   * and the services whose part of a plan differs from the last build's (compared per owner: an unchanged
+   * service shares its destination list with the last plan, so the comparison stops at the list's identity).
+   * {@link #lastDelta()} says what changed, for the views. Whenever the planner starts from nothing (its periodic
+   * guard included), or the input names an object twice, the maps are built from nothing too.
    */
   static final class History {
     static final int PLANS = 16;
@@ -307,20 +385,56 @@ public final class PlanService implements AutoCloseable {
      * build a full PlanBuilder.build.
      */
     private final IncrementalPlanBuilder planner;
+    /** Whether the snapshot's maps are kept and updated (else built from nothing at every build). */
+    private final boolean keepModel;
 
     private long builds;
+    private long freshModels;
+    private Delta lastDelta;
+    // kept between builds when keepModel
+    private final Map<HasMetadata, Kept> objects = new java.util.IdentityHashMap<>();
+    private final Map<ObjectRef, Kept> byRef = new HashMap<>();
+    private long epoch;
+    /** pair -> owner -> its services in the plan's order, as of the last build. */
+    private Map<String, Map<ObjectRef, List<IpvsService>>> owners;
+    private Overlay<ObjectRef, Long> generations;
+    private Overlay<ObjectRef, Integer> use;
+    private Overlay<ObjectRef, IpvsService> services;
+    private final Map<String, Overlay<ObjectRef, Integer>> currentVersions = new HashMap<>();
+
+    /** An object as the last build saw it; seen marks the builds whose input holds it. */
+    private static final class Kept {
+      final HasMetadata object;
+      final ObjectRef ref;
+      long seen;
+
+      Kept(HasMetadata object, ObjectRef ref) {
+        this.object = object;
+        this.ref = ref;
+      }
+    }
 
     History() {
-      this(new IncrementalPlanBuilder());
+      this(new IncrementalPlanBuilder(), true);
     }
 
     History(IncrementalPlanBuilder planner) {
+      this(planner, true);
+    }
+
+    private History(IncrementalPlanBuilder planner, boolean keepModel) {
       this.planner = planner;
+      this.keepModel = keepModel && planner != null;
     }
 
     /** Every build a full PlanBuilder.build, as before the plan build was incremental (RebuildBenchmark). */
     static History full() {
-      return new History(null);
+      return new History(null, false);
+    }
+
+    /** The incremental plan build with the snapshot's maps built from nothing, as before they were kept. */
+    static History freshMaps(IncrementalPlanBuilder planner) {
+      return new History(planner, false);
     }
 
     IncrementalPlanBuilder planner() {
@@ -330,6 +444,16 @@ public final class PlanService implements AutoCloseable {
     /** Plans built so far. */
     long builds() {
       return builds;
+    }
+
+    /** Builds whose snapshot maps were built from nothing. */
+    long freshModels() {
+      return freshModels;
+    }
+
+    /** What the last build changed; null when it built everything from nothing. */
+    Delta lastDelta() {
+      return lastDelta;
     }
 
     /** The same plan, objects and Nodes with the agents' reports as they are now. */
@@ -359,7 +483,31 @@ public final class PlanService implements AutoCloseable {
         List<ConfigMap> reportMaps, Set<String> nodeNames) {
       builds++;
       PlanInput input = new PlanInput(pairs, vss, rss);
-      PlanResult result = planner != null ? planner.build(input) : PlanBuilder.build(input);
+      PlanResult result;
+      try {
+        result = planner != null ? planner.build(input) : PlanBuilder.build(input);
+      } catch (RuntimeException e) {
+        forget();
+        throw e;
+      }
+      boolean fresh = !keepModel || owners == null || planner.lastBuildFull();
+      Delta delta = null;
+      Map<String, Map<ObjectRef, List<IpvsService>>> nowOwners = keepModel ? byOwner(result) : null;
+      try {
+        if (!fresh) {
+          delta = update(pairs, vss, rss, nowOwners, result);
+          fresh = delta == null;
+        }
+        if (fresh) {
+          freshModels++;
+          rememberAll(pairs, vss, rss, nowOwners, result);
+        }
+      } catch (RuntimeException e) {
+        forget(); // half-updated: the next build starts from nothing
+        throw e;
+      }
+      owners = nowOwners;
+      lastDelta = delta;
       Map<String, PlanCodec.Published> published = new HashMap<>();
       Map<String, Map<String, Map<ObjectRef, Integer>>> recent = new HashMap<>();
       for (DirectorPair dp : pairs) {
@@ -373,7 +521,10 @@ public final class PlanService implements AutoCloseable {
           var byPlan = versions.computeIfAbsent(name, n -> new java.util.LinkedHashMap<>());
           // re-inserted last: a plan published again (an edit undone) is the newest
           Map<ObjectRef, Integer> v = byPlan.remove(p.manifest().planHash());
-          byPlan.put(p.manifest().planHash(), v != null ? v : Snapshot.versions(plan));
+          if (v == null) {
+            v = keepModel ? currentVersions.get(name) : Snapshot.versions(plan);
+          }
+          byPlan.put(p.manifest().planHash(), v);
           while (byPlan.size() > PLANS) {
             byPlan.remove(byPlan.keySet().iterator().next());
           }
@@ -382,8 +533,213 @@ public final class PlanService implements AutoCloseable {
       }
       encoders.keySet().retainAll(published.keySet());
       versions.keySet().retainAll(published.keySet());
-      return snapshot(result, published, pairs, vss, rss, reportMaps, recent, nodeNames);
+      if (!keepModel) {
+        return snapshot(result, published, pairs, vss, rss, reportMaps, recent, nodeNames);
+      }
+      Reports reports = reports(reportMaps);
+      return new Snapshot(result, published, reports.directors(), use, generations, recent, services,
+          reports.realServers(), nodeNames == null ? null : Set.copyOf(nodeNames));
     }
+
+    private void forget() {
+      owners = null;
+      objects.clear();
+      byRef.clear();
+      currentVersions.clear();
+    }
+
+    /** Each pair's services by owner, in the plan's order. */
+    private static Map<String, Map<ObjectRef, List<IpvsService>>> byOwner(PlanResult result) {
+      Map<String, Map<ObjectRef, List<IpvsService>>> out = new HashMap<>();
+      result.plans().forEach((pair, plan) -> {
+        Map<ObjectRef, List<IpvsService>> m = new HashMap<>();
+        for (IpvsService s : plan.services()) {
+          m.computeIfAbsent(s.owner(), o -> new ArrayList<>(1)).add(s);
+        }
+        out.put(pair, m);
+      });
+      return out;
+    }
+
+    /** Builds the maps and the kept objects from nothing. */
+    private void rememberAll(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
+        Map<String, Map<ObjectRef, List<IpvsService>>> nowOwners, PlanResult result) {
+      forget();
+      if (!keepModel) {
+        return;
+      }
+      epoch++;
+      Map<ObjectRef, Long> gens = new HashMap<>();
+      for (List<? extends HasMetadata> list : List.of(pairs, vss, rss)) {
+        for (HasMetadata o : list) {
+          if (o.getMetadata() != null && o.getMetadata().getName() != null) {
+            ObjectRef ref = StatusComputer.ref(o);
+            gens.put(ref, o.getMetadata().getGeneration());
+            Kept k = new Kept(o, ref);
+            k.seen = epoch;
+            Kept old = byRef.put(ref, k);
+            if (old != null) {
+              objects.remove(old.object);
+            }
+            objects.put(o, k);
+          }
+        }
+      }
+      generations = Overlay.of(gens);
+      use = Overlay.of(Snapshot.realServerUse(result));
+      services = Overlay.of(Snapshot.services(result));
+      result.plans().forEach((pair, plan) -> currentVersions.put(pair, Overlay.of(Snapshot.versions(plan))));
+    }
+
+    /**
+     * Updates the maps with what changed since the last build; null (nothing updated) when the input names an
+     * object twice: the caller builds them from nothing.
+     */
+    private Delta update(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
+        Map<String, Map<ObjectRef, List<IpvsService>>> nowOwners, PlanResult result) {
+      epoch++;
+      Map<ObjectRef, HasMetadata> changed = new HashMap<>();
+      Map<ObjectRef, Long> gens = new HashMap<>();
+      long seen = 0;
+      for (List<? extends HasMetadata> list : List.of(pairs, vss, rss)) {
+        for (HasMetadata o : list) {
+          if (o.getMetadata() == null || o.getMetadata().getName() == null) {
+            continue;
+          }
+          Kept k = objects.get(o);
+          if (k == null) {
+            ObjectRef ref = StatusComputer.ref(o);
+            Kept old = byRef.get(ref);
+            if (old != null && old.seen == epoch) {
+              return null; // two objects of one name: which one counts is the full build's business
+            }
+            if (old != null) {
+              objects.remove(old.object);
+            }
+            k = new Kept(o, ref);
+            objects.put(o, k);
+            byRef.put(ref, k);
+            changed.put(ref, o);
+            gens.put(ref, o.getMetadata().getGeneration());
+          } else if (k.seen == epoch) {
+            return null; // the same object twice
+          }
+          k.seen = epoch;
+          seen++;
+        }
+      }
+      Set<ObjectRef> removed = new java.util.HashSet<>();
+      if (byRef.size() > seen) {
+        for (java.util.Iterator<Kept> i = byRef.values().iterator(); i.hasNext(); ) {
+          Kept k = i.next();
+          if (k.seen != epoch) {
+            i.remove();
+            objects.remove(k.object);
+            removed.add(k.ref);
+          }
+        }
+      }
+      generations = generations.with(gens, removed);
+
+      // the services whose part of a plan changed, per pair: their destinations' use, first service, versions
+      Map<ObjectRef, Integer> useDelta = new HashMap<>();
+      Set<ObjectRef> ownersChanged = new java.util.HashSet<>();
+      Set<String> allPairs = new java.util.HashSet<>(owners.keySet());
+      allPairs.addAll(nowOwners.keySet());
+      for (String pair : allPairs) {
+        Map<ObjectRef, List<IpvsService>> before = owners.getOrDefault(pair, Map.of());
+        Map<ObjectRef, List<IpvsService>> after = nowOwners.getOrDefault(pair, Map.of());
+        Map<ObjectRef, Integer> versionChanges = new HashMap<>();
+        Set<ObjectRef> versionsGone = new java.util.HashSet<>();
+        Set<ObjectRef> owned = new java.util.HashSet<>(before.keySet());
+        owned.addAll(after.keySet());
+        for (ObjectRef owner : owned) {
+          List<IpvsService> b = before.get(owner);
+          List<IpvsService> a = after.get(owner);
+          if (Objects.equals(b, a)) {
+            continue;
+          }
+          ownersChanged.add(owner);
+          count(b, -1, useDelta);
+          count(a, 1, useDelta);
+          if (a == null) {
+            versionsGone.add(owner);
+          } else {
+            versionChanges.put(owner, version(a));
+          }
+        }
+        if (after.isEmpty() && !result.plans().containsKey(pair)) {
+          currentVersions.remove(pair);
+        } else {
+          Overlay<ObjectRef, Integer> v = currentVersions.get(pair);
+          currentVersions.put(pair, v == null ? Overlay.of(Snapshot.versions(result.plans().get(pair)))
+              : v.with(versionChanges, versionsGone));
+        }
+      }
+      Map<ObjectRef, Integer> useSet = new HashMap<>();
+      Set<ObjectRef> useGone = new java.util.HashSet<>();
+      useDelta.forEach((ref, d) -> {
+        if (d != 0) {
+          int n = use.getOrDefault(ref, 0) + d;
+          if (n == 0) {
+            useGone.add(ref);
+          } else {
+            useSet.put(ref, n);
+          }
+        }
+      });
+      use = use.with(useSet, useGone);
+      Map<ObjectRef, IpvsService> firsts = new HashMap<>();
+      Set<ObjectRef> noService = new java.util.HashSet<>();
+      for (ObjectRef owner : ownersChanged) {
+        IpvsService first = null;
+        for (String pair : result.plans().keySet()) { // in the plans' order, as Snapshot.services
+          List<IpvsService> l = nowOwners.get(pair).get(owner);
+          if (l != null) {
+            first = l.get(0);
+            break;
+          }
+        }
+        if (first == null) {
+          noService.add(owner);
+        } else {
+          firsts.put(owner, first);
+        }
+      }
+      services = services.with(firsts, noService);
+      Set<ObjectRef> useChanged = new java.util.HashSet<>(useSet.keySet());
+      useChanged.addAll(useGone);
+      return new Delta(changed, removed, useChanged, ownersChanged);
+    }
+
+    private static void count(List<IpvsService> services, int sign, Map<ObjectRef, Integer> into) {
+      if (services != null) {
+        for (IpvsService s : services) {
+          for (io.halvs.plan.Destination d : s.destinations()) {
+            into.merge(d.realServer(), sign, Integer::sum);
+          }
+        }
+      }
+    }
+
+    /** An owner's version as {@link Snapshot#versions} makes it, from its services in the plan's order. */
+    private static int version(List<IpvsService> services) {
+      int v = services.get(0).hashCode();
+      for (int i = 1; i < services.size(); i++) {
+        v = 31 * v + services.get(i).hashCode();
+      }
+      return v;
+    }
+  }
+
+  /**
+   * What a build changed: the objects that are new instances (added or edited; ref -> the object), the ones
+   * deleted, the RealServers whose use changed and the VirtualServices whose services changed.
+   */
+  record Delta(Map<ObjectRef, HasMetadata> changed, Set<ObjectRef> removed, Set<ObjectRef> useChanged,
+      Set<ObjectRef> servicesChanged) {
+    /** A change of the agents' reports (or the Nodes) alone. */
+    static final Delta NONE = new Delta(Map.of(), Set.of(), Set.of(), Set.of());
   }
 
   private static Snapshot snapshot(PlanResult result, Map<String, PlanCodec.Published> published,
@@ -496,6 +852,33 @@ public final class PlanService implements AutoCloseable {
   /** What each object's status depends on, without timestamps that change on every heartbeat. */
   static Map<ObjectRef, Object> views(Snapshot s, List<VirtualService> vss, List<RealServer> rss,
       List<DirectorPair> pairs) {
+    Map<ObjectRef, List<Finding>> findings = findingsByObject(s.result());
+    Map<ObjectRef, Object> views = new HashMap<>(pairs.size() + vss.size() + rss.size());
+    Map<String, Object> reportViews = reportViews(s);
+    for (DirectorPair dp : pairs) {
+      views.put(StatusComputer.ref(dp), pairView(s, dp, findings, reportViews));
+    }
+    Map<String, AgentReport> active = new HashMap<>();
+    for (VirtualService vs : vss) {
+      views.put(StatusComputer.ref(vs), serviceView(s, vs, findings, active));
+    }
+    views.put(REAL_SERVER_NODES, nodesView(s));
+    for (RealServer rs : rss) {
+      views.put(StatusComputer.ref(rs), realServerView(s, rs, findings));
+    }
+    return views;
+  }
+
+  /** Each object's findings (as {@link PlanResult#findingsFor}, in one pass). */
+  static Map<ObjectRef, List<Finding>> findingsByObject(PlanResult result) {
+    Map<ObjectRef, List<Finding>> out = new HashMap<>();
+    for (Finding f : result.findings()) {
+      out.computeIfAbsent(f.object(), o -> new ArrayList<>(2)).add(f);
+    }
+    return out;
+  }
+
+  static Map<String, Object> reportViews(Snapshot s) {
     Map<String, Object> reportViews = new HashMap<>();
     s.reports().forEach((pair, byNode) -> {
       List<Object> v = new ArrayList<>();
@@ -504,41 +887,57 @@ public final class PlanService implements AutoCloseable {
           String.valueOf(r.message()), String.valueOf(r.health()), r.cleaned())));
       reportViews.put(pair, v);
     });
-    Map<ObjectRef, Object> views = new HashMap<>(pairs.size() + vss.size() + rss.size());
-    for (DirectorPair dp : pairs) {
-      ObjectRef ref = StatusComputer.ref(dp);
-      String pair = ref.name();
-      views.put(ref, List.of(s.result().findingsFor(ref), String.valueOf(s.planHash(pair)),
-          String.valueOf(reportViews.get(pair)), dp.getMetadata().getDeletionTimestamp() != null,
-          String.valueOf(dp.getMetadata().getGeneration())));
-    }
-    // A service's status reads its own part of the plan and of the reports (who is active, this service's health,
-    // which directors programmed it as it is now): not the plan hash, which every edit of any service changes.
-    for (VirtualService vs : vss) {
-      ObjectRef ref = StatusComputer.ref(vs);
-      String pair = vs.getSpec() == null ? "" : String.valueOf(vs.getSpec().getDirectorPair());
-      DirectorPlan plan = s.result().plans().get(pair);
-      Object service = plan == null ? "" : Objects.requireNonNullElse((Object) s.services().get(ref), "");
-      AgentReport active = StatusComputer.active(s.reportsOf(pair));
-      Object health = active == null || active.health() == null ? null : active.health().get(ref.key());
-      views.put(ref, List.of(s.result().findingsFor(ref), service, s.programmedNodes(pair, ref),
-          String.valueOf(active == null ? null : active.node()), String.valueOf(health),
-          String.valueOf(vs.getMetadata().getGeneration())));
-    }
-    // What the real-server agents' DaemonSet and ConfigMaps depend on (RealServerAgents listens for this one).
+    return reportViews;
+  }
+
+  static Object pairView(Snapshot s, DirectorPair dp, Map<ObjectRef, List<Finding>> findings,
+      Map<String, Object> reportViews) {
+    ObjectRef ref = StatusComputer.ref(dp);
+    String pair = ref.name();
+    return List.of(findings.getOrDefault(ref, List.of()), String.valueOf(s.planHash(pair)),
+        String.valueOf(reportViews.get(pair)), dp.getMetadata().getDeletionTimestamp() != null,
+        String.valueOf(dp.getMetadata().getGeneration()));
+  }
+
+  /**
+   * A service's status reads its own part of the plan and of the reports (who is active, this service's health,
+   * which directors programmed it as it is now): not the plan hash, which every edit of any service changes.
+   *
+   * @param active each pair's active director, filled as asked for
+   */
+  static Object serviceView(Snapshot s, VirtualService vs, Map<ObjectRef, List<Finding>> findings,
+      Map<String, AgentReport> active) {
+    ObjectRef ref = StatusComputer.ref(vs);
+    String pair = vs.getSpec() == null ? "" : String.valueOf(vs.getSpec().getDirectorPair());
+    DirectorPlan plan = s.result().plans().get(pair);
+    Object service = plan == null ? "" : Objects.requireNonNullElse((Object) s.services().get(ref), "");
+    AgentReport a = active.computeIfAbsent(pair, p -> Objects.requireNonNullElse(
+        StatusComputer.active(s.reportsOf(p)), NO_REPORT));
+    a = a == NO_REPORT ? null : a;
+    Object health = a == null || a.health() == null ? null : a.health().get(ref.key());
+    return List.of(findings.getOrDefault(ref, List.of()), service, s.programmedNodes(pair, ref),
+        String.valueOf(a == null ? null : a.node()), String.valueOf(health),
+        String.valueOf(vs.getMetadata().getGeneration()));
+  }
+
+  private static final AgentReport NO_REPORT = new AgentReport(null, null, null, null, false, null, null, null,
+      false);
+
+  /** What the real-server agents' DaemonSet and ConfigMaps depend on (RealServerAgents listens for this one). */
+  static Object nodesView(Snapshot s) {
     Map<String, Object> rsReports = new java.util.TreeMap<>();
     s.realServerReports().forEach((node, r) -> rsReports.put(node, StatusComputer.withoutTime(r)));
-    views.put(REAL_SERVER_NODES, List.of(String.valueOf(s.result().realServerNodes()), String.valueOf(rsReports),
-        String.valueOf(s.nodes() == null ? null : new java.util.TreeSet<>(s.nodes()))));
-    for (RealServer rs : rss) {
-      ObjectRef ref = StatusComputer.ref(rs);
-      String node = rs.getSpec() == null ? null : rs.getSpec().getNodeName();
-      views.put(ref, List.of(s.result().findingsFor(ref), s.realServerUse().getOrDefault(ref, 0),
-          String.valueOf(rs.getMetadata().getGeneration()), node == null ? "" : List.of(s.nodeExists(node),
-              String.valueOf(s.result().realServerNodes().get(node)), String.valueOf(
-                  StatusComputer.withoutTime(s.realServerReports().get(node))))));
-    }
-    return views;
+    return List.of(String.valueOf(s.result().realServerNodes()), String.valueOf(rsReports),
+        String.valueOf(s.nodes() == null ? null : new java.util.TreeSet<>(s.nodes())));
+  }
+
+  static Object realServerView(Snapshot s, RealServer rs, Map<ObjectRef, List<Finding>> findings) {
+    ObjectRef ref = StatusComputer.ref(rs);
+    String node = rs.getSpec() == null ? null : rs.getSpec().getNodeName();
+    return List.of(findings.getOrDefault(ref, List.of()), s.realServerUse().getOrDefault(ref, 0),
+        String.valueOf(rs.getMetadata().getGeneration()), node == null ? "" : List.of(s.nodeExists(node),
+            String.valueOf(s.result().realServerNodes().get(node)), String.valueOf(
+                StatusComputer.withoutTime(s.realServerReports().get(node)))));
   }
 
   @Override
@@ -552,7 +951,36 @@ public final class PlanService implements AutoCloseable {
     executor.shutdownNow();
   }
 
-  /** A controller's cache, lean, that schedules a rebuild after every change to it. */
+  /**
+   * Whether {@code now} differs from {@code previous} only where no plan and no view reads it: its status (but a
+   * DirectorPair's naming a plan or not, which decides a contested node), resourceVersion, managed fields. The
+   * operator's own status writes are most of the updates during edits (a selector changed: 200 RealServers'
+   * counts); each one used to cost a rebuild that the next edit's had to wait for. The stores keep the new
+   * object; the next rebuild reads it.
+   */
+  static boolean statusOnly(HasMetadata previous, HasMetadata now) {
+    if (previous == null || now == null || previous.getMetadata() == null || now.getMetadata() == null) {
+      return false;
+    }
+    var a = previous.getMetadata();
+    var b = now.getMetadata();
+    if (a.getGeneration() == null || !a.getGeneration().equals(b.getGeneration())
+        || !Objects.equals(a.getUid(), b.getUid()) || !Objects.equals(a.getName(), b.getName())
+        || !Objects.equals(a.getNamespace(), b.getNamespace())
+        || !Objects.equals(a.getCreationTimestamp(), b.getCreationTimestamp())
+        || !Objects.equals(a.getDeletionTimestamp(), b.getDeletionTimestamp())
+        || !Objects.equals(a.getLabels(), b.getLabels()) || !Objects.equals(a.getAnnotations(), b.getAnnotations())
+        || !Objects.equals(a.getAdditionalProperties(), b.getAdditionalProperties())) {
+      return false;
+    }
+    if (previous instanceof DirectorPair p && now instanceof DirectorPair q) {
+      return (p.getStatus() != null && p.getStatus().getPlanHash() != null)
+          == (q.getStatus() != null && q.getStatus().getPlanHash() != null);
+    }
+    return previous.getClass() == now.getClass();
+  }
+
+  /** A controller's cache, lean, that schedules a rebuild after every change to it but a status write. */
   private final class ModelStore<T extends HasMetadata> implements ItemStore<T> {
     private final ItemStore<T> objects = LeanStore.create();
 
@@ -568,8 +996,10 @@ public final class PlanService implements AutoCloseable {
     @Override
     public T put(String key, T object) {
       T previous = objects.put(key, object);
-      objectsChanged.set(true);
-      changed();
+      if (!statusOnly(previous, object)) {
+        objectsChanged.set(true);
+        changed();
+      }
       return previous;
     }
 

@@ -155,6 +155,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
       PlanCodec.Published published = s.published().get(pair);
       if (published != null) {
         int writes = publisher.publish(dp, published);
+        plans.published(pair, published.manifest().planHash());
         if (writes > 0) {
           Logs.pair(LOG.atInfo(), pair).log("published plan {} ({} ConfigMaps written)",
               published.manifest().planHash(), writes);

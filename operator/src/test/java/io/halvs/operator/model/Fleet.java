@@ -66,6 +66,37 @@ final class Fleet {
     rss.set(n, real(n, old.getMetadata().getLabels().get("app"), weight, old.getMetadata().getGeneration() + 1));
   }
 
+  /** A RealServer rs-N more for vs-app (app-app). */
+  void addReal(int n, int app) {
+    rss.add(real(n, "app-" + app, 100, 1L));
+  }
+
+  /** A VirtualService more, named name, selecting app-app's RealServers (whose use goes up by one). */
+  void addService(String name, String vip, int app) {
+    vss.add(service(name, vip, "app-" + app, 1L));
+  }
+
+  /** VirtualService i selecting app-app's RealServers instead, the next generation. */
+  void reselect(int i, int app) {
+    VirtualService old = vss.get(i);
+    vss.set(i, service(old.getMetadata().getName(), old.getSpec().getVip(), "app-" + app,
+        old.getMetadata().getGeneration() + 1));
+  }
+
+  static VirtualService service(String name, String vip, String app, long generation) {
+    VirtualService vs = new VirtualService();
+    vs.setMetadata(new ObjectMetaBuilder().withNamespace("default").withName(name).withGeneration(generation).build());
+    VirtualServiceSpec s = new VirtualServiceSpec();
+    s.setDirectorPair("lvs");
+    s.setVip(vip);
+    s.setPort(80);
+    LabelSelector sel = new LabelSelector();
+    sel.setMatchLabels(Map.of("app", app));
+    s.setRealServerSelector(sel);
+    vs.setSpec(s);
+    return vs;
+  }
+
   /** Both directors report this plan programmed; lvs-01 holds the VIPs. */
   static List<ConfigMap> programmed(String planHash) {
     return List.of(report("lvs-01", AgentReport.ACTIVE, planHash), report("lvs-02", AgentReport.STANDBY, planHash));

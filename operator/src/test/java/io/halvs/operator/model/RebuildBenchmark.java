@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The operator's share of one edit, in process: a RealServer's weight changed -> the model rebuilt -> the
@@ -30,9 +31,16 @@ import java.util.Objects;
  *       -Dmdep.includeScope=test
  *   java -cp operator/target/test-classes:operator/target/classes:$(cat operator/target/cp.txt) \
  *       io.halvs.operator.model.RebuildBenchmark [services=1000] [perService=100] [edits=20]
+ * or, per kind of edit, the whole model path before and after its per-object maps and views were kept:
+ *   ... io.halvs.operator.model.RebuildBenchmark kinds [services=1000] [perService=100] [edits=10]
  */
 public final class RebuildBenchmark {
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("kinds")) {
+      kinds(args.length > 1 ? Integer.parseInt(args[1]) : 1000, args.length > 2 ? Integer.parseInt(args[2]) : 100,
+          args.length > 3 ? Integer.parseInt(args[3]) : 10);
+      return;
+    }
     int services = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
     int perService = args.length > 1 ? Integer.parseInt(args[1]) : 100;
     int edits = args.length > 2 ? Integer.parseInt(args[2]) : 20;
@@ -182,6 +190,236 @@ public final class RebuildBenchmark {
           .map(Object.class::cast).orElse("");
       views.put(ref, List.of(s.result().findingsFor(ref), service, String.valueOf(s.planHash(pair)),
           String.valueOf(reportViews.get(pair)), String.valueOf(vs.getMetadata().getGeneration())));
+    }
+    return views;
+  }
+
+  /**
+   * The model's whole path per edit, as the operator runs it: the edit's rebuild and the objects handed on; the
+   * operator's status writes (the pair's, with the new plan hash, and one for each object handed on: new
+   * objects in the stores); the agents' reports of the new plan. Before: each status write a rebuild (a new pair
+   * object started the plan build from nothing), the snapshot's maps and every view made from nothing and
+   * compared with the last. Now: status writes no rebuild, the kept maps and views updated with what changed.
+   */
+  interface ModelPath {
+    /** A rebuild after the objects changed; returns the objects handed on. */
+    List<ObjectRef> objects(Fleet f);
+
+    /** A rebuild after the reports (alone) changed. */
+    List<ObjectRef> reports(Fleet f, List<ConfigMap> reports);
+
+    /** The operator's status writes, the objects already replaced in the fleet. */
+    void statusWritten(Fleet f);
+
+    Snapshot last();
+  }
+
+  /** The model as of commit e98d19f: every view made and compared at every rebuild, maps from nothing. */
+  static final class Before implements ModelPath {
+    final PlanService.History history = PlanService.History.freshMaps(IncrementalPlanBuilder.comparingPairsByIdentity());
+    Snapshot s;
+    Map<ObjectRef, Object> views = Map.of();
+    List<ConfigMap> reports = List.of();
+
+    @Override
+    public List<ObjectRef> objects(Fleet f) {
+      s = history.build(f.pairs, f.vss, f.rss, reports);
+      return compare(viewsAsBefore(s, f.vss, f.rss, f.pairs));
+    }
+
+    @Override
+    public List<ObjectRef> reports(Fleet f, List<ConfigMap> reports) {
+      this.reports = reports;
+      s = PlanService.History.withReports(s, reports);
+      return compare(viewsAsBefore(s, f.vss, f.rss, f.pairs));
+    }
+
+    @Override
+    public void statusWritten(Fleet f) {
+      objects(f); // every write an update in the stores, a rebuild
+    }
+
+    List<ObjectRef> compare(Map<ObjectRef, Object> now) {
+      List<ObjectRef> out = new ArrayList<>();
+      now.forEach((ref, v) -> {
+        if (!Objects.equals(views.get(ref), v)) {
+          out.add(ref);
+        }
+      });
+      views = now;
+      return out;
+    }
+
+    @Override
+    public Snapshot last() {
+      return s;
+    }
+  }
+
+  static final class Now implements ModelPath {
+    final PlanService.History history = new PlanService.History();
+    final ViewKeeper keeper = new ViewKeeper();
+    Snapshot s;
+    List<ConfigMap> reports = List.of();
+
+    @Override
+    public List<ObjectRef> objects(Fleet f) {
+      s = history.build(f.pairs, f.vss, f.rss, reports);
+      return keeper.update(s, f.pairs, f.vss, f.rss, history.lastDelta());
+    }
+
+    @Override
+    public List<ObjectRef> reports(Fleet f, List<ConfigMap> reports) {
+      this.reports = reports;
+      s = PlanService.History.withReports(s, reports);
+      return keeper.update(s, f.pairs, f.vss, f.rss, PlanService.Delta.NONE);
+    }
+
+    @Override
+    public void statusWritten(Fleet f) {
+      // status only: no rebuild (PlanService.statusOnly); the next rebuild reads the new objects
+    }
+
+    @Override
+    public Snapshot last() {
+      return s;
+    }
+  }
+
+  /** The objects handed on get a status written: new objects in place of the old, as the informers put them. */
+  static void writeStatuses(Fleet f, List<ObjectRef> handed, String planHash) {
+    Set<ObjectRef> refs = new java.util.HashSet<>(handed);
+    for (int i = 0; i < f.pairs.size(); i++) {
+      DirectorPair old = f.pairs.get(i);
+      DirectorPair dp = new DirectorPair();
+      dp.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder(old.getMetadata()).build());
+      dp.setSpec(old.getSpec());
+      dp.setStatus(new io.halvs.api.v1alpha1.DirectorPairStatus());
+      dp.getStatus().setPlanHash(planHash);
+      f.pairs.set(i, dp);
+    }
+    for (int i = 0; i < f.vss.size(); i++) {
+      VirtualService old = f.vss.get(i);
+      if (refs.contains(StatusComputer.ref(old))) {
+        VirtualService vs = new VirtualService();
+        vs.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder(old.getMetadata()).build());
+        vs.setSpec(old.getSpec());
+        vs.setStatus(new io.halvs.api.v1alpha1.VirtualServiceStatus());
+        f.vss.set(i, vs);
+      }
+    }
+    for (int i = 0; i < f.rss.size(); i++) {
+      RealServer old = f.rss.get(i);
+      if (refs.contains(StatusComputer.ref(old))) {
+        RealServer rs = new RealServer();
+        rs.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder(old.getMetadata()).build());
+        rs.setSpec(old.getSpec());
+        rs.setStatus(new io.halvs.api.v1alpha1.RealServerStatus());
+        f.rss.set(i, rs);
+      }
+    }
+  }
+
+  static void kinds(int services, int perService, int edits) {
+    Fleet fleet = new Fleet(services, perService);
+    ModelPath before = new Before();
+    ModelPath now = new Now();
+    for (ModelPath p : List.of(before, now)) {
+      p.objects(fleet);
+      p.reports(fleet, Fleet.programmed(p.last().planHash("lvs")));
+    }
+    String[] kinds = {"a RealServer's weight", "a RealServer added", "a VirtualService added (" + perService
+        + " destinations)", "a selector changed (" + perService + " out, " + perService + " in)"};
+    System.out.printf("%d VirtualServices x %d RealServers, %d edits of each kind, one at a time; per edit: the"
+        + " rebuild, the operator's status writes, the agents' reports of the new plan; before and now in turns,"
+        + " load %s%n", services, perService, edits, loadAverage());
+    System.out.printf("  %-40s %21s %21s %17s%n", "edit", "before median / p90", "now median / p90",
+        "handed on b / n");
+    int added = 0;
+    for (int kind = 0; kind < kinds.length; kind++) {
+      long[] b = new long[edits];
+      long[] n = new long[edits];
+      long handedBefore = 0;
+      long handedNow = 0;
+      for (int i = 0; i < edits + 2; i++) { // 2 warm-up edits
+        boolean counted = i >= 2;
+        switch (kind) {
+          case 0 -> fleet.reweigh((i * 7919 + kind) % (services * perService), 1 + i % 99);
+          case 1 -> fleet.addReal(services * perService + added++, i * 31 % services);
+          case 2 -> fleet.addService("vs-edit-" + i, "10.99." + (i / 250) + "." + (i % 250 + 1), i * 17 % services);
+          default -> {
+            int vs = i / 2 * 13 % services;
+            fleet.reselect(vs, i % 2 == 0 ? (vs + 1) % services : vs);
+          }
+        }
+        long[] took = new long[2];
+        long[] handed = new long[2];
+        for (int turn = 0; turn < 2; turn++) {
+          ModelPath p = (turn + i) % 2 == 0 ? before : now;
+          int which = p == before ? 0 : 1;
+          long t = System.nanoTime();
+          List<ObjectRef> h = p.objects(fleet);
+          handed[which] = h.size();
+          took[which] = System.nanoTime() - t;
+          // the status writes replace objects in the fleet that both paths read: time the other path's share later
+          if (turn == 1) {
+            List<ObjectRef> written = new ArrayList<>(h);
+            writeStatuses(fleet, written, p.last().planHash("lvs"));
+            for (ModelPath q : List.of(before, now)) {
+              long t2 = System.nanoTime();
+              q.statusWritten(fleet);
+              List<ConfigMap> reports = Fleet.programmed(q.last().planHash("lvs"));
+              q.reports(fleet, reports);
+              took[q == before ? 0 : 1] += System.nanoTime() - t2;
+            }
+          }
+        }
+        if (!Objects.equals(before.last().planHash("lvs"), now.last().planHash("lvs"))) {
+          throw new IllegalStateException("the two paths built different plans");
+        }
+        if (counted) {
+          b[i - 2] = took[0];
+          n[i - 2] = took[1];
+          handedBefore += handed[0];
+          handedNow += handed[1];
+        }
+      }
+      System.out.printf("  %-40s %9.0f / %6.0f ms %9.0f / %6.0f ms %8.1f / %6.1f%n", kinds[kind], ms(b, 50),
+          ms(b, 90), ms(n, 50), ms(n, 90), (double) handedBefore / edits, (double) handedNow / edits);
+    }
+  }
+
+  /** The views as they were made at commit e98d19f: each object's findings looked up in the whole list. */
+  static Map<ObjectRef, Object> viewsAsBefore(Snapshot s, List<VirtualService> vss, List<RealServer> rss,
+      List<DirectorPair> pairs) {
+    Map<String, Object> reportViews = PlanService.reportViews(s);
+    Map<ObjectRef, Object> views = new HashMap<>(pairs.size() + vss.size() + rss.size());
+    for (DirectorPair dp : pairs) {
+      ObjectRef ref = StatusComputer.ref(dp);
+      String pair = ref.name();
+      views.put(ref, List.of(s.result().findingsFor(ref), String.valueOf(s.planHash(pair)),
+          String.valueOf(reportViews.get(pair)), dp.getMetadata().getDeletionTimestamp() != null,
+          String.valueOf(dp.getMetadata().getGeneration())));
+    }
+    for (VirtualService vs : vss) {
+      ObjectRef ref = StatusComputer.ref(vs);
+      String pair = vs.getSpec() == null ? "" : String.valueOf(vs.getSpec().getDirectorPair());
+      DirectorPlan plan = s.result().plans().get(pair);
+      Object service = plan == null ? "" : Objects.requireNonNullElse((Object) s.services().get(ref), "");
+      AgentReport active = StatusComputer.active(s.reportsOf(pair));
+      Object health = active == null || active.health() == null ? null : active.health().get(ref.key());
+      views.put(ref, List.of(s.result().findingsFor(ref), service, s.programmedNodes(pair, ref),
+          String.valueOf(active == null ? null : active.node()), String.valueOf(health),
+          String.valueOf(vs.getMetadata().getGeneration())));
+    }
+    views.put(PlanService.REAL_SERVER_NODES, PlanService.nodesView(s));
+    for (RealServer rs : rss) {
+      ObjectRef ref = StatusComputer.ref(rs);
+      String node = rs.getSpec() == null ? null : rs.getSpec().getNodeName();
+      views.put(ref, List.of(s.result().findingsFor(ref), s.realServerUse().getOrDefault(ref, 0),
+          String.valueOf(rs.getMetadata().getGeneration()), node == null ? "" : List.of(s.nodeExists(node),
+              String.valueOf(s.result().realServerNodes().get(node)), String.valueOf(
+                  StatusComputer.withoutTime(s.realServerReports().get(node))))));
     }
     return views;
   }

@@ -1,0 +1,101 @@
+package io.halvs.operator.model;
+
+import java.util.AbstractMap;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An immutable map made of a base map and the changes since, so that a snapshot's per-object maps (100,000
+ * RealServers' use, every object's generation) cost an edit what changed since the last fold instead of a copy of
+ * all of them: a change makes a new overlay sharing the base; when the changes reach an eighth of the base they
+ * are folded into a new base (the whole map copied once every n/8 changed entries). Lookups cost two
+ * lookups; iteration (equality, tests) builds the whole map once. The base and changes are never written after
+ * construction, so snapshots read on other threads stay as they were built. No null keys.
+ */
+final class Overlay<K, V> extends AbstractMap<K, V> {
+  private static final Object REMOVED = new Object();
+  private static final Object NULL = new Object();
+  private static final int MIN_CHANGES = 64;
+  private final Map<K, V> base;
+  /** key -> value (NULL for null), or REMOVED. */
+  private final Map<K, Object> changes;
+  private Map<K, V> whole;
+
+  private Overlay(Map<K, V> base, Map<K, Object> changes) {
+    this.base = base;
+    this.changes = changes;
+  }
+
+  /** A copy of {@code map} as the base. */
+  static <K, V> Overlay<K, V> of(Map<K, V> map) {
+    return new Overlay<>(new HashMap<>(map), Map.of());
+  }
+
+  /** This map with these keys set ({@code set}) and these removed. */
+  Overlay<K, V> with(Map<K, V> set, Set<K> removed) {
+    if (set.isEmpty() && removed.isEmpty()) {
+      return this;
+    }
+    Map<K, Object> next = new HashMap<>(changes);
+    removed.forEach(k -> next.put(k, REMOVED));
+    set.forEach((k, v) -> next.put(k, v == null ? NULL : v));
+    if (next.size() > Math.max(MIN_CHANGES, base.size() / 8)) {
+      Map<K, V> folded = new HashMap<>(base);
+      apply(folded, next);
+      return new Overlay<>(folded, Map.of());
+    }
+    return new Overlay<>(base, next);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <K, V> void apply(Map<K, V> into, Map<K, Object> changes) {
+    changes.forEach((k, v) -> {
+      if (v == REMOVED) {
+        into.remove(k);
+      } else {
+        into.put(k, v == NULL ? null : (V) v);
+      }
+    });
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public V get(Object key) {
+    Object v = changes.get(key);
+    if (v != null) {
+      return v == REMOVED || v == NULL ? null : (V) v;
+    }
+    return base.get(key);
+  }
+
+  @Override
+  public boolean containsKey(Object key) {
+    Object v = changes.get(key);
+    return v != null ? v != REMOVED : base.containsKey(key);
+  }
+
+  @Override
+  public V getOrDefault(Object key, V defaultValue) {
+    return containsKey(key) ? get(key) : defaultValue;
+  }
+
+  private synchronized Map<K, V> whole() {
+    if (whole == null) {
+      Map<K, V> w = new HashMap<>(base);
+      apply(w, changes);
+      whole = java.util.Collections.unmodifiableMap(w);
+    }
+    return whole;
+  }
+
+  @Override
+  public int size() {
+    return whole().size();
+  }
+
+  @Override
+  public Set<Entry<K, V>> entrySet() {
+    return whole().entrySet();
+  }
+}
