@@ -49,7 +49,6 @@ public final class PlanSource implements AutoCloseable {
   private String offered; // hash + state of the last plan handed on; worker thread only
   private String lastProblem; // worker thread only
   private String offeredHash; // worker thread only
-  private boolean damaged; // the last problem logged was a damaged plan; worker thread only
   private volatile String damage;
   private volatile Runnable problemListener = () -> {};
   private volatile Runnable reachableAgain = () -> {};
@@ -183,27 +182,28 @@ public final class PlanSource implements AutoCloseable {
    */
   private void problem(String message, boolean reported) {
     if (!message.equals(lastProblem)) {
-      Logs.pair(reported ? LOG.atWarn() : LOG.atInfo(), pair).log(message);
       lastProblem = message;
-      damaged = reported;
-      if (reported) {
-        worker.schedule(() -> {
-          if (message.equals(lastProblem) && !message.equals(damage)) {
-            damage = message;
-            problemListener.run();
-          }
-        }, PROBLEM_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+      if (!reported) {
+        Logs.pair(LOG.atInfo(), pair).log(message);
+        return;
       }
+      // A publish in flight reads as damaged for milliseconds (the manifest and a shard are two ConfigMaps, seen
+      // one after the other): a warning only once it outlasts the grace, as the report does.
+      Logs.pair(LOG.atDebug(), pair).log(message);
+      worker.schedule(() -> {
+        if (message.equals(lastProblem) && !message.equals(damage)) {
+          Logs.pair(LOG.atWarn(), pair).log(message);
+          damage = message;
+          problemListener.run();
+        }
+      }, PROBLEM_GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
   }
 
   private void clearProblem() {
-    if (damaged) {
-      damaged = false;
-      Logs.pair(LOG.atInfo(), pair).log("the published plan of DirectorPair {} reads well again", pair);
-    }
     lastProblem = null;
     if (damage != null) {
+      Logs.pair(LOG.atInfo(), pair).log("the published plan of DirectorPair {} reads well again", pair);
       damage = null;
       problemListener.run();
     }
