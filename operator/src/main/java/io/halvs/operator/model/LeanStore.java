@@ -32,8 +32,9 @@ import java.util.stream.Stream;
  *   <li>empty maps and lists (fabric8 gives every object and condition its own) become the shared immutable empty
  *       ones, and a map of one entry a singleton map.</li>
  * </ul>
- * At 100,000 RealServers that is about 1 KiB less per RealServer (MemoryBenchmark). Equal values throughout: a
- * reader sees the same object. Nothing writes a cached object or its collections: JOSDK hands reconcilers a
+ * At 100,000 RealServers the stores hold 72 MiB instead of 187 (MemoryBenchmark). Equal values throughout: a
+ * reader sees the same object. A store of its own, not JOSDK's TransformingItemStore: that one puts the original
+ * name, namespace and resourceVersion back after the transform, undoing the namespace's sharing. Nothing writes a cached object or its collections: JOSDK hands reconcilers a
  * copy of the primary, and status writes replace the status subresource of a freshly read copy, so the server's
  * field ownership is never touched.
  */
