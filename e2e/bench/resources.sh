@@ -13,8 +13,9 @@
 # the longest pause is printed (the agent's must stay well under the 150 ms heartbeat dead interval).
 # The containers' limits are emulated with -XX:MaxRAM (the image's -XX:MaxRAMPercentage=75 is of the cgroup
 # limit in a pod; outside one it would be of the host's RAM): OPERATOR_MAX_RAM and AGENT_MAX_RAM (256m). The
-# operator's is its shipped 512Mi up to 100 VirtualServices and 2g above (at full size its live heap was 1.1 GiB;
-# 396 MiB since its caches hold each object once without managedFields: OPERATOR_MAX_RAM=1g runs it).
+# operator's is 512m up to 100 VirtualServices and 1g above (deploy/base/operator-deployment.yaml's limit; at full
+# size its live heap was 1.1 GiB, 396 MiB once its caches held each object once without managedFields, less since
+# LeanStore interns what repeats). The operator also gets its image's own flags and environment (operator/pom.xml).
 #
 # Usage (root: network namespaces):  e2e/bench/resources.sh            # full size, 22-43 min here
 #                                    SCALE=0.1 e2e/bench/resources.sh  # smoke, about 4 min
@@ -32,7 +33,7 @@ repo=$(cd "$here/../.." && pwd)
 api=$repo/e2e/apiserver
 scale=${SCALE:-1}; parallel=${PARALLEL:-4}; batch=${BATCH:-5000}; settle=${SETTLE_S:-40}; period=${SAMPLE_S:-0.5}
 services=$(awk -v s="$scale" 'BEGIN { n = int(1000 * s + 0.5); print (n < 1 ? 1 : n) }'); per_service=100
-operator_max_ram=${OPERATOR_MAX_RAM:-$([ "$services" -le 100 ] && echo 512m || echo 2g)}
+operator_max_ram=${OPERATOR_MAX_RAM:-$([ "$services" -le 100 ] && echo 512m || echo 1g)}
 agent_max_ram=${AGENT_MAX_RAM:-256m}
 dests=$((services * per_service))
 operator_jar=$repo/operator/target/halvs-operator.jar; agent_jar=$repo/director-agent/target/halvs-agent.jar
@@ -42,6 +43,9 @@ done
 [ "$(id -u)" = 0 ] || { echo "resources.sh: needs root (network namespaces)" >&2; exit 2; }
 # The image's JVM flags (pom.xml, jib jvmFlags), the container limit as MaxRAM, and a GC log.
 image_flags=(-XX:+UseSerialGC -XX:MaxRAMPercentage=75)
+# the operator image's own flags and environment, after the common ones (operator/pom.xml)
+operator_image_flags=(-XX:MaxNewSize=64m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40)
+operator_image_env=(MALLOC_ARENA_MAX=2)
 agent_image_flags=(-XX:TieredStopAtLevel=1) # the agent image's own, after the common ones (director-agent/pom.xml)
 
 dir=$(mktemp -d /tmp/halvs-resources.XXXXXX)
@@ -164,8 +168,8 @@ all_written() { # resource expected
   [ "$(unwritten "$1")" = 0 ] && written_at=$t
 }
 t_operator=$(now_ms)
-KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system java "${image_flags[@]}" \
-  -XX:MaxRAM="$operator_max_ram" ${OPERATOR_JAVA_OPTS:-} -Xlog:gc:file="$dir/operator-gc.log" -Djava.io.tmpdir="$dir" \
+env "${operator_image_env[@]}" KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system \
+  java "${image_flags[@]}" "${operator_image_flags[@]}" -XX:MaxRAM="$operator_max_ram" ${OPERATOR_JAVA_OPTS:-} -Xlog:gc:file="$dir/operator-gc.log" -Djava.io.tmpdir="$dir" \
   -jar "$operator_jar" run > "$dir/operator.log" 2>&1 &
 operator_pid=$!
 start_sampler "$operator_pid" "$dir/operator.samples"

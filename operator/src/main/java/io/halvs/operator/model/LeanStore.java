@@ -1,27 +1,107 @@
 package io.halvs.operator.model;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
-import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
+import io.halvs.api.v1alpha1.DirectorPair;
+import io.halvs.api.v1alpha1.RealServer;
+import io.halvs.api.v1alpha1.VirtualService;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
- * Informer stores that keep objects without what the operator never reads: server-side apply's managedFields
- * (FieldsV1 as nested maps, most of a cached object's heap) and kubectl's last-applied-configuration annotation
- * (a second copy of the object). Nothing writes a cached object back: status writes replace the status
- * subresource of a freshly read copy, so the server's field ownership is never touched.
+ * Informer stores that keep objects without what the operator never reads, and what repeats across objects once:
+ * <ul>
+ *   <li>server-side apply's managedFields (FieldsV1 as nested maps, most of a cached object's heap) and kubectl's
+ *       last-applied-configuration annotation (a second copy of the object) are dropped;</li>
+ *   <li>strings that many objects share are interned: namespace, creation and deletion times, label and
+ *       annotation keys and short values, finalizers, the conditions' type, status, reason, message and time
+ *       (the operator writes the same few for most objects, often in the same second), a RealServer's nodeName,
+ *       a VirtualService's pair and selector. Decoded from JSON each object has its own copy of each;</li>
+ *   <li>a custom resource's apiVersion and CRD name, which fabric8 computes anew for each object, are shared;</li>
+ *   <li>empty maps and lists (fabric8 gives every object and condition its own) become the shared immutable empty
+ *       ones, and a map of one entry a singleton map.</li>
+ * </ul>
+ * At 100,000 RealServers the stores hold 72 MiB instead of 187 (MemoryBenchmark). Equal values throughout: a
+ * reader sees the same object. A store of its own, not JOSDK's TransformingItemStore: that one puts the original
+ * name, namespace and resourceVersion back after the transform, undoing the namespace's sharing. Nothing writes a cached object or its collections: JOSDK hands reconcilers a
+ * copy of the primary, and status writes replace the status subresource of a freshly read copy, so the server's
+ * field ownership is never touched.
  */
-public final class LeanStore {
+public final class LeanStore<T extends HasMetadata> implements ItemStore<T> {
   static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+  /** Longer annotation values (JSON, certificates) are rarely shared: not worth the string table's entry. */
+  static final int INTERNED_VALUE_CHARS = 128;
+
+  /**
+   * fabric8's CustomResource computes these two per instance (group + "/" + version, plural + "." + group): final
+   * fields, so set through reflection; none when that is refused.
+   */
+  private static final List<Field> CUSTOM_RESOURCE_STRINGS = customResourceStrings();
+
+  private final ConcurrentHashMap<String, T> objects = new ConcurrentHashMap<>();
 
   private LeanStore() {}
 
   public static <T extends HasMetadata> ItemStore<T> create() {
-    return new TransformingItemStore<>(LeanStore::prune);
+    return new LeanStore<>();
   }
 
-  /** Drops the two from an object fresh off the watch (the informer's own copy: nobody else holds it). */
+  @Override
+  public String getKey(T object) {
+    return Cache.metaNamespaceKeyFunc(object);
+  }
+
+  @Override
+  public T put(String key, T object) {
+    return objects.put(key, prune(object));
+  }
+
+  @Override
+  public T remove(String key) {
+    return objects.remove(key);
+  }
+
+  @Override
+  public Stream<String> keySet() {
+    return objects.keySet().stream();
+  }
+
+  @Override
+  public Stream<T> values() {
+    return objects.values().stream();
+  }
+
+  @Override
+  public T get(String key) {
+    return objects.get(key);
+  }
+
+  @Override
+  public int size() {
+    return objects.size();
+  }
+
+  /** Not the objects as the server sent them (as JOSDK's TransformingItemStore says of its own). */
+  @Override
+  public boolean isFullState() {
+    return false;
+  }
+
+  /**
+   * Prunes and compacts an object fresh off the watch, in place: the informer's own copy, decoded from the watch
+   * event for this store, that nobody else holds yet (the event handlers get it after the store).
+   */
   static <T extends HasMetadata> T prune(T o) {
     ObjectMeta meta = o.getMetadata();
     if (meta != null) {
@@ -30,7 +110,119 @@ public final class LeanStore {
       if (annotations != null && annotations.containsKey(LAST_APPLIED)) {
         annotations.remove(LAST_APPLIED);
       }
+      meta.setAnnotations(strings(annotations, INTERNED_VALUE_CHARS));
+      meta.setLabels(strings(meta.getLabels(), Integer.MAX_VALUE));
+      meta.setNamespace(intern(meta.getNamespace()));
+      meta.setCreationTimestamp(intern(meta.getCreationTimestamp()));
+      meta.setDeletionTimestamp(intern(meta.getDeletionTimestamp()));
+      meta.setFinalizers(strings(meta.getFinalizers()));
+      if (meta.getOwnerReferences() != null && meta.getOwnerReferences().isEmpty()) {
+        meta.setOwnerReferences(Collections.emptyList());
+      }
+      meta.setAdditionalProperties(compact(meta.getAdditionalProperties()));
+    }
+    if (o instanceof CustomResource<?, ?>) {
+      for (Field f : CUSTOM_RESOURCE_STRINGS) {
+        try {
+          f.set(o, intern((String) f.get(o)));
+        } catch (IllegalAccessException | RuntimeException e) {
+          // kept as it is: an equal string, only not shared
+        }
+      }
+    }
+    if (o instanceof RealServer rs) {
+      if (rs.getSpec() != null) {
+        rs.getSpec().setNodeName(intern(rs.getSpec().getNodeName()));
+      }
+      if (rs.getStatus() != null) {
+        rs.getStatus().setConditions(conditions(rs.getStatus().getConditions()));
+      }
+    } else if (o instanceof VirtualService vs) {
+      if (vs.getSpec() != null) {
+        vs.getSpec().setDirectorPair(intern(vs.getSpec().getDirectorPair()));
+        selector(vs.getSpec().getRealServerSelector());
+      }
+      if (vs.getStatus() != null) {
+        vs.getStatus().setConditions(conditions(vs.getStatus().getConditions()));
+        vs.getStatus().setActiveDirector(intern(vs.getStatus().getActiveDirector()));
+      }
+    } else if (o instanceof DirectorPair dp && dp.getStatus() != null) {
+      dp.getStatus().setConditions(conditions(dp.getStatus().getConditions()));
     }
     return o;
+  }
+
+  private static List<Field> customResourceStrings() {
+    List<Field> fields = new ArrayList<>();
+    for (String name : List.of("apiVersion", "crdName")) {
+      try {
+        Field f = CustomResource.class.getDeclaredField(name);
+        f.setAccessible(true);
+        if (f.getType() == String.class) {
+          fields.add(f);
+        }
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        // another fabric8: nothing to share
+      }
+    }
+    return List.copyOf(fields);
+  }
+
+  static String intern(String s) {
+    return s == null ? null : s.intern();
+  }
+
+  /** Keys interned, values up to {@code valueChars} long too; the order kept. */
+  static Map<String, String> strings(Map<String, String> map, int valueChars) {
+    if (map == null || map.isEmpty()) {
+      return map == null ? null : Collections.emptyMap();
+    }
+    if (map.size() == 1) {
+      Map.Entry<String, String> e = map.entrySet().iterator().next();
+      return Collections.singletonMap(intern(e.getKey()), value(e.getValue(), valueChars));
+    }
+    Map<String, String> out = new LinkedHashMap<>((int) (map.size() / 0.75f) + 1);
+    map.forEach((k, v) -> out.put(intern(k), value(v, valueChars)));
+    return out;
+  }
+
+  private static String value(String v, int valueChars) {
+    return v != null && v.length() <= valueChars ? v.intern() : v;
+  }
+
+  static List<String> strings(List<String> list) {
+    if (list == null || list.isEmpty()) {
+      return list == null ? null : Collections.emptyList();
+    }
+    List<String> out = new ArrayList<>(list.size());
+    list.forEach(s -> out.add(intern(s)));
+    return out;
+  }
+
+  /** An empty map as the shared empty one (fabric8's additionalProperties: one per object and condition). */
+  static <V> Map<String, V> compact(Map<String, V> map) {
+    return map != null && map.isEmpty() ? Collections.emptyMap() : map;
+  }
+
+  static List<Condition> conditions(List<Condition> conditions) {
+    if (conditions == null || conditions.isEmpty()) {
+      return conditions == null ? null : Collections.emptyList();
+    }
+    for (Condition c : conditions) {
+      c.setType(intern(c.getType()));
+      c.setStatus(intern(c.getStatus()));
+      c.setReason(intern(c.getReason()));
+      c.setMessage(intern(c.getMessage()));
+      c.setLastTransitionTime(intern(c.getLastTransitionTime()));
+      c.setAdditionalProperties(compact(c.getAdditionalProperties()));
+    }
+    return conditions;
+  }
+
+  private static void selector(LabelSelector selector) {
+    if (selector != null) {
+      selector.setMatchLabels(strings(selector.getMatchLabels(), Integer.MAX_VALUE));
+      selector.setAdditionalProperties(compact(selector.getAdditionalProperties()));
+    }
   }
 }
