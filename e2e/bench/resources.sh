@@ -44,7 +44,7 @@ done
 # The image's JVM flags (pom.xml, jib jvmFlags), the container limit as MaxRAM, and a GC log.
 image_flags=(-XX:+UseSerialGC -XX:MaxRAMPercentage=75)
 # the operator image's own flags and environment, after the common ones (operator/pom.xml)
-operator_image_flags=(-XX:MaxNewSize=64m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40)
+operator_image_flags=() # none besides the common ones; OPERATOR_JAVA_OPTS adds some (the heap flags measured in PERFORMANCE.md)
 operator_image_env=(MALLOC_ARENA_MAX=2)
 agent_image_flags=(-XX:TieredStopAtLevel=1) # the agent image's own, after the common ones (director-agent/pom.xml)
 
