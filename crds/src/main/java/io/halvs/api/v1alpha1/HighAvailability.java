@@ -57,9 +57,9 @@ public class HighAvailability {
       + "intervals. Unset: 4 s, or 4 intervals when advertIntervalMillis is above 1 s. A longer term makes Lease "
       + "renewals that the API server answers late, by up to about the term minus 2 intervals, harmless: an active "
       + "whose renewals are slow keeps its VIPs through a late heartbeat. What it costs: a director cut off from both "
-      + "its peer and the API keeps the VIPs for up to the term (two holders if the peer took over), and a standby "
-      + "waits until a lapsed Lease is nearly a term old before it takes it from a holder that went silent without "
-      + "renewing. Raise it (Kubernetes' own leader election uses 15) on a slow or busy API server.")
+      + "its peer and the API keeps the VIPs for up to the term (two holders if the peer took over), and a Lease "
+      + "whose holder stopped renewing counts as lapsed (a standby takes it only after the grace, 3 dead intervals) "
+      + "once it is the term minus 3 intervals old, not before. Raise it (Kubernetes' own leader election uses 15) on a slow or busy API server.")
   private Integer leaseDurationSeconds;
 
   @JsonPropertyDescription("Secret holding the HMAC key that authenticates heartbeats; default: one the operator generates.")
