@@ -111,9 +111,19 @@ public record DirectorPlan(
   public record SyncDaemonPlan(int syncId, String interfaceName, IpAddress multicastGroup, int port, int ttl,
       int maxLen) {}
 
-  /** Heartbeat timing and preemption. authSecret null: the operator-generated one. */
+  /**
+   * Heartbeat timing, preemption and the Lease term. authSecret null: the operator-generated one.
+   * leaseDurationSeconds null: unset (plans from before it too), the agent's default term.
+   */
   public record HaPlan(int advertIntervalMillis, int missesBeforeDead, boolean preempt, int preemptDelaySeconds,
-      int heartbeatPort, String authSecretName, String authSecretKey) {}
+      int heartbeatPort, String authSecretName, String authSecretKey,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer leaseDurationSeconds) {
+    public HaPlan(int advertIntervalMillis, int missesBeforeDead, boolean preempt, int preemptDelaySeconds,
+        int heartbeatPort, String authSecretName, String authSecretKey) {
+      this(advertIntervalMillis, missesBeforeDead, preempt, preemptDelaySeconds, heartbeatPort, authSecretName,
+          authSecretKey, null);
+    }
+  }
 
   public int destinationCount() {
     return services.stream().mapToInt(s -> s.destinations().size()).sum();

@@ -674,6 +674,15 @@ public final class PlanBuilder {
         c.range("spec.highAvailability.missesBeforeDead", ha.getMissesBeforeDead(), 2, 50);
         c.range("spec.highAvailability.preemptDelaySeconds", ha.getPreemptDelaySeconds(), 0, 86400);
         c.range("spec.highAvailability.heartbeatPort", ha.getHeartbeatPort(), 1, 65535);
+        c.range("spec.highAvailability.leaseDurationSeconds", ha.getLeaseDurationSeconds(), 4,
+            io.halvs.api.v1alpha1.HighAvailability.MAX_LEASE_DURATION_SECONDS);
+        if (ha.getLeaseDurationSeconds() != null && ha.getLeaseDurationSeconds() * 1000L < 4L
+            * Checks.orDefault(ha.getAdvertIntervalMillis(), Defaults.ADVERT_INTERVAL_MILLIS)) {
+          c.error("spec.highAvailability.leaseDurationSeconds", "OutOfRange",
+              "spec.highAvailability.leaseDurationSeconds " + ha.getLeaseDurationSeconds() + " is shorter than 4 "
+                  + "heartbeat intervals (advertIntervalMillis): a granted Lease must stay valid two intervals after "
+                  + "its request (docs/HA.md rule 4)");
+        }
         if (ha.getAuthSecretRef() != null && (ha.getAuthSecretRef().getName() == null
             || ha.getAuthSecretRef().getName().isBlank())) {
           c.error("spec.highAvailability.authSecretRef.name", "Required", "authSecretRef.name is required");
@@ -752,7 +761,8 @@ public final class PlanBuilder {
           Checks.orDefault(ha.getPreemptDelaySeconds(), Defaults.PREEMPT_DELAY_SECONDS),
           Checks.orDefault(ha.getHeartbeatPort(), Defaults.HEARTBEAT_PORT),
           secret == null ? null : secret.getName(),
-          secret == null ? null : (secret.getKey() == null ? "key" : secret.getKey()));
+          secret == null ? null : (secret.getKey() == null ? "key" : secret.getKey()),
+          ha.getLeaseDurationSeconds());
     }
   }
 

@@ -92,6 +92,24 @@ class PlanBuilderTest {
         .connectionTimeouts()).as("an empty block leaves the kernel alone").isNull();
   }
 
+  /** The Lease term reaches the plan; unset stays unset (the agent's default), under 4 intervals is refused. */
+  @Test
+  void theLeaseTermIsPlannedAndOneUnderFourIntervalsIsRefused() {
+    DirectorPair dp = Fixtures.pair("lvs", "a", "b");
+    assertThat(PlanBuilder.build(new PlanInput(List.of(dp), List.of(), List.of())).plans().get("lvs")
+        .highAvailability().leaseDurationSeconds()).isNull();
+    var ha = new io.halvs.api.v1alpha1.HighAvailability();
+    ha.setLeaseDurationSeconds(15);
+    dp.getSpec().setHighAvailability(ha);
+    PlanResult r = PlanBuilder.build(new PlanInput(List.of(dp), List.of(), List.of()));
+    assertThat(r.findings()).isEmpty();
+    assertThat(r.plans().get("lvs").highAvailability().leaseDurationSeconds()).isEqualTo(15);
+    ha.setAdvertIntervalMillis(5000); // 4 intervals: 20 s
+    r = PlanBuilder.build(new PlanInput(List.of(dp), List.of(), List.of()));
+    assertThat(r.plans()).isEmpty();
+    assertThat(r.findings()).extracting(Finding::field).containsExactly("spec.highAvailability.leaseDurationSeconds");
+  }
+
   /** 0 is the kernel's "unchanged" and more than INT_MAX / HZ seconds is EINVAL: neither can be set. */
   @Test
   void connectionTimeoutsTheKernelCannotTakeAreRefused() {

@@ -59,8 +59,7 @@ final class ElectionOptions {
       case none -> null;
       case file -> new FileQuorum(java.util.Objects.requireNonNull(quorumFile, "--quorum file needs --quorum-file"), node);
       case lease -> new LeaseQuorum(new KubernetesClientBuilder().build(), leaseNamespace, plan.pair(),
-          (int) ((io.halvs.agent.ha.ElectionMachine.leaseMillis(plan.highAvailability().advertIntervalMillis()) + 999)
-              / 1000));
+          io.halvs.agent.ha.ElectionMachine.leaseSeconds(plan.highAvailability()));
     };
     SyncProgress sync = new SyncProgress(kernel);
     try {

@@ -121,8 +121,7 @@ final class InCluster implements Callable<Integer> {
     PairElection.Factory factory = (plan, r) -> {
       HeartbeatElection e = new HeartbeatElection(plan, new HeartbeatElection.Options(node, r.peer(), r.hmacKey(),
           new LeaseQuorum(client, namespace, plan.pair(),
-          (int) ((io.halvs.agent.ha.ElectionMachine.leaseMillis(plan.highAvailability().advertIntervalMillis()) + 999)
-              / 1000)), sync::connections,
+          io.halvs.agent.ha.ElectionMachine.leaseSeconds(plan.highAvailability())), sync::connections,
           () -> sync.backupRunning(plan.syncDaemon())), addresses, r.self());
       e.onChange(st -> Logs.pair(LOG.atInfo(), plan.pair()).log("role {} ({}), transitions {}", st.role(), st.reason(),
           st.transitions()));

@@ -1,6 +1,7 @@
 package io.halvs.agent.ha;
 
 import io.halvs.agent.runtime.Election.Role;
+import io.halvs.plan.DirectorPlan;
 
 /**
  * The election's decisions, pure: no sockets, no threads, times in milliseconds of an injected monotonic clock.
@@ -53,8 +54,15 @@ public final class ElectionMachine {
 
     public static Config of(String self, String peer, boolean selfPreferred, long interval, int misses,
         boolean preempt, long preemptDelay, boolean quorum) {
-      return new Config(self, peer, selfPreferred, interval, misses, preempt, preemptDelay, quorum, 2000, 1000,
+      return of(self, peer, selfPreferred, interval, misses, preempt, preemptDelay, quorum,
           ElectionMachine.leaseMillis(interval));
+    }
+
+    /** With the pair's Lease term ({@link #leaseMillis(DirectorPlan.HaPlan)}). */
+    public static Config of(String self, String peer, boolean selfPreferred, long interval, int misses,
+        boolean preempt, long preemptDelay, boolean quorum, long leaseMillis) {
+      return new Config(self, peer, selfPreferred, interval, misses, preempt, preemptDelay, quorum, 2000, 1000,
+          leaseMillis);
     }
   }
 
@@ -64,6 +72,21 @@ public final class ElectionMachine {
    */
   public static long leaseMillis(long intervalMillis) {
     return Math.max(4000, 4 * intervalMillis);
+  }
+
+  /**
+   * The pair's Lease term: its highAvailability.leaseDurationSeconds when set (admission keeps it at 4 intervals or
+   * more), else the default above. A longer term rides out slower renewals (docs/HA.md rule 4).
+   */
+  public static long leaseMillis(DirectorPlan.HaPlan ha) {
+    long dflt = leaseMillis(ha.advertIntervalMillis());
+    return ha.leaseDurationSeconds() == null ? dflt
+        : Math.max(4L * ha.advertIntervalMillis(), ha.leaseDurationSeconds() * 1000L);
+  }
+
+  /** The term in whole seconds, as a Lease's spec.leaseDurationSeconds records it. */
+  public static int leaseSeconds(DirectorPlan.HaPlan ha) {
+    return (int) ((leaseMillis(ha) + 999) / 1000);
   }
 
   /**

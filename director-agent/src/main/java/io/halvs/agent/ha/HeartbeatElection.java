@@ -166,11 +166,15 @@ public final class HeartbeatElection implements Election {
     return plan.nodes().get(0).equals(node) ? plan.nodes().get(1) : plan.nodes().get(0);
   }
 
+  /** The machine's settings from the plan; the Lease store learns the term it records from them too. */
   private Config config(DirectorPlan p) {
     var ha = p.highAvailability();
+    if (options.quorum() != null) {
+      options.quorum().leaseTerm(ElectionMachine.leaseMillis(ha));
+    }
     return Config.of(options.node(), peerOf(p, options.node()), p.nodes().get(0).equals(options.node()),
         ha.advertIntervalMillis(), ha.missesBeforeDead(), ha.preempt(), ha.preemptDelaySeconds() * 1000L,
-        options.quorum() != null);
+        options.quorum() != null, ElectionMachine.leaseMillis(ha));
   }
 
   /** Any of the plan's VIPs already on the interface: a previous agent held them. */

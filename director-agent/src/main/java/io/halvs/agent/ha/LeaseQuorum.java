@@ -23,7 +23,7 @@ public final class LeaseQuorum implements Quorum {
   private final KubernetesClient client;
   private final String namespace;
   private final String name;
-  private final int leaseSeconds;
+  private volatile int leaseSeconds;
   private volatile Lease last;
 
   public LeaseQuorum(KubernetesClient client, String namespace, String pair, int leaseSeconds) {
@@ -31,6 +31,12 @@ public final class LeaseQuorum implements Quorum {
     this.namespace = namespace;
     this.name = Names.lease(pair);
     this.leaseSeconds = leaseSeconds;
+  }
+
+  /** The term written to the Lease's spec.leaseDurationSeconds (for readers; the election counts its own). */
+  @Override
+  public void leaseTerm(long leaseMillis) {
+    leaseSeconds = (int) ((leaseMillis + 999) / 1000);
   }
 
   @Override

@@ -7,6 +7,13 @@ public final class MemoryQuorum implements Quorum {
   private Record record = new Record(null, 0, "0", 0, false);
   private long version;
   public final AtomicBoolean reachable = new AtomicBoolean(true);
+  /** The term the election last told it, 0 before (a Lease records it; tests read it here). */
+  public volatile long leaseTermMillis;
+
+  @Override
+  public void leaseTerm(long leaseMillis) {
+    leaseTermMillis = leaseMillis;
+  }
 
   @Override
   public synchronized Record read() throws Exception {

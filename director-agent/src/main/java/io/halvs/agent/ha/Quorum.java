@@ -26,6 +26,9 @@ public interface Quorum extends AutoCloseable {
   /** Compare-and-set, storing term expected.term() + 1: false when the record moved on since it was read. */
   boolean write(Record expected, String holder, long renewWallMillis, boolean silent) throws Exception;
 
+  /** The pair's Lease term now (it follows the plan), for a store that records it with each write. */
+  default void leaseTerm(long leaseMillis) {}
+
   @Override
   default void close() {}
 

@@ -8,6 +8,7 @@ import io.halvs.agent.ha.ElectionMachine.Decision;
 import io.halvs.agent.ha.ElectionMachine.PeerView;
 import io.halvs.agent.ha.ElectionMachine.Request;
 import io.halvs.agent.runtime.Election.Role;
+import io.halvs.plan.DirectorPlan;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,6 +31,11 @@ class ElectionMachineTest {
     long connections;
     boolean apiReachable = true;
     boolean deaf; // receives no heartbeats (its receiving thread stalled, say) while the peer hears it
+    long apiLatency; // how long the API server takes to answer this director's Lease calls (a busy one)
+    Request pending = Request.NONE;
+    long pendingAt;
+    long pendingSilentSince;
+    boolean pendingMayTakeLapsed;
     Role sentRole;
 
     Node(String name, boolean preferred) {
@@ -44,6 +50,7 @@ class ElectionMachineTest {
     final boolean quorum;
     final boolean preempt;
     final long preemptDelay;
+    final long leaseMillis; // the pair's Lease term
     final Node a = new Node("lvs-a", true);
     final Node b = new Node("lvs-b", false);
     boolean link = true;
@@ -54,10 +61,15 @@ class ElectionMachineTest {
     long lastSentA = -INTERVAL;
     long lastSentB = -INTERVAL;
 
-    Pair(boolean quorum, boolean preempt, long preemptDelay) {
+    Pair(boolean quorum, boolean preempt, long preemptDelay, long leaseMillis) {
       this.quorum = quorum;
       this.preempt = preempt;
       this.preemptDelay = preemptDelay;
+      this.leaseMillis = leaseMillis;
+    }
+
+    Pair(boolean quorum, boolean preempt, long preemptDelay) {
+      this(quorum, preempt, preemptDelay, ElectionMachine.leaseMillis(INTERVAL));
     }
 
     Pair(boolean quorum) {
@@ -67,7 +79,8 @@ class ElectionMachineTest {
     void start(Node n) {
       Node other = n == a ? b : a;
       n.m = new ElectionMachine(Config.of(n.name, other.name, n.preferred, INTERVAL, MISSES, preempt,
-          preemptDelay, quorum), now, n.vips);
+          preemptDelay, quorum, leaseMillis), now, n.vips);
+      n.pending = Request.NONE;
       if (n == a) {
         lastSentA = now - INTERVAL;
       } else {
@@ -131,12 +144,20 @@ class ElectionMachineTest {
             Decision d = n.m.tick(now);
             n.vips = d.role() == Role.ACTIVE;
             n.announced |= d.announce();
-            if (d.request() != Request.NONE) {
+            if (d.request() != Request.NONE && n.pending == Request.NONE) {
               long lastHb = n == a ? lastHbA : lastHbB;
-              long silentSince = lastHb == Long.MIN_VALUE ? Long.MIN_VALUE
+              n.pending = d.request();
+              n.pendingAt = now;
+              n.pendingSilentSince = lastHb == Long.MIN_VALUE ? Long.MIN_VALUE
                   : lastHb + n.m.proofAfterLastHeartbeatMillis();
-              n.m.answer(now, n.apiReachable ? Quorum.call(lease, d.request(), n.name, now, silentSince, 0, 4000,
-                  n.m.config().lapsedAfterMillis(), n.m.mayTakeLapsed(now))
+              n.pendingMayTakeLapsed = n.m.mayTakeLapsed(now);
+            }
+            if (n.pending != Request.NONE && now - n.pendingAt >= n.apiLatency) {
+              // as HeartbeatElection: the call's wall clock is the request's, the answer comes apiLatency later
+              Request kind = n.pending;
+              n.pending = Request.NONE;
+              n.m.answer(n.pendingAt, n.apiReachable ? Quorum.call(lease, kind, n.name, n.pendingAt,
+                  n.pendingSilentSince, 0, leaseMillis, n.m.config().lapsedAfterMillis(), n.pendingMayTakeLapsed)
                   : new Quorum.Outcome(Answer.UNREACHABLE, 0));
             }
           }
@@ -166,7 +187,10 @@ class ElectionMachineTest {
   }
 
   static Pair steady(boolean quorum) {
-    Pair p = new Pair(quorum);
+    return steady(new Pair(quorum));
+  }
+
+  static Pair steady(Pair p) {
     p.start(p.a);
     p.start(p.b);
     p.run(1000 + ElectionMachine.STARTUP_GRACE_MILLIS); // past the standby's start-up grace
@@ -644,5 +668,79 @@ class ElectionMachineTest {
     p.run(10_000);
     assertThat(p.b.vips).isFalse();
     assertThat(p.dualHolderSamples).isZero();
+  }
+
+  /** The term Kubernetes' own leader election uses: what a platform engineer sets on a busy API server. */
+  static final long LONG_TERM = 15_000;
+
+  /**
+   * The product finding of #14: under API server load Lease PUTs took seconds, longer than the 4 s term, and a
+   * heartbeat late by more than the grace then made the active drop its VIPs with no fault. A 15 s term keeps
+   * every slow renewal's term valid, so the late heartbeat moves nothing; the default term still drops.
+   */
+  @Test
+  void aLongerLeaseTermRidesOutSlowRenewalsAndALateHeartbeat() {
+    for (long term : new long[] {ElectionMachine.leaseMillis(INTERVAL), LONG_TERM}) {
+      Pair p = steady(new Pair(true, false, 0, term));
+      p.a.apiLatency = 6000; // each of a's Lease PUTs is answered 6 s after it was sent
+      p.run(20_000);
+      long ta = p.a.m.transitions();
+      p.a.deaf = true; // b's heartbeats reach a later than the grace (a loaded node); b still hears a
+      p.run(p.a.m.config().graceMillis() + 300);
+      p.a.deaf = false;
+      p.run(1000);
+      if (term == LONG_TERM) {
+        assertThat(p.a.m.transitions()).as("a kept its VIPs with a %d ms term", term).isEqualTo(ta);
+        assertThat(p.a.vips).isTrue();
+      } else {
+        assertThat(p.a.m.transitions()).as("a dropped its VIPs with a %d ms term", term).isGreaterThan(ta);
+      }
+      assertThat(p.dualHolderSamples).isZero();
+    }
+  }
+
+  /** An active cut off from the API keeps a valid term for the configured term, not the default's 4 s. */
+  @Test
+  void anActiveCutOffFromTheApiHoldsForTheConfiguredTerm() {
+    Pair p = steady(new Pair(true, false, 0, LONG_TERM));
+    p.a.apiReachable = false;
+    p.run(6000); // past the default term, within the configured one (the last renewal was at most 2 s before)
+    assertThat(p.a.m.leaseHolder(p.now)).as("a's 15 s term is not over").isTrue();
+    p.b.apiReachable = false;
+    p.rebootNode(p.b); // the standby dies while the API is away: a double fault
+    p.run(5000);
+    assertThat(p.a.vips).as("within its term a keeps the VIPs").isTrue();
+    p.run(LONG_TERM);
+    assertThat(p.a.vips).as("the term ended: quorum lost").isFalse();
+    assertThat(p.a.m.reason()).containsAnyOf("quorum lost", "API is unreachable");
+  }
+
+  /**
+   * Rule 4's safety at the configured term: b reaches the API, a does not; the directors are cut apart at every
+   * phase of a's 15 s term end: a drops its VIPs before b takes the lapsed Lease, never two holders.
+   */
+  @Test
+  void aPartitionAfterTheActiveLostTheApiNeverGivesTwoHoldersWithALongerTerm() {
+    for (long offset = -300; offset <= 1200; offset += 25) {
+      Pair p = steady(new Pair(true, false, 0, LONG_TERM));
+      p.a.apiReachable = false;
+      long termEnd = p.lease.current().renewWallMillis() + LONG_TERM - 2 * INTERVAL;
+      p.run(termEnd + offset - p.now);
+      p.link = false;
+      p.run(3000);
+      assertThat(p.dualHolderSamples).as("partition " + offset + " ms after a's term ended").isZero();
+      assertThat(p.role(p.b)).as("partition " + offset + " ms after a's term ended").isEqualTo(Role.ACTIVE);
+      assertThat(p.role(p.a)).isEqualTo(Role.STANDBY);
+    }
+  }
+
+  @Test
+  void aConfiguredLeaseTermReplacesTheDefault() {
+    assertThat(ElectionMachine.leaseMillis(new DirectorPlan.HaPlan(50, 3, false, 0, 8849, null, null)))
+        .isEqualTo(4000);
+    assertThat(ElectionMachine.leaseMillis(new DirectorPlan.HaPlan(50, 3, false, 0, 8849, null, null, 15)))
+        .isEqualTo(15_000);
+    assertThat(ElectionMachine.leaseSeconds(new DirectorPlan.HaPlan(2000, 3, false, 0, 8849, null, null, null)))
+        .isEqualTo(8);
   }
 }

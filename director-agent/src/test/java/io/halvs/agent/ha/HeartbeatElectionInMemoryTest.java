@@ -169,6 +169,26 @@ class HeartbeatElectionInMemoryTest {
     }
   }
 
+  /**
+   * The pair's leaseDurationSeconds reaches the election and the Lease store, and a plan change that unsets it
+   * goes back to the default term (4 s at a 100 ms interval).
+   */
+  @Test
+  void theConfiguredLeaseTermReachesTheElectionAndFollowsThePlan() throws Exception {
+    int port;
+    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    DirectorPlan p = plan(port);
+    DirectorPlan longer = new DirectorPlan(p.pair(), p.nodes(), p.vipInterface(), p.vips(), null, p.sysctls(), null,
+        new DirectorPlan.HaPlan(100, 3, false, 0, port, null, null, 15), List.of());
+    MemoryQuorum quorum = new MemoryQuorum();
+    a = start(longer, "dir-a", "127.0.0.2", "127.0.0.3", tableA, quorum);
+    assertThat(quorum.leaseTermMillis).isEqualTo(15_000);
+    a.follow(p);
+    assertThat(quorum.leaseTermMillis).isEqualTo(4000);
+  }
+
   @Test
   void oneHoldsTheVipInMemoryAndTheStandbyTakesOverOnHandover() throws Exception {
     int port;

@@ -48,6 +48,31 @@ class PlanCodecTest {
         .planHash());
   }
 
+  /**
+   * The Lease term travels with the pair's highAvailability; a plan without it publishes exactly as before (no key,
+   * same hash), and a manifest from an operator before it decodes as unset.
+   */
+  @Test
+  void leaseDurationRoundTripsAndIsAbsentWhenUnset() {
+    DirectorPlan plain = plan(3, 2);
+    DirectorPlan.HaPlan h = plain.highAvailability();
+    DirectorPlan longer = new DirectorPlan(plain.pair(), plain.nodes(), plain.vipInterface(), plain.vips(),
+        plain.gateway(), plain.sysctls(), plain.syncDaemon(), new DirectorPlan.HaPlan(h.advertIntervalMillis(),
+            h.missesBeforeDead(), h.preempt(), h.preemptDelaySeconds(), h.heartbeatPort(), h.authSecretName(),
+            h.authSecretKey(), 15), plain.services(), plain.connectionTimeouts());
+    PlanCodec.Published p = PlanCodec.split(longer, PlanCodec.Manifest.ACTIVE);
+    PlanCodec.Manifest manifest = PlanCodec.parseManifest(PlanCodec.manifestJson(p.manifest()));
+    assertThat(PlanCodec.assemble(manifest, byIndex(p.shards())).highAvailability().leaseDurationSeconds())
+        .isEqualTo(15);
+    String plainJson = PlanCodec.manifestJson(PlanCodec.split(plain, PlanCodec.Manifest.ACTIVE).manifest());
+    assertThat(plainJson).doesNotContain("leaseDurationSeconds");
+    PlanCodec.Manifest old = PlanCodec.parseManifest(plainJson);
+    assertThat(PlanCodec.assemble(old, byIndex(PlanCodec.split(plain, PlanCodec.Manifest.ACTIVE).shards()))
+        .highAvailability().leaseDurationSeconds()).isNull();
+    assertThat(p.manifest().planHash()).isNotEqualTo(PlanCodec.split(plain, PlanCodec.Manifest.ACTIVE).manifest()
+        .planHash());
+  }
+
   /** The newer service and pair fields travel too: engine, inhibit, fwmark addresses, VIP settings, gateways. */
   @Test
   void newerFieldsRoundTrip() {
