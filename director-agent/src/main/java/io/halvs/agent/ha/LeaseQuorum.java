@@ -65,7 +65,9 @@ public final class LeaseQuorum implements Quorum {
       term = 0; // someone wrote garbage: count from zero, the compare-and-set still guards the write
     }
     boolean silent = annotations != null && "true".equals(annotations.get(SILENT));
-    return new Record(holder, renew, l.getMetadata().getResourceVersion(), term, silent);
+    long termMillis = spec == null || spec.getLeaseDurationSeconds() == null ? 0
+        : Math.max(0, spec.getLeaseDurationSeconds()) * 1000L;
+    return new Record(holder, renew, l.getMetadata().getResourceVersion(), term, silent, termMillis);
   }
 
   @Override

@@ -29,7 +29,7 @@ public final class MemoryQuorum implements Quorum {
       return false;
     }
     record = new Record(holder, renewWallMillis, String.valueOf(++version), expected.term() + 1,
-        silent);
+        silent, leaseTermMillis);
     return true;
   }
 

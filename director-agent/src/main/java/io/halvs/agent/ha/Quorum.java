@@ -14,8 +14,16 @@ public interface Quorum extends AutoCloseable {
    *     directors that both believe they hold it (one was cut off), the higher term is the real holder
    * @param silent written by a director that had stopped hearing its peer: the proof of life a partitioned
    *     active leaves for the standby (a periodic renewal with the peer in view is not one)
+   * @param termMillis the Lease term its writer counted by (0: not recorded)
    */
-  record Record(String holder, long renewWallMillis, String version, long term, boolean silent) {}
+  record Record(String holder, long renewWallMillis, String version, long term, boolean silent, long termMillis) {
+    public Record(String holder, long renewWallMillis, String version, long term, boolean silent) {
+      this(holder, renewWallMillis, version, term, silent, 0);
+    }
+  }
+
+  /** The longest term a record's writer may claim (the API's bound on leaseDurationSeconds): garbage stays bounded. */
+  long MAX_TERM_MILLIS = 600_000;
 
   /** A call's answer and, when HELD, the term this director wrote. */
   record Outcome(ElectionMachine.Answer answer, long term) {}
@@ -62,10 +70,13 @@ public interface Quorum extends AutoCloseable {
         boolean mine = self.equals(r.holder());
         boolean free = r.holder() == null || r.holder().isEmpty();
         long renewed = r.renewWallMillis() + (mine ? 0 : peerOffsetMillis);
-        boolean expired = nowWall - renewed > leaseMillis;
+        // A holder that counted by a longer term than this director's plan says (a changed term reaches the two
+        // agents at different moments) keeps the VIPs that much longer when cut off: its term counts here too.
+        long longer = mine ? 0 : Math.max(0, Math.min(r.termMillis(), MAX_TERM_MILLIS) - leaseMillis);
+        boolean expired = nowWall - renewed > leaseMillis + longer;
         boolean provedAlive = r.silent() && renewed >= silentSinceWall;
         boolean confirm = kind == ElectionMachine.Request.CONFIRM;
-        boolean lapsed = mine || free || nowWall - renewed > lapsedAfterMillis;
+        boolean lapsed = mine || free || nowWall - renewed > lapsedAfterMillis + longer;
         if (confirm && (mine || free || expired || !provedAlive) && lapsed && !mayTakeLapsed) {
           return new Outcome(ElectionMachine.Answer.LAPSED, 0);
         }

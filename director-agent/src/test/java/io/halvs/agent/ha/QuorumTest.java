@@ -67,6 +67,30 @@ class QuorumTest {
         .isEqualTo(Answer.LAPSED);
   }
 
+  /**
+   * A's plan already says a 15 s term, b's still the 4 s default (a changed term reaches the two agents apart): a's
+   * record counts by a's term, so b neither counts it expired nor lapsed after 4 s.
+   */
+  static void aLongerTermWrittenByTheHolderCounts(Quorum q) throws Exception {
+    q.leaseTerm(15_000);
+    assertThat(Quorum.call(q, Request.CLAIM, "lvs-a", T, Long.MIN_VALUE, 0, 15_000).answer()).isEqualTo(Answer.HELD);
+    // a misses b from T+100 and leaves its proof of life; cut off from the API after it
+    assertThat(Quorum.call(q, Request.CONFIRM, "lvs-a", T + 300, Long.MIN_VALUE, 0, 15_000).answer())
+        .isEqualTo(Answer.HELD);
+    q.leaseTerm(LEASE);
+    assertThat(Quorum.call(q, Request.CONFIRM, "lvs-b", T + 5_000, T + 250, 0, LEASE, LEASE - 150, false))
+        .as("not expired, not lapsed by a's 15 s").isEqualTo(new Quorum.Outcome(Answer.HELD_BY_PEER, 0));
+    assertThat(Quorum.call(q, Request.CONFIRM, "lvs-b", T + 15_000 - 100, T + 250, 0, LEASE, LEASE - 150, true)
+        .answer()).isEqualTo(Answer.HELD_BY_PEER);
+    assertThat(Quorum.call(q, Request.CONFIRM, "lvs-b", T + 300 + 15_001, T + 250, 0, LEASE, LEASE - 150, true)
+        .answer()).as("a's own term over").isEqualTo(Answer.HELD);
+  }
+
+  @Test
+  void aLongerTermWrittenByTheHolderCountsInMemory() throws Exception {
+    aLongerTermWrittenByTheHolderCounts(new MemoryQuorum());
+  }
+
   @Test
   void compareAndSetLosesToAConcurrentWriter() throws Exception {
     MemoryQuorum q = new MemoryQuorum();
@@ -101,6 +125,7 @@ class QuorumTest {
         new KubernetesCrudDispatcher(List.of()), false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     try (KubernetesClient client = server.createClient()) {
+      aLongerTermWrittenByTheHolderCounts(new LeaseQuorum(client, "halvs-system", "pair-longer-term", 4));
       LeaseQuorum q = new LeaseQuorum(client, "halvs-system", "pair-1", 4);
       rules(q);
       var lease = client.leases().inNamespace("halvs-system").withName("halvs-pair-1").get();
