@@ -10,8 +10,8 @@
 # namespace that answers tcp on every real-server address (a local route for 172.16.0.0/12 and one accepting
 # server: failover.py serve), so the health checks are real connections. The API server and etcd run in that
 # third namespace too, bound to its 10.0.1.1: the agents reach it over eth1 directly, as production's reach theirs;
-# the operator beside it (the namespace's loopback); host clients (kubectl, edits.py) through netns-forward.py
-# --reverse on the host's 127.0.0.1.
+# the operator and the bulk apply beside it (the namespace's loopback); other host clients (kubectl, edits.py)
+# through netns-forward.py --reverse on the host's 127.0.0.1.
 # API_PATH=forwarder: the former path, the API server on the host's loopback and each agent through netns-forward.py
 # (a Python forwarder: its thread wakeups were about 100 ms of each takeover's Lease call). The pair's spec turns
 # the sync daemons on (eth0); on this kernel without IPVS they run in the in-memory table only (no sync traffic).
@@ -124,9 +124,9 @@ for i in 0 1; do
 done
 
 # The API server and etcd: by default in the real servers' namespace, bound to 10.0.1.1, which the agents reach
-# over eth1 directly as production's agents reach theirs (no forwarder on the Lease's path); the operator runs in
-# that namespace too (its loopback); host clients (kubectl, edits.py) through netns-forward.py --reverse on the
-# host's 127.0.0.1 and the same port. API_PATH=forwarder: the API server on the host's loopback and each agent through netns-forward.py.
+# over eth1 directly as production's agents reach theirs (no forwarder on the Lease's path); the operator and the
+# bulk apply run in that namespace too (its loopback); other host clients (kubectl, edits.py) through
+# netns-forward.py --reverse on the host's 127.0.0.1 and the same port. API_PATH=forwarder: the API server on the host's loopback and each agent through netns-forward.py.
 bin=$("$api/build.sh")
 case $api_path in
   direct)
@@ -135,13 +135,13 @@ case $api_path in
     python3 "$api/netns-forward.py" --reverse "$rs_ns" "$api_port" & pids+=($!)
     sed "s|server: https://127.0.0.1:|server: https://10.0.1.1:|" "$dir/agent.kubeconfig" > "$dir/agent-eth1.kubeconfig"
     agent_kubeconfig=$dir/agent-eth1.kubeconfig
-    operator_ns=(ip netns exec "$rs_ns") ;; # beside the API server, as it was on the host's loopback
+    api_ns=(ip netns exec "$rs_ns") ;; # the operator and the bulk apply beside it, as on the host's loopback before
   forwarder)
     "$api/start.sh" "$dir" "$bin" >/dev/null
     api_port=$(kubectl --kubeconfig "$dir/admin.kubeconfig" config view -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
     for n in "${nss[@]:0:2}"; do python3 "$api/netns-forward.py" "$n" "$api_port" & pids+=($!); done
     agent_kubeconfig=$dir/agent.kubeconfig
-    operator_ns=() ;;
+    api_ns=() ;;
 esac
 export KUBECONFIG=$dir/admin.kubeconfig
 until_true 30 0.1 kubectl get --raw /readyz # through the reverse forwarder, when there is one
@@ -159,7 +159,7 @@ NODE
 done
 
 # The operator and both agents first: the apply is what they follow.
-KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system "${operator_ns[@]}" java "${image_flags[@]}" \
+KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system "${api_ns[@]}" java "${image_flags[@]}" \
   -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -jar "$operator_jar" run --health-port=0 > "$dir/operator.log" 2>&1 & # no port: others may hold 8081
 operator_pid=$!; pids+=($operator_pid)
 sample "$operator_pid" "$dir/operator.samples" & pids+=($!)
@@ -191,8 +191,8 @@ awk -v S="$services" -v D="$per_service" -v B="$batch" -v out="$dir/objects" 'BE
   }
 }'
 t_apply=$(now_ms)
-kubectl apply --server-side --field-manager=halvs-bench -f "$dir/objects/00000.yaml" > "$dir/apply.log"
-ls "$dir"/objects/0*.yaml | tail -n +2 | xargs -P "$parallel" -I{} \
+"${api_ns[@]}" kubectl apply --server-side --field-manager=halvs-bench -f "$dir/objects/00000.yaml" > "$dir/apply.log"
+ls "$dir"/objects/0*.yaml | tail -n +2 | xargs -P "$parallel" -I{} "${api_ns[@]}" \
   sh -c 'kubectl apply --server-side --field-manager=halvs-bench -f "$1" > "$1.log" 2>&1 || { cat "$1.log" >&2; exit 1; }' _ {}
 apply_ms=$(( $(now_ms) - t_apply ))
 echo "applied every object in $(secs $apply_ms) s ($parallel parallel kubectl apply --server-side, $batch objects each)"
