@@ -8,8 +8,14 @@
 # VM tier's bench-programming.sh), each in a network namespace of its own with eth0 a veth to the other, so the
 # pair's election runs over it with the pair's real Lease on the API server, and eth1 a veth into a third
 # namespace that answers tcp on every real-server address (a local route for 172.16.0.0/12 and one accepting
-# server: failover.py serve), so the health checks are real connections. The pair's spec turns the sync daemons
-# on (eth0); on this kernel without IPVS they run in the in-memory table only (no sync traffic). Then:
+# server: failover.py serve), so the health checks are real connections. The API server and etcd run in that
+# third namespace too, bound to its 10.0.1.1: the agents reach it over eth1 directly, as production's reach theirs;
+# the operator and the bulk apply beside it (the namespace's loopback); other host clients (kubectl, edits.py)
+# through netns-forward.py --reverse on the host's 127.0.0.1.
+# API_PATH=forwarder: the former path, the API server on the host's loopback and each agent through netns-forward.py
+# (a Python forwarder: its thread wakeups were about 100 ms of each takeover's Lease call). The pair's spec turns
+# the sync daemons on (eth0); on this kernel without IPVS they run in the in-memory table only (no sync traffic).
+# Then:
 #  1. kubectl apply --server-side of every object with the operator and both agents already running; time from
 #     the apply's start to every status written and both agents' reports naming the plan programmed;
 #  2. API server requests per second at rest (REST_S seconds, all clients; nothing else runs);
@@ -31,7 +37,7 @@
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
 # Env: SCALE (1), EDITS (100 of each kind), REST_S (30), FAILOVERS (10; 0: none), PARALLEL (4) kubectl processes, BATCH
 # (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
-# SAMPLE_S (0.5), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
+# SAMPLE_S (0.5), API_PATH (direct; forwarder), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
 # for the RealServers'; the agents' programming and the health targets: at most 600). full-size-smoke.sh is CI's
 # short run of it.
 set -euo pipefail
@@ -39,7 +45,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 api=$repo/e2e/apiserver
 scale=${SCALE:-1}; edits=${EDITS:-100}; rest=${REST_S:-30}; parallel=${PARALLEL:-4}; batch=${BATCH:-5000}
-period=${SAMPLE_S:-0.5}; failovers=${FAILOVERS:-10}
+period=${SAMPLE_S:-0.5}; failovers=${FAILOVERS:-10}; api_path=${API_PATH:-direct}
+case $api_path in direct | forwarder) ;; *) echo "full-size.sh: API_PATH must be direct or forwarder, not '$api_path'" >&2; exit 2 ;; esac
 services=$(awk -v s="$scale" 'BEGIN { n = int(1000 * s + 0.5); print (n < 1 ? 1 : n) }'); per_service=100
 operator_max_ram=${OPERATOR_MAX_RAM:-$([ "$services" -le 100 ] && echo 512m || echo 1g)}
 agent_max_ram=${AGENT_MAX_RAM:-256m}
@@ -60,8 +67,8 @@ cleanup() {
   local rc=$? pid
   set +e
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
-  for n in "${nss[@]}"; do ip netns del "$n" 2>/dev/null; done
   "$api/stop.sh" "$dir"
+  for n in "${nss[@]}"; do ip netns del "$n" 2>/dev/null; done
   if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $dir"; else rm -rf "$dir"; fi
   exit "$rc"
 }
@@ -96,14 +103,6 @@ requests() { kubectl get --raw /metrics | awk '/^apiserver_request_total\{/ { n 
 while :; do cut -d' ' -f1 /proc/loadavg; sleep 10; done > "$dir/load.samples" & pids+=($!) # the 1-minute load
 echo "full-size: SCALE=$scale: 1 DirectorPair, $services VirtualServices x $per_service RealServers = $dests destinations, 2 agents"
 t0=$SECONDS
-bin=$("$api/build.sh")
-"$api/start.sh" "$dir" "$bin" >/dev/null
-export KUBECONFIG=$dir/admin.kubeconfig
-kubectl apply -k "$repo/deploy" >/dev/null
-kubectl wait --for condition=established --timeout=60s \
-  crd/virtualservices.halvs.io crd/realservers.halvs.io crd/directorpairs.halvs.io >/dev/null
-api_port=$(kubectl config view -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
-
 # The two directors: lvs-01 and lvs-02, eth0 192.0.2.11 and .12 on one veth, the Nodes' InternalIPs; eth1
 # 10.0.1.11 and .12 on a bridge in the real servers' namespace (10.0.1.1), which answers every address of
 # 172.16.0.0/12 (a local route) on port 80: the health checks' connections go to it.
@@ -122,6 +121,34 @@ for i in 0 1; do
   ip link set "hfs$$r$i" netns "$rs_ns"; ip -n "$rs_ns" link set "hfs$$r$i" master br0 up
   ip -n "$n" addr add "10.0.1.1$((i + 1))/24" dev eth1
   ip -n "$n" route add 172.16.0.0/12 via 10.0.1.1 dev eth1
+done
+
+# The API server and etcd: by default in the real servers' namespace, bound to 10.0.1.1, which the agents reach
+# over eth1 directly as production's agents reach theirs (no forwarder on the Lease's path); the operator and the
+# bulk apply run in that namespace too (its loopback); other host clients (kubectl, edits.py) through
+# netns-forward.py --reverse on the host's 127.0.0.1 and the same port. API_PATH=forwarder: the API server on the host's loopback and each agent through netns-forward.py.
+bin=$("$api/build.sh")
+case $api_path in
+  direct)
+    APISERVER_NETNS=$rs_ns APISERVER_BIND=0.0.0.0 APISERVER_SANS=IP:10.0.1.1 "$api/start.sh" "$dir" "$bin" >/dev/null
+    api_port=$(kubectl --kubeconfig "$dir/admin.kubeconfig" config view -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
+    python3 "$api/netns-forward.py" --reverse "$rs_ns" "$api_port" & pids+=($!)
+    sed "s|server: https://127.0.0.1:|server: https://10.0.1.1:|" "$dir/agent.kubeconfig" > "$dir/agent-eth1.kubeconfig"
+    agent_kubeconfig=$dir/agent-eth1.kubeconfig
+    api_ns=(ip netns exec "$rs_ns") ;; # the operator and the bulk apply beside it, as on the host's loopback before
+  forwarder)
+    "$api/start.sh" "$dir" "$bin" >/dev/null
+    api_port=$(kubectl --kubeconfig "$dir/admin.kubeconfig" config view -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
+    for n in "${nss[@]:0:2}"; do python3 "$api/netns-forward.py" "$n" "$api_port" & pids+=($!); done
+    agent_kubeconfig=$dir/agent.kubeconfig
+    api_ns=() ;;
+esac
+export KUBECONFIG=$dir/admin.kubeconfig
+until_true 30 0.1 kubectl get --raw /readyz # through the reverse forwarder, when there is one
+kubectl apply -k "$repo/deploy" >/dev/null
+kubectl wait --for condition=established --timeout=60s \
+  crd/virtualservices.halvs.io crd/realservers.halvs.io crd/directorpairs.halvs.io >/dev/null
+for i in 0 1; do
   kubectl create -f - >/dev/null <<NODE
 apiVersion: v1
 kind: Node
@@ -129,18 +156,17 @@ metadata: {name: lvs-0$((i + 1)), labels: {kubernetes.io/hostname: lvs-0$((i + 1
 NODE
   kubectl patch node "lvs-0$((i + 1))" --subresource=status --type merge \
     -p "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"192.0.2.1$((i + 1))\"}]}}" >/dev/null
-  python3 "$api/netns-forward.py" "$n" "$api_port" & pids+=($!)
 done
 
 # The operator and both agents first: the apply is what they follow.
-KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system java "${image_flags[@]}" \
+KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system "${api_ns[@]}" java "${image_flags[@]}" \
   -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -jar "$operator_jar" run --health-port=0 > "$dir/operator.log" 2>&1 & # no port: others may hold 8081
 operator_pid=$!; pids+=($operator_pid)
 sample "$operator_pid" "$dir/operator.samples" & pids+=($!)
 agent_pids=()
 start_agent() { # INDEX: lvs-0(INDEX+1) in its namespace; appends to its log
   local node=lvs-0$(($1 + 1)); mkdir -p "$dir/$node-tmp"
-  KUBECONFIG=$dir/agent.kubeconfig NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
+  KUBECONFIG=$agent_kubeconfig NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
     ip netns exec "${nss[$1]}" java "${image_flags[@]}" "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
     -Xlog:gc:file="$dir/$node-gc-%p.log":utctime \
     -jar "$agent_jar" in-cluster --fake-ipvs --state-dir "$dir/$node-state" >> "$dir/$node.log" 2>&1 &
@@ -165,8 +191,8 @@ awk -v S="$services" -v D="$per_service" -v B="$batch" -v out="$dir/objects" 'BE
   }
 }'
 t_apply=$(now_ms)
-kubectl apply --server-side --field-manager=halvs-bench -f "$dir/objects/00000.yaml" > "$dir/apply.log"
-ls "$dir"/objects/0*.yaml | tail -n +2 | xargs -P "$parallel" -I{} \
+"${api_ns[@]}" kubectl apply --server-side --field-manager=halvs-bench -f "$dir/objects/00000.yaml" > "$dir/apply.log"
+ls "$dir"/objects/0*.yaml | tail -n +2 | xargs -P "$parallel" -I{} "${api_ns[@]}" \
   sh -c 'kubectl apply --server-side --field-manager=halvs-bench -f "$1" > "$1.log" 2>&1 || { cat "$1.log" >&2; exit 1; }' _ {}
 apply_ms=$(( $(now_ms) - t_apply ))
 echo "applied every object in $(secs $apply_ms) s ($parallel parallel kubectl apply --server-side, $batch objects each)"
