@@ -58,6 +58,10 @@ done
 [ "$(id -u)" = 0 ] || { echo "full-size.sh: needs root (network namespaces)" >&2; exit 2; }
 image_flags=(-XX:+UseSerialGC -XX:MaxRAMPercentage=75)
 agent_image_flags=(-XX:TieredStopAtLevel=1) # the agent image's own, after the common ones (director-agent/pom.xml)
+# The DaemonSet's heap flags (JAVA_TOOL_OPTIONS in the operator's template), as a deployed agent runs;
+# AGENT_JAVA_TOOL_OPTIONS= (empty) leaves the heap to -XX:MaxRAM alone, as runs before 2026-11-30 19:40 did.
+agent_tool_options=${AGENT_JAVA_TOOL_OPTIONS-$(sed -n '/name: JAVA_TOOL_OPTIONS/{n;s/^ *value: *//p;q}' \
+  "$repo/operator/src/main/resources/templates/agent-daemonset.yaml")}
 
 dir=$(mktemp -d /tmp/halvs-full-size.XXXXXX)
 nss=(hfs$$a hfs$$b hfs$$r) # the two directors, the real servers
@@ -167,7 +171,7 @@ agent_pids=()
 start_agent() { # INDEX: lvs-0(INDEX+1) in its namespace; appends to its log
   local node=lvs-0$(($1 + 1)); mkdir -p "$dir/$node-tmp"
   KUBECONFIG=$agent_kubeconfig NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
-    ip netns exec "${nss[$1]}" java "${image_flags[@]}" "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
+    JAVA_TOOL_OPTIONS=$agent_tool_options ip netns exec "${nss[$1]}" java "${image_flags[@]}" "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
     -Xlog:gc:file="$dir/$node-gc-%p.log":utctime \
     -jar "$agent_jar" in-cluster --fake-ipvs --state-dir "$dir/$node-state" >> "$dir/$node.log" 2>&1 &
   agent_pids[$1]=$!; pids+=($!)
@@ -254,5 +258,5 @@ for who in operator lvs-01 lvs-02; do
 done
 if [ "$failovers" -gt 0 ]; then python3 "$here/failover.py" summary "$dir/failover.out"; else echo "failover: none (FAILOVERS=0)"; fi
 echo "API server requests/s, all clients: at rest $rest_rps (over $rest s); during the edits $edit_rps (the driver's own excluded)"
-echo "operator: -XX:MaxRAM=$operator_max_ram; agents: -XX:MaxRAM=$agent_max_ram; total $((SECONDS - t0)) s;" \
+echo "operator: -XX:MaxRAM=$operator_max_ram; agents: -XX:MaxRAM=$agent_max_ram JAVA_TOOL_OPTIONS='$agent_tool_options'; total $((SECONDS - t0)) s;" \
   "1-minute load average over the run $(sort -n "$dir/load.samples" | sed -n '1p;$p' | paste -sd-)"
