@@ -16,6 +16,7 @@ import io.halvs.operator.model.PlanService;
 import io.halvs.operator.reconciler.DirectorPairReconciler;
 import io.halvs.operator.reconciler.EventRecorder;
 import io.halvs.operator.reconciler.RealServerReconciler;
+import io.halvs.operator.reconciler.StatusWriter;
 import io.halvs.operator.reconciler.VirtualServiceReconciler;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -62,6 +63,7 @@ public final class HalvsOperator implements AutoCloseable {
   private volatile boolean closing;
   private Runnable onLostLease = () -> System.exit(1);
   private PlanService plans;
+  private StatusWriter statusWriter;
   private Operator operator;
   private RealServerAgents realServerAgents;
   private java.util.concurrent.ScheduledExecutorService realServerSync;
@@ -120,9 +122,10 @@ public final class HalvsOperator implements AutoCloseable {
     // without managedFields (at 100,000 RealServers those were most of the heap).
     operator.register(new DirectorPairReconciler(client, plans, new AgentResources(namespace, agentImage), metrics,
         events), c -> c.withItemStore(plans.store(DirectorPair.class)));
-    operator.register(new VirtualServiceReconciler(client, plans, metrics, events),
+    statusWriter = new StatusWriter(metrics);
+    operator.register(new VirtualServiceReconciler(client, plans, statusWriter, events),
         c -> c.withItemStore(plans.store(VirtualService.class)));
-    operator.register(new RealServerReconciler(client, plans, metrics),
+    operator.register(new RealServerReconciler(client, plans, statusWriter),
         c -> c.withItemStore(plans.store(RealServer.class)));
     // Returns once every controller's informer has synced (or throws: stopOnInformerErrorDuringStartup), leader
     // or standby; only then may the model build (a plan from half-listed caches would drop destinations).
@@ -237,6 +240,11 @@ public final class HalvsOperator implements AutoCloseable {
     return leading.get();
   }
 
+  /** Whether no status write waits, runs or is to be retried (tests). */
+  boolean statusWritesIdle() {
+    return statusWriter == null || statusWriter.idle();
+  }
+
   public PlanService plans() {
     return plans;
   }
@@ -255,6 +263,9 @@ public final class HalvsOperator implements AutoCloseable {
     }
     if (operator != null) {
       operator.stop();
+    }
+    if (statusWriter != null) {
+      statusWriter.close();
     }
     if (plans != null) {
       plans.close();

@@ -12,8 +12,10 @@ import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * fabric8's CRUD mock of the Kubernetes API on a free loopback port, taught the halvs kinds. It stores and
@@ -30,14 +32,15 @@ public final class EmbeddedApiServer implements AutoCloseable {
 
   private final KubernetesMockServer server;
   private final KubernetesClient client;
+  private final NoRbacDispatcher dispatcher;
 
   public EmbeddedApiServer() {
     List<CustomResourceDefinitionContext> kinds = List.of(
         CustomResourceDefinitionContext.fromCustomResourceType(VirtualService.class),
         CustomResourceDefinitionContext.fromCustomResourceType(RealServer.class),
         CustomResourceDefinitionContext.fromCustomResourceType(DirectorPair.class));
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new NoRbacDispatcher(kinds), false);
+    dispatcher = new NoRbacDispatcher(kinds);
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     client = server.createClient();
   }
@@ -47,8 +50,18 @@ public final class EmbeddedApiServer implements AutoCloseable {
    * everything is allowed, instead of the CRUD store's 422 for an object without metadata.
    */
   static final class NoRbacDispatcher extends KubernetesCrudDispatcher {
+    private volatile Predicate<RecordedRequest> slow = r -> false;
+    private volatile Duration delay = Duration.ZERO;
+
     NoRbacDispatcher(List<CustomResourceDefinitionContext> kinds) {
       super(kinds);
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+      MockResponse response = super.dispatch(request);
+      // Applied now, answered later (a timer, not a blocked event loop): the client waits as on a slow server.
+      return slow.test(request) ? response.setBodyDelay(delay) : response;
     }
 
     @Override
@@ -61,6 +74,15 @@ public final class EmbeddedApiServer implements AutoCloseable {
       }
       return super.handleCreate(request);
     }
+  }
+
+  /**
+   * From now on, requests {@code which} matches are carried out at once and answered after {@code delay}: an API
+   * server slow for some requests, for tests of what must not wait for them.
+   */
+  public void delay(Predicate<RecordedRequest> which, Duration delay) {
+    dispatcher.delay = delay;
+    dispatcher.slow = which;
   }
 
   public KubernetesClient client() {

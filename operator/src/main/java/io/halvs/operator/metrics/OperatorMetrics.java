@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 /**
  * The operator's /metrics: JOSDK's controller metrics (per controller, never per object: JOSDK's per-object
@@ -58,6 +59,7 @@ public final class OperatorMetrics implements AutoCloseable {
   private final JvmGcMetrics gc;
   private volatile List<PairState> pairs = List.of();
   private volatile BooleanSupplier leading = () -> false;
+  private volatile IntSupplier statusWritesWaiting = () -> 0;
 
   private OperatorMetrics(boolean process) {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -100,6 +102,9 @@ public final class OperatorMetrics implements AutoCloseable {
             }
           }
         }).register(r);
+    GaugeWithCallback.builder().name("halvs_operator_status_writes_waiting")
+        .help("Status writes computed and waiting for a writer (one per object at most)")
+        .callback(cb -> cb.call(statusWritesWaiting.getAsInt())).register(r);
     GaugeWithCallback.builder().name("halvs_operator_leader")
         .help("1 on the replica that holds the Lease (the one that reconciles)")
         .callback(cb -> cb.call(leading.getAsBoolean() ? 1 : 0)).register(r);
@@ -180,6 +185,11 @@ public final class OperatorMetrics implements AutoCloseable {
   }
 
   /** One status PUT: kind VirtualService, RealServer or DirectorPair; result ok, conflict or error. */
+  /** Where halvs_operator_status_writes_waiting comes from (the operator's status writer). */
+  public void statusWritesWaiting(IntSupplier waiting) {
+    this.statusWritesWaiting = waiting;
+  }
+
   public void statusWrite(String kind, String result) {
     statusWrites.labelValues(kind, result).inc();
   }

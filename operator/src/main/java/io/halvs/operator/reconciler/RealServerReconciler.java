@@ -12,8 +12,8 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 /** Keeps each RealServer's status: how many virtual services it backs, and its problems. */
 @ControllerConfiguration(name = "realserver")
 public class RealServerReconciler extends StatusReconciler<RealServer, RealServerStatus> {
-  public RealServerReconciler(KubernetesClient client, PlanService plans, OperatorMetrics metrics) {
-    super(client, plans, metrics, "RealServer");
+  public RealServerReconciler(KubernetesClient client, PlanService plans, StatusWriter writer) {
+    super(client, plans, writer, "RealServer");
   }
 
   @Override

@@ -2,7 +2,6 @@ package io.halvs.operator.reconciler;
 
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.operator.model.PlanService;
 import io.halvs.operator.model.Snapshot;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -20,13 +19,13 @@ import java.util.List;
 abstract class StatusReconciler<P extends CustomResource<?, S>, S> implements Reconciler<P> {
   private final KubernetesClient client;
   private final PlanService plans;
-  private final OperatorMetrics metrics;
+  private final StatusWriter writer;
   private final String kind;
 
-  StatusReconciler(KubernetesClient client, PlanService plans, OperatorMetrics metrics, String kind) {
+  StatusReconciler(KubernetesClient client, PlanService plans, StatusWriter writer, String kind) {
     this.client = client;
     this.plans = plans;
-    this.metrics = metrics;
+    this.writer = writer;
     this.kind = kind;
   }
 
@@ -47,20 +46,10 @@ abstract class StatusReconciler<P extends CustomResource<?, S>, S> implements Re
     if (!snapshot.covers(resource)) {
       return UpdateControl.noUpdate(); // the model's rebuild brings it back
     }
-    S desired = desired(resource, snapshot, Instant.now().toString());
-    if (!StatusSupport.same(resource.getStatus(), desired)) {
-      try {
-        StatusSupport.writeStatus(client, metrics, kind, resource, desired);
-      } catch (RuntimeException e) {
-        if (!Forbidden.is(e)) {
-          throw e;
-        }
-        Forbidden.report(kind, resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName(), e);
-        return UpdateControl.<P>noUpdate().rescheduleAfter(Forbidden.RETRY);
-      }
-      Forbidden.cleared(kind);
-      written(resource, resource.getStatus(), desired);
-    }
+    // Computed here, written by the writer's threads: a reconcile never waits for the API server, so these
+    // controllers' events cannot hold up the DirectorPair's (the plan) in JOSDK's shared pool.
+    writer.submit(client, kind, resource, resource.getStatus(), desired(resource, snapshot, Instant.now().toString()),
+        this::written);
     return UpdateControl.noUpdate();
   }
 }

@@ -1,6 +1,10 @@
 package io.halvs.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.operator.model.PlanService;
@@ -25,30 +29,49 @@ final class StatusSupport {
   }
 
   /**
-   * Replaces the status subresource (PUT) on the newest copy of the object, so status fields that became empty
-   * are cleared and nothing else is touched. Only the operator writes status; a conflict (someone changed the
-   * spec meanwhile) is retried once on a fresh copy, then left to JOSDK's retry. Every PUT is counted in
-   * halvs_operator_status_writes_total by its result.
+   * Replaces the status subresource (PUT), so status fields that became empty are cleared and nothing else is
+   * touched. The first PUT carries the cached copy's resourceVersion and nothing but the status (the API server
+   * takes everything else from the stored object): one request, no GET. A conflict (the cache was behind: the
+   * spec changed, or a write it has not seen yet) is retried once on the newest copy, unless that has the status
+   * already; then it is left to {@link StatusWriter}'s retry. Every PUT is counted in
+   * halvs_operator_status_writes_total by its result. Returns whether it wrote.
    */
-  static <S, P extends io.fabric8.kubernetes.client.CustomResource<?, S>> void writeStatus(
-      io.fabric8.kubernetes.client.KubernetesClient client, OperatorMetrics metrics, String kind, P resource,
-      S status) {
+  static <S, P extends CustomResource<?, S>> boolean writeStatus(KubernetesClient client, OperatorMetrics metrics,
+      String kind, P resource, S status) {
+    P put = statusOnly(resource, resource.getMetadata().getResourceVersion(), status);
     for (int attempt = 0; ; attempt++) {
-      P fresh = client.resource(resource).get();
-      if (fresh == null) {
-        return; // deleted meanwhile
-      }
-      fresh.setStatus(status);
       try {
-        client.resource(fresh).updateStatus();
+        client.resource(put).updateStatus();
         metrics.statusWrite(kind, OperatorMetrics.OK);
-        return;
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        return true;
+      } catch (KubernetesClientException e) {
         metrics.statusWrite(kind, e.getCode() == 409 ? OperatorMetrics.CONFLICT : OperatorMetrics.ERROR);
+        if (e.getCode() == 404) {
+          return false; // deleted meanwhile
+        }
         if (e.getCode() != 409 || attempt > 0) {
           throw e;
         }
       }
+      P fresh = client.resource(resource).get();
+      if (fresh == null || same(fresh.getStatus(), status)) {
+        return false;
+      }
+      put = statusOnly(resource, fresh.getMetadata().getResourceVersion(), status);
+    }
+  }
+
+  /** A new object of the resource's kind with its name, namespace, the given resourceVersion and the status. */
+  private static <S, P extends CustomResource<?, S>> P statusOnly(P resource, String resourceVersion, S status) {
+    try {
+      @SuppressWarnings("unchecked")
+      P out = (P) resource.getClass().getDeclaredConstructor().newInstance();
+      out.setMetadata(new ObjectMetaBuilder().withName(resource.getMetadata().getName())
+          .withNamespace(resource.getMetadata().getNamespace()).withResourceVersion(resourceVersion).build());
+      out.setStatus(status);
+      return out;
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot instantiate " + resource.getClass(), e);
     }
   }
 

@@ -21,9 +21,9 @@ import java.util.Map;
 public class VirtualServiceReconciler extends StatusReconciler<VirtualService, VirtualServiceStatus> {
   private final EventRecorder events;
 
-  public VirtualServiceReconciler(KubernetesClient client, PlanService plans, OperatorMetrics metrics,
+  public VirtualServiceReconciler(KubernetesClient client, PlanService plans, StatusWriter writer,
       EventRecorder events) {
-    super(client, plans, metrics, "VirtualService");
+    super(client, plans, writer, "VirtualService");
     this.events = events;
   }
 

@@ -1,0 +1,264 @@
+package io.halvs.operator.reconciler;
+
+import io.halvs.operator.Logs;
+import io.halvs.operator.metrics.OperatorMetrics;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the VirtualServices' and RealServers' statuses off JOSDK's reconcile threads. Those are one pool of 50
+ * shared by the three controllers and taken in order, so a reconcile that waits for the API server holds a
+ * thread every other controller needs: after a bulk apply with the operator down (or an upgrade that changes
+ * every status) the 100,000 RealServers' GET and PUT went first and the DirectorPair's reconcile, which publishes
+ * the plan, came 989 s after the start. Here the reconciles only compute; each object has at most one write
+ * waiting (a newer status replaces one not yet started), at most {@link #THREADS} run at once, and a failed write
+ * is retried with backoff until it succeeds or a newer status replaces it. Thread-safe.
+ */
+public final class StatusWriter implements AutoCloseable {
+  /** Concurrent writes: each is a GET and a PUT, so this is about twice the requests in flight. */
+  static final int THREADS = 8;
+  static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+  static final Duration LAST_RETRY = Duration.ofSeconds(60);
+  private static final Duration QUIET = Duration.ofSeconds(30);
+  private static final Logger LOG = LoggerFactory.getLogger(StatusWriter.class);
+
+  /** One object's write: a status to put on it, and what to do once it is written. */
+  private static final class Job {
+    final String kind;
+    /** kind/namespace/name: one write per object at a time */
+    final String id;
+    /** namespace/name, for the logs */
+    final String object;
+    final Object current;
+    final Object desired;
+    final Write write;
+    final long seq;
+    int failures;
+
+    Job(String kind, String object, Object current, Object desired, Write write, long seq) {
+      this.kind = kind;
+      this.id = kind + "/" + object;
+      this.object = object;
+      this.current = current;
+      this.desired = desired;
+      this.write = write;
+      this.seq = seq;
+    }
+  }
+
+  /** Writes the job's status; given the status it replaces, returns whether it wrote (it may be there already). */
+  @FunctionalInterface
+  interface Write {
+    boolean run(Object before);
+  }
+
+  private final OperatorMetrics metrics;
+  private final LinkedHashMap<String, Job> waiting = new LinkedHashMap<>();
+  /** Key -> the newest job's sequence number, while a job of that key waits, runs or is to be retried. */
+  private final Map<String, Long> newest = new HashMap<>();
+  private final Map<String, Job> running = new HashMap<>();
+  /** Key -> the status this writer last wrote, while a newer write of the object follows (the cache lags it). */
+  private final Map<String, Object> written = new HashMap<>();
+  private final List<Thread> workers = new ArrayList<>();
+  private final ScheduledExecutorService retries;
+  private long seq;
+  private boolean closed;
+  private long lastFailureLog;
+  private int failuresSinceLog;
+
+  public StatusWriter(OperatorMetrics metrics) {
+    this(metrics, THREADS);
+  }
+
+  StatusWriter(OperatorMetrics metrics, int threads) {
+    this.metrics = metrics;
+    metrics.statusWritesWaiting(this::waiting);
+    retries = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "halvs-status-retry");
+      t.setDaemon(true);
+      return t;
+    });
+    for (int i = 0; i < threads; i++) {
+      Thread t = new Thread(this::work, "halvs-status-writer-" + i);
+      t.setDaemon(true);
+      workers.add(t);
+      t.start();
+    }
+  }
+
+  /**
+   * Writes {@code desired} on the object when it differs from {@code current} (its status in the cache), or when
+   * a write of the object is still waiting or running (whose status this one replaces or follows); then calls
+   * {@code written} with the status it replaced.
+   */
+  <S, P extends CustomResource<?, S>> void submit(KubernetesClient client, String kind, P resource, S current,
+      S desired, Written<P, S> written) {
+    String id = resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();
+    submit(kind, id, current, desired, before -> {
+      boolean wrote = StatusSupport.writeStatus(client, metrics, kind, resource, desired);
+      if (wrote) {
+        @SuppressWarnings("unchecked")
+        S replaced = (S) before;
+        written.after(resource, replaced, desired);
+      }
+      return wrote;
+    });
+  }
+
+  /** The same for any write (tests): {@code id} names the object within {@code kind}. */
+  synchronized void submit(String kind, String id, Object current, Object desired, Write write) {
+    String key = kind + "/" + id;
+    if (closed || (!newest.containsKey(key) && StatusSupport.same(current, desired))) {
+      return;
+    }
+    Job job = new Job(kind, id, current, desired, write, ++seq);
+    newest.put(key, job.seq);
+    waiting.remove(key); // re-inserted last: a replaced write loses its place, as a new event would
+    waiting.put(key, job);
+    notifyAll();
+  }
+
+  /** What a kind does once its status is written (the Events of VirtualServiceReconciler). */
+  @FunctionalInterface
+  interface Written<P, S> {
+    void after(P resource, S before, S after);
+  }
+
+  /** Writes waiting to start (for tests and the metric). */
+  synchronized int waiting() {
+    return waiting.size();
+  }
+
+  /** Whether nothing waits, runs or is to be retried. */
+  public synchronized boolean idle() {
+    return newest.isEmpty();
+  }
+
+  private void work() {
+    while (true) {
+      Job job;
+      synchronized (this) {
+        job = null;
+        while (!closed && (job = next()) == null) {
+          try {
+            wait();
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        if (closed) {
+          return;
+        }
+        running.put(job.id, job);
+      }
+      Object before;
+      synchronized (this) {
+        before = written.containsKey(job.id) ? written.get(job.id) : job.current;
+      }
+      RuntimeException failure = null;
+      try {
+        job.write.run(before);
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+      synchronized (this) {
+        running.remove(job.id);
+        Long newestSeq = newest.get(job.id);
+        if (failure == null) {
+          Forbidden.cleared(job.kind);
+          if (newestSeq != null && newestSeq == job.seq) {
+            newest.remove(job.id);
+            written.remove(job.id);
+          } else if (newestSeq != null) {
+            written.put(job.id, job.desired);
+          }
+        } else if (newestSeq != null && newestSeq == job.seq && !closed) {
+          retryLater(job, failure);
+        }
+        notifyAll(); // a newer write of the same object may start now
+      }
+    }
+  }
+
+  /** The first waiting job whose object is not being written (one write per object at a time). */
+  private Job next() {
+    for (var it = waiting.values().iterator(); it.hasNext(); ) {
+      Job job = it.next();
+      if (!running.containsKey(job.id)) {
+        it.remove();
+        return job;
+      }
+    }
+    return null;
+  }
+
+  private void retryLater(Job job, RuntimeException failure) {
+    Duration delay;
+    if (Forbidden.is(failure)) {
+      Forbidden.report(job.kind, job.object, failure);
+      delay = Forbidden.RETRY;
+    } else {
+      job.failures++;
+      long ms = Math.min(LAST_RETRY.toMillis(), FIRST_RETRY.toMillis() << Math.min(job.failures - 1, 16));
+      delay = Duration.ofMillis(ms);
+      logFailure(job, failure, delay);
+    }
+    retries.schedule(() -> {
+      synchronized (this) {
+        // Not when a newer status of the object came meanwhile: that one is waiting already.
+        Long newestSeq = newest.get(job.id);
+        if (!closed && newestSeq != null && newestSeq == job.seq) {
+          waiting.put(job.id, job);
+          notifyAll();
+        }
+      }
+    }, delay.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** One line per failure, at most one per 30 s with the count since: an unreachable API server fails them all. */
+  private void logFailure(Job job, RuntimeException failure, Duration delay) {
+    long now = System.nanoTime();
+    failuresSinceLog++;
+    if (lastFailureLog == 0 || now - lastFailureLog > QUIET.toNanos()) {
+      Logs.about(LOG.atWarn(), job.kind, job.object).log("writing the status of {} {} failed ({}{}); retrying in {} s",
+          job.kind, job.object, firstLine(failure.getMessage()),
+          failuresSinceLog > 1 ? "; " + (failuresSinceLog - 1) + " more failed writes in the last 30 s" : "",
+          delay.toSeconds());
+      lastFailureLog = now;
+      failuresSinceLog = 0;
+    }
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "no message";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  /** Drops what waits: the next leader writes every status it finds different at its start. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      closed = true;
+      waiting.clear();
+      newest.clear();
+      written.clear();
+      notifyAll();
+    }
+    retries.shutdownNow();
+    workers.forEach(Thread::interrupt);
+  }
+}

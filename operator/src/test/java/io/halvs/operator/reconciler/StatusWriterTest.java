@@ -1,0 +1,133 @@
+package io.halvs.operator.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.halvs.operator.metrics.OperatorMetrics;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The status writer's order: one write per object at a time, the newest status wins, failures are retried. */
+class StatusWriterTest {
+  static final Duration TIMEOUT = Duration.ofSeconds(30);
+  final List<String> writes = new CopyOnWriteArrayList<>();
+  StatusWriter writer;
+
+  @AfterEach
+  void close() {
+    writer.close();
+  }
+
+  /** A write that records "object:before->status" once the latch opens. */
+  StatusWriter.Write write(String object, String status, CountDownLatch open) {
+    return before -> {
+      try {
+        open.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      writes.add(object + ":" + before + "->" + status);
+      return true;
+    };
+  }
+
+  @Test
+  void aNewerStatusReplacesOneNotYetWrittenAndFollowsTheOneBeingWritten() {
+    writer = new StatusWriter(OperatorMetrics.unexported(), 1);
+    CountDownLatch open = new CountDownLatch(1);
+    writer.submit("RealServer", "default/a", "s0", "s1", write("a", "s1", open));
+    await().atMost(TIMEOUT).until(() -> writer.waiting() == 0); // s1 is being written
+    writer.submit("RealServer", "default/a", "s0", "s2", write("a", "s2", open));
+    writer.submit("RealServer", "default/a", "s0", "s3", write("a", "s3", open));
+    assertThat(writer.waiting()).as("s3 replaced s2").isEqualTo(1);
+    open.countDown();
+    await().atMost(TIMEOUT).until(writer::idle);
+    // s3 replaces what s1's write left, not the cache's s0 (which had not seen s1 yet)
+    assertThat(writes).containsExactly("a:s0->s1", "a:s1->s3");
+  }
+
+  @Test
+  void anotherObjectIsWrittenWhileOneWaitsForItsOwnEarlierWrite() {
+    writer = new StatusWriter(OperatorMetrics.unexported(), 2);
+    CountDownLatch slow = new CountDownLatch(1);
+    CountDownLatch open = new CountDownLatch(0);
+    writer.submit("RealServer", "default/a", "s0", "s1", write("a", "s1", slow));
+    await().atMost(TIMEOUT).until(() -> writer.waiting() == 0);
+    writer.submit("RealServer", "default/a", "s0", "s2", write("a", "s2", open)); // must wait for a's s1
+    writer.submit("RealServer", "default/b", "s0", "s1", write("b", "s1", open));
+    await().atMost(TIMEOUT).until(() -> writes.contains("b:s0->s1"));
+    assertThat(writes).as("a's second write waits for its first, on a free thread").containsExactly("b:s0->s1");
+    slow.countDown();
+    await().atMost(TIMEOUT).until(writer::idle);
+    assertThat(writes).containsExactly("b:s0->s1", "a:s0->s1", "a:s1->s2");
+  }
+
+  @Test
+  void anUnchangedStatusIsNotWrittenUnlessAWriteOfTheObjectIsUnderWay() {
+    writer = new StatusWriter(OperatorMetrics.unexported(), 1);
+    writer.submit("RealServer", "default/a", "s0", "s0", write("a", "s0", new CountDownLatch(0)));
+    assertThat(writer.idle()).isTrue();
+    CountDownLatch open = new CountDownLatch(1);
+    writer.submit("RealServer", "default/a", "s0", "s1", write("a", "s1", open));
+    await().atMost(TIMEOUT).until(() -> writer.waiting() == 0); // s1 is being written
+    // back to s0 (the cache's status) before s1 was written: s0 must follow, or s1 would stay
+    writer.submit("RealServer", "default/a", "s0", "s0", write("a", "s0", open));
+    open.countDown();
+    await().atMost(TIMEOUT).until(writer::idle);
+    assertThat(writes).containsExactly("a:s0->s1", "a:s1->s0");
+  }
+
+  @Test
+  void aFailedWriteIsRetriedUnlessANewerStatusReplacedIt() {
+    writer = new StatusWriter(OperatorMetrics.unexported(), 1);
+    AtomicInteger attempts = new AtomicInteger();
+    writer.submit("RealServer", "default/a", "s0", "s1", before -> {
+      if (attempts.incrementAndGet() == 1) {
+        throw new KubernetesClientException("the API server is unreachable");
+      }
+      writes.add("a:" + before + "->s1");
+      return true;
+    });
+    await().atMost(TIMEOUT).until(writer::idle);
+    assertThat(attempts).hasValue(2);
+    assertThat(writes).containsExactly("a:s0->s1");
+
+    CountDownLatch failing = new CountDownLatch(1);
+    AtomicInteger failed = new AtomicInteger();
+    writer.submit("RealServer", "default/b", "s0", "s1", before -> {
+      try {
+        failing.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      failed.incrementAndGet();
+      throw new KubernetesClientException("conflict", 409, null);
+    });
+    await().atMost(TIMEOUT).until(() -> writer.waiting() == 0);
+    writer.submit("RealServer", "default/b", "s0", "s2", write("b", "s2", new CountDownLatch(0)));
+    failing.countDown();
+    await().atMost(TIMEOUT).until(writer::idle);
+    assertThat(failed).as("the failed s1 was not retried: s2 replaced it").hasValue(1);
+    assertThat(writes).containsExactly("a:s0->s1", "b:s0->s2");
+  }
+
+  @Test
+  void closingDropsWhatWaits() {
+    writer = new StatusWriter(OperatorMetrics.unexported(), 1);
+    CountDownLatch open = new CountDownLatch(1);
+    writer.submit("RealServer", "default/a", "s0", "s1", write("a", "s1", open));
+    await().atMost(TIMEOUT).until(() -> writer.waiting() == 0);
+    writer.submit("RealServer", "default/b", "s0", "s1", write("b", "s1", open));
+    writer.close();
+    writer.submit("RealServer", "default/c", "s0", "s1", write("c", "s1", open));
+    assertThat(writer.waiting()).isZero();
+    assertThat(writer.idle()).isTrue();
+  }
+}
