@@ -4,13 +4,15 @@
 # It asserts no time; it fails when the benchmark fails (the agents never program the plan, the health targets
 # never all come up, the peer never takes the VIPs over: full-size.sh times out), when a figure is missing from
 # what it printed, or when a sample after a failover had two VIP holders or the taker missing a VIP. Ends with
-# "N passed, N failed" for test.sh's summary.
-# Usage (root): e2e/bench/full-size-smoke.sh   (about 4 minutes on a quiet machine, 8 at load 50)
+# "N passed, N failed" for test.sh's summary. Then a second, shorter run with START=cold (the operator and the
+# agents started after the apply; one edit of each kind, no failover), which must print its cold-start figures.
+# Usage (root): e2e/bench/full-size-smoke.sh   (about 6 minutes on a quiet machine, 11 at load 50)
 # Env: SCALE (0.01), EDITS (5), REST_S (5), FAILOVERS (3), TIMEOUT_S (300).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-out=$(mktemp /tmp/halvs-full-size-smoke.XXXXXX)
-trap 'rm -f "$out"' EXIT
+first=$(mktemp /tmp/halvs-full-size-smoke.XXXXXX); out=$first # check() reads $out
+cold=$(mktemp /tmp/halvs-full-size-smoke.XXXXXX)
+trap 'rm -f "$first" "$cold"' EXIT
 SCALE=${SCALE:-0.01} EDITS=${EDITS:-5} REST_S=${REST_S:-5} FAILOVERS=${FAILOVERS:-3} TIMEOUT_S=${TIMEOUT_S:-300} "$here/full-size.sh" 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 
@@ -45,5 +47,15 @@ check "failover: the taker's GC pauses, the API server's time per Lease request"
 check "failover: never two holders, the taker never missing a VIP (after the restart dropped what kill -9 left)" \
   "^failover, after the restarted agent .*: [1-9][0-9]* samples, 0 with two holders, 0 with the taker missing a VIP\$"
 check "API requests/s" "^API server requests/s, all clients: at rest $num .*during the edits -?$num"
+
+echo "== the same with START=cold"
+START=cold SCALE=${SCALE:-0.01} EDITS=1 REST_S=1 FAILOVERS=0 TIMEOUT_S=${TIMEOUT_S:-300} "$here/full-size.sh" 2>&1 | tee "$cold"
+rc=${PIPESTATUS[0]}
+out=$cold
+if [ "$rc" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: START=cold full-size.sh exited $rc"; fi
+check "cold start: the plan published" "^cold start: operator start -> the plan published +$num\$"
+check "cold start: every status written" "^cold start: operator start -> every status written +$num\$"
+check "cold start: both agents programmed" "^cold start: operator start -> both agents programmed +$num\$"
+check "cold start: then an edit of each kind" "^selector changed.* +$num +$num +$num +0 +$num\$"
 echo "full-size smoke: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -17,7 +17,10 @@
 # the sync daemons on (eth0); on this kernel without IPVS they run in the in-memory table only (no sync traffic).
 # Then:
 #  1. kubectl apply --server-side of every object with the operator and both agents already running; time from
-#     the apply's start to every status written and both agents' reports naming the plan programmed;
+#     the apply's start to every status written and both agents' reports naming the plan programmed. START=cold:
+#     the operator and the agents start only after the apply (an install onto existing objects, an operator down
+#     during a large sync); also the times from their start to the plan published, every status written and
+#     both agents programmed;
 #  2. API server requests per second at rest (REST_S seconds, all clients; nothing else runs);
 #  3. CR edit -> both agents' kernels programmed, p50/p99 over EDITS edits of each kind (edits.py: a weight, a
 #     RealServer added, a VirtualService added, a selector changed), and the API server's request rate meanwhile
@@ -35,7 +38,7 @@
 # Usage (root: network namespaces):  e2e/bench/full-size.sh             # full size: most of an hour here
 #                                    SCALE=0.1 EDITS=20 e2e/bench/full-size.sh   # 15-30 minutes at load 20-40
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
-# Env: SCALE (1), EDITS (100 of each kind), REST_S (30), FAILOVERS (10; 0: none), PARALLEL (4) kubectl processes, BATCH
+# Env: SCALE (1), START (running; cold), EDITS (100 of each kind), REST_S (30), FAILOVERS (10; 0: none), PARALLEL (4) kubectl processes, BATCH
 # (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
 # SAMPLE_S (0.5), API_PATH (direct; forwarder), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
 # for the RealServers'; the agents' programming and the health targets: at most 600). full-size-smoke.sh is CI's
@@ -45,8 +48,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 api=$repo/e2e/apiserver
 scale=${SCALE:-1}; edits=${EDITS:-100}; rest=${REST_S:-30}; parallel=${PARALLEL:-4}; batch=${BATCH:-5000}
-period=${SAMPLE_S:-0.5}; failovers=${FAILOVERS:-10}; api_path=${API_PATH:-direct}
+period=${SAMPLE_S:-0.5}; failovers=${FAILOVERS:-10}; api_path=${API_PATH:-direct}; start=${START:-running}
 case $api_path in direct | forwarder) ;; *) echo "full-size.sh: API_PATH must be direct or forwarder, not '$api_path'" >&2; exit 2 ;; esac
+case $start in running | cold) ;; *) echo "full-size.sh: START must be running or cold, not '$start'" >&2; exit 2 ;; esac
 services=$(awk -v s="$scale" 'BEGIN { n = int(1000 * s + 0.5); print (n < 1 ? 1 : n) }'); per_service=100
 operator_max_ram=${OPERATOR_MAX_RAM:-$([ "$services" -le 100 ] && echo 512m || echo 1g)}
 agent_max_ram=${AGENT_MAX_RAM:-256m}
@@ -162,7 +166,8 @@ NODE
     -p "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"192.0.2.1$((i + 1))\"}]}}" >/dev/null
 done
 
-# The operator and both agents first: the apply is what they follow.
+# The operator and both agents: before the apply, which they follow (START=running), or after it (START=cold).
+start_components() {
 KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system "${api_ns[@]}" java "${image_flags[@]}" \
   -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -jar "$operator_jar" run --health-port=0 > "$dir/operator.log" 2>&1 & # no port: others may hold 8081
 operator_pid=$!; pids+=($operator_pid)
@@ -180,6 +185,8 @@ for i in 0 1; do
   start_agent "$i"
   sample "${agent_pids[$i]}" "$dir/lvs-0$((i + 1)).samples" & pids+=($!)
 done
+}
+[ "$start" = cold ] || start_components
 
 # The objects (resources.sh's layout), in files of $batch objects for parallel server-side applies.
 mkdir -p "$dir/objects"
@@ -221,6 +228,15 @@ both_programmed() {
   done
 }
 timeout=${TIMEOUT_S:-3600}
+if [ "$start" = cold ]; then
+  # An install onto existing objects, or an operator and agents that were down during the apply: the first plan
+  # holds every object (the operator builds once its caches have synced), and no status is written yet.
+  t_start=$(now_ms); start_components
+  published() { [ -n "$(plan_hash)" ]; }
+  until_true "$timeout" 0.2 published
+  published_ms=$(( $(now_ms) - t_start ))
+  echo "cold start: the operator and both agents started; the plan published $(secs $published_ms) s later"
+fi
 until_true "$timeout" 1 all_written virtualservices "$services"
 until_true $((2 * timeout)) 2 all_written realservers "$dests"
 status_ms=$(( $(now_ms) - t_apply ))
@@ -250,6 +266,11 @@ row "" "time s" "RSS MiB" "peak RSS" "CPU s"
 row "kubectl apply of every object" "$(secs $apply_ms)"
 row "apply start -> every status written" "$(secs $status_ms)"
 row "apply start -> both agents programmed that plan" "$(secs $programmed_ms)"
+if [ "$start" = cold ]; then
+  row "cold start: operator start -> the plan published" "$(secs $published_ms)"
+  row "cold start: operator start -> every status written" "$(secs $((status_ms - (t_start - t_apply))))"
+  row "cold start: operator start -> both agents programmed" "$(secs $((programmed_ms - (t_start - t_apply))))"
+fi
 for who in operator lvs-01 lvs-02; do
   read -r rss cpu <<<"$(at "$dir/$who.samples" "$programmed_at")"
   row "$who: at programmed" "" "$rss" "" "$cpu"
