@@ -17,8 +17,6 @@ public final class IpAddress implements Comparable<IpAddress> {
   public static final int AF_INET = 2;
   public static final int AF_INET6 = 10;
 
-  private static final Pattern IPV4 =
-      Pattern.compile("^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}$");
   /**
    * What an IPv6 literal can be. It starts with a hex digit or ':': the JDK parses only such text as a literal
    * and sends anything else (".:1") to the name resolver, a lookup that can block for the resolver's timeout.
@@ -38,13 +36,9 @@ public final class IpAddress implements Comparable<IpAddress> {
     if (text == null) {
       return Optional.empty();
     }
-    if (IPV4.matcher(text).matches()) {
-      String[] parts = text.split("\\.");
-      byte[] b = new byte[4];
-      for (int i = 0; i < 4; i++) {
-        b[i] = (byte) Integer.parseInt(parts[i]);
-      }
-      return Optional.of(new IpAddress(b));
+    byte[] v4 = dottedQuad(text);
+    if (v4 != null) {
+      return Optional.of(new IpAddress(v4));
     }
     if (text.indexOf(':') >= 0 && IPV6_CHARS.matcher(text).matches()) {
       try {
@@ -60,6 +54,39 @@ public final class IpAddress implements Comparable<IpAddress> {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Four decimal octets 0-255 without leading zeros, joined by dots and nothing else; null otherwise. By hand, not
+   * by a regular expression and split: an agent parses every destination's address of every plan it decodes (at
+   * 100,000 destinations that was a fifth of its allocation while a large apply streamed plans in).
+   */
+  static byte[] dottedQuad(String s) {
+    int n = s.length();
+    if (n < 7 || n > 15) {
+      return null;
+    }
+    byte[] b = new byte[4];
+    int i = 0;
+    for (int part = 0; ; part++) {
+      int start = i;
+      int value = 0;
+      while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9' && i - start < 3) {
+        value = value * 10 + (s.charAt(i++) - '0');
+      }
+      int digits = i - start;
+      if (digits == 0 || (digits > 1 && s.charAt(start) == '0') || value > 255) {
+        return null;
+      }
+      b[part] = (byte) value;
+      if (part == 3) {
+        return i == n ? b : null;
+      }
+      if (i == n || s.charAt(i) != '.') {
+        return null;
+      }
+      i++;
+    }
   }
 
   @JsonCreator
