@@ -20,6 +20,9 @@
 # Needs the agent jar and the test classes: ./mvnw -B -o -pl director-agent -am package -DskipTests &&
 #   ./mvnw -B -o -q -pl director-agent -am test-compile dependency:build-classpath \
 #     -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+# With STREAM_STEPS: then PlanLoader publishes that many plans, one every STREAM_PERIOD_MS (600), each changing
+# STREAM_CHANGES (3) services, as a large apply does; the rows "stream:" give the collector's pauses meanwhile
+# (a pause longer than the pair's dead interval, 150 ms by default, is a takeover) and the RSS peak.
 # Env: SERVICES (1000), DESTS (100), SETTLE_S (40), TIMEOUT_S (600), KEEP=1 keeps the work directory,
 # VARIANTS: "name=flags;name=flags" (flags space-separated; default: the images' flags before and after issue 14),
 # JAR_<name>: another build of the agent for that variant (a before/after of the code: e.g. JAR_before=old.jar).
@@ -27,6 +30,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 services=${SERVICES:-1000}; dests=${DESTS:-100}; settle=${SETTLE_S:-40}; timeout=${TIMEOUT_S:-600}
+stream_steps=${STREAM_STEPS:-0}; stream_period=${STREAM_PERIOD_MS:-600}; stream_changes=${STREAM_CHANGES:-3}
 base="-XX:+UseSerialGC -XX:MaxRAMPercentage=75 -XX:MaxRAM=256m"
 variants=${VARIANTS:-"before=$base;after=$base $(sed -n 's/.*<jvmFlag>\(-X[^<]*\)<\/jvmFlag>.*/\1/p' \
   "$repo/director-agent/pom.xml" | grep -v -e UseSerialGC -e MaxRAMPercentage | tr '\n' ' ')"}
@@ -52,8 +56,10 @@ java -Xmx2g -cp "$repo/director-agent/target/test-classes:$repo/director-agent/t
 ipvs_kib=$(java -XX:+UseSerialGC -Xmx2g -cp "$repo/director-agent/target/test-classes:$repo/director-agent/target/classes:$(cat "$cp_file")" \
   io.halvs.agent.cli.HeldSizes "$services" "$dests" | sed -n 's/.*inMemoryIpvsKiB=\([0-9]*\).*/\1/p')
 ipvs_mib=$(( (ipvs_kib + 512) / 1024 ))
-plan_hash=$(kubectl get cm -n halvs-system halvs-plan-lvs -o jsonpath='{.data.manifest\.json}' \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["planHash"])')
+current_hash() {
+  kubectl get cm -n halvs-system halvs-plan-lvs -o jsonpath='{.data.manifest\.json}' \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["planHash"])'
+}
 programmed() {
   kubectl get cm -n halvs-system halvs-agent-lvs-lvs-01 -o jsonpath='{.data.report\.json}' 2>/dev/null \
     | python3 -c 'import json,sys
@@ -63,7 +69,7 @@ sys.exit(0 if d.get("programmedPlanHash") == sys.argv[1] and d.get("programmed")
 kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
 
 declare -a names
-declare -A rss hwm threads nmt live top flags_of gc
+declare -A rss hwm threads nmt live top flags_of gc stream stream_hwm
 IFS=';' read -r -a specs <<< "$variants"
 for spec in "${specs[@]}"; do
   name=${spec%%=*}; flags=${spec#*=}; names+=("$name"); flags_of[$name]=$flags
@@ -82,6 +88,7 @@ for spec in "${specs[@]}"; do
     --health-port "$health_port" --state-dir "$dir/state" > "$log" 2>&1 &
   agent_pid=$!
   start=$SECONDS
+  plan_hash=$(current_hash)
   until programmed; do
     kill -0 "$agent_pid" 2>/dev/null || { echo "agent ($name) exited; its log:" >&2; tail -20 "$log" >&2; exit 1; }
     [ $((SECONDS - start)) -lt "$timeout" ] || { echo "agent ($name): plan not programmed in $timeout s" >&2; exit 1; }
@@ -109,6 +116,22 @@ PY
   # the collector's pauses so far (before the histogram's own full collection): count and longest, ms
   gc[$name]=$(awk '/Pause Young/ { y++; v = $NF + 0; if (v > ym) ym = v } /Pause Full/ { f++; v = $NF + 0; if (v > fm) fm = v }
     END { printf "%d/%.0f %d/%.0f", y, ym, f, fm }' "$dir/gc-$name.log")
+  if [ "$stream_steps" -gt 0 ]; then
+    # What a large apply sends: a new plan every STREAM_PERIOD_MS. A pause longer than the pair's dead interval
+    # (3 heartbeats of 50 ms by default) is a takeover by the peer: in the full-size run's apply, 100 of them.
+    before=$(wc -l < "$dir/gc-$name.log")
+    java -Xmx2g -cp "$repo/director-agent/target/test-classes:$repo/director-agent/target/classes:$(cat "$cp_file")" \
+      io.halvs.agent.cli.PlanLoader halvs-system "$services" "$dests" "$port" "$stream_steps" "$stream_period" \
+      "$stream_changes" >&2
+    plan_hash=$(current_hash); start=$SECONDS
+    until programmed; do
+      [ $((SECONDS - start)) -lt "$timeout" ] || { echo "agent ($name): streamed plan not programmed in $timeout s" >&2; exit 1; }
+      sleep 1
+    done
+    stream[$name]=$(tail -n +"$((before + 1))" "$dir/gc-$name.log" | awk '/Pause/ { v = $NF + 0; n++; if (v > 150) over++;
+      if (v > m) m = v; if (/Pause Full/) f++ } END { printf "%d %d %.0f %d", n, over, m, f }')
+    stream_hwm[$name]=$(( $(kib "$agent_pid" VmHWM) / 1024 ))
+  fi
   jcmd "$agent_pid" GC.class_histogram > "$dir/histo-$name.txt" # a full GC first: what is live
   live[$name]=$(awk '/^Total/ { printf "%.0f", $3 / 1048576 }' "$dir/histo-$name.txt")
   top[$name]=$(awk 'NR > 3 && NR <= 11 { printf "%s %.1f MiB; ", $4, $3 / 1048576 }' "$dir/histo-$name.txt")
@@ -126,6 +149,14 @@ mapfile -t v < <(vals live); row "live heap MiB (after full GC)" "${v[@]}"
 mapfile -t v < <(vals threads); row "threads" "${v[@]}"
 mapfile -t v < <(vals gc | cut -d' ' -f1); row "young GCs / longest pause ms" "${v[@]}"
 mapfile -t v < <(vals gc | cut -d' ' -f2); row "full GCs / longest pause ms" "${v[@]}"
+if [ "$stream_steps" -gt 0 ]; then
+  mapfile -t v < <(vals stream | cut -d' ' -f1); row "stream: GC pauses" "${v[@]}"
+  mapfile -t v < <(vals stream | cut -d' ' -f2); row "stream: pauses > 150 ms (takeovers)" "${v[@]}"
+  mapfile -t v < <(vals stream | cut -d' ' -f3); row "stream: longest pause ms" "${v[@]}"
+  mapfile -t v < <(vals stream | cut -d' ' -f4); row "stream: full GCs" "${v[@]}"
+  mapfile -t v < <(vals stream_hwm); row "stream: RSS peak MiB (VmHWM)" "${v[@]}"
+  echo "(stream: $stream_steps plans, one every $stream_period ms, $stream_changes services changed in each)"
+fi
 mapfile -t v < <(for n in "${names[@]}"; do echo $(( ${live[$n]} - ipvs_mib )); done)
 row "live heap MiB, real kernel" "${v[@]}"
 mapfile -t v < <(for n in "${names[@]}"; do echo $(( ${rss[$n]} - ipvs_mib )); done)

@@ -60,10 +60,16 @@ final class KeptDestinations {
 
     /** Same configuration as w (address and port equal by construction: w is looked up by them). */
     boolean sameConfig(KernelDestination w) {
-      return address.equals(w.address()) && port == w.port() && forwardMethod == w.forwardMethod()
-          && weight == w.weight() && upperThreshold == w.upperThreshold() && lowerThreshold == w.lowerThreshold()
-          && addressFamily == w.addressFamily() && tunnelType == w.tunnelType() && tunnelPort == w.tunnelPort()
-          && tunnelFlags == w.tunnelFlags();
+      return address.equals(w.address()) && port == w.port() && sameConfig(w.forwardMethod(), w.weight(),
+          w.upperThreshold(), w.lowerThreshold(), w.addressFamily(), w.tunnelType(), w.tunnelPort(), w.tunnelFlags());
+    }
+
+    /** The same, field by field: a pass compares every destination and builds a KernelDestination only to change one. */
+    boolean sameConfig(int forwardMethod, int weight, long upperThreshold, long lowerThreshold, int addressFamily,
+        int tunnelType, int tunnelPort, int tunnelFlags) {
+      return this.forwardMethod == forwardMethod && this.weight == weight && this.upperThreshold == upperThreshold
+          && this.lowerThreshold == lowerThreshold && this.addressFamily == addressFamily
+          && this.tunnelType == tunnelType && this.tunnelPort == tunnelPort && this.tunnelFlags == tunnelFlags;
     }
 
     /** Keeps the plan's instance of an equal address instead of the dump's copy. */

@@ -79,17 +79,29 @@ public final class KernelReconciler {
   }
 
   public static KernelDestination toKernel(Destination d, int weight) {
-    int method = switch (d.method()) {
+    return new KernelDestination(d.address(), d.port(), forwardMethod(d), weight, d.upperThreshold(),
+        d.lowerThreshold(), d.address().family(), tunnelType(d), tunnelPort(d), tunnelFlags(d), 0, 0, 0, null);
+  }
+
+  private static int forwardMethod(Destination d) {
+    return switch (d.method()) {
       case MASQ -> KernelDestination.FWD_MASQ;
       case GATE -> KernelDestination.FWD_DROUTE;
       case IPIP -> KernelDestination.FWD_TUNNEL;
     };
-    boolean tunnel = d.method() == ForwardingMethod.IPIP;
-    return new KernelDestination(d.address(), d.port(), method, weight, d.upperThreshold(), d.lowerThreshold(),
-        d.address().family(), tunnel && d.tunnelType() != null ? d.tunnelType().kernelValue() : 0,
-        tunnel ? d.tunnelPort() : 0,
-        tunnel && d.tunnelChecksum() != null ? d.tunnelChecksum().kernelFlag() : TunnelChecksum.NONE.kernelFlag(),
-        0, 0, 0, null);
+  }
+
+  private static int tunnelType(Destination d) {
+    return d.method() == ForwardingMethod.IPIP && d.tunnelType() != null ? d.tunnelType().kernelValue() : 0;
+  }
+
+  private static int tunnelPort(Destination d) {
+    return d.method() == ForwardingMethod.IPIP ? d.tunnelPort() : 0;
+  }
+
+  private static int tunnelFlags(Destination d) {
+    return d.method() == ForwardingMethod.IPIP && d.tunnelChecksum() != null ? d.tunnelChecksum().kernelFlag()
+        : TunnelChecksum.NONE.kernelFlag();
   }
 
   /**
@@ -309,15 +321,16 @@ public final class KernelReconciler {
   private static void match(Destination d, int weight, KeptDestinations have, int wanted,
       List<KernelDestination> adds, List<KernelDestination> edits) {
     KeptDestinations.Entry h = have.get(d.address(), d.port());
-    KernelDestination w = toKernel(d, weight);
     if (h == null) {
-      adds.add(w);
+      adds.add(toKernel(d, weight));
       return;
     }
     KeptDestinations.mark(h, wanted);
     h.share(d.address());
-    if (!h.sameConfig(w)) {
-      edits.add(w);
+    // compared field by field: a pass over 100,000 unchanged destinations allocates nothing for them
+    if (!h.sameConfig(forwardMethod(d), weight, d.upperThreshold(), d.lowerThreshold(), d.address().family(),
+        tunnelType(d), tunnelPort(d), tunnelFlags(d))) {
+      edits.add(toKernel(d, weight));
     }
   }
 

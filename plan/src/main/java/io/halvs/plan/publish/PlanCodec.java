@@ -148,8 +148,17 @@ public final class PlanCodec {
   public static final class Decoder {
     private record Kept(String hash, byte[] gzip, List<IpvsService> services) {}
 
+    /** A shard's bytes unzipped, with their hash: kept while the manifest naming them is still to come. */
+    private record Unzipped(byte[] gzip, byte[] json, String hash) {}
+
     private final Map<Integer, Kept> kept = new java.util.HashMap<>();
+    /**
+     * A publish writes the changed shards before the manifest, and each event in between assembles the plan: a
+     * new shard was unzipped and hashed again on each, only to be found ahead of the manifest. It is unzipped once.
+     */
+    private final Map<Integer, Unzipped> ahead = new java.util.HashMap<>();
     private long decoded;
+    private long unzipped;
 
     /**
      * As {@link PlanCodec#assemble}, with each shard's compressed bytes by index ({@code gzipShard}, null while
@@ -168,13 +177,22 @@ public final class PlanCodec {
         }
         Kept k = kept.get(ref.index());
         if (k == null || !k.hash().equals(ref.hash()) || !java.util.Arrays.equals(k.gzip(), gz)) {
-          k = new Kept(ref.hash(), gz, decode(manifest, ref, gz));
+          Unzipped u = ahead.get(ref.index());
+          if (u == null || !java.util.Arrays.equals(u.gzip(), gz)) {
+            byte[] json = unzip(ref, gz);
+            unzipped++;
+            u = new Unzipped(gz, json, sha256(json));
+            ahead.put(ref.index(), u);
+          }
+          k = new Kept(ref.hash(), gz, services(manifest, ref, u.json(), u.hash()));
+          ahead.remove(ref.index());
           kept.put(ref.index(), k);
           decoded++;
         }
         services.addAll(k.services());
       }
       kept.keySet().retainAll(indices);
+      ahead.keySet().retainAll(indices);
       return plan(manifest, services);
     }
 
@@ -182,17 +200,30 @@ public final class PlanCodec {
     public long decoded() {
       return decoded;
     }
+
+    /** Shards unzipped so far: once for each new shard's bytes, however often they are assembled. */
+    public long unzipped() {
+      return unzipped;
+    }
   }
 
   /** One shard's services, checked against its hash in the manifest. */
   private static List<IpvsService> decode(Manifest manifest, ShardRef ref, byte[] gz) {
-    byte[] json;
+    byte[] json = unzip(ref, gz);
+    return services(manifest, ref, json, sha256(json));
+  }
+
+  private static byte[] unzip(ShardRef ref, byte[] gz) {
     try {
-      json = gunzip(gz);
+      return gunzip(gz);
     } catch (IncompletePlanException e) {
       throw new IncompletePlanException(ref.index(), e.getMessage());
     }
-    if (!sha256(json).equals(ref.hash())) {
+  }
+
+  /** The services of a shard's JSON whose hash is {@code hash}, checked against the manifest's. */
+  private static List<IpvsService> services(Manifest manifest, ShardRef ref, byte[] json, String hash) {
+    if (!hash.equals(ref.hash())) {
       throw new IncompletePlanException(ref.index(), "shard " + ref.index() + " of plan " + manifest.pair()
           + " does not match the manifest (an update in flight, or edited)");
     }

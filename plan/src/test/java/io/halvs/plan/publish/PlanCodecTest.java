@@ -245,6 +245,38 @@ class PlanCodecTest {
         .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("update in flight");
   }
 
+  /**
+   * A publish writes the changed shard before the manifest, and the agent assembles on each event: the new shard,
+   * ahead of its manifest, is refused every time but unzipped once; the manifest then completes it without
+   * unzipping again.
+   */
+  @Test
+  void aShardAheadOfItsManifestIsUnzippedOnce() {
+    DirectorPlan plan = plan(400, 50);
+    PlanCodec.Published first = PlanCodec.split(plan, PlanCodec.Manifest.ACTIVE);
+    PlanCodec.Decoder decoder = new PlanCodec.Decoder();
+    Map<Integer, byte[]> shards = new java.util.HashMap<>(byIndex(first.shards()));
+    decoder.assemble(first.manifest(), shards::get);
+    long unzipped = decoder.unzipped();
+    List<IpvsService> services = new ArrayList<>(plan.services());
+    IpvsService s = services.get(17);
+    services.set(17, new IpvsService(s.key(), s.vip(), "rr", s.flags(), s.timeoutSeconds(), s.netmask(),
+        s.destinations(), s.sorryServer(), s.healthCheck(), s.owner()));
+    DirectorPlan changed = new DirectorPlan(plan.pair(), plan.nodes(), plan.vipInterface(), plan.vips(),
+        plan.gateway(), plan.sysctls(), plan.syncDaemon(), plan.highAvailability(), services);
+    PlanCodec.Published second = PlanCodec.split(changed, PlanCodec.Manifest.ACTIVE);
+    PlanCodec.Shard written = second.shards().stream()
+        .filter(sh -> !sh.hash().equals(first.shards().get(sh.index()).hash())).findFirst().orElseThrow();
+    shards.put(written.index(), written.gzipJson());
+    for (int event = 0; event < 3; event++) {
+      assertThatThrownBy(() -> decoder.assemble(first.manifest(), shards::get))
+          .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("update in flight");
+    }
+    assertThat(decoder.unzipped()).as("unzipped once, refused three times").isEqualTo(unzipped + 1);
+    assertThat(decoder.assemble(second.manifest(), shards::get)).isEqualTo(changed);
+    assertThat(decoder.unzipped()).as("the manifest completed it").isEqualTo(unzipped + 1);
+  }
+
   @Test
   void aShardFromAnotherVersionIsDetected() {
     PlanCodec.Published a = PlanCodec.split(plan(40, 5), PlanCodec.Manifest.ACTIVE);
