@@ -340,6 +340,22 @@ public final class PlanCodec {
   }
 
   static byte[] gunzip(byte[] data) {
+    // The gzip trailer's last 4 bytes give the length: read into one array of that size (readNBytes gathers 8 KiB
+    // chunks and copies them, twice the JSON per shard). The trailer is only a hint: when the data does not end
+    // exactly there, the bounded read below decides.
+    int n = data.length;
+    long size = n < 18 ? -1 : (data[n - 4] & 0xffL) | (data[n - 3] & 0xffL) << 8 | (data[n - 2] & 0xffL) << 16
+        | (data[n - 1] & 0xffL) << 24;
+    if (size >= 0 && size <= MAX_SHARD_JSON) {
+      try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(data))) {
+        byte[] json = new byte[(int) size];
+        if (in.readNBytes(json, 0, json.length) == json.length && in.read() == -1) {
+          return json;
+        }
+      } catch (IOException e) {
+        throw new IncompletePlanException("corrupt shard: " + e.getMessage());
+      }
+    }
     try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(data))) {
       byte[] json = in.readNBytes(MAX_SHARD_JSON + 1);
       if (json.length > MAX_SHARD_JSON) {

@@ -277,6 +277,35 @@ class PlanCodecTest {
     assertThat(decoder.unzipped()).as("the manifest completed it").isEqualTo(unzipped + 1);
   }
 
+  /**
+   * gunzip sizes its array from the gzip trailer, which is only a hint: a trailer that lies (larger, smaller) or
+   * names only the last of two members still gives all the data, as the chunked read did.
+   */
+  @Test
+  void gunzipDoesNotTrustTheTrailersLength() {
+    byte[] json = "[{\"a\":1},{\"b\":2},{\"c\":3}]".repeat(50).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] gz = PlanCodec.gzip(json);
+    assertThat(PlanCodec.gunzip(gz)).isEqualTo(json);
+    for (int lie : new int[] {0, 1, json.length - 1, json.length + 1, 1 << 20}) {
+      byte[] bad = gz.clone();
+      int n = bad.length;
+      bad[n - 4] = (byte) lie;
+      bad[n - 3] = (byte) (lie >> 8);
+      bad[n - 2] = (byte) (lie >> 16);
+      bad[n - 1] = (byte) (lie >> 24);
+      // GZIPInputStream checks the trailer itself: a wrong length is a corrupt shard, never a short one
+      assertThatThrownBy(() -> PlanCodec.gunzip(bad)).as("trailer says %d", lie)
+          .isInstanceOf(PlanCodec.IncompletePlanException.class);
+    }
+    byte[] second = PlanCodec.gzip("[]".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    byte[] two = java.util.Arrays.copyOf(gz, gz.length + second.length);
+    System.arraycopy(second, 0, two, gz.length, second.length);
+    byte[] both = java.util.Arrays.copyOf(json, json.length + 2);
+    both[json.length] = '[';
+    both[json.length + 1] = ']';
+    assertThat(PlanCodec.gunzip(two)).as("two members, the trailer naming the second's 2 bytes").isEqualTo(both);
+  }
+
   @Test
   void aShardFromAnotherVersionIsDetected() {
     PlanCodec.Published a = PlanCodec.split(plan(40, 5), PlanCodec.Manifest.ACTIVE);
