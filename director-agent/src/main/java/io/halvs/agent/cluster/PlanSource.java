@@ -55,6 +55,8 @@ public final class PlanSource implements AutoCloseable {
   private final Map<Integer, Base64Shard> base64Shards = new HashMap<>();
 
   private record Base64Shard(String resourceVersion, byte[] bytes) {}
+
+  private volatile long base64Decoded;
   private String offered; // hash + state of the last plan handed on; worker thread only
   private String lastProblem; // worker thread only
   private String offeredHash; // worker thread only
@@ -141,6 +143,7 @@ public final class PlanSource implements AutoCloseable {
         } else if (b64 != null) {
           try {
             byte[] bytes = Base64.getDecoder().decode(b64);
+            base64Decoded++;
             base64Shards.put(ref.index(), new Base64Shard(version, bytes));
             shards.put(ref.index(), bytes);
           } catch (IllegalArgumentException e) {
@@ -176,6 +179,11 @@ public final class PlanSource implements AutoCloseable {
     } catch (RuntimeException e) {
       problem("cannot read the plan of DirectorPair " + pair + ": " + e + "; " + keepsServing(), true);
     }
+  }
+
+  /** Shard ConfigMaps decoded from base64 so far: once per version of each. */
+  long base64Decoded() {
+    return base64Decoded;
   }
 
   /** Shards decoded so far: only those whose bytes changed. */

@@ -205,6 +205,8 @@ class InClusterTest {
     assertThat(kernel.count(FakeIpvsKernel.Op.EDIT_DEST)).isEqualTo(1);
     assertThat(plans.shardsDecoded()).as("the first plan's shards, then the changed one")
         .isEqualTo(first.shards().size() + 1);
+    assertThat(plans.base64Decoded()).as("each shard ConfigMap's version read from base64 once, however many "
+        + "events assembled the plan").isEqualTo(first.shards().size() + 1);
   }
 
   /**
