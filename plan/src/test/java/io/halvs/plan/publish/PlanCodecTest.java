@@ -24,6 +24,16 @@ class PlanCodecTest {
     return m;
   }
 
+  /** The plan with service {@code i}'s scheduler changed to rr: a one-service change. */
+  static DirectorPlan rescheduled(DirectorPlan plan, int i) {
+    List<IpvsService> services = new ArrayList<>(plan.services());
+    IpvsService s = services.get(i);
+    services.set(i, new IpvsService(s.key(), s.vip(), "rr", s.flags(), s.timeoutSeconds(), s.netmask(),
+        s.destinations(), s.sorryServer(), s.healthCheck(), s.owner()));
+    return new DirectorPlan(plan.pair(), plan.nodes(), plan.vipInterface(), plan.vips(), plan.gateway(),
+        plan.sysctls(), plan.syncDaemon(), plan.highAvailability(), services);
+  }
+
   @Test
   void roundTripIsLossless() {
     DirectorPlan plan = plan(40, 5);
@@ -158,12 +168,7 @@ class PlanCodecTest {
   void changingOneServiceRewritesExactlyOneShard() {
     DirectorPlan plan = plan(400, 50);
     PlanCodec.Published before = PlanCodec.split(plan, PlanCodec.Manifest.ACTIVE);
-    List<IpvsService> services = new ArrayList<>(plan.services());
-    IpvsService s = services.get(17);
-    services.set(17, new IpvsService(s.key(), s.vip(), "rr", s.flags(), s.timeoutSeconds(), s.netmask(),
-        s.destinations(), s.sorryServer(), s.healthCheck(), s.owner()));
-    DirectorPlan changed = new DirectorPlan(plan.pair(), plan.nodes(), plan.vipInterface(), plan.vips(),
-        plan.gateway(), plan.sysctls(), plan.syncDaemon(), plan.highAvailability(), services);
+    DirectorPlan changed = rescheduled(plan, 17);
     PlanCodec.Published after = PlanCodec.split(changed, PlanCodec.Manifest.ACTIVE);
     assertThat(before.shards()).hasSizeGreaterThan(1);
     long differing = 0;
@@ -186,12 +191,7 @@ class PlanCodecTest {
     assertThat(encoder.split(plan(400, 50), PlanCodec.Manifest.ACTIVE).manifest()).isEqualTo(first.manifest());
     assertThat(encoder.encoded()).isEqualTo(first.shards().size());
 
-    List<IpvsService> services = new ArrayList<>(plan.services());
-    IpvsService s = services.get(17);
-    services.set(17, new IpvsService(s.key(), s.vip(), "rr", s.flags(), s.timeoutSeconds(), s.netmask(),
-        s.destinations(), s.sorryServer(), s.healthCheck(), s.owner()));
-    DirectorPlan changed = new DirectorPlan(plan.pair(), plan.nodes(), plan.vipInterface(), plan.vips(),
-        plan.gateway(), plan.sysctls(), plan.syncDaemon(), plan.highAvailability(), services);
+    DirectorPlan changed = rescheduled(plan, 17);
     PlanCodec.Published after = encoder.split(changed, PlanCodec.Manifest.ACTIVE);
     assertThat(encoder.encoded()).isEqualTo(first.shards().size() + 1);
     PlanCodec.Published fresh = PlanCodec.split(changed, PlanCodec.Manifest.ACTIVE);
@@ -213,12 +213,7 @@ class PlanCodecTest {
     })).isEqualTo(plan);
     assertThat(decoder.decoded()).isEqualTo(first.shards().size());
 
-    List<IpvsService> services = new ArrayList<>(plan.services());
-    IpvsService s = services.get(17);
-    services.set(17, new IpvsService(s.key(), s.vip(), "rr", s.flags(), s.timeoutSeconds(), s.netmask(),
-        s.destinations(), s.sorryServer(), s.healthCheck(), s.owner()));
-    DirectorPlan changed = new DirectorPlan(plan.pair(), plan.nodes(), plan.vipInterface(), plan.vips(),
-        plan.gateway(), plan.sysctls(), plan.syncDaemon(), plan.highAvailability(), services);
+    DirectorPlan changed = rescheduled(plan, 17);
     PlanCodec.Published second = PlanCodec.split(changed, PlanCodec.Manifest.ACTIVE);
     read.clear();
     Map<Integer, byte[]> secondShards = byIndex(second.shards());
@@ -258,12 +253,7 @@ class PlanCodecTest {
     Map<Integer, byte[]> shards = new java.util.HashMap<>(byIndex(first.shards()));
     decoder.assemble(first.manifest(), shards::get);
     long unzipped = decoder.unzipped();
-    List<IpvsService> services = new ArrayList<>(plan.services());
-    IpvsService s = services.get(17);
-    services.set(17, new IpvsService(s.key(), s.vip(), "rr", s.flags(), s.timeoutSeconds(), s.netmask(),
-        s.destinations(), s.sorryServer(), s.healthCheck(), s.owner()));
-    DirectorPlan changed = new DirectorPlan(plan.pair(), plan.nodes(), plan.vipInterface(), plan.vips(),
-        plan.gateway(), plan.sysctls(), plan.syncDaemon(), plan.highAvailability(), services);
+    DirectorPlan changed = rescheduled(plan, 17);
     PlanCodec.Published second = PlanCodec.split(changed, PlanCodec.Manifest.ACTIVE);
     PlanCodec.Shard written = second.shards().stream()
         .filter(sh -> !sh.hash().equals(first.shards().get(sh.index()).hash())).findFirst().orElseThrow();
