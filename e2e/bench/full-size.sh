@@ -117,6 +117,8 @@ t0=$SECONDS
 for n in "${nss[@]}"; do ip netns add "$n"; ip -n "$n" link set lo up; done
 ip -n "$rs_ns" link add br0 type bridge; ip -n "$rs_ns" link set br0 up; ip -n "$rs_ns" addr add 10.0.1.1/24 dev br0
 ip -n "$rs_ns" route add local 172.16.0.0/12 dev lo
+# The responder's backlog: this namespace's own somaxconn (per network namespace; the host's is untouched).
+ip netns exec "$rs_ns" sysctl -qw net.core.somaxconn=65535
 ip netns exec "$rs_ns" python3 "$here/failover.py" serve 80 & pids+=($!)
 veths=(hfs$$a0 hfs$$b0)
 ip link add "${veths[0]}" type veth peer name "${veths[1]}"
