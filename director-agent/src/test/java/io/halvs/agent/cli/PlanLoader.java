@@ -72,18 +72,9 @@ public final class PlanLoader {
           .build()).createOr(op -> op.update());
       long bytes = 0;
       for (PlanCodec.Shard shard : published.shards()) {
-        String content = Base64.getEncoder().encodeToString(shard.gzipJson());
-        bytes += content.length();
-        client.resource(new ConfigMapBuilder().withNewMetadata().withName(Names.shard(pair, shard.index()))
-            .withNamespace(namespace).addToLabels(Names.PAIR_LABEL, pair)
-            .addToLabels(Names.PART_LABEL, Names.PART_SHARD).endMetadata()
-            .withBinaryData(Map.of(Names.SHARD_KEY, content)).build()).createOr(op -> op.update());
+        bytes += writeShard(client, namespace, pair, shard);
       }
-      client.resource(new ConfigMapBuilder().withNewMetadata().withName(Names.manifest(pair))
-          .withNamespace(namespace).addToLabels(Names.PAIR_LABEL, pair)
-          .addToLabels(Names.PART_LABEL, Names.PART_MANIFEST).endMetadata()
-          .withData(Map.of(Names.MANIFEST_KEY, PlanCodec.manifestJson(published.manifest()))).build())
-          .createOr(op -> op.update());
+      writeManifest(client, namespace, pair, published);
       System.out.printf("published plan %s: %d services, %d destinations, %d shards, %d KiB (base64)%n",
           published.manifest().planHash(), services.size(), plan.destinationCount(), published.shards().size(),
           bytes / 1024);
@@ -134,12 +125,14 @@ public final class PlanLoader {
         steps, (System.nanoTime() - start) / 1e9, periodMs, changes, shardsWritten);
   }
 
-  private static void writeShard(KubernetesClient client, String namespace, String pair, PlanCodec.Shard shard) {
+  /** Writes the shard's ConfigMap; returns its content's length (base64). */
+  private static int writeShard(KubernetesClient client, String namespace, String pair, PlanCodec.Shard shard) {
+    String content = Base64.getEncoder().encodeToString(shard.gzipJson());
     client.resource(new ConfigMapBuilder().withNewMetadata().withName(Names.shard(pair, shard.index()))
         .withNamespace(namespace).addToLabels(Names.PAIR_LABEL, pair)
         .addToLabels(Names.PART_LABEL, Names.PART_SHARD).endMetadata()
-        .withBinaryData(Map.of(Names.SHARD_KEY, Base64.getEncoder().encodeToString(shard.gzipJson()))).build())
-        .createOr(op -> op.update());
+        .withBinaryData(Map.of(Names.SHARD_KEY, content)).build()).createOr(op -> op.update());
+    return content.length();
   }
 
   private static void writeManifest(KubernetesClient client, String namespace, String pair,

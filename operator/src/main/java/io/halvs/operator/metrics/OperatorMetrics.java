@@ -184,12 +184,12 @@ public final class OperatorMetrics implements AutoCloseable {
     }
   }
 
-  /** One status PUT: kind VirtualService, RealServer or DirectorPair; result ok, conflict or error. */
   /** Where halvs_operator_status_writes_waiting comes from (the operator's status writer). */
   public void statusWritesWaiting(IntSupplier waiting) {
     this.statusWritesWaiting = waiting;
   }
 
+  /** One status PUT: kind VirtualService, RealServer or DirectorPair; result ok, conflict or error. */
   public void statusWrite(String kind, String result) {
     statusWrites.labelValues(kind, result).inc();
   }

@@ -35,7 +35,7 @@ final class Forbidden {
       Logs.about(LOG.atWarn(), reconciler, object).log("forbidden: {} reconciling {}: {} — the operator's RBAC "
           + "lacks this permission (compare its "
           + "ClusterRole with deploy/base/operator-rbac.yaml); retrying every {} s", reconciler, object,
-          firstLine(e.getMessage()), RETRY.toSeconds());
+          firstLine(e.getMessage(), "403"), RETRY.toSeconds());
     }
   }
 
@@ -46,9 +46,10 @@ final class Forbidden {
     }
   }
 
-  private static String firstLine(String s) {
+  /** A message's first line (an API error's message carries the response body after it); ifNull without one. */
+  static String firstLine(String s, String ifNull) {
     if (s == null) {
-      return "403";
+      return ifNull;
     }
     int nl = s.indexOf('\n');
     return nl < 0 ? s : s.substring(0, nl);

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * is retried with backoff until it succeeds or a newer status replaces it. Thread-safe.
  */
 public final class StatusWriter implements AutoCloseable {
-  /** Concurrent writes: each is a GET and a PUT, so this is about twice the requests in flight. */
+  /** Concurrent writes: each is one PUT (a GET and a second PUT only after a conflict). */
   static final int THREADS = 8;
   static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   static final Duration LAST_RETRY = Duration.ofSeconds(60);
@@ -148,6 +148,7 @@ public final class StatusWriter implements AutoCloseable {
   private void work() {
     while (true) {
       Job job;
+      Object before;
       synchronized (this) {
         job = null;
         while (!closed && (job = next()) == null) {
@@ -161,9 +162,6 @@ public final class StatusWriter implements AutoCloseable {
           return;
         }
         running.put(job.id, job);
-      }
-      Object before;
-      synchronized (this) {
         before = written.containsKey(job.id) ? written.get(job.id) : job.current;
       }
       RuntimeException failure = null;
@@ -174,21 +172,26 @@ public final class StatusWriter implements AutoCloseable {
       }
       synchronized (this) {
         running.remove(job.id);
-        Long newestSeq = newest.get(job.id);
         if (failure == null) {
           Forbidden.cleared(job.kind);
-          if (newestSeq != null && newestSeq == job.seq) {
+          if (newest(job)) {
             newest.remove(job.id);
             written.remove(job.id);
-          } else if (newestSeq != null) {
+          } else if (newest.containsKey(job.id)) {
             written.put(job.id, job.desired);
           }
-        } else if (newestSeq != null && newestSeq == job.seq && !closed) {
+        } else if (newest(job) && !closed) {
           retryLater(job, failure);
         }
         notifyAll(); // a newer write of the same object may start now
       }
     }
+  }
+
+  /** Whether no newer status of the job's object came after it. */
+  private boolean newest(Job job) {
+    Long seq = newest.get(job.id);
+    return seq != null && seq == job.seq;
   }
 
   /** The first waiting job whose object is not being written (one write per object at a time). */
@@ -217,8 +220,7 @@ public final class StatusWriter implements AutoCloseable {
     retries.schedule(() -> {
       synchronized (this) {
         // Not when a newer status of the object came meanwhile: that one is waiting already.
-        Long newestSeq = newest.get(job.id);
-        if (!closed && newestSeq != null && newestSeq == job.seq) {
+        if (!closed && newest(job)) {
           waiting.put(job.id, job);
           notifyAll();
         }
@@ -232,20 +234,12 @@ public final class StatusWriter implements AutoCloseable {
     failuresSinceLog++;
     if (lastFailureLog == 0 || now - lastFailureLog > QUIET.toNanos()) {
       Logs.about(LOG.atWarn(), job.kind, job.object).log("writing the status of {} {} failed ({}{}); retrying in {} s",
-          job.kind, job.object, firstLine(failure.getMessage()),
+          job.kind, job.object, Forbidden.firstLine(failure.getMessage(), "no message"),
           failuresSinceLog > 1 ? "; " + (failuresSinceLog - 1) + " more failed writes in the last 30 s" : "",
           delay.toSeconds());
       lastFailureLog = now;
       failuresSinceLog = 0;
     }
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "no message";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 
   /** Drops what waits: the next leader writes every status it finds different at its start. */
