@@ -34,8 +34,11 @@ value() {
 }
 SVC="local_address=$VIP local_port=80 proto=tcp virtualservice=web"
 
+# until the first pass has added the service and its three real servers: a scrape reads the kernel as it is, and
+# under TCG one may land between the service's add and its destinations'
 for _ in $(seq 1 300); do
-  scrape > $work/m0.txt 2>/dev/null && grep -q '^halvs_ipvs_service_connections_total{' $work/m0.txt && break
+  scrape > $work/m0.txt 2>/dev/null && grep -q '^halvs_ipvs_service_connections_total{' $work/m0.txt \
+    && [ "$(grep -c '^halvs_ipvs_backend_weight{' $work/m0.txt)" -ge 3 ] && break
   sleep 0.5
 done
 expect_eq "/metrics answers with the planned service" "0" \
