@@ -85,6 +85,7 @@ public final class HealthMonitor implements HealthChecks {
   private final Map<Target.Key, Target> targets = new HashMap<>();
   private final Set<ServiceKey> changed = new HashSet<>();
   private final Drift drift = new Drift();
+  private TransitionLog transitions = new TransitionLog();
   private List<IpvsService> services = List.of();
   private final Set<ServiceKey> warnedNoPort = new HashSet<>();
 
@@ -183,6 +184,7 @@ public final class HealthMonitor implements HealthChecks {
         }
       }
     } finally {
+      logUnlogged(transitions.drain());
       for (Target t : targets.values()) {
         if (t.probe != null) {
           t.probe.abort("stopped");
@@ -247,6 +249,23 @@ public final class HealthMonitor implements HealthChecks {
       }
     }
     fire();
+    logUnlogged(transitions.flush(System.nanoTime()));
+  }
+
+  private static void logUnlogged(TransitionLog.Unlogged u) {
+    if (u != null) {
+      LOG.atInfo().addKeyValue("down", u.down()).addKeyValue("up", u.up()).log("{} more real-server health changes "
+          + "in {} s, not logged one by one ({} down, {} up); halvs_realserver_up and the VirtualServices' status "
+          + "hold each one's state", u.down() + u.up(), u.windowNanos() / 1e9, u.down(), u.up());
+    }
+  }
+
+  /** Test seam: a smaller budget or window for the lines of health changes. */
+  void transitions(TransitionLog log) {
+    call(() -> {
+      transitions = log;
+      return null;
+    });
   }
 
   private void start(Target t, long now) {
@@ -356,7 +375,11 @@ public final class HealthMonitor implements HealthChecks {
         t.state.sinceMillis());
     if (changedState) {
       changed.add(t.key.service());
-      if (wasUp) {
+      long now = System.nanoTime();
+      logUnlogged(transitions.flush(now));
+      if (!transitions.admit(wasUp, now)) {
+        // counted: said in one line when the window ends
+      } else if (wasUp) {
         Logs.about(LOG.atInfo(), t.service.owner(), t.destination.realServer()).log("real server {} down ({}): {}",
             t.key, t.check.onFailure() == FailureAction.REMOVE ? "removed" : "quiescent", p.message());
       } else {

@@ -104,6 +104,47 @@ class HealthMonitorTest {
   }
 
   @Test
+  void manyChangesAtOnceGetABudgetOfLinesAndOneLineForTheRest() throws Exception {
+    monitor.transitions(new TransitionLog(2, Duration.ofMillis(500).toNanos()));
+    PrintStream err = System.err;
+    ByteArrayOutputStream lines = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(lines, true, StandardCharsets.UTF_8));
+    Logging.format(Logging.Format.JSON);
+    List<Destination> refused = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      refused.add(dest(LO, freePort(), "rs-many-" + i));
+    }
+    try {
+      IpvsService s = service("10.0.0.3", 80, tcp(), null, refused.toArray(Destination[]::new));
+      monitor.follow(plan(s));
+      await().atMost(Duration.ofSeconds(10)).until(() -> lines.toString(StandardCharsets.UTF_8)
+          .contains("more real-server health changes"));
+    } finally {
+      Logging.format(Logging.Format.TEXT);
+      System.setErr(err);
+    }
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> down = new ArrayList<>();
+    List<JsonNode> summary = new ArrayList<>();
+    for (String line : lines.toString(StandardCharsets.UTF_8).split("\n")) {
+      JsonNode n = json.readTree(line);
+      String msg = n.get("msg").asText();
+      if (msg.startsWith("real server 127.0.0.1:")) {
+        down.add(n);
+      } else if (msg.contains("more real-server health changes")) {
+        summary.add(n);
+      }
+    }
+    assertThat(down).hasSize(2);
+    assertThat(summary).singleElement().satisfies(n -> {
+      assertThat(n.get("msg").asText()).startsWith("3 more real-server health changes in 0.5 s")
+          .contains("(3 down, 0 up)");
+      assertThat(n.get("down").asLong()).isEqualTo(3);
+      assertThat(n.get("up").asLong()).isZero();
+    });
+  }
+
+  @Test
   void theLinesOfAFailedRealServerNameItAndItsVirtualService() throws Exception {
     PrintStream err = System.err;
     ByteArrayOutputStream lines = new ByteArrayOutputStream();
