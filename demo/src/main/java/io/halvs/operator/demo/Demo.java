@@ -59,11 +59,18 @@ public final class Demo {
   private final PrintStream out;
   private final Path agentJar;
   private final long startNanos = System.nanoTime();
+  private final Path workParent;
 
   /** @param agentJar director-agent's executable jar (director-agent/target/halvs-agent.jar) */
   public Demo(PrintStream out, Path agentJar) {
+    this(out, agentJar, null);
+  }
+
+  /** @param workParent where the agents' folder (their logs, kept for reading) is made; null: the temporary one */
+  Demo(PrintStream out, Path agentJar, Path workParent) {
     this.out = out;
     this.agentJar = agentJar;
+    this.workParent = workParent;
   }
 
   /** Runs the story; 0 when every step showed what it should, 1 (and why) when one did not within timeout. */
@@ -75,7 +82,8 @@ public final class Demo {
     }
     Path work;
     try {
-      work = Files.createTempDirectory("halvs-demo-");
+      work = workParent == null ? Files.createTempDirectory("halvs-demo-")
+          : Files.createTempDirectory(workParent, "halvs-demo-");
     } catch (IOException e) {
       out.println("demo: cannot create a temporary folder: " + e.getMessage());
       return 1;

@@ -38,7 +38,8 @@ class DemoMainTest {
   void theDemoAtInfoWritesOnlyJsonLinesAndNamesThePairs(@TempDir Path tmp) throws Exception {
     Path err = tmp.resolve("stderr");
     Path out = tmp.resolve("stdout");
-    Process p = new ProcessBuilder(java(), "-cp", classPath(), DemoMain.class.getName(),
+    // the demo keeps its agents' folder for reading: under tmp, so it goes with the test's
+    Process p = new ProcessBuilder(java(), "-Djava.io.tmpdir=" + tmp, "-cp", classPath(), DemoMain.class.getName(),
         "demo", "--agent-jar", Path.of("..", "director-agent", "target", "halvs-agent.jar").toString(),
         "--log-level", "info", "--log-format", "json")
         .redirectError(err.toFile()).redirectOutput(out.toFile()).start();

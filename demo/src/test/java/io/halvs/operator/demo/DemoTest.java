@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's first command, minus the operator's JVM start: the embedded API server, the operator and two real
@@ -21,9 +22,10 @@ class DemoTest {
   static final Path AGENT_JAR = Paths.get("..", "director-agent", "target", "halvs-agent.jar");
 
   @Test
-  void demoShowsTheLoop() throws Exception {
+  void demoShowsTheLoop(@TempDir Path work) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    int code = new Demo(new PrintStream(bytes, true, StandardCharsets.UTF_8), AGENT_JAR).run(Duration.ofSeconds(30));
+    int code = new Demo(new PrintStream(bytes, true, StandardCharsets.UTF_8), AGENT_JAR, work)
+        .run(Duration.ofSeconds(30));
     String out = bytes.toString(StandardCharsets.UTF_8);
     assertThat(code).as(out).isZero();
     String[] steps = out.split("\n== (?=\\d\\. )");
