@@ -14,9 +14,14 @@ pass() { echo "PASS $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name"; fi; }
 wait_for() { for _ in $(seq 1 120); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done; return 1; }
-trap '"$here/stop.sh" "$dir"' EXIT
+cleanup() {
+  "$here/stop.sh" "$dir"
+  # its logs are kept when something failed (or KEEP=1), to read
+  if [ "$failed" -eq 0 ] && [ "${KEEP:-0}" != 1 ]; then rm -rf "$dir"; else echo "work directory kept: $dir"; fi
+}
+trap cleanup EXIT
 
-APF=on "$here/start.sh" "$dir" || exit 1
+APF=on "$here/start.sh" "$dir" || { fail "the API server and etcd start"; exit 1; }
 export KUBECONFIG=$dir/admin.kubeconfig
 server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
 token_of() { kubectl config view --kubeconfig "$dir/$1.kubeconfig" --raw -o jsonpath='{.users[0].user.token}'; }

@@ -24,13 +24,15 @@ cleanup() {
   for pid in "${agent_pid[@]}" "${forward_pid[@]}" $web_pid; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
   for ns in "${netns[@]}" "$rs_ns"; do ip netns del "$ns" 2>/dev/null; done
   "$here/stop.sh" "$dir"
+  # its logs are kept when something failed (or KEEP=1), to read
+  if [ "$failed" -eq 0 ] && [ "${KEEP:-0}" != 1 ]; then rm -rf "$dir"; else echo "work directory kept: $dir"; fi
 }
 trap cleanup EXIT
 
 t=$SECONDS
 bin=$("$here/build.sh")
 echo "build (cached after the first run): $((SECONDS - t)) s"
-"$here/start.sh" "$dir" "$bin" || exit 1
+"$here/start.sh" "$dir" "$bin" || { fail "the API server and etcd start"; exit 1; }
 export KUBECONFIG=$dir/admin.kubeconfig
 k() { kubectl "$@"; }
 # The operator's /metrics (on its health port): one sample's value (sample.py NAME LABEL=VALUE...).
