@@ -2,6 +2,7 @@ package io.halvs.agent.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.halvs.agent.DaemonSetEnv;
 import io.halvs.agent.Logs;
 import io.halvs.agent.cluster.PairElection;
 import io.halvs.agent.cluster.PairPeers;
@@ -103,14 +104,6 @@ final class InCluster implements Callable<Integer> {
   @Mixin
   HealthOptions healthOptions = new HealthOptions();
 
-  static String env(String name) {
-    String v = System.getenv(name);
-    if (v == null || v.isBlank()) {
-      throw new IllegalArgumentException("environment variable " + name + " is not set (the DaemonSet sets it)");
-    }
-    return v;
-  }
-
   /**
    * The pair election, started on the first plan: heartbeats between the two Nodes' InternalIPs, the key from the
    * pair's Secret, the pair's Lease as tie-breaker.
@@ -171,9 +164,9 @@ final class InCluster implements Callable<Integer> {
     if (tableFile != null && !inMemoryHost) {
       throw new IllegalArgumentException("--table-file needs --in-memory-host (the kernel's table: halvs-agent ipvs)");
     }
-    String node = env("NODE_NAME");
-    String namespace = env("POD_NAMESPACE");
-    String pair = env("HALVS_DIRECTOR_PAIR");
+    String node = DaemonSetEnv.required("NODE_NAME");
+    String namespace = DaemonSetEnv.required("POD_NAMESPACE");
+    String pair = DaemonSetEnv.required("HALVS_DIRECTOR_PAIR");
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(1);
     // The probes answer from the start: while ip_vs is missing (awaitIpvs) the agent is alive but not ready, and a

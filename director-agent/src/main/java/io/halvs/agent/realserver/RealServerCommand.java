@@ -2,6 +2,7 @@ package io.halvs.agent.realserver;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.halvs.agent.DaemonSetEnv;
 import io.halvs.agent.netlink.AddressTable;
 import io.halvs.agent.netlink.LinkTable;
 import io.halvs.agent.sysctl.Sysctls;
@@ -115,17 +116,9 @@ public final class RealServerCommand implements Callable<Integer> {
     }
   }
 
-  private static String env(String name) {
-    String v = System.getenv(name);
-    if (v == null || v.isBlank()) {
-      throw new IllegalArgumentException("environment variable " + name + " is not set (the DaemonSet sets it)");
-    }
-    return v;
-  }
-
   /** Follows the node's plan ConfigMap until the process is stopped (RealServerFollower). */
   private int inCluster(RealServerHost host, String self) throws InterruptedException {
-    String namespace = env("POD_NAMESPACE");
+    String namespace = DaemonSetEnv.required("POD_NAMESPACE");
     try (KubernetesClient client = new KubernetesClientBuilder().build();
         RealServerFollower follower = new RealServerFollower(client, namespace, self, host::reconcile,
             resyncSeconds * 1000)) {
