@@ -79,6 +79,7 @@ def passes_after(log, t0, offset=0):
         if offset:
             f.seek(offset - 1)
             f.readline()  # up to the end of the line that holds byte offset - 1 (at offset when it ended there)
+        for line in f:
             m = PASS.match(line)
             if m and int(m.group(2)) > 0:
                 t = datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
