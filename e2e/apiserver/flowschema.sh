@@ -14,12 +14,7 @@ pass() { echo "PASS $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name"; fi; }
 wait_for() { for _ in $(seq 1 120); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done; return 1; }
-cleanup() {
-  "$here/stop.sh" "$dir"
-  # its logs are kept when something failed (or KEEP=1), to read
-  if [ "$failed" -eq 0 ] && [ "${KEEP:-0}" != 1 ]; then rm -rf "$dir"; else echo "work directory kept: $dir"; fi
-}
-trap cleanup EXIT
+trap '"$here/stop.sh" "$dir" "$failed"' EXIT
 
 APF=on "$here/start.sh" "$dir" || { fail "the API server and etcd start"; exit 1; }
 export KUBECONFIG=$dir/admin.kubeconfig

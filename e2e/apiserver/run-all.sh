@@ -23,9 +23,7 @@ cleanup() {
   for pid in $operator_pid $operator_b_pid; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   for pid in "${agent_pid[@]}" "${forward_pid[@]}" $web_pid; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
   for ns in "${netns[@]}" "$rs_ns"; do ip netns del "$ns" 2>/dev/null; done
-  "$here/stop.sh" "$dir"
-  # its logs are kept when something failed (or KEEP=1), to read
-  if [ "$failed" -eq 0 ] && [ "${KEEP:-0}" != 1 ]; then rm -rf "$dir"; else echo "work directory kept: $dir"; fi
+  "$here/stop.sh" "$dir" "$failed"
 }
 trap cleanup EXIT
 
