@@ -58,18 +58,15 @@ final class TransitionLog {
 
   /** At now: what the window that ended left unlogged, once; null while it runs or when it left nothing. */
   Unlogged flush(long now) {
-    if (!open || now - windowStart < windowNanos) {
-      return null;
-    }
-    open = false;
-    return down + up == 0 ? null : new Unlogged(down, up, windowNanos);
+    return open && now - windowStart >= windowNanos ? close() : null;
   }
 
   /** What the running window has counted so far (null: nothing), for when the checks stop. */
   Unlogged drain() {
-    if (!open) {
-      return null;
-    }
+    return open ? close() : null;
+  }
+
+  private Unlogged close() {
     open = false;
     return down + up == 0 ? null : new Unlogged(down, up, windowNanos);
   }
