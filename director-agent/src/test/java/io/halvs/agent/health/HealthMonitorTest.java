@@ -106,28 +106,14 @@ class HealthMonitorTest {
   @Test
   void manyChangesAtOnceGetABudgetOfLinesAndOneLineForTheRest() throws Exception {
     monitor.transitions(new TransitionLog(2, Duration.ofMillis(500).toNanos()));
-    PrintStream err = System.err;
-    ByteArrayOutputStream lines = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(lines, true, StandardCharsets.UTF_8));
-    Logging.format(Logging.Format.JSON);
     List<Destination> refused = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       refused.add(dest(LO, freePort(), "rs-many-" + i));
     }
-    try {
-      IpvsService s = service("10.0.0.3", 80, tcp(), null, refused.toArray(Destination[]::new));
-      monitor.follow(plan(s));
-      await().atMost(Duration.ofSeconds(10)).until(() -> lines.toString(StandardCharsets.UTF_8)
-          .contains("more real-server health changes"));
-    } finally {
-      Logging.format(Logging.Format.TEXT);
-      System.setErr(err);
-    }
-    ObjectMapper json = new ObjectMapper();
     List<JsonNode> down = new ArrayList<>();
     List<JsonNode> summary = new ArrayList<>();
-    for (String line : lines.toString(StandardCharsets.UTF_8).split("\n")) {
-      JsonNode n = json.readTree(line);
+    for (JsonNode n : jsonLogLines("more real-server health changes", () -> monitor.follow(plan(
+        service("10.0.0.3", 80, tcp(), null, refused.toArray(Destination[]::new)))))) {
       String msg = n.get("msg").asText();
       if (msg.startsWith("real server 127.0.0.1:")) {
         down.add(n);
@@ -144,26 +130,39 @@ class HealthMonitorTest {
     });
   }
 
-  @Test
-  void theLinesOfAFailedRealServerNameItAndItsVirtualService() throws Exception {
+  interface Body {
+    void run() throws Exception;
+  }
+
+  /** Every log line written while body runs and until one contains text, each parsed (JSON on stderr meanwhile). */
+  static List<JsonNode> jsonLogLines(String text, Body body) throws Exception {
     PrintStream err = System.err;
     ByteArrayOutputStream lines = new ByteArrayOutputStream();
     System.setErr(new PrintStream(lines, true, StandardCharsets.UTF_8));
     Logging.format(Logging.Format.JSON);
     try {
-      IpvsService s = service("10.0.0.2", 80, tcp(), null, dest(LO, freePort(), "rs-2"));
-      monitor.follow(plan(s));
-      awaitDown(s, "connection refused");
-      await().atMost(Duration.ofSeconds(10)).until(() -> lines.toString(StandardCharsets.UTF_8)
-          .contains("real server 127.0.0.1:"));
+      body.run();
+      await().atMost(Duration.ofSeconds(10)).until(() -> lines.toString(StandardCharsets.UTF_8).contains(text));
     } finally {
       Logging.format(Logging.Format.TEXT);
       System.setErr(err);
     }
     ObjectMapper json = new ObjectMapper();
-    List<JsonNode> down = new ArrayList<>();
+    List<JsonNode> parsed = new ArrayList<>();
     for (String line : lines.toString(StandardCharsets.UTF_8).split("\n")) {
-      JsonNode n = json.readTree(line);
+      parsed.add(json.readTree(line));
+    }
+    return parsed;
+  }
+
+  @Test
+  void theLinesOfAFailedRealServerNameItAndItsVirtualService() throws Exception {
+    IpvsService s = service("10.0.0.2", 80, tcp(), null, dest(LO, freePort(), "rs-2"));
+    List<JsonNode> down = new ArrayList<>();
+    for (JsonNode n : jsonLogLines("real server 127.0.0.1:", () -> {
+      monitor.follow(plan(s));
+      awaitDown(s, "connection refused");
+    })) {
       if (n.get("msg").asText().startsWith("real server 127.0.0.1:")) {
         down.add(n);
       }
