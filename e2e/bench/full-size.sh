@@ -40,7 +40,7 @@
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
 # Env: SCALE (1), START (running; cold), EDITS (100 of each kind), REST_S (30), FAILOVERS (10; 0: none), PARALLEL (4) kubectl processes, BATCH
 # (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
-# SAMPLE_S (0.5), API_PATH (direct; forwarder), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
+# SAMPLE_S (0.5), API_PATH (direct; forwarder), AGENT_COLLECTORS (serial serial; g1), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
 # for the RealServers'; the agents' programming and the health targets: at most 600). full-size-smoke.sh is CI's
 # short run of it.
 set -euo pipefail
@@ -66,6 +66,14 @@ agent_image_flags=(-XX:TieredStopAtLevel=1) # the agent image's own, after the c
 # AGENT_JAVA_TOOL_OPTIONS= (empty) leaves the heap to -XX:MaxRAM alone, as runs before 2026-11-30 19:40 did.
 agent_tool_options=${AGENT_JAVA_TOOL_OPTIONS-$(sed -n '/name: JAVA_TOOL_OPTIONS/{n;s/^ *value: *//p;q}' \
   "$repo/operator/src/main/resources/templates/agent-daemonset.yaml")}
+# AGENT_COLLECTORS: each agent's collector, lvs-01's then lvs-02's ("serial g1": both side by side under the same
+# load). g1 replaces the image's -XX:+UseSerialGC with G1 and a 50 ms pause goal, and drops -Xmn (a fixed young
+# generation overrides G1's pause goal).
+read -r -a collectors <<<"${AGENT_COLLECTORS:-serial serial}"
+[ "${#collectors[@]}" = 2 ] || { echo "full-size.sh: AGENT_COLLECTORS names two collectors (serial or g1), not '${AGENT_COLLECTORS-}'" >&2; exit 2; }
+for c in "${collectors[@]}"; do
+  case $c in serial | g1) ;; *) echo "full-size.sh: AGENT_COLLECTORS: serial or g1, not '$c'" >&2; exit 2 ;; esac
+done
 
 dir=$(mktemp -d /tmp/halvs-full-size.XXXXXX)
 nss=(hfs$$a hfs$$b hfs$$r) # the two directors, the real servers
@@ -178,7 +186,12 @@ agent_pids=()
 start_agent() { # INDEX: lvs-0(INDEX+1) in its namespace; appends to its log
   local node=lvs-0$(($1 + 1)); mkdir -p "$dir/$node-tmp"
   KUBECONFIG=$agent_kubeconfig NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
-    JAVA_TOOL_OPTIONS=$agent_tool_options ip netns exec "${nss[$1]}" java "${image_flags[@]}" "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
+  local flags=("${image_flags[@]}") options=$agent_tool_options
+  if [ "${collectors[$1]}" = g1 ]; then
+    flags=("${flags[@]/-XX:+UseSerialGC/-XX:+UseG1GC}" -XX:MaxGCPauseMillis=50)
+    options=$(sed -E 's/(^| )-Xmn[^ ]*//' <<<"$options")
+  fi
+  JAVA_TOOL_OPTIONS=$options ip netns exec "${nss[$1]}" java "${flags[@]}" "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
     -Xlog:gc:file="$dir/$node-gc-%p.log":utctime \
     -jar "$agent_jar" in-cluster --fake-ipvs --state-dir "$dir/$node-state" >> "$dir/$node.log" 2>&1 &
   agent_pids[$1]=$!; pids+=($!)
@@ -285,5 +298,11 @@ for who in operator lvs-01 lvs-02; do
 done
 if [ "$failovers" -gt 0 ]; then python3 "$here/failover.py" summary "$dir/failover.out"; else echo "failover: none (FAILOVERS=0)"; fi
 echo "API server requests/s, all clients: at rest $rest_rps (over $rest s); during the edits $edit_rps (the driver's own excluded)"
-echo "operator: -XX:MaxRAM=$operator_max_ram; agents: -XX:MaxRAM=$agent_max_ram JAVA_TOOL_OPTIONS='$agent_tool_options'; total $((SECONDS - t0)) s;" \
+for i in 0 1; do # every pause of every run of the agent (a restarted agent writes a new log)
+  cat "$dir"/lvs-0$((i + 1))-gc-*.log | awk -v who="lvs-0$((i + 1)) (${collectors[$i]})" '
+    / Pause / && match($0, /[0-9.]+ms$/) { ms = substr($0, RSTART, RLENGTH - 2) + 0; n++; if (ms > max) max = ms
+      if (ms > 150) long++; if ($0 ~ /Pause Full/) full++ }
+    END { printf "GC %s: %d pauses, %d longer than 150 ms (the dead interval), longest %.0f ms, %d full\n", who, n, long, max, full }'
+done
+echo "operator: -XX:MaxRAM=$operator_max_ram; agents: -XX:MaxRAM=$agent_max_ram collectors ${collectors[*]} JAVA_TOOL_OPTIONS='$agent_tool_options'; total $((SECONDS - t0)) s;" \
   "1-minute load average over the run $(sort -n "$dir/load.samples" | sed -n '1p;$p' | paste -sd-)"
