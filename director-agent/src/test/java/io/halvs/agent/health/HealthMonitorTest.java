@@ -104,6 +104,28 @@ class HealthMonitorTest {
   }
 
   @Test
+  void aCheckerLateForADeadlineReadsTheAnswerWaitingBeforeFailingTheServer() throws Exception {
+    int port = freePort();
+    Servers.Http server = started(new Servers.Http(Servers.HERE, new InetSocketAddress(LO, port), null));
+    java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+    // the first request: the checker is kept busy past the check's 500 ms deadline, and the answer comes at 200 ms
+    server.onRequest = () -> {
+      if (once.compareAndSet(false, true)) {
+        monitor.stall(Duration.ofMillis(1500));
+      }
+    };
+    server.answerAfterMillis = 200;
+    List<Set<ServiceKey>> changes = new CopyOnWriteArrayList<>();
+    monitor.onChange(changes::add);
+    IpvsService s = service("10.0.0.4", 80, http(new HealthCheckPlan.Http("GET", "/", null, List.of(200), null, null, false, null)),
+        null, dest(LO, port, "rs-late"));
+    monitor.follow(plan(s));
+    await().atMost(Duration.ofSeconds(20)).until(() -> server.requests >= 3);
+    assertThat(changes).as("no server went down").isEmpty();
+    assertThat(health(s).unavailable()).isEmpty();
+  }
+
+  @Test
   void manyChangesAtOnceGetABudgetOfLinesAndOneLineForTheRest() throws Exception {
     monitor.transitions(new TransitionLog(2, Duration.ofMillis(500).toNanos()));
     List<Destination> refused = new ArrayList<>();

@@ -131,6 +131,10 @@ final class Servers {
     volatile int requests;
     /** Read the request, then close without answering. */
     volatile boolean hangUp;
+    /** Run when a request has been read, before the answer. */
+    volatile Runnable onRequest;
+    /** How long to wait before answering. */
+    volatile long answerAfterMillis;
 
     Http(Opener opener, InetSocketAddress address, SSLContext tls) {
       super(opener, address);
@@ -158,6 +162,17 @@ final class Servers {
           head.append(new String(buf, 0, got, StandardCharsets.ISO_8859_1));
         }
         requests++;
+        Runnable hook = onRequest;
+        if (hook != null) {
+          hook.run();
+        }
+        if (answerAfterMillis > 0) {
+          try {
+            Thread.sleep(answerAfterMillis);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
         if (hangUp) {
           return; // closes without a word
         }
