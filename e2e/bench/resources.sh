@@ -170,7 +170,7 @@ all_written() { # resource expected
 t_operator=$(now_ms)
 env "${operator_image_env[@]}" KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system \
   java "${image_flags[@]}" "${operator_image_flags[@]}" -XX:MaxRAM="$operator_max_ram" ${OPERATOR_JAVA_OPTS:-} -Xlog:gc:file="$dir/operator-gc.log" -Djava.io.tmpdir="$dir" \
-  -jar "$operator_jar" run > "$dir/operator.log" 2>&1 &
+  -jar "$operator_jar" run --health-port=0 > "$dir/operator.log" 2>&1 & # no port: others may hold 8081
 operator_pid=$!
 start_sampler "$operator_pid" "$dir/operator.samples"
 until_true 1200 0.5 published || { tail -20 "$dir/operator.log"; exit 1; }
