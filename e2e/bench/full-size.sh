@@ -185,13 +185,13 @@ sample "$operator_pid" "$dir/operator.samples" & pids+=($!)
 agent_pids=()
 start_agent() { # INDEX: lvs-0(INDEX+1) in its namespace; appends to its log
   local node=lvs-0$(($1 + 1)); mkdir -p "$dir/$node-tmp"
-  KUBECONFIG=$agent_kubeconfig NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
   local flags=("${image_flags[@]}") options=$agent_tool_options
   if [ "${collectors[$1]}" = g1 ]; then
     flags=("${flags[@]/-XX:+UseSerialGC/-XX:+UseG1GC}" -XX:MaxGCPauseMillis=50)
     options=$(sed -E 's/(^| )-Xmn[^ ]*//' <<<"$options")
   fi
-  JAVA_TOOL_OPTIONS=$options ip netns exec "${nss[$1]}" java "${flags[@]}" "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
+  KUBECONFIG=$agent_kubeconfig NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
+    JAVA_TOOL_OPTIONS=$options ip netns exec "${nss[$1]}" java "${flags[@]}" "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
     -Xlog:gc:file="$dir/$node-gc-%p.log":utctime \
     -jar "$agent_jar" in-cluster --fake-ipvs --state-dir "$dir/$node-state" >> "$dir/$node.log" 2>&1 &
   agent_pids[$1]=$!; pids+=($!)
