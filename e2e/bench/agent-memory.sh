@@ -31,9 +31,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 services=${SERVICES:-1000}; dests=${DESTS:-100}; settle=${SETTLE_S:-40}; timeout=${TIMEOUT_S:-600}
 stream_steps=${STREAM_STEPS:-0}; stream_period=${STREAM_PERIOD_MS:-600}; stream_changes=${STREAM_CHANGES:-3}
-base="-XX:+UseSerialGC -XX:MaxRAMPercentage=75 -XX:MaxRAM=256m"
-variants=${VARIANTS:-"before=$base;after=$base $(sed -n 's/.*<jvmFlag>\(-X[^<]*\)<\/jvmFlag>.*/\1/p' \
-  "$repo/director-agent/pom.xml" | grep -v -e UseSerialGC -e MaxRAMPercentage | tr '\n' ' ')"}
+base="-XX:MaxRAMPercentage=75 -XX:MaxRAM=256m"
+variants=${VARIANTS:-"before=-XX:+UseSerialGC $base;after=$base $(sed -n -e 's/.*<image.collector>\([^<]*\)<.*/\1/p' \
+  -e 's/.*<jvmFlag>\(-X[^<]*\)<\/jvmFlag>.*/\1/p' "$repo/director-agent/pom.xml" | tr '\n' ' ')"}
 agent_jar=$repo/director-agent/target/halvs-agent.jar
 cp_file=$repo/director-agent/target/cp.txt
 for f in "$agent_jar" "$cp_file"; do

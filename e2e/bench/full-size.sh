@@ -40,7 +40,7 @@
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
 # Env: SCALE (1), START (running; cold), EDITS (100 of each kind), REST_S (30), FAILOVERS (10; 0: none), PARALLEL (4) kubectl processes, BATCH
 # (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
-# SAMPLE_S (0.5), API_PATH (direct; forwarder), AGENT_COLLECTORS (serial serial; g1), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
+# SAMPLE_S (0.5), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
 # for the RealServers'; the agents' programming and the health targets: at most 600). full-size-smoke.sh is CI's
 # short run of it.
 set -euo pipefail
@@ -60,16 +60,17 @@ for j in "$operator_jar" "$agent_jar"; do
   [ -f "$j" ] || { echo "full-size.sh: $j missing; build: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests" >&2; exit 2; }
 done
 [ "$(id -u)" = 0 ] || { echo "full-size.sh: needs root (network namespaces)" >&2; exit 2; }
-image_flags=(-XX:+UseSerialGC -XX:MaxRAMPercentage=75)
+image_flags=(-XX:MaxRAMPercentage=75) # the images' common flags (pom.xml), and each image's collector
+operator_image_flags=(-XX:+UseSerialGC)
 agent_image_flags=(-XX:TieredStopAtLevel=1) # the agent image's own, after the common ones (director-agent/pom.xml)
 # The DaemonSet's heap flags (JAVA_TOOL_OPTIONS in the operator's template), as a deployed agent runs;
 # AGENT_JAVA_TOOL_OPTIONS= (empty) leaves the heap to -XX:MaxRAM alone, as runs before 2026-11-30 19:40 did.
 agent_tool_options=${AGENT_JAVA_TOOL_OPTIONS-$(sed -n '/name: JAVA_TOOL_OPTIONS/{n;s/^ *value: *//p;q}' \
   "$repo/operator/src/main/resources/templates/agent-daemonset.yaml")}
 # AGENT_COLLECTORS: each agent's collector, lvs-01's then lvs-02's ("serial g1": both side by side under the same
-# load). g1 replaces the image's -XX:+UseSerialGC with G1 and a 50 ms pause goal, and drops -Xmn (a fixed young
-# generation overrides G1's pause goal).
-read -r -a collectors <<<"${AGENT_COLLECTORS:-serial serial}"
+# load). g1 is the image's: G1 with a 50 ms pause goal; serial is the image's before 2026-12-01, with the
+# DaemonSet's -Xmn16m of then added.
+read -r -a collectors <<<"${AGENT_COLLECTORS:-g1 g1}"
 [ "${#collectors[@]}" = 2 ] || { echo "full-size.sh: AGENT_COLLECTORS names two collectors (serial or g1), not '${AGENT_COLLECTORS-}'" >&2; exit 2; }
 for c in "${collectors[@]}"; do
   case $c in serial | g1) ;; *) echo "full-size.sh: AGENT_COLLECTORS: serial or g1, not '$c'" >&2; exit 2 ;; esac
@@ -178,20 +179,17 @@ done
 
 # The operator and both agents: before the apply, which they follow (START=running), or after it (START=cold).
 start_components() {
-KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system "${api_ns[@]}" java "${image_flags[@]}" \
+KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system "${api_ns[@]}" java "${image_flags[@]}" "${operator_image_flags[@]}" \
   -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -jar "$operator_jar" run --health-port=0 > "$dir/operator.log" 2>&1 & # no port: others may hold 8081
 operator_pid=$!; pids+=($operator_pid)
 sample "$operator_pid" "$dir/operator.samples" & pids+=($!)
 agent_pids=()
 start_agent() { # INDEX: lvs-0(INDEX+1) in its namespace; appends to its log
   local node=lvs-0$(($1 + 1)); mkdir -p "$dir/$node-tmp"
-  local flags=("${image_flags[@]}") options=$agent_tool_options
-  if [ "${collectors[$1]}" = g1 ]; then
-    flags=("${flags[@]/-XX:+UseSerialGC/-XX:+UseG1GC}" -XX:MaxGCPauseMillis=50)
-    options=$(sed -E 's/(^| )-Xmn[^ ]*//' <<<"$options")
-  fi
+  local collector=(-XX:+UseG1GC -XX:MaxGCPauseMillis=50) options=$agent_tool_options
+  [ "${collectors[$1]}" = g1 ] || { collector=(-XX:+UseSerialGC); options+=" -Xmn16m"; }
   KUBECONFIG=$agent_kubeconfig NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
-    JAVA_TOOL_OPTIONS=$options ip netns exec "${nss[$1]}" java "${flags[@]}" "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
+    JAVA_TOOL_OPTIONS=$options ip netns exec "${nss[$1]}" java "${image_flags[@]}" "${collector[@]}" "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
     -Xlog:gc:file="$dir/$node-gc-%p.log":utctime \
     -jar "$agent_jar" in-cluster --fake-ipvs --state-dir "$dir/$node-state" >> "$dir/$node.log" 2>&1 &
   agent_pids[$1]=$!; pids+=($!)

@@ -42,11 +42,11 @@ for j in "$operator_jar" "$agent_jar"; do
 done
 [ "$(id -u)" = 0 ] || { echo "resources.sh: needs root (network namespaces)" >&2; exit 2; }
 # The image's JVM flags (pom.xml, jib jvmFlags), the container limit as MaxRAM, and a GC log.
-image_flags=(-XX:+UseSerialGC -XX:MaxRAMPercentage=75)
+image_flags=(-XX:MaxRAMPercentage=75)
 # the operator image's own flags and environment, after the common ones (operator/pom.xml)
-operator_image_flags=() # none besides the common ones; OPERATOR_JAVA_OPTS adds some (the heap flags measured in PERFORMANCE.md)
+operator_image_flags=(-XX:+UseSerialGC) # its collector; OPERATOR_JAVA_OPTS adds some (the heap flags measured in PERFORMANCE.md)
 operator_image_env=(MALLOC_ARENA_MAX=2)
-agent_image_flags=(-XX:TieredStopAtLevel=1) # the agent image's own, after the common ones (director-agent/pom.xml)
+agent_image_flags=(-XX:+UseG1GC -XX:TieredStopAtLevel=1 -XX:MaxGCPauseMillis=50) # the agent image's own (director-agent/pom.xml)
 
 dir=$(mktemp -d /tmp/halvs-resources.XXXXXX)
 ns=hrsc$$a; peer_ns=hrsc$$p
