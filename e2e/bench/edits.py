@@ -9,6 +9,8 @@ each kind, EDITS edits one after the other, each through the API (as kubectl wou
 pair's plan ConfigMap names a new planHash and every agent's report names it programmed. The time of an edit is
 from just before its API request to the log line of the agent pass that applied it ("full pass: N operations",
 millisecond timestamps), the later of the agents; the time until the reports showed it is printed beside it.
+Every edit is also written as one JSON line to DIR/edits.jsonl (its kind, start, each agent's time, the reports'
+time), to set the slow ones beside the agents' logs and GC logs.
 Kinds: a RealServer's weight, a RealServer added, a VirtualService added (100 destinations), a VirtualService's
 selector changed (its 100 destinations replaced by another app's). Every tenth added VirtualService keeps the
 default tcp health check, the others say type none, as in full-size.sh.
@@ -128,6 +130,7 @@ def main():
              ("VirtualService added (%d destinations)" % per_service, virtualservice),
              ("selector changed (%d destinations out, %d in)" % (per_service, per_service), selector)]
     started = time.time()
+    record = open(os.path.join(work, "edits.jsonl"), "a")
     print("edits: %d of each kind, one at a time; agents %s" % (edits, ", ".join(nodes)), flush=True)
     print("%-46s %8s %8s %8s %8s %10s" % ("edit -> both agents programmed", "p50 ms", "p99 ms", "max ms", "failed",
                                           "report p50"))
@@ -147,10 +150,14 @@ def main():
                     break
                 time.sleep(0.02)
             t_seen = time.time()
+            applied = [passes_after(log, t0, offset) for log, offset in zip(logs, offsets)] if done else []
+            record.write(json.dumps({"kind": name, "i": i, "start": round(t0, 3), "done": done,
+                                     "agents_ms": {n: None if a is None else round((a - t0) * 1000)
+                                                   for n, a in zip(nodes, applied)},
+                                     "reports_ms": round((t_seen - t0) * 1000)}) + "\n")
             if not done:
                 failed += 1
                 continue
-            applied = [passes_after(log, t0, offset) for log, offset in zip(logs, offsets)]
             took.append(((max(applied) if all(applied) else t_seen) - t0) * 1000)
             seen.append((t_seen - t0) * 1000)
         if took:
@@ -158,6 +165,7 @@ def main():
                                                            failed, percentile(seen, 50)), flush=True)
         else:
             print("%-46s %8s %8s %8s %8d" % (name, "-", "-", "-", failed), flush=True)
+    record.close()
     print("edits driver: %d API requests of its own in %.1f s" % (api.requests, time.time() - started), flush=True)
 
 
