@@ -29,7 +29,7 @@ check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then pass "$name"; else
 # Waits up to 60 s (by the clock: a loaded machine makes each try slower) for a command to succeed.
 wait_for() { local end=$((SECONDS + 60)); while [ $SECONDS -lt $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done; "$@" >/dev/null 2>&1; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-operator_pid=""; web_pid=""; watch_pid=""; traffic_pid=""; hog_pids=""
+operator_pid=""; web_pid=""; watch_pid=""; traffic_pid=""; hog_pids=""; finished=""
 declare -A agent_pid=() forward_pid=() vip_server_pid=()
 declare -A netns=([lvs-01]=hvf$$a [lvs-02]=hvf$$b)
 rs_ns=hvf$$r; lan_ns=hvf$$c
@@ -42,7 +42,7 @@ cleanup() {
   for name in apiserver etcd; do [ -f "$dir/$name.pid" ] && kill -CONT "$(cat "$dir/$name.pid")" 2>/dev/null; done
   cg=/sys/fs/cgroup/cpu/halvs-faults-$$
   if [ -d "$cg" ]; then for task in $(cat "$cg/tasks"); do echo "$task" > /sys/fs/cgroup/cpu/tasks; done; rmdir "$cg"; fi
-  "$apiserver/stop.sh" "$dir"
+  "$apiserver/stop.sh" "$dir" $finished # at the end: the work directory removed when every check passed
 }
 trap cleanup EXIT
 trap "exit 130" INT TERM
@@ -519,6 +519,7 @@ hog)
 esac; done
 
 check "the agents logged no stack trace" bash -c "! grep -q '^\\s*at ' '$dir'/agent-lvs-0*.log"
-echo "faults: $((SECONDS - t)) s (logs in $dir)"
+echo "faults: $((SECONDS - t)) s"
 echo "$passed passed, $failed failed"
+finished=$failed
 [ "$failed" -eq 0 ]
