@@ -128,8 +128,7 @@ PY
       [ $((SECONDS - start)) -lt "$timeout" ] || { echo "agent ($name): streamed plan not programmed in $timeout s" >&2; exit 1; }
       sleep 1
     done
-    stream[$name]=$(tail -n +"$((before + 1))" "$dir/gc-$name.log" | awk '/Pause/ { v = $NF + 0; n++; if (v > 150) over++;
-      if (v > m) m = v; if (/Pause Full/) f++ } END { printf "%d %d %.0f %d", n, over, m, f }')
+    stream[$name]=$(tail -n +"$((before + 1))" "$dir/gc-$name.log" | awk -f "$here/gc-pauses.awk")
     stream_hwm[$name]=$(( $(kib "$agent_pid" VmHWM) / 1024 ))
   fi
   jcmd "$agent_pid" GC.class_histogram > "$dir/histo-$name.txt" # a full GC first: what is live

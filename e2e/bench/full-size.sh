@@ -297,10 +297,8 @@ done
 if [ "$failovers" -gt 0 ]; then python3 "$here/failover.py" summary "$dir/failover.out"; else echo "failover: none (FAILOVERS=0)"; fi
 echo "API server requests/s, all clients: at rest $rest_rps (over $rest s); during the edits $edit_rps (the driver's own excluded)"
 for i in 0 1; do # every pause of every run of the agent (a restarted agent writes a new log)
-  cat "$dir"/lvs-0$((i + 1))-gc-*.log | awk -v who="lvs-0$((i + 1)) (${collectors[$i]})" '
-    / Pause / && match($0, /[0-9.]+ms$/) { ms = substr($0, RSTART, RLENGTH - 2) + 0; n++; if (ms > max) max = ms
-      if (ms > 150) long++; if ($0 ~ /Pause Full/) full++ }
-    END { printf "GC %s: %d pauses, %d longer than 150 ms (the dead interval), longest %.0f ms, %d full\n", who, n, long, max, full }'
+  read -r n over longest full < <(cat "$dir"/lvs-0$((i + 1))-gc-*.log | awk -f "$here/gc-pauses.awk")
+  echo "GC lvs-0$((i + 1)) (${collectors[$i]}): $n pauses, $over longer than 150 ms (the dead interval), longest $longest ms, $full full"
 done
 echo "operator: -XX:MaxRAM=$operator_max_ram; agents: -XX:MaxRAM=$agent_max_ram collectors ${collectors[*]} JAVA_TOOL_OPTIONS='$agent_tool_options'; total $((SECONDS - t0)) s;" \
   "1-minute load average over the run $(sort -n "$dir/load.samples" | sed -n '1p;$p' | paste -sd-)"
