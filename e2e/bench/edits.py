@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """CR edit -> both agents' kernels programmed, per kind of edit (full-size.sh runs it; prints, asserts no time).
 
-Usage: edits.py DIR SERVICES PER_SERVICE EDITS AGENT_LOG...
+Usage: edits.py [--operator-log LOG] [--operator-gc GC_LOG] DIR SERVICES PER_SERVICE EDITS AGENT_LOG...
 
 DIR is the API server tier's work directory (admin.kubeconfig's token, ca.crt). The objects are full-size.sh's:
 VirtualService vs-I selects RealServers labelled app: app-I; RealServer rs-N has app-(N // PER_SERVICE). For
@@ -11,6 +11,9 @@ from just before its API request to the log line of the agent pass that applied 
 millisecond timestamps), the later of the agents; the time until the reports showed it is printed beside it.
 Every edit is also written as one JSON line to DIR/edits.jsonl (its kind, start, each agent's time, the reports'
 time), to set the slow ones beside the agents' logs and GC logs.
+Where an edit's time went, from the logs (a second table): the operator's "published plan H" line (with
+--operator-log), each agent's "plan H of DirectorPair" line (the plan read from its ConfigMaps) and its pass; with
+--operator-gc (a -Xlog:gc log with utctime) the operator's GC pauses that began within the edit.
 Kinds: a RealServer's weight, a RealServer added, a VirtualService added (100 destinations), a VirtualService's
 selector changed (its 100 destinations replaced by another app's). Every tenth added VirtualService keeps the
 default tcp health check, the others say type none, as in full-size.sh.
@@ -28,6 +31,8 @@ NS = "halvs-system"
 PAIR = "lvs"
 CRD = "/apis/halvs.io/v1alpha1/namespaces/default/"
 PASS = re.compile(r"^(\S+Z) .*full pass: ([0-9]+) operations")
+STAMP = re.compile(r"^(\S+Z) ")
+GC_PAUSE = re.compile(r"^\[(\S+?)\+0000\].* Pause .* ([0-9.]+)ms$")
 
 
 class Api:
@@ -90,14 +95,63 @@ def passes_after(log, t0, offset=0):
     return None
 
 
+def stamp(text):
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f" + ("Z" if text.endswith("Z") else "")) \
+        .replace(tzinfo=timezone.utc).timestamp()
+
+
+def first_line_after(log, t0, offset, needle):
+    """Epoch seconds of the first line holding needle logged at or after t0, read from offset (None: none)."""
+    if log is None:
+        return None
+    with open(log, errors="replace") as f:
+        if offset:
+            f.seek(offset - 1)
+            f.readline()
+        for line in f:
+            if needle in line:
+                m = STAMP.match(line)
+                if m and stamp(m.group(1)) >= t0 - 0.0005:
+                    return stamp(m.group(1))
+    return None
+
+
+def gc_pauses(gc_log, offset):
+    """(start epoch seconds, ms) of every collector pause logged from offset on; [] without a log."""
+    if gc_log is None or not os.path.exists(gc_log):
+        return []
+    out = []
+    with open(gc_log, errors="replace") as f:
+        f.seek(offset)
+        for line in f:
+            m = GC_PAUSE.match(line.rstrip())
+            if m:
+                ms = float(m.group(2))
+                out.append((stamp(m.group(1)) - ms / 1000, ms))  # logged at its end
+    return out
+
+
+def size(path):
+    return os.path.getsize(path) if path is not None and os.path.exists(path) else 0
+
+
 def percentile(values, p):
     s = sorted(values)
     return s[min(len(s) - 1, max(0, int(round(p / 100 * len(s) + 0.5)) - 1))]
 
 
 def main():
-    work, services, per_service, edits = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-    logs = sys.argv[5:]
+    args, operator_log, operator_gc = sys.argv[1:], None, None
+    while args and args[0].startswith("--"):
+        if args[0] == "--operator-log":
+            operator_log = args[1]
+        elif args[0] == "--operator-gc":
+            operator_gc = args[1]
+        else:
+            sys.exit("edits.py: unknown option " + args[0])
+        args = args[2:]
+    work, services, per_service, edits = args[0], int(args[1]), int(args[2]), int(args[3])
+    logs = args[4:]
     nodes = ["lvs-0%d" % (i + 1) for i in range(len(logs))]
     api = Api(work)
     counter = {"n": 0}
@@ -134,11 +188,14 @@ def main():
     print("edits: %d of each kind, one at a time; agents %s" % (edits, ", ".join(nodes)), flush=True)
     print("%-46s %8s %8s %8s %8s %10s" % ("edit -> both agents programmed", "p50 ms", "p99 ms", "max ms", "failed",
                                           "report p50"))
+    split = {}  # kind -> lists of the split's parts (ms), for the second table
     for name, edit in kinds:
         took, seen, failed = [], [], 0
+        parts = split.setdefault(name, {"published": [], "read": [], "pass": [], "gc": [], "slow": 0, "slow_gc": 0})
         for i in range(edits):
             before = api.plan_hash()
             offsets = [os.path.getsize(log) for log in logs]
+            op_offset, gc_offset = size(operator_log), size(operator_gc)
             t0 = time.time()
             edit(i)
             deadline = t0 + 60
@@ -151,21 +208,46 @@ def main():
                 time.sleep(0.02)
             t_seen = time.time()
             applied = [passes_after(log, t0, offset) for log, offset in zip(logs, offsets)] if done else []
+            ms = lambda t: None if t is None else round((t - t0) * 1000)
+            published = first_line_after(operator_log, t0, op_offset, "published plan %s " % h) if done else None
+            read = [first_line_after(log, t0, offset, "plan %s of DirectorPair" % h)
+                    for log, offset in zip(logs, offsets)] if done else []
+            pauses = [(s, p) for s, p in gc_pauses(operator_gc, gc_offset) if t0 <= s <= t_seen]
             record.write(json.dumps({"kind": name, "i": i, "start": round(t0, 3), "done": done,
-                                     "agents_ms": {n: None if a is None else round((a - t0) * 1000)
-                                                   for n, a in zip(nodes, applied)},
-                                     "reports_ms": round((t_seen - t0) * 1000)}) + "\n")
+                                     "agents_ms": {n: ms(a) for n, a in zip(nodes, applied)},
+                                     "reports_ms": round((t_seen - t0) * 1000),
+                                     "published_ms": ms(published),
+                                     "read_ms": {n: ms(r) for n, r in zip(nodes, read)},
+                                     "operator_gc_ms": round(sum(p for _, p in pauses), 1)}) + "\n")
             if not done:
                 failed += 1
                 continue
             took.append(((max(applied) if all(applied) else t_seen) - t0) * 1000)
             seen.append((t_seen - t0) * 1000)
+            if published is not None:
+                parts["published"].append((published - t0) * 1000)
+            if read and all(read):
+                parts["read"].append((max(read) - t0) * 1000)
+                if all(applied):
+                    parts["pass"].append(max(a - r for a, r in zip(applied, read)) * 1000)
+            parts["gc"].append(sum(p for _, p in pauses))
+            if took[-1] > 1000:
+                parts["slow"] += 1
+                parts["slow_gc"] += any(p > 100 for _, p in pauses)
         if took:
             print("%-46s %8.0f %8.0f %8.0f %8d %10.0f" % (name, percentile(took, 50), percentile(took, 99), max(took),
                                                            failed, percentile(seen, 50)), flush=True)
         else:
             print("%-46s %8s %8s %8s %8d" % (name, "-", "-", "-", failed), flush=True)
     record.close()
+    print("where the time went, ms from the edit (p50 / p99): the operator's \"published plan\" line; both agents "
+          "read the plan; an agent's pass (the longer); the operator's GC pauses within the edit; edits over 1 s "
+          "(with an operator pause over 100 ms)")
+    fmt = lambda v: "-" if not v else "%.0f / %.0f" % (percentile(v, 50), percentile(v, 99))
+    for name, parts in split.items():
+        print("%-46s published %s; read %s; pass %s; operator GC %s; over 1 s: %d (%d)" % (
+            name, fmt(parts["published"]), fmt(parts["read"]), fmt(parts["pass"]), fmt(parts["gc"]),
+            parts["slow"], parts["slow_gc"]), flush=True)
     print("edits driver: %d API requests of its own in %.1f s" % (api.requests, time.time() - started), flush=True)
 
 

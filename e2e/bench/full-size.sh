@@ -40,7 +40,7 @@
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
 # Env: SCALE (1), START (running; cold), EDITS (100 of each kind), REST_S (30), FAILOVERS (10; 0: none), PARALLEL (4) kubectl processes, BATCH
 # (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
-# SAMPLE_S (0.5), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
+# SAMPLE_S (0.5), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial), OPERATOR_COLLECTOR (serial; g1), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
 # for the RealServers'; the agents' programming and the health targets: at most 600). full-size-smoke.sh is CI's
 # short run of it.
 set -euo pipefail
@@ -61,7 +61,13 @@ for j in "$operator_jar" "$agent_jar"; do
 done
 [ "$(id -u)" = 0 ] || { echo "full-size.sh: needs root (network namespaces)" >&2; exit 2; }
 image_flags=(-XX:MaxRAMPercentage=75) # the images' common flags (pom.xml), and each image's collector
-operator_image_flags=(-XX:+UseSerialGC)
+# OPERATOR_COLLECTOR: serial is the operator image's (pom.xml's image.collector); g1 runs it with G1 and a 100 ms
+# pause goal instead, to set its pauses beside the edits' times.
+case ${OPERATOR_COLLECTOR:-serial} in
+  serial) operator_image_flags=(-XX:+UseSerialGC) ;;
+  g1) operator_image_flags=(-XX:+UseG1GC -XX:MaxGCPauseMillis=100) ;;
+  *) echo "full-size.sh: OPERATOR_COLLECTOR: serial or g1, not '$OPERATOR_COLLECTOR'" >&2; exit 2 ;;
+esac
 agent_image_flags=(-XX:TieredStopAtLevel=1) # the agent image's own, after the common ones (director-agent/pom.xml)
 # The DaemonSet's heap flags (JAVA_TOOL_OPTIONS in the operator's template), as a deployed agent runs;
 # AGENT_JAVA_TOOL_OPTIONS= (empty) leaves the heap to -XX:MaxRAM alone, as runs before 2026-11-30 19:40 did.
@@ -180,7 +186,9 @@ done
 # The operator and both agents: before the apply, which they follow (START=running), or after it (START=cold).
 start_components() {
 KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system "${api_ns[@]}" java "${image_flags[@]}" "${operator_image_flags[@]}" \
-  -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -jar "$operator_jar" run --health-port=0 > "$dir/operator.log" 2>&1 & # no port: others may hold 8081
+  -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -Xlog:gc:file="$dir/operator-gc.log":utctime \
+  -jar "$operator_jar" run --health-port=0 --log-level info,io.halvs.operator.model.PlanService=debug,io.halvs.operator.reconciler.DirectorPairReconciler=debug \
+  > "$dir/operator.log" 2>&1 & # no port: others may hold 8081. PlanService's debug: each rebuild's times
 operator_pid=$!; pids+=($operator_pid)
 sample "$operator_pid" "$dir/operator.samples" & pids+=($!)
 agent_pids=()
@@ -267,7 +275,7 @@ r0=$(requests); sleep "$rest"; r1=$(requests)
 rest_rps=$(awk -v a="$r0" -v b="$r1" -v s="$rest" 'BEGIN { printf "%.1f", (b - a) / s }')
 
 r2=$(requests); t_edits=$(now_ms)
-python3 "$here/edits.py" "$dir" "$services" "$per_service" "$edits" "$dir/lvs-01.log" "$dir/lvs-02.log" | tee "$dir/edits.out"
+python3 "$here/edits.py" --operator-log "$dir/operator.log" --operator-gc "$dir/operator-gc.log" "$dir" "$services" "$per_service" "$edits" "$dir/lvs-01.log" "$dir/lvs-02.log" | tee "$dir/edits.out"
 r3=$(requests); edits_ms=$(( $(now_ms) - t_edits ))
 own=$(sed -n 's/^edits driver: \([0-9]*\) API requests.*/\1/p' "$dir/edits.out")
 edit_rps=$(awk -v a="$r2" -v b="$r3" -v o="${own:-0}" -v ms="$edits_ms" 'BEGIN { printf "%.1f", (b - a - o) / (ms / 1000) }')
@@ -296,6 +304,8 @@ for who in operator lvs-01 lvs-02; do
 done
 if [ "$failovers" -gt 0 ]; then python3 "$here/failover.py" summary "$dir/failover.out"; else echo "failover: none (FAILOVERS=0)"; fi
 echo "API server requests/s, all clients: at rest $rest_rps (over $rest s); during the edits $edit_rps (the driver's own excluded)"
+read -r n over longest full < <(awk -f "$here/gc-pauses.awk" "$dir/operator-gc.log")
+echo "GC operator (${OPERATOR_COLLECTOR:-serial}): $n pauses, $over longer than 150 ms, longest $longest ms, $full full"
 for i in 0 1; do # every pause of every run of the agent (a restarted agent writes a new log)
   read -r n over longest full < <(cat "$dir"/lvs-0$((i + 1))-gc-*.log | awk -f "$here/gc-pauses.awk")
   echo "GC lvs-0$((i + 1)) (${collectors[$i]}): $n pauses, $over longer than 150 ms (the dead interval), longest $longest ms, $full full"

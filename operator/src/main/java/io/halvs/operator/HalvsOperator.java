@@ -67,6 +67,7 @@ public final class HalvsOperator implements AutoCloseable {
   private Operator operator;
   private RealServerAgents realServerAgents;
   private java.util.concurrent.ScheduledExecutorService realServerSync;
+  private java.util.concurrent.ExecutorService promptPublish;
 
   public HalvsOperator(KubernetesClient client, String namespace, String agentImage) {
     this(client, namespace, agentImage, null);
@@ -120,8 +121,9 @@ public final class HalvsOperator implements AutoCloseable {
     EventRecorder events = new EventRecorder(client);
     // The controllers cache into the plan model's stores, so the model reads the same objects (each held once),
     // without managedFields (at 100,000 RealServers those were most of the heap).
-    operator.register(new DirectorPairReconciler(client, plans, new AgentResources(namespace, agentImage), metrics,
-        events), c -> c.withItemStore(plans.store(DirectorPair.class)));
+    DirectorPairReconciler pairs = new DirectorPairReconciler(client, plans, new AgentResources(namespace, agentImage),
+        metrics, events);
+    operator.register(pairs, c -> c.withItemStore(plans.store(DirectorPair.class)));
     statusWriter = new StatusWriter(metrics);
     operator.register(new VirtualServiceReconciler(client, plans, statusWriter, events),
         c -> c.withItemStore(plans.store(VirtualService.class)));
@@ -132,11 +134,40 @@ public final class HalvsOperator implements AutoCloseable {
     // Reconciles started meanwhile wait for the first build in plans.snapshot().
     operator.start();
     plans.start();
+    startPromptPublish(pairs);
     startRealServerAgents();
     started.set(true);
     if (election == null) {
       leading.set(true);
     }
+  }
+
+  /**
+   * A pair's changed plan goes out as soon as the model is rebuilt, on a thread of its own
+   * ({@link DirectorPairReconciler#publishPromptly}); the leader alone writes. A pair named again while queued is
+   * published once.
+   */
+  private void startPromptPublish(DirectorPairReconciler pairs) {
+    promptPublish = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "halvs-publish");
+      t.setDaemon(true);
+      return t;
+    });
+    java.util.Set<String> queued = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    plans.addListener(ref -> {
+      if ("DirectorPair".equals(ref.kind()) && queued.add(ref.name())) {
+        try {
+          promptPublish.execute(() -> {
+            queued.remove(ref.name());
+            if (leading.get() && !closing) {
+              pairs.publishPromptly(ref.name());
+            }
+          });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          queued.remove(ref.name()); // closing
+        }
+      }
+    });
   }
 
   /**
@@ -258,6 +289,9 @@ public final class HalvsOperator implements AutoCloseable {
   public void close() {
     closing = true;
     boolean wasLeading = leading.get();
+    if (promptPublish != null) {
+      promptPublish.shutdownNow();
+    }
     if (realServerSync != null) {
       realServerSync.shutdownNow();
     }

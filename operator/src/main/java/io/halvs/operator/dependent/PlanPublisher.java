@@ -53,6 +53,11 @@ public final class PlanPublisher {
   private final String namespace;
   private final OperatorMetrics metrics;
   private final Map<String, Written> written = new ConcurrentHashMap<>();
+  private final Map<String, Object> locks = new ConcurrentHashMap<>();
+  /** The clock of {@link #REREAD} (tests move it on). */
+  java.util.function.LongSupplier nanoTime = System::nanoTime;
+  /** Publishes that listed the pair's shards from the API server (the log says which publishes did). */
+  private final java.util.concurrent.atomic.AtomicLong readBacks = new java.util.concurrent.atomic.AtomicLong();
   /** Per pair being published: the plan ConfigMaps' events meanwhile (name, resourceVersion), checked at its end. */
   private final Map<String, java.util.Queue<Map.Entry<String, String>>> seenWhilePublishing = new ConcurrentHashMap<>();
 
@@ -91,13 +96,48 @@ public final class PlanPublisher {
     return w != null && !w.trusted();
   }
 
+  /**
+   * The pair's lock: every publish of a pair holds it, so two callers (the pair's reconcile and the prompt path
+   * after a rebuild) never interleave their writes, and a caller that reads the newest plan under it never
+   * publishes an older one after a newer.
+   */
+  public Object lock(String pair) {
+    return locks.computeIfAbsent(pair, p -> new Object());
+  }
+
+  /** Whether this publisher wrote a plan for this pair (this uid) and has seen no change it did not write since. */
+  public boolean trusts(String pair, String uid) {
+    Written w = written.get(pair);
+    return w != null && w.trusted() && java.util.Objects.equals(w.uid(), uid);
+  }
+
   /** Returns the number of ConfigMaps written or deleted (0 when the published plan was already current). */
   public int publish(DirectorPair dp, PlanCodec.Published published) {
+    return publish(dp, published, false);
+  }
+
+  /**
+   * As {@link #publish(DirectorPair, PlanCodec.Published)}, but what it wrote stands for what is there even past
+   * {@link #REREAD}: an edit's plan goes out without first listing megabytes of shards back. The pair's reconcile,
+   * which follows every rebuild, reads them back when that is due.
+   */
+  public int publishTrusting(DirectorPair dp, PlanCodec.Published published) {
+    return publish(dp, published, true);
+  }
+
+  private int publish(DirectorPair dp, PlanCodec.Published published, boolean pastReread) {
+    String pair = dp.getMetadata().getName();
+    synchronized (lock(pair)) {
+      return publishLocked(dp, published, pastReread);
+    }
+  }
+
+  private int publishLocked(DirectorPair dp, PlanCodec.Published published, boolean pastReread) {
     String pair = dp.getMetadata().getName();
     seenWhilePublishing.put(pair, new java.util.concurrent.ConcurrentLinkedQueue<>());
     int writes;
     try {
-      writes = publishOnce(dp, published);
+      writes = publishOnce(dp, published, pastReread);
     } finally {
       var during = seenWhilePublishing.remove(pair);
       // A change it did not write came in while it wrote (its own writes' events may arrive before it knows
@@ -106,14 +146,15 @@ public final class PlanPublisher {
           .anyMatch(e -> !e.getValue().equals(now.versions().get(e.getKey()))) ? now.distrusted() : now);
     }
     Written now = written.get(pair);
-    return now == null || now.trusted() ? writes : writes + publishOnce(dp, published);
+    return now == null || now.trusted() ? writes : writes + publishOnce(dp, published, false);
   }
 
-  private int publishOnce(DirectorPair dp, PlanCodec.Published published) {
+  private int publishOnce(DirectorPair dp, PlanCodec.Published published, boolean pastReread) {
     String pair = dp.getMetadata().getName();
     Written before = written.remove(pair); // dropped while writing: a failure re-reads what is there
     // another pair of that name (deleted and created again: the garbage collector took the old one's ConfigMaps)
-    if (before != null && (!before.trusted() || System.nanoTime() - before.readAtNanos() > REREAD.toNanos()
+    if (before != null && (!before.trusted()
+        || (!pastReread && nanoTime.getAsLong() - before.readAtNanos() > REREAD.toNanos())
         || !java.util.Objects.equals(before.uid(), dp.getMetadata().getUid()))) {
       before = null;
     }
@@ -129,7 +170,8 @@ public final class PlanPublisher {
       liveManifest = before.manifestJson();
       readAt = before.readAtNanos();
     } else {
-      readAt = System.nanoTime();
+      readAt = nanoTime.getAsLong();
+      readBacks.incrementAndGet();
       listed = client.configMaps().inNamespace(namespace)
           .withLabel(Names.PAIR_LABEL, pair).withLabel(Names.PART_LABEL, Names.PART_SHARD).list().getItems()
           .stream().collect(Collectors.toMap(cm -> cm.getMetadata().getName(), cm -> cm));
@@ -200,6 +242,11 @@ public final class PlanPublisher {
         readAt, true));
     metrics.planConfigMapsWritten(pair, writes);
     return writes;
+  }
+
+  /** How many publishes so far listed the shards back from the API server rather than trust what they wrote. */
+  public long readBacks() {
+    return readBacks.get();
   }
 
   /** The manifest and shards as the agents would read them back: proves the round trip in the demo and tests. */

@@ -203,6 +203,11 @@ public final class PlanService implements AutoCloseable {
     return out;
   }
 
+  /** The DirectorPair of that name as the controllers' cache holds it (null: none). */
+  public DirectorPair directorPair(String name) {
+    return directorPairs.values().filter(dp -> name.equals(dp.getMetadata().getName())).findFirst().orElse(null);
+  }
+
   public void addListener(Consumer<ObjectRef> listener) {
     listeners.add(listener);
   }

@@ -138,11 +138,10 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     // Only a pair the model has built a plan for: a new pair reconciled before the model saw it has no findings
     // yet either, and must not get agents deployed (it may be invalid, or on a node of another pair). The
     // model's rebuild triggers the next reconcile.
-    boolean valid = s.result().plans().containsKey(pair)
-        && s.result().findingsFor(new ObjectRef("DirectorPair", null, pair)).stream()
-            .noneMatch(f -> f.severity() == Finding.Severity.ERROR);
+    boolean valid = valid(s, pair);
     List<Condition> rolloutCondition = new ArrayList<>();
     AgentRollout.Step step = null;
+    long t0 = System.nanoTime(), tObjects = t0, tPublished = t0, tRolled = t0;
     if (valid) {
       for (HasMetadata desired : resources.desired(dp)) {
         if (applier.apply(desired)) {
@@ -152,16 +151,11 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
       if (dp.getSpec().getHighAvailability() == null || dp.getSpec().getHighAvailability().getAuthSecretRef() == null) {
         applier.createIfMissing(resources.hmacSecret(dp));
       }
-      PlanCodec.Published published = s.published().get(pair);
-      if (published != null) {
-        int writes = publisher.publish(dp, published);
-        plans.published(pair, published.manifest().planHash());
-        if (writes > 0) {
-          Logs.pair(LOG.atInfo(), pair).log("published plan {} ({} ConfigMaps written)",
-              published.manifest().planHash(), writes);
-        }
-      }
+      tObjects = System.nanoTime();
+      publishNewest(dp, false);
+      tPublished = System.nanoTime();
       step = rollAgents(dp, s);
+      tRolled = System.nanoTime();
       rolloutCondition.add(Conditions.of(AgentRollout.CONDITION, step.upToDate(), step.reason(), step.message(),
           dp.getMetadata().getGeneration()));
     }
@@ -179,7 +173,67 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     if (!StatusSupport.same(dp.getStatus(), desired)) {
       StatusSupport.writeStatus(client, metrics, "DirectorPair", dp, desired);
     }
+    if (LOG.isDebugEnabled()) {
+      long end = System.nanoTime();
+      LOG.debug("DirectorPair {}: reconciled in {} ms (agent objects {} ms, publish {} ms, rollout {} ms, status {} ms)",
+          pair, (end - t0) / 1_000_000, (tObjects - t0) / 1_000_000, (tPublished - tObjects) / 1_000_000,
+          (tRolled - tPublished) / 1_000_000, (end - Math.max(tRolled, t0)) / 1_000_000);
+    }
     return done;
+  }
+
+  /**
+   * Publishes the pair's plan as soon as the model rebuilt it, without waiting for the pair's reconcile: that one
+   * reads and writes the agents' objects, their pods and the pair's status first (100-800 ms of API calls, longer
+   * under load), and an edit's plan waited for it, and for the reconcile in flight before it. Only for a pair
+   * already published from its reconcile (the same uid) and not being deleted; the reconcile follows every
+   * rebuild anyway and does the rest, the first publish and any read-back. Call on the leader only.
+   */
+  public void publishPromptly(String pair) {
+    DirectorPair dp = plans.directorPair(pair);
+    if (dp == null || dp.getMetadata().getDeletionTimestamp() != null
+        || !publisher.trusts(pair, dp.getMetadata().getUid())) {
+      return;
+    }
+    try {
+      publishNewest(dp, true);
+    } catch (RuntimeException e) {
+      // The reconcile that follows the same rebuild publishes again, and reports what fails.
+      Logs.pair(LOG.atDebug(), pair).log("prompt publish failed, left to the reconcile: {}", e.toString());
+    }
+  }
+
+  /**
+   * Publishes the newest snapshot's plan for the pair, read under the pair's publish lock: two callers (the
+   * reconcile and {@link #publishPromptly}) never publish an older plan after a newer one.
+   */
+  private void publishNewest(DirectorPair dp, boolean promptly) {
+    String pair = dp.getMetadata().getName();
+    synchronized (publisher.lock(pair)) {
+      Snapshot s = plans.snapshot();
+      PlanCodec.Published published = s.published().get(pair);
+      if (published == null || (promptly && (!s.covers(dp) || !valid(s, pair)))) {
+        return;
+      }
+      long start = System.nanoTime();
+      long readBacks = publisher.readBacks();
+      int writes = promptly ? publisher.publishTrusting(dp, published) : publisher.publish(dp, published);
+      plans.published(pair, published.manifest().planHash());
+      if (writes > 0) {
+        // the time: an edit's share of the operator, beside the model's rebuild (debug) and the agents' logs
+        Logs.pair(LOG.atInfo(), pair).log("published plan {} ({} ConfigMaps written in {} ms{}{})",
+            published.manifest().planHash(), writes, (System.nanoTime() - start) / 1_000_000,
+            promptly ? ", promptly" : "",
+            publisher.readBacks() > readBacks ? ", the shards listed back first" : "");
+      }
+    }
+  }
+
+  /** The model built a plan for the pair and found no error in it. */
+  private static boolean valid(Snapshot s, String pair) {
+    return s.result().plans().containsKey(pair)
+        && s.result().findingsFor(new ObjectRef("DirectorPair", null, pair)).stream()
+            .noneMatch(f -> f.severity() == Finding.Severity.ERROR);
   }
 
   /**
@@ -222,7 +276,9 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     Snapshot s = plans.snapshot();
     PlanCodec.Published published = s.published().get(pair);
     if (published != null && PlanCodec.Manifest.DELETING.equals(published.manifest().state())) {
-      publisher.publish(dp, published);
+      synchronized (publisher.lock(pair)) {
+        publisher.publish(dp, published);
+      }
     }
     if (published == null && client.configMaps().inNamespace(resources.namespace()).withName(Names.manifest(pair))
         .get() == null) {
