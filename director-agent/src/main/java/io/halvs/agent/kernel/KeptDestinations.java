@@ -99,6 +99,8 @@ final class KeptDestinations {
   private Entry[] slots;
   private int size;
   private int stamps;
+  /** Counts the changes of this table's content (an entry added, set or removed). */
+  private long version;
 
   KeptDestinations() {
     this(4);
@@ -123,6 +125,11 @@ final class KeptDestinations {
     return size;
   }
 
+  /** Changes with every entry added, set or removed: equal versions, the same content. */
+  long version() {
+    return version;
+  }
+
   Entry get(IpAddress address, int port) {
     Entry[] s = slots;
     for (int i = index(address, port, s.length); ; i = (i + 1) & (s.length - 1)) {
@@ -135,6 +142,7 @@ final class KeptDestinations {
 
   /** Adds d, or sets the entry of its address and port to d's configuration (keeping the entry's address). */
   Entry put(KernelDestination d) {
+    version++;
     Entry[] s = slots;
     int i = index(d.address(), d.port(), s.length);
     for (; s[i] != null; i = (i + 1) & (s.length - 1)) {
@@ -165,6 +173,7 @@ final class KeptDestinations {
         break;
       }
     }
+    version++;
     // Backward-shift deletion: an entry after the hole moves into it unless its home slot lies cyclically
     // after the hole (then it is still found from its home), so lookups never stop at a false empty slot.
     int hole = i;
@@ -220,6 +229,7 @@ final class KeptDestinations {
         e = put(d);
       } else if (!e.sameConfig(d)) {
         e.set(d);
+        version++;
       }
       e.stamp = stamp;
     }

@@ -58,6 +58,17 @@ public final class KernelReconciler {
   // The destinations as this reconciler's first dumps found them, before any operation of its own: what a
   // restarted agent adopts. Null once handed over (forgetFound).
   private Map<ServiceKey, KeptDestinations> found = new HashMap<>();
+  // The services whose destinations a pass left matching the plan: the plan's service object then and its kept
+  // table's version. The plan's decoder keeps the service objects of the shards that did not change, so a later
+  // pass skips a service whose object is the same and whose table has not changed since (unless the caller says
+  // its health changed): an edit at 100,000 destinations compares one shard's services, not every destination.
+  private final Map<ServiceKey, Matched> matched = new HashMap<>();
+
+  private record Matched(IpvsService service, KeptDestinations table, long version) {
+    boolean still(IpvsService s, KeptDestinations dests) {
+      return service == s && table == dests && version == dests.version();
+    }
+  }
 
   public KernelReconciler(IpvsKernel kernel, OwnershipJournal journal) {
     this.kernel = kernel;
@@ -110,6 +121,7 @@ public final class KernelReconciler {
    */
   public void forget() {
     known = null;
+    matched.clear();
     forgotten.putAll(knownDestinations);
     knownDestinations.clear();
   }
@@ -119,7 +131,18 @@ public final class KernelReconciler {
     return known != null;
   }
 
+  /** A pass over the whole plan, every service's destinations compared (the health may have changed anywhere). */
   public Result reconcile(List<IpvsService> plan, DestinationHealth health) {
+    return reconcile(plan, health, null);
+  }
+
+  /**
+   * A pass over the whole plan. The destinations of a service are compared only when they may differ: its plan
+   * object is not the one a pass matched last, its kept table changed since, or it is in {@code healthChanged}
+   * (its verdicts changed since the last pass over it: the caller's pending fast-path services; null: any may
+   * have). What the kernel holds is dumped and everything compared after {@link #forget()}.
+   */
+  public Result reconcile(List<IpvsService> plan, DestinationHealth health, java.util.Set<ServiceKey> healthChanged) {
     Applied applied = new Applied();
     List<String> failures = new ArrayList<>();
     List<ServiceKey> foreign = new ArrayList<>();
@@ -152,6 +175,7 @@ public final class KernelReconciler {
       if (attempt(failures, NetlinkOp.DEL_SERVICE, () -> kernel.deleteService(key))) {
         journal.remove(key);
         observed.remove(key);
+        matched.remove(key);
         knownDestinations.remove(key);
         forgotten.remove(key);
         applied.add("delete service " + key);
@@ -191,6 +215,10 @@ public final class KernelReconciler {
           }
         }
         dests = knownDestinations(s.key(), failures);
+        Matched m = matched.get(s.key());
+        if (m != null && m.still(s, dests) && healthChanged != null && !healthChanged.contains(s.key())) {
+          continue;
+        }
       }
       reconcileDestinations(s, dests, health, applied, failures);
     }
@@ -274,6 +302,17 @@ public final class KernelReconciler {
    * written back into it. Finding one change among 100,000 costs one pass over both lists and no kernel call.
    */
   private void reconcileDestinations(IpvsService s, KeptDestinations have, DestinationHealth health,
+      Applied applied, List<String> failures) {
+    int failed = failures.size();
+    compareDestinations(s, have, health, applied, failures);
+    if (failures.size() == failed) {
+      matched.put(s.key(), new Matched(s, have, have.version()));
+    } else {
+      matched.remove(s.key());
+    }
+  }
+
+  private void compareDestinations(IpvsService s, KeptDestinations have, DestinationHealth health,
       Applied applied, List<String> failures) {
     ServiceKey key = s.key();
     List<KernelDestination> adds = new ArrayList<>();

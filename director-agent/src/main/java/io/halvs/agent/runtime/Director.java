@@ -270,9 +270,9 @@ public final class Director implements AutoCloseable {
       }
       if (next != null) {
         current = next;
-        pass = fullPass(current);
+        pass = fullPass(current, changed);
       } else if (due) {
-        pass = fullPass(current);
+        pass = fullPass(current, changed);
       } else {
         pass = fastPass(current, changed);
       }
@@ -405,7 +405,8 @@ public final class Director implements AutoCloseable {
     }
   }
 
-  private Pass fullPass(Target t) {
+  /** @param healthChanged services whose verdicts changed since the last pass: compared whatever else holds */
+  private Pass fullPass(Target t, Set<ServiceKey> healthChanged) {
     long start = System.nanoTime();
     DirectorPlan plan = t.plan();
     List<String> failures = new ArrayList<>();
@@ -439,7 +440,8 @@ public final class Director implements AutoCloseable {
       sys.stream().filter(c -> c.error() != null).forEach(c -> failures.add("sysctl " + c));
     }
     guard(failures, "IPVS timeouts", () -> applyTimeouts(plan, changes));
-    KernelReconciler.Result r = reconcile(failures, () -> reconciler.reconcile(plan.services(), health.view()));
+    KernelReconciler.Result r = reconcile(failures,
+        () -> reconciler.reconcile(plan.services(), health.view(), healthChanged));
     guard(failures, "firewall-marking rules", () -> applyMarking(plan, changes));
     if (adopting) {
       guard(failures, "health checks", () -> health.follow(plan, reconciler::foundInRotation));

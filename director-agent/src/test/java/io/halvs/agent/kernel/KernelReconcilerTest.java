@@ -105,6 +105,54 @@ public class KernelReconcilerTest {
     return out;
   }
 
+  /** Counts the destinations a pass compares: it asks one verdict for each. */
+  static final class CountingHealth implements DestinationHealth {
+    final Map<ServiceKey, Integer> asked = new java.util.HashMap<>();
+    final Map<String, Verdict> verdicts = new java.util.HashMap<>();
+
+    @Override
+    public Verdict verdict(ServiceKey service, Destination d) {
+      asked.merge(service, 1, Integer::sum);
+      return verdicts.getOrDefault(service + " " + d.id(), Verdict.UP);
+    }
+  }
+
+  /**
+   * The plan's decoder keeps the service objects of the shards that did not change: a pass compares the
+   * destinations of the services whose objects changed and of those the caller names (their health changed),
+   * and no other; without a set, after forget() and on the first pass, every service's.
+   */
+  @Test
+  void aPassComparesOnlyTheServicesWhoseObjectsOrHealthChanged() {
+    List<IpvsService> plan = plan(10, 10);
+    CountingHealth health = new CountingHealth();
+    reconciler.reconcile(plan, health, Set.of());
+    assertThat(health.asked).as("the first pass").hasSize(10);
+
+    health.asked.clear();
+    kernel.resetCounts();
+    List<IpvsService> next = withWeight(plan, 3, 4, 7);
+    reconciler.reconcile(next, health, Set.of());
+    assertThat(health.asked).containsOnlyKeys(key(3));
+    assertThat(kernel.count(Op.EDIT_DEST)).isEqualTo(1);
+
+    health.asked.clear();
+    kernel.resetCounts();
+    health.verdicts.put(key(5) + " " + next.get(5).destinations().get(0).id(), DestinationHealth.Verdict.QUIESCE);
+    reconciler.reconcile(next, health, Set.of(key(5)));
+    assertThat(health.asked).as("named by the caller").containsOnlyKeys(key(5));
+    assertThat(kernel.count(Op.EDIT_DEST)).isEqualTo(1);
+
+    health.asked.clear();
+    reconciler.reconcile(next, health);
+    assertThat(health.asked).as("no set: any service's health may have changed").hasSize(10);
+
+    health.asked.clear();
+    reconciler.forget();
+    reconciler.reconcile(next, health, Set.of());
+    assertThat(health.asked).as("after forget()").hasSize(10);
+  }
+
   @Test
   void afterTheFirstPassAChangeIsItsOperationsAndNoDump() {
     CountingKernel k = new CountingKernel();

@@ -2,6 +2,7 @@ package io.halvs.agent.runtime;
 
 import io.halvs.agent.kernel.DestinationHealth;
 import io.halvs.agent.kernel.FakeIpvsKernel;
+import io.halvs.agent.kernel.KernelReconcilerTest;
 import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpvsService;
@@ -9,9 +10,12 @@ import java.time.Duration;
 import java.util.Arrays;
 
 /**
- * Prints what the director loop's health fast path costs at 1,000 services x 100 destinations (one verdict
- * change: one service's destinations dumped, one operation) against a full level-triggered pass over the same
- * table. In-memory kernel: this measures the agent's own work, not netlink. Run like ReconcilerBenchmark.
+ * Prints what the director loop's passes cost at 1,000 services x 100 destinations: the health fast path (one
+ * verdict change: one operation); a new plan with one weight changed, as the agent's decoder hands it on (the
+ * services of unchanged shards the same objects), which compares that service's destinations only; and the same
+ * edit in a plan whose every service object is new (as a plan decoded whole: every destination compared, as every
+ * pass did before). In-memory kernel: this measures the agent's own work, not netlink. Run like
+ * ReconcilerBenchmark; -XX:TieredStopAtLevel=1 as the agent's image runs it.
  */
 public final class DirectorBenchmark {
   public static void main(String[] args) {
@@ -24,29 +28,46 @@ public final class DirectorBenchmark {
     Director.Pass first = director.runPending();
     int runs = 41;
     long[] fast = new long[runs];
-    long[] full = new long[runs];
+    long[] edit = new long[runs];
+    long[] whole = new long[runs];
     for (int i = 0; i < runs; i++) {
       // Down on even runs, back up on odd ones: every change is a real one.
       IpvsService s = plan.services().get(i / 2 * 37 % 1000);
       health.set(s.key(), s.destinations().get(i / 2 % 100),
           i % 2 == 0 ? DestinationHealth.Verdict.QUIESCE : DestinationHealth.Verdict.UP);
-      kernel.resetCounts();
-      Director.Pass p = director.runPending();
-      if (p.full() || kernel.totalOperations() != 1) {
-        throw new IllegalStateException("expected a fast pass with 1 operation, got " + kernel.totalOperations());
-      }
-      fast[i] = p.nanos();
-      director.offer(new Director.Target(plan, "h1", false));
-      full[i] = director.runPending().nanos();
+      fast[i] = pass(director, kernel, false).nanos();
+      // a weight (of a destination no health change touched), changed and then back: one operation each
+      int edited = (i * 17 + 500) % 1000;
+      plan = plan.withServices(KernelReconcilerTest.withWeight(plan.services(), edited, i % 100, 1 + i));
+      director.offer(new Director.Target(plan, "e" + i, false));
+      edit[i] = pass(director, kernel, true).nanos();
+      plan = plan.withServices(KernelReconcilerTest.withWeight(plan.services(), edited, i % 100, 100).stream()
+          .map(o -> o.withDestinations(o.destinations())).toList());
+      director.offer(new Director.Target(plan, "w" + i, false));
+      whole[i] = pass(director, kernel, true).nanos();
     }
     Arrays.sort(fast);
-    Arrays.sort(full);
+    Arrays.sort(edit);
+    Arrays.sort(whole);
     System.out.printf("director: first full pass 1,000 x 100: %d operations in %.0f ms%n", first.operations(),
         first.nanos() / 1e6);
     System.out.printf("health change, fast path: 1 operation, median %.3f ms, p95 %.3f ms (%d runs)%n",
         fast[runs / 2] / 1e6, fast[(int) (runs * 0.95)] / 1e6, runs);
-    System.out.printf("full pass (resync) over the same table: 0 operations, median %.1f ms, p95 %.1f ms%n",
-        full[runs / 2] / 1e6, full[(int) (runs * 0.95)] / 1e6);
+    System.out.printf("new plan, one weight changed, the other services' objects kept: 1 operation, median %.1f ms, "
+        + "p95 %.1f ms%n", edit[runs / 2] / 1e6, edit[(int) (runs * 0.95)] / 1e6);
+    System.out.printf("the same edit, every service object new (all compared): 1 operation, median %.1f ms, "
+        + "p95 %.1f ms (%.1fx)%n", whole[runs / 2] / 1e6, whole[(int) (runs * 0.95)] / 1e6,
+        (double) whole[runs / 2] / edit[runs / 2]);
     director.close();
+  }
+
+  private static Director.Pass pass(Director director, FakeIpvsKernel kernel, boolean full) {
+    kernel.resetCounts();
+    Director.Pass p = director.runPending();
+    if (p.full() != full || kernel.totalOperations() != 1) {
+      throw new IllegalStateException("expected a " + (full ? "full" : "fast") + " pass with 1 operation, got "
+          + kernel.totalOperations());
+    }
+    return p;
   }
 }

@@ -71,6 +71,37 @@ class DirectorTest {
     assertThat(d.runPending()).as("nothing due until the resync").isNull();
   }
 
+  /**
+   * A new plan's pass compares only the services whose objects changed (the decoder keeps the others'); a health
+   * change waiting for the fast path when the plan comes must still be applied by that pass, which takes it over.
+   */
+  @Test
+  void aNewPlanAndAHealthChangeInOnePassAreBothApplied() {
+    Director d = director(dir.resolve("owned"));
+    DirectorPlan plan = TestDoubles.plan(10, 10, null);
+    d.offer(new Director.Target(plan, "h1", false));
+    d.runPending();
+    IpvsService down = plan.services().get(1);
+    health.set(down.key(), down.destinations().get(0), DestinationHealth.Verdict.QUIESCE);
+    DirectorPlan next = plan.withServices(KernelReconcilerTest.withWeight(plan.services(), 2, 0, 7));
+    d.offer(new Director.Target(next, "h2", false));
+    kernel.resetCounts();
+
+    Director.Pass p = d.runPending();
+
+    assertThat(p.full()).isTrue();
+    assertThat(kernel.count(Op.EDIT_DEST)).isEqualTo(2);
+    assertThat(weight(down.key(), down.destinations().get(0))).as("the health change").isZero();
+    IpvsService edited = next.services().get(2);
+    assertThat(weight(edited.key(), edited.destinations().get(0))).as("the plan's change").isEqualTo(7);
+    assertThat(d.runPending()).as("nothing left for the fast path").isNull();
+  }
+
+  int weight(ServiceKey service, Destination d) {
+    return kernel.destinations(service).stream().filter(k -> k.address().equals(d.address()) && k.port() == d.port())
+        .findFirst().orElseThrow().weight();
+  }
+
   static DirectorPlan withTimeouts(DirectorPlan p, DirectorPlan.TimeoutsPlan t) {
     return new DirectorPlan(p.pair(), p.nodes(), p.vipInterface(), p.vips(), p.gateway(), p.sysctls(),
         p.syncDaemon(), p.highAvailability(), p.services(), t);

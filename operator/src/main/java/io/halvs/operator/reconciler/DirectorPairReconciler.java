@@ -175,7 +175,8 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     }
     if (LOG.isDebugEnabled()) {
       long end = System.nanoTime();
-      LOG.debug("DirectorPair {}: reconciled in {} ms (agent objects {} ms, publish {} ms, rollout {} ms, status {} ms)",
+      LOG.debug("DirectorPair {}: reconciled in {} ms (agent objects {} ms, publish {} ms, rollout {} ms, "
+          + "status {} ms)",
           pair, (end - t0) / 1_000_000, (tObjects - t0) / 1_000_000, (tPublished - tObjects) / 1_000_000,
           (tRolled - tPublished) / 1_000_000, (end - Math.max(tRolled, t0)) / 1_000_000);
     }

@@ -28,6 +28,16 @@ class ReportsOnlyRebuildTest {
     store.put(store.getKey(o), o);
   }
 
+  /** At most one rebuild per DEBOUNCE_MILLIS; the first change after a quiet spell waits QUIET_MILLIS only. */
+  @Test
+  void aChangeAfterAQuietSpellIsBuiltAtOnceAndBurstsCoalesce() {
+    assertThat(PlanService.rebuildDelay(5_000)).isEqualTo(PlanService.QUIET_MILLIS);
+    assertThat(PlanService.rebuildDelay(PlanService.DEBOUNCE_MILLIS)).isEqualTo(PlanService.QUIET_MILLIS);
+    assertThat(PlanService.rebuildDelay(30)).isEqualTo(PlanService.DEBOUNCE_MILLIS - 30);
+    assertThat(PlanService.rebuildDelay(0)).isEqualTo(PlanService.DEBOUNCE_MILLIS);
+    assertThat(PlanService.rebuildDelay(PlanService.DEBOUNCE_MILLIS - 3)).isEqualTo(PlanService.QUIET_MILLIS);
+  }
+
   @Test
   void aReportBuildsNoPlanAnEditDoes() {
     Fleet fleet = new Fleet(3, 2);
