@@ -40,7 +40,7 @@
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
 # Env: SCALE (1), START (running; cold), EDITS (100 of each kind), REST_S (30), FAILOVERS (10; 0: none), PARALLEL (4) kubectl processes, BATCH
 # (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
-# SAMPLE_S (0.5), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial), OPERATOR_COLLECTOR (serial; g1), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
+# SAMPLE_S (0.5), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial), OPERATOR_COLLECTOR (g1; serial), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
 # for the RealServers'; the agents' programming and the health targets: at most 600). full-size-smoke.sh is CI's
 # short run of it.
 set -euo pipefail
@@ -61,9 +61,9 @@ for j in "$operator_jar" "$agent_jar"; do
 done
 [ "$(id -u)" = 0 ] || { echo "full-size.sh: needs root (network namespaces)" >&2; exit 2; }
 image_flags=(-XX:MaxRAMPercentage=75) # the images' common flags (pom.xml), and each image's collector
-# OPERATOR_COLLECTOR: serial is the operator image's (pom.xml's image.collector); g1 runs it with G1 and a 100 ms
-# pause goal instead, to set its pauses beside the edits' times.
-case ${OPERATOR_COLLECTOR:-serial} in
+# OPERATOR_COLLECTOR: g1 is the operator image's (operator/pom.xml: G1 with a 100 ms pause goal); serial is the
+# image's before 2026-12-01 12:00, to set its pauses beside the edits' times.
+case ${OPERATOR_COLLECTOR:-g1} in
   serial) operator_image_flags=(-XX:+UseSerialGC) ;;
   g1) operator_image_flags=(-XX:+UseG1GC -XX:MaxGCPauseMillis=100) ;;
   *) echo "full-size.sh: OPERATOR_COLLECTOR: serial or g1, not '$OPERATOR_COLLECTOR'" >&2; exit 2 ;;
@@ -305,7 +305,7 @@ done
 if [ "$failovers" -gt 0 ]; then python3 "$here/failover.py" summary "$dir/failover.out"; else echo "failover: none (FAILOVERS=0)"; fi
 echo "API server requests/s, all clients: at rest $rest_rps (over $rest s); during the edits $edit_rps (the driver's own excluded)"
 read -r n over longest full < <(awk -f "$here/gc-pauses.awk" "$dir/operator-gc.log")
-echo "GC operator (${OPERATOR_COLLECTOR:-serial}): $n pauses, $over longer than 150 ms, longest $longest ms, $full full"
+echo "GC operator (${OPERATOR_COLLECTOR:-g1}): $n pauses, $over longer than 150 ms, longest $longest ms, $full full"
 for i in 0 1; do # every pause of every run of the agent (a restarted agent writes a new log)
   read -r n over longest full < <(cat "$dir"/lvs-0$((i + 1))-gc-*.log | awk -f "$here/gc-pauses.awk")
   echo "GC lvs-0$((i + 1)) (${collectors[$i]}): $n pauses, $over longer than 150 ms (the dead interval), longest $longest ms, $full full"

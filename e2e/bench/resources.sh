@@ -44,7 +44,7 @@ done
 # The image's JVM flags (pom.xml, jib jvmFlags), the container limit as MaxRAM, and a GC log.
 image_flags=(-XX:MaxRAMPercentage=75)
 # the operator image's own flags and environment, after the common ones (operator/pom.xml)
-operator_image_flags=(-XX:+UseSerialGC) # its collector; OPERATOR_JAVA_OPTS adds some (the heap flags measured in PERFORMANCE.md)
+operator_image_flags=(-XX:+UseG1GC -XX:MaxGCPauseMillis=100) # its collector; OPERATOR_JAVA_OPTS adds some (the heap flags measured in PERFORMANCE.md)
 operator_image_env=(MALLOC_ARENA_MAX=2)
 agent_image_flags=(-XX:+UseG1GC -XX:TieredStopAtLevel=1 -XX:MaxGCPauseMillis=50) # the agent image's own (director-agent/pom.xml)
 
