@@ -213,7 +213,9 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     synchronized (publisher.lock(pair)) {
       Snapshot s = plans.snapshot();
       PlanCodec.Published published = s.published().get(pair);
-      if (published == null || (promptly && (!s.covers(dp) || !valid(s, pair)))) {
+      // checked again on this snapshot: it may be newer than the one the reconcile validated (a newer one covers
+      // a newer generation, and the reconcile its rebuild started publishes it)
+      if (published == null || !s.covers(dp) || !valid(s, pair)) {
         return;
       }
       long start = System.nanoTime();
