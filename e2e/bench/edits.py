@@ -31,7 +31,6 @@ NS = "halvs-system"
 PAIR = "lvs"
 CRD = "/apis/halvs.io/v1alpha1/namespaces/default/"
 PASS = re.compile(r"^(\S+Z) .*full pass: ([0-9]+) operations")
-STAMP = re.compile(r"^(\S+Z) ")
 GC_PAUSE = re.compile(r"^\[(\S+?)\+0000\].* Pause .* ([0-9.]+)ms$")
 
 
@@ -79,41 +78,38 @@ class Api:
         self.call("POST", CRD + kind, body)
 
 
-def passes_after(log, t0, offset=0):
-    """Epoch seconds of the first pass with operations logged at or after t0 (None: none yet), read from offset (the
-    log's size before the edit: at full size the agents' logs grow to tens of MB, read whole for every edit)."""
-    with open(log, errors="replace") as f:
-        if offset:
-            f.seek(offset - 1)
-            f.readline()  # up to the end of the line that holds byte offset - 1 (at offset when it ended there)
-        for line in f:
-            m = PASS.match(line)
-            if m and int(m.group(2)) > 0:
-                t = datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
-                if t >= t0 - 0.0005:  # the log has milliseconds
-                    return t
-    return None
-
-
 def stamp(text):
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f" + ("Z" if text.endswith("Z") else "")) \
         .replace(tzinfo=timezone.utc).timestamp()
 
 
-def first_line_after(log, t0, offset, needle):
-    """Epoch seconds of the first line holding needle logged at or after t0, read from offset (None: none)."""
+def first_after(log, t0, offset, pattern, wanted=lambda m: True):
+    """Epoch seconds of the first line matching pattern (its group 1 the line's time) that wanted accepts, logged
+    at or after t0 (None: none yet), read from offset (the log's size before the edit: at full size the agents'
+    logs grow to tens of MB, read whole for every edit)."""
     if log is None:
         return None
     with open(log, errors="replace") as f:
         if offset:
             f.seek(offset - 1)
-            f.readline()
+            f.readline()  # up to the end of the line that holds byte offset - 1 (at offset when it ended there)
         for line in f:
-            if needle in line:
-                m = STAMP.match(line)
-                if m and stamp(m.group(1)) >= t0 - 0.0005:
-                    return stamp(m.group(1))
+            m = pattern.match(line)
+            if m and wanted(m):
+                t = stamp(m.group(1))
+                if t >= t0 - 0.0005:  # the log has milliseconds
+                    return t
     return None
+
+
+def passes_after(log, t0, offset=0):
+    """The first pass with operations logged at or after t0 (first_after)."""
+    return first_after(log, t0, offset, PASS, lambda m: int(m.group(2)) > 0)
+
+
+def first_line_after(log, t0, offset, needle):
+    """The first line holding needle logged at or after t0 (first_after)."""
+    return first_after(log, t0, offset, re.compile(r"^(\S+Z) .*" + re.escape(needle)))
 
 
 def gc_pauses(gc_log, offset):

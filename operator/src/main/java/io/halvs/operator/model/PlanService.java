@@ -212,9 +212,9 @@ public final class PlanService implements AutoCloseable {
     return out;
   }
 
-  /** The DirectorPair of that name as the controllers' cache holds it (null: none). */
+  /** The DirectorPair of that name as the controllers' cache holds it (null: none); cluster-scoped: keyed by name. */
   public DirectorPair directorPair(String name) {
-    return directorPairs.values().filter(dp -> name.equals(dp.getMetadata().getName())).findFirst().orElse(null);
+    return directorPairs.get(name);
   }
 
   public void addListener(Consumer<ObjectRef> listener) {

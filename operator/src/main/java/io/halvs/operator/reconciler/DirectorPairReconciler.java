@@ -279,9 +279,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     Snapshot s = plans.snapshot();
     PlanCodec.Published published = s.published().get(pair);
     if (published != null && PlanCodec.Manifest.DELETING.equals(published.manifest().state())) {
-      synchronized (publisher.lock(pair)) {
-        publisher.publish(dp, published);
-      }
+      publisher.publish(dp, published); // under the pair's lock, as every publish
     }
     if (published == null && client.configMaps().inNamespace(resources.namespace()).withName(Names.manifest(pair))
         .get() == null) {
