@@ -355,6 +355,59 @@ class HealthMonitorTest {
     assertThat(monitor.report()).isEmpty();
   }
 
+  /**
+   * A follow walks only the services whose objects changed (the decoder keeps the others' objects): an unchanged
+   * one keeps its checks and state, a changed one takes its new destinations, a gone one loses its checks, and one
+   * that comes back is checked afresh.
+   */
+  @Test
+  void aFollowKeepsUnchangedServicesAndWalksChangedGoneAndReturningOnes() throws Exception {
+    int alive = freePort();
+    started(new Servers.Tcp(Servers.HERE, new InetSocketAddress(LO, alive)));
+    IpvsService kept = service("10.0.0.21", 80, tcp(), null, dest(LO, freePort(), "rs-kept-dead"));
+    IpvsService edited = service("10.0.0.22", 80, tcp(), null, dest(LO, freePort(), "rs-edited-dead"));
+    monitor.follow(plan(kept, edited));
+    awaitDown(kept, "connection refused");
+    awaitDown(edited, "connection refused");
+    String since = health(kept).unavailable().get(0).since();
+
+    IpvsService edited2 = service("10.0.0.22", 80, tcp(), null, dest(LO, alive, "rs-edited-alive"));
+    monitor.follow(plan(kept, edited2));
+    assertThat(monitor.view().verdict(edited.key(), edited.destinations().get(0))).as("the removed destination")
+        .isEqualTo(Verdict.UP);
+    awaitUp(edited2);
+    assertThat(health(kept).unavailable()).singleElement().extracting(AgentReport.Unavailable::since)
+        .isEqualTo(since);
+    assertThat(monitor.metrics()).extracting(TargetMetrics::destination)
+        .containsExactlyInAnyOrder(kept.destinations().get(0), edited2.destinations().get(0));
+
+    monitor.follow(plan(edited2));
+    assertThat(monitor.view().verdict(kept.key(), kept.destinations().get(0))).isEqualTo(Verdict.UP);
+    assertThat(monitor.report()).containsOnlyKeys(edited2.owner().key());
+
+    Thread.sleep(5); // the since of a fresh check is later than the first one's
+    monitor.follow(plan(kept, edited2)); // the same object as before it left: its target is new all the same
+    assertThat(awaitDown(kept, "connection refused").since()).isNotEqualTo(since);
+  }
+
+  /** A service with every destination up is reported from its object, and a new object is read anew. */
+  @Test
+  void theReportOfAServiceAllUpFollowsItsObject() throws Exception {
+    HealthCheckPlan none = Plans.with(tcp(), HealthCheckType.NONE);
+    Destination a = dest(LO, 81, "rs-a");
+    Destination b = dest(LO, 82, "rs-b");
+    IpvsService s = service("10.0.0.23", 80, none, null, a, b);
+    monitor.follow(plan(s));
+    assertThat(health(s)).isEqualTo(new AgentReport.ServiceHealth(2, 2, List.of()));
+    assertThat(health(s)).as("again, from what the first report kept").isEqualTo(new AgentReport.ServiceHealth(2, 2,
+        List.of()));
+    Destination drained = new Destination(b.address(), b.port(), b.method(), 0, 0, 0, null, 0, null, b.realServer());
+    IpvsService s2 = service("10.0.0.23", 80, none, null, a, drained);
+    monitor.follow(plan(s2));
+    assertThat(health(s2)).isEqualTo(new AgentReport.ServiceHealth(1, 2, List.of(new AgentReport.Unavailable(
+        "rs-b", LO + ":82", "Draining", null, "weight 0 in the plan"))));
+  }
+
   @Test
   void aNewTargetIsTrustedDuringItsWarmup() throws Exception {
     HealthCheckPlan c = tcp();
