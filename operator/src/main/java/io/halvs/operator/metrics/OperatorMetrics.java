@@ -54,6 +54,7 @@ public final class OperatorMetrics implements AutoCloseable {
   private final MicrometerMetrics josdk;
   private final Counter planBuilds;
   private final Histogram planBuildDuration;
+  private final Counter planAudits;
   private final Counter planConfigMapWrites;
   private final Counter statusWrites;
   private final JvmGcMetrics gc;
@@ -71,6 +72,9 @@ public final class OperatorMetrics implements AutoCloseable {
     planBuildDuration = Histogram.builder().name("halvs_operator_plan_build_duration_seconds")
         .help("Duration of one plan model build").classicOnly().classicUpperBounds(BUILD_BUCKETS)
         .withoutExemplars().register(r);
+    planAudits = Counter.builder().name("halvs_operator_plan_audits_total")
+        .help("Full plan builds that checked the incrementally kept model, by result (differed: it was built anew)")
+        .labelNames("result").withoutExemplars().register(r);
     planConfigMapWrites = Counter.builder().name("halvs_operator_plan_configmap_writes_total")
         .help("Plan ConfigMaps (manifest, shards) written or deleted when publishing a pair's plan")
         .labelNames("directorpair").withoutExemplars().register(r);
@@ -171,6 +175,11 @@ public final class OperatorMetrics implements AutoCloseable {
     if (ok) {
       planBuildDuration.observe(nanos / 1e9);
     }
+  }
+
+  /** A full build checked the kept plan model: it agreed, or it differed (and the model is built anew). */
+  public void planAudited(boolean agreed) {
+    planAudits.labelValues(agreed ? "agreed" : "differed").inc();
   }
 
   /** The pairs of the last good build: replaces the previous ones (a deleted pair's series go). */

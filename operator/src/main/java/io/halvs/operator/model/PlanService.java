@@ -34,6 +34,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -101,6 +102,23 @@ public final class PlanService implements AutoCloseable {
   /** Each object's view as of the last rebuild (plan thread only). */
   private final ViewKeeper views = new ViewKeeper();
   private final History history = new History();
+  /**
+   * At most this often a full build checks the kept model (PlanAudit), on a thread of its own: a full build of
+   * 100,000 RealServers takes 1-3 s, too long for an edit to wait for.
+   */
+  static final Duration AUDIT_INTERVAL = Duration.ofMinutes(5);
+  private final ExecutorService auditor = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "halvs-plan-audit");
+    t.setDaemon(true);
+    t.setPriority(Thread.MIN_PRIORITY);
+    return t;
+  });
+  private volatile Duration auditInterval = AUDIT_INTERVAL;
+  /** When the model was last checked or built from nothing (System.nanoTime; plan thread only). */
+  private long lastAudit = System.nanoTime();
+  private final AtomicBoolean auditing = new AtomicBoolean();
+  /** Set by an audit that found the kept model wrong: the next rebuild starts from nothing. */
+  private final AtomicBoolean startOver = new AtomicBoolean();
   /** Set by every change to the three kinds' stores: without one, a rebuild only reads the reports again. */
   private final AtomicBoolean objectsChanged = new AtomicBoolean(true);
   // the objects the current snapshot was built from: plan thread only
@@ -277,6 +295,10 @@ public final class PlanService implements AutoCloseable {
     boolean objectsChanged = this.objectsChanged.getAndSet(false);
     long start = System.nanoTime();
     try {
+      if (startOver.getAndSet(false)) {
+        history.startOver();
+        objectsChanged = true;
+      }
       Snapshot s;
       List<DirectorPair> pairs;
       List<VirtualService> vss;
@@ -301,6 +323,7 @@ public final class PlanService implements AutoCloseable {
         lastPairs = pairs;
         lastVss = vss;
         lastRss = rss;
+        audit(history.audit());
       }
       long built = System.nanoTime();
       metrics.pairs(pairStates(s, pairs));
@@ -336,6 +359,50 @@ public final class PlanService implements AutoCloseable {
       metrics.planBuilt(System.nanoTime() - start, false);
       LOG.error("plan rebuild failed; the last good plan stays published", e);
     }
+  }
+
+  /** Checks the kept model with a full build on the audit thread when one is due (plan thread). */
+  private void audit(PlanAudit audit) {
+    long now = System.nanoTime();
+    if (audit == null) {
+      lastAudit = now; // built from nothing just now
+      return;
+    }
+    if (now - lastAudit < auditInterval.toNanos() || !auditing.compareAndSet(false, true)) {
+      return;
+    }
+    lastAudit = now;
+    try {
+      auditor.execute(() -> {
+        try {
+          long t0 = System.nanoTime();
+          String differences = audit.differences();
+          metrics.planAudited(differences == null);
+          if (differences == null) {
+            LOG.debug("plan audit: a full build of the same objects agrees with the kept model ({} ms)",
+                (System.nanoTime() - t0) / 1_000_000);
+          } else {
+            LOG.error("plan audit: a full build of the same objects differs from the kept model in {}; building "
+                + "the model from nothing (an object changed in place, or a bug in the incremental build: please "
+                + "report this line)", differences);
+            startOver.set(true);
+            objectsChanged.set(true);
+            changed();
+          }
+        } catch (RuntimeException e) {
+          LOG.warn("plan audit failed; the next is due in {}", auditInterval, e);
+        } finally {
+          auditing.set(false);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      auditing.set(false); // closing
+    }
+  }
+
+  /** Test seam: how often the kept model is checked. */
+  void auditInterval(Duration interval) {
+    this.auditInterval = interval;
   }
 
   private void hand(List<ObjectRef> refs) {
@@ -421,6 +488,8 @@ public final class PlanService implements AutoCloseable {
     private Overlay<ObjectRef, Integer> use;
     private Overlay<ObjectRef, IpvsService> services;
     private final Map<String, Overlay<ObjectRef, Integer>> currentVersions = new HashMap<>();
+    /** The last build's input and result while its model was kept incrementally (not rebuilt): an audit's. */
+    private PlanAudit audit;
 
     /** An object as the last build saw it; seen marks the builds whose input holds it. */
     private static final class Kept {
@@ -528,6 +597,8 @@ public final class PlanService implements AutoCloseable {
       }
       owners = nowOwners;
       lastDelta = delta;
+      audit = fresh ? null : new PlanAudit(pairs, vss, rss, result, generations, use, services,
+          Map.copyOf(currentVersions));
       Map<String, PlanCodec.Published> published = new HashMap<>();
       Map<String, Map<String, Map<ObjectRef, Integer>>> recent = new HashMap<>();
       for (DirectorPair dp : pairs) {
@@ -561,7 +632,24 @@ public final class PlanService implements AutoCloseable {
           reports.realServers(), nodeNames == null ? null : Set.copyOf(nodeNames));
     }
 
+    /**
+     * What the last build was given, built and kept, for a full build to check (off the caller's thread); null
+     * when that build was a full one, its model built from nothing.
+     */
+    PlanAudit audit() {
+      return audit;
+    }
+
+    /** The next build starts from nothing, the plan's and the model's. */
+    void startOver() {
+      if (planner != null) {
+        planner.startOver();
+      }
+      forget();
+    }
+
     private void forget() {
+      audit = null;
       owners = null;
       objects.clear();
       byRef.clear();
@@ -969,6 +1057,7 @@ public final class PlanService implements AutoCloseable {
       nodes.close();
     }
     executor.shutdownNow();
+    auditor.shutdownNow();
   }
 
   /**
