@@ -103,10 +103,13 @@ public final class PlanService implements AutoCloseable {
   private final ViewKeeper views = new ViewKeeper();
   private final History history = new History();
   /**
-   * At most this often a full build checks the kept model (PlanAudit), on a thread of its own: a full build of
-   * 100,000 RealServers takes 1-3 s, too long for an edit to wait for.
+   * At most this often a full build checks the kept model (PlanAudit), on a thread of its own and once no object
+   * has changed for AUDIT_QUIET: a full build of 100,000 RealServers takes 1-3 s of CPU and its garbage, which
+   * edits in progress should not share. A model that never rests is checked after AUDIT_OVERDUE all the same.
    */
   static final Duration AUDIT_INTERVAL = Duration.ofMinutes(5);
+  static final Duration AUDIT_QUIET = Duration.ofSeconds(10);
+  static final Duration AUDIT_OVERDUE = Duration.ofMinutes(30);
   private final ExecutorService auditor = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "halvs-plan-audit");
     t.setDaemon(true);
@@ -114,8 +117,12 @@ public final class PlanService implements AutoCloseable {
     return t;
   });
   private volatile Duration auditInterval = AUDIT_INTERVAL;
-  /** When the model was last checked or built from nothing (System.nanoTime; plan thread only). */
+  private volatile Duration auditQuiet = AUDIT_QUIET;
+  // plan thread only: when the model was last checked or built from nothing, when an object build last ran, and
+  // whether an audit is waiting for a quiet spell (System.nanoTime)
   private long lastAudit = System.nanoTime();
+  private long lastObjectBuild;
+  private boolean auditWaiting;
   private final AtomicBoolean auditing = new AtomicBoolean();
   /** Set by an audit that found the kept model wrong: the next rebuild starts from nothing. */
   private final AtomicBoolean startOver = new AtomicBoolean();
@@ -323,7 +330,13 @@ public final class PlanService implements AutoCloseable {
         lastPairs = pairs;
         lastVss = vss;
         lastRss = rss;
-        audit(history.audit());
+        lastObjectBuild = System.nanoTime();
+        if (history.audit() == null) {
+          lastAudit = lastObjectBuild; // built from nothing just now
+        } else if (!auditWaiting && lastObjectBuild - lastAudit >= auditInterval.toNanos()) {
+          auditWaiting = true;
+          executor.schedule(this::auditWhenQuiet, auditQuiet.toMillis(), TimeUnit.MILLISECONDS);
+        }
       }
       long built = System.nanoTime();
       metrics.pairs(pairStates(s, pairs));
@@ -361,15 +374,22 @@ public final class PlanService implements AutoCloseable {
     }
   }
 
-  /** Checks the kept model with a full build on the audit thread when one is due (plan thread). */
-  private void audit(PlanAudit audit) {
+  /** Checks the last build's model with a full build on the audit thread, once objects rest (plan thread). */
+  private void auditWhenQuiet() {
     long now = System.nanoTime();
-    if (audit == null) {
-      lastAudit = now; // built from nothing just now
+    long quiet = auditQuiet.toNanos();
+    if (now - lastObjectBuild < quiet && now - lastAudit < AUDIT_OVERDUE.toNanos()) {
+      executor.schedule(this::auditWhenQuiet, (quiet - (now - lastObjectBuild)) / 1_000_000 + 1, TimeUnit.MILLISECONDS);
       return;
     }
-    if (now - lastAudit < auditInterval.toNanos() || !auditing.compareAndSet(false, true)) {
+    auditWaiting = false;
+    PlanAudit audit = history.audit();
+    if (audit == null) {
+      lastAudit = now; // built from nothing since (an error, a pair changed)
       return;
+    }
+    if (!auditing.compareAndSet(false, true)) {
+      return; // the last one still runs: the next object build asks again
     }
     lastAudit = now;
     try {
@@ -400,9 +420,10 @@ public final class PlanService implements AutoCloseable {
     }
   }
 
-  /** Test seam: how often the kept model is checked. */
-  void auditInterval(Duration interval) {
+  /** Test seam: how often the kept model is checked, and after how long without an object build. */
+  void audits(Duration interval, Duration quiet) {
     this.auditInterval = interval;
+    this.auditQuiet = quiet;
   }
 
   private void hand(List<ObjectRef> refs) {

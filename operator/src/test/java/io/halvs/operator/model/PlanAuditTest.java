@@ -64,7 +64,7 @@ class PlanAuditTest {
         PlanService plans = new PlanService(api.client(), "halvs-system", metrics)) {
       api.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("halvs-system")
           .endMetadata().build()).create();
-      plans.auditInterval(Duration.ZERO);
+      plans.audits(Duration.ZERO, Duration.ofMillis(200));
       fleet.pairs.forEach(o -> ReportsOnlyRebuildTest.put(plans.store(DirectorPair.class), o));
       fleet.vss.forEach(o -> ReportsOnlyRebuildTest.put(plans.store(VirtualService.class), o));
       fleet.rss.forEach(o -> ReportsOnlyRebuildTest.put(plans.store(RealServer.class), o));
