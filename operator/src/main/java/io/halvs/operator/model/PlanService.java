@@ -379,7 +379,8 @@ public final class PlanService implements AutoCloseable {
     long now = System.nanoTime();
     long quiet = auditQuiet.toNanos();
     if (now - lastObjectBuild < quiet && now - lastAudit < AUDIT_OVERDUE.toNanos()) {
-      executor.schedule(this::auditWhenQuiet, (quiet - (now - lastObjectBuild)) / 1_000_000 + 1, TimeUnit.MILLISECONDS);
+      long wait = (quiet - (now - lastObjectBuild)) / 1_000_000 + 1;
+      executor.schedule(this::auditWhenQuiet, wait, TimeUnit.MILLISECONDS);
       return;
     }
     auditWaiting = false;
