@@ -38,6 +38,8 @@ public final class OperatorMetrics implements AutoCloseable {
   public static final String OK = "ok";
   public static final String CONFLICT = "conflict";
   public static final String ERROR = "error";
+  private static final String AGREED = "agreed";
+  private static final String DIFFERED = "differed";
   /** Bucket bounds of a plan build, seconds: a few ms for the seed, seconds at 100,000 destinations. */
   static final double[] BUILD_BUCKETS = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
@@ -84,6 +86,9 @@ public final class OperatorMetrics implements AutoCloseable {
     // Every series the alerts and the dashboard use exists from the start, at 0.
     for (String result : List.of(OK, ERROR)) {
       planBuilds.labelValues(result);
+    }
+    for (String result : List.of(AGREED, DIFFERED)) {
+      planAudits.labelValues(result);
     }
     for (String kind : STATUS_KINDS) {
       for (String result : List.of(OK, CONFLICT, ERROR)) {
@@ -179,7 +184,7 @@ public final class OperatorMetrics implements AutoCloseable {
 
   /** A full build checked the kept plan model: it agreed, or it differed (and the model is built anew). */
   public void planAudited(boolean agreed) {
-    planAudits.labelValues(agreed ? "agreed" : "differed").inc();
+    planAudits.labelValues(agreed ? AGREED : DIFFERED).inc();
   }
 
   /** The pairs of the last good build: replaces the previous ones (a deleted pair's series go). */
