@@ -1,6 +1,5 @@
 package io.halvs.operator.model;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
@@ -57,23 +56,10 @@ record PlanAudit(List<DirectorPair> pairs, List<VirtualService> virtualServices,
     if (!Snapshot.services(full).equals(services)) {
       out.add("the VirtualServices' services");
     }
-    if (!generations(pairs, virtualServices, realServers).equals(generations)) {
+    if (!Snapshot.generationsOf(pairs, virtualServices, realServers).equals(generations)) {
       out.add("the objects' generations");
     }
     return out.isEmpty() ? null : String.join("; ", out);
-  }
-
-  /** Every named object's generation, as the model keeps them. */
-  static Map<ObjectRef, Long> generations(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss) {
-    Map<ObjectRef, Long> out = new HashMap<>();
-    for (List<? extends HasMetadata> list : List.of(pairs, vss, rss)) {
-      for (HasMetadata o : list) {
-        if (o.getMetadata() != null && o.getMetadata().getName() != null) {
-          out.put(StatusComputer.ref(o), o.getMetadata().getGeneration());
-        }
-      }
-    }
-    return out;
   }
 
   private static String planDifference(DirectorPlan kept, DirectorPlan built) {

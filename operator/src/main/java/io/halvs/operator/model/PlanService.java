@@ -876,16 +876,9 @@ public final class PlanService implements AutoCloseable {
       List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss, List<ConfigMap> reportMaps,
       Map<String, Map<String, Map<ObjectRef, Integer>>> versions, Set<String> nodeNames) {
     Reports reports = reports(reportMaps);
-    Map<ObjectRef, Long> generations = new HashMap<>();
-    for (List<? extends HasMetadata> objects : List.of(pairs, vss, rss)) {
-      for (HasMetadata o : objects) {
-        if (o.getMetadata() != null && o.getMetadata().getName() != null) {
-          generations.put(StatusComputer.ref(o), o.getMetadata().getGeneration());
-        }
-      }
-    }
-    return new Snapshot(result, published, reports.directors(), Snapshot.realServerUse(result), generations,
-        versions, Snapshot.services(result), reports.realServers(), nodeNames == null ? null : Set.copyOf(nodeNames));
+    return new Snapshot(result, published, reports.directors(), Snapshot.realServerUse(result),
+        Snapshot.generationsOf(pairs, vss, rss), versions, Snapshot.services(result), reports.realServers(),
+        nodeNames == null ? null : Set.copyOf(nodeNames));
   }
 
   /** The directors' reports (pair -> node -> report) and the real-server agents' (node -> report). */

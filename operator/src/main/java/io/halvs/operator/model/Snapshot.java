@@ -1,5 +1,6 @@
 package io.halvs.operator.model;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpvsService;
 import io.halvs.plan.ObjectRef;
@@ -51,9 +52,23 @@ public record Snapshot(PlanResult result, Map<String, PlanCodec.Published> publi
    * not know yet; it waits instead, and the rebuild triggers the reconcile again (the generation is part of what
    * the model compares after each rebuild).
    */
-  public boolean covers(io.fabric8.kubernetes.api.model.HasMetadata o) {
+  public boolean covers(HasMetadata o) {
     ObjectRef ref = StatusComputer.ref(o);
     return generations.containsKey(ref) && Objects.equals(generations.get(ref), o.getMetadata().getGeneration());
+  }
+
+  /** Every named object's generation, as a snapshot holds them. */
+  public static Map<ObjectRef, Long> generationsOf(List<? extends HasMetadata> pairs, List<? extends HasMetadata> vss,
+      List<? extends HasMetadata> rss) {
+    Map<ObjectRef, Long> out = new HashMap<>();
+    for (List<? extends HasMetadata> objects : List.of(pairs, vss, rss)) {
+      for (HasMetadata o : objects) {
+        if (o.getMetadata() != null && o.getMetadata().getName() != null) {
+          out.put(StatusComputer.ref(o), o.getMetadata().getGeneration());
+        }
+      }
+    }
+    return out;
   }
 
   /** How many virtual services each RealServer backs, counted once per snapshot. */
