@@ -29,7 +29,9 @@ import java.util.TreeMap;
  * full build's ({@code IncrementalPlanBuilderTest} applies random edits and compares), findings included.
  *
  * <p>Objects are compared by identity: a changed object must be a new instance (the informers' caches replace
- * objects; they never change one in place). Anything else starts from nothing: the first build, any change to the
+ * objects; they never change one in place). A new instance that replaces one with only its status changed
+ * ({@link StatusOnly}: the operator's own status writes, every RealServer's after a bulk apply) keeps what was
+ * checked and resolved, bound to the new object. Anything else starts from nothing: the first build, any change to the
  * DirectorPairs (a pair's nodes, namespaces or validity reach every service), an input naming an object twice
  * (left to {@link PlanBuilder#build} as it is), after a build that threw, after {@link #startOver()}, and every
  * {@code fullEvery}th build if asked for. What bounds how long a wrong result could live if an object were changed
@@ -41,12 +43,15 @@ public final class IncrementalPlanBuilder {
   /** Above this many selector matches to find the services a set of RealServer changes touches, resolve all. */
   static final long MAX_INVALIDATION_MATCHES = 1_000_000;
 
-  /** A RealServer as checked; seen marks the builds whose input holds it. */
+  /**
+   * A RealServer as checked; seen marks the builds whose input holds it. A status-only replacement of the object
+   * rebinds source and backend to the new one, so the old object is not held.
+   */
   private static final class CheckedRealServer {
-    final RealServer source;
+    RealServer source;
     final ObjectRef ref;
     final List<Finding> findings;
-    final PlanBuilder.Backend backend;
+    PlanBuilder.Backend backend;
     long seen;
 
     CheckedRealServer(RealServer source, ObjectRef ref, List<Finding> findings, PlanBuilder.Backend backend) {
@@ -63,7 +68,7 @@ public final class IncrementalPlanBuilder {
   private record Resolved(PlanBuilder.Draft draft, List<Destination> destinations, List<Finding> findings) {}
 
   private final int fullEvery;
-  private boolean pairsByIdentity;
+  private boolean byIdentity;
   /** The pairs the kept state was built with; null when nothing is kept. */
   private List<DirectorPair> pairs;
   private final Map<ObjectRef, CheckedRealServer> realServers = new HashMap<>();
@@ -80,6 +85,7 @@ public final class IncrementalPlanBuilder {
   private boolean lastFull;
   private int lastChecked;
   private int lastResolved;
+  private int lastRebound;
 
   /** Starts from nothing only when it must (see the class comment), never on a count. */
   public IncrementalPlanBuilder() {
@@ -95,13 +101,19 @@ public final class IncrementalPlanBuilder {
   }
 
   /**
-   * As the build was before a pair replaced by an equal copy counted as the same pair: any new pair object (a
-   * status written) started the next build from nothing. RebuildBenchmark's "before".
+   * As the build was before an object replaced with only its status written counted as the same: any new pair
+   * object started the next build from nothing, any new RealServer or VirtualService object was checked again.
+   * RebuildBenchmark's "before".
    */
-  public static IncrementalPlanBuilder comparingPairsByIdentity() {
+  public static IncrementalPlanBuilder comparingByIdentity() {
     IncrementalPlanBuilder b = new IncrementalPlanBuilder();
-    b.pairsByIdentity = true;
+    b.byIdentity = true;
     return b;
+  }
+
+  /** Whether a new object is a changed one even when only its status was written ({@link #comparingByIdentity}). */
+  public boolean comparesByIdentity() {
+    return byIdentity;
   }
 
   /** The next build starts from nothing: what was kept is dropped. */
@@ -129,6 +141,14 @@ public final class IncrementalPlanBuilder {
     return lastResolved;
   }
 
+  /**
+   * RealServers and VirtualServices the last build found replaced by a new object with only its status changed
+   * ({@link StatusOnly}): their checks and destinations were kept, bound to the new object.
+   */
+  public int reboundLastBuild() {
+    return lastRebound;
+  }
+
   public PlanResult build(PlanInput input) {
     try {
       return buildKept(input);
@@ -146,6 +166,7 @@ public final class IncrementalPlanBuilder {
     }
     lastChecked = 0;
     lastResolved = 0;
+    lastRebound = 0;
     boolean full = twice || pairs == null || !samePairs(pairs, input.directorPairs()) || ++sinceFull >= fullEvery;
     if (full) {
       forget();
@@ -176,6 +197,12 @@ public final class IncrementalPlanBuilder {
       if (old != null && old.seen == epoch) {
         twice = true; // two objects of one name
         break;
+      }
+      if (old != null && !byIdentity && StatusOnly.replaces(old.source, rs)) {
+        rebind(old, rs);
+        old.seen = epoch;
+        seen++;
+        continue;
       }
       CheckedRealServer now = check(ref, rs);
       now.seen = epoch;
@@ -210,7 +237,10 @@ public final class IncrementalPlanBuilder {
     // VirtualServices: check the changed ones; a changed one's draft is new, so it is resolved again.
     for (Map.Entry<ObjectRef, VirtualService> e : servicesIn.entrySet()) {
       CheckedService kept = services.get(e.getKey());
-      if (kept == null || kept.source() != e.getValue()) {
+      if (kept != null && kept.source() != e.getValue() && !byIdentity
+          && StatusOnly.replaces(kept.source(), e.getValue())) {
+        services.put(e.getKey(), rebind(kept, e.getValue()));
+      } else if (kept == null || kept.source() != e.getValue()) {
         Checks c = new Checks(e.getKey());
         PlanBuilder.Draft d = PlanBuilder.VirtualServiceChecks.check(e.getValue(), e.getKey(), c);
         services.put(e.getKey(), new CheckedService(e.getValue(), List.copyOf(c.findings()), c.ok() ? d : null));
@@ -296,6 +326,32 @@ public final class IncrementalPlanBuilder {
         c.ok() ? new PlanBuilder.Backend(rs, ref, address) : null);
   }
 
+  /** The same checks, index entries and destinations, bound to the object that replaced the checked one. */
+  private void rebind(CheckedRealServer kept, RealServer now) {
+    byObject.remove(kept.source);
+    kept.source = now;
+    byObject.put(now, kept);
+    if (kept.backend != null) {
+      kept.backend = new PlanBuilder.Backend(now, kept.ref, kept.backend.address());
+      backends.get(kept.ref.namespace()).replace(kept.backend);
+    }
+    lastRebound++;
+  }
+
+  /** The same checks and destinations, bound to the object that replaced the checked one. */
+  private CheckedService rebind(CheckedService kept, VirtualService now) {
+    lastRebound++;
+    if (kept.draft() == null) {
+      return new CheckedService(now, kept.findings(), null);
+    }
+    PlanBuilder.Draft draft = kept.draft().withSource(now);
+    Resolved r = resolved.get(draft.ref());
+    if (r != null && r.draft() == kept.draft()) {
+      resolved.put(draft.ref(), new Resolved(draft, r.destinations(), r.findings()));
+    }
+    return new CheckedService(now, kept.findings(), draft);
+  }
+
   private void keep(CheckedRealServer r) {
     realServers.put(r.ref, r);
     byObject.put(r.source, r);
@@ -352,7 +408,7 @@ public final class IncrementalPlanBuilder {
     }
     Set<Object> same = Collections.newSetFromMap(new IdentityHashMap<>());
     same.addAll(kept);
-    if (pairsByIdentity) {
+    if (byIdentity) {
       return same.containsAll(now);
     }
     Map<String, String> keptKeys = null;
@@ -436,6 +492,15 @@ public final class IncrementalPlanBuilder {
       return all.members.isEmpty();
     }
 
+    /** Puts b where the backend of its name was: its labels are that one's. */
+    void replace(PlanBuilder.Backend b) {
+      all.replace(b);
+      Map<String, String> labels = labels(b.source());
+      if (labels != null) {
+        labels.forEach((k, v) -> byLabel.get(k + "=" + v).replace(b));
+      }
+    }
+
     Collection<PlanBuilder.Backend> candidates(LabelSelector selector) {
       Group best = all;
       if (selector.getMatchLabels() != null) {
@@ -469,6 +534,19 @@ public final class IncrementalPlanBuilder {
       members.remove(b.ref());
       sorted = null;
       return members.isEmpty();
+    }
+
+    /** b in place of the member of its name: the sorted order stands. */
+    void replace(PlanBuilder.Backend b) {
+      members.put(b.ref(), b);
+      if (sorted != null) {
+        int i = Collections.binarySearch(sorted, b, BY_REF);
+        if (i >= 0) {
+          sorted.set(i, b);
+        } else {
+          sorted = null;
+        }
+      }
     }
 
     List<PlanBuilder.Backend> sorted() {

@@ -48,7 +48,13 @@ public final class PlanBuilder {
   /** A checked VirtualService on its way into a plan. */
   record Draft(VirtualService source, ObjectRef ref, String pair, IpvsService service,
       ForwardingMethod method, TunnelType tunnelType, int tunnelPort, TunnelChecksum tunnelChecksum,
-      LabelSelector selector, String created, String vipInterface, int vipPrefixLength, List<MarkRule> marks) {}
+      LabelSelector selector, String created, String vipInterface, int vipPrefixLength, List<MarkRule> marks) {
+    /** The same draft of an object that replaced its source with only its status changed. */
+    Draft withSource(VirtualService now) {
+      return new Draft(now, ref, pair, service, method, tunnelType, tunnelPort, tunnelChecksum, selector, created,
+          vipInterface, vipPrefixLength, marks);
+    }
+  }
 
   /** A checked RealServer. */
   record Backend(RealServer source, ObjectRef ref, IpAddress address) {}

@@ -19,6 +19,7 @@ import io.halvs.plan.IpvsService;
 import io.halvs.plan.PlanBuilder;
 import io.halvs.plan.PlanInput;
 import io.halvs.plan.PlanResult;
+import io.halvs.plan.StatusOnly;
 import io.halvs.plan.publish.AgentReport;
 import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.PlanCodec;
@@ -513,9 +514,12 @@ public final class PlanService implements AutoCloseable {
     /** The last build's input and result while its model was kept incrementally (not rebuilt): an audit's. */
     private PlanAudit audit;
 
-    /** An object as the last build saw it; seen marks the builds whose input holds it. */
+    /**
+     * An object as the last build saw it; seen marks the builds whose input holds it. A status-only replacement
+     * of the object rebinds it to the new one, so the old object is not held.
+     */
     private static final class Kept {
-      final HasMetadata object;
+      HasMetadata object;
       final ObjectRef ref;
       long seen;
 
@@ -729,6 +733,7 @@ public final class PlanService implements AutoCloseable {
         Map<String, Map<ObjectRef, List<IpvsService>>> nowOwners, PlanResult result) {
       epoch++;
       Map<ObjectRef, HasMetadata> changed = new HashMap<>();
+      Map<ObjectRef, RealServer> rebound = new HashMap<>();
       Map<ObjectRef, Long> gens = new HashMap<>();
       long seen = 0;
       for (List<? extends HasMetadata> list : List.of(pairs, vss, rss)) {
@@ -746,11 +751,19 @@ public final class PlanService implements AutoCloseable {
             if (old != null) {
               objects.remove(old.object);
             }
-            k = new Kept(o, ref);
+            if (old != null && !planner.comparesByIdentity() && statusOnly(old.object, o)) {
+              old.object = o; // its status written: the same to the plan and the views
+              k = old;
+              if (o instanceof RealServer rs) {
+                rebound.put(ref, rs);
+              }
+            } else {
+              k = new Kept(o, ref);
+              byRef.put(ref, k);
+              changed.put(ref, o);
+              gens.put(ref, o.getMetadata().getGeneration());
+            }
             objects.put(o, k);
-            byRef.put(ref, k);
-            changed.put(ref, o);
-            gens.put(ref, o.getMetadata().getGeneration());
           } else if (k.seen == epoch) {
             return null; // the same object twice
           }
@@ -839,7 +852,7 @@ public final class PlanService implements AutoCloseable {
       services = services.with(firsts, noService);
       Set<ObjectRef> useChanged = new java.util.HashSet<>(useSet.keySet());
       useChanged.addAll(useGone);
-      return new Delta(changed, removed, useChanged, ownersChanged);
+      return new Delta(changed, rebound, removed, useChanged, ownersChanged);
     }
 
     private static void count(List<IpvsService> services, int sign, Map<ObjectRef, Integer> into) {
@@ -863,13 +876,14 @@ public final class PlanService implements AutoCloseable {
   }
 
   /**
-   * What a build changed: the objects that are new instances (added or edited; ref -> the object), the ones
-   * deleted, the RealServers whose use changed and the VirtualServices whose services changed.
+   * What a build changed: the objects that are new instances (added or edited; ref -> the object), the
+   * RealServers replaced by a new instance with only their status changed (ref -> the new one: the same view), the
+   * objects deleted, the RealServers whose use changed and the VirtualServices whose services changed.
    */
-  record Delta(Map<ObjectRef, HasMetadata> changed, Set<ObjectRef> removed, Set<ObjectRef> useChanged,
-      Set<ObjectRef> servicesChanged) {
+  record Delta(Map<ObjectRef, HasMetadata> changed, Map<ObjectRef, RealServer> rebound, Set<ObjectRef> removed,
+      Set<ObjectRef> useChanged, Set<ObjectRef> servicesChanged) {
     /** A change of the agents' reports (or the Nodes) alone. */
-    static final Delta NONE = new Delta(Map.of(), Set.of(), Set.of(), Set.of());
+    static final Delta NONE = new Delta(Map.of(), Map.of(), Set.of(), Set.of(), Set.of());
   }
 
   private static Snapshot snapshot(PlanResult result, Map<String, PlanCodec.Published> published,
@@ -1080,28 +1094,18 @@ public final class PlanService implements AutoCloseable {
    * DirectorPair's naming a plan or not, which decides a contested node), resourceVersion, managed fields. The
    * operator's own status writes are most of the updates during edits (a selector changed: 200 RealServers'
    * counts); each one used to cost a rebuild that the next edit's had to wait for. The stores keep the new
-   * object; the next rebuild reads it.
+   * object; the next rebuild binds the kept model to it without checking it again (History, ViewKeeper, the
+   * planner's {@link StatusOnly}).
    */
   static boolean statusOnly(HasMetadata previous, HasMetadata now) {
-    if (previous == null || now == null || previous.getMetadata() == null || now.getMetadata() == null) {
-      return false;
-    }
-    var a = previous.getMetadata();
-    var b = now.getMetadata();
-    if (a.getGeneration() == null || !a.getGeneration().equals(b.getGeneration())
-        || !Objects.equals(a.getUid(), b.getUid()) || !Objects.equals(a.getName(), b.getName())
-        || !Objects.equals(a.getNamespace(), b.getNamespace())
-        || !Objects.equals(a.getCreationTimestamp(), b.getCreationTimestamp())
-        || !Objects.equals(a.getDeletionTimestamp(), b.getDeletionTimestamp())
-        || !Objects.equals(a.getLabels(), b.getLabels()) || !Objects.equals(a.getAnnotations(), b.getAnnotations())
-        || !Objects.equals(a.getAdditionalProperties(), b.getAdditionalProperties())) {
+    if (!StatusOnly.replaces(previous, now)) {
       return false;
     }
     if (previous instanceof DirectorPair p && now instanceof DirectorPair q) {
       return (p.getStatus() != null && p.getStatus().getPlanHash() != null)
           == (q.getStatus() != null && q.getStatus().getPlanHash() != null);
     }
-    return previous.getClass() == now.getClass();
+    return true;
   }
 
   /** A controller's cache, lean, that schedules a rebuild after every change to it but a status write. */

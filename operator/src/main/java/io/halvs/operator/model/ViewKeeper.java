@@ -22,7 +22,8 @@ import java.util.Set;
  * longer than the plan build. After a build that kept its maps ({@link PlanService.Delta}) only these views are
  * made again: every DirectorPair's and VirtualService's (a few thousand at most; a service's reads the pair's
  * reports and plan hash, which most rebuilds change), the real-server nodes', and the RealServers' that are new
- * instances, whose use or findings changed, or whose node's state (exists, its plan, its agent's report) did.
+ * instances (but those with only their status written: the same view), whose use or findings changed, or whose
+ * node's state (exists, its plan, its agent's report) did.
  * After any other build (a delta of null) every view is made again and compared. Plan thread only.
  */
 final class ViewKeeper {
@@ -126,6 +127,8 @@ final class ViewKeeper {
           dirty.add(e.getKey());
         }
       }
+      // the same spec and labels (StatusOnly): the same node and view; held so the old object is not
+      realServers.putAll(delta.rebound());
       dirty.addAll(findingsChanged);
       for (Map.Entry<String, Set<ObjectRef>> e : byNode.entrySet()) {
         if (nodeChanged(e.getKey(), s)) {

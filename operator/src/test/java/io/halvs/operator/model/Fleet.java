@@ -66,6 +66,26 @@ final class Fleet {
     rss.set(n, real(n, old.getMetadata().getLabels().get("app"), weight, old.getMetadata().getGeneration() + 1));
   }
 
+  /** Every RealServer and VirtualService replaced by a new object with its status written (the same generation). */
+  void writeStatuses() {
+    rss.replaceAll(old -> {
+      RealServer rs = new RealServer();
+      rs.setMetadata(new ObjectMetaBuilder(old.getMetadata()).withResourceVersion("written").build());
+      rs.setSpec(old.getSpec());
+      rs.setStatus(new io.halvs.api.v1alpha1.RealServerStatus());
+      rs.getStatus().setVirtualServices(1);
+      return rs;
+    });
+    vss.replaceAll(old -> {
+      VirtualService vs = new VirtualService();
+      vs.setMetadata(new ObjectMetaBuilder(old.getMetadata()).withResourceVersion("written").build());
+      vs.setSpec(old.getSpec());
+      vs.setStatus(new io.halvs.api.v1alpha1.VirtualServiceStatus());
+      vs.getStatus().setObservedGeneration(old.getMetadata().getGeneration());
+      return vs;
+    });
+  }
+
   /** A RealServer rs-N more for vs-app (app-app). */
   void addReal(int n, int app) {
     rss.add(real(n, "app-" + app, 100, 1L));

@@ -33,11 +33,18 @@ import java.util.Set;
  *       io.halvs.operator.model.RebuildBenchmark [services=1000] [perService=100] [edits=20]
  * or, per kind of edit, the whole model path before and after its per-object maps and views were kept:
  *   ... io.halvs.operator.model.RebuildBenchmark kinds [services=1000] [perService=100] [edits=10]
+ * or the first edit after every object's status was written, before and after those were bound, not checked:
+ *   ... io.halvs.operator.model.RebuildBenchmark statuses [services=1000] [perService=100] [rounds=10]
  */
 public final class RebuildBenchmark {
   public static void main(String[] args) {
     if (args.length > 0 && args[0].equals("kinds")) {
       kinds(args.length > 1 ? Integer.parseInt(args[1]) : 1000, args.length > 2 ? Integer.parseInt(args[2]) : 100,
+          args.length > 3 ? Integer.parseInt(args[3]) : 10);
+      return;
+    }
+    if (args.length > 0 && args[0].equals("statuses")) {
+      statuses(args.length > 1 ? Integer.parseInt(args[1]) : 1000, args.length > 2 ? Integer.parseInt(args[2]) : 100,
           args.length > 3 ? Integer.parseInt(args[3]) : 10);
       return;
     }
@@ -216,7 +223,7 @@ public final class RebuildBenchmark {
 
   /** The model as of commit e98d19f: every view made and compared at every rebuild, maps from nothing. */
   static final class Before implements ModelPath {
-    final PlanService.History history = PlanService.History.freshMaps(IncrementalPlanBuilder.comparingPairsByIdentity());
+    final PlanService.History history = PlanService.History.freshMaps(IncrementalPlanBuilder.comparingByIdentity());
     Snapshot s;
     Map<ObjectRef, Object> views = Map.of();
     List<ConfigMap> reports = List.of();
@@ -318,6 +325,50 @@ public final class RebuildBenchmark {
         f.rss.set(i, rs);
       }
     }
+  }
+
+  /**
+   * A weight edited after every RealServer's and VirtualService's status was written (the operator does that
+   * after a bulk apply, and to every VirtualService after a failover): the model's rebuild and views, with every
+   * new object checked again (before) and with status-only ones bound to the kept model (now), in turns.
+   */
+  static void statuses(int services, int perService, int rounds) {
+    Fleet fleet = new Fleet(services, perService);
+    List<PlanService.History> histories = List.of(new PlanService.History(IncrementalPlanBuilder.comparingByIdentity()),
+        new PlanService.History());
+    List<ViewKeeper> keepers = List.of(new ViewKeeper(), new ViewKeeper());
+    String[] hashes = new String[2];
+    for (int p = 0; p < 2; p++) {
+      Snapshot s = histories.get(p).build(fleet.pairs, fleet.vss, fleet.rss, List.of());
+      keepers.get(p).update(s, fleet.pairs, fleet.vss, fleet.rss, histories.get(p).lastDelta());
+    }
+    long[][] took = new long[2][rounds];
+    long[] checked = new long[2];
+    for (int i = 0; i < rounds + 2; i++) { // 2 warm-up rounds
+      fleet.writeStatuses();
+      fleet.reweigh((i * 7919) % fleet.rss.size(), 1 + i % 99);
+      for (int turn = 0; turn < 2; turn++) {
+        int p = (turn + i) % 2;
+        long t = System.nanoTime();
+        Snapshot s = histories.get(p).build(fleet.pairs, fleet.vss, fleet.rss, List.of());
+        keepers.get(p).update(s, fleet.pairs, fleet.vss, fleet.rss, histories.get(p).lastDelta());
+        if (i >= 2) {
+          took[p][i - 2] = System.nanoTime() - t;
+          checked[p] += histories.get(p).planner().checkedLastBuild();
+        }
+        hashes[p] = s.planHash("lvs");
+      }
+      if (!Objects.equals(hashes[0], hashes[1])) {
+        throw new IllegalStateException("the two paths built different plans");
+      }
+    }
+    System.out.printf("%d VirtualServices x %d RealServers, %d rounds: every object's status written, then a weight;"
+        + " the rebuild and views of that edit, before and now in turns, load %s%n", services, perService, rounds,
+        loadAverage());
+    System.out.printf("  before (every new object checked again): median %6.0f ms, p90 %6.0f ms; objects checked"
+        + " %.0f/edit%n", ms(took[0], 50), ms(took[0], 90), (double) checked[0] / rounds);
+    System.out.printf("  now (status-only ones bound, not checked): median %6.0f ms, p90 %6.0f ms; objects checked"
+        + " %.0f/edit%n", ms(took[1], 50), ms(took[1], 90), (double) checked[1] / rounds);
   }
 
   static void kinds(int services, int perService, int edits) {
