@@ -16,6 +16,7 @@ import io.halvs.operator.model.PlanService;
 import io.halvs.operator.reconciler.DirectorPairReconciler;
 import io.halvs.operator.reconciler.EventRecorder;
 import io.halvs.operator.reconciler.RealServerReconciler;
+import io.halvs.operator.reconciler.PublishFirst;
 import io.halvs.operator.reconciler.StatusWriter;
 import io.halvs.operator.reconciler.VirtualServiceReconciler;
 import io.javaoperatorsdk.operator.Operator;
@@ -121,10 +122,11 @@ public final class HalvsOperator implements AutoCloseable {
     EventRecorder events = new EventRecorder(client);
     // The controllers cache into the plan model's stores, so the model reads the same objects (each held once),
     // without managedFields (at 100,000 RealServers those were most of the heap).
+    PublishFirst publishFirst = new PublishFirst();
     DirectorPairReconciler pairs = new DirectorPairReconciler(client, plans, new AgentResources(namespace, agentImage),
-        metrics, events);
+        metrics, events, publishFirst);
     operator.register(pairs, c -> c.withItemStore(plans.store(DirectorPair.class)));
-    statusWriter = new StatusWriter(metrics);
+    statusWriter = new StatusWriter(metrics, publishFirst);
     operator.register(new VirtualServiceReconciler(client, plans, statusWriter, events),
         c -> c.withItemStore(plans.store(VirtualService.class)));
     operator.register(new RealServerReconciler(client, plans, statusWriter),

@@ -67,9 +67,17 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final AgentRollout rollout;
+  private final PublishFirst publishFirst;
 
   public DirectorPairReconciler(KubernetesClient client, PlanService plans, AgentResources resources,
       OperatorMetrics metrics, EventRecorder events) {
+    this(client, plans, resources, metrics, events, new PublishFirst());
+  }
+
+  /** @param publishFirst held while a plan is written, so the status writers sharing it wait */
+  public DirectorPairReconciler(KubernetesClient client, PlanService plans, AgentResources resources,
+      OperatorMetrics metrics, EventRecorder events, PublishFirst publishFirst) {
+    this.publishFirst = publishFirst;
     this.client = client;
     this.plans = plans;
     this.resources = resources;
@@ -220,7 +228,8 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
       }
       long start = System.nanoTime();
       long readBacks = publisher.readBacks();
-      int writes = promptly ? publisher.publishTrusting(dp, published) : publisher.publish(dp, published);
+      int writes = publishFirst.publishing(() -> promptly ? publisher.publishTrusting(dp, published)
+          : publisher.publish(dp, published));
       plans.published(pair, published.manifest().planHash());
       if (writes > 0) {
         // the time: an edit's share of the operator, beside the model's rebuild (debug) and the agents' logs

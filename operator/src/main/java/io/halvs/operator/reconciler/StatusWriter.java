@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * every status) the 100,000 RealServers' GET and PUT went first and the DirectorPair's reconcile, which publishes
  * the plan, came 989 s after the start. Here the reconciles only compute; each object has at most one write
  * waiting (a newer status replaces one not yet started), at most {@link #THREADS} run at once, and a failed write
- * is retried with backoff until it succeeds or a newer status replaces it. Thread-safe.
+ * is retried with backoff until it succeeds or a newer status replaces it. A write about to start waits while a
+ * plan is being published ({@link PublishFirst}). Thread-safe.
  */
 public final class StatusWriter implements AutoCloseable {
   /** Concurrent writes: each is one PUT (a GET and a second PUT only after a conflict). */
@@ -64,6 +65,7 @@ public final class StatusWriter implements AutoCloseable {
   }
 
   private final OperatorMetrics metrics;
+  private final PublishFirst publishFirst;
   private final LinkedHashMap<String, Job> waiting = new LinkedHashMap<>();
   /** Key -> the newest job's sequence number, while a job of that key waits, runs or is to be retried. */
   private final Map<String, Long> newest = new HashMap<>();
@@ -77,12 +79,17 @@ public final class StatusWriter implements AutoCloseable {
   private long lastFailureLog;
   private int failuresSinceLog;
 
-  public StatusWriter(OperatorMetrics metrics) {
-    this(metrics, THREADS);
+  public StatusWriter(OperatorMetrics metrics, PublishFirst publishFirst) {
+    this(metrics, THREADS, publishFirst);
   }
 
   StatusWriter(OperatorMetrics metrics, int threads) {
+    this(metrics, threads, new PublishFirst());
+  }
+
+  StatusWriter(OperatorMetrics metrics, int threads, PublishFirst publishFirst) {
     this.metrics = metrics;
+    this.publishFirst = publishFirst;
     metrics.statusWritesWaiting(this::waiting);
     retries = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "halvs-status-retry");
@@ -163,6 +170,11 @@ public final class StatusWriter implements AutoCloseable {
         }
         running.put(job.id, job);
         before = written.containsKey(job.id) ? written.get(job.id) : job.current;
+      }
+      try {
+        publishFirst.awaitNoPublish(PublishFirst.MAX_WAIT); // taken, so a newer status of it waits behind
+      } catch (InterruptedException e) {
+        return; // closing
       }
       RuntimeException failure = null;
       try {

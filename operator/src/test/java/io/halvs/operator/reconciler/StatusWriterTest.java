@@ -38,6 +38,57 @@ class StatusWriterTest {
     };
   }
 
+  /**
+   * A plan being published goes first (PublishFirst): no status write starts meanwhile, the held ones start once
+   * it is written, and a publish that does not end holds them for PublishFirst.MAX_WAIT only.
+   */
+  @Test
+  void noStatusWriteStartsWhileAPlanIsPublished() throws Exception {
+    PublishFirst first = new PublishFirst();
+    writer = new StatusWriter(OperatorMetrics.unexported(), 2, first);
+    CountDownLatch publishing = new CountDownLatch(1);
+    CountDownLatch written = new CountDownLatch(1);
+    CountDownLatch open = new CountDownLatch(0);
+    Thread publish = new Thread(() -> first.publishing(() -> {
+      publishing.countDown();
+      try {
+        written.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return 2;
+    }));
+    publish.start();
+    assertThat(publishing.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    writer.submit("RealServer", "default/a", "s0", "s1", write("a", "s1", open));
+    writer.submit("RealServer", "default/b", "s0", "s1", write("b", "s1", open));
+    Thread.sleep(500); // without the hold both are written within milliseconds
+    assertThat(writes).as("written while the plan was").isEmpty();
+    written.countDown();
+    publish.join();
+    await().atMost(TIMEOUT).until(writer::idle);
+    assertThat(writes).containsExactlyInAnyOrder("a:s0->s1", "b:s0->s1");
+
+    CountDownLatch never = new CountDownLatch(1);
+    Thread stuck = new Thread(() -> first.publishing(() -> {
+      try {
+        never.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return 0;
+    }));
+    stuck.start();
+    await().atMost(TIMEOUT).until(() -> stuck.getState() == Thread.State.TIMED_WAITING);
+    long start = System.nanoTime();
+    writer.submit("RealServer", "default/a", "s1", "s2", write("a", "s2", open));
+    await().atMost(TIMEOUT).until(writer::idle);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("held behind a publish that does not end")
+        .isGreaterThanOrEqualTo(PublishFirst.MAX_WAIT.minusMillis(100));
+    never.countDown();
+    stuck.join();
+  }
+
   @Test
   void aNewerStatusReplacesOneNotYetWrittenAndFollowsTheOneBeingWritten() {
     writer = new StatusWriter(OperatorMetrics.unexported(), 1);
