@@ -129,6 +129,22 @@ public final class PlanService implements AutoCloseable {
   private final AtomicBoolean startOver = new AtomicBoolean();
   /** Set by every change to the three kinds' stores: without one, a rebuild only reads the reports again. */
   private final AtomicBoolean objectsChanged = new AtomicBoolean(true);
+  /**
+   * After this many status-only replacements since the last object build (a bulk apply's statuses, a failover's),
+   * an object build binds them to the kept model once they rest for BOUND_QUIET (or BOUND_OVERDUE after the first):
+   * else the next edit paid for it (1.9 s at full size) and the replaced objects stayed in memory until then.
+   */
+  static final int BIND_AFTER = 1_000;
+  static final Duration BIND_QUIET = Duration.ofSeconds(5);
+  static final Duration BIND_OVERDUE = Duration.ofSeconds(60);
+  private volatile int bindAfter = BIND_AFTER;
+  private volatile Duration bindQuiet = BIND_QUIET;
+  private final java.util.concurrent.atomic.AtomicInteger statusOnlyPuts = new java.util.concurrent.atomic
+      .AtomicInteger();
+  private final AtomicBoolean bindScheduled = new AtomicBoolean();
+  /** When the last status-only replacement came, and the first since the last object build (System.nanoTime). */
+  private volatile long lastStatusOnlyPut;
+  private volatile long firstStatusOnlyPut;
   // the objects the current snapshot was built from: plan thread only
   private List<DirectorPair> lastPairs = List.of();
   private List<VirtualService> lastVss = List.of();
@@ -325,6 +341,7 @@ public final class PlanService implements AutoCloseable {
         pairs = directorPairs.list();
         vss = virtualServices.list();
         rss = realServers.list();
+        statusOnlyPuts.set(0); // this build binds them
         s = history.build(pairs, vss, rss, reports.getStore().list(), nodeNames());
         delta = history.lastDelta();
         metrics.planBuilt(System.nanoTime() - start, true);
@@ -420,6 +437,48 @@ public final class PlanService implements AutoCloseable {
     } catch (java.util.concurrent.RejectedExecutionException e) {
       auditing.set(false); // closing
     }
+  }
+
+  /** A status-only replacement reached the store: counted, and past BIND_AFTER an object build is scheduled. */
+  private void statusOnlyPut() {
+    long now = System.nanoTime();
+    lastStatusOnlyPut = now;
+    if (statusOnlyPuts.incrementAndGet() == 1) {
+      firstStatusOnlyPut = now;
+    }
+    if (storesSynced && statusOnlyPuts.get() >= bindAfter && bindScheduled.compareAndSet(false, true)) {
+      try {
+        executor.schedule(this::bindWhenQuiet, bindQuiet.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        bindScheduled.set(false); // closing
+      }
+    }
+  }
+
+  /** Plan thread: once the status-only replacements rest (or have come for BIND_OVERDUE), an object build. */
+  private void bindWhenQuiet() {
+    long now = System.nanoTime();
+    long quiet = bindQuiet.toNanos();
+    if (statusOnlyPuts.get() < bindAfter) {
+      bindScheduled.set(false); // an object build came first and bound them
+      return;
+    }
+    if (now - lastStatusOnlyPut < quiet && now - firstStatusOnlyPut < BIND_OVERDUE.toNanos()) {
+      executor.schedule(this::bindWhenQuiet, (quiet - (now - lastStatusOnlyPut)) / 1_000_000 + 1,
+          TimeUnit.MILLISECONDS);
+      return;
+    }
+    bindScheduled.set(false);
+    LOG.debug("{} status-only replacements since the last object build: binding them to the kept model",
+        statusOnlyPuts.get());
+    objectsChanged.set(true);
+    changed();
+  }
+
+  /** Test seam: after how many status-only replacements, resting how long, they are bound by an object build. */
+  void binds(int after, Duration quiet) {
+    this.bindAfter = after;
+    this.bindQuiet = quiet;
   }
 
   /** Test seam: how often the kept model is checked, and after how long without an object build. */
@@ -1127,6 +1186,8 @@ public final class PlanService implements AutoCloseable {
       if (!statusOnly(previous, object)) {
         objectsChanged.set(true);
         changed();
+      } else {
+        statusOnlyPut();
       }
       return previous;
     }

@@ -38,6 +38,37 @@ class ReportsOnlyRebuildTest {
     assertThat(PlanService.rebuildDelay(PlanService.DEBOUNCE_MILLIS - 3)).isEqualTo(PlanService.QUIET_MILLIS);
   }
 
+  /**
+   * A status write is no rebuild; a bulk of them (every RealServer's after a bulk apply) is bound to the kept model
+   * by one object build once they rest, not left to the next edit.
+   */
+  @Test
+  void aBulkOfStatusWritesIsBoundOnceItRests() throws Exception {
+    Fleet fleet = new Fleet(3, 2);
+    try (EmbeddedApiServer api = new EmbeddedApiServer();
+        PlanService plans = new PlanService(api.client(), "halvs-system", OperatorMetrics.unexported())) {
+      plans.binds(5, Duration.ofMillis(300));
+      fleet.pairs.forEach(o -> put(plans.store(DirectorPair.class), o));
+      fleet.vss.forEach(o -> put(plans.store(VirtualService.class), o));
+      fleet.rss.forEach(o -> put(plans.store(RealServer.class), o));
+      plans.start();
+      String hash = plans.snapshot().planHash("lvs");
+      assertThat(plans.planBuilds()).isEqualTo(1);
+
+      fleet.writeStatuses(); // 6 RealServers, 3 VirtualServices
+      for (int i = 0; i < 4; i++) {
+        put(plans.store(RealServer.class), fleet.rss.get(i));
+      }
+      Thread.sleep(1_000); // under the bulk: no build, however long they rest
+      assertThat(plans.planBuilds()).isEqualTo(1);
+      put(plans.store(RealServer.class), fleet.rss.get(4)); // the 5th: bound once they rest
+      await().atMost(Duration.ofSeconds(30)).until(plans::planBuilds, n -> n == 2);
+      assertThat(plans.snapshot().planHash("lvs")).isEqualTo(hash);
+      Thread.sleep(1_000);
+      assertThat(plans.planBuilds()).as("one build for the bulk").isEqualTo(2);
+    }
+  }
+
   @Test
   void aReportBuildsNoPlanAnEditDoes() {
     Fleet fleet = new Fleet(3, 2);
