@@ -140,6 +140,8 @@ public final class ElectionMachine {
   private PeerView peer;
   private long peerVisibleSince = -1;
   private long peerSilentSince = -1;
+  /** Set when a standby with a quorum counts the peer dead: read the record ahead of its ask (takeReadAhead). */
+  private boolean readAhead;
   private boolean healed;
 
   private boolean pending;
@@ -350,6 +352,7 @@ public final class ElectionMachine {
     boolean announce = false;
     if (peerVisible(now)) {
       peerSilentSince = -1;
+      readAhead = false;
       if (released && peer.role() == Role.ACTIVE) {
         released = false; // the peer took them: an ordinary standby from here
       }
@@ -408,6 +411,7 @@ public final class ElectionMachine {
     } else {
       if (peerSilentSince < 0) {
         peerSilentSince = lastHeartbeatAt >= 0 ? lastHeartbeatAt + deadAfter(now) : startedAt;
+        readAhead = cfg.quorum() && role != Role.ACTIVE;
       }
       boolean listening = lastHeartbeatAt < 0 && now - startedAt < cfg.deadAfterMillis();
       if (listening) {
@@ -584,6 +588,19 @@ public final class ElectionMachine {
   }
 
   /** The kind of the Lease call in flight, NONE when none is. */
+  /**
+   * Whether to read the quorum's record now, once per silence of the peer, for a standby with a quorum: it asks one
+   * interval later (rule 4, docs/HA.md), and {@link Quorum#call} may then write on the record read now instead of
+   * reading it first. The write is a compare-and-set on that record, so a proof of life the peer wrote in
+   * between fails it and is read: what the takeover judges is still the record as it is when it writes. Saves
+   * one round trip to the API server in a takeover.
+   */
+  public boolean takeReadAhead() {
+    boolean take = readAhead;
+    readAhead = false;
+    return take;
+  }
+
   public Request pending() {
     return pending ? pendingKind : Request.NONE;
   }

@@ -70,6 +70,13 @@ public final class HeartbeatElection implements Election {
   private final long epoch = new SecureRandom().nextLong();
   private final ScheduledExecutorService ticker;
   private final ExecutorService quorumThread;
+  /** A record read ahead of a takeover's ask older than this is not judged (its write would only fail). */
+  static final long READ_AHEAD_MAX_AGE_NANOS = 1_000_000_000L;
+  // the quorum thread's alone: the record read when the peer went silent, and when (System.nanoTime)
+  private Quorum.Record readAhead;
+  private long readAheadAt;
+  private final java.util.concurrent.atomic.AtomicLong confirmsReadAhead = new java.util.concurrent.atomic
+      .AtomicLong();
   private final Thread syncSampler;
   private final Thread receiver;
   private final List<Consumer<State>> listeners = new CopyOnWriteArrayList<>();
@@ -286,6 +293,9 @@ public final class HeartbeatElection implements Election {
     long now = now();
     machine.syncProgress(sampledBackupRunning, sampledConnections); // never the kernel itself: see the sampler
     Decision d = machine.tick(now);
+    if (machine.takeReadAhead()) {
+      startReadAhead();
+    }
     peerAlive = machine.peerVisible(now);
     countMissed(now);
     if (d.role() != Role.ACTIVE) {
@@ -365,6 +375,27 @@ public final class HeartbeatElection implements Election {
     }
   }
 
+  /** Takeover asks given a record read ahead (tests: the read-ahead reaches the ask). */
+  long confirmsReadAhead() {
+    return confirmsReadAhead.get();
+  }
+
+  /** Reads the quorum's record on the quorum thread, for the takeover's ask one interval later to write on. */
+  private void startReadAhead() {
+    Quorum q = options.quorum();
+    if (q == null) {
+      return;
+    }
+    quorumThread.execute(() -> {
+      try {
+        readAhead = q.read();
+        readAheadAt = System.nanoTime();
+      } catch (Exception e) {
+        readAhead = null; // the ask reads it again
+      }
+    });
+  }
+
   private void startQuorumCall(Request kind, long requestedAt) {
     long threshold = lastHeartbeatWall == Long.MIN_VALUE ? Long.MIN_VALUE
         : lastHeartbeatWall + machine.proofAfterLastHeartbeatMillis();
@@ -377,8 +408,14 @@ public final class HeartbeatElection implements Election {
     ElectionMachine m = machine;
     quorumThread.execute(() -> {
       long started = System.nanoTime();
+      Quorum.Record ahead = kind == Request.CONFIRM && readAhead != null
+          && started - readAheadAt < READ_AHEAD_MAX_AGE_NANOS ? readAhead : null;
+      readAhead = null;
+      if (ahead != null) {
+        confirmsReadAhead.incrementAndGet();
+      }
       Quorum.Outcome a = Quorum.call(q, kind, self, System.currentTimeMillis(), threshold, offset, lease,
-          lapsedAfter, mayTakeLapsed);
+          lapsedAfter, mayTakeLapsed, ahead);
       if (q != null) {
         METRICS.leaseRenewal(a.answer() != ElectionMachine.Answer.UNREACHABLE, System.nanoTime() - started);
       }

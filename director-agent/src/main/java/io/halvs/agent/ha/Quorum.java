@@ -64,33 +64,63 @@ public interface Quorum extends AutoCloseable {
   static Outcome call(Quorum q, ElectionMachine.Request kind, String self, long nowWall,
       long silentSinceWall, long peerOffsetMillis, long leaseMillis, long lapsedAfterMillis,
       boolean mayTakeLapsed) {
+    return call(q, kind, self, nowWall, silentSinceWall, peerOffsetMillis, leaseMillis, lapsedAfterMillis,
+        mayTakeLapsed, null);
+  }
+
+  /**
+   * As above, judging first {@code ahead}, the record as read earlier ({@link ElectionMachine#takeReadAhead}), when
+   * not null: only a write on it counts (a compare-and-set, so it succeeds only if the record is still that one,
+   * and then judging it equals judging a fresh read). Any other answer from it, or a failed write, reads the record
+   * afresh as without it.
+   */
+  static Outcome call(Quorum q, ElectionMachine.Request kind, String self, long nowWall,
+      long silentSinceWall, long peerOffsetMillis, long leaseMillis, long lapsedAfterMillis,
+      boolean mayTakeLapsed, Record ahead) {
     try {
+      if (ahead != null) {
+        Outcome o = judge(q, ahead, kind, self, nowWall, silentSinceWall, peerOffsetMillis, leaseMillis,
+            lapsedAfterMillis, mayTakeLapsed);
+        if (o != null && o.answer() == ElectionMachine.Answer.HELD) {
+          return o;
+        }
+      }
       for (int attempt = 0; attempt < 2; attempt++) {
-        Record r = q.read();
-        boolean mine = self.equals(r.holder());
-        boolean free = r.holder() == null || r.holder().isEmpty();
-        long renewed = r.renewWallMillis() + (mine ? 0 : peerOffsetMillis);
-        // A holder that counted by a longer term than this director's plan says (a changed term reaches the two
-        // agents at different moments) keeps the VIPs that much longer when cut off: its term counts here too.
-        long longer = mine ? 0 : Math.max(0, Math.min(r.termMillis(), MAX_TERM_MILLIS) - leaseMillis);
-        boolean expired = nowWall - renewed > leaseMillis + longer;
-        boolean provedAlive = r.silent() && renewed >= silentSinceWall;
-        boolean confirm = kind == ElectionMachine.Request.CONFIRM;
-        boolean lapsed = mine || free || nowWall - renewed > lapsedAfterMillis + longer;
-        if (confirm && (mine || free || expired || !provedAlive) && lapsed && !mayTakeLapsed) {
-          return new Outcome(ElectionMachine.Answer.LAPSED, 0);
+        Outcome o = judge(q, q.read(), kind, self, nowWall, silentSinceWall, peerOffsetMillis, leaseMillis,
+            lapsedAfterMillis, mayTakeLapsed);
+        if (o != null) {
+          return o;
         }
-        if (!confirm || mine || free || expired || !provedAlive) {
-          if (q.write(r, self, nowWall, confirm)) {
-            return new Outcome(ElectionMachine.Answer.HELD, r.term() + 1);
-          }
-          continue; // someone wrote in between: judge the new record
-        }
-        return new Outcome(ElectionMachine.Answer.HELD_BY_PEER, 0);
       }
       return new Outcome(ElectionMachine.Answer.HELD_BY_PEER, 0);
     } catch (Exception e) {
       return new Outcome(ElectionMachine.Answer.UNREACHABLE, 0);
     }
+  }
+
+  /** The answer on record r, writing when the rules allow; null when the write failed (someone wrote first). */
+  private static Outcome judge(Quorum q, Record r, ElectionMachine.Request kind, String self, long nowWall,
+      long silentSinceWall, long peerOffsetMillis, long leaseMillis, long lapsedAfterMillis, boolean mayTakeLapsed)
+      throws Exception {
+    boolean mine = self.equals(r.holder());
+    boolean free = r.holder() == null || r.holder().isEmpty();
+    long renewed = r.renewWallMillis() + (mine ? 0 : peerOffsetMillis);
+    // A holder that counted by a longer term than this director's plan says (a changed term reaches the two
+    // agents at different moments) keeps the VIPs that much longer when cut off: its term counts here too.
+    long longer = mine ? 0 : Math.max(0, Math.min(r.termMillis(), MAX_TERM_MILLIS) - leaseMillis);
+    boolean expired = nowWall - renewed > leaseMillis + longer;
+    boolean provedAlive = r.silent() && renewed >= silentSinceWall;
+    boolean confirm = kind == ElectionMachine.Request.CONFIRM;
+    boolean lapsed = mine || free || nowWall - renewed > lapsedAfterMillis + longer;
+    if (confirm && (mine || free || expired || !provedAlive) && lapsed && !mayTakeLapsed) {
+      return new Outcome(ElectionMachine.Answer.LAPSED, 0);
+    }
+    if (!confirm || mine || free || expired || !provedAlive) {
+      if (q.write(r, self, nowWall, confirm)) {
+        return new Outcome(ElectionMachine.Answer.HELD, r.term() + 1);
+      }
+      return null; // someone wrote in between: judge the new record
+    }
+    return new Outcome(ElectionMachine.Answer.HELD_BY_PEER, 0);
   }
 }

@@ -36,6 +36,9 @@ class ElectionMachineTest {
     long pendingAt;
     long pendingSilentSince;
     boolean pendingMayTakeLapsed;
+    /** The record read when it counted its peer dead (takeReadAhead), judged first by its next CONFIRM. */
+    Quorum.Record ahead;
+    int readAheads;
     Role sentRole;
 
     Node(String name, boolean preferred) {
@@ -142,6 +145,17 @@ class ElectionMachineTest {
           if (now % 25 == 0) {
             n.m.syncProgress(true, n.connections);
             Decision d = n.m.tick(now);
+            if (n.m.takeReadAhead()) { // as HeartbeatElection: read at once, judged by the ask that follows
+              n.readAheads++;
+              n.ahead = null;
+              if (n.apiReachable) {
+                try {
+                  n.ahead = lease.read();
+                } catch (Exception e) {
+                  n.ahead = null; // the store away: the ask reads again
+                }
+              }
+            }
             n.vips = d.role() == Role.ACTIVE;
             n.announced |= d.announce();
             if (d.request() != Request.NONE && n.pending == Request.NONE) {
@@ -156,9 +170,11 @@ class ElectionMachineTest {
               // as HeartbeatElection: the call's wall clock is the request's, the answer comes apiLatency later
               Request kind = n.pending;
               n.pending = Request.NONE;
+              Quorum.Record ahead = kind == Request.CONFIRM ? n.ahead : null;
+              n.ahead = null;
               n.m.answer(n.pendingAt, n.apiReachable ? Quorum.call(lease, kind, n.name, n.pendingAt,
-                  n.pendingSilentSince, 0, leaseMillis, n.m.config().lapsedAfterMillis(), n.pendingMayTakeLapsed)
-                  : new Quorum.Outcome(Answer.UNREACHABLE, 0));
+                  n.pendingSilentSince, 0, leaseMillis, n.m.config().lapsedAfterMillis(), n.pendingMayTakeLapsed,
+                  ahead) : new Quorum.Outcome(Answer.UNREACHABLE, 0));
             }
           }
         }
@@ -302,9 +318,30 @@ class ElectionMachineTest {
     assertThat(p.lease.current().holder()).isEqualTo("lvs-b");
     assertThat(p.b.announced).isTrue();
 
+    assertThat(p.b.readAheads).as("the standby read the Lease once, when it counted a dead").isEqualTo(1);
+
     Pair q = steady(false);
     q.rebootNode(q.a);
     assertThat(q.until(q.b, 2000)).as("without quorum: the dead interval alone").isBetween(200L, 400L);
+    assertThat(q.b.readAheads).as("no quorum, nothing to read").isZero();
+  }
+
+  /** Only a standby with a quorum reads ahead, once per silence of its peer, again after the peer was heard. */
+  @Test
+  void aStandbyReadsTheLeaseAheadOncePerSilence() {
+    Pair p = steady(true);
+    p.link = false; // a partition: both alive
+    p.run(2000);
+    assertThat(p.b.readAheads).isEqualTo(1);
+    assertThat(p.a.readAheads).as("the active asks at once: nothing to read ahead").isZero();
+    assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
+    assertThat(p.role(p.b)).as("a's proof of life kept it standby").isEqualTo(Role.STANDBY);
+    p.link = true;
+    p.run(1000);
+    p.link = false;
+    p.run(2000);
+    assertThat(p.b.readAheads).as("a second silence").isEqualTo(2);
+    assertThat(p.dualHolderSamples).isZero();
   }
 
   @Test

@@ -101,15 +101,75 @@ class QuorumTest {
     assertThat(Quorum.call(q, Request.CLAIM, "lvs-b", T, 0, 0, LEASE).answer()).isEqualTo(Answer.UNREACHABLE);
   }
 
+  /** Counts the reads of a store. */
+  static final class Counting implements Quorum {
+    final Quorum store;
+    int reads;
+
+    Counting(Quorum store) {
+      this.store = store;
+    }
+
+    @Override
+    public Record read() throws Exception {
+      reads++;
+      return store.read();
+    }
+
+    @Override
+    public boolean write(Record expected, String holder, long renewWallMillis, boolean silent) throws Exception {
+      return store.write(expected, holder, renewWallMillis, silent);
+    }
+  }
+
+  static Quorum.Outcome confirmAhead(Quorum q, String self, long now, long silentSince, Quorum.Record ahead) {
+    return Quorum.call(q, Request.CONFIRM, self, now, silentSince, 0, LEASE, LEASE, true, ahead);
+  }
+
+  /**
+   * A takeover judges the record read when the peer went silent (ElectionMachine.takeReadAhead): a write on it needs
+   * no read; a proof of life written since fails its compare-and-set and is read; any other answer it gives is
+   * asked again on a fresh read.
+   */
+  static void readAhead(Quorum store) throws Exception {
+    Counting q = new Counting(store);
+    assertThat(Quorum.call(q, Request.CLAIM, "lvs-a", T, Long.MIN_VALUE, 0, LEASE).answer()).isEqualTo(Answer.HELD);
+    // a crashed after its periodic renewal at T; b counts it dead at T+250 and reads ahead, asks at T+300
+    Quorum.Record ahead = q.read();
+    q.reads = 0;
+    assertThat(confirmAhead(q, "lvs-b", T + 300, T + 250, ahead))
+        .isEqualTo(new Quorum.Outcome(Answer.HELD, ahead.term() + 1));
+    assertThat(q.reads).as("reads in the takeover").isZero();
+    assertThat(q.read().holder()).isEqualTo("lvs-b");
+
+    // now a is the standby: it counts b dead and reads ahead; b, alive but cut off from a, then writes its proof
+    // of life before a asks
+    ahead = q.read();
+    assertThat(Quorum.call(q, Request.CONFIRM, "lvs-b", T + 1400, Long.MIN_VALUE, 0, LEASE).answer())
+        .isEqualTo(Answer.HELD);
+    q.reads = 0;
+    assertThat(confirmAhead(q, "lvs-a", T + 1500, T + 1350, ahead).answer()).isEqualTo(Answer.HELD_BY_PEER);
+    assertThat(q.reads).as("the failed compare-and-set, then a fresh read").isEqualTo(1);
+    assertThat(q.read().holder()).isEqualTo("lvs-b");
+
+    // a record that says the peer is alive is not taken as the answer: asked again on a fresh read
+    ahead = q.read();
+    q.reads = 0;
+    assertThat(confirmAhead(q, "lvs-a", T + 1500, T + 1350, ahead).answer()).isEqualTo(Answer.HELD_BY_PEER);
+    assertThat(q.reads).isEqualTo(1);
+  }
+
   @Test
   void memory() throws Exception {
     rules(new MemoryQuorum());
+    readAhead(new MemoryQuorum());
   }
 
   @Test
   void file(@TempDir Path dir) throws Exception {
     FileQuorum q = new FileQuorum(dir.resolve("lease"), "lvs-a");
     rules(q);
+    readAhead(new FileQuorum(dir.resolve("ahead"), "lvs-a"));
     Files.createFile(dir.resolve("lease.lvs-b.down"));
     assertThat(q.read().holder()).as("another director's marker").isEqualTo("lvs-a");
     Files.createFile(dir.resolve("lease.lvs-a.down"));
@@ -126,6 +186,7 @@ class QuorumTest {
     server.init(InetAddress.getLoopbackAddress(), 0);
     try (KubernetesClient client = server.createClient()) {
       aLongerTermWrittenByTheHolderCounts(new LeaseQuorum(client, "halvs-system", "pair-longer-term", 4));
+      readAhead(new LeaseQuorum(client, "halvs-system", "pair-ahead", 4));
       LeaseQuorum q = new LeaseQuorum(client, "halvs-system", "pair-1", 4);
       rules(q);
       var lease = client.leases().inNamespace("halvs-system").withName("halvs-pair-1").get();
