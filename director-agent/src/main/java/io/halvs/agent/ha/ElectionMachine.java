@@ -587,7 +587,6 @@ public final class ElectionMachine {
     return (cfg.missesBeforeDead() - 2) * cfg.intervalMillis() - cfg.intervalMillis() / 2;
   }
 
-  /** The kind of the Lease call in flight, NONE when none is. */
   /**
    * Whether to read the quorum's record now, once per silence of the peer, for a standby with a quorum: it asks one
    * interval later (rule 4, docs/HA.md), and {@link Quorum#call} may then write on the record read now instead of
@@ -601,6 +600,7 @@ public final class ElectionMachine {
     return take;
   }
 
+  /** The kind of the Lease call in flight, NONE when none is. */
   public Request pending() {
     return pending ? pendingKind : Request.NONE;
   }

@@ -131,7 +131,7 @@ public final class PlanService implements AutoCloseable {
   private final AtomicBoolean objectsChanged = new AtomicBoolean(true);
   /**
    * After this many status-only replacements since the last object build (a bulk apply's statuses, a failover's),
-   * an object build binds them to the kept model once they rest for BOUND_QUIET (or BOUND_OVERDUE after the first):
+   * an object build binds them to the kept model once they rest for BIND_QUIET (or BIND_OVERDUE after the first):
    * else the next edit paid for it (1.9 s at full size) and the replaced objects stayed in memory until then.
    */
   static final int BIND_AFTER = 1_000;
