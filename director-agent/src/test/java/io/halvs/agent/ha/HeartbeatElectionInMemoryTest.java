@@ -189,19 +189,24 @@ class HeartbeatElectionInMemoryTest {
     assertThat(quorum.leaseTermMillis).isEqualTo(4000);
   }
 
-  /** A crashed active: the standby reads the Lease when it counts it dead and takes over on that record. */
-  @Test
-  void theStandbyTakesOverACrashedActiveOnTheRecordItReadAhead() throws Exception {
+  /** dir-a active holding the VIP, then dir-b standby, over loopback with one quorum. */
+  void startPair(MemoryQuorum quorum) throws Exception {
     int port;
     try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
     DirectorPlan plan = plan(port);
-    MemoryQuorum quorum = new MemoryQuorum();
     a = start(plan, "dir-a", "127.0.0.2", "127.0.0.3", tableA, quorum);
     await().atMost(Duration.ofSeconds(5)).until(() -> a.state().role() == Role.ACTIVE && holds(tableA));
     b = start(plan, "dir-b", "127.0.0.3", "127.0.0.2", tableB, quorum);
     await().atMost(Duration.ofSeconds(5)).until(() -> b.state().role() == Role.STANDBY);
+  }
+
+  /** A crashed active: the standby reads the Lease when it counts it dead and takes over on that record. */
+  @Test
+  void theStandbyTakesOverACrashedActiveOnTheRecordItReadAhead() throws Exception {
+    MemoryQuorum quorum = new MemoryQuorum();
+    startPair(quorum);
     assertThat(b.confirmsReadAhead()).isZero();
 
     a.close(); // silent, as kill -9: no handover
@@ -212,16 +217,7 @@ class HeartbeatElectionInMemoryTest {
 
   @Test
   void oneHoldsTheVipInMemoryAndTheStandbyTakesOverOnHandover() throws Exception {
-    int port;
-    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
-    DirectorPlan plan = plan(port);
-    MemoryQuorum quorum = new MemoryQuorum();
-    a = start(plan, "dir-a", "127.0.0.2", "127.0.0.3", tableA, quorum);
-    await().atMost(Duration.ofSeconds(5)).until(() -> a.state().role() == Role.ACTIVE && holds(tableA));
-    b = start(plan, "dir-b", "127.0.0.3", "127.0.0.2", tableB, quorum);
-    await().atMost(Duration.ofSeconds(5)).until(() -> b.state().role() == Role.STANDBY);
+    startPair(new MemoryQuorum());
     assertThat(holds(tableB)).isFalse();
 
     assertThat(a.handOver(Duration.ofSeconds(2))).isTrue();
