@@ -395,10 +395,7 @@ public final class PlanService implements AutoCloseable {
   /** Checks the last build's model with a full build on the audit thread, once objects rest (plan thread). */
   private void auditWhenQuiet() {
     long now = System.nanoTime();
-    long quiet = auditQuiet.toNanos();
-    if (now - lastObjectBuild < quiet && now - lastAudit < AUDIT_OVERDUE.toNanos()) {
-      long wait = (quiet - (now - lastObjectBuild)) / 1_000_000 + 1;
-      executor.schedule(this::auditWhenQuiet, wait, TimeUnit.MILLISECONDS);
+    if (notQuietYet(this::auditWhenQuiet, now, lastObjectBuild, auditQuiet, lastAudit, AUDIT_OVERDUE)) {
       return;
     }
     auditWaiting = false;
@@ -439,6 +436,18 @@ public final class PlanService implements AutoCloseable {
     }
   }
 
+  /**
+   * Plan thread: whether the last change ({@code last}) came less than {@code quiet} before {@code now} and the
+   * wait began ({@code since}) less than {@code overdue} ago; then {@code again} runs once the quiet is due.
+   */
+  private boolean notQuietYet(Runnable again, long now, long last, Duration quiet, long since, Duration overdue) {
+    if (now - last >= quiet.toNanos() || now - since >= overdue.toNanos()) {
+      return false;
+    }
+    executor.schedule(again, (quiet.toNanos() - (now - last)) / 1_000_000 + 1, TimeUnit.MILLISECONDS);
+    return true;
+  }
+
   /** A status-only replacement reached the store: counted, and past BIND_AFTER an object build is scheduled. */
   private void statusOnlyPut() {
     long now = System.nanoTime();
@@ -457,15 +466,12 @@ public final class PlanService implements AutoCloseable {
 
   /** Plan thread: once the status-only replacements rest (or have come for BIND_OVERDUE), an object build. */
   private void bindWhenQuiet() {
-    long now = System.nanoTime();
-    long quiet = bindQuiet.toNanos();
     if (statusOnlyPuts.get() < bindAfter) {
       bindScheduled.set(false); // an object build came first and bound them
       return;
     }
-    if (now - lastStatusOnlyPut < quiet && now - firstStatusOnlyPut < BIND_OVERDUE.toNanos()) {
-      executor.schedule(this::bindWhenQuiet, (quiet - (now - lastStatusOnlyPut)) / 1_000_000 + 1,
-          TimeUnit.MILLISECONDS);
+    if (notQuietYet(this::bindWhenQuiet, System.nanoTime(), lastStatusOnlyPut, bindQuiet, firstStatusOnlyPut,
+        BIND_OVERDUE)) {
       return;
     }
     bindScheduled.set(false);
