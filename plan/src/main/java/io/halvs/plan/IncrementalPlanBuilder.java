@@ -2,6 +2,7 @@ package io.halvs.plan;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.halvs.api.v1alpha1.DirectorPair;
+import io.halvs.api.v1alpha1.ForwardingMethod;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
 import java.util.ArrayList;
@@ -29,7 +30,8 @@ import java.util.TreeMap;
  * full build's ({@code IncrementalPlanBuilderTest} applies random edits and compares), findings included.
  *
  * <p>Objects are compared by identity: a changed object must be a new instance (the informers' caches replace
- * objects; they never change one in place). A new instance that replaces one with only its status changed
+ * objects; they never change one in place). A caller that knows which RealServers changed says so
+ * ({@link #build(PlanInput, Map)}) and spares the build a look at every RealServer. A new instance that replaces one with only its status changed
  * ({@link StatusOnly}: the operator's own status writes, every RealServer's after a bulk apply) keeps what was
  * checked and resolved, bound to the new object. Anything else starts from nothing: the first build, any change to the
  * DirectorPairs (a pair's nodes, namespaces or validity reach every service), an input naming an object twice
@@ -64,8 +66,12 @@ public final class IncrementalPlanBuilder {
 
   private record CheckedService(VirtualService source, List<Finding> findings, PlanBuilder.Draft draft) {}
 
-  /** A service's destinations as resolved from its draft (on its pair) and the RealServers it selected. */
-  private record Resolved(PlanBuilder.Draft draft, List<Destination> destinations, List<Finding> findings) {}
+  /**
+   * A service's destinations as resolved from its draft (on its pair) and the RealServers it selected, and their
+   * forwarding methods (what a build reads of all of them: conflicting methods, the real-server nodes' needs).
+   */
+  private record Resolved(PlanBuilder.Draft draft, List<Destination> destinations, List<Finding> findings,
+      Set<ForwardingMethod> methods) {}
 
   private final int fullEvery;
   private boolean byIdentity;
@@ -86,6 +92,7 @@ public final class IncrementalPlanBuilder {
   private int lastChecked;
   private int lastResolved;
   private int lastRebound;
+  private long realServerPasses;
 
   /** Starts from nothing only when it must (see the class comment), never on a count. */
   public IncrementalPlanBuilder() {
@@ -150,15 +157,33 @@ public final class IncrementalPlanBuilder {
   }
 
   public PlanResult build(PlanInput input) {
+    return build(input, null);
+  }
+
+  /**
+   * As {@link #build(PlanInput)}, told which RealServers may differ from the last build's input: ref -> the object
+   * in this input, null for none (deleted). Only those are looked at, not every RealServer of the input (at
+   * 100,000 one identity lookup each was most of an edit's build); the input's RealServers must be the last
+   * build's with these applied (the operator's stores log every put and remove). Should the count of kept
+   * RealServers then differ from the input's, every RealServer is looked at after all.
+   *
+   * @param realServerChanges null: unknown, every RealServer is looked at
+   */
+  public PlanResult build(PlanInput input, Map<ObjectRef, RealServer> realServerChanges) {
     try {
-      return buildKept(input);
+      return buildKept(input, realServerChanges);
     } catch (RuntimeException e) {
       forget(); // half-updated: the next build starts from nothing
       throw e;
     }
   }
 
-  private PlanResult buildKept(PlanInput input) {
+  /** Builds whose RealServers were looked at one by one, every one (not only the logged changes). */
+  public long realServerPasses() {
+    return realServerPasses;
+  }
+
+  private PlanResult buildKept(PlanInput input, Map<ObjectRef, RealServer> realServerChanges) {
     Map<ObjectRef, VirtualService> servicesIn = new HashMap<>(capacity(input.virtualServices().size()));
     boolean twice = false;
     for (VirtualService vs : input.virtualServices()) {
@@ -179,9 +204,19 @@ public final class IncrementalPlanBuilder {
     // RealServers: check the changed ones, move them in the index, note the labels they had and have.
     Map<String, List<Map<String, String>>> touched = full ? null : new HashMap<>(); // null: nothing to keep
     int changes = 0;
+    boolean pass = true;
+    if (!full && !twice && realServerChanges != null) {
+      for (Map.Entry<ObjectRef, RealServer> e : realServerChanges.entrySet()) {
+        changes += apply(e.getKey(), e.getValue(), touched);
+      }
+      pass = realServers.size() != input.realServers().size(); // a change the log missed: look at every one
+    }
     long seen = 0;
     epoch++;
-    for (RealServer rs : twice ? List.<RealServer>of() : input.realServers()) {
+    if (pass && !twice) {
+      realServerPasses++;
+    }
+    for (RealServer rs : twice || !pass ? List.<RealServer>of() : input.realServers()) {
       CheckedRealServer kept = byObject.get(rs);
       if (kept != null) {
         if (kept.seen == epoch) {
@@ -224,7 +259,7 @@ public final class IncrementalPlanBuilder {
       }
       return PlanBuilder.build(input);
     }
-    if (realServers.size() > seen) { // some were deleted
+    if (pass && realServers.size() > seen) { // some were deleted
       for (CheckedRealServer gone : new ArrayList<>(realServers.values())) {
         if (gone.seen != epoch) {
           drop(gone);
@@ -271,26 +306,73 @@ public final class IncrementalPlanBuilder {
       }
     }
 
-    SortedMap<String, DirectorPlan> plans = PlanBuilder.plans(checkedPairs, draftsByPair, (d, nodes, f) -> {
-      Resolved r = resolved.get(d.ref());
-      if (r == null || r.draft() != d) {
-        List<Finding> own = new ArrayList<>();
-        Index index = backends.get(d.ref().namespace());
-        List<Destination> destinations = PlanBuilder.resolve(d,
-            index == null ? List.of() : index.candidates(d.selector()), nodes, own);
-        r = new Resolved(d, List.copyOf(destinations), List.copyOf(own)); // immutable: services take it as is
-        resolved.put(d.ref(), r);
-        lastResolved++;
+    SortedMap<String, DirectorPlan> plans = PlanBuilder.plans(checkedPairs, draftsByPair, new PlanBuilder.Resolver() {
+      @Override
+      public List<Destination> resolve(PlanBuilder.Draft d, List<String> nodes, List<Finding> f) {
+        Resolved r = resolved.get(d.ref());
+        if (r == null || r.draft() != d) {
+          List<Finding> own = new ArrayList<>();
+          Index index = backends.get(d.ref().namespace());
+          List<Destination> destinations = List.copyOf(PlanBuilder.resolve(d,
+              index == null ? List.of() : index.candidates(d.selector()), nodes, own));
+          // immutable: services take it as is
+          r = new Resolved(d, destinations, List.copyOf(own), PlanBuilder.methodsOf(destinations));
+          resolved.put(d.ref(), r);
+          lastResolved++;
+        }
+        f.addAll(r.findings());
+        return r.destinations();
       }
-      f.addAll(r.findings());
-      return r.destinations();
+
+      @Override
+      public Set<ForwardingMethod> methods(PlanBuilder.Draft d, List<Destination> destinations) {
+        return methodsKept(d.ref(), destinations);
+      }
     }, findings);
     SortedMap<String, RealServerNodePlan> realServerNodes = RealServerNodes.build(plans, ref -> {
       CheckedRealServer r = realServers.get(ref);
       return r == null ? null : r.source;
-    });
+    }, s -> methodsKept(s.owner(), s.destinations()));
     Collections.sort(findings);
     return new PlanResult(plans, findings, realServerNodes);
+  }
+
+  /** The methods kept with these destinations when they are the ones resolved for owner, else looked at. */
+  private Set<ForwardingMethod> methodsKept(ObjectRef owner, List<Destination> destinations) {
+    Resolved r = resolved.get(owner);
+    return r != null && r.destinations() == destinations ? r.methods() : PlanBuilder.methodsOf(destinations);
+  }
+
+  /**
+   * One logged change of a RealServer ({@code now} null: gone), as the pass over every RealServer treats it;
+   * returns the changes counted for the invalidation (0 or 1).
+   */
+  private int apply(ObjectRef logged, RealServer now, Map<String, List<Map<String, String>>> touched) {
+    ObjectRef ref = now == null ? logged : PlanBuilder.ref(now, "RealServer");
+    CheckedRealServer old = realServers.get(ref);
+    if (now == null) {
+      if (old == null) {
+        return 0; // added and deleted between two builds
+      }
+      drop(old);
+      touch(touched, ref.namespace(), labels(old.source));
+      return 1;
+    }
+    if (old != null && old.source == now) {
+      return 0;
+    }
+    if (old != null && !byIdentity && StatusOnly.replaces(old.source, now)) {
+      rebind(old, now);
+      return 0;
+    }
+    CheckedRealServer checked = check(ref, now);
+    if (old != null) {
+      drop(old);
+      touch(touched, ref.namespace(), labels(old.source));
+    }
+    keep(checked);
+    touch(touched, ref.namespace(), labels(now));
+    return 1;
   }
 
   /**
@@ -347,7 +429,7 @@ public final class IncrementalPlanBuilder {
     PlanBuilder.Draft draft = kept.draft().withSource(now);
     Resolved r = resolved.get(draft.ref());
     if (r != null && r.draft() == kept.draft()) {
-      resolved.put(draft.ref(), new Resolved(draft, r.destinations(), r.findings()));
+      resolved.put(draft.ref(), new Resolved(draft, r.destinations(), r.findings(), r.methods()));
     }
     return new CheckedService(now, kept.findings(), draft);
   }

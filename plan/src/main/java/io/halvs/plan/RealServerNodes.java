@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -24,7 +25,16 @@ public final class RealServerNodes {
   /** Per node name, for the RealServers with spec.nodeName. */
   static SortedMap<String, RealServerNodePlan> build(Map<String, DirectorPlan> plans,
       Function<ObjectRef, RealServer> realServers) {
-    return new TreeMap<>(group(plans.values(), realServers, (d, node) -> node));
+    return build(plans, realServers, s -> PlanBuilder.methodsOf(s.destinations()));
+  }
+
+  /**
+   * @param methods the forwarding methods among a service's destinations (not its sorry server's), as the
+   *     caller may have kept them: a service whose destinations are all masq is passed over, not looked at
+   */
+  static SortedMap<String, RealServerNodePlan> build(Map<String, DirectorPlan> plans,
+      Function<ObjectRef, RealServer> realServers, Function<IpvsService, Set<ForwardingMethod>> methods) {
+    return new TreeMap<>(group(plans.values(), realServers, (d, node) -> node, methods));
   }
 
   /**
@@ -36,7 +46,7 @@ public final class RealServerNodes {
     Map<ObjectRef, RealServer> byRef = new HashMap<>();
     realServers.forEach(rs -> byRef.putIfAbsent(PlanBuilder.ref(rs, "RealServer"), rs));
     Map<String, RealServerNodePlan> byAddress = group(plans.values(), byRef::get,
-        (d, node) -> node == null ? d.address().toString() : null);
+        (d, node) -> node == null ? d.address().toString() : null, s -> PlanBuilder.methodsOf(s.destinations()));
     Map<IpAddress, RealServerNodePlan> out = new TreeMap<>();
     byAddress.forEach((a, p) -> out.put(IpAddress.parse(a), p));
     return out;
@@ -44,7 +54,8 @@ public final class RealServerNodes {
 
   /** key(destination, nodeName or null) -> the group it belongs to, or null for none. */
   private static Map<String, RealServerNodePlan> group(Collection<DirectorPlan> plans,
-      Function<ObjectRef, RealServer> realServers, java.util.function.BiFunction<Destination, String, String> key) {
+      Function<ObjectRef, RealServer> realServers, java.util.function.BiFunction<Destination, String, String> key,
+      Function<IpvsService, Set<ForwardingMethod>> methods) {
     Map<String, SortedSet<RealServerNodePlan.Need>> needs = new LinkedHashMap<>();
     Map<String, SortedSet<ObjectRef>> refs = new HashMap<>();
     for (DirectorPlan plan : plans) {
@@ -53,8 +64,10 @@ public final class RealServerNodes {
         if (vips.isEmpty()) {
           continue; // a firewall-mark service without addresses: no VIP a real server could hold
         }
+        // masq needs nothing on the real server's side
+        int first = methods.apply(s).stream().allMatch(m -> m == ForwardingMethod.MASQ) ? s.destinations().size() : 0;
         int count = s.destinations().size() + (s.sorryServer() != null ? 1 : 0);
-        for (int i = 0; i < count; i++) { // the destinations, then the sorry server
+        for (int i = first; i < count; i++) { // the destinations, then the sorry server
           Destination d = i < s.destinations().size() ? s.destinations().get(i) : s.sorryServer();
           if (d.method() == ForwardingMethod.MASQ) {
             continue;

@@ -16,6 +16,7 @@ import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
 import io.halvs.plan.testing.Fuzz;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -345,6 +346,9 @@ class IncrementalPlanBuilderTest {
   static void scenario(long seed) {
     World w = new World(new Random(seed));
     IncrementalPlanBuilder builder = new IncrementalPlanBuilder(1000);
+    // the same, told which RealServers changed, as the operator's stores log them
+    IncrementalPlanBuilder logged = new IncrementalPlanBuilder(1000);
+    Map<ObjectRef, RealServer> lastRss = null;
     List<String> done = new ArrayList<>();
     for (int round = 0; round < 40; round++) {
       if (round > 0) {
@@ -355,10 +359,17 @@ class IncrementalPlanBuilderTest {
       PlanInput input = w.input();
       PlanResult incremental = builder.build(input);
       PlanResult full = PlanBuilder.build(input);
+      Map<ObjectRef, RealServer> nowRss = byRef(input.realServers());
+      PlanResult fromLog = logged.build(input, lastRss == null ? null : log(lastRss, nowRss, w.r));
+      lastRss = nowRss;
       String context = "round " + round + " after " + done.subList(Math.max(0, done.size() - 3), done.size());
       assertThat(incremental.findings()).as("findings, " + context).isEqualTo(full.findings());
       assertThat(incremental.plans()).as("plans, " + context).isEqualTo(full.plans());
       assertThat(incremental.realServerNodes()).as("real-server nodes, " + context)
+          .isEqualTo(full.realServerNodes());
+      assertThat(fromLog.findings()).as("findings from the log, " + context).isEqualTo(full.findings());
+      assertThat(fromLog.plans()).as("plans from the log, " + context).isEqualTo(full.plans());
+      assertThat(fromLog.realServerNodes()).as("real-server nodes from the log, " + context)
           .isEqualTo(full.realServerNodes());
       if (!builder.lastBuildFull()) {
         incrementalBuilds++;
@@ -370,6 +381,38 @@ class IncrementalPlanBuilderTest {
         incremental.plans().values().forEach(p -> incrementalMarkRules += p.markRules().size());
       }
     }
+    // the log was whole: every RealServer was looked at only when the build started from nothing
+    assertThat(logged.realServerPasses()).as("passes over every RealServer").isEqualTo(logged.fullBuilds());
+  }
+
+  static Map<ObjectRef, RealServer> byRef(List<RealServer> rss) {
+    Map<ObjectRef, RealServer> out = new HashMap<>();
+    rss.forEach(rs -> out.put(PlanBuilder.ref(rs, "RealServer"), rs));
+    return out;
+  }
+
+  /**
+   * What a store's log holds between two reads: each RealServer put or removed since (ref -> the object now,
+   * null: gone); and, as a log may, some put again unchanged and some added and deleted in between (gone, never
+   * built).
+   */
+  static Map<ObjectRef, RealServer> log(Map<ObjectRef, RealServer> before, Map<ObjectRef, RealServer> now,
+      Random r) {
+    Map<ObjectRef, RealServer> log = new HashMap<>();
+    now.forEach((ref, rs) -> {
+      if (before.get(ref) != rs || r.nextInt(10) == 0) {
+        log.put(ref, rs);
+      }
+    });
+    before.keySet().forEach(ref -> {
+      if (!now.containsKey(ref)) {
+        log.put(ref, null);
+      }
+    });
+    if (r.nextInt(5) == 0) {
+      log.put(new ObjectRef("RealServer", "ns1", "rs-added-and-deleted-" + r.nextInt(1000)), null);
+    }
+    return log;
   }
 
   /** One pair; vs-i (created in order) selects app=app-i, which perService RealServers carry. */
@@ -655,6 +698,35 @@ class IncrementalPlanBuilderTest {
   }
 
   /** An input naming an object twice is the full build's: which one counts is input order. */
+  @Test
+  void aLogThatMissedAChangeIsCaughtByTheCountAndEveryRealServerLookedAt() {
+    Fleet fleet = new Fleet(3, 4);
+    IncrementalPlanBuilder builder = new IncrementalPlanBuilder();
+    buildBoth(builder, fleet);
+    fleet.putReal("rs-0-9", "10.1.0.9", 100, "app-0");
+    fleet.rss.remove("rs-1-0");
+    fleet.putReal("rs-2-0", "10.1.2.0", 7, "app-2");
+    RealServer added = fleet.rss.get("rs-0-9");
+    // logged: the reweighed one and the deletion, not the one added
+    Map<ObjectRef, RealServer> log = new HashMap<>();
+    log.put(new ObjectRef("RealServer", "ns1", "rs-2-0"), fleet.rss.get("rs-2-0"));
+    log.put(new ObjectRef("RealServer", "ns1", "rs-1-0"), null);
+    long passes = builder.realServerPasses();
+    PlanResult result = builder.build(fleet.input(), log);
+    assertThat(builder.realServerPasses()).isEqualTo(passes + 1);
+    assertThat(builder.lastBuildFull()).isFalse();
+    assertThat(result.plans()).isEqualTo(PlanBuilder.build(fleet.input()).plans());
+    assertThat(result.plans().get("p1").services().get(0).destinations())
+        .anyMatch(d -> d.realServer().name().equals(added.getMetadata().getName()));
+    // a whole log: no pass
+    fleet.putReal("rs-0-1", "10.1.0.1", 3, "app-0");
+    result = builder.build(fleet.input(), Map.of(new ObjectRef("RealServer", "ns1", "rs-0-1"),
+        fleet.rss.get("rs-0-1")));
+    assertThat(builder.realServerPasses()).isEqualTo(passes + 1);
+    assertThat(builder.checkedLastBuild()).isEqualTo(1);
+    assertThat(result.plans()).isEqualTo(PlanBuilder.build(fleet.input()).plans());
+  }
+
   @Test
   void anObjectNamedTwiceIsLeftToTheFullBuild() {
     Fleet fleet = new Fleet(3, 2);

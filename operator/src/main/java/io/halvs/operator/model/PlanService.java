@@ -286,6 +286,11 @@ public final class PlanService implements AutoCloseable {
     return history.builds();
   }
 
+  /** Test seam: the kept model (the plan thread's; read its counters once builds rest). */
+  History history() {
+    return history;
+  }
+
   /** Whether the plan thread runs a no-op within {@code timeout}: false when a rebuild is stuck. */
   public boolean responsive(java.time.Duration timeout) {
     try {
@@ -337,12 +342,17 @@ public final class PlanService implements AutoCloseable {
         s = History.withReports(snapshot, reports.getStore().list(), nodeNames());
         delta = Delta.NONE;
       } else {
-        // One read of each store: the views must describe exactly the objects the snapshot was built from.
-        pairs = directorPairs.list();
-        vss = virtualServices.list();
-        rss = realServers.list();
+        List<ConfigMap> reportMaps = reports.getStore().list();
+        Set<String> nodeNames = nodeNames();
+        // One read of each store: the views must describe exactly the objects the snapshot was built from, and
+        // the changes logged exactly what differs from the last build's read. Nothing between the reads and the
+        // build may throw: a log read and not built from would be lost (History.build keeps itself whole).
+        Map<ObjectRef, HasMetadata> changes = new HashMap<>();
+        pairs = directorPairs.read(changes);
+        vss = virtualServices.read(changes);
+        rss = realServers.read(changes);
         statusOnlyPuts.set(0); // this build binds them
-        s = history.build(pairs, vss, rss, reports.getStore().list(), nodeNames());
+        s = history.build(pairs, vss, rss, reportMaps, nodeNames, changes);
         delta = history.lastDelta();
         metrics.planBuilt(System.nanoTime() - start, true);
         lastPairs = pairs;
@@ -545,7 +555,8 @@ public final class PlanService implements AutoCloseable {
    *
    * <p>With the incremental planner it also keeps the snapshot's per-object maps (each object's generation, each
    * RealServer's use, each VirtualService's first service, the current plan's service versions) and updates them
-   * with what changed: the objects that are new instances (one identity lookup per object, as the planner does)
+   * with what changed: the objects the stores logged as put or removed since the last build (else, or when the
+   * log falls short, the objects that are new instances: one identity lookup per object, as the planner does)
    * and the services whose part of a plan differs from the last build's (compared per owner: an unchanged
    * service shares its destination list with the last plan, so the comparison stops at the list's identity).
    * {@link #lastDelta()} says what changed, for the views. Whenever the planner starts from nothing (its periodic
@@ -565,6 +576,7 @@ public final class PlanService implements AutoCloseable {
 
     private long builds;
     private long freshModels;
+    private long passes;
     private Delta lastDelta;
     // kept between builds when keepModel
     private final Map<HasMetadata, Kept> objects = new java.util.IdentityHashMap<>();
@@ -626,6 +638,11 @@ public final class PlanService implements AutoCloseable {
       return builds;
     }
 
+    /** Builds that kept their maps but looked at every object to find what changed (no log, or it fell short). */
+    long passes() {
+      return passes;
+    }
+
     /** Builds whose snapshot maps were built from nothing. */
     long freshModels() {
       return freshModels;
@@ -661,21 +678,32 @@ public final class PlanService implements AutoCloseable {
 
     Snapshot build(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
         List<ConfigMap> reportMaps, Set<String> nodeNames) {
+      return build(pairs, vss, rss, reportMaps, nodeNames, null);
+    }
+
+    /**
+     * @param changes the objects that may differ from the last build's input (ref -> the object in these lists,
+     *     null when deleted), as the stores logged them; null: unknown, every object is looked at
+     */
+    Snapshot build(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
+        List<ConfigMap> reportMaps, Set<String> nodeNames, Map<ObjectRef, HasMetadata> changes) {
       builds++;
-      PlanInput input = new PlanInput(pairs, vss, rss);
       PlanResult result;
       try {
-        result = planner != null ? planner.build(input) : PlanBuilder.build(input);
+        PlanInput input = new PlanInput(pairs, vss, rss);
+        result = planner == null ? PlanBuilder.build(input)
+            : planner.build(input, changes == null ? null : realServers(changes));
       } catch (RuntimeException e) {
-        forget();
+        startOver(); // the changes may not have reached the planner: they are not logged again
         throw e;
       }
       boolean fresh = !keepModel || owners == null || planner.lastBuildFull();
       Delta delta = null;
-      Map<String, Map<ObjectRef, List<IpvsService>>> nowOwners = keepModel ? byOwner(result) : null;
+      Map<String, Map<ObjectRef, List<IpvsService>>> nowOwners;
       try {
+        nowOwners = keepModel ? byOwner(result) : null;
         if (!fresh) {
-          delta = update(pairs, vss, rss, nowOwners, result);
+          delta = update(pairs, vss, rss, nowOwners, result, changes);
           fresh = delta == null;
         }
         if (fresh) {
@@ -790,60 +818,78 @@ public final class PlanService implements AutoCloseable {
       result.plans().forEach((pair, plan) -> currentVersions.put(pair, Overlay.of(Snapshot.versions(plan))));
     }
 
+    /** The RealServers among the logged changes, for the planner. */
+    private static Map<ObjectRef, RealServer> realServers(Map<ObjectRef, HasMetadata> changes) {
+      Map<ObjectRef, RealServer> out = new HashMap<>();
+      changes.forEach((ref, o) -> {
+        if ("RealServer".equals(ref.kind())) {
+          out.put(ref, (RealServer) o);
+        }
+      });
+      return out;
+    }
+
     /**
      * Updates the maps with what changed since the last build; null (nothing updated) when the input names an
-     * object twice: the caller builds them from nothing.
+     * object twice: the caller builds them from nothing. With the stores' log of changes only those objects are
+     * looked at; should the kept objects then not number the input's, every object is looked at after all.
      */
     private Delta update(List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
-        Map<String, Map<ObjectRef, List<IpvsService>>> nowOwners, PlanResult result) {
+        Map<String, Map<ObjectRef, List<IpvsService>>> nowOwners, PlanResult result,
+        Map<ObjectRef, HasMetadata> changes) {
       epoch++;
       Map<ObjectRef, HasMetadata> changed = new HashMap<>();
       Map<ObjectRef, RealServer> rebound = new HashMap<>();
       Map<ObjectRef, Long> gens = new HashMap<>();
-      long seen = 0;
-      for (List<? extends HasMetadata> list : List.of(pairs, vss, rss)) {
-        for (HasMetadata o : list) {
-          if (o.getMetadata() == null || o.getMetadata().getName() == null) {
-            continue;
-          }
-          Kept k = objects.get(o);
-          if (k == null) {
-            ObjectRef ref = StatusComputer.ref(o);
-            Kept old = byRef.get(ref);
-            if (old != null && old.seen == epoch) {
-              return null; // two objects of one name: which one counts is the full build's business
-            }
-            if (old != null) {
-              objects.remove(old.object);
-            }
-            if (old != null && !planner.comparesByIdentity() && statusOnly(old.object, o)) {
-              old.object = o; // its status written: the same to the plan and the views
-              k = old;
-              if (o instanceof RealServer rs) {
-                rebound.put(ref, rs);
-              }
-            } else {
-              k = new Kept(o, ref);
-              byRef.put(ref, k);
-              changed.put(ref, o);
-              gens.put(ref, o.getMetadata().getGeneration());
-            }
-            objects.put(o, k);
-          } else if (k.seen == epoch) {
-            return null; // the same object twice
-          }
-          k.seen = epoch;
-          seen++;
-        }
-      }
       Set<ObjectRef> removed = new java.util.HashSet<>();
-      if (byRef.size() > seen) {
-        for (java.util.Iterator<Kept> i = byRef.values().iterator(); i.hasNext(); ) {
-          Kept k = i.next();
-          if (k.seen != epoch) {
-            i.remove();
-            objects.remove(k.object);
-            removed.add(k.ref);
+      if (changes != null) {
+        changes.forEach((ref, o) -> {
+          Kept old = byRef.get(ref);
+          if (o == null) {
+            if (old != null) {
+              byRef.remove(ref);
+              objects.remove(old.object);
+              removed.add(ref);
+            }
+          } else if (old == null || old.object != o) {
+            keep(o, ref, old, changed, rebound, gens);
+          }
+        });
+      }
+      if (changes == null || byRef.size() != pairs.size() + vss.size() + rss.size()) {
+        passes++;
+        long seen = 0;
+        for (List<? extends HasMetadata> list : List.of(pairs, vss, rss)) {
+          for (HasMetadata o : list) {
+            if (o.getMetadata() == null || o.getMetadata().getName() == null) {
+              continue;
+            }
+            Kept k = objects.get(o);
+            if (k == null) {
+              ObjectRef ref = StatusComputer.ref(o);
+              Kept old = byRef.get(ref);
+              if (old != null && old.seen == epoch) {
+                return null; // two objects of one name: which one counts is the full build's business
+              }
+              k = keep(o, ref, old, changed, rebound, gens);
+            } else if (k.seen == epoch) {
+              return null; // the same object twice
+            }
+            k.seen = epoch;
+            seen++;
+          }
+        }
+        if (byRef.size() > seen) {
+          for (java.util.Iterator<Kept> i = byRef.values().iterator(); i.hasNext(); ) {
+            Kept k = i.next();
+            if (k.seen != epoch) {
+              i.remove();
+              objects.remove(k.object);
+              removed.add(k.ref);
+              changed.remove(k.ref);
+              rebound.remove(k.ref);
+              gens.remove(k.ref);
+            }
           }
         }
       }
@@ -918,6 +964,32 @@ public final class PlanService implements AutoCloseable {
       Set<ObjectRef> useChanged = new java.util.HashSet<>(useSet.keySet());
       useChanged.addAll(useGone);
       return new Delta(changed, rebound, removed, useChanged, ownersChanged);
+    }
+
+    /**
+     * Keeps {@code o}, new or in place of {@code old} (null: none of its name): bound to old's entry when only its
+     * status was written (the same to the plan and the views), else a change.
+     */
+    private Kept keep(HasMetadata o, ObjectRef ref, Kept old, Map<ObjectRef, HasMetadata> changed,
+        Map<ObjectRef, RealServer> rebound, Map<ObjectRef, Long> gens) {
+      Kept k;
+      if (old != null) {
+        objects.remove(old.object);
+      }
+      if (old != null && !planner.comparesByIdentity() && statusOnly(old.object, o)) {
+        old.object = o;
+        k = old;
+        if (o instanceof RealServer rs) {
+          rebound.put(ref, rs);
+        }
+      } else {
+        k = new Kept(o, ref);
+        byRef.put(ref, k);
+        changed.put(ref, o);
+        gens.put(ref, o.getMetadata().getGeneration());
+      }
+      objects.put(o, k);
+      return k;
     }
 
     private static void count(List<IpvsService> services, int sign, Map<ObjectRef, Integer> into) {
@@ -1173,12 +1245,24 @@ public final class PlanService implements AutoCloseable {
     return true;
   }
 
-  /** A controller's cache, lean, that schedules a rebuild after every change to it but a status write. */
+  /**
+   * A controller's cache, lean, that schedules a rebuild after every change to it but a status write, and logs
+   * which objects changed since it was last read ({@link #read}), so a build looks at those alone.
+   */
   private final class ModelStore<T extends HasMetadata> implements ItemStore<T> {
     private final ItemStore<T> objects = LeanStore.create();
+    /** ref -> the object put since the last read, null when removed; guarded by this, as a read's list is. */
+    private Map<ObjectRef, HasMetadata> log = new HashMap<>();
 
     List<T> list() {
       return objects.values().toList();
+    }
+
+    /** The objects, and the log since the last read added to {@code changes}: one moment of the store. */
+    synchronized List<T> read(Map<ObjectRef, HasMetadata> changes) {
+      changes.putAll(log);
+      log = new HashMap<>();
+      return list();
     }
 
     @Override
@@ -1188,7 +1272,11 @@ public final class PlanService implements AutoCloseable {
 
     @Override
     public T put(String key, T object) {
-      T previous = objects.put(key, object);
+      T previous;
+      synchronized (this) {
+        previous = objects.put(key, object);
+        log.put(StatusComputer.ref(object), object);
+      }
       if (!statusOnly(previous, object)) {
         objectsChanged.set(true);
         changed();
@@ -1200,7 +1288,13 @@ public final class PlanService implements AutoCloseable {
 
     @Override
     public T remove(String key) {
-      T previous = objects.remove(key);
+      T previous;
+      synchronized (this) {
+        previous = objects.remove(key);
+        if (previous != null) {
+          log.put(StatusComputer.ref(previous), null);
+        }
+      }
       objectsChanged.set(true);
       changed();
       return previous;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.halvs.api.v1alpha1.DirectorPair;
@@ -311,7 +312,12 @@ class IncrementalModelTest {
     PlanService.History kept = new PlanService.History(new IncrementalPlanBuilder(1000));
     PlanService.History reference = PlanService.History.full();
     ViewKeeper keeper = new ViewKeeper();
+    // the same, told which objects changed, as the operator's stores log them
+    PlanService.History logged = new PlanService.History(new IncrementalPlanBuilder(1000));
+    ViewKeeper loggedKeeper = new ViewKeeper();
+    Map<ObjectRef, HasMetadata> lastObjects = null;
     Snapshot s = null;
+    Snapshot fromLog = null;
     Snapshot ref = null;
     Map<ObjectRef, Object> refViews = Map.of();
     List<String> done = new ArrayList<>();
@@ -330,18 +336,27 @@ class IncrementalModelTest {
       java.util.Collections.shuffle(vss, w.r);
       java.util.Collections.shuffle(rss, w.r);
       PlanService.Delta delta;
+      PlanService.Delta loggedDelta;
       if (objects) {
         s = kept.build(pairs, vss, rss, w.reports, w.nodes);
         ref = reference.build(pairs, vss, rss, w.reports, w.nodes);
         delta = kept.lastDelta();
+        Map<ObjectRef, HasMetadata> now = byRef(pairs, vss, rss);
+        fromLog = logged.build(pairs, vss, rss, w.reports, w.nodes,
+            lastObjects == null ? null : log(lastObjects, now, w.r));
+        lastObjects = now;
+        loggedDelta = logged.lastDelta();
       } else {
         s = PlanService.History.withReports(s, w.reports, w.nodes);
         ref = PlanService.History.withReports(ref, w.reports, w.nodes);
+        fromLog = PlanService.History.withReports(fromLog, w.reports, w.nodes);
         delta = PlanService.Delta.NONE;
+        loggedDelta = PlanService.Delta.NONE;
       }
       w.published(s);
       long viewsBefore = keeper.realServerViews();
       Set<ObjectRef> handed = new TreeSet<>(keeper.update(s, pairs, vss, rss, delta));
+      Set<ObjectRef> handedFromLog = new TreeSet<>(loggedKeeper.update(fromLog, pairs, vss, rss, loggedDelta));
       if (delta != null && round > 0) {
         incrementalSteps++;
         realServerViews += keeper.realServerViews() - viewsBefore;
@@ -352,17 +367,58 @@ class IncrementalModelTest {
       refViews = views;
 
       String context = "round " + round + " after " + done.subList(Math.max(0, done.size() - 3), done.size());
-      for (String pair : w.pairs.keySet()) {
-        assertThat(s.planHash(pair)).as("plan hash of " + pair + ", " + context).isEqualTo(ref.planHash(pair));
-      }
-      assertThat(s.result()).as("plan result, " + context).isEqualTo(ref.result());
-      assertThat(new HashMap<>(s.realServerUse())).as("RealServer use, " + context).isEqualTo(ref.realServerUse());
-      assertThat(new HashMap<>(s.generations())).as("generations, " + context).isEqualTo(ref.generations());
-      assertThat(new HashMap<>(s.services())).as("services, " + context).isEqualTo(ref.services());
-      assertThat(versions(s)).as("service versions, " + context).isEqualTo(versions(ref));
+      assertSameModel(s, ref, w, context);
       assertThat(keeper.views()).as("views, " + context).isEqualTo(views);
       assertThat(handed).as("objects handed on, " + context).isEqualTo(changed);
+      assertSameModel(fromLog, ref, w, "from the log, " + context);
+      assertThat(loggedKeeper.views()).as("views from the log, " + context).isEqualTo(views);
+      assertThat(handedFromLog).as("objects handed on from the log, " + context).isEqualTo(changed);
     }
+    // the log was whole: no build looked at every object to find the changed ones
+    assertThat(logged.passes()).as("passes over every object").isZero();
+  }
+
+  static void assertSameModel(Snapshot s, Snapshot ref, World w, String context) {
+    for (String pair : w.pairs.keySet()) {
+      assertThat(s.planHash(pair)).as("plan hash of " + pair + ", " + context).isEqualTo(ref.planHash(pair));
+    }
+    assertThat(s.result()).as("plan result, " + context).isEqualTo(ref.result());
+    assertThat(new HashMap<>(s.realServerUse())).as("RealServer use, " + context).isEqualTo(ref.realServerUse());
+    assertThat(new HashMap<>(s.generations())).as("generations, " + context).isEqualTo(ref.generations());
+    assertThat(new HashMap<>(s.services())).as("services, " + context).isEqualTo(ref.services());
+    assertThat(versions(s)).as("service versions, " + context).isEqualTo(versions(ref));
+  }
+
+  static Map<ObjectRef, HasMetadata> byRef(List<DirectorPair> pairs, List<VirtualService> vss,
+      List<RealServer> rss) {
+    Map<ObjectRef, HasMetadata> out = new HashMap<>();
+    for (List<? extends HasMetadata> list : List.of(pairs, vss, rss)) {
+      list.forEach(o -> out.put(StatusComputer.ref(o), o));
+    }
+    return out;
+  }
+
+  /**
+   * What the stores' logs hold between two reads: each object put or removed since (ref -> the object now, null:
+   * gone); and, as a log may, some put again unchanged and one added and deleted in between.
+   */
+  static Map<ObjectRef, HasMetadata> log(Map<ObjectRef, HasMetadata> before, Map<ObjectRef, HasMetadata> now,
+      Random r) {
+    Map<ObjectRef, HasMetadata> log = new HashMap<>();
+    now.forEach((ref, o) -> {
+      if (before.get(ref) != o || r.nextInt(10) == 0) {
+        log.put(ref, o);
+      }
+    });
+    before.keySet().forEach(ref -> {
+      if (!now.containsKey(ref)) {
+        log.put(ref, null);
+      }
+    });
+    if (r.nextInt(5) == 0) {
+      log.put(new ObjectRef("RealServer", "default", "added-and-deleted-" + r.nextInt(1000)), null);
+    }
+    return log;
   }
 
   static Map<String, Map<String, Map<ObjectRef, Integer>>> versions(Snapshot s) {

@@ -35,12 +35,20 @@ import java.util.Set;
  *   ... io.halvs.operator.model.RebuildBenchmark kinds [services=1000] [perService=100] [edits=10]
  * or the first edit after every object's status was written, before and after those were bound, not checked:
  *   ... io.halvs.operator.model.RebuildBenchmark statuses [services=1000] [perService=100] [rounds=10]
+ * or each kind of edit's rebuild and views with every object looked at to find the changed ones, and told them by
+ * the stores' log:
+ *   ... io.halvs.operator.model.RebuildBenchmark logged [services=1000] [perService=100] [edits=20]
  */
 public final class RebuildBenchmark {
   public static void main(String[] args) {
     if (args.length > 0 && args[0].equals("kinds")) {
       kinds(args.length > 1 ? Integer.parseInt(args[1]) : 1000, args.length > 2 ? Integer.parseInt(args[2]) : 100,
           args.length > 3 ? Integer.parseInt(args[3]) : 10);
+      return;
+    }
+    if (args.length > 0 && args[0].equals("logged")) {
+      logged(args.length > 1 ? Integer.parseInt(args[1]) : 1000, args.length > 2 ? Integer.parseInt(args[2]) : 100,
+          args.length > 3 ? Integer.parseInt(args[3]) : 20);
       return;
     }
     if (args.length > 0 && args[0].equals("statuses")) {
@@ -369,6 +377,72 @@ public final class RebuildBenchmark {
         + " %.0f/edit%n", ms(took[0], 50), ms(took[0], 90), (double) checked[0] / rounds);
     System.out.printf("  now (status-only ones bound, not checked): median %6.0f ms, p90 %6.0f ms; objects checked"
         + " %.0f/edit%n", ms(took[1], 50), ms(took[1], 90), (double) checked[1] / rounds);
+  }
+
+  /**
+   * Each kind of edit's rebuild and views (History.build, ViewKeeper.update), with every object looked at to find
+   * the changed ones (before) and told them by the stores' log (now), in turns. The log is made outside the timed
+   * part, as the stores make it while they are written.
+   */
+  static void logged(int services, int perService, int edits) {
+    Fleet fleet = new Fleet(services, perService);
+    List<PlanService.History> histories = List.of(new PlanService.History(), new PlanService.History());
+    List<ViewKeeper> keepers = List.of(new ViewKeeper(), new ViewKeeper());
+    for (int p = 0; p < 2; p++) {
+      Snapshot s = histories.get(p).build(fleet.pairs, fleet.vss, fleet.rss, List.of());
+      keepers.get(p).update(s, fleet.pairs, fleet.vss, fleet.rss, histories.get(p).lastDelta());
+    }
+    Map<ObjectRef, io.fabric8.kubernetes.api.model.HasMetadata> last = IncrementalModelTest.byRef(fleet.pairs,
+        fleet.vss, fleet.rss);
+    String[] kinds = {"a RealServer's weight", "a RealServer added", "a VirtualService added (" + perService
+        + " destinations)", "a selector changed (" + perService + " out, " + perService + " in)"};
+    System.out.printf("%d VirtualServices x %d RealServers, %d edits of each kind: the rebuild and views, every"
+        + " object looked at (before) and the stores' log (now), in turns, load %s%n", services, perService, edits,
+        loadAverage());
+    System.out.printf("  %-40s %21s %21s%n", "edit", "before median / p90", "now median / p90");
+    int added = 0;
+    String[] hashes = new String[2];
+    for (int kind = 0; kind < kinds.length; kind++) {
+      long[][] took = new long[2][edits];
+      for (int i = 0; i < edits + 3; i++) { // 3 warm-up edits
+        switch (kind) {
+          case 0 -> fleet.reweigh((i * 7919 + kind) % fleet.rss.size(), 1 + i % 99);
+          case 1 -> fleet.addReal(services * perService + added++, i * 31 % services);
+          case 2 -> fleet.addService("vs-log-" + i, "10.98." + (i / 250) + "." + (i % 250 + 1), i * 17 % services);
+          default -> {
+            int vs = i / 2 * 13 % services;
+            fleet.reselect(vs, i % 2 == 0 ? (vs + 1) % services : vs);
+          }
+        }
+        Map<ObjectRef, io.fabric8.kubernetes.api.model.HasMetadata> now = IncrementalModelTest.byRef(fleet.pairs,
+            fleet.vss, fleet.rss);
+        Map<ObjectRef, io.fabric8.kubernetes.api.model.HasMetadata> log = new HashMap<>();
+        now.forEach((ref, o) -> {
+          if (last.get(ref) != o) {
+            log.put(ref, o);
+          }
+        });
+        last.clear();
+        last.putAll(now);
+        for (int turn = 0; turn < 2; turn++) {
+          int p = (turn + i) % 2;
+          long t = System.nanoTime();
+          Snapshot s = histories.get(p).build(fleet.pairs, fleet.vss, fleet.rss, List.of(), null, p == 0 ? null : log);
+          keepers.get(p).update(s, fleet.pairs, fleet.vss, fleet.rss, histories.get(p).lastDelta());
+          if (i >= 3) {
+            took[p][i - 3] = System.nanoTime() - t;
+          }
+          hashes[p] = s.planHash("lvs");
+        }
+        if (!Objects.equals(hashes[0], hashes[1])) {
+          throw new IllegalStateException("the two paths built different plans");
+        }
+      }
+      System.out.printf("  %-40s %9.1f / %6.1f ms %9.1f / %6.1f ms%n", kinds[kind], ms(took[0], 50),
+          ms(took[0], 90), ms(took[1], 50), ms(took[1], 90));
+    }
+    System.out.printf("  passes over every object: before %d, now %d (model), %d (planner, its first build)%n",
+        histories.get(0).passes(), histories.get(1).passes(), histories.get(1).planner().realServerPasses());
   }
 
   static void kinds(int services, int perService, int edits) {

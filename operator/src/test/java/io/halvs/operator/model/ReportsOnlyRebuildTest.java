@@ -69,6 +69,59 @@ class ReportsOnlyRebuildTest {
     }
   }
 
+  /**
+   * The stores log which objects changed, and a build looks at those alone: no build after the first looks at
+   * every object to find them (at 100,000 RealServers two such passes were most of an edit's build).
+   */
+  @Test
+  void editsAreBuiltFromTheStoresLogNotFromAPassOverEveryObject() {
+    Fleet fleet = new Fleet(3, 2);
+    try (EmbeddedApiServer api = new EmbeddedApiServer();
+        PlanService plans = new PlanService(api.client(), "halvs-system", OperatorMetrics.unexported())) {
+      plans.binds(3, Duration.ofMillis(100));
+      fleet.pairs.forEach(o -> put(plans.store(DirectorPair.class), o));
+      fleet.vss.forEach(o -> put(plans.store(VirtualService.class), o));
+      fleet.rss.forEach(o -> put(plans.store(RealServer.class), o));
+      plans.start();
+      List<Runnable> edits = List.of(
+          () -> {
+            fleet.reweigh(1, 5);
+            put(plans.store(RealServer.class), fleet.rss.get(1));
+          },
+          () -> {
+            fleet.addReal(6, 0);
+            put(plans.store(RealServer.class), fleet.rss.get(6));
+          },
+          () -> {
+            RealServer gone = fleet.rss.remove(2);
+            plans.store(RealServer.class).remove(plans.store(RealServer.class).getKey(gone));
+          },
+          () -> { // every status written, then bound as a bulk
+            fleet.writeStatuses();
+            fleet.rss.forEach(o -> put(plans.store(RealServer.class), o));
+            fleet.vss.forEach(o -> put(plans.store(VirtualService.class), o));
+          },
+          () -> {
+            fleet.addService("vs-new", "10.200.0.1", 1);
+            put(plans.store(VirtualService.class), fleet.vss.get(3));
+          },
+          () -> {
+            fleet.reselect(0, 2);
+            put(plans.store(VirtualService.class), fleet.vss.get(0));
+          });
+      for (Runnable edit : edits) {
+        long builds = plans.planBuilds();
+        edit.run();
+        await().atMost(Duration.ofSeconds(30)).until(plans::planBuilds, n -> n > builds);
+        await().atMost(Duration.ofSeconds(30)).until(() -> plans.snapshot().planHash("lvs"), h -> h.equals(
+            PlanService.build(fleet.pairs, fleet.vss, fleet.rss, List.of()).planHash("lvs")));
+      }
+      assertThat(plans.history().passes()).as("model passes over every object").isZero();
+      assertThat(plans.history().planner().realServerPasses()).as("planner passes over every RealServer")
+          .isEqualTo(plans.history().planner().fullBuilds()).isEqualTo(1);
+    }
+  }
+
   @Test
   void aReportBuildsNoPlanAnEditDoes() {
     Fleet fleet = new Fleet(3, 2);
