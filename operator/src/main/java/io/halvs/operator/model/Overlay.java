@@ -48,6 +48,11 @@ final class Overlay<K, V> extends AbstractMap<K, V> {
     return new Overlay<>(base, next);
   }
 
+  /** The changes not yet folded into the base (tests). */
+  int changes() {
+    return changes.size();
+  }
+
   @SuppressWarnings("unchecked")
   private static <K, V> void apply(Map<K, V> into, Map<K, Object> changes) {
     changes.forEach((k, v) -> {
