@@ -28,6 +28,13 @@ class ReportsOnlyRebuildTest {
     store.put(store.getKey(o), o);
   }
 
+  /** Every object of the fleet into the controllers' stores, as their informers list them. */
+  static void putAll(PlanService plans, Fleet fleet) {
+    fleet.pairs.forEach(o -> put(plans.store(DirectorPair.class), o));
+    fleet.vss.forEach(o -> put(plans.store(VirtualService.class), o));
+    fleet.rss.forEach(o -> put(plans.store(RealServer.class), o));
+  }
+
   /** At most one rebuild per DEBOUNCE_MILLIS; the first change after a quiet spell waits QUIET_MILLIS only. */
   @Test
   void aChangeAfterAQuietSpellIsBuiltAtOnceAndBurstsCoalesce() {
@@ -48,9 +55,7 @@ class ReportsOnlyRebuildTest {
     try (EmbeddedApiServer api = new EmbeddedApiServer();
         PlanService plans = new PlanService(api.client(), "halvs-system", OperatorMetrics.unexported())) {
       plans.binds(5, Duration.ofMillis(300));
-      fleet.pairs.forEach(o -> put(plans.store(DirectorPair.class), o));
-      fleet.vss.forEach(o -> put(plans.store(VirtualService.class), o));
-      fleet.rss.forEach(o -> put(plans.store(RealServer.class), o));
+      putAll(plans, fleet);
       plans.start();
       String hash = plans.snapshot().planHash("lvs");
       assertThat(plans.planBuilds()).isEqualTo(1);
@@ -79,9 +84,7 @@ class ReportsOnlyRebuildTest {
     try (EmbeddedApiServer api = new EmbeddedApiServer();
         PlanService plans = new PlanService(api.client(), "halvs-system", OperatorMetrics.unexported())) {
       plans.binds(3, Duration.ofMillis(100));
-      fleet.pairs.forEach(o -> put(plans.store(DirectorPair.class), o));
-      fleet.vss.forEach(o -> put(plans.store(VirtualService.class), o));
-      fleet.rss.forEach(o -> put(plans.store(RealServer.class), o));
+      putAll(plans, fleet);
       plans.start();
       List<Runnable> edits = List.of(
           () -> {
@@ -129,9 +132,7 @@ class ReportsOnlyRebuildTest {
         PlanService plans = new PlanService(api.client(), "halvs-system", OperatorMetrics.unexported())) {
       api.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("halvs-system")
           .endMetadata().build()).create();
-      fleet.pairs.forEach(o -> put(plans.store(DirectorPair.class), o));
-      fleet.vss.forEach(o -> put(plans.store(VirtualService.class), o));
-      fleet.rss.forEach(o -> put(plans.store(RealServer.class), o));
+      putAll(plans, fleet);
       plans.start();
       String hash = plans.snapshot().planHash("lvs");
       assertThat(hash).isNotNull();
