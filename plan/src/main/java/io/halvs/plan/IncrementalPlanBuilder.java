@@ -233,22 +233,12 @@ public final class IncrementalPlanBuilder {
         twice = true; // two objects of one name
         break;
       }
-      if (old != null && !byIdentity && StatusOnly.replaces(old.source, rs)) {
-        rebind(old, rs);
-        old.seen = epoch;
-        seen++;
-        continue;
-      }
-      CheckedRealServer now = check(ref, rs);
+      CheckedRealServer now = put(ref, old, rs, touched);
       now.seen = epoch;
       seen++;
-      if (old != null) {
-        drop(old);
-        touch(touched, ref.namespace(), labels(old.source));
+      if (now != old) {
+        changes++;
       }
-      keep(now);
-      touch(touched, ref.namespace(), labels(rs));
-      changes++;
     }
     if (twice) {
       // which of the two counts is the full build's business (input order); keep nothing
@@ -361,18 +351,27 @@ public final class IncrementalPlanBuilder {
     if (old != null && old.source == now) {
       return 0;
     }
-    if (old != null && !byIdentity && StatusOnly.replaces(old.source, now)) {
-      rebind(old, now);
-      return 0;
+    return put(ref, old, now, touched) != old ? 1 : 0;
+  }
+
+  /**
+   * Keeps rs in place of old (null: none of its name): old bound to it when only its status was written, else rs
+   * checked and indexed, the labels it had and has noted. Returns what is kept: old, or rs's new entry.
+   */
+  private CheckedRealServer put(ObjectRef ref, CheckedRealServer old, RealServer rs,
+      Map<String, List<Map<String, String>>> touched) {
+    if (old != null && !byIdentity && StatusOnly.replaces(old.source, rs)) {
+      rebind(old, rs);
+      return old;
     }
-    CheckedRealServer checked = check(ref, now);
+    CheckedRealServer checked = check(ref, rs);
     if (old != null) {
       drop(old);
       touch(touched, ref.namespace(), labels(old.source));
     }
     keep(checked);
-    touch(touched, ref.namespace(), labels(now));
-    return 1;
+    touch(touched, ref.namespace(), labels(rs));
+    return checked;
   }
 
   /**

@@ -1254,15 +1254,11 @@ public final class PlanService implements AutoCloseable {
     /** ref -> the object put since the last read, null when removed; guarded by this, as a read's list is. */
     private Map<ObjectRef, HasMetadata> log = new HashMap<>();
 
-    List<T> list() {
-      return objects.values().toList();
-    }
-
     /** The objects, and the log since the last read added to {@code changes}: one moment of the store. */
     synchronized List<T> read(Map<ObjectRef, HasMetadata> changes) {
       changes.putAll(log);
       log = new HashMap<>();
-      return list();
+      return objects.values().toList();
     }
 
     @Override
