@@ -25,12 +25,13 @@ public final class RealServerNodes {
   /** Per node name, for the RealServers with spec.nodeName. */
   static SortedMap<String, RealServerNodePlan> build(Map<String, DirectorPlan> plans,
       Function<ObjectRef, RealServer> realServers) {
-    return build(plans, realServers, s -> PlanBuilder.methodsOf(s.destinations()));
+    return build(plans, realServers, s -> null);
   }
 
   /**
    * @param methods the forwarding methods among a service's destinations (not its sorry server's), as the
-   *     caller may have kept them: a service whose destinations are all masq is passed over, not looked at
+   *     caller may have kept them (null: not kept): a service whose destinations are all masq is passed over,
+   *     not looked at
    */
   static SortedMap<String, RealServerNodePlan> build(Map<String, DirectorPlan> plans,
       Function<ObjectRef, RealServer> realServers, Function<IpvsService, Set<ForwardingMethod>> methods) {
@@ -46,7 +47,7 @@ public final class RealServerNodes {
     Map<ObjectRef, RealServer> byRef = new HashMap<>();
     realServers.forEach(rs -> byRef.putIfAbsent(PlanBuilder.ref(rs, "RealServer"), rs));
     Map<String, RealServerNodePlan> byAddress = group(plans.values(), byRef::get,
-        (d, node) -> node == null ? d.address().toString() : null, s -> PlanBuilder.methodsOf(s.destinations()));
+        (d, node) -> node == null ? d.address().toString() : null, s -> null);
     Map<IpAddress, RealServerNodePlan> out = new TreeMap<>();
     byAddress.forEach((a, p) -> out.put(IpAddress.parse(a), p));
     return out;
@@ -65,7 +66,9 @@ public final class RealServerNodes {
           continue; // a firewall-mark service without addresses: no VIP a real server could hold
         }
         // masq needs nothing on the real server's side
-        int first = methods.apply(s).stream().allMatch(m -> m == ForwardingMethod.MASQ) ? s.destinations().size() : 0;
+        Set<ForwardingMethod> kept = methods.apply(s);
+        int first = kept != null && kept.stream().allMatch(m -> m == ForwardingMethod.MASQ)
+            ? s.destinations().size() : 0;
         int count = s.destinations().size() + (s.sorryServer() != null ? 1 : 0);
         for (int i = first; i < count; i++) { // the destinations, then the sorry server
           Destination d = i < s.destinations().size() ? s.destinations().get(i) : s.sorryServer();
