@@ -394,8 +394,7 @@ public final class RebuildBenchmark {
     }
     Map<ObjectRef, io.fabric8.kubernetes.api.model.HasMetadata> last = IncrementalModelTest.byRef(fleet.pairs,
         fleet.vss, fleet.rss);
-    String[] kinds = {"a RealServer's weight", "a RealServer added", "a VirtualService added (" + perService
-        + " destinations)", "a selector changed (" + perService + " out, " + perService + " in)"};
+    String[] kinds = editKinds(perService);
     System.out.printf("%d VirtualServices x %d RealServers, %d edits of each kind: the rebuild and views, every"
         + " object looked at (before) and the stores' log (now), in turns, load %s%n", services, perService, edits,
         loadAverage());
@@ -405,15 +404,7 @@ public final class RebuildBenchmark {
     for (int kind = 0; kind < kinds.length; kind++) {
       long[][] took = new long[2][edits];
       for (int i = 0; i < edits + 3; i++) { // 3 warm-up edits
-        switch (kind) {
-          case 0 -> fleet.reweigh((i * 7919 + kind) % fleet.rss.size(), 1 + i % 99);
-          case 1 -> fleet.addReal(services * perService + added++, i * 31 % services);
-          case 2 -> fleet.addService("vs-log-" + i, "10.98." + (i / 250) + "." + (i % 250 + 1), i * 17 % services);
-          default -> {
-            int vs = i / 2 * 13 % services;
-            fleet.reselect(vs, i % 2 == 0 ? (vs + 1) % services : vs);
-          }
-        }
+        added = edit(fleet, kind, i, services, perService, added);
         Map<ObjectRef, io.fabric8.kubernetes.api.model.HasMetadata> now = IncrementalModelTest.byRef(fleet.pairs,
             fleet.vss, fleet.rss);
         Map<ObjectRef, io.fabric8.kubernetes.api.model.HasMetadata> log = new HashMap<>();
@@ -445,6 +436,29 @@ public final class RebuildBenchmark {
         histories.get(0).passes(), histories.get(1).passes(), histories.get(1).planner().realServerPasses());
   }
 
+  /** The four kinds of edit, as {@link #edit} makes them. */
+  static String[] editKinds(int perService) {
+    return new String[] {"a RealServer's weight", "a RealServer added", "a VirtualService added (" + perService
+        + " destinations)", "a selector changed (" + perService + " out, " + perService + " in)"};
+  }
+
+  /**
+   * Edit i of a kind of {@link #editKinds} on the fleet (built with services x perService); returns the RealServers
+   * added so far, {@code added} before it.
+   */
+  static int edit(Fleet fleet, int kind, int i, int services, int perService, int added) {
+    switch (kind) {
+      case 0 -> fleet.reweigh((i * 7919) % (services * perService), 1 + i % 99);
+      case 1 -> fleet.addReal(services * perService + added++, i * 31 % services);
+      case 2 -> fleet.addService("vs-edit-" + i, "10.99." + (i / 250) + "." + (i % 250 + 1), i * 17 % services);
+      default -> {
+        int vs = i / 2 * 13 % services;
+        fleet.reselect(vs, i % 2 == 0 ? (vs + 1) % services : vs);
+      }
+    }
+    return added;
+  }
+
   static void kinds(int services, int perService, int edits) {
     Fleet fleet = new Fleet(services, perService);
     ModelPath before = new Before();
@@ -453,8 +467,7 @@ public final class RebuildBenchmark {
       p.objects(fleet);
       p.reports(fleet, Fleet.programmed(p.last().planHash("lvs")));
     }
-    String[] kinds = {"a RealServer's weight", "a RealServer added", "a VirtualService added (" + perService
-        + " destinations)", "a selector changed (" + perService + " out, " + perService + " in)"};
+    String[] kinds = editKinds(perService);
     System.out.printf("%d VirtualServices x %d RealServers, %d edits of each kind, one at a time; per edit: the"
         + " rebuild, the operator's status writes, the agents' reports of the new plan; before and now in turns,"
         + " load %s%n", services, perService, edits, loadAverage());
@@ -468,15 +481,7 @@ public final class RebuildBenchmark {
       long handedNow = 0;
       for (int i = 0; i < edits + 2; i++) { // 2 warm-up edits
         boolean counted = i >= 2;
-        switch (kind) {
-          case 0 -> fleet.reweigh((i * 7919 + kind) % (services * perService), 1 + i % 99);
-          case 1 -> fleet.addReal(services * perService + added++, i * 31 % services);
-          case 2 -> fleet.addService("vs-edit-" + i, "10.99." + (i / 250) + "." + (i % 250 + 1), i * 17 % services);
-          default -> {
-            int vs = i / 2 * 13 % services;
-            fleet.reselect(vs, i % 2 == 0 ? (vs + 1) % services : vs);
-          }
-        }
+        added = edit(fleet, kind, i, services, perService, added);
         long[] took = new long[2];
         long[] handed = new long[2];
         for (int turn = 0; turn < 2; turn++) {
