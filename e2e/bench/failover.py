@@ -187,26 +187,29 @@ def watch(kill_pid, from_ns, to_ns, out):
 
 def timeline(out, log, gc_log):
     """OUT's figures with where the time went: the taker's log lines after the kill ("role ACTIVE", then "added
-    vip"), its last Lease call (OUT.lease, first line), the API server's own time per Lease GET/PUT over the
-    failover (OUT.lease, second line: seconds and requests before and after), the taker's GC pauses overlapping
+    vip"), its takeover's Lease call (the line the taker logs for it: the call that gave it the Lease, not a renewal
+    after), the API server's own time per Lease GET/PUT over the failover (OUT.lease: seconds and requests before
+    and after), the taker's GC pauses overlapping
     kill -> role ACTIVE (its GC log's [utctime] is a pause's end). One JSON line."""
     r = json.load(open(out))
 
     def at(line):
         return datetime.strptime(line.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
             tzinfo=timezone.utc).timestamp() * 1000
-    role = vips = None
+    role = vips = lease = None
     for line in open(log, errors="replace"):
         if not re.match(r"^\d{4}-\d\d-\d\dT\S+Z ", line) or at(line) < r["kill_wall_ms"] - 1:
             continue
+        m = re.search(r"HeartbeatElection: takeover's Lease call: HELD in (\d+) ms", line)
+        if role is None and lease is None and m:
+            lease = int(m.group(1))
         if role is None and "HeartbeatElection: role ACTIVE" in line:
             role = at(line) - r["kill_wall_ms"]
         elif role is not None and vips is None and "[added vip " in line:
             vips = at(line) - r["kill_wall_ms"]
     r["role_logged_ms"], r["vips_logged_ms"] = role, vips
-    lease = open(out + ".lease").read().split("\n")
-    r["lease_ms"] = int(lease[0]) if lease[0] else None
-    s0, n0, s1, n1 = (float(x) for x in lease[1].split())
+    r["lease_ms"] = lease
+    s0, n0, s1, n1 = (float(x) for x in open(out + ".lease").read().split())
     r["api_lease_ms"] = (s1 - s0) / (n1 - n0) * 1000 if n1 > n0 else None
     gc = 0.0
     if role is not None:
@@ -245,7 +248,7 @@ def summary(path):
         print("failover: the watcher's ARP socket dropped %d packets: 'one for every VIP' misses the VIPs whose "
               "only announcement was among them" % lost)
     print("failover, from the taker's log: kill -> role ACTIVE logged p50 %s p99 %s ms; -> its VIPs added logged "
-          "p50 %s p99 %s ms; its last Lease call p50 %s p99 %s ms" % (both("role_logged_ms") + both("vips_logged_ms")
+          "p50 %s p99 %s ms; its takeover's Lease call p50 %s p99 %s ms" % (both("role_logged_ms") + both("vips_logged_ms")
                                                                        + both("lease_ms")))
     print("failover, kill -> role ACTIVE: the taker's GC pauses p50 %s p99 %s ms; the API server's mean time per "
           "Lease request p50 %s p99 %s ms" % (both("gc_ms") + both("api_lease_ms")))

@@ -66,9 +66,9 @@ while [ "$f" -le "$failovers" ]; do
     wait "$watcher" || [ $? = 3 ] || exit 1
     continue
   fi
-  # the taker's last Lease call: the one that gave it the Lease (its renewals come a second or more later)
-  metrics "$b" | awk '/^halvs_lease_renewal_duration_seconds/ { printf "%.0f\n", $NF * 1000 }' > "$out.lease"
-  echo "$lease_before $(lease_requests)" >> "$out.lease"
+  # the API server's time per Lease request over the failover (the taker logs its own call: failover.py timeline)
+  echo "$lease_before $(lease_requests)" > "$out.lease"
+  [ "${AGENT_JFR:-0}" = 0 ] || jcmd "${agent_pids[$b]}" JFR.dump name=halvs filename="$dir/failover-$f-taker.jfr" > /dev/null
   until_true 60 0.05 bash -c "! kill -0 ${agent_pids[$a]}"
   start_agent "$a"; standby_since[$a]=""
   until_true 600 0.2 settled "$a"

@@ -41,7 +41,7 @@ check "failover: kill -> the peer holds the first VIP, every VIP" \
 check "failover: kill -> the first gratuitous ARP, one for every VIP" \
   "^failover, kill -> the first gratuitous ARP for a VIP p50 $num p99 $num ms; one for every VIP p50 $num p99 $num ms\$"
 check "failover: where the time went, from the taker's log" \
-  "^failover, from the taker's log: kill -> role ACTIVE logged p50 $num p99 $num ms; -> its VIPs added logged p50 $num p99 $num ms; its last Lease call p50 $num p99 $num ms\$"
+  "^failover, from the taker's log: kill -> role ACTIVE logged p50 $num p99 $num ms; -> its VIPs added logged p50 $num p99 $num ms; its takeover's Lease call p50 $num p99 $num ms\$"
 check "failover: the taker's GC pauses, the API server's time per Lease request" \
   "^failover, kill -> role ACTIVE: the taker's GC pauses p50 $num p99 $num ms; the API server's mean time per Lease request p50 $num p99 $num ms\$"
 check "failover: never two holders, the taker never missing a VIP (after the restart dropped what kill -9 left)" \

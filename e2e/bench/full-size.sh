@@ -40,7 +40,7 @@
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
 # Env: SCALE (1), START (running; cold), EDITS (100 of each kind), REST_S (30), FAILOVERS (10; 0: none), PARALLEL (4) kubectl processes, BATCH
 # (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
-# SAMPLE_S (0.5), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial), OPERATOR_COLLECTOR (g1; serial), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
+# SAMPLE_S (0.5), AGENT_JFR (0; 1: below), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial), OPERATOR_COLLECTOR (g1; serial), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
 # for the RealServers'; the agents' programming and the health targets: at most 600). full-size-smoke.sh is CI's
 # short run of it.
 set -euo pipefail
@@ -76,6 +76,9 @@ agent_tool_options=${AGENT_JAVA_TOOL_OPTIONS-$(sed -n '/name: JAVA_TOOL_OPTIONS/
 # AGENT_COLLECTORS: each agent's collector, lvs-01's then lvs-02's ("serial g1": both side by side under the same
 # load). g1 is the image's: G1 with a 50 ms pause goal; serial is the image's before 2026-12-01, with the
 # DaemonSet's -Xmn16m of then added.
+# AGENT_JFR=1: each agent records JFR (the profile settings, and every wait of 1 ms and more), the taker's recording
+# dumped after each failover to failover-N-taker.jfr in the work directory (with KEEP=1).
+agent_jfr_events=",jdk.ThreadPark#threshold=1ms,jdk.JavaMonitorEnter#threshold=1ms,jdk.JavaMonitorWait#threshold=1ms,jdk.SocketRead#threshold=1ms,jdk.SocketWrite#threshold=1ms,jdk.SafepointBegin#enabled=true"
 read -r -a collectors <<<"${AGENT_COLLECTORS:-g1 g1}"
 [ "${#collectors[@]}" = 2 ] || { echo "full-size.sh: AGENT_COLLECTORS names two collectors (serial or g1), not '${AGENT_COLLECTORS-}'" >&2; exit 2; }
 for c in "${collectors[@]}"; do
@@ -194,11 +197,12 @@ sample "$operator_pid" "$dir/operator.samples" & pids+=($!)
 agent_pids=()
 start_agent() { # INDEX: lvs-0(INDEX+1) in its namespace; appends to its log
   local node=lvs-0$(($1 + 1)); mkdir -p "$dir/$node-tmp"
-  local collector=(-XX:+UseG1GC -XX:MaxGCPauseMillis=50) options=$agent_tool_options
+  local collector=(-XX:+UseG1GC -XX:MaxGCPauseMillis=50) options=$agent_tool_options jfr=()
   [ "${collectors[$1]}" = g1 ] || { collector=(-XX:+UseSerialGC); options+=" -Xmn16m"; }
+  [ "${AGENT_JFR:-0}" = 0 ] || jfr=(-XX:StartFlightRecording=settings=profile,name=halvs,maxage=10m$agent_jfr_events)
   KUBECONFIG=$agent_kubeconfig NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
     JAVA_TOOL_OPTIONS=$options ip netns exec "${nss[$1]}" java "${image_flags[@]}" "${collector[@]}" "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
-    -Xlog:gc:file="$dir/$node-gc-%p.log":utctime \
+    "${jfr[@]}" -Xlog:gc:file="$dir/$node-gc-%p.log":utctime \
     -jar "$agent_jar" in-cluster --fake-ipvs --state-dir "$dir/$node-state" >> "$dir/$node.log" 2>&1 &
   agent_pids[$1]=$!; pids+=($!)
 }

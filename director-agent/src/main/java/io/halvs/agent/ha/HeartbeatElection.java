@@ -137,8 +137,24 @@ public final class HeartbeatElection implements Election {
     syncSampler = daemon(this::sampleSyncProgress, "halvs-election-sync");
     syncSampler.setPriority(Thread.MIN_PRIORITY);
     syncSampler.start();
+    if (options.quorum() != null) {
+      quorumThread.execute(this::warmUpQuorum); // before the first call: a takeover's write must not be the first
+    }
     long period = Math.max(5, plan.highAvailability().advertIntervalMillis() / 4);
     ticker.scheduleAtFixedRate(this::tickSafely, 0, period, TimeUnit.MILLISECONDS);
+  }
+
+  /** On the quorum thread: {@link Quorum#warmUp}, once; a store that cannot be reached now is not retried. */
+  private void warmUpQuorum() {
+    long started = System.nanoTime();
+    try {
+      options.quorum().warmUp();
+      Logs.pair(LOG.atDebug(), plan.pair()).log("quorum's write path warmed up (nothing written) in {} ms",
+          (System.nanoTime() - started) / 1_000_000);
+    } catch (Exception e) {
+      Logs.pair(LOG.atInfo(), plan.pair()).log("quorum's write path not warmed up ({}): a takeover's first write "
+          + "may take longer", e.toString());
+    }
   }
 
   /** Gratuitous ARP / NA on the plan's interfaces; nothing for an in-memory table (there is no segment). */
@@ -405,6 +421,7 @@ public final class HeartbeatElection implements Election {
     long lease = machine.config().leaseMillis();
     long lapsedAfter = machine.config().lapsedAfterMillis();
     boolean mayTakeLapsed = machine.mayTakeLapsed(requestedAt);
+    boolean takeover = kind == Request.CONFIRM && machine.role() != Role.ACTIVE;
     ElectionMachine m = machine;
     quorumThread.execute(() -> {
       long started = System.nanoTime();
@@ -418,6 +435,10 @@ public final class HeartbeatElection implements Election {
           lapsedAfter, mayTakeLapsed, ahead);
       if (q != null) {
         METRICS.leaseRenewal(a.answer() != ElectionMachine.Answer.UNREACHABLE, System.nanoTime() - started);
+      }
+      if (takeover) { // the peer is silent: one line per takeover asked, its Lease call's share of the failover
+        Logs.pair(LOG.atInfo(), plan.pair()).log("takeover's Lease call: {} in {} ms{}", a.answer(),
+            (System.nanoTime() - started) / 1_000_000, ahead != null ? " (on the record read ahead)" : "");
       }
       synchronized (this) {
         if (m == machine) {

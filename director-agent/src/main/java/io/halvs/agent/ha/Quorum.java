@@ -37,6 +37,13 @@ public interface Quorum extends AutoCloseable {
   /** The pair's Lease term now (it follows the plan), for a store that records it with each write. */
   default void leaseTerm(long leaseMillis) {}
 
+  /**
+   * Runs the write path once without changing the record, for a store whose first write costs more than the
+   * others. A standby writes only when it takes over, so without this its first write would pay that cost inside
+   * a takeover. Throws when the store cannot be reached; the election ignores that (the takeover pays then).
+   */
+  default void warmUp() throws Exception {}
+
   @Override
   default void close() {}
 

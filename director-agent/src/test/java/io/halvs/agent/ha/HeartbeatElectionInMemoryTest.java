@@ -13,6 +13,8 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
@@ -213,6 +215,39 @@ class HeartbeatElectionInMemoryTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> b.state().role() == Role.ACTIVE && holds(tableB));
     assertThat(quorum.current().holder()).isEqualTo("dir-b");
     assertThat(b.confirmsReadAhead()).as("the takeover's ask judged the record read ahead").isEqualTo(1);
+  }
+
+  /** The standby's first write is its takeover's: the quorum's write path runs once at the start, before any call. */
+  @Test
+  void theQuorumIsWarmedUpOnceBeforeItsFirstCall() throws Exception {
+    MemoryQuorum store = new MemoryQuorum();
+    List<String> calls = Collections.synchronizedList(new ArrayList<>());
+    Quorum q = new Quorum() {
+      @Override
+      public Record read() throws Exception {
+        calls.add("read");
+        return store.read();
+      }
+
+      @Override
+      public boolean write(Record expected, String holder, long renewWallMillis, boolean silent) throws Exception {
+        calls.add("write");
+        return store.write(expected, holder, renewWallMillis, silent);
+      }
+
+      @Override
+      public void warmUp() {
+        calls.add("warm-up");
+      }
+    };
+    int port;
+    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    a = start(plan(port), "dir-a", "127.0.0.2", "127.0.0.3", tableA, q);
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.state().role() == Role.ACTIVE && calls.contains("write"));
+    assertThat(calls.get(0)).isEqualTo("warm-up");
+    assertThat(calls).containsOnlyOnce("warm-up");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.halvs.agent.ha;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -199,6 +200,21 @@ class QuorumTest {
       LeaseQuorum other = new LeaseQuorum(client, "halvs-system", "pair-1", 4);
       assertThat(other.write(other.read(), "lvs-b", T + 9000, false)).isTrue();
       assertThat(q.write(r, "lvs-a", T + 9001, false)).isFalse();
+
+      // the warm-up: the Lease as read, sent back as a dry run. The mock ignores dryRun and stores what it was
+      // sent, which shows the body: the record unchanged.
+      LeaseQuorum standby = new LeaseQuorum(client, "halvs-system", "pair-1", 4);
+      int before = server.getRequestCount();
+      standby.warmUp();
+      assertThat(server.getRequestCount() - before).as("a read and the dry run").isEqualTo(2);
+      var request = server.getLastRequest();
+      assertThat(request.getMethod()).isEqualTo("PUT");
+      assertThat(request.getPath()).contains("dryRun=All");
+      Lease stored = client.leases().inNamespace("halvs-system").withName("halvs-pair-1").get();
+      assertThat(stored.getSpec().getHolderIdentity()).isEqualTo("lvs-b");
+      assertThat(stored.getSpec().getRenewTime().toInstant().toEpochMilli()).isEqualTo(T + 9000);
+      assertThat(stored.getMetadata().getAnnotations()).containsEntry("halvs.io/term", "8")
+          .containsEntry("halvs.io/written-while-peer-silent", "false");
     } finally {
       server.destroy();
     }
