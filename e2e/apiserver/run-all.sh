@@ -296,6 +296,17 @@ check "reports: $active active, $standby standby (the election's roles)" wait_fo
   "[ \"\$(report $active role)\" = active ] && [ \"\$(report $standby role)\" = standby ]"
 check "...and the NAT gateway 10.0.1.254/24 on the active's eth1" bash -c "addrs $active eth1 | grep -q ' 10.0.1.254/24 '"
 check "the standby $standby holds neither" bash -c "! addrs $standby eth0 | grep -q 192.0.2.110 && ! addrs $standby eth1 | grep -q 10.0.1.254"
+# Each election warms its Lease write path up with a dry-run update at its start (a standby's first write is its
+# takeover's): the API server counts them as dry runs, and the Lease still names the active.
+dry_run_lease_puts() {
+  kubectl get --raw /metrics | awk '/^apiserver_request_total\{/ && index($0, "resource=\"leases\"") &&
+    index($0, "verb=\"PUT\"") && index($0, "dry_run=\"All\"") && index($0, "code=\"200\"") { n += $NF } END { print n + 0 }'
+}
+export -f dry_run_lease_puts
+check "both elections warmed the Lease's write path up: dry-run PUTs of the Lease (the API server's count)" \
+  wait_for bash -c '[ "$(dry_run_lease_puts)" -ge 2 ]'
+check "...which wrote nothing: the Lease names the active $active" wait_for bash -c \
+  "[ \"\$(kubectl get lease -n halvs-system halvs-lvs -o jsonpath='{.spec.holderIdentity}')\" = $active ]"
 check "the HTTP health checks reach the real servers (requests in the real servers' namespace)" wait_for bash -c \
   "grep -q 'GET / ' '$dir/web.log'"
 check "sysctl net.ipv4.ip_forward=1 written in both directors' namespaces" bash -c \

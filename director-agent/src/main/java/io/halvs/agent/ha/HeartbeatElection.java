@@ -95,6 +95,7 @@ public final class HeartbeatElection implements Election {
   private long transitionsBefore;
   private volatile State state;
   private volatile boolean closed;
+  private volatile boolean vipsWarmedUp;
   private volatile boolean peerAlive;
   private long lastHeardAt = -1; // now() of the last authenticated heartbeat, -1: none yet
   private long missedCounted; // intervals since then already counted as missed
@@ -140,8 +141,25 @@ public final class HeartbeatElection implements Election {
     if (options.quorum() != null) {
       quorumThread.execute(this::warmUpQuorum); // before the first call: a takeover's write must not be the first
     }
+    // on a thread of its own: its first run is as slow as a takeover's hold would be, and a call must not wait
+    daemon(this::warmUpVips, "halvs-election-warm-up").start();
     long period = Math.max(5, plan.highAvailability().advertIntervalMillis() / 4);
     ticker.scheduleAtFixedRate(this::tickSafely, 0, period, TimeUnit.MILLISECONDS);
+  }
+
+  /** {@link VipManager#warmUp}, once. */
+  private void warmUpVips() {
+    try {
+      VipManager.warmUp(plan);
+      vipsWarmedUp = true;
+    } catch (RuntimeException e) {
+      Logs.pair(LOG.atDebug(), plan.pair()).log("VIP path not warmed up: {}", e.toString());
+    }
+  }
+
+  /** Whether the VIPs' hold has run once off the real table (tests). */
+  boolean vipsWarmedUp() {
+    return vipsWarmedUp;
   }
 
   /** On the quorum thread: {@link Quorum#warmUp}, once; a store that cannot be reached now is not retried. */

@@ -18,13 +18,31 @@ import java.util.TreeSet;
  */
 public final class VipManager {
   private final AddressTable table;
+  /** Whether its address changes count in the agent's netlink metrics (not a warm-up's). */
+  private final boolean counted;
   private final Set<IpAddress> heldV6 = new TreeSet<>();
   /** Interfaces the last hold put VIPs on. */
   private final Set<String> heldOn = new TreeSet<>();
   private long tableCalls;
 
   public VipManager(AddressTable table) {
+    this(table, true);
+  }
+
+  private VipManager(AddressTable table, boolean counted) {
     this.table = table;
+    this.counted = counted;
+  }
+
+  /**
+   * Holds and releases the plan's VIPs once on an in-memory table of its own: a standby's first hold is its
+   * takeover's, and would load and link its code then (measured on a loaded node: the first hold of one VIP 80 ms,
+   * later ones 0.2 ms; of 1,020 VIPs 460 ms, later ones 23 ms). Nothing reaches the kernel or the metrics.
+   */
+  public static void warmUp(DirectorPlan plan) {
+    VipManager m = new VipManager(AddressTable.inMemory(), false);
+    m.hold(plan);
+    m.release(plan);
   }
 
   /** Calls made to the address table (each a netlink request on a real one): what a reassert costs. */
@@ -108,12 +126,14 @@ public final class VipManager {
     tableCalls++;
     try {
       boolean added = table.add(ifname, a, prefix, label);
-      if (added) {
+      if (added && counted) {
         AgentMetrics.get().netlink(NetlinkOp.ADD_ADDR, false);
       }
       return added;
     } catch (RuntimeException e) {
-      AgentMetrics.get().netlink(NetlinkOp.ADD_ADDR, true);
+      if (counted) {
+        AgentMetrics.get().netlink(NetlinkOp.ADD_ADDR, true);
+      }
       throw e;
     }
   }
@@ -122,12 +142,14 @@ public final class VipManager {
     tableCalls++;
     try {
       boolean removed = table.remove(ifname, a, prefix);
-      if (removed) {
+      if (removed && counted) {
         AgentMetrics.get().netlink(NetlinkOp.DEL_ADDR, false);
       }
       return removed;
     } catch (RuntimeException e) {
-      AgentMetrics.get().netlink(NetlinkOp.DEL_ADDR, true);
+      if (counted) {
+        AgentMetrics.get().netlink(NetlinkOp.DEL_ADDR, true);
+      }
       throw e;
     }
   }

@@ -217,7 +217,10 @@ class HeartbeatElectionInMemoryTest {
     assertThat(b.confirmsReadAhead()).as("the takeover's ask judged the record read ahead").isEqualTo(1);
   }
 
-  /** The standby's first write is its takeover's: the quorum's write path runs once at the start, before any call. */
+  /**
+   * The standby's first write and hold are its takeover's: the quorum's write path runs once at the start, before
+   * any call, and so does the VIPs' hold (on a table of its own).
+   */
   @Test
   void theQuorumIsWarmedUpOnceBeforeItsFirstCall() throws Exception {
     MemoryQuorum store = new MemoryQuorum();
@@ -248,6 +251,7 @@ class HeartbeatElectionInMemoryTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> a.state().role() == Role.ACTIVE && calls.contains("write"));
     assertThat(calls.get(0)).isEqualTo("warm-up");
     assertThat(calls).containsOnlyOnce("warm-up");
+    await().atMost(Duration.ofSeconds(5)).until(a::vipsWarmedUp); // the VIPs' hold too, off the real table
   }
 
   @Test

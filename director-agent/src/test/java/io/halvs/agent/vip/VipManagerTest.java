@@ -2,6 +2,8 @@ package io.halvs.agent.vip;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.halvs.agent.metrics.AgentMetrics;
+import io.halvs.agent.metrics.AgentMetrics.NetlinkOp;
 import io.halvs.agent.netlink.AddressTable;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpAddress;
@@ -33,6 +35,22 @@ class VipManagerTest {
 
   List<String> on(String ifname) {
     return table.list(ifname).stream().map(a -> a.address() + "/" + a.prefixLength()).sorted().toList();
+  }
+
+  /** The election's warm-up at its start: hold and release run on a table of their own, not counted. */
+  @Test
+  void aWarmUpTouchesNeitherTheDirectorsAddressesNorTheMetrics() {
+    DirectorPlan p = plan(List.of(), List.of(new DirectorPlan.GatewayPlan(IpAddress.parse("10.0.1.254"), 24,
+        "eth1")), "192.0.2.1", "192.0.2.2");
+    AgentMetrics metrics = AgentMetrics.get();
+    long added = metrics.netlinkOperations(NetlinkOp.ADD_ADDR);
+    long removed = metrics.netlinkOperations(NetlinkOp.DEL_ADDR);
+    VipManager.warmUp(p);
+    assertThat(on("eth0")).isEmpty();
+    assertThat(metrics.netlinkOperations(NetlinkOp.ADD_ADDR)).isEqualTo(added);
+    assertThat(metrics.netlinkOperations(NetlinkOp.DEL_ADDR)).isEqualTo(removed);
+    vips.hold(p); // the director's own: counted
+    assertThat(metrics.netlinkOperations(NetlinkOp.ADD_ADDR)).isEqualTo(added + 3);
   }
 
   @Test
