@@ -336,15 +336,22 @@ public final class HeartbeatElection implements Election {
       // before any VIP goes: once stop() returns nothing more is announced (it waits for the one send in flight)
       announcements.stop();
     }
+    boolean streamed = false;
     if (d.changed()) {
       Logs.pair(LOG.atInfo(), plan.pair()).log("role {} ({})", d.role(), d.reason());
       METRICS.transition(ElectionMachine.cause(d.reason()), d.role() == Role.ACTIVE, System.currentTimeMillis());
-      apply(d.role(), now);
+      // a takeover: each VIP announced as soon as it is added, the burst's first round
+      streamed = d.role() == Role.ACTIVE && d.announce();
+      apply(d.role(), now, streamed);
     } else if (now - lastReassertAt >= REASSERT_MILLIS) {
-      apply(d.role(), now); // level-triggered: put back what someone removed
+      apply(d.role(), now, false); // level-triggered: put back what someone removed
     }
     if (d.announce()) {
       startAnnouncing(now);
+      if (streamed) {
+        announcesLeft--;
+        nextAnnounceAt = now + plan.highAvailability().advertIntervalMillis();
+      }
     }
     if (d.role() == Role.ACTIVE && now >= nextAnnounceAt) {
       // decided on this tick, after the VIPs were added; the packets go out on the announcer's thread
@@ -390,11 +397,22 @@ public final class HeartbeatElection implements Election {
     }
   }
 
-  private void apply(Role role, long now) {
+  /** @param stream announce each VIP as it is added, as one round with the plan's other addresses at its end */
+  private void apply(Role role, long now, boolean stream) {
     lastReassertAt = now;
     try {
       if (role == Role.ACTIVE) {
-        List<String> changes = vips.hold(plan);
+        List<String> changes;
+        if (stream) {
+          announcements.stream(plan.pair());
+          try {
+            changes = vips.hold(plan, v -> announcements.streamed(v.interfaceName(), v.address()));
+          } finally {
+            announcements.endStream(plan);
+          }
+        } else {
+          changes = vips.hold(plan);
+        }
         if (!changes.isEmpty()) {
           Logs.pair(LOG.atInfo(), plan.pair()).log("{}", changes);
         }
@@ -508,7 +526,7 @@ public final class HeartbeatElection implements Election {
     // the announcer stops before hold() removes the VIPs the new plan dropped: none of them is announced after
     announcements.stop();
     if (machine.role() == Role.ACTIVE) {
-      apply(Role.ACTIVE, now());
+      apply(Role.ACTIVE, now(), false);
       startAnnouncing(now());
     } else if (machine.role() == Role.STANDBY) {
       vips.release(prev);
@@ -539,6 +557,11 @@ public final class HeartbeatElection implements Election {
   /** Announcement rounds a role loss (or a plan change) ended before they were done. */
   long announcementsCancelled() {
     return announcements.cancelled();
+  }
+
+  /** Announcement rounds streamed as a takeover's hold added the VIPs (tests). */
+  long announcementsStreamed() {
+    return announcements.streamedRounds();
   }
 
   public String heartbeatCounters() {

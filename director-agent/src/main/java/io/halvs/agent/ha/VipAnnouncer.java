@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * takeover, then a refresh every {@link HeartbeatElection#ANNOUNCE_REFRESH_MILLIS}) and asks for each round with
  * {@link #round}, after it decided, on that tick, that this director is still active: a round is never started by
  * this thread's own clock, so an agent resumed after a freeze (or a partition healing) announces nothing until its
- * tick has looked at the peer. {@link #stop} ends the round in progress and any asked for.
+ * tick has looked at the peer. A takeover's first round is streamed instead ({@link #stream}): each VIP is sent as
+ * soon as the tick's hold has added it. {@link #stop} ends the round in progress and any asked for.
  *
  * <p>Never an address this director has dropped: each send checks, under the send lock, that its round was not
  * stopped, and {@link #stop} takes that lock after ending the round, so once it returns no send is in flight and
@@ -46,11 +47,13 @@ final class VipAnnouncer implements AutoCloseable {
   private List<Target> targets = List.of();
   private long generation; // every stop() that ended something starts a new one: older rounds send nothing more
   private boolean requested; // a round was asked for and has not started
+  private boolean streaming; // the round's addresses are still coming (a takeover's hold: stream, streamed, endStream)
   private boolean inRound;
   private boolean closed;
   private long sent;
   private long failed;
   private long cancelled;
+  private long streamedRounds;
 
   VipAnnouncer(Sender sender, String threadName) {
     this.sender = sender;
@@ -73,6 +76,51 @@ final class VipAnnouncer implements AutoCloseable {
   }
 
   /**
+   * A round whose addresses come one at a time ({@link #streamed}), each sent as soon as it is given: a takeover's
+   * VIPs as its hold adds them, so the first gratuitous ARP does not wait for the last of 1,000 adds. It ends with
+   * {@link #endStream}; {@link #stop} ends it as it ends any round.
+   */
+  synchronized void stream(String pair) {
+    this.pair = pair;
+    targets = new ArrayList<>();
+    streaming = true;
+    requested = true;
+    streamedRounds++;
+    notifyAll();
+  }
+
+  /** Rounds streamed since the start ({@link #stream}). */
+  synchronized long streamedRounds() {
+    return streamedRounds;
+  }
+
+  /** An address of the streamed round, just added: announced next. Ignored when no round is streaming. */
+  synchronized void streamed(String ifname, IpAddress address) {
+    if (streaming) {
+      targets.add(new Target(ifname, address));
+      notifyAll();
+    }
+  }
+
+  /** The streamed round's last addresses: the plan's that were not streamed (held before, the gateways). */
+  synchronized void endStream(DirectorPlan plan) {
+    if (!streaming) {
+      return;
+    }
+    java.util.Set<Target> given = new java.util.HashSet<>(targets);
+    plan.vipPlans().forEach(v -> add(given, new Target(v.interfaceName(), v.address())));
+    plan.gateways().forEach(g -> add(given, new Target(g.interfaceName(), g.address())));
+    streaming = false;
+    notifyAll();
+  }
+
+  private void add(java.util.Set<Target> given, Target t) {
+    if (given.add(t)) {
+      targets.add(t);
+    }
+  }
+
+  /**
    * Ends the round in progress and any asked for; when this returns no announcement is being sent and none will
    * be until the next {@link #round}. Waits for at most the one send in flight.
    */
@@ -84,7 +132,9 @@ final class VipAnnouncer implements AutoCloseable {
       generation++;
       cancelled++;
       requested = false;
+      streaming = false;
       targets = List.of();
+      notifyAll(); // a streamed round waiting for its next address
     }
     synchronized (sending) {
       // the send in flight (of the round just ended) has returned; later ones see the new generation
@@ -144,11 +194,22 @@ final class VipAnnouncer implements AutoCloseable {
     }
   }
 
-  private void sendRound(long myGeneration, List<Target> mine, String myPair) {
+  private void sendRound(long myGeneration, List<Target> mine, String myPair) throws InterruptedException {
     int failures = 0;
     RuntimeException first = null;
     Target firstFailed = null;
-    for (Target t : mine) {
+    for (int i = 0; ; i++) {
+      Target t;
+      synchronized (this) {
+        // a streamed round's list grows under this lock until endStream; the others' never changes
+        while (streaming && targets == mine && i >= mine.size() && generation == myGeneration && !closed) {
+          wait();
+        }
+        if (i >= mine.size() || generation != myGeneration || closed) {
+          break;
+        }
+        t = mine.get(i);
+      }
       synchronized (sending) {
         synchronized (this) {
           if (generation != myGeneration || closed) {

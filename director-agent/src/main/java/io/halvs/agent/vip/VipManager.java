@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * Keeps the VIPs (and the NAT gateway address) of a plan on the director's interfaces. IPv4 addresses halvs
@@ -62,6 +63,11 @@ public final class VipManager {
    * VIP that moves to another interface leaves the old one.
    */
   public List<String> hold(DirectorPlan plan) {
+    return hold(plan, v -> {});
+  }
+
+  /** As {@link #hold(DirectorPlan)}, calling {@code added} right after each VIP it added (a takeover's announcer). */
+  public List<String> hold(DirectorPlan plan, Consumer<DirectorPlan.VipPlan> added) {
     List<String> changes = new ArrayList<>();
     List<DirectorPlan.VipPlan> want = plan.vipPlans();
     Set<DirectorPlan.VipPlan> wanted = new HashSet<>(want);
@@ -107,6 +113,7 @@ public final class VipManager {
       heldOn.add(vip.interfaceName());
       if (!present.contains(vip)
           && add(vip.interfaceName(), vip.address(), vip.prefixLength(), label(vip.interfaceName()))) {
+        added.accept(vip);
         changes.add("added vip " + vip.address() + "/" + vip.prefixLength() + " on " + vip.interfaceName());
       }
       if (!vip.address().isV4()) {

@@ -254,6 +254,44 @@ class HeartbeatElectionInMemoryTest {
     await().atMost(Duration.ofSeconds(5)).until(a::vipsWarmedUp); // the VIPs' hold too, off the real table
   }
 
+  /**
+   * A takeover's burst is ANNOUNCE_REPEATS rounds: the first streamed as the hold adds the VIPs (each announced
+   * once it is held), then the rest; no address twice in one round, none before it is held.
+   */
+  @Test
+  void aTakeoversBurstIsTheStreamedRoundAndTheRestEachVipOncePerRound() throws Exception {
+    int port;
+    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    DirectorPlan p = plan(port);
+    List<IpAddress> vips = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      vips.add(IpAddress.parse("198.51.100." + (i + 1)));
+    }
+    DirectorPlan plan = new DirectorPlan(p.pair(), p.nodes(), p.vipInterface(), vips, null, p.sysctls(), null,
+        p.highAvailability(), List.of());
+    List<IpAddress> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicLong sentUnheld = new java.util.concurrent.atomic.AtomicLong();
+    VipAnnouncer.Sender recording = (ifname, address) -> {
+      if (tableA.list(ifname).stream().noneMatch(x -> x.address().equals(address))) {
+        sentUnheld.incrementAndGet();
+      }
+      sent.add(address);
+    };
+    a = new HeartbeatElection(plan, new HeartbeatElection.Options("dir-a", new InetSocketAddress("127.0.0.3",
+        port), KEY, new MemoryQuorum(), () -> 0, () -> true), tableA, InetAddress.getByName("127.0.0.2"),
+        recording);
+    await().atMost(Duration.ofSeconds(5)).until(() -> sent.size() >= HeartbeatElection.ANNOUNCE_REPEATS * 50);
+    Thread.sleep(3 * plan.highAvailability().advertIntervalMillis()); // a round too many would have begun by now
+    assertThat(sent).hasSize(HeartbeatElection.ANNOUNCE_REPEATS * 50); // the refresh comes 10 s later
+    for (int round = 0; round < HeartbeatElection.ANNOUNCE_REPEATS; round++) {
+      assertThat(sent.subList(round * 50, (round + 1) * 50)).containsExactlyInAnyOrderElementsOf(vips);
+    }
+    assertThat(sentUnheld.get()).isZero();
+    assertThat(a.announcementsStreamed()).as("the first round streamed").isEqualTo(1);
+  }
+
   @Test
   void oneHoldsTheVipInMemoryAndTheStandbyTakesOverOnHandover() throws Exception {
     startPair(new MemoryQuorum());

@@ -119,6 +119,50 @@ class VipAnnouncerTest {
     }
   }
 
+  /**
+   * A takeover's round: each VIP goes out as soon as the hold gives it, before the hold has ended; the end adds the
+   * plan's addresses that were not given (held before, the gateways), each once.
+   */
+  @Test
+  void aStreamedRoundSendsEachAddressAsItIsGivenThenThePlansOthers() throws Exception {
+    Recorder sender = new Recorder(0);
+    DirectorPlan p = plan(4, 198);
+    List<IpAddress> v = p.vips();
+    try (VipAnnouncer announcer = new VipAnnouncer(sender, "test-announce")) {
+      announcer.stream(p.pair());
+      announcer.streamed("eth0", v.get(2));
+      await().atMost(Duration.ofSeconds(10)).until(() -> sender.sent.equals(List.of(v.get(2))));
+      announcer.streamed("eth0", v.get(0));
+      await().atMost(Duration.ofSeconds(10)).until(() -> sender.sent.size() == 2);
+      assertThat(announcer.announcing()).as("the round waits for the hold's next VIP").isTrue();
+      announcer.endStream(p);
+      await().atMost(Duration.ofSeconds(10)).until(() -> !announcer.announcing());
+      assertThat(sender.sent).containsExactly(v.get(2), v.get(0), v.get(1), v.get(3));
+      assertThat(announcer.cancelled()).isZero();
+    }
+  }
+
+  /** stop() ends a streamed round that waits for its next address; what is given after it is not sent. */
+  @Test
+  void stopEndsAStreamedRoundAndNothingGivenAfterItGoesOut() throws Exception {
+    Recorder sender = new Recorder(0);
+    DirectorPlan p = plan(3, 198);
+    try (VipAnnouncer announcer = new VipAnnouncer(sender, "test-announce")) {
+      announcer.stream(p.pair());
+      announcer.streamed("eth0", p.vips().get(0));
+      await().atMost(Duration.ofSeconds(10)).until(() -> sender.sent.size() == 1);
+      announcer.stop();
+      await().atMost(Duration.ofSeconds(10)).until(() -> !announcer.announcing()); // the waiting round woke, ended
+      announcer.streamed("eth0", p.vips().get(1));
+      announcer.endStream(p);
+      DirectorPlan next = plan(1, 203);
+      announcer.round(next);
+      await().atMost(Duration.ofSeconds(10)).until(() -> sender.sent.size() == 2 && !announcer.announcing());
+      assertThat(sender.sent).containsExactly(p.vips().get(0), next.vips().get(0));
+      assertThat(announcer.cancelled()).isEqualTo(1);
+    }
+  }
+
   @SafeVarargs
   static <T> List<T> concat(List<T>... lists) {
     List<T> all = new ArrayList<>();
