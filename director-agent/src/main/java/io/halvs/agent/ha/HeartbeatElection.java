@@ -472,9 +472,11 @@ public final class HeartbeatElection implements Election {
       if (q != null) {
         METRICS.leaseRenewal(a.answer() != ElectionMachine.Answer.UNREACHABLE, System.nanoTime() - started);
       }
-      if (takeover) { // the peer is silent: one line per takeover asked, its Lease call's share of the failover
-        Logs.pair(LOG.atInfo(), plan.pair()).log("takeover's Lease call: {} in {} ms{}", a.answer(),
-            (System.nanoTime() - started) / 1_000_000, ahead != null ? " (on the record read ahead)" : "");
+      if (takeover) { // the peer is silent: the Lease call's share of a failover (retries, say while the API is
+        // away, only at debug: one a second for as long as that lasts)
+        Logs.pair(a.answer() == ElectionMachine.Answer.HELD ? LOG.atInfo() : LOG.atDebug(), plan.pair())
+            .log("takeover's Lease call: {} in {} ms{}", a.answer(), (System.nanoTime() - started) / 1_000_000,
+                ahead != null ? " (on the record read ahead)" : "");
       }
       synchronized (this) {
         if (m == machine) {
