@@ -42,6 +42,13 @@ class HeartbeatElectionInMemoryTest {
     }
   }
 
+  /** A UDP port free on loopback now: the pair's heartbeat port. */
+  static int freePort() throws java.io.IOException {
+    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
   static DirectorPlan plan(int port) {
     return new DirectorPlan("pair-1", List.of("dir-a", "dir-b"), "no-such-if0", List.of(VIP), null, new TreeMap<>(),
         null, new DirectorPlan.HaPlan(100, 3, false, 0, port, null, null), List.of());
@@ -72,10 +79,7 @@ class HeartbeatElectionInMemoryTest {
    */
   @Test
   void aKernelWhoseDumpsHangDoesNotStopTheTickOrTheHeartbeats() throws Exception {
-    int port;
-    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = freePort();
     DirectorPlan p = plan(port);
     DirectorPlan plan = new DirectorPlan(p.pair(), p.nodes(), p.vipInterface(), p.vips(), null, p.sysctls(), null,
         new DirectorPlan.HaPlan(100, 3, true, 0, port, null, null), List.of()); // preemption reads the progress
@@ -110,10 +114,7 @@ class HeartbeatElectionInMemoryTest {
    */
   @Test
   void aHangingAnnouncementDoesNotStopHeartbeatsAndTheDropEndsTheBurstFirst() throws Exception {
-    int port;
-    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = freePort();
     java.util.List<IpAddress> vips = new java.util.ArrayList<>();
     for (int i = 0; i < 1000; i++) {
       vips.add(IpAddress.parse("198.51." + (100 + i / 250) + "." + (1 + i % 250)));
@@ -177,10 +178,7 @@ class HeartbeatElectionInMemoryTest {
    */
   @Test
   void theConfiguredLeaseTermReachesTheElectionAndFollowsThePlan() throws Exception {
-    int port;
-    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = freePort();
     DirectorPlan p = plan(port);
     DirectorPlan longer = new DirectorPlan(p.pair(), p.nodes(), p.vipInterface(), p.vips(), null, p.sysctls(), null,
         new DirectorPlan.HaPlan(100, 3, false, 0, port, null, null, 15), List.of());
@@ -193,10 +191,7 @@ class HeartbeatElectionInMemoryTest {
 
   /** dir-a active holding the VIP, then dir-b standby, over loopback with one quorum. */
   void startPair(MemoryQuorum quorum) throws Exception {
-    int port;
-    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = freePort();
     DirectorPlan plan = plan(port);
     a = start(plan, "dir-a", "127.0.0.2", "127.0.0.3", tableA, quorum);
     await().atMost(Duration.ofSeconds(5)).until(() -> a.state().role() == Role.ACTIVE && holds(tableA));
@@ -243,10 +238,7 @@ class HeartbeatElectionInMemoryTest {
         calls.add("warm-up");
       }
     };
-    int port;
-    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = freePort();
     a = start(plan(port), "dir-a", "127.0.0.2", "127.0.0.3", tableA, q);
     await().atMost(Duration.ofSeconds(5)).until(() -> a.state().role() == Role.ACTIVE && calls.contains("write"));
     assertThat(calls.get(0)).isEqualTo("warm-up");
@@ -260,10 +252,7 @@ class HeartbeatElectionInMemoryTest {
    */
   @Test
   void aTakeoversBurstIsTheStreamedRoundAndTheRestEachVipOncePerRound() throws Exception {
-    int port;
-    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = freePort();
     DirectorPlan p = plan(port);
     List<IpAddress> vips = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
