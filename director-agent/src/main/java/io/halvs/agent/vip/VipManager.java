@@ -161,20 +161,35 @@ public final class VipManager {
     }
   }
 
-  /** Drops every VIP and gateway of the plan (standby, or the pair is being deleted). */
+  /**
+   * Drops every VIP and gateway of the plan (standby, or the pair is being deleted): one listing of each of their
+   * interfaces, and a removal only for what it shows. A standby reasserts this every second on the election's tick:
+   * a request per VIP (1,000 at full size, each answered "not there") took 14 ms of the tick, up to 100.
+   */
   public List<String> release(DirectorPlan plan) {
     List<String> changes = new ArrayList<>();
-    for (DirectorPlan.VipPlan vip : plan.vipPlans()) {
-      if (remove(vip.interfaceName(), vip.address(), vip.prefixLength())) {
-        changes.add("removed vip " + vip.address() + " from " + vip.interfaceName());
+    Set<DirectorPlan.VipPlan> vipsToDrop = new HashSet<>(plan.vipPlans());
+    Set<DirectorPlan.VipPlan> gatewaysToDrop = new HashSet<>();
+    plan.gateways().forEach(g -> gatewaysToDrop.add(new DirectorPlan.VipPlan(g.address(), g.prefixLength(),
+        g.interfaceName())));
+    Set<String> interfaces = new TreeSet<>();
+    vipsToDrop.forEach(v -> interfaces.add(v.interfaceName()));
+    gatewaysToDrop.forEach(g -> interfaces.add(g.interfaceName()));
+    for (String ifname : interfaces) {
+      tableCalls++;
+      // the same match as a removal by address and prefix (the kernel's, with IFA_ADDRESS: both must agree)
+      for (AddressTable.Address a : table.list(ifname)) {
+        DirectorPlan.VipPlan seen = new DirectorPlan.VipPlan(a.address(), a.prefixLength(), ifname);
+        if (vipsToDrop.contains(seen)) {
+          if (remove(ifname, a.address(), a.prefixLength())) {
+            changes.add("removed vip " + a.address() + " from " + ifname);
+          }
+        } else if (gatewaysToDrop.contains(seen) && remove(ifname, a.address(), a.prefixLength())) {
+          changes.add("removed gateway " + a.address());
+        }
       }
-      heldV6.remove(vip.address());
     }
-    for (DirectorPlan.GatewayPlan g : plan.gateways()) {
-      if (remove(g.interfaceName(), g.address(), g.prefixLength())) {
-        changes.add("removed gateway " + g.address());
-      }
-    }
+    vipsToDrop.forEach(v -> heldV6.remove(v.address()));
     return changes;
   }
 }

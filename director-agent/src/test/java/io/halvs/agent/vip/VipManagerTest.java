@@ -104,6 +104,31 @@ class VipManagerTest {
         null, List.of());
   }
 
+  /**
+   * A standby's reassert: nothing held is one listing of each interface, no request per VIP. What is held goes,
+   * matched by address and prefix as the kernel's removal matches; the host's own addresses stay.
+   */
+  @Test
+  void releasingIsOneListingOfEachInterfaceAndRemovesOnlyWhatItShows() {
+    DirectorPlan p = plan(List.of(), List.of(new DirectorPlan.GatewayPlan(IpAddress.parse("10.0.1.254"), 24,
+        "eth1")), plan(1000).vips().stream().map(IpAddress::toString).toArray(String[]::new));
+    table.add("eth0", IpAddress.parse("192.0.2.250"), 24, null); // the host's own
+    assertThat(vips.release(p)).isEmpty();
+    assertThat(vips.tableCalls()).as("eth0 and eth1 listed, nothing removed").isEqualTo(2);
+
+    vips.hold(p);
+    IpAddress other = p.vips().get(7);
+    table.remove("eth0", other, 32);
+    table.add("eth0", other, 24, null); // the plan's address with another prefix: not the plan's VIP
+    long before = vips.tableCalls();
+    List<String> changes = vips.release(p);
+    assertThat(changes).hasSize(1000).contains("removed vip " + p.vips().get(0) + " from eth0",
+        "removed gateway 10.0.1.254").doesNotContain("removed vip " + other + " from eth0");
+    assertThat(vips.tableCalls() - before).as("two listings, 999 VIPs and the gateway removed").isEqualTo(2 + 1000);
+    assertThat(on("eth0")).containsExactly(other + "/24", "192.0.2.250/24");
+    assertThat(on("eth1")).isEmpty();
+  }
+
   @Test
   void reassertingHeldVipsIsOneListing() {
     DirectorPlan plan = plan(1000);
