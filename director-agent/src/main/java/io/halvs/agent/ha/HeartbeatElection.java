@@ -469,13 +469,14 @@ public final class HeartbeatElection implements Election {
       }
       Quorum.Outcome a = Quorum.call(q, kind, self, System.currentTimeMillis(), threshold, offset, lease,
           lapsedAfter, mayTakeLapsed, ahead);
+      long took = System.nanoTime() - started;
       if (q != null) {
-        METRICS.leaseRenewal(a.answer() != ElectionMachine.Answer.UNREACHABLE, System.nanoTime() - started);
+        METRICS.leaseRenewal(a.answer() != ElectionMachine.Answer.UNREACHABLE, took);
       }
       if (takeover) { // the peer is silent: the Lease call's share of a failover (retries, say while the API is
         // away, only at debug: one a second for as long as that lasts)
         Logs.pair(a.answer() == ElectionMachine.Answer.HELD ? LOG.atInfo() : LOG.atDebug(), plan.pair())
-            .log("takeover's Lease call: {} in {} ms{}", a.answer(), (System.nanoTime() - started) / 1_000_000,
+            .log("takeover's Lease call: {} in {} ms{}", a.answer(), took / 1_000_000,
                 ahead != null ? " (on the record read ahead)" : "");
       }
       synchronized (this) {

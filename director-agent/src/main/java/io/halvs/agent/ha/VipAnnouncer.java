@@ -4,7 +4,9 @@ import io.halvs.agent.Logs;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpAddress;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,13 +68,18 @@ final class VipAnnouncer implements AutoCloseable {
    * finishes first, and requests meanwhile are one round, with the latest plan's addresses.
    */
   synchronized void round(DirectorPlan plan) {
-    List<Target> next = new ArrayList<>();
-    plan.vipPlans().forEach(v -> next.add(new Target(v.interfaceName(), v.address())));
-    plan.gateways().forEach(g -> next.add(new Target(g.interfaceName(), g.address())));
     pair = plan.pair();
-    targets = List.copyOf(next);
+    targets = List.copyOf(targets(plan));
     requested = true;
     notifyAll();
+  }
+
+  /** A round's addresses: every VIP, then the gateways. */
+  private static List<Target> targets(DirectorPlan plan) {
+    List<Target> all = new ArrayList<>();
+    plan.vipPlans().forEach(v -> all.add(new Target(v.interfaceName(), v.address())));
+    plan.gateways().forEach(g -> all.add(new Target(g.interfaceName(), g.address())));
+    return all;
   }
 
   /**
@@ -107,17 +114,14 @@ final class VipAnnouncer implements AutoCloseable {
     if (!streaming) {
       return;
     }
-    java.util.Set<Target> given = new java.util.HashSet<>(targets);
-    plan.vipPlans().forEach(v -> add(given, new Target(v.interfaceName(), v.address())));
-    plan.gateways().forEach(g -> add(given, new Target(g.interfaceName(), g.address())));
+    Set<Target> given = new HashSet<>(targets);
+    for (Target t : targets(plan)) {
+      if (given.add(t)) {
+        targets.add(t);
+      }
+    }
     streaming = false;
     notifyAll();
-  }
-
-  private void add(java.util.Set<Target> given, Target t) {
-    if (given.add(t)) {
-      targets.add(t);
-    }
   }
 
   /**

@@ -133,14 +133,12 @@ public final class VipManager {
     tableCalls++;
     try {
       boolean added = table.add(ifname, a, prefix, label);
-      if (added && counted) {
-        AgentMetrics.get().netlink(NetlinkOp.ADD_ADDR, false);
+      if (added) {
+        count(NetlinkOp.ADD_ADDR, false);
       }
       return added;
     } catch (RuntimeException e) {
-      if (counted) {
-        AgentMetrics.get().netlink(NetlinkOp.ADD_ADDR, true);
-      }
+      count(NetlinkOp.ADD_ADDR, true);
       throw e;
     }
   }
@@ -149,15 +147,20 @@ public final class VipManager {
     tableCalls++;
     try {
       boolean removed = table.remove(ifname, a, prefix);
-      if (removed && counted) {
-        AgentMetrics.get().netlink(NetlinkOp.DEL_ADDR, false);
+      if (removed) {
+        count(NetlinkOp.DEL_ADDR, false);
       }
       return removed;
     } catch (RuntimeException e) {
-      if (counted) {
-        AgentMetrics.get().netlink(NetlinkOp.DEL_ADDR, true);
-      }
+      count(NetlinkOp.DEL_ADDR, true);
       throw e;
+    }
+  }
+
+  /** An address change in the agent's netlink metrics, unless this manager is a warm-up's. */
+  private void count(NetlinkOp op, boolean failed) {
+    if (counted) {
+      AgentMetrics.get().netlink(op, failed);
     }
   }
 
