@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.halvs.operator.demo.CrudMockServers;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,7 +38,7 @@ class StartupTest {
     operator.close();
     waiting.join();
     client.close();
-    server.destroy();
+    CrudMockServers.stop(server);
   }
 
   @Test

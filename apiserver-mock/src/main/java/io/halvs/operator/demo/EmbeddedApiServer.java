@@ -92,6 +92,6 @@ public final class EmbeddedApiServer implements AutoCloseable {
   @Override
   public void close() {
     client.close();
-    server.destroy();
+    CrudMockServers.stop(server);
   }
 }

@@ -7,17 +7,13 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
+import io.halvs.operator.demo.CrudMockServers;
 import io.halvs.plan.publish.AgentReport;
 import io.halvs.plan.publish.Names;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -29,9 +25,7 @@ class InClusterWithoutIpVsTest {
   void theAgentReportsTheMissingModuleAndKeepsLooking() throws Exception {
     assumeFalse(Files.exists(Path.of("/proc/net/ip_vs")) || Files.exists(Path.of("/proc/modules")),
         "this kernel has IPVS or can load it");
-    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(), false);
-    server.init(InetAddress.getLoopbackAddress(), 0);
+    KubernetesMockServer server = CrudMockServers.start();
     try (KubernetesClient client = server.createClient()) {
       client.resource(new ConfigMapBuilder().withNewMetadata().withName(Names.report("edge", "lvs-01"))
           .withNamespace(NS).endMetadata().build()).create();
@@ -60,7 +54,7 @@ class InClusterWithoutIpVsTest {
       t.join(10_000);
       assertThat(ended.get()).isInstanceOf(InterruptedException.class);
     } finally {
-      server.destroy();
+      CrudMockServers.stop(server);
     }
   }
 

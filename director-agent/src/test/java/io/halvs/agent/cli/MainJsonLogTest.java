@@ -6,17 +6,13 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import java.net.InetAddress;
+import io.halvs.operator.demo.CrudMockServers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -33,9 +29,7 @@ class MainJsonLogTest {
 
   @Test
   void inClusterWithHalvsLogFormatJsonWritesOnlyJsonLines(@TempDir Path tmp) throws Exception {
-    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(), false);
-    server.init(InetAddress.getLoopbackAddress(), 0);
+    KubernetesMockServer server = CrudMockServers.start();
     Process p = null;
     try (KubernetesClient client = server.createClient()) {
       Path err = tmp.resolve("stderr");
@@ -83,7 +77,7 @@ class MainJsonLogTest {
       if (p != null) {
         p.destroyForcibly();
       }
-      server.destroy();
+      CrudMockServers.stop(server);
     }
   }
 }

@@ -6,10 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.halvs.agent.kernel.DestinationHealth;
 import io.halvs.agent.kernel.FakeIpvsKernel;
 import io.halvs.agent.kernel.KernelService;
@@ -17,16 +14,15 @@ import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.runtime.Director;
 import io.halvs.agent.runtime.StaticElection;
 import io.halvs.agent.runtime.TestDoubles;
+import io.halvs.operator.demo.CrudMockServers;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpvsService;
 import io.halvs.plan.publish.AgentReport;
 import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.PlanCodec;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -56,9 +52,7 @@ class InClusterTest {
 
   @BeforeEach
   void start() {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(), false);
-    server.init(InetAddress.getLoopbackAddress(), 0);
+    server = CrudMockServers.start();
     operator = server.createClient();
     agentClient = server.createClient();
     operator.resource(new ConfigMapBuilder().withNewMetadata().withName(Names.report(PAIR, NODE)).withNamespace(NS)
@@ -82,7 +76,7 @@ class InClusterTest {
     director.close();
     agentClient.close();
     operator.close();
-    server.destroy();
+    CrudMockServers.stop(server);
   }
 
   ConfigMap cm(String name, String part) {
@@ -266,7 +260,7 @@ class InClusterTest {
     List<KernelService> before = kernel.services();
     kernel.resetCounts();
 
-    server.destroy();
+    CrudMockServers.stop(server);
     Thread.sleep(1000);
     assertThat(kernel.services()).isEqualTo(before);
     assertThat(kernel.totalOperations()).isZero();

@@ -6,12 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.halvs.agent.runtime.Election;
 import io.halvs.agent.runtime.StaticElection;
+import io.halvs.operator.demo.CrudMockServers;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpAddress;
 import io.halvs.plan.publish.Names;
@@ -19,7 +17,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -47,16 +44,14 @@ class PairElectionTest {
 
   @BeforeEach
   void start() {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(), false);
-    server.init(InetAddress.getLoopbackAddress(), 0);
+    server = CrudMockServers.start();
     client = server.createClient();
   }
 
   @AfterEach
   void stop() {
     client.close();
-    server.destroy();
+    CrudMockServers.stop(server);
   }
 
   void node(String name, String... typeAddress) {

@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.halvs.agent.ha.ElectionMachine.Answer;
 import io.halvs.agent.ha.ElectionMachine.Request;
-import java.net.InetAddress;
+import io.halvs.operator.demo.CrudMockServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -182,9 +178,7 @@ class QuorumTest {
 
   @Test
   void kubernetesLease() throws Exception {
-    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(List.of()), false);
-    server.init(InetAddress.getLoopbackAddress(), 0);
+    KubernetesMockServer server = CrudMockServers.start();
     try (KubernetesClient client = server.createClient()) {
       aLongerTermWrittenByTheHolderCounts(new LeaseQuorum(client, "halvs-system", "pair-longer-term", 4));
       readAhead(new LeaseQuorum(client, "halvs-system", "pair-ahead", 4));
@@ -216,7 +210,7 @@ class QuorumTest {
       assertThat(stored.getMetadata().getAnnotations()).containsEntry("halvs.io/term", "8")
           .containsEntry("halvs.io/written-while-peer-silent", "false");
     } finally {
-      server.destroy();
+      CrudMockServers.stop(server);
     }
   }
 }

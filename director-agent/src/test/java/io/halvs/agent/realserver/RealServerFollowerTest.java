@@ -6,18 +6,14 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.halvs.api.v1alpha1.ForwardingMethod;
+import io.halvs.operator.demo.CrudMockServers;
 import io.halvs.plan.IpAddress;
 import io.halvs.plan.RealServerNodePlan;
 import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.RealServerPublish;
-import java.net.InetAddress;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -39,9 +35,7 @@ class RealServerFollowerTest {
 
   @BeforeEach
   void start() {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(), false);
-    server.init(InetAddress.getLoopbackAddress(), 0);
+    server = CrudMockServers.start();
     operator = server.createClient();
     agentClient = server.createClient();
     operator.resource(new ConfigMapBuilder().withNewMetadata().withName(Names.realServerReport(NODE)).withNamespace(NS)
@@ -58,7 +52,7 @@ class RealServerFollowerTest {
     follower.close();
     agentClient.close();
     operator.close();
-    server.destroy();
+    CrudMockServers.stop(server);
   }
 
   String publish(RealServerNodePlan plan) {

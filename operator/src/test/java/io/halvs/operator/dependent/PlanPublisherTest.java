@@ -4,23 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.halvs.api.v1alpha1.DirectorPair;
+import io.halvs.operator.demo.CrudMockServers;
 import io.halvs.operator.model.PlanService;
 import io.halvs.operator.model.Snapshot;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.load.ManifestLoader;
 import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.PlanCodec;
-import java.net.InetAddress;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -45,9 +41,7 @@ class PlanPublisherTest {
 
   @BeforeEach
   void start() {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(List.of()), false);
-    server.init(InetAddress.getLoopbackAddress(), 0);
+    server = CrudMockServers.start();
     client = server.createClient();
     publisher = new PlanPublisher(client, NS);
     DirectorPlan plan = new DirectorPlan("lvs", List.of("lvs-01", "lvs-02"), "eth0", List.of(), null, new java.util.TreeMap<>(),
@@ -61,7 +55,7 @@ class PlanPublisherTest {
   @AfterEach
   void stop() {
     client.close();
-    server.destroy();
+    CrudMockServers.stop(server);
   }
 
   ConfigMap shard(int index) {

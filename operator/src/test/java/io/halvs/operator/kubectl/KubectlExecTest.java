@@ -18,6 +18,7 @@ import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.RealServerSpec;
 import io.halvs.api.v1alpha1.VirtualService;
 import io.halvs.api.v1alpha1.VirtualServiceSpec;
+import io.halvs.operator.demo.CrudMockServers;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,7 @@ class KubectlExecTest {
   @AfterEach
   void stop() {
     client.close();
-    server.destroy();
+    CrudMockServers.stop(server);
   }
 
   /** The exec request: the image's java, jib's classpath, the agent's main class and `conns`, in container agent. */

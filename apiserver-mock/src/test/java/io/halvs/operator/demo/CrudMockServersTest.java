@@ -1,0 +1,49 @@
+package io.halvs.operator.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.util.concurrent.RejectedExecutionException;
+import org.junit.jupiter.api.Test;
+
+class CrudMockServersTest {
+  /** A server whose shutdown fails as {@code failure} says, as mockwebserver 7.5.2's sometimes does. */
+  static KubernetesMockServer failingToStop(RuntimeException failure) {
+    return new KubernetesMockServer(false) {
+      @Override
+      public void destroy() {
+        throw failure;
+      }
+    };
+  }
+
+  @Test
+  void aStartedServerStoresObjectsAndAStoppedOneNoLongerListens() {
+    KubernetesMockServer server = CrudMockServers.start();
+    int port = server.getPort();
+    try (KubernetesClient client = server.createClient()) {
+      client.resource(new ConfigMapBuilder().withNewMetadata().withName("plan").withNamespace("halvs-system")
+          .endMetadata().addToData("k", "v").build()).create();
+      assertThat(client.configMaps().inNamespace("halvs-system").withName("plan").get().getData())
+          .containsEntry("k", "v");
+    }
+    CrudMockServers.stop(server);
+    assertThatThrownBy(() -> new Socket(InetAddress.getLoopbackAddress(), port).close())
+        .isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void stoppingForgivesOnlyTheShutdownsRaceWithItsOwnEventLoop() {
+    assertThatCode(() -> CrudMockServers.stop(failingToStop(new RejectedExecutionException("event executor terminated"))))
+        .doesNotThrowAnyException();
+    assertThatThrownBy(() -> CrudMockServers.stop(failingToStop(new IllegalStateException("shutdown() before start()"))))
+        .isInstanceOf(IllegalStateException.class);
+  }
+}
