@@ -11,11 +11,44 @@ tier_log=$(mktemp)
 # run_tier NAME COMMAND...: runs one tier, shows its output, adds its counts to the totals.
 run_tier() {
   local name=$1; shift
-  local start=$SECONDS rc=0 counts
+  local start=$SECONDS rc=0
   echo "=== tier $name: $*"
   "$@" 2>&1 | tee "$tier_log" || rc=${PIPESTATUS[0]}
+  count_tier "$name" "$rc" "$start" "$tier_log"
+}
+
+# start_tier NAME COMMAND...: starts one tier in the background, its output into a log of its own; join_tiers
+# shows that output and counts it. For a tier that mostly waits on one core (the VM tier's single TCG thread)
+# while the others run on the rest.
+beside_names=(); beside_pids=(); beside_starts=(); beside_logs=(); beside_commands=()
+start_tier() {
+  local name=$1; shift
+  local log; log=$(mktemp)
+  echo "=== tier $name: started beside the tiers after it (its output follows them): $*"
+  "$@" > "$log" 2>&1 &
+  beside_names+=("$name"); beside_pids+=("$!"); beside_starts+=("$SECONDS"); beside_logs+=("$log")
+  beside_commands+=("$*")
+}
+
+# join_tiers: waits for the tiers start_tier started, in order, then shows and counts each.
+join_tiers() {
+  local i rc
+  for i in "${!beside_pids[@]}"; do
+    rc=0
+    wait "${beside_pids[$i]}" || rc=$?
+    echo "=== tier ${beside_names[$i]} (ran beside the others): ${beside_commands[$i]}"
+    cat "${beside_logs[$i]}"
+    count_tier "${beside_names[$i]}" "$rc" "${beside_starts[$i]}" "${beside_logs[$i]}"
+    rm -f "${beside_logs[$i]}"
+  done
+  beside_names=(); beside_pids=(); beside_starts=(); beside_logs=(); beside_commands=()
+}
+
+# count_tier NAME RC START LOG: adds a finished tier's closing counts to the totals and its line to the summary.
+count_tier() {
+  local name=$1 rc=$2 start=$3 log=$4 counts
   # grep finds nothing when a tier prints no counts: `|| true`, or pipefail + set -e would end the caller here
-  counts=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "$tier_log" | tail -1 || true)
+  counts=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 || true)
   if [ -n "$counts" ]; then
     total_passed=$((total_passed + $(awk '{print $1}' <<<"$counts")))
     total_failed=$((total_failed + $(awk '{print $3}' <<<"$counts")))
@@ -35,8 +68,10 @@ unknown_tier() {
   summary+=("tier $1: unknown (tiers: $2)"); status=1; total_failed=$((total_failed + 1))
 }
 
-# print_summary: one line per tier and the totals; returns the suite's status.
+# print_summary: waits for the tiers still running beside, then one line per tier and the totals; returns the
+# suite's status.
 print_summary() {
+  join_tiers
   rm -f "$tier_log"
   printf '%s\n' "${summary[@]}"
   echo "total: $total_passed passed, $total_failed failed"

@@ -33,5 +33,25 @@ bash -c 'set -euo pipefail; source "$1"; run_tier a bash -c "echo 1 passed, 0 fa
   _ "$here/lib.sh" > "$out" 2>&1 || rc=$?
 check "a passing suite exits 0" 0 "$rc"
 check "...and prints its totals" "total: 1 passed, 0 failed" "$(tail -1 "$out")"
+# A tier started beside the others runs while the tiers after it do (it waits for a file the next tier writes),
+# its output comes after theirs, and its counts and status count as a foreground tier's do.
+marker=$(mktemp -u)
+rc=0
+bash -c 'set -euo pipefail; source "$1"; marker=$2
+  start_tier beside-failing bash -c "for _ in \$(seq 100); do [ -e $marker ] && break; sleep 0.1; done
+    [ -e $marker ] && echo saw the later tier || echo ran alone; echo 2 passed, 1 failed; exit 1"
+  run_tier later bash -c "touch $marker; echo 1 passed, 0 failed"
+  start_tier beside-passing bash -c "echo 4 passed, 0 failed"
+  print_summary' _ "$here/lib.sh" "$marker" > "$out" 2>&1 || rc=$?
+rm -f "$marker"
+check "a failing tier beside the others fails the suite" 1 "$rc"
+check "it ran while the tier after it did" 1 "$(grep -c '^saw the later tier' "$out")"
+check "its output follows the later tier's" \
+  "beside-failing:started later beside-passing:started beside-failing:output beside-passing:output" \
+  "$(awk '/^=== tier/ {n=$3; sub(/:$/, "", n); print n ($4 == "started" ? ":started" : $4 == "(ran" ? ":output" : "")}' \
+    "$out" | xargs)"
+check "it is FAILED with its counts" 1 "$(grep -c '^tier beside-failing: FAILED, 2 passed, 1 failed' "$out")"
+check "a passing tier beside is ok" 1 "$(grep -c '^tier beside-passing: ok, 4 passed, 0 failed' "$out")"
+check "the totals count the tiers beside" "total: 7 passed, 1 failed" "$(tail -1 "$out")"
 echo "tiers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

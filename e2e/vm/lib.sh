@@ -85,10 +85,11 @@ count_hits() {
     | awk '{printf "%s=%s ", $2, $1}' | sed 's/ $//'
 }
 
-# The agent suites: need_agent REPO sets $jar (or ends the suite); agent ARGS runs the agent in dir0. C1 only:
-# under TCG emulation C2 compiles cost more than they save in runs this short.
+# The agent suites: need_agent REPO sets $jar (HALVS_AGENT_JAR, run-all.sh's copy, or the build's; or ends the
+# suite); agent ARGS runs the agent in dir0. C1 only: under TCG emulation C2 compiles cost more than they save in
+# runs this short.
 need_agent() {
-  jar=$1/director-agent/target/halvs-agent.jar
+  jar=${HALVS_AGENT_JAR:-$1/director-agent/target/halvs-agent.jar}
   [ -f "$jar" ] || { echo "build the agent first: ./mvnw -pl director-agent -am package"; exit 1; }
 }
 agent() { nsx dir0 java -XX:TieredStopAtLevel=1 -Xshare:auto -jar "$jar" "$@"; }

@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
 # The VM tier, as test.sh and CI run it: real IPVS in Debian's kernel under QEMU. Needs the agent jar
-# (./mvnw -pl director-agent -am package). Prints "N passed, N failed" over all suites.
+# (./mvnw -pl director-agent -am package; built here when missing). Prints "N passed, N failed" over all suites.
+#   run-all.sh --prepare   only what the suites need first (the jar, QEMU and the kernel, the agent's copy); test.sh
+#                          runs it in the foreground, then the suites in the background beside other tiers with
+#                          HALVS_AGENT_JAR naming the copy
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-[ -f "$repo/director-agent/target/halvs-agent.jar" ] || (cd "$repo" && ./mvnw -B -q -pl director-agent -am package -DskipTests)
+# The suites run a copy of the agent: the tiers beside this one rebuild the jar in place, and a JVM in the guest
+# reads its jar over 9p for as long as it runs.
+if [ "${1:-}" = --prepare ] || [ -z "${HALVS_AGENT_JAR:-}" ]; then
+  [ -f "$repo/director-agent/target/halvs-agent.jar" ] \
+    || (cd "$repo" && ./mvnw -B -q -pl director-agent -am package -DskipTests)
+  mkdir -p "$here/out"; rm -f "$here/out/halvs-agent.jar"
+  cp "$repo/director-agent/target/halvs-agent.jar" "$here/out/halvs-agent.jar" || exit 1
+  export HALVS_AGENT_JAR=$here/out/halvs-agent.jar
+fi
 "$here/setup.sh" >/dev/null || exit 1
+[ "${1:-}" != --prepare ] || exit 0
 passed=0; failed=0; status=0
 tier_start=$SECONDS
 # A suite with its arguments: agent-restarts runs 4 restarts (two kill -9, two SIGTERM) here so it cannot rot; its

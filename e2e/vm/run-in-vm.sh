@@ -16,6 +16,8 @@ rm -rf "$out"; mkdir -p "$out"
   echo "mount -t proc proc /proc"
   echo "mount -t sysfs sysfs /sys; mount -t devtmpfs dev /dev 2>/dev/null; mkdir -p /dev/pts /dev/shm"
   echo "mount -t devpts devpts /dev/pts 2>/dev/null; mount -t tmpfs tmpfs /dev/shm"
+  # the guest's environment is its init's: what the suites read from the host's is handed on here
+  [ -z "${HALVS_AGENT_JAR:-}" ] || printf 'export HALVS_AGENT_JAR=%q\n' "$HALVS_AGENT_JAR"
   printf 'exec %q' "$script"; printf ' %q' "$@"; echo
 } > "$out/job.sh"
 start=$SECONDS
