@@ -128,6 +128,7 @@ public final class HeartbeatElection implements Election {
     this.machine = new ElectionMachine(config(plan), now(), adopted(plan));
     this.state = new State(machine.role(), Instant.now(), machine.reason(), 0, peerName);
     announcements = new VipAnnouncer(sender, "halvs-election-announce"); // in this thread's network namespace
+    announcements.prepare(plan);
     if (machine.role() == Role.ACTIVE) {
       startAnnouncing(now()); // the adopted VIPs: tell the segment again, the peer may have announced meanwhile
     }
@@ -185,6 +186,11 @@ public final class HeartbeatElection implements Election {
       @Override
       public void announce(String ifname, IpAddress address) {
         announcer.announce(ifname, address);
+      }
+
+      @Override
+      public void prepare(String ifname, IpAddress address) {
+        announcer.prepare(ifname, address);
       }
 
       @Override
@@ -526,6 +532,7 @@ public final class HeartbeatElection implements Election {
       machine = new ElectionMachine(config(next), now(), machine.role() == Role.ACTIVE);
     }
     plan = next;
+    announcements.prepare(next);
     // the announcer stops before hold() removes the VIPs the new plan dropped: none of them is announced after
     announcements.stop();
     if (machine.role() == Role.ACTIVE) {

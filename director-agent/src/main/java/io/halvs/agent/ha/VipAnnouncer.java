@@ -34,6 +34,9 @@ final class VipAnnouncer implements AutoCloseable {
   interface Sender extends AutoCloseable {
     void announce(String ifname, IpAddress address);
 
+    /** Opens what announcing {@code address} on {@code ifname} needs (a socket), sending nothing. */
+    default void prepare(String ifname, IpAddress address) {}
+
     @Override
     default void close() {}
   }
@@ -50,12 +53,14 @@ final class VipAnnouncer implements AutoCloseable {
   private long generation; // every stop() that ended something starts a new one: older rounds send nothing more
   private boolean requested; // a round was asked for and has not started
   private boolean streaming; // the round's addresses are still coming (a takeover's hold: stream, streamed, endStream)
+  private List<Target> toPrepare; // asked for by prepare(), not yet done; null: nothing to prepare
   private boolean inRound;
   private boolean closed;
   private long sent;
   private long failed;
   private long cancelled;
   private long streamedRounds;
+  private long prepared;
 
   VipAnnouncer(Sender sender, String threadName) {
     this.sender = sender;
@@ -72,6 +77,20 @@ final class VipAnnouncer implements AutoCloseable {
     targets = List.copyOf(targets(plan));
     requested = true;
     notifyAll();
+  }
+
+  /**
+   * Opens the sender's sockets for the plan's interfaces on this thread when it is free, sending nothing: a
+   * standby's first takeover would otherwise open them inside its first round. A round asked for goes first.
+   */
+  synchronized void prepare(DirectorPlan plan) {
+    toPrepare = List.copyOf(targets(plan));
+    notifyAll();
+  }
+
+  /** Interfaces and address families prepared ({@link #prepare}) since the start, failures not counted. */
+  synchronized long prepared() {
+    return prepared;
   }
 
   /** A round's addresses: every VIP, then the gateways. */
@@ -170,13 +189,24 @@ final class VipAnnouncer implements AutoCloseable {
         long myGeneration;
         List<Target> mine;
         String myPair;
+        List<Target> preparing = null;
         synchronized (this) {
-          while (!closed && !requested) {
+          while (!closed && !requested && toPrepare == null) {
             wait();
           }
           if (closed) {
             return;
           }
+          if (!requested) {
+            preparing = toPrepare;
+            toPrepare = null;
+          }
+        }
+        if (preparing != null) {
+          prepareAll(preparing);
+          continue;
+        }
+        synchronized (this) {
           requested = false;
           inRound = true;
           myGeneration = generation;
@@ -195,6 +225,24 @@ final class VipAnnouncer implements AutoCloseable {
       // closed
     } finally {
       sender.close();
+    }
+  }
+
+  /** One sender preparation per interface and address family; a failure is the first round's to report. */
+  private void prepareAll(List<Target> all) {
+    Set<String> done = new HashSet<>();
+    for (Target t : all) {
+      if (!done.add(t.interfaceName() + (t.address().isV4() ? "/4" : "/6"))) {
+        continue;
+      }
+      try {
+        sender.prepare(t.interfaceName(), t.address());
+        synchronized (this) {
+          prepared++;
+        }
+      } catch (RuntimeException e) {
+        LOG.debug("announcing on {} not prepared: {}", t.interfaceName(), e.getMessage());
+      }
     }
   }
 

@@ -20,11 +20,21 @@ public final class NeighbourAnnouncer implements AutoCloseable {
 
   private final Map<String, PacketSocket> sockets = new HashMap<>();
 
-  /** Announces one address on one interface; throws NetlinkException when the interface cannot send. */
+  /**
+   * Announces one address on one interface; throws NetlinkException when the interface cannot send. A socket that
+   * fails is closed and the send tried once more on a new one: the failed socket may be older than the interface
+   * (opened by {@link #prepare}, the interface recreated since).
+   */
   public void announce(String ifname, IpAddress address) {
-    int ethertype = address.isV4() ? PacketSocket.ETH_P_ARP : PacketSocket.ETH_P_IPV6;
-    String key = ifname + "/" + ethertype;
-    PacketSocket s = sockets.computeIfAbsent(key, k -> new PacketSocket(ifname, ethertype));
+    try {
+      send(ifname, address);
+    } catch (NetlinkException stale) {
+      send(ifname, address);
+    }
+  }
+
+  private void send(String ifname, IpAddress address) {
+    PacketSocket s = socket(ifname, address);
     try {
       byte[] mac = s.hardwareAddress();
       if (address.isV4()) {
@@ -34,9 +44,26 @@ public final class NeighbourAnnouncer implements AutoCloseable {
       }
       AgentMetrics.get().gratuitousArpSent();
     } catch (NetlinkException e) {
-      sockets.remove(key).close();
+      sockets.remove(key(ifname, address)).close();
       throw e;
     }
+  }
+
+  /**
+   * Opens the socket announcing {@code address} on {@code ifname} needs, sending nothing; throws NetlinkException
+   * when the interface cannot send. Send-only (protocol 0): an open socket costs no receive queue.
+   */
+  public void prepare(String ifname, IpAddress address) {
+    socket(ifname, address);
+  }
+
+  private PacketSocket socket(String ifname, IpAddress address) {
+    int ethertype = address.isV4() ? PacketSocket.ETH_P_ARP : PacketSocket.ETH_P_IPV6;
+    return sockets.computeIfAbsent(key(ifname, address), k -> new PacketSocket(ifname, ethertype));
+  }
+
+  private static String key(String ifname, IpAddress address) {
+    return ifname + "/" + (address.isV4() ? PacketSocket.ETH_P_ARP : PacketSocket.ETH_P_IPV6);
   }
 
   /** ARP request, htype Ethernet, ptype IPv4; target hardware address zero as RFC 5227 announces. */

@@ -281,6 +281,30 @@ class HeartbeatElectionInMemoryTest {
     assertThat(a.announcementsStreamed()).as("the first round streamed").isEqualTo(1);
   }
 
+  /** The announcer's sockets are opened before any round: at the start, and for a plan's new interface. */
+  @Test
+  void theAnnouncersSocketsArePreparedAtTheStartAndForANewInterface() throws Exception {
+    int port = freePort();
+    DirectorPlan plan = plan(port);
+    List<String> prepared = new java.util.concurrent.CopyOnWriteArrayList<>();
+    VipAnnouncer.Sender recording = new VipAnnouncer.Sender() {
+      @Override
+      public void announce(String ifname, IpAddress address) {}
+
+      @Override
+      public void prepare(String ifname, IpAddress address) {
+        prepared.add(ifname);
+      }
+    };
+    a = new HeartbeatElection(plan, new HeartbeatElection.Options("dir-a", new InetSocketAddress("127.0.0.3",
+        port), KEY, new MemoryQuorum(), () -> 0, () -> true), tableA, InetAddress.getByName("127.0.0.2"),
+        recording);
+    await().atMost(Duration.ofSeconds(5)).until(() -> prepared.contains(plan.vipInterface()));
+    a.follow(new DirectorPlan(plan.pair(), plan.nodes(), "eth9", plan.vips(), null, plan.sysctls(), null,
+        plan.highAvailability(), List.of()));
+    await().atMost(Duration.ofSeconds(5)).until(() -> prepared.contains("eth9"));
+  }
+
   @Test
   void oneHoldsTheVipInMemoryAndTheStandbyTakesOverOnHandover() throws Exception {
     startPair(new MemoryQuorum());

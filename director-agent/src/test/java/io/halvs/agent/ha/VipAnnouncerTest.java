@@ -25,6 +25,9 @@ class VipAnnouncerTest {
     final CountDownLatch release = new CountDownLatch(1);
     volatile boolean inFlight;
     volatile IpAddress failing;
+    final List<String> prepared = new CopyOnWriteArrayList<>();
+    final java.util.concurrent.atomic.AtomicInteger prepareCalls = new java.util.concurrent.atomic.AtomicInteger();
+    volatile boolean failPrepare;
 
     Recorder(int blockAt) {
       this.blockAt = blockAt;
@@ -48,6 +51,15 @@ class VipAnnouncerTest {
         inFlight = false;
       }
     }
+
+    @Override
+    public void prepare(String ifname, IpAddress address) {
+      prepareCalls.incrementAndGet();
+      if (failPrepare) {
+        throw new IllegalStateException("no such device");
+      }
+      prepared.add(ifname + (address.isV4() ? "/4" : "/6"));
+    }
   }
 
   static DirectorPlan plan(int vips, int firstOctet) {
@@ -57,6 +69,32 @@ class VipAnnouncerTest {
     }
     return new DirectorPlan("pair-1", List.of("dir-a", "dir-b"), "eth0", addresses, null, new TreeMap<>(), null,
         new DirectorPlan.HaPlan(50, 3, false, 0, 8849, null, null), List.of());
+  }
+
+  /** The sockets a standby's first round would open are opened before it: once per interface and family. */
+  @Test
+  void aPlanIsPreparedOncePerInterfaceAndFamilySendingNothingAndAFailureIsNoRoundsConcern() throws Exception {
+    Recorder sender = new Recorder(0);
+    DirectorPlan v4 = plan(100, 198);
+    List<IpAddress> vips = new ArrayList<>(v4.vips());
+    vips.add(IpAddress.parse("2001:db8::1"));
+    vips.add(IpAddress.parse("2001:db8::2"));
+    DirectorPlan p = new DirectorPlan(v4.pair(), v4.nodes(), v4.vipInterface(), vips, null, v4.sysctls(), null,
+        v4.highAvailability(), List.of());
+    try (VipAnnouncer announcer = new VipAnnouncer(sender, "test-announce")) {
+      announcer.prepare(p);
+      await().atMost(Duration.ofSeconds(10)).until(() -> announcer.prepared() == 2);
+      assertThat(sender.prepared).containsExactlyInAnyOrder("eth0/4", "eth0/6");
+      assertThat(sender.sent).isEmpty();
+
+      sender.failPrepare = true;
+      announcer.prepare(p);
+      await().atMost(Duration.ofSeconds(10)).until(() -> sender.prepareCalls.get() == 4);
+      announcer.round(p);
+      await().atMost(Duration.ofSeconds(10)).until(() -> announcer.sent() == 102);
+      assertThat(announcer.failed()).isZero();
+      assertThat(announcer.prepared()).as("failed preparations are not counted").isEqualTo(2);
+    }
   }
 
   @Test

@@ -34,7 +34,8 @@ class NeighbourAnnouncerNetnsTest {
       sh("ip", "-n", ns, "link", "set", "lo", "up");
     }
     sh("ip", "-n", C, "link", "add", "br0", "type", "bridge");
-    sh("ip", "-n", C, "link", "set", "br0", "up");
+    // a MAC of its own: a bridge takes its lowest port's, and a change of it flushes the client's neighbour entries
+    sh("ip", "-n", C, "link", "set", "br0", "address", "02:00:00:00:00:01", "up");
     sh("ip", "-n", C, "addr", "add", "198.51.100.1/24", "dev", "br0");
     sh("ip", "-n", C, "addr", "add", "2001:db8::1/64", "dev", "br0", "nodad");
     for (String[] d : List.of(new String[] {A, "hga0", "cga0", "198.51.100.2/24", "2001:db8::2/64"},
@@ -132,5 +133,52 @@ class NeighbourAnnouncerNetnsTest {
   @Test
   void unsolicitedNeighbourAdvertisementMovesTheIpv6Vip() throws Exception {
     takeoverRewritesTheClientsNeighbourEntry("2001:db8::10");
+  }
+
+  /** A link from {@code ns} to the client's bridge: {@code ifname} in ns, {@code peer} on the bridge. */
+  static void link(String ns, String ifname, String peer) throws Exception {
+    sh("ip", "-n", C, "link", "add", peer, "type", "veth", "peer", "name", ifname, "netns", ns);
+    sh("ip", "-n", C, "link", "set", peer, "master", "br0", "up");
+    sh("ip", "-n", ns, "link", "set", ifname, "up");
+  }
+
+  /**
+   * A standby opens its sockets long before its first takeover (prepare); an interface recreated meanwhile has a
+   * new index and MAC, and the announcement must still go out, from the new one.
+   */
+  @Test
+  void aSocketOlderThanItsInterfaceIsReplacedAndTheAnnouncementGoesOut() throws Exception {
+    IpAddress vip = IpAddress.parse("198.51.100.20");
+    NetNamespace.run(A, () -> {
+      try (AddressTable t = new AddressTable()) {
+        return t.add("hga0", vip, vip.maxPrefixLength(), null);
+      }
+    });
+    knock(vip); // the client's entry names A
+    link(B, "hgr0", "cgr0");
+    String before = mac(B, "hgr0");
+    NetNamespace.run(A, () -> {
+      try (AddressTable t = new AddressTable()) {
+        return t.remove("hga0", vip, vip.maxPrefixLength());
+      }
+    });
+    NetNamespace.run(B, () -> {
+      try (AddressTable t = new AddressTable(); NeighbourAnnouncer n = new NeighbourAnnouncer()) {
+        n.prepare("hgr0", vip);
+        sh("ip", "-n", C, "link", "del", "cgr0"); // and its peer hgr0
+        link(B, "hgr0", "cgr0");
+        t.add("hgr0", vip, vip.maxPrefixLength(), null);
+        n.announce("hgr0", vip);
+        return null;
+      }
+    });
+    String after = mac(B, "hgr0");
+    assertThat(after).as("a new interface").isNotEqualTo(before);
+    String entry = "";
+    for (int i = 0; i < 50 && !entry.contains(after); i++) {
+      entry = sh("ip", "-n", C, "neigh", "show", vip.toString());
+      Thread.sleep(20);
+    }
+    assertThat(entry).as("client's neighbour entry after the announcement").contains(after);
   }
 }
