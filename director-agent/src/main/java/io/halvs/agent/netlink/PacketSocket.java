@@ -19,7 +19,6 @@ public final class PacketSocket implements AutoCloseable {
   private final int ifindex;
   private final int ethertype;
   private final String ifname;
-  private final byte[] hardwareAddress;
 
   public PacketSocket(String ifname, int ethertype) {
     this.ifname = ifname;
@@ -36,17 +35,12 @@ public final class PacketSocket implements AutoCloseable {
       c.close(fd);
       throw new NetlinkException("bind packet socket to " + ifname, errno, null);
     }
-    // getsockname on a bound packet socket reports the interface's hardware address: no ioctl, no /sys
-    byte[] name = new byte[SOCKADDR_LL];
-    int[] len = {SOCKADDR_LL};
-    if (c.getsockname(fd, name, len) < 0) {
-      int errno = LibC.errno();
+    try {
+      hardwareAddress();
+    } catch (NetlinkException e) {
       c.close(fd);
-      throw new NetlinkException("read hardware address of " + ifname, errno, null);
+      throw e;
     }
-    int halen = name[11] & 0xff;
-    hardwareAddress = new byte[Math.min(halen, 8)];
-    System.arraycopy(name, 12, hardwareAddress, 0, hardwareAddress.length);
   }
 
   /** struct sockaddr_ll: family and ifindex in host order, protocol in network order. */
@@ -66,8 +60,21 @@ public final class PacketSocket implements AutoCloseable {
     return ifname;
   }
 
+  /**
+   * The interface's hardware address now: getsockname on a bound packet socket reports it (no ioctl, no /sys).
+   * Read on every call, not kept: a bond with fail_over_mac=active takes its active slave's address, and an
+   * announcement naming the old one would send the segment's traffic to a port that no longer takes it.
+   */
   public byte[] hardwareAddress() {
-    return hardwareAddress.clone();
+    byte[] name = new byte[SOCKADDR_LL];
+    int[] len = {SOCKADDR_LL};
+    if (c.getsockname(fd, name, len) < 0) {
+      throw new NetlinkException("read hardware address of " + ifname, LibC.errno(), null);
+    }
+    int halen = name[11] & 0xff;
+    byte[] address = new byte[Math.min(halen, 8)];
+    System.arraycopy(name, 12, address, 0, address.length);
+    return address;
   }
 
   /** Never blocks: a full send buffer fails the send (EAGAIN) instead of holding the caller up. */

@@ -135,6 +135,45 @@ class NeighbourAnnouncerNetnsTest {
     takeoverRewritesTheClientsNeighbourEntry("2001:db8::10");
   }
 
+  /** An interface's address changed after its socket was opened (a bond's failover): the new one is announced. */
+  @Test
+  void theHardwareAddressAnnouncedIsTheInterfacesNowNotWhenItsSocketOpened() throws Exception {
+    IpAddress vip = IpAddress.parse("198.51.100.21");
+    String changed = "02:00:00:00:00:42";
+    NetNamespace.run(A, () -> {
+      try (AddressTable t = new AddressTable()) {
+        return t.add("hga0", vip, vip.maxPrefixLength(), null);
+      }
+    });
+    knock(vip); // the client's entry names A
+    NetNamespace.run(A, () -> {
+      try (AddressTable t = new AddressTable()) {
+        return t.remove("hga0", vip, vip.maxPrefixLength());
+      }
+    });
+    String before = mac(B, "hgb0");
+    try {
+      NetNamespace.run(B, () -> {
+        try (AddressTable t = new AddressTable(); NeighbourAnnouncer n = new NeighbourAnnouncer()) {
+          n.prepare("hgb0", vip);
+          sh("ip", "-n", B, "link", "set", "hgb0", "address", changed);
+          t.add("hgb0", vip, vip.maxPrefixLength(), null);
+          n.announce("hgb0", vip);
+          t.remove("hgb0", vip, vip.maxPrefixLength());
+          return null;
+        }
+      });
+      String entry = "";
+      for (int i = 0; i < 50 && !entry.contains(changed); i++) {
+        entry = sh("ip", "-n", C, "neigh", "show", vip.toString());
+        Thread.sleep(20);
+      }
+      assertThat(entry).as("client's neighbour entry after the announcement").contains(changed);
+    } finally {
+      sh("ip", "-n", B, "link", "set", "hgb0", "address", before); // the other tests' B
+    }
+  }
+
   /** A link from {@code ns} to the client's bridge: {@code ifname} in ns, {@code peer} on the bridge. */
   static void link(String ns, String ifname, String peer) throws Exception {
     sh("ip", "-n", C, "link", "add", peer, "type", "veth", "peer", "name", ifname, "netns", ns);
