@@ -83,7 +83,9 @@ pair_topology 3
 pair_dr_real_servers 3
 timeline $work/timeline.log & timeline_pid=$!
 for d in $DIRS; do start_agent $d; done
-took=$(wait_holder dir0 180)
+# Waits, not timings (the figures are printed): two JVMs starting under emulation took 143 s when the VM tier ran
+# alone and 196 s beside the other tiers (test.sh runs it so), so the waits for a start are generous.
+took=$(wait_holder dir0 420)
 expect_eq "the pair elects dir0 (preferred) and it alone holds the VIP" dir0 "$(holders)"
 echo "  (both agents started, dir0 active after $took s)"
 for _ in $(seq 1 60); do
@@ -123,7 +125,7 @@ t_back=$SECONDS
 ip netns del dir0; sleep 1; pair_director dir0 || fail "dir0's namespace could not be made again"
 mark $work/timeline.log "dir0 returns after a reboot (fresh namespace: no VIP, no IPVS connections)"
 start_agent dir0
-for _ in $(seq 1 120); do grep -q '^role: STANDBY' $work/agent-dir0.log 2>/dev/null && [ "$(nsx dir0 ipvsadm -L --daemon | wc -l)" = 2 ] && break; sleep 1; done
+for _ in $(seq 1 300); do grep -q '^role: STANDBY' $work/agent-dir0.log 2>/dev/null && [ "$(nsx dir0 ipvsadm -L --daemon | wc -l)" = 2 ] && break; sleep 1; done
 echo "  (dir0 standby with its sync daemons $((SECONDS - t_back)) s after the reboot; its connection entries: NAT $(synced dir0 7000), DR $(synced dir0 7001))"
 mark $work/timeline.log "round resync"; resync_at=$(date +%s.%N)
 chat_round resync 120 | sed 's/^/  /' # one packet per connection: dir1's master re-sends each (refresh period)
