@@ -36,7 +36,8 @@ for tier in $tiers; do
     image) run_tier image e2e/image/run.sh ;;
     # The VM tier (about 30 min, one TCG thread) runs beside the tiers after it. What it needs first (the agent jar,
     # apt, the kernel, its own copy of the jar) is prepared here in the foreground, so no other tier's Maven or
-    # apt-get meets it; a failed preparation fails the tier, which prepares again. HALVS_VM_BESIDE=0: alone.
+    # apt-get meets it; a failed preparation fails the tier (its setup fails again, or its suites find no jar).
+    # HALVS_VM_BESIDE=0: alone.
     vm) if [ "${HALVS_VM_BESIDE:-1}" = 1 ]; then
           e2e/vm/run-all.sh --prepare || true
           start_tier vm env HALVS_AGENT_JAR="$repo/e2e/vm/out/halvs-agent.jar" e2e/vm/run-all.sh
