@@ -58,12 +58,15 @@ public final class NeighbourAnnouncer implements AutoCloseable {
   }
 
   private PacketSocket socket(String ifname, IpAddress address) {
-    int ethertype = address.isV4() ? PacketSocket.ETH_P_ARP : PacketSocket.ETH_P_IPV6;
-    return sockets.computeIfAbsent(key(ifname, address), k -> new PacketSocket(ifname, ethertype));
+    return sockets.computeIfAbsent(key(ifname, address), k -> new PacketSocket(ifname, ethertype(address)));
   }
 
   private static String key(String ifname, IpAddress address) {
-    return ifname + "/" + (address.isV4() ? PacketSocket.ETH_P_ARP : PacketSocket.ETH_P_IPV6);
+    return ifname + "/" + ethertype(address);
+  }
+
+  private static int ethertype(IpAddress address) {
+    return address.isV4() ? PacketSocket.ETH_P_ARP : PacketSocket.ETH_P_IPV6;
   }
 
   /** ARP request, htype Ethernet, ptype IPv4; target hardware address zero as RFC 5227 announces. */
