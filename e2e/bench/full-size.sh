@@ -69,6 +69,11 @@ case ${OPERATOR_COLLECTOR:-g1} in
   *) echo "full-size.sh: OPERATOR_COLLECTOR: serial or g1, not '$OPERATOR_COLLECTOR'" >&2; exit 2 ;;
 esac
 agent_image_flags=(-XX:TieredStopAtLevel=1) # the agent image's own, after the common ones (director-agent/pom.xml)
+# The operator's environment as deployed: the image's MALLOC_ARENA_MAX (operator/pom.xml) and the Deployment's heap
+# flags (JAVA_TOOL_OPTIONS in deploy/base/operator-deployment.yaml; OPERATOR_JAVA_TOOL_OPTIONS= leaves them out, as
+# runs before 2026-12-02 07:00 did, which had no MALLOC_ARENA_MAX either).
+operator_tool_options=${OPERATOR_JAVA_TOOL_OPTIONS-$(sed -n '/name: JAVA_TOOL_OPTIONS/{n;s/^ *value: *//p;q}' \
+  "$repo/deploy/base/operator-deployment.yaml")}
 # The DaemonSet's heap flags (JAVA_TOOL_OPTIONS in the operator's template), as a deployed agent runs;
 # AGENT_JAVA_TOOL_OPTIONS= (empty) leaves the heap to -XX:MaxRAM alone, as runs before 2026-11-30 19:40 did.
 agent_tool_options=${AGENT_JAVA_TOOL_OPTIONS-$(sed -n '/name: JAVA_TOOL_OPTIONS/{n;s/^ *value: *//p;q}' \
@@ -188,7 +193,8 @@ done
 
 # The operator and both agents: before the apply, which they follow (START=running), or after it (START=cold).
 start_components() {
-KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system "${api_ns[@]}" java "${image_flags[@]}" "${operator_image_flags[@]}" \
+MALLOC_ARENA_MAX=2 JAVA_TOOL_OPTIONS=$operator_tool_options KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system \
+  "${api_ns[@]}" java "${image_flags[@]}" "${operator_image_flags[@]}" \
   -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -Xlog:gc:file="$dir/operator-gc.log":utctime \
   -jar "$operator_jar" run --health-port=0 --log-level info,io.halvs.operator.model.PlanService=debug,io.halvs.operator.reconciler.DirectorPairReconciler=debug \
   > "$dir/operator.log" 2>&1 & # no port: others may hold 8081. PlanService's debug: each rebuild's times
@@ -275,7 +281,7 @@ until_true $((timeout < 600 ? timeout : 600)) 0.2 both_programmed
 programmed_at=$(now_ms); programmed_ms=$((programmed_at - t_apply))
 echo "both agents programmed the plan of every object $(secs $programmed_ms) s after the apply started"
 
-r0=$(requests); sleep "$rest"; r1=$(requests)
+r0=$(requests); sleep "$rest"; r1=$(requests); rested_at=$(now_ms)
 rest_rps=$(awk -v a="$r0" -v b="$r1" -v s="$rest" 'BEGIN { printf "%.1f", (b - a) / s }')
 
 r2=$(requests); t_edits=$(now_ms)
@@ -303,9 +309,13 @@ fi
 for who in operator lvs-01 lvs-02; do
   read -r rss cpu <<<"$(at "$dir/$who.samples" "$programmed_at")"
   row "$who: at programmed" "" "$rss" "" "$cpu"
+  read -r rss cpu <<<"$(at "$dir/$who.samples" "$rested_at")"
+  row "$who: at rest ($rest s after programmed)" "" "$rss" "" "$cpu"
   read -r rss cpu <<<"$(at "$dir/$who.samples" "$edits_done_at")"
   row "$who: after the edits" "" "$rss" "$(peak_rss "$dir/$who.samples" "$edits_done_at")" "$cpu"
 done
+read -r rss cpu <<<"$(at "$dir/operator.samples")" # the agents were killed and restarted by the failovers
+row "operator: at the end" "" "$rss" "$(peak_rss "$dir/operator.samples")" "$cpu"
 if [ "$failovers" -gt 0 ]; then python3 "$here/failover.py" summary "$dir/failover.out"; else echo "failover: none (FAILOVERS=0)"; fi
 echo "API server requests/s, all clients: at rest $rest_rps (over $rest s); during the edits $edit_rps (the driver's own excluded)"
 read -r n over longest full < <(awk -f "$here/gc-pauses.awk" "$dir/operator-gc.log")
@@ -314,5 +324,5 @@ for i in 0 1; do # every pause of every run of the agent (a restarted agent writ
   read -r n over longest full < <(cat "$dir"/lvs-0$((i + 1))-gc-*.log | awk -f "$here/gc-pauses.awk")
   echo "GC lvs-0$((i + 1)) (${collectors[$i]}): $n pauses, $over longer than 150 ms (the dead interval), longest $longest ms, $full full"
 done
-echo "operator: -XX:MaxRAM=$operator_max_ram; agents: -XX:MaxRAM=$agent_max_ram collectors ${collectors[*]} JAVA_TOOL_OPTIONS='$agent_tool_options'; total $((SECONDS - t0)) s;" \
+echo "operator: -XX:MaxRAM=$operator_max_ram JAVA_TOOL_OPTIONS='$operator_tool_options'; agents: -XX:MaxRAM=$agent_max_ram collectors ${collectors[*]} JAVA_TOOL_OPTIONS='$agent_tool_options'; total $((SECONDS - t0)) s;" \
   "1-minute load average over the run $(sort -n "$dir/load.samples" | sed -n '1p;$p' | paste -sd-)"
