@@ -1,0 +1,77 @@
+package io.halvs.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JVM flags the operator's Deployment and the agent's DaemonSet template set in JAVA_TOOL_OPTIONS: a JVM
+ * refuses to start on a flag it does not know (several are version-dependent, e.g. TrimNativeHeapInterval since
+ * 17.0.9). Checked with this build's JDK, the one deploy/image/rootfs.sh jlinks into the images, with the
+ * images' collector.
+ */
+class DeployedJvmOptionsTest {
+
+  static String operatorOptions() throws IOException {
+    String yaml = Files.readString(DeployKustomizeTest.REPO.resolve("deploy/base/operator-deployment.yaml"));
+    return DeployKustomizeTest.env(DeployKustomizeTest.document(yaml, "Deployment", Deployment.class),
+        "JAVA_TOOL_OPTIONS");
+  }
+
+  static String agentOptions() throws IOException {
+    String template = Files.readString(
+        DeployKustomizeTest.REPO.resolve("operator/src/main/resources/templates/agent-daemonset.yaml"));
+    Matcher m = Pattern.compile("- name: JAVA_TOOL_OPTIONS\\s+value: (.+)").matcher(template);
+    assertThat(m.find()).as("JAVA_TOOL_OPTIONS in the agent's template").isTrue();
+    return m.group(1).trim();
+  }
+
+  /** java OPTIONS -XX:+UseG1GC -version, without the environment's JAVA_TOOL_OPTIONS: its exit code and output. */
+  static String[] run(String options) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(Arrays.asList(options.split(" +")));
+    command.add("-XX:+UseG1GC");
+    command.add("-version");
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().remove("JAVA_TOOL_OPTIONS");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new String[] {String.valueOf(p.exitValue()), out};
+  }
+
+  @Test
+  void theOperatorsHeapFlagsStartThisJdk() throws Exception {
+    String options = operatorOptions();
+    assertThat(options).contains("-XX:G1PeriodicGCInterval=").contains("-XX:MaxHeapFreeRatio=");
+    String[] result = run(options);
+    assertThat(result[0]).as("java %s -version: %s", options, result[1]).isEqualTo("0");
+  }
+
+  @Test
+  void theAgentsHeapFlagsStartThisJdk() throws Exception {
+    String options = agentOptions();
+    assertThat(options).contains("-Xmx").contains("-XX:G1PeriodicGCInterval=");
+    String[] result = run(options);
+    assertThat(result[0]).as("java %s -version: %s", options, result[1]).isEqualTo("0");
+  }
+
+  @Test
+  void aFlagThisJdkDoesNotKnowIsCaught() throws Exception {
+    String[] result = run("-XX:G1PeriodicGCInterval=15000 -XX:NoSuchHalvsFlag=1");
+    assertThat(result[0]).isNotEqualTo("0");
+    assertThat(result[1]).contains("Unrecognized VM option 'NoSuchHalvsFlag=1'");
+  }
+}
