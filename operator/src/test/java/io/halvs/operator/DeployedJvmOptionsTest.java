@@ -52,20 +52,23 @@ class DeployedJvmOptionsTest {
     return new String[] {String.valueOf(p.exitValue()), out};
   }
 
+  static void assertStarts(String options) throws Exception {
+    String[] result = run(options);
+    assertThat(result[0]).as("java %s -version: %s", options, result[1]).isEqualTo("0");
+  }
+
   @Test
   void theOperatorsHeapFlagsStartThisJdk() throws Exception {
     String options = operatorOptions();
     assertThat(options).contains("-XX:G1PeriodicGCInterval=").contains("-XX:MaxHeapFreeRatio=");
-    String[] result = run(options);
-    assertThat(result[0]).as("java %s -version: %s", options, result[1]).isEqualTo("0");
+    assertStarts(options);
   }
 
   @Test
   void theAgentsHeapFlagsStartThisJdk() throws Exception {
     String options = agentOptions();
     assertThat(options).contains("-Xmx").contains("-XX:G1PeriodicGCInterval=");
-    String[] result = run(options);
-    assertThat(result[0]).as("java %s -version: %s", options, result[1]).isEqualTo("0");
+    assertStarts(options);
   }
 
   @Test
