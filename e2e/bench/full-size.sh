@@ -72,12 +72,11 @@ agent_image_flags=(-XX:TieredStopAtLevel=1) # the agent image's own, after the c
 # The operator's environment as deployed: the image's MALLOC_ARENA_MAX (operator/pom.xml) and the Deployment's heap
 # flags (JAVA_TOOL_OPTIONS in deploy/base/operator-deployment.yaml; OPERATOR_JAVA_TOOL_OPTIONS= leaves them out, as
 # runs before 2026-12-02 07:00 did, which had no MALLOC_ARENA_MAX either).
-operator_tool_options=${OPERATOR_JAVA_TOOL_OPTIONS-$(sed -n '/name: JAVA_TOOL_OPTIONS/{n;s/^ *value: *//p;q}' \
-  "$repo/deploy/base/operator-deployment.yaml")}
+tool_options() { sed -n '/name: JAVA_TOOL_OPTIONS/{n;s/^ *value: *//p;q}' "$1"; } # FILE: its first JAVA_TOOL_OPTIONS
+operator_tool_options=${OPERATOR_JAVA_TOOL_OPTIONS-$(tool_options "$repo/deploy/base/operator-deployment.yaml")}
 # The DaemonSet's heap flags (JAVA_TOOL_OPTIONS in the operator's template), as a deployed agent runs;
 # AGENT_JAVA_TOOL_OPTIONS= (empty) leaves the heap to -XX:MaxRAM alone, as runs before 2026-11-30 19:40 did.
-agent_tool_options=${AGENT_JAVA_TOOL_OPTIONS-$(sed -n '/name: JAVA_TOOL_OPTIONS/{n;s/^ *value: *//p;q}' \
-  "$repo/operator/src/main/resources/templates/agent-daemonset.yaml")}
+agent_tool_options=${AGENT_JAVA_TOOL_OPTIONS-$(tool_options "$repo/operator/src/main/resources/templates/agent-daemonset.yaml")}
 # AGENT_COLLECTORS: each agent's collector, lvs-01's then lvs-02's ("serial g1": both side by side under the same
 # load). g1 is the image's: G1 with a 50 ms pause goal; serial is the image's before 2026-12-01, with the
 # DaemonSet's -Xmn16m of then added.
