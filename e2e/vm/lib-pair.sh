@@ -92,6 +92,28 @@ wait_holder() {
   echo "timeout (holders: [$(holders)])"; return 1
 }
 
+# wait_settled DIR SECONDS STABLE: until DIR alone has held the VIP for STABLE seconds in a row (a start under
+# emulation can stall a JVM past the dead interval: the peer takes over and the both-active rule hands the VIP
+# back, so the first moment DIR alone holds it is not yet the settled pair); prints the seconds until the
+# settled hold began and how often the holders changed before it
+wait_settled() {
+  local t0 deadline since="" changes=0 last="-" h
+  t0=$(date +%s.%N); deadline=$(( $(date +%s) + $2 ))
+  while [ "$(date +%s)" -le $deadline ]; do
+    h=$(holders)
+    if [ "$h" != "$last" ]; then [ "$last" != "-" ] && changes=$((changes + 1)); last=$h; since=""; fi
+    if [ "$h" = "$1" ]; then
+      [ -z "$since" ] && since=$(date +%s.%N)
+      if awk -v a="$since" -v b="$(date +%s.%N)" -v s="$3" 'BEGIN {exit !(b - a >= s)}'; then
+        awk -v a="$t0" -v b="$since" -v c=$changes 'BEGIN {printf "%.1f s (holders changed %d times before)", b - a, c}'
+        return 0
+      fi
+    fi
+    sleep 0.2
+  done
+  echo "timeout (holders: [$(holders)], changed $changes times)"; return 1
+}
+
 # timeline FILE: in the background, every change of the VIP holders and every new agent role line, timestamped
 # from tl_t0 (the agents print no times); mark FILE TEXT adds the suite's own events. For the failover log.
 tl_t0=$(date +%s.%N)
