@@ -15,7 +15,8 @@
 # limit in a pod; outside one it would be of the host's RAM): OPERATOR_MAX_RAM and AGENT_MAX_RAM (256m). The
 # operator's is 512m up to 100 VirtualServices and 1g above (deploy/base/operator-deployment.yaml's limit; at full
 # size its live heap was 1.1 GiB, 396 MiB once its caches held each object once without managedFields, less since
-# LeanStore interns what repeats). The operator also gets its image's own flags and environment (operator/pom.xml).
+# LeanStore interns what repeats). The operator also gets its image's own flags and environment (operator/pom.xml);
+# both get their deployed JAVA_TOOL_OPTIONS (the Deployment's, the DaemonSet template's).
 #
 # Usage (root: network namespaces):  e2e/bench/resources.sh            # full size, 22-43 min here
 #                                    SCALE=0.1 e2e/bench/resources.sh  # smoke, about 4 min
@@ -47,6 +48,13 @@ image_flags=(-XX:MaxRAMPercentage=75)
 operator_image_flags=(-XX:+UseG1GC -XX:MaxGCPauseMillis=100) # its collector; OPERATOR_JAVA_OPTS adds some (the heap flags measured in PERFORMANCE.md)
 operator_image_env=(MALLOC_ARENA_MAX=2)
 agent_image_flags=(-XX:+UseG1GC -XX:TieredStopAtLevel=1 -XX:MaxGCPauseMillis=50) # the agent image's own (director-agent/pom.xml)
+# The deployed heap flags: the Deployment's and the DaemonSet's JAVA_TOOL_OPTIONS (deploy/base/operator-deployment.yaml,
+# the operator's agent template), as full-size.sh gives them; OPERATOR_JAVA_TOOL_OPTIONS= or AGENT_JAVA_TOOL_OPTIONS=
+# (empty) leaves them out, as runs before 2026-12-02 did.
+tool_options() { sed -n '/name: JAVA_TOOL_OPTIONS/{n;s/^ *value: *//p;q}' "$1" | tr -d '"'; } # FILE: its first one
+operator_tool_options=${OPERATOR_JAVA_TOOL_OPTIONS-$(tool_options "$repo/deploy/base/operator-deployment.yaml")}
+agent_tool_options=${AGENT_JAVA_TOOL_OPTIONS-$(tool_options "$repo/operator/src/main/resources/templates/agent-daemonset.yaml")}
+echo "operator JAVA_TOOL_OPTIONS: ${operator_tool_options:-(none)}; agent JAVA_TOOL_OPTIONS: ${agent_tool_options:-(none)}"
 
 dir=$(mktemp -d /tmp/halvs-resources.XXXXXX)
 ns=hrsc$$a; peer_ns=hrsc$$p
@@ -168,7 +176,7 @@ all_written() { # resource expected
   [ "$(unwritten "$1")" = 0 ] && written_at=$t
 }
 t_operator=$(now_ms)
-env "${operator_image_env[@]}" KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system \
+env "${operator_image_env[@]}" JAVA_TOOL_OPTIONS="$operator_tool_options" KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system \
   java "${image_flags[@]}" "${operator_image_flags[@]}" -XX:MaxRAM="$operator_max_ram" ${OPERATOR_JAVA_OPTS:-} -Xlog:gc:file="$dir/operator-gc.log" -Djava.io.tmpdir="$dir" \
   -jar "$operator_jar" run --health-port=0 > "$dir/operator.log" 2>&1 & # no port: others may hold 8081
 operator_pid=$!
@@ -201,7 +209,7 @@ report() { kubectl get cm -n halvs-system halvs-agent-lvs-lvs-01 -o jsonpath='{.
 programmed() { local h; h=$(plan_hash); [ -n "$h" ] && [ "$(report programmedPlanHash)" = "$h" ] && [ "$(report programmed)" = True ]; }
 mkdir -p "$dir/agent-tmp"
 t_agent=$(now_ms)
-KUBECONFIG=$dir/agent.kubeconfig NODE_NAME=lvs-01 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
+JAVA_TOOL_OPTIONS="$agent_tool_options" KUBECONFIG=$dir/agent.kubeconfig NODE_NAME=lvs-01 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
   ip netns exec "$ns" java "${image_flags[@]}" "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" ${AGENT_JAVA_OPTS:-} -Xlog:gc:file="$dir/agent-gc.log" \
   -Djava.io.tmpdir="$dir/agent-tmp" -jar "$agent_jar" in-cluster --fake-ipvs --no-health-checks \
   --state-dir "$dir/state" > "$dir/agent.log" 2>&1 &
