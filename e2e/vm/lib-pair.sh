@@ -92,13 +92,13 @@ wait_holder() {
   echo "timeout (holders: [$(holders)])"; return 1
 }
 
-# wait_settled DIR SECONDS STABLE: until DIR alone has held the VIP for STABLE seconds in a row (a start under
-# emulation can stall a JVM past the dead interval: the peer takes over and the both-active rule hands the VIP
-# back, so the first moment DIR alone holds it is not yet the settled pair); prints the seconds until the
-# settled hold began and how often the holders changed before it
+# wait_settled DIR SECONDS STABLE [SINCE]: until DIR alone has held the VIP for STABLE seconds in a row (under
+# emulation a JVM can stall past the dead interval: the peer takes over and the both-active rule hands the VIP
+# back, so the first moment DIR alone holds it is not yet the settled pair); prints the seconds from SINCE (a
+# date +%s.%N, default now) until the settled hold began and how often the holders changed before it
 wait_settled() {
   local t0 deadline since="" changes=0 last="-" h
-  t0=$(date +%s.%N); deadline=$(( $(date +%s) + $2 ))
+  t0=${4:-$(date +%s.%N)}; deadline=$(( $(date +%s) + $2 ))
   while [ "$(date +%s)" -le $deadline ]; do
     h=$(holders)
     if [ "$h" != "$last" ]; then [ "$last" != "-" ] && changes=$((changes + 1)); last=$h; since=""; fi
