@@ -80,22 +80,11 @@ holders() {
   echo ${h# }
 }
 
-# wait_holder DIR SECONDS [SINCE]: until DIR alone holds the VIP; prints the seconds it took (fractional) from
-# SINCE (a date +%s.%N, default now)
-wait_holder() {
-  local t0 deadline
-  t0=${3:-$(date +%s.%N)}; deadline=$(( $(date +%s) + $2 ))
-  while [ "$(date +%s)" -le $deadline ]; do
-    if [ "$(holders)" = "$1" ]; then awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; return 0; fi
-    sleep 0.2
-  done
-  echo "timeout (holders: [$(holders)])"; return 1
-}
-
 # wait_settled DIR SECONDS STABLE [SINCE]: until DIR alone has held the VIP for STABLE seconds in a row (under
 # emulation a JVM can stall past the dead interval: the peer takes over and the both-active rule hands the VIP
-# back, so the first moment DIR alone holds it is not yet the settled pair); prints the seconds from SINCE (a
-# date +%s.%N, default now) until the settled hold began and how often the holders changed before it
+# back, so the first moment DIR alone holds it is not yet the settled pair; STABLE 0: the first moment); prints
+# the seconds from SINCE (a date +%s.%N, default now) until that hold began and how often the holders changed
+# before it
 wait_settled() {
   local t0 deadline since="" changes=0 last="-" h
   t0=${4:-$(date +%s.%N)}; deadline=$(( $(date +%s) + $2 ))

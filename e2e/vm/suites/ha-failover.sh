@@ -115,9 +115,9 @@ kill -9 "$(cat $work/agent-dir0.pid)"
 sleep 0.5; expect_eq "dir0's agent is dead" "no java" "$(pgrep -f -- '--node dir0' >/dev/null && echo java || echo no java)"
 nsx dir0 ip link set d0 down; nsx dir0 ip link set d1 down; nsx dir0 ip link set h0 down
 mark $work/timeline.log "dir0 fails: agent killed -9, links d0 d1 h0 down"
-took=$(wait_holder dir1 60 "$fault_at")
+took=$(wait_settled dir1 60 0 "$fault_at")
 expect_eq "failover: dir1 takes the VIP" dir1 "$(holders)"
-echo "  (dir1 holds the VIP $took s after dir0 died)"
+echo "  (dir1 holds the VIP $took after dir0 died)"
 survival_round failover
 echo "  (failover round done $((SECONDS - t_fail)) s after dir0 died)"
 
