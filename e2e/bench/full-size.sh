@@ -72,7 +72,7 @@ agent_image_flags=(-XX:TieredStopAtLevel=1) # the agent image's own, after the c
 # The operator's environment as deployed: the image's MALLOC_ARENA_MAX (operator/pom.xml) and the Deployment's heap
 # flags (JAVA_TOOL_OPTIONS in deploy/base/operator-deployment.yaml; OPERATOR_JAVA_TOOL_OPTIONS= leaves them out, as
 # runs before 2026-12-02 07:00 did, which had no MALLOC_ARENA_MAX either).
-tool_options() { sed -n '/name: JAVA_TOOL_OPTIONS/{n;s/^ *value: *//p;q}' "$1"; } # FILE: its first JAVA_TOOL_OPTIONS
+source "$here/deployed-flags.sh"
 operator_tool_options=${OPERATOR_JAVA_TOOL_OPTIONS-$(tool_options "$repo/deploy/base/operator-deployment.yaml")}
 # The DaemonSet's heap flags (JAVA_TOOL_OPTIONS in the operator's template), as a deployed agent runs;
 # AGENT_JAVA_TOOL_OPTIONS= (empty) leaves the heap to -XX:MaxRAM alone, as runs before 2026-11-30 19:40 did.

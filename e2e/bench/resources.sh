@@ -51,7 +51,7 @@ agent_image_flags=(-XX:+UseG1GC -XX:TieredStopAtLevel=1 -XX:MaxGCPauseMillis=50)
 # The deployed heap flags: the Deployment's and the DaemonSet's JAVA_TOOL_OPTIONS (deploy/base/operator-deployment.yaml,
 # the operator's agent template), as full-size.sh gives them; OPERATOR_JAVA_TOOL_OPTIONS= or AGENT_JAVA_TOOL_OPTIONS=
 # (empty) leaves them out, as runs before 2026-12-02 did.
-tool_options() { sed -n '/name: JAVA_TOOL_OPTIONS/{n;s/^ *value: *//p;q}' "$1" | tr -d '"'; } # FILE: its first one
+source "$here/deployed-flags.sh"
 operator_tool_options=${OPERATOR_JAVA_TOOL_OPTIONS-$(tool_options "$repo/deploy/base/operator-deployment.yaml")}
 agent_tool_options=${AGENT_JAVA_TOOL_OPTIONS-$(tool_options "$repo/operator/src/main/resources/templates/agent-daemonset.yaml")}
 echo "operator JAVA_TOOL_OPTIONS: ${operator_tool_options:-(none)}; agent JAVA_TOOL_OPTIONS: ${agent_tool_options:-(none)}"

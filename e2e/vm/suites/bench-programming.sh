@@ -24,8 +24,8 @@ java -jar "$jar" bench --services "$services" --destinations "$dests" --rules-ou
 # The agent image's JVM flags (pom.xml and director-agent/pom.xml, profile image) and the DaemonSet's
 # JAVA_TOOL_OPTIONS (operator/src/main/resources/templates/agent-daemonset.yaml), read from the template.
 flags=(-XX:+UseG1GC -XX:MaxRAMPercentage=75 -XX:TieredStopAtLevel=1 -XX:MaxGCPauseMillis=50)
-JAVA_TOOL_OPTIONS=$(sed -n '/name: JAVA_TOOL_OPTIONS/{n;s/^ *value: *//p;q}' \
-  "$repo/operator/src/main/resources/templates/agent-daemonset.yaml" | tr -d '"')
+source "$repo/e2e/bench/deployed-flags.sh"
+JAVA_TOOL_OPTIONS=$(tool_options "$repo/operator/src/main/resources/templates/agent-daemonset.yaml")
 export JAVA_TOOL_OPTIONS
 echo "JVM: ${flags[*]}, JAVA_TOOL_OPTIONS=$JAVA_TOOL_OPTIONS"
 
