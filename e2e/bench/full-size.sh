@@ -60,19 +60,22 @@ for j in "$operator_jar" "$agent_jar"; do
   [ -f "$j" ] || { echo "full-size.sh: $j missing; build: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests" >&2; exit 2; }
 done
 [ "$(id -u)" = 0 ] || { echo "full-size.sh: needs root (network namespaces)" >&2; exit 2; }
-image_flags=(-XX:MaxRAMPercentage=75) # the images' common flags (pom.xml), and each image's collector
-# OPERATOR_COLLECTOR: g1 is the operator image's (operator/pom.xml: G1 with a 100 ms pause goal); serial is the
-# image's before 2026-12-01 12:00, to set its pauses beside the edits' times.
+# The images' JVM flags, read from the poms (deployed-flags.sh: the parent's jib jvmFlags and each image's own).
+# OPERATOR_COLLECTOR: g1 is the operator image's; serial is the image's before 2026-12-01 12:00, to set its pauses
+# beside the edits' times (the serial collector in G1's place, without G1's pause goal).
+source "$here/deployed-flags.sh"
+mapfile -t operator_image_flags < <(image_flags operator)
+mapfile -t agent_image_flags < <(image_flags director-agent)
+mapfile -t agent_serial_flags < <(image_flags director-agent | serial_flags)
+[ "${#operator_image_flags[@]}" -gt 0 ] && [ "${#agent_image_flags[@]}" -gt 0 ] || { echo "full-size.sh: the images' JVM flags not read from the poms" >&2; exit 2; }
 case ${OPERATOR_COLLECTOR:-g1} in
-  serial) operator_image_flags=(-XX:+UseSerialGC) ;;
-  g1) operator_image_flags=(-XX:+UseG1GC -XX:MaxGCPauseMillis=100) ;;
+  serial) mapfile -t operator_image_flags < <(printf '%s\n' "${operator_image_flags[@]}" | serial_flags) ;;
+  g1) ;;
   *) echo "full-size.sh: OPERATOR_COLLECTOR: serial or g1, not '$OPERATOR_COLLECTOR'" >&2; exit 2 ;;
 esac
-agent_image_flags=(-XX:TieredStopAtLevel=1) # the agent image's own, after the common ones (director-agent/pom.xml)
 # The operator's environment as deployed: the image's MALLOC_ARENA_MAX (operator/pom.xml) and the Deployment's heap
 # flags (JAVA_TOOL_OPTIONS in deploy/base/operator-deployment.yaml; OPERATOR_JAVA_TOOL_OPTIONS= leaves them out, as
 # runs before 2026-12-02 07:00 did, which had no MALLOC_ARENA_MAX either).
-source "$here/deployed-flags.sh"
 operator_tool_options=${OPERATOR_JAVA_TOOL_OPTIONS-$(tool_options "$repo/deploy/base/operator-deployment.yaml")}
 # The DaemonSet's heap flags (JAVA_TOOL_OPTIONS in the operator's template), as a deployed agent runs;
 # AGENT_JAVA_TOOL_OPTIONS= (empty) leaves the heap to -XX:MaxRAM alone, as runs before 2026-11-30 19:40 did.
@@ -193,7 +196,7 @@ done
 # The operator and both agents: before the apply, which they follow (START=running), or after it (START=cold).
 start_components() {
 MALLOC_ARENA_MAX=2 JAVA_TOOL_OPTIONS=$operator_tool_options KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system \
-  "${api_ns[@]}" java "${image_flags[@]}" "${operator_image_flags[@]}" \
+  "${api_ns[@]}" java "${operator_image_flags[@]}" \
   -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -Xlog:gc:file="$dir/operator-gc.log":utctime \
   -jar "$operator_jar" run --health-port=0 --log-level info,io.halvs.operator.model.PlanService=debug,io.halvs.operator.reconciler.DirectorPairReconciler=debug \
   > "$dir/operator.log" 2>&1 & # no port: others may hold 8081. PlanService's debug: each rebuild's times
@@ -202,11 +205,11 @@ sample "$operator_pid" "$dir/operator.samples" & pids+=($!)
 agent_pids=()
 start_agent() { # INDEX: lvs-0(INDEX+1) in its namespace; appends to its log
   local node=lvs-0$(($1 + 1)); mkdir -p "$dir/$node-tmp"
-  local collector=(-XX:+UseG1GC -XX:MaxGCPauseMillis=50) options=$agent_tool_options jfr=()
-  [ "${collectors[$1]}" = g1 ] || { collector=(-XX:+UseSerialGC); options+=" -Xmn16m"; }
+  local flags=("${agent_image_flags[@]}") options=$agent_tool_options jfr=()
+  [ "${collectors[$1]}" = g1 ] || { flags=("${agent_serial_flags[@]}"); options+=" -Xmn16m"; }
   [ "${AGENT_JFR:-0}" = 0 ] || jfr=(-XX:StartFlightRecording=settings=profile,name=halvs,maxage=10m$agent_jfr_events)
   KUBECONFIG=$agent_kubeconfig NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
-    JAVA_TOOL_OPTIONS=$options ip netns exec "${nss[$1]}" java "${image_flags[@]}" "${collector[@]}" "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
+    JAVA_TOOL_OPTIONS=$options ip netns exec "${nss[$1]}" java "${flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
     "${jfr[@]}" -Xlog:gc:file="$dir/$node-gc-%p.log":utctime \
     -jar "$agent_jar" in-cluster --fake-ipvs --state-dir "$dir/$node-state" >> "$dir/$node.log" 2>&1 &
   agent_pids[$1]=$!; pids+=($!)
@@ -323,5 +326,5 @@ for i in 0 1; do # every pause of every run of the agent (a restarted agent writ
   read -r n over longest full < <(cat "$dir"/lvs-0$((i + 1))-gc-*.log | awk -f "$here/gc-pauses.awk")
   echo "GC lvs-0$((i + 1)) (${collectors[$i]}): $n pauses, $over longer than 150 ms (the dead interval), longest $longest ms, $full full"
 done
-echo "operator: -XX:MaxRAM=$operator_max_ram JAVA_TOOL_OPTIONS='$operator_tool_options'; agents: -XX:MaxRAM=$agent_max_ram collectors ${collectors[*]} JAVA_TOOL_OPTIONS='$agent_tool_options'; total $((SECONDS - t0)) s;" \
+echo "operator: ${operator_image_flags[*]} -XX:MaxRAM=$operator_max_ram JAVA_TOOL_OPTIONS='$operator_tool_options'; agents: -XX:MaxRAM=$agent_max_ram collectors ${collectors[*]} JAVA_TOOL_OPTIONS='$agent_tool_options'; total $((SECONDS - t0)) s;" \
   "1-minute load average over the run $(sort -n "$dir/load.samples" | sed -n '1p;$p' | paste -sd-)"

@@ -42,16 +42,16 @@ for j in "$operator_jar" "$agent_jar"; do
   [ -f "$j" ] || { echo "resources.sh: $j missing; build: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests" >&2; exit 2; }
 done
 [ "$(id -u)" = 0 ] || { echo "resources.sh: needs root (network namespaces)" >&2; exit 2; }
-# The image's JVM flags (pom.xml, jib jvmFlags), the container limit as MaxRAM, and a GC log.
-image_flags=(-XX:MaxRAMPercentage=75)
-# the operator image's own flags and environment, after the common ones (operator/pom.xml)
-operator_image_flags=(-XX:+UseG1GC -XX:MaxGCPauseMillis=100) # its collector; OPERATOR_JAVA_OPTS adds some (the heap flags measured in PERFORMANCE.md)
-operator_image_env=(MALLOC_ARENA_MAX=2)
-agent_image_flags=(-XX:+UseG1GC -XX:TieredStopAtLevel=1 -XX:MaxGCPauseMillis=50) # the agent image's own (director-agent/pom.xml)
+# The images' JVM flags (read from the poms: the parent's jib jvmFlags and each image's own), the container limit as
+# MaxRAM, and a GC log. OPERATOR_JAVA_OPTS adds some (the heap flags measured in PERFORMANCE.md).
+source "$here/deployed-flags.sh"
+mapfile -t operator_image_flags < <(image_flags operator)
+mapfile -t agent_image_flags < <(image_flags director-agent)
+[ "${#operator_image_flags[@]}" -gt 0 ] && [ "${#agent_image_flags[@]}" -gt 0 ] || { echo "resources.sh: the images' JVM flags not read from the poms" >&2; exit 2; }
+operator_image_env=(MALLOC_ARENA_MAX=2) # the operator image's environment (operator/pom.xml)
 # The deployed heap flags: the Deployment's and the DaemonSet's JAVA_TOOL_OPTIONS (deploy/base/operator-deployment.yaml,
 # the operator's agent template), as full-size.sh gives them; OPERATOR_JAVA_TOOL_OPTIONS= or AGENT_JAVA_TOOL_OPTIONS=
 # (empty) leaves them out, as runs before 2026-12-02 did.
-source "$here/deployed-flags.sh"
 operator_tool_options=${OPERATOR_JAVA_TOOL_OPTIONS-$(tool_options "$repo/deploy/base/operator-deployment.yaml")}
 agent_tool_options=${AGENT_JAVA_TOOL_OPTIONS-$(tool_options "$repo/operator/src/main/resources/templates/agent-daemonset.yaml")}
 echo "operator JAVA_TOOL_OPTIONS: ${operator_tool_options:-(none)}; agent JAVA_TOOL_OPTIONS: ${agent_tool_options:-(none)}"
@@ -177,7 +177,7 @@ all_written() { # resource expected
 }
 t_operator=$(now_ms)
 env "${operator_image_env[@]}" JAVA_TOOL_OPTIONS="$operator_tool_options" KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system \
-  java "${image_flags[@]}" "${operator_image_flags[@]}" -XX:MaxRAM="$operator_max_ram" ${OPERATOR_JAVA_OPTS:-} -Xlog:gc:file="$dir/operator-gc.log" -Djava.io.tmpdir="$dir" \
+  java "${operator_image_flags[@]}" -XX:MaxRAM="$operator_max_ram" ${OPERATOR_JAVA_OPTS:-} -Xlog:gc:file="$dir/operator-gc.log" -Djava.io.tmpdir="$dir" \
   -jar "$operator_jar" run --health-port=0 > "$dir/operator.log" 2>&1 & # no port: others may hold 8081
 operator_pid=$!
 start_sampler "$operator_pid" "$dir/operator.samples"
@@ -210,7 +210,7 @@ programmed() { local h; h=$(plan_hash); [ -n "$h" ] && [ "$(report programmedPla
 mkdir -p "$dir/agent-tmp"
 t_agent=$(now_ms)
 JAVA_TOOL_OPTIONS="$agent_tool_options" KUBECONFIG=$dir/agent.kubeconfig NODE_NAME=lvs-01 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
-  ip netns exec "$ns" java "${image_flags[@]}" "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" ${AGENT_JAVA_OPTS:-} -Xlog:gc:file="$dir/agent-gc.log" \
+  ip netns exec "$ns" java "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" ${AGENT_JAVA_OPTS:-} -Xlog:gc:file="$dir/agent-gc.log" \
   -Djava.io.tmpdir="$dir/agent-tmp" -jar "$agent_jar" in-cluster --fake-ipvs --no-health-checks \
   --state-dir "$dir/state" > "$dir/agent.log" 2>&1 &
 agent_pid=$!

@@ -52,6 +52,18 @@ unpack "$repo"/director-agent/target/halvs-director-agent-image.tar agent
 cp "$repo/deploy/examples/seed-nat.yaml" "$work/operator/root/tmp/"
 cp "$repo/deploy/examples/seed-nat.yaml" "$work/agent/root/tmp/"
 
+# The benchmarks run the JVMs with the flags they read from the poms (e2e/bench/deployed-flags.sh): the same as
+# each image's entrypoint puts between java and -cp, or the figures measure another JVM than the one deployed.
+source "$repo/e2e/bench/deployed-flags.sh"
+for image in operator:operator agent:director-agent; do
+  name=${image%%:*}
+  in_image=$(sed -n '2,/^-cp$/p' "$work/$name/entrypoint" | sed '$d' | paste -sd' ')
+  read_flags=$(image_flags "${image#*:}" | paste -sd' ')
+  [ -n "$in_image" ] && [ "$in_image" = "$read_flags" ] \
+    && pass "$name image: its JVM flags are the ones the benchmarks read from the poms ($in_image)" \
+    || fail "$name image's JVM flags: '$in_image' in the image, '$read_flags' read from the poms"
+done
+
 [ "$(cat "$work/operator/user")" = 65532 ] && pass "operator image runs as 65532 (nobody)" || fail "operator image user: $(cat "$work/operator/user")"
 out=$(run operator render /tmp/seed-nat.yaml)
 grep -qx -- '-a -t 192.0.2.110:80 -r 10.0.1.13:80 -m -w 100' <<<"$out" \
