@@ -127,7 +127,13 @@ report_stale() { # node
   local v; v=$(curl -s "http://127.0.0.1:$health/metrics" | python3 "$repo/e2e/monitoring/sample.py" \
     halvs_operator_agent_report_stale directorpair=lvs node="$1"); echo "${v:-?}"
 }
-export -f json_field plan_hash report programmed addrs holders report_stale; export dir health repo
+# shard 0's content hash label, the hash the manifest names for it
+shard0_hashes() {
+  kubectl get cm -n halvs-system halvs-plan-lvs-0 -o jsonpath='{.metadata.labels.halvs\.io/content-hash}'; echo
+  kubectl get cm -n halvs-system halvs-plan-lvs -o jsonpath='{.data.manifest\.json}' | jq -r '.shards[0].hash'
+}
+shard0_matches() { local h; mapfile -t h < <(shard0_hashes); [ -n "${h[0]}" ] && [ "${h[0]}" = "${h[1]}" ]; }
+export -f json_field plan_hash report programmed addrs holders report_stale shard0_hashes shard0_matches; export dir health repo
 for n in lvs-01 lvs-02; do export "netns_${n/-/_}=${netns[$n]}"; done
 start_agent lvs-01; start_agent lvs-02
 for n in lvs-01 lvs-02; do
@@ -240,33 +246,45 @@ corrupt)
   check "...the agents never left plan $good" bash -c "programmed lvs-01 $good && programmed lvs-02 $good"
   ;;
 torn)
-  # The operator dies between the shards and the manifest (a test-only property halts it there).
-  echo "--- operator killed between the shards and the manifest"
-  old=$(plan_hash)
-  kill "$operator_pid"; wait "$operator_pid" 2>/dev/null
-  start_operator "$dir/operator-torn.log" -Dhalvs.fault.exitAfterShards=true
-  torn_pid=$operator_pid
-  check "operator with the fault hook ready" wait_for grep -q 'published plan\|leading\|started' "$dir/operator-torn.log"
-  plans_a=$(grep -c 'of DirectorPair lvs: ' "$dir/agent-lvs-01.log"); plans_b=$(grep -c 'of DirectorPair lvs: ' "$dir/agent-lvs-02.log")
-  edit_weight
-  wait "$torn_pid"; rc=$?; operator_pid=""
-  check "...it halted after writing the shards (exit $rc)" bash -c \
-    "[ $rc = 137 ] && grep -q 'halting after 1 shard writes, before the manifest' '$dir/operator-torn.log'"
-  shard_label=$(k get cm -n halvs-system halvs-plan-lvs-0 -o jsonpath='{.metadata.labels.halvs\.io/content-hash}')
-  manifest_ref=$(k get cm -n halvs-system halvs-plan-lvs -o jsonpath='{.data.manifest\.json}' | jq -r '.shards[0].hash')
-  check "...the API now holds a torn plan: the shard ($shard_label) is not the manifest's ($manifest_ref)" \
-    test "$shard_label" != "$manifest_ref"
-  check "...the agents see it and report it, naming the shard" wait_for bash -c \
-    "report lvs-01 message | grep -q 'ConfigMap halvs-system/halvs-plan-lvs-0: ' && report lvs-02 message | grep -q 'ConfigMap halvs-system/halvs-plan-lvs-0: '"
-  check "...and apply nothing: both still on plan $old, no plan handed to their directors since the halt" bash -c \
-    "programmed lvs-01 $old && programmed lvs-02 $old && [ \"\$(plan_hash)\" = $old ] && \
-     [ \$(grep -c 'of DirectorPair lvs: ' '$dir/agent-lvs-01.log') = $plans_a ] && [ \$(grep -c 'of DirectorPair lvs: ' '$dir/agent-lvs-02.log') = $plans_b ]"
-  started=$(now_ms)
-  start_operator "$dir/operator.log"
-  check "the next operator finishes the publish: a new manifest" wait_for bash -c "[ \"\$(plan_hash)\" != $old ]"
-  check "...both agents program it and their reports clear" wait_for bash -c \
-    "programmed lvs-01 && programmed lvs-02 && [ -z \"\$(report lvs-01 message)\" ] && [ -z \"\$(report lvs-02 message)\" ]"
-  echo "  (next operator started to both agents on the finished plan: $(($(now_ms) - started)) ms)"
+  # The operator dies with half of a publish written (test-only properties halt it there). It writes an edit's
+  # shard and manifest side by side, so either can land without the other: the shard alone, then the manifest alone.
+  for tear in shards manifest; do
+    if [ "$tear" = shards ]; then
+      echo "--- operator killed with the shards written, not the manifest"
+      hook=-Dhalvs.fault.exitAfterShards=true; halted='halting after 1 shard writes, before the manifest'
+    else
+      echo "--- operator killed with the manifest written, not the shards"
+      hook=-Dhalvs.fault.exitAfterManifest=true; halted='halting after the manifest, before its 1 shard writes'
+    fi
+    old=$(plan_hash)
+    kill "$operator_pid"; wait "$operator_pid" 2>/dev/null
+    start_operator "$dir/operator-torn-$tear.log" "$hook"
+    torn_pid=$operator_pid
+    check "operator with the fault hook ready" wait_for grep -q 'published plan\|leading\|started' "$dir/operator-torn-$tear.log"
+    plans_a=$(grep -c 'of DirectorPair lvs: ' "$dir/agent-lvs-01.log"); plans_b=$(grep -c 'of DirectorPair lvs: ' "$dir/agent-lvs-02.log")
+    edit_weight
+    wait "$torn_pid"; rc=$?; operator_pid=""
+    check "...it halted with the $tear alone written (exit $rc)" bash -c \
+      "[ $rc = 137 ] && grep -q '$halted' '$dir/operator-torn-$tear.log'"
+    { read -r shard_label; read -r manifest_ref; } < <(shard0_hashes)
+    torn_hash=$(plan_hash) # the manifest's: the old plan's when the shard alone was written, the new one's otherwise
+    check "...the API now holds a torn plan: the shard ($shard_label) is not the manifest's ($manifest_ref)" \
+      test "$shard_label" != "$manifest_ref"
+    if [ "$tear" = shards ]; then check "...and the manifest still names plan $old" test "$torn_hash" = "$old"
+    else check "...and the manifest names the new plan ($torn_hash, was $old)" test "$torn_hash" != "$old"; fi
+    check "...the agents see it and report it, naming the shard" wait_for bash -c \
+      "report lvs-01 message | grep -q 'ConfigMap halvs-system/halvs-plan-lvs-0: ' && report lvs-02 message | grep -q 'ConfigMap halvs-system/halvs-plan-lvs-0: '"
+    check "...and apply nothing: both still on plan $old, no plan handed to their directors since the halt" bash -c \
+      "programmed lvs-01 $old && programmed lvs-02 $old && \
+       [ \$(grep -c 'of DirectorPair lvs: ' '$dir/agent-lvs-01.log') = $plans_a ] && [ \$(grep -c 'of DirectorPair lvs: ' '$dir/agent-lvs-02.log') = $plans_b ]"
+    started=$(now_ms)
+    start_operator "$dir/operator.log"
+    check "the next operator finishes the publish: the shard matches the manifest of a new plan" wait_for bash -c \
+      "[ \"\$(plan_hash)\" != $old ] && shard0_matches"
+    check "...both agents program it and their reports clear" wait_for bash -c \
+      "programmed lvs-01 && programmed lvs-02 && [ -z \"\$(report lvs-01 message)\" ] && [ -z \"\$(report lvs-02 message)\" ]"
+    echo "  (next operator started to both agents on the finished plan: $(($(now_ms) - started)) ms)"
+  done
   ;;
 pause)
   # The API server away (SIGSTOP: frozen, connections hang), then etcd, then the API server killed (connections

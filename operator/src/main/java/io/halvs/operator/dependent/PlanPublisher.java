@@ -3,31 +3,47 @@ package io.halvs.operator.dependent;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.PlanCodec;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes a pair's published plan as ConfigMaps, in an order that never shows an agent a manifest pointing at
- * content that is not there yet: changed shards first, then the manifest, then shards no longer referenced are
- * deleted. Unchanged shards are not rewritten (their content hash is their label), and are not read back after
- * each publish: what it wrote stands for what is there for {@link #REREAD}.
+ * Writes a pair's published plan as ConfigMaps: the changed shards and the manifest side by side, then shards no
+ * longer referenced are deleted. An agent takes a plan only when every shard matches its manifest's hash for it
+ * (PlanSource), so a publish half seen, in either order, is skipped and the last good plan keeps serving; written
+ * one after the other, an edit's shard and manifest cost two of the API server's write latencies before any agent
+ * could take the plan, in parallel one. A ConfigMap it wrote or read is replaced by one PUT at that
+ * resourceVersion, not a create that conflicts and then a read and a PUT. Unchanged shards are not rewritten
+ * (their content hash is their label), and are not read back after each publish: what it wrote stands for what is
+ * there for {@link #REREAD}.
  */
 public final class PlanPublisher {
   static final String HASH_LABEL = "halvs.io/content-hash";
-  /** Test-only fault injection: a system property that makes the publisher halt the JVM after the shards. */
+  /**
+   * Test-only fault injection: system properties that make the publisher write only the shards, or only the
+   * manifest, of a publish and halt the JVM: a publisher dying half-way, the two tears its parallel writes allow.
+   */
   static final String FAULT_EXIT_AFTER_SHARDS = "halvs.fault.exitAfterShards";
+  static final String FAULT_EXIT_AFTER_MANIFEST = "halvs.fault.exitAfterManifest";
+  /** Writes in flight at once, over every pair: a cold start's 32 shards go 4 at a time. */
+  static final int PARALLEL_WRITES = 4;
   private static final Logger LOG = LoggerFactory.getLogger(PlanPublisher.class);
 
   /**
@@ -60,6 +76,8 @@ public final class PlanPublisher {
   private final java.util.concurrent.atomic.AtomicLong readBacks = new java.util.concurrent.atomic.AtomicLong();
   /** Per pair being published: the plan ConfigMaps' events meanwhile (name, resourceVersion), checked at its end. */
   private final Map<String, java.util.Queue<Map.Entry<String, String>>> seenWhilePublishing = new ConcurrentHashMap<>();
+  /** The writes of a publish beside the publishing thread's own; idle threads end, so nothing needs closing. */
+  private final ThreadPoolExecutor writers = writers();
 
   /** A reader of published plans (the demo, tests): its writes, if any, are counted nowhere. */
   public PlanPublisher(KubernetesClient client, String namespace) {
@@ -185,7 +203,7 @@ public final class PlanPublisher {
         versions.put(manifest.getMetadata().getName(), manifest.getMetadata().getResourceVersion());
       }
     }
-    int shardWrites = 0;
+    List<ConfigMap> shardMaps = new ArrayList<>();
     for (PlanCodec.Shard shard : published.shards()) {
       String name = Names.shard(pair, shard.index());
       String content = null;
@@ -211,22 +229,30 @@ public final class PlanPublisher {
       cm.getMetadata().getLabels().put(HASH_LABEL, shard.hash());
       cm.setBinaryData(Map.of(Names.SHARD_KEY, content != null ? content
           : Base64.getEncoder().encodeToString(shard.gzipJson())));
-      versions.put(name, client.resource(cm).createOr(op -> op.update()).getMetadata().getResourceVersion());
-      writes++;
-      shardWrites++;
-    }
-    if (shardWrites > 0 && Boolean.getBoolean(FAULT_EXIT_AFTER_SHARDS)) {
-      // Fault injection (e2e/faults): the operator dies between the shards and the manifest.
-      LOG.warn("{}: halting after {} shard writes, before the manifest", FAULT_EXIT_AFTER_SHARDS, shardWrites);
-      Runtime.getRuntime().halt(137);
+      shardMaps.add(cm);
     }
     String manifestJson = PlanCodec.manifestJson(published.manifest());
+    ConfigMap manifestMap = null;
     if (!manifestJson.equals(liveManifest)) {
-      ConfigMap cm = base(dp, Names.manifest(pair), Names.PART_MANIFEST);
-      cm.setData(Map.of(Names.MANIFEST_KEY, manifestJson));
-      versions.put(cm.getMetadata().getName(),
-          client.resource(cm).createOr(op -> op.update()).getMetadata().getResourceVersion());
-      writes++;
+      manifestMap = base(dp, Names.manifest(pair), Names.PART_MANIFEST);
+      manifestMap.setData(Map.of(Names.MANIFEST_KEY, manifestJson));
+    }
+    // Fault injection (e2e/faults): the operator dies with half of a publish written, the shards or the manifest.
+    boolean tearAfterShards = Boolean.getBoolean(FAULT_EXIT_AFTER_SHARDS) && !shardMaps.isEmpty();
+    boolean tearAfterManifest = Boolean.getBoolean(FAULT_EXIT_AFTER_MANIFEST) && !shardMaps.isEmpty() && manifestMap != null;
+    List<ConfigMap> writing = new ArrayList<>();
+    if (!tearAfterManifest) {
+      writing.addAll(shardMaps);
+    }
+    if (manifestMap != null && !tearAfterShards) {
+      writing.add(manifestMap);
+    }
+    versions.putAll(writeAll(writing, versions));
+    writes += writing.size();
+    if (tearAfterShards || tearAfterManifest) {
+      LOG.warn(tearAfterShards ? "halting after {} shard writes, before the manifest"
+          : "halting after the manifest, before its {} shard writes", shardMaps.size());
+      Runtime.getRuntime().halt(137);
     }
     Set<String> wanted = published.shards().stream().map(s -> Names.shard(pair, s.index())).collect(Collectors.toSet());
     for (String name : live) {
@@ -266,6 +292,85 @@ public final class PlanPublisher {
           Base64.getDecoder().decode(cm.getBinaryData().get(Names.SHARD_KEY)));
     }
     return out;
+  }
+
+  /**
+   * Writes these ConfigMaps in parallel and returns each one's new resourceVersion by name; throws the first
+   * failure once every write has ended, so no write of this publish is still in flight when the next one starts.
+   */
+  private Map<String, String> writeAll(List<ConfigMap> maps, Map<String, String> known) {
+    if (maps.isEmpty()) {
+      return Map.of();
+    }
+    List<java.util.concurrent.Future<String>> others = new ArrayList<>();
+    for (ConfigMap cm : maps.subList(1, maps.size())) {
+      String version = known.get(cm.getMetadata().getName());
+      others.add(writers.submit(() -> write(cm, version)));
+    }
+    Map<String, String> out = new HashMap<>();
+    RuntimeException failure = null;
+    try {
+      out.put(maps.get(0).getMetadata().getName(), write(maps.get(0), known.get(maps.get(0).getMetadata().getName())));
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    boolean interrupted = false;
+    for (int i = 0; i < others.size(); i++) {
+      while (true) {
+        try {
+          out.put(maps.get(i + 1).getMetadata().getName(), others.get(i).get());
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true; // wait on: a write still in flight must not overtake the next publish's
+        } catch (java.util.concurrent.ExecutionException e) {
+          RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+          if (failure == null) {
+            failure = cause;
+          } else {
+            failure.addSuppressed(cause);
+          }
+          break;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    return out;
+  }
+
+  /**
+   * One ConfigMap: a PUT at the resourceVersion it last wrote or read (one request), else, or when that is no
+   * longer current (changed or deleted behind its back: 409, 404), create or replace what is there.
+   */
+  private String write(ConfigMap cm, String version) {
+    if (version != null) {
+      cm.getMetadata().setResourceVersion(version);
+      try {
+        return client.resource(cm).update().getMetadata().getResourceVersion();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 && e.getCode() != 404) {
+          throw e;
+        }
+        cm.getMetadata().setResourceVersion(null);
+      }
+    }
+    return client.resource(cm).createOr(op -> op.update()).getMetadata().getResourceVersion();
+  }
+
+  private static ThreadPoolExecutor writers() {
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(PARALLEL_WRITES, PARALLEL_WRITES, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "plan-writer-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   private ConfigMap base(DirectorPair dp, String name, String part) {
