@@ -42,7 +42,7 @@ public final class PlanPublisher {
    */
   static final String FAULT_EXIT_AFTER_SHARDS = "halvs.fault.exitAfterShards";
   static final String FAULT_EXIT_AFTER_MANIFEST = "halvs.fault.exitAfterManifest";
-  /** Writes in flight at once, over every pair: a cold start's 32 shards go 4 at a time. */
+  /** Writes in flight beside each publishing thread's own, over every pair: a cold start's 32 shards go 5 at a time. */
   static final int PARALLEL_WRITES = 4;
   private static final Logger LOG = LoggerFactory.getLogger(PlanPublisher.class);
 
@@ -239,7 +239,8 @@ public final class PlanPublisher {
     }
     // Fault injection (e2e/faults): the operator dies with half of a publish written, the shards or the manifest.
     boolean tearAfterShards = Boolean.getBoolean(FAULT_EXIT_AFTER_SHARDS) && !shardMaps.isEmpty();
-    boolean tearAfterManifest = Boolean.getBoolean(FAULT_EXIT_AFTER_MANIFEST) && !shardMaps.isEmpty() && manifestMap != null;
+    boolean tearAfterManifest = Boolean.getBoolean(FAULT_EXIT_AFTER_MANIFEST) && !shardMaps.isEmpty()
+        && manifestMap != null;
     List<ConfigMap> writing = new ArrayList<>();
     if (!tearAfterManifest) {
       writing.addAll(shardMaps);
@@ -310,7 +311,8 @@ public final class PlanPublisher {
     Map<String, String> out = new HashMap<>();
     RuntimeException failure = null;
     try {
-      out.put(maps.get(0).getMetadata().getName(), write(maps.get(0), known.get(maps.get(0).getMetadata().getName())));
+      String first = maps.get(0).getMetadata().getName();
+      out.put(first, write(maps.get(0), known.get(first)));
     } catch (RuntimeException e) {
       failure = e;
     }
@@ -323,7 +325,8 @@ public final class PlanPublisher {
         } catch (InterruptedException e) {
           interrupted = true; // wait on: a write still in flight must not overtake the next publish's
         } catch (java.util.concurrent.ExecutionException e) {
-          RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+          RuntimeException cause = e.getCause() instanceof RuntimeException r ? r
+              : new IllegalStateException(e.getCause());
           if (failure == null) {
             failure = cause;
           } else {

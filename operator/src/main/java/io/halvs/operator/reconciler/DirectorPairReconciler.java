@@ -68,6 +68,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
   private final OperatorMetrics metrics;
   private final AgentRollout rollout;
   private final PublishFirst publishFirst;
+  private final PromptSpacing promptSpacing = new PromptSpacing(System::nanoTime);
 
   public DirectorPairReconciler(KubernetesClient client, PlanService plans, AgentResources resources,
       OperatorMetrics metrics, EventRecorder events) {
@@ -196,16 +197,26 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
    * reads and writes the agents' objects, their pods and the pair's status first (100-800 ms of API calls, longer
    * under load), and an edit's plan waited for it, and for the reconcile in flight before it. Only for a pair
    * already published from its reconcile (the same uid) and not being deleted; the reconcile follows every
-   * rebuild anyway and does the rest, the first publish and any read-back. Call on the leader only.
+   * rebuild anyway and does the rest, the first publish and any read-back. Call on the leader only. Spaced
+   * ({@link PromptSpacing}): soon after a publish that wrote, it waits, and what changed meanwhile goes out as one.
    */
   public void publishPromptly(String pair) {
+    long wait = promptSpacing.waitNanos(pair);
+    if (wait > 0) {
+      try {
+        java.util.concurrent.TimeUnit.NANOSECONDS.sleep(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // closing; the reconcile publishes what is left
+        return;
+      }
+    }
     DirectorPair dp = plans.directorPair(pair);
     if (dp == null || dp.getMetadata().getDeletionTimestamp() != null
         || !publisher.trusts(pair, dp.getMetadata().getUid())) {
       return;
     }
     try {
-      publishNewest(dp, true);
+      promptSpacing.published(pair, publishNewest(dp, true));
     } catch (RuntimeException e) {
       // The reconcile that follows the same rebuild publishes again, and reports what fails.
       Logs.pair(LOG.atDebug(), pair).log("prompt publish failed, left to the reconcile: {}", e.toString());
@@ -216,7 +227,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
    * Publishes the newest snapshot's plan for the pair, read under the pair's publish lock: two callers (the
    * reconcile and {@link #publishPromptly}) never publish an older plan after a newer one.
    */
-  private void publishNewest(DirectorPair dp, boolean promptly) {
+  private int publishNewest(DirectorPair dp, boolean promptly) {
     String pair = dp.getMetadata().getName();
     synchronized (publisher.lock(pair)) {
       Snapshot s = plans.snapshot();
@@ -224,7 +235,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
       // checked again on this snapshot: it may be newer than the one the reconcile validated (a newer one covers
       // a newer generation, and the reconcile its rebuild started publishes it)
       if (published == null || !s.covers(dp) || !valid(s, pair)) {
-        return;
+        return 0;
       }
       long start = System.nanoTime();
       long readBacks = publisher.readBacks();
@@ -238,6 +249,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
             promptly ? ", promptly" : "",
             publisher.readBacks() > readBacks ? ", the shards listed back first" : "");
       }
+      return writes;
     }
   }
 

@@ -243,7 +243,8 @@ class PlanPublisherTest {
       publisher.publish(plans.dp(), plans.first());
       api.delay(r -> "PUT".equals(r.getMethod()) && r.getPath().endsWith("/configmaps/" + Names.shard(pair, 0)),
           java.time.Duration.ofSeconds(5));
-      var publish = java.util.concurrent.CompletableFuture.supplyAsync(() -> publisher.publish(plans.dp(), plans.second()));
+      var publish = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> publisher.publish(plans.dp(), plans.second()));
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(4))
           .until(() -> plans.second().manifest().equals(publisher.readManifest(pair)));
       assertThat(publish).as("still waiting for the shard's answer").isNotDone();
