@@ -21,6 +21,12 @@ image_flags() {
   done
   printf '%s\n' "$flags"
 }
+# read_image_flags ARRAY MODULE: image_flags into the array named ARRAY; exits the script when none were read
+read_image_flags() {
+  local -n into=$1
+  mapfile -t into < <(image_flags "$2")
+  [ "${#into[@]}" -gt 0 ] || { echo "$(basename "$0"): no JVM flags read from the poms for $2's image" >&2; exit 2; }
+}
 # serial_flags: image_flags' lines (stdin) with the serial collector instead of G1 and without G1's pause goal,
 # for the benchmarks' runs that set the serial collector beside the image's
 serial_flags() { sed -e 's/^-XX:+UseG1GC$/-XX:+UseSerialGC/' -e '/^-XX:MaxGCPauseMillis=/d'; }

@@ -64,10 +64,9 @@ done
 # OPERATOR_COLLECTOR: g1 is the operator image's; serial is the image's before 2026-12-01 12:00, to set its pauses
 # beside the edits' times (the serial collector in G1's place, without G1's pause goal).
 source "$here/deployed-flags.sh"
-mapfile -t operator_image_flags < <(image_flags operator)
-mapfile -t agent_image_flags < <(image_flags director-agent)
-mapfile -t agent_serial_flags < <(image_flags director-agent | serial_flags)
-[ "${#operator_image_flags[@]}" -gt 0 ] && [ "${#agent_image_flags[@]}" -gt 0 ] || { echo "full-size.sh: the images' JVM flags not read from the poms" >&2; exit 2; }
+read_image_flags operator_image_flags operator
+read_image_flags agent_image_flags director-agent
+mapfile -t agent_serial_flags < <(printf '%s\n' "${agent_image_flags[@]}" | serial_flags)
 case ${OPERATOR_COLLECTOR:-g1} in
   serial) mapfile -t operator_image_flags < <(printf '%s\n' "${operator_image_flags[@]}" | serial_flags) ;;
   g1) ;;

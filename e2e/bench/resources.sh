@@ -45,9 +45,8 @@ done
 # The images' JVM flags (read from the poms: the parent's jib jvmFlags and each image's own), the container limit as
 # MaxRAM, and a GC log. OPERATOR_JAVA_OPTS adds some (the heap flags measured in PERFORMANCE.md).
 source "$here/deployed-flags.sh"
-mapfile -t operator_image_flags < <(image_flags operator)
-mapfile -t agent_image_flags < <(image_flags director-agent)
-[ "${#operator_image_flags[@]}" -gt 0 ] && [ "${#agent_image_flags[@]}" -gt 0 ] || { echo "resources.sh: the images' JVM flags not read from the poms" >&2; exit 2; }
+read_image_flags operator_image_flags operator
+read_image_flags agent_image_flags director-agent
 operator_image_env=(MALLOC_ARENA_MAX=2) # the operator image's environment (operator/pom.xml)
 # The deployed heap flags: the Deployment's and the DaemonSet's JAVA_TOOL_OPTIONS (deploy/base/operator-deployment.yaml,
 # the operator's agent template), as full-size.sh gives them; OPERATOR_JAVA_TOOL_OPTIONS= or AGENT_JAVA_TOOL_OPTIONS=
