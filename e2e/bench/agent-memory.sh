@@ -25,7 +25,8 @@
 # (a pause longer than the pair's dead interval, 150 ms by default, is a takeover) and the RSS peak.
 # Env: SERVICES (1000), DESTS (100), SETTLE_S (40), TIMEOUT_S (600), KEEP=1 keeps the work directory,
 # VARIANTS: "name=flags;name=flags" (flags space-separated; default: the images' flags before and after issue 14),
-# JAR_<name>: another build of the agent for that variant (a before/after of the code: e.g. JAR_before=old.jar).
+# JAR_<name>: another build of the agent for that variant (a before/after of the code: e.g. JAR_before=old.jar);
+# JAVA_<name>: another JVM for it (e.g. JAVA_jdk25=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java; default: java).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -83,7 +84,8 @@ for spec in "${specs[@]}"; do
   log=$dir/agent-$name.log
   # shellcheck disable=SC2086 # flags are words
   jar_var=JAR_${name//[^A-Za-z0-9_]/_}; jar=${!jar_var:-$agent_jar}
-  NODE_NAME=lvs-01 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs java $flags \
+  java_var=JAVA_${name//[^A-Za-z0-9_]/_}; jvm=${!java_var:-java}
+  NODE_NAME=lvs-01 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs "$jvm" $flags \
     -XX:NativeMemoryTracking=summary -Xlog:gc:file="$dir/gc-$name.log" -jar "$jar" in-cluster --in-memory-host --no-health-checks \
     --health-port "$health_port" --state-dir "$dir/state" > "$log" 2>&1 &
   agent_pid=$!
@@ -94,7 +96,7 @@ for spec in "${specs[@]}"; do
     [ $((SECONDS - start)) -lt "$timeout" ] || { echo "agent ($name): plan not programmed in $timeout s" >&2; exit 1; }
     sleep 1
   done
-  echo "$name: $jar programmed after $((SECONDS - start)) s; settling ${settle} s (flags: $flags)" >&2
+  echo "$name: $jar on $jvm programmed after $((SECONDS - start)) s; settling ${settle} s (flags: $flags)" >&2
   sleep "$settle"
   rss[$name]=$(( $(kib "$agent_pid" VmRSS) / 1024 )); hwm[$name]=$(( $(kib "$agent_pid" VmHWM) / 1024 ))
   threads[$name]=$(kib "$agent_pid" Threads)
