@@ -1,6 +1,6 @@
 # Sourced by the benchmarks that run the operator or the agent outside a pod with the flags a deployment gives
 # them (full-size.sh, resources.sh, e2e/vm/suites/bench-programming.sh), and by the image tier, which checks
-# image_flags against the images jib builds.
+# image_flags and image_env against the images jib builds.
 deployed_flags_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # tool_options FILE: the first JAVA_TOOL_OPTIONS value in a manifest (the Deployment, the DaemonSet template)
 tool_options() { sed -n '/name: JAVA_TOOL_OPTIONS/{n;s/^ *value: *//p;q}' "$1" | tr -d '"'; }
@@ -26,6 +26,32 @@ read_image_flags() {
   local -n into=$1
   mapfile -t into < <(image_flags "$2")
   [ "${#into[@]}" -gt 0 ] || { echo "$(basename "$0"): no JVM flags read from the poms for $2's image" >&2; exit 2; }
+}
+# image_env MODULE: the environment MODULE's image sets, NAME=VALUE a line: every jib <environment> entry in the
+# parent's pom (PATH) and the module's (profile image), in that order; fails on a value with a property in it (not
+# resolved here) or when MODULE has no pom.
+image_env() {
+  local module=$deployed_flags_repo/$1/pom.xml
+  [ -f "$module" ] || { echo "image_env: no $module" >&2; return 1; }
+  python3 - "$deployed_flags_repo/pom.xml" "$module" <<'PY'
+import sys, xml.etree.ElementTree as ET
+pom = "{http://maven.apache.org/POM/4.0.0}"
+for path in sys.argv[1:]:
+    for env in ET.parse(path).getroot().iter(pom + "environment"):
+        for var in env:
+            value = (var.text or "").strip()
+            if "${" in value:
+                sys.exit(f"image_env: {path}: {var.tag[len(pom):]}={value} has a property this does not resolve")
+            print(f"{var.tag[len(pom):]}={value}")
+PY
+}
+# read_image_env ARRAY MODULE: image_env without PATH (a benchmark keeps the host's) into the array named ARRAY;
+# exits the script when the poms could not be read
+read_image_env() {
+  local -n into=$1
+  local lines
+  lines=$(image_env "$2") || { echo "$(basename "$0"): the environment of $2's image not read from the poms" >&2; exit 2; }
+  mapfile -t into < <(grep -v '^PATH=' <<<"$lines")
 }
 # serial_flags: image_flags' lines (stdin) with the serial collector instead of G1 and without G1's pause goal,
 # for the benchmarks' runs that set the serial collector beside the image's

@@ -67,13 +67,14 @@ done
 source "$here/deployed-flags.sh"
 read_image_flags operator_image_flags operator
 read_image_flags agent_image_flags director-agent
+read_image_env operator_image_env operator
 mapfile -t agent_serial_flags < <(printf '%s\n' "${agent_image_flags[@]}" | serial_flags)
 case ${OPERATOR_COLLECTOR:-g1} in
   serial) mapfile -t operator_image_flags < <(printf '%s\n' "${operator_image_flags[@]}" | serial_flags) ;;
   g1) ;;
   *) echo "full-size.sh: OPERATOR_COLLECTOR: serial or g1, not '$OPERATOR_COLLECTOR'" >&2; exit 2 ;;
 esac
-# The operator's environment as deployed: the image's MALLOC_ARENA_MAX (operator/pom.xml) and the Deployment's heap
+# The operator's environment as deployed: the image's (MALLOC_ARENA_MAX, read from operator/pom.xml above) and the Deployment's heap
 # flags (JAVA_TOOL_OPTIONS in deploy/base/operator-deployment.yaml; OPERATOR_JAVA_TOOL_OPTIONS= leaves them out, as
 # runs before 2026-12-02 07:00 did, which had no MALLOC_ARENA_MAX either).
 operator_tool_options=${OPERATOR_JAVA_TOOL_OPTIONS-$(tool_options "$repo/deploy/base/operator-deployment.yaml")}
@@ -195,7 +196,7 @@ done
 
 # The operator and both agents: before the apply, which they follow (START=running), or after it (START=cold).
 start_components() {
-MALLOC_ARENA_MAX=2 JAVA_TOOL_OPTIONS=$operator_tool_options KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system \
+env "${operator_image_env[@]}" JAVA_TOOL_OPTIONS=$operator_tool_options KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system \
   "${api_ns[@]}" "$component_java" "${operator_image_flags[@]}" \
   -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -Xlog:gc:file="$dir/operator-gc.log":utctime \
   -jar "$operator_jar" run --health-port=0 --log-level info,io.halvs.operator.model.PlanService=debug,io.halvs.operator.reconciler.DirectorPairReconciler=debug \

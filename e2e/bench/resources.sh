@@ -47,7 +47,7 @@ done
 source "$here/deployed-flags.sh"
 read_image_flags operator_image_flags operator
 read_image_flags agent_image_flags director-agent
-operator_image_env=(MALLOC_ARENA_MAX=2) # the operator image's environment (operator/pom.xml)
+read_image_env operator_image_env operator # the operator image's environment (MALLOC_ARENA_MAX: operator/pom.xml)
 # The deployed heap flags: the Deployment's and the DaemonSet's JAVA_TOOL_OPTIONS (deploy/base/operator-deployment.yaml,
 # the operator's agent template), as full-size.sh gives them; OPERATOR_JAVA_TOOL_OPTIONS= or AGENT_JAVA_TOOL_OPTIONS=
 # (empty) leaves them out, as runs before 2026-12-02 did.

@@ -35,6 +35,7 @@ for layer in m["Layers"]:
 cfg = json.load(open(os.path.join(d, "tar", m["Config"])))["config"]
 open(os.path.join(d, "entrypoint"), "w").write("\n".join(cfg["Entrypoint"] + (cfg.get("Cmd") or [])))
 open(os.path.join(d, "user"), "w").write(cfg.get("User", ""))
+open(os.path.join(d, "env"), "w").write("".join(e + "\n" for e in cfg.get("Env") or []))
 PY
   chmod 755 "$dir/root"
   mkdir -p "$dir/root/proc"; mount -t proc proc "$dir/root/proc"
@@ -52,8 +53,9 @@ unpack "$repo"/director-agent/target/halvs-director-agent-image.tar agent
 cp "$repo/deploy/examples/seed-nat.yaml" "$work/operator/root/tmp/"
 cp "$repo/deploy/examples/seed-nat.yaml" "$work/agent/root/tmp/"
 
-# The benchmarks run the JVMs with the flags they read from the poms (e2e/bench/deployed-flags.sh): the same as
-# each image's entrypoint puts between java and -cp, or the figures measure another JVM than the one deployed.
+# The benchmarks run the JVMs with the flags and the environment they read from the poms
+# (e2e/bench/deployed-flags.sh): the same as each image's entrypoint puts between java and -cp and its config's Env,
+# or the figures measure another JVM than the one deployed.
 source "$repo/e2e/bench/deployed-flags.sh"
 for image in operator:operator agent:director-agent; do
   name=${image%%:*}
@@ -62,6 +64,11 @@ for image in operator:operator agent:director-agent; do
   [ -n "$in_image" ] && [ "$in_image" = "$read_flags" ] \
     && pass "$name image: its JVM flags are the ones the benchmarks read from the poms ($in_image)" \
     || fail "$name image's JVM flags: '$in_image' in the image, '$read_flags' read from the poms"
+  in_image=$(sort "$work/$name/env" | paste -sd' ')
+  read_env=$(image_env "${image#*:}" | sort | paste -sd' ')
+  [ -n "$in_image" ] && [ "$in_image" = "$read_env" ] \
+    && pass "$name image: its environment is the one the benchmarks read from the poms ($in_image)" \
+    || fail "$name image's environment: '$in_image' in the image, '$read_env' read from the poms"
 done
 
 [ "$(cat "$work/operator/user")" = 65532 ] && pass "operator image runs as 65532 (nobody)" || fail "operator image user: $(cat "$work/operator/user")"

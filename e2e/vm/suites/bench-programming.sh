@@ -24,7 +24,7 @@ java -jar "$jar" bench --services "$services" --destinations "$dests" --rules-ou
 # The agent image's JVM flags (pom.xml and director-agent/pom.xml, profile image) and the DaemonSet's
 # JAVA_TOOL_OPTIONS (operator/src/main/resources/templates/agent-daemonset.yaml), read from the poms and the template.
 source "$repo/e2e/bench/deployed-flags.sh"
-mapfile -t flags < <(image_flags director-agent)
+read_image_flags flags director-agent
 JAVA_TOOL_OPTIONS=$(tool_options "$repo/operator/src/main/resources/templates/agent-daemonset.yaml")
 export JAVA_TOOL_OPTIONS
 echo "JVM: ${flags[*]}, JAVA_TOOL_OPTIONS=$JAVA_TOOL_OPTIONS"
