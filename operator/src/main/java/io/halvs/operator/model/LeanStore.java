@@ -9,7 +9,9 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
+import io.halvs.api.v1alpha1.RealServerStatus;
 import io.halvs.api.v1alpha1.VirtualService;
+import io.halvs.api.v1alpha1.VirtualServiceStatus;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -150,6 +152,21 @@ public final class LeanStore<T extends HasMetadata> implements ItemStore<T> {
       dp.getStatus().setConditions(conditions(dp.getStatus().getConditions()));
     }
     return o;
+  }
+
+  /**
+   * A status computed for a write, compacted in place as {@link #prune} compacts a stored one: its conditions'
+   * strings shared and their empty maps the shared empty one. For a status nobody else writes to (StatusComputer's,
+   * freshly made); others come back as they are.
+   */
+  public static <S> S compactStatus(S status) {
+    if (status instanceof RealServerStatus rs) {
+      rs.setConditions(conditions(rs.getConditions()));
+    } else if (status instanceof VirtualServiceStatus vs) {
+      vs.setConditions(conditions(vs.getConditions()));
+      vs.setActiveDirector(intern(vs.getActiveDirector()));
+    }
+    return status;
   }
 
   private static List<Field> customResourceStrings() {

@@ -1,6 +1,7 @@
 package io.halvs.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -63,15 +64,44 @@ final class StatusSupport {
 
   /** A new object of the resource's kind with its name, namespace, the given resourceVersion and the status. */
   private static <S, P extends CustomResource<?, S>> P statusOnly(P resource, String resourceVersion, S status) {
-    try {
-      @SuppressWarnings("unchecked")
-      P out = (P) resource.getClass().getDeclaredConstructor().newInstance();
-      out.setMetadata(new ObjectMetaBuilder().withName(resource.getMetadata().getName())
-          .withNamespace(resource.getMetadata().getNamespace()).withResourceVersion(resourceVersion).build());
-      out.setStatus(status);
+    P out = newOfKind(resource);
+    out.setMetadata(new ObjectMetaBuilder().withName(resource.getMetadata().getName())
+        .withNamespace(resource.getMetadata().getNamespace()).withResourceVersion(resourceVersion).build());
+    out.setStatus(status);
+    return out;
+  }
+
+  /**
+   * What a status write and an Event about an object read of it: its kind (the class), name, namespace, uid and
+   * resourceVersion; {@link #object} makes an object of them (no spec, labels or status) when they are needed.
+   */
+  record Target<P extends CustomResource<?, ?>>(Class<P> type, String name, String namespace, String uid,
+      String resourceVersion) {
+    @SuppressWarnings("unchecked")
+    static <P extends CustomResource<?, ?>> Target<P> of(P resource) {
+      ObjectMeta m = resource.getMetadata();
+      return new Target<>((Class<P>) resource.getClass(), m.getName(), m.getNamespace(), m.getUid(),
+          m.getResourceVersion());
+    }
+
+    P object() {
+      P out = newOfKind(type);
+      out.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).withUid(uid)
+          .withResourceVersion(resourceVersion).build());
       return out;
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <P extends CustomResource<?, ?>> P newOfKind(P resource) {
+    return newOfKind((Class<P>) resource.getClass());
+  }
+
+  private static <P extends CustomResource<?, ?>> P newOfKind(Class<P> type) {
+    try {
+      return type.getDeclaredConstructor().newInstance();
     } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("cannot instantiate " + resource.getClass(), e);
+      throw new IllegalStateException("cannot instantiate " + type, e);
     }
   }
 

@@ -13,7 +13,9 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.RealServerSpec;
+import io.halvs.api.v1alpha1.RealServerStatus;
 import io.halvs.api.v1alpha1.VirtualService;
+import io.halvs.api.v1alpha1.VirtualServiceStatus;
 import io.halvs.plan.PlanInput;
 import io.halvs.plan.PlanBuilder;
 import java.util.Collections;
@@ -106,6 +108,35 @@ class LeanStoreTest {
     assertSame(Collections.emptyMap(), a.getMetadata().getAdditionalProperties());
     assertSame(Collections.emptyList(), a.getMetadata().getOwnerReferences());
     assertEquals(List.of("app", "tier"), List.copyOf(a.getMetadata().getLabels().keySet()));
+  }
+
+  /** A status computed for a write (it may wait long, StatusWriter) is compacted as a stored one is. */
+  @Test
+  void aComputedStatusSharesItsConditionsStrings() {
+    Fleet fleet = new Fleet(1, 2);
+    Snapshot s = PlanService.build(fleet.pairs, fleet.vss, fleet.rss, List.of());
+    // computed apart (and the time made at run time, as Instant.now() is), nothing is shared
+    String now = new StringBuilder("2026-12-02T19:00:00Z").toString();
+    String later = new StringBuilder("2026-12-02T19:00:00Z").toString();
+    RealServerStatus a = StatusComputer.realServer(fleet.rss.get(0), s, now);
+    RealServerStatus b = StatusComputer.realServer(fleet.rss.get(1), s, later);
+    String before = JSON.asJson(a);
+    assertNotSame(a.getConditions().get(0).getLastTransitionTime(), b.getConditions().get(0).getLastTransitionTime());
+    assertSame(a, LeanStore.compactStatus(a));
+    LeanStore.compactStatus(b);
+    assertEquals(before, JSON.asJson(a));
+    for (int i = 0; i < a.getConditions().size(); i++) {
+      Condition x = a.getConditions().get(i);
+      Condition y = b.getConditions().get(i);
+      assertSame(x.getType(), y.getType());
+      assertSame(x.getReason(), y.getReason());
+      assertSame(x.getLastTransitionTime(), y.getLastTransitionTime());
+      assertSame(Collections.emptyMap(), x.getAdditionalProperties());
+    }
+    VirtualService vs = fleet.vss.get(0);
+    VirtualServiceStatus v = LeanStore.compactStatus(StatusComputer.virtualService(vs, s, now));
+    assertSame(Collections.emptyMap(), v.getConditions().get(0).getAdditionalProperties());
+    assertSame("a string", LeanStore.compactStatus("a string")); // any other status as it is
   }
 
   @Test
