@@ -7,10 +7,15 @@ import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.operator.model.PlanService;
 import io.halvs.operator.model.Snapshot;
 import io.halvs.operator.model.StatusComputer;
+import io.javaoperatorsdk.operator.api.reconciler.Constants;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 
 /** Keeps each RealServer's status: how many virtual services it backs, and its problems. */
-@ControllerConfiguration(name = "realserver")
+// No periodic reconcile (JOSDK's default: one 10 h after each): the status follows the informer's and the model's
+// events, and a replaced timer task stays in the timer's queue until its time (154,000 at rest at full size).
+@ControllerConfiguration(name = "realserver",
+    maxReconciliationInterval = @MaxReconciliationInterval(interval = Constants.NO_MAX_RECONCILIATION_INTERVAL))
 public class RealServerReconciler extends StatusReconciler<RealServer, RealServerStatus> {
   public RealServerReconciler(KubernetesClient client, PlanService plans, StatusWriter writer) {
     super(client, plans, writer, "RealServer");

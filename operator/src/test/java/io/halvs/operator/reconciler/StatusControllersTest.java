@@ -1,0 +1,28 @@
+package io.halvs.operator.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.javaoperatorsdk.operator.api.config.BaseConfigurationService;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** How JOSDK runs the two status controllers, as it resolves their configuration. */
+class StatusControllersTest {
+  /**
+   * No timer per object: JOSDK's default schedules a reconcile 10 h after each one, and the timer's queue keeps a
+   * replaced task until its time (154,000 tasks with their ids at rest at full size, about 15 MiB).
+   */
+  @Test
+  void theStatusControllersScheduleNoPeriodicReconcile() {
+    BaseConfigurationService config = new BaseConfigurationService();
+    List<Reconciler<?>> reconcilers = List.of(new RealServerReconciler(null, null, null),
+        new VirtualServiceReconciler(null, null, null, null));
+    for (Reconciler<?> r : reconcilers) {
+      Optional<Duration> interval = config.getConfigurationFor(r).maxReconciliationInterval();
+      assertThat(interval).as(r.getClass().getSimpleName()).isEmpty();
+    }
+  }
+}
