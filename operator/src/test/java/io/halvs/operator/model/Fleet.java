@@ -16,13 +16,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** One pair "lvs" (lvs-01, lvs-02); VirtualService vs-i selects app=app-i, which perService RealServers carry. */
-final class Fleet {
-  final List<DirectorPair> pairs = new ArrayList<>();
-  final List<VirtualService> vss = new ArrayList<>();
-  final List<RealServer> rss = new ArrayList<>();
+/**
+ * One pair "lvs" (lvs-01, lvs-02); VirtualService vs-i selects app=app-i, which perService RealServers carry. Public
+ * for the other packages' tests and benchmarks.
+ */
+public final class Fleet {
+  public final List<DirectorPair> pairs = new ArrayList<>();
+  public final List<VirtualService> vss = new ArrayList<>();
+  public final List<RealServer> rss = new ArrayList<>();
 
-  Fleet(int services, int perService) {
+  public Fleet(int services, int perService) {
     DirectorPair dp = new DirectorPair();
     dp.setMetadata(new ObjectMetaBuilder().withName("lvs").withGeneration(1L).build());
     DirectorPairSpec ps = new DirectorPairSpec();

@@ -1,21 +1,17 @@
 package io.halvs.operator.reconciler;
 
-import io.fabric8.kubernetes.api.model.LabelSelector;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.halvs.api.v1alpha1.DirectorPair;
-import io.halvs.api.v1alpha1.DirectorPairSpec;
 import io.halvs.api.v1alpha1.RealServer;
-import io.halvs.api.v1alpha1.RealServerSpec;
 import io.halvs.api.v1alpha1.RealServerStatus;
 import io.halvs.api.v1alpha1.VirtualService;
-import io.halvs.api.v1alpha1.VirtualServiceSpec;
 import io.halvs.operator.metrics.OperatorMetrics;
+import io.halvs.operator.model.Fleet;
 import io.halvs.operator.model.PlanService;
 import io.halvs.operator.model.Snapshot;
 import io.halvs.operator.model.StatusComputer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -42,10 +38,15 @@ public final class StatusBacklogBenchmark {
   public static void main(String[] args) {
     int services = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
     int perService = args.length > 1 ? Integer.parseInt(args[1]) : 100;
-    List<DirectorPair> pairs = new ArrayList<>();
-    List<VirtualService> vss = new ArrayList<>();
-    List<RealServer> rss = new ArrayList<>();
-    fleet(services, perService, pairs, vss, rss);
+    Fleet fleet = new Fleet(services, perService);
+    List<DirectorPair> pairs = fleet.pairs;
+    List<VirtualService> vss = fleet.vss;
+    List<RealServer> rss = fleet.rss;
+    for (int n = 0; n < rss.size(); n++) { // as the API server returns them
+      rss.get(n).getMetadata().setUid(UUID.nameUUIDFromBytes(("rs-" + n).getBytes(StandardCharsets.UTF_8)).toString());
+      rss.get(n).getMetadata().setResourceVersion(String.valueOf(1_000_000 + n));
+      rss.get(n).getMetadata().setCreationTimestamp("2026-12-02T18:00:00Z");
+    }
     Snapshot s = PlanService.build(pairs, vss, rss, List.of());
     KubernetesSerialization json = new KubernetesSerialization();
     StatusWriter writer = new StatusWriter(OperatorMetrics.unexported(), 0);
@@ -82,45 +83,6 @@ public final class StatusBacklogBenchmark {
     writer.close();
     // the cache, the model and the writer stay reachable until measured
     java.lang.ref.Reference.reachabilityFence(List.of(pairs, vss, rss, s, json, writer, classesBefore));
-  }
-
-  /** One pair "lvs"; VirtualService vs-i selects app=app-i, which perService RealServers carry (as the API returns). */
-  static void fleet(int services, int perService, List<DirectorPair> pairs, List<VirtualService> vss,
-      List<RealServer> rss) {
-    DirectorPair dp = new DirectorPair();
-    dp.setMetadata(new ObjectMetaBuilder().withName("lvs").withGeneration(1L).build());
-    DirectorPairSpec ps = new DirectorPairSpec();
-    ps.setNodes(List.of("lvs-01", "lvs-02"));
-    ps.setVipInterface("eth0");
-    dp.setSpec(ps);
-    pairs.add(dp);
-    int n = 0;
-    for (int i = 0; i < services; i++) {
-      VirtualService vs = new VirtualService();
-      vs.setMetadata(new ObjectMetaBuilder().withNamespace("default").withName("vs-" + i).withGeneration(1L).build());
-      VirtualServiceSpec spec = new VirtualServiceSpec();
-      spec.setDirectorPair("lvs");
-      spec.setVip("10." + (100 + i / 250) + "." + (i % 250) + ".1");
-      spec.setPort(80);
-      LabelSelector sel = new LabelSelector();
-      sel.setMatchLabels(Map.of("app", "app-" + i));
-      spec.setRealServerSelector(sel);
-      vs.setSpec(spec);
-      vss.add(vs);
-      for (int j = 0; j < perService; j++, n++) {
-        RealServer rs = new RealServer();
-        rs.setMetadata(new ObjectMetaBuilder().withNamespace("default").withName("rs-" + n)
-            .withLabels(Map.of("app", "app-" + i)).withGeneration(1L)
-            .withUid(UUID.nameUUIDFromBytes(("rs-" + n).getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString())
-            .withResourceVersion(String.valueOf(1_000_000 + n)).withCreationTimestamp("2026-12-02T18:00:00Z")
-            .build());
-        RealServerSpec rspec = new RealServerSpec();
-        rspec.setAddress("172." + (16 + n / 65536) + "." + (n / 256 % 256) + "." + (n % 256));
-        rspec.setWeight(100);
-        rs.setSpec(rspec);
-        rss.add(rs);
-      }
-    }
   }
 
   /** The class histogram after a full GC (jcmd GC.class_histogram): class -> {instances, bytes}. */
