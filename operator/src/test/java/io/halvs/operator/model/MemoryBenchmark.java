@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import javax.management.JMException;
 import javax.management.ObjectName;
 
 /**
@@ -135,9 +136,7 @@ public final class MemoryBenchmark {
 
   /** The class histogram after a full GC (jcmd GC.class_histogram), its header and first rows. */
   static String histogram(int rows) throws Exception {
-    String all = (String) ManagementFactory.getPlatformMBeanServer().invoke(
-        new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
-        new Object[] {new String[0]}, new String[] {String[].class.getName()});
+    String all = classHistogram();
     StringBuilder out = new StringBuilder();
     String[] lines = all.split("\n");
     for (int i = 0; i < Math.min(lines.length, rows + 2); i++) {
@@ -145,6 +144,13 @@ public final class MemoryBenchmark {
     }
     out.append("  ").append(lines[lines.length - 1]).append('\n');
     return out.toString();
+  }
+
+  /** jcmd GC.class_histogram's text, in this JVM: a full GC, then every class's instances and bytes. */
+  public static String classHistogram() throws JMException {
+    return (String) ManagementFactory.getPlatformMBeanServer().invoke(
+        new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+        new Object[] {new String[0]}, new String[] {String[].class.getName()});
   }
 
   /**

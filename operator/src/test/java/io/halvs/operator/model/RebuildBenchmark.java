@@ -159,7 +159,8 @@ public final class RebuildBenchmark {
         (double) encodedNow / edits, (double) handedNow / edits);
   }
 
-  static long usedHeap() {
+  /** The heap in use after full collections (what is still reachable). */
+  public static long usedHeap() {
     for (int i = 0; i < 3; i++) {
       System.gc();
     }

@@ -7,7 +7,9 @@ import io.halvs.api.v1alpha1.RealServerStatus;
 import io.halvs.api.v1alpha1.VirtualService;
 import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.operator.model.Fleet;
+import io.halvs.operator.model.MemoryBenchmark;
 import io.halvs.operator.model.PlanService;
+import io.halvs.operator.model.RebuildBenchmark;
 import io.halvs.operator.model.Snapshot;
 import io.halvs.operator.model.StatusComputer;
 import java.nio.charset.StandardCharsets;
@@ -56,14 +58,14 @@ public final class StatusBacklogBenchmark {
     for (RealServer cached : rss) {
       StatusComputer.realServer(json.clone(cached), s, now);
     }
-    long before = usedHeap();
+    long before = RebuildBenchmark.usedHeap();
     Map<String, long[]> classesBefore = args.length > 2 ? classes() : Map.of();
     for (RealServer cached : rss) {
       RealServer copy = json.clone(cached); // JOSDK's copy for the reconcile
       RealServerStatus desired = StatusComputer.realServer(copy, s, now);
       writer.submit(null, "RealServer", copy, copy.getStatus(), desired, (o, was, is) -> {});
     }
-    long after = usedHeap();
+    long after = RebuildBenchmark.usedHeap();
     int waiting = writer.waiting();
     System.out.printf("%d VirtualServices x %d RealServers: %,d status writes waiting retain %,d MiB, %,d B each"
         + " (the objects themselves, in the cache, not counted)%n", services, perService, waiting,
@@ -89,9 +91,7 @@ public final class StatusBacklogBenchmark {
   static Map<String, long[]> classes() {
     String all;
     try {
-      all = (String) java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(
-          new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
-          new Object[] {new String[0]}, new String[] {String[].class.getName()});
+      all = MemoryBenchmark.classHistogram();
     } catch (javax.management.JMException e) {
       throw new IllegalStateException("no class histogram", e);
     }
@@ -103,13 +103,5 @@ public final class StatusBacklogBenchmark {
       }
     }
     return out;
-  }
-
-  static long usedHeap() {
-    for (int i = 0; i < 3; i++) {
-      System.gc();
-    }
-    Runtime r = Runtime.getRuntime();
-    return r.totalMemory() - r.freeMemory();
   }
 }
