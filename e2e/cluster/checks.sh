@@ -153,23 +153,41 @@ settled() { one_holder && kubectl get hdp lvs --no-headers | grep -qE '^lvs +[^ 
 declare -A before_pods
 watched() { # label command...
   local label=$1 n; shift
-  for n in "${directors[@]}"; do before_pods[$n]=$(agent_pod_on "$n" | cut -d' ' -f2); done
+  # the replaced pods' logs, followed to their end: the kubelet deletes a deleted pod's log files, and a failed
+  # check below needs the old agents' election lines (their SIGTERM handover) to be understood
+  local followers=()
+  for n in "${directors[@]}"; do
+    before_pods[$n]=$(agent_pod_on "$n" | cut -d' ' -f2)
+    [ -n "${before_pods[$n]}" ] || continue
+    kubectl -n $ns_ logs -f "${before_pods[$n]}" > "$watch_dir/replaced.$n.log" 2>&1 &
+    followers+=($!)
+  done
   watch_start "${directors[@]}"
-  local t0=$SECONDS ok=0
+  local t0=$SECONDS ok=0 told=0
   "$@" && ok=1
   wait_for -t 120 settled
   sleep 3  # a quiet stretch after the change: a late second holder or failover would show in it
   local w; w=$(watch_stop)
+  # (never a bare wait: it would wait for the tier's other background processes too)
+  [ ${#followers[@]} = 0 ] || { kill "${followers[@]}" 2>/dev/null; wait "${followers[@]}" 2>/dev/null; }
+  # replaced_story: the old agents' role changes and shutdown lines, once per rollout
+  replaced_story() {
+    [ $told = 1 ] && return; told=1
+    for n in "${directors[@]}"; do
+      echo "  (the replaced agent on $n, ${before_pods[$n]:-none}: its election's last lines)"
+      grep -E 'role |shutdown|VIPs|peer' "$watch_dir/replaced.$n.log" 2>/dev/null | tail -8 | cut -c1-400 | sed 's/^/     /'
+    done
+  }
   [ $ok = 1 ] && pass "$label: done ($((SECONDS - t0)) s)" || fail "$label: did not complete"
   echo "  ($label: $(json "$w" '"\(.samples) samples, most holders at once \(.most_holders), failovers \(.failovers) \(.changes), longest gap in answers \(.longest_gap_ms) ms, longest without holder \(.longest_without_holder_ms) ms, \(.answered)/\(.pings) pings answered"'))"
   if [ "$(json "$w" .most_holders)" -le 1 ]; then pass "$label: never two holders ($(json "$w" .samples) samples every 10 ms)"
-  else fail "$label: two holders in $(json "$w" .samples_two_holders) of $(json "$w" .samples) samples"; fi
+  else fail "$label: two holders in $(json "$w" .samples_two_holders) of $(json "$w" .samples) samples"; replaced_story; fi
   # The operator replaces the standby's pod first and the active's once the new standby is available: the active
   # hands the VIP over once, to the upgraded standby (a SIGTERM handover), and its replacement stays standby.
   if jq -e --arg a "$active" --arg s "$standby" '.failovers == 1 and .changes[0][1] == $a and .changes[0][2] == $s' \
       <<<"${w:-null}" >/dev/null; then
     pass "$label: exactly one handover, $active -> $standby"
-  else fail "$label: not exactly one handover $active -> $standby: $(json "$w" -c .changes)"; fi
+  else fail "$label: not exactly one handover $active -> $standby: $(json "$w" -c .changes)"; replaced_story; fi
   check "$label: the VIP answered throughout the watch and at its end" jq -e '.answered > 0 and .holder != null' <<<"${w:-null}"
   check "$label: afterwards exactly one holder, hdp READY True" settled
   # The order, from the new pods: the standby's replacement was created (its old pod deleted) before the active's.

@@ -21,8 +21,11 @@ final class AgentSetup {
   /** The sysctls of the IPVS module: absent when the table is the in-memory one. */
   static final String IPVS_SYSCTLS = "net.ipv4.vs.";
 
-  /** The SIGTERM handover's bound: well inside the pod's terminationGracePeriodSeconds (10). */
-  static final Duration HANDOVER = Duration.ofSeconds(2);
+  /**
+   * The SIGTERM handover's bound: with CLOSE_WAIT and the hook's last second well inside the pod's
+   * terminationGracePeriodSeconds (10); most of it only for a live peer that is not ready yet.
+   */
+  static final Duration HANDOVER = Duration.ofSeconds(3);
 
   /** After the handover, how long the hook lets the command close its resources before the JVM halts. */
   static final Duration CLOSE_WAIT = Duration.ofSeconds(3);

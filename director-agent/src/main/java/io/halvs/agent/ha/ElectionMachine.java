@@ -158,6 +158,8 @@ public final class ElectionMachine {
   private long localConnections;
 
   private boolean stopping;
+  private long stoppedAt;
+  private long stopBoundMillis;
   private boolean released;
   private Handover handover = Handover.NONE;
 
@@ -304,9 +306,22 @@ public final class ElectionMachine {
   /**
    * This agent is shutting down (SIGTERM): from the next tick it hands its VIPs to a ready peer (visible, not
    * starting, not leaving) or keeps them, and never becomes active again. See {@link Handover}.
+   *
+   * @param boundMillis how long the caller waits for the handover: a peer that is alive but not ready is waited
+   *     for during {@link #handoverPatience} of it, the rest leaves time for the released heartbeats and the
+   *     peer's confirmation
    */
-  public void stop() {
-    stopping = true;
+  public void stop(long now, long boundMillis) {
+    if (!stopping) {
+      stopping = true;
+      stoppedAt = now;
+      stopBoundMillis = boundMillis;
+    }
+  }
+
+  /** How long of the handover's bound a stopping active waits for a live peer to be ready. */
+  static long handoverPatience(long boundMillis) {
+    return boundMillis * 3 / 4;
   }
 
   public Handover handover() {
@@ -320,7 +335,7 @@ public final class ElectionMachine {
   public Handover giveUpHandover() {
     if (stopping && handover == Handover.WAITING && !released) {
       handover = Handover.KEPT;
-      reason = "shutting down: the peer did not settle in time: keeping the VIPs (the restarted agent adopts them)";
+      reason = "shutting down: no handover within the bound: keeping the VIPs (the restarted agent adopts them)";
     } else if (stopping && handover == Handover.NONE) {
       handover = role == Role.ACTIVE ? Handover.KEPT : Handover.NOT_ACTIVE;
     }
@@ -534,9 +549,12 @@ public final class ElectionMachine {
 
   /**
    * While the agent shuts down: an active with a ready peer releases (the caller removes the VIPs, then the
-   * heartbeats say released) and waits for the peer to hold them; without one it keeps them. Never becomes
-   * active again, except to take back VIPs it released when the peer turns out to be leaving too and has not
-   * taken them (a leaving peer says so only after its own election stopped, so it never will).
+   * heartbeats say released) and waits for the peer to hold them; without a live peer (silent, or leaving too)
+   * it keeps them. A live peer that is not ready (still starting, or missed a few heartbeats on a starved node)
+   * is waited for, and released to at the end of the patience all the same: once this agent is gone that peer
+   * takes the VIPs by silence, and VIPs kept here would make two holders until the restarted agent drops them.
+   * Never becomes active again, except to take back VIPs it released when the peer turns out to be leaving too
+   * and has not taken them (a leaving peer says so only after its own election stopped, so it never will).
    */
   private Decision stoppingTick(long now) {
     Role want = role;
@@ -546,17 +564,33 @@ public final class ElectionMachine {
       return decide(now, want, why, false, Request.NONE);
     }
     if (role == Role.ACTIVE) {
-      if (!visible || peer.leaving()) {
+      long patience = handoverPatience(stopBoundMillis);
+      boolean waited = now - stoppedAt >= patience;
+      // heard within the patience: alive, only its heartbeats late (a node short of CPU), and heard again soon
+      boolean heardLately = lastHeartbeatAt >= 0 && now - lastHeartbeatAt < patience;
+      if (visible && peer.leaving()) {
         handover = Handover.KEPT;
-        why = "shutting down with the peer " + (visible ? "leaving too" : "not visible")
+        why = "shutting down with the peer leaving too: keeping the VIPs (the restarted agent adopts them)";
+      } else if (!visible && (!heardLately || waited)) {
+        handover = Handover.KEPT;
+        why = "shutting down with the peer not visible" + (lastHeartbeatAt < 0 ? ""
+            : " (silent for " + (now - lastHeartbeatAt) + " ms)")
             + ": keeping the VIPs (the restarted agent adopts them)";
-      } else if (peer.role() == Role.UNKNOWN) {
+      } else if (!visible) {
+        handover = Handover.WAITING;
+        // one text while it lasts: a reason that changes on every tick would notify the listeners on every tick
+        why = "shutting down: the peer's heartbeats stopped arriving; waiting to hear it again before handing over";
+      } else if (peer.role() == Role.UNKNOWN && !waited) {
         handover = Handover.WAITING;
         why = "shutting down: waiting for the starting peer to settle before handing over";
       } else {
         handover = Handover.WAITING;
         want = Role.STANDBY;
-        why = "shutting down: released the VIPs for " + cfg.peer() + " to take";
+        why = peer.role() == Role.UNKNOWN
+            ? "shutting down: " + cfg.peer() + " did not settle within " + patience + " ms; released the VIPs to it "
+                + "all the same (it takes them by the released flag or by silence: kept here they would make two "
+                + "holders)"
+            : "shutting down: released the VIPs for " + cfg.peer() + " to take";
         release();
       }
     } else if (released) {

@@ -601,7 +601,7 @@ public final class HeartbeatElection implements Election {
       if (closed) {
         return false;
       }
-      machine.stop();
+      machine.stop(now(), bound.toMillis());
     }
     try {
       ticker.execute(this::tickSafely);

@@ -93,7 +93,7 @@ class ElectionMachineTest {
 
     /** SIGTERM: the agent runs its handover (a machine told to stop), then exits; its interface keeps what it has. */
     ElectionMachine.Handover sigterm(Node n, long bound) {
-      n.m.stop();
+      n.m.stop(now, bound);
       long t0 = now;
       while (now - t0 < bound && (n.m.handover() == ElectionMachine.Handover.NONE
           || n.m.handover() == ElectionMachine.Handover.WAITING)) {
@@ -627,14 +627,64 @@ class ElectionMachineTest {
     assertThat(p.role(p.a)).isEqualTo(Role.ACTIVE);
     assertThat(p.a.m.transitions()).isZero();
 
-    // a peer that never settles within the bound: nothing was released, so the VIPs stay
+    // no tick within the bound (a starved node): nothing was released, so the VIPs stay
     Pair q = steady(true);
-    q.a.m.stop();
+    q.a.m.stop(q.now, 2000);
     q.a.m.heartbeat(q.now, new PeerView(Role.UNKNOWN, 0, false, 0, 0));
     q.a.m.tick(q.now);
     assertThat(q.a.m.handover()).isEqualTo(ElectionMachine.Handover.WAITING);
     assertThat(q.a.m.giveUpHandover()).isEqualTo(ElectionMachine.Handover.KEPT);
     assertThat(q.a.m.role()).isEqualTo(Role.ACTIVE);
+  }
+
+  @Test
+  void sigtermOfTheActiveReleasesToALivePeerThatNeverSettles() {
+    // the peer is alive but still starting when the patience ends: once this agent is gone it takes the VIPs
+    // by silence, so they go now rather than stay here as a second holder
+    Pair p = steady(true);
+    ElectionMachine m = p.a.m;
+    long patience = ElectionMachine.handoverPatience(2000);
+    m.stop(p.now, 2000);
+    for (long t = 0; t < patience; t += 25) {
+      m.heartbeat(p.now + t, new PeerView(Role.UNKNOWN, 0, false, 0, 0));
+      m.tick(p.now + t);
+      assertThat(m.handover()).as("within the patience, at %d ms", t).isEqualTo(ElectionMachine.Handover.WAITING);
+      assertThat(m.role()).isEqualTo(Role.ACTIVE);
+    }
+    m.heartbeat(p.now + patience, new PeerView(Role.UNKNOWN, 0, false, 0, 0));
+    m.tick(p.now + patience);
+    assertThat(m.released()).isTrue();
+    assertThat(m.role()).isEqualTo(Role.STANDBY);
+    assertThat(m.reason()).contains("did not settle within " + patience + " ms");
+    assertThat(m.giveUpHandover()).as("released: the peer takes them").isEqualTo(ElectionMachine.Handover.WAITING);
+  }
+
+  @Test
+  void sigtermOfTheActiveWhileItMissesThePeersHeartbeatsWaitsToHearItAgain() {
+    // the active's node is short of CPU: no heartbeat from the live standby reached it for a while when SIGTERM
+    // comes. Kept VIPs would stay on its interface after it exits while the standby takes them by silence.
+    for (boolean quorum : new boolean[] {true, false}) {
+      Pair p = steady(quorum);
+      p.a.deaf = true;
+      p.run(2 * MISSES * INTERVAL);
+      assertThat(p.a.m.peerVisible(p.now)).isFalse();
+      p.dualHolderSamples = 0;
+      p.a.m.stop(p.now, 2000);
+      p.run(300);
+      assertThat(p.a.m.handover()).isEqualTo(ElectionMachine.Handover.WAITING);
+      assertThat(p.a.m.reason()).contains("waiting to hear it again before handing over");
+      p.a.deaf = false;
+      long t0 = p.now;
+      while (p.now - t0 < 1700 && p.a.m.handover() == ElectionMachine.Handover.WAITING) {
+        p.run(5);
+      }
+      assertThat(p.a.m.giveUpHandover()).isEqualTo(ElectionMachine.Handover.HANDED_OVER);
+      p.killAgent(p.a);
+      p.run(3000);
+      assertThat(p.a.vips).as("released before the agent exited").isFalse();
+      assertThat(p.b.vips).isTrue();
+      assertThat(p.dualHolderSamples).isZero();
+    }
   }
 
   @Test
@@ -651,8 +701,8 @@ class ElectionMachineTest {
   @Test
   void bothAgentsStoppedAtOnceLeaveTheVipsWhereTheyWere() {
     Pair p = steady(true);
-    p.a.m.stop();
-    p.b.m.stop();
+    p.a.m.stop(p.now, 2000);
+    p.b.m.stop(p.now, 2000);
     p.run(500);
     // a released them to b, b said it is leaving and never took them: a took them back and keeps them
     assertThat(p.a.m.handover()).isEqualTo(ElectionMachine.Handover.KEPT);
@@ -692,7 +742,7 @@ class ElectionMachineTest {
   @Test
   void aStoppingActiveNeverTakesOverAgainOnSilence() {
     Pair p = steady(true);
-    p.a.m.stop();
+    p.a.m.stop(p.now, 2000);
     p.link = false; // a releases on its next tick (b is still visible) but no released heartbeat arrives
     p.run(3000);
     assertThat(p.a.m.released()).isTrue();
