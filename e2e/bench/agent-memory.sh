@@ -33,8 +33,10 @@ repo=$(cd "$here/../.." && pwd)
 services=${SERVICES:-1000}; dests=${DESTS:-100}; settle=${SETTLE_S:-40}; timeout=${TIMEOUT_S:-600}
 stream_steps=${STREAM_STEPS:-0}; stream_period=${STREAM_PERIOD_MS:-600}; stream_changes=${STREAM_CHANGES:-3}
 base="-XX:MaxRAMPercentage=75 -XX:MaxRAM=256m"
-variants=${VARIANTS:-"before=-XX:+UseSerialGC $base;after=$base $(sed -n -e 's/.*<image.collector>\([^<]*\)<.*/\1/p' \
-  -e 's/.*<jvmFlag>\(-X[^<]*\)<\/jvmFlag>.*/\1/p' "$repo/director-agent/pom.xml" | tr '\n' ' ')"}
+# "after": the agent image's command line as the poms give it (deployed-flags.sh), in a 256 MiB pod
+source "$here/deployed-flags.sh"
+read_image_flags agent_image_flags director-agent
+variants=${VARIANTS:-"before=-XX:+UseSerialGC $base;after=${agent_image_flags[*]} -XX:MaxRAM=256m"}
 agent_jar=$repo/director-agent/target/halvs-agent.jar
 cp_file=$repo/director-agent/target/cp.txt
 for f in "$agent_jar" "$cp_file"; do
