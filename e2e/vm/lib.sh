@@ -78,13 +78,37 @@ dr_return_path() {
   for i in $(seq 1 "$n"); do nsx rs$i ip route replace 198.51.100.2/32 via 10.0.1.100; done
 }
 
-# count_hits N: N requests from the client to the VIP; prints "rs1=10 rs2=10 ..." sorted. What it checks is where
-# requests go, not how fast: 30 s each, as the guest's one emulated CPU shares the host with the tiers beside it
-# (5 s failed two of 30 answers from python's http.server in one run, each request counted in IPVS).
+# count_hits N [URL]: N requests from the client to the VIP; prints "rs1=10 rs2=10 ..." sorted. What it checks is
+# where requests go, not how fast: 30 s each, as the guest's one emulated CPU shares the host with the tiers beside
+# it (5 s failed two of 30 answers from python's http.server in one run, each request counted in IPVS). Each
+# request's client port and answer go to /tmp/hits.last (and all of them to /tmp/hits.all), for expect_hits.
 count_hits() {
   local n=$1 url=${2:-http://$VIP/}
-  for _ in $(seq 1 "$n"); do nsx client curl -s --max-time 30 "$url" || echo "error"; done | sort | uniq -c \
-    | awk '{printf "%s=%s ", $2, $1}' | sed 's/ $//'
+  local port
+  for _ in $(seq 1 "$n"); do
+    if port=$(nsx client curl -s --max-time 30 -o /tmp/hit.body -w '%{local_port}' "$url"); then
+      echo "$(cat /tmp/hit.body) $port"
+    else
+      echo "error $port"
+    fi
+  done > /tmp/hits.last
+  sed "s|^|$(date +%T) $url |" /tmp/hits.last >> /tmp/hits.all
+  awk '{print $1}' /tmp/hits.last | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}' | sed 's/ $//'
+}
+
+# expect_hits NAME EXPECTED N [URL]: count_hits compared; when it differs, each request's answer in order with its
+# client port (a scheduler's order broken, or a port that met an old connection), the earlier requests from the
+# same ports, and the director's connection table.
+expect_hits() {
+  local got; got=$(count_hits "$3" "${4:-}")
+  expect_eq "$1" "$2" "$got"
+  if [ "$2" != "$got" ]; then
+    echo "  the answers in order (answer, client port): $(paste -sd' ' /tmp/hits.last)"
+    awk '{print $2}' /tmp/hits.last | while read -r port; do
+      grep " $port\$" /tmp/hits.all | head -n -1 | sed 's/^/  the same port earlier: /'
+    done
+    nsx dir0 ipvsadm -Lnc 2>&1 | head -80 | sed 's/^/  /'
+  fi
 }
 
 # The agent suites: need_agent REPO sets $jar (HALVS_AGENT_JAR, run-all.sh's copy, or the build's; or ends the

@@ -19,13 +19,13 @@ expect_eq "the agent added the VIP with its label" "$VIP/32" \
 expect_eq "ipvsadm reads back what the agent wrote" \
   "-A -t $VIP:80 -s rr|-a -t $VIP:80 -r 10.0.1.11:80 -m -w 1|-a -t $VIP:80 -r 10.0.1.12:80 -m -w 1|-a -t $VIP:80 -r 10.0.1.13:80 -m -w 1" \
   "$(nsx dir0 ipvsadm -Sn | paste -sd'|')"
-expect_eq "NAT round robin: 30 requests, 10 per real server" "rs1=10 rs2=10 rs3=10" "$(count_hits 30)"
+expect_hits "NAT round robin: 30 requests, 10 per real server" "rs1=10 rs2=10 rs3=10" 30
 
 plan wrr masq 1 2 3
 agent standalone --plan $work/plan.yaml --once --state-dir $work/state > $work/run2.log 2>&1
 expect_eq "scheduler and two weight changes: 1 edit service + 2 edit destination" "3" \
   "$(grep -c '^applied: edit' $work/run2.log)"
-expect_eq "wrr follows weights 1:2:3 over 60 requests" "rs1=10 rs2=20 rs3=30" "$(count_hits 60)"
+expect_hits "wrr follows weights 1:2:3 over 60 requests" "rs1=10 rs2=20 rs3=30" 60
 
 agent standalone --plan $work/plan.yaml --once --state-dir $work/state > $work/run3.log 2>&1
 expect_eq "a restarted agent adopts the kernel state: zero operations" "pass: 0 operations, 0 failures" \
@@ -41,7 +41,7 @@ expect_eq "ipvsadm reads the timeouts the agent set" "Timeout (tcp tcpfin udp): 
 
 plan rr masq 1 1 0
 agent standalone --plan $work/plan.yaml --once --state-dir $work/state > $work/run4.log 2>&1
-expect_eq "weight 0 (quiescent): no new connections to rs3" "rs1=15 rs2=15" "$(count_hits 30)"
+expect_hits "weight 0 (quiescent): no new connections to rs3" "rs1=15 rs2=15" 30
 
 plan rr masq 1 1 1 300
 agent standalone --plan $work/plan.yaml --once --state-dir $work/state > $work/run5.log 2>&1
@@ -53,7 +53,7 @@ dr_real_servers 3
 dr_return_path 3
 plan rr gate 1 1 1
 agent standalone --plan $work/plan.yaml --once --state-dir $work/state > $work/run6.log 2>&1
-expect_eq "DR (gate) round robin" "rs1=10 rs2=10 rs3=10" "$(count_hits 30)"
+expect_hits "DR (gate) round robin" "rs1=10 rs2=10 rs3=10" 30
 expect_eq "ipvsadm reads gate destinations" "3" "$(nsx dir0 ipvsadm -Sn | grep -c -- ' -g -w 1')"
 
 # ipvsadm writes, the agent reads: every attribute we can set, compared line by line.

@@ -70,7 +70,7 @@ if modprobe ipip 2>/dev/null && nsx rs1 ip link show tunl0 >/dev/null 2>&1; then
   plan rr ipip 1 1 1
   agent standalone --plan $work/plan.yaml --once --state-dir $work/state > $work/tun.log 2>&1
   expect_eq "ipip: the agent programs tunnel destinations" "3" "$(nsx dir0 ipvsadm -Sn | grep -c -- ' -i -w 1')"
-  expect_eq "TUN (ipip) round robin" "rs1=10 rs2=10 rs3=10" "$(count_hits 30)"
+  expect_hits "TUN (ipip) round robin" "rs1=10 rs2=10 rs3=10" 30
 else
   echo "SKIP TUN (ipip): the guest kernel has no ipip module (modprobe ipip failed)"
 fi

@@ -67,18 +67,18 @@ expect_eq "rs1's VIPs on lo with the label lo:halvs" "$(for v in $vips; do echo 
   "$(nsx rs1 ip -o addr show dev lo label lo:halvs | awk '{print $4}' | sort | paste -sd' ')"
 expect_eq "rs1's arp_ignore/arp_announce" "1 2" \
   "$(nsx rs1 sysctl -n net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce | paste -sd' ')"
-expect_eq "DR (gate) round robin, real servers set up by the agent" "rs1=10 rs2=10 rs3=10" "$(count_hits 30)"
+expect_hits "DR (gate) round robin, real servers set up by the agent" "rs1=10 rs2=10 rs3=10" 30
 if [ $have_ipip -eq 0 ]; then
   # rp_filter 0 on tunl0 and all: tunl0 has no IPv4 address, and the kernel then drops under any mode, loose too
   expect_eq "rs1's tunl0 up, no reverse-path filter on it" "UP 0 0" \
     "$(nsx rs1 ip -o link show tunl0 | grep -o '[,<]UP[,>]' | tr -d '<>,') $(nsx rs1 sysctl -n net.ipv4.conf.tunl0.rp_filter net.ipv4.conf.all.rp_filter | paste -sd' ')"
-  expect_eq "TUN (ipip) round robin, real servers set up by the agent" "rs1=10 rs2=10 rs3=10" \
-    "$(count_hits 30 http://$VIP_IPIP/)"
+  expect_hits "TUN (ipip) round robin, real servers set up by the agent" "rs1=10 rs2=10 rs3=10" \
+    30 http://$VIP_IPIP/
 fi
 if [ $have_ipip -eq 0 ] && [ $have_fou -eq 0 ]; then
   expect_eq "rs1's agent opened the gue port" "1" "$(nsx rs1 ip fou show | grep -c 'port 6080 gue')"
-  expect_eq "TUN (gue) round robin, real servers set up by the agent" "rs1=10 rs2=10 rs3=10" \
-    "$(count_hits 30 http://$VIP_GUE/)"
+  expect_hits "TUN (gue) round robin, real servers set up by the agent" "rs1=10 rs2=10 rs3=10" \
+    30 http://$VIP_GUE/
 fi
 dir_mac=$(nsx dir0 cat /sys/class/net/d0/address)
 expect_eq "the client's neighbour entries for the VIPs are the director's MAC" \

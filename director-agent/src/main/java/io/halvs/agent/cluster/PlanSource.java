@@ -44,6 +44,8 @@ public final class PlanSource implements AutoCloseable {
   private final Consumer<Director.Target> sink;
   private final ScheduledExecutorService worker;
   private final AtomicBoolean queued = new AtomicBoolean();
+  /** When the first event of the burst being coalesced came (nanoTime): the plan's line says how long it took. */
+  private volatile long burstStart;
   private SharedIndexInformer<ConfigMap> informer;
   private final PlanCodec.Decoder decoder = new PlanCodec.Decoder(); // worker thread only
   /**
@@ -87,16 +89,19 @@ public final class PlanSource implements AutoCloseable {
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(ConfigMap cm) {
+        event("added", cm);
         changed();
       }
 
       @Override
       public void onUpdate(ConfigMap before, ConfigMap after) {
+        event("updated", after);
         changed();
       }
 
       @Override
       public void onDelete(ConfigMap cm, boolean unknownFinalState) {
+        event("deleted", cm);
         changed();
       }
     });
@@ -106,17 +111,28 @@ public final class PlanSource implements AutoCloseable {
     Logs.pair(LOG.atInfo(), pair).log("following the plan of DirectorPair {} in namespace {}", pair, namespace);
   }
 
+  /** Each event as it reaches the handler, at debug: where a plan's time between its publish and its read went. */
+  private void event(String what, ConfigMap cm) {
+    if (LOG.isDebugEnabled()) {
+      Logs.pair(LOG.atDebug(), pair).log("ConfigMap {} {} at resourceVersion {}", cm.getMetadata().getName(), what,
+          cm.getMetadata().getResourceVersion());
+    }
+  }
+
   /** Coalesces a burst of events (a publish writes several ConfigMaps) into one assembly. */
   private void changed() {
     if (queued.compareAndSet(false, true)) {
+      burstStart = System.nanoTime();
       worker.schedule(() -> {
+        long firstEvent = burstStart;
         queued.set(false);
-        assemble();
+        assemble(firstEvent);
       }, 20, TimeUnit.MILLISECONDS);
     }
   }
 
-  private void assemble() {
+  private void assemble(long firstEvent) {
+    long begun = System.nanoTime();
     String manifestName = namespace + "/" + Names.manifest(pair);
     try {
       ConfigMap manifestMap = informer.getStore().getByKey(manifestName);
@@ -172,9 +188,11 @@ public final class PlanSource implements AutoCloseable {
       offered = key;
       offeredHash = manifest.planHash();
       boolean deleting = PlanCodec.Manifest.DELETING.equals(manifest.state());
-      Logs.pair(LOG.atInfo(), pair).log("plan {} of DirectorPair {}: {} services, {} destinations{}",
-          manifest.planHash(), pair,
-          plan.services().size(), plan.destinationCount(), deleting ? ", pair is being deleted" : "");
+      long now = System.nanoTime();
+      Logs.pair(LOG.atInfo(), pair).log("plan {} of DirectorPair {}: {} services, {} destinations{} (read in {} ms, "
+          + "{} ms after the first event)", manifest.planHash(), pair, plan.services().size(),
+          plan.destinationCount(), deleting ? ", pair is being deleted" : "", (now - begun) / 1_000_000,
+          (now - firstEvent) / 1_000_000);
       sink.accept(new Director.Target(plan, manifest.planHash(), deleting));
     } catch (RuntimeException e) {
       problem("cannot read the plan of DirectorPair " + pair + ": " + e + "; " + keepsServing(), true);

@@ -110,6 +110,8 @@ public final class PlanLoader {
         }
       }
       writeManifest(client, namespace, pair, published);
+      // when the plan was out, to set beside the agent's "plan H of DirectorPair" line (both this machine's clock)
+      System.out.printf("published plan %s at %s%n", published.manifest().planHash(), java.time.Instant.now());
       long next = start + (step + 1) * periodMs * 1_000_000L;
       long sleep = (next - System.nanoTime()) / 1_000_000L;
       if (sleep > 0) {
