@@ -264,21 +264,16 @@ class PlanCodecTest {
   @Test
   void aShardAheadOfItsManifestIsUnzippedOnce() {
     OneChange c = new OneChange();
-    DirectorPlan changed = c.changed;
-    PlanCodec.Published first = c.first, second = c.second;
-    PlanCodec.Decoder decoder = c.decoder;
-    Map<Integer, byte[]> shards = c.shards;
-    long unzipped = c.unzipped;
-    PlanCodec.Shard written = second.shards().stream()
-        .filter(sh -> !sh.hash().equals(first.shards().get(sh.index()).hash())).findFirst().orElseThrow();
-    shards.put(written.index(), written.gzipJson());
+    PlanCodec.Shard written = c.second.shards().stream()
+        .filter(sh -> !sh.hash().equals(c.first.shards().get(sh.index()).hash())).findFirst().orElseThrow();
+    c.shards.put(written.index(), written.gzipJson());
     for (int event = 0; event < 3; event++) {
-      assertThatThrownBy(() -> decoder.assemble(first.manifest(), shards::get))
+      assertThatThrownBy(() -> c.decoder.assemble(c.first.manifest(), c.shards::get))
           .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("update in flight");
     }
-    assertThat(decoder.unzipped()).as("unzipped once, refused three times").isEqualTo(unzipped + 1);
-    assertThat(decoder.assemble(second.manifest(), shards::get)).isEqualTo(changed);
-    assertThat(decoder.unzipped()).as("the manifest completed it").isEqualTo(unzipped + 1);
+    assertThat(c.decoder.unzipped()).as("unzipped once, refused three times").isEqualTo(c.unzipped + 1);
+    assertThat(c.decoder.assemble(c.second.manifest(), c.shards::get)).isEqualTo(c.changed);
+    assertThat(c.decoder.unzipped()).as("the manifest completed it").isEqualTo(c.unzipped + 1);
   }
 
   /**
@@ -290,21 +285,16 @@ class PlanCodecTest {
   @Test
   void aManifestAheadOfItsShardIsRefusedWithoutUnzippingTheKeptBytes() {
     OneChange c = new OneChange();
-    DirectorPlan plan = c.plan, changed = c.changed;
-    PlanCodec.Published first = c.first, second = c.second;
-    PlanCodec.Decoder decoder = c.decoder;
-    Map<Integer, byte[]> shards = c.shards;
-    long unzipped = c.unzipped;
     for (int event = 0; event < 2; event++) {
-      assertThatThrownBy(() -> decoder.assemble(second.manifest(), shards::get))
+      assertThatThrownBy(() -> c.decoder.assemble(c.second.manifest(), c.shards::get))
           .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("update in flight");
     }
-    assertThat(decoder.unzipped()).as("the kept bytes refused as they are").isEqualTo(unzipped);
-    shards.putAll(byIndex(second.shards()));
-    assertThat(decoder.assemble(second.manifest(), shards::get)).isEqualTo(changed);
-    assertThat(decoder.unzipped()).as("then the new shard, once").isEqualTo(unzipped + 1);
-    assertThat(decoder.assemble(first.manifest(), byIndex(first.shards())::get))
-        .as("and back: the first plan's bytes are new bytes again").isEqualTo(plan);
+    assertThat(c.decoder.unzipped()).as("the kept bytes refused as they are").isEqualTo(c.unzipped);
+    c.shards.putAll(byIndex(c.second.shards()));
+    assertThat(c.decoder.assemble(c.second.manifest(), c.shards::get)).isEqualTo(c.changed);
+    assertThat(c.decoder.unzipped()).as("then the new shard, once").isEqualTo(c.unzipped + 1);
+    assertThat(c.decoder.assemble(c.first.manifest(), byIndex(c.first.shards())::get))
+        .as("and back: the first plan's bytes are new bytes again").isEqualTo(c.plan);
   }
 
   /**
