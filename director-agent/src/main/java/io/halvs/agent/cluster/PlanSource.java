@@ -51,7 +51,7 @@ public final class PlanSource implements AutoCloseable {
   /**
    * Each shard's bytes as last decoded from base64, with the resourceVersion of the ConfigMap they came from: an
    * unchanged ConfigMap is not decoded again. A publish is several events and each assembles the whole plan; at
-   * 100,000 destinations (32 shards) decoding every shard each time was a seventh of the agent's allocation while
+   * 100,000 destinations (32 shards then) decoding every shard each time was a seventh of the agent's allocation while
    * a large apply streamed plans in. Worker thread only.
    */
   private final Map<Integer, Base64Shard> base64Shards = new HashMap<>();

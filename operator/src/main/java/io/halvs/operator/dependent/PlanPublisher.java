@@ -42,7 +42,7 @@ public final class PlanPublisher {
    */
   static final String FAULT_EXIT_AFTER_SHARDS = "halvs.fault.exitAfterShards";
   static final String FAULT_EXIT_AFTER_MANIFEST = "halvs.fault.exitAfterManifest";
-  /** Writes in flight beside each publishing thread's own, over every pair: a cold start's 32 shards go 5 at a time. */
+  /** Writes in flight beside each publishing thread's own, over every pair: a cold start's 128 shards go 5 at a time. */
   static final int PARALLEL_WRITES = 4;
   private static final Logger LOG = LoggerFactory.getLogger(PlanPublisher.class);
 

@@ -70,8 +70,9 @@ class PlanCodecFuzzTest {
         byte[] json = mutateText(r, new String(SHARD_JSON, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
         PlanCodec.Manifest m = PUBLISHED.manifest();
         List<PlanCodec.ShardRef> refs = new ArrayList<>(m.shards());
-        refs.set(0, new PlanCodec.ShardRef(0, PlanCodec.sha256(json), refs.get(0).services()));
-        shards.put(0, PlanCodec.gzip(json));
+        byte[] gz = PlanCodec.gzip(json);
+        refs.set(0, new PlanCodec.ShardRef(0, PlanCodec.sha256(json), refs.get(0).services(), PlanCodec.sha256(gz)));
+        shards.put(0, gz);
         return new Input(PlanCodec.manifestJson(new PlanCodec.Manifest(m.pair(), m.planHash(), m.state(),
             m.header(), refs)), shards);
       }
@@ -105,10 +106,15 @@ class PlanCodecFuzzTest {
       }
     }
     Map<Integer, byte[]> shards = Map.of(0, gz.toByteArray());
+    // a manifest that names the bomb's own hash (both edited), so that the bomb reaches the unzip
+    PlanCodec.Manifest m = PUBLISHED.manifest();
+    List<PlanCodec.ShardRef> refs = new ArrayList<>(m.shards());
+    refs.set(0, new PlanCodec.ShardRef(0, refs.get(0).hash(), refs.get(0).services(), PlanCodec.sha256(shards.get(0))));
+    PlanCodec.Manifest naming = new PlanCodec.Manifest(m.pair(), m.planHash(), m.state(), m.header(), refs);
     com.sun.management.ThreadMXBean mx =
         (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
     long before = mx.getCurrentThreadAllocatedBytes();
-    assertThatThrownBy(() -> PlanCodec.assemble(PUBLISHED.manifest(), shards))
+    assertThatThrownBy(() -> PlanCodec.assemble(naming, shards))
         .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("larger than");
     long allocated = mx.getCurrentThreadAllocatedBytes() - before;
     System.out.printf("gzip bomb of %d bytes: refused after allocating %d MiB%n", shards.get(0).length,

@@ -146,10 +146,10 @@ class PlanCodecTest {
   @Test
   void shardCountsArePowersOfTwo() {
     assertThat(PlanCodec.shardCount(0)).isEqualTo(1);
-    assertThat(PlanCodec.shardCount(5000)).isEqualTo(1);
-    assertThat(PlanCodec.shardCount(5001)).isEqualTo(2);
-    assertThat(PlanCodec.shardCount(15000)).isEqualTo(4);
-    assertThat(PlanCodec.shardCount(100000)).isEqualTo(32);
+    assertThat(PlanCodec.shardCount(1250)).isEqualTo(1);
+    assertThat(PlanCodec.shardCount(1251)).isEqualTo(2);
+    assertThat(PlanCodec.shardCount(15000)).isEqualTo(16);
+    assertThat(PlanCodec.shardCount(100000)).isEqualTo(128);
   }
 
   /** 100,000 destinations stay far below the ~1.5 MiB object limit per shard. */
@@ -254,26 +254,63 @@ class PlanCodecTest {
       decoder.assemble(first.manifest(), shards::get);
       unzipped = decoder.unzipped();
     }
+
+    /** The one shard the change rewrote. */
+    PlanCodec.Shard changedShard() {
+      return second.shards().stream().filter(sh -> !sh.hash().equals(first.shards().get(sh.index()).hash()))
+          .findFirst().orElseThrow();
+    }
   }
 
   /**
    * A publish writes the changed shard before the manifest, and the agent assembles on each event: the new shard,
-   * ahead of its manifest, is refused every time but unzipped once; the manifest then completes it without
-   * unzipping again.
+   * ahead of its manifest, is refused every time by the hash of its compressed bytes, without being unzipped; the
+   * manifest then completes it with one unzip.
    */
   @Test
-  void aShardAheadOfItsManifestIsUnzippedOnce() {
+  void aShardAheadOfItsManifestIsRefusedWithoutUnzipping() {
     OneChange c = new OneChange();
-    PlanCodec.Shard written = c.second.shards().stream()
-        .filter(sh -> !sh.hash().equals(c.first.shards().get(sh.index()).hash())).findFirst().orElseThrow();
+    PlanCodec.Shard written = c.changedShard();
     c.shards.put(written.index(), written.gzipJson());
     for (int event = 0; event < 3; event++) {
       assertThatThrownBy(() -> c.decoder.assemble(c.first.manifest(), c.shards::get))
           .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("update in flight");
     }
-    assertThat(c.decoder.unzipped()).as("unzipped once, refused three times").isEqualTo(c.unzipped + 1);
+    assertThat(c.decoder.unzipped()).as("refused three times, never unzipped").isEqualTo(c.unzipped);
     assertThat(c.decoder.assemble(c.second.manifest(), c.shards::get)).isEqualTo(c.changed);
     assertThat(c.decoder.unzipped()).as("the manifest completed it").isEqualTo(c.unzipped + 1);
+  }
+
+  /**
+   * A manifest from an operator before the compressed-bytes hashes (an agent upgraded first, or an operator rolled
+   * back): its shards are checked by the hash of their JSON, so a shard ahead of such a manifest is unzipped (once)
+   * to be refused, and a shard edited by hand is still found.
+   */
+  @Test
+  void anOlderOperatorsManifestIsCheckedByTheHashOfTheJson() {
+    OneChange c = new OneChange();
+    PlanCodec.Manifest older = withoutGzipHashes(c.second.manifest());
+    assertThat(PlanCodec.manifestJson(older)).doesNotContain("gzipHash");
+    PlanCodec.Shard written = c.changedShard();
+    c.shards.put(written.index(), written.gzipJson());
+    PlanCodec.Manifest olderFirst = withoutGzipHashes(c.first.manifest());
+    for (int event = 0; event < 3; event++) {
+      assertThatThrownBy(() -> c.decoder.assemble(olderFirst, c.shards::get))
+          .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("update in flight");
+    }
+    assertThat(c.decoder.unzipped()).as("unzipped once, refused three times").isEqualTo(c.unzipped + 1);
+    assertThat(c.decoder.assemble(PlanCodec.parseManifest(PlanCodec.manifestJson(older)), c.shards::get))
+        .isEqualTo(c.changed);
+    assertThat(c.decoder.unzipped()).as("the manifest completed it").isEqualTo(c.unzipped + 1);
+    Map<Integer, byte[]> edited = new HashMap<>(c.shards);
+    edited.put(written.index(), PlanCodec.gzip("[]".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertThatThrownBy(() -> new PlanCodec.Decoder().assemble(older, edited::get))
+        .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("or edited");
+  }
+
+  static PlanCodec.Manifest withoutGzipHashes(PlanCodec.Manifest m) {
+    return new PlanCodec.Manifest(m.pair(), m.planHash(), m.state(), m.header(), m.shards().stream()
+        .map(r -> new PlanCodec.ShardRef(r.index(), r.hash(), r.services(), null)).toList());
   }
 
   /**
@@ -298,16 +335,16 @@ class PlanCodecTest {
   }
 
   /**
-   * Services spread over the shards: the full-size layout's 1,000 keys ("10.a.b.1:80/TCP") put into 32 shards with
-   * none empty and none above one and a half times the mean (String.hashCode modulo 32 left 7 empty and put 87 in
-   * one: an edit there rewrote and re-read 2.8 MiB of JSON).
+   * Services spread over the shards: the full-size layout's 1,000 keys ("10.a.b.1:80/TCP") put into 128 shards
+   * with none empty and none above twice the mean (4-14 each; with 32 shards, String.hashCode modulo 32 left 7
+   * empty and put 87 in one: an edit there rewrote and re-read 2.8 MiB of JSON).
    */
   @Test
   void servicesSpreadEvenlyOverTheShards() {
     PlanCodec.Published p = PlanCodec.split(plan(1000, 100), PlanCodec.Manifest.ACTIVE);
     List<Integer> sizes = p.manifest().shards().stream().map(PlanCodec.ShardRef::services).toList();
-    assertThat(sizes).hasSize(32);
-    assertThat(sizes).as("services per shard").allSatisfy(n -> assertThat(n).isBetween(1, 1000 * 3 / 2 / 32));
+    assertThat(sizes).hasSize(128);
+    assertThat(sizes).as("services per shard").allSatisfy(n -> assertThat(n).isBetween(1, 1000 * 2 / 128));
     assertThatThrownBy(() -> PlanCodec.shardOf(plan(1, 1).services().get(0), 3))
         .isInstanceOf(IllegalArgumentException.class);
   }
@@ -357,7 +394,11 @@ class PlanCodecTest {
     PlanCodec.Published p = PlanCodec.split(plan(40, 5), PlanCodec.Manifest.ACTIVE);
     Map<Integer, byte[]> shards = byIndex(p.shards());
     shards.put(0, "not gzip".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    // refused by the hash of the compressed bytes before any unzip; under an older manifest, by the unzip
     assertThatThrownBy(() -> PlanCodec.assemble(p.manifest(), shards))
+        .isInstanceOfSatisfying(PlanCodec.IncompletePlanException.class, e -> assertThat(e.shard()).isZero())
+        .hasMessageContaining("does not match the manifest");
+    assertThatThrownBy(() -> PlanCodec.assemble(withoutGzipHashes(p.manifest()), shards))
         .isInstanceOfSatisfying(PlanCodec.IncompletePlanException.class, e -> assertThat(e.shard()).isZero())
         .hasMessageContaining("corrupt shard");
     for (String manifest : List.of("{\"pair\": ", "null", "{}", "[]", "{\"planHash\": \"x\", \"shards\": [null]}")) {
