@@ -34,7 +34,8 @@ public final class FakeIpvsKernel implements IpvsKernel {
   private static final IpvsStats ZERO = new IpvsStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   /** Counters tests set, by service and by service + destination id; zeros when unset, as after an add. */
   private final Map<ServiceKey, IpvsStats> serviceStats = new HashMap<>();
-  private final Map<String, KernelDestination> destinationCounters = new HashMap<>();
+  /** By service, then by the destination's id as {@link #destinations} keys it: a dump looks up without a key made. */
+  private final Map<ServiceKey, Map<String, KernelDestination>> destinationCounters = new HashMap<>();
   private IpvsTimeouts timeouts = new IpvsTimeouts(900, 120, 300);
 
   /** Simulates missing scheduler modules. */
@@ -55,7 +56,7 @@ public final class FakeIpvsKernel implements IpvsKernel {
   /** The counters and connection counts the kernel would report for a destination. */
   public synchronized void stats(ServiceKey service, IpAddress address, int port, IpvsStats stats, long active,
       long inactive) {
-    destinationCounters.put(service + " " + id(address, port),
+    destinationCounters.computeIfAbsent(service, k -> new HashMap<>()).put(id(address, port),
         new KernelDestination(address, port, 0, 0, 0, 0, 0, 0, 0, 0, active, inactive, 0, stats));
   }
 
@@ -141,10 +142,12 @@ public final class FakeIpvsKernel implements IpvsKernel {
     if (!services.containsKey(service)) {
       throw error("list destinations", service.toString(), 3);
     }
-    List<KernelDestination> out = new ArrayList<>();
-    for (KernelDestination d : destinations.get(service).values()) {
-      KernelDestination c = destinationCounters.isEmpty() ? null
-          : destinationCounters.get(service + " " + id(d.address(), d.port()));
+    Map<String, KernelDestination> ds = destinations.get(service);
+    Map<String, KernelDestination> counters = destinationCounters.getOrDefault(service, Map.of());
+    List<KernelDestination> out = new ArrayList<>(ds.size());
+    for (Map.Entry<String, KernelDestination> e : ds.entrySet()) {
+      KernelDestination d = e.getValue();
+      KernelDestination c = counters.get(e.getKey());
       out.add(new KernelDestination(d.address(), d.port(), d.forwardMethod(), d.weight(), d.upperThreshold(),
           d.lowerThreshold(), d.addressFamily(), d.tunnelType(), d.tunnelPort(), d.tunnelFlags(),
           c == null ? 0 : c.activeConnections(), c == null ? 0 : c.inactiveConnections(), 0,

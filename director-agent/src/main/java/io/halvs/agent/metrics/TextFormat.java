@@ -1,5 +1,6 @@
 package io.halvs.agent.metrics;
 
+import io.halvs.plan.IpAddress;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,12 +20,37 @@ public final class TextFormat {
   public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
   private final OutputStream out;
-  private final byte[] buf = new byte[64 * 1024];
+  private byte[] buf;
   private int n;
   private boolean labels; // a '{' was written for the current sample
+  private final StringBuilder scratch = new StringBuilder(39); // an address's text, reused
 
   public TextFormat(OutputStream out) {
     this.out = out;
+    this.buf = new byte[64 * 1024];
+  }
+
+  /**
+   * Into memory, growing: label text encoded once and copied from {@link #buffer()} into many samples with
+   * {@link #labels(byte[], int, int)}.
+   */
+  TextFormat(int capacity) {
+    this.out = null;
+    this.buf = new byte[Math.max(capacity, 64)];
+  }
+
+  /** Bytes written so far (in memory: the end of what {@link #buffer()} holds). */
+  int position() {
+    return n;
+  }
+
+  byte[] buffer() {
+    return buf;
+  }
+
+  /** Ends the current labels without a value (in memory: the next label opens with '{' again). */
+  void endLabels() {
+    labels = false;
   }
 
   /** # HELP and # TYPE lines; type is counter, gauge, histogram or untyped. */
@@ -66,6 +92,29 @@ public final class TextFormat {
     return put('"');
   }
 
+  /** An address's text as a label's value, with no String made for it (100,000 destinations, 8 families). */
+  public TextFormat addressLabel(String name, IpAddress value) throws IOException {
+    put(labels ? ',' : '{');
+    labels = true;
+    ascii(name).ascii("=\"");
+    if (value.isV4()) {
+      number(value.byteAt(0));
+      put('.');
+      number(value.byteAt(1));
+      put('.');
+      number(value.byteAt(2));
+      put('.');
+      number(value.byteAt(3));
+    } else {
+      scratch.setLength(0);
+      value.appendTo(scratch);
+      for (int i = 0; i < scratch.length(); i++) {
+        put(scratch.charAt(i));
+      }
+    }
+    return put('"');
+  }
+
   public TextFormat label(String name, long value) throws IOException {
     put(labels ? ',' : '{');
     labels = true;
@@ -89,6 +138,23 @@ public final class TextFormat {
     put(labels ? ',' : '{');
     labels = true;
     return bytes(preformatted);
+  }
+
+  /** The same, from a part of an array (another TextFormat's {@link #buffer()}). */
+  TextFormat labels(byte[] b, int from, int to) throws IOException {
+    put(labels ? ',' : '{');
+    labels = true;
+    int len = to - from;
+    if (n + len > buf.length) {
+      room(len);
+      if (len > buf.length) {
+        out.write(b, from, len);
+        return this;
+      }
+    }
+    System.arraycopy(b, from, buf, n, len);
+    n += len;
+    return this;
   }
 
   /** Escaped, joined labels as UTF-8, to be written many times with {@link #labels(byte[])}. */
@@ -151,21 +217,48 @@ public final class TextFormat {
     return b.toString();
   }
 
+  /**
+   * A label value escaped and as UTF-8, as {@code escape(v).getBytes(UTF_8)} would write it (a surrogate pair as
+   * its code point, a lone surrogate '?') but straight into the buffer: this runs for every sample's labels.
+   */
   private void escaped(String v) throws IOException {
-    for (int i = 0; i < v.length(); i++) {
+    for (int i = 0, len = v.length(); i < len; i++) {
+      if (n + 4 > buf.length) {
+        room(4);
+      }
       char c = v.charAt(i);
-      switch (c) {
-        case '\\' -> ascii("\\\\");
-        case '"' -> ascii("\\\"");
-        case '\n' -> ascii("\\n");
-        default -> put(c);
+      if (c < 0x80) {
+        if (c == '\\' || c == '"') {
+          buf[n++] = '\\';
+          buf[n++] = (byte) c;
+        } else if (c == '\n') {
+          buf[n++] = '\\';
+          buf[n++] = 'n';
+        } else {
+          buf[n++] = (byte) c;
+        }
+      } else if (c < 0x800) {
+        buf[n++] = (byte) (0xc0 | c >> 6);
+        buf[n++] = (byte) (0x80 | c & 0x3f);
+      } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(v.charAt(i + 1))) {
+        int cp = Character.toCodePoint(c, v.charAt(++i));
+        buf[n++] = (byte) (0xf0 | cp >> 18);
+        buf[n++] = (byte) (0x80 | cp >> 12 & 0x3f);
+        buf[n++] = (byte) (0x80 | cp >> 6 & 0x3f);
+        buf[n++] = (byte) (0x80 | cp & 0x3f);
+      } else if (Character.isSurrogate(c)) {
+        buf[n++] = '?';
+      } else {
+        buf[n++] = (byte) (0xe0 | c >> 12);
+        buf[n++] = (byte) (0x80 | c >> 6 & 0x3f);
+        buf[n++] = (byte) (0x80 | c & 0x3f);
       }
     }
   }
 
   private TextFormat bytes(byte[] b) throws IOException {
     if (n + b.length > buf.length) {
-      drain();
+      room(b.length);
       if (b.length > buf.length) {
         out.write(b);
         return this;
@@ -186,7 +279,7 @@ public final class TextFormat {
   private TextFormat ascii(String s) throws IOException {
     int len = s.length();
     if (n + len > buf.length) {
-      drain();
+      room(len);
       if (len > buf.length) {
         out.write(s.getBytes(StandardCharsets.UTF_8));
         return this;
@@ -201,7 +294,7 @@ public final class TextFormat {
   /** One char as UTF-8 (a surrogate pair's halves each become '?': names of Kubernetes objects are ASCII). */
   private TextFormat put(char c) throws IOException {
     if (n + 3 > buf.length) {
-      drain();
+      room(3);
     }
     if (c < 0x80) {
       buf[n++] = (byte) c;
@@ -220,7 +313,7 @@ public final class TextFormat {
 
   private void number(long v) throws IOException {
     if (n + 20 > buf.length) {
-      drain();
+      room(20);
     }
     if (v == Long.MIN_VALUE) {
       ascii("-9223372036854775808");
@@ -242,7 +335,12 @@ public final class TextFormat {
     }
   }
 
-  private void drain() throws IOException {
+  /** Makes room for need more bytes: writes the buffer out, or in memory grows it. */
+  private void room(int need) throws IOException {
+    if (out == null) {
+      buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, n + need));
+      return;
+    }
     out.write(buf, 0, n);
     n = 0;
   }

@@ -235,7 +235,8 @@ public final class NetlinkIpvsKernel implements IpvsKernel {
     if (raw == null) {
       return null;
     }
-    return IpAddress.ofBytes(Arrays.copyOf(raw, family == IpAddress.AF_INET ? 4 : 16));
+    int n = family == IpAddress.AF_INET ? 4 : 16;
+    return IpAddress.ofBytes(raw.length == n ? raw : Arrays.copyOf(raw, n)); // ofBytes copies it anyway
   }
 
   static IpvsStats stats(Attributes a, int stats64, int stats32) {
@@ -247,10 +248,13 @@ public final class NetlinkIpvsKernel implements IpvsKernel {
     if (s == null) {
       return null;
     }
-    final Attributes x = s;
-    java.util.function.IntFunction<Long> v = wide ? t -> x.u64(t, 0) : t -> t >= 4 && t <= 5 ? x.u64(t, 0) : x.u32(t, 0);
-    return new IpvsStats(v.apply(1), v.apply(2), v.apply(3), v.apply(4), v.apply(5), v.apply(6), v.apply(7),
-        v.apply(8), v.apply(9), v.apply(10));
+    // no boxing lambda: this runs for every destination of every scrape's dump
+    return new IpvsStats(stat(s, wide, 1), stat(s, wide, 2), stat(s, wide, 3), stat(s, wide, 4), stat(s, wide, 5),
+        stat(s, wide, 6), stat(s, wide, 7), stat(s, wide, 8), stat(s, wide, 9), stat(s, wide, 10));
+  }
+
+  private static long stat(Attributes s, boolean wide, int type) {
+    return wide || type == 4 || type == 5 ? s.u64(type, 0) : s.u32(type, 0);
   }
 
   static KernelService parseService(Attributes svc) {

@@ -264,6 +264,54 @@ class MetricsExporterTest {
     assertThat(s.samples("halvs_ipvs_backend_weight")).hasSize(3);
   }
 
+  /**
+   * A scrape encodes the destinations' labels anew, into an array sized as the last scrape's and the snapshot's
+   * columns sized for the plan: the labels must follow what changed, also where both sizes are outgrown.
+   */
+  @Test
+  void labelsFollowTheTableFromOneScrapeToTheNext() throws IOException {
+    assertThat(scrape().samples("halvs_ipvs_backend_weight")).hasSize(3);
+    // as many planned destinations, one real server's name longer than the last scrape's labels had room for,
+    // the marked service's destination on another port
+    String renamed = "web-1-" + "x".repeat(120);
+    IpvsService web = plan.services().get(0);
+    IpvsService mark = plan.services().get(1);
+    DirectorPlan next = plan.withServices(List.of(
+        web.withDestinations(List.of(dest("127.0.0.1", up.getLocalPort(), renamed),
+            dest("127.0.0.1", refusing, "web-2"))),
+        mark.withDestinations(List.of(dest("10.0.0.5", 9090, "m-1")))));
+    director.offer(new Director.Target(next, "hash-2", false));
+    assertThat(director.runPending().converged()).isTrue();
+    Scraped s = scrape();
+    assertThat(s.samples("halvs_ipvs_backend_weight")).hasSize(3)
+        .noneMatch(x -> x.labels().get("realserver").equals("web-1"));
+    assertThat(s.value("halvs_ipvs_backend_weight", "realserver", renamed, "remote_port",
+        String.valueOf(up.getLocalPort()), "virtualservice", "web")).isEqualTo(100);
+    assertThat(s.one("halvs_ipvs_backend_weight", "realserver", "m-1").labels())
+        .containsEntry("remote_port", "9090").containsEntry("local_mark", "7");
+    // then 20 destinations the plan does not name, added by hand: more rows than the plan's
+    for (int i = 1; i <= 20; i++) {
+      fake.addDestination(WEB, new KernelDestination(IpAddress.parse("10.1.0." + i), 80, 0, 1, 0, 0, 2, 0, 0, 0, 0,
+          0, 0, null));
+    }
+    s = scrape();
+    List<Scraped.Sample> weights = s.samples("halvs_ipvs_backend_weight");
+    assertThat(weights).hasSize(23);
+    assertThat(s.value("halvs_ipvs_backend_weight", "realserver", renamed, "remote_port",
+        String.valueOf(up.getLocalPort()), "virtualservice", "web")).isEqualTo(100);
+    assertThat(weights).filteredOn(x -> x.labels().get("realserver").isEmpty()).hasSize(20)
+        .allMatch(x -> x.labels().get("remote_address").startsWith("10.1.0.") && x.labels().get("remote_port")
+            .equals("80") && x.labels().get("virtualservice").equals("web"));
+    // every per-destination family carries the same series, in the same order
+    List<Map<String, String>> series = weights.stream().map(Scraped.Sample::labels).toList();
+    for (String family : List.of("halvs_ipvs_backend_connections_active", "halvs_ipvs_backend_connections_inactive",
+        "halvs_ipvs_backend_connections_total", "halvs_ipvs_backend_incoming_packets_total",
+        "halvs_ipvs_backend_outgoing_packets_total", "halvs_ipvs_backend_incoming_bytes_total",
+        "halvs_ipvs_backend_outgoing_bytes_total")) {
+      assertThat(s.samples(family).stream().map(Scraped.Sample::labels).toList()).as(family).isEqualTo(series);
+    }
+  }
+
   @Test
   void aFailedRealServerShowsUpZeroAndWhy() throws IOException {
     await().atMost(Duration.ofSeconds(10)).until(() ->

@@ -2,9 +2,11 @@ package io.halvs.agent.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.halvs.plan.IpAddress;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TextFormatTest {
@@ -70,6 +72,39 @@ class TextFormatTest {
     for (int i = 0; i < 20_000; i++) {
       out.sample("halvs_sample").label("i", i).value(i);
       want.append("halvs_sample{i=\"").append(i).append("\"} ").append(i).append('\n');
+    }
+    assertThat(text()).isEqualTo(want.toString());
+  }
+
+  @Test
+  void labelsWrittenStraightAreTheBytesEncodeMakes() throws IOException {
+    String value = "a\"b\\c\nd é€ \ud83d\ude00 lone \ud83d end"; // a surrogate pair, a lone high surrogate
+    out.sample("m").label("v", value).value(1);
+    assertThat(text()).isEqualTo("m{" + new String(TextFormat.encode("v", value), StandardCharsets.UTF_8) + "} 1\n");
+  }
+
+  @Test
+  void addressLabelsAsTheAddressesText() throws IOException {
+    for (String a : List.of("0.0.0.0", "10.1.200.255", "2001:db8::1", "::", "fe80::1:0:0:a0b", "2001:db8:0:1::")) {
+      out.sample("m").addressLabel("a", IpAddress.parse(a)).value(1);
+    }
+    assertThat(text()).isEqualTo("m{a=\"0.0.0.0\"} 1\nm{a=\"10.1.200.255\"} 1\nm{a=\"2001:db8::1\"} 1\n"
+        + "m{a=\"::\"} 1\nm{a=\"fe80::1:0:0:a0b\"} 1\nm{a=\"2001:db8:0:1::\"} 1\n");
+  }
+
+  @Test
+  void inMemoryLabelsGrowAndCopyIntoSamples() throws IOException {
+    TextFormat labels = new TextFormat(8); // outgrown at once
+    int[] end = new int[300];
+    for (int i = 0; i < end.length; i++) {
+      labels.label("realserver", "rs-" + "x".repeat(i)).label("remote_port", i).endLabels();
+      end[i] = labels.position();
+    }
+    StringBuilder want = new StringBuilder();
+    for (int i = 0; i < end.length; i++) {
+      out.sample("m").label("s", "1").labels(labels.buffer(), i == 0 ? 1 : end[i - 1] + 1, end[i]).value(i);
+      want.append("m{s=\"1\",realserver=\"rs-").append("x".repeat(i)).append("\",remote_port=\"").append(i)
+          .append("\"} ").append(i).append('\n');
     }
     assertThat(text()).isEqualTo(want.toString());
   }
