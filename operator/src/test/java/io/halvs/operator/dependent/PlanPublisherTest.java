@@ -124,6 +124,31 @@ class PlanPublisherTest {
   }
 
   /**
+   * A publish in flight (the reconcile's, reading the shards back) keeps no record of what it wrote until it ends:
+   * the prompt path asking meanwhile must wait for it, not be told "not trusted" and leave an edit to the next
+   * reconcile, a second or more later under load.
+   */
+  @Test
+  void aPublishInFlightIsWaitedForNotDistrusted() throws Exception {
+    try (io.halvs.operator.demo.EmbeddedApiServer api = new io.halvs.operator.demo.EmbeddedApiServer()) {
+      PlanPublisher slow = new PlanPublisher(api.client(), NS);
+      String pair = dp.getMetadata().getName();
+      slow.publish(dp, published);
+      api.delay(r -> r.getPath().contains("/configmaps"), java.time.Duration.ofMillis(800));
+      var inFlight = java.util.concurrent.CompletableFuture.runAsync(() -> slow.publish(dp, PlanCodec.split(
+          new DirectorPlan("lvs", List.of("lvs-01", "lvs-02"), "eth1", List.of(), null, new java.util.TreeMap<>(),
+              null, null, List.of()), PlanCodec.Manifest.ACTIVE)));
+      Thread.sleep(300); // the publish is waiting for its writes
+      assertThat(inFlight).isNotDone();
+      long asked = System.nanoTime();
+      assertThat(slow.trusts(pair, "uid-1")).as("asked while a publish is in flight").isTrue();
+      // answered once the publish's writes (800 ms each, the first 300 ms gone) were done
+      assertThat((System.nanoTime() - asked) / 1_000_000).as("ms waited for it").isGreaterThan(200);
+      inFlight.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  /**
    * Past REREAD, a publish lists the shards back first; the prompt path's (publishTrusting) does not: an edit's
    * plan goes out without that list, and the next ordinary publish does it. A change it was told of still makes
    * the trusting publish read back and repair.
