@@ -196,12 +196,20 @@ done
 
 # The operator and both agents: before the apply, which they follow (START=running), or after it (START=cold).
 start_components() {
-env "${operator_image_env[@]}" JAVA_TOOL_OPTIONS=$operator_tool_options KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system \
+env "${operator_image_env[@]}" JAVA_TOOL_OPTIONS="$operator_tool_options" KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system \
   "${api_ns[@]}" "$component_java" "${operator_image_flags[@]}" \
   -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -Xlog:gc:file="$dir/operator-gc.log":utctime \
   -jar "$operator_jar" run --health-port=0 --log-level info,io.halvs.operator.model.PlanService=debug,io.halvs.operator.reconciler.DirectorPairReconciler=debug \
   > "$dir/operator.log" 2>&1 & # no port: others may hold 8081. PlanService's debug: each rebuild's times
 operator_pid=$!; pids+=($operator_pid)
+# The JVM's first line names the options it picked up: all of the Deployment's, or this is not the deployed
+# operator (unquoted, env took each option after the first for a variable of its own: runs fsI-fsO had only
+# G1PeriodicGCInterval, not the heap's MaxHeapFreeRatio).
+for _ in $(seq 100); do grep -q "Picked up JAVA_TOOL_OPTIONS" "$dir/operator.log" 2>/dev/null && break; sleep 0.1; done
+[ -z "$operator_tool_options" ] || grep -qxF "Picked up JAVA_TOOL_OPTIONS: $operator_tool_options" "$dir/operator.log" || {
+  echo "full-size.sh: the operator did not pick up JAVA_TOOL_OPTIONS='$operator_tool_options' ($(grep -m1 'Picked up' "$dir/operator.log"))" >&2
+  exit 1
+}
 sample "$operator_pid" "$dir/operator.samples" & pids+=($!)
 agent_pids=()
 start_agent() { # INDEX: lvs-0(INDEX+1) in its namespace; appends to its log
