@@ -237,21 +237,14 @@ public final class TextFormat {
         } else {
           buf[n++] = (byte) c;
         }
-      } else if (c < 0x800) {
-        buf[n++] = (byte) (0xc0 | c >> 6);
-        buf[n++] = (byte) (0x80 | c & 0x3f);
       } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(v.charAt(i + 1))) {
         int cp = Character.toCodePoint(c, v.charAt(++i));
         buf[n++] = (byte) (0xf0 | cp >> 18);
         buf[n++] = (byte) (0x80 | cp >> 12 & 0x3f);
         buf[n++] = (byte) (0x80 | cp >> 6 & 0x3f);
         buf[n++] = (byte) (0x80 | cp & 0x3f);
-      } else if (Character.isSurrogate(c)) {
-        buf[n++] = '?';
       } else {
-        buf[n++] = (byte) (0xe0 | c >> 12);
-        buf[n++] = (byte) (0x80 | c >> 6 & 0x3f);
-        buf[n++] = (byte) (0x80 | c & 0x3f);
+        put(c); // two or three bytes; a lone surrogate '?'
       }
     }
   }
