@@ -122,11 +122,6 @@ public final class IpAddress implements Comparable<IpAddress> {
     return bytes.clone();
   }
 
-  /** Byte i of the address, 0-255, without the copy {@link #bytes()} makes. */
-  public int byteAt(int i) {
-    return bytes[i] & 0xff;
-  }
-
   public boolean isUnspecified() {
     for (byte b : bytes) {
       if (b != 0) {
@@ -185,10 +180,7 @@ public final class IpAddress implements Comparable<IpAddress> {
   @JsonValue
   @Override
   public String toString() {
-    if (isV4()) {
-      return (bytes[0] & 0xff) + "." + (bytes[1] & 0xff) + "." + (bytes[2] & 0xff) + "." + (bytes[3] & 0xff);
-    }
-    return appendTo(new StringBuilder(39)).toString();
+    return appendTo(new StringBuilder(isV4() ? 15 : 39)).toString();
   }
 
   /**

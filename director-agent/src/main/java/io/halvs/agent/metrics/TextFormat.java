@@ -79,7 +79,7 @@ public final class TextFormat {
   /** The same for a name already encoded (a family written 100,000 times). */
   public TextFormat sample(byte[] name) throws IOException {
     labels = false;
-    return bytes(name);
+    return bytes(name, 0, name.length);
   }
 
   public TextFormat label(String name, String value) throws IOException {
@@ -97,20 +97,10 @@ public final class TextFormat {
     put(labels ? ',' : '{');
     labels = true;
     ascii(name).ascii("=\"");
-    if (value.isV4()) {
-      number(value.byteAt(0));
-      put('.');
-      number(value.byteAt(1));
-      put('.');
-      number(value.byteAt(2));
-      put('.');
-      number(value.byteAt(3));
-    } else {
-      scratch.setLength(0);
-      value.appendTo(scratch);
-      for (int i = 0; i < scratch.length(); i++) {
-        put(scratch.charAt(i));
-      }
+    scratch.setLength(0);
+    value.appendTo(scratch);
+    for (int i = 0; i < scratch.length(); i++) {
+      put(scratch.charAt(i));
     }
     return put('"');
   }
@@ -135,26 +125,14 @@ public final class TextFormat {
 
   /** The same, encoded already: UTF-8 of escaped, joined labels. */
   public TextFormat labels(byte[] preformatted) throws IOException {
-    put(labels ? ',' : '{');
-    labels = true;
-    return bytes(preformatted);
+    return labels(preformatted, 0, preformatted.length);
   }
 
   /** The same, from a part of an array (another TextFormat's {@link #buffer()}). */
   TextFormat labels(byte[] b, int from, int to) throws IOException {
     put(labels ? ',' : '{');
     labels = true;
-    int len = to - from;
-    if (n + len > buf.length) {
-      room(len);
-      if (len > buf.length) {
-        out.write(b, from, len);
-        return this;
-      }
-    }
-    System.arraycopy(b, from, buf, n, len);
-    n += len;
-    return this;
+    return bytes(b, from, to - from);
   }
 
   /** Escaped, joined labels as UTF-8, to be written many times with {@link #labels(byte[])}. */
@@ -249,16 +227,16 @@ public final class TextFormat {
     }
   }
 
-  private TextFormat bytes(byte[] b) throws IOException {
-    if (n + b.length > buf.length) {
-      room(b.length);
-      if (b.length > buf.length) {
-        out.write(b);
+  private TextFormat bytes(byte[] b, int from, int len) throws IOException {
+    if (n + len > buf.length) {
+      room(len);
+      if (len > buf.length) {
+        out.write(b, from, len);
         return this;
       }
     }
-    System.arraycopy(b, 0, buf, n, b.length);
-    n += b.length;
+    System.arraycopy(b, from, buf, n, len);
+    n += len;
     return this;
   }
 

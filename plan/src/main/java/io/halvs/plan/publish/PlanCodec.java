@@ -183,8 +183,9 @@ public final class PlanCodec {
    * Puts one pair's successive plans together, decoding only the shards that changed since they were last
    * decoded: at 100,000 destinations decoding every shard was most of an agent's cost per plan change. Each
    * shard's compressed bytes are kept with what they decoded to; a shard whose bytes are the kept ones (and whose
-   * hash in the manifest is the kept one) is reused after a byte comparison, without gunzip, JSON or hash. Any other bytes are decoded and
-   * checked, so a shard edited by hand under an unchanged manifest is still found. Not thread-safe.
+   * hash in the manifest is the kept one) is reused after a byte comparison, without gunzip, JSON or hash. Any
+   * other bytes are decoded and checked, so a shard edited by hand under an unchanged manifest is still found.
+   * Not thread-safe.
    */
   public static final class Decoder {
     private record Kept(String hash, byte[] gzip, List<IpvsService> services) {}
