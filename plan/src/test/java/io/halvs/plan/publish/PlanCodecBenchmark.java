@@ -7,7 +7,6 @@ import io.halvs.plan.PlanBenchmark;
 import io.halvs.plan.PlanBuilder;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -39,7 +38,7 @@ public final class PlanCodecBenchmark {
     PlanCodec.Encoder encoder = new PlanCodec.Encoder(perShard);
     PlanCodec.Decoder decoder = new PlanCodec.Decoder();
     PlanCodec.Published published = encoder.split(plan, PlanCodec.Manifest.ACTIVE);
-    decoder.assemble(manifest(published, gzipHashes), byIndex(published)::get);
+    decoder.assemble(manifest(published, gzipHashes), PlanCodecTest.byIndex(published.shards())::get);
     Random random = new Random(1);
     long[] encode = new long[edits];
     long[] assemble = new long[edits];
@@ -52,7 +51,7 @@ public final class PlanCodecBenchmark {
       published = encoder.split(current, PlanCodec.Manifest.ACTIVE);
       long t1 = System.nanoTime();
       PlanCodec.Manifest manifest = manifest(published, gzipHashes);
-      Map<Integer, byte[]> shards = byIndex(published);
+      Map<Integer, byte[]> shards = PlanCodecTest.byIndex(published.shards());
       long unzipped = decoder.unzipped();
       long t2 = System.nanoTime();
       DirectorPlan read = decoder.assemble(manifest, shards::get);
@@ -87,12 +86,6 @@ public final class PlanCodecBenchmark {
   private static PlanCodec.Manifest manifest(PlanCodec.Published p, boolean gzipHashes) {
     PlanCodec.Manifest m = p.manifest();
     return gzipHashes ? m : PlanCodecTest.withoutGzipHashes(m);
-  }
-
-  private static Map<Integer, byte[]> byIndex(PlanCodec.Published p) {
-    Map<Integer, byte[]> m = new HashMap<>();
-    p.shards().forEach(s -> m.put(s.index(), s.gzipJson()));
-    return m;
   }
 
   private static double percentile(long[] nanos, int p) {
