@@ -11,9 +11,10 @@ from just before its API request to the log line of the agent pass that applied 
 millisecond timestamps), the later of the agents; the time until the reports showed it is printed beside it.
 Every edit is also written as one JSON line to DIR/edits.jsonl (its kind, start, each agent's time, the reports'
 time), to set the slow ones beside the agents' logs and GC logs.
-Where an edit's time went, from the logs (a second table): the operator's "published plan H" line (with
---operator-log), each agent's "plan H of DirectorPair" line (the plan read from its ConfigMaps) and its pass; with
---operator-gc (a -Xlog:gc log with utctime) the operator's GC pauses that began within the edit.
+Where an edit's time went (a second table): the API server's answer to the edit's request; from the logs, the
+operator's "published plan H" line (with --operator-log), each agent's "plan H of DirectorPair" line (the plan
+read from its ConfigMaps) and its pass; with --operator-gc (a -Xlog:gc log with utctime) the operator's GC pauses
+that began within the edit.
 Kinds: a RealServer's weight, a RealServer added, a VirtualService added (100 destinations), a VirtualService's
 selector changed (its 100 destinations replaced by another app's). Every tenth added VirtualService keeps the
 default tcp health check, the others say type none, as in full-size.sh.
@@ -187,13 +188,15 @@ def main():
     split = {}  # kind -> lists of the split's parts (ms), for the second table
     for name, edit in kinds:
         took, seen, failed = [], [], 0
-        parts = split.setdefault(name, {"published": [], "read": [], "pass": [], "gc": [], "slow": 0, "slow_gc": 0})
+        parts = split.setdefault(name, {"answered": [], "published": [], "read": [], "pass": [], "gc": [], "slow": 0,
+                                        "slow_gc": 0})
         for i in range(edits):
             before = api.plan_hash()
             offsets = [os.path.getsize(log) for log in logs]
             op_offset, gc_offset = size(operator_log), size(operator_gc)
             t0 = time.time()
             edit(i)
+            t_answered = time.time()  # the API server's answer to the edit itself: its share of a late edit
             deadline = t0 + 60
             done = False
             while time.time() < deadline:
@@ -212,6 +215,7 @@ def main():
             record.write(json.dumps({"kind": name, "i": i, "start": round(t0, 3), "done": done,
                                      "agents_ms": {n: ms(a) for n, a in zip(nodes, applied)},
                                      "reports_ms": round((t_seen - t0) * 1000),
+                                     "answered_ms": ms(t_answered),
                                      "published_ms": ms(published),
                                      "read_ms": {n: ms(r) for n, r in zip(nodes, read)},
                                      "operator_gc_ms": round(sum(p for _, p in pauses), 1)}) + "\n")
@@ -220,6 +224,7 @@ def main():
                 continue
             took.append(((max(applied) if all(applied) else t_seen) - t0) * 1000)
             seen.append((t_seen - t0) * 1000)
+            parts["answered"].append((t_answered - t0) * 1000)
             if published is not None:
                 parts["published"].append((published - t0) * 1000)
             if read and all(read):
@@ -236,14 +241,15 @@ def main():
         else:
             print("%-46s %8s %8s %8s %8d" % (name, "-", "-", "-", failed), flush=True)
     record.close()
-    print("where the time went, ms from the edit (p50 / p99): the operator's \"published plan\" line; both agents "
+    print("where the time went, ms from the edit (p50 / p99): the API server's answer to it; the operator's "
+          "\"published plan\" line; both agents "
           "read the plan; an agent's pass (the longer); the operator's GC pauses within the edit; edits over 1 s "
           "(with an operator pause over 100 ms)")
     fmt = lambda v: "-" if not v else "%.0f / %.0f" % (percentile(v, 50), percentile(v, 99))
     for name, parts in split.items():
-        print("%-46s published %s; read %s; pass %s; operator GC %s; over 1 s: %d (%d)" % (
-            name, fmt(parts["published"]), fmt(parts["read"]), fmt(parts["pass"]), fmt(parts["gc"]),
-            parts["slow"], parts["slow_gc"]), flush=True)
+        print("%-46s answered %s; published %s; read %s; pass %s; operator GC %s; over 1 s: %d (%d)" % (
+            name, fmt(parts["answered"]), fmt(parts["published"]), fmt(parts["read"]), fmt(parts["pass"]),
+            fmt(parts["gc"]), parts["slow"], parts["slow_gc"]), flush=True)
     print("edits driver: %d API requests of its own in %.1f s" % (api.requests, time.time() - started), flush=True)
 
 
