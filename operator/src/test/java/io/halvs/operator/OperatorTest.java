@@ -159,6 +159,25 @@ class OperatorTest {
     }
   }
 
+  /**
+   * The reconcile leaves the agents' objects unread for a minute once seen as desired (Applier's recheck), but the
+   * DaemonSet's own informer sends it back to read: a DaemonSet deleted by hand returns well within that minute,
+   * while a ServiceAccount deleted by hand (no informer) waits for the recheck.
+   */
+  @Test
+  void anAgentDaemonSetDeletedByHandReturnsAtOnce() {
+    var daemonSets = client.apps().daemonSets().inNamespace(NS).withName("halvs-agent-lvs");
+    await().atMost(TIMEOUT).until(() -> daemonSets.get() != null
+        && client.secrets().inNamespace(NS).withName("halvs-lvs-hmac").get() != null);
+    long reads = api.requests("GET", "/serviceaccounts/halvs-agent-lvs");
+    String uid = daemonSets.get().getMetadata().getUid();
+    daemonSets.delete();
+    await().atMost(Duration.ofSeconds(30)).until(() -> daemonSets.get() != null
+        && !uid.equals(daemonSets.get().getMetadata().getUid()));
+    // the reconciles meanwhile read the DaemonSet, and none of the objects seen a moment before
+    assertThat(api.requests("GET", "/serviceaccounts/halvs-agent-lvs")).isEqualTo(reads);
+  }
+
   @Test
   void publishesThePlanTheAgentsCanReassemble() {
     await().atMost(TIMEOUT).until(() -> pair().getStatus() != null

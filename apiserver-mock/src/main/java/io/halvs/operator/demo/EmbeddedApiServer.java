@@ -15,6 +15,8 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 
 /**
@@ -52,6 +54,8 @@ public final class EmbeddedApiServer implements AutoCloseable {
   static final class NoRbacDispatcher extends KubernetesCrudDispatcher {
     private volatile Predicate<RecordedRequest> slow = r -> false;
     private volatile Duration delay = Duration.ZERO;
+    /** Requests so far by "METHOD path" (no query): bounded by the objects, as the demo runs for long. */
+    private final ConcurrentHashMap<String, LongAdder> requests = new ConcurrentHashMap<>();
 
     NoRbacDispatcher(List<CustomResourceDefinitionContext> kinds) {
       super(kinds);
@@ -59,6 +63,10 @@ public final class EmbeddedApiServer implements AutoCloseable {
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+      String path = request.getPath() == null ? "" : request.getPath();
+      int query = path.indexOf('?');
+      requests.computeIfAbsent(request.getMethod() + " " + (query < 0 ? path : path.substring(0, query)),
+          k -> new LongAdder()).increment();
       MockResponse response = super.dispatch(request);
       // Applied now, answered later (a timer, not a blocked event loop): the client waits as on a slow server.
       return slow.test(request) ? response.setBodyDelay(delay) : response;
@@ -83,6 +91,13 @@ public final class EmbeddedApiServer implements AutoCloseable {
   public void delay(Predicate<RecordedRequest> which, Duration delay) {
     dispatcher.delay = delay;
     dispatcher.slow = which;
+  }
+
+  /** How many requests so far were {@code method} on a path containing {@code pathPart}. */
+  public long requests(String method, String pathPart) {
+    return dispatcher.requests.entrySet().stream()
+        .filter(e -> e.getKey().startsWith(method + " ") && e.getKey().contains(pathPart))
+        .mapToLong(e -> e.getValue().sum()).sum();
   }
 
   public KubernetesClient client() {

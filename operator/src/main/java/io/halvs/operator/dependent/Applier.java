@@ -7,8 +7,12 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * Keeps owned objects equal to their desired form: create when missing, replace (with the live
@@ -16,14 +20,44 @@ import java.util.HexFormat;
  * "Changed" is judged by a hash of the desired object kept in an annotation, so defaults the API server adds
  * never cause an endless update loop. Plain create/update works on every API server and on the CRUD mock the
  * fast tests use; the operator is the only writer of these objects, so server-side apply would buy nothing.
+ *
+ * <p>With a recheck period, an object the API server was seen holding in its desired form is not read again
+ * for that long while its desired form stays the same: a DirectorPair is reconciled after every agent report,
+ * twice a second while edits stream in at full size, and each reconcile read all ten of its agents' objects
+ * (the two report ConfigMaps 69 KB each) only to find them unchanged. An object deleted or changed by hand is
+ * then restored at the first apply after the period, or at once after {@link #forget} (an informer saw it
+ * change). Thread-safe.
  */
 public final class Applier {
   public static final String HASH_ANNOTATION = "halvs.io/desired-hash";
 
-  private final KubernetesClient client;
+  /** createIfMissing's "hash": whatever the object holds, it exists. */
+  private static final String EXISTS = "";
 
+  /** The desired form's hash the API server was seen holding, and when (nanoTime). */
+  private record Seen(String hash, long atNanos) {}
+
+  private final KubernetesClient client;
+  private final long recheckNanos;
+  private final LongSupplier nanoClock;
+  private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+  /** Counts forget calls: a read that a forget overtook is not remembered. Guarded by this. */
+  private long forgets;
+
+  /** Reads every object at every apply. */
   public Applier(KubernetesClient client) {
+    this(client, Duration.ZERO, System::nanoTime);
+  }
+
+  /** Reads an object seen in its desired form again only after {@code recheck}. */
+  public Applier(KubernetesClient client, Duration recheck) {
+    this(client, recheck, System::nanoTime);
+  }
+
+  Applier(KubernetesClient client, Duration recheck, LongSupplier nanoClock) {
     this.client = client;
+    this.recheckNanos = recheck.toNanos();
+    this.nanoClock = nanoClock;
   }
 
   /** Returns true when it wrote something. */
@@ -33,6 +67,18 @@ public final class Applier {
       desired.getMetadata().setAnnotations(new HashMap<>());
     }
     desired.getMetadata().getAnnotations().put(HASH_ANNOTATION, hash);
+    String key = key(desired);
+    long now = nanoClock.getAsLong();
+    if (recentlySeen(key, hash, now)) {
+      return false;
+    }
+    long epoch = epoch();
+    boolean wrote = applyNow(desired, hash);
+    remember(key, hash, now, epoch);
+    return wrote;
+  }
+
+  private boolean applyNow(HasMetadata desired, String hash) {
     HasMetadata live = client.resource(desired).get();
     if (live == null) {
       try {
@@ -59,6 +105,18 @@ public final class Applier {
 
   /** Creates the object only when it does not exist (secrets the operator generates once). */
   public boolean createIfMissing(HasMetadata desired) {
+    String key = key(desired);
+    long now = nanoClock.getAsLong();
+    if (recentlySeen(key, EXISTS, now)) {
+      return false;
+    }
+    long epoch = epoch();
+    boolean created = createNow(desired);
+    remember(key, EXISTS, now, epoch);
+    return created;
+  }
+
+  private boolean createNow(HasMetadata desired) {
     if (client.resource(desired).get() != null) {
       return false;
     }
@@ -71,6 +129,33 @@ public final class Applier {
       }
       throw e;
     }
+  }
+
+  /** The next apply of this object reads it again (an informer saw it change, or go). */
+  public synchronized void forget(HasMetadata object) {
+    forgets++;
+    seen.remove(key(object));
+  }
+
+  private synchronized long epoch() {
+    return forgets;
+  }
+
+  private boolean recentlySeen(String key, String hash, long now) {
+    Seen last = seen.get(key);
+    return last != null && last.hash().equals(hash) && now - last.atNanos() < recheckNanos;
+  }
+
+  /** The time from before the read: never later than what was seen; nothing when a forget came meanwhile. */
+  private synchronized void remember(String key, String hash, long now, long epoch) {
+    if (recheckNanos > 0 && forgets == epoch) {
+      seen.put(key, new Seen(hash, now));
+    }
+  }
+
+  private static String key(HasMetadata o) {
+    return o.getApiVersion() + "/" + o.getKind() + "/" + o.getMetadata().getNamespace() + "/"
+        + o.getMetadata().getName();
   }
 
   static String hash(HasMetadata desired) {

@@ -57,6 +57,11 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
   public static final String FINALIZER = "halvs.io/cleanup";
   /** How long the finalizer waits for agents that do not answer (node gone, agent not running). */
   static final Duration CLEANUP_TIMEOUT = Duration.ofMinutes(2);
+  /**
+   * How long an agent object seen in its desired form goes unread (Applier): a reconcile follows every agent
+   * report, and each read all ten objects. The DaemonSet's informer makes its own be read again at once.
+   */
+  static final Duration AGENT_OBJECTS_RECHECK = Duration.ofMinutes(1);
   private static final Logger LOG = LoggerFactory.getLogger(DirectorPairReconciler.class);
 
   private final KubernetesClient client;
@@ -84,7 +89,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     this.resources = resources;
     this.metrics = metrics;
     this.publisher = new PlanPublisher(client, resources.namespace(), metrics);
-    this.applier = new Applier(client);
+    this.applier = new Applier(client, AGENT_OBJECTS_RECHECK);
     this.events = events;
     this.rollout = new AgentRollout(client, resources.namespace());
   }
@@ -118,6 +123,9 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
         .withName("agent-" + kind.getSimpleName()).withNamespaces(Set.of(resources.namespace()))
         .withLabelSelector(labels)
         .withSecondaryToPrimaryMapper((R o) -> {
+          if (o instanceof DaemonSet) {
+            applier.forget(o); // changed or deleted (by hand, or by the operator itself): the reconcile reads it
+          }
           String pair = o.getMetadata().getLabels() == null ? null : o.getMetadata().getLabels().get(Names.PAIR_LABEL);
           return pair == null ? Set.of() : Set.of(new ResourceID(pair));
         }).build(), context);
