@@ -162,7 +162,7 @@ class OperatorTest {
   /**
    * The reconcile leaves the agents' objects unread for a minute once seen as desired (Applier's recheck), but the
    * DaemonSet's own informer sends it back to read: a DaemonSet deleted by hand returns well within that minute,
-   * while a ServiceAccount deleted by hand (no informer) waits for the recheck.
+   * while the reconciles that restore it leave the other objects (the ServiceAccount here) unread.
    */
   @Test
   void anAgentDaemonSetDeletedByHandReturnsAtOnce() {

@@ -286,8 +286,8 @@ class IpvsReplyParsingTest {
    * A dump's parse allocates per destination what the destination is, not per attribute type: each destination
    * is three attribute sets (the message's, the destination's, its stats'), which were two arrays of 64 types
    * each and a buffer view apiece: 2,235 bytes per destination here, 224 MB for a dump of 100,000 (each resync,
-   * each scrape of /metrics); 747 now. Counts the bytes the dumping thread allocates for 2,000 destinations as a 6.1 kernel
-   * sends them (32- and 64-bit stats), the datagrams built beforehand.
+   * each scrape of /metrics); 747 now. Counts the bytes the dumping thread allocates for 2,000 destinations as a
+   * 6.1 kernel sends them (32- and 64-bit stats), the datagrams built beforehand.
    */
   @Test
   void aDestinationDumpAllocatesLittlePerDestination() {

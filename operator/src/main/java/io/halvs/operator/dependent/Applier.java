@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -67,15 +68,7 @@ public final class Applier {
       desired.getMetadata().setAnnotations(new HashMap<>());
     }
     desired.getMetadata().getAnnotations().put(HASH_ANNOTATION, hash);
-    String key = key(desired);
-    long now = nanoClock.getAsLong();
-    if (recentlySeen(key, hash, now)) {
-      return false;
-    }
-    long epoch = epoch();
-    boolean wrote = applyNow(desired, hash);
-    remember(key, hash, now, epoch);
-    return wrote;
+    return unlessRecentlySeen(desired, hash, () -> applyNow(desired, hash));
   }
 
   private boolean applyNow(HasMetadata desired, String hash) {
@@ -105,15 +98,7 @@ public final class Applier {
 
   /** Creates the object only when it does not exist (secrets the operator generates once). */
   public boolean createIfMissing(HasMetadata desired) {
-    String key = key(desired);
-    long now = nanoClock.getAsLong();
-    if (recentlySeen(key, EXISTS, now)) {
-      return false;
-    }
-    long epoch = epoch();
-    boolean created = createNow(desired);
-    remember(key, EXISTS, now, epoch);
-    return created;
+    return unlessRecentlySeen(desired, EXISTS, () -> createNow(desired));
   }
 
   private boolean createNow(HasMetadata desired) {
@@ -137,20 +122,29 @@ public final class Applier {
     seen.remove(key(object));
   }
 
-  private synchronized long epoch() {
-    return forgets;
-  }
-
-  private boolean recentlySeen(String key, String hash, long now) {
+  /**
+   * Runs {@code io} (a read, and a write when needed) unless the object was seen holding {@code hash} within the
+   * recheck period; then remembers it, with the time from before the read (never later than what was seen), unless
+   * a forget came meanwhile.
+   */
+  private boolean unlessRecentlySeen(HasMetadata desired, String hash, BooleanSupplier io) {
+    String key = key(desired);
+    long now = nanoClock.getAsLong();
     Seen last = seen.get(key);
-    return last != null && last.hash().equals(hash) && now - last.atNanos() < recheckNanos;
-  }
-
-  /** The time from before the read: never later than what was seen; nothing when a forget came meanwhile. */
-  private synchronized void remember(String key, String hash, long now, long epoch) {
-    if (recheckNanos > 0 && forgets == epoch) {
-      seen.put(key, new Seen(hash, now));
+    if (last != null && last.hash().equals(hash) && now - last.atNanos() < recheckNanos) {
+      return false;
     }
+    long epoch;
+    synchronized (this) {
+      epoch = forgets;
+    }
+    boolean wrote = io.getAsBoolean();
+    synchronized (this) {
+      if (recheckNanos > 0 && forgets == epoch) {
+        seen.put(key, new Seen(hash, now));
+      }
+    }
+    return wrote;
   }
 
   private static String key(HasMetadata o) {

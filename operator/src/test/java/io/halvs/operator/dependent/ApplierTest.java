@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.halvs.operator.demo.EmbeddedApiServer;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -94,7 +95,7 @@ class ApplierTest {
     Applier applier = new Applier(client, RECHECK, now::get);
     applier.apply(account("a"));
     ServiceAccount changed = account("a");
-    changed.getMetadata().setLabels(java.util.Map.of("tier", "agents"));
+    changed.getMetadata().setLabels(Map.of("tier", "agents"));
     assertThat(applier.apply(changed)).isTrue();
     assertThat(live("a").getMetadata().getLabels()).containsEntry("tier", "agents");
   }
