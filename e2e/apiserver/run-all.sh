@@ -305,6 +305,11 @@ dry_run_lease_puts() {
 export -f dry_run_lease_puts
 check "both elections warmed the Lease's write path up: dry-run PUTs of the Lease (the API server's count)" \
   wait_for bash -c '[ "$(dry_run_lease_puts)" -ge 2 ]'
+if [ "$(dry_run_lease_puts)" -lt 2 ]; then # what to look at: each agent's warm-up line, the dry runs by answer
+  grep -h "write path" "$dir"/agent-lvs-0?.log | sed 's/^/  (/; s/$/)/'
+  kubectl get --raw /metrics | grep '^apiserver_request_total{' | grep 'resource="leases"' | grep 'dry_run="All"' |
+    sed 's/^/  (/; s/$/)/'
+fi
 check "...which wrote nothing: the Lease names the active $active" wait_for bash -c \
   "[ \"\$(kubectl get lease -n halvs-system halvs-lvs -o jsonpath='{.spec.holderIdentity}')\" = $active ]"
 check "the HTTP health checks reach the real servers (requests in the real servers' namespace)" wait_for bash -c \

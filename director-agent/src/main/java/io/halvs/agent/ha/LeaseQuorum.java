@@ -19,6 +19,8 @@ public final class LeaseQuorum implements Quorum {
   /** The term (writes so far) lives in an annotation: resourceVersion must not be compared for order. */
   static final String TERM = "halvs.io/term";
   static final String SILENT = "halvs.io/written-while-peer-silent";
+  /** The warm-up's reads when a write keeps overtaking its dry run: the peer writes at its election's start only. */
+  static final int WARM_UP_ATTEMPTS = 3;
 
   private final KubernetesClient client;
   private final String namespace;
@@ -94,16 +96,27 @@ public final class LeaseQuorum implements Quorum {
    * full size: a standby's first write spent 30-60 ms loading classes and introspecting the Lease's types for
    * JSON, against 10-30 ms on the wire. The request changes nothing: the API server stores no dry run, and the body
    * is the record as read, so a server that ignored dryRun would store the same content (a compare-and-set that
-   * loses to it only reads again).
+   * loses to it only reads again). The peer's election starts at the same moment, so its first write may land
+   * between the read and the dry run: the API server answers 409 to the stale version, and the warm-up reads again
+   * (at most {@link #WARM_UP_ATTEMPTS} times) so that it ends with an answered round trip.
    */
   @Override
   public void warmUp() {
-    Lease read = client.leases().inNamespace(namespace).withName(name).get();
-    if (read == null) {
-      return; // read() creates it, at the election's first call
+    for (int attempt = 1; ; attempt++) {
+      Lease read = client.leases().inNamespace(namespace).withName(name).get();
+      if (read == null) {
+        return; // read() creates it, at the election's first call
+      }
+      next(read, 0, "warm-up", System.currentTimeMillis(), true);
+      try {
+        client.leases().inNamespace(namespace).resource(read).dryRun().update();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == WARM_UP_ATTEMPTS) {
+          throw e;
+        }
+      }
     }
-    next(read, 0, "warm-up", System.currentTimeMillis(), true);
-    client.leases().inNamespace(namespace).resource(read).dryRun().update();
   }
 
   private Lease next(Lease base, long term, String holder, long renewWallMillis, boolean silent) {

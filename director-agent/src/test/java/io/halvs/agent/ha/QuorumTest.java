@@ -1,9 +1,12 @@
 package io.halvs.agent.ha;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.halvs.agent.ha.ElectionMachine.Answer;
 import io.halvs.agent.ha.ElectionMachine.Request;
@@ -11,6 +14,7 @@ import io.halvs.operator.demo.CrudMockServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -212,5 +216,48 @@ class QuorumTest {
     } finally {
       CrudMockServers.stop(server);
     }
+  }
+
+  static final String LEASE_PATH = "/apis/coordination.k8s.io/v1/namespaces/halvs-system/leases/halvs-pair-1";
+
+  /** The peer's takeover lands between the warm-up's read and its dry run: the stale version's 409, read again. */
+  @Test
+  void aWarmUpOvertakenByThePeersWriteReadsAgain() throws Exception {
+    KubernetesMockServer server = expecting(1);
+    try (KubernetesClient client = server.createClient()) {
+      new LeaseQuorum(client, "halvs-system", "pair-1", 4).warmUp();
+      assertThat(server.getRequestCount()).as("read, dry run (409), read, dry run").isEqualTo(4);
+      assertThat(server.getLastRequest().getMethod()).isEqualTo("PUT");
+      assertThat(server.getLastRequest().getPath()).contains("dryRun=All");
+    } finally {
+      CrudMockServers.stop(server);
+    }
+  }
+
+  /** A Lease written on every attempt: the warm-up gives up after its attempts and says why (the caller logs it). */
+  @Test
+  void aWarmUpAlwaysOvertakenGivesUp() throws Exception {
+    KubernetesMockServer server = expecting(LeaseQuorum.WARM_UP_ATTEMPTS);
+    try (KubernetesClient client = server.createClient()) {
+      assertThatThrownBy(() -> new LeaseQuorum(client, "halvs-system", "pair-1", 4).warmUp())
+          .isInstanceOf(KubernetesClientException.class).extracting(e -> ((KubernetesClientException) e).getCode())
+          .isEqualTo(409);
+      assertThat(server.getRequestCount()).isEqualTo(2 * LeaseQuorum.WARM_UP_ATTEMPTS);
+    } finally {
+      CrudMockServers.stop(server);
+    }
+  }
+
+  /** A mock whose Lease reads answer version 1 and whose dry runs answer 409 the first {@code conflicts} times. */
+  static KubernetesMockServer expecting(int conflicts) {
+    KubernetesMockServer server = new KubernetesMockServer(false);
+    server.init();
+    Lease lease = new LeaseBuilder().withNewMetadata().withName("halvs-pair-1").withNamespace("halvs-system")
+        .withResourceVersion("1").endMetadata().withNewSpec().withHolderIdentity("lvs-a").endSpec().build();
+    server.expect().get().withPath(LEASE_PATH).andReturn(200, lease).always();
+    server.expect().put().withPath(LEASE_PATH + "?dryRun=All").andReturn(409, new StatusBuilder().withCode(409)
+        .withReason("Conflict").withMessage("the object has been modified").build()).times(conflicts);
+    server.expect().put().withPath(LEASE_PATH + "?dryRun=All").andReturn(200, lease).always();
+    return server;
   }
 }
