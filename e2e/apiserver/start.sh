@@ -38,6 +38,8 @@ $admin_token,admin,admin,"system:masters"
 $operator_token,system:serviceaccount:halvs-system:halvs-operator,op-uid,"system:serviceaccounts,system:serviceaccounts:halvs-system,system:authenticated"
 $agent_token,system:serviceaccount:halvs-system:halvs-agent-lvs,agent-uid,"system:serviceaccounts,system:serviceaccounts:halvs-system,system:authenticated"
 CSV
+# each identity's token as a pod's service account mounts it (pod-config.sh): one line, no newline
+printf %s "$admin_token" > admin.token; printf %s "$operator_token" > operator.token; printf %s "$agent_token" > agent.token
 
 "${in_ns[@]}" "$bin/etcd" --name default --data-dir "$dir/etcd" --listen-client-urls "http://127.0.0.1:$etcd_port" \
   --advertise-client-urls "http://127.0.0.1:$etcd_port" --listen-peer-urls "http://127.0.0.1:$peer_port" \

@@ -35,6 +35,7 @@ stream_steps=${STREAM_STEPS:-0}; stream_period=${STREAM_PERIOD_MS:-600}; stream_
 base="-XX:MaxRAMPercentage=75 -XX:MaxRAM=256m"
 # "after": the agent image's command line as the poms give it (deployed-flags.sh), in a 256 MiB pod
 source "$here/deployed-flags.sh"
+source "$repo/e2e/apiserver/pod-config.sh"
 read_image_flags agent_image_flags director-agent
 variants=${VARIANTS:-"before=-XX:+UseSerialGC $base;after=${agent_image_flags[*]} -XX:MaxRAM=256m"}
 agent_jar=$repo/director-agent/target/halvs-agent.jar
@@ -52,6 +53,7 @@ cleanup() {
 trap cleanup EXIT
 "$repo/e2e/apiserver/start.sh" "$dir" >&2
 export KUBECONFIG=$dir/admin.kubeconfig
+api_port=$(kubectl config view -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
 port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.2",0)); print(s.getsockname()[1])')
 health_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 java -Xmx2g -cp "$repo/director-agent/target/test-classes:$repo/director-agent/target/classes:$(cat "$cp_file")" \
@@ -72,7 +74,7 @@ sys.exit(0 if d.get("programmedPlanHash") == sys.argv[1] and d.get("programmed")
 kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
 
 declare -a names
-declare -A rss hwm threads nmt live top flags_of gc stream stream_hwm
+declare -A rss hwm threads nmt live top flags_of gc stream stream_hwm classes meta_used rss_end
 IFS=';' read -r -a specs <<< "$variants"
 for spec in "${specs[@]}"; do
   name=${spec%%=*}; flags=${spec#*=}; names+=("$name"); flags_of[$name]=$flags
@@ -87,7 +89,9 @@ for spec in "${specs[@]}"; do
   # shellcheck disable=SC2086 # flags are words
   jar_var=JAR_${name//[^A-Za-z0-9_]/_}; jar=${!jar_var:-$agent_jar}
   java_var=JAVA_${name//[^A-Za-z0-9_]/_}; jvm=${!java_var:-java}
-  NODE_NAME=lvs-01 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs "$jvm" $flags \
+  # as the DaemonSet's pods find the API server, with the admin's token (this agent needs no RBAC set up)
+  pod_config "$dir" admin 127.0.0.1 "$api_port"
+  env "${pod_env[@]}" NODE_NAME=lvs-01 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs "$jvm" $flags "${pod_jvm[@]}" \
     -XX:NativeMemoryTracking=summary -Xlog:gc:file="$dir/gc-$name.log" -jar "$jar" in-cluster --in-memory-host --no-health-checks \
     --health-port "$health_port" --state-dir "$dir/state" > "$log" 2>&1 &
   agent_pid=$!
@@ -135,6 +139,12 @@ PY
     stream[$name]=$(tail -n +"$((before + 1))" "$dir/gc-$name.log" | awk -f "$here/gc-pauses.awk")
     stream_hwm[$name]=$(( $(kib "$agent_pid" VmHWM) / 1024 ))
   fi
+  # classes loaded and metaspace used now, after the stream if any: the client's reader loads the model jars' kinds
+  # at its first watch event, which a plan change sends (jstat: Loaded; MU in KB)
+  rss_end[$name]=$(( $(kib "$agent_pid" VmRSS) / 1024 ))
+  classes[$name]=$(jstat -class "$agent_pid" | awk 'NR == 2 { print $1 }')
+  meta_used[$name]=$(jstat -gc "$agent_pid" | awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "MU") c = i }
+    NR == 2 { printf "%.1f", $c / 1024 }')
   jcmd "$agent_pid" GC.class_histogram > "$dir/histo-$name.txt" # a full GC first: what is live
   live[$name]=$(awk '/^Total/ { printf "%.0f", $3 / 1048576 }' "$dir/histo-$name.txt")
   top[$name]=$(awk 'NR > 3 && NR <= 11 { printf "%s %.1f MiB; ", $4, $3 / 1048576 }' "$dir/histo-$name.txt")
@@ -150,6 +160,9 @@ mapfile -t v < <(vals rss); row "RSS MiB (settled)" "${v[@]}"
 mapfile -t v < <(vals hwm); row "RSS peak MiB (VmHWM)" "${v[@]}"
 mapfile -t v < <(vals live); row "live heap MiB (after full GC)" "${v[@]}"
 mapfile -t v < <(vals threads); row "threads" "${v[@]}"
+mapfile -t v < <(vals rss_end); row "RSS MiB (at the end)" "${v[@]}"
+mapfile -t v < <(vals classes); row "classes loaded (at the end)" "${v[@]}"
+mapfile -t v < <(vals meta_used); row "metaspace used MiB (at the end)" "${v[@]}"
 mapfile -t v < <(vals gc | cut -d' ' -f1); row "young GCs / longest pause ms" "${v[@]}"
 mapfile -t v < <(vals gc | cut -d' ' -f2); row "full GCs / longest pause ms" "${v[@]}"
 if [ "$stream_steps" -gt 0 ]; then

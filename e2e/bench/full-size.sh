@@ -65,6 +65,7 @@ done
 # OPERATOR_COLLECTOR: g1 is the operator image's; serial is the image's before 2026-12-01 12:00, to set its pauses
 # beside the edits' times (the serial collector in G1's place, without G1's pause goal).
 source "$here/deployed-flags.sh"
+source "$api/pod-config.sh"
 read_image_flags operator_image_flags operator
 read_image_flags agent_image_flags director-agent
 read_image_env operator_image_env operator
@@ -169,14 +170,13 @@ case $api_path in
     APISERVER_NETNS=$rs_ns APISERVER_BIND=0.0.0.0 APISERVER_SANS=IP:10.0.1.1 "$api/start.sh" "$dir" "$bin" >/dev/null
     api_port=$(kubectl --kubeconfig "$dir/admin.kubeconfig" config view -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
     python3 "$api/netns-forward.py" --reverse "$rs_ns" "$api_port" & pids+=($!)
-    sed "s|server: https://127.0.0.1:|server: https://10.0.1.1:|" "$dir/agent.kubeconfig" > "$dir/agent-eth1.kubeconfig"
-    agent_kubeconfig=$dir/agent-eth1.kubeconfig
+    agent_api_host=10.0.1.1
     api_ns=(ip netns exec "$rs_ns") ;; # the operator and the bulk apply beside it, as on the host's loopback before
   forwarder)
     "$api/start.sh" "$dir" "$bin" >/dev/null
     api_port=$(kubectl --kubeconfig "$dir/admin.kubeconfig" config view -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
     for n in "${nss[@]:0:2}"; do python3 "$api/netns-forward.py" "$n" "$api_port" & pids+=($!); done
-    agent_kubeconfig=$dir/agent.kubeconfig
+    agent_api_host=127.0.0.1
     api_ns=() ;;
 esac
 export KUBECONFIG=$dir/admin.kubeconfig
@@ -196,8 +196,9 @@ done
 
 # The operator and both agents: before the apply, which they follow (START=running), or after it (START=cold).
 start_components() {
-env "${operator_image_env[@]}" JAVA_TOOL_OPTIONS="$operator_tool_options" KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system \
-  "${api_ns[@]}" "$component_java" "${operator_image_flags[@]}" \
+pod_config "$dir" operator 127.0.0.1 "$api_port" # as the Deployment's pod finds the API server
+env "${operator_image_env[@]}" "${pod_env[@]}" JAVA_TOOL_OPTIONS="$operator_tool_options" POD_NAMESPACE=halvs-system \
+  "${api_ns[@]}" "$component_java" "${operator_image_flags[@]}" "${pod_jvm[@]}" \
   -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -Xlog:gc:file="$dir/operator-gc.log":utctime \
   -jar "$operator_jar" run --health-port=0 --log-level info,io.halvs.operator.model.PlanService=debug,io.halvs.operator.reconciler.DirectorPairReconciler=debug \
   > "$dir/operator.log" 2>&1 & # no port: others may hold 8081. PlanService's debug: each rebuild's times
@@ -217,8 +218,10 @@ start_agent() { # INDEX: lvs-0(INDEX+1) in its namespace; appends to its log
   local flags=("${agent_image_flags[@]}") options=$agent_tool_options jfr=()
   [ "${collectors[$1]}" = g1 ] || { flags=("${agent_serial_flags[@]}"); options+=" -Xmn16m"; }
   [ "${AGENT_JFR:-0}" = 0 ] || jfr=(-XX:StartFlightRecording=settings=profile,name=halvs,maxage=10m$agent_jfr_events)
-  KUBECONFIG=$agent_kubeconfig NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
-    HALVS_LOG_LEVEL=${AGENT_LOG_LEVEL:-info} JAVA_TOOL_OPTIONS=$options ip netns exec "${nss[$1]}" "$component_java" "${flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
+  pod_config "$dir" agent "$agent_api_host" "$api_port" # as the DaemonSet's pods find the API server
+  env "${pod_env[@]}" NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
+    HALVS_LOG_LEVEL=${AGENT_LOG_LEVEL:-info} JAVA_TOOL_OPTIONS="$options" ip netns exec "${nss[$1]}" "$component_java" "${flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
+    "${pod_jvm[@]}" \
     "${jfr[@]}" -Xlog:gc:file="$dir/$node-gc-%p.log":utctime \
     -jar "$agent_jar" in-cluster --fake-ipvs --state-dir "$dir/$node-state" >> "$dir/$node.log" 2>&1 &
   agent_pids[$1]=$!; pids+=($!)

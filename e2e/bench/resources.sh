@@ -45,6 +45,7 @@ done
 # The images' JVM flags (read from the poms: the parent's jib jvmFlags and each image's own), the container limit as
 # MaxRAM, and a GC log. OPERATOR_JAVA_OPTS adds some (the heap flags measured in PERFORMANCE.md).
 source "$here/deployed-flags.sh"
+source "$api/pod-config.sh"
 read_image_flags operator_image_flags operator
 read_image_flags agent_image_flags director-agent
 read_image_env operator_image_env operator # the operator image's environment (MALLOC_ARENA_MAX: operator/pom.xml)
@@ -119,6 +120,7 @@ echo "resources: SCALE=$scale: 1 DirectorPair, $services VirtualServices x $per_
 t0=$SECONDS
 bin=$("$api/build.sh")
 "$api/start.sh" "$dir" "$bin" >/dev/null
+api_port=$(kubectl config view --kubeconfig "$dir/agent.kubeconfig" -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
 export KUBECONFIG=$dir/admin.kubeconfig
 start_sampler "$(cat "$dir/apiserver.pid")" "$dir/apiserver.samples"
 start_sampler "$(cat "$dir/etcd.pid")" "$dir/etcd.samples"
@@ -175,8 +177,10 @@ all_written() { # resource expected
   [ "$(unwritten "$1")" = 0 ] && written_at=$t
 }
 t_operator=$(now_ms)
-env "${operator_image_env[@]}" JAVA_TOOL_OPTIONS="$operator_tool_options" KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system \
+pod_config "$dir" operator 127.0.0.1 "$api_port" # as the Deployment's pod finds the API server
+env "${operator_image_env[@]}" "${pod_env[@]}" JAVA_TOOL_OPTIONS="$operator_tool_options" POD_NAMESPACE=halvs-system \
   java "${operator_image_flags[@]}" -XX:MaxRAM="$operator_max_ram" ${OPERATOR_JAVA_OPTS:-} -Xlog:gc:file="$dir/operator-gc.log" -Djava.io.tmpdir="$dir" \
+  "${pod_jvm[@]}" \
   -jar "$operator_jar" run --health-port=0 > "$dir/operator.log" 2>&1 & # no port: others may hold 8081
 operator_pid=$!
 start_sampler "$operator_pid" "$dir/operator.samples"
@@ -192,7 +196,6 @@ echo "operator: every RealServer's status written $(secs $rs_ms) s after start"
 read -r op_rss op_hwm op_cpu <<<"$(at "$dir/operator.samples" "$rs_at")"
 
 # 2. One agent, lvs-01, in a network namespace; eth0 a veth to a second namespace where the silent peer would be.
-api_port=$(kubectl config view --kubeconfig "$dir/agent.kubeconfig" -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
 ip netns add "$ns"; ip netns add "$peer_ns"
 ip link add "hrsc$$a0" type veth peer name "hrsc$$p0"
 ip link set "hrsc$$a0" netns "$ns"; ip link set "hrsc$$p0" netns "$peer_ns"
@@ -208,8 +211,10 @@ report() { kubectl get cm -n halvs-system halvs-agent-lvs-lvs-01 -o jsonpath='{.
 programmed() { local h; h=$(plan_hash); [ -n "$h" ] && [ "$(report programmedPlanHash)" = "$h" ] && [ "$(report programmed)" = True ]; }
 mkdir -p "$dir/agent-tmp"
 t_agent=$(now_ms)
-JAVA_TOOL_OPTIONS="$agent_tool_options" KUBECONFIG=$dir/agent.kubeconfig NODE_NAME=lvs-01 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
+pod_config "$dir" agent 127.0.0.1 "$api_port" # as the DaemonSet's pods find the API server (here the forwarder)
+env "${pod_env[@]}" JAVA_TOOL_OPTIONS="$agent_tool_options" NODE_NAME=lvs-01 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
   ip netns exec "$ns" java "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" ${AGENT_JAVA_OPTS:-} -Xlog:gc:file="$dir/agent-gc.log" \
+  "${pod_jvm[@]}" \
   -Djava.io.tmpdir="$dir/agent-tmp" -jar "$agent_jar" in-cluster --fake-ipvs --no-health-checks \
   --state-dir "$dir/state" > "$dir/agent.log" 2>&1 &
 agent_pid=$!
