@@ -1,6 +1,6 @@
 package io.halvs.agent.cli;
 
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.halvs.agent.cluster.AgentClient;
 import io.halvs.agent.ha.FileQuorum;
 import io.halvs.agent.ha.HeartbeatElection;
 import io.halvs.agent.ha.LeaseQuorum;
@@ -58,7 +58,7 @@ final class ElectionOptions {
     Quorum q = switch (quorum) {
       case none -> null;
       case file -> new FileQuorum(java.util.Objects.requireNonNull(quorumFile, "--quorum file needs --quorum-file"), node);
-      case lease -> new LeaseQuorum(new KubernetesClientBuilder().build(), leaseNamespace, plan.pair(),
+      case lease -> new LeaseQuorum(AgentClient.build(), leaseNamespace, plan.pair(),
           io.halvs.agent.ha.ElectionMachine.leaseSeconds(plan.highAvailability()));
     };
     SyncProgress sync = new SyncProgress(kernel);

@@ -1,9 +1,9 @@
 package io.halvs.agent.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.halvs.agent.DaemonSetEnv;
 import io.halvs.agent.Logs;
+import io.halvs.agent.cluster.AgentClient;
 import io.halvs.agent.cluster.PairElection;
 import io.halvs.agent.cluster.PairPeers;
 import io.halvs.agent.cluster.PlanSource;
@@ -178,7 +178,7 @@ final class InCluster implements Callable<Integer> {
     MetricsExporter metrics = new MetricsExporter(pair, node, current::get).kernel(metricsKernel::get)
         .addresses(AgentSetup.addresses(metricsAddresses));
     AgentHttpServer http = healthOptions.start(probes, metrics);
-    try (KubernetesClient client = new KubernetesClientBuilder().build();
+    try (KubernetesClient client = AgentClient.build();
         IpvsKernel kernel = inMemoryHost ? new FakeIpvsKernel() // asked for as a whole: no warning
             : fakeIpvs ? AgentSetup.kernel(true) : awaitIpvs(client, namespace, pair, node);
         AddressTable addresses = inMemoryHost ? AddressTable.inMemory() : new AddressTable();

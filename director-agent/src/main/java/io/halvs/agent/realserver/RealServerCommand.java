@@ -1,8 +1,8 @@
 package io.halvs.agent.realserver;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.halvs.agent.DaemonSetEnv;
+import io.halvs.agent.cluster.AgentClient;
 import io.halvs.agent.netlink.AddressTable;
 import io.halvs.agent.netlink.LinkTable;
 import io.halvs.agent.sysctl.Sysctls;
@@ -119,7 +119,7 @@ public final class RealServerCommand implements Callable<Integer> {
   /** Follows the node's plan ConfigMap until the process is stopped (RealServerFollower). */
   private int inCluster(RealServerHost host, String self) throws InterruptedException {
     String namespace = DaemonSetEnv.required("POD_NAMESPACE");
-    try (KubernetesClient client = new KubernetesClientBuilder().build();
+    try (KubernetesClient client = AgentClient.build();
         RealServerFollower follower = new RealServerFollower(client, namespace, self, host::reconcile,
             resyncSeconds * 1000)) {
       follower.start();

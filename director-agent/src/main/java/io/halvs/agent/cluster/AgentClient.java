@@ -1,0 +1,38 @@
+package io.halvs.agent.cluster;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.List;
+
+/**
+ * The agents' Kubernetes client: the kinds they read, and no others, known to its JSON reader. The client's
+ * default reader, at its first watch event, registers every kind named in every model jar's service file: about
+ * 700 classes (gateway API, storage, flow control ...) loaded into metaspace for the life of an agent that reads
+ * four kinds. A kind not named here still reads: as a generic resource, which the client converts to the type
+ * asked for.
+ */
+public final class AgentClient {
+  /** What the director and real-server agents read and watch: plans, reports, the HMAC key, Nodes, the Lease. */
+  static final List<Class<? extends KubernetesResource>> KINDS = List.of(ConfigMap.class, Secret.class, Node.class,
+      Lease.class);
+
+  private AgentClient() {}
+
+  /** A client configured as fabric8's default (kubeconfig, in-cluster service account), with the reader above. */
+  public static KubernetesClient build() {
+    return new KubernetesClientBuilder().withKubernetesSerialization(serialization()).build();
+  }
+
+  static KubernetesSerialization serialization() {
+    KubernetesSerialization serialization = new KubernetesSerialization(new ObjectMapper(), false);
+    KINDS.forEach(serialization::registerKubernetesResource);
+    return serialization;
+  }
+}
