@@ -1,12 +1,12 @@
 package io.halvs.operator.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.halvs.logging.LogLevels;
 import io.halvs.logging.LogOptions;
 import io.halvs.logging.Logging;
 import io.halvs.operator.HalvsOperator;
 import io.halvs.operator.HealthServer;
+import io.halvs.operator.OperatorClient;
 import io.halvs.plan.render.Render;
 import java.nio.file.Path;
 import java.util.List;
@@ -80,7 +80,7 @@ public final class Main {
     @Override
     public Integer call() throws Exception {
       String ns = namespace != null ? namespace : HalvsOperator.namespaceFromEnvironment();
-      KubernetesClient client = new KubernetesClientBuilder().build();
+      KubernetesClient client = OperatorClient.build();
       HalvsOperator operator = new HalvsOperator(client, ns, HalvsOperator.agentImageFromEnvironment(),
           leaderElect ? HalvsOperator.LeaderElection.defaults(HalvsOperator.identityFromEnvironment()) : null);
       HealthServer health = healthPort == 0 ? null : new HealthServer(healthPort, operator::ready, operator::alive,
