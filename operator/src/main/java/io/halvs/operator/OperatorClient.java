@@ -20,8 +20,9 @@ import java.util.List;
  * The operator's Kubernetes client, with the kinds it watches known to its JSON reader. The client's default reader
  * knows the kinds named in the model jars' service files, not halvs': each watch event of a VirtualService or
  * RealServer was read as a generic map tree, then converted to its class (docs/PERFORMANCE.md, "Watch events read
- * once"), and at the first event it loaded about 700 model classes of kinds nobody here reads. A kind not named
- * here still reads: as a generic resource, which the client converts to the type asked for.
+ * once"), and at the first event it registered every model jar's kinds, loading hundreds of classes of kinds
+ * nobody here reads (529 in the agent). A kind not named here still reads: as a generic resource, which the client
+ * converts to the type asked for.
  */
 public final class OperatorClient {
   /** The kinds of the operator's informers: JOSDK's primaries, its event sources', the plan service's. */

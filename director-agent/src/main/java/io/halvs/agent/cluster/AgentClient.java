@@ -13,10 +13,10 @@ import java.util.List;
 
 /**
  * The agents' Kubernetes client: the kinds they read, and no others, known to its JSON reader. The client's
- * default reader, at its first watch event, registers every kind named in every model jar's service file: about
- * 700 classes (gateway API, storage, flow control ...) loaded into metaspace for the life of an agent that reads
- * four kinds. A kind not named here still reads: as a generic resource, which the client converts to the type
- * asked for.
+ * default reader, at its first watch event (a plan change), registers every kind named in every model jar's service
+ * file: 529 more classes (gateway API, storage, flow control ...) and 4 MiB of metaspace for the life of an agent
+ * that reads four kinds (e2e/bench/agent-memory.sh with STREAM_STEPS). A kind not named here still reads: as a
+ * generic resource, which the client converts to the type asked for.
  */
 public final class AgentClient {
   /** What the director and real-server agents read and watch: plans, reports, the HMAC key, Nodes, the Lease. */
