@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,6 +30,11 @@ public final class OperatorClient {
   public static final List<Class<? extends KubernetesResource>> WATCHED = List.of(DirectorPair.class,
       VirtualService.class, RealServer.class, ConfigMap.class, Pod.class, DaemonSet.class, Node.class, Secret.class,
       Lease.class);
+  /**
+   * The object of a watch's ERROR event (410 Gone after a compaction, an API server restarted): read as anything
+   * else, the client would not see the error and its informers would not list again.
+   */
+  public static final List<Class<? extends KubernetesResource>> ERRORS = List.of(Status.class);
 
   private OperatorClient() {}
 
@@ -40,6 +46,7 @@ public final class OperatorClient {
   public static KubernetesSerialization serialization() {
     KubernetesSerialization serialization = new KubernetesSerialization(new ObjectMapper(), false);
     WATCHED.forEach(serialization::registerKubernetesResource);
+    ERRORS.forEach(serialization::registerKubernetesResource);
     return serialization;
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -33,6 +34,16 @@ class OperatorClientTest {
       HasMetadata o = (HasMetadata) kind.getDeclaredConstructor().newInstance();
       assertThat(s.unmarshal(event(o), WatchEvent.class).getObject()).as(o.getKind()).isInstanceOf(kind);
     }
+  }
+
+  /** A watch's 410 Gone: read as anything but a Status, the informers would not see it and would not list again. */
+  @Test
+  void aWatchErrorReadsAsItsStatus() {
+    String gone = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+        + "\"status\":\"Failure\",\"message\":\"too old resource version: 502 (536)\",\"reason\":\"Expired\","
+        + "\"code\":410}}";
+    assertThat(OperatorClient.serialization().unmarshal(gone, WatchEvent.class).getObject())
+        .isInstanceOfSatisfying(Status.class, st -> assertThat(st.getCode()).isEqualTo(410));
   }
 
   /** What the client's default reader did with every VirtualService and RealServer event: a generic map tree. */

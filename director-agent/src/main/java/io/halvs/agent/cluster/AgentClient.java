@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -19,9 +20,13 @@ import java.util.List;
  * generic resource, which the client converts to the type asked for.
  */
 public final class AgentClient {
-  /** What the director and real-server agents read and watch: plans, reports, the HMAC key, Nodes, the Lease. */
+  /**
+   * What the director and real-server agents read and watch: plans, reports, the HMAC key, Nodes, the Lease; and
+   * Status, the object of a watch's ERROR event (410 Gone after a compaction): read as anything else, the client
+   * would not see the error and would not list again.
+   */
   static final List<Class<? extends KubernetesResource>> KINDS = List.of(ConfigMap.class, Secret.class, Node.class,
-      Lease.class);
+      Lease.class, Status.class);
 
   private AgentClient() {}
 

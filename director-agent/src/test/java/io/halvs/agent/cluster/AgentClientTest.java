@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -37,6 +38,17 @@ class AgentClientTest {
     assertThat(s.unmarshal(event("coordination.k8s.io/v1", "Lease"), WatchEvent.class).getObject())
         .isInstanceOf(Lease.class);
   }
+
+  /** A watch's 410 Gone: read as anything but a Status, the client would not see it and would not list again. */
+  @Test
+  void aWatchErrorReadsAsItsStatus() {
+    assertThat(AgentClient.serialization().unmarshal(GONE, WatchEvent.class).getObject())
+        .isInstanceOfSatisfying(Status.class, st -> assertThat(st.getCode()).isEqualTo(410));
+  }
+
+  static final String GONE = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+      + "\"metadata\":{},\"status\":\"Failure\",\"message\":\"too old resource version: 502 (536)\","
+      + "\"reason\":\"Expired\",\"code\":410}}";
 
   /** The default reader would make this a DaemonSet, having registered every model jar's kinds at its first use. */
   @Test
