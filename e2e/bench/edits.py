@@ -186,6 +186,7 @@ def main():
     print("%-46s %8s %8s %8s %8s %10s" % ("edit -> both agents programmed", "p50 ms", "p99 ms", "max ms", "failed",
                                           "report p50"))
     split = {}  # kind -> lists of the split's parts (ms), for the second table
+    per_agent = {n: {"programmed": [], "pass": []} for n in nodes}  # every kind together, for the third
     for name, edit in kinds:
         took, seen, failed = [], [], 0
         parts = split.setdefault(name, {"answered": [], "published": [], "read": [], "pass": [], "gc": [], "slow": 0,
@@ -227,6 +228,11 @@ def main():
             parts["answered"].append((t_answered - t0) * 1000)
             if published is not None:
                 parts["published"].append((published - t0) * 1000)
+            for n, a, r in zip(nodes, applied, read or [None] * len(nodes)):
+                if a is not None:
+                    per_agent[n]["programmed"].append((a - t0) * 1000)
+                    if r is not None:
+                        per_agent[n]["pass"].append((a - r) * 1000)
             if read and all(read):
                 parts["read"].append((max(read) - t0) * 1000)
                 if all(applied):
@@ -250,6 +256,14 @@ def main():
         print("%-46s answered %s; published %s; read %s; pass %s; operator GC %s; over 1 s: %d (%d)" % (
             name, fmt(parts["answered"]), fmt(parts["published"]), fmt(parts["read"]), fmt(parts["pass"]),
             fmt(parts["gc"]), parts["slow"], parts["slow_gc"]), flush=True)
+    # one agent against the other: with AGENT_VARIANT_OPTIONS (full-size.sh) the second runs other JVM flags
+    print("each agent, every kind together (p50 / p90 / p99 / max ms): edit -> it programmed the plan; its pass "
+          "(the plan read -> programmed)")
+    fmt4 = lambda v: "-" if not v else "%.0f / %.0f / %.0f / %.0f" % (
+        percentile(v, 50), percentile(v, 90), percentile(v, 99), max(v))
+    for n in nodes:
+        print("%-46s programmed %s; pass %s" % (n, fmt4(per_agent[n]["programmed"]), fmt4(per_agent[n]["pass"])),
+              flush=True)
     print("edits driver: %d API requests of its own in %.1f s" % (api.requests, time.time() - started), flush=True)
 
 

@@ -40,7 +40,7 @@
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
 # Env: SCALE (1), START (running; cold), EDITS (100 of each kind), REST_S (30), FAILOVERS (10; 0: none), PARALLEL (4) kubectl processes, BATCH
 # (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
-# SAMPLE_S (0.5), AGENT_LOG_LEVEL (info; e.g. info,io.halvs.agent.cluster.PlanSource=debug: each plan event's arrival), AGENT_JFR (0; 1: below), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial), OPERATOR_COLLECTOR (g1; serial), COMPONENT_JAVA (java: the JVM the operator and the agents run on), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
+# SAMPLE_S (0.5), AGENT_LOG_LEVEL (info; e.g. info,io.halvs.agent.cluster.PlanSource=debug: each plan event's arrival), AGENT_JFR (0; 1: below), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial), AGENT_VARIANT_OPTIONS (none; below), OPERATOR_COLLECTOR (g1; serial), COMPONENT_JAVA (java: the JVM the operator and the agents run on), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
 # for the RealServers'; the agents' programming and the health targets: at most 600). full-size-smoke.sh is CI's
 # short run of it.
 set -euo pipefail
@@ -85,6 +85,9 @@ agent_tool_options=${AGENT_JAVA_TOOL_OPTIONS-$(tool_options "$repo/operator/src/
 # AGENT_COLLECTORS: each agent's collector, lvs-01's then lvs-02's ("serial g1": both side by side under the same
 # load). g1 is the image's: G1 with a 50 ms pause goal; serial is the image's before 2026-12-01, with the
 # DaemonSet's -Xmn16m of then added.
+# AGENT_VARIANT_OPTIONS: JVM flags appended to lvs-02's JAVA_TOOL_OPTIONS only (later flags win), so one run
+# compares two settings under the same load: edits.py's last table gives each agent's figures, as do the RSS and
+# GC rows.
 # AGENT_JFR=1: each agent records JFR (the profile settings, and every wait of 1 ms and more), the taker's recording
 # dumped after each failover to failover-N-taker.jfr in the work directory (with KEEP=1).
 agent_jfr_events=",jdk.ThreadPark#threshold=1ms,jdk.JavaMonitorEnter#threshold=1ms,jdk.JavaMonitorWait#threshold=1ms,jdk.SocketRead#threshold=1ms,jdk.SocketWrite#threshold=1ms,jdk.SafepointBegin#enabled=true"
@@ -217,6 +220,7 @@ start_agent() { # INDEX: lvs-0(INDEX+1) in its namespace; appends to its log
   local node=lvs-0$(($1 + 1)); mkdir -p "$dir/$node-tmp"
   local flags=("${agent_image_flags[@]}") options=$agent_tool_options jfr=()
   [ "${collectors[$1]}" = g1 ] || { flags=("${agent_serial_flags[@]}"); options+=" -Xmn16m"; }
+  [ "$1" = 0 ] || [ -z "${AGENT_VARIANT_OPTIONS:-}" ] || options+=" $AGENT_VARIANT_OPTIONS"
   [ "${AGENT_JFR:-0}" = 0 ] || jfr=(-XX:StartFlightRecording=settings=profile,name=halvs,maxage=10m$agent_jfr_events)
   pod_config "$dir" agent "$agent_api_host" "$api_port" # as the DaemonSet's pods find the API server
   env "${pod_env[@]}" NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
@@ -338,5 +342,5 @@ for i in 0 1; do # every pause of every run of the agent (a restarted agent writ
   read -r n over longest full < <(cat "$dir"/lvs-0$((i + 1))-gc-*.log | awk -f "$here/gc-pauses.awk")
   echo "GC lvs-0$((i + 1)) (${collectors[$i]}): $n pauses, $over longer than 150 ms (the dead interval), longest $longest ms, $full full"
 done
-echo "operator: ${operator_image_flags[*]} -XX:MaxRAM=$operator_max_ram JAVA_TOOL_OPTIONS='$operator_tool_options'; agents: -XX:MaxRAM=$agent_max_ram collectors ${collectors[*]} JAVA_TOOL_OPTIONS='$agent_tool_options'; total $((SECONDS - t0)) s;" \
+echo "operator: ${operator_image_flags[*]} -XX:MaxRAM=$operator_max_ram JAVA_TOOL_OPTIONS='$operator_tool_options'; agents: -XX:MaxRAM=$agent_max_ram collectors ${collectors[*]} JAVA_TOOL_OPTIONS='$agent_tool_options'${AGENT_VARIANT_OPTIONS:+ (lvs-02 with '$AGENT_VARIANT_OPTIONS' appended)}; total $((SECONDS - t0)) s;" \
   "1-minute load average over the run $(sort -n "$dir/load.samples" | sed -n '1p;$p' | paste -sd-)"
