@@ -1,17 +1,16 @@
 package io.halvs.operator;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.halvs.api.client.KindsReader;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
@@ -30,11 +29,6 @@ public final class OperatorClient {
   public static final List<Class<? extends KubernetesResource>> WATCHED = List.of(DirectorPair.class,
       VirtualService.class, RealServer.class, ConfigMap.class, Pod.class, DaemonSet.class, Node.class, Secret.class,
       Lease.class);
-  /**
-   * The object of a watch's ERROR event (410 Gone after a compaction, an API server restarted): read as anything
-   * else, the client would not see the error and its informers would not list again.
-   */
-  public static final List<Class<? extends KubernetesResource>> ERRORS = List.of(Status.class);
 
   private OperatorClient() {}
 
@@ -43,10 +37,8 @@ public final class OperatorClient {
     return new KubernetesClientBuilder().withKubernetesSerialization(serialization()).build();
   }
 
+  /** {@link KindsReader}: these kinds, and Status for a watch's errors. */
   public static KubernetesSerialization serialization() {
-    KubernetesSerialization serialization = new KubernetesSerialization(new ObjectMapper(), false);
-    WATCHED.forEach(serialization::registerKubernetesResource);
-    ERRORS.forEach(serialization::registerKubernetesResource);
-    return serialization;
+    return KindsReader.of(WATCHED);
   }
 }

@@ -1,15 +1,14 @@
 package io.halvs.agent.cluster;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.halvs.api.client.KindsReader;
 import java.util.List;
 
 /**
@@ -20,13 +19,9 @@ import java.util.List;
  * generic resource, which the client converts to the type asked for.
  */
 public final class AgentClient {
-  /**
-   * What the director and real-server agents read and watch: plans, reports, the HMAC key, Nodes, the Lease; and
-   * Status, the object of a watch's ERROR event (410 Gone after a compaction): read as anything else, the client
-   * would not see the error and would not list again.
-   */
+  /** What the director and real-server agents read and watch: plans, reports, the HMAC key, Nodes, the Lease. */
   static final List<Class<? extends KubernetesResource>> KINDS = List.of(ConfigMap.class, Secret.class, Node.class,
-      Lease.class, Status.class);
+      Lease.class);
 
   private AgentClient() {}
 
@@ -35,9 +30,8 @@ public final class AgentClient {
     return new KubernetesClientBuilder().withKubernetesSerialization(serialization()).build();
   }
 
+  /** {@link KindsReader}: these kinds, and Status for a watch's errors. */
   static KubernetesSerialization serialization() {
-    KubernetesSerialization serialization = new KubernetesSerialization(new ObjectMapper(), false);
-    KINDS.forEach(serialization::registerKubernetesResource);
-    return serialization;
+    return KindsReader.of(KINDS);
   }
 }
