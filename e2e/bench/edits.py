@@ -228,7 +228,7 @@ def main():
             parts["answered"].append((t_answered - t0) * 1000)
             if published is not None:
                 parts["published"].append((published - t0) * 1000)
-            for n, a, r in zip(nodes, applied, read or [None] * len(nodes)):
+            for n, a, r in zip(nodes, applied, read):  # both one per node once the edit is done
                 if a is not None:
                     per_agent[n]["programmed"].append((a - t0) * 1000)
                     if r is not None:
