@@ -12,6 +12,7 @@ import io.halvs.api.v1alpha1.VirtualService;
 import io.halvs.operator.dependent.AgentResources;
 import io.halvs.operator.dependent.RealServerAgents;
 import io.halvs.operator.metrics.OperatorMetrics;
+import io.halvs.operator.model.NamespaceIndex;
 import io.halvs.operator.model.PlanService;
 import io.halvs.operator.reconciler.DirectorPairReconciler;
 import io.halvs.operator.reconciler.EventRecorder;
@@ -135,6 +136,8 @@ public final class HalvsOperator implements AutoCloseable {
     // or standby; only then may the model build (a plan from half-listed caches would drop destinations).
     // Reconciles started meanwhile wait for the first build in plans.snapshot().
     operator.start();
+    // The model's stores are the only index the operator reads (at 100,000 RealServers, 10 MiB less).
+    operator.getRegisteredControllers().forEach(NamespaceIndex::drop);
     plans.start();
     startPromptPublish(pairs);
     startRealServerAgents();
@@ -280,6 +283,11 @@ public final class HalvsOperator implements AutoCloseable {
 
   public PlanService plans() {
     return plans;
+  }
+
+  /** JOSDK's controllers, once started (tests: what their caches keep). */
+  java.util.Set<io.javaoperatorsdk.operator.RegisteredController> controllers() {
+    return operator.getRegisteredControllers();
   }
 
   /** What /metrics serves: from construction on, so a scrape works while the operator waits for its CRDs. */

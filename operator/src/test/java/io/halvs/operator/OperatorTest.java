@@ -1,6 +1,7 @@
 package io.halvs.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -11,6 +12,7 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
@@ -24,6 +26,7 @@ import io.halvs.plan.publish.AgentReport;
 import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.PlanCodec;
 import io.halvs.plan.render.IpvsadmSave;
+import io.javaoperatorsdk.operator.processing.Controller;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,6 +34,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -255,6 +259,13 @@ class OperatorTest {
     assertThat(dp.getStatus().getStandbyNode()).isEqualTo("lvs-02");
     assertThat(condition(dp.getStatus().getConditions(), "Ready").getStatus()).isEqualTo("True");
     assertThat(condition(dp.getStatus().getConditions(), "Programmed").getStatus()).isEqualTo("True");
+    // Times in whole seconds, as Kubernetes writes its own: the conditions written in one second share one string.
+    List<Condition> written = new ArrayList<>(after.getStatus().getConditions());
+    written.addAll(client.resources(RealServer.class).inNamespace("default").withName("web-1").get().getStatus()
+        .getConditions());
+    written.addAll(dp.getStatus().getConditions());
+    assertThat(written).isNotEmpty().allSatisfy(c -> assertThat(c.getLastTransitionTime())
+        .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"));
 
     // Failover: lvs-01 dies (its last report still says active), lvs-02 takes over and reports so: the newer
     // report wins even though lvs-01 comes first by name.
@@ -385,6 +396,10 @@ class OperatorTest {
         "default/web-1", "default/web-2", "default/web-3");
     assertThat(operator.plans().store(RealServer.class).values())
         .allSatisfy(rs -> assertThat(rs.getMetadata().getManagedFields()).isNullOrEmpty());
+    // Nor a second copy of their keys: fabric8's namespace index, which nothing reads, is gone from every cache.
+    assertThat(operator.controllers()).hasSize(3).allSatisfy(c -> assertThatThrownBy(() -> ((Controller<?>) c)
+        .getEventSourceManager().getControllerEventSource().byIndex(Cache.NAMESPACE_INDEX, "default"))
+        .isInstanceOf(IllegalArgumentException.class));
     // An edit and a removal reach the plan through them.
     client.resources(RealServer.class).inNamespace("default").withName("web-1").edit((RealServer rs) -> {
       rs.getSpec().setWeight(50);

@@ -2,6 +2,8 @@ package io.halvs.operator.model;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -15,6 +17,15 @@ public final class Conditions {
   public static final String NODE_CONFIGURED = "NodeConfigured";
 
   private Conditions() {}
+
+  /**
+   * A lastTransitionTime for now, in whole seconds as Kubernetes writes its own (metav1.Time). Nanoseconds would
+   * make every written condition's time a string of its own: at 100,000 RealServers, 7 MiB of the operator's heap
+   * that LeanStore could not share.
+   */
+  public static String now() {
+    return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+  }
 
   public static Condition of(String type, boolean status, String reason, String message, Long generation) {
     return new ConditionBuilder().withType(type).withStatus(status ? "True" : "False").withReason(reason)

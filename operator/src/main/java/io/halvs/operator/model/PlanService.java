@@ -353,7 +353,7 @@ public final class PlanService implements AutoCloseable {
         rss = realServers.read(changes);
         statusOnlyPuts.set(0); // this build binds them
         s = history.build(pairs, vss, rss, reportMaps, nodeNames, changes);
-        delta = history.lastDelta();
+        delta = history.takeDelta();
         metrics.planBuilt(System.nanoTime() - start, true);
         lastPairs = pairs;
         lastVss = vss;
@@ -651,6 +651,16 @@ public final class PlanService implements AutoCloseable {
     /** What the last build changed; null when it built everything from nothing. */
     Delta lastDelta() {
       return lastDelta;
+    }
+
+    /**
+     * The same, handed over once: the delta of a build that bound a wave of status writes names most RealServers,
+     * and would otherwise stay in the heap until the next edit.
+     */
+    Delta takeDelta() {
+      Delta d = lastDelta;
+      lastDelta = null;
+      return d;
     }
 
     /** The same plan, objects and Nodes with the agents' reports as they are now. */
@@ -1170,7 +1180,7 @@ public final class PlanService implements AutoCloseable {
     String pair = ref.name();
     return List.of(findings.getOrDefault(ref, List.of()), String.valueOf(s.planHash(pair)),
         String.valueOf(reportViews.get(pair)), dp.getMetadata().getDeletionTimestamp() != null,
-        String.valueOf(dp.getMetadata().getGeneration()));
+        generation(dp));
   }
 
   /**
@@ -1191,7 +1201,7 @@ public final class PlanService implements AutoCloseable {
     Object health = a == null || a.health() == null ? null : a.health().get(ref.key());
     return List.of(findings.getOrDefault(ref, List.of()), service, s.programmedNodes(pair, ref),
         String.valueOf(a == null ? null : a.node()), String.valueOf(health),
-        String.valueOf(vs.getMetadata().getGeneration()));
+        generation(vs));
   }
 
   private static final AgentReport NO_REPORT = new AgentReport(null, null, null, null, false, null, null, null,
@@ -1205,11 +1215,20 @@ public final class PlanService implements AutoCloseable {
         String.valueOf(s.nodes() == null ? null : new java.util.TreeSet<>(s.nodes())));
   }
 
+  /**
+   * An object's generation as a view holds it: the Long itself (1 for most objects, one shared instance), not a
+   * string of its own per object; "" when it has none.
+   */
+  private static Object generation(HasMetadata o) {
+    Long g = o.getMetadata().getGeneration();
+    return g == null ? "" : g;
+  }
+
   static Object realServerView(Snapshot s, RealServer rs, Map<ObjectRef, List<Finding>> findings) {
     ObjectRef ref = StatusComputer.ref(rs);
     String node = rs.getSpec() == null ? null : rs.getSpec().getNodeName();
     return List.of(findings.getOrDefault(ref, List.of()), s.realServerUse().getOrDefault(ref, 0),
-        String.valueOf(rs.getMetadata().getGeneration()), node == null ? "" : List.of(s.nodeExists(node),
+        generation(rs), node == null ? "" : List.of(s.nodeExists(node),
             String.valueOf(s.result().realServerNodes().get(node)), String.valueOf(
                 StatusComputer.withoutTime(s.realServerReports().get(node)))));
   }

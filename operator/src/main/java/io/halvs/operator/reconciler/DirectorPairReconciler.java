@@ -176,7 +176,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
       rolloutCondition.add(Conditions.of(AgentRollout.CONDITION, step.upToDate(), step.reason(), step.message(),
           dp.getMetadata().getGeneration()));
     }
-    DirectorPairStatus desired = StatusComputer.directorPair(dp, s, Instant.now().toString(), rolloutCondition);
+    DirectorPairStatus desired = StatusComputer.directorPair(dp, s, Conditions.now(), rolloutCondition);
     String before = dp.getStatus() == null ? null : dp.getStatus().getLastActiveNode();
     if (desired.getActiveNode() != null && !desired.getActiveNode().equals(before)) {
       events.normal(dp, before == null ? "ActiveDirector" : "Failover", desired.getLastTransitionReason());

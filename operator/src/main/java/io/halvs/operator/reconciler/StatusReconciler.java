@@ -2,6 +2,7 @@ package io.halvs.operator.reconciler;
 
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.halvs.operator.model.Conditions;
 import io.halvs.operator.model.PlanService;
 import io.halvs.operator.model.Snapshot;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -9,7 +10,6 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import java.time.Instant;
 import java.util.List;
 
 /**
@@ -48,7 +48,7 @@ abstract class StatusReconciler<P extends CustomResource<?, S>, S> implements Re
     }
     // Computed here, written by the writer's threads: a reconcile never waits for the API server, so these
     // controllers' events cannot hold up the DirectorPair's (the plan) in JOSDK's shared pool.
-    writer.submit(client, kind, resource, resource.getStatus(), desired(resource, snapshot, Instant.now().toString()),
+    writer.submit(client, kind, resource, resource.getStatus(), desired(resource, snapshot, Conditions.now()),
         this::written);
     return UpdateControl.noUpdate();
   }

@@ -462,7 +462,11 @@ class IncrementalModelTest {
     moved.setSpec(spec);
     fleet.vss.set(7, moved);
     s = history.build(fleet.pairs, fleet.vss, fleet.rss, List.of());
-    handed = keeper.update(s, fleet.pairs, fleet.vss, fleet.rss, history.lastDelta());
+    // PlanService takes the delta: handed over once, it is not kept until the next build.
+    PlanService.Delta taken = history.takeDelta();
+    assertThat(taken).isNotNull();
+    assertThat(history.lastDelta()).isNull();
+    handed = keeper.update(s, fleet.pairs, fleet.vss, fleet.rss, taken);
     assertThat(keeper.realServerViews()).isEqualTo(10_101);
     assertThat(handed.stream().filter(r -> r.kind().equals("RealServer")).count()).isEqualTo(100);
     assertThat(new HashMap<>(s.realServerUse())).isEqualTo(Snapshot.realServerUse(s.result()));
