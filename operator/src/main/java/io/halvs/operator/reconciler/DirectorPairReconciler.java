@@ -52,6 +52,7 @@ import org.slf4j.LoggerFactory;
  * a published plan in state Deleting makes the agents remove their state.
  */
 @ControllerConfiguration(name = "directorpair", finalizerName = DirectorPairReconciler.FINALIZER,
+    rateLimiter = Unlimited.class,
     maxReconciliationInterval = @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
 public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner<DirectorPair> {
   public static final String FINALIZER = "halvs.io/cleanup";

@@ -15,6 +15,7 @@ import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 // No periodic reconcile (JOSDK's default: one 10 h after each): the status follows the informer's and the model's
 // events, and a replaced timer task stays in the timer's queue until its time (154,000 at rest at full size).
 @ControllerConfiguration(name = "realserver",
+    rateLimiter = Unlimited.class,
     maxReconciliationInterval = @MaxReconciliationInterval(interval = Constants.NO_MAX_RECONCILIATION_INTERVAL))
 public class RealServerReconciler extends StatusReconciler<RealServer, RealServerStatus> {
   public RealServerReconciler(KubernetesClient client, PlanService plans, StatusWriter writer) {

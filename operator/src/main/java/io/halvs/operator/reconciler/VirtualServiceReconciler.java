@@ -22,6 +22,7 @@ import java.util.Map;
 // No periodic reconcile (JOSDK's default: one 10 h after each): the status follows the informer's and the model's
 // events, and a replaced timer task stays in the timer's queue until its time (154,000 at rest at full size).
 @ControllerConfiguration(name = "virtualservice",
+    rateLimiter = Unlimited.class,
     maxReconciliationInterval = @MaxReconciliationInterval(interval = Constants.NO_MAX_RECONCILIATION_INTERVAL))
 public class VirtualServiceReconciler extends StatusReconciler<VirtualService, VirtualServiceStatus> {
   private final EventRecorder events;
