@@ -35,6 +35,7 @@ for who in operator lvs-01 lvs-02; do
   check "$who RSS, peak and CPU after the edits" "^$who: after the edits +[0-9]+ +[0-9]+ +$num\$"
 done
 check "operator RSS, peak and CPU at the end" "^operator: at the end +[0-9]+ +[0-9]+ +$num\$"
+check "operator live heap at the end" "^operator: live heap at the end [0-9]+ MiB "
 # the seds that read them from the poms and the Deployment found them: a run without them measures another operator
 check "the operator ran with its image's flags and the Deployment's JAVA_TOOL_OPTIONS" \
   "^operator: -XX:\+UseG1GC -XX:MaxRAMPercentage=[0-9]+ .* -XX:MaxRAM=[0-9]+[mg] JAVA_TOOL_OPTIONS='-[^']+'; agents:"

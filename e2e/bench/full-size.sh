@@ -334,6 +334,11 @@ for who in operator lvs-01 lvs-02; do
 done
 read -r rss cpu <<<"$(at "$dir/operator.samples")" # the agents were killed and restarted by the failovers
 row "operator: at the end" "" "$rss" "$(peak_rss "$dir/operator.samples")" "$cpu"
+# Its live heap, after every other figure (the histogram runs a full collection): what it holds at this size,
+# whatever the collector had given back; by class in operator-histogram.txt (KEEP=1).
+jcmd "$operator_pid" GC.class_histogram > "$dir/operator-histogram.txt" 2>&1 || true
+live=$(awk '$1 == "Total" { printf "%.0f", $3 / 1048576 }' "$dir/operator-histogram.txt")
+echo "operator: live heap at the end ${live:-?} MiB (jcmd GC.class_histogram, after a full collection)"
 if [ "$failovers" -gt 0 ]; then python3 "$here/failover.py" summary "$dir/failover.out"; else echo "failover: none (FAILOVERS=0)"; fi
 echo "API server requests/s, all clients: at rest $rest_rps (over $rest s); during the edits $edit_rps (the driver's own excluded)"
 read -r n over longest full < <(awk -f "$here/gc-pauses.awk" "$dir/operator-gc.log")
