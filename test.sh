@@ -22,8 +22,18 @@ maven_tier() {
 }
 
 bench_tier() {
-  local rc=0
-  SCALE=0.1 e2e/bench/resources.sh || rc=$?
+  local rc=0 out dir
+  out=$(mktemp)
+  SCALE=0.1 KEEP=1 HEAP_DUMP=1 e2e/bench/resources.sh | tee "$out" || rc=$?
+  # The heap tool reads the operator's dump: each of the 10,000 RealServers' addresses, held by its spec alone.
+  dir=$(sed -n 's/^work directory kept: //p' "$out")
+  if [ -n "$dir" ] && e2e/bench/heap-referrers.py "$dir/operator.hprof" java.lang.String 1 6 | tee "$out" \
+      && grep -qE '^ +10000  io[.]halvs[.]api[.]v1alpha1[.]RealServerSpec[.]address <- ' "$out"; then
+    echo "heap-referrers.py: the 10,000 addresses found, each held by its RealServer's spec"
+  else
+    echo "FAIL: heap-referrers.py did not find the 10,000 RealServers' addresses in the operator's heap dump"; rc=1
+  fi
+  rm -rf "$out" "$dir"
   e2e/bench/full-size-smoke.sh || rc=$?
   return $rc
 }

@@ -24,7 +24,7 @@
 # Env: SCALE (1), PARALLEL kubectl processes (4), BATCH objects per kubectl apply (5000), SETTLE_S seconds the
 # agent runs after programming (40: one resync), OPERATOR_MAX_RAM, AGENT_MAX_RAM, OPERATOR_JAVA_OPTS and
 # AGENT_JAVA_OPTS (more JVM flags, e.g. -Xms), SAMPLE_S (0.5), KEEP=1 keeps the work directory (logs, samples, GC
-# logs, heap histograms).
+# logs, heap histograms), HEAP_DUMP=1 (with KEEP=1) dumps the operator's heap there too.
 # Measured on: 2 vCPU AMD EPYC (shared with other work), 24 GiB RAM, Linux 6.18, OpenJDK 17.0.21 (Debian 12),
 # kube-apiserver and etcd built by e2e/apiserver/build.sh (Kubernetes 1.34.4, etcd 3.6.6). Figures and the
 # sizing drawn from them: e2e/bench/README.md.
@@ -235,6 +235,8 @@ tmp_kib=$(du -sk "$dir/agent-tmp" | cut -f1)
 cp "/proc/$agent_pid/maps" "$dir/agent.maps"
 # What fills each heap: the classes with the most bytes (a full GC first: live objects only).
 jcmd "$operator_pid" GC.class_histogram > "$dir/operator-histogram.txt" 2>&1 || true
+# Whose each object is: e2e/bench/heap-referrers.py "$dir/operator.hprof" (80 MB at SCALE=0.1)
+if [ "${HEAP_DUMP:-0}" = 1 ]; then jcmd "$operator_pid" GC.heap_dump "$dir/operator.hprof" > /dev/null 2>&1 || true; fi
 jcmd "$agent_pid" GC.class_histogram > "$dir/agent-histogram.txt" 2>&1 || true
 
 row() { printf '%-44s %7s %8s %8s %9s %7s\n' "$@"; }
