@@ -334,11 +334,6 @@ for who in operator lvs-01 lvs-02; do
 done
 read -r rss cpu <<<"$(at "$dir/operator.samples")" # the agents were killed and restarted by the failovers
 row "operator: at the end" "" "$rss" "$(peak_rss "$dir/operator.samples")" "$cpu"
-# Its live heap, after every other figure (the histogram runs a full collection): what it holds at this size,
-# whatever the collector had given back; by class in operator-histogram.txt (KEEP=1).
-jcmd "$operator_pid" GC.class_histogram > "$dir/operator-histogram.txt" 2>&1 || true
-live=$(awk '$1 == "Total" { printf "%.0f", $3 / 1048576 }' "$dir/operator-histogram.txt")
-echo "operator: live heap at the end ${live:-?} MiB (jcmd GC.class_histogram, after a full collection)"
 if [ "$failovers" -gt 0 ]; then python3 "$here/failover.py" summary "$dir/failover.out"; else echo "failover: none (FAILOVERS=0)"; fi
 echo "API server requests/s, all clients: at rest $rest_rps (over $rest s); during the edits $edit_rps (the driver's own excluded)"
 read -r n over longest full < <(awk -f "$here/gc-pauses.awk" "$dir/operator-gc.log")
@@ -347,5 +342,11 @@ for i in 0 1; do # every pause of every run of the agent (a restarted agent writ
   read -r n over longest full < <(cat "$dir"/lvs-0$((i + 1))-gc-*.log | awk -f "$here/gc-pauses.awk")
   echo "GC lvs-0$((i + 1)) (${collectors[$i]}): $n pauses, $over longer than 150 ms (the dead interval), longest $longest ms, $full full"
 done
+# The operator's live heap, last: the histogram runs a full collection, which must not count in the GC line above
+# (fsT's 1,462 ms "full" was its own). What it holds at this size, whatever the collector had given back; by
+# class in operator-histogram.txt (KEEP=1).
+jcmd "$operator_pid" GC.class_histogram > "$dir/operator-histogram.txt" 2>&1 || true
+live=$(awk '$1 == "Total" { printf "%.0f", $3 / 1048576 }' "$dir/operator-histogram.txt")
+echo "operator: live heap at the end ${live:-?} MiB (jcmd GC.class_histogram, after a full collection)"
 echo "operator: ${operator_image_flags[*]} -XX:MaxRAM=$operator_max_ram JAVA_TOOL_OPTIONS='$operator_tool_options'; agents: -XX:MaxRAM=$agent_max_ram collectors ${collectors[*]} JAVA_TOOL_OPTIONS='$agent_tool_options'${AGENT_VARIANT_OPTIONS:+ (lvs-02 with '$AGENT_VARIANT_OPTIONS' appended)}; total $((SECONDS - t0)) s;" \
   "1-minute load average over the run $(sort -n "$dir/load.samples" | sed -n '1p;$p' | paste -sd-)"
