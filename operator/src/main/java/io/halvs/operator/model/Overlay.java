@@ -10,7 +10,10 @@ import java.util.Set;
  * RealServers' use, every object's generation) cost an edit what changed since the last fold instead of a copy of
  * all of them: a change makes a new overlay sharing the base; when the changes reach an eighth of the base they
  * are folded into a new base (the whole map copied once every n/8 changed entries). Lookups cost two
- * lookups; iteration (equality, tests) builds the whole map once. The base and changes are never written after
+ * lookups; its size is counted from the changes; iteration (tests, an overlay's own equals) builds the whole map
+ * each time and keeps none of it: a plain map's equals with an overlay (the audit's) reads its size and looks up each
+ * key. A whole map kept would be a second copy of 100,000 entries for as long as the snapshot holds the overlay
+ * (fsT: 2.3 more map entries per RealServer at rest after the audit). The base and changes are never written after
  * construction, so snapshots read on other threads stay as they were built. No null keys.
  */
 final class Overlay<K, V> extends AbstractMap<K, V> {
@@ -20,7 +23,8 @@ final class Overlay<K, V> extends AbstractMap<K, V> {
   private final Map<K, V> base;
   /** key -> value (NULL for null), or REMOVED. */
   private final Map<K, Object> changes;
-  private Map<K, V> whole;
+  /** -1 until counted. */
+  private volatile int size = -1;
 
   private Overlay(Map<K, V> base, Map<K, Object> changes) {
     this.base = base;
@@ -85,18 +89,28 @@ final class Overlay<K, V> extends AbstractMap<K, V> {
     return containsKey(key) ? get(key) : defaultValue;
   }
 
-  private synchronized Map<K, V> whole() {
-    if (whole == null) {
-      Map<K, V> w = new HashMap<>(base);
-      apply(w, changes);
-      whole = java.util.Collections.unmodifiableMap(w);
-    }
-    return whole;
+  private Map<K, V> whole() {
+    Map<K, V> w = new HashMap<>(base);
+    apply(w, changes);
+    return java.util.Collections.unmodifiableMap(w);
   }
 
   @Override
   public int size() {
-    return whole().size();
+    int n = size;
+    if (n < 0) {
+      n = base.size();
+      for (Map.Entry<K, Object> e : changes.entrySet()) {
+        boolean inBase = base.containsKey(e.getKey());
+        if (e.getValue() == REMOVED) {
+          n -= inBase ? 1 : 0;
+        } else {
+          n += inBase ? 0 : 1;
+        }
+      }
+      size = n;
+    }
+    return n;
   }
 
   @Override

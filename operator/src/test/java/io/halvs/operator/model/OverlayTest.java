@@ -57,6 +57,11 @@ class OverlayTest {
         for (Integer k : removed) {
           assertThat(overlay.containsKey(k)).as(context).isFalse();
         }
+        // counted from the changes (a key set again, removed from the base, added then removed), not a copy
+        assertThat(overlay.size()).as(context + ", size").isEqualTo(reference.size());
+        if (step % 10 == 0) {
+          assertThat(reference.equals(overlay)).as(context + ", a plain map's equals (the audit's)").isTrue();
+        }
         if (step % 50 == 0) {
           kept.add(overlay);
           keptAs.add(new HashMap<>(reference));
