@@ -123,6 +123,16 @@ public final class IncrementalPlanBuilder {
     return byIdentity;
   }
 
+  /**
+   * The name this builder keeps for a RealServer of its last build (its destinations name it by this instance),
+   * or null when it kept none for that object. The operator's model and views key their maps by the same
+   * instance: one per RealServer instead of one per map (at 100,000 RealServers each copy is 2.4 MiB).
+   */
+  public ObjectRef refOf(RealServer rs) {
+    CheckedRealServer kept = byObject.get(rs);
+    return kept == null ? null : kept.ref;
+  }
+
   /** The next build starts from nothing: what was kept is dropped. */
   public void startOver() {
     forget();

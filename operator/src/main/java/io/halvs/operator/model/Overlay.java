@@ -60,9 +60,9 @@ final class Overlay<K, V> extends AbstractMap<K, V> {
   @SuppressWarnings("unchecked")
   private static <K, V> void apply(Map<K, V> into, Map<K, Object> changes) {
     changes.forEach((k, v) -> {
-      if (v == REMOVED) {
-        into.remove(k);
-      } else {
+      // removed first: a put keeps the old key, the name of an object since replaced (a second instance)
+      into.remove(k);
+      if (v != REMOVED) {
         into.put(k, v == NULL ? null : (V) v);
       }
     });

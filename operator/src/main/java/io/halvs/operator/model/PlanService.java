@@ -369,7 +369,7 @@ public final class PlanService implements AutoCloseable {
       long built = System.nanoTime();
       metrics.pairs(pairStates(s, pairs));
       Snapshot previous = snapshot;
-      List<ObjectRef> changed = views.update(s, pairs, vss, rss, delta);
+      List<ObjectRef> changed = views.update(s, pairs, vss, rss, delta, history::refOf);
       long viewed = System.nanoTime();
       Map<String, String> newPlans = new HashMap<>();
       s.published().forEach((pair, p) -> {
@@ -810,7 +810,7 @@ public final class PlanService implements AutoCloseable {
       for (List<? extends HasMetadata> list : List.of(pairs, vss, rss)) {
         for (HasMetadata o : list) {
           if (o.getMetadata() != null && o.getMetadata().getName() != null) {
-            ObjectRef ref = StatusComputer.ref(o);
+            ObjectRef ref = plannersRef(o, null);
             gens.put(ref, o.getMetadata().getGeneration());
             Kept k = new Kept(o, ref);
             k.seen = epoch;
@@ -862,7 +862,7 @@ public final class PlanService implements AutoCloseable {
               removed.add(ref);
             }
           } else if (old == null || old.object != o) {
-            keep(o, ref, old, changed, rebound, gens);
+            keep(o, plannersRef(o, ref), old, changed, rebound, gens);
           }
         });
       }
@@ -876,7 +876,7 @@ public final class PlanService implements AutoCloseable {
             }
             Kept k = objects.get(o);
             if (k == null) {
-              ObjectRef ref = StatusComputer.ref(o);
+              ObjectRef ref = plannersRef(o, null);
               Kept old = byRef.get(ref);
               if (old != null && old.seen == epoch) {
                 return null; // two objects of one name: which one counts is the full build's business
@@ -952,6 +952,17 @@ public final class PlanService implements AutoCloseable {
           }
         }
       });
+      Set<ObjectRef> useChanged = new java.util.HashSet<>(useSet.keySet());
+      useChanged.addAll(useGone);
+      // an edited RealServer's use, the same, under the plan's new instance of its name (one instance per name)
+      changed.forEach((ref, o) -> {
+        if (o instanceof RealServer && !useChanged.contains(ref)) {
+          Integer n = use.get(ref);
+          if (n != null) {
+            useSet.put(ref, n);
+          }
+        }
+      });
       use = use.with(useSet, useGone);
       Map<ObjectRef, IpvsService> firsts = new HashMap<>();
       Set<ObjectRef> noService = new java.util.HashSet<>();
@@ -971,8 +982,6 @@ public final class PlanService implements AutoCloseable {
         }
       }
       services = services.with(firsts, noService);
-      Set<ObjectRef> useChanged = new java.util.HashSet<>(useSet.keySet());
-      useChanged.addAll(useGone);
       return new Delta(changed, rebound, removed, useChanged, ownersChanged);
     }
 
@@ -994,12 +1003,33 @@ public final class PlanService implements AutoCloseable {
         }
       } else {
         k = new Kept(o, ref);
+        byRef.remove(ref); // a put keeps the old key: the replaced object's name, a second instance
         byRef.put(ref, k);
         changed.put(ref, o);
         gens.put(ref, o.getMetadata().getGeneration());
       }
       objects.put(o, k);
       return k;
+    }
+
+    /**
+     * The planner's instance of o's name ({@link IncrementalPlanBuilder#refOf}) for a RealServer it kept, else
+     * {@code given}, else a new one: the model's maps then share the plan's instance.
+     */
+    private ObjectRef plannersRef(HasMetadata o, ObjectRef given) {
+      ObjectRef ref = o instanceof RealServer rs ? planner.refOf(rs) : null;
+      return ref != null ? ref : given != null ? given : StatusComputer.ref(o);
+    }
+
+    /** The names of the kept objects (tests). */
+    Set<ObjectRef> keptNames() {
+      return byRef.keySet();
+    }
+
+    /** The kept instance of o's name (o as of the last build), else a new one (ViewKeeper's keys). */
+    ObjectRef refOf(HasMetadata o) {
+      Kept k = objects.get(o);
+      return k != null ? k.ref : StatusComputer.ref(o);
     }
 
     private static void count(List<IpvsService> services, int sign, Map<ObjectRef, Integer> into) {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Each object's view ({@link PlanService#views}: what its status reads) as of the last rebuild, and which ones a
@@ -47,6 +48,11 @@ final class ViewKeeper {
     return views;
   }
 
+  /** The RealServers as of the last update (tests). */
+  Map<ObjectRef, RealServer> realServers() {
+    return realServers;
+  }
+
   /** RealServer views made by the updates so far. */
   long realServerViews() {
     return realServerViews;
@@ -59,6 +65,15 @@ final class ViewKeeper {
    */
   List<ObjectRef> update(Snapshot s, List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
       PlanService.Delta delta) {
+    return update(s, pairs, vss, rss, delta, StatusComputer::ref);
+  }
+
+  /**
+   * The same, the maps keyed by {@code refs}' instance of each object's name: the model's (PlanService.History's
+   * refOf), so that each RealServer's name is one instance across the plan, the model and the views.
+   */
+  List<ObjectRef> update(Snapshot s, List<DirectorPair> pairs, List<VirtualService> vss, List<RealServer> rss,
+      PlanService.Delta delta, Function<HasMetadata, ObjectRef> refs) {
     Map<ObjectRef, List<Finding>> oldFindings = findings;
     Set<ObjectRef> findingsChanged = Set.of();
     if (s.result() != findingsOf) {
@@ -80,13 +95,13 @@ final class ViewKeeper {
     Map<String, Object> reportViews = PlanService.reportViews(s);
     Set<ObjectRef> present = new HashSet<>(pairs.size() + vss.size());
     for (DirectorPair dp : pairs) {
-      ObjectRef ref = StatusComputer.ref(dp);
+      ObjectRef ref = refs.apply(dp);
       present.add(ref);
       put(ref, PlanService.pairView(s, dp, findings, reportViews), changed);
     }
     Map<String, AgentReport> active = new HashMap<>();
     for (VirtualService vs : vss) {
-      ObjectRef ref = StatusComputer.ref(vs);
+      ObjectRef ref = refs.apply(vs);
       present.add(ref);
       put(ref, PlanService.serviceView(s, vs, findings, active), changed);
     }
@@ -101,7 +116,7 @@ final class ViewKeeper {
       realServers.clear();
       byNode.clear();
       for (RealServer rs : rss) {
-        ObjectRef ref = StatusComputer.ref(rs);
+        ObjectRef ref = refs.apply(rs);
         gone.remove(ref);
         index(ref, rs);
         put(ref, PlanService.realServerView(s, rs, findings), changed);
@@ -156,13 +171,15 @@ final class ViewKeeper {
   }
 
   private void put(ObjectRef ref, Object view, List<ObjectRef> changed) {
-    Object old = views.put(ref, view);
+    Object old = views.remove(ref); // a put keeps the old key: the name of an object since replaced
+    views.put(ref, view);
     if (!Objects.equals(old, view)) {
       changed.add(ref);
     }
   }
 
   private void index(ObjectRef ref, RealServer rs) {
+    realServers.remove(ref); // as in put
     realServers.put(ref, rs);
     String node = node(rs);
     if (node != null) {
