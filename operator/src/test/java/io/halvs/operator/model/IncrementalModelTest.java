@@ -529,18 +529,7 @@ class IncrementalModelTest {
 
     fleet.reweigh(7, 42);
     fleet.writeStatuses();
-    VirtualService vs = fleet.vss.get(3);
-    VirtualService moved = new VirtualService();
-    moved.setMetadata(new ObjectMetaBuilder(vs.getMetadata()).withGeneration(2L).build());
-    VirtualServiceSpec spec = new VirtualServiceSpec();
-    spec.setDirectorPair("lvs");
-    spec.setVip(vs.getSpec().getVip());
-    spec.setPort(80);
-    LabelSelector sel = new LabelSelector();
-    sel.setMatchLabels(Map.of("app", "app-4"));
-    spec.setRealServerSelector(sel);
-    moved.setSpec(spec);
-    fleet.vss.set(3, moved);
+    fleet.reselect(3, 4);
     s = history.build(fleet.pairs, fleet.vss, fleet.rss, List.of());
     keeper.update(s, fleet.pairs, fleet.vss, fleet.rss, history.takeDelta(), history::refOf);
     assertThat(realServerNames(s, keeper, history)).as("after an edit, status writes and a selector moved")
