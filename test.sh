@@ -26,12 +26,20 @@ bench_tier() {
   out=$(mktemp)
   SCALE=0.1 KEEP=1 HEAP_DUMP=1 e2e/bench/resources.sh | tee "$out" || rc=$?
   # The heap tool reads the operator's dump: each of the 10,000 RealServers' addresses, held by its spec alone.
+  # Besides them, a RealServer replaced by a status write since the last object build keeps its old instance in
+  # the model until 1,000 such replacements are bound together (PlanService.BIND_AFTER): the status writes after
+  # the last bind left 783 of them in one CI run. 1,000 or more is a copy per object.
   dir=$(sed -n 's/^work directory kept: //p' "$out")
-  if [ -n "$dir" ] && e2e/bench/heap-referrers.py "$dir/operator.hprof" java.lang.String 1 6 | tee "$out" \
-      && grep -qE '^ +10000  io[.]halvs[.]api[.]v1alpha1[.]RealServerSpec[.]address <- ' "$out"; then
-    echo "heap-referrers.py: the 10,000 addresses found, each held by its RealServer's spec"
+  local found=
+  if [ -n "$dir" ] && e2e/bench/heap-referrers.py "$dir/operator.hprof" java.lang.String 1 6 | tee "$out"; then
+    found=$(awk '$2 == "io.halvs.api.v1alpha1.RealServerSpec.address" && $3 == "<-" { print $1; exit }' "$out")
+  fi
+  if [ -n "$found" ] && [ "$found" -ge 10000 ] && [ "$found" -lt 11000 ]; then
+    echo "heap-referrers.py: the 10,000 addresses found, each held by its RealServer's spec (and $((found - 10000))" \
+      "of replaced RealServers not yet bound)"
   else
-    echo "FAIL: heap-referrers.py did not find the 10,000 RealServers' addresses in the operator's heap dump"; rc=1
+    echo "FAIL: heap-referrers.py did not find the 10,000 RealServers' addresses in the operator's heap dump, each" \
+      "held by its spec, with fewer than 1,000 replaced ones beside them (found: ${found:-none})"; rc=1
   fi
   rm -rf "$out" "$dir"
   e2e/bench/full-size-smoke.sh || rc=$?
