@@ -20,12 +20,15 @@ run_tier() {
 # start_tier NAME COMMAND...: starts one tier in the background, its output into a log of its own; join_tiers
 # shows that output and counts it. For a tier that mostly waits on one core (the VM tier's single TCG thread)
 # while the others run on the rest.
+# A tier beside finds in HALVS_FOREGROUND_DONE a file that appears when the tiers after it are done (join_tiers),
+# so it can take the cores they leave (the VM tier opens a second lane).
 beside_names=(); beside_pids=(); beside_starts=(); beside_logs=(); beside_commands=()
+foreground_done=$(mktemp -u)
 start_tier() {
   local name=$1; shift
   local log; log=$(mktemp)
   echo "=== tier $name: started beside the tiers after it (its output follows them): $*"
-  "$@" > "$log" 2>&1 &
+  HALVS_FOREGROUND_DONE=$foreground_done "$@" > "$log" 2>&1 &
   beside_names+=("$name"); beside_pids+=("$!"); beside_starts+=("$SECONDS"); beside_logs+=("$log")
   beside_commands+=("$*")
 }
@@ -33,6 +36,7 @@ start_tier() {
 # join_tiers: waits for the tiers start_tier started, in order, then shows and counts each.
 join_tiers() {
   local i rc
+  touch "$foreground_done"
   for i in "${!beside_pids[@]}"; do
     rc=0
     wait "${beside_pids[$i]}" || rc=$?
@@ -42,6 +46,7 @@ join_tiers() {
     rm -f "${beside_logs[$i]}"
   done
   beside_names=(); beside_pids=(); beside_starts=(); beside_logs=(); beside_commands=()
+  rm -f "$foreground_done"
 }
 
 # count_tier NAME RC START LOG: adds a finished tier's closing counts to the totals and its line to the summary.

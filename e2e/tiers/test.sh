@@ -53,5 +53,21 @@ check "its output follows the later tier's" \
 check "it is FAILED with its counts" 1 "$(grep -c '^tier beside-failing: FAILED, 2 passed, 1 failed' "$out")"
 check "a passing tier beside is ok" 1 "$(grep -c '^tier beside-passing: ok, 4 passed, 0 failed' "$out")"
 check "the totals count the tiers beside" "total: 7 passed, 1 failed" "$(tail -1 "$out")"
+# A tier beside learns when the foreground tiers are done (HALVS_FOREGROUND_DONE appears): after the last of them
+# ended, not before, and the file is gone after the summary.
+marker=$(mktemp -u)
+rc=0
+bash -c 'set -euo pipefail; source "$1"; marker=$2
+  start_tier waiting bash -c "[ -n \"\$HALVS_FOREGROUND_DONE\" ] || echo no file named
+    for _ in \$(seq 100); do [ -e \"\$HALVS_FOREGROUND_DONE\" ] && break; sleep 0.1; done
+    [ -e \"\$HALVS_FOREGROUND_DONE\" ] && [ -e $marker ] && echo done after the last one
+    echo \$HALVS_FOREGROUND_DONE > $marker.name; echo 1 passed, 0 failed"
+  run_tier first bash -c "sleep 0.5; echo 1 passed, 0 failed"
+  run_tier last bash -c "sleep 0.5; touch $marker; echo 1 passed, 0 failed"
+  print_summary' _ "$here/lib.sh" "$marker" > "$out" 2>&1 || rc=$?
+check "a tier beside learns the foreground tiers are done, after the last one" 1 \
+  "$(grep -c '^done after the last one' "$out")"
+check "...and the file is gone after the summary" "gone" "$([ -e "$(cat "$marker.name")" ] && echo there || echo gone)"
+rm -f "$marker" "$marker.name"
 echo "tiers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

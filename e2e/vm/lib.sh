@@ -61,9 +61,9 @@ wait_port() { # ns addr port
 dr_real_servers() {
   local n=$1
   for i in $(seq 1 "$n"); do
-    nsx rs$i ip addr add $VIP/32 dev lo
+    nsx rs$i ip addr add $VIP/32 dev lo || echo "dr_real_servers: rs$i: the VIP on lo failed"
     nsx rs$i sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
-      net.ipv4.conf.r$i.arp_ignore=1 net.ipv4.conf.r$i.arp_announce=2
+      net.ipv4.conf.r$i.arp_ignore=1 net.ipv4.conf.r$i.arp_announce=2 || echo "dr_real_servers: rs$i: sysctls failed"
   done
 }
 
@@ -75,7 +75,9 @@ dr_return_path() {
   ip link set c1 netns client; ip link set c1-br master br-rs up
   nsx client ip addr add 10.0.1.100/24 dev c1; nsx client ip link set c1 up
   nsx client sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.c1.rp_filter=0 net.ipv4.conf.c0.rp_filter=0
-  for i in $(seq 1 "$n"); do nsx rs$i ip route replace 198.51.100.2/32 via 10.0.1.100; done
+  for i in $(seq 1 "$n"); do
+    nsx rs$i ip route replace 198.51.100.2/32 via 10.0.1.100 || echo "dr_return_path: rs$i: the route failed"
+  done
 }
 
 # count_hits N [URL]: N requests from the client to the VIP; prints "rs1=10 rs2=10 ..." sorted. What it checks is
@@ -97,18 +99,34 @@ count_hits() {
 }
 
 # expect_hits NAME EXPECTED N [URL]: count_hits compared; when it differs, each request's answer in order with its
-# client port (a scheduler's order broken, or a port that met an old connection), the earlier requests from the
-# same ports, and the director's connection table.
+# client port (a scheduler's order broken, or a port that met an old connection; a request that never connected
+# has port 0), the earlier requests from the same ports, the director's connection table (where an unanswered SYN
+# went) and path_state.
 expect_hits() {
   local got; got=$(count_hits "$3" "${4:-}")
   expect_eq "$1" "$2" "$got"
   if [ "$2" != "$got" ]; then
     echo "  the answers in order (answer, client port): $(paste -sd' ' /tmp/hits.last)"
-    awk '{print $2}' /tmp/hits.last | while read -r port; do
+    awk '$2 != 0 {print $2}' /tmp/hits.last | while read -r port; do
       grep " $port\$" /tmp/hits.all | head -n -1 | sed 's/^/  the same port earlier: /'
     done
     nsx dir0 ipvsadm -Lnc 2>&1 | head -80 | sed 's/^/  /'
+    path_state
   fi
+}
+
+# path_state: where a request can be lost on its way, per namespace: packets in and out, SYNs taken, resets,
+# retransmitted SYN-ACKs, addresses refused, no route; the addresses on lo, routes and neighbours. A real server
+# that never answers shows here whether its SYNs arrived (IpInReceives, TcpPassiveOpens) and where its replies went.
+path_state() {
+  local ns
+  for ns in client dir0 $(ip netns list | awk '/^rs[0-9]/ {print $1}' | sort); do
+    echo "  $ns: $(nsx "$ns" nstat -asz IpInReceives IpInAddrErrors IpOutNoRoutes IpExtInNoRoutes TcpPassiveOpens \
+      TcpActiveOpens TcpAttemptFails TcpOutRsts TcpExtTCPSynRetrans TcpExtListenDrops 2>&1 | awk 'NR > 1 {printf "%s=%s ", $1, $2}')"
+    echo "    lo: $(nsx "$ns" ip -4 -o addr show dev lo | awk '{print $4}' | paste -sd' ')"
+    nsx "$ns" ip -4 route | sed 's/^/    route: /'
+    nsx "$ns" ip -4 neigh | sed 's/^/    neigh: /'
+  done
 }
 
 # The agent suites: need_agent REPO sets $jar (HALVS_AGENT_JAR, run-all.sh's copy, or the build's; or ends the
