@@ -6,6 +6,7 @@
 passed=0
 failed=0
 VIP=198.51.100.10
+vm_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 pass() { echo "PASS $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
@@ -80,28 +81,21 @@ dr_return_path() {
   done
 }
 
-# count_hits N [URL]: N requests from the client to the VIP; prints "rs1=10 rs2=10 ..." sorted. What it checks is
-# where requests go, not how fast: 30 s each, as the guest's one emulated CPU shares the host with the tiers beside
-# it (5 s failed two of 30 answers from python's http.server in one run, each request counted in IPVS). Each
-# request's client port and answer go to /tmp/hits.last (and all of them to /tmp/hits.all), for expect_hits.
+# count_hits N [URL]: N requests from the client to the VIP (hits.py); prints "rs1=10 rs2=10 ..." sorted. What it
+# checks is where requests go, not how fast: 30 s each, as the guest's one emulated CPU shares the host with the
+# tiers beside it (5 s failed two of 30 answers from python's http.server in one run, each request counted in
+# IPVS). Each request's answer and client port (a failed one's too) go to /tmp/hits.last (and all of them to
+# /tmp/hits.all), for expect_hits.
 count_hits() {
   local n=$1 url=${2:-http://$VIP/}
-  local port
-  for _ in $(seq 1 "$n"); do
-    if port=$(nsx client curl -s --max-time 30 -o /tmp/hit.body -w '%{local_port}' "$url"); then
-      echo "$(cat /tmp/hit.body) $port"
-    else
-      echo "error $port"
-    fi
-  done > /tmp/hits.last
+  nsx client python3 "$vm_dir/hits.py" "$url" "$n" 30 > /tmp/hits.last
   sed "s|^|$(date +%T) $url |" /tmp/hits.last >> /tmp/hits.all
   awk '{print $1}' /tmp/hits.last | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}' | sed 's/ $//'
 }
 
 # expect_hits NAME EXPECTED N [URL]: count_hits compared; when it differs, each request's answer in order with its
-# client port (a scheduler's order broken, or a port that met an old connection; a request that never connected
-# has port 0), the earlier requests from the same ports, the director's connection table (where an unanswered SYN
-# went) and path_state.
+# client port (a scheduler's order broken, or a port that met an old connection), the earlier requests from the
+# same ports, the director's connection table (where an unanswered SYN went) and path_state.
 expect_hits() {
   local got; got=$(count_hits "$3" "${4:-}")
   expect_eq "$1" "$2" "$got"
@@ -130,13 +124,18 @@ path_state() {
 }
 
 # The agent suites: need_agent REPO sets $jar (HALVS_AGENT_JAR, run-all.sh's copy, or the build's; or ends the
-# suite); agent ARGS runs the agent in dir0. C1 only: under TCG emulation C2 compiles cost more than they save in
-# runs this short.
+# suite) and agent_jvm, the JVM's flags; agent ARGS runs the agent in dir0. C1 only: under TCG emulation C2
+# compiles cost more than they save in runs this short. With HALVS_AGENT_JSA (run-all.sh's train-cds.sh) the
+# class-data archive is mapped from the guest's tmpfs (from the 9p share it saved little).
 need_agent() {
   jar=${HALVS_AGENT_JAR:-$1/director-agent/target/halvs-agent.jar}
   [ -f "$jar" ] || { echo "build the agent first: ./mvnw -pl director-agent -am package"; exit 1; }
+  agent_jvm=(-XX:TieredStopAtLevel=1 -Xshare:auto)
+  if [ -s "${HALVS_AGENT_JSA:-}" ] && cp "$HALVS_AGENT_JSA" /tmp/agent.jsa; then
+    agent_jvm+=(-XX:SharedArchiveFile=/tmp/agent.jsa)
+  fi
 }
-agent() { nsx dir0 java -XX:TieredStopAtLevel=1 -Xshare:auto -jar "$jar" "$@"; }
+agent() { nsx dir0 java "${agent_jvm[@]}" -jar "$jar" "$@"; }
 
 # plan SCHEDULER METHOD W1 W2 W3 [PERSISTENCE]: writes $work/plan.yaml, one virtual service $VIP:80 over rs1..rs3
 plan() {

@@ -18,6 +18,7 @@ rm -rf "$out"; mkdir -p "$out"
   echo "mount -t devpts devpts /dev/pts 2>/dev/null; mount -t tmpfs tmpfs /dev/shm"
   # the guest's environment is its init's: what the suites read from the host's is handed on here
   [ -z "${HALVS_AGENT_JAR:-}" ] || printf 'export HALVS_AGENT_JAR=%q\n' "$HALVS_AGENT_JAR"
+  [ -z "${HALVS_AGENT_JSA:-}" ] || printf 'export HALVS_AGENT_JSA=%q\n' "$HALVS_AGENT_JSA"
   printf 'exec %q' "$script"; printf ' %q' "$@"; echo
 } > "$out/job.sh"
 start=$SECONDS

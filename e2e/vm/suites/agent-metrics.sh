@@ -12,7 +12,7 @@ suite_start=$SECONDS
 topology 3
 
 plan rr masq 1 1 1
-nsx dir0 java -XX:TieredStopAtLevel=1 -Xshare:auto -jar "$jar" standalone --plan $work/plan.yaml --hold-vips \
+nsx dir0 java "${agent_jvm[@]}" -jar "$jar" standalone --plan $work/plan.yaml --hold-vips \
   --state-dir $work/state --interval-ms 2000 --node dir0 > $work/agent.log 2>&1 &
 agent_pid=$!
 

@@ -31,7 +31,7 @@ expect_eq "conns equals ipvsadm -Lnc (every column but expire)" \
   "$(awk '{$2 = ""; print}' $work/ipvsadm-lnc.txt | sort)" "$(awk '{$2 = ""; print}' $work/conns.txt | sort)"
 
 # Restart mid-traffic: a looping agent is killed while a client keeps requesting, and a new agent starts.
-ip netns exec dir0 java -XX:TieredStopAtLevel=1 -Xshare:auto -jar "$jar" standalone --plan $work/plan.yaml \
+ip netns exec dir0 java "${agent_jvm[@]}" -jar "$jar" standalone --plan $work/plan.yaml \
   --state-dir $work/state --interval-ms 1000 > $work/loop.log 2>&1 &
 looping=$!
 for _ in $(seq 1 300); do grep -q '^pass:' $work/loop.log && break; sleep 0.2; done

@@ -51,7 +51,7 @@ head -c 32 /dev/urandom > $work/hmac.key
 
 start_agent() { # DIR. Not through nsx: $! must be the JVM itself (ip netns exec execs it), or kill -9 hits a
   # subshell and the agent lives on
-  ip netns exec "$1" java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -jar "$jar" standalone --sysctls \
+  ip netns exec "$1" java -Xmx128m -XX:+UseSerialGC "${agent_jvm[@]}" -jar "$jar" standalone --sysctls \
     --plan $work/plan.yaml --node "$1" --interval-ms 5000 --state-dir $work/state-$1 \
     --peer "${LINK_IP[${PEER[$1]}]}:8849" --hmac-key-file $work/hmac.key >> $work/agent-$1.log 2>&1 &
   echo $! > $work/agent-$1.pid

@@ -20,7 +20,7 @@ need_agent "$repo"
 suite_start=$SECONDS
 rounds=${RESTORE_ROUNDS:-3}
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-java_agent() { java -XX:TieredStopAtLevel=1 -Xshare:auto -jar "$jar" "$@"; }
+java_agent() { java "${agent_jvm[@]}" -jar "$jar" "$@"; }
 
 # ---- 1. ip_vs: missing, then loaded by load-modules ---------------------------------------------------------
 expect_eq "ip_vs is not loaded when the guest boots" "absent" "$([ -d /sys/module/ip_vs ] && echo present || echo absent)"
@@ -80,7 +80,7 @@ done
 # watch's dump as big as on a cluster node, and its first look logs what one dump costs.
 for i in $(seq 1 "${RESTORE_FOREIGN:-1000}"); do echo "-A -t 10.96.$((i / 250)).$((i % 250 + 1)):443 -s rr"; done \
   | nsx dir0 ipvsadm -R
-nsx dir0 java -XX:TieredStopAtLevel=1 -Xshare:auto -jar "$jar" standalone --plan $work/plan.yaml --hold-vips \
+nsx dir0 java "${agent_jvm[@]}" -jar "$jar" standalone --plan $work/plan.yaml --hold-vips \
   --no-health-checks --state-dir $work/state --interval-ms 600000 --watch-interval-ms 1000 > $out/agent.log 2>&1 &
 agent_pid=$!
 for _ in $(seq 1 600); do grep -q '^pass:' $out/agent.log && break; sleep 0.2; done

@@ -41,7 +41,7 @@ service() { # NAME VIP FORWARDING
 rs_agents() { # LOG ARGS...: the real-server agent in rs1..rs3 at once (N in ARGS is the node's number)
   local log=$1 pids=() i rc=0; shift
   for i in 1 2 3; do
-    nsx rs$i java -XX:TieredStopAtLevel=1 -Xshare:auto -jar "$jar" real-server --state-dir $work/rs$i \
+    nsx rs$i java "${agent_jvm[@]}" -jar "$jar" real-server --state-dir $work/rs$i \
       "${@//N/$i}" > $work/rs$i-$log.log 2>&1 &
     pids+=($!)
   done
