@@ -52,7 +52,7 @@ for tier in $tiers; do
     tiers) run_tier tiers e2e/tiers/test.sh ;;
     maven) run_tier maven maven_tier ;;
     image) run_tier image e2e/image/run.sh ;;
-    # The VM tier (about 50 min of suites, one TCG thread each) runs beside the tiers after it, one VM at a time,
+    # The VM tier (about 37 min of suites, one TCG thread each) runs beside the tiers after it, one VM at a time,
     # and two at a time once they are done (HALVS_FOREGROUND_DONE, e2e/tiers/lib.sh). What it needs first (the agent jar,
     # apt, the kernel, its own copy of the jar) is prepared here in the foreground, so no other tier's Maven or
     # apt-get meets it; a failed preparation fails the tier (its setup fails again, or its suites find no jar).
