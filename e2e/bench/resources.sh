@@ -233,8 +233,11 @@ read -r api_rss api_hwm api_cpu <<<"$(at "$dir/apiserver.samples")"
 read -r etcd_rss etcd_hwm etcd_cpu <<<"$(at "$dir/etcd.samples")"
 tmp_kib=$(du -sk "$dir/agent-tmp" | cut -f1)
 cp "/proc/$agent_pid/maps" "$dir/agent.maps"
+cp "/proc/$operator_pid/smaps" "$dir/operator.smaps"; cp "/proc/$operator_pid/status" "$dir/operator.status"
 # What fills each heap: the classes with the most bytes (a full GC first: live objects only).
 jcmd "$operator_pid" GC.class_histogram > "$dir/operator-histogram.txt" 2>&1 || true
+# Outside the heap, by the JVM's own account, when OPERATOR_JAVA_OPTS has -XX:NativeMemoryTracking=summary.
+jcmd "$operator_pid" VM.native_memory summary > "$dir/operator-nmt.txt" 2>&1 || true
 # Whose each object is: e2e/bench/heap-referrers.py "$dir/operator.hprof" (80 MB at SCALE=0.1)
 if [ "${HEAP_DUMP:-0}" = 1 ]; then jcmd "$operator_pid" GC.heap_dump "$dir/operator.hprof" > /dev/null 2>&1 || true; fi
 jcmd "$agent_pid" GC.class_histogram > "$dir/agent-histogram.txt" 2>&1 || true

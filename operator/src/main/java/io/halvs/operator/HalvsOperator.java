@@ -104,6 +104,19 @@ public final class HalvsOperator implements AutoCloseable {
     return (host == null || host.isBlank() ? "halvs-operator" : host) + "-" + ProcessHandle.current().pid();
   }
 
+  /**
+   * JOSDK's reconcile threads, shared by the three controllers. Its default is a fixed pool of 50, all of them
+   * started by the first burst of events (every object at start) and kept: about 100 KiB of stack each, for
+   * reconciles that only compute since the status writes have threads of their own ({@link StatusWriter}).
+   */
+  static final int RECONCILE_THREADS = 8;
+
+  private static java.util.concurrent.ExecutorService reconcileThreads() {
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    return java.util.concurrent.Executors.newFixedThreadPool(RECONCILE_THREADS,
+        r -> new Thread(r, "halvs-reconcile-" + n.incrementAndGet()));
+  }
+
   public void start() throws InterruptedException {
     awaitCrds();
     plans = new PlanService(client, namespace, metrics);
@@ -112,7 +125,7 @@ public final class HalvsOperator implements AutoCloseable {
     operator = new Operator(o -> {
       o.withKubernetesClient(client).withCloseClientOnStop(false)
           .withUseSSAToPatchPrimaryResource(false).withStopOnInformerErrorDuringStartup(true)
-          .withMetrics(metrics.josdk());
+          .withMetrics(metrics.josdk()).withExecutorService(reconcileThreads());
       if (election != null) {
         // Informers run on every replica (a standby's caches are warm); reconciling starts on taking the lease.
         o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(LEASE, namespace,

@@ -324,7 +324,7 @@ class OperatorTest {
    * A slow status write never holds up the plan. The operator restarts while 80 RealServers were added, and every
    * RealServer status PUT is answered only after 45 s (applied at once, as by a loaded API server): the new
    * RealServers' statuses stall, and their destinations reach the published plan before any of those writes came
-   * back. Written on JOSDK's reconcile threads (one pool of 50, shared with the pair's reconcile and taken in
+   * back. Written on JOSDK's reconcile threads (one pool, then of 50, shared with the pair's reconcile and taken in
    * order), the writes of a start held every thread and the plan came after them: 989 s at 100,000 RealServers.
    */
   @Test
@@ -353,6 +353,10 @@ class OperatorTest {
     assertThat(statusWrites("RealServer")).as("no stalled status write had come back when the plan was published")
         .isZero();
     assertThat(operator.statusWritesIdle()).as("the writes are under way").isFalse();
+    // 84 reconciles at once at the start: JOSDK's default pool would have started 50 threads for them
+    assertThat(Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+        .filter(n -> n.startsWith("halvs-reconcile-")).distinct().count())
+        .as("reconcile threads").isBetween(1L, (long) HalvsOperator.RECONCILE_THREADS);
   }
 
   /**

@@ -51,7 +51,12 @@ public final class LeanStore<T extends HasMetadata> implements ItemStore<T> {
    */
   private static final List<Field> CUSTOM_RESOURCE_STRINGS = customResourceStrings();
 
-  private final ConcurrentHashMap<String, T> objects = new ConcurrentHashMap<>();
+  /**
+   * namespace ("" when cluster-scoped) -> name -> object. Not one map by the informer's key ("namespace/name"):
+   * that string was one more per object (68 B, 6.5 MiB at 100,000 RealServers); here the name key is the
+   * object's own name string.
+   */
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, T>> objects = new ConcurrentHashMap<>();
 
   private LeanStore() {}
 
@@ -64,34 +69,74 @@ public final class LeanStore<T extends HasMetadata> implements ItemStore<T> {
     return Cache.metaNamespaceKeyFunc(object);
   }
 
+  /**
+   * Stores under the object's namespace and name ({@code key} is the informer's {@link #getKey} of it). An update
+   * takes the name string of the object it replaces: JOSDK's ResourceID and the model's ObjectRef hold the first
+   * one, and each watch event decodes a copy of it (48 B an object).
+   */
   @Override
   public T put(String key, T object) {
-    return objects.put(key, prune(object));
+    T pruned = prune(object);
+    ObjectMeta meta = pruned.getMetadata();
+    if (meta == null || meta.getName() == null) { // not from an API server; kept under the key as given
+      objects.computeIfAbsent("", ns -> new ConcurrentHashMap<>());
+      return objects.get("").put(key, pruned);
+    }
+    Object[] previous = new Object[1];
+    objects.compute(meta.getNamespace() == null ? "" : meta.getNamespace(), (ns, byName) -> {
+      ConcurrentHashMap<String, T> m = byName != null ? byName : new ConcurrentHashMap<>();
+      T old = m.get(meta.getName());
+      if (old != null && old.getMetadata() != null && old.getMetadata().getName() != null) {
+        meta.setName(old.getMetadata().getName());
+      }
+      previous[0] = m.put(meta.getName(), pruned);
+      return m;
+    });
+    @SuppressWarnings("unchecked")
+    T old = (T) previous[0];
+    return old;
   }
 
   @Override
   public T remove(String key) {
-    return objects.remove(key);
+    int slash = key.indexOf('/');
+    String namespace = slash < 0 ? "" : key.substring(0, slash);
+    String name = key.substring(slash + 1);
+    Object[] previous = new Object[1];
+    objects.computeIfPresent(namespace, (ns, byName) -> {
+      previous[0] = byName.remove(name);
+      return byName.isEmpty() ? null : byName;
+    });
+    @SuppressWarnings("unchecked")
+    T old = (T) previous[0];
+    return old;
   }
 
   @Override
   public Stream<String> keySet() {
-    return objects.keySet().stream();
+    return objects.entrySet().stream().flatMap(byNamespace -> byNamespace.getValue().keySet().stream()
+        .map(name -> byNamespace.getKey().isEmpty() ? name : byNamespace.getKey() + "/" + name));
   }
 
   @Override
   public Stream<T> values() {
-    return objects.values().stream();
+    return objects.values().stream().flatMap(byName -> byName.values().stream());
   }
 
   @Override
   public T get(String key) {
-    return objects.get(key);
+    int slash = key.indexOf('/');
+    ConcurrentHashMap<String, T> byName = objects.get(slash < 0 ? "" : key.substring(0, slash));
+    return byName == null ? null : byName.get(key.substring(slash + 1));
   }
 
   @Override
   public int size() {
-    return objects.size();
+    int n = 0;
+    for (ConcurrentHashMap<String, T> byName : objects.values()) {
+      n += byName.size();
+    }
+    return n;
   }
 
   /** Not the objects as the server sent them (as JOSDK's TransformingItemStore says of its own). */

@@ -110,6 +110,51 @@ class LeanStoreTest {
     assertEquals(List.of("app", "tier"), List.copyOf(a.getMetadata().getLabels().keySet()));
   }
 
+  /**
+   * The store answers by the informer's keys ("namespace/name", the name alone when cluster-scoped) while it keeps
+   * no such string per object, and an update keeps the name string of the object it replaces (JOSDK's ResourceID
+   * and the model's ObjectRef hold that one; each watch event decodes a copy).
+   */
+  @Test
+  void answersByTheInformersKeysAndAnUpdateKeepsTheFirstName() {
+    ItemStore<RealServer> store = LeanStore.create();
+    RealServer first = decoded(1);
+    RealServer other = decoded(2);
+    other.getMetadata().setNamespace("team-b");
+    RealServer cluster = decoded(3);
+    cluster.getMetadata().setNamespace(null);
+    for (RealServer rs : List.of(first, other, cluster)) {
+      assertNull(store.put(store.getKey(rs), rs));
+    }
+    assertEquals("team-a/rs-1", store.getKey(first));
+    assertEquals("rs-3", store.getKey(cluster));
+    assertEquals(3, store.size());
+    assertEquals(java.util.Set.of("team-a/rs-1", "team-b/rs-2", "rs-3"),
+        store.keySet().collect(java.util.stream.Collectors.toSet()));
+    assertSame(first, store.get("team-a/rs-1"));
+    assertSame(other, store.get("team-b/rs-2"));
+    assertSame(cluster, store.get("rs-3"));
+    assertNull(store.get("team-b/rs-1"));
+    assertNull(store.get("rs-1"));
+
+    RealServer update = decoded(1);
+    assertNotSame(first.getMetadata().getName(), update.getMetadata().getName());
+    assertSame(first, store.put(store.getKey(update), update));
+    assertSame(first.getMetadata().getName(), update.getMetadata().getName());
+    assertSame(update, store.get("team-a/rs-1"));
+    assertEquals(3, store.size());
+
+    assertSame(update, store.remove("team-a/rs-1"));
+    assertNull(store.remove("team-a/rs-1"));
+    assertNull(store.get("team-a/rs-1"));
+    assertSame(cluster, store.remove("rs-3"));
+    assertEquals(List.of(other), store.values().toList());
+    assertEquals(1, store.size());
+    RealServer again = decoded(1); // a namespace emptied and used again
+    assertNull(store.put(store.getKey(again), again));
+    assertSame(again, store.get("team-a/rs-1"));
+  }
+
   /** A status computed for a write (it may wait long, StatusWriter) is compacted as a stored one is. */
   @Test
   void aComputedStatusSharesItsConditionsStrings() {
