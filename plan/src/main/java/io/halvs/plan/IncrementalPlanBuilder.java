@@ -77,7 +77,7 @@ public final class IncrementalPlanBuilder {
   private boolean byIdentity;
   /** The pairs the kept state was built with; null when nothing is kept. */
   private List<DirectorPair> pairs;
-  private final Map<ObjectRef, CheckedRealServer> realServers = new HashMap<>();
+  private final Map<ObjectRef, CheckedRealServer> realServers = new CompactHashMap<>();
   /** The same by object: an unchanged RealServer costs one identity lookup per build, no name. */
   private final Map<RealServer, CheckedRealServer> byObject = new IdentityHashMap<>();
   /** The RealServers with findings, so a build need not look at the others. */
@@ -611,7 +611,7 @@ public final class IncrementalPlanBuilder {
 
   private static final class Group {
     private static final Comparator<PlanBuilder.Backend> BY_REF = Comparator.comparing(PlanBuilder.Backend::ref);
-    final Map<ObjectRef, PlanBuilder.Backend> members = new HashMap<>();
+    final Map<ObjectRef, PlanBuilder.Backend> members = new CompactHashMap<>();
     /** members sorted by name; null after a change until asked for. */
     List<PlanBuilder.Backend> sorted;
 

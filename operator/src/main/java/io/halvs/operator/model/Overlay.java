@@ -1,5 +1,6 @@
 package io.halvs.operator.model;
 
+import io.halvs.plan.CompactHashMap;
 import java.util.AbstractMap;
 import java.util.HashMap;
 import java.util.Map;
@@ -33,7 +34,7 @@ final class Overlay<K, V> extends AbstractMap<K, V> {
 
   /** A copy of {@code map} as the base. */
   static <K, V> Overlay<K, V> of(Map<K, V> map) {
-    return new Overlay<>(new HashMap<>(map), Map.of());
+    return new Overlay<>(new CompactHashMap<>(map), Map.of());
   }
 
   /** This map with these keys set ({@code set}) and these removed. */
@@ -45,7 +46,7 @@ final class Overlay<K, V> extends AbstractMap<K, V> {
     removed.forEach(k -> next.put(k, REMOVED));
     set.forEach((k, v) -> next.put(k, v == null ? NULL : v));
     if (next.size() > Math.max(MIN_CHANGES, base.size() / 8)) {
-      Map<K, V> folded = new HashMap<>(base);
+      Map<K, V> folded = new CompactHashMap<>(base);
       apply(folded, next);
       return new Overlay<>(folded, Map.of());
     }
@@ -90,7 +91,7 @@ final class Overlay<K, V> extends AbstractMap<K, V> {
   }
 
   private Map<K, V> whole() {
-    Map<K, V> w = new HashMap<>(base);
+    Map<K, V> w = new CompactHashMap<>(base);
     apply(w, changes);
     return java.util.Collections.unmodifiableMap(w);
   }

@@ -11,6 +11,7 @@ import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
 import io.halvs.operator.Logs;
 import io.halvs.operator.metrics.OperatorMetrics;
+import io.halvs.plan.CompactHashMap;
 import io.halvs.plan.Finding;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.ObjectRef;
@@ -580,7 +581,7 @@ public final class PlanService implements AutoCloseable {
     private Delta lastDelta;
     // kept between builds when keepModel
     private final Map<HasMetadata, Kept> objects = new java.util.IdentityHashMap<>();
-    private final Map<ObjectRef, Kept> byRef = new HashMap<>();
+    private final Map<ObjectRef, Kept> byRef = new CompactHashMap<>();
     private long epoch;
     /** pair -> owner -> its services in the plan's order, as of the last build. */
     private Map<String, Map<ObjectRef, List<IpvsService>>> owners;

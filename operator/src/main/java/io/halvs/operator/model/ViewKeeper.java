@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
+import io.halvs.plan.CompactHashMap;
 import io.halvs.plan.Finding;
 import io.halvs.plan.ObjectRef;
 import io.halvs.plan.PlanResult;
@@ -28,8 +29,8 @@ import java.util.function.Function;
  * After any other build (a delta of null) every view is made again and compared. Plan thread only.
  */
 final class ViewKeeper {
-  private final Map<ObjectRef, Object> views = new HashMap<>();
-  private final Map<ObjectRef, RealServer> realServers = new HashMap<>();
+  private final Map<ObjectRef, Object> views = new CompactHashMap<>();
+  private final Map<ObjectRef, RealServer> realServers = new CompactHashMap<>();
   /** The RealServers naming each spec.nodeName. */
   private final Map<String, Set<ObjectRef>> byNode = new HashMap<>();
   private final Set<ObjectRef> pairsAndServices = new HashSet<>();
