@@ -41,9 +41,26 @@ public final class CompactHashMap<K, V> extends AbstractMap<K, V> {
     }
   }
 
+  /** A copy; of another CompactHashMap, its arrays copied as they are (the overlays fold whole maps so). */
   public CompactHashMap(Map<? extends K, ? extends V> m) {
-    this(m.size());
-    putAll(m);
+    if (m instanceof CompactHashMap<?, ?> c) {
+      keys = c.keys.length == 0 ? EMPTY : c.keys.clone();
+      values = c.values.length == 0 ? EMPTY : c.values.clone();
+      size = c.size;
+    } else {
+      if (!m.isEmpty()) {
+        allocate(capacityFor(m.size()));
+      }
+      putAll(m);
+    }
+  }
+
+  @Override
+  public void putAll(Map<? extends K, ? extends V> m) {
+    if (m.size() > size && (long) m.size() * 3 > keys.length * 2L) {
+      resize(capacityFor(m.size()));
+    }
+    m.forEach(this::put); // no entry object per mapping from a CompactHashMap
   }
 
   private static int capacityFor(int entries) {

@@ -55,13 +55,25 @@ class CompactHashMapTest {
           int parity = random.nextInt(5);
           actual.values().removeIf(v -> v != null && Math.floorMod(v, 5) == parity);
           expected.values().removeIf(v -> v != null && Math.floorMod(v, 5) == parity);
-        } else if (op < 95) {
+        } else if (op < 94) {
           for (Map.Entry<Key, Integer> e : actual.entrySet()) {
             if (e.getKey().id() % 3 == 0) {
               e.setValue(e.getKey().id());
             }
           }
           expected.replaceAll((key, v) -> key.id() % 3 == 0 ? Integer.valueOf(key.id()) : v);
+        } else if (op == 94) { // a copy is equal, and independent of its source from then on
+          CompactHashMap<Key, Integer> copy = new CompactHashMap<>(actual);
+          assertThat(copy).isEqualTo(expected);
+          copy.put(new Key(-1, 0), 0);
+          copy.putAll(new HashMap<>(Map.of(new Key(-2, 0), 0)));
+          assertThat(actual).isEqualTo(expected);
+          CompactHashMap<Key, Integer> merged = new CompactHashMap<>(new HashMap<>(expected));
+          merged.putAll(actual);
+          assertThat(merged).isEqualTo(expected);
+          actual = copy;
+          expected.put(new Key(-1, 0), 0);
+          expected.put(new Key(-2, 0), 0);
         } else if (op == 95) {
           actual.clear();
           expected.clear();
