@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  *       a VirtualService's pair and selector. Decoded from JSON each object has its own copy of each;</li>
  *   <li>a custom resource's apiVersion and CRD name, which fabric8 computes anew for each object, are shared;</li>
  *   <li>empty maps and lists (fabric8 gives every object and condition its own) become the shared immutable empty
- *       ones, and a map of one entry a singleton map.</li>
+ *       ones, a map of one entry a singleton map, and the conditions an immutable list without spare room.</li>
  * </ul>
  * At 100,000 RealServers the stores hold 72 MiB instead of 187 (MemoryBenchmark). Equal values throughout: a
  * reader sees the same object. A store of its own, not JOSDK's TransformingItemStore: that one puts the original
@@ -278,7 +278,8 @@ public final class LeanStore<T extends HasMetadata> implements ItemStore<T> {
       c.setLastTransitionTime(intern(c.getLastTransitionTime()));
       c.setAdditionalProperties(compact(c.getAdditionalProperties()));
     }
-    return conditions;
+    // Jackson's ArrayList has room for ten (56 B of array for two conditions): an immutable list of two has none
+    return List.copyOf(conditions);
   }
 
   private static void selector(LabelSelector selector) {

@@ -104,6 +104,9 @@ class LeanStoreTest {
       assertSame(x.getLastTransitionTime(), y.getLastTransitionTime());
       assertSame(Collections.emptyMap(), x.getAdditionalProperties());
     }
+    // the conditions in a list without spare room (Jackson's ArrayList keeps ten slots)
+    assertEquals(2, a.getStatus().getConditions().size());
+    org.junit.jupiter.api.Assertions.assertFalse(a.getStatus().getConditions() instanceof java.util.ArrayList);
     // empty collections are the shared empty ones; the order of the labels stays
     assertSame(Collections.emptyMap(), a.getMetadata().getAdditionalProperties());
     assertSame(Collections.emptyList(), a.getMetadata().getOwnerReferences());
