@@ -36,6 +36,7 @@ for who in operator lvs-01 lvs-02; do
 done
 check "operator RSS, peak and CPU at the end" "^operator: at the end +[0-9]+ +[0-9]+ +$num\$"
 check "operator live heap at the end" "^operator: live heap at the end [0-9]+ MiB "
+check "operator RSS split at the end" "^operator: VmRSS: [0-9]+ kB RssAnon: [0-9]+ kB RssFile: [0-9]+ kB Threads: [0-9]+\$"
 # the seds that read them from the poms and the Deployment found them: a run without them measures another operator
 check "the operator ran with its image's flags and the Deployment's JAVA_TOOL_OPTIONS" \
   "^operator: -XX:\+UseG1GC -XX:MaxRAMPercentage=[0-9]+ .* -XX:MaxRAM=[0-9]+[mg] JAVA_TOOL_OPTIONS='-[^']+'; agents:"

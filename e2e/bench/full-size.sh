@@ -40,7 +40,7 @@
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
 # Env: SCALE (1), START (running; cold), EDITS (100 of each kind), REST_S (30), FAILOVERS (10; 0: none), PARALLEL (4) kubectl processes, BATCH
 # (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
-# SAMPLE_S (0.5), AGENT_LOG_LEVEL (info; e.g. info,io.halvs.agent.cluster.PlanSource=debug: each plan event's arrival), AGENT_JFR (0; 1: below), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial), AGENT_VARIANT_OPTIONS (none; below), OPERATOR_COLLECTOR (g1; serial), COMPONENT_JAVA (java: the JVM the operator and the agents run on), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
+# OPERATOR_JAVA_OPTS (more JVM flags for the operator, e.g. -XX:NativeMemoryTracking=summary), SAMPLE_S (0.5), AGENT_LOG_LEVEL (info; e.g. info,io.halvs.agent.cluster.PlanSource=debug: each plan event's arrival), AGENT_JFR (0; 1: below), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial), AGENT_VARIANT_OPTIONS (none; below), OPERATOR_COLLECTOR (g1; serial), COMPONENT_JAVA (java: the JVM the operator and the agents run on), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
 # for the RealServers'; the agents' programming and the health targets: at most 600). full-size-smoke.sh is CI's
 # short run of it.
 set -euo pipefail
@@ -201,7 +201,7 @@ done
 start_components() {
 pod_config "$dir" operator 127.0.0.1 "$api_port" # as the Deployment's pod finds the API server
 env "${operator_image_env[@]}" "${pod_env[@]}" JAVA_TOOL_OPTIONS="$operator_tool_options" POD_NAMESPACE=halvs-system \
-  "${api_ns[@]}" "$component_java" "${operator_image_flags[@]}" "${pod_jvm[@]}" \
+  "${api_ns[@]}" "$component_java" "${operator_image_flags[@]}" "${pod_jvm[@]}" ${OPERATOR_JAVA_OPTS:-} \
   -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -Xlog:gc:file="$dir/operator-gc.log":utctime \
   -jar "$operator_jar" run --health-port=0 --log-level info,io.halvs.operator.model.PlanService=debug,io.halvs.operator.reconciler.DirectorPairReconciler=debug \
   > "$dir/operator.log" 2>&1 & # no port: others may hold 8081. PlanService's debug: each rebuild's times
@@ -345,6 +345,11 @@ done
 # The operator's live heap, last: the histogram runs a full collection, which must not count in the GC line above
 # (fsT's 1,462 ms "full" was its own). What it holds at this size, whatever the collector had given back; by
 # class in operator-histogram.txt (KEEP=1).
+# Where its RSS is, before that collection: the mappings (heap, metaspace, code, malloc, files) and the split
+# anonymous / file; with OPERATOR_JAVA_OPTS=-XX:NativeMemoryTracking=summary the JVM's own account too.
+cp "/proc/$operator_pid/smaps" "$dir/operator.smaps" 2>/dev/null || true
+grep -E '^(VmRSS|RssAnon|RssFile|Threads)' "/proc/$operator_pid/status" | paste -sd' ' | tr -s ' \t' ' ' | sed 's/^/operator: /' || true
+jcmd "$operator_pid" VM.native_memory summary > "$dir/operator-nmt.txt" 2>&1 || true
 jcmd "$operator_pid" GC.class_histogram > "$dir/operator-histogram.txt" 2>&1 || true
 live=$(awk '$1 == "Total" { printf "%.0f", $3 / 1048576 }' "$dir/operator-histogram.txt")
 echo "operator: live heap at the end ${live:-?} MiB (jcmd GC.class_histogram, after a full collection)"
