@@ -48,10 +48,7 @@ public final class CompactHashMap<K, V> extends AbstractMap<K, V> {
       values = c.values.length == 0 ? EMPTY : c.values.clone();
       size = c.size;
     } else {
-      if (!m.isEmpty()) {
-        allocate(capacityFor(m.size()));
-      }
-      putAll(m);
+      putAll(m); // sized once, up front
     }
   }
 

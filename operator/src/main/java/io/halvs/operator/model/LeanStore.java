@@ -78,18 +78,16 @@ public final class LeanStore<T extends HasMetadata> implements ItemStore<T> {
   public T put(String key, T object) {
     T pruned = prune(object);
     ObjectMeta meta = pruned.getMetadata();
-    if (meta == null || meta.getName() == null) { // not from an API server; kept under the key as given
-      objects.computeIfAbsent("", ns -> new ConcurrentHashMap<>());
-      return objects.get("").put(key, pruned);
-    }
+    boolean named = meta != null && meta.getName() != null; // else not from an API server: kept under its key
+    String namespace = named && meta.getNamespace() != null ? meta.getNamespace() : "";
     Object[] previous = new Object[1];
-    objects.compute(meta.getNamespace() == null ? "" : meta.getNamespace(), (ns, byName) -> {
+    objects.compute(namespace, (ns, byName) -> {
       ConcurrentHashMap<String, T> m = byName != null ? byName : new ConcurrentHashMap<>();
-      T old = m.get(meta.getName());
-      if (old != null && old.getMetadata() != null && old.getMetadata().getName() != null) {
+      T old = m.get(named ? meta.getName() : key);
+      if (named && old != null && old.getMetadata() != null && old.getMetadata().getName() != null) {
         meta.setName(old.getMetadata().getName());
       }
-      previous[0] = m.put(meta.getName(), pruned);
+      previous[0] = m.put(named ? meta.getName() : key, pruned);
       return m;
     });
     @SuppressWarnings("unchecked")
