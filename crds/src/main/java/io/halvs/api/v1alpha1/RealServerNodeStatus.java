@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /** What the real-server agent holds on the node a RealServer names (spec.nodeName), as it last reported. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -30,4 +31,16 @@ public class RealServerNodeStatus {
   public void setConfigured(List<String> configured) { this.configured = configured; }
   public String getMessage() { return message; }
   public void setMessage(String message) { this.message = message; }
+
+  @Override
+  public boolean equals(Object o) {
+    return this == o || o instanceof RealServerNodeStatus s && Objects.equals(name, s.name)
+        && Objects.equals(state, s.state) && Objects.equals(configured, s.configured)
+        && Objects.equals(message, s.message);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(name, state, configured, message);
+  }
 }

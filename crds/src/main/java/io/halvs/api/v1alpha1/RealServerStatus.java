@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RealServerStatus {
@@ -30,4 +31,17 @@ public class RealServerStatus {
   public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
   public Integer getVirtualServices() { return virtualServices; }
   public void setVirtualServices(Integer virtualServices) { this.virtualServices = virtualServices; }
+
+  // Value equality: the operator keeps one instance of equal statuses in its cache (most RealServers have the same)
+  @Override
+  public boolean equals(Object o) {
+    return this == o || o instanceof RealServerStatus s && Objects.equals(observedGeneration, s.observedGeneration)
+        && Objects.equals(conditions, s.conditions) && Objects.equals(virtualServices, s.virtualServices)
+        && Objects.equals(node, s.node);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(observedGeneration, conditions, virtualServices, node);
+  }
 }

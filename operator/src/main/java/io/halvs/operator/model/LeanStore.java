@@ -32,9 +32,10 @@ import java.util.stream.Stream;
  *       a VirtualService's pair and selector. Decoded from JSON each object has its own copy of each;</li>
  *   <li>a custom resource's apiVersion and CRD name, which fabric8 computes anew for each object, are shared;</li>
  *   <li>empty maps and lists (fabric8 gives every object and condition its own) become the shared immutable empty
- *       ones, a map of one entry a singleton map, and the conditions an immutable list without spare room.</li>
+ *       ones, a map of one entry a singleton map, and the conditions an immutable list without spare room;</li>
+ *   <li>equal labels, condition lists and RealServer statuses are one instance ({@link Interner}).</li>
  * </ul>
- * At 100,000 RealServers the stores hold 72 MiB instead of 187 (MemoryBenchmark). Equal values throughout: a
+ * At 100,000 RealServers the stores hold 44 MiB instead of 187 (MemoryBenchmark). Equal values throughout: a
  * reader sees the same object. A store of its own, not JOSDK's TransformingItemStore: that one puts the original
  * name, namespace and resourceVersion back after the transform, undoing the namespace's sharing. Nothing writes a cached object or its collections: JOSDK hands reconcilers a
  * copy of the primary, and status writes replace the status subresource of a freshly read copy, so the server's
@@ -156,7 +157,7 @@ public final class LeanStore<T extends HasMetadata> implements ItemStore<T> {
         annotations.remove(LAST_APPLIED);
       }
       meta.setAnnotations(strings(annotations, INTERNED_VALUE_CHARS));
-      meta.setLabels(strings(meta.getLabels(), Integer.MAX_VALUE));
+      meta.setLabels(LABELS.intern(strings(meta.getLabels(), Integer.MAX_VALUE)));
       meta.setNamespace(intern(meta.getNamespace()));
       meta.setCreationTimestamp(intern(meta.getCreationTimestamp()));
       meta.setDeletionTimestamp(intern(meta.getDeletionTimestamp()));
@@ -181,6 +182,7 @@ public final class LeanStore<T extends HasMetadata> implements ItemStore<T> {
       }
       if (rs.getStatus() != null) {
         rs.getStatus().setConditions(conditions(rs.getStatus().getConditions()));
+        rs.setStatus(REAL_SERVER_STATUSES.intern(rs.getStatus()));
       }
     } else if (o instanceof VirtualService vs) {
       if (vs.getSpec() != null) {
@@ -264,6 +266,15 @@ public final class LeanStore<T extends HasMetadata> implements ItemStore<T> {
     return map != null && map.isEmpty() ? Collections.emptyMap() : map;
   }
 
+  /**
+   * Most RealServers carry the same status (Ready, Selected, "backs 1 virtual service(s)", the same generation,
+   * times to the second) and labels equal to those of the others of their service: each kept once, 136 B (a status,
+   * two conditions and their list) and 40 B (the labels) a RealServer otherwise.
+   */
+  private static final Interner<List<Condition>> CONDITIONS = new Interner<>();
+  private static final Interner<RealServerStatus> REAL_SERVER_STATUSES = new Interner<>();
+  private static final Interner<Map<String, String>> LABELS = new Interner<>();
+
   static List<Condition> conditions(List<Condition> conditions) {
     if (conditions == null || conditions.isEmpty()) {
       return conditions == null ? null : Collections.emptyList();
@@ -277,12 +288,12 @@ public final class LeanStore<T extends HasMetadata> implements ItemStore<T> {
       c.setAdditionalProperties(compact(c.getAdditionalProperties()));
     }
     // Jackson's ArrayList has room for ten (56 B of array for two conditions): an immutable list of two has none
-    return List.copyOf(conditions);
+    return CONDITIONS.intern(List.copyOf(conditions));
   }
 
   private static void selector(LabelSelector selector) {
     if (selector != null) {
-      selector.setMatchLabels(strings(selector.getMatchLabels(), Integer.MAX_VALUE));
+      selector.setMatchLabels(LABELS.intern(strings(selector.getMatchLabels(), Integer.MAX_VALUE)));
       selector.setAdditionalProperties(compact(selector.getAdditionalProperties()));
     }
   }

@@ -114,6 +114,41 @@ class LeanStoreTest {
   }
 
   /**
+   * Equal statuses, condition lists and labels are one instance across RealServers (most have the same status and
+   * their service's labels); a status that differs in one field, or labels that differ, are their own.
+   */
+  @Test
+  void equalStatusesAndLabelsAreKeptOnce() {
+    RealServer a = decoded(1);
+    RealServer b = decoded(2);
+    RealServer later = decoded(3);
+    later.getStatus().getConditions().get(1).setLastTransitionTime("2026-11-30T17:13:21Z");
+    later.getMetadata().setLabels(new java.util.LinkedHashMap<>(Map.of("app", "web", "tier", "core")));
+    RealServer other = decoded(4);
+    other.getStatus().setVirtualServices(2);
+    String before = JSON.asJson(a.getStatus());
+    assertNotSame(a.getStatus(), b.getStatus());
+    assertNotSame(a.getMetadata().getLabels(), b.getMetadata().getLabels());
+    for (RealServer rs : List.of(a, b, later, other)) {
+      LeanStore.prune(rs);
+    }
+    assertSame(a.getStatus(), b.getStatus());
+    assertSame(a.getMetadata().getLabels(), b.getMetadata().getLabels());
+    assertEquals(before, JSON.asJson(b.getStatus()));
+    assertEquals(Map.of("app", "web", "tier", "edge"), b.getMetadata().getLabels());
+    // one condition's time apart: the status and the list are its own
+    assertNotSame(a.getStatus(), later.getStatus());
+    assertNotSame(a.getStatus().getConditions(), later.getStatus().getConditions());
+    assertEquals("2026-11-30T17:13:21Z", later.getStatus().getConditions().get(1).getLastTransitionTime());
+    assertNotSame(a.getMetadata().getLabels(), later.getMetadata().getLabels());
+    assertEquals("core", later.getMetadata().getLabels().get("tier"));
+    // another count of services: its own status around the same conditions
+    assertNotSame(a.getStatus(), other.getStatus());
+    assertSame(a.getStatus().getConditions(), other.getStatus().getConditions());
+    assertEquals(2, other.getStatus().getVirtualServices());
+  }
+
+  /**
    * The store answers by the informer's keys ("namespace/name", the name alone when cluster-scoped) while it keeps
    * no such string per object, and an update keeps the name string of the object it replaces (JOSDK's ResourceID
    * and the model's ObjectRef hold that one; each watch event decodes a copy).
