@@ -157,7 +157,7 @@ public final class LeanStore<T extends HasMetadata> implements ItemStore<T> {
         annotations.remove(LAST_APPLIED);
       }
       meta.setAnnotations(strings(annotations, INTERNED_VALUE_CHARS));
-      meta.setLabels(LABELS.intern(strings(meta.getLabels(), Integer.MAX_VALUE)));
+      meta.setLabels(labels(meta.getLabels()));
       meta.setNamespace(intern(meta.getNamespace()));
       meta.setCreationTimestamp(intern(meta.getCreationTimestamp()));
       meta.setDeletionTimestamp(intern(meta.getDeletionTimestamp()));
@@ -275,6 +275,11 @@ public final class LeanStore<T extends HasMetadata> implements ItemStore<T> {
   private static final Interner<RealServerStatus> REAL_SERVER_STATUSES = new Interner<>();
   private static final Interner<Map<String, String>> LABELS = new Interner<>();
 
+  /** Labels (an object's, a selector's): every string interned, equal maps one instance. */
+  private static Map<String, String> labels(Map<String, String> labels) {
+    return LABELS.intern(strings(labels, Integer.MAX_VALUE));
+  }
+
   static List<Condition> conditions(List<Condition> conditions) {
     if (conditions == null || conditions.isEmpty()) {
       return conditions == null ? null : Collections.emptyList();
@@ -293,7 +298,7 @@ public final class LeanStore<T extends HasMetadata> implements ItemStore<T> {
 
   private static void selector(LabelSelector selector) {
     if (selector != null) {
-      selector.setMatchLabels(LABELS.intern(strings(selector.getMatchLabels(), Integer.MAX_VALUE)));
+      selector.setMatchLabels(labels(selector.getMatchLabels()));
       selector.setAdditionalProperties(compact(selector.getAdditionalProperties()));
     }
   }
