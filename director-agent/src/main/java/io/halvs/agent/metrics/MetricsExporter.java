@@ -57,8 +57,14 @@ public final class MetricsExporter {
   private final long startMillis = ManagementFactory.getRuntimeMXBean().getStartTime();
   private volatile Supplier<IpvsKernel> kernel = () -> null;
   private volatile Addresses addresses;
+  /**
+   * The last kernel read, kept only while scrapes that arrived during it wait to share it: at 100,000 destinations
+   * a read is about 8 MB of columns and holds its plan, whose replaced services a kept view would hold past the
+   * next edit (a full-size agent held 20 MB more between scrapes).
+   */
   private KernelView last; // guarded by this
   private boolean reading; // guarded by this
+  private int waiting; // scrapes waiting for the read in progress; guarded by this
   private int lastDestRows; // the destinations' labels' size in the last scrape, to size the next one's array
   private int lastDestBytes;
 
@@ -114,18 +120,29 @@ public final class MetricsExporter {
 
   // ---- the kernel, once per scrape at most ----
 
+  /** The read kept for scrapes still waiting to share it: null once none waits. */
+  synchronized KernelView keptView() {
+    return last;
+  }
+
   private KernelView view(DirectorPlan plan) throws IOException {
     long arrived = nanos.getAsLong();
     synchronized (this) {
       while (reading) {
+        waiting++;
         try {
           wait();
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new java.io.InterruptedIOException("interrupted while another scrape read the kernel");
+        } finally {
+          waiting--;
         }
       }
       KernelView v = last;
+      if (waiting == 0) {
+        last = null; // no one else waits for it
+      }
       if (v != null && v.plan() == plan && v.readEndNanos() - arrived >= 0) {
         return v; // it was running when this scrape arrived
       }
@@ -138,9 +155,7 @@ public final class MetricsExporter {
     } finally {
       synchronized (this) {
         reading = false;
-        if (v != null) {
-          last = v;
-        }
+        last = waiting > 0 ? v : null;
         notifyAll();
       }
     }

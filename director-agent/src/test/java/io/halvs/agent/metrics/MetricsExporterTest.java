@@ -419,6 +419,7 @@ class MetricsExporterTest {
     scrape();
     assertThat(kernel.serviceDumps.get()).isEqualTo(2);
     assertThat(kernel.destinationDumps.get()).isEqualTo(6);
+    assertThat(exporter.keptView()).as("nothing of a read (its columns, its plan) kept after the scrape").isNull();
   }
 
   @Test
@@ -449,6 +450,7 @@ class MetricsExporterTest {
     assertThat(kernel.destinationDumps.get()).isEqualTo(3);
     assertThat(Scraped.parse(second.toString(StandardCharsets.UTF_8)).samples("halvs_ipvs_backend_weight"))
         .hasSize(3);
+    assertThat(exporter.keptView()).as("released once the waiting scrape took it").isNull();
   }
 
   private void write(ByteArrayOutputStream out) {
