@@ -65,7 +65,7 @@ final class ElectionOptions {
     try {
       byte[] key = Files.readAllBytes(hmacKeyFile);
       HeartbeatElection e = new HeartbeatElection(plan, new HeartbeatElection.Options(node, to, key, q,
-          sync::connections, () -> sync.backupRunning(plan.syncDaemon())), addresses);
+          sync::connections, sync::backupRunning), addresses);
       e.onChange(s -> {
         System.out.println("role: " + s.role() + " (" + s.reason() + "), transitions " + s.transitions());
         System.out.flush();

@@ -115,8 +115,9 @@ final class InCluster implements Callable<Integer> {
       HeartbeatElection e = new HeartbeatElection(plan, new HeartbeatElection.Options(node, r.peer(), r.hmacKey(),
           new LeaseQuorum(client, namespace, plan.pair(),
           io.halvs.agent.ha.ElectionMachine.leaseSeconds(plan.highAvailability())), sync::connections,
-          () -> sync.backupRunning(plan.syncDaemon())), addresses, r.self());
-      e.onChange(st -> Logs.pair(LOG.atInfo(), plan.pair()).log("role {} ({}), transitions {}", st.role(), st.reason(),
+          sync::backupRunning), addresses, r.self());
+      String pair = plan.pair(); // not the plan: the listener lives as long as the election, past every edit
+      e.onChange(st -> Logs.pair(LOG.atInfo(), pair).log("role {} ({}), transitions {}", st.role(), st.reason(),
           st.transitions()));
       return e;
     };

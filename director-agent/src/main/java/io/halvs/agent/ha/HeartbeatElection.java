@@ -26,9 +26,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,10 +56,13 @@ public final class HeartbeatElection implements Election {
    *
    * @param connections connection entries in this director's table (may dump the kernel: called on the sampler
    *     thread only, and only while the plan has preemption on, the one decision that reads it)
-   * @param backupDaemonRunning the plan's backup sync daemon runs (may dump the kernel: the sampler thread only)
+   * @param backupDaemonRunning whether the backup sync daemon of the plan followed now runs (its sync daemon plan,
+   *     null without one; may dump the kernel: the sampler thread only). Given the plan, not holding one: a plan
+   *     captured at the start would be read after edits changed its daemon, and kept in memory with every
+   *     service it had
    */
   public record Options(String node, InetSocketAddress peer, byte[] hmacKey, Quorum quorum,
-      LongSupplier connections, BooleanSupplier backupDaemonRunning) {}
+      LongSupplier connections, Predicate<DirectorPlan.SyncDaemonPlan> backupDaemonRunning) {}
 
   private final Options options;
   private final AddressTable table;
@@ -293,7 +296,7 @@ public final class HeartbeatElection implements Election {
       long started = System.nanoTime();
       try {
         if (plan.highAvailability().preempt()) {
-          sampledBackupRunning = options.backupDaemonRunning().getAsBoolean();
+          sampledBackupRunning = options.backupDaemonRunning().test(plan.syncDaemon());
           sampledConnections = options.connections().getAsLong();
         }
       } catch (RuntimeException e) {

@@ -57,7 +57,7 @@ class HeartbeatElectionInMemoryTest {
   static HeartbeatElection start(DirectorPlan plan, String node, String self, String peer, AddressTable table,
       Quorum q) throws Exception {
     return new HeartbeatElection(plan, new HeartbeatElection.Options(node, new InetSocketAddress(peer,
-        plan.highAvailability().heartbeatPort()), KEY, q, () -> 0, () -> true), table, InetAddress.getByName(self));
+        plan.highAvailability().heartbeatPort()), KEY, q, () -> 0, daemon -> true), table, InetAddress.getByName(self));
   }
 
   /** As the agent wires it: the sync progress read from the director's kernel. */
@@ -66,7 +66,7 @@ class HeartbeatElectionInMemoryTest {
     SyncProgress sync = new SyncProgress(kernel);
     return new HeartbeatElection(plan, new HeartbeatElection.Options(node, new InetSocketAddress(peer,
         plan.highAvailability().heartbeatPort()), KEY, null, sync::connections,
-        () -> sync.backupRunning(plan.syncDaemon())), table, InetAddress.getByName(self));
+        sync::backupRunning), table, InetAddress.getByName(self));
   }
 
   static boolean holds(AddressTable t) {
@@ -101,6 +101,38 @@ class HeartbeatElectionInMemoryTest {
       kernelA.releaseDumps();
       kernelB.releaseDumps();
     }
+  }
+
+  /**
+   * The sync progress asks about the daemon of the plan followed now, not of the plan the election started with:
+   * an edit of the pair's sync daemon is read at the next sample, and the first plan is not held (at full size it
+   * kept every service it had, 20 MB, for the life of the election).
+   */
+  @Test
+  void theSyncProgressReadsTheDaemonOfThePlanFollowedNowAndHoldsNoEarlierPlan() throws Exception {
+    int port = freePort();
+    DirectorPlan p = plan(port);
+    java.util.function.IntFunction<DirectorPlan> withSyncId = id -> new DirectorPlan(p.pair(), p.nodes(),
+        p.vipInterface(), p.vips(), null, p.sysctls(), new DirectorPlan.SyncDaemonPlan(id, "eth1", null, 0, 0, 0),
+        new DirectorPlan.HaPlan(100, 3, true, 0, port, null, null), List.of()); // preemption reads the progress
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    DirectorPlan first = withSyncId.apply(9);
+    java.lang.ref.WeakReference<DirectorPlan> firstHeld = new java.lang.ref.WeakReference<>(first);
+    a = new HeartbeatElection(first, new HeartbeatElection.Options("dir-a", new InetSocketAddress("127.0.0.3",
+        port), KEY, new MemoryQuorum(), () -> 0, daemon -> {
+          asked.set(daemon.syncId());
+          return true;
+        }), tableA, InetAddress.getByName("127.0.0.2"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> asked.get() == 9);
+    first = null;
+
+    a.follow(withSyncId.apply(12));
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> asked.get() == 12);
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      System.gc();
+      return firstHeld.get() == null;
+    });
   }
 
   static long accepted(HeartbeatElection e) {
@@ -145,7 +177,7 @@ class HeartbeatElectionInMemoryTest {
     MemoryQuorum quorum = new MemoryQuorum();
     try {
       a = new HeartbeatElection(plan, new HeartbeatElection.Options("dir-a", new InetSocketAddress("127.0.0.3",
-          port), KEY, quorum, () -> 0, () -> true), tableA, InetAddress.getByName("127.0.0.2"), hanging);
+          port), KEY, quorum, () -> 0, daemon -> true), tableA, InetAddress.getByName("127.0.0.2"), hanging);
       await().atMost(Duration.ofSeconds(5)).until(() -> a.state().role() == Role.ACTIVE && holds(tableA));
       assertThat(blocked[0].await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
       b = start(plan, "dir-b", "127.0.0.3", "127.0.0.2", tableB, quorum);
@@ -269,7 +301,7 @@ class HeartbeatElectionInMemoryTest {
       sent.add(address);
     };
     a = new HeartbeatElection(plan, new HeartbeatElection.Options("dir-a", new InetSocketAddress("127.0.0.3",
-        port), KEY, new MemoryQuorum(), () -> 0, () -> true), tableA, InetAddress.getByName("127.0.0.2"),
+        port), KEY, new MemoryQuorum(), () -> 0, daemon -> true), tableA, InetAddress.getByName("127.0.0.2"),
         recording);
     await().atMost(Duration.ofSeconds(5)).until(() -> sent.size() >= HeartbeatElection.ANNOUNCE_REPEATS * 50);
     Thread.sleep(3 * plan.highAvailability().advertIntervalMillis()); // a round too many would have begun by now
@@ -297,7 +329,7 @@ class HeartbeatElectionInMemoryTest {
       }
     };
     a = new HeartbeatElection(plan, new HeartbeatElection.Options("dir-a", new InetSocketAddress("127.0.0.3",
-        port), KEY, new MemoryQuorum(), () -> 0, () -> true), tableA, InetAddress.getByName("127.0.0.2"),
+        port), KEY, new MemoryQuorum(), () -> 0, daemon -> true), tableA, InetAddress.getByName("127.0.0.2"),
         recording);
     await().atMost(Duration.ofSeconds(5)).until(() -> prepared.contains(plan.vipInterface()));
     a.follow(new DirectorPlan(plan.pair(), plan.nodes(), "eth9", plan.vips(), null, plan.sysctls(), null,

@@ -95,7 +95,7 @@ class HeartbeatElectionNetnsTest {
 
   static HeartbeatElection start(String ns, String node, String peerIp, Quorum q) throws Exception {
     return NetNamespace.run(ns, () -> new HeartbeatElection(PLAN, new HeartbeatElection.Options(node,
-        new InetSocketAddress(peerIp, 8849), KEY, q, () -> 0, () -> true), new AddressTable()));
+        new InetSocketAddress(peerIp, 8849), KEY, q, () -> 0, daemon -> true), new AddressTable()));
   }
 
   static boolean holds(String ns) throws Exception {
