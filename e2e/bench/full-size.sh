@@ -33,14 +33,15 @@
 #     settled as standby (its /metrics: not active, peer alive; none of the VIPs kill -9 left on its interface;
 #     5.5 s after first seen so: the start-up grace of docs/HA.md) before the next; samples with two holders once
 #     the restarted agent dropped what kill -9 left; where the time went (kill -> "role ACTIVE" logged -> the
-#     VIPs added, from the taker's log; its Lease call; its GC pauses; the API server's time per Lease request).
+#     VIPs added, from the taker's log; its Lease call; its GC pauses; the API server's time per Lease request);
+#  6. at the end, the operator's and each agent's live heap (a class histogram, after the failovers) and RSS split.
 #
 # Usage (root: network namespaces):  e2e/bench/full-size.sh             # full size: most of an hour here
 #                                    SCALE=0.1 EDITS=20 e2e/bench/full-size.sh   # 15-30 minutes at load 20-40
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
 # Env: SCALE (1), START (running; cold), EDITS (100 of each kind), REST_S (30), FAILOVERS (10; 0: none), PARALLEL (4) kubectl processes, BATCH
 # (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
-# OPERATOR_JAVA_OPTS (more JVM flags for the operator, e.g. -XX:NativeMemoryTracking=summary), SAMPLE_S (0.5), AGENT_LOG_LEVEL (info; e.g. info,io.halvs.agent.cluster.PlanSource=debug: each plan event's arrival), AGENT_JFR (0; 1: below), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial), AGENT_VARIANT_OPTIONS (none; below), OPERATOR_COLLECTOR (g1; serial), COMPONENT_JAVA (java: the JVM the operator and the agents run on), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
+# OPERATOR_JAVA_OPTS (more JVM flags for the operator, e.g. -XX:NativeMemoryTracking=summary), SAMPLE_S (0.5), AGENT_LOG_LEVEL (info; e.g. info,io.halvs.agent.cluster.PlanSource=debug: each plan event's arrival), AGENT_JFR (0; 1: below), AGENT_HEAP_DUMP (0; 1: each agent's heap dumped at the end, lvs-0N.hprof), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial), AGENT_VARIANT_OPTIONS (none; below), OPERATOR_COLLECTOR (g1; serial), COMPONENT_JAVA (java: the JVM the operator and the agents run on), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
 # for the RealServers'; the agents' programming and the health targets: at most 600). full-size-smoke.sh is CI's
 # short run of it.
 set -euo pipefail
@@ -353,5 +354,18 @@ jcmd "$operator_pid" VM.native_memory summary > "$dir/operator-nmt.txt" 2>&1 || 
 jcmd "$operator_pid" GC.class_histogram > "$dir/operator-histogram.txt" 2>&1 || true
 live=$(awk '$1 == "Total" { printf "%.0f", $3 / 1048576 }' "$dir/operator-histogram.txt")
 echo "operator: live heap at the end ${live:-?} MiB (jcmd GC.class_histogram, after a full collection)"
+# The agents' the same way, after the failovers (a full collection's pause on the active would be one): the
+# survivor has run since the start, the killed one since its restart; files lvs-0N-{nmt,histogram}.txt, smaps.
+for i in 0 1; do
+  node=lvs-0$((i + 1)); pid=${agent_pids[$i]}
+  cp "/proc/$pid/smaps" "$dir/$node.smaps" 2>/dev/null || true
+  grep -E '^(VmRSS|RssAnon|RssFile|Threads)' "/proc/$pid/status" | paste -sd' ' | tr -s ' \t' ' ' | sed "s/^/$node: /" || true
+  jcmd "$pid" VM.native_memory summary > "$dir/$node-nmt.txt" 2>&1 || true
+  jcmd "$pid" GC.class_histogram > "$dir/$node-histogram.txt" 2>&1 || true
+  # AGENT_HEAP_DUMP=1: its heap too, for e2e/bench/heap-referrers.py (who holds what the histogram counts)
+  [ "${AGENT_HEAP_DUMP:-0}" = 0 ] || jcmd "$pid" GC.heap_dump "$dir/$node.hprof" >/dev/null 2>&1 || true
+  live=$(awk '$1 == "Total" { printf "%.0f", $3 / 1048576 }' "$dir/$node-histogram.txt")
+  echo "$node: live heap at the end ${live:-?} MiB (jcmd GC.class_histogram, after a full collection)"
+done
 echo "operator: ${operator_image_flags[*]} -XX:MaxRAM=$operator_max_ram JAVA_TOOL_OPTIONS='$operator_tool_options'; agents: -XX:MaxRAM=$agent_max_ram collectors ${collectors[*]} JAVA_TOOL_OPTIONS='$agent_tool_options'${AGENT_VARIANT_OPTIONS:+ (lvs-02 with '$AGENT_VARIANT_OPTIONS' appended)}; total $((SECONDS - t0)) s;" \
   "1-minute load average over the run $(sort -n "$dir/load.samples" | sed -n '1p;$p' | paste -sd-)"
