@@ -41,7 +41,7 @@
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
 # Env: SCALE (1), START (running; cold), EDITS (100 of each kind), REST_S (30), FAILOVERS (10; 0: none), PARALLEL (4) kubectl processes, BATCH
 # (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
-# OPERATOR_JAVA_OPTS (more JVM flags for the operator, e.g. -XX:NativeMemoryTracking=summary), SAMPLE_S (0.5), AGENT_LOG_LEVEL (info; e.g. info,io.halvs.agent.cluster.PlanSource=debug: each plan event's arrival), AGENT_JFR (0; 1: below), AGENT_HEAP_DUMP (0; 1: each agent's heap dumped at the end, lvs-0N.hprof), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial), AGENT_VARIANT_OPTIONS (none; below), OPERATOR_COLLECTOR (g1; serial), COMPONENT_JAVA (java: the JVM the operator and the agents run on), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
+# OPERATOR_JAVA_OPTS (more JVM flags for the operator, e.g. -XX:NativeMemoryTracking=summary), SAMPLE_S (0.5), AGENT_LOG_LEVEL (info; e.g. info,io.halvs.agent.cluster.PlanSource=debug: each plan event's arrival), AGENT_JFR (0; 1: below), HEAP_DUMP (0; 1: the operator's and each agent's heap dumped at the end, operator.hprof, lvs-0N.hprof), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial), AGENT_VARIANT_OPTIONS (none; below), OPERATOR_COLLECTOR (g1; serial), COMPONENT_JAVA (java: the JVM the operator and the agents run on), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
 # for the RealServers'; the agents' programming and the health targets: at most 600). full-size-smoke.sh is CI's
 # short run of it.
 set -euo pipefail
@@ -136,6 +136,10 @@ at() { # FILE [MS]: "rss_mib cpu_s" of the last sample at or before MS
 }
 peak_rss() { # FILE [MS]: the largest RSS sampled at or before MS
   awk -v ms="${2:-0}" 'NF == 4 && (ms == 0 || $1 <= ms) && $2 > m { m = $2 } END { printf "%.0f", m / 1024 }' "$1"
+}
+range_rss() { # FILE FROM_MS TO_MS: "samples min median max" of the RSS (MiB) sampled in [FROM, TO]
+  awk -v from="$2" -v to="$3" 'NF == 4 && $1 >= from && $1 <= to { print $2 }' "$1" | sort -n \
+    | awk '{ v[NR] = $1 } END { if (NR) printf "%d %.0f %.0f %.0f", NR, v[1] / 1024, v[int((NR + 1) / 2)] / 1024, v[NR] / 1024; else print "0 - - -" }'
 }
 requests() { kubectl get --raw /metrics | awk '/^apiserver_request_total\{/ { n += $NF } END { printf "%d", n }'; }
 
@@ -333,6 +337,11 @@ for who in operator lvs-01 lvs-02; do
   read -r rss cpu <<<"$(at "$dir/$who.samples" "$edits_done_at")"
   row "$who: after the edits" "" "$rss" "$(peak_rss "$dir/$who.samples" "$edits_done_at")" "$cpu"
 done
+# The one sample "at rest" lands before or after a shrink of the heap (G1's periodic cycle): the whole rest too.
+for who in operator lvs-01 lvs-02; do
+  read -r n lo med hi <<<"$(range_rss "$dir/$who.samples" "$programmed_at" "$rested_at")"
+  echo "$who: RSS over the $rest s at rest ($n samples): min $lo, median $med, max $hi MiB"
+done
 read -r rss cpu <<<"$(at "$dir/operator.samples")" # the agents were killed and restarted by the failovers
 row "operator: at the end" "" "$rss" "$(peak_rss "$dir/operator.samples")" "$cpu"
 if [ "$failovers" -gt 0 ]; then python3 "$here/failover.py" summary "$dir/failover.out"; else echo "failover: none (FAILOVERS=0)"; fi
@@ -352,6 +361,7 @@ cp "/proc/$operator_pid/smaps" "$dir/operator.smaps" 2>/dev/null || true
 grep -E '^(VmRSS|RssAnon|RssFile|Threads)' "/proc/$operator_pid/status" | paste -sd' ' | tr -s ' \t' ' ' | sed 's/^/operator: /' || true
 jcmd "$operator_pid" VM.native_memory summary > "$dir/operator-nmt.txt" 2>&1 || true
 jcmd "$operator_pid" GC.class_histogram > "$dir/operator-histogram.txt" 2>&1 || true
+[ "${HEAP_DUMP:-0}" = 0 ] || jcmd "$operator_pid" GC.heap_dump "$dir/operator.hprof" >/dev/null 2>&1 || true
 live=$(awk '$1 == "Total" { printf "%.0f", $3 / 1048576 }' "$dir/operator-histogram.txt")
 echo "operator: live heap at the end ${live:-?} MiB (jcmd GC.class_histogram, after a full collection)"
 # The agents' the same way, after the failovers (a full collection's pause on the active would be one): the
@@ -362,8 +372,8 @@ for i in 0 1; do
   grep -E '^(VmRSS|RssAnon|RssFile|Threads)' "/proc/$pid/status" | paste -sd' ' | tr -s ' \t' ' ' | sed "s/^/$node: /" || true
   jcmd "$pid" VM.native_memory summary > "$dir/$node-nmt.txt" 2>&1 || true
   jcmd "$pid" GC.class_histogram > "$dir/$node-histogram.txt" 2>&1 || true
-  # AGENT_HEAP_DUMP=1: its heap too, for e2e/bench/heap-referrers.py (who holds what the histogram counts)
-  [ "${AGENT_HEAP_DUMP:-0}" = 0 ] || jcmd "$pid" GC.heap_dump "$dir/$node.hprof" >/dev/null 2>&1 || true
+  # HEAP_DUMP=1: its heap too, for e2e/bench/heap-referrers.py (who holds what the histogram counts)
+  [ "${HEAP_DUMP:-0}" = 0 ] || jcmd "$pid" GC.heap_dump "$dir/$node.hprof" >/dev/null 2>&1 || true
   live=$(awk '$1 == "Total" { printf "%.0f", $3 / 1048576 }' "$dir/$node-histogram.txt")
   echo "$node: live heap at the end ${live:-?} MiB (jcmd GC.class_histogram, after a full collection)"
 done
