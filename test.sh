@@ -41,6 +41,13 @@ bench_tier() {
     echo "FAIL: heap-referrers.py did not find the 10,000 RealServers' addresses in the operator's heap dump, each" \
       "held by its spec, with fewer than 1,000 replaced ones beside them (found: ${found:-none})"; rc=1
   fi
+  # and an array class: the Object[]s, by whose they are, the largest groups first with their bytes
+  if [ -n "$dir" ] && e2e/bench/heap-referrers.py "$dir/operator.hprof" '[Ljava.lang.Object;' 1 3 > "$out" \
+    && grep -qE '^ +[0-9]+ +[0-9]+\.[0-9]+ MiB  [^ ]' "$out"; then
+    echo "heap-referrers.py: the operator's Object[]s grouped by their referrers, with their bytes ($(sed -n 2p "$out" | tr -s ' '))"
+  else
+    echo "FAIL: heap-referrers.py did not group the operator's Object[]s with their bytes"; rc=1
+  fi
   rm -rf "$out" "$dir"
   e2e/bench/full-size-smoke.sh || rc=$?
   return $rc
