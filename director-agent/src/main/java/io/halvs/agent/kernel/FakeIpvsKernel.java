@@ -30,7 +30,7 @@ public final class FakeIpvsKernel implements IpvsKernel {
    * Each service's destinations in the order added (as the kernel lists them). A destination is one {@link Held}
    * object, key and value at once: the benchmarks run agents on this table at 100,000 destinations, where a
    * {@link KernelDestination} under a string key held 184 bytes a destination in the agent's heap that the real
-   * kernel holds outside it; this holds 104.
+   * kernel holds outside it; this holds 104 (HeldSizes, with the maps' tables: 21.2 -> 15.3 MiB in all).
    */
   private final Map<ServiceKey, Map<Held, Held>> destinations = new HashMap<>();
   private final Map<Integer, SyncDaemon> daemons = new TreeMap<>();

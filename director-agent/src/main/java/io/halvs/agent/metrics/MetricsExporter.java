@@ -60,7 +60,7 @@ public final class MetricsExporter {
   /**
    * The last kernel read, kept only while scrapes that arrived during it wait to share it: at 100,000 destinations
    * a read is about 8 MB of columns and holds its plan, whose replaced services a kept view would hold past the
-   * next edit (a full-size agent held 20 MB more between scrapes).
+   * next edit (a full-size agent held 8 MB of columns between scrapes).
    */
   private KernelView last; // guarded by this
   private boolean reading; // guarded by this
