@@ -357,25 +357,20 @@ done
 # class in operator-histogram.txt (KEEP=1).
 # Where its RSS is, before that collection: the mappings (heap, metaspace, code, malloc, files) and the split
 # anonymous / file; with OPERATOR_JAVA_OPTS=-XX:NativeMemoryTracking=summary the JVM's own account too.
-cp "/proc/$operator_pid/smaps" "$dir/operator.smaps" 2>/dev/null || true
-grep -E '^(VmRSS|RssAnon|RssFile|Threads)' "/proc/$operator_pid/status" | paste -sd' ' | tr -s ' \t' ' ' | sed 's/^/operator: /' || true
-jcmd "$operator_pid" VM.native_memory summary > "$dir/operator-nmt.txt" 2>&1 || true
-jcmd "$operator_pid" GC.class_histogram > "$dir/operator-histogram.txt" 2>&1 || true
-[ "${HEAP_DUMP:-0}" = 0 ] || jcmd "$operator_pid" GC.heap_dump "$dir/operator.hprof" >/dev/null 2>&1 || true
-live=$(awk '$1 == "Total" { printf "%.0f", $3 / 1048576 }' "$dir/operator-histogram.txt")
-echo "operator: live heap at the end ${live:-?} MiB (jcmd GC.class_histogram, after a full collection)"
+memory_at_end() { # NAME PID: its smaps, RSS split, NMT, class histogram (and HEAP_DUMP=1: heap dump), live heap
+  cp "/proc/$2/smaps" "$dir/$1.smaps" 2>/dev/null || true
+  grep -E '^(VmRSS|RssAnon|RssFile|Threads)' "/proc/$2/status" | paste -sd' ' | tr -s ' \t' ' ' | sed "s/^/$1: /" || true
+  jcmd "$2" VM.native_memory summary > "$dir/$1-nmt.txt" 2>&1 || true
+  jcmd "$2" GC.class_histogram > "$dir/$1-histogram.txt" 2>&1 || true
+  # HEAP_DUMP=1: the heap too, for e2e/bench/heap-referrers.py (who holds what the histogram counts)
+  [ "${HEAP_DUMP:-0}" = 0 ] || jcmd "$2" GC.heap_dump "$dir/$1.hprof" >/dev/null 2>&1 || true
+  local live
+  live=$(awk '$1 == "Total" { printf "%.0f", $3 / 1048576 }' "$dir/$1-histogram.txt")
+  echo "$1: live heap at the end ${live:-?} MiB (jcmd GC.class_histogram, after a full collection)"
+}
+memory_at_end operator "$operator_pid"
 # The agents' the same way, after the failovers (a full collection's pause on the active would be one): the
-# survivor has run since the start, the killed one since its restart; files lvs-0N-{nmt,histogram}.txt, smaps.
-for i in 0 1; do
-  node=lvs-0$((i + 1)); pid=${agent_pids[$i]}
-  cp "/proc/$pid/smaps" "$dir/$node.smaps" 2>/dev/null || true
-  grep -E '^(VmRSS|RssAnon|RssFile|Threads)' "/proc/$pid/status" | paste -sd' ' | tr -s ' \t' ' ' | sed "s/^/$node: /" || true
-  jcmd "$pid" VM.native_memory summary > "$dir/$node-nmt.txt" 2>&1 || true
-  jcmd "$pid" GC.class_histogram > "$dir/$node-histogram.txt" 2>&1 || true
-  # HEAP_DUMP=1: its heap too, for e2e/bench/heap-referrers.py (who holds what the histogram counts)
-  [ "${HEAP_DUMP:-0}" = 0 ] || jcmd "$pid" GC.heap_dump "$dir/$node.hprof" >/dev/null 2>&1 || true
-  live=$(awk '$1 == "Total" { printf "%.0f", $3 / 1048576 }' "$dir/$node-histogram.txt")
-  echo "$node: live heap at the end ${live:-?} MiB (jcmd GC.class_histogram, after a full collection)"
-done
+# survivor has run since the start, the killed one since its restart.
+for i in 0 1; do memory_at_end "lvs-0$((i + 1))" "${agent_pids[$i]}"; done
 echo "operator: ${operator_image_flags[*]} -XX:MaxRAM=$operator_max_ram JAVA_TOOL_OPTIONS='$operator_tool_options'; agents: -XX:MaxRAM=$agent_max_ram collectors ${collectors[*]} JAVA_TOOL_OPTIONS='$agent_tool_options'${AGENT_VARIANT_OPTIONS:+ (lvs-02 with '$AGENT_VARIANT_OPTIONS' appended)}; total $((SECONDS - t0)) s;" \
   "1-minute load average over the run $(sort -n "$dir/load.samples" | sed -n '1p;$p' | paste -sd-)"
