@@ -130,7 +130,9 @@ def main():
     chosen = [o for o, (c, _) in instances.items() if class_names.get(c) == target]
     # an object array class ("[Ljava.lang.Object;"): its arrays, each group with the bytes its arrays take
     chosen += [o for o, (c, _, _) in arrays.items() if class_names.get(c) == target]
-    size = lambda o: 16 + arrays[o][2] * idsz if o in arrays else 0  # compressed oops: 4 bytes a slot
+    # an array's bytes in the heap, as the class histogram counts them: a 16-byte header and 4 bytes a slot
+    # (compressed oops; HPROF writes 8-byte ids whatever the heap holds), rounded up to 8 bytes
+    size = lambda o: (16 + 4 * arrays[o][2] + 7) // 8 * 8 if o in arrays else 0
     by_chain = collections.defaultdict(list)
     for o in chosen:
         by_chain[chain(o, depth)].append(o)
