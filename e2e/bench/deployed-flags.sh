@@ -56,3 +56,6 @@ read_image_env() {
 # serial_flags: image_flags' lines (stdin) with the serial collector instead of G1 and without G1's pause goal,
 # for the benchmarks' runs that set the serial collector beside the image's
 serial_flags() { sed -e 's/^-XX:+UseG1GC$/-XX:+UseSerialGC/' -e '/^-XX:MaxGCPauseMillis=/d'; }
+# shenandoah_flags: the same with Shenandoah in its footprint mode (compact: a concurrent cycle after each 10 % of
+# the heap allocated, at most 30 s apart, free regions given back after 1 s), to set beside G1 under the same load
+shenandoah_flags() { sed -e 's/^-XX:+UseG1GC$/-XX:+UseShenandoahGC\n-XX:ShenandoahGCHeuristics=compact/' -e '/^-XX:MaxGCPauseMillis=/d'; }

@@ -41,7 +41,7 @@
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
 # Env: SCALE (1), START (running; cold), EDITS (100 of each kind), REST_S (30), FAILOVERS (10; 0: none), PARALLEL (4) kubectl processes, BATCH
 # (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
-# OPERATOR_JAVA_OPTS (more JVM flags for the operator, e.g. -XX:NativeMemoryTracking=summary), SAMPLE_S (0.5), AGENT_LOG_LEVEL (info; e.g. info,io.halvs.agent.cluster.PlanSource=debug: each plan event's arrival), AGENT_JFR (0; 1: below), HEAP_DUMP (0; 1: the operator's and each agent's heap dumped at the end, operator.hprof, lvs-0N.hprof), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial), AGENT_VARIANT_OPTIONS (none; below), OPERATOR_COLLECTOR (g1; serial), COMPONENT_JAVA (java: the JVM the operator and the agents run on), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
+# OPERATOR_JAVA_OPTS (more JVM flags for the operator, e.g. -XX:NativeMemoryTracking=summary), SAMPLE_S (0.5), AGENT_LOG_LEVEL (info; e.g. info,io.halvs.agent.cluster.PlanSource=debug: each plan event's arrival), AGENT_JFR (0; 1: below), HEAP_DUMP (0; 1: the operator's and each agent's heap dumped at the end, operator.hprof, lvs-0N.hprof), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial, shenandoah), AGENT_VARIANT_OPTIONS (none; below), OPERATOR_COLLECTOR (g1; serial, shenandoah), COMPONENT_JAVA (java: the JVM the operator and the agents run on), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
 # for the RealServers'; the agents' programming and the health targets: at most 600). full-size-smoke.sh is CI's
 # short run of it.
 set -euo pipefail
@@ -71,10 +71,12 @@ read_image_flags operator_image_flags operator
 read_image_flags agent_image_flags director-agent
 read_image_env operator_image_env operator
 mapfile -t agent_serial_flags < <(printf '%s\n' "${agent_image_flags[@]}" | serial_flags)
+mapfile -t agent_shenandoah_flags < <(printf '%s\n' "${agent_image_flags[@]}" | shenandoah_flags)
 case ${OPERATOR_COLLECTOR:-g1} in
   serial) mapfile -t operator_image_flags < <(printf '%s\n' "${operator_image_flags[@]}" | serial_flags) ;;
+  shenandoah) mapfile -t operator_image_flags < <(printf '%s\n' "${operator_image_flags[@]}" | shenandoah_flags) ;;
   g1) ;;
-  *) echo "full-size.sh: OPERATOR_COLLECTOR: serial or g1, not '$OPERATOR_COLLECTOR'" >&2; exit 2 ;;
+  *) echo "full-size.sh: OPERATOR_COLLECTOR: serial, g1 or shenandoah, not '$OPERATOR_COLLECTOR'" >&2; exit 2 ;;
 esac
 # The operator's environment as deployed: the image's (MALLOC_ARENA_MAX, read from operator/pom.xml above) and the Deployment's heap
 # flags (JAVA_TOOL_OPTIONS in deploy/base/operator-deployment.yaml; OPERATOR_JAVA_TOOL_OPTIONS= leaves them out, as
@@ -85,7 +87,7 @@ operator_tool_options=${OPERATOR_JAVA_TOOL_OPTIONS-$(tool_options "$repo/deploy/
 agent_tool_options=${AGENT_JAVA_TOOL_OPTIONS-$(tool_options "$repo/operator/src/main/resources/templates/agent-daemonset.yaml")}
 # AGENT_COLLECTORS: each agent's collector, lvs-01's then lvs-02's ("serial g1": both side by side under the same
 # load). g1 is the image's: G1 with a 50 ms pause goal; serial is the image's before 2026-12-01, with the
-# DaemonSet's -Xmn16m of then added.
+# DaemonSet's -Xmn16m of then added; shenandoah is Shenandoah in its footprint mode (deployed-flags.sh).
 # AGENT_VARIANT_OPTIONS: JVM flags appended to lvs-02's JAVA_TOOL_OPTIONS only (later flags win), so one run
 # compares two settings under the same load: edits.py's last table gives each agent's figures, as do the RSS and
 # GC rows.
@@ -93,9 +95,9 @@ agent_tool_options=${AGENT_JAVA_TOOL_OPTIONS-$(tool_options "$repo/operator/src/
 # dumped after each failover to failover-N-taker.jfr in the work directory (with KEEP=1).
 agent_jfr_events=",jdk.ThreadPark#threshold=1ms,jdk.JavaMonitorEnter#threshold=1ms,jdk.JavaMonitorWait#threshold=1ms,jdk.SocketRead#threshold=1ms,jdk.SocketWrite#threshold=1ms,jdk.SafepointBegin#enabled=true"
 read -r -a collectors <<<"${AGENT_COLLECTORS:-g1 g1}"
-[ "${#collectors[@]}" = 2 ] || { echo "full-size.sh: AGENT_COLLECTORS names two collectors (serial or g1), not '${AGENT_COLLECTORS-}'" >&2; exit 2; }
+[ "${#collectors[@]}" = 2 ] || { echo "full-size.sh: AGENT_COLLECTORS names two collectors (serial, g1 or shenandoah), not '${AGENT_COLLECTORS-}'" >&2; exit 2; }
 for c in "${collectors[@]}"; do
-  case $c in serial | g1) ;; *) echo "full-size.sh: AGENT_COLLECTORS: serial or g1, not '$c'" >&2; exit 2 ;; esac
+  case $c in serial | g1 | shenandoah) ;; *) echo "full-size.sh: AGENT_COLLECTORS: serial, g1 or shenandoah, not '$c'" >&2; exit 2 ;; esac
 done
 
 dir=$(mktemp -d /tmp/halvs-full-size.XXXXXX)
@@ -224,7 +226,10 @@ agent_pids=()
 start_agent() { # INDEX: lvs-0(INDEX+1) in its namespace; appends to its log
   local node=lvs-0$(($1 + 1)); mkdir -p "$dir/$node-tmp"
   local flags=("${agent_image_flags[@]}") options=$agent_tool_options jfr=()
-  [ "${collectors[$1]}" = g1 ] || { flags=("${agent_serial_flags[@]}"); options+=" -Xmn16m"; }
+  case ${collectors[$1]} in
+    serial) flags=("${agent_serial_flags[@]}"); options+=" -Xmn16m" ;;
+    shenandoah) flags=("${agent_shenandoah_flags[@]}") ;;
+  esac
   [ "$1" = 0 ] || [ -z "${AGENT_VARIANT_OPTIONS:-}" ] || options+=" $AGENT_VARIANT_OPTIONS"
   [ "${AGENT_JFR:-0}" = 0 ] || jfr=(-XX:StartFlightRecording=settings=profile,name=halvs,maxage=10m$agent_jfr_events)
   pod_config "$dir" agent "$agent_api_host" "$api_port" # as the DaemonSet's pods find the API server
