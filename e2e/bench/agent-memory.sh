@@ -122,7 +122,10 @@ print(";".join(out))
 PY
 )
   # the collector's pauses so far (before the histogram's own full collection): count and longest, ms
-  gc[$name]=$(awk '/Pause Young/ { y++; v = $NF + 0; if (v > ym) ym = v } /Pause Full/ { f++; v = $NF + 0; if (v > fm) fm = v }
+  # (the other pauses: young collections, and G1's or Shenandoah's pauses of a concurrent cycle; full: Full, or
+  # Shenandoah's Degenerated)
+  gc[$name]=$(awk '/ Pause / && !/Pause (Full|Degenerated)/ { y++; v = $NF + 0; if (v > ym) ym = v }
+    /Pause (Full|Degenerated)/ { f++; v = $NF + 0; if (v > fm) fm = v }
     END { printf "%d/%.0f %d/%.0f", y, ym, f, fm }' "$dir/gc-$name.log")
   if [ "$stream_steps" -gt 0 ]; then
     # What a large apply sends: a new plan every STREAM_PERIOD_MS. A pause longer than the pair's dead interval
@@ -163,8 +166,8 @@ mapfile -t v < <(vals threads); row "threads" "${v[@]}"
 mapfile -t v < <(vals rss_end); row "RSS MiB (at the end)" "${v[@]}"
 mapfile -t v < <(vals classes); row "classes loaded (at the end)" "${v[@]}"
 mapfile -t v < <(vals meta_used); row "metaspace used MiB (at the end)" "${v[@]}"
-mapfile -t v < <(vals gc | cut -d' ' -f1); row "young GCs / longest pause ms" "${v[@]}"
-mapfile -t v < <(vals gc | cut -d' ' -f2); row "full GCs / longest pause ms" "${v[@]}"
+mapfile -t v < <(vals gc | cut -d' ' -f1); row "other GC pauses / longest ms" "${v[@]}"
+mapfile -t v < <(vals gc | cut -d' ' -f2); row "full GCs / longest ms" "${v[@]}"
 if [ "$stream_steps" -gt 0 ]; then
   mapfile -t v < <(vals stream | cut -d' ' -f1); row "stream: GC pauses" "${v[@]}"
   mapfile -t v < <(vals stream | cut -d' ' -f2); row "stream: pauses > 150 ms (takeovers)" "${v[@]}"

@@ -53,9 +53,17 @@ read_image_env() {
   lines=$(image_env "$2") || { echo "$(basename "$0"): the environment of $2's image not read from the poms" >&2; exit 2; }
   mapfile -t into < <(grep -v '^PATH=' <<<"$lines")
 }
-# serial_flags: image_flags' lines (stdin) with the serial collector instead of G1 and without G1's pause goal,
-# for the benchmarks' runs that set the serial collector beside the image's
-serial_flags() { sed -e 's/^-XX:+UseG1GC$/-XX:+UseSerialGC/' -e '/^-XX:MaxGCPauseMillis=/d'; }
-# shenandoah_flags: the same with Shenandoah in its footprint mode (compact: a concurrent cycle after each 10 % of
-# the heap allocated, at most 30 s apart, free regions given back after 1 s), to set beside G1 under the same load
-shenandoah_flags() { sed -e 's/^-XX:+UseG1GC$/-XX:+UseShenandoahGC\n-XX:ShenandoahGCHeuristics=compact/' -e '/^-XX:MaxGCPauseMillis=/d'; }
+# collector_flags COLLECTOR: image_flags' lines (stdin) with COLLECTOR and its tuning in place of the image's, for
+# the benchmarks' runs that set another collector beside the image's: serial (no tuning), g1 (the agent image's of
+# 2026-12-01 to 12-05: G1 with a 50 ms pause goal), shenandoah (the agent image's since: its footprint mode, a
+# concurrent cycle after each 10 % of the heap allocated, at most 30 s apart, free regions given back after 1 s)
+collector_flags() {
+  local with
+  case $1 in
+    serial) with='-XX:+UseSerialGC' ;;
+    g1) with='-XX:+UseG1GC\n-XX:MaxGCPauseMillis=50' ;;
+    shenandoah) with='-XX:+UseShenandoahGC\n-XX:ShenandoahGCHeuristics=compact' ;;
+    *) echo "collector_flags: serial, g1 or shenandoah, not '$1'" >&2; return 1 ;;
+  esac
+  sed -E -e '/^-XX:(MaxGCPauseMillis|ShenandoahGCHeuristics)=/d' -e "s/^-XX:\+Use[A-Za-z0-9]+GC$/$with/"
+}

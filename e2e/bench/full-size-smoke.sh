@@ -45,6 +45,9 @@ check "operator RSS split at the end" "^operator: VmRSS: [0-9]+ kB RssAnon: [0-9
 # the seds that read them from the poms and the Deployment found them: a run without them measures another operator
 check "the operator ran with its image's flags and the Deployment's JAVA_TOOL_OPTIONS" \
   "^operator: -XX:\+UseG1GC -XX:MaxRAMPercentage=[0-9]+ .* -XX:MaxRAM=[0-9]+[mg] JAVA_TOOL_OPTIONS='-[^']+'; agents:"
+for who in lvs-01 lvs-02; do # the image's collector, as the agents' JVMs report it
+  check "$who ran on Shenandoah" "^GC $who \\(shenandoah; Using Shenandoah\\): [0-9]+ pauses, [0-9]+ longer than 150 ms"
+done
 check "health targets up on both agents" "^health checks .*: lvs-01 [0-9]+ of [0-9]+ up; lvs-02 [0-9]+ of [0-9]+ up\$"
 check "role changes before the failovers" \
   "^role changes before the failovers \\(none injected\\): lvs-01 [0-9]+ \\([0-9]+ for quorum lost\\); lvs-02 [0-9]+ \\([0-9]+ for quorum lost\\)\$"

@@ -41,7 +41,7 @@
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
 # Env: SCALE (1), START (running; cold), EDITS (100 of each kind), REST_S (30), FAILOVERS (10; 0: none), PARALLEL (4) kubectl processes, BATCH
 # (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
-# OPERATOR_JAVA_OPTS (more JVM flags for the operator, e.g. -XX:NativeMemoryTracking=summary), SAMPLE_S (0.5), AGENT_LOG_LEVEL (info; e.g. info,io.halvs.agent.cluster.PlanSource=debug: each plan event's arrival), AGENT_JFR (0; 1: below), HEAP_DUMP (0; 1: the operator's and each agent's heap dumped at the end, operator.hprof, lvs-0N.hprof), API_PATH (direct; forwarder), AGENT_COLLECTORS (g1 g1; serial, shenandoah), AGENT_VARIANT_OPTIONS (none; below), OPERATOR_COLLECTOR (g1; serial, shenandoah), COMPONENT_JAVA (java: the JVM the operator and the agents run on), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
+# OPERATOR_JAVA_OPTS (more JVM flags for the operator, e.g. -XX:NativeMemoryTracking=summary), SAMPLE_S (0.5), AGENT_LOG_LEVEL (info; e.g. info,io.halvs.agent.cluster.PlanSource=debug: each plan event's arrival), AGENT_JFR (0; 1: below), HEAP_DUMP (0; 1: the operator's and each agent's heap dumped at the end, operator.hprof, lvs-0N.hprof), API_PATH (direct; forwarder), AGENT_COLLECTORS (shenandoah shenandoah; serial, g1), AGENT_VARIANT_OPTIONS (none; below), OPERATOR_COLLECTOR (g1; serial, shenandoah), COMPONENT_JAVA (java: the JVM the operator and the agents run on), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
 # for the RealServers'; the agents' programming and the health targets: at most 600). full-size-smoke.sh is CI's
 # short run of it.
 set -euo pipefail
@@ -64,17 +64,14 @@ done
 [ "$(id -u)" = 0 ] || { echo "full-size.sh: needs root (network namespaces)" >&2; exit 2; }
 # The images' JVM flags, read from the poms (deployed-flags.sh: the parent's jib jvmFlags and each image's own).
 # OPERATOR_COLLECTOR: g1 is the operator image's; serial is the image's before 2026-12-01 12:00, to set its pauses
-# beside the edits' times (the serial collector in G1's place, without G1's pause goal).
+# beside the edits' times (the serial collector in G1's place, without G1's pause goal); shenandoah as the agents'.
 source "$here/deployed-flags.sh"
 source "$api/pod-config.sh"
 read_image_flags operator_image_flags operator
 read_image_flags agent_image_flags director-agent
 read_image_env operator_image_env operator
-mapfile -t agent_serial_flags < <(printf '%s\n' "${agent_image_flags[@]}" | serial_flags)
-mapfile -t agent_shenandoah_flags < <(printf '%s\n' "${agent_image_flags[@]}" | shenandoah_flags)
 case ${OPERATOR_COLLECTOR:-g1} in
-  serial) mapfile -t operator_image_flags < <(printf '%s\n' "${operator_image_flags[@]}" | serial_flags) ;;
-  shenandoah) mapfile -t operator_image_flags < <(printf '%s\n' "${operator_image_flags[@]}" | shenandoah_flags) ;;
+  serial | shenandoah) mapfile -t operator_image_flags < <(printf '%s\n' "${operator_image_flags[@]}" | collector_flags "$OPERATOR_COLLECTOR") ;;
   g1) ;;
   *) echo "full-size.sh: OPERATOR_COLLECTOR: serial, g1 or shenandoah, not '$OPERATOR_COLLECTOR'" >&2; exit 2 ;;
 esac
@@ -85,16 +82,18 @@ operator_tool_options=${OPERATOR_JAVA_TOOL_OPTIONS-$(tool_options "$repo/deploy/
 # The DaemonSet's heap flags (JAVA_TOOL_OPTIONS in the operator's template), as a deployed agent runs;
 # AGENT_JAVA_TOOL_OPTIONS= (empty) leaves the heap to -XX:MaxRAM alone, as runs before 2026-11-30 19:40 did.
 agent_tool_options=${AGENT_JAVA_TOOL_OPTIONS-$(tool_options "$repo/operator/src/main/resources/templates/agent-daemonset.yaml")}
-# AGENT_COLLECTORS: each agent's collector, lvs-01's then lvs-02's ("serial g1": both side by side under the same
-# load). g1 is the image's: G1 with a 50 ms pause goal; serial is the image's before 2026-12-01, with the
-# DaemonSet's -Xmn16m of then added; shenandoah is Shenandoah in its footprint mode (deployed-flags.sh).
+# AGENT_COLLECTORS: each agent's collector, lvs-01's then lvs-02's ("g1 shenandoah": both side by side under the
+# same load), as deployed-flags.sh's collector_flags sets it. shenandoah is the image's (since 2026-12-05); g1 is
+# the image's before it, G1 with a 50 ms pause goal (run it with the DaemonSet's heap flags of then,
+# AGENT_JAVA_TOOL_OPTIONS, for its figures of then); serial is the image's before 2026-12-01, with the DaemonSet's
+# -Xmn16m of then added.
 # AGENT_VARIANT_OPTIONS: JVM flags appended to lvs-02's JAVA_TOOL_OPTIONS only (later flags win), so one run
 # compares two settings under the same load: edits.py's last table gives each agent's figures, as do the RSS and
 # GC rows.
 # AGENT_JFR=1: each agent records JFR (the profile settings, and every wait of 1 ms and more), the taker's recording
 # dumped after each failover to failover-N-taker.jfr in the work directory (with KEEP=1).
 agent_jfr_events=",jdk.ThreadPark#threshold=1ms,jdk.JavaMonitorEnter#threshold=1ms,jdk.JavaMonitorWait#threshold=1ms,jdk.SocketRead#threshold=1ms,jdk.SocketWrite#threshold=1ms,jdk.SafepointBegin#enabled=true"
-read -r -a collectors <<<"${AGENT_COLLECTORS:-g1 g1}"
+read -r -a collectors <<<"${AGENT_COLLECTORS:-shenandoah shenandoah}"
 [ "${#collectors[@]}" = 2 ] || { echo "full-size.sh: AGENT_COLLECTORS names two collectors (serial, g1 or shenandoah), not '${AGENT_COLLECTORS-}'" >&2; exit 2; }
 for c in "${collectors[@]}"; do
   case $c in serial | g1 | shenandoah) ;; *) echo "full-size.sh: AGENT_COLLECTORS: serial, g1 or shenandoah, not '$c'" >&2; exit 2 ;; esac
@@ -225,11 +224,9 @@ sample "$operator_pid" "$dir/operator.samples" & pids+=($!)
 agent_pids=()
 start_agent() { # INDEX: lvs-0(INDEX+1) in its namespace; appends to its log
   local node=lvs-0$(($1 + 1)); mkdir -p "$dir/$node-tmp"
-  local flags=("${agent_image_flags[@]}") options=$agent_tool_options jfr=()
-  case ${collectors[$1]} in
-    serial) flags=("${agent_serial_flags[@]}"); options+=" -Xmn16m" ;;
-    shenandoah) flags=("${agent_shenandoah_flags[@]}") ;;
-  esac
+  local flags options=$agent_tool_options jfr=()
+  mapfile -t flags < <(printf '%s\n' "${agent_image_flags[@]}" | collector_flags "${collectors[$1]}")
+  [ "${collectors[$1]}" != serial ] || options+=" -Xmn16m"
   [ "$1" = 0 ] || [ -z "${AGENT_VARIANT_OPTIONS:-}" ] || options+=" $AGENT_VARIANT_OPTIONS"
   [ "${AGENT_JFR:-0}" = 0 ] || jfr=(-XX:StartFlightRecording=settings=profile,name=halvs,maxage=10m$agent_jfr_events)
   pod_config "$dir" agent "$agent_api_host" "$api_port" # as the DaemonSet's pods find the API server
@@ -355,7 +352,8 @@ read -r n over longest full < <(awk -f "$here/gc-pauses.awk" "$dir/operator-gc.l
 echo "GC operator (${OPERATOR_COLLECTOR:-g1}): $n pauses, $over longer than 150 ms, longest $longest ms, $full full"
 for i in 0 1; do # every pause of every run of the agent (a restarted agent writes a new log)
   read -r n over longest full < <(cat "$dir"/lvs-0$((i + 1))-gc-*.log | awk -f "$here/gc-pauses.awk")
-  echo "GC lvs-0$((i + 1)) (${collectors[$i]}): $n pauses, $over longer than 150 ms (the dead interval), longest $longest ms, $full full"
+  used=$(awk '/\] Using / { sub(/.*\] /, ""); print; exit }' "$dir"/lvs-0$((i + 1))-gc-*.log) # as the JVM logs it
+  echo "GC lvs-0$((i + 1)) (${collectors[$i]}; ${used:-no collector logged}): $n pauses, $over longer than 150 ms (the dead interval), longest $longest ms, $full full"
 done
 # The operator's live heap, last: the histogram runs a full collection, which must not count in the GC line above
 # (fsT's 1,462 ms "full" was its own). What it holds at this size, whatever the collector had given back; by

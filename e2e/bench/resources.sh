@@ -113,8 +113,14 @@ mapped_deleted_kib() {
   while read -r range; do n=$((n + 0x${range#*-} - 0x${range%-*})); done < <(grep "$2.*(deleted)" "$1" | cut -d' ' -f1)
   echo $((n / 1024))
 }
-# The heap left by the last Full GC (jcmd's histogram runs one at the end): the live set.
-live_heap() { grep 'Pause Full' "$1" | tail -1 | sed -E 's/.*->([0-9]+M)\(([0-9]+M)\).*/\1 live of \2 committed/'; }
+# The heap left by the last Full GC (jcmd's histogram runs one at the end under G1): the live set. Shenandoah (the
+# agent's) counts the histogram by a walk from the roots, with no full collection to log: its total, below.
+live_heap() {
+  local live
+  live=$(grep 'Pause Full' "$1" | tail -1 | sed -E 's/.*->([0-9]+M)\(([0-9]+M)\).*/\1 live of \2 committed/')
+  [ -n "$live" ] || live="not logged (no full collection: the histogram's total below)"
+  echo "$live"
+}
 
 echo "resources: SCALE=$scale: 1 DirectorPair, $services VirtualServices x $per_service RealServers = $dests destinations"
 t0=$SECONDS

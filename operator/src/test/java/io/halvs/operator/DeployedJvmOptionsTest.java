@@ -37,12 +37,20 @@ class DeployedJvmOptionsTest {
     return m.group(1).trim();
   }
 
-  /** java OPTIONS -XX:+UseG1GC -version, without the environment's JAVA_TOOL_OPTIONS: its exit code and output. */
-  static String[] run(String options) throws Exception {
+  /** The collector flag of MODULE's image (image.collector in its pom), e.g. -XX:+UseG1GC. */
+  static String imageCollector(String module) throws IOException {
+    Matcher m = Pattern.compile("<image\\.collector>(.+)</image\\.collector>")
+        .matcher(Files.readString(DeployKustomizeTest.REPO.resolve(module).resolve("pom.xml")));
+    assertThat(m.find()).as("image.collector in %s/pom.xml", module).isTrue();
+    return m.group(1).trim();
+  }
+
+  /** java OPTIONS COLLECTOR -version, without the environment's JAVA_TOOL_OPTIONS: its exit code and output. */
+  static String[] run(String options, String collector) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(Arrays.asList(options.split(" +")));
-    command.add("-XX:+UseG1GC");
+    command.add(collector);
     command.add("-version");
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().remove("JAVA_TOOL_OPTIONS");
@@ -52,28 +60,31 @@ class DeployedJvmOptionsTest {
     return new String[] {String.valueOf(p.exitValue()), out};
   }
 
-  static void assertStarts(String options) throws Exception {
-    String[] result = run(options);
+  static void assertStarts(String options, String collector) throws Exception {
+    String[] result = run(options, collector);
     assertThat(result[0]).as("java %s -version: %s", options, result[1]).isEqualTo("0");
   }
 
   @Test
   void theOperatorsHeapFlagsStartThisJdk() throws Exception {
     String options = operatorOptions();
+    assertThat(imageCollector("operator")).isEqualTo("-XX:+UseG1GC");
     assertThat(options).contains("-XX:G1PeriodicGCInterval=").contains("-XX:MaxHeapFreeRatio=");
-    assertStarts(options);
+    assertStarts(options, imageCollector("operator"));
   }
 
   @Test
   void theAgentsHeapFlagsStartThisJdk() throws Exception {
     String options = agentOptions();
-    assertThat(options).contains("-Xmx").contains("-XX:G1PeriodicGCInterval=");
-    assertStarts(options);
+    // A JVM accepts another collector's flags and ignores them: G1's in the template would tune nothing.
+    assertThat(imageCollector("director-agent")).isEqualTo("-XX:+UseShenandoahGC");
+    assertThat(options).contains("-Xmx").doesNotContain("-XX:G1").doesNotContain("HeapFreeRatio");
+    assertStarts(options, imageCollector("director-agent"));
   }
 
   @Test
   void aFlagThisJdkDoesNotKnowIsCaught() throws Exception {
-    String[] result = run("-XX:G1PeriodicGCInterval=15000 -XX:NoSuchHalvsFlag=1");
+    String[] result = run("-XX:G1PeriodicGCInterval=15000 -XX:NoSuchHalvsFlag=1", "-XX:+UseG1GC");
     assertThat(result[0]).isNotEqualTo("0");
     assertThat(result[1]).contains("Unrecognized VM option 'NoSuchHalvsFlag=1'");
   }

@@ -44,12 +44,12 @@ public class AgentSettings {
 
   @Size(max = 1024)
   @Pattern(ARG)
-  @ValidationRule(value = "!self.matches('-XX:[+]Use(Serial|Parallel|Z|Shenandoah|Epsilon)GC')",
-      message = "jvmOptions: the agent image runs the G1 collector (-XX:+UseG1GC) and the JVM refuses to "
-          + "start with a second one")
+  @ValidationRule(value = "!self.matches('-XX:[+]Use(Serial|Parallel|G1|Z|Epsilon)GC')",
+      message = "jvmOptions: the agent image runs the Shenandoah collector (-XX:+UseShenandoahGC) and the JVM "
+          + "refuses to start with a second one")
   @JsonPropertyDescription("JVM options for the agent, passed as JAVA_TOOL_OPTIONS, e.g. \"-Xmx300m\". The image's "
-      + "own flags (-XX:+UseG1GC -XX:MaxRAMPercentage=75 -XX:MaxGCPauseMillis=50) come later on the command line "
-      + "and win when repeated; -Xmx wins over MaxRAMPercentage.")
+      + "own flags (-XX:+UseShenandoahGC -XX:MaxRAMPercentage=75 -XX:ShenandoahGCHeuristics=compact) come later on "
+      + "the command line and win when repeated; -Xmx wins over MaxRAMPercentage.")
   private String jvmOptions;
 
   @Size(max = 253)

@@ -195,7 +195,7 @@ class CrdSchemaTest {
         Arguments.of(DP, "spec.gateway", "self.prefixLength <= 32"),
         Arguments.of(DP, "spec.syncDaemon.multicastGroup", "cidr('224.0.0.0/4').containsIP(ip(self))"),
         Arguments.of(DP, "spec.nodes", "self[0] != self[1]"),
-        Arguments.of(DP, "spec.agent.jvmOptions", "Use(Serial|Parallel|Z|Shenandoah|Epsilon)GC"),
+        Arguments.of(DP, "spec.agent.jvmOptions", "Use(Serial|Parallel|G1|Z|Epsilon)GC"),
         Arguments.of(DP, "spec.agent.resources", "quantity(self.requests.memory).compareTo(quantity(self.limits.memory))"));
   }
 
