@@ -614,6 +614,8 @@ public final class PlanBuilder {
     static final java.util.regex.Pattern IFNAME = java.util.regex.Pattern.compile(DirectorPairSpec.INTERFACE_NAME);
     private static final java.util.regex.Pattern SYSCTL_KEY = java.util.regex.Pattern.compile(Sysctls.ALLOWED_KEY);
     private static final java.util.regex.Pattern INTEGER = java.util.regex.Pattern.compile("^-?[0-9]{1,10}$");
+    private static final java.util.regex.Pattern OTHER_COLLECTOR =
+        java.util.regex.Pattern.compile(io.halvs.api.v1alpha1.AgentSettings.OTHER_COLLECTOR);
 
     static void check(DirectorPair dp, Checks c) {
       DirectorPairSpec s = dp.getSpec();
@@ -641,6 +643,14 @@ public final class PlanBuilder {
         }
       }
       ifname(c, "spec.vipInterface", s.getVipInterface(), true);
+      // Admission refuses it since the agent's image left G1; a pair stored before then would roll out agents
+      // whose JVM does not start (the standby first: the pair without one until the options are fixed).
+      if (s.getAgent() != null && s.getAgent().getJvmOptions() != null
+          && OTHER_COLLECTOR.matcher(s.getAgent().getJvmOptions()).find()) {
+        c.error("spec.agent.jvmOptions", "Invalid", "spec.agent."
+            + io.halvs.api.v1alpha1.AgentSettings.OTHER_COLLECTOR_MESSAGE
+            + ": the agents are left as they are until it is removed");
+      }
       List<io.halvs.api.v1alpha1.Gateway> gateways = new ArrayList<>();
       if (s.getGateway() != null) {
         gateways.add(s.getGateway());

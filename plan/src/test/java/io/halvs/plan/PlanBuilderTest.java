@@ -326,6 +326,23 @@ class PlanBuilderTest {
   }
 
   @Test
+  void aSecondCollectorInTheAgentsJvmOptionsStoredBeforeAdmissionRefusedItInvalidatesThePair() {
+    var dp = pair("lvs", "n1", "n2");
+    var agent = new io.halvs.api.v1alpha1.AgentSettings();
+    agent.setJvmOptions("-Xmx300m -XX:+UseG1GC -XX:MaxGCPauseMillis=30");
+    dp.getSpec().setAgent(agent);
+    PlanResult r = build(List.of(dp), List.of(), List.of());
+    assertThat(r.plans()).isEmpty();
+    Finding f = r.findingsFor(new ObjectRef("DirectorPair", null, "lvs")).get(0);
+    assertThat(f.severity()).isEqualTo(Finding.Severity.ERROR);
+    assertThat(f.field()).isEqualTo("spec.agent.jvmOptions");
+    assertThat(f.message()).contains("Shenandoah", "refuses to start with a second one");
+    // The image's own collector, and other flags, are fine.
+    agent.setJvmOptions("-Xmx300m -XX:+UseShenandoahGC -XX:ShenandoahGCHeuristics=adaptive");
+    assertThat(build(List.of(dp), List.of(), List.of()).plans()).containsOnlyKeys("lvs");
+  }
+
+  @Test
   void aNodeInTwoPairsRejectsTheNewerPairNamingTheOlderAndTheNode() {
     var older = pair("zeta", "n1", "n2");
     older.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");

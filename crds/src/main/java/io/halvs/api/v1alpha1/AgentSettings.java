@@ -28,6 +28,14 @@ public class AgentSettings {
   public static final String QUANTITY = "^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$";
   /** One flag: printable, no line breaks (a flag never needs one, a log or YAML injection does). */
   public static final String ARG = "^[^\\r\\n]*$";
+  /**
+   * A collector other than the image's Shenandoah (director-agent/pom.xml, image.collector), found anywhere in
+   * jvmOptions: the JVM refuses to start with two. Admission's rule, and the operator's check of objects stored
+   * before it (G1 was the image's until 2026-12-05, so -XX:+UseG1GC was accepted then).
+   */
+  public static final String OTHER_COLLECTOR = "-XX:[+]Use(Serial|Parallel|G1|Z|Epsilon)GC";
+  public static final String OTHER_COLLECTOR_MESSAGE = "jvmOptions: the agent image runs the Shenandoah collector "
+      + "(-XX:+UseShenandoahGC) and the JVM refuses to start with a second one";
 
   @Size(max = 512)
   @JsonPropertyDescription("Director agent image; default: the operator's own version of it (kustomize images: "
@@ -44,9 +52,7 @@ public class AgentSettings {
 
   @Size(max = 1024)
   @Pattern(ARG)
-  @ValidationRule(value = "!self.matches('-XX:[+]Use(Serial|Parallel|G1|Z|Epsilon)GC')",
-      message = "jvmOptions: the agent image runs the Shenandoah collector (-XX:+UseShenandoahGC) and the JVM "
-          + "refuses to start with a second one")
+  @ValidationRule(value = "!self.matches('" + OTHER_COLLECTOR + "')", message = OTHER_COLLECTOR_MESSAGE)
   @JsonPropertyDescription("JVM options for the agent, passed as JAVA_TOOL_OPTIONS, e.g. \"-Xmx300m\". The image's "
       + "own flags (-XX:+UseShenandoahGC -XX:MaxRAMPercentage=75 -XX:ShenandoahGCHeuristics=compact) come later on "
       + "the command line and win when repeated; -Xmx wins over MaxRAMPercentage.")
