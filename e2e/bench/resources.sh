@@ -99,12 +99,14 @@ at() {
 }
 peak_rss() { awk 'NF == 4 && $2 > m { m = $2 } END { printf "%.0f", m / 1024 }' "$1"; }
 # From -Xlog:gc: the pauses from FROM_S to TO_S seconds of the JVM's uptime (the Full GC jcmd's histogram
-# causes excluded): how many, the longest, and the largest heap left after one.
+# causes excluded): how many, the longest, and the largest heap left after a collection (G1 logs it with its
+# pauses, Shenandoah with its concurrent cleanup).
 gc_summary() { # file from_s to_s
-  awk -v from="$2" -v to="$3" '/Pause/ && !/Heap Inspection/ && $NF ~ /ms$/ {
+  awk -v from="$2" -v to="$3" '!/Heap Inspection/ {
          t = substr($1, 2) + 0; if (t < from || t > to) next
-         p = $NF; sub(/ms$/, "", p); if (p + 0 > max) max = p + 0; n++
-         if (match($0, /->[0-9]+M\(/)) { a = substr($0, RSTART + 2, RLENGTH - 4) + 0; if (a > live) live = a } }
+         if (/Pause/ && $NF ~ /ms$/) { p = $NF; sub(/ms$/, "", p); if (p + 0 > max) max = p + 0; n++ }
+         if ((/Pause/ || /Concurrent cleanup/) && match($0, /->[0-9]+M\(/)) {
+           a = substr($0, RSTART + 2, RLENGTH - 4) + 0; if (a > live) live = a } }
        END { printf "%d pauses, longest %.1f ms, largest heap after GC %d MiB", n, max, live }' "$1"
 }
 # KiB mapped from deleted files under a directory (jffi unlinks its stub after loading it; tmpfs keeps the pages).
