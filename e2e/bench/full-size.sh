@@ -369,7 +369,7 @@ memory_at_end() { # NAME PID: its smaps, RSS split, NMT, class histogram (and HE
   [ "${HEAP_DUMP:-0}" = 0 ] || jcmd "$2" GC.heap_dump "$dir/$1.hprof" >/dev/null 2>&1 || true
   local live
   live=$(awk '$1 == "Total" { printf "%.0f", $3 / 1048576 }' "$dir/$1-histogram.txt")
-  echo "$1: live heap at the end ${live:-?} MiB (jcmd GC.class_histogram, after a full collection)"
+  echo "$1: live heap at the end ${live:-?} MiB (jcmd GC.class_histogram: the objects reachable, after a full collection under G1)"
 }
 memory_at_end operator "$operator_pid"
 # The agents' the same way, after the failovers (a full collection's pause on the active would be one): the
