@@ -2,6 +2,7 @@ package io.halvs.plan;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.halvs.api.v1alpha1.AgentSettings;
 import io.halvs.api.v1alpha1.Defaults;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.DirectorPairSpec;
@@ -615,7 +616,7 @@ public final class PlanBuilder {
     private static final java.util.regex.Pattern SYSCTL_KEY = java.util.regex.Pattern.compile(Sysctls.ALLOWED_KEY);
     private static final java.util.regex.Pattern INTEGER = java.util.regex.Pattern.compile("^-?[0-9]{1,10}$");
     private static final java.util.regex.Pattern OTHER_COLLECTOR =
-        java.util.regex.Pattern.compile(io.halvs.api.v1alpha1.AgentSettings.OTHER_COLLECTOR);
+        java.util.regex.Pattern.compile(AgentSettings.OTHER_COLLECTOR);
 
     static void check(DirectorPair dp, Checks c) {
       DirectorPairSpec s = dp.getSpec();
@@ -647,8 +648,7 @@ public final class PlanBuilder {
       // whose JVM does not start (the standby first: the pair without one until the options are fixed).
       if (s.getAgent() != null && s.getAgent().getJvmOptions() != null
           && OTHER_COLLECTOR.matcher(s.getAgent().getJvmOptions()).find()) {
-        c.error("spec.agent.jvmOptions", "Invalid", "spec.agent."
-            + io.halvs.api.v1alpha1.AgentSettings.OTHER_COLLECTOR_MESSAGE
+        c.error("spec.agent.jvmOptions", "Invalid", "spec.agent." + AgentSettings.OTHER_COLLECTOR_MESSAGE
             + ": the agents are left as they are until it is removed");
       }
       List<io.halvs.api.v1alpha1.Gateway> gateways = new ArrayList<>();
