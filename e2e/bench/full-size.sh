@@ -189,6 +189,9 @@ case $api_path in
     api_ns=() ;;
 esac
 export KUBECONFIG=$dir/admin.kubeconfig
+# The API server's and etcd's CPU and RSS beside the components': a phase the components wait through idle is
+# theirs (or a timer's).
+for who in apiserver etcd; do sample "$(cat "$dir/$who.pid")" "$dir/$who.samples" & pids+=($!); done
 until_true 30 0.1 kubectl get --raw /readyz # through the reverse forwarder, when there is one
 kubectl apply -k "$repo/deploy" >/dev/null
 kubectl wait --for condition=established --timeout=60s \
@@ -299,7 +302,7 @@ if [ "$start" = cold ]; then
 fi
 until_true "$timeout" 1 all_written virtualservices "$services"
 until_true $((2 * timeout)) 2 all_written realservers "$dests"
-status_ms=$(( $(now_ms) - t_apply ))
+status_at=$(now_ms); status_ms=$((status_at - t_apply))
 echo "every status written $(secs $status_ms) s after the apply started"
 # Every object is in the model now (each status was written from a snapshot holding it): its plan, programmed.
 until_true $((timeout < 600 ? timeout : 600)) 0.2 both_programmed
@@ -331,7 +334,7 @@ if [ "$start" = cold ]; then
   row "cold start: operator start -> every status written" "$(secs $((status_ms - (t_start - t_apply))))"
   row "cold start: operator start -> both agents programmed" "$(secs $cold_programmed_ms)"
 fi
-for who in operator lvs-01 lvs-02; do
+for who in operator lvs-01 lvs-02 apiserver etcd; do
   read -r rss cpu <<<"$(at "$dir/$who.samples" "$programmed_at")"
   row "$who: at programmed" "" "$rss" "" "$cpu"
   read -r rss cpu <<<"$(at "$dir/$who.samples" "$rested_at")"
@@ -343,6 +346,17 @@ done
 for who in operator lvs-01 lvs-02; do
   read -r n lo med hi <<<"$(range_rss "$dir/$who.samples" "$programmed_at" "$rested_at")"
   echo "$who: RSS over the $rest s at rest ($n samples): min $lo, median $med, max $hi MiB"
+done
+# Each process's cores, minute by minute, from the start (START=cold: the components' start; else the apply's) to
+# every status written: which of them the phase waited on.
+phase_from=$([ "$start" = cold ] && echo "$t_start" || echo "$t_apply")
+echo "cores per minute, $( [ "$start" = cold ] && echo "the components' start" || echo "the apply's start") -> every status written:"
+for who in operator lvs-01 lvs-02 apiserver etcd; do
+  awk -v who="$who" -v from="$phase_from" -v to="$status_at" -v tick="$tick" 'NF == 4 && $1 >= from && $1 <= to {
+      m = int(($1 - from) / 60000); if (!(m in first)) { first[m] = $4; t0[m] = $1 } last[m] = $4; t1[m] = $1; if (m > n) n = m }
+    END { line = sprintf("  %-9s", who)
+      for (i = 0; i <= n; i++) line = line sprintf(" %4.2f", (i in first && t1[i] > t0[i]) ? (last[i] - first[i]) / tick / ((t1[i] - t0[i]) / 1000) : 0)
+      print line }' "$dir/$who.samples"
 done
 read -r rss cpu <<<"$(at "$dir/operator.samples")" # the agents were killed and restarted by the failovers
 row "operator: at the end" "" "$rss" "$(peak_rss "$dir/operator.samples")" "$cpu"
