@@ -24,6 +24,7 @@ num='[0-9]+(\.[0-9]+)?'
 if [ "$rc" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: full-size.sh exited $rc"; fi
 check "apply time" "^applied every object in $num s"
 check "every status written" "^every status written $num s after the apply started"
+check "the RealServers' status writes counted" "^the API server counted [0-9]+ RealServer status writes $num s after the apply started"
 check "both agents programmed" "^both agents programmed the plan of every object $num s after"
 # edits.py: p50, p99, max in ms and no failed edit, for each kind
 for kind in "weight of a RealServer" "RealServer added" "VirtualService added" "selector changed"; do
@@ -61,6 +62,12 @@ check "failover: the taker's GC pauses, the API server's time per Lease request"
   "^failover, kill -> role ACTIVE: the taker's GC pauses p50 $num p99 $num ms; the API server's mean time per Lease request p50 $num p99 $num ms\$"
 check "failover: never two holders, the taker never missing a VIP (after the restart dropped what kill -9 left)" \
   "^failover, after the restarted agent .*: [1-9][0-9]* samples, 0 with two holders, 0 with the taker missing a VIP\$"
+for who in apiserver etcd; do
+  check "$who RSS and CPU after the edits" "^$who: after the edits +[0-9]+ +[0-9]+ +$num\$"
+done
+for who in operator lvs-01 lvs-02 apiserver etcd; do # each one's cores per minute through the status phase
+  check "$who cores per minute to every status written" "^  $who( +[0-9]+\.[0-9]{2})+\$"
+done
 check "API requests/s" "^API server requests/s, all clients: at rest $num .*during the edits -?$num"
 
 echo "== the same with START=cold"
@@ -70,6 +77,7 @@ out=$cold
 if [ "$rc" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: START=cold full-size.sh exited $rc"; fi
 check "cold start: the plan published" "^cold start: operator start -> the plan published +$num *\$"
 check "cold start: every status written" "^cold start: operator start -> every status written +$num *\$"
+check "cold start: status writes counted" "^cold start: operator start -> status writes counted +$num *\$"
 check "cold start: both agents programmed" "^cold start: operator start -> both agents programmed +$num *\$"
 check "cold start: then an edit of each kind" "^selector changed.* +$num +$num +$num +0 +$num\$"
 echo "full-size smoke: $passed passed, $failed failed"
