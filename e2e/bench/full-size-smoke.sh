@@ -62,10 +62,10 @@ check "failover: the taker's GC pauses, the API server's time per Lease request"
   "^failover, kill -> role ACTIVE: the taker's GC pauses p50 $num p99 $num ms; the API server's mean time per Lease request p50 $num p99 $num ms\$"
 check "failover: never two holders, the taker never missing a VIP (after the restart dropped what kill -9 left)" \
   "^failover, after the restarted agent .*: [1-9][0-9]* samples, 0 with two holders, 0 with the taker missing a VIP\$"
-for who in apiserver etcd; do
+for who in apiserver etcd responder; do
   check "$who RSS and CPU after the edits" "^$who: after the edits +[0-9]+ +[0-9]+ +$num\$"
 done
-for who in operator lvs-01 lvs-02 apiserver etcd; do # each one's cores per minute through the status phase
+for who in operator lvs-01 lvs-02 apiserver etcd responder; do # each one's cores per minute through the status phase
   check "$who cores per minute to every status written" "^  $who( +[0-9]+\.[0-9]{2})+\$"
 done
 check "API requests/s" "^API server requests/s, all clients: at rest $num .*during the edits -?$num"

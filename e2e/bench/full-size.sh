@@ -132,6 +132,16 @@ sample() { # PID FILE: "ms rss_kib hwm_kib cpu_ticks" every $period
     sleep "$period"
   done
 }
+sample_tree() { # PID FILE: as sample, the RSS and CPU of PID and its children summed (the responder's processes)
+  local pid=$1 file=$2 p all
+  while [ -r "/proc/$pid/status" ]; do
+    all="$pid $(cat /proc/$pid/task/*/children 2>/dev/null)"
+    { echo -n "$(now_ms) "
+      for p in $all; do cat "/proc/$p/status" 2>/dev/null; done | awk '/^VmRSS/ { r += $2 } /^VmHWM/ { h += $2 } END { printf "%d %d ", r, h }'
+      for p in $all; do cat "/proc/$p/stat" 2>/dev/null; done | awk '{ c += $14 + $15 } END { print c + 0 }'; } >> "$file" 2>/dev/null || break
+    sleep "$period"
+  done
+}
 tick=$(getconf CLK_TCK)
 at() { # FILE [MS]: "rss_mib cpu_s" of the last sample at or before MS
   awk -v ms="${2:-0}" -v tick="$tick" 'NF == 4 && (ms == 0 || $1 <= ms) { r = $2; c = $4 }
@@ -157,7 +167,7 @@ ip -n "$rs_ns" link add br0 type bridge; ip -n "$rs_ns" link set br0 up; ip -n "
 ip -n "$rs_ns" route add local 172.16.0.0/12 dev lo
 # The responder's backlog: this namespace's own somaxconn (per network namespace; the host's is untouched).
 ip netns exec "$rs_ns" sysctl -qw net.core.somaxconn=65535
-ip netns exec "$rs_ns" python3 "$here/failover.py" serve 80 & pids+=($!)
+ip netns exec "$rs_ns" python3 "$here/failover.py" serve 80 & pids+=($!); responder_pid=$!
 veths=(hfs$$a0 hfs$$b0)
 ip link add "${veths[0]}" type veth peer name "${veths[1]}"
 for i in 0 1; do
@@ -191,9 +201,10 @@ case $api_path in
     api_ns=() ;;
 esac
 export KUBECONFIG=$dir/admin.kubeconfig
-# The API server's and etcd's CPU and RSS beside the components': a phase the components wait through idle is
-# theirs (or a timer's).
+# The API server's, etcd's and the real servers' responder's CPU and RSS beside the components': a phase the
+# components wait through idle is theirs (or a timer's), and on this machine's 2 CPUs they share the cores.
 for who in apiserver etcd; do sample "$(cat "$dir/$who.pid")" "$dir/$who.samples" & pids+=($!); done
+sample_tree "$responder_pid" "$dir/responder.samples" & pids+=($!)
 until_true 30 0.1 kubectl get --raw /readyz # through the reverse forwarder, when there is one
 kubectl apply -k "$repo/deploy" >/dev/null
 kubectl wait --for condition=established --timeout=60s \
@@ -346,7 +357,7 @@ if [ "$start" = cold ]; then
   row "cold start: operator start -> every status written" "$(secs $((status_ms - (t_start - t_apply))))"
   row "cold start: operator start -> both agents programmed" "$(secs $cold_programmed_ms)"
 fi
-for who in operator lvs-01 lvs-02 apiserver etcd; do
+for who in operator lvs-01 lvs-02 apiserver etcd responder; do
   read -r rss cpu <<<"$(at "$dir/$who.samples" "$programmed_at")"
   row "$who: at programmed" "" "$rss" "" "$cpu"
   read -r rss cpu <<<"$(at "$dir/$who.samples" "$rested_at")"
@@ -363,7 +374,7 @@ done
 # every status written: which of them the phase waited on.
 phase_from=$([ "$start" = cold ] && echo "$t_start" || echo "$t_apply")
 echo "cores per minute, $( [ "$start" = cold ] && echo "the components' start" || echo "the apply's start") -> every status written:"
-for who in operator lvs-01 lvs-02 apiserver etcd; do
+for who in operator lvs-01 lvs-02 apiserver etcd responder; do
   awk -v who="$who" -v from="$phase_from" -v to="$status_at" -v tick="$tick" 'NF == 4 && $1 >= from && $1 <= to {
       m = int(($1 - from) / 60000); if (!(m in first)) { first[m] = $4; t0[m] = $1 } last[m] = $4; t1[m] = $1; if (m > n) n = m }
     END { line = sprintf("  %-9s", who)
