@@ -124,21 +124,14 @@ until_true() { # TIMEOUT_S PERIOD_S COMMAND...
     sleep "$period"
   done
 }
-sample() { # PID FILE: "ms rss_kib hwm_kib cpu_ticks" every $period
-  local pid=$1 file=$2
+sample() { # PID FILE: "ms rss_kib hwm_kib cpu_ticks" every $period: PID's, its children's added (the responder's
+  # processes; a JVM has none, so its line is its own)
+  local pid=$1 file=$2 p procs
   while [ -r "/proc/$pid/status" ]; do
-    { awk -v t="$(now_ms)" '/^VmRSS/ { r = $2 } /^VmHWM/ { h = $2 } END { printf "%s %s %s ", t, r, h }' "/proc/$pid/status"
-      awk '{ print $14 + $15 }' "/proc/$pid/stat"; } >> "$file" 2>/dev/null || break
-    sleep "$period"
-  done
-}
-sample_tree() { # PID FILE: as sample, the RSS and CPU of PID and its children summed (the responder's processes)
-  local pid=$1 file=$2 p all
-  while [ -r "/proc/$pid/status" ]; do
-    all="$pid $(cat /proc/$pid/task/*/children 2>/dev/null)"
-    { echo -n "$(now_ms) "
-      for p in $all; do cat "/proc/$p/status" 2>/dev/null; done | awk '/^VmRSS/ { r += $2 } /^VmHWM/ { h += $2 } END { printf "%d %d ", r, h }'
-      for p in $all; do cat "/proc/$p/stat" 2>/dev/null; done | awk '{ c += $14 + $15 } END { print c + 0 }'; } >> "$file" 2>/dev/null || break
+    procs=("/proc/$pid")
+    for p in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do procs+=("/proc/$p"); done
+    { awk -v t="$(now_ms)" '/^VmRSS/ { r += $2 } /^VmHWM/ { h += $2 } END { printf "%s %s %s ", t, r, h }' "${procs[@]/%//status}"
+      awk '{ c += $14 + $15 } END { print c }' "${procs[@]/%//stat}"; } >> "$file" 2>/dev/null || break
     sleep "$period"
   done
 }
@@ -204,7 +197,7 @@ export KUBECONFIG=$dir/admin.kubeconfig
 # The API server's, etcd's and the real servers' responder's CPU and RSS beside the components': a phase the
 # components wait through idle is theirs (or a timer's), and on this machine's 2 CPUs they share the cores.
 for who in apiserver etcd; do sample "$(cat "$dir/$who.pid")" "$dir/$who.samples" & pids+=($!); done
-sample_tree "$responder_pid" "$dir/responder.samples" & pids+=($!)
+sample "$responder_pid" "$dir/responder.samples" & pids+=($!)
 until_true 30 0.1 kubectl get --raw /readyz # through the reverse forwarder, when there is one
 kubectl apply -k "$repo/deploy" >/dev/null
 kubectl wait --for condition=established --timeout=60s \
@@ -378,8 +371,8 @@ for who in operator lvs-01 lvs-02; do
 done
 # Each process's cores, minute by minute, from the start (START=cold: the components' start; else the apply's) to
 # every status written: which of them the phase waited on.
-phase_from=$([ "$start" = cold ] && echo "$t_start" || echo "$t_apply")
-echo "cores per minute, $( [ "$start" = cold ] && echo "the components' start" || echo "the apply's start") -> every status written:"
+if [ "$start" = cold ]; then phase_from=$t_start phase_name="the components' start"; else phase_from=$t_apply phase_name="the apply's start"; fi
+echo "cores per minute, $phase_name -> every status written:"
 for who in operator lvs-01 lvs-02 apiserver etcd responder; do
   awk -v who="$who" -v from="$phase_from" -v to="$status_at" -v tick="$tick" 'NF == 4 && $1 >= from && $1 <= to {
       m = int(($1 - from) / 60000); if (!(m in first)) { first[m] = $4; t0[m] = $1 } last[m] = $4; t1[m] = $1; if (m > n) n = m }
