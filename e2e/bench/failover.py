@@ -205,7 +205,7 @@ def timeline(out, log, gc_log):
             lease = int(m.group(1))
         if role is None and "HeartbeatElection: role ACTIVE" in line:
             role = at(line) - r["kill_wall_ms"]
-        elif role is not None and vips is None and "[added vip " in line:
+        elif role is not None and vips is None and "HeartbeatElection: added vip " in line:
             vips = at(line) - r["kill_wall_ms"]
     r["role_logged_ms"], r["vips_logged_ms"] = role, vips
     r["lease_ms"] = lease

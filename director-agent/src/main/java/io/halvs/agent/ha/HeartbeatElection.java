@@ -415,7 +415,7 @@ public final class HeartbeatElection implements Election {
         if (stream) {
           announcements.stream(plan.pair());
           try {
-            changes = vips.hold(plan, v -> announcements.streamed(v.interfaceName(), v.address()));
+            changes = vips.hold(plan, announcements::streamed);
           } finally {
             announcements.endStream(plan);
           }
@@ -423,12 +423,12 @@ public final class HeartbeatElection implements Election {
           changes = vips.hold(plan);
         }
         if (!changes.isEmpty()) {
-          Logs.pair(LOG.atInfo(), plan.pair()).log("{}", changes);
+          Logs.pair(LOG.atInfo(), plan.pair()).log("{}", VipManager.summary(changes));
         }
       } else if (role == Role.STANDBY) {
         List<String> changes = vips.release(plan);
         if (!changes.isEmpty()) {
-          Logs.pair(LOG.atInfo(), plan.pair()).log("{}", changes);
+          Logs.pair(LOG.atInfo(), plan.pair()).log("{}", VipManager.summary(changes));
         }
       }
     } catch (RuntimeException e) {

@@ -128,6 +128,14 @@ final class VipAnnouncer implements AutoCloseable {
     }
   }
 
+  /** VIPs of the streamed round, just added together: one wake-up of this thread for all of them. */
+  synchronized void streamed(List<DirectorPlan.VipPlan> added) {
+    if (streaming) {
+      added.forEach(v -> targets.add(new Target(v.interfaceName(), v.address())));
+      notifyAll();
+    }
+  }
+
   /** The streamed round's last addresses: the plan's that were not streamed (held before, the gateways). */
   synchronized void endStream(DirectorPlan plan) {
     if (!streaming) {

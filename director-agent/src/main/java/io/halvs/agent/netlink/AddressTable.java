@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Interface addresses over rtnetlink: the VIPs (/32 or /128) and the NAT gateway address a director holds.
@@ -58,6 +59,22 @@ public final class AddressTable implements AutoCloseable {
   /** One address on one interface. */
   public record Address(String interfaceName, int index, IpAddress address, int prefixLength, String label) {}
 
+  /** An address to add or remove on an interface: its prefix, and its label (IPv4 only; null: none). */
+  public record Change(IpAddress address, int prefixLength, String label) {}
+
+  /**
+   * What {@link #addAll} or {@link #removeAll} did with one change: done (added, removed), nothing to do (already
+   * there, already gone), or refused (failure: the kernel's reason).
+   */
+  public record Outcome(Change change, boolean done, NetlinkException failure) {}
+
+  /**
+   * Changes per datagram in {@link #addAll} and {@link #removeAll}: their answers (about 700 bytes of receive buffer
+   * each) fit the default receive buffer (208 KiB) three times over, so none is dropped even where the socket's
+   * larger buffer was refused.
+   */
+  public static final int PER_DATAGRAM = 64;
+
   public static int interfaceIndex(String name) {
     int index = LibC.api().if_nametoindex(name);
     if (index == 0) {
@@ -75,23 +92,11 @@ public final class AddressTable implements AutoCloseable {
   /** Adds; returns false when the address was already there (EEXIST), which callers treat as done. */
   public synchronized boolean add(String ifname, IpAddress a, int prefix, String label) {
     if (memory != null) {
-      List<Address> on = memory.computeIfAbsent(ifname, k -> new ArrayList<>());
-      if (on.stream().anyMatch(x -> x.address().equals(a))) {
-        return false;
-      }
-      return on.add(new Address(ifname, 0, a, prefix, a.isV4() ? label : null));
-    }
-    int index = interfaceIndex(ifname);
-    Message m = new Message(RTM_NEWADDR, Message.F_REQUEST | Message.F_ACK | Message.F_CREATE | Message.F_EXCL)
-        .raw(ifaddrmsg(a, prefix, index, RT_SCOPE_UNIVERSE)).bytes(IFA_LOCAL, a.bytes()).bytes(IFA_ADDRESS, a.bytes());
-    if (label != null && a.isV4()) {
-      m.string(IFA_LABEL, label);
-    }
-    if (!a.isV4()) {
-      m.u32(IFA_FLAGS, IFA_F_NODAD);
+      return addInMemory(ifname, a, prefix, label);
     }
     try {
-      socket.execute("add address " + a + "/" + prefix + " on " + ifname, m);
+      socket.execute("add address " + a + "/" + prefix + " on " + ifname,
+          newaddr(a, prefix, interfaceIndex(ifname), label));
       return true;
     } catch (NetlinkException e) {
       if (e.errno() == Errno.EEXIST) {
@@ -101,17 +106,81 @@ public final class AddressTable implements AutoCloseable {
     }
   }
 
+  private boolean addInMemory(String ifname, IpAddress a, int prefix, String label) {
+    List<Address> on = memory.computeIfAbsent(ifname, k -> new ArrayList<>());
+    if (on.stream().anyMatch(x -> x.address().equals(a))) {
+      return false;
+    }
+    return on.add(new Address(ifname, 0, a, prefix, a.isV4() ? label : null));
+  }
+
+  private static Message newaddr(IpAddress a, int prefix, int index, String label) {
+    Message m = new Message(RTM_NEWADDR, Message.F_REQUEST | Message.F_ACK | Message.F_CREATE | Message.F_EXCL)
+        .raw(ifaddrmsg(a, prefix, index, RT_SCOPE_UNIVERSE)).bytes(IFA_LOCAL, a.bytes()).bytes(IFA_ADDRESS, a.bytes());
+    if (label != null && a.isV4()) {
+      m.string(IFA_LABEL, label);
+    }
+    if (!a.isV4()) {
+      m.u32(IFA_FLAGS, IFA_F_NODAD);
+    }
+    return m;
+  }
+
+  private static Message deladdr(IpAddress a, int prefix, int index) {
+    return new Message(RTM_DELADDR, Message.F_REQUEST | Message.F_ACK)
+        .raw(ifaddrmsg(a, prefix, index, RT_SCOPE_UNIVERSE)).bytes(IFA_LOCAL, a.bytes()).bytes(IFA_ADDRESS, a.bytes());
+  }
+
+  /**
+   * Adds each address on one interface, as {@link #add} would one by one (already there: not done, no failure),
+   * but {@link #PER_DATAGRAM} to a datagram, answered together: at 1,000 VIPs a takeover's adds are 16 sends
+   * instead of 1,000 round trips. One refused address stops none of the others. Outcomes in order.
+   */
+  public synchronized List<Outcome> addAll(String ifname, List<Change> changes) {
+    if (memory != null) {
+      return changes.stream().map(c -> new Outcome(c, addInMemory(ifname, c.address(), c.prefixLength(),
+          c.label()), null)).toList();
+    }
+    int index = interfaceIndex(ifname);
+    return each("add address", " on " + ifname, changes, c -> newaddr(c.address(), c.prefixLength(), index,
+        c.label()), Errno.EEXIST);
+  }
+
+  /** Removes each address from one interface, as {@link #addAll} adds (already gone: not done, no failure). */
+  public synchronized List<Outcome> removeAll(String ifname, List<Change> changes) {
+    if (memory != null) {
+      return changes.stream().map(c -> new Outcome(c, removeInMemory(ifname, c.address(), c.prefixLength()), null))
+          .toList();
+    }
+    int index = interfaceIndex(ifname);
+    return each("remove address", " from " + ifname, changes, c -> deladdr(c.address(), c.prefixLength(), index),
+        Errno.EADDRNOTAVAIL);
+  }
+
+  private List<Outcome> each(String operation, String where, List<Change> changes,
+      Function<Change, Message> request, int nothingToDo) {
+    List<Outcome> out = new ArrayList<>(changes.size());
+    for (int from = 0; from < changes.size(); from += PER_DATAGRAM) {
+      List<Change> part = changes.subList(from, Math.min(changes.size(), from + PER_DATAGRAM));
+      NetlinkException[] refused = socket.executeEach(operation + "s" + where,
+          part.stream().map(request).toList(), i -> part.get(i).address() + "/" + part.get(i).prefixLength());
+      for (int i = 0; i < part.size(); i++) {
+        NetlinkException e = refused[i];
+        boolean unchanged = e != null && e.errno() == nothingToDo;
+        out.add(new Outcome(part.get(i), e == null, unchanged ? null : e));
+      }
+    }
+    return out;
+  }
+
   /** Removes; returns false when the address was not there (EADDRNOTAVAIL). */
   public synchronized boolean remove(String ifname, IpAddress a, int prefix) {
     if (memory != null) {
-      List<Address> on = memory.get(ifname);
-      return on != null && on.removeIf(x -> x.address().equals(a) && x.prefixLength() == prefix);
+      return removeInMemory(ifname, a, prefix);
     }
-    int index = interfaceIndex(ifname);
-    Message m = new Message(RTM_DELADDR, Message.F_REQUEST | Message.F_ACK)
-        .raw(ifaddrmsg(a, prefix, index, RT_SCOPE_UNIVERSE)).bytes(IFA_LOCAL, a.bytes()).bytes(IFA_ADDRESS, a.bytes());
     try {
-      socket.execute("remove address " + a + "/" + prefix + " from " + ifname, m);
+      socket.execute("remove address " + a + "/" + prefix + " from " + ifname, deladdr(a, prefix,
+          interfaceIndex(ifname)));
       return true;
     } catch (NetlinkException e) {
       if (e.errno() == Errno.EADDRNOTAVAIL) {
@@ -119,6 +188,11 @@ public final class AddressTable implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  private boolean removeInMemory(String ifname, IpAddress a, int prefix) {
+    List<Address> on = memory.get(ifname);
+    return on != null && on.removeIf(x -> x.address().equals(a) && x.prefixLength() == prefix);
   }
 
   /** Every address of an interface (null: all interfaces). */

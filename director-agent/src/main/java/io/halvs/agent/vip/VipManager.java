@@ -7,7 +7,9 @@ import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -46,7 +48,10 @@ public final class VipManager {
     m.release(plan);
   }
 
-  /** Calls made to the address table (each a netlink request on a real one): what a reassert costs. */
+  /**
+   * Calls made to the address table (each a netlink request on a real one: a listing, or a datagram of up to
+   * {@link AddressTable#PER_DATAGRAM} changes): what a reassert costs.
+   */
   public long tableCalls() {
     return tableCalls;
   }
@@ -63,11 +68,14 @@ public final class VipManager {
    * VIP that moves to another interface leaves the old one.
    */
   public List<String> hold(DirectorPlan plan) {
-    return hold(plan, v -> {});
+    return hold(plan, vips -> {});
   }
 
-  /** As {@link #hold(DirectorPlan)}, calling {@code added} right after each VIP it added (a takeover's announcer). */
-  public List<String> hold(DirectorPlan plan, Consumer<DirectorPlan.VipPlan> added) {
+  /**
+   * As {@link #hold(DirectorPlan)}, calling {@code added} with the VIPs of each request right after the kernel added
+   * them (a takeover's announcer).
+   */
+  public List<String> hold(DirectorPlan plan, Consumer<List<DirectorPlan.VipPlan>> added) {
     List<String> changes = new ArrayList<>();
     List<DirectorPlan.VipPlan> want = plan.vipPlans();
     Set<DirectorPlan.VipPlan> wanted = new HashSet<>(want);
@@ -107,26 +115,106 @@ public final class VipManager {
       }
     }
     heldOn.clear();
-    // Only what the listings do not show: the election reasserts every second, and an add per VIP (a netlink
-    // round trip each, 1,000 at full size) under its monitor was most of its tick.
+    // Only what the listings do not show: the election reasserts every second, and an add per VIP under its
+    // monitor was most of its tick. What is missing goes per interface, AddressTable.PER_DATAGRAM VIPs to a request
+    // answered as a whole: a takeover's 1,000 adds were 1,000 round trips, each a wait for the kernel's answer
+    // and a wake-up of the announcer, on a director whose CPUs may be busy.
+    Map<String, List<DirectorPlan.VipPlan>> missing = new LinkedHashMap<>();
     for (DirectorPlan.VipPlan vip : want) {
       heldOn.add(vip.interfaceName());
-      if (!present.contains(vip)
-          && add(vip.interfaceName(), vip.address(), vip.prefixLength(), label(vip.interfaceName()))) {
-        added.accept(vip);
-        changes.add("added vip " + vip.address() + "/" + vip.prefixLength() + " on " + vip.interfaceName());
+      if (!present.contains(vip)) {
+        missing.computeIfAbsent(vip.interfaceName(), k -> new ArrayList<>()).add(vip);
       }
       if (!vip.address().isV4()) {
         heldV6.add(vip.address());
       }
     }
+    Refusals refusals = new Refusals("added");
+    missing.forEach((ifname, vips) -> add(ifname, vips, changes, added, refusals));
     for (DirectorPlan.GatewayPlan g : plan.gateways()) {
       if (add(g.interfaceName(), g.address(), g.prefixLength(), label(g.interfaceName()))) {
         changes.add("added gateway " + g.address() + "/" + g.prefixLength() + " on " + g.interfaceName());
       }
     }
+    refusals.throwIfAny();
     return changes;
   }
+
+  /** Adds VIPs of one interface a request at a time; a refused one is counted and stops none of the others. */
+  private void add(String ifname, List<DirectorPlan.VipPlan> vips, List<String> changes,
+      Consumer<List<DirectorPlan.VipPlan>> added, Refusals refusals) {
+    String label = label(ifname);
+    for (int from = 0; from < vips.size(); from += AddressTable.PER_DATAGRAM) {
+      List<DirectorPlan.VipPlan> part = vips.subList(from, Math.min(vips.size(), from + AddressTable.PER_DATAGRAM));
+      List<AddressTable.Outcome> outcomes;
+      tableCalls++;
+      try {
+        outcomes = table.addAll(ifname, part.stream()
+            .map(v -> new AddressTable.Change(v.address(), v.prefixLength(), label)).toList());
+      } catch (RuntimeException e) {
+        part.forEach(v -> count(NetlinkOp.ADD_ADDR, true));
+        refusals.add(e, part.size());
+        continue; // the interface is gone or the socket failed: the next request says so again, or gets through
+      }
+      List<DirectorPlan.VipPlan> done = new ArrayList<>(part.size());
+      for (int i = 0; i < part.size(); i++) {
+        AddressTable.Outcome o = outcomes.get(i);
+        DirectorPlan.VipPlan vip = part.get(i);
+        if (o.done()) {
+          count(NetlinkOp.ADD_ADDR, false);
+          done.add(vip);
+          changes.add("added vip " + vip.address() + "/" + vip.prefixLength() + " on " + ifname);
+        } else if (o.failure() != null) {
+          count(NetlinkOp.ADD_ADDR, true);
+          refusals.add(o.failure(), 1);
+        }
+      }
+      if (!done.isEmpty()) {
+        added.accept(done);
+      }
+    }
+  }
+
+  /** The addresses a hold or release could not change: the first one's reason and how many in all. */
+  private static final class Refusals {
+    private final String verb;
+    private RuntimeException first;
+    private int count;
+
+    Refusals(String verb) {
+      this.verb = verb;
+    }
+
+    void add(RuntimeException e, int addresses) {
+      if (first == null) {
+        first = e;
+      }
+      count += addresses;
+    }
+
+    /** The first failure as it was when it is the only one, else a summary that names it. */
+    void throwIfAny() {
+      if (first != null) {
+        throw count == 1 ? first
+            : new IllegalStateException(count + " addresses not " + verb + ", the first: " + first.getMessage(), first);
+      }
+    }
+  }
+
+  /**
+   * Changes for a log line: all of them when few, else the first few and a count. A takeover at 1,000 VIPs was one
+   * line of 40 KB naming each.
+   */
+  public static String summary(List<String> changes) {
+    if (changes.size() <= SUMMARY_NAMED + 2) {
+      return String.join(", ", changes);
+    }
+    long added = changes.stream().filter(c -> c.startsWith("added ")).count();
+    return String.join(", ", changes.subList(0, SUMMARY_NAMED)) + " and " + (changes.size() - SUMMARY_NAMED)
+        + " more (" + changes.size() + " changes: " + added + " added, " + (changes.size() - added) + " removed)";
+  }
+
+  private static final int SUMMARY_NAMED = 5;
 
   /** An address added (true) or already there; counted as a netlink operation only when it was added. */
   private boolean add(String ifname, IpAddress a, int prefix, String label) {
@@ -178,21 +266,45 @@ public final class VipManager {
     Set<String> interfaces = new TreeSet<>();
     vipsToDrop.forEach(v -> interfaces.add(v.interfaceName()));
     gatewaysToDrop.forEach(g -> interfaces.add(g.interfaceName()));
+    Refusals refusals = new Refusals("removed");
     for (String ifname : interfaces) {
       tableCalls++;
       // the same match as a removal by address and prefix (the kernel's, with IFA_ADDRESS: both must agree)
+      List<AddressTable.Change> drop = new ArrayList<>();
       for (AddressTable.Address a : table.list(ifname)) {
         DirectorPlan.VipPlan seen = new DirectorPlan.VipPlan(a.address(), a.prefixLength(), ifname);
-        if (vipsToDrop.contains(seen)) {
-          if (remove(ifname, a.address(), a.prefixLength())) {
-            changes.add("removed vip " + a.address() + " from " + ifname);
+        if (vipsToDrop.contains(seen) || gatewaysToDrop.contains(seen)) {
+          drop.add(new AddressTable.Change(a.address(), a.prefixLength(), null));
+        }
+      }
+      // a request per AddressTable.PER_DATAGRAM addresses, as a takeover adds them: a handover's release is what
+      // the peer waits for
+      for (int from = 0; from < drop.size(); from += AddressTable.PER_DATAGRAM) {
+        List<AddressTable.Change> part = drop.subList(from, Math.min(drop.size(), from + AddressTable.PER_DATAGRAM));
+        tableCalls++;
+        List<AddressTable.Outcome> outcomes;
+        try {
+          outcomes = table.removeAll(ifname, part);
+        } catch (RuntimeException e) {
+          part.forEach(c -> count(NetlinkOp.DEL_ADDR, true));
+          refusals.add(e, part.size());
+          continue;
+        }
+        for (AddressTable.Outcome o : outcomes) {
+          IpAddress a = o.change().address();
+          if (o.done()) {
+            count(NetlinkOp.DEL_ADDR, false);
+            boolean vip = vipsToDrop.contains(new DirectorPlan.VipPlan(a, o.change().prefixLength(), ifname));
+            changes.add(vip ? "removed vip " + a + " from " + ifname : "removed gateway " + a);
+          } else if (o.failure() != null) {
+            count(NetlinkOp.DEL_ADDR, true);
+            refusals.add(o.failure(), 1);
           }
-        } else if (gatewaysToDrop.contains(seen) && remove(ifname, a.address(), a.prefixLength())) {
-          changes.add("removed gateway " + a.address());
         }
       }
     }
     vipsToDrop.forEach(v -> heldV6.remove(v.address()));
+    refusals.throwIfAny();
     return changes;
   }
 }

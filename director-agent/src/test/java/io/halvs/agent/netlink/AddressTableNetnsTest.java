@@ -80,6 +80,43 @@ public class AddressTableNetnsTest {
     });
   }
 
+  /**
+   * A takeover's adds, many to a datagram, against the real kernel: every address answered on its own, one already
+   * there (nothing to do), one the kernel refuses (an IPv4 prefix of 33) without stopping the rest; then removed
+   * the same way.
+   */
+  @Test
+  void manyAddressesAreAddedAndRemovedAFewRequestsAtATime() throws Exception {
+    List<AddressTable.Change> changes = new java.util.ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      changes.add(new AddressTable.Change(IpAddress.parse("203.0.113." + (i + 1)), i == 99 ? 33 : 32, "hvt0:hv"));
+    }
+    List<AddressTable.Outcome> added = NetNamespace.run(A, () -> {
+      try (AddressTable t = new AddressTable()) {
+        t.add("hvt0", IpAddress.parse("203.0.113.10"), 32, "hvt0:hv");
+        return t.addAll("hvt0", changes);
+      }
+    });
+    assertThat(added).extracting(AddressTable.Outcome::change).containsExactlyElementsOf(changes);
+    assertThat(added.stream().filter(AddressTable.Outcome::done).count()).isEqualTo(148);
+    assertThat(added.get(9).done()).as("203.0.113.10 was there already").isFalse();
+    assertThat(added.get(9).failure()).isNull();
+    assertThat(added.get(99).failure()).as("prefix 33 refused").hasMessageContaining("203.0.113.100/33")
+        .hasMessageContaining("EINVAL");
+    String listed = sh("ip", "-n", A, "-4", "-o", "addr", "show", "dev", "hvt0", "label", "hvt0:hv");
+    assertThat(listed.lines().count()).isEqualTo(149);
+    assertThat(listed).contains(" 203.0.113.150/32 ").doesNotContain(" 203.0.113.100/");
+
+    List<AddressTable.Outcome> removed = NetNamespace.run(A, () -> {
+      try (AddressTable t = new AddressTable()) {
+        return t.removeAll("hvt0", changes);
+      }
+    });
+    assertThat(removed.stream().filter(AddressTable.Outcome::done).count()).isEqualTo(149);
+    assertThat(removed.get(99).done()).as("never added").isFalse();
+    assertThat(sh("ip", "-n", A, "-4", "-o", "addr", "show", "dev", "hvt0", "label", "hvt0:hv")).isEmpty();
+  }
+
   @Test
   void aMissingInterfaceIsAClearError() {
     assertThatThrownBy(() -> NetNamespace.run(A, () -> {

@@ -124,7 +124,8 @@ class VipManagerTest {
     List<String> changes = vips.release(p);
     assertThat(changes).hasSize(1000).contains("removed vip " + p.vips().get(0) + " from eth0",
         "removed gateway 10.0.1.254").doesNotContain("removed vip " + other + " from eth0");
-    assertThat(vips.tableCalls() - before).as("two listings, 999 VIPs and the gateway removed").isEqualTo(2 + 1000);
+    assertThat(vips.tableCalls() - before).as("two listings; 999 VIPs removed in 16 requests, the gateway in one")
+        .isEqualTo(2 + 16 + 1);
     assertThat(on("eth0")).containsExactly(other + "/24", "192.0.2.250/24");
     assertThat(on("eth1")).isEmpty();
   }
@@ -132,16 +133,29 @@ class VipManagerTest {
   @Test
   void reassertingHeldVipsIsOneListing() {
     DirectorPlan plan = plan(1000);
-    assertThat(vips.hold(plan)).hasSize(1000);
-    assertThat(vips.tableCalls()).isEqualTo(1 + 1000);
+    List<List<DirectorPlan.VipPlan>> streamed = new ArrayList<>();
+    assertThat(vips.hold(plan, streamed::add)).hasSize(1000);
+    assertThat(vips.tableCalls()).as("one listing; the adds 64 to a request").isEqualTo(1 + 16);
+    assertThat(streamed).as("each request's VIPs given to the announcer as soon as they are added").hasSize(16);
+    assertThat(streamed.stream().flatMap(List::stream).toList()).containsExactlyElementsOf(plan.vipPlans());
 
     assertThat(vips.hold(plan)).isEmpty();
-    assertThat(vips.tableCalls()).as("one listing, no add").isEqualTo(1 + 1000 + 1);
+    assertThat(vips.tableCalls()).as("one listing, no add").isEqualTo(1 + 16 + 1);
 
     IpAddress gone = plan.vips().get(17);
     table.remove("eth0", gone, 32);
     assertThat(vips.hold(plan)).containsExactly("added vip " + gone + "/32 on eth0");
-    assertThat(vips.tableCalls()).isEqualTo(1 + 1000 + 1 + 2);
+    assertThat(vips.tableCalls()).isEqualTo(1 + 16 + 1 + 2);
     assertThat(table.list("eth0")).hasSize(1000);
+  }
+
+  @Test
+  void aLogLineNamesAFewChangesAndCountsTheRest() {
+    List<String> few = List.of("added vip 10.0.0.1/32 on eth0", "removed vip 10.0.0.2 from eth0");
+    assertThat(VipManager.summary(few)).isEqualTo("added vip 10.0.0.1/32 on eth0, removed vip 10.0.0.2 from eth0");
+    List<String> many = new ArrayList<>(vips.hold(plan(1000)));
+    many.add("removed vip 10.0.0.2 from eth0");
+    assertThat(VipManager.summary(many)).startsWith("added vip 10.100.0.1/32 on eth0, added vip 10.100.1.1/32 on eth0,")
+        .endsWith(" and 996 more (1001 changes: 1000 added, 1 removed)").hasSizeLessThan(300);
   }
 }
