@@ -51,7 +51,7 @@ bench_tier() {
   # a takeover's VIPs added and announced (takeover.sh at 200 VIPs, no busy loops): its figures and the
   # reference's printed; before the smoke, whose line is the tier's count
   if VIPS=200 ROUNDS=8 BUSY=0 e2e/bench/takeover.sh | tee "$out" && grep -qE '^  agent: takeover of 200 VIPs, 6 rounds' "$out" \
-    && grep -qE '^  ratio, .*: [0-9]+\.[0-9]+$' "$out"; then
+    && grep -qE '^  agent: first takeover \(after the election.s warm-up\): hold [0-9.]+ ms' "$out" && grep -qE '^  ratio, .*: [0-9]+\.[0-9]+$' "$out"; then
     echo "takeover.sh: the agent's figures and the reference's printed"
   else
     echo "FAIL: takeover.sh printed no figures for 200 VIPs"; rc=1

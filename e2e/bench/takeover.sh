@@ -6,16 +6,17 @@
 # becomes active: the VIPs added with the announcer sending a gratuitous ARP for each as soon as it is added,
 # ROUNDS times (each followed by a release; the first quarter not counted). Beside it the reference: iproute2
 # adding the same addresses, `ip -batch` (a netlink request each, no announcements), ROUNDS times.
-# BUSY: the numbers of busy loops to run beside both, one measurement each: a director's CPUs are shared with its
+# The first round is printed on its own: a standby's first takeover, its code run only by the election's warm-up
+# before (WARM_UP=false: not even that). BUSY: the numbers of busy loops to run beside both, one measurement each: a director's CPUs are shared with its
 # health checks and whatever else the node runs (the full-size harness has every CPU busy).
 #
 # Usage (root: network namespaces):  e2e/bench/takeover.sh            # VIPS=1040 ROUNDS=24 BUSY="0 3"
 # Needs the agent jar and its test classes: ./mvnw -B -o -pl director-agent -am package -DskipTests &&
-#   ./mvnw -B -o -q -pl director-agent test-compile
+#   ./mvnw -B -o -q -pl director-agent -am test-compile
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-vips=${VIPS:-1040}; rounds=${ROUNDS:-24}; busy_levels=${BUSY:-0 3}
+vips=${VIPS:-1040}; rounds=${ROUNDS:-24}; busy_levels=${BUSY:-0 3}; warm_up=${WARM_UP:-true}
 jar=$repo/director-agent/target/halvs-agent.jar; classes=$repo/director-agent/target/test-classes
 for f in "$jar" "$classes/io/halvs/agent/ha/TakeoverBenchmark.class"; do
   [ -e "$f" ] || { echo "takeover.sh: $f missing (see the usage above)" >&2; exit 2; }
@@ -47,7 +48,8 @@ for busy in $busy_levels; do
   busy_pids=()
   for ((i = 0; i < busy; i++)); do sh -c 'while :; do :; done' & busy_pids+=($!); done
   out=$(ip netns exec $a java -XX:TieredStopAtLevel=1 -XX:+UseShenandoahGC -Xmx192m \
-    -cp "$classes:$jar" io.halvs.agent.ha.TakeoverBenchmark hvtk0 "$vips" "$rounds" 2>&1 | grep '^takeover of ') ||
+    -cp "$classes:$jar" io.halvs.agent.ha.TakeoverBenchmark hvtk0 "$vips" "$rounds" "$warm_up" 2>&1 |
+    grep -E '^(first )?takeover') ||
     { echo "takeover.sh: TakeoverBenchmark printed no figures" >&2; exit 1; }
   times=()
   for ((r = 0; r < rounds; r++)); do
@@ -60,9 +62,9 @@ for busy in $busy_levels; do
     i50 = int((NR * 50 + 99) / 100); i90 = int((NR * 90 + 99) / 100)
     printf "%.1f %.1f %.1f", v[i50] / 1000, v[i90] / 1000, v[NR] / 1000 }')
   read -r r50 r90 rmax <<<"$ref"
-  agent50=$(sed -E 's/.*the last gratuitous ARP sent p50 ([0-9.]+) .*/\1/' <<<"$out")
+  agent50=$(grep '^takeover of' <<<"$out" | sed -E 's/.*the last gratuitous ARP sent p50 ([0-9.]+) .*/\1/')
   echo "busy loops beside it: $busy"
-  echo "  agent: $out"
+  sed 's/^/  agent: /' <<<"$out"
   echo "  reference, ip -batch adds of the same addresses (no announcements): p50 $r50 p90 $r90 max $rmax ms"
   echo "  ratio, the agent's last gratuitous ARP to ip's last add (p50): $(awk -v a="$agent50" -v r="$r50" 'BEGIN { printf "%.2f", a / r }')"
 done
