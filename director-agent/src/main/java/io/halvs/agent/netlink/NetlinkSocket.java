@@ -173,7 +173,7 @@ public final class NetlinkSocket implements AutoCloseable {
   public void executeBatch(String operation, List<Message> messages, IntFunction<String> what) {
     lock.lock();
     try {
-      Batch batch = sendBatch(operation, messages, what);
+      Batch batch = buildBatch(operation, messages, what);
       if (batch.start() == 0) {
         throw new IllegalArgumentException("a batch needs a message flagged NLM_F_ACK: else its success is silent");
       }
@@ -197,7 +197,7 @@ public final class NetlinkSocket implements AutoCloseable {
     }
     lock.lock();
     try {
-      Batch batch = sendBatch(operation, messages, what);
+      Batch batch = buildBatch(operation, messages, what);
       if (batch.start() != messages.size()) {
         throw new IllegalArgumentException("every request needs NLM_F_ACK: else its success is silent");
       }
@@ -208,8 +208,8 @@ public final class NetlinkSocket implements AutoCloseable {
     }
   }
 
-  /** Numbers the messages in order and sends them as one datagram; the caller holds the lock. */
-  private Batch sendBatch(String operation, List<Message> messages, IntFunction<String> what) {
+  /** Numbers the messages in order and lays them out as one datagram for {@link #await}; the caller holds the lock. */
+  private Batch buildBatch(String operation, List<Message> messages, IntFunction<String> what) {
     if (closing || closed) {
       throw new NetlinkException(operation, Errno.EBADF, "the netlink socket is closed");
     }
