@@ -1,7 +1,6 @@
 package io.halvs.agent.ha;
 
 import io.halvs.agent.netlink.AddressTable;
-import io.halvs.agent.netlink.NeighbourAnnouncer;
 import io.halvs.agent.vip.VipManager;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpAddress;
@@ -36,28 +35,12 @@ public final class TakeoverBenchmark {
     }
     DirectorPlan plan = new DirectorPlan("bench", List.of("lvs-01", "lvs-02"), ifname, vips, null, new TreeMap<>(),
         null, null, List.of(), null, List.of(), List.of());
-    NeighbourAnnouncer neighbours = new NeighbourAnnouncer();
-    VipAnnouncer.Sender sender = new VipAnnouncer.Sender() {
-      @Override
-      public void announce(String on, IpAddress address) {
-        neighbours.announce(on, address);
-      }
-
-      @Override
-      public void prepare(String on, IpAddress address) {
-        neighbours.prepare(on, address);
-      }
-
-      @Override
-      public void close() {
-        neighbours.close();
-      }
-    };
     List<Double> holds = new ArrayList<>();
     List<Double> announced = new ArrayList<>();
     double firstHold = 0;
     double firstAnnounced = 0;
-    try (AddressTable table = new AddressTable(); VipAnnouncer announcer = new VipAnnouncer(sender, "announce")) {
+    try (AddressTable table = new AddressTable();
+        VipAnnouncer announcer = new VipAnnouncer(HeartbeatElection.senderFor(table), "announce")) {
       VipManager manager = new VipManager(table);
       if (warmUp) {
         VipManager.warmUp(plan);
