@@ -251,6 +251,16 @@ for i in 0 1; do
   start_agent "$i"
   sample "${agent_pids[$i]}" "$dir/lvs-0$((i + 1)).samples" & pids+=($!)
 done
+# A JVM that refuses its flags (an experimental one without the unlock, say) exits at once: end the run now, not
+# after the hour the statuses may wait for an agent that is not there.
+sleep 3
+for i in 0 1; do
+  kill -0 "${agent_pids[$i]}" 2>/dev/null || {
+    echo "full-size.sh: lvs-0$((i + 1)) exited at its start: $(grep -v '^Picked up' "$dir/lvs-0$((i + 1)).log" | head -3 |
+      tr '\n' ' ')" >&2
+    exit 1
+  }
+done
 }
 [ "$start" = cold ] || start_components
 
