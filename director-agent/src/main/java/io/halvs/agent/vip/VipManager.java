@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Keeps the VIPs (and the NAT gateway address) of a plan on the director's interfaces. IPv4 addresses halvs
@@ -157,37 +158,52 @@ public final class VipManager {
     return changes;
   }
 
-  /** Adds VIPs of one interface a request at a time; a refused one is counted and stops none of the others. */
+  /** Adds VIPs of one interface a request at a time; each request's VIPs go to {@code added} as soon as it is done. */
   private void add(String ifname, List<DirectorPlan.VipPlan> vips, List<String> changes,
       Consumer<List<DirectorPlan.VipPlan>> added, Refusals refusals) {
     String label = label(ifname);
-    for (int from = 0; from < vips.size(); from += AddressTable.PER_DATAGRAM) {
-      List<DirectorPlan.VipPlan> part = vips.subList(from, Math.min(vips.size(), from + AddressTable.PER_DATAGRAM));
+    perRequest(vips.stream().map(v -> new AddressTable.Change(v.address(), v.prefixLength(), label)).toList(),
+        NetlinkOp.ADD_ADDR, part -> table.addAll(ifname, part), refusals, done -> {
+          List<DirectorPlan.VipPlan> held = new ArrayList<>(done.size());
+          for (AddressTable.Change c : done) {
+            held.add(new DirectorPlan.VipPlan(c.address(), c.prefixLength(), ifname));
+            changes.add("added vip " + c.address() + "/" + c.prefixLength() + " on " + ifname);
+          }
+          added.accept(held);
+        });
+  }
+
+  /**
+   * Sends the changes of one interface {@link AddressTable#PER_DATAGRAM} to a request, each counted in the netlink
+   * metrics; a refused change, or a request that failed as a whole (the interface gone, the socket failed), is
+   * counted and stops none of the others. {@code done} gets each request's changes the kernel made, when there are.
+   */
+  private void perRequest(List<AddressTable.Change> all, NetlinkOp op,
+      Function<List<AddressTable.Change>, List<AddressTable.Outcome>> request, Refusals refusals,
+      Consumer<List<AddressTable.Change>> done) {
+    for (int from = 0; from < all.size(); from += AddressTable.PER_DATAGRAM) {
+      List<AddressTable.Change> part = all.subList(from, Math.min(all.size(), from + AddressTable.PER_DATAGRAM));
       List<AddressTable.Outcome> outcomes;
       tableCalls++;
       try {
-        outcomes = table.addAll(ifname, part.stream()
-            .map(v -> new AddressTable.Change(v.address(), v.prefixLength(), label)).toList());
+        outcomes = request.apply(part);
       } catch (RuntimeException e) {
-        part.forEach(v -> count(NetlinkOp.ADD_ADDR, true));
+        part.forEach(c -> count(op, true));
         refusals.add(e, part.size());
-        continue; // the interface is gone or the socket failed: the next request says so again, or gets through
+        continue; // the next request says so again, or gets through
       }
-      List<DirectorPlan.VipPlan> done = new ArrayList<>(part.size());
-      for (int i = 0; i < part.size(); i++) {
-        AddressTable.Outcome o = outcomes.get(i);
-        DirectorPlan.VipPlan vip = part.get(i);
+      List<AddressTable.Change> made = new ArrayList<>(part.size());
+      for (AddressTable.Outcome o : outcomes) {
         if (o.done()) {
-          count(NetlinkOp.ADD_ADDR, false);
-          done.add(vip);
-          changes.add("added vip " + vip.address() + "/" + vip.prefixLength() + " on " + ifname);
+          count(op, false);
+          made.add(o.change());
         } else if (o.failure() != null) {
-          count(NetlinkOp.ADD_ADDR, true);
+          count(op, true);
           refusals.add(o.failure(), 1);
         }
       }
-      if (!done.isEmpty()) {
-        added.accept(done);
+      if (!made.isEmpty()) {
+        done.accept(made);
       }
     }
   }
@@ -296,29 +312,12 @@ public final class VipManager {
       }
       // a request per AddressTable.PER_DATAGRAM addresses, as a takeover adds them: a handover's release is what
       // the peer waits for
-      for (int from = 0; from < drop.size(); from += AddressTable.PER_DATAGRAM) {
-        List<AddressTable.Change> part = drop.subList(from, Math.min(drop.size(), from + AddressTable.PER_DATAGRAM));
-        tableCalls++;
-        List<AddressTable.Outcome> outcomes;
-        try {
-          outcomes = table.removeAll(ifname, part);
-        } catch (RuntimeException e) {
-          part.forEach(c -> count(NetlinkOp.DEL_ADDR, true));
-          refusals.add(e, part.size());
-          continue;
+      perRequest(drop, NetlinkOp.DEL_ADDR, part -> table.removeAll(ifname, part), refusals, made -> {
+        for (AddressTable.Change c : made) {
+          boolean vip = vipsToDrop.contains(new DirectorPlan.VipPlan(c.address(), c.prefixLength(), ifname));
+          changes.add(vip ? "removed vip " + c.address() + " from " + ifname : "removed gateway " + c.address());
         }
-        for (AddressTable.Outcome o : outcomes) {
-          IpAddress a = o.change().address();
-          if (o.done()) {
-            count(NetlinkOp.DEL_ADDR, false);
-            boolean vip = vipsToDrop.contains(new DirectorPlan.VipPlan(a, o.change().prefixLength(), ifname));
-            changes.add(vip ? "removed vip " + a + " from " + ifname : "removed gateway " + a);
-          } else if (o.failure() != null) {
-            count(NetlinkOp.DEL_ADDR, true);
-            refusals.add(o.failure(), 1);
-          }
-        }
-      }
+      });
     }
     vipsToDrop.forEach(v -> heldV6.remove(v.address()));
     refusals.throwIfAny();
