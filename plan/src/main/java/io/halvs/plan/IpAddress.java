@@ -11,7 +11,9 @@ import java.util.regex.Pattern;
 
 /**
  * An IPv4 or IPv6 address parsed from its literal form only: never a host name, so parsing never touches DNS.
- * Compares by family, then bytes, which gives plans a stable order.
+ * Compares by family, then bytes, which gives plans a stable order. An IPv4 address is held in an int, without an
+ * array of its own: 24 B instead of 48, and the operator's model and the agent's plan each hold one per
+ * destination (100,000 at the design size).
  */
 public final class IpAddress implements Comparable<IpAddress> {
   public static final int AF_INET = 2;
@@ -23,12 +25,31 @@ public final class IpAddress implements Comparable<IpAddress> {
    */
   private static final Pattern IPV6_CHARS = Pattern.compile("^[0-9A-Fa-f:][0-9A-Fa-f:.]{1,44}$");
 
-  private final byte[] bytes;
+  /** The IPv4 address, most significant byte first; 0 for IPv6. */
+  private final int v4;
+  /** The IPv6 address's 16 bytes; null for IPv4. */
+  private final byte[] v6;
   private final int hash; // cached: addresses key the reconciler's maps of 100,000 destinations
 
+  /** Takes {@code bytes} (4 or 16) as they are: the caller's own array. */
   private IpAddress(byte[] bytes) {
-    this.bytes = bytes;
-    this.hash = Arrays.hashCode(this.bytes);
+    if (bytes.length == 4) {
+      this.v4 = (bytes[0] & 0xff) << 24 | (bytes[1] & 0xff) << 16 | (bytes[2] & 0xff) << 8 | bytes[3] & 0xff;
+      this.v6 = null;
+    } else {
+      this.v4 = 0;
+      this.v6 = bytes;
+    }
+    this.hash = Arrays.hashCode(bytes); // as before the int: maps' order and the plans' shards stay the same
+  }
+
+  private int length() {
+    return v6 == null ? 4 : 16;
+  }
+
+  /** Byte {@code i} of the address, most significant first. */
+  private byte at(int i) {
+    return v6 == null ? (byte) (v4 >>> (24 - 8 * i)) : v6[i];
   }
 
   /** Parses a literal, or says why it is not one. */
@@ -102,7 +123,7 @@ public final class IpAddress implements Comparable<IpAddress> {
   }
 
   public boolean isV4() {
-    return bytes.length == 4;
+    return v6 == null;
   }
 
   public int family() {
@@ -115,15 +136,22 @@ public final class IpAddress implements Comparable<IpAddress> {
   }
 
   public int maxPrefixLength() {
-    return bytes.length * 8;
+    return length() * 8;
   }
 
+  /** The address's bytes, most significant first: a new array each call. */
   public byte[] bytes() {
-    return bytes.clone();
+    if (v6 != null) {
+      return v6.clone();
+    }
+    return new byte[] {(byte) (v4 >>> 24), (byte) (v4 >>> 16), (byte) (v4 >>> 8), (byte) v4};
   }
 
   public boolean isUnspecified() {
-    for (byte b : bytes) {
+    if (v6 == null) {
+      return v4 == 0;
+    }
+    for (byte b : v6) {
       if (b != 0) {
         return false;
       }
@@ -133,21 +161,21 @@ public final class IpAddress implements Comparable<IpAddress> {
 
   /** True when both are of one family and agree in their first {@code bits} bits (a prefix holding both). */
   public boolean samePrefix(IpAddress o, int bits) {
-    if (bytes.length != o.bytes.length) {
+    if (length() != o.length()) {
       return false;
     }
-    int whole = Math.min(bits, bytes.length * 8) / 8;
+    int whole = Math.min(bits, length() * 8) / 8;
     for (int i = 0; i < whole; i++) {
-      if (bytes[i] != o.bytes[i]) {
+      if (at(i) != o.at(i)) {
         return false;
       }
     }
-    int rest = Math.min(bits, bytes.length * 8) % 8;
+    int rest = Math.min(bits, length() * 8) % 8;
     if (rest == 0) {
       return true;
     }
     int mask = (0xff << (8 - rest)) & 0xff;
-    return (bytes[whole] & mask) == (o.bytes[whole] & mask);
+    return (at(whole) & mask) == (o.at(whole) & mask);
   }
 
   /** IPv4 mask of the given prefix length, e.g. 24 -> 255.255.255.0. */
@@ -160,7 +188,8 @@ public final class IpAddress implements Comparable<IpAddress> {
   public int maskPrefixLength() {
     int n = 0;
     boolean zeroSeen = false;
-    for (byte b : bytes) {
+    for (int i = 0; i < length(); i++) {
+      byte b = at(i);
       for (int bit = 7; bit >= 0; bit--) {
         boolean one = ((b >> bit) & 1) == 1;
         if (one && zeroSeen) {
@@ -189,8 +218,8 @@ public final class IpAddress implements Comparable<IpAddress> {
    */
   public StringBuilder appendTo(StringBuilder sb) {
     if (isV4()) {
-      return sb.append(bytes[0] & 0xff).append('.').append(bytes[1] & 0xff).append('.').append(bytes[2] & 0xff)
-          .append('.').append(bytes[3] & 0xff);
+      return sb.append(v4 >>> 24).append('.').append(v4 >>> 16 & 0xff).append('.').append(v4 >>> 8 & 0xff)
+          .append('.').append(v4 & 0xff);
     }
     // RFC 5952: compress the longest run (first of equals) of two or more zero words.
     int bestStart = -1;
@@ -232,7 +261,7 @@ public final class IpAddress implements Comparable<IpAddress> {
   }
 
   private int word(int i) {
-    return (bytes[2 * i] & 0xff) << 8 | bytes[2 * i + 1] & 0xff;
+    return (v6[2 * i] & 0xff) << 8 | v6[2 * i + 1] & 0xff;
   }
 
   /** address:port, with brackets around IPv6 as ipvsadm writes it. */
@@ -242,15 +271,15 @@ public final class IpAddress implements Comparable<IpAddress> {
 
   @Override
   public int compareTo(IpAddress o) {
-    if (bytes.length != o.bytes.length) {
-      return Integer.compare(bytes.length, o.bytes.length);
+    if (length() != o.length()) {
+      return Integer.compare(length(), o.length());
     }
-    return Arrays.compareUnsigned(bytes, o.bytes);
+    return v6 == null ? Integer.compareUnsigned(v4, o.v4) : Arrays.compareUnsigned(v6, o.v6);
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof IpAddress && Arrays.equals(bytes, ((IpAddress) o).bytes);
+    return o instanceof IpAddress a && hash == a.hash && v4 == a.v4 && Arrays.equals(v6, a.v6);
   }
 
   @Override

@@ -111,4 +111,43 @@ class IpAddressTest {
     assertThat(IpAddress.parse("9.0.0.0")).isLessThan(IpAddress.parse("200.0.0.0"));
     assertThat(IpAddress.parse("255.255.255.255")).isLessThan(IpAddress.parse("::1"));
   }
+
+  /**
+   * IPv4 is held in an int, IPv6 in its bytes: every accessor agrees with the JDK's reading of the same bytes,
+   * for random addresses of both families (the high bit set too: an int compared signed would misorder them).
+   */
+  @Test
+  void everyAccessorAgreesWithTheBytes() throws Exception {
+    java.util.Random random = new java.util.Random(7);
+    for (int n = 0; n < 2_000; n++) {
+      byte[] b = new byte[n % 2 == 0 ? 4 : 16];
+      random.nextBytes(b);
+      IpAddress a = IpAddress.ofBytes(b);
+      java.net.InetAddress jdk = java.net.InetAddress.getByAddress(b);
+      assertThat(a.bytes()).isEqualTo(b).isNotSameAs(a.bytes());
+      assertThat(a.isV4()).isEqualTo(b.length == 4);
+      assertThat(IpAddress.parse(jdk.getHostAddress())).isEqualTo(a);
+      assertThat(IpAddress.parse(a.toString()).bytes()).isEqualTo(b);
+      assertThat(a.hashCode()).as("the hash the plans' shards were cut by").isEqualTo(java.util.Arrays.hashCode(b));
+      byte[] c = b.clone();
+      random.nextBytes(c);
+      System.arraycopy(b, 0, c, 0, random.nextInt(b.length));
+      IpAddress other = IpAddress.ofBytes(c);
+      assertThat(Integer.signum(a.compareTo(other))).isEqualTo(Integer.signum(java.util.Arrays.compareUnsigned(b, c)));
+      assertThat(a.equals(other)).isEqualTo(java.util.Arrays.equals(b, c));
+      int common = 0;
+      while (common < b.length * 8 && (b[common / 8] >> (7 - common % 8) & 1) == (c[common / 8] >> (7 - common % 8) & 1)) {
+        common++;
+      }
+      assertThat(a.samePrefix(other, common)).isTrue();
+      if (common < b.length * 8) {
+        assertThat(a.samePrefix(other, common + 1)).isFalse();
+      }
+    }
+    assertThat(IpAddress.parse("0.0.0.0").isUnspecified()).isTrue();
+    assertThat(IpAddress.parse("0.0.0.1").isUnspecified()).isFalse();
+    assertThat(IpAddress.parse("::").isUnspecified()).isTrue();
+    assertThat(IpAddress.parse("1.2.3.4")).isNotEqualTo(IpAddress.parse("::102:304"));
+    assertThat(IpAddress.parse("1.2.3.4").samePrefix(IpAddress.parse("::102:304"), 0)).isFalse();
+  }
 }
