@@ -16,7 +16,7 @@ import io.halvs.operator.model.NamespaceIndex;
 import io.halvs.operator.model.PlanService;
 import io.halvs.operator.reconciler.DirectorPairReconciler;
 import io.halvs.operator.reconciler.EventRecorder;
-import io.halvs.operator.reconciler.RealServerReconciler;
+import io.halvs.operator.reconciler.RealServerStatuses;
 import io.halvs.operator.reconciler.PublishFirst;
 import io.halvs.operator.reconciler.StatusWriter;
 import io.halvs.operator.reconciler.VirtualServiceReconciler;
@@ -66,6 +66,7 @@ public final class HalvsOperator implements AutoCloseable {
   private Runnable onLostLease = () -> System.exit(1);
   private PlanService plans;
   private StatusWriter statusWriter;
+  private volatile RealServerStatuses realServerStatuses;
   private Operator operator;
   private RealServerAgents realServerAgents;
   private java.util.concurrent.ScheduledExecutorService realServerSync;
@@ -105,7 +106,7 @@ public final class HalvsOperator implements AutoCloseable {
   }
 
   /**
-   * JOSDK's reconcile threads, shared by the three controllers. Its default is a fixed pool of 50, all of them
+   * JOSDK's reconcile threads, shared by the two controllers. Its default is a fixed pool of 50, all of them
    * started by the first burst of events (every object at start) and kept: about 100 KiB of stack each, for
    * reconciles that only compute since the status writes have threads of their own ({@link StatusWriter}).
    */
@@ -143,20 +144,23 @@ public final class HalvsOperator implements AutoCloseable {
     statusWriter = new StatusWriter(metrics, publishFirst);
     operator.register(new VirtualServiceReconciler(client, plans, statusWriter, events),
         c -> c.withItemStore(plans.store(VirtualService.class)));
-    operator.register(new RealServerReconciler(client, plans, statusWriter),
-        c -> c.withItemStore(plans.store(RealServer.class)));
+    // The RealServers' statuses without a JOSDK controller (RealServerStatuses says why); it hears the model
+    // from its first build on, and computes once this replica leads.
+    realServerStatuses = new RealServerStatuses(client, plans, statusWriter);
     // Returns once every controller's informer has synced (or throws: stopOnInformerErrorDuringStartup), leader
     // or standby; only then may the model build (a plan from half-listed caches would drop destinations).
     // Reconciles started meanwhile wait for the first build in plans.snapshot().
     operator.start();
     // The model's stores are the only index the operator reads (at 100,000 RealServers, 10 MiB less).
     operator.getRegisteredControllers().forEach(NamespaceIndex::drop);
+    plans.watchRealServers(); // the same: returns once they are listed, throws when they cannot be
     plans.start();
     startPromptPublish(pairs);
     startRealServerAgents();
     started.set(true);
     if (election == null) {
       leading.set(true);
+      realServerStatuses.lead();
     }
   }
 
@@ -223,6 +227,9 @@ public final class HalvsOperator implements AutoCloseable {
     return new LeaderCallbacks(() -> {
       leading.set(true);
       LOG.info("leading as {} (Lease {}/{}): reconciling", election.identity(), namespace, LEASE);
+      if (realServerStatuses != null) { // made before the election starts (operator.start())
+        realServerStatuses.lead();
+      }
     }, () -> {
       leading.set(false);
       if (!closing) {
@@ -320,6 +327,9 @@ public final class HalvsOperator implements AutoCloseable {
     }
     if (operator != null) {
       operator.stop();
+    }
+    if (realServerStatuses != null) {
+      realServerStatuses.close();
     }
     if (statusWriter != null) {
       statusWriter.close();

@@ -395,15 +395,20 @@ class OperatorTest {
   void thePlanFollowsTheControllersCachesWhichHoldEachObjectOnceWithoutManagedFields() {
     PlanPublisher publisher = new PlanPublisher(client, NS);
     await().atMost(TIMEOUT).until(() -> publisher.readManifest("lvs"), m -> m != null);
-    // The model reads the stores JOSDK's controllers cache into: there is no other copy of the objects.
+    // The model reads the stores JOSDK's controllers cache into, and its own informer's for the RealServers:
+    // there is no other copy of the objects.
     assertThat(operator.plans().store(RealServer.class).keySet()).containsExactlyInAnyOrder(
         "default/web-1", "default/web-2", "default/web-3");
     assertThat(operator.plans().store(RealServer.class).values())
         .allSatisfy(rs -> assertThat(rs.getMetadata().getManagedFields()).isNullOrEmpty());
     // Nor a second copy of their keys: fabric8's namespace index, which nothing reads, is gone from every cache.
-    assertThat(operator.controllers()).hasSize(3).allSatisfy(c -> assertThatThrownBy(() -> ((Controller<?>) c)
+    assertThat(operator.controllers()).hasSize(2).allSatisfy(c -> assertThatThrownBy(() -> ((Controller<?>) c)
         .getEventSourceManager().getControllerEventSource().byIndex(Cache.NAMESPACE_INDEX, "default"))
         .isInstanceOf(IllegalArgumentException.class));
+    assertThatThrownBy(() -> operator.plans().realServersByIndex(Cache.NAMESPACE_INDEX, "default"))
+        .isInstanceOf(IllegalArgumentException.class);
+    // No JOSDK controller for RealServers: its event processor kept a state per object (RealServerStatuses).
+    assertThat(operator.controllers()).noneMatch(c -> c.getConfiguration().getResourceClass() == RealServer.class);
     // An edit and a removal reach the plan through them.
     client.resources(RealServer.class).inNamespace("default").withName("web-1").edit((RealServer rs) -> {
       rs.getSpec().setWeight(50);

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes the VirtualServices' and RealServers' statuses off JOSDK's reconcile threads. Those are one small pool
- * shared by the three controllers and taken in order, so a reconcile that waits for the API server holds a
+ * shared by the controllers and taken in order, so a reconcile that waits for the API server holds a
  * thread every other controller needs: after a bulk apply with the operator down (or an upgrade that changes
  * every status) the 100,000 RealServers' GET and PUT went first and the DirectorPair's reconcile, which publishes
  * the plan, came 989 s after the start. Here the reconciles only compute; each object has at most one write

@@ -52,6 +52,11 @@ public final class Fleet {
     }
   }
 
+  /** RealServer n, weight 100, selected by the service whose app label is {@code app} ("app-" + its index). */
+  public static RealServer realServer(int n, String app) {
+    return real(n, app, 100, 1L);
+  }
+
   static RealServer real(int n, String app, int weight, long generation) {
     RealServer rs = new RealServer();
     rs.setMetadata(new ObjectMetaBuilder().withNamespace("default").withName("rs-" + n)

@@ -20,8 +20,7 @@ class StatusControllersTest {
   @Test
   void theStatusControllersScheduleNoPeriodicReconcile() {
     BaseConfigurationService config = new BaseConfigurationService();
-    List<Reconciler<?>> reconcilers = List.of(new RealServerReconciler(null, null, null),
-        new VirtualServiceReconciler(null, null, null, null));
+    List<Reconciler<?>> reconcilers = List.of(new VirtualServiceReconciler(null, null, null, null));
     for (Reconciler<?> r : reconcilers) {
       Optional<Duration> interval = config.getConfigurationFor(r).maxReconciliationInterval();
       assertThat(interval).as(r.getClass().getSimpleName()).isEmpty();
@@ -32,8 +31,7 @@ class StatusControllersTest {
   @Test
   void noControllerKeepsARateStatePerObject() {
     BaseConfigurationService config = new BaseConfigurationService();
-    List<Reconciler<?>> reconcilers = List.of(new RealServerReconciler(null, null, null),
-        new VirtualServiceReconciler(null, null, null, null),
+    List<Reconciler<?>> reconcilers = List.of(new VirtualServiceReconciler(null, null, null, null),
         new DirectorPairReconciler(null, null, new AgentResources("halvs-system", "agent:test"), null, null));
     for (Reconciler<?> r : reconcilers) {
       @SuppressWarnings("unchecked")
