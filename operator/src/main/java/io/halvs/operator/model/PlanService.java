@@ -1276,13 +1276,22 @@ public final class PlanService implements AutoCloseable {
     return g == null ? "" : g;
   }
 
+  /**
+   * What a RealServer's status reads: its findings, how many services it backs, its generation and, with a
+   * spec.nodeName, its node's state. A record, not a list of them (56 B a RealServer as a list), and equal views
+   * are one instance: most RealServers back one service, with no findings, at generation 1.
+   */
+  record RealServerView(List<Finding> findings, int use, Object generation, Object node) {}
+
+  private static final Interner<RealServerView> REAL_SERVER_VIEWS = new Interner<>();
+
   static Object realServerView(Snapshot s, RealServer rs, Map<ObjectRef, List<Finding>> findings) {
     ObjectRef ref = StatusComputer.ref(rs);
     String node = rs.getSpec() == null ? null : rs.getSpec().getNodeName();
-    return List.of(findings.getOrDefault(ref, List.of()), s.realServerUse().getOrDefault(ref, 0),
-        generation(rs), node == null ? "" : List.of(s.nodeExists(node),
+    return REAL_SERVER_VIEWS.intern(new RealServerView(findings.getOrDefault(ref, List.of()),
+        s.realServerUse().getOrDefault(ref, 0), generation(rs), node == null ? "" : List.of(s.nodeExists(node),
             String.valueOf(s.result().realServerNodes().get(node)), String.valueOf(
-                StatusComputer.withoutTime(s.realServerReports().get(node)))));
+                StatusComputer.withoutTime(s.realServerReports().get(node))))));
   }
 
   @Override

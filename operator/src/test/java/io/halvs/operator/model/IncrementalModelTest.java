@@ -431,6 +431,33 @@ class IncrementalModelTest {
     return out;
   }
 
+  /**
+   * Equal RealServer views are one instance (most RealServers back one service at generation 1, without findings);
+   * one that differs is its own, and a change of it is still seen.
+   */
+  @Test
+  void equalRealServerViewsAreOneInstance() {
+    Fleet fleet = new Fleet(20, 50);
+    PlanService.History history = new PlanService.History();
+    ViewKeeper keeper = new ViewKeeper();
+    Snapshot s = history.build(fleet.pairs, fleet.vss, fleet.rss, List.of());
+    keeper.update(s, fleet.pairs, fleet.vss, fleet.rss, history.lastDelta());
+    java.util.Set<Object> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    keeper.views().forEach((ref, view) -> {
+      if (ref.kind().equals("RealServer")) {
+        distinct.add(view);
+      }
+    });
+    assertThat(distinct).hasSize(1);
+
+    fleet.reweigh(3, 42); // generation 2
+    s = history.build(fleet.pairs, fleet.vss, fleet.rss, List.of());
+    List<ObjectRef> handed = keeper.update(s, fleet.pairs, fleet.vss, fleet.rss, history.lastDelta());
+    assertThat(handed).contains(new ObjectRef("RealServer", "default", "rs-3"));
+    Object edited = keeper.views().get(new ObjectRef("RealServer", "default", "rs-3"));
+    assertThat(edited).isNotEqualTo(keeper.views().get(new ObjectRef("RealServer", "default", "rs-4")));
+  }
+
   /** A weight makes one RealServer's view; a selector changed, those of the RealServers it drops and takes. */
   @Test
   void anEditMakesTheViewsOfWhatItTouches() {
