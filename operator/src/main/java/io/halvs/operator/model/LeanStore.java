@@ -28,9 +28,8 @@ import java.util.stream.Stream;
  *       last-applied-configuration annotation (a second copy of the object) are dropped;</li>
  *   <li>strings that many objects share are interned: namespace, creation and deletion times, label and
  *       annotation keys and short values, finalizers, the conditions' type, status, reason, message and time
- *       (the operator writes the same few for most objects, often in the same second), a RealServer's nodeName
- *       and address, a VirtualService's pair and selector. Decoded from JSON each object has its own copy of
- *       each;</li>
+ *       (the operator writes the same few for most objects, often in the same second), a RealServer's nodeName,
+ *       a VirtualService's pair and selector. Decoded from JSON each object has its own copy of each;</li>
  *   <li>a custom resource's apiVersion and CRD name, which fabric8 computes anew for each object, are shared;</li>
  *   <li>empty maps and lists (fabric8 gives every object and condition its own) become the shared immutable empty
  *       ones, a map of one entry a singleton map, and the conditions an immutable list without spare room;</li>
@@ -180,8 +179,6 @@ public final class LeanStore<T extends HasMetadata> implements ItemStore<T> {
     if (o instanceof RealServer rs) {
       if (rs.getSpec() != null) {
         rs.getSpec().setNodeName(intern(rs.getSpec().getNodeName()));
-        // a host behind several services (a port each) is one RealServer per service: 10 each at the design size
-        rs.getSpec().setAddress(intern(rs.getSpec().getAddress()));
       }
       if (rs.getStatus() != null) {
         rs.getStatus().setConditions(conditions(rs.getStatus().getConditions()));

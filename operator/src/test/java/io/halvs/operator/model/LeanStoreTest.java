@@ -94,10 +94,6 @@ class LeanStoreTest {
     assertNotSame(value(a.getMetadata().getAnnotations(), "note"), value(b.getMetadata().getAnnotations(), "note"));
     assertSame(a.getMetadata().getFinalizers().get(0), b.getMetadata().getFinalizers().get(0));
     assertSame(a.getSpec().getNodeName(), b.getSpec().getNodeName());
-    RealServer sameHost = decoded(3); // another port of a's host, for another service
-    sameHost.getSpec().setAddress(new String(a.getSpec().getAddress()));
-    LeanStore.prune(sameHost);
-    assertSame(a.getSpec().getAddress(), sameHost.getSpec().getAddress());
     for (int i = 0; i < 2; i++) {
       Condition x = a.getStatus().getConditions().get(i);
       Condition y = b.getStatus().getConditions().get(i);
