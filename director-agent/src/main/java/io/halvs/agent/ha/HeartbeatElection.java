@@ -432,6 +432,9 @@ public final class HeartbeatElection implements Election {
         }
       }
     } catch (RuntimeException e) {
+      if (e instanceof VipManager.Refused r && !r.changes().isEmpty()) {
+        Logs.pair(LOG.atInfo(), plan.pair()).log("{}", VipManager.summary(r.changes()));
+      }
       Logs.pair(LOG.atError(), plan.pair()).log("VIPs for role {}: {}", role, e.getMessage());
     }
   }

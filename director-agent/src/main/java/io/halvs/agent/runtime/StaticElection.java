@@ -49,7 +49,12 @@ public final class StaticElection implements Election {
       listeners.forEach(l -> l.accept(state));
     }
     if (vips != null) {
-      (active ? vips.hold(plan) : vips.release(plan)).forEach(changes);
+      try {
+        (active ? vips.hold(plan) : vips.release(plan)).forEach(changes);
+      } catch (VipManager.Refused e) {
+        e.changes().forEach(changes); // what it did change, besides what it could not
+        throw e;
+      }
     }
   }
 

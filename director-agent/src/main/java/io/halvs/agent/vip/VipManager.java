@@ -154,7 +154,7 @@ public final class VipManager {
         changes.add("added gateway " + g.address() + "/" + g.prefixLength() + " on " + g.interfaceName());
       }
     }
-    refusals.throwIfAny();
+    refusals.throwIfAny(changes);
     return changes;
   }
 
@@ -225,12 +225,31 @@ public final class VipManager {
       count += addresses;
     }
 
-    /** The first failure as it was when it is the only one, else a summary that names it. */
-    void throwIfAny() {
+    /** Throws when any address was refused: the first one's reason, and the changes made beside the refusals. */
+    void throwIfAny(List<String> changes) {
       if (first != null) {
-        throw count == 1 ? first
-            : new IllegalStateException(count + " addresses not " + verb + ", the first: " + first.getMessage(), first);
+        throw new Refused(count == 1 ? first.getMessage()
+            : count + " addresses not " + verb + ", the first: " + first.getMessage(), first, changes);
       }
+    }
+  }
+
+  /**
+   * A hold or release that could not change some addresses (the first refusal is the cause; the message is its
+   * own when it is the only one, else a count that names it) but changed others: {@link #changes} says which,
+   * for the log line a complete one gets (a takeover with one refused VIP still added the other 999).
+   */
+  public static final class Refused extends IllegalStateException {
+    private final transient List<String> changes;
+
+    Refused(String message, RuntimeException first, List<String> changes) {
+      super(message, first);
+      this.changes = List.copyOf(changes);
+    }
+
+    /** What the hold or release changed, as it returns them when nothing is refused. */
+    public List<String> changes() {
+      return changes;
     }
   }
 
@@ -320,7 +339,7 @@ public final class VipManager {
       });
     }
     vipsToDrop.forEach(v -> heldV6.remove(v.address()));
-    refusals.throwIfAny();
+    refusals.throwIfAny(changes);
     return changes;
   }
 }

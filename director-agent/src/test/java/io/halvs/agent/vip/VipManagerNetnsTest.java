@@ -61,7 +61,11 @@ class VipManagerNetnsTest {
       try (AddressTable t = new AddressTable()) {
         return new VipManager(t).hold(withSettings, streamed::add);
       }
-    })).isInstanceOf(NetlinkException.class).hasMessageContaining("10.100.0.131/33").hasMessageContaining("EINVAL");
+    })).isInstanceOf(VipManager.Refused.class).hasCauseInstanceOf(NetlinkException.class)
+        .hasMessageContaining("10.100.0.131/33").hasMessageContaining("EINVAL")
+        // what it did add, for the election's log line as a complete hold's
+        .satisfies(e -> assertThat(((VipManager.Refused) e).changes()).hasSize(199)
+            .allMatch(c -> c.startsWith("added vip ")).contains("added vip 10.100.0.200/32 on hvv0"));
     assertThat(streamed).as("four requests of 64, 64, 64 and 8, each announced").hasSize(4);
     assertThat(streamed.stream().mapToInt(List::size).sum()).isEqualTo(199);
     String listed = sh("ip", "-n", NS, "-4", "-o", "addr", "show", "dev", "hvv0", "label", "hvv0:hv");
