@@ -97,36 +97,49 @@ public final class RealServerStatuses implements AutoCloseable {
         refs = everyone ? List.of() : new ArrayList<>(named);
         named.clear();
       }
+      Snapshot snapshot;
       try {
-        Snapshot snapshot = plans.snapshot(); // waits for the first build
-        String now = Conditions.now();
-        int n = 0;
-        if (everyone) {
-          for (RealServer rs : store.values().toList()) {
-            update(rs, snapshot, now);
-            n++;
-          }
-        } else {
-          for (ObjectRef ref : refs) {
-            RealServer rs = store.get(ref.namespace() + "/" + ref.name());
-            if (rs != null) { // deleted since: nothing to write
-              update(rs, snapshot, now);
-              n++;
-            }
-          }
-        }
-        synchronized (this) {
-          looked += n;
-        }
-      } catch (RuntimeException e) {
-        // A bug, or the model not built within its wait: the next rebuild names them again; never stop the loop.
-        LOG.error("computing RealServer statuses failed; the model's next rebuild names them again", e);
+        snapshot = plans.snapshot(); // waits for the first build
+      } catch (RuntimeException e) { // not built within its wait (or interrupted: closing)
+        LOG.error("computing RealServer statuses waits for the model: {}", e.getMessage());
         if (everyone) {
           synchronized (this) {
             all = !closed;
           }
           pause();
         }
+        continue;
+      }
+      String now = Conditions.now();
+      List<RealServer> rss = new ArrayList<>(everyone ? store.size() : refs.size());
+      if (everyone) {
+        store.values().forEach(rss::add);
+      } else {
+        for (ObjectRef ref : refs) {
+          RealServer rs = store.get(ref.namespace() + "/" + ref.name());
+          if (rs != null) { // deleted since: nothing to write
+            rss.add(rs);
+          }
+        }
+      }
+      // One object whose status cannot be computed (a bug) keeps none of the others from theirs: JOSDK's
+      // controller reconciled each apart. One line for them all; the model's next rebuild that names it tries again.
+      RuntimeException first = null;
+      int failed = 0;
+      for (RealServer rs : rss) {
+        try {
+          update(rs, snapshot, now);
+        } catch (RuntimeException e) {
+          first = first == null ? e : first;
+          failed++;
+        }
+      }
+      if (first != null) {
+        LOG.error("the statuses of {} of {} RealServers could not be computed; the first failure:", failed,
+            rss.size(), first);
+      }
+      synchronized (this) {
+        looked += rss.size();
       }
     }
   }
