@@ -119,7 +119,7 @@ public final class IpAddress implements Comparable<IpAddress> {
     if (bytes.length != 4 && bytes.length != 16) {
       throw new IllegalArgumentException("an IP address has 4 or 16 bytes, not " + bytes.length);
     }
-    return new IpAddress(bytes.clone());
+    return new IpAddress(bytes.length == 4 ? bytes : bytes.clone()); // an IPv4 address's bytes are only read
   }
 
   public boolean isV4() {

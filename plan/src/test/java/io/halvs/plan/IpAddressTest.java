@@ -129,6 +129,10 @@ class IpAddressTest {
       assertThat(IpAddress.parse(jdk.getHostAddress())).isEqualTo(a);
       assertThat(IpAddress.parse(a.toString()).bytes()).isEqualTo(b);
       assertThat(a.hashCode()).as("the hash the plans' shards were cut by").isEqualTo(java.util.Arrays.hashCode(b));
+      byte[] callers = b.clone();
+      IpAddress kept = IpAddress.ofBytes(callers);
+      callers[callers.length - 1]++;
+      assertThat(kept).as("not changed by a later write to the caller's array").isEqualTo(a);
       byte[] c = b.clone();
       random.nextBytes(c);
       System.arraycopy(b, 0, c, 0, random.nextInt(b.length));
