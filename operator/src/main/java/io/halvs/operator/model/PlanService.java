@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * rebuild, at most one per 100 ms (changes meanwhile coalesce, so a thousand VirtualService reconciles after one
  * edit share one plan build); the first change after a quiet spell is built after {@link #QUIET_MILLIS} only.
  * After each rebuild it tells listeners which objects' status inputs changed; the reconcilers turn that into
- * JOSDK events, {@code RealServerStatuses} into the RealServers' statuses. Reconcilers read {@link #snapshot()} and never build plans themselves.
+ * JOSDK events, {@code RealServerStatuses} into the RealServers' statuses. Reconcilers read {@link #snapshot()}
+ * and never build plans themselves.
  *
  * <p>The DirectorPairs and VirtualServices are the controllers' own caches: JOSDK's informers store into
  * {@link #store}s this model reads, so each object is held once (at 100,000 RealServers a second copy was
