@@ -3,6 +3,9 @@
 # "N passed, N failed" lines. The caller runs under `set -euo pipefail`: nothing here may end it, so a failing
 # tier, or one that prints no counts (the bench), still lets every later tier run and the summary print.
 summary=()
+# per failed tier: its first failure and what follows it, repeated beside the summary (CI keeps the head and the
+# tail of a long output: a failure early in a tier's output is otherwise cut out of what a reader gets)
+excerpts=()
 status=0
 total_passed=0
 total_failed=0
@@ -62,10 +65,26 @@ count_tier() {
     summary+=("tier $name: ok, ${counts:-no counts} ($((SECONDS - start)) s)")
   else
     summary+=("tier $name: FAILED, ${counts:-no counts} ($((SECONDS - start)) s)")
+    excerpts+=("$(failure_excerpt "$name" "$log")")
     status=1
     [ -n "$counts" ] || total_failed=$((total_failed + 1))
   fi
   return 0
+}
+
+# failure_excerpt NAME LOG: the tier's first FAIL (or Maven [ERROR]) line and the 29 after it, or without one its
+# last 20 lines; each cut at 300 characters.
+failure_excerpt() {
+  local name=$1 log=$2 first
+  first=$(grep -nE -m1 '^(FAIL|\[ERROR\])' "$log" | cut -d: -f1 || true)
+  if [ -n "$first" ]; then
+    echo "--- tier $name failed: its first failure (line $first of its output) and what follows it"
+    tail -n +"$first" "$log" | head -30 | cut -c1-300 || true # head leaves tail a broken pipe
+  else
+    echo "--- tier $name failed, no FAIL line: the last lines of its output"
+    tail -20 "$log" | cut -c1-300 || true
+  fi
+  return 0 # under the caller's set -e, in an assignment: must not end it
 }
 
 # unknown_tier NAME KNOWN: counts a tier name test.sh does not know as a failure.
@@ -78,6 +97,7 @@ unknown_tier() {
 print_summary() {
   join_tiers
   rm -f "$tier_log"
+  [ "${#excerpts[@]}" -eq 0 ] || printf '%s\n' "${excerpts[@]}"
   printf '%s\n' "${summary[@]}"
   echo "total: $total_passed passed, $total_failed failed"
   return $status

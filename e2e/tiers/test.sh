@@ -33,6 +33,24 @@ bash -c 'set -euo pipefail; source "$1"; run_tier a bash -c "echo 1 passed, 0 fa
   _ "$here/lib.sh" > "$out" 2>&1 || rc=$?
 check "a passing suite exits 0" 0 "$rc"
 check "...and prints its totals" "total: 1 passed, 0 failed" "$(tail -1 "$out")"
+# A failed tier's first failure, and what follows it, is repeated beside the summary (CI shows a long output's head
+# and tail only); without a FAIL line its last lines; a passing tier adds nothing.
+rc=0
+bash -c 'set -euo pipefail; source "$1"
+  run_tier early-failure bash -c "echo PASS one; echo FAIL two; echo the reason; for i in \$(seq 100); do echo line \$i; done
+    echo 1 passed, 1 failed; exit 1"
+  run_tier quiet-failure bash -c "for i in \$(seq 50); do echo quiet \$i; done; exit 3"
+  run_tier fine bash -c "echo FAIL-looking but passing; echo 1 passed, 0 failed"
+  print_summary' _ "$here/lib.sh" > "$out" 2>&1 || rc=$?
+excerpt=$(sed -n '/^--- tier early-failure failed: its first failure/,/^--- tier quiet-failure/p' "$out")
+check "a failed tier's first failure is repeated after every tier's output, with the line it is at" 1 \
+  "$(grep -c '^--- tier early-failure failed: its first failure (line 2 of its output)' <<<"$excerpt")"
+check "...it and the 29 lines after it (FAIL two .. line 28)" "FAIL two|the reason|line 28" \
+  "$(sed -n '2p;3p;$p' <<<"$(sed '$d' <<<"$excerpt")" | paste -sd'|')"
+check "...before the summary" 1 "$(awk '/its first failure/ {e=NR} /^tier early-failure: FAILED/ {s=NR} END {print (e && s > e) ? 1 : 0}' "$out")"
+check "a failed tier without a FAIL line: its last 20 lines" "quiet 31 quiet 50" \
+  "$(sed -n '/^--- tier quiet-failure failed, no FAIL line/,/^tier /p' "$out" | sed -n '2p;21p' | xargs)"
+check "a passing tier adds none" 0 "$(grep -c '^--- tier fine' "$out")"
 # A tier started beside the others runs while the tiers after it do (it waits for a file the next tier writes),
 # its output comes after theirs, and its counts and status count as a foreground tier's do.
 marker=$(mktemp -u)
@@ -45,7 +63,7 @@ bash -c 'set -euo pipefail; source "$1"; marker=$2
   print_summary' _ "$here/lib.sh" "$marker" > "$out" 2>&1 || rc=$?
 rm -f "$marker"
 check "a failing tier beside the others fails the suite" 1 "$rc"
-check "it ran while the tier after it did" 1 "$(grep -c '^saw the later tier' "$out")"
+check "it ran while the tier after it did" 1 "$(sed '/^--- tier /,$d' "$out" | grep -c '^saw the later tier')"
 check "its output follows the later tier's" \
   "beside-failing:started later beside-passing:started beside-failing:output beside-passing:output" \
   "$(awk '/^=== tier/ {n=$3; sub(/:$/, "", n); print n ($4 == "started" ? ":started" : $4 == "(ran" ? ":output" : "")}' \
