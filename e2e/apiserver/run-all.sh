@@ -77,6 +77,14 @@ check "...and goes on once deploy/ is applied: ready, leading (Lease halvs-opera
   "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$health_a/readyz)\" = 200 ] && \
    [ \"\$(kubectl get lease -n halvs-system halvs-operator -o jsonpath='{.spec.holderIdentity}')\" = operator-a ]"
 check "...still its first process (no restart)" kill -0 "$operator_pid"
+if ! kill -0 "$operator_pid" 2>/dev/null; then
+  # Every check after this one needs it: end here (each would wait its minute) with how it ended and its last lines.
+  rc=0; wait "$operator_pid" || rc=$?; operator_pid=""
+  fail "the operator exited (status $rc) before the checks that need it; its log's last 30 lines:"
+  tail -30 "$dir/operator.log" | cut -c1-400
+  echo "$passed passed, $failed failed"
+  exit 1
+fi
 echo "  (operator log while waiting: $(grep -c 'waiting for' "$dir/operator.log") lines)"
 endpoint=""
 for _ in $(seq 1 120); do
