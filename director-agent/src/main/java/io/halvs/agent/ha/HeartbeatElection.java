@@ -13,10 +13,12 @@ import io.halvs.agent.vip.VipManager;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpAddress;
 import java.io.IOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.List;
@@ -36,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * The director pair's election: HMAC-authenticated UDP heartbeats to the peer, an optional Quorum as tie-breaker,
  * the VIPs and gateway held through {@link VipManager} and announced with gratuitous ARP / NA. Decisions are
  * {@link ElectionMachine}'s; this class only carries them out. Threads: one receives heartbeats, one ticks
- * (every interval/4) and sends, one makes Lease calls, so a slow API never delays a tick, one samples the
+ * (every interval/4) and sends, and reads first what heartbeats the kernel holds for it (a receiver starved of CPU
+ * must not make a live peer look silent), one makes Lease calls, so a slow API never delays a tick, one samples the
  * sync progress (kernel dumps: at 1,000 services a connection count is 1,000 destination dumps), so a slow or
  * busy kernel never delays one either: the tick reads only what the sampler last published, and one announces
  * ({@link VipAnnouncer}: a burst is a packet per VIP), which the tick only starts and stops.
@@ -68,7 +71,13 @@ public final class HeartbeatElection implements Election {
   private final AddressTable table;
   private final VipManager vips;
   private final VipAnnouncer announcements;
-  private final DatagramSocket socket;
+  /** Non-blocking: the receiver waits on its selector, and the tick reads what is queued without waiting. */
+  private final DatagramChannel socket;
+  private final Selector readable;
+  /** drain()'s buffer (under this object's monitor). */
+  private final ByteBuffer inbox = ByteBuffer.allocate(1024);
+  /** Tests: the receiver thread reads nothing while set (a receiver starved of CPU); the tick still does. */
+  private volatile boolean receiverHeld;
   private final HeartbeatCodec codec;
   private final long epoch = new SecureRandom().nextLong();
   private final ScheduledExecutorService ticker;
@@ -126,8 +135,11 @@ public final class HeartbeatElection implements Election {
     this.plan = plan;
     this.peerName = peerOf(plan, options.node());
     this.codec = new HeartbeatCodec(options.hmacKey(), plan.pair(), peerName);
-    this.socket = new DatagramSocket(new InetSocketAddress(bind, plan.highAvailability().heartbeatPort()));
-    socket.setSoTimeout(1000);
+    this.socket = DatagramChannel.open();
+    socket.bind(new InetSocketAddress(bind, plan.highAvailability().heartbeatPort()));
+    socket.configureBlocking(false);
+    this.readable = Selector.open();
+    socket.register(readable, SelectionKey.OP_READ);
     this.machine = new ElectionMachine(config(plan), now(), adopted(plan));
     this.state = new State(machine.role(), Instant.now(), machine.reason(), 0, peerName);
     announcements = new VipAnnouncer(sender, "halvs-election-announce"); // in this thread's network namespace
@@ -247,44 +259,77 @@ public final class HeartbeatElection implements Election {
   }
 
   private void receive() {
-    byte[] buf = new byte[1024];
-    DatagramPacket packet = new DatagramPacket(buf, buf.length);
     while (!closed) {
       try {
-        socket.receive(packet);
-      } catch (SocketTimeoutException e) {
-        continue;
-      } catch (IOException e) {
+        readable.select(1000);
+        readable.selectedKeys().clear();
+      } catch (IOException | ClosedSelectorException e) {
         if (!closed) {
-          LOG.warn("heartbeat receive: {}", e.getMessage());
+          LOG.warn("heartbeat receive: {}", e.toString());
         }
         continue;
       }
+      if (receiverHeld) {
+        try {
+          Thread.sleep(10); // the socket stays readable: not a busy loop
+        } catch (InterruptedException e) {
+          return;
+        }
+        continue;
+      }
+      if (!drain()) {
+        continue;
+      }
+      // a handover: act on it now rather than at the next tick (up to interval/4 later)
+      try {
+        ticker.execute(this::tickSafely);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closed meanwhile
+      }
+    }
+  }
+
+  /**
+   * Reads every heartbeat the kernel holds for this director, without waiting; the receiver calls it when the
+   * socket turns readable and the tick before it decides. A JVM short of CPU (a garbage collector's cycles, a
+   * start's work) may run the tick before the receiver: the peer's heartbeats queued meanwhile still count, where
+   * the receiver's lag alone made a live active look silent (and, hearing this director, it leaves no proof of life
+   * in the Lease). Returns whether one asks for an immediate tick (a handover).
+   */
+  private synchronized boolean drain() {
+    boolean tickNow = false;
+    while (!closed) {
+      inbox.clear();
+      try {
+        if (socket.receive(inbox) == null) {
+          break;
+        }
+      } catch (IOException e) {
+        if (!closed) {
+          LOG.warn("heartbeat receive: {}", e.toString());
+        }
+        break;
+      }
       long wall = System.currentTimeMillis();
-      HeartbeatCodec.Message m = codec.decode(buf, packet.getLength(), wall);
+      HeartbeatCodec.Message m = codec.decode(inbox.array(), inbox.position(), wall);
       if (m == null) {
         continue; // counted by the codec
       }
-      boolean tickNow;
       METRICS.heartbeatReceived();
-      synchronized (this) {
-        lastHeardAt = now();
-        missedCounted = 0;
-        lastHeartbeatWall = wall;
-        peerOffsetMillis = wall - m.sentWallMillis();
-        machine.heartbeat(now(), new PeerView(m.role(), m.activeForMillis(), m.eligible(), m.leaseTerm(),
-            m.connections(), m.released(), m.leaving()));
-        tickNow = m.released() || m.leaving() || machine.leaving();
-      }
-      if (tickNow) {
-        // a handover: act on it now rather than at the next tick (up to interval/4 later)
-        try {
-          ticker.execute(this::tickSafely);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-          // closed meanwhile
-        }
-      }
+      lastHeardAt = now();
+      missedCounted = 0;
+      lastHeartbeatWall = wall;
+      peerOffsetMillis = wall - m.sentWallMillis();
+      machine.heartbeat(now(), new PeerView(m.role(), m.activeForMillis(), m.eligible(), m.leaseTerm(),
+          m.connections(), m.released(), m.leaving()));
+      tickNow |= m.released() || m.leaving() || machine.leaving();
     }
+    return tickNow;
+  }
+
+  /** Tests: hold the receiver thread (true) as a CPU-starved one would be, or let it go on. */
+  void holdReceiver(boolean held) {
+    receiverHeld = held;
   }
 
   /**
@@ -333,6 +378,7 @@ public final class HeartbeatElection implements Election {
     if (closed) {
       return;
     }
+    drain();
     long now = now();
     machine.syncProgress(sampledBackupRunning, sampledConnections); // never the kernel itself: see the sampler
     Decision d = machine.tick(now);
@@ -509,7 +555,9 @@ public final class HeartbeatElection implements Election {
         sampledConnections, machine.released(), machine.leaving());
     byte[] data = codec.encode(m);
     try {
-      socket.send(new DatagramPacket(data, data.length, options.peer()));
+      if (socket.send(ByteBuffer.wrap(data), options.peer()) == 0) {
+        return; // no room in the socket's send buffer: as a lost heartbeat
+      }
       METRICS.heartbeatSent();
     } catch (IOException e) {
       LOG.debug("heartbeat to {}: {}", options.peer(), e.getMessage()); // link down: the peer will notice
@@ -674,7 +722,12 @@ public final class HeartbeatElection implements Election {
     ticker.shutdownNow();
     quorumThread.shutdownNow();
     syncSampler.interrupt();
-    socket.close();
+    try {
+      socket.close();
+      readable.close();
+    } catch (IOException e) {
+      LOG.debug("heartbeat socket close: {}", e.toString());
+    }
     announcements.close();
   }
 

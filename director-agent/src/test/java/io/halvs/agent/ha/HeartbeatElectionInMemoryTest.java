@@ -245,6 +245,38 @@ class HeartbeatElectionInMemoryTest {
   }
 
   /**
+   * A standby whose receiver thread gets no CPU for a while (a start's work, a collector's cycles on two busy
+   * cores) must not take the VIPs from a live active that hears it: its tick reads the heartbeats the kernel holds
+   * before it decides. With the receiver alone reading them, such a standby counted the active dead and took the
+   * Lease, in which the active, hearing it all along, had left no proof of life (the full-size benchmark's fsAN: a
+   * restarted agent, 6.5 s into its election). Held here well past the dead interval and the start's grace.
+   */
+  @Test
+  void aStandbyWhoseReceiverIsStarvedStillHearsTheActiveThroughItsTick() throws Exception {
+    MemoryQuorum quorum = new MemoryQuorum();
+    long started = System.nanoTime();
+    startPair(quorum);
+    // past the start's longer dead interval (ElectionMachine.STARTUP_GRACE_MILLIS), which would hide the lag
+    Thread.sleep(Math.max(0, ElectionMachine.STARTUP_GRACE_MILLIS + 300 - (System.nanoTime() - started) / 1_000_000));
+    assertThat(b.state().role()).isEqualTo(Role.STANDBY);
+    b.holdReceiver(true);
+    try {
+      long until = System.nanoTime() + Duration.ofMillis(1500).toNanos(); // 5 dead intervals of 300 ms
+      while (System.nanoTime() < until) {
+        assertThat(b.state().role()).as("the standby, its receiver starved: %s", b.state().reason())
+            .isEqualTo(Role.STANDBY);
+        assertThat(holds(tableB)).isFalse();
+        Thread.sleep(20);
+      }
+    } finally {
+      b.holdReceiver(false);
+    }
+    assertThat(a.state().role()).isEqualTo(Role.ACTIVE);
+    assertThat(holds(tableA)).isTrue();
+    assertThat(quorum.current().holder()).isEqualTo("dir-a");
+  }
+
+  /**
    * The standby's first write and hold are its takeover's: the quorum's write path runs once at the start, before
    * any call, and so does the VIPs' hold (on a table of its own).
    */
