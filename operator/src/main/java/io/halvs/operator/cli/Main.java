@@ -6,6 +6,7 @@ import io.halvs.logging.LogOptions;
 import io.halvs.logging.Logging;
 import io.halvs.operator.HalvsOperator;
 import io.halvs.operator.HealthServer;
+import io.halvs.operator.HeapCompaction;
 import io.halvs.operator.OperatorClient;
 import io.halvs.plan.render.Render;
 import java.nio.file.Path;
@@ -86,7 +87,9 @@ public final class Main {
       HealthServer health = healthPort == 0 ? null : new HealthServer(healthPort, operator::ready, operator::alive,
           () -> operator.leading() ? "leader" : "standby", operator.metrics());
       CountDownLatch stop = new CountDownLatch(1);
+      HeapCompaction compaction = HeapCompaction.start(); // this process's heap: never a JVM that embeds the operator
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        compaction.close();
         operator.close();
         if (health != null) {
           health.close();
