@@ -73,12 +73,10 @@ public final class HeapCompaction implements AutoCloseable {
     return t;
   });
   private final Decider decider;
-  private final Duration quiet;
   private final long t0 = System.nanoTime();
 
-  private HeapCompaction(Decider decider, Duration quiet) {
+  private HeapCompaction(Decider decider) {
     this.decider = decider;
-    this.quiet = quiet;
   }
 
   /** Checks every {@link #CHECK_EVERY} from now on, with the thresholds above. */
@@ -88,7 +86,7 @@ public final class HeapCompaction implements AutoCloseable {
 
   static HeapCompaction start(Duration quiet, long minGrowth, Duration minInterval, Duration every) {
     HeapCompaction c = new HeapCompaction(new Decider(quiet.toMillis(), minGrowth, minInterval.toMillis(),
-        committed()), quiet);
+        committed()));
     c.timer.scheduleWithFixedDelay(c::check, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
     return c;
   }
@@ -106,7 +104,7 @@ public final class HeapCompaction implements AutoCloseable {
       long after = committed();
       decider.compacted((System.nanoTime() - t0) / 1_000_000, collections(), after);
       LOG.info("heap compacted after {} s without a collection: {} -> {} MiB committed ({} ms)",
-          quiet.toSeconds(), before >> 20, after >> 20, took);
+          decider.quietMillis / 1000, before >> 20, after >> 20, took);
     } catch (RuntimeException e) {
       LOG.warn("heap compaction: {}", e.toString());
     }
@@ -116,7 +114,7 @@ public final class HeapCompaction implements AutoCloseable {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
   }
 
-  /** Collections of every collector so far (young, mixed, full, concurrent cycles). */
+  /** Pauses of every collector so far: G1's young, mixed and full ones (JDK 17 counts no concurrent cycle). */
   static long collections() {
     long n = 0;
     List<GarbageCollectorMXBean> beans = ManagementFactory.getGarbageCollectorMXBeans();
