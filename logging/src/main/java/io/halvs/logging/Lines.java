@@ -14,7 +14,7 @@ import java.util.Set;
 import org.slf4j.event.KeyValuePair;
 import org.slf4j.event.Level;
 
-/** An event as one text line (a stack trace below it) or one JSON object on one line (with the MDC too). */
+/** An event as one text line (a stack trace below it, or an expected failure's one line as error=) or one JSON object on one line (with the MDC too). */
 final class Lines {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
@@ -38,8 +38,11 @@ final class Lines {
         textPair(b, p.key, Messages.string(p.value));
       }
     }
+    if (e.brief() != null) {
+      textPair(b, "error", e.brief());
+    }
     b.append('\n');
-    if (e.throwable() != null) {
+    if (e.throwable() != null && e.brief() == null) {
       b.append(stack(e.throwable()));
     }
     return b.toString();
@@ -74,9 +77,11 @@ final class Lines {
     }
     if (e.throwable() != null) {
       b.append(",\"error\":");
-      jsonString(b, Messages.string(e.throwable()));
-      b.append(",\"stack\":");
-      jsonString(b, stack(e.throwable()));
+      jsonString(b, e.brief() != null ? e.brief() : Messages.string(e.throwable()));
+      if (e.brief() == null) {
+        b.append(",\"stack\":");
+        jsonString(b, stack(e.throwable()));
+      }
     }
     return b.append("}\n").toString();
   }

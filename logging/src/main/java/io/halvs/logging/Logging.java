@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.slf4j.event.KeyValuePair;
 import org.slf4j.event.Level;
 import org.slf4j.helpers.BasicMDCAdapter;
@@ -49,6 +50,8 @@ public final class Logging {
   private static LogLevels effective = defaults;
 
   private static volatile Format format = Format.TEXT;
+  /** A failure that is an answer, not a bug, as one line (null: print its stack trace); see {@link #brief}. */
+  private static volatile Function<Throwable, String> brief = t -> null;
   /** Where lines go; null: System.err as it is at the time of writing. */
   private static volatile OutputStream sink;
 
@@ -80,6 +83,16 @@ public final class Logging {
       chosen = levels;
       apply();
     }
+  }
+
+  /**
+   * How a component names the failures it expects in operation (an API server's 403 while its RBAC cache fills
+   * after a restart, a 409 conflict): {@code summary} returns one line for such a throwable, or null. A warning
+   * or lower that carries one then prints that line as its {@code error} instead of a stack trace a person would
+   * read as a bug; an error keeps its stack trace always.
+   */
+  public static void brief(Function<Throwable, String> summary) {
+    brief = summary == null ? t -> null : summary;
   }
 
   public static void format(Format f) {
@@ -153,7 +166,7 @@ public final class Logging {
       Throwable t) {
     try {
       Event e = new Event(System.currentTimeMillis(), level, logger, Thread.currentThread().getName(),
-          Messages.format(pattern, args), MDC.getCopyOfContextMap(), pairs, t);
+          Messages.format(pattern, args), MDC.getCopyOfContextMap(), pairs, t, briefly(level, t));
       emit(format == Format.JSON ? Lines.json(e) : Lines.text(e));
     } catch (Throwable failed) {
       try {
@@ -161,6 +174,18 @@ public final class Logging {
       } catch (Throwable ignored) {
         // stderr itself is gone: nothing left to tell
       }
+    }
+  }
+
+  /** The throwable's one line when it is expected at this level; null: its stack trace is printed. */
+  private static String briefly(Level level, Throwable t) {
+    if (t == null || level.toInt() > Level.WARN.toInt()) {
+      return null;
+    }
+    try {
+      return brief.apply(t);
+    } catch (RuntimeException failed) {
+      return null; // the summary is a nicety: when it fails, the stack trace is still the truth
     }
   }
 
@@ -174,7 +199,7 @@ public final class Logging {
     }
   }
 
-  /** One event, its message formatted. */
+  /** One event, its message formatted; {@code brief}: the throwable's one line instead of its stack, or null. */
   record Event(long millis, Level level, String logger, String thread, String message, Map<String, String> mdc,
-      List<KeyValuePair> pairs, Throwable throwable) {}
+      List<KeyValuePair> pairs, Throwable throwable, String brief) {}
 }

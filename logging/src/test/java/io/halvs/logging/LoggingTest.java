@@ -41,6 +41,7 @@ class LoggingTest {
     Logging.commandDefault(null);
     Logging.defaults(new LogLevels(Level.INFO, Map.of()));
     Logging.format(Logging.Format.TEXT);
+    Logging.brief(null);
     MDC.clear();
   }
 
@@ -154,6 +155,56 @@ class LoggingTest {
     assertThat(l.get(2)).isEqualTo("java.lang.IllegalStateException: boom");
     assertThat(l.get(3)).startsWith("\tat io.halvs.logging.LoggingTest.textStaysOneLinePerEventWithAStackTraceBelow");
     assertThat(l).anyMatch(s -> s.equals("Caused by: java.lang.RuntimeException: cause"));
+  }
+
+  /** A stand-in for an API server's answer (the operator names fabric8's); found anywhere in the cause chain. */
+  static final class Answer extends RuntimeException {
+    Answer(String m) {
+      super(m);
+    }
+  }
+
+  static String answers(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof Answer a) {
+        return "HTTP 403: " + a.getMessage();
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void anExpectedFailureAtWarnIsOneLineItsErrorAndAnErrorKeepsItsStack() throws Exception {
+    Logging.brief(LoggingTest::answers);
+    Logger log = LoggerFactory.getLogger("io.fabric8.Reflector");
+    log.warn("listSyncAndWatch failed, will retry", new RuntimeException("wrapped", new Answer("forbidden \"x\"")));
+    log.info("at info too", new Answer("denied"));
+    log.warn("not an answer", new IllegalStateException("a bug"));
+    log.error("an answer at error", new Answer("still a stack"));
+    List<String> l = lines();
+    assertThat(l.get(0)).endsWith("WARN  [main] Reflector: listSyncAndWatch failed, will retry "
+        + "error=\"HTTP 403: forbidden \\\"x\\\"\"");
+    assertThat(l.get(1)).endsWith("INFO  [main] Reflector: at info too error=\"HTTP 403: denied\"");
+    assertThat(l.get(2)).endsWith("WARN  [main] Reflector: not an answer");
+    assertThat(l.get(3)).isEqualTo("java.lang.IllegalStateException: a bug");
+    assertThat(l.get(4)).startsWith("\tat io.halvs.logging.LoggingTest.");
+    int error = l.indexOf(l.stream().filter(s -> s.endsWith("ERROR [main] Reflector: an answer at error")).findFirst()
+        .orElseThrow());
+    assertThat(l.get(error + 1)).isEqualTo("io.halvs.logging.LoggingTest$Answer: still a stack");
+    assertThat(l.stream().filter(s -> s.startsWith("\tat ")).count()).isGreaterThan(2);
+
+    out.reset();
+    Logging.format(Logging.Format.JSON);
+    log.warn("retry", new RuntimeException("wrapped", new Answer("denied")));
+    Logging.brief(t -> {
+      throw new IllegalStateException("a summary that fails");
+    });
+    log.warn("retry", new Answer("denied"));
+    List<JsonNode> n = jsonLines();
+    assertThat(n.get(0).get("error").asText()).isEqualTo("HTTP 403: denied");
+    assertThat(n.get(0).has("stack")).isFalse();
+    assertThat(n.get(1).get("error").asText()).isEqualTo("io.halvs.logging.LoggingTest$Answer: denied");
+    assertThat(n.get(1).get("stack").asText()).contains("\tat io.halvs.logging.LoggingTest.");
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.halvs.logging.LogLevels;
 import io.halvs.logging.LogOptions;
 import io.halvs.logging.Logging;
+import io.halvs.operator.ApiAnswers;
 import io.halvs.operator.HalvsOperator;
 import io.halvs.operator.HealthServer;
 import io.halvs.operator.HeapCompaction;
@@ -42,8 +43,14 @@ public final class Main {
       + "io.fabric8.kubernetes.client.dsl.internal.AbstractWatchManager=warn";
 
   public static void main(String[] args) {
-    Logging.defaults(LogLevels.parse(LOG_DEFAULTS));
+    logDefaults();
     System.exit(commandLine().execute(args));
+  }
+
+  /** The libraries' quietening, and the API server's routine answers as one line instead of a stack trace. */
+  static void logDefaults() {
+    Logging.defaults(LogLevels.parse(LOG_DEFAULTS));
+    Logging.brief(ApiAnswers::summary);
   }
 
   /** The command line, with {@code more} subcommands (the demo's jar adds demo); settings reach them all. */
