@@ -26,7 +26,8 @@ public final class TargetState {
   private int failures;
   private long sinceMillis;
   private String lastFailure;
-  private final ArrayDeque<Long> changes = new ArrayDeque<>();
+  /** When it went up or down lately; made at the first change: most of 10,000 targets never change. */
+  private ArrayDeque<Long> changes;
 
   public TargetState(int rise, int fall, long nowMillis) {
     thresholds(rise, fall);
@@ -67,6 +68,9 @@ public final class TargetState {
   private boolean change(boolean nowUp, long nowMillis) {
     up = nowUp;
     sinceMillis = nowMillis;
+    if (changes == null) {
+      changes = new ArrayDeque<>(FLAP_CHANGES * 2);
+    }
     changes.addLast(nowMillis);
     return true;
   }
@@ -97,6 +101,9 @@ public final class TargetState {
 
   /** For people: why it is down, how far it is back up, whether it flaps; null while up and quiet. */
   public String message(int intervalMillis, long nowMillis) {
+    if (up && failures == 0 && (changes == null || changes.size() < FLAP_CHANGES)) {
+      return null; // up and quiet: asked of every target for every report, so nothing is built for it
+    }
     StringBuilder sb = new StringBuilder();
     if (!up) {
       sb.append(lastFailure);
@@ -116,6 +123,9 @@ public final class TargetState {
 
   /** State changes within the flapping window before now. */
   public int flaps(int intervalMillis, long nowMillis) {
+    if (changes == null) {
+      return 0;
+    }
     long from = nowMillis - (long) intervalMillis * FLAP_INTERVALS;
     while (!changes.isEmpty() && changes.peekFirst() < from) {
       changes.removeFirst();

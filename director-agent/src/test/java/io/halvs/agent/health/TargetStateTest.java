@@ -111,6 +111,16 @@ class TargetStateTest {
     s.record(false, "HTTP 502", t += 1000);
     assertThat(s.message(INTERVAL, t)).isEqualTo("HTTP 502; flapping: 9 state changes in 20 s");
     assertThat(s.message(INTERVAL, t + 21_000)).as("quiet for a window: no longer flapping").isEqualTo("HTTP 502");
+    s.record(true, null, t += 22_000);
+    assertThat(s.message(INTERVAL, t)).as("up, one change in the window").isNull();
+    for (int i = 0; i < 2; i++) {
+      s.record(false, "HTTP 502", t += 1000);
+      s.record(true, null, t += 1000);
+    }
+    assertThat(s.message(INTERVAL, t)).as("up again: its fifth change in the window").isEqualTo(
+        "flapping: 5 state changes in 20 s");
+    assertThat(s.message(INTERVAL, t + 30_000)).as("up and quiet for a window").isNull();
+    assertThat(new TargetState(1, 1, 0).message(INTERVAL, 1000)).as("never changed").isNull();
   }
 
   private static TargetState confirmedUp(int rise, int fall) {
