@@ -380,7 +380,6 @@ check "...the refused status writes are counted (halvs_operator_status_writes_to
 k apply -k "$repo/deploy" >/dev/null
 check "...and catches up once the permission is back (status observedGeneration = generation)" wait_for bash -c \
   "test \"\$(kubectl get hvs web -n default -o jsonpath='{.status.observedGeneration}')\" = \"\$(kubectl get hvs web -n default -o jsonpath='{.metadata.generation}')\""
-op_log_after=$(wc -l < "$dir/operator.log")
 
 # Failover: the active agent dies (kill -9) and its namespace's link goes down; the standby takes the VIP over,
 # the DirectorPair's ACTIVE column follows and a Failover Event is recorded.
@@ -443,8 +442,8 @@ check "...and no VIP or gateway is left in its namespace either" bash -c \
   "! addrs lvs-02 eth0 | grep -q 192.0.2.110 && ! addrs lvs-02 eth1 | grep -q 10.0.1.254"
 check "the finalizer completes: the DirectorPair is gone" wait_for bash -c "! kubectl get hdp lvs"
 check "the agents logged no stack trace" bash -c "! grep -q '^\\s*at ' '$dir'/agent-lvs-0*.log"
-check "the operator logged no stack trace (outside the missing-permission window)" bash -c \
-  "! sed '$((op_log_before + 1)),${op_log_after}d' '$dir/operator.log' | grep -q '^\\s*at '"
+check "the operator logged no stack trace (its informers' retried 403s are one line each)" bash -c \
+  "! grep -q '^\\s*at ' '$dir/operator.log'"
 
 # A rolling update's case: the leader stops (SIGTERM) and hands the Lease back, so a standby leads at its next
 # retry (2 s) instead of after the 15 s lease.
