@@ -71,7 +71,7 @@ class AgentResourcesTest {
       // deploy/monitoring/'s PodMonitor selects it by name
       assertThat(p.getName()).isEqualTo("metrics");
     });
-    assertThat(env(agent, "JAVA_TOOL_OPTIONS")).isEqualTo("-Xmx192m -XX:MetaspaceSize=48m");
+    assertThat(env(agent, "JAVA_TOOL_OPTIONS")).isEqualTo("-Xmx192m -XX:MetaspaceSize=48m -XX:+UnlockExperimentalVMOptions -XX:ShenandoahAllocationThreshold=5");
     assertThat(env(agent, "HALVS_DIRECTOR_PAIR")).isEqualTo("lvs");
     // No CPU limit (throttling longer than the dead interval is a false takeover); a memory limit.
     assertThat(agent.getResources().getLimits()).containsOnlyKeys("memory");
@@ -127,7 +127,7 @@ class AgentResourcesTest {
     assertThat(agent.getImage()).isEqualTo("mirror.example/halvs/director-agent:9");
     assertThat(agent.getImagePullPolicy()).isEqualTo("Always");
     assertThat(agent.getArgs()).containsExactly("in-cluster", "--health-port=9850", "--fake-ipvs", "--log-level=debug");
-    assertThat(env(agent, "JAVA_TOOL_OPTIONS")).isEqualTo("-Xmx192m -XX:MetaspaceSize=48m -Xmx300m");
+    assertThat(env(agent, "JAVA_TOOL_OPTIONS")).isEqualTo("-Xmx192m -XX:MetaspaceSize=48m -XX:+UnlockExperimentalVMOptions -XX:ShenandoahAllocationThreshold=5 -Xmx300m");
     assertThat(pod.getPriorityClassName()).isEqualTo("system-node-critical");
     assertThat(agent.getReadinessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(9850);
     assertThat(agent.getLivenessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(9850);
