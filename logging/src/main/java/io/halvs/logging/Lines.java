@@ -14,7 +14,10 @@ import java.util.Set;
 import org.slf4j.event.KeyValuePair;
 import org.slf4j.event.Level;
 
-/** An event as one text line (a stack trace below it, or an expected failure's one line as error=) or one JSON object on one line (with the MDC too). */
+/**
+ * An event as one text line (a stack trace below it, or an expected failure's one line as {@code error=}) or one
+ * JSON object on one line (with the MDC too).
+ */
 final class Lines {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);

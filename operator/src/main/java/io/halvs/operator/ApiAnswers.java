@@ -44,7 +44,8 @@ public final class ApiAnswers {
     if (s != null && s.getReason() != null && !s.getReason().isEmpty()) {
       b.append(' ').append(s.getReason());
     }
-    String said = s != null && s.getMessage() != null && !s.getMessage().isEmpty() ? s.getMessage() : firstLine(message);
+    String said = s != null && s.getMessage() != null && !s.getMessage().isEmpty() ? s.getMessage()
+        : firstLine(message);
     if (!said.isEmpty()) {
       b.append(": ").append(said);
     }

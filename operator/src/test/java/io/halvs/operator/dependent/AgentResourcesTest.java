@@ -16,6 +16,9 @@ import org.junit.jupiter.api.Test;
 
 /** The agent DaemonSet as the template and a pair's spec.agent make it. */
 class AgentResourcesTest {
+  /** The template's heap and collector flags, which spec.agent.jvmOptions follow. */
+  static final String TEMPLATE_JAVA_TOOL_OPTIONS =
+      "-Xmx192m -XX:MetaspaceSize=48m -XX:+UnlockExperimentalVMOptions -XX:ShenandoahAllocationThreshold=5";
   final AgentResources resources = new AgentResources("halvs-system", "ghcr.io/halvs/director-agent:0.1.0");
 
   static DirectorPair pair(AgentSettings agent) {
@@ -71,7 +74,7 @@ class AgentResourcesTest {
       // deploy/monitoring/'s PodMonitor selects it by name
       assertThat(p.getName()).isEqualTo("metrics");
     });
-    assertThat(env(agent, "JAVA_TOOL_OPTIONS")).isEqualTo("-Xmx192m -XX:MetaspaceSize=48m -XX:+UnlockExperimentalVMOptions -XX:ShenandoahAllocationThreshold=5");
+    assertThat(env(agent, "JAVA_TOOL_OPTIONS")).isEqualTo(TEMPLATE_JAVA_TOOL_OPTIONS);
     assertThat(env(agent, "HALVS_DIRECTOR_PAIR")).isEqualTo("lvs");
     // No CPU limit (throttling longer than the dead interval is a false takeover); a memory limit.
     assertThat(agent.getResources().getLimits()).containsOnlyKeys("memory");
@@ -127,7 +130,7 @@ class AgentResourcesTest {
     assertThat(agent.getImage()).isEqualTo("mirror.example/halvs/director-agent:9");
     assertThat(agent.getImagePullPolicy()).isEqualTo("Always");
     assertThat(agent.getArgs()).containsExactly("in-cluster", "--health-port=9850", "--fake-ipvs", "--log-level=debug");
-    assertThat(env(agent, "JAVA_TOOL_OPTIONS")).isEqualTo("-Xmx192m -XX:MetaspaceSize=48m -XX:+UnlockExperimentalVMOptions -XX:ShenandoahAllocationThreshold=5 -Xmx300m");
+    assertThat(env(agent, "JAVA_TOOL_OPTIONS")).isEqualTo(TEMPLATE_JAVA_TOOL_OPTIONS + " -Xmx300m");
     assertThat(pod.getPriorityClassName()).isEqualTo("system-node-critical");
     assertThat(agent.getReadinessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(9850);
     assertThat(agent.getLivenessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(9850);
