@@ -45,14 +45,18 @@ public final class ApiAnswers {
       b.append(' ').append(s.getReason());
     }
     String said = s != null && s.getMessage() != null && !s.getMessage().isEmpty() ? s.getMessage()
-        : firstLine(message);
+        : firstLine(message, "");
     if (!said.isEmpty()) {
       b.append(": ").append(said);
     }
     return b.toString();
   }
 
-  private static String firstLine(String s) {
+  /** A message's first line (an API error's message carries the response body after it); ifNull without one. */
+  public static String firstLine(String s, String ifNull) {
+    if (s == null) {
+      return ifNull;
+    }
     int nl = s.indexOf('\n');
     return nl < 0 ? s : s.substring(0, nl);
   }

@@ -1,6 +1,7 @@
 package io.halvs.operator.reconciler;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.halvs.operator.ApiAnswers;
 import io.halvs.operator.Logs;
 import java.time.Duration;
 import java.util.Map;
@@ -35,7 +36,7 @@ final class Forbidden {
       Logs.about(LOG.atWarn(), reconciler, object).log("forbidden: {} reconciling {}: {} — the operator's RBAC "
           + "lacks this permission (compare its "
           + "ClusterRole with deploy/base/operator-rbac.yaml); retrying every {} s", reconciler, object,
-          firstLine(e.getMessage(), "403"), RETRY.toSeconds());
+          ApiAnswers.firstLine(e.getMessage(), "403"), RETRY.toSeconds());
     }
   }
 
@@ -44,14 +45,5 @@ final class Forbidden {
     if (LAST_LOGGED.remove(reconciler) != null) {
       LOG.info("allowed again: {} reconciles normally", reconciler);
     }
-  }
-
-  /** A message's first line (an API error's message carries the response body after it); ifNull without one. */
-  static String firstLine(String s, String ifNull) {
-    if (s == null) {
-      return ifNull;
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 }

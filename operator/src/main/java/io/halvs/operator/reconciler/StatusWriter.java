@@ -1,5 +1,6 @@
 package io.halvs.operator.reconciler;
 
+import io.halvs.operator.ApiAnswers;
 import io.halvs.operator.Logs;
 import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.operator.model.LeanStore;
@@ -256,7 +257,7 @@ public final class StatusWriter implements AutoCloseable {
     failuresSinceLog++;
     if (lastFailureLog == 0 || now - lastFailureLog > QUIET.toNanos()) {
       Logs.about(LOG.atWarn(), job.kind, job.object).log("writing the status of {} {} failed ({}{}); retrying in {} s",
-          job.kind, job.object, Forbidden.firstLine(failure.getMessage(), "no message"),
+          job.kind, job.object, ApiAnswers.firstLine(failure.getMessage(), "no message"),
           failuresSinceLog > 1 ? "; " + (failuresSinceLog - 1) + " more failed writes in the last 30 s" : "",
           delay.toSeconds());
       lastFailureLog = now;
