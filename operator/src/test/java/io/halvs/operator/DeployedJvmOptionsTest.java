@@ -107,6 +107,17 @@ class DeployedJvmOptionsTest {
     assertThat(with[1]).as("with the flags").doesNotContain("GeneratedMethodAccessor").contains("ReflectiveCalls");
   }
 
+  /** The JVM flags MODULE's own pom adds to its image's command line (jvmFlag elements), space-separated. */
+  static String imageFlags(String module) throws IOException {
+    Matcher m = Pattern.compile("<jvmFlag>([^<$]+)</jvmFlag>")
+        .matcher(Files.readString(DeployKustomizeTest.REPO.resolve(module).resolve("pom.xml")));
+    List<String> flags = new ArrayList<>();
+    while (m.find()) {
+      flags.add(m.group(1).trim());
+    }
+    return String.join(" ", flags);
+  }
+
   @Test
   void theAgentsHeapFlagsStartThisJdk() throws Exception {
     String options = agentOptions();
@@ -114,6 +125,14 @@ class DeployedJvmOptionsTest {
     assertThat(imageCollector("director-agent")).isEqualTo("-XX:+UseShenandoahGC");
     assertThat(options).contains("-Xmx").doesNotContain("-XX:G1").doesNotContain("HeapFreeRatio");
     assertStarts(options, imageCollector("director-agent"));
+  }
+
+  /** The agent image's own flags (the compiler's, the collector's mode) with the template's, as a pod starts. */
+  @Test
+  void theAgentsImageFlagsStartThisJdk() throws Exception {
+    String image = imageFlags("director-agent");
+    assertThat(image).contains("-XX:TieredStopAtLevel=1").contains("-XX:Tier3InvocationThreshold=");
+    assertStarts(image + " " + agentOptions(), imageCollector("director-agent"));
   }
 
   @Test

@@ -15,7 +15,7 @@ class HeapCompactionTest {
   static final long MIB = 1L << 20;
 
   HeapCompaction.Decider decider() {
-    return new HeapCompaction.Decider(10_000, 32 * MIB, 60_000, 64 * MIB);
+    return new HeapCompaction.Decider(10_000, HeapCompaction.MIN_GROWTH_BYTES, 60_000, 64 * MIB);
   }
 
   @Test
@@ -38,9 +38,9 @@ class HeapCompactionTest {
   @Test
   void lessGrowthThanTheThresholdIsNotWorthAPause() {
     HeapCompaction.Decider d = decider();
-    d.due(0, 5, 95 * MIB);
-    assertThat(d.due(20_000, 5, 95 * MIB)).as("31 MiB above the start").isFalse();
-    assertThat(d.due(22_000, 5, 96 * MIB)).as("32 MiB above it").isTrue();
+    d.due(0, 5, 79 * MIB);
+    assertThat(d.due(20_000, 5, 79 * MIB)).as("15 MiB above the start").isFalse();
+    assertThat(d.due(22_000, 5, 80 * MIB)).as("16 MiB above it").isTrue();
   }
 
   @Test
