@@ -127,7 +127,7 @@ class DeployedJvmOptionsTest {
     assertStarts(options, imageCollector("director-agent"));
   }
 
-  /** The agent image's own flags (the compiler's, the collector's mode) with the template's, as a pod starts. */
+  /** The agent image's own flags (the compiler's, the collector's mode) beside its collector and the template's. */
   @Test
   void theAgentsImageFlagsStartThisJdk() throws Exception {
     String image = imageFlags("director-agent");
