@@ -57,6 +57,8 @@ bench_tier() {
     echo "FAIL: takeover.sh printed no figures for 200 VIPs"; rc=1
   fi
   rm -rf "$out" "$dir"
+  # the percentile every figure script prints (nearest rank), against hand-counted ranks
+  e2e/bench/stats_test.py | grep -v '^PASS' || rc=$?
   e2e/bench/full-size-smoke.sh || rc=$?
   return $rc
 }

@@ -28,6 +28,8 @@ import time
 import urllib.request
 from datetime import datetime, timezone
 
+from stats import nearest_rank as percentile
+
 NS = "halvs-system"
 PAIR = "lvs"
 CRD = "/apis/halvs.io/v1alpha1/namespaces/default/"
@@ -130,11 +132,6 @@ def gc_pauses(gc_log, offset):
 
 def size(path):
     return os.path.getsize(path) if path is not None and os.path.exists(path) else 0
-
-
-def percentile(values, p):
-    s = sorted(values)
-    return s[min(len(s) - 1, max(0, int(round(p / 100 * len(s) + 0.5)) - 1))]
 
 
 def main():

@@ -29,6 +29,8 @@ import fcntl
 import re
 from datetime import datetime, timezone
 
+from stats import nearest_rank
+
 CLONE_NEWNET = 0x40000000
 ETH_P_ARP = 0x0806
 SIOCGSTAMP = 0x8906
@@ -231,10 +233,8 @@ def summary(path):
     runs = [json.loads(line) for line in open(path)]
 
     def pct(key, p):
-        v = sorted(r[key] for r in runs if r.get(key) is not None)
-        if not v:
-            return "-"
-        return "%.0f" % v[min(len(v) - 1, max(0, int(round(p / 100 * len(v) + 0.5)) - 1))]
+        v = nearest_rank([r[key] for r in runs if r.get(key) is not None], p)
+        return "-" if v is None else "%.0f" % v
 
     def both(key):
         return pct(key, 50), pct(key, 99)

@@ -22,6 +22,8 @@ import time
 from datetime import datetime, timezone
 from urllib.parse import urlparse
 
+from stats import nearest_rank
+
 REST_S = float(os.environ.get("REST_S", "10"))
 LOAD_S = float(os.environ.get("LOAD_S", "60"))
 LOAD = int(os.environ.get("LOAD", "48"))
@@ -122,10 +124,8 @@ def load_process(server, ca, tokens, end, workers, result):
 
 
 def pct(values, p):
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+    v = nearest_rank(values, p)
+    return float("nan") if v is None else v
 
 
 def flowcontrol_wait(admin):

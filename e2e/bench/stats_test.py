@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""stats.nearest_rank against hand-counted ranks (the bench tier runs it; prints PASS / FAIL lines and a count)."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stats import nearest_rank  # noqa: E402
+
+passed = failed = 0
+
+
+def check(name, expected, actual):
+    global passed, failed
+    if expected == actual:
+        passed += 1
+        print("PASS", name)
+    else:
+        failed += 1
+        print("FAIL %s: expected %r, got %r" % (name, expected, actual))
+
+
+hundred = list(range(1, 101))  # 1..100, shuffled order must not matter
+check("p99 of 100 values is the 99th, not the largest", 99, nearest_rank(reversed(hundred), 99))
+check("p50 of 100 values is the 50th", 50, nearest_rank(hundred, 50))
+check("p100 is the largest", 100, nearest_rank(hundred, 100))
+check("p1 of 100 is the smallest", 1, nearest_rank(hundred, 1))
+forty = list(range(1, 41))
+check("p99 of 40 values is the largest (rank 39.6 up to 40)", 40, nearest_rank(forty, 99))
+check("p50 of 40 values is the 20th", 20, nearest_rank(forty, 50))
+check("p90 of 40 values is the 36th", 36, nearest_rank(forty, 90))
+check("p50 of 3 values is the middle one", 2, nearest_rank([3, 1, 2], 50))
+check("p99.9 of 1,000 values is the 999th", 999, nearest_rank(range(1, 1001), 99.9))
+check("one value is every percentile", 7, nearest_rank([7], 1))
+check("no values: None", None, nearest_rank([], 99))
+for bad in (0, 101, -1):
+    try:
+        nearest_rank(hundred, bad)
+        check("p=%r is refused" % bad, "ValueError", "returned")
+    except ValueError:
+        check("p=%r is refused" % bad, "ValueError", "ValueError")
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
