@@ -35,6 +35,8 @@ for who in operator lvs-01 lvs-02; do
   check "$who RSS and CPU at rest" "^$who: at rest \\([0-9]+ s after programmed\\) +[0-9]+ +$num\$"
   check "$who RSS, peak and CPU after the edits" "^$who: after the edits +[0-9]+ +[0-9]+ +$num\$"
   check "$who RSS over the rest" "^$who: RSS over the [0-9]+ s at rest \\([0-9]+ samples\\): min [0-9-]+, median [0-9-]+, max [0-9-]+ MiB\$"
+  check "$who RSS over the rest after the edits" \
+    "^$who: RSS over the [0-9]+ s at rest after the edits \\([0-9]+ samples\\): min [0-9]+, median [0-9]+, max [0-9]+ MiB\$"
 done
 for who in lvs-01 lvs-02; do
   check "$who live heap at the end" "^$who: live heap at the end [0-9]+ MiB "

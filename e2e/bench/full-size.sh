@@ -25,7 +25,8 @@
 #  3. CR edit -> both agents' kernels programmed, p50/p99 over EDITS edits of each kind (edits.py: a weight, a
 #     RealServer added, a VirtualService added, a selector changed), and the API server's request rate meanwhile
 #     (the driver's own requests subtracted);
-#  4. RSS and CPU time of the operator and both agents (sampled from /proc) at each step;
+#  4. RSS and CPU time of the operator and both agents (sampled from /proc) at each step, and RSS over each rest:
+#     REST_S after programmed, REST_AFTER_S (REST_S) after the edits;
 #  5. (full-size-failover.sh) the health targets up on each agent (its /metrics), the role changes so far (no
 #     fault yet: the load's), then FAILOVERS times: kill -9 of the active's agent, kill -> the peer holds the
 #     first VIP and every VIP and sent a gratuitous ARP for them (failover.py watch: both namespaces' addresses
@@ -39,7 +40,7 @@
 # Usage (root: network namespaces):  e2e/bench/full-size.sh             # full size: most of an hour here
 #                                    SCALE=0.1 EDITS=20 e2e/bench/full-size.sh   # 15-30 minutes at load 20-40
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
-# Env: SCALE (1), START (running; cold), EDITS (100 of each kind), REST_S (30), FAILOVERS (10; 0: none), PARALLEL (4) kubectl processes, BATCH
+# Env: SCALE (1), START (running; cold), EDITS (100 of each kind), REST_S (30), REST_AFTER_S (REST_S), FAILOVERS (10; 0: none), PARALLEL (4) kubectl processes, BATCH
 # (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
 # OPERATOR_JAVA_OPTS (more JVM flags for the operator, e.g. -XX:NativeMemoryTracking=summary), SAMPLE_S (0.5), AGENT_LOG_LEVEL (info; e.g. info,io.halvs.agent.cluster.PlanSource=debug: each plan event's arrival), AGENT_JFR (0; 1: below), HEAP_DUMP (0; 1: the operator's and each agent's heap dumped at the end, operator.hprof, lvs-0N.hprof), API_PATH (direct; forwarder), AGENT_COLLECTORS (shenandoah shenandoah; serial, g1), AGENT_VARIANT_OPTIONS (none; below), AGENT_VARIANT_JAVA (none; below), OPERATOR_COLLECTOR (g1; serial, shenandoah), COMPONENT_JAVA (java: the JVM the operator and the agents run on), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
 # for the RealServers'; the agents' programming and the health targets: at most 600). full-size-smoke.sh is CI's
@@ -49,7 +50,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 api=$repo/e2e/apiserver
 scale=${SCALE:-1}; edits=${EDITS:-100}; rest=${REST_S:-30}; parallel=${PARALLEL:-4}; batch=${BATCH:-5000}
-period=${SAMPLE_S:-0.5}; failovers=${FAILOVERS:-10}; api_path=${API_PATH:-direct}; start=${START:-running}
+period=${SAMPLE_S:-0.5}; rest_after=${REST_AFTER_S:-$rest}; failovers=${FAILOVERS:-10}; api_path=${API_PATH:-direct}; start=${START:-running}
 case $api_path in direct | forwarder) ;; *) echo "full-size.sh: API_PATH must be direct or forwarder, not '$api_path'" >&2; exit 2 ;; esac
 case $start in running | cold) ;; *) echo "full-size.sh: START must be running or cold, not '$start'" >&2; exit 2 ;; esac
 services=$(awk -v s="$scale" 'BEGIN { n = int(1000 * s + 0.5); print (n < 1 ? 1 : n) }'); per_service=100
@@ -347,6 +348,9 @@ r3=$(requests); edits_ms=$(( $(now_ms) - t_edits ))
 own=$(sed -n 's/^edits driver: \([0-9]*\) API requests.*/\1/p' "$dir/edits.out")
 edit_rps=$(awk -v a="$r2" -v b="$r3" -v o="${own:-0}" -v ms="$edits_ms" 'BEGIN { printf "%.1f", (b - a - o) / (ms / 1000) }')
 edits_done_at=$(now_ms)
+# A burst of edits leaves a JVM bigger for a while (a grown heap, the edits' code compiled): what a graph shows
+# after it is the size it comes back to, so a second rest before the failovers, sampled as the first.
+sleep "$rest_after"; rested_after_at=$(now_ms)
 
 # The health targets, the role changes so far, the failovers (full-size-failover.sh: read when it runs).
 source "$here/full-size-failover.sh"
@@ -378,6 +382,8 @@ done
 for who in operator lvs-01 lvs-02; do
   read -r n lo med hi <<<"$(range_rss "$dir/$who.samples" "$programmed_at" "$rested_at")"
   echo "$who: RSS over the $rest s at rest ($n samples): min $lo, median $med, max $hi MiB"
+  read -r n lo med hi <<<"$(range_rss "$dir/$who.samples" "$edits_done_at" "$rested_after_at")"
+  echo "$who: RSS over the $rest_after s at rest after the edits ($n samples): min $lo, median $med, max $hi MiB"
 done
 # Each process's cores, minute by minute, from the start (START=cold: the components' start; else the apply's) to
 # every status written: which of them the phase waited on.
