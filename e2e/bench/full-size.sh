@@ -42,7 +42,7 @@
 # Needs the jars: ./mvnw -B -o -pl operator,director-agent -am package -DskipTests
 # Env: SCALE (1), START (running; cold), EDITS (100 of each kind), REST_S (30), REST_AFTER_S (REST_S), FAILOVERS (10; 0: none), PARALLEL (4) kubectl processes, BATCH
 # (5000) objects per apply, OPERATOR_MAX_RAM (512m up to 100 VirtualServices, else 1g), AGENT_MAX_RAM (256m),
-# OPERATOR_JAVA_OPTS (more JVM flags for the operator, e.g. -XX:NativeMemoryTracking=summary), SAMPLE_S (0.5), AGENT_LOG_LEVEL (info; e.g. info,io.halvs.agent.cluster.PlanSource=debug: each plan event's arrival), AGENT_JFR (0; 1: below), HEAP_DUMP (0; 1: the operator's and each agent's heap dumped at the end, operator.hprof, lvs-0N.hprof), API_PATH (direct; forwarder), AGENT_COLLECTORS (shenandoah shenandoah; serial, g1), AGENT_VARIANT_OPTIONS (none; below), AGENT_VARIANT_JAVA (none; below), OPERATOR_COLLECTOR (g1; serial, shenandoah), COMPONENT_JAVA (java: the JVM the operator and the agents run on), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
+# OPERATOR_JAVA_OPTS (more JVM flags for the operator, e.g. -XX:NativeMemoryTracking=summary), SAMPLE_S (0.5), AGENT_LOG_LEVEL (info; e.g. info,io.halvs.agent.cluster.PlanSource=debug: each plan event's arrival), AGENT_JFR (0; 1: below), HEAP_DUMP (0; 1: the operator's and each agent's heap dumped at the end, operator.hprof, lvs-0N.hprof), API_PATH (direct; forwarder), AGENT_COLLECTORS (shenandoah shenandoah; serial, g1), AGENT_VARIANT_OPTIONS (none; below), AGENT_VARIANT_ENV (none; below), AGENT_VARIANT_JAVA (none; below), OPERATOR_COLLECTOR (g1; serial, shenandoah), COMPONENT_JAVA (java: the JVM the operator and the agents run on), KEEP=1 keeps the work directory (logs, samples), TIMEOUT_S (3600) for the statuses (twice that
 # for the RealServers'; the agents' programming and the health targets: at most 600). full-size-smoke.sh is CI's
 # short run of it.
 set -euo pipefail
@@ -91,6 +91,8 @@ agent_tool_options=${AGENT_JAVA_TOOL_OPTIONS-$(tool_options "$repo/operator/src/
 # AGENT_VARIANT_OPTIONS: JVM flags appended to lvs-02's JAVA_TOOL_OPTIONS only (later flags win), so one run
 # compares two settings under the same load: edits.py's last table gives each agent's figures, as do the RSS and
 # GC rows.
+# AGENT_VARIANT_ENV: NAME=value words added to lvs-02's environment only (e.g. MALLOC_ARENA_MAX=2: glibc's
+# arenas, which no JVM flag sets).
 # AGENT_VARIANT_JAVA: the JVM lvs-02 runs on instead of COMPONENT_JAVA's, e.g. the images' jlink'd runtime
 # (deploy/image/rootfs.sh DIR; DIR/opt/java/bin/java: no class-data archive, as deployed) beside the JDK's.
 # AGENT_JFR=1: each agent records JFR (the profile settings, and every wait of 1 ms and more), the taker's recording
@@ -239,10 +241,12 @@ start_agent() { # INDEX: lvs-0(INDEX+1) in its namespace; appends to its log
   [ "${collectors[$1]}" != serial ] || options+=" -Xmn16m"
   [ "$1" = 0 ] || [ -z "${AGENT_VARIANT_OPTIONS:-}" ] || options+=" $AGENT_VARIANT_OPTIONS"
   [ "$1" = 0 ] || [ -z "${AGENT_VARIANT_JAVA:-}" ] || java=$AGENT_VARIANT_JAVA
+  local variant_env=()
+  [ "$1" = 0 ] || read -r -a variant_env <<<"${AGENT_VARIANT_ENV:-}"
   [ "${AGENT_JFR:-0}" = 0 ] || jfr=(-XX:StartFlightRecording=settings=profile,name=halvs,maxage=10m$agent_jfr_events)
   pod_config "$dir" agent "$agent_api_host" "$api_port" # as the DaemonSet's pods find the API server
   env "${pod_env[@]}" NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
-    HALVS_LOG_LEVEL=${AGENT_LOG_LEVEL:-info} JAVA_TOOL_OPTIONS="$options" ip netns exec "${nss[$1]}" "$java" "${flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
+    HALVS_LOG_LEVEL=${AGENT_LOG_LEVEL:-info} JAVA_TOOL_OPTIONS="$options" "${variant_env[@]}" ip netns exec "${nss[$1]}" "$java" "${flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
     "${pod_jvm[@]}" \
     "${jfr[@]}" -Xlog:gc:file="$dir/$node-gc-%p.log":utctime \
     -jar "$agent_jar" in-cluster --fake-ipvs --state-dir "$dir/$node-state" >> "$dir/$node.log" 2>&1 &
@@ -427,5 +431,5 @@ memory_at_end operator "$operator_pid"
 # The agents' the same way, after the failovers (a full collection's pause on the active would be one): the
 # survivor has run since the start, the killed one since its restart.
 for i in 0 1; do memory_at_end "lvs-0$((i + 1))" "${agent_pids[$i]}"; done
-echo "operator: ${operator_image_flags[*]} -XX:MaxRAM=$operator_max_ram JAVA_TOOL_OPTIONS='$operator_tool_options'; agents: -XX:MaxRAM=$agent_max_ram collectors ${collectors[*]} JAVA_TOOL_OPTIONS='$agent_tool_options'${AGENT_VARIANT_OPTIONS:+ (lvs-02 with '$AGENT_VARIANT_OPTIONS' appended)}${AGENT_VARIANT_JAVA:+ (lvs-02 on $AGENT_VARIANT_JAVA)}; total $((SECONDS - t0)) s;" \
+echo "operator: ${operator_image_flags[*]} -XX:MaxRAM=$operator_max_ram JAVA_TOOL_OPTIONS='$operator_tool_options'; agents: -XX:MaxRAM=$agent_max_ram collectors ${collectors[*]} JAVA_TOOL_OPTIONS='$agent_tool_options'${AGENT_VARIANT_OPTIONS:+ (lvs-02 with '$AGENT_VARIANT_OPTIONS' appended)}${AGENT_VARIANT_JAVA:+ (lvs-02 on $AGENT_VARIANT_JAVA)}${AGENT_VARIANT_ENV:+ (lvs-02 with $AGENT_VARIANT_ENV in its environment)}; total $((SECONDS - t0)) s;" \
   "1-minute load average over the run $(sort -n "$dir/load.samples" | sed -n '1p;$p' | paste -sd-)"
