@@ -37,6 +37,7 @@ base="-XX:MaxRAMPercentage=75 -XX:MaxRAM=256m"
 source "$here/deployed-flags.sh"
 source "$repo/e2e/apiserver/pod-config.sh"
 read_image_flags agent_image_flags director-agent
+read_image_env agent_image_env director-agent # MALLOC_ARENA_MAX: director-agent/pom.xml
 variants=${VARIANTS:-"before=-XX:+UseSerialGC $base;after=${agent_image_flags[*]} -XX:MaxRAM=256m"}
 agent_jar=$repo/director-agent/target/halvs-agent.jar
 cp_file=$repo/director-agent/target/cp.txt
@@ -91,7 +92,7 @@ for spec in "${specs[@]}"; do
   java_var=JAVA_${name//[^A-Za-z0-9_]/_}; jvm=${!java_var:-java}
   # as the DaemonSet's pods find the API server, with the admin's token (this agent needs no RBAC set up)
   pod_config "$dir" admin 127.0.0.1 "$api_port"
-  env "${pod_env[@]}" NODE_NAME=lvs-01 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs "$jvm" $flags "${pod_jvm[@]}" \
+  env "${agent_image_env[@]}" "${pod_env[@]}" NODE_NAME=lvs-01 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs "$jvm" $flags "${pod_jvm[@]}" \
     -XX:NativeMemoryTracking=summary -Xlog:gc:file="$dir/gc-$name.log" -jar "$jar" in-cluster --in-memory-host --no-health-checks \
     --health-port "$health_port" --state-dir "$dir/state" > "$log" 2>&1 &
   agent_pid=$!

@@ -71,12 +71,13 @@ source "$api/pod-config.sh"
 read_image_flags operator_image_flags operator
 read_image_flags agent_image_flags director-agent
 read_image_env operator_image_env operator
+read_image_env agent_image_env director-agent
 case ${OPERATOR_COLLECTOR:-g1} in
   serial | shenandoah) mapfile -t operator_image_flags < <(printf '%s\n' "${operator_image_flags[@]}" | collector_flags "$OPERATOR_COLLECTOR") ;;
   g1) ;;
   *) echo "full-size.sh: OPERATOR_COLLECTOR: serial, g1 or shenandoah, not '$OPERATOR_COLLECTOR'" >&2; exit 2 ;;
 esac
-# The operator's environment as deployed: the image's (MALLOC_ARENA_MAX, read from operator/pom.xml above) and the Deployment's heap
+# The operator's and the agents' environment as deployed: the image's (MALLOC_ARENA_MAX, read from the poms above) and the Deployment's heap
 # flags (JAVA_TOOL_OPTIONS in deploy/base/operator-deployment.yaml; OPERATOR_JAVA_TOOL_OPTIONS= leaves them out, as
 # runs before 2026-12-02 07:00 did, which had no MALLOC_ARENA_MAX either).
 operator_tool_options=${OPERATOR_JAVA_TOOL_OPTIONS-$(tool_options "$repo/deploy/base/operator-deployment.yaml")}
@@ -245,7 +246,7 @@ start_agent() { # INDEX: lvs-0(INDEX+1) in its namespace; appends to its log
   [ "$1" = 0 ] || read -r -a variant_env <<<"${AGENT_VARIANT_ENV:-}"
   [ "${AGENT_JFR:-0}" = 0 ] || jfr=(-XX:StartFlightRecording=settings=profile,name=halvs,maxage=10m$agent_jfr_events)
   pod_config "$dir" agent "$agent_api_host" "$api_port" # as the DaemonSet's pods find the API server
-  env "${pod_env[@]}" NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
+  env "${agent_image_env[@]}" "${pod_env[@]}" NODE_NAME=$node POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
     HALVS_LOG_LEVEL=${AGENT_LOG_LEVEL:-info} JAVA_TOOL_OPTIONS="$options" "${variant_env[@]}" ip netns exec "${nss[$1]}" "$java" "${flags[@]}" -XX:MaxRAM="$agent_max_ram" -Djava.io.tmpdir="$dir/$node-tmp" \
     "${pod_jvm[@]}" \
     "${jfr[@]}" -Xlog:gc:file="$dir/$node-gc-%p.log":utctime \

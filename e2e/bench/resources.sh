@@ -49,6 +49,7 @@ source "$api/pod-config.sh"
 read_image_flags operator_image_flags operator
 read_image_flags agent_image_flags director-agent
 read_image_env operator_image_env operator # the operator image's environment (MALLOC_ARENA_MAX: operator/pom.xml)
+read_image_env agent_image_env director-agent # the agent image's (MALLOC_ARENA_MAX: director-agent/pom.xml)
 # The deployed heap flags: the Deployment's and the DaemonSet's JAVA_TOOL_OPTIONS (deploy/base/operator-deployment.yaml,
 # the operator's agent template), as full-size.sh gives them; OPERATOR_JAVA_TOOL_OPTIONS= or AGENT_JAVA_TOOL_OPTIONS=
 # (empty) leaves them out, as runs before 2026-12-02 did.
@@ -220,7 +221,7 @@ programmed() { local h; h=$(plan_hash); [ -n "$h" ] && [ "$(report programmedPla
 mkdir -p "$dir/agent-tmp"
 t_agent=$(now_ms)
 pod_config "$dir" agent 127.0.0.1 "$api_port" # as the DaemonSet's pods find the API server (here the forwarder)
-env "${pod_env[@]}" JAVA_TOOL_OPTIONS="$agent_tool_options" NODE_NAME=lvs-01 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
+env "${agent_image_env[@]}" "${pod_env[@]}" JAVA_TOOL_OPTIONS="$agent_tool_options" NODE_NAME=lvs-01 POD_NAMESPACE=halvs-system HALVS_DIRECTOR_PAIR=lvs \
   ip netns exec "$ns" java "${agent_image_flags[@]}" -XX:MaxRAM="$agent_max_ram" ${AGENT_JAVA_OPTS:-} -Xlog:gc:file="$dir/agent-gc.log" \
   "${pod_jvm[@]}" \
   -Djava.io.tmpdir="$dir/agent-tmp" -jar "$agent_jar" in-cluster --fake-ipvs --no-health-checks \
