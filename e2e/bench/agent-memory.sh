@@ -37,7 +37,8 @@ base="-XX:MaxRAMPercentage=75 -XX:MaxRAM=256m"
 source "$here/deployed-flags.sh"
 source "$repo/e2e/apiserver/pod-config.sh"
 read_image_flags agent_image_flags director-agent
-read_image_env agent_image_env director-agent # MALLOC_ARENA_MAX: director-agent/pom.xml
+# every variant runs with the image's environment as of now (MALLOC_ARENA_MAX since 2026-12-06: director-agent/pom.xml)
+read_image_env agent_image_env director-agent
 variants=${VARIANTS:-"before=-XX:+UseSerialGC $base;after=${agent_image_flags[*]} -XX:MaxRAM=256m"}
 agent_jar=$repo/director-agent/target/halvs-agent.jar
 cp_file=$repo/director-agent/target/cp.txt
