@@ -19,7 +19,7 @@ def check(name, expected, actual):
         print("FAIL %s: expected %r, got %r" % (name, expected, actual))
 
 
-hundred = list(range(1, 101))  # 1..100, shuffled order must not matter
+hundred = list(range(1, 101))  # 1..100; the first check gives them reversed: the order must not matter
 check("p99 of 100 values is the 99th, not the largest", 99, nearest_rank(reversed(hundred), 99))
 check("p50 of 100 values is the 50th", 50, nearest_rank(hundred, 50))
 check("p100 is the largest", 100, nearest_rank(hundred, 100))
