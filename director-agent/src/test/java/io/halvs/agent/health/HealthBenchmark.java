@@ -23,8 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * rotation. Real servers live in a network namespace behind a veth whose other end is in the monitor's namespace
  * (root; no address on the host): 10 addresses, each with a TCP port
  * and an HTTP port; 1,000 virtual services x 10 destinations, half checked by tcp connect, half by http GET
- * with a body check. Asserts nothing. Command in docs/HEALTH.md; args: [targets] [seconds] [https] (https: every
- * target an https check, TLS verification off).
+ * with a body check. Asserts nothing. Command in docs/HEALTH.md; args: [targets] [seconds] [https|tcp] (https:
+ * every target an https check, TLS verification off; tcp: every target a tcp connect).
  */
 public final class HealthBenchmark {
   static final String NS = "halvs-hc-bench";
@@ -42,7 +42,9 @@ public final class HealthBenchmark {
   public static void main(String[] args) throws Exception {
     int targets = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
-    boolean https = args.length > 2 && args[2].equals("https"); // every target https instead of tcp + http
+    String mode = args.length > 2 ? args[2] : "mixed"; // https or tcp: every target so; else half tcp, half http
+    boolean https = mode.equals("https");
+    boolean tcpOnly = mode.equals("tcp");
     cleanup();
     HealthMonitorNetnsTest.sh("ip", "netns", "add", NS);
     HealthMonitorNetnsTest.sh("ip", "netns", "add", CLIENT);
@@ -83,7 +85,7 @@ public final class HealthBenchmark {
       }
       List<IpvsService> services = new ArrayList<>();
       for (int s = 0; s < targets / ADDRESSES; s++) {
-        boolean isHttp = https || s % 2 == 1;
+        boolean isHttp = https || !tcpOnly && s % 2 == 1;
         Destination[] ds = new Destination[ADDRESSES];
         for (int i = 0; i < ADDRESSES; i++) {
           ds[i] = dest(address(i), isHttp ? 8080 : 9000, "rs-" + i);
@@ -105,7 +107,7 @@ public final class HealthBenchmark {
       long t = System.nanoTime();
       monitor.follow(Plans.plan(services));
       System.out.printf("health benchmark: %d targets (%d services x %d), %d ms interval, %s; follow() "
-          + "took %.0f ms%n", targets, services.size(), ADDRESSES, INTERVAL, https ? "https" : "tcp + http", (System.nanoTime() - t) / 1e6);
+          + "took %.0f ms%n", targets, services.size(), ADDRESSES, INTERVAL, https ? "https" : tcpOnly ? "tcp" : "tcp + http", (System.nanoTime() - t) / 1e6);
       Thread.sleep(5000); // every target started, JIT warm
 
       ThreadMXBean threads = ManagementFactory.getThreadMXBean();
