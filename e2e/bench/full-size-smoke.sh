@@ -56,6 +56,8 @@ check "role changes before the failovers" \
   "^role changes before the failovers \\(none injected\\): lvs-01 [0-9]+ \\([0-9]+ for quorum lost\\); lvs-02 [0-9]+ \\([0-9]+ for quorum lost\\)\$"
 check "failover: kill -> the peer holds the first VIP, every VIP" \
   "^failover, kill -9 of the active's agent, [0-9]+ times \\([0-9]+ VIPs\\): .* first VIP p50 $num p99 $num ms; every VIP p50 $num p99 $num ms\$"
+check "failover: the watcher's samples alone" \
+  "^failover, kill -> the watcher's samples alone saw the first VIP held p50 $num p99 $num ms; every VIP p50 $num p99 $num ms\$"
 check "failover: kill -> the first gratuitous ARP, one for every VIP" \
   "^failover, kill -> the first gratuitous ARP for a VIP p50 $num p99 $num ms; one for every VIP p50 $num p99 $num ms\$"
 check "failover: where the time went, from the taker's log" \

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""stats.nearest_rank against hand-counted ranks (the bench tier runs it; prints PASS / FAIL lines and a count)."""
+"""The figure scripts' pure parts against hand-worked answers: stats.nearest_rank, failover.held (the bench tier
+runs it; prints PASS / FAIL lines and a count)."""
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from stats import nearest_rank  # noqa: E402
+from failover import held  # noqa: E402
 
 passed = failed = 0
 
@@ -38,5 +40,13 @@ for bad in (0, 101, -1):
         check("p=%r is refused" % bad, "ValueError", "returned")
     except ValueError:
         check("p=%r is refused" % bad, "ValueError", "ValueError")
+
+a, b, c = b"\x0a\x00\x00\x01", b"\x0a\x00\x00\x02", b"\x0a\x00\x00\x03"
+check("a late sample: the VIP held by its gratuitous ARP", (270.0, 300.0), held({a, b}, {a: 358.0, b: 358.0}, {a: 270.0, b: 300.0}))
+check("a sample before the ARP counts", (205.6, 210.0), held({a, b}, {a: 205.6, b: 210.0}, {a: 205.7, b: 280.0}))
+check("each VIP by its own earlier time", (200.0, 260.0), held({a, b, c}, {a: 250.0, c: 260.0}, {a: 200.0, b: 230.0}))
+check("a VIP never held nor announced: no 'every'", (230.0, None), held({a, b}, {a: 240.0}, {a: 230.0}))
+check("nothing seen, nothing announced", (None, None), held({a}, {}, {}))
+check("an ARP for an address that is no VIP does not count", (None, None), held({a}, {}, {b: 100.0}))
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
