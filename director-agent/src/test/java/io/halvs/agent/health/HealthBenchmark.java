@@ -23,8 +23,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * rotation. Real servers live in a network namespace behind a veth whose other end is in the monitor's namespace
  * (root; no address on the host): 10 addresses, each with a TCP port
  * and an HTTP port; 1,000 virtual services x 10 destinations, half checked by tcp connect, half by http GET
- * with a body check. Asserts nothing. Command in docs/HEALTH.md; args: [targets] [seconds] [https|tcp] (https:
- * every target an https check, TLS verification off; tcp: every target a tcp connect).
+ * with a body check. Then how long {@code follow} of a plan with one service changed waits for the checker thread
+ * (a director pass waits so long). Asserts nothing. Command in docs/HEALTH.md; args: [targets] [seconds]
+ * [https|tcp|mixed] [nice] (https: every target an https check, TLS verification off; tcp: every target a tcp
+ * connect; nice: the checker thread reniced to it from outside, as a scheduling experiment).
  */
 public final class HealthBenchmark {
   static final String NS = "halvs-hc-bench";
@@ -45,6 +47,7 @@ public final class HealthBenchmark {
     String mode = args.length > 2 ? args[2] : "mixed"; // https or tcp: every target so; else half tcp, half http
     boolean https = mode.equals("https");
     boolean tcpOnly = mode.equals("tcp");
+    int nice = args.length > 3 ? Integer.parseInt(args[3]) : 0;
     cleanup();
     HealthMonitorNetnsTest.sh("ip", "netns", "add", NS);
     HealthMonitorNetnsTest.sh("ip", "netns", "add", CLIENT);
@@ -108,6 +111,9 @@ public final class HealthBenchmark {
       monitor.follow(Plans.plan(services));
       System.out.printf("health benchmark: %d targets (%d services x %d), %d ms interval, %s; follow() "
           + "took %.0f ms%n", targets, services.size(), ADDRESSES, INTERVAL, https ? "https" : tcpOnly ? "tcp" : "tcp + http", (System.nanoTime() - t) / 1e6);
+      if (nice != 0) {
+        renice("halvs-health", nice);
+      }
       Thread.sleep(5000); // every target started, JIT warm
 
       ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -138,6 +144,26 @@ public final class HealthBenchmark {
           ready, total, Runtime.getRuntime().availableProcessors(),
           java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
 
+      // A director pass hands each new plan to the checker thread and waits for it: how long, one service changed?
+      long[] follows = new long[60];
+      for (int e = 0; e < follows.length; e++) {
+        int s = e * 37 % services.size();
+        IpvsService old = services.get(s);
+        List<Destination> ds = new ArrayList<>(old.destinations());
+        Destination d = ds.get(0);
+        ds.set(0, new Destination(d.address(), d.port(), d.method(), 2 + e % 5, 0, 0, null, 0, null, d.realServer()));
+        services.set(s, old.withDestinations(ds));
+        io.halvs.plan.DirectorPlan changed = Plans.plan(new ArrayList<>(services));
+        long f = System.nanoTime();
+        monitor.follow(changed);
+        follows[e] = System.nanoTime() - f;
+        Thread.sleep(200);
+      }
+      java.util.Arrays.sort(follows);
+      System.out.printf("follow of a plan with one service changed, 60 times 200 ms apart: p50 %.1f ms, p90 %.1f ms, "
+          + "max %.1f ms (the checker thread at nice %d); load average %s%n", follows[30] / 1e6, follows[54] / 1e6,
+          follows[59] / 1e6, nice, java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
+
       // A real server dies silently (its address goes: no RST, no ICMP): how long until it is out everywhere?
       deadAt[0] = System.nanoTime();
       HealthMonitorNetnsTest.sh("ip", "-n", NS, "addr", "del", address(dead) + "/24", "dev", "hvhb1");
@@ -166,6 +192,17 @@ public final class HealthBenchmark {
         p.waitFor();
       }
       cleanup();
+    }
+  }
+
+  /** Renices this process's threads of that name (Linux keeps a nice value per thread) with renice(1). */
+  static void renice(String threadName, int nice) throws Exception {
+    try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+      for (java.nio.file.Path task : tasks.toList()) {
+        if (java.nio.file.Files.readString(task.resolve("comm")).strip().equals(threadName)) {
+          HealthMonitorNetnsTest.sh("renice", "-n", Integer.toString(nice), "-p", task.getFileName().toString());
+        }
+      }
     }
   }
 
