@@ -132,6 +132,26 @@ public final class HealthMonitor implements HealthChecks {
   }
 
   @Override
+  public void followLater(DirectorPlan plan) {
+    List<IpvsService> planned = plan == null ? List.of() : plan.services();
+    if (Thread.currentThread() == thread) {
+      apply(planned, (s, d) -> false);
+      return;
+    }
+    if (!running) {
+      return; // closing: nothing left to check
+    }
+    tasks.add(() -> {
+      try {
+        apply(planned, (s, d) -> false);
+      } catch (RuntimeException e) {
+        LOG.error("health checks: could not follow the plan; the previous targets keep being checked", e);
+      }
+    });
+    selector.wakeup();
+  }
+
+  @Override
   public DestinationHealth view() {
     Map<DestRef, Verdict> v = verdicts; // one consistent picture for a whole reconcile pass
     return (service, d) -> v.getOrDefault(new DestRef(service, d.address(), d.port()), Verdict.UP);

@@ -422,12 +422,13 @@ public final class Director implements AutoCloseable {
       guard(failures, "VIPs", election::releaseAll);
       return new Pass(true, t, r, List.of(), changes, failures, System.nanoTime() - start);
     }
-    // Checks learn the new targets first, so the verdicts the table is built from cover them. Not on the first
-    // pass: no check has run yet, so every verdict is up either way, and the checks start after the kernel was
-    // read, adopting the destinations it holds in rotation (HealthChecks.follow(plan, inRotation)).
+    // The checks learn the plan on their own thread, not waited for (HealthChecks.followLater): new targets are up
+    // until their first result either way, and a verdict the plan changes comes back through the fast path. Not on
+    // the first pass: the checks start after the kernel was read, adopting the destinations it holds in rotation
+    // (HealthChecks.follow(plan, inRotation)).
     boolean adopting = !healthFollows;
     if (!adopting) {
-      guard(failures, "health checks", () -> health.follow(plan));
+      guard(failures, "health checks", () -> health.followLater(plan));
     }
     List<Sysctls.Change> sys = new ArrayList<>();
     if (sysctls != null) {

@@ -20,6 +20,17 @@ public interface HealthChecks extends AutoCloseable {
   void follow(DirectorPlan plan);
 
   /**
+   * As {@link #follow(DirectorPlan)}, without waiting for the checks to take the plan in: a director pass does not
+   * wait behind a checker that is busy or short of CPU (its wait was 20-40 ms of a pass on a busy CPU, and 30 s
+   * before failing on a stuck checker; docs/PERFORMANCE.md fsAV). Until then the verdicts are the previous plan's:
+   * a new target counts as up until its first result either way, and a verdict the plan changes (a down target
+   * dropped, its failure action changed) comes back through {@link #onChange}.
+   */
+  default void followLater(DirectorPlan plan) {
+    follow(plan);
+  }
+
+  /**
    * The first follow of a (re)started agent: as {@link #follow(DirectorPlan)}, and the new targets the kernel
    * already held in rotation at their planned weight are adopted, confirmed up (a previous agent's verdict), so
    * one failed first check does not drain a real server that serves. Without this, a restart under load (one

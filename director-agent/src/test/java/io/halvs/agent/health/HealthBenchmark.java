@@ -24,7 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * (root; no address on the host): 10 addresses, each with a TCP port
  * and an HTTP port; 1,000 virtual services x 10 destinations, half checked by tcp connect, half by http GET
  * with a body check. Then how long {@code follow} of a plan with one service changed waits for the checker thread
- * (a director pass waits so long). Asserts nothing. Command in docs/HEALTH.md; args: [targets] [seconds]
+ * (what a director pass waited before {@code followLater}). Asserts nothing. Command in docs/HEALTH.md; args: [targets] [seconds]
  * [https|tcp|mixed] [nice] (https: every target an https check, TLS verification off; tcp: every target a tcp
  * connect; nice: the checker thread reniced to it from outside, as a scheduling experiment).
  */
@@ -144,7 +144,8 @@ public final class HealthBenchmark {
           ready, total, Runtime.getRuntime().availableProcessors(),
           java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
 
-      // A director pass hands each new plan to the checker thread and waits for it: how long, one service changed?
+      // How long a waited-for follow takes, one service changed: what each director pass waited until it handed
+      // the plan over with followLater (the first pass's adopting follow still waits).
       long[] follows = new long[60];
       for (int e = 0; e < follows.length; e++) {
         int s = e * 37 % services.size();

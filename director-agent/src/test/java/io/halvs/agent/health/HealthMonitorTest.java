@@ -87,6 +87,36 @@ class HealthMonitorTest {
     });
   }
 
+  /**
+   * A director pass hands each plan over with followLater and goes on: a checker thread that is busy (here held in
+   * a listener) must not hold the pass up, and takes the plan in once it is free. follow() would wait for it (30 s,
+   * then fail the pass).
+   */
+  @Test
+  void followLaterDoesNotWaitForABusyCheckerWhichTakesThePlanInAfter() throws Exception {
+    java.util.concurrent.CountDownLatch inListener = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    monitor.onChange(changed -> {
+      inListener.countDown();
+      try {
+        release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    IpvsService refused = service("10.0.0.1", 80, Plans.tcp(100, 500, 1, 1), null, dest(LO, freePort(), "rs-a"));
+    monitor.follow(plan(refused)); // nothing listens: down at the first check, and the listener holds the thread
+    assertThat(inListener.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    IpvsService added = service("10.0.0.2", 80, Plans.tcp(100, 500, 1, 1), null, dest(LO, freePort(), "rs-b"));
+
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10),
+        () -> monitor.followLater(plan(refused, added)), "followLater waited for the busy checker thread");
+    assertThat(release.getCount()).as("the checker was still held when followLater returned").isEqualTo(1);
+
+    release.countDown();
+    await().atMost(Duration.ofSeconds(10)).until(() -> monitor.report().containsKey(added.owner().key()));
+  }
+
   @Test
   void tcpRefusedThenUpWhenTheServerStarts() throws Exception {
     int port = freePort();

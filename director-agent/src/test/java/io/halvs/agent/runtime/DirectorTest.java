@@ -97,6 +97,70 @@ class DirectorTest {
     assertThat(d.runPending()).as("nothing left for the fast path").isNull();
   }
 
+  /** Checks whose thread never answers a waited-for follow (stuck, or starved of CPU): only followLater returns. */
+  static final class StuckHealth implements HealthChecks {
+    final TestDoubles.SteeredHealth inner = new TestDoubles.SteeredHealth();
+    volatile DirectorPlan followedLater;
+
+    @Override
+    public void follow(DirectorPlan plan) {
+      try {
+        Thread.sleep(60_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("health checker thread did not answer");
+    }
+
+    @Override
+    public void follow(DirectorPlan plan, java.util.function.BiPredicate<ServiceKey, Destination> inRotation) {
+      inner.follow(plan, inRotation); // the first pass's adoption, before the checker got stuck
+    }
+
+    @Override
+    public void followLater(DirectorPlan plan) {
+      followedLater = plan;
+    }
+
+    @Override
+    public DestinationHealth view() {
+      return inner.view();
+    }
+
+    @Override
+    public Map<String, io.halvs.plan.publish.AgentReport.ServiceHealth> report() {
+      return inner.report();
+    }
+
+    @Override
+    public void onChange(java.util.function.Consumer<java.util.Set<ServiceKey>> listener) {
+      inner.onChange(listener);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void aFullPassHandsThePlanToTheChecksWithoutWaitingForThem() {
+    StuckHealth stuck = new StuckHealth();
+    director = new Director(kernel, new OwnershipJournal(dir.resolve("owned")), stuck, election, null,
+        Duration.ofHours(1));
+    DirectorPlan plan = TestDoubles.plan(10, 10, null);
+    director.offer(new Director.Target(plan, "h1", false));
+    director.runPending();
+    DirectorPlan next = plan.withServices(KernelReconcilerTest.withWeight(plan.services(), 2, 0, 7));
+    director.offer(new Director.Target(next, "h2", false));
+
+    Director.Pass p = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20),
+        director::runPending, "the pass waited for the checker thread");
+
+    assertThat(p.converged()).as(String.join("; ", p.failures())).isTrue();
+    assertThat(stuck.followedLater).isSameAs(next);
+    IpvsService edited = next.services().get(2);
+    assertThat(weight(edited.key(), edited.destinations().get(0))).isEqualTo(7);
+  }
+
   int weight(ServiceKey service, Destination d) {
     return kernel.destinations(service).stream().filter(k -> k.address().equals(d.address()) && k.port() == d.port())
         .findFirst().orElseThrow().weight();
