@@ -138,17 +138,23 @@ public final class HealthMonitor implements HealthChecks {
       apply(planned, (s, d) -> false);
       return;
     }
-    if (!running) {
-      return; // closing: nothing left to check
-    }
-    tasks.add(() -> {
+    post(() -> { // closed: nothing left to check
       try {
         apply(planned, (s, d) -> false);
       } catch (RuntimeException e) {
         LOG.error("health checks: could not follow the plan; the previous targets keep being checked", e);
       }
     });
+  }
+
+  /** Queues a task for the checker thread; false when the checks are closed. */
+  private boolean post(Runnable task) {
+    if (!running) {
+      return false;
+    }
+    tasks.add(task);
     selector.wakeup();
+    return true;
   }
 
   @Override
@@ -703,18 +709,17 @@ public final class HealthMonitor implements HealthChecks {
       if (Thread.currentThread() == thread) {
         return body.call();
       }
-      if (!running) {
-        throw new IllegalStateException("health checks are closed");
-      }
       CompletableFuture<T> f = new CompletableFuture<>();
-      tasks.add(() -> {
+      boolean posted = post(() -> {
         try {
           f.complete(body.call());
         } catch (Exception | Error e) {
           f.completeExceptionally(e);
         }
       });
-      selector.wakeup();
+      if (!posted) {
+        throw new IllegalStateException("health checks are closed");
+      }
       return f.get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
