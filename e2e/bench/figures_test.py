@@ -7,6 +7,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from stats import nearest_rank  # noqa: E402
 from failover import held  # noqa: E402
+from api_requests import rates, read, summary  # noqa: E402
 
 passed = failed = 0
 
@@ -48,5 +49,28 @@ check("each VIP by its own earlier time", (200.0, 260.0), held({a, b, c}, {a: 25
 check("a VIP never held nor announced: no 'every'", (230.0, None), held({a, b}, {a: 240.0}, {a: 230.0}))
 check("nothing seen, nothing announced", (None, None), held({a}, {}, {}))
 check("an ARP for an address that is no VIP does not count", (None, None), held({a}, {}, {b: 100.0}))
+
+before = read([
+    'operator halvs_operator_api_requests_total{verb="update",resource="realservers/status",code="200"} 100',
+    'operator halvs_operator_api_requests_total{verb="update",resource="realservers/status",code="409"} 2',
+    'operator halvs_operator_api_requests_total{verb="list",resource="pods",code="200"} 10',
+    'lvs-01 halvs_api_requests_total{directorpair="lvs",node="lvs-01",verb="patch",resource="configmaps",code="200"} 50',
+    'lvs-01 halvs_api_requests_total{directorpair="lvs",node="lvs-01",verb="update",resource="leases",code="200"} 7',
+    'not a sample line',
+])
+after = read([
+    'operator halvs_operator_api_requests_total{verb="update",resource="realservers/status",code="200"} 190',
+    'operator halvs_operator_api_requests_total{verb="update",resource="realservers/status",code="409"} 12',
+    'operator halvs_operator_api_requests_total{verb="list",resource="pods",code="200"} 10',
+    'operator halvs_operator_api_requests_total{verb="get",resource="nodes",code="200"} 20',
+    'lvs-01 halvs_api_requests_total{directorpair="lvs",node="lvs-01",verb="patch",resource="configmaps",code="200"} 4',
+    'lvs-01 halvs_api_requests_total{directorpair="lvs",node="lvs-01",verb="update",resource="leases",code="200"} 7',
+])
+r = rates(before, after, 10.0)
+check("codes summed, busiest first, unchanged series left out, a new series from 0",
+      [("update", "realservers/status", 10.0), ("get", "nodes", 2.0)], r["operator"])
+check("a counter that went down (a restart) counts from 0", [("patch", "configmaps", 0.4)], r["lvs-01"])
+check("the summary line", "operator 12.0/s (update realservers/status 10.0)", summary("operator", r["operator"], 1))
+check("a component with no request in the window", "lvs-02 0.0/s (none)", summary("lvs-02", [], 3))
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

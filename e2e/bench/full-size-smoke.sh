@@ -73,6 +73,11 @@ for who in operator lvs-01 lvs-02 apiserver etcd responder; do # each one's core
   check "$who cores per minute to every status written" "^  $who( +[0-9]+\.[0-9]{2})+\$"
 done
 check "API requests/s" "^API server requests/s, all clients: at rest $num .*during the edits -?$num"
+for who in operator lvs-01 lvs-02; do # their own counters: the operator's edits write statuses and the plan
+  check "$who's API requests/s at rest, by its own count" "^API requests/s by component, rest: $who $num/s \(.*\)\$"
+  check "$who's API requests/s during the edits, by its own count" \
+    "^API requests/s by component, edits: $who $num/s \((get|list|watch|create|update|patch|delete)[a-z]* .*\)\$"
+done
 
 echo "== the same with START=cold"
 START=cold SCALE=${SCALE:-0.01} EDITS=1 REST_S=1 FAILOVERS=0 TIMEOUT_S=${TIMEOUT_S:-300} "$here/full-size.sh" 2>&1 | tee "$cold"

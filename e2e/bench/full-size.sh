@@ -152,6 +152,17 @@ range_rss() { # FILE FROM_MS TO_MS: "samples min median max" of the RSS (MiB) sa
     | awk '{ v[NR] = $1 } END { if (NR) printf "%d %.0f %.0f %.0f", NR, v[1] / 1024, v[int((NR + 1) / 2)] / 1024, v[NR] / 1024; else print "0 - - -" }'
 }
 requests() { kubectl get --raw /metrics | awk '/^apiserver_request_total\{/ { n += $NF } END { printf "%d", n }'; }
+# Each component's own count of its requests (halvs_operator_api_requests_total, halvs_api_requests_total): FILE gets
+# "COMPONENT SAMPLE" lines (api_requests.py). The operator's /metrics only where it runs in the API server's
+# namespace (API_PATH=direct): on the host others may hold its port.
+component_requests() {
+  { [ "$operator_port" = 0 ] || "${api_ns[@]}" curl -s --max-time 10 "http://127.0.0.1:$operator_port/metrics" |
+      awk '/^halvs_operator_api_requests_total\{/ { print "operator", $0 }'
+    for i in 0 1; do
+      ip netns exec "${nss[$i]}" curl -s --max-time 20 http://127.0.0.1:8850/metrics |
+        awk -v who="lvs-0$((i + 1))" '/^halvs_api_requests_total\{/ { print who, $0 }'
+    done; } > "$1" || true
+}
 
 while :; do cut -d' ' -f1 /proc/loadavg; sleep 10; done > "$dir/load.samples" & pids+=($!) # the 1-minute load
 echo "full-size: SCALE=$scale: 1 DirectorPair, $services VirtualServices x $per_service RealServers = $dests destinations, 2 agents"
@@ -189,13 +200,15 @@ case $api_path in
     api_port=$(kubectl --kubeconfig "$dir/admin.kubeconfig" config view -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
     python3 "$api/netns-forward.py" --reverse "$rs_ns" "$api_port" & pids+=($!)
     agent_api_host=10.0.1.1
-    api_ns=(ip netns exec "$rs_ns") ;; # the operator and the bulk apply beside it, as on the host's loopback before
+    api_ns=(ip netns exec "$rs_ns") # the operator and the bulk apply beside it, as on the host's loopback before
+    operator_port=8081 ;; # its /metrics: the namespace's own port
   forwarder)
     "$api/start.sh" "$dir" "$bin" >/dev/null
     api_port=$(kubectl --kubeconfig "$dir/admin.kubeconfig" config view -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
     for n in "${nss[@]:0:2}"; do python3 "$api/netns-forward.py" "$n" "$api_port" & pids+=($!); done
     agent_api_host=127.0.0.1
-    api_ns=() ;;
+    api_ns=()
+    operator_port=0 ;; # no port: on the host others may hold 8081
 esac
 export KUBECONFIG=$dir/admin.kubeconfig
 # The API server's, etcd's and the real servers' responder's CPU and RSS beside the components': a phase the
@@ -222,8 +235,8 @@ pod_config "$dir" operator 127.0.0.1 "$api_port" # as the Deployment's pod finds
 env "${operator_image_env[@]}" "${pod_env[@]}" JAVA_TOOL_OPTIONS="$operator_tool_options" POD_NAMESPACE=halvs-system \
   "${api_ns[@]}" "$component_java" "${operator_image_flags[@]}" "${pod_jvm[@]}" ${OPERATOR_JAVA_OPTS:-} \
   -XX:MaxRAM="$operator_max_ram" -Djava.io.tmpdir="$dir" -Xlog:gc:file="$dir/operator-gc.log":utctime \
-  -jar "$operator_jar" run --health-port=0 --log-level info,io.halvs.operator.model.PlanService=debug,io.halvs.operator.reconciler.DirectorPairReconciler=debug \
-  > "$dir/operator.log" 2>&1 & # no port: others may hold 8081. PlanService's debug: each rebuild's times
+  -jar "$operator_jar" run --health-port="$operator_port" --log-level info,io.halvs.operator.model.PlanService=debug,io.halvs.operator.reconciler.DirectorPairReconciler=debug \
+  > "$dir/operator.log" 2>&1 & # PlanService's debug: each rebuild's times
 operator_pid=$!; pids+=($operator_pid)
 # The JVM's first line names the options it picked up: all of the Deployment's, or this is not the deployed
 # operator (unquoted, env took each option after the first for a variable of its own: runs fsI-fsO had only
@@ -344,12 +357,16 @@ until_true $((timeout < 600 ? timeout : 600)) 0.2 both_programmed
 programmed_at=$(now_ms); programmed_ms=$((programmed_at - t_apply))
 echo "both agents programmed the plan of every object $(secs $programmed_ms) s after the apply started"
 
+component_requests "$dir/requests.rest0"; c0=$(now_ms)
 r0=$(requests); sleep "$rest"; r1=$(requests); rested_at=$(now_ms)
+component_requests "$dir/requests.rest1"; c1=$(now_ms)
 rest_rps=$(awk -v a="$r0" -v b="$r1" -v s="$rest" 'BEGIN { printf "%.1f", (b - a) / s }')
 
+component_requests "$dir/requests.edits0"; c2=$(now_ms)
 r2=$(requests); t_edits=$(now_ms)
 python3 "$here/edits.py" --operator-log "$dir/operator.log" --operator-gc "$dir/operator-gc.log" "$dir" "$services" "$per_service" "$edits" "$dir/lvs-01.log" "$dir/lvs-02.log" | tee "$dir/edits.out"
 r3=$(requests); edits_ms=$(( $(now_ms) - t_edits ))
+component_requests "$dir/requests.edits1"; c3=$(now_ms)
 own=$(sed -n 's/^edits driver: \([0-9]*\) API requests.*/\1/p' "$dir/edits.out")
 edit_rps=$(awk -v a="$r2" -v b="$r3" -v o="${own:-0}" -v ms="$edits_ms" 'BEGIN { printf "%.1f", (b - a - o) / (ms / 1000) }')
 edits_done_at=$(now_ms)
@@ -405,6 +422,13 @@ read -r rss cpu <<<"$(at "$dir/operator.samples")" # the agents were killed and 
 row "operator: at the end" "" "$rss" "$(peak_rss "$dir/operator.samples")" "$cpu"
 if [ "$failovers" -gt 0 ]; then python3 "$here/failover.py" summary "$dir/failover.out"; else echo "failover: none (FAILOVERS=0)"; fi
 echo "API server requests/s, all clients: at rest $rest_rps (over $rest s); during the edits $edit_rps (the driver's own excluded)"
+# by the components' own counts, the busiest three (verb, resource) of each
+for window in rest edits; do
+  case $window in rest) from=$c0 to=$c1 ;; *) from=$c2 to=$c3 ;; esac
+  python3 "$here/api_requests.py" "$dir/requests.${window}0" "$dir/requests.${window}1" \
+    "$(awk -v a="$from" -v b="$to" 'BEGIN { print (b - a) / 1000 }')" 3 |
+    sed "s/^/API requests\/s by component, $window: /"
+done
 read -r n over longest full < <(awk -f "$here/gc-pauses.awk" "$dir/operator-gc.log")
 echo "GC operator (${OPERATOR_COLLECTOR:-g1}): $n pauses, $over longer than 150 ms, longest $longest ms, $full full"
 for i in 0 1; do # every pause of every run of the agent (a restarted agent writes a new log)

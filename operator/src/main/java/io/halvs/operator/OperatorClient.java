@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.halvs.api.client.ApiRequests;
 import io.halvs.api.client.KindsReader;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
@@ -32,9 +33,12 @@ public final class OperatorClient {
 
   private OperatorClient() {}
 
-  /** A client configured as fabric8's default (kubeconfig, in-cluster service account), with the reader above. */
-  public static KubernetesClient build() {
-    return new KubernetesClientBuilder().withKubernetesSerialization(serialization()).build();
+  /**
+   * A client configured as fabric8's default (kubeconfig, in-cluster service account), with the reader above, its
+   * requests counted in {@code requests} (halvs_operator_api_requests_total).
+   */
+  public static KubernetesClient build(ApiRequests requests) {
+    return requests.install(new KubernetesClientBuilder().withKubernetesSerialization(serialization())).build();
   }
 
   /** {@link KindsReader}: these kinds, and Status for a watch's errors. */

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.halvs.api.client.ApiRequests;
 import io.halvs.api.v1alpha1.VirtualService;
 import io.halvs.operator.demo.EmbeddedApiServer;
 import io.halvs.operator.dependent.PlanPublisher;
@@ -79,17 +80,19 @@ class OperatorMetricsNamesTest {
         .toList());
     // The extraction finds what it should (a broken regex would pass everything).
     assertThat(used).contains("halvs_operator_agent_report_stale", "halvs_operator_leader",
-        "halvs_operator_plan_builds_total", "halvs_operator_status_writes_total",
+        "halvs_operator_plan_builds_total", "halvs_operator_status_writes_total", "halvs_operator_api_requests_total",
         "halvs_operator_plan_build_duration_seconds_bucket",
         "operator_sdk_controllers_execution_reconcile_seconds_bucket");
 
-    try (EmbeddedApiServer api = new EmbeddedApiServer()) {
-      KubernetesClient client = api.client();
+    ApiRequests requests = new ApiRequests();
+    try (EmbeddedApiServer api = new EmbeddedApiServer();
+        KubernetesClient client = OperatorApiRequestsTest.counted(api, requests)) {
       OperatorTest.createSeed(client);
       for (String node : List.of("lvs-01", "lvs-02")) {
         client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build()).create();
       }
       try (HalvsOperator operator = new HalvsOperator(client, OperatorTest.NS, "example.org/agent:test")) {
+        operator.metrics().apiRequests(requests);
         operator.start();
         PlanPublisher publisher = new PlanPublisher(client, OperatorTest.NS);
         await().atMost(OperatorTest.TIMEOUT).until(() -> publisher.readManifest("lvs") != null);

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.halvs.agent.metrics.AgentMetrics;
 import io.halvs.api.client.KindsReader;
 import java.util.List;
 
@@ -25,9 +26,13 @@ public final class AgentClient {
 
   private AgentClient() {}
 
-  /** A client configured as fabric8's default (kubeconfig, in-cluster service account), with the reader above. */
+  /**
+   * A client configured as fabric8's default (kubeconfig, in-cluster service account), with the reader above, its
+   * requests counted in the process's halvs_api_requests_total.
+   */
   public static KubernetesClient build() {
-    return new KubernetesClientBuilder().withKubernetesSerialization(serialization()).build();
+    return AgentMetrics.get().apiRequests().install(new KubernetesClientBuilder()
+        .withKubernetesSerialization(serialization())).build();
   }
 
   /** {@link KindsReader}: these kinds, and Status for a watch's errors. */

@@ -53,6 +53,8 @@ public final class AgentMetrics {
   final LongAdder leaseRenewalsError = new LongAdder();
   volatile long lastLeaseRenewalNanos = -1; // -1: none yet
   final LongAdder gratuitousArps = new LongAdder();
+  /** Every client's requests to the API server (the agent's and its Lease quorum's): AgentClient installs it. */
+  final io.halvs.api.client.ApiRequests apiRequests = new io.halvs.api.client.ApiRequests();
 
   final LongAdder[] netlinkOperations = adders(NetlinkOp.values().length);
   final LongAdder[] netlinkErrors = adders(NetlinkOp.values().length);
@@ -103,6 +105,11 @@ public final class AgentMetrics {
   public void leaseRenewal(boolean ok, long nanos) {
     (ok ? leaseRenewalsOk : leaseRenewalsError).increment();
     lastLeaseRenewalNanos = nanos;
+  }
+
+  /** The interceptor that counts this process's requests to the API server (halvs_api_requests_total). */
+  public io.halvs.api.client.ApiRequests apiRequests() {
+    return apiRequests;
   }
 
   public void gratuitousArpSent() {

@@ -412,6 +412,12 @@ public final class MetricsExporter {
     }
     counter(f, "halvs_gratuitous_arps_sent_total", "Gratuitous ARPs (IPv4) and unsolicited neighbour "
         + "advertisements (IPv6) sent for the VIPs", pair, metrics.gratuitousArps.sum());
+    f.family("halvs_api_requests_total", "counter", "Requests to the API server by verb, resource and HTTP code "
+        + "(error: no answer); a watch counts once per connection");
+    for (var r : metrics.apiRequests.snapshot().entrySet()) {
+      pairSample(f, "halvs_api_requests_total", pair).label("verb", r.getKey().verb())
+          .label("resource", r.getKey().resource()).label("code", r.getKey().code()).value(r.getValue());
+    }
   }
 
   private void syncDaemons(TextFormat f, String pair, DirectorPlan plan, KernelView k) throws IOException {

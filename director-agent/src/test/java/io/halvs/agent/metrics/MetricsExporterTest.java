@@ -100,6 +100,7 @@ class MetricsExporterTest {
     contract("gauge", "directorpair,node,state,interface,syncid", "halvs_sync_daemon_up");
     contract("histogram", "directorpair,node", "halvs_reconcile_duration_seconds");
     contract("counter", "directorpair,node,kind", "halvs_netlink_operations_total", "halvs_netlink_errors_total");
+    contract("counter", "directorpair,node,verb,resource,code", "halvs_api_requests_total");
     contract("gauge", "directorpair,node,hash", "halvs_plan_applied_info");
     contract("gauge", "component,version,java_version", "halvs_build_info");
   }
@@ -193,6 +194,8 @@ class MetricsExporterTest {
     m.heartbeatReceived();
     m.heartbeatsMissed(1);
     m.gratuitousArpSent();
+    m.apiRequests().count("PATCH", java.net.URI.create("https://10.0.1.1/api/v1/namespaces/halvs-system/configmaps/r"),
+        "200");
   }
 
   /** A sample state with every family of the contract holding samples (the monitoring names test uses it). */

@@ -1,6 +1,7 @@
 package io.halvs.operator.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.halvs.api.client.ApiRequests;
 import io.halvs.logging.LogLevels;
 import io.halvs.logging.LogOptions;
 import io.halvs.logging.Logging;
@@ -88,9 +89,11 @@ public final class Main {
     @Override
     public Integer call() throws Exception {
       String ns = namespace != null ? namespace : HalvsOperator.namespaceFromEnvironment();
-      KubernetesClient client = OperatorClient.build();
+      ApiRequests requests = new ApiRequests();
+      KubernetesClient client = OperatorClient.build(requests);
       HalvsOperator operator = new HalvsOperator(client, ns, HalvsOperator.agentImageFromEnvironment(),
           leaderElect ? HalvsOperator.LeaderElection.defaults(HalvsOperator.identityFromEnvironment()) : null);
+      operator.metrics().apiRequests(requests);
       HealthServer health = healthPort == 0 ? null : new HealthServer(healthPort, operator::ready, operator::alive,
           () -> operator.leading() ? "leader" : "standby", operator.metrics());
       CountDownLatch stop = new CountDownLatch(1);

@@ -9,7 +9,9 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.halvs.api.client.ApiRequests;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.core.metrics.Info;
@@ -63,6 +65,7 @@ public final class OperatorMetrics implements AutoCloseable {
   private volatile List<PairState> pairs = List.of();
   private volatile BooleanSupplier leading = () -> false;
   private volatile IntSupplier statusWritesWaiting = () -> 0;
+  private volatile ApiRequests apiRequests = new ApiRequests();
 
   private OperatorMetrics(boolean process) {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -114,6 +117,12 @@ public final class OperatorMetrics implements AutoCloseable {
     GaugeWithCallback.builder().name("halvs_operator_status_writes_waiting")
         .help("Status writes computed and waiting for a writer (one per object at most)")
         .callback(cb -> cb.call(statusWritesWaiting.getAsInt())).register(r);
+    CounterWithCallback.builder().name("halvs_operator_api_requests_total")
+        .help("Requests of the operator's client to the API server, by verb, resource and HTTP code (error: no "
+            + "answer); a watch counts once per connection")
+        .labelNames("verb", "resource", "code")
+        .callback(cb -> apiRequests.snapshot().forEach((k, n) -> cb.call(n, k.verb(), k.resource(), k.code())))
+        .register(r);
     GaugeWithCallback.builder().name("halvs_operator_leader")
         .help("1 on the replica that holds the Lease (the one that reconciles)")
         .callback(cb -> cb.call(leading.getAsBoolean() ? 1 : 0)).register(r);
@@ -201,6 +210,11 @@ public final class OperatorMetrics implements AutoCloseable {
   /** Where halvs_operator_status_writes_waiting comes from (the operator's status writer). */
   public void statusWritesWaiting(IntSupplier waiting) {
     this.statusWritesWaiting = waiting;
+  }
+
+  /** The operator's client's requests (its interceptor), exported as halvs_operator_api_requests_total. */
+  public void apiRequests(ApiRequests requests) {
+    apiRequests = requests;
   }
 
   /** One status PUT: kind VirtualService, RealServer or DirectorPair; result ok, conflict or error. */
