@@ -127,6 +127,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
           if (o instanceof DaemonSet) {
             applier.forget(o); // changed or deleted (by hand, or by the operator itself): the reconcile reads it
           }
+          rollout.changed(); // the rollout's next step reads the agents again
           String pair = o.getMetadata().getLabels() == null ? null : o.getMetadata().getLabels().get(Names.PAIR_LABEL);
           return pair == null ? Set.of() : Set.of(new ResourceID(pair));
         }).build(), context);
@@ -279,8 +280,8 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     var reports = s.reportsOf(pair);
     var active = StatusComputer.active(reports);
     try {
-      AgentRollout.Step step = AgentRollout.decide(nodes, rollout.observe(pair, nodes), reports,
-          active == null ? null : active.node(), s.planHash(pair), Instant.now());
+      AgentRollout.Step step = rollout.step(pair, nodes, reports, active == null ? null : active.node(),
+          s.planHash(pair), Instant.now());
       if (step.replace() != null && rollout.apply(step)) {
         LOG.info("DirectorPair {}: {}", pair, step.message());
         events.normal(dp, "ReplacingAgent", step.message());

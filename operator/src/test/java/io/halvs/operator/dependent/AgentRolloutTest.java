@@ -124,6 +124,44 @@ class AgentRolloutTest {
     assertThat(podNames()).hasSize(2);
   }
 
+  /**
+   * A reconcile after a plan build (several per edit) decides from what the last one read, until an agent pod or
+   * the DaemonSet changes: no requests. A step that deletes is decided again from a read made for it.
+   */
+  @Test
+  void aStepReadsTheAgentsAgainOnlyAfterAnAgentEventAndAlwaysBeforeItDeletes() {
+    AgentRollout rollout = new AgentRollout(client, NS);
+    pod("lvs-01", OLD, NOW.minusSeconds(600));
+    pod("lvs-02", OLD, NOW.minusSeconds(600));
+    assertThat(kept(rollout).upToDate()).isTrue();
+    long reads = api.requests("GET", "/pods");
+    for (int i = 0; i < 3; i++) {
+      assertThat(kept(rollout).upToDate()).isTrue();
+    }
+    assertThat(api.requests("GET", "/pods")).as("no read while nothing changed").isEqualTo(reads);
+
+    // A new template: the DaemonSet controller's writes are events; without one the kept read stands.
+    revision(NEW, 2);
+    assertThat(kept(rollout).upToDate()).isTrue();
+    rollout.changed();
+    AgentRollout.Step replace = kept(rollout);
+    assertThat(replace.replace().getSpec().getNodeName()).isEqualTo("lvs-02");
+    assertThat(api.requests("GET", "/pods")).isEqualTo(reads + 1);
+
+    // The standby's pod goes by another hand before its event arrives: the kept read still names it, but no pod
+    // is deleted on a kept read. Read again: nothing to delete until the DaemonSet makes its replacement.
+    client.pods().inNamespace(NS).withName(replace.replace().getMetadata().getName()).delete();
+    AgentRollout.Step again = kept(rollout);
+    assertThat(again.replace()).isNull();
+    assertThat(again.message()).startsWith("lvs-02: waiting for the DaemonSet to create its agent pod");
+    assertThat(api.requests("GET", "/pods")).isEqualTo(reads + 2);
+  }
+
+  /** One step of a rollout that keeps its reads, decided (lvs-01 active), not applied. */
+  AgentRollout.Step kept(AgentRollout rollout) {
+    return rollout.step("lvs", NODES, reports, "lvs-01", PLAN, NOW);
+  }
+
   @Test
   void theStandbyIsReplacedFirstThenTheActiveOnceTheNewStandbyIsAvailableAndReports() {
     pod("lvs-01", OLD, NOW.minusSeconds(600));
