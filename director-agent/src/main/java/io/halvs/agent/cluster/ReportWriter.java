@@ -181,7 +181,9 @@ public final class ReportWriter implements AutoCloseable {
   private static void patch(KubernetesClient client, String namespace, AgentReport r)
       throws com.fasterxml.jackson.core.JsonProcessingException {
     String patch = JSON.writeValueAsString(Map.of("data", Map.of(Names.REPORT_KEY, AgentReport.toJson(r))));
-    client.configMaps().inNamespace(namespace).withName(Names.report(r.pair(), r.node()))
+    // Through resource(): a patch of withName() reads the object first, a GET before every report's PATCH.
+    client.configMaps().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+        .withNewMetadata().withName(Names.report(r.pair(), r.node())).withNamespace(namespace).endMetadata().build())
         .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
   }
 

@@ -14,6 +14,7 @@ import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.agent.runtime.Director;
 import io.halvs.agent.runtime.StaticElection;
 import io.halvs.agent.runtime.TestDoubles;
+import io.halvs.api.client.ApiRequests;
 import io.halvs.operator.demo.CrudMockServers;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpvsService;
@@ -130,6 +131,27 @@ class InClusterTest {
     last.close();
     ConfigMap cm = operator.configMaps().inNamespace(NS).withName(Names.report(PAIR, node)).get();
     assertThat(AgentReport.fromJson(cm.getData().get(Names.REPORT_KEY)).node()).isEqualTo(node);
+  }
+
+  @Test
+  void aReportIsOnePatchWithoutAReadOfItsConfigMapFirst() {
+    String node = "lvs-03";
+    operator.resource(new ConfigMapBuilder().withNewMetadata().withName(Names.report(PAIR, node)).withNamespace(NS)
+        .endMetadata().build()).create();
+    ApiRequests counted = new ApiRequests();
+    try (KubernetesClient c = counted.install(new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+        .withConfig(agentClient.getConfiguration())).build()) {
+      ReportWriter w = new ReportWriter(c, NS, PAIR, node, director, Duration.ofMillis(20), Duration.ofHours(1));
+      w.start();
+      w.request();
+      await().atMost(Duration.ofSeconds(20)).until(() -> {
+        ConfigMap cm = operator.configMaps().inNamespace(NS).withName(Names.report(PAIR, node)).get();
+        return cm.getData() != null && cm.getData().containsKey(Names.REPORT_KEY);
+      });
+      w.close();
+    }
+    assertThat(counted.snapshot().keySet()).isNotEmpty() // the mock answers a patch 202, an API server 200
+        .allSatisfy(k -> assertThat(k.verb() + " " + k.resource()).isEqualTo("patch configmaps"));
   }
 
   /** Many destinations, so the plan needs more than one shard. */
