@@ -120,8 +120,11 @@ public final class ApiRequests implements Interceptor {
     } else {
       return null;
     }
-    if (all.length >= skip + 3 && all[skip].equals("namespaces")) {
-      skip += 2; // a namespaced resource; namespaces/ns alone is a get of the namespace
+    // namespaces/ns/<resource>...: a namespaced resource; namespaces/ns alone is the namespace, and
+    // namespaces/ns/status or /finalize its subresources
+    if (all.length >= skip + 3 && all[skip].equals("namespaces") && !(all.length == skip + 3
+        && (all[skip + 2].equals("status") || all[skip + 2].equals("finalize")))) {
+      skip += 2;
     }
     String[] s = new String[all.length - skip];
     System.arraycopy(all, skip, s, 0, s.length);
