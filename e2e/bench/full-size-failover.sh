@@ -1,8 +1,8 @@
 # Sourced by full-size.sh after the edits (bash reads it only then: it may change while a long run is under way).
 # The health targets up on each agent, the role changes before any fault, then FAILOVERS times kill -9 of the
 # active's agent (failover.py watch), the killed agent restarted and settled as standby before the next.
-# Health checks: every checked destination's target (halvs_realserver_up in each agent's /metrics), all up.
-metrics() { ip netns exec "${nss[$1]}" curl -s --max-time 5 http://127.0.0.1:8850/metrics; }
+# Health checks: every checked destination's target (halvs_realserver_up in each agent's /metrics: full-size.sh's
+# metrics), all up.
 metric() { # INDEX NAME: the sum of NAME's samples on that agent ("none": no sample, or no answer)
   metrics "$1" | awk -v n="$2" 'index($0, n "{") == 1 || index($0, n " ") == 1 { s += $NF; f = 1 }
     END { if (f) printf "%d\n", s; else print "none" }'
