@@ -33,20 +33,21 @@ public final class FileQuorum implements Quorum {
   }
 
   @Override
-  public boolean write(Record expected, String holder, long renewWallMillis, boolean silent)
+  public Record write(Record expected, String holder, long renewWallMillis, boolean silent)
       throws IOException {
     try (FileChannel ch = open(); FileLock lock = ch.lock()) {
       Record now = parse(ch);
       if (!now.version().equals(expected.version())) {
-        return false;
+        return null;
       }
       // the version counts every write, so it is the term as well
-      byte[] line = (holder + " " + renewWallMillis + " " + (Long.parseLong(now.version()) + 1) + " " + silent + "\n")
+      long version = Long.parseLong(now.version()) + 1;
+      byte[] line = (holder + " " + renewWallMillis + " " + version + " " + silent + "\n")
           .getBytes(StandardCharsets.UTF_8);
       ch.truncate(0);
       ch.write(java.nio.ByteBuffer.wrap(line), 0);
       ch.force(false);
-      return true;
+      return new Record(holder, renewWallMillis, String.valueOf(version), version, silent);
     }
   }
 

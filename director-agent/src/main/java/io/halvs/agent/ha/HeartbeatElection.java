@@ -87,6 +87,12 @@ public final class HeartbeatElection implements Election {
   // the quorum thread's alone: the record read when the peer went silent, and when (System.nanoTime)
   private Quorum.Record readAhead;
   private long readAheadAt;
+  /**
+   * The quorum thread's alone: the record as this director's last write left it. A renewal writes on it without a
+   * read (one request every renewal instead of two); if anyone wrote since, its compare-and-set fails and the call
+   * reads afresh, as before.
+   */
+  private Quorum.Record held;
   private final java.util.concurrent.atomic.AtomicLong confirmsReadAhead = new java.util.concurrent.atomic
       .AtomicLong();
   private final Thread syncSampler;
@@ -516,17 +522,25 @@ public final class HeartbeatElection implements Election {
     long lapsedAfter = machine.config().lapsedAfterMillis();
     boolean mayTakeLapsed = machine.mayTakeLapsed(requestedAt);
     boolean takeover = kind == Request.CONFIRM && machine.role() != Role.ACTIVE;
+    boolean renewal = machine.role() == Role.ACTIVE;
     ElectionMachine m = machine;
     quorumThread.execute(() -> {
       long started = System.nanoTime();
-      Quorum.Record ahead = kind == Request.CONFIRM && readAhead != null
+      Quorum.Record readFirst = kind == Request.CONFIRM && readAhead != null
           && started - readAheadAt < READ_AHEAD_MAX_AGE_NANOS ? readAhead : null;
       readAhead = null;
-      if (ahead != null) {
+      if (readFirst != null) {
         confirmsReadAhead.incrementAndGet();
       }
+      // an active renews on its own last write; anyone else's is likely stale (the peer wrote when it took over)
+      Quorum.Record ahead = readFirst != null ? readFirst : renewal ? held : null;
       Quorum.Outcome a = Quorum.call(q, kind, self, System.currentTimeMillis(), threshold, offset, lease,
           lapsedAfter, mayTakeLapsed, ahead);
+      if (a.written() != null) {
+        held = a.written();
+      } else if (a.answer() == ElectionMachine.Answer.HELD_BY_PEER) {
+        held = null; // the peer wrote since: a write on it would only fail
+      }
       long took = System.nanoTime() - started;
       if (q != null) {
         METRICS.leaseRenewal(a.answer() != ElectionMachine.Answer.UNREACHABLE, took);
@@ -535,7 +549,7 @@ public final class HeartbeatElection implements Election {
         // away, only at debug: one a second for as long as that lasts)
         Logs.pair(a.answer() == ElectionMachine.Answer.HELD ? LOG.atInfo() : LOG.atDebug(), plan.pair())
             .log("takeover's Lease call: {} in {} ms{}", a.answer(), took / 1_000_000,
-                ahead != null ? " (on the record read ahead)" : "");
+                readFirst != null ? " (on the record read ahead)" : "");
       }
       synchronized (this) {
         if (m == machine) {

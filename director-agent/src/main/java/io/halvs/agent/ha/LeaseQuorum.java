@@ -56,6 +56,11 @@ public final class LeaseQuorum implements Quorum {
       }
     }
     last = l;
+    return record(l);
+  }
+
+  /** The record a Lease holds (the term and the silent mark in its annotations). */
+  private static Record record(Lease l) {
     var spec = l.getSpec();
     String holder = spec == null ? null : spec.getHolderIdentity();
     long renew = spec == null || spec.getRenewTime() == null ? 0 : spec.getRenewTime().toInstant().toEpochMilli();
@@ -73,18 +78,18 @@ public final class LeaseQuorum implements Quorum {
   }
 
   @Override
-  public boolean write(Record expected, String holder, long renewWallMillis, boolean silent) {
+  public Record write(Record expected, String holder, long renewWallMillis, boolean silent) {
     Lease base = last;
     if (base == null || !Objects.equals(base.getMetadata().getResourceVersion(), expected.version())) {
-      return false;
+      return null;
     }
     try {
       last = client.leases().inNamespace(namespace).resource(next(base, expected.term(), holder, renewWallMillis,
           silent)).update();
-      return true;
+      return record(last);
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
-        return false;
+        return null;
       }
       throw e;
     }

@@ -22,15 +22,15 @@ public final class MemoryQuorum implements Quorum {
   }
 
   @Override
-  public synchronized boolean write(Record expected, String holder, long renewWallMillis, boolean silent)
+  public synchronized Record write(Record expected, String holder, long renewWallMillis, boolean silent)
       throws Exception {
     check();
     if (!record.version().equals(expected.version())) {
-      return false;
+      return null;
     }
     record = new Record(holder, renewWallMillis, String.valueOf(++version), expected.term() + 1,
         silent, leaseTermMillis);
-    return true;
+    return record;
   }
 
   public synchronized Record current() {

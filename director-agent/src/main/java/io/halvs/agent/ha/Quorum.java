@@ -25,14 +25,24 @@ public interface Quorum extends AutoCloseable {
   /** The longest term a record's writer may claim (the API's bound on leaseDurationSeconds): garbage stays bounded. */
   long MAX_TERM_MILLIS = 600_000;
 
-  /** A call's answer and, when HELD, the term this director wrote. */
-  record Outcome(ElectionMachine.Answer answer, long term) {}
+  /**
+   * A call's answer and, when HELD, the term this director wrote and the record as its write left it (the next
+   * renewal writes on that one without reading first).
+   */
+  record Outcome(ElectionMachine.Answer answer, long term, Record written) {
+    public Outcome(ElectionMachine.Answer answer, long term) {
+      this(answer, term, null);
+    }
+  }
 
   /** The current record; throws when the store cannot be reached. */
   Record read() throws Exception;
 
-  /** Compare-and-set, storing term expected.term() + 1: false when the record moved on since it was read. */
-  boolean write(Record expected, String holder, long renewWallMillis, boolean silent) throws Exception;
+  /**
+   * Compare-and-set, storing term expected.term() + 1. Returns the record as written (its new version), or null when
+   * the record moved on since it was read.
+   */
+  Record write(Record expected, String holder, long renewWallMillis, boolean silent) throws Exception;
 
   /** The pair's Lease term now (it follows the plan), for a store that records it with each write. */
   default void leaseTerm(long leaseMillis) {}
@@ -76,10 +86,11 @@ public interface Quorum extends AutoCloseable {
   }
 
   /**
-   * As above, judging first {@code ahead}, the record as read earlier ({@link ElectionMachine#takeReadAhead}), when
-   * not null: only a write on it counts (a compare-and-set, so it succeeds only if the record is still that one,
-   * and then judging it equals judging a fresh read). Any other answer from it, or a failed write, reads the record
-   * afresh as without it.
+   * As above, judging first {@code ahead}, when not null: the record as read earlier ({@link
+   * ElectionMachine#takeReadAhead}), or as this director's last write left it (a renewal: one write, no read). Only
+   * a write on it counts (a compare-and-set, so it succeeds only if the record is still that one, and then judging
+   * it equals judging a fresh read). Any other answer from it, or a failed write, reads the record afresh as
+   * without it.
    */
   static Outcome call(Quorum q, ElectionMachine.Request kind, String self, long nowWall,
       long silentSinceWall, long peerOffsetMillis, long leaseMillis, long lapsedAfterMillis,
@@ -123,8 +134,9 @@ public interface Quorum extends AutoCloseable {
       return new Outcome(ElectionMachine.Answer.LAPSED, 0);
     }
     if (!confirm || mine || free || expired || !provedAlive) {
-      if (q.write(r, self, nowWall, confirm)) {
-        return new Outcome(ElectionMachine.Answer.HELD, r.term() + 1);
+      Record written = q.write(r, self, nowWall, confirm);
+      if (written != null) {
+        return new Outcome(ElectionMachine.Answer.HELD, r.term() + 1, written);
       }
       return null; // someone wrote in between: judge the new record
     }

@@ -26,7 +26,7 @@ class QuorumTest {
   static void rules(Quorum q) throws Exception {
     assertThat(Quorum.call(q, Request.CLAIM, "lvs-b", T - 1, Long.MIN_VALUE, 0, LEASE).term()).isEqualTo(1);
     assertThat(Quorum.call(q, Request.CLAIM, "lvs-a", T, Long.MIN_VALUE, 0, LEASE))
-        .isEqualTo(new Quorum.Outcome(Answer.HELD, 2));
+        .extracting(Quorum.Outcome::answer, Quorum.Outcome::term).containsExactly(Answer.HELD, 2L);
     assertThat(q.read().holder()).isEqualTo("lvs-a");
     // b lost a's heartbeats at T+100 (+150 = silent since T+250); a renewed at T+300: a is alive, partitioned
     assertThat(Quorum.call(q, Request.CONFIRM, "lvs-a", T + 300, Long.MIN_VALUE, 0, LEASE).answer()).isEqualTo(Answer.HELD);
@@ -96,16 +96,17 @@ class QuorumTest {
   void compareAndSetLosesToAConcurrentWriter() throws Exception {
     MemoryQuorum q = new MemoryQuorum();
     Quorum.Record r = q.read();
-    assertThat(q.write(r, "lvs-a", T, false)).isTrue();
-    assertThat(q.write(r, "lvs-b", T, false)).as("stale version").isFalse();
+    assertThat(q.write(r, "lvs-a", T, false)).isEqualTo(q.read());
+    assertThat(q.write(r, "lvs-b", T, false)).as("stale version").isNull();
     q.reachable.set(false);
     assertThat(Quorum.call(q, Request.CLAIM, "lvs-b", T, 0, 0, LEASE).answer()).isEqualTo(Answer.UNREACHABLE);
   }
 
-  /** Counts the reads of a store. */
+  /** Counts the reads and writes of a store (one caller thread at a time; read by another). */
   static final class Counting implements Quorum {
     final Quorum store;
-    int reads;
+    volatile int reads;
+    volatile int writes;
 
     Counting(Quorum store) {
       this.store = store;
@@ -118,7 +119,8 @@ class QuorumTest {
     }
 
     @Override
-    public boolean write(Record expected, String holder, long renewWallMillis, boolean silent) throws Exception {
+    public Record write(Record expected, String holder, long renewWallMillis, boolean silent) throws Exception {
+      writes++;
       return store.write(expected, holder, renewWallMillis, silent);
     }
   }
@@ -139,7 +141,7 @@ class QuorumTest {
     Quorum.Record ahead = q.read();
     q.reads = 0;
     assertThat(confirmAhead(q, "lvs-b", T + 300, T + 250, ahead))
-        .isEqualTo(new Quorum.Outcome(Answer.HELD, ahead.term() + 1));
+        .extracting(Quorum.Outcome::answer, Quorum.Outcome::term).containsExactly(Answer.HELD, ahead.term() + 1);
     assertThat(q.reads).as("reads in the takeover").isZero();
     assertThat(q.read().holder()).isEqualTo("lvs-b");
 
@@ -160,10 +162,57 @@ class QuorumTest {
     assertThat(q.reads).isEqualTo(1);
   }
 
+  /**
+   * A renewal judges the record as the holder's last write left it: one write, no read, while nobody else wrote;
+   * the record it wrote is the one the store holds. Once the peer wrote, the renewal's compare-and-set fails and the
+   * call is answered from a fresh read, as without it.
+   */
+  static void renewalOnItsOwnWrite(Quorum store) throws Exception {
+    Counting q = new Counting(store);
+    Quorum.Outcome first = Quorum.call(q, Request.CLAIM, "lvs-a", T, Long.MIN_VALUE, 0, LEASE);
+    assertThat(first.answer()).isEqualTo(Answer.HELD);
+    assertThat(first.written()).as("the record as written").isEqualTo(store.read());
+    Quorum.Outcome held = first;
+    for (int i = 1; i <= 3; i++) {
+      q.reads = 0;
+      q.writes = 0;
+      held = Quorum.call(q, Request.CLAIM, "lvs-a", T + i * 2000L, Long.MIN_VALUE, 0, LEASE, LEASE, true,
+          held.written());
+      assertThat(held.answer()).isEqualTo(Answer.HELD);
+      assertThat(held.term()).isEqualTo(first.term() + i);
+      assertThat(q.reads).as("reads in renewal " + i).isZero();
+      assertThat(q.writes).isEqualTo(1);
+      assertThat(store.read()).isEqualTo(held.written());
+      assertThat(store.read().renewWallMillis()).isEqualTo(T + i * 2000L);
+    }
+    // a partition: a leaves its proof of life on its own record too
+    held = Quorum.call(q, Request.CONFIRM, "lvs-a", T + 7000, Long.MIN_VALUE, 0, LEASE, LEASE, true,
+        held.written());
+    assertThat(held.answer()).isEqualTo(Answer.HELD);
+    assertThat(store.read().silent()).isTrue();
+
+    // b, alive but cut off from a, then writes its own proof of life: a's renewal on its record loses, is read
+    Counting b = new Counting(store);
+    Quorum.Record stale = held.written();
+    assertThat(Quorum.call(b, Request.CLAIM, "lvs-b", T + 7100, Long.MIN_VALUE, 0, LEASE).answer())
+        .isEqualTo(Answer.HELD);
+    assertThat(Quorum.call(b, Request.CONFIRM, "lvs-b", T + 7200, Long.MIN_VALUE, 0, LEASE).answer())
+        .isEqualTo(Answer.HELD);
+    q.reads = 0;
+    q.writes = 0;
+    Quorum.Outcome lost = Quorum.call(q, Request.CONFIRM, "lvs-a", T + 7300, T + 7150, 0, LEASE, LEASE, true, stale);
+    assertThat(lost.answer()).isEqualTo(Answer.HELD_BY_PEER);
+    assertThat(lost.written()).isNull();
+    assertThat(q.writes).as("the failed compare-and-set").isEqualTo(1);
+    assertThat(q.reads).as("then a fresh read").isEqualTo(1);
+    assertThat(store.read().holder()).isEqualTo("lvs-b");
+  }
+
   @Test
   void memory() throws Exception {
     rules(new MemoryQuorum());
     readAhead(new MemoryQuorum());
+    renewalOnItsOwnWrite(new MemoryQuorum());
   }
 
   @Test
@@ -171,6 +220,7 @@ class QuorumTest {
     FileQuorum q = new FileQuorum(dir.resolve("lease"), "lvs-a");
     rules(q);
     readAhead(new FileQuorum(dir.resolve("ahead"), "lvs-a"));
+    renewalOnItsOwnWrite(new FileQuorum(dir.resolve("renewal"), "lvs-a"));
     Files.createFile(dir.resolve("lease.lvs-b.down"));
     assertThat(q.read().holder()).as("another director's marker").isEqualTo("lvs-a");
     Files.createFile(dir.resolve("lease.lvs-a.down"));
@@ -186,6 +236,17 @@ class QuorumTest {
     try (KubernetesClient client = server.createClient()) {
       aLongerTermWrittenByTheHolderCounts(new LeaseQuorum(client, "halvs-system", "pair-longer-term", 4));
       readAhead(new LeaseQuorum(client, "halvs-system", "pair-ahead", 4));
+      LeaseQuorum renewing = new LeaseQuorum(client, "halvs-system", "pair-renewal", 4);
+      Quorum.Outcome claimed = Quorum.call(renewing, Request.CLAIM, "lvs-a", T, Long.MIN_VALUE, 0, LEASE);
+      int requests = server.getRequestCount();
+      Quorum.Outcome renewed = Quorum.call(renewing, Request.CLAIM, "lvs-a", T + 2000, Long.MIN_VALUE, 0, LEASE,
+          LEASE, true, claimed.written());
+      assertThat(renewed.answer()).isEqualTo(Answer.HELD);
+      assertThat(server.getRequestCount() - requests).as("a renewal on its own write: one request").isEqualTo(1);
+      assertThat(server.getLastRequest().getMethod()).isEqualTo("PUT");
+      assertThat(client.leases().inNamespace("halvs-system").withName("halvs-pair-renewal").get().getMetadata()
+          .getResourceVersion()).isEqualTo(renewed.written().version());
+      renewalOnItsOwnWrite(new LeaseQuorum(client, "halvs-system", "pair-renewal-rules", 4));
       LeaseQuorum q = new LeaseQuorum(client, "halvs-system", "pair-1", 4);
       rules(q);
       var lease = client.leases().inNamespace("halvs-system").withName("halvs-pair-1").get();
@@ -196,8 +257,8 @@ class QuorumTest {
       // a second client's write in between makes a stale compare-and-set fail
       Quorum.Record r = q.read();
       LeaseQuorum other = new LeaseQuorum(client, "halvs-system", "pair-1", 4);
-      assertThat(other.write(other.read(), "lvs-b", T + 9000, false)).isTrue();
-      assertThat(q.write(r, "lvs-a", T + 9001, false)).isFalse();
+      assertThat(other.write(other.read(), "lvs-b", T + 9000, false)).isNotNull();
+      assertThat(q.write(r, "lvs-a", T + 9001, false)).isNull();
 
       // the warm-up: the Lease as read, sent back as a dry run. The mock ignores dryRun and stores what it was
       // sent, which shows the body: the record unchanged.
