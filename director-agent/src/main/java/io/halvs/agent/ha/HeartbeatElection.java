@@ -536,11 +536,7 @@ public final class HeartbeatElection implements Election {
       Quorum.Record ahead = readFirst != null ? readFirst : renewal ? held : null;
       Quorum.Outcome a = Quorum.call(q, kind, self, System.currentTimeMillis(), threshold, offset, lease,
           lapsedAfter, mayTakeLapsed, ahead);
-      if (a.written() != null) {
-        held = a.written();
-      } else if (a.answer() == ElectionMachine.Answer.HELD_BY_PEER) {
-        held = null; // the peer wrote since: a write on it would only fail
-      }
+      held = a.written(); // any other answer: the next call reads first (the peer wrote, or the store is away)
       long took = System.nanoTime() - started;
       if (q != null) {
         METRICS.leaseRenewal(a.answer() != ElectionMachine.Answer.UNREACHABLE, took);

@@ -88,8 +88,8 @@ public final class LeaseQuorum implements Quorum {
           silent)).update();
       return record(last);
     } catch (KubernetesClientException e) {
-      if (e.getCode() == 409) {
-        return null;
+      if (e.getCode() == 409 || e.getCode() == 404) {
+        return null; // written or deleted since: the call reads it again (read() creates a deleted one)
       }
       throw e;
     }

@@ -247,6 +247,14 @@ class QuorumTest {
       assertThat(client.leases().inNamespace("halvs-system").withName("halvs-pair-renewal").get().getMetadata()
           .getResourceVersion()).isEqualTo(renewed.written().version());
       renewalOnItsOwnWrite(new LeaseQuorum(client, "halvs-system", "pair-renewal-rules", 4));
+      // the Lease deleted under its holder (by hand, or the pair's cleanup racing a renewal): the renewal's write
+      // answers 404, and the call reads it, which creates it again, and takes it
+      client.leases().inNamespace("halvs-system").withName("halvs-pair-renewal").delete();
+      Quorum.Outcome recreated = Quorum.call(renewing, Request.CLAIM, "lvs-a", T + 4000, Long.MIN_VALUE, 0, LEASE,
+          LEASE, true, renewed.written());
+      assertThat(recreated.answer()).isEqualTo(Answer.HELD);
+      assertThat(client.leases().inNamespace("halvs-system").withName("halvs-pair-renewal").get().getSpec()
+          .getHolderIdentity()).isEqualTo("lvs-a");
       LeaseQuorum q = new LeaseQuorum(client, "halvs-system", "pair-1", 4);
       rules(q);
       var lease = client.leases().inNamespace("halvs-system").withName("halvs-pair-1").get();
