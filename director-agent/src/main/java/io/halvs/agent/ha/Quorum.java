@@ -26,12 +26,18 @@ public interface Quorum extends AutoCloseable {
   long MAX_TERM_MILLIS = 600_000;
 
   /**
-   * A call's answer and, when HELD, the term this director wrote and the record as its write left it (the next
-   * renewal writes on that one without reading first).
+   * A call's answer and, when HELD, the record as this director's write left it (the next renewal writes on that one
+   * without reading first).
    */
-  record Outcome(ElectionMachine.Answer answer, long term, Record written) {
-    public Outcome(ElectionMachine.Answer answer, long term) {
-      this(answer, term, null);
+  record Outcome(ElectionMachine.Answer answer, Record written) {
+    /** An answer without a write of this director's. */
+    public Outcome(ElectionMachine.Answer answer) {
+      this(answer, null);
+    }
+
+    /** The term this director wrote, 0 when it wrote nothing. */
+    public long term() {
+      return written == null ? 0 : written.term();
     }
   }
 
@@ -110,9 +116,9 @@ public interface Quorum extends AutoCloseable {
           return o;
         }
       }
-      return new Outcome(ElectionMachine.Answer.HELD_BY_PEER, 0);
+      return new Outcome(ElectionMachine.Answer.HELD_BY_PEER);
     } catch (Exception e) {
-      return new Outcome(ElectionMachine.Answer.UNREACHABLE, 0);
+      return new Outcome(ElectionMachine.Answer.UNREACHABLE);
     }
   }
 
@@ -131,15 +137,15 @@ public interface Quorum extends AutoCloseable {
     boolean confirm = kind == ElectionMachine.Request.CONFIRM;
     boolean lapsed = mine || free || nowWall - renewed > lapsedAfterMillis + longer;
     if (confirm && (mine || free || expired || !provedAlive) && lapsed && !mayTakeLapsed) {
-      return new Outcome(ElectionMachine.Answer.LAPSED, 0);
+      return new Outcome(ElectionMachine.Answer.LAPSED);
     }
     if (!confirm || mine || free || expired || !provedAlive) {
       Record written = q.write(r, self, nowWall, confirm);
       if (written != null) {
-        return new Outcome(ElectionMachine.Answer.HELD, r.term() + 1, written);
+        return new Outcome(ElectionMachine.Answer.HELD, written);
       }
       return null; // someone wrote in between: judge the new record
     }
-    return new Outcome(ElectionMachine.Answer.HELD_BY_PEER, 0);
+    return new Outcome(ElectionMachine.Answer.HELD_BY_PEER);
   }
 }

@@ -174,7 +174,7 @@ class ElectionMachineTest {
               n.ahead = null;
               n.m.answer(n.pendingAt, n.apiReachable ? Quorum.call(lease, kind, n.name, n.pendingAt,
                   n.pendingSilentSince, 0, leaseMillis, n.m.config().lapsedAfterMillis(), n.pendingMayTakeLapsed,
-                  ahead) : new Quorum.Outcome(Answer.UNREACHABLE, 0));
+                  ahead) : new Quorum.Outcome(Answer.UNREACHABLE));
             }
           }
         }
