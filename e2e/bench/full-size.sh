@@ -155,7 +155,7 @@ requests() { kubectl get --raw /metrics | awk '/^apiserver_request_total\{/ { n 
 # Each component's own count of its requests (halvs_operator_api_requests_total, halvs_api_requests_total): FILE gets
 # "COMPONENT SAMPLE" lines (api_requests.py). The operator's /metrics only where it runs in the API server's
 # namespace (API_PATH=direct): on the host others may hold its port.
-metrics() { ip netns exec "${nss[$1]}" curl -s --max-time 5 http://127.0.0.1:8850/metrics; } # INDEX: an agent's
+metrics() { ip netns exec "${nss[$1]}" curl -s --max-time 5 http://127.0.0.1:8850/metrics; } # INDEX (0, 1): that agent's /metrics
 component_requests() {
   { [ "$operator_port" = 0 ] || "${api_ns[@]}" curl -s --max-time 10 "http://127.0.0.1:$operator_port/metrics" |
       awk '/^halvs_operator_api_requests_total\{/ { print "operator", $0 }'
