@@ -30,6 +30,7 @@ import io.halvs.agent.netfilter.MarkTable;
 import io.halvs.agent.netfilter.NftMarkTable;
 import io.halvs.agent.sysctl.Sysctls;
 import io.halvs.agent.vip.VipManager;
+import io.halvs.logging.ThreadSchedule;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -206,9 +207,9 @@ final class InCluster implements Callable<Integer> {
       director.onPass(p -> {
         p.changes().forEach(c -> Logs.pair(LOG.atInfo(), pair).log(c));
         if (p.operations() > 0 || !p.converged() || !p.changes().isEmpty()) {
-          Logs.pair(LOG.atInfo(), pair).log("{} pass: {} operations, {} failures, {} ms{}",
-              p.full() ? "full" : "health", p.operations(),
-              p.failures().size(), p.nanos() / 1_000_000, p.target().deleting() && p.converged() ? ", cleaned" : "");
+          Logs.pair(LOG.atInfo(), pair).log("{} pass: {} operations, {} failures, {} ms{}{}",
+              p.full() ? "full" : "health", p.operations(), p.failures().size(), p.nanos() / 1_000_000,
+              p.target().deleting() && p.converged() ? ", cleaned" : "", ThreadSchedule.describe(p.spent()));
         }
       });
       Logs.pair(LOG.atInfo(), pair).log("halvs agent on node {} for DirectorPair {} (namespace {}){}", node, pair,

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.halvs.agent.Logs;
 import io.halvs.agent.runtime.Director;
+import io.halvs.logging.ThreadSchedule;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.publish.Names;
 import io.halvs.plan.publish.PlanCodec;
@@ -133,6 +134,7 @@ public final class PlanSource implements AutoCloseable {
 
   private void assemble(long firstEvent) {
     long begun = System.nanoTime();
+    ThreadSchedule before = ThreadSchedule.now();
     String manifestName = namespace + "/" + Names.manifest(pair);
     try {
       ConfigMap manifestMap = informer.getStore().getByKey(manifestName);
@@ -190,9 +192,10 @@ public final class PlanSource implements AutoCloseable {
       boolean deleting = PlanCodec.Manifest.DELETING.equals(manifest.state());
       long now = System.nanoTime();
       Logs.pair(LOG.atInfo(), pair).log("plan {} of DirectorPair {}: {} services, {} destinations{} (read in {} ms, "
-          + "{} ms after the first event)", manifest.planHash(), pair, plan.services().size(),
+          + "{} ms after the first event{})", manifest.planHash(), pair, plan.services().size(),
           plan.destinationCount(), deleting ? ", pair is being deleted" : "", (now - begun) / 1_000_000,
-          (now - firstEvent) / 1_000_000);
+          (now - firstEvent) / 1_000_000,
+          ThreadSchedule.describe(ThreadSchedule.between(before, ThreadSchedule.now())));
       sink.accept(new Director.Target(plan, manifest.planHash(), deleting));
     } catch (RuntimeException e) {
       problem("cannot read the plan of DirectorPair " + pair + ": " + e + "; " + keepsServing(), true);

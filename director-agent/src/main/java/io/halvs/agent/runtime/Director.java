@@ -13,6 +13,7 @@ import io.halvs.agent.metrics.AgentMetrics;
 import io.halvs.agent.metrics.AgentMetrics.NetlinkOp;
 import io.halvs.agent.netfilter.MarkTable;
 import io.halvs.agent.sysctl.Sysctls;
+import io.halvs.logging.ThreadSchedule;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpvsService;
 import io.halvs.plan.ServiceKey;
@@ -66,9 +67,20 @@ public final class Director implements AutoCloseable {
    * @param kernel the IPVS operations, failures and foreign services
    * @param changes sync daemon changes
    * @param failures every failure of the pass: IPVS, sysctls, daemons, election
+   * @param spent the loop thread's time on a CPU and waiting for one during the pass; null where the kernel does
+   *     not count it
    */
   public record Pass(boolean full, Target target, KernelReconciler.Result kernel, List<Sysctls.Change> sysctls,
-      List<String> changes, List<String> failures, long nanos) {
+      List<String> changes, List<String> failures, long nanos, ThreadSchedule spent) {
+    Pass(boolean full, Target target, KernelReconciler.Result kernel, List<Sysctls.Change> sysctls,
+        List<String> changes, List<String> failures, long nanos) {
+      this(full, target, kernel, sysctls, changes, failures, nanos, null);
+    }
+
+    Pass spent(ThreadSchedule spent) {
+      return new Pass(full, target, kernel, sysctls, changes, failures, nanos, spent);
+    }
+
     public boolean converged() {
       return failures.isEmpty();
     }
@@ -256,6 +268,7 @@ public final class Director implements AutoCloseable {
     }
     passStartedNanos = System.nanoTime();
     passCount.incrementAndGet();
+    ThreadSchedule before = ThreadSchedule.now();
     try {
       if ((next != null || due) && (due || System.nanoTime() - lastResyncNanos >= resync.toNanos())) {
         // the resync (also a retry, and a repair KernelWatch asked for): dump the kernel, trust nothing kept
@@ -276,6 +289,7 @@ public final class Director implements AutoCloseable {
       } else {
         pass = fastPass(current, changed);
       }
+      pass = pass.spent(ThreadSchedule.between(before, ThreadSchedule.now()));
       expected = !pass.converged() || current.deleting() ? null : pass.full() ? services(current.plan()) : expected;
     } finally {
       passCount.incrementAndGet();

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
+import io.halvs.logging.ThreadSchedule;
 import io.halvs.operator.Logs;
 import io.halvs.operator.metrics.OperatorMetrics;
 import io.halvs.plan.CompactHashMap;
@@ -346,6 +347,7 @@ public final class PlanService implements AutoCloseable {
     rebuildScheduled.set(false);
     boolean objectsChanged = this.objectsChanged.getAndSet(false);
     long start = System.nanoTime();
+    ThreadSchedule before = LOG.isDebugEnabled() ? ThreadSchedule.now() : null;
     try {
       if (startOver.getAndSet(false)) {
         history.startOver();
@@ -411,9 +413,10 @@ public final class PlanService implements AutoCloseable {
       firstBuild.countDown();
       hand(now); // the pairs first: their reconcile publishes the plan
       if (LOG.isDebugEnabled()) {
-        LOG.debug("model rebuilt ({}): first change {} ms before, build {} ms, views {} ms; {} objects handed on",
+        LOG.debug("model rebuilt ({}): first change {} ms before, build {} ms, views {} ms; {} objects handed on{}",
             objectsChanged ? "objects" : "reports only", (start - firstChange) / 1_000_000,
-            (built - start) / 1_000_000, (viewed - built) / 1_000_000, changed.size());
+            (built - start) / 1_000_000, (viewed - built) / 1_000_000, changed.size(),
+            ThreadSchedule.describe(ThreadSchedule.between(before, ThreadSchedule.now())));
       }
     } catch (RuntimeException e) {
       // The model never throws on bad objects; this is a bug. Keep the last snapshot serving.

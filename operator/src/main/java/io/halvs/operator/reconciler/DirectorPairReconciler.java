@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.DirectorPairStatus;
+import io.halvs.logging.ThreadSchedule;
 import io.halvs.operator.Logs;
 import io.halvs.operator.dependent.AgentResources;
 import io.halvs.operator.dependent.AgentRollout;
@@ -248,16 +249,18 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
         return 0;
       }
       long start = System.nanoTime();
+      ThreadSchedule before = ThreadSchedule.now();
       long readBacks = publisher.readBacks();
       int writes = publishFirst.publishing(() -> promptly ? publisher.publishTrusting(dp, published)
           : publisher.publish(dp, published));
       plans.published(pair, published.manifest().planHash());
       if (writes > 0) {
         // the time: an edit's share of the operator, beside the model's rebuild (debug) and the agents' logs
-        Logs.pair(LOG.atInfo(), pair).log("published plan {} ({} ConfigMaps written in {} ms{}{})",
+        Logs.pair(LOG.atInfo(), pair).log("published plan {} ({} ConfigMaps written in {} ms{}{}{})",
             published.manifest().planHash(), writes, (System.nanoTime() - start) / 1_000_000,
             promptly ? ", promptly" : "",
-            publisher.readBacks() > readBacks ? ", the shards listed back first" : "");
+            publisher.readBacks() > readBacks ? ", the shards listed back first" : "",
+            ThreadSchedule.describe(ThreadSchedule.between(before, ThreadSchedule.now())));
       }
       return writes;
     }
