@@ -34,6 +34,8 @@ NS = "halvs-system"
 PAIR = "lvs"
 CRD = "/apis/halvs.io/v1alpha1/namespaces/default/"
 PASS = re.compile(r"^(\S+Z) .*full pass: ([0-9]+) operations")
+SPENT = re.compile(r"; on a CPU ([0-9]+) ms, waiting for one ([0-9]+) ms")
+REBUILT = re.compile(r"^(\S+Z) .*model rebuilt \(objects\)")
 GC_PAUSE = re.compile(r"^\[(\S+?)\+0000\].* Pause .* ([0-9.]+)ms$")
 
 
@@ -90,8 +92,13 @@ def first_after(log, t0, offset, pattern, wanted=lambda m: True):
     """Epoch seconds of the first line matching pattern (its group 1 the line's time) that wanted accepts, logged
     at or after t0 (None: none yet), read from offset (the log's size before the edit: at full size the agents'
     logs grow to tens of MB, read whole for every edit)."""
+    return line_after(log, t0, offset, pattern, wanted)[0]
+
+
+def line_after(log, t0, offset, pattern, wanted=lambda m: True):
+    """first_after's time and the line itself: (None, None) when there is none yet."""
     if log is None:
-        return None
+        return None, None
     with open(log, errors="replace") as f:
         if offset:
             f.seek(offset - 1)
@@ -101,8 +108,14 @@ def first_after(log, t0, offset, pattern, wanted=lambda m: True):
             if m and wanted(m):
                 t = stamp(m.group(1))
                 if t >= t0 - 0.0005:  # the log has milliseconds
-                    return t
-    return None
+                    return t, line
+    return None, None
+
+
+def spent(line):
+    """A log line's thread time from /proc/thread-self/schedstat, (on a CPU, waiting for one) in ms, or None."""
+    m = SPENT.search(line or "")
+    return None if m is None else (int(m.group(1)), int(m.group(2)))
 
 
 def passes_after(log, t0, offset=0):
@@ -184,6 +197,9 @@ def main():
                                           "report p50"))
     split = {}  # kind -> lists of the split's parts (ms), for the second table
     per_agent = {n: {"programmed": [], "pass": []} for n in nodes}  # every kind together, for the third
+    # each step's thread on a CPU and waiting for one, every kind together, for the fourth
+    steps = {k: [] for k in ["operator: model rebuilt", "operator: plan published"]
+             + ["%s: %s" % (n, what) for n in nodes for what in ("plan read", "pass")]}
     for name, edit in kinds:
         took, seen, failed = [], [], 0
         parts = split.setdefault(name, {"answered": [], "published": [], "read": [], "pass": [], "gc": [], "slow": 0,
@@ -210,6 +226,15 @@ def main():
             read = [first_line_after(log, t0, offset, "plan %s of DirectorPair" % h)
                     for log, offset in zip(logs, offsets)] if done else []
             pauses = [(s, p) for s, p in gc_pauses(operator_gc, gc_offset) if t0 <= s <= t_seen]
+            if done:
+                steps["operator: model rebuilt"].append(spent(line_after(operator_log, t0, op_offset, REBUILT)[1]))
+                steps["operator: plan published"].append(spent(line_after(
+                    operator_log, t0, op_offset, re.compile(r"^(\S+Z) .*" + re.escape("published plan %s " % h)))[1]))
+                for n, log, offset in zip(nodes, logs, offsets):
+                    steps[n + ": plan read"].append(spent(line_after(
+                        log, t0, offset, re.compile(r"^(\S+Z) .*" + re.escape("plan %s of DirectorPair" % h)))[1]))
+                    steps[n + ": pass"].append(spent(line_after(log, t0, offset, PASS,
+                                                                lambda m: int(m.group(2)) > 0)[1]))
             record.write(json.dumps({"kind": name, "i": i, "start": round(t0, 3), "done": done,
                                      "agents_ms": {n: ms(a) for n, a in zip(nodes, applied)},
                                      "reports_ms": round((t_seen - t0) * 1000),
@@ -258,9 +283,17 @@ def main():
           "(the plan read -> programmed)")
     fmt4 = lambda v: "-" if not v else "%.0f / %.0f / %.0f / %.0f" % (
         percentile(v, 50), percentile(v, 90), percentile(v, 99), max(v))
+    fmt3 = lambda v: "-" if not v else "%.0f / %.0f / %.0f" % (percentile(v, 50), percentile(v, 90), max(v))
     for n in nodes:
         print("%-46s programmed %s; pass %s" % (n, fmt4(per_agent[n]["programmed"]), fmt4(per_agent[n]["pass"])),
               flush=True)
+    # a step's wall time less both is time its thread was blocked (I/O, a lock, a sleep)
+    print("each step's thread, every kind together (p50 / p90 / max ms; /proc/thread-self/schedstat in its log "
+          "line): on a CPU; runnable, waiting for one")
+    for step, values in steps.items():
+        known = [v for v in values if v is not None]
+        print("%-46s on a CPU %s; waiting for one %s (%d of %d edits)" % (
+            step, fmt3([c for c, _ in known]), fmt3([w for _, w in known]), len(known), len(values)), flush=True)
     print("edits driver: %d API requests of its own in %.1f s" % (api.requests, time.time() - started), flush=True)
 
 

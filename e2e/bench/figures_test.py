@@ -8,6 +8,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from stats import nearest_rank  # noqa: E402
 from failover import held  # noqa: E402
 from api_requests import rates, read, summary  # noqa: E402
+from edits import spent  # noqa: E402
 
 passed = failed = 0
 
@@ -72,5 +73,13 @@ check("codes summed, busiest first, unchanged series left out, a new series from
 check("a counter that went down (a restart) counts from 0", [("patch", "configmaps", 0.4)], r["lvs-01"])
 check("the summary line", "operator 12.0/s (update realservers/status 10.0)", summary("operator", r["operator"], 1))
 check("a component with no request in the window", "lvs-02 0.0/s (none)", summary("lvs-02", [], 3))
+pass_line = ("2026-12-06T19:20:04.471Z INFO  [halvs-director-lvs] InCluster: full pass: 200 operations, 0 failures, "
+             "89 ms; on a CPU 12 ms, waiting for one 50 ms directorpair=lvs")
+check("a pass's thread time: on a CPU, waiting for one", (12, 50), spent(pass_line))
+check("a read line's thread time inside its parentheses", (3, 41), spent(
+    "plan c3 of DirectorPair lvs: 1100 services, 110111 destinations (read in 78 ms, 102 ms after the first event; "
+    "on a CPU 3 ms, waiting for one 41 ms) directorpair=lvs"))
+check("a line from a kernel without schedstat: None", None, spent("full pass: 200 operations, 0 failures, 89 ms"))
+check("no line: None", None, spent(None))
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
