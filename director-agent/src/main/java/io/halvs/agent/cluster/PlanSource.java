@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.halvs.agent.Logs;
+import io.halvs.agent.runtime.DataPlaneThreads;
 import io.halvs.agent.runtime.Director;
 import io.halvs.logging.ThreadSchedule;
 import io.halvs.plan.DirectorPlan;
@@ -73,11 +74,8 @@ public final class PlanSource implements AutoCloseable {
     this.namespace = namespace;
     this.pair = pair;
     this.sink = sink;
-    this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "halvs-plan-source");
-      t.setDaemon(true);
-      return t;
-    });
+    // the data plane's nice value: an edit's plan is read here before a pass can program it
+    this.worker = Executors.newSingleThreadScheduledExecutor(r -> DataPlaneThreads.daemon(r, "halvs-plan-source"));
   }
 
   public void start() {

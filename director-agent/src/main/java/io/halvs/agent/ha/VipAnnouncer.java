@@ -1,6 +1,7 @@
 package io.halvs.agent.ha;
 
 import io.halvs.agent.Logs;
+import io.halvs.agent.runtime.DataPlaneThreads;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpAddress;
 import java.util.ArrayList;
@@ -64,7 +65,7 @@ final class VipAnnouncer implements AutoCloseable {
 
   VipAnnouncer(Sender sender, String threadName) {
     this.sender = sender;
-    this.thread = HeartbeatElection.daemon(this::run, threadName);
+    this.thread = DataPlaneThreads.daemon(this::run, threadName); // a takeover's gratuitous ARPs are its last step
     thread.start();
   }
 
