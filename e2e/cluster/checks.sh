@@ -73,26 +73,6 @@ agent_pod_on() {
 json() { jq -r "$2" <<<"$1"; }
 other() { [ "$1" = "${directors[0]}" ] && echo "${directors[1]}" || echo "${directors[0]}"; }
 ip_forward_on() { [ "$(node_sh "$1" cat /proc/sys/net/ipv4/ip_forward)" = 1 ]; }
-# NODE THREADS NICE [THREADS NICE]...: node's director agent (its JVM found by the pod's NODE_NAME) has each thread
-# named in THREADS (their /proc comm, 15 characters at most) at NICE, and at least one of each
-thread_nice_is() {
-  local node=$1 p t comm found=0; shift
-  for p in $(pgrep -f ' in-cluster( |$)'); do
-    grep -qz "^NODE_NAME=$node\$" "/proc/$p/environ" 2>/dev/null && found=$p
-  done
-  [ "$found" != 0 ] || return 1
-  while [ $# -ge 2 ]; do
-    local names=" $1 " nice=$2 seen=()
-    for t in /proc/"$found"/task/*; do
-      comm=$(cat "$t/comm" 2>/dev/null) || continue
-      [[ "$names" == *" $comm "* ]] || continue
-      [ "$(awk '{print $19}' "$t/stat")" = "$nice" ] || return 1
-      seen+=("$comm")
-    done
-    for comm in $1; do [[ " ${seen[*]} " == *" $comm "* ]] || return 1; done
-    shift 2
-  done
-}
 neigh_is() { [ "$(client_neigh_mac)" = "$(node_mac "$1")" ]; }
 holds() { holders | grep -qx "$1"; }
 rs_requests_over() { [ "$(rs_requests)" -gt "$1" ]; }
@@ -137,13 +117,9 @@ check "...and the DaemonSet wants no more (desiredNumberScheduled 2)" \
 agent_pod=$(agent_pods -o jsonpath='{.items[0].metadata.name}')
 check "...Ready through their probes (readiness and liveness probes set)" bash -c \
   "kubectl -n $ns_ get pod $agent_pod -o jsonpath='{.spec.containers[0].readinessProbe.httpGet.path} {.spec.containers[0].livenessProbe.httpGet.path}' | grep -qE '^/[a-z]+ /[a-z]+$'"
-check "agent security context as shipped: not privileged, no privilege escalation, read-only root, caps NET_ADMIN NET_RAW SYS_NICE" \
+check "agent security context as shipped: not privileged, no privilege escalation, read-only root, caps NET_ADMIN NET_RAW" \
   bash -c "kubectl -n $ns_ get pod $agent_pod -o jsonpath='{.spec.containers[0].securityContext}' | jq -e \
-    '(.privileged != true) and .allowPrivilegeEscalation == false and .readOnlyRootFilesystem == true and .capabilities.add == [\"NET_ADMIN\",\"NET_RAW\",\"SYS_NICE\"] and .capabilities.drop == [\"ALL\"]'"
-for n in "${directors[@]}"; do
-  check "$n's agent in its pod: the data plane's threads at nice -10, the health checker at 0 (SYS_NICE, --data-plane-nice)" \
-    wait_for thread_nice_is "$n" "halvs-director- halvs-election halvs-plan-sour" -10 halvs-health 0
-done
+    '(.privileged != true) and .allowPrivilegeEscalation == false and .readOnlyRootFilesystem == true and .capabilities.add == [\"NET_ADMIN\",\"NET_RAW\"] and .capabilities.drop == [\"ALL\"]'"
 for n in "${directors[@]}"; do
   check "sysctl written through the agent's mount: net.ipv4.ip_forward=1 in $n's network namespace" \
     wait_for ip_forward_on "$n"

@@ -102,7 +102,7 @@ class OperatorTest {
     var pod = ds.getSpec().getTemplate().getSpec();
     assertThat(pod.getHostNetwork()).isTrue();
     var sc = pod.getContainers().get(0).getSecurityContext();
-    assertThat(sc.getCapabilities().getAdd()).containsExactlyInAnyOrder("NET_ADMIN", "NET_RAW", "SYS_NICE");
+    assertThat(sc.getCapabilities().getAdd()).containsExactlyInAnyOrder("NET_ADMIN", "NET_RAW");
     assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(sc.getPrivileged()).isFalse();
     assertThat(pod.getContainers().get(0).getImage()).isEqualTo("example.org/agent:test");

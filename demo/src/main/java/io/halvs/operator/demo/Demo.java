@@ -483,7 +483,6 @@ public final class Demo {
           "-jar", jar.toString(), "in-cluster", "--in-memory-host", "--table-file", table.toString(),
           "--state-dir", work.resolve(node).toString(), "--health-address", "127.0.0.1",
           "--health-port", String.valueOf(health), "--report-interval-ms", "100", "--election-retry-seconds", "1",
-          "--data-plane-nice", "0", // no root: leave the threads at the process's value, no warning
           "--exit-with", String.valueOf(ProcessHandle.current().pid()));
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
       Map<String, String> env = pb.environment();

@@ -14,21 +14,20 @@ import io.halvs.agent.ha.SyncProgress;
 import io.halvs.agent.health.HealthMonitor;
 import io.halvs.agent.http.AgentHttpServer;
 import io.halvs.agent.http.Health;
+import io.halvs.agent.metrics.AgentMetrics;
+import io.halvs.agent.metrics.MetricsExporter;
 import io.halvs.agent.kernel.FakeIpvsKernel;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.KernelModuleMissing;
 import io.halvs.agent.kernel.OwnershipJournal;
-import io.halvs.agent.metrics.AgentMetrics;
-import io.halvs.agent.metrics.MetricsExporter;
-import io.halvs.agent.netfilter.MarkTable;
-import io.halvs.agent.netfilter.NftMarkTable;
 import io.halvs.agent.netlink.AddressTable;
 import io.halvs.agent.netlink.NetlinkIpvsKernel;
 import io.halvs.agent.runtime.AllUpHealthChecks;
-import io.halvs.agent.runtime.DataPlaneThreads;
 import io.halvs.agent.runtime.Director;
 import io.halvs.agent.runtime.HealthChecks;
 import io.halvs.agent.runtime.KernelWatch;
+import io.halvs.agent.netfilter.MarkTable;
+import io.halvs.agent.netfilter.NftMarkTable;
 import io.halvs.agent.sysctl.Sysctls;
 import io.halvs.agent.vip.VipManager;
 import io.halvs.logging.ThreadSchedule;
@@ -103,13 +102,6 @@ final class InCluster implements Callable<Integer> {
   @Option(names = "--heartbeat-seconds", defaultValue = "60", description = "Rewrite the report at least this often.")
   long heartbeatSeconds;
 
-  @Option(names = "--data-plane-nice", defaultValue = "-10", description = "The nice value, -20 to 19, of the "
-      + "threads that keep the data plane: the election's, the director loop's, the plan reader's (keepalived's "
-      + "vrrp_priority). Below 0 they go before the health checks and the API client when the node's CPU is short; "
-      + "that takes CAP_SYS_NICE, which the DaemonSet grants (without it: one warning, and the process's value); "
-      + "0 leaves them at the process's. Default: ${DEFAULT-VALUE}.")
-  int dataPlaneNice;
-
   @Mixin
   HealthOptions healthOptions = new HealthOptions();
 
@@ -174,7 +166,6 @@ final class InCluster implements Callable<Integer> {
     if (tableFile != null && !inMemoryHost) {
       throw new IllegalArgumentException("--table-file needs --in-memory-host (the kernel's table: halvs-agent ipvs)");
     }
-    DataPlaneThreads.nice(dataPlaneNice); // before any of those threads starts
     String node = DaemonSetEnv.required("NODE_NAME");
     String namespace = DaemonSetEnv.required("POD_NAMESPACE");
     String pair = DaemonSetEnv.required("HALVS_DIRECTOR_PAIR");

@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.halvs.agent.Logs;
-import io.halvs.agent.runtime.DataPlaneThreads;
 import io.halvs.agent.runtime.Director;
 import io.halvs.logging.ThreadSchedule;
 import io.halvs.plan.DirectorPlan;
@@ -74,8 +73,11 @@ public final class PlanSource implements AutoCloseable {
     this.namespace = namespace;
     this.pair = pair;
     this.sink = sink;
-    // the data plane's nice value: an edit's plan is read here before a pass can program it
-    this.worker = Executors.newSingleThreadScheduledExecutor(r -> DataPlaneThreads.daemon(r, "halvs-plan-source"));
+    this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "halvs-plan-source");
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   public void start() {

@@ -8,7 +8,6 @@ import io.halvs.agent.ha.ElectionMachine.Request;
 import io.halvs.agent.metrics.AgentMetrics;
 import io.halvs.agent.netlink.AddressTable;
 import io.halvs.agent.netlink.NeighbourAnnouncer;
-import io.halvs.agent.runtime.DataPlaneThreads;
 import io.halvs.agent.runtime.Election;
 import io.halvs.agent.vip.VipManager;
 import io.halvs.plan.DirectorPlan;
@@ -154,10 +153,9 @@ public final class HeartbeatElection implements Election {
     if (machine.role() == Role.ACTIVE) {
       startAnnouncing(now()); // the adopted VIPs: tell the segment again, the peer may have announced meanwhile
     }
-    // the data plane's nice value (DataPlaneThreads): a late tick, Lease call or heartbeat read is a false takeover
-    ticker = Executors.newSingleThreadScheduledExecutor(r -> DataPlaneThreads.daemon(r, "halvs-election"));
-    quorumThread = Executors.newSingleThreadExecutor(r -> DataPlaneThreads.daemon(r, "halvs-election-quorum"));
-    receiver = DataPlaneThreads.daemon(this::receive, "halvs-heartbeat-receiver");
+    ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "halvs-election"));
+    quorumThread = Executors.newSingleThreadExecutor(r -> daemon(r, "halvs-election-quorum"));
+    receiver = daemon(this::receive, "halvs-heartbeat-receiver");
     receiver.start();
     syncSampler = daemon(this::sampleSyncProgress, "halvs-election-sync");
     syncSampler.setPriority(Thread.MIN_PRIORITY);

@@ -1,7 +1,6 @@
 package io.halvs.agent.ha;
 
 import io.halvs.agent.Logs;
-import io.halvs.agent.runtime.DataPlaneThreads;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpAddress;
 import java.util.ArrayList;
@@ -65,7 +64,7 @@ final class VipAnnouncer implements AutoCloseable {
 
   VipAnnouncer(Sender sender, String threadName) {
     this.sender = sender;
-    this.thread = DataPlaneThreads.daemon(this::run, threadName); // a takeover's gratuitous ARPs are its last step
+    this.thread = HeartbeatElection.daemon(this::run, threadName);
     thread.start();
   }
 

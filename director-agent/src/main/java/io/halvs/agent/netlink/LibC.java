@@ -10,7 +10,7 @@ import jnr.ffi.annotations.SaveError;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
-/** The few libc calls halvs needs for netlink and packet sockets (and a thread's nice value), through jnr-ffi. */
+/** The few libc calls halvs needs for netlink and packet sockets, through jnr-ffi. */
 public final class LibC {
   /**
    * Bindings; byte arrays are copied to native memory for the call and freed after it, so nothing leaks. A
@@ -48,13 +48,7 @@ public final class LibC {
 
     @SaveError
     int setns(int fd, int nstype);
-
-    /** With which PRIO_PROCESS and who a thread id, that one thread's nice value (Linux). */
-    @SaveError
-    int setpriority(int which, int who, int prio);
   }
-
-  public static final int PRIO_PROCESS = 0;
 
   public static final int O_RDONLY = 0;
   public static final int CLONE_NEWNET = 0x40000000;

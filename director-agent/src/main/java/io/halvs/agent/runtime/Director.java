@@ -210,10 +210,7 @@ public final class Director implements AutoCloseable {
 
   /** Runs the loop on its own thread until {@link #close()}. */
   public synchronized void start(String name) {
-    thread = new Thread(() -> {
-      DataPlaneThreads.enter();
-      loop();
-    }, name);
+    thread = new Thread(this::loop, name);
     thread.setDaemon(true);
     thread.start();
   }
