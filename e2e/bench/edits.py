@@ -88,15 +88,10 @@ def stamp(text):
         .replace(tzinfo=timezone.utc).timestamp()
 
 
-def first_after(log, t0, offset, pattern, wanted=lambda m: True):
-    """Epoch seconds of the first line matching pattern (its group 1 the line's time) that wanted accepts, logged
-    at or after t0 (None: none yet), read from offset (the log's size before the edit: at full size the agents'
-    logs grow to tens of MB, read whole for every edit)."""
-    return line_after(log, t0, offset, pattern, wanted)[0]
-
-
 def line_after(log, t0, offset, pattern, wanted=lambda m: True):
-    """first_after's time and the line itself: (None, None) when there is none yet."""
+    """The first line matching pattern (its group 1 the line's time) that wanted accepts, logged at or after t0, as
+    (epoch seconds, the line); (None, None): none yet. Read from offset (the log's size before the edit: at full
+    size the agents' logs grow to tens of MB, read whole for every edit)."""
     if log is None:
         return None, None
     with open(log, errors="replace") as f:
@@ -119,13 +114,13 @@ def spent(line):
 
 
 def passes_after(log, t0, offset=0):
-    """The first pass with operations logged at or after t0 (first_after)."""
-    return first_after(log, t0, offset, PASS, lambda m: int(m.group(2)) > 0)
+    """The first pass with operations logged at or after t0 (line_after)."""
+    return line_after(log, t0, offset, PASS, lambda m: int(m.group(2)) > 0)
 
 
 def first_line_after(log, t0, offset, needle):
-    """The first line holding needle logged at or after t0 (first_after)."""
-    return first_after(log, t0, offset, re.compile(r"^(\S+Z) .*" + re.escape(needle)))
+    """The first line holding needle logged at or after t0 (line_after)."""
+    return line_after(log, t0, offset, re.compile(r"^(\S+Z) .*" + re.escape(needle)))
 
 
 def gc_pauses(gc_log, offset):
@@ -220,21 +215,21 @@ def main():
                     break
                 time.sleep(0.02)
             t_seen = time.time()
-            applied = [passes_after(log, t0, offset) for log, offset in zip(logs, offsets)] if done else []
+            # each (time, line): the times for the split, the lines for their thread time
+            pass_lines = [passes_after(log, t0, offset) for log, offset in zip(logs, offsets)] if done else []
+            published_line = first_line_after(operator_log, t0, op_offset, "published plan %s " % h) if done \
+                else (None, None)
+            read_lines = [first_line_after(log, t0, offset, "plan %s of DirectorPair" % h)
+                          for log, offset in zip(logs, offsets)] if done else []
+            applied, published, read = [t for t, _ in pass_lines], published_line[0], [t for t, _ in read_lines]
             ms = lambda t: None if t is None else round((t - t0) * 1000)
-            published = first_line_after(operator_log, t0, op_offset, "published plan %s " % h) if done else None
-            read = [first_line_after(log, t0, offset, "plan %s of DirectorPair" % h)
-                    for log, offset in zip(logs, offsets)] if done else []
             pauses = [(s, p) for s, p in gc_pauses(operator_gc, gc_offset) if t0 <= s <= t_seen]
             if done:
                 steps["operator: model rebuilt"].append(spent(line_after(operator_log, t0, op_offset, REBUILT)[1]))
-                steps["operator: plan published"].append(spent(line_after(
-                    operator_log, t0, op_offset, re.compile(r"^(\S+Z) .*" + re.escape("published plan %s " % h)))[1]))
-                for n, log, offset in zip(nodes, logs, offsets):
-                    steps[n + ": plan read"].append(spent(line_after(
-                        log, t0, offset, re.compile(r"^(\S+Z) .*" + re.escape("plan %s of DirectorPair" % h)))[1]))
-                    steps[n + ": pass"].append(spent(line_after(log, t0, offset, PASS,
-                                                                lambda m: int(m.group(2)) > 0)[1]))
+                steps["operator: plan published"].append(spent(published_line[1]))
+                for n, (_, read_line), (_, pass_line) in zip(nodes, read_lines, pass_lines):
+                    steps[n + ": plan read"].append(spent(read_line))
+                    steps[n + ": pass"].append(spent(pass_line))
             record.write(json.dumps({"kind": name, "i": i, "start": round(t0, 3), "done": done,
                                      "agents_ms": {n: ms(a) for n, a in zip(nodes, applied)},
                                      "reports_ms": round((t_seen - t0) * 1000),
