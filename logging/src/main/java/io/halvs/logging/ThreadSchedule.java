@@ -38,6 +38,11 @@ public record ThreadSchedule(long runNanos, long waitNanos) {
         : new ThreadSchedule(after.runNanos - before.runNanos, after.waitNanos - before.waitNanos);
   }
 
+  /** The calling thread's time since {@code before} (its own sample, or null) as {@link #describe} puts it. */
+  public static String since(ThreadSchedule before) {
+    return describe(between(before, now()));
+  }
+
   /** {@code spent} as a log line's suffix, {@code "; on a CPU 12 ms, waiting for one 50 ms"}; empty for null. */
   public static String describe(ThreadSchedule spent) {
     return spent == null ? "" : "; on a CPU " + spent.runNanos / 1_000_000 + " ms, waiting for one "

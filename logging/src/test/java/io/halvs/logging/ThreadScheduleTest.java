@@ -22,6 +22,7 @@ class ThreadScheduleTest {
     assertThat(ThreadSchedule.between(null, new ThreadSchedule(1, 2))).isNull();
     assertThat(ThreadSchedule.between(new ThreadSchedule(1, 2), null)).isNull();
     assertThat(ThreadSchedule.describe(null)).isEmpty();
+    assertThat(ThreadSchedule.since(null)).as("no sample before: nothing said").isEmpty();
   }
 
   @Test

@@ -194,8 +194,7 @@ public final class PlanSource implements AutoCloseable {
       Logs.pair(LOG.atInfo(), pair).log("plan {} of DirectorPair {}: {} services, {} destinations{} (read in {} ms, "
           + "{} ms after the first event{})", manifest.planHash(), pair, plan.services().size(),
           plan.destinationCount(), deleting ? ", pair is being deleted" : "", (now - begun) / 1_000_000,
-          (now - firstEvent) / 1_000_000,
-          ThreadSchedule.describe(ThreadSchedule.between(before, ThreadSchedule.now())));
+          (now - firstEvent) / 1_000_000, ThreadSchedule.since(before));
       sink.accept(new Director.Target(plan, manifest.planHash(), deleting));
     } catch (RuntimeException e) {
       problem("cannot read the plan of DirectorPair " + pair + ": " + e + "; " + keepsServing(), true);

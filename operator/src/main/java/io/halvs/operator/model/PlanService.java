@@ -415,8 +415,7 @@ public final class PlanService implements AutoCloseable {
       if (LOG.isDebugEnabled()) {
         LOG.debug("model rebuilt ({}): first change {} ms before, build {} ms, views {} ms; {} objects handed on{}",
             objectsChanged ? "objects" : "reports only", (start - firstChange) / 1_000_000,
-            (built - start) / 1_000_000, (viewed - built) / 1_000_000, changed.size(),
-            ThreadSchedule.describe(ThreadSchedule.between(before, ThreadSchedule.now())));
+            (built - start) / 1_000_000, (viewed - built) / 1_000_000, changed.size(), ThreadSchedule.since(before));
       }
     } catch (RuntimeException e) {
       // The model never throws on bad objects; this is a bug. Keep the last snapshot serving.

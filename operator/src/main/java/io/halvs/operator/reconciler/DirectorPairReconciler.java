@@ -260,7 +260,7 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
             published.manifest().planHash(), writes, (System.nanoTime() - start) / 1_000_000,
             promptly ? ", promptly" : "",
             publisher.readBacks() > readBacks ? ", the shards listed back first" : "",
-            ThreadSchedule.describe(ThreadSchedule.between(before, ThreadSchedule.now())));
+            ThreadSchedule.since(before));
       }
       return writes;
     }
