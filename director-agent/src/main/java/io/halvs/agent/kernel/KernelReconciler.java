@@ -182,13 +182,16 @@ public final class KernelReconciler {
       }
     }
     // Journal entries whose service is already gone from the kernel and the plan.
-    for (ServiceKey key : journal.owned()) {
-      if (!observed.containsKey(key) && !desired.containsKey(key)) {
-        journal.remove(key);
-      }
-    }
+    journal.retainOnly(key -> desired.containsKey(key) || observed.containsKey(key)); // the hash map first
 
     for (IpvsService s : desired.values()) {
+      Matched kept = matched.get(s.key());
+      if (kept != null && healthChanged != null && !healthChanged.contains(s.key())
+          && kept.still(s, knownDestinations.get(s.key()))) {
+        // the same plan object a pass left matching, its table untouched since: its settings are what the
+        // kernel holds and it is journaled (a failure or forget() clears every match), so nothing to compare
+        continue;
+      }
       KernelService want = toKernel(s);
       KernelService have = observed.get(s.key());
       KeptDestinations dests;

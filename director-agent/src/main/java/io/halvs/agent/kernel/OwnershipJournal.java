@@ -9,10 +9,11 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashSet;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * The IPVS services this agent created or adopted, kept in a file on the node so a restarted agent knows
@@ -22,7 +23,10 @@ import java.util.TreeSet;
  */
 public final class OwnershipJournal {
   private final Path file;
-  private final Set<ServiceKey> owned = new TreeSet<>();
+  // Each pass asks the set of every service; the file's lines are kept formatted and in order beside it, so a
+  // service added or deleted writes the file without sorting or formatting the other services again.
+  private final Set<ServiceKey> owned = new HashSet<>();
+  private final TreeMap<ServiceKey, String> lines = new TreeMap<>();
 
   /** file null: kept in memory only (tests, dry runs). */
   public OwnershipJournal(Path file) {
@@ -31,8 +35,8 @@ public final class OwnershipJournal {
       try {
         for (String line : Files.readAllLines(file)) {
           ServiceKey k = parse(line.trim());
-          if (k != null) {
-            owned.add(k);
+          if (k != null && owned.add(k)) {
+            lines.put(k, format(k));
           }
         }
       } catch (IOException e) {
@@ -42,7 +46,7 @@ public final class OwnershipJournal {
   }
 
   public synchronized Set<ServiceKey> owned() {
-    return new TreeSet<>(owned);
+    return new TreeSet<>(lines.keySet());
   }
 
   public synchronized boolean contains(ServiceKey key) {
@@ -51,12 +55,22 @@ public final class OwnershipJournal {
 
   public synchronized void add(ServiceKey key) {
     if (owned.add(key)) {
+      lines.put(key, format(key));
       persist();
     }
   }
 
   public synchronized void remove(ServiceKey key) {
     if (owned.remove(key)) {
+      lines.remove(key);
+      persist();
+    }
+  }
+
+  /** Forgets every service {@code keep} rejects, in one write: no copy of the set when none goes. */
+  public synchronized void retainOnly(Predicate<ServiceKey> keep) {
+    if (owned.removeIf(keep.negate())) {
+      lines.keySet().retainAll(owned);
       persist();
     }
   }
@@ -85,16 +99,14 @@ public final class OwnershipJournal {
     if (file == null) {
       return;
     }
-    List<String> lines = new ArrayList<>();
-    owned.forEach(k -> lines.add(format(k)));
-    writeAtomically(file, lines, "ownership journal");
+    writeAtomically(file, lines.values(), "ownership journal");
   }
 
   /**
    * Replaces a journal file as a whole (written beside it, then renamed), so a crash mid-write leaves the old
    * journal or the new one, never half of one. {@code what} names the journal in the error.
    */
-  public static void writeAtomically(Path file, List<String> lines, String what) {
+  public static void writeAtomically(Path file, Iterable<String> lines, String what) {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
       Path tmp = file.resolveSibling(file.getFileName() + ".tmp");

@@ -244,6 +244,26 @@ public class KernelReconcilerTest {
     assertThat(r.keepsState()).isTrue();
   }
 
+  /**
+   * A pass passes over a service whose plan object it left matching; a failure must not let that hide an edit
+   * still owed: the same plan object, its scheduler edit refused once, is edited on the next pass.
+   */
+  @Test
+  void aRefusedServiceEditIsRetriedForTheSamePlanObject() {
+    List<IpvsService> plan = plan(3, 5);
+    reconciler.reconcile(plan, DestinationHealth.allUp(), Set.of());
+    plan.set(1, service(plan.get(1).key(), "rr", plan.get(1).destinations(), null));
+    kernel.failNext(key(1).toString(), 1, 16);
+    assertThat(reconciler.reconcile(plan, DestinationHealth.allUp(), Set.of()).converged()).isFalse();
+    kernel.resetCounts();
+    var retry = reconciler.reconcile(plan, DestinationHealth.allUp(), Set.of());
+    assertThat(retry.applied()).containsExactly("edit service " + key(1));
+    assertThat(kernel.services()).filteredOn(s -> s.key().equals(key(1))).extracting(KernelService::scheduler)
+        .containsExactly("rr");
+    kernel.resetCounts();
+    assertThat(reconciler.reconcile(plan, DestinationHealth.allUp(), Set.of()).applied()).isEmpty();
+  }
+
   @Test
   void aSchedulerChangeIsOneEditNeverDeleteAndAdd() {
     List<IpvsService> plan = plan(3, 5);

@@ -6,7 +6,12 @@ import io.halvs.agent.kernel.KernelReconcilerTest;
 import io.halvs.agent.kernel.OwnershipJournal;
 import io.halvs.plan.DirectorPlan;
 import io.halvs.plan.IpvsService;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 
 /**
@@ -14,7 +19,8 @@ import java.util.Arrays;
  * verdict change: one operation); a new plan with one weight changed, as the agent's decoder hands it on (the
  * services of unchanged shards the same objects), which compares that service's destinations only; and the same
  * edit in a plan whose every service object is new (as a plan decoded whole: every destination compared, as every
- * pass did before). In-memory kernel: this measures the agent's own work, not netlink. Run like
+ * pass did before); and a service of 100 destinations added and deleted beside the 1,000. In-memory kernel: this
+ * measures the agent's own work, not netlink. Run like
  * ReconcilerBenchmark; -XX:TieredStopAtLevel=1 as the agent's image runs it.
  */
 public final class DirectorBenchmark {
@@ -59,6 +65,41 @@ public final class DirectorBenchmark {
         + "p95 %.1f ms (%.1fx)%n", whole[runs / 2] / 1e6, whole[(int) (runs * 0.95)] / 1e6,
         (double) whole[runs / 2] / edit[runs / 2]);
     director.close();
+    addedAndDeleted(runs);
+  }
+
+  /**
+   * A VirtualService of 100 destinations added, then deleted, beside 1,000 others, with the ownership journal in a
+   * file as the agent keeps it (each add and delete rewrites it): 101 operations, then one.
+   */
+  private static void addedAndDeleted(int runs) {
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("halvs-director-benchmark");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    FakeIpvsKernel kernel = new FakeIpvsKernel();
+    Director director = new Director(kernel, new OwnershipJournal(dir.resolve("owned-services")),
+        new TestDoubles.SteeredHealth(), new TestDoubles.RecordingElection(), null, Duration.ofHours(1));
+    DirectorPlan with = TestDoubles.plan(1001, 100, null);
+    DirectorPlan without = with.withServices(new ArrayList<>(with.services().subList(0, 1000)));
+    director.offer(new Director.Target(without, "first", false));
+    director.runPending();
+    long[] added = new long[runs];
+    long[] deleted = new long[runs];
+    for (int i = 0; i < runs; i++) {
+      director.offer(new Director.Target(with, "with" + i, false));
+      added[i] = director.runPending().nanos();
+      director.offer(new Director.Target(without, "without" + i, false));
+      deleted[i] = director.runPending().nanos();
+    }
+    director.close();
+    Arrays.sort(added);
+    Arrays.sort(deleted);
+    System.out.printf("a service of 100 destinations added, the journal in a file: 101 operations, median %.1f ms, "
+        + "p95 %.1f ms; deleted: 1 operation, median %.1f ms, p95 %.1f ms%n", added[runs / 2] / 1e6,
+        added[(int) (runs * 0.95)] / 1e6, deleted[runs / 2] / 1e6, deleted[(int) (runs * 0.95)] / 1e6);
   }
 
   private static Director.Pass pass(Director director, FakeIpvsKernel kernel, boolean full) {
