@@ -199,6 +199,10 @@ public final class PlanCodec {
 
     private final Map<Integer, Kept> kept = new java.util.HashMap<>();
     private final Map<Integer, Unzipped> ahead = new java.util.HashMap<>();
+    // The last plan's services in order and the shards' lists they came from: a plan with one shard changed is the
+    // last order with that shard's old services taken out and its new ones merged in, not 1,000 services sorted.
+    private List<IpvsService> lastOrder;
+    private Map<Integer, List<IpvsService>> lastParts = Map.of();
     private long decoded;
     private long unzipped;
 
@@ -208,10 +212,8 @@ public final class PlanCodec {
      */
     public DirectorPlan assemble(Manifest manifest, java.util.function.IntFunction<byte[]> gzipShard) {
       check(manifest);
-      List<IpvsService> services = new ArrayList<>();
-      java.util.Set<Integer> indices = new java.util.HashSet<>();
+      Map<Integer, List<IpvsService>> parts = new java.util.HashMap<>();
       for (ShardRef ref : manifest.shards()) {
-        indices.add(ref.index());
         byte[] gz = gzipShard.apply(ref.index());
         if (gz == null) {
           throw new IncompletePlanException(ref.index(), "shard " + ref.index() + " of plan " + manifest.pair()
@@ -229,11 +231,52 @@ public final class PlanCodec {
           kept.put(ref.index(), k);
           decoded++;
         }
-        services.addAll(k.services());
+        parts.put(ref.index(), k.services());
       }
-      kept.keySet().retainAll(indices);
-      ahead.keySet().retainAll(indices);
-      return plan(manifest, services);
+      kept.keySet().retainAll(parts.keySet());
+      ahead.keySet().retainAll(parts.keySet());
+      List<IpvsService> services = order(parts);
+      lastOrder = services;
+      lastParts = parts;
+      return plan(manifest.header(), services);
+    }
+
+    /** Every shard's services in key order: the last order merged with the changed shards' services. */
+    private List<IpvsService> order(Map<Integer, List<IpvsService>> parts) {
+      List<IpvsService> gone = new ArrayList<>();
+      List<IpvsService> come = new ArrayList<>();
+      lastParts.forEach((i, was) -> {
+        if (parts.get(i) != was) {
+          gone.addAll(was);
+        }
+      });
+      parts.forEach((i, is) -> {
+        if (lastParts.get(i) != is) {
+          come.addAll(is);
+        }
+      });
+      if (lastOrder == null || gone.size() + come.size() > lastOrder.size() / 4) { // most changed: sort them all
+        List<IpvsService> all = new ArrayList<>();
+        parts.values().forEach(all::addAll);
+        all.sort(SERVICE_ORDER);
+        return all;
+      }
+      java.util.Set<IpvsService> leaving = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      leaving.addAll(gone);
+      come.sort(SERVICE_ORDER);
+      List<IpvsService> merged = new ArrayList<>(lastOrder.size() - gone.size() + come.size());
+      int c = 0;
+      for (IpvsService s : lastOrder) {
+        if (leaving.contains(s)) {
+          continue;
+        }
+        while (c < come.size() && SERVICE_ORDER.compare(come.get(c), s) < 0) {
+          merged.add(come.get(c++));
+        }
+        merged.add(s);
+      }
+      merged.addAll(come.subList(c, come.size()));
+      return merged;
     }
 
     /**
@@ -301,9 +344,16 @@ public final class PlanCodec {
     return part;
   }
 
+  /** One call a comparison: the agent's C1 inlines no key extractor. */
+  private static final java.util.Comparator<IpvsService> SERVICE_ORDER = (a, b) -> a.key().compareTo(b.key());
+
   private static DirectorPlan plan(Manifest manifest, List<IpvsService> services) {
-    services.sort((a, b) -> a.key().compareTo(b.key())); // one call a comparison: C1 inlines no key extractor
-    DirectorPlan h = manifest.header();
+    services.sort(SERVICE_ORDER);
+    return plan(manifest.header(), services);
+  }
+
+  /** The plan of a manifest's header and its services in key order. */
+  private static DirectorPlan plan(DirectorPlan h, List<IpvsService> services) {
     return new DirectorPlan(h.pair(), h.nodes(), h.vipInterface(), h.vips(), h.gateway(),
         new TreeMap<>(h.sysctls()), h.syncDaemon(), h.highAvailability(), services, h.connectionTimeouts(),
         h.vipSettings(), h.moreGateways(), h.markRules());

@@ -15,7 +15,9 @@ import java.util.Random;
  * Prints what one weight edit costs the plan's two ends at full size (1,000 VirtualServices x 100 RealServers):
  * the operator's encode of the changed shard and an agent's assembly of the new plan from its manifest and
  * shards, side by side for shards of 5,000 and 1,250 destinations, each with the manifest checked by the hash of
- * the compressed bytes and (as from an older operator) by the hash of the JSON. Run it as the agent runs, C1 only:
+ * the compressed bytes and (as from an older operator) by the hash of the JSON; the assembly's time on a CPU
+ * beside its wall time (this thread's, from the JVM: it moves less with the machine's load). Run it as the agent
+ * runs, C1 only:
  * ./mvnw -q -pl crds,plan test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
  *     -Dmdep.includeScope=test &&
  *     java -XX:TieredStopAtLevel=1 -cp plan/target/classes:plan/target/test-classes:$(cat plan/target/cp.txt)
@@ -42,6 +44,8 @@ public final class PlanCodecBenchmark {
     Random random = new Random(1);
     long[] encode = new long[edits];
     long[] assemble = new long[edits];
+    long[] assembleCpu = new long[edits];
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
     long jsonBytes = 0;
     DirectorPlan current = plan;
     for (int e = 0; e < edits; e++) {
@@ -53,9 +57,11 @@ public final class PlanCodecBenchmark {
       PlanCodec.Manifest manifest = manifest(published, gzipHashes);
       Map<Integer, byte[]> shards = PlanCodecTest.byIndex(published.shards());
       long unzipped = decoder.unzipped();
+      long cpu = threads.getCurrentThreadCpuTime();
       long t2 = System.nanoTime();
       DirectorPlan read = decoder.assemble(manifest, shards::get);
       long t3 = System.nanoTime();
+      assembleCpu[e] = threads.getCurrentThreadCpuTime() - cpu;
       if (read.services().size() != current.services().size() || decoder.unzipped() != unzipped + 1) {
         throw new IllegalStateException("edit " + e + ": not one shard read");
       }
@@ -65,9 +71,11 @@ public final class PlanCodecBenchmark {
       jsonBytes += PlanCodec.gunzip(shards.get(shard)).length;
     }
     System.out.printf("  %,5d destinations a shard (%3d shards), checked by the hash of the %s: operator encode "
-            + "p50 %5.1f ms, p90 %5.1f; agent assembly p50 %5.1f ms, p90 %5.1f; %.2f MiB of JSON a shard%n",
+            + "p50 %5.1f ms, p90 %5.1f; agent assembly p50 %5.1f ms, p90 %5.1f (on a CPU %5.1f, %5.1f); %.2f MiB of "
+            + "JSON a shard%n",
         perShard, published.shards().size(), gzipHashes ? "gzip bytes" : "JSON      ", percentile(encode, 50),
-        percentile(encode, 90), percentile(assemble, 50), percentile(assemble, 90),
+        percentile(encode, 90), percentile(assemble, 50), percentile(assemble, 90), percentile(assembleCpu, 50),
+        percentile(assembleCpu, 90),
         jsonBytes / (double) edits / (1 << 20));
   }
 

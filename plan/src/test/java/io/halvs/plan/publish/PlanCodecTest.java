@@ -240,6 +240,49 @@ class PlanCodecTest {
         .isInstanceOf(PlanCodec.IncompletePlanException.class).hasMessageContaining("update in flight");
   }
 
+  /**
+   * The decoder keeps the last plan's order and merges the changed shards' services into it: through random edits
+   * (a service changed, added, removed; several at once; the shard count changing with the plan's size) every
+   * plan it assembles is the plan that was split, in the same order as a full decode's.
+   */
+  @Test
+  void theKeptOrderMergedWithTheChangedShardsIsTheFullDecodesOrder() {
+    java.util.Random random = new java.util.Random(5);
+    DirectorPlan all = plan(300, 4);
+    List<IpvsService> services = new ArrayList<>(all.services().subList(0, 150));
+    List<IpvsService> spare = new ArrayList<>(all.services().subList(150, 300));
+    PlanCodec.Encoder encoder = new PlanCodec.Encoder(64);
+    PlanCodec.Decoder decoder = new PlanCodec.Decoder();
+    int shardCounts = 0;
+    int last = -1;
+    for (int edit = 0; edit < 200; edit++) {
+      int changes = random.nextInt(10) == 0 ? 1 + random.nextInt(40) : 1;
+      for (int c = 0; c < changes; c++) {
+        int what = random.nextInt(3);
+        if (what == 0 && !spare.isEmpty()) {
+          services.add(spare.remove(random.nextInt(spare.size())));
+        } else if (what == 1 && services.size() > 1) {
+          spare.add(services.remove(random.nextInt(services.size())));
+        } else {
+          int i = random.nextInt(services.size());
+          IpvsService s = services.get(i);
+          services.set(i, new IpvsService(s.key(), s.vip(), edit % 2 == 0 ? "rr" : "wlc", s.flags(),
+              s.timeoutSeconds(), s.netmask(), s.destinations(), s.sorryServer(), s.healthCheck(), s.owner()));
+        }
+      }
+      services.sort(java.util.Comparator.comparing(IpvsService::key));
+      DirectorPlan plan = all.withServices(List.copyOf(services));
+      PlanCodec.Published published = encoder.split(plan, PlanCodec.Manifest.ACTIVE);
+      if (published.shards().size() != last) {
+        shardCounts++;
+        last = published.shards().size();
+      }
+      assertThat(decoder.assemble(published.manifest(), byIndex(published.shards())::get)).as("edit %d", edit)
+          .isEqualTo(plan);
+    }
+    assertThat(shardCounts).as("the shard count changed on the way").isGreaterThan(1);
+  }
+
   /** A plan of 400 x 50 decoded, and the plan with one service changed, split but not yet read. */
   private static final class OneChange {
     final DirectorPlan plan = plan(400, 50);
