@@ -117,11 +117,13 @@ public final class Director implements AutoCloseable {
   private boolean fullPassScheduled; // guarded by lock
   private long nextFullPassNanos; // guarded by lock
   private boolean closed; // guarded by lock
+  private boolean repairAsked; // guarded by lock: fullPassNow(), the kernel changed behind this director's back
 
   // Owned by the loop thread; status is published for readers.
   private Target current;
   private Duration retry = FIRST_RETRY;
   private long lastResyncNanos = System.nanoTime(); // the first pass dumps anyway: nothing is kept yet
+  private boolean resyncPutOff; // a new plan's pass went before the owed resync, which the next pass does
   private DirectorPlan.SyncDaemonPlan daemonsKept; // started as planned since the last resync (null: look again)
   private DirectorPlan.TimeoutsPlan timeoutsKept; // held as planned since the last resync (null: look again)
   private boolean healthFollows; // the checks have followed a plan since this director started
@@ -260,7 +262,10 @@ public final class Director implements AutoCloseable {
     Target next;
     Set<ServiceKey> changed;
     boolean due;
+    boolean repair;
     synchronized (lock) {
+      repair = repairAsked;
+      repairAsked = false;
       next = pending;
       pending = null;
       changed = dirty;
@@ -274,8 +279,18 @@ public final class Director implements AutoCloseable {
     passStartedNanos = System.nanoTime();
     passCount.incrementAndGet();
     ThreadSchedule before = ThreadSchedule.now();
+    boolean resyncNext = false;
     try {
-      if ((next != null || due) && (due || System.nanoTime() - lastResyncNanos >= resync.toNanos())) {
+      boolean resyncOwed = due || System.nanoTime() - lastResyncNanos >= resync.toNanos();
+      if (next != null && resyncOwed && !repair && !resyncPutOff && reconciler.keepsState()) {
+        // A new plan when the periodic resync is owed: the plan first, its operations alone from the state kept,
+        // and the resync as the very next pass (put off once: plans streaming in do not put it off for ever). An
+        // edit that came with the resync waited for a dump and a compare of every service: at 1,000 services, a
+        // tenth of the edits 50-70 ms on a CPU instead of 2. A repair, a retry (nothing kept) are not put off.
+        resyncNext = true;
+        resyncPutOff = true;
+      } else if ((next != null || due) && resyncOwed) {
+        resyncPutOff = false;
         // the resync (also a retry, and a repair KernelWatch asked for): dump the kernel, trust nothing kept
         reconciler.forget();
         MarkTable m = marking;
@@ -306,7 +321,7 @@ public final class Director implements AutoCloseable {
     boolean failed = !pass.converged();
     synchronized (lock) {
       if (pass.full()) {
-        schedule(failed ? retry : resync);
+        schedule(failed ? retry : resyncNext ? Duration.ZERO : resync);
       } else if (failed && (!fullPassScheduled || nextFullPassNanos - System.nanoTime() > retry.toNanos())) {
         schedule(retry);
       }
@@ -391,6 +406,7 @@ public final class Director implements AutoCloseable {
   /** A full pass at once (the kernel was changed behind the director's back), not at the next resync. */
   public void fullPassNow() {
     synchronized (lock) {
+      repairAsked = true;
       schedule(Duration.ZERO);
       lock.notifyAll();
     }

@@ -452,8 +452,58 @@ class DirectorTest {
     k.reset();
     d.offer(new Director.Target(withWeight(plan, 0, 0, 7), "h2", false));
     Director.Pass p = d.runPending();
+    assertThat(k.calls()).as("the plan first, from the state kept").containsExactly(Map.entry("updateDestination", 1L));
+    assertThat(d.status().programmedPlanHash()).isEqualTo("h2");
+    // another plan before the resync ran: it is put off once only, so plans streaming in cannot starve it
+    d.offer(new Director.Target(withWeight(plan, 0, 0, 8), "h3", false));
+    p = d.runPending();
+    assertThat(k.calls("services")).as("the resync, as the very next pass").isEqualTo(1);
+    assertThat(p.kernel().applied()).containsExactly(
+        "edit destination 172.16.0.0:80 of " + plan.services().get(0).key() + " weight 8",
+        "add service " + plan.services().get(1).key(),
+        "add destination 172.16.0.2:80 of " + plan.services().get(1).key() + " weight 100",
+        "add destination 172.16.0.3:80 of " + plan.services().get(1).key() + " weight 100");
+  }
+
+  /** A repair KernelWatch asked for is never put off behind a plan arriving with it. */
+  @Test
+  void aRepairIsNotPutOffByAPlanArrivingWithIt() {
+    CountingKernel k = new CountingKernel();
+    Director d = director(k, Duration.ofHours(1));
+    DirectorPlan plan = TestDoubles.plan(3, 2, null);
+    d.offer(new Director.Target(plan, "h1", false));
+    d.runPending();
+    k.table.deleteService(plan.services().get(1).key());
+    d.fullPassNow();
+    d.offer(new Director.Target(withWeight(plan, 0, 0, 7), "h2", false));
+    k.reset();
+    Director.Pass p = d.runPending();
     assertThat(k.calls("services")).isEqualTo(1);
     assertThat(p.kernel().applied()).contains("add service " + plan.services().get(1).key());
+  }
+
+  /** With a long interval, the resync an edit owes runs right after it, then not again until the next interval. */
+  @Test
+  void theResyncAnEditOwesRunsRightAfterItThenWaitsItsInterval() throws Exception {
+    CountingKernel k = new CountingKernel();
+    Director d = director(k, Duration.ofSeconds(2));
+    DirectorPlan plan = TestDoubles.plan(3, 2, null);
+    d.offer(new Director.Target(plan, "h1", false));
+    d.runPending();
+    Thread.sleep(2100);
+    k.reset();
+    d.offer(new Director.Target(withWeight(plan, 0, 0, 7), "h2", false));
+    d.runPending();
+    assertThat(k.calls("services")).as("the edit's pass").isZero();
+    assertThat(d.runPending()).as("the resync").isNotNull();
+    assertThat(k.calls("services")).isEqualTo(1);
+    assertThat(d.runPending()).as("nothing due until the next interval").isNull();
+    k.reset();
+    d.offer(new Director.Target(withWeight(plan, 0, 0, 8), "h3", false));
+    d.runPending();
+    assertThat(k.calls()).as("an edit inside the interval: no resync").containsExactly(
+        Map.entry("updateDestination", 1L));
+    assertThat(d.runPending()).isNull();
   }
 
   static DirectorPlan withWeight(DirectorPlan p, int service, int dest, int weight) {
