@@ -255,7 +255,8 @@ public final class PlanCodec {
           come.addAll(is);
         }
       });
-      if (lastOrder == null || gone.size() + come.size() > lastOrder.size() / 4) { // most changed: sort them all
+      // a quarter or more changed: sort them all
+      if (lastOrder == null || gone.size() + come.size() > lastOrder.size() / 4) {
         List<IpvsService> all = new ArrayList<>();
         parts.values().forEach(all::addAll);
         all.sort(SERVICE_ORDER);
