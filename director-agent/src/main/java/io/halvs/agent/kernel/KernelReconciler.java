@@ -189,7 +189,8 @@ public final class KernelReconciler {
       if (kept != null && healthChanged != null && !healthChanged.contains(s.key())
           && kept.still(s, knownDestinations.get(s.key()))) {
         // the same plan object a pass left matching, its table untouched since: its settings are what the
-        // kernel holds and it is journaled (a failure or forget() clears every match), so nothing to compare
+        // kernel holds and it is journaled (a failure or forget() clears every match), so nothing to compare.
+        // The only such check: a match is made with its table kept, so a table still to be dumped has none.
         continue;
       }
       KernelService want = toKernel(s);
@@ -218,10 +219,6 @@ public final class KernelReconciler {
           }
         }
         dests = knownDestinations(s.key(), failures);
-        Matched m = matched.get(s.key());
-        if (m != null && m.still(s, dests) && healthChanged != null && !healthChanged.contains(s.key())) {
-          continue;
-        }
       }
       reconcileDestinations(s, dests, health, applied, failures);
     }

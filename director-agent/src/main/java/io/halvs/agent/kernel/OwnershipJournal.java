@@ -9,7 +9,6 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -23,9 +22,8 @@ import java.util.function.Predicate;
  */
 public final class OwnershipJournal {
   private final Path file;
-  // Each pass asks the set of every service; the file's lines are kept formatted and in order beside it, so a
-  // service added or deleted writes the file without sorting or formatting the other services again.
-  private final Set<ServiceKey> owned = new HashSet<>();
+  // Each service's line kept formatted, in the file's order: a service added or deleted writes the file without
+  // sorting or formatting the others again.
   private final TreeMap<ServiceKey, String> lines = new TreeMap<>();
 
   /** file null: kept in memory only (tests, dry runs). */
@@ -35,7 +33,7 @@ public final class OwnershipJournal {
       try {
         for (String line : Files.readAllLines(file)) {
           ServiceKey k = parse(line.trim());
-          if (k != null && owned.add(k)) {
+          if (k != null) {
             lines.put(k, format(k));
           }
         }
@@ -50,27 +48,25 @@ public final class OwnershipJournal {
   }
 
   public synchronized boolean contains(ServiceKey key) {
-    return owned.contains(key);
+    return lines.containsKey(key);
   }
 
   public synchronized void add(ServiceKey key) {
-    if (owned.add(key)) {
+    if (!lines.containsKey(key)) {
       lines.put(key, format(key));
       persist();
     }
   }
 
   public synchronized void remove(ServiceKey key) {
-    if (owned.remove(key)) {
-      lines.remove(key);
+    if (lines.remove(key) != null) {
       persist();
     }
   }
 
   /** Forgets every service {@code keep} rejects, in one write: no copy of the set when none goes. */
   public synchronized void retainOnly(Predicate<ServiceKey> keep) {
-    if (owned.removeIf(keep.negate())) {
-      lines.keySet().retainAll(owned);
+    if (lines.keySet().removeIf(keep.negate())) {
       persist();
     }
   }
