@@ -201,6 +201,10 @@ check "agent may update its own report" test "$(can agent update configmaps/halv
 check "agent may not update the plan" test "$(can agent update configmaps/halvs-plan-lvs -n halvs-system)" = no
 check "agent may not create configmaps" test "$(can agent create configmaps -n halvs-system)" = no
 check "agent may update its pair's Lease" test "$(can agent update leases/halvs-lvs -n halvs-system)" = yes
+check "agent may get and watch its pair's HMAC Secret by name, and list no secrets" bash -c \
+  "test \"\$(kubectl --kubeconfig '$dir/agent.kubeconfig' auth can-i watch secrets/halvs-lvs-hmac -n halvs-system)\" = yes && \
+   test \"\$(kubectl --kubeconfig '$dir/agent.kubeconfig' auth can-i get secrets/halvs-lvs-hmac -n halvs-system)\" = yes && \
+   test \"\$(kubectl --kubeconfig '$dir/agent.kubeconfig' auth can-i list secrets -n halvs-system)\" = no"
 check "agent may not touch VirtualServices" test "$(can agent update virtualservices -A)" = no
 check "agent may get its pair's Nodes lvs-01 and lvs-02 (the operator's per-pair ClusterRole)" wait_for bash -c \
   "test \"\$(kubectl --kubeconfig '$dir/agent.kubeconfig' auth can-i get nodes/lvs-01)\" = yes && \

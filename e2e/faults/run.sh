@@ -425,25 +425,35 @@ heartbeats)
   ;;
 rotate)
   # The pair's HMAC key rotated while the election runs, in the three steps of docs/HA.md, each read by the
-  # agents within 5 s of the other: no heartbeat rejected, no holder change, no role change.
+  # agents from their watch of the Secret (no GET of it, each step seen within a second or two of the other):
+  # no heartbeat rejected, no holder change, no role change.
   echo "--- the pair's HMAC key rotated (Secret halvs-lvs-hmac)"
   secret=halvs-lvs-hmac
   old_key=$(k get secret -n halvs-system "$secret" -o jsonpath='{.data.key}')
   new_key=$(head -c 32 /dev/urandom | base64 -w0)
-  before_t=$(transitions); start_watch
+  before_t=$(transitions); start_watch; rotation_start=$SECONDS
   bad_a=$(agent_metric "$active" halvs_heartbeats_rejected_total reason=bad_hmac)
   bad_s=$(agent_metric "$standby" halvs_heartbeats_rejected_total reason=bad_hmac)
+  gets_a=$(agent_metric "$active" halvs_api_requests_total verb=get resource=secrets code=200)
+  gets_s=$(agent_metric "$standby" halvs_api_requests_total verb=get resource=secrets code=200)
   step() { # n patch
-    local n1 n2
+    local n1 n2 t0=$SECONDS
     n1=$(grep -c 'heartbeat keys changed' "$dir/agent-lvs-01.log"); n2=$(grep -c 'heartbeat keys changed' "$dir/agent-lvs-02.log")
     k patch secret -n halvs-system "$secret" --type merge -p "$2" >/dev/null
     check "rotation step $1: both agents read the new keys" wait_for bash -c \
       "[ \$(grep -c 'heartbeat keys changed' '$dir/agent-lvs-01.log') -gt $n1 ] && [ \$(grep -c 'heartbeat keys changed' '$dir/agent-lvs-02.log') -gt $n2 ]"
+    echo "  (step read by both within $((SECONDS - t0)) s)"
   }
   step "1 (sign old, accept new: key.next)" "{\"data\":{\"key.next\":\"$new_key\"}}"
   step "2 (sign new, accept old: key.previous)" "{\"data\":{\"key\":\"$new_key\",\"key.next\":null,\"key.previous\":\"$old_key\"}}"
   step "3 (new key only)" '{"data":{"key.previous":null}}'
   sleep 1 # heartbeats under the final keys both ways
+  # long enough for two of the GETs an agent makes every 5 s while its watch is down
+  while [ $((SECONDS - rotation_start)) -lt 11 ]; do sleep 1; done
+  d_gets_a=$(($(agent_metric "$active" halvs_api_requests_total verb=get resource=secrets code=200) - gets_a))
+  d_gets_s=$(($(agent_metric "$standby" halvs_api_requests_total verb=get resource=secrets code=200) - gets_s))
+  check "...read from the Secret's watch: no GET of it in $((SECONDS - rotation_start)) s ($active +$d_gets_a, $standby +$d_gets_s)" \
+    bash -c "[ $gets_a -gt 0 ] && [ $gets_s -gt 0 ] && [ $d_gets_a = 0 ] && [ $d_gets_s = 0 ]"
   stop_watch > /dev/null
   d_a=$(($(agent_metric "$active" halvs_heartbeats_rejected_total reason=bad_hmac) - bad_a))
   d_s=$(($(agent_metric "$standby" halvs_heartbeats_rejected_total reason=bad_hmac) - bad_s))

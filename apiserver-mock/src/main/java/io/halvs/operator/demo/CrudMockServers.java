@@ -14,8 +14,13 @@ public final class CrudMockServers {
 
   /** A CRUD mock (stores and watches any kind, no schema) over plain HTTP on a free loopback port. */
   public static KubernetesMockServer start() {
+    return start(new KubernetesCrudDispatcher());
+  }
+
+  /** The same with {@code dispatcher}: a subclass that answers some requests its own way (a refusal, say). */
+  public static KubernetesMockServer start(KubernetesCrudDispatcher dispatcher) {
     KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(), false);
+        dispatcher, false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     return server;
   }

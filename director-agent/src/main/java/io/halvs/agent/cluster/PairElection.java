@@ -23,7 +23,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class PairElection implements Election {
   private static final Logger LOG = LoggerFactory.getLogger(PairElection.class);
-  /** How often a running election reads the pair's Secret again (a key rotation's step waits longer). */
+  /**
+   * How often a running election looks at the pair's Secret again: from its watch, or with a GET while the watch is
+   * down (a key rotation's step waits longer than this). A change the watch sees is looked at at once.
+   */
   static final long KEY_REFRESH_MILLIS = 5000;
 
   /** Makes the real election once everything is known. */
@@ -59,6 +62,13 @@ public final class PairElection implements Election {
       return t;
     });
     worker.scheduleWithFixedDelay(this::refreshKeys, KEY_REFRESH_MILLIS, KEY_REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+    peers.onKeysChanged(() -> {
+      try {
+        worker.execute(this::refreshKeys);
+      } catch (java.util.concurrent.RejectedExecutionException closing) {
+        // closed meanwhile: nothing to rekey
+      }
+    });
   }
 
   /**
@@ -219,6 +229,7 @@ public final class PairElection implements Election {
   public synchronized void releaseAll() {
     closed = true;
     worker.shutdownNow();
+    peers.close();
     DirectorPlan p = plan != null ? plan : lastSeen;
     if (delegate != null) {
       delegate.releaseAll();
@@ -231,6 +242,7 @@ public final class PairElection implements Election {
   public synchronized void close() {
     closed = true;
     worker.shutdownNow();
+    peers.close();
     if (delegate != null) {
       delegate.close();
     }

@@ -16,10 +16,11 @@ import java.util.List;
 /**
  * What the pair election needs from the API server besides the plan: both directors' heartbeat addresses (each
  * Node's InternalIP from status.addresses: the peer's is where heartbeats go, this node's is where they are
- * received and sent from, so the two agents agree on the link) and the HMAC key from the pair's Secret. The
- * agent's RBAC allows get on exactly its pair's two Nodes and that one Secret.
+ * received and sent from, so the two agents agree on the link) and the HMAC key from the pair's Secret, followed by a
+ * watch ({@link SecretFollower}). The agent's RBAC allows get on exactly its pair's two Nodes, and get, list and
+ * watch on that one Secret.
  */
-public final class PairPeers {
+public final class PairPeers implements AutoCloseable {
   /** Everything the election needs; or, when something is missing, why (one line for the log). */
   public record Resolved(InetAddress self, InetSocketAddress peer, byte[] hmacKey, List<byte[]> acceptedKeys,
       String problem) {
@@ -38,10 +39,23 @@ public final class PairPeers {
 
   private final KubernetesClient client;
   private final String namespace;
+  private final SecretFollower secret;
+  private volatile Runnable keysChanged = () -> {};
 
   public PairPeers(KubernetesClient client, String namespace) {
     this.client = client;
     this.namespace = namespace;
+    this.secret = new SecretFollower(client, namespace, () -> keysChanged.run());
+  }
+
+  /** Called on the watch's thread when the pair's Secret changed: the keys may have. */
+  public void onKeysChanged(Runnable listener) {
+    this.keysChanged = listener;
+  }
+
+  /** True while the pair's Secret is read from its watch, not with GETs (tests). */
+  boolean watchingSecret() {
+    return secret.watching();
   }
 
   public Resolved resolve(DirectorPlan plan, String node) {
@@ -89,13 +103,14 @@ public final class PairPeers {
     }
   }
 
-  /** Reads the Secret; API errors as a problem, never thrown. */
+  /** The keys from the Secret as its watch has it, or as a GET reads it; API errors as a problem, never thrown. */
   public Keys keys(DirectorPlan plan) {
     var ha = plan.highAvailability();
     String secretName = ha.authSecretName() != null ? ha.authSecretName() : Names.hmacSecret(plan.pair());
     String key = ha.authSecretName() != null ? ha.authSecretKey() : Names.HMAC_KEY;
     try {
-      Secret s = client.secrets().inNamespace(namespace).withName(secretName).get();
+      SecretFollower.Cached cached = secret.current(secretName);
+      Secret s = cached != null ? cached.secret() : client.secrets().inNamespace(namespace).withName(secretName).get();
       String data = s == null || s.getData() == null ? null : s.getData().get(key);
       if (data == null || data.isEmpty()) {
         return new Keys(null, List.of(), "heartbeat key " + key + " of Secret " + namespace + "/" + secretName
@@ -130,5 +145,10 @@ public final class PairPeers {
       }
     }
     return null;
+  }
+
+  @Override
+  public void close() {
+    secret.close();
   }
 }

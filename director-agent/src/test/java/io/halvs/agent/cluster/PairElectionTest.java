@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.MockResponse;
 import io.halvs.agent.runtime.Election;
 import io.halvs.agent.runtime.StaticElection;
 import io.halvs.operator.demo.CrudMockServers;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -187,17 +190,82 @@ class PairElectionTest {
         }
       };
     };
-    try (PairElection e = new PairElection("lvs-01", new PairPeers(client, NS), factory, null, 100)) {
+    PairPeers peers = new PairPeers(client, NS);
+    try (PairElection e = new PairElection("lvs-01", peers, factory, null, 100)) {
       e.follow(plan(null, null));
       await().atMost(Duration.ofSeconds(5)).until(e::started);
+      await().atMost(Duration.ofSeconds(5)).until(peers::watchingSecret);
       assertThat(rekeyed).as("no other key: nothing to change").isEmpty();
 
       var s = client.secrets().inNamespace(NS).withName(Names.hmacSecret("edge")).get();
       s.setData(Map.of(Names.HMAC_KEY, Base64.getEncoder().encodeToString(new byte[] {1}),
           "key.next", Base64.getEncoder().encodeToString(new byte[] {2})));
       client.resource(s).update();
-      await().atMost(Duration.ofMillis(PairElection.KEY_REFRESH_MILLIS * 3)).until(() -> rekeyed.size() == 1);
+      // the watch's event, well before the periodic look (its first is 5 s after the election was made)
+      await().atMost(Duration.ofMillis(PairElection.KEY_REFRESH_MILLIS / 3)).until(() -> rekeyed.size() == 1);
       assertThat(rekeyed).containsExactly("1:[2]");
+    }
+  }
+
+  /** Once its watch answers, the Secret is read from memory: no request per look, a change seen in the next look. */
+  @Test
+  void aWatchedSecretIsReadWithoutARequest() {
+    secret(Names.hmacSecret("edge"), Names.HMAC_KEY, new byte[] {1});
+    AtomicInteger changes = new AtomicInteger();
+    try (PairPeers peers = new PairPeers(client, NS)) {
+      peers.onKeysChanged(changes::incrementAndGet);
+      assertThat(peers.keys(plan(null, null)).key()).containsExactly(1); // a GET: the watch is not up yet
+      await().atMost(Duration.ofSeconds(5)).until(peers::watchingSecret);
+      int requests = server.getRequestCount();
+      for (int i = 0; i < 3; i++) {
+        assertThat(peers.keys(plan(null, null)).key()).containsExactly(1);
+      }
+      assertThat(server.getRequestCount()).as("looks from the watch's cache").isEqualTo(requests);
+
+      int before = changes.get();
+      var s = client.secrets().inNamespace(NS).withName(Names.hmacSecret("edge")).get();
+      s.setData(Map.of(Names.HMAC_KEY, Base64.getEncoder().encodeToString(new byte[] {9})));
+      client.resource(s).update();
+      await().atMost(Duration.ofSeconds(5)).until(() -> changes.get() > before);
+      requests = server.getRequestCount();
+      assertThat(peers.keys(plan(null, null)).key()).containsExactly(9);
+      assertThat(server.getRequestCount()).isEqualTo(requests);
+
+      client.secrets().inNamespace(NS).withName(Names.hmacSecret("edge")).delete();
+      await().atMost(Duration.ofSeconds(5)).until(() -> peers.keys(plan(null, null)).problem() != null);
+      assertThat(peers.keys(plan(null, null)).problem()).endsWith(" is missing");
+    }
+  }
+
+  /** A Role that grants get alone (an older operator's): the watch is refused once, the keys are read with GETs. */
+  @Test
+  void aRefusedWatchLeavesTheGets() {
+    KubernetesMockServer refusing = CrudMockServers.start(new KubernetesCrudDispatcher() {
+      @Override
+      public MockResponse handleGet(String path) {
+        return path.startsWith("/api/v1/namespaces/" + NS + "/secrets?") ? new MockResponse().setResponseCode(403)
+            .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\","
+                + "\"code\":403,\"message\":\"secrets is forbidden: cannot list resource secrets\"}")
+            : super.handleGet(path);
+      }
+    });
+    try (KubernetesClient c = refusing.createClient(); PairPeers peers = new PairPeers(c, NS)) {
+      c.resource(new SecretBuilder().withNewMetadata().withName(Names.hmacSecret("edge")).withNamespace(NS)
+          .endMetadata().withData(Map.of(Names.HMAC_KEY, Base64.getEncoder().encodeToString(new byte[] {4})))
+          .build()).create();
+      assertThat(peers.keys(plan(null, null)).key()).containsExactly(4);
+      await().atMost(Duration.ofSeconds(5)).until(() -> refusing.getRequestCount() >= 3); // create, GET, the list
+      for (int i = 0; i < 3; i++) {
+        int requests = refusing.getRequestCount();
+        assertThat(peers.keys(plan(null, null)).key()).containsExactly(4);
+        assertThat(refusing.getRequestCount()).as("a GET per look").isEqualTo(requests + 1);
+      }
+      assertThat(peers.watchingSecret()).isFalse();
+      int requests = refusing.getRequestCount();
+      await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(3))
+          .until(() -> refusing.getRequestCount() == requests); // no list retried (its backoff starts at 1 s)
+    } finally {
+      CrudMockServers.stop(refusing);
     }
   }
 }
