@@ -50,14 +50,10 @@ final class SecretFollower implements AutoCloseable {
       follow(secretName);
       return null;
     }
-    SharedIndexInformer<Secret> i = informer;
-    if (i == null || !i.hasSynced() || !i.isWatching()) {
-      return null;
-    }
-    return new Cached(i.getStore().getByKey(namespace + "/" + secretName));
+    return watching() ? new Cached(informer.getStore().getByKey(namespace + "/" + secretName)) : null;
   }
 
-  /** True while the watch answers for the Secret (tests). */
+  /** True while the watch answers for the Secret: listed once and watching now. */
   synchronized boolean watching() {
     return informer != null && informer.hasSynced() && informer.isWatching();
   }
