@@ -435,6 +435,8 @@ for i in 0 1; do # every pause of every run of the agent (a restarted agent writ
   read -r n over longest full < <(cat "$dir"/lvs-0$((i + 1))-gc-*.log | awk -f "$here/gc-pauses.awk")
   used=$(awk '/\] Using / { sub(/.*\] /, ""); print; exit }' "$dir"/lvs-0$((i + 1))-gc-*.log) # as the JVM logs it
   echo "GC lvs-0$((i + 1)) (${collectors[$i]}; ${used:-no collector logged}): $n pauses, $over longer than 150 ms (the dead interval), longest $longest ms, $full full"
+  read -r n over longest < <(cat "$dir"/lvs-0$((i + 1))-gc-*.log | awk -f "$here/gc-uncommits.awk")
+  echo "GC lvs-0$((i + 1)): $n concurrent uncommits, $over longer than 100 ms, longest $longest ms (Shenandoah's; the heap lock held region by region)"
 done
 # The operator's live heap, last: the histogram runs a full collection, which must not count in the GC line above
 # (fsT's 1,462 ms "full" was its own). What it holds at this size, whatever the collector had given back; by

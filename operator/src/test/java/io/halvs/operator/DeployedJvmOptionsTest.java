@@ -135,6 +135,23 @@ class DeployedJvmOptionsTest {
     assertStarts(image + " " + agentOptions(), imageCollector("director-agent"));
   }
 
+  /**
+   * The compact mode sets its own 1 s uncommit delay unless one is given: the template's must be the one in force
+   * with the image's flags after it (uncommits every few seconds stalled the active's heartbeats, fsBD).
+   */
+  @Test
+  void theTemplatesUncommitDelayHoldsUnderTheImagesCompactMode() throws Exception {
+    String image = imageFlags("director-agent");
+    assertThat(image).contains("-XX:ShenandoahGCHeuristics=compact");
+    Matcher given = Pattern.compile("-XX:ShenandoahUncommitDelay=(\\d+)").matcher(agentOptions());
+    assertThat(given.find()).as("an uncommit delay in the template's %s", agentOptions()).isTrue();
+    String[] result = run(agentOptions() + " " + image + " -XX:+PrintFlagsFinal", imageCollector("director-agent"));
+    assertThat(result[0]).as(result[1]).isEqualTo("0");
+    Matcher inForce = Pattern.compile("ShenandoahUncommitDelay\\s+= (\\d+)").matcher(result[1]);
+    assertThat(inForce.find()).as(result[1]).isTrue();
+    assertThat(Long.parseLong(inForce.group(1))).isEqualTo(Long.parseLong(given.group(1))).isGreaterThan(1000);
+  }
+
   @Test
   void aFlagThisJdkDoesNotKnowIsCaught() throws Exception {
     String[] result = run("-XX:G1PeriodicGCInterval=15000 -XX:NoSuchHalvsFlag=1", "-XX:+UseG1GC");
