@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.halvs.api.client.ApiRequests;
 import io.halvs.api.client.KindsReader;
+import io.halvs.api.client.WatchRestart;
 import io.halvs.api.v1alpha1.DirectorPair;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.VirtualService;
@@ -34,11 +35,12 @@ public final class OperatorClient {
   private OperatorClient() {}
 
   /**
-   * A client configured as fabric8's default (kubeconfig, in-cluster service account), with the reader above, its
-   * requests counted in {@code requests} (halvs_operator_api_requests_total).
+   * A client configured as fabric8's default (kubeconfig, in-cluster service account) but for its watches' restart
+   * ({@link WatchRestart}), with the reader above, its requests counted in {@code requests} (halvs_operator_api_requests_total).
    */
   public static KubernetesClient build(ApiRequests requests) {
-    return requests.install(new KubernetesClientBuilder().withKubernetesSerialization(serialization())).build();
+    return requests.install(new KubernetesClientBuilder().withConfig(WatchRestart.config())
+        .withKubernetesSerialization(serialization())).build();
   }
 
   /** {@link KindsReader}: these kinds, and Status for a watch's errors. */

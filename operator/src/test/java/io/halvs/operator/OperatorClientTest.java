@@ -6,12 +6,15 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.WatchEvent;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.halvs.api.client.ApiRequests;
+import io.halvs.api.client.WatchRestart;
 import io.halvs.api.v1alpha1.RealServer;
 import io.halvs.api.v1alpha1.RealServerSpec;
 import io.halvs.operator.demo.CrudMockServers;
@@ -83,6 +86,16 @@ class OperatorClientTest {
       assertThat(seen.get(0).getSpec().getWeight()).isEqualTo(50);
     } finally {
       CrudMockServers.stop(server);
+    }
+  }
+
+  /** Its watches start again a tenth of a second after they end, not fabric8's second; the rest its default. */
+  @Test
+  void itsWatchesStartAgainWithinATenthOfASecond() {
+    try (KubernetesClient client = OperatorClient.build(new ApiRequests())) {
+      assertThat(client.getConfiguration().getWatchReconnectInterval()).isEqualTo(WatchRestart.RECONNECT_MILLIS)
+          .isLessThanOrEqualTo(100);
+      assertThat(client.getConfiguration().getMasterUrl()).isEqualTo(new ConfigBuilder().build().getMasterUrl());
     }
   }
 }

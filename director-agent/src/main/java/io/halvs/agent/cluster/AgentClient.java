@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.halvs.agent.metrics.AgentMetrics;
 import io.halvs.api.client.KindsReader;
+import io.halvs.api.client.WatchRestart;
 import java.util.List;
 
 /**
@@ -27,11 +28,11 @@ public final class AgentClient {
   private AgentClient() {}
 
   /**
-   * A client configured as fabric8's default (kubeconfig, in-cluster service account), with the reader above, its
-   * requests counted in the process's halvs_api_requests_total.
+   * A client configured as fabric8's default (kubeconfig, in-cluster service account) but for its watches' restart
+   * ({@link WatchRestart}), with the reader above, its requests counted in the process's halvs_api_requests_total.
    */
   public static KubernetesClient build() {
-    return AgentMetrics.get().apiRequests().install(new KubernetesClientBuilder()
+    return AgentMetrics.get().apiRequests().install(new KubernetesClientBuilder().withConfig(WatchRestart.config())
         .withKubernetesSerialization(serialization())).build();
   }
 

@@ -10,12 +10,14 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.halvs.api.client.WatchRestart;
 import io.halvs.operator.demo.CrudMockServers;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -82,6 +84,16 @@ class AgentClientTest {
           c -> assertThat(c.getData()).containsEntry("k", "v"));
     } finally {
       CrudMockServers.stop(server);
+    }
+  }
+
+  /** Its watches start again a tenth of a second after they end, not fabric8's second; the rest its default. */
+  @Test
+  void itsWatchesStartAgainWithinATenthOfASecond() {
+    try (KubernetesClient client = AgentClient.build()) {
+      assertThat(client.getConfiguration().getWatchReconnectInterval()).isEqualTo(WatchRestart.RECONNECT_MILLIS)
+          .isLessThanOrEqualTo(100);
+      assertThat(client.getConfiguration().getMasterUrl()).isEqualTo(new ConfigBuilder().build().getMasterUrl());
     }
   }
 }
