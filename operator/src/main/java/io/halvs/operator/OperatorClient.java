@@ -36,7 +36,8 @@ public final class OperatorClient {
 
   /**
    * A client configured as fabric8's default (kubeconfig, in-cluster service account) but for its watches' restart
-   * ({@link WatchRestart}), with the reader above, its requests counted in {@code requests} (halvs_operator_api_requests_total).
+   * ({@link WatchRestart}), with the reader above, its requests counted in {@code requests}
+   * (halvs_operator_api_requests_total).
    */
   public static KubernetesClient build(ApiRequests requests) {
     return requests.install(new KubernetesClientBuilder().withConfig(WatchRestart.config())
