@@ -298,6 +298,7 @@ measure() { # IMPL KIND
     out=$(ip netns exec $C python3 "$HERE/hv.py" probe $VIP 80 "${NODE[$other]}" "$(fault_cmd "$kind" "$h")")
     if [ "$out" = timeout ]; then
       fail "$impl $kind run $i: no takeover by ${NODE[$other]} within 15 s"
+      if [[ $impl == halvs* ]]; then tail -n 15 "$WORK/agent-$other.log" | sed "s/^/  $other's log: /"; fi
     else
       pass
       [ -n "$before" ] && check_takeover_metrics "$impl $kind run $i" "$other" "$before"
@@ -379,7 +380,7 @@ stop_all() {
     for p in $(agent_pids "$d" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
     ip -n $d addr del $VIP/32 dev eth0 2>/dev/null || true
   done
-  rm -f "$WORK/lease"* "$WORK/started-"*
+  rm -rf "$WORK/lease"* "$WORK/started-"* # the quorum directory and its markers
   sleep 0.3
 }
 

@@ -33,7 +33,8 @@ final class ElectionOptions {
       + "(--quorum-file, shared by both directors). Default ${DEFAULT-VALUE}.")
   QuorumKind quorum;
 
-  @Option(names = "--quorum-file", description = "With --quorum file: the record both directors can reach.")
+  @Option(names = "--quorum-file", description = "With --quorum file: a directory both directors can reach (made "
+      + "when missing) that holds the record, one file per write.")
   Path quorumFile;
 
   @Option(names = "--lease-namespace", defaultValue = "${env:POD_NAMESPACE:-halvs-system}",

@@ -1,0 +1,89 @@
+package io.halvs.agent.ha;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link FileQuorum}'s compare-and-set beyond the rules every store shares ({@link QuorumTest#file}). */
+class FileQuorumTest {
+  @Test
+  void aWriterOnAVersionLongSinceDeletedWinsNothing(@TempDir Path dir) throws Exception {
+    FileQuorum q = new FileQuorum(dir.resolve("lease"), "lvs-a");
+    Quorum.Record first = q.write(q.read(), "lvs-a", 1, false);
+    for (int i = 0; i < 3 * FileQuorum.KEPT; i++) {
+      assertThat(q.write(q.read(), "lvs-b", 2 + i, false)).isNotNull();
+    }
+    try (Stream<Path> kept = Files.list(dir.resolve("lease"))) {
+      assertThat(kept.count()).as("old versions deleted").isEqualTo(FileQuorum.KEPT + 1);
+    }
+    Quorum.Record newest = q.read();
+    // a's renewal on its own write from long ago (a director resumed after a freeze): that name is free again
+    assertThat(q.write(first, "lvs-a", 100, false)).isNull();
+    assertThat(q.read()).isEqualTo(newest);
+    assertThat(Files.exists(dir.resolve("lease").resolve("2"))).as("the stale write removed").isFalse();
+    assertThat(q.write(newest, "lvs-a", 101, false).term()).isEqualTo(newest.term() + 1);
+  }
+
+  @Test
+  void aFileInItsPlaceIsAClearError(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("lease"), "lvs-a 1 1 false\n");
+    assertThatThrownBy(() -> new FileQuorum(dir.resolve("lease"), "lvs-a").read())
+        .isInstanceOf(IOException.class).hasMessageContaining("is not a directory");
+  }
+
+  /**
+   * The netns benchmark's freeze stops the active with SIGSTOP wherever it is, also inside a renewal: the standby
+   * must still read and take the record (an API server never waits for a stalled client either).
+   */
+  @Test
+  void aDirectorStoppedInsideACallHoldsThePeerNotUp(@TempDir Path dir) throws Exception {
+    Path lease = dir.resolve("lease");
+    FileQuorum q = new FileQuorum(lease, "lvs-a");
+    Process writer = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+        Renewing.class.getName(), lease.toString()).inheritIO().start();
+    try {
+      for (int round = 0; round < 10; round++) {
+        long seen = q.read().term();
+        while (q.read().term() < seen + 20) { // lvs-b writes as fast as it can
+          assertThat(writer.isAlive()).as("the writing process runs").isTrue();
+          Thread.sleep(1);
+        }
+        signal("STOP", writer);
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+          Quorum.Record r = q.read();
+          while (q.write(r, "lvs-a", 1, true) == null) {
+            r = q.read(); // lvs-b's last write landed after this read
+          }
+        }, "lvs-a's call while lvs-b is stopped (round " + round + ")");
+        assertThat(q.read().holder()).isEqualTo("lvs-a");
+        signal("CONT", writer);
+      }
+    } finally {
+      writer.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void signal(String sig, Process p) throws Exception {
+    assertThat(new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).start().waitFor()).isZero();
+  }
+
+  /** The other director, in its own process: renews as fast as it can until killed. */
+  public static final class Renewing {
+    public static void main(String[] args) throws Exception {
+      FileQuorum q = new FileQuorum(Path.of(args[0]), "lvs-b");
+      while (true) {
+        q.write(q.read(), "lvs-b", System.currentTimeMillis(), false);
+      }
+    }
+  }
+}
