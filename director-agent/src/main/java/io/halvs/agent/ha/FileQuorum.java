@@ -39,7 +39,7 @@ public final class FileQuorum implements Quorum {
   @Override
   public Record read() throws IOException {
     reachable();
-    for (int attempt = 0; attempt < 3; attempt++) {
+    for (int attempt = 0; attempt < 10; attempt++) {
       long v = versions(null);
       if (v == 0) {
         return NONE;
