@@ -84,6 +84,10 @@ operator_tool_options=${OPERATOR_JAVA_TOOL_OPTIONS-$(tool_options "$repo/deploy/
 # The DaemonSet's heap flags (JAVA_TOOL_OPTIONS in the operator's template), as a deployed agent runs;
 # AGENT_JAVA_TOOL_OPTIONS= (empty) leaves the heap to -XX:MaxRAM alone, as runs before 2026-11-30 19:40 did.
 agent_tool_options=${AGENT_JAVA_TOOL_OPTIONS-$(tool_options "$repo/operator/src/main/resources/templates/agent-daemonset.yaml")}
+# AGENT_NMT=1: both agents with the JVM's native memory tracking, each one's account taken at the end of the rest
+# and of the rest after the edits (lvs-0N-nmt-rest.txt, -after.txt) and printed side by side: what a burst of
+# edits leaves behind, by category. NMT costs a few MiB itself: not a run for the RSS figures.
+[ "${AGENT_NMT:-0}" = 0 ] || agent_tool_options+=" -XX:NativeMemoryTracking=summary"
 # AGENT_COLLECTORS: each agent's collector, lvs-01's then lvs-02's ("g1 shenandoah": both side by side under the
 # same load), as deployed-flags.sh's collector_flags sets it. shenandoah is the image's (since 2026-12-05); g1 is
 # the image's before it, G1 with a 50 ms pause goal (run it with the DaemonSet's heap flags of then,
@@ -359,6 +363,11 @@ echo "both agents programmed the plan of every object $(secs $programmed_ms) s a
 
 component_requests "$dir/requests.rest0"; c0=$(now_ms)
 r0=$(requests); sleep "$rest"; r1=$(requests); rested_at=$(now_ms)
+agent_nmt() { # SUFFIX: each agent's NMT summary now (AGENT_NMT=1)
+  [ "${AGENT_NMT:-0}" = 0 ] && return 0
+  for i in 0 1; do jcmd "${agent_pids[$i]}" VM.native_memory summary > "$dir/lvs-0$((i + 1))-nmt-$1.txt" 2>&1 || true; done
+}
+agent_nmt rest
 component_requests "$dir/requests.rest1"; c1=$(now_ms)
 rest_rps=$(awk -v a="$r0" -v b="$r1" -v s="$rest" 'BEGIN { printf "%.1f", (b - a) / s }')
 
@@ -373,6 +382,7 @@ edits_done_at=$(now_ms)
 # A burst of edits leaves a JVM bigger for a while (a grown heap, the edits' code compiled): what a graph shows
 # after it is the size it comes back to, so a second rest before the failovers, sampled as the first.
 sleep "$rest_after"; rested_after_at=$(now_ms)
+agent_nmt after
 
 # The health targets, the role changes so far, the failovers (full-size-failover.sh: read when it runs).
 source "$here/full-size-failover.sh"
@@ -454,6 +464,9 @@ memory_at_end() { # NAME PID: its smaps, RSS split, NMT, class histogram (and HE
   live=$(awk '$1 == "Total" { printf "%.0f", $3 / 1048576 }' "$dir/$1-histogram.txt")
   echo "$1: live heap at the end ${live:-?} MiB (jcmd GC.class_histogram: the objects reachable, after a full collection under G1)"
 }
+if [ "${AGENT_NMT:-0}" != 0 ]; then # committed MiB by category: at rest / after the edits' rest
+  for n in lvs-01 lvs-02; do awk -v who="$n" -f "$here/nmt-compare.awk" "$dir/$n-nmt-rest.txt" "$dir/$n-nmt-after.txt"; done
+fi
 memory_at_end operator "$operator_pid"
 # The agents' the same way, after the failovers (a full collection's pause on the active would be one): the
 # survivor has run since the start, the killed one since its restart.
