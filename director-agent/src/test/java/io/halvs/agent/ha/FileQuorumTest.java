@@ -50,7 +50,7 @@ class FileQuorumTest {
     FileQuorum q = new FileQuorum(lease, "lvs-a");
     Process writer = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-        Renewing.class.getName(), lease.toString()).inheritIO().start();
+        Renewing.class.getName(), lease.toString(), Long.toString(ProcessHandle.current().pid())).inheritIO().start();
     try {
       for (int round = 0; round < 10; round++) {
         long seen = q.read().term();
@@ -78,11 +78,16 @@ class FileQuorumTest {
     assertThat(new ProcessBuilder("sh", "-c", "kill -" + sig + " " + p.pid()).start().waitFor()).isZero();
   }
 
-  /** The other director, in its own process: renews as fast as it can until killed. */
+  /**
+   * The other director, in its own process: renews as fast as it can until killed, or until the test's JVM is gone
+   * or two minutes passed (a test JVM that died must not leave it spinning).
+   */
   public static final class Renewing {
     public static void main(String[] args) throws Exception {
       FileQuorum q = new FileQuorum(Path.of(args[0]), "lvs-b");
-      while (true) {
+      ProcessHandle test = ProcessHandle.of(Long.parseLong(args[1])).orElseThrow();
+      long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      for (long i = 0; (i & 1023) != 0 || (test.isAlive() && System.nanoTime() < end); i++) {
         q.write(q.read(), "lvs-b", System.currentTimeMillis(), false);
       }
     }
