@@ -138,10 +138,11 @@ public final class HalvsOperator implements AutoCloseable {
     // The controllers cache into the plan model's stores, so the model reads the same objects (each held once),
     // without managedFields (at 100,000 RealServers those were most of the heap).
     PublishFirst publishFirst = new PublishFirst();
-    DirectorPairReconciler pairs = new DirectorPairReconciler(client, plans, new AgentResources(namespace, agentImage),
-        metrics, events, publishFirst);
-    operator.register(pairs, c -> c.withItemStore(plans.store(DirectorPair.class)));
     statusWriter = new StatusWriter(metrics, publishFirst);
+    plans.onCached(statusWriter::seen); // each cache change: a status write the cache did not show is there now
+    DirectorPairReconciler pairs = new DirectorPairReconciler(client, plans, new AgentResources(namespace, agentImage),
+        metrics, events, publishFirst, statusWriter);
+    operator.register(pairs, c -> c.withItemStore(plans.store(DirectorPair.class)));
     operator.register(new VirtualServiceReconciler(client, plans, statusWriter, events),
         c -> c.withItemStore(plans.store(VirtualService.class)));
     // The RealServers' statuses without a JOSDK controller (RealServerStatuses says why); it hears the model

@@ -90,6 +90,7 @@ public final class PlanService implements AutoCloseable {
   /** When the first change since the last rebuild came (for the debug log). */
   private volatile long firstChange;
   private final List<Consumer<ObjectRef>> listeners = new CopyOnWriteArrayList<>();
+  private final List<CacheListener> cacheListeners = new CopyOnWriteArrayList<>();
   private final CountDownLatch firstBuild = new CountDownLatch(1);
   private final ModelStore<DirectorPair> directorPairs = new ModelStore<>();
   private final ModelStore<VirtualService> virtualServices = new ModelStore<>();
@@ -285,6 +286,23 @@ public final class PlanService implements AutoCloseable {
 
   public void addListener(Consumer<ObjectRef> listener) {
     listeners.add(listener);
+  }
+
+  /** Hears each copy of an object the controllers' caches take in; {@code version} null: the object is gone. */
+  @FunctionalInterface
+  public interface CacheListener {
+    void cached(String kind, String namespace, String name, String version);
+  }
+
+  /** Called on the informers' threads, for every change of the DirectorPairs', VirtualServices' and RealServers'. */
+  public void onCached(CacheListener listener) {
+    cacheListeners.add(listener);
+  }
+
+  private void cached(ObjectRef ref, String version) {
+    for (CacheListener l : cacheListeners) {
+      l.cached(ref.kind(), ref.namespace(), ref.name(), version);
+    }
   }
 
   /** The current snapshot; waits for the first build after start. */
@@ -1355,10 +1373,12 @@ public final class PlanService implements AutoCloseable {
     @Override
     public T put(String key, T object) {
       T previous;
+      ObjectRef ref = StatusComputer.ref(object);
       synchronized (this) {
         previous = objects.put(key, object);
-        log.put(StatusComputer.ref(object), object);
+        log.put(ref, object);
       }
+      cached(ref, object.getMetadata().getResourceVersion());
       if (!statusOnly(previous, object)) {
         objectsChanged.set(true);
         changed();
@@ -1376,6 +1396,9 @@ public final class PlanService implements AutoCloseable {
         if (previous != null) {
           log.put(StatusComputer.ref(previous), null);
         }
+      }
+      if (previous != null) {
+        cached(StatusComputer.ref(previous), null);
       }
       objectsChanged.set(true);
       changed();

@@ -75,17 +75,23 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
   private final OperatorMetrics metrics;
   private final AgentRollout rollout;
   private final PublishFirst publishFirst;
+  /** The status writes the cache does not show yet (shared with the StatusWriter, which the caches tell). */
+  private final UnseenWrites unseen;
   private final PromptSpacing promptSpacing = new PromptSpacing(System::nanoTime);
 
   public DirectorPairReconciler(KubernetesClient client, PlanService plans, AgentResources resources,
       OperatorMetrics metrics, EventRecorder events) {
-    this(client, plans, resources, metrics, events, new PublishFirst());
+    this(client, plans, resources, metrics, events, new PublishFirst(), null);
   }
 
-  /** @param publishFirst held while a plan is written, so the status writers sharing it wait */
+  /**
+   * @param publishFirst held while a plan is written, so the status writers sharing it wait
+   * @param statusWriter whose record of writes the caches do not show yet this pair's status shares (null: its own)
+   */
   public DirectorPairReconciler(KubernetesClient client, PlanService plans, AgentResources resources,
-      OperatorMetrics metrics, EventRecorder events, PublishFirst publishFirst) {
+      OperatorMetrics metrics, EventRecorder events, PublishFirst publishFirst, StatusWriter statusWriter) {
     this.publishFirst = publishFirst;
+    this.unseen = statusWriter != null ? statusWriter.unseenWrites() : new UnseenWrites();
     this.client = client;
     this.plans = plans;
     this.resources = resources;
@@ -180,18 +186,21 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
           dp.getMetadata().getGeneration()));
     }
     DirectorPairStatus desired = StatusComputer.directorPair(dp, s, Conditions.now(), rolloutCondition);
-    String before = dp.getStatus() == null ? null : dp.getStatus().getLastActiveNode();
+    String key = UnseenWrites.key("DirectorPair", dp.getMetadata().getNamespace(), pair);
+    String version = dp.getMetadata().getResourceVersion();
+    DirectorPairStatus has = (DirectorPairStatus) unseen.status(key, dp.getStatus(), version);
+    String before = has == null ? null : has.getLastActiveNode();
     if (desired.getActiveNode() != null && !desired.getActiveNode().equals(before)) {
       events.normal(dp, before == null ? "ActiveDirector" : "Failover", desired.getLastTransitionReason());
     }
-    if (step != null && step.upToDate() && wasNotUpToDate(dp)) {
+    if (step != null && step.upToDate() && wasNotUpToDate(has)) {
       events.normal(dp, "AgentsUpToDate", step.message());
     }
     UpdateControl<DirectorPair> done = step != null && step.recheck() != null
         ? UpdateControl.<DirectorPair>noUpdate().rescheduleAfter(step.recheck())
         : UpdateControl.noUpdate();
-    if (!StatusSupport.same(dp.getStatus(), desired)) {
-      StatusSupport.writeStatus(client, metrics, "DirectorPair", dp, desired);
+    if (!StatusSupport.same(has, desired) && StatusSupport.writeStatus(client, metrics, "DirectorPair", dp, desired)) {
+      unseen.wrote(key, version, desired);
     }
     if (LOG.isDebugEnabled()) {
       long end = System.nanoTime();
@@ -302,8 +311,8 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     }
   }
 
-  private static boolean wasNotUpToDate(DirectorPair dp) {
-    return dp.getStatus() != null && dp.getStatus().getConditions() != null && dp.getStatus().getConditions().stream()
+  private static boolean wasNotUpToDate(DirectorPairStatus status) {
+    return status != null && status.getConditions() != null && status.getConditions().stream()
         .anyMatch(c -> AgentRollout.CONDITION.equals(c.getType()) && "False".equals(c.getStatus()));
   }
 

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * the plan, came 989 s after the start. Here the reconciles only compute; each object has at most one write
  * waiting (a newer status replaces one not yet started), at most {@link #THREADS} run at once, and a failed write
  * is retried with backoff until it succeeds or a newer status replaces it. A write about to start waits while a
- * plan is being published ({@link PublishFirst}). Thread-safe.
+ * plan is being published ({@link PublishFirst}). Until the cache holds a write ({@link #seen}), the status it
+ * wrote, not the cache's, is what the object has. Thread-safe.
  */
 public final class StatusWriter implements AutoCloseable {
   /** Concurrent writes: each is one PUT (a GET and a second PUT only after a conflict). */
@@ -44,16 +45,20 @@ public final class StatusWriter implements AutoCloseable {
     /** namespace/name, for the logs */
     final String object;
     final Object current;
+    /** the cache copy's resourceVersion when submitted */
+    final String currentVersion;
     final Object desired;
     final Write write;
     final long seq;
     int failures;
 
-    Job(String kind, String id, String object, Object current, Object desired, Write write, long seq) {
+    Job(String kind, String id, String object, Object current, String currentVersion, Object desired, Write write,
+        long seq) {
       this.kind = kind;
       this.id = id;
       this.object = object;
       this.current = current;
+      this.currentVersion = currentVersion;
       this.desired = desired;
       this.write = write;
       this.seq = seq;
@@ -72,8 +77,8 @@ public final class StatusWriter implements AutoCloseable {
   /** Key -> the newest job's sequence number, while a job of that key waits, runs or is to be retried. */
   private final Map<String, Long> newest = new HashMap<>();
   private final Map<String, Job> running = new HashMap<>();
-  /** Key -> the status this writer last wrote, while a newer write of the object follows (the cache lags it). */
-  private final Map<String, Object> written = new HashMap<>();
+  /** The writes the cache does not show yet: what the object has, rather than the cache's copy. */
+  private final UnseenWrites unseen = new UnseenWrites();
   private final List<Thread> workers = new ArrayList<>();
   private final ScheduledExecutorService retries;
   private long seq;
@@ -119,7 +124,7 @@ public final class StatusWriter implements AutoCloseable {
     // its status with the strings shared and no empty maps (StatusBacklogBenchmark).
     StatusSupport.Target<P> target = StatusSupport.Target.of(resource);
     S status = LeanStore.compactStatus(desired);
-    submit(kind, id, current, status, before -> {
+    submit(kind, id, current, target.resourceVersion(), status, before -> {
       P object = target.object();
       boolean wrote = StatusSupport.writeStatus(client, metrics, kind, object, status);
       if (wrote) {
@@ -131,13 +136,23 @@ public final class StatusWriter implements AutoCloseable {
     });
   }
 
-  /** The same for any write (tests): {@code id} names the object within {@code kind}. */
+  /** The same without versions (tests): the cache never moves past a copy this writer replaced. */
   synchronized void submit(String kind, String id, Object current, Object desired, Write write) {
+    submit(kind, id, current, null, desired, write);
+  }
+
+  /**
+   * The same for any write: {@code id} names the object within {@code kind}, {@code currentVersion} is the
+   * resourceVersion of the cache's copy whose status is {@code current}.
+   */
+  synchronized void submit(String kind, String id, Object current, String currentVersion, Object desired,
+      Write write) {
     String key = kind + "/" + id;
-    if (closed || (!newest.containsKey(key) && StatusSupport.same(current, desired))) {
+    Object has = unseen.status(key, current, currentVersion);
+    if (closed || (!newest.containsKey(key) && StatusSupport.same(has, desired))) {
       return;
     }
-    Job job = new Job(kind, key, id, current, desired, write, ++seq);
+    Job job = new Job(kind, key, id, current, currentVersion, desired, write, ++seq);
     newest.put(key, job.seq);
     waiting.remove(key); // re-inserted last: a replaced write loses its place, as a new event would
     waiting.put(key, job);
@@ -156,6 +171,24 @@ public final class StatusWriter implements AutoCloseable {
   /** Writes waiting to start (for tests and the metric). */
   synchronized int waiting() {
     return waiting.size();
+  }
+
+  /**
+   * The writes the cache does not show yet, shared with the DirectorPairs' status: the operator wires its caches'
+   * changes to {@link UnseenWrites#seen}.
+   */
+  UnseenWrites unseenWrites() {
+    return unseen;
+  }
+
+  /** The cache now holds this copy of an object ({@code version} null: gone); see {@link UnseenWrites#seen}. */
+  public void seen(String kind, String namespace, String name, String version) {
+    unseen.seen(kind, namespace, name, version);
+  }
+
+  /** Writes whose status the cache does not show yet (tests). */
+  int unseen() {
+    return unseen.size();
   }
 
   /** Whether nothing waits, runs or is to be retried. */
@@ -180,7 +213,7 @@ public final class StatusWriter implements AutoCloseable {
           return;
         }
         running.put(job.id, job);
-        before = written.containsKey(job.id) ? written.get(job.id) : job.current;
+        before = unseen.status(job.id, job.current, job.currentVersion);
       }
       try {
         publishFirst.awaitNoPublish(PublishFirst.MAX_WAIT); // taken, so a newer status of it waits behind
@@ -188,8 +221,9 @@ public final class StatusWriter implements AutoCloseable {
         return; // closing
       }
       RuntimeException failure = null;
+      boolean wrote = false;
       try {
-        job.write.run(before);
+        wrote = job.write.run(before);
       } catch (RuntimeException e) {
         failure = e;
       }
@@ -197,11 +231,13 @@ public final class StatusWriter implements AutoCloseable {
         running.remove(job.id);
         if (failure == null) {
           Forbidden.cleared(job.kind);
+          if (wrote && !closed) {
+            // A conflict's second PUT replaced a newer copy than the job's: once the cache has that copy the
+            // entry goes and the cache is believed again, milliseconds before it shows this write.
+            unseen.wrote(job.id, job.currentVersion, job.desired);
+          }
           if (newest(job)) {
             newest.remove(job.id);
-            written.remove(job.id);
-          } else if (newest.containsKey(job.id)) {
-            written.put(job.id, job.desired);
           }
         } else if (newest(job) && !closed) {
           retryLater(job, failure);
@@ -272,7 +308,7 @@ public final class StatusWriter implements AutoCloseable {
       closed = true;
       waiting.clear();
       newest.clear();
-      written.clear();
+      unseen.clear();
       notifyAll();
     }
     retries.shutdownNow();
