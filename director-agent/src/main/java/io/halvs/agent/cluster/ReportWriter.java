@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * Writes this node's report ConfigMap (pre-created by the operator; the agent may only patch it) from its own
  * thread: {@link #request()} only marks the report stale, so the director loop and the checkers never wait for
  * the API server. Writes are at most one per interval, only when the content changed or a heartbeat is due, and
- * a failed write is retried with backoff (at most 5 s), logged once per outage.
+ * a failed write (whatever failed: the API server, or composing the report) is retried with backoff (at most 5 s),
+ * logged once per outage.
  */
 public final class ReportWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReportWriter.class);
@@ -40,8 +41,14 @@ public final class ReportWriter implements AutoCloseable {
   static final Duration FINAL_WRITE = Duration.ofSeconds(1);
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
-  private final KubernetesClient client;
-  private final String namespace;
+  /** Puts a report in this node's ConfigMap; throws when it is not known to be there. */
+  @FunctionalInterface
+  interface Put {
+    void put(AgentReport r) throws com.fasterxml.jackson.core.JsonProcessingException;
+  }
+
+  private final Put put;
+  private final java.util.function.Supplier<AgentReport> compose;
   private final String pair;
   private final String node;
   private final Director director;
@@ -58,8 +65,14 @@ public final class ReportWriter implements AutoCloseable {
 
   public ReportWriter(KubernetesClient client, String namespace, String pair, String node, Director director,
       Duration interval, Duration heartbeat) {
-    this.client = client;
-    this.namespace = namespace;
+    this(r -> patch(client, namespace, r), null, pair, node, director, interval, heartbeat);
+  }
+
+  /** Tests: reports from {@code compose} (null: from the director), put by {@code put}. */
+  ReportWriter(Put put, java.util.function.Supplier<AgentReport> compose, String pair, String node,
+      Director director, Duration interval, Duration heartbeat) {
+    this.put = put;
+    this.compose = compose != null ? compose : this::report;
     this.pair = pair;
     this.node = node;
     this.director = director;
@@ -144,15 +157,19 @@ public final class ReportWriter implements AutoCloseable {
 
   private void write() {
     queued.set(false);
-    AgentReport r = report();
-    String content = AgentReport.toJson(new AgentReport(r.node(), r.pair(), r.role(), r.programmedPlanHash(),
-        r.programmed(), null, r.message(), r.health(), r.cleaned()));
     long now = System.currentTimeMillis();
-    if (content.equals(written) && now - writtenAt < heartbeat.toMillis() - interval.toMillis()) {
-      return;
-    }
     try {
-      patch(client, namespace, r);
+      AgentReport r = compose.get();
+      String content = AgentReport.toJson(new AgentReport(r.node(), r.pair(), r.role(), r.programmedPlanHash(),
+          r.programmed(), null, r.message(), r.health(), r.cleaned()));
+      if (content.equals(written) && now - writtenAt < heartbeat.toMillis() - interval.toMillis()) {
+        return;
+      }
+      // Unknown until the API server says: a write that timed out may still land. Were a failed write's report
+      // to go back to the last one written before the retry, the retry would skip it, and the API server keep
+      // the one that failed.
+      written = null;
+      put.put(r);
       written = content;
       writtenAt = now;
       if (failingSince != 0) {
@@ -161,7 +178,9 @@ public final class ReportWriter implements AutoCloseable {
         failingSince = 0;
       }
       backoff = interval;
-    } catch (KubernetesClientException | com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
+      // Any failure, not only the API server's: a write that ends in an exception the worker swallows is never
+      // retried, and the report stays behind the director until its next change or the heartbeat.
       if (closed) {
         return; // close() interrupted this write: the agent is stopping, there is no outage to report
       }
@@ -210,6 +229,9 @@ public final class ReportWriter implements AutoCloseable {
   }
 
   static String why(Exception e) {
+    if (!(e instanceof KubernetesClientException)) {
+      return e.toString(); // not the API server's answer: composing or encoding the report failed
+    }
     if (e instanceof KubernetesClientException k && k.getCode() == 404) {
       return "it does not exist (the operator creates it)";
     }
