@@ -45,7 +45,8 @@ jar=$repo/operator/target/halvs-operator.jar
 # run on its own (not after the maven tier): build the two jars it runs
 [ -f "$jar" ] && [ -f "$repo/director-agent/target/halvs-agent.jar" ] \
   || (cd "$repo" && ./mvnw -B -q -pl operator,director-agent -am package -DskipTests)
-health_a=$((18000 + $$ % 10000 * 2)); health_b=$((health_a + 1)) # per run: other runs may share the host
+# per run (other runs may share the host), below the ephemeral ports (32768-60999) a client connection may hold
+health_a=$((18000 + $$ % 7000 * 2)); health_b=$((health_a + 1))
 start_operator() { # identity health-port log
   KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system POD_NAME=$1 \
     java -jar "$jar" run --leader-elect --health-port="$2" >> "$3" 2>&1 &
