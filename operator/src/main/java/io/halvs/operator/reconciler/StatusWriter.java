@@ -152,6 +152,10 @@ public final class StatusWriter implements AutoCloseable {
     if (closed || (!newest.containsKey(key) && StatusSupport.same(has, desired))) {
       return;
     }
+    if (has != current && LOG.isDebugEnabled() && StatusSupport.same(current, desired)) {
+      LOG.debug("{} {}: the cache's copy (version {}) has not shown the last status written; writing its status back",
+          kind, id, currentVersion);
+    }
     Job job = new Job(kind, key, id, current, currentVersion, desired, write, ++seq);
     newest.put(key, job.seq);
     waiting.remove(key); // re-inserted last: a replaced write loses its place, as a new event would
