@@ -65,10 +65,12 @@ agent_jar=${HALVS_AGENT_JAR:-$repo/director-agent/target/halvs-agent.jar}
 [ -f "$jar" ] && [ -f "$agent_jar" ] || (cd "$repo" && ./mvnw -B -q -pl operator,director-agent -am package -DskipTests)
 # below the ephemeral ports (32768-60999), which a client connection may hold: the operator would not start
 health=$((18000 + $$ % 7000 * 2))
-# The operator without leader election: a replacement leads at once (the Lease would add its 15 s).
+# The operator without leader election: a replacement leads at once (the Lease would add its 15 s). StatusWriter's
+# debug lines say when a status was written over a cache that had not shown the last one (pause, below).
 start_operator() { # log [java options...]
   KUBECONFIG=$dir/operator.kubeconfig POD_NAMESPACE=halvs-system POD_NAME=operator \
-    java "${@:2}" -jar "$jar" run --health-port="$health" >> "$1" 2>&1 &
+    java "${@:2}" -jar "$jar" run --health-port="$health" --log-level=info,io.halvs.operator.reconciler.StatusWriter=debug \
+    >> "$1" 2>&1 &
   operator_pid=$!
 }
 k apply -k "$repo/deploy" >/dev/null
@@ -364,7 +366,8 @@ pause)
     back=$(now_ms)
     if wait_for bash -c "kubectl get hvs web -n default --no-headers | grep -qE ' 3/3 '"; then
       pass "...and 3/3 once it is back"
-      echo "  (the status showed the real server back after $(($(now_ms) - back)) ms)"
+      echo "  (the status showed the real server back after $(($(now_ms) - back)) ms; statuses written over a cache that" \
+        "had not shown the last one, so far: $(grep -c 'has not shown the last status written' "$dir/operator.log"))"
     else
       fail "...and 3/3 once it is back"
       # which side lags: the active's report (the agents) or the status beside it (the operator)
@@ -380,6 +383,22 @@ pause)
     echo "  (traffic from before the outage to here: $(traffic_field requests) requests, $(traffic_field failed) failed $(traffic_field failures), answered by $(traffic_field answered_by), longest between two answers $(traffic_field longest_between_answers_ms) ms)"
     check "...0 failed requests to the VIP, every one answered by $active ($(traffic_field ok) of $(traffic_field requests))" \
       bash -c "[ $(traffic_field failed) = 0 ] && [ \"$(traffic_field answered_by)\" = \"{'$active': $(traffic_field ok)}\" ]"
+    [ "$target" = apiserver-down ] || continue
+    # After a restart the watches of built-in kinds come back up to 3 s before the CRDs' (the next reconnect): the
+    # operator hears the agents' reports while its VirtualService cache holds the copy from before. A real server
+    # lost in the outage and back in those seconds: the status written 2/3, then 3/3 like that stale copy, which
+    # the operator skipped before UnseenWrites (CI stop 55: left at 2/3; by hand, 2 runs of 3).
+    echo "--- apiserver killed again, a real server lost meanwhile and back as soon as the API server is ready"
+    stop_server apiserver KILL
+    ip -n "$rs_ns" addr del 10.0.1.13/24 dev br0
+    sleep 10 # the checks see it down
+    start_server apiserver
+    check "...the API server started again: ready" wait_for kubectl get --raw /readyz
+    ip -n "$rs_ns" addr add 10.0.1.13/24 dev br0
+    sleep 8 # the checks' rise, the reports, the CRDs' watches back
+    check "...the status follows the real server back: hvs web READY 3/3, as the active's report" wait_for bash -c \
+      "kubectl get hvs web -n default --no-headers | grep -qE ' 3/3 '"
+    echo "  (statuses written over a cache that had not shown the last one: $(grep -c 'has not shown the last status written' "$dir/operator.log") so far)"
   done
   ;;
 gone)
