@@ -199,8 +199,16 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
     UpdateControl<DirectorPair> done = step != null && step.recheck() != null
         ? UpdateControl.<DirectorPair>noUpdate().rescheduleAfter(step.recheck())
         : UpdateControl.noUpdate();
-    if (!StatusSupport.same(has, desired) && StatusSupport.writeStatus(client, metrics, "DirectorPair", dp, desired)) {
-      unseen.wrote(key, version, desired);
+    if (!StatusSupport.same(has, desired)) {
+      Object record = unseen.writing(key, version, desired);
+      boolean wrote = false;
+      try {
+        wrote = StatusSupport.writeStatus(client, metrics, "DirectorPair", dp, desired);
+      } finally {
+        if (!wrote) {
+          unseen.notWritten(key, record);
+        }
+      }
     }
     if (LOG.isDebugEnabled()) {
       long end = System.nanoTime();

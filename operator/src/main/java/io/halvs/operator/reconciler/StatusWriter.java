@@ -226,6 +226,7 @@ public final class StatusWriter implements AutoCloseable {
       }
       RuntimeException failure = null;
       boolean wrote = false;
+      Object record = unseen.writing(job.id, job.currentVersion, job.desired);
       try {
         wrote = job.write.run(before);
       } catch (RuntimeException e) {
@@ -233,13 +234,11 @@ public final class StatusWriter implements AutoCloseable {
       }
       synchronized (this) {
         running.remove(job.id);
+        if (!wrote || closed) {
+          unseen.notWritten(job.id, record);
+        }
         if (failure == null) {
           Forbidden.cleared(job.kind);
-          if (wrote && !closed) {
-            // A conflict's second PUT replaced a newer copy than the job's: once the cache has that copy the
-            // entry goes and the cache is believed again, milliseconds before it shows this write.
-            unseen.wrote(job.id, job.currentVersion, job.desired);
-          }
           if (newest(job)) {
             newest.remove(job.id);
           }

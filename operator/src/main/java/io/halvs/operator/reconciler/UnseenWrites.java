@@ -39,11 +39,20 @@ final class UnseenWrites {
   }
 
   /**
-   * A status written over the cache's copy at {@code replacedVersion}. A conflict's second PUT replaced a newer copy
-   * than that: once the cache has the newer copy, it is believed again, milliseconds before it shows the write.
+   * A status about to be written over the cache's copy at {@code replacedVersion}: recorded before the write, as
+   * the cache may show the write before its answer comes. Returns the record, for {@link #notWritten}. A conflict's
+   * second PUT replaces a newer copy than that: once the cache has the newer copy, it is believed again,
+   * milliseconds before it shows the write.
    */
-  void wrote(String key, String replacedVersion, Object status) {
-    writes.put(key, new Write(replacedVersion, status));
+  Object writing(String key, String replacedVersion, Object status) {
+    Write w = new Write(replacedVersion, status);
+    writes.put(key, w);
+    return w;
+  }
+
+  /** The write {@link #writing} recorded failed or wrote nothing: the cache's copy is what the object has. */
+  void notWritten(String key, Object record) {
+    writes.remove(key, record);
   }
 
   /**
