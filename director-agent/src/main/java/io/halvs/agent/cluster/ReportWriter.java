@@ -229,13 +229,13 @@ public final class ReportWriter implements AutoCloseable {
   }
 
   static String why(Exception e) {
-    if (!(e instanceof KubernetesClientException)) {
+    if (!(e instanceof KubernetesClientException k)) {
       return e.toString(); // not the API server's answer: composing or encoding the report failed
     }
-    if (e instanceof KubernetesClientException k && k.getCode() == 404) {
+    if (k.getCode() == 404) {
       return "it does not exist (the operator creates it)";
     }
-    if (e instanceof KubernetesClientException k && k.getCode() > 0) {
+    if (k.getCode() > 0) {
       return "HTTP " + k.getCode() + (k.getStatus() != null ? " " + k.getStatus().getMessage() : "");
     }
     Throwable root = e;

@@ -200,15 +200,8 @@ public class DirectorPairReconciler implements Reconciler<DirectorPair>, Cleaner
         ? UpdateControl.<DirectorPair>noUpdate().rescheduleAfter(step.recheck())
         : UpdateControl.noUpdate();
     if (!StatusSupport.same(has, desired)) {
-      Object record = unseen.writing(key, version, desired);
-      boolean wrote = false;
-      try {
-        wrote = StatusSupport.writeStatus(client, metrics, "DirectorPair", dp, desired);
-      } finally {
-        if (!wrote) {
-          unseen.notWritten(key, record);
-        }
-      }
+      unseen.write(key, version, desired,
+          () -> StatusSupport.writeStatus(client, metrics, "DirectorPair", dp, desired));
     }
     if (LOG.isDebugEnabled()) {
       long end = System.nanoTime();

@@ -225,18 +225,14 @@ public final class StatusWriter implements AutoCloseable {
         return; // closing
       }
       RuntimeException failure = null;
-      boolean wrote = false;
-      Object record = unseen.writing(job.id, job.currentVersion, job.desired);
+      Write write = job.write;
       try {
-        wrote = job.write.run(before);
+        unseen.write(job.id, job.currentVersion, job.desired, () -> write.run(before));
       } catch (RuntimeException e) {
         failure = e;
       }
       synchronized (this) {
         running.remove(job.id);
-        if (!wrote || closed) {
-          unseen.notWritten(job.id, record);
-        }
         if (failure == null) {
           Forbidden.cleared(job.kind);
           if (newest(job)) {

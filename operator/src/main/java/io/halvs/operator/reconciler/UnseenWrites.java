@@ -3,6 +3,7 @@ package io.halvs.operator.reconciler;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * The statuses this operator wrote that its caches do not show yet. A cache lags the writes: by milliseconds
@@ -39,20 +40,24 @@ final class UnseenWrites {
   }
 
   /**
-   * A status about to be written over the cache's copy at {@code replacedVersion}: recorded before the write, as
-   * the cache may show the write before its answer comes. Returns the record, for {@link #notWritten}. A conflict's
+   * Writes {@code status} over the cache's copy at {@code replacedVersion} ({@code write} returns whether it wrote)
+   * and returns whether it did. Recorded before the write, as the cache may show the write before its answer comes;
+   * dropped when the write fails or writes nothing (the cache's copy is then what the object has). A conflict's
    * second PUT replaces a newer copy than that: once the cache has the newer copy, it is believed again,
    * milliseconds before it shows the write.
    */
-  Object writing(String key, String replacedVersion, Object status) {
+  boolean write(String key, String replacedVersion, Object status, BooleanSupplier write) {
     Write w = new Write(replacedVersion, status);
     writes.put(key, w);
-    return w;
-  }
-
-  /** The write {@link #writing} recorded failed or wrote nothing: the cache's copy is what the object has. */
-  void notWritten(String key, Object record) {
-    writes.remove(key, record);
+    boolean wrote = false;
+    try {
+      wrote = write.getAsBoolean();
+      return wrote;
+    } finally {
+      if (!wrote) {
+        writes.remove(key, w);
+      }
+    }
   }
 
   /**
