@@ -133,6 +133,8 @@ agent_metric() { # node name [label=value ...]
 }
 transitions() { kubectl get hdp lvs -o jsonpath='{.status.transitions}'; }
 # The operator's view of an agent's report: 1 when older than its bound (three report heartbeats, 180 s).
+# statuses the operator wrote back because its cache had not shown its last write (StatusWriter's debug line)
+write_backs() { grep -c 'has not shown the last status written' "$dir/operator.log"; }
 report_stale() { # node
   local v; v=$(curl -s "http://127.0.0.1:$health/metrics" | python3 "$repo/e2e/monitoring/sample.py" \
     halvs_operator_agent_report_stale directorpair=lvs node="$1"); echo "${v:-?}"
@@ -367,7 +369,7 @@ pause)
     if wait_for bash -c "kubectl get hvs web -n default --no-headers | grep -qE ' 3/3 '"; then
       pass "...and 3/3 once it is back"
       echo "  (the status showed the real server back after $(($(now_ms) - back)) ms; statuses written over a cache that" \
-        "had not shown the last one, so far: $(grep -c 'has not shown the last status written' "$dir/operator.log"))"
+        "had not shown the last one, so far: $(write_backs))"
     else
       fail "...and 3/3 once it is back"
       # which side lags: the active's report (the agents) or the status beside it (the operator)
@@ -398,7 +400,7 @@ pause)
     sleep 8 # the checks' rise, the reports, the CRDs' watches back
     check "...the status follows the real server back: hvs web READY 3/3, as the active's report" wait_for bash -c \
       "kubectl get hvs web -n default --no-headers | grep -qE ' 3/3 '"
-    echo "  (statuses written over a cache that had not shown the last one: $(grep -c 'has not shown the last status written' "$dir/operator.log") so far)"
+    echo "  (statuses written over a cache that had not shown the last one: $(write_backs) so far)"
   done
   ;;
 gone)
