@@ -53,7 +53,10 @@ if [ ! -f "$cache/initrd.img" ] || [ "$0" -nt "$cache/initrd.img" ] || [ "$(dirn
   done
   cp "$(dirname "$0")/init.sh" "$work/init"
   chmod +x "$work/init"
-  (cd "$work" && find . | cpio -o -H newc --quiet | gzip -1) > "$cache/initrd.img"
+  # Written aside and renamed: two VMs started at once (two lanes) both rebuild it after init.sh changed, and a
+  # guest booting from a half-written image panics ("Initramfs unpacking failed").
+  (cd "$work" && find . | cpio -o -H newc --quiet | gzip -1) > "$cache/initrd.img.$$"
+  mv "$cache/initrd.img.$$" "$cache/initrd.img"
   rm -rf "$work"
 fi
 echo "$cache"
