@@ -38,7 +38,7 @@ fi
 queue=$(mktemp); counts=$(mktemp); lock=$(mktemp)
 trap 'rm -f "$queue" "$counts" "$lock"' EXIT
 printf '%s\n' ipvsadm-smoke ha-failover agent-dataplane real-server-agent agent-traffic "agent-restarts 4" \
-  kernel-restore agent-metrics agent-soak > "$queue"
+  agent-gate-routes kernel-restore agent-metrics agent-soak > "$queue"
 take() { ( flock 9; head -n1 "$queue"; sed -i 1d "$queue" ) 9>"$lock"; }
 # lane N: runs suites from the queue, one VM at a time, until it is empty; each suite's output is printed whole.
 lane() {

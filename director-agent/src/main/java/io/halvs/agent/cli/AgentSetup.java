@@ -5,6 +5,7 @@ import io.halvs.agent.kernel.FakeIpvsKernel;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.metrics.MetricsExporter;
 import io.halvs.agent.netlink.AddressTable;
+import io.halvs.agent.netlink.NeighbourTable;
 import io.halvs.agent.netlink.NetlinkIpvsKernel;
 import io.halvs.agent.runtime.Director;
 import io.halvs.agent.runtime.Election;
@@ -90,11 +91,14 @@ final class AgentSetup {
     return ifname -> table.list(ifname).stream().map(AddressTable.Address::address).toList();
   }
 
-  /** The watch, not started; null when watchKernel is. */
-  static KernelWatch watch(IpvsKernel watchKernel, Director director, String pair, long intervalMillis,
+  /**
+   * The watch, not started; null when watchKernel is. Over the real kernel it also watches the gate routes, in the
+   * neighbour table (KernelWatch); the in-memory table sends no packets.
+   */
+  static KernelWatch watch(IpvsKernel watchKernel, boolean fake, Director director, String pair, long intervalMillis,
       Runnable repair) {
-    return watchKernel == null ? null
-        : new KernelWatch(watchKernel, director, pair, repair, Duration.ofMillis(intervalMillis));
+    return watchKernel == null ? null : new KernelWatch(watchKernel, fake ? null : new NeighbourTable(),
+        fake ? null : new AddressTable(), director, pair, repair, Duration.ofMillis(intervalMillis));
   }
 
   static String hostName() {

@@ -151,7 +151,7 @@ final class Standalone implements Callable<Integer> {
             checks.onChange(changed -> healthChanged.release()); // after the director's own listener
             current.set(director);
             Director d = director;
-            KernelWatch w = AgentSetup.watch(watchKernel, director, lastGood.pair(), watchIntervalMillis, () -> {
+            KernelWatch w = AgentSetup.watch(watchKernel, fakeIpvs, director, lastGood.pair(), watchIntervalMillis, () -> {
               d.fullPassNow();
               healthChanged.release();
             });
