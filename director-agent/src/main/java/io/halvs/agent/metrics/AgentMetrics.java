@@ -53,6 +53,7 @@ public final class AgentMetrics {
   final LongAdder leaseRenewalsError = new LongAdder();
   volatile long lastLeaseRenewalNanos = -1; // -1: none yet
   final LongAdder gratuitousArps = new LongAdder();
+  final LongAdder gateRouteCures = new LongAdder();
   /** Every client's requests to the API server (the agent's and its Lease quorum's): AgentClient installs it. */
   final io.halvs.api.client.ApiRequests apiRequests = new io.halvs.api.client.ApiRequests();
 
@@ -114,6 +115,11 @@ public final class AgentMetrics {
 
   public void gratuitousArpSent() {
     gratuitousArps.increment();
+  }
+
+  /** The kernel watch found a held gate VIP in the neighbour table and edited its gate destinations again. */
+  public void gateRouteCured() {
+    gateRouteCures.increment();
   }
 
   // ---- reconciler ----

@@ -412,6 +412,9 @@ public final class MetricsExporter {
     }
     counter(f, "halvs_gratuitous_arps_sent_total", "Gratuitous ARPs (IPv4) and unsolicited neighbour "
         + "advertisements (IPv6) sent for the VIPs", pair, metrics.gratuitousArps.sum());
+    counter(f, "halvs_gate_route_cures_total", "Times a gate VIP this director holds was found in its neighbour "
+        + "table (DR packets sent on a route without a next hop) and its gate destinations were edited again",
+        pair, metrics.gateRouteCures.sum());
     f.family("halvs_api_requests_total", "counter", "Requests to the API server by verb, resource and HTTP code "
         + "(error: no answer); a watch counts once per connection");
     for (var r : metrics.apiRequests.snapshot().entrySet()) {

@@ -205,6 +205,7 @@ public final class KernelWatch implements AutoCloseable {
     if ((before & 1) != 0 || director.passCount() != before) {
       repair.run(); // a pass ran meanwhile: an edit written from this look's dump may have undone one of its own
     }
+    AgentMetrics.get().gateRouteCured();
     GateRoutes g = new GateRoutes(found, edited, failures);
     Logs.pair(LOG.atWarn(), pair).log(describe(pair, g));
     return g;

@@ -95,7 +95,7 @@ class MetricsExporterTest {
     contract("counter", "directorpair,node,reason", "halvs_director_transitions_total",
         "halvs_heartbeats_rejected_total");
     contract("counter", "directorpair,node", "halvs_heartbeats_sent_total", "halvs_heartbeats_received_total",
-        "halvs_heartbeats_missed_total", "halvs_gratuitous_arps_sent_total");
+        "halvs_heartbeats_missed_total", "halvs_gratuitous_arps_sent_total", "halvs_gate_route_cures_total");
     contract("counter", "directorpair,node,result", "halvs_lease_renewals_total", "halvs_reconcile_passes_total");
     contract("gauge", "directorpair,node,state,interface,syncid", "halvs_sync_daemon_up");
     contract("histogram", "directorpair,node", "halvs_reconcile_duration_seconds");
@@ -194,6 +194,7 @@ class MetricsExporterTest {
     m.heartbeatReceived();
     m.heartbeatsMissed(1);
     m.gratuitousArpSent();
+    m.gateRouteCured();
     m.apiRequests().count("PATCH", java.net.URI.create("https://10.0.1.1/api/v1/namespaces/halvs-system/configmaps/r"),
         "200");
   }
