@@ -191,7 +191,8 @@ final class InCluster implements Callable<Integer> {
             new OwnershipJournal(stateDir.resolve(pair).resolve("owned-services")), health, election,
             inMemoryHost ? null : Sysctls.fromEnvironment(), Duration.ofSeconds(resyncSeconds));
         IpvsKernel watchKernel = AgentSetup.watchKernel(fakeIpvs, kernel, watchIntervalMillis);
-        KernelWatch watch = AgentSetup.watch(watchKernel, fakeIpvs, director, pair, watchIntervalMillis, director::fullPassNow);
+        KernelWatch watch = AgentSetup.watch(watchKernel, fakeIpvs, director, pair, watchIntervalMillis,
+            director::fullPassNow);
         ReportWriter reports = new ReportWriter(client, namespace, pair, node, director,
             Duration.ofMillis(reportIntervalMillis), Duration.ofSeconds(heartbeatSeconds));
         PlanSource plans = new PlanSource(client, namespace, pair, t -> {

@@ -151,10 +151,11 @@ final class Standalone implements Callable<Integer> {
             checks.onChange(changed -> healthChanged.release()); // after the director's own listener
             current.set(director);
             Director d = director;
-            KernelWatch w = AgentSetup.watch(watchKernel, fakeIpvs, director, lastGood.pair(), watchIntervalMillis, () -> {
-              d.fullPassNow();
-              healthChanged.release();
-            });
+            KernelWatch w = AgentSetup.watch(watchKernel, fakeIpvs, director, lastGood.pair(), watchIntervalMillis,
+                () -> {
+                  d.fullPassNow();
+                  healthChanged.release();
+                });
             if (w != null) {
               watch.set(w);
               w.start();

@@ -410,7 +410,8 @@ public final class KernelReconciler {
     }
   }
 
-  private static boolean attempt(List<String> failures, NetlinkOp kind, Runnable op) {
+  /** Runs one netlink change, counted in the metrics; a refusal is added to failures and answers false. */
+  public static boolean attempt(List<String> failures, NetlinkOp kind, Runnable op) {
     try {
       op.run();
       METRICS.netlink(kind, false);

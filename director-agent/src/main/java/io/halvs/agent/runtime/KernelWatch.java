@@ -3,6 +3,7 @@ package io.halvs.agent.runtime;
 import io.halvs.agent.Logs;
 import io.halvs.agent.kernel.IpvsKernel;
 import io.halvs.agent.kernel.KernelDestination;
+import io.halvs.agent.kernel.KernelReconciler;
 import io.halvs.agent.kernel.KernelService;
 import io.halvs.agent.metrics.AgentMetrics;
 import io.halvs.agent.metrics.AgentMetrics.NetlinkOp;
@@ -181,14 +182,10 @@ public final class KernelWatch implements AutoCloseable {
       try {
         for (KernelDestination d : kernel.destinations(s.key())) {
           if (d.forwardMethod() == KernelDestination.FWD_DROUTE) {
-            boolean failed = true;
-            try {
-              kernel.updateDestination(s.key(), d);
-              failed = false;
-              edited++;
-            } finally {
-              AgentMetrics.get().netlink(NetlinkOp.EDIT_DEST, failed);
+            if (!KernelReconciler.attempt(failures, NetlinkOp.EDIT_DEST, () -> kernel.updateDestination(s.key(), d))) {
+              break;
             }
+            edited++;
           }
         }
       } catch (RuntimeException e) {
