@@ -83,6 +83,9 @@ public final class HealthMonitor implements HealthChecks {
   private volatile boolean running = true;
   private ExecutorService workers; // TLS handshake math, started with the first https check
   private Pinger pinger; // ICMP sockets, opened with the first icmp check
+  private TcpConnector connector; // tcp connect checks' sockets, opened with the first one
+  private boolean connectorRefused; // libc's epoll could not be had: tcp checks use JDK channels
+  private final Consumer<Probe> settled = this::settle;
 
   // Checker thread only:
   private final PriorityQueue<Due> queue = new PriorityQueue<>();
@@ -233,6 +236,9 @@ public final class HealthMonitor implements HealthChecks {
       if (pinger != null) {
         pinger.close();
       }
+      if (connector != null) {
+        connector.close();
+      }
       try {
         selector.close();
       } catch (IOException ignored) {
@@ -253,6 +259,9 @@ public final class HealthMonitor implements HealthChecks {
     }
     lastRead = System.nanoTime();
     advanceReady();
+    if (connector != null && connector.pending()) {
+      connector.harvest(settled);
+    }
     Runnable task;
     while ((task = tasks.poll()) != null) {
       task.run();
@@ -271,6 +280,9 @@ public final class HealthMonitor implements HealthChecks {
         lastRead = System.nanoTime();
         selector.selectNow();
         advanceReady();
+        if (connector != null) {
+          connector.harvest(settled);
+        }
         if (head.generation != t.generation) {
           continue; // it answered: completed and scheduled anew
         }
@@ -392,6 +404,40 @@ public final class HealthMonitor implements HealthChecks {
       pinger = new Pinger();
     }
     return pinger;
+  }
+
+  /** The tcp connect checks' sockets, opened on first use (on the checker thread); null: use JDK channels. */
+  TcpConnector connector() {
+    if (connector == null && !connectorRefused) {
+      try {
+        connector = new TcpConnector(selector::wakeup);
+      } catch (RuntimeException | LinkageError e) {
+        connectorRefused = true;
+        LOG.warn("tcp checks connect through the JDK's channels (more garbage per check): libc's epoll: {}",
+            e.toString());
+      }
+    }
+    return connector;
+  }
+
+  /** Test and benchmark seam: tcp connect checks through JDK channels, as before TcpConnector. */
+  void connectThroughChannels() {
+    call(() -> {
+      connectorRefused = true;
+      return null;
+    });
+  }
+
+  /** The tcp connects running through the connector now (0 before the first): for tests. */
+  int tcpConnectsRunning() {
+    return call(() -> connector == null ? 0 : connector.running());
+  }
+
+  /** A tcp connect the connector saw end: the check is over. */
+  private void settle(Probe p) {
+    if (p.finished() && p.owner.probe == p) {
+      complete(p.owner, p);
+    }
   }
 
   /** Which ICMP socket a family got (null before its first icmp check): for tests. */

@@ -31,6 +31,8 @@ final class Target {
   Destination destination;
   HealthCheckPlan check;
   private InetSocketAddress socketAddress;
+  /** socketAddress as libc takes it, made by the first tcp connect check. */
+  private byte[] sockaddr;
   private Object spec;
   /** Nominal start time of the next (or the running) attempt, System.nanoTime() scale. */
   long nextStart;
@@ -61,6 +63,7 @@ final class Target {
         throw new IllegalStateException(e); // 4 or 16 bytes: cannot happen
       }
       spec = spec(check, key);
+      sockaddr = null;
     }
     return retime;
   }
@@ -77,8 +80,15 @@ final class Target {
       case ICMP -> new IcmpProbe(key.address(), timeout);
       case SMTP -> new SmtpProbe(socketAddress, timeout, (String) spec);
       default -> spec instanceof TcpExpectProbe.Spec tcp ? new TcpExpectProbe(socketAddress, timeout, tcp)
-          : new TcpProbe(socketAddress, timeout);
+          : new TcpProbe(socketAddress, sockaddr(), timeout);
     };
+  }
+
+  private byte[] sockaddr() {
+    if (sockaddr == null) {
+      sockaddr = TcpConnector.sockaddr(key.address().bytes(), key.checkPort());
+    }
+    return sockaddr;
   }
 
   static Object spec(HealthCheckPlan c, Key key) {

@@ -6,15 +6,27 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 
-/** TCP connect: up when the three-way handshake completes; the connection is reset at once. */
+/**
+ * TCP connect: up when the three-way handshake completes; the connection is reset at once. Through the checker's
+ * {@link TcpConnector} (no garbage per check), or a JDK channel where that could not be opened.
+ */
 final class TcpProbe extends Probe {
-  TcpProbe(InetSocketAddress target, int timeoutMillis) {
+  private final byte[] sockaddr;
+  private TcpConnector connector;
+  /** The connector's socket while its connect runs, else -1. */
+  int fd = -1;
+
+  TcpProbe(InetSocketAddress target, byte[] sockaddr, int timeoutMillis) {
     super(target, timeoutMillis);
+    this.sockaddr = sockaddr;
   }
 
   @Override
   void start(Selector selector) throws IOException {
-    if (connect(selector)) {
+    connector = loop.connector();
+    if (connector != null) {
+      connector.connect(this, sockaddr);
+    } else if (connect(selector)) {
       succeed();
     }
   }
@@ -23,6 +35,15 @@ final class TcpProbe extends Probe {
   void ready(SelectionKey key) throws IOException {
     if (((SocketChannel) channel).finishConnect()) {
       succeed();
+    }
+  }
+
+  @Override
+  void close() {
+    if (connector != null) {
+      connector.release(this);
+    } else {
+      super.close();
     }
   }
 

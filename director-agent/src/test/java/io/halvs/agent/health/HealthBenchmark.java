@@ -24,9 +24,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * (root; no address on the host): 10 addresses, each with a TCP port
  * and an HTTP port; 1,000 virtual services x 10 destinations, half checked by tcp connect, half by http GET
  * with a body check. Then how long {@code follow} of a plan with one service changed waits for the checker thread
- * (what a director pass waited before {@code followLater}). Asserts nothing. Command in docs/HEALTH.md; args: [targets] [seconds]
- * [https|tcp|mixed] [nice] (https: every target an https check, TLS verification off; tcp: every target a tcp
- * connect; nice: the checker thread reniced to it from outside, as a scheduling experiment).
+ * (what a director pass waited before {@code followLater}). Also the checker thread's garbage per check and the
+ * young collections meanwhile. Asserts nothing. Command in docs/HEALTH.md; args: [targets] [seconds]
+ * [https|tcp|tcp-channels|mixed] [nice] (https: every target an https check, TLS verification off; tcp: every
+ * target a tcp connect; tcp-channels: the same through JDK channels, as before TcpConnector; nice: the checker
+ * thread reniced to it from outside, as a scheduling experiment).
  */
 public final class HealthBenchmark {
   static final String NS = "halvs-hc-bench";
@@ -46,7 +48,8 @@ public final class HealthBenchmark {
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
     String mode = args.length > 2 ? args[2] : "mixed"; // https or tcp: every target so; else half tcp, half http
     boolean https = mode.equals("https");
-    boolean tcpOnly = mode.equals("tcp");
+    boolean channels = mode.equals("tcp-channels");
+    boolean tcpOnly = mode.equals("tcp") || channels;
     int nice = args.length > 3 ? Integer.parseInt(args[3]) : 0;
     cleanup();
     HealthMonitorNetnsTest.sh("ip", "netns", "add", NS);
@@ -60,6 +63,9 @@ public final class HealthBenchmark {
     java.nio.file.Path[] pem = https ? selfSignedPem() : null;
     try (HealthMonitor monitor = NetNamespace.run(CLIENT, HealthMonitor::new)) {
       HealthMonitorNetnsTest.sh("ip", "-n", NS, "link", "set", "hvhb1", "up");
+      if (channels) {
+        monitor.connectThroughChannels();
+      }
       Servers.Opener inNs = new Servers.Opener() {
         @Override
         public <T> T open(Callable<T> c) throws Exception {
@@ -110,7 +116,8 @@ public final class HealthBenchmark {
       long t = System.nanoTime();
       monitor.follow(Plans.plan(services));
       System.out.printf("health benchmark: %d targets (%d services x %d), %d ms interval, %s; follow() "
-          + "took %.0f ms%n", targets, services.size(), ADDRESSES, INTERVAL, https ? "https" : tcpOnly ? "tcp" : "tcp + http", (System.nanoTime() - t) / 1e6);
+          + "took %.0f ms%n", targets, services.size(), ADDRESSES, INTERVAL, https ? "https" : channels
+          ? "tcp through JDK channels" : tcpOnly ? "tcp" : "tcp + http", (System.nanoTime() - t) / 1e6);
       if (nice != 0) {
         renice("halvs-health", nice);
       }
@@ -119,6 +126,9 @@ public final class HealthBenchmark {
       ThreadMXBean threads = ManagementFactory.getThreadMXBean();
       var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
       monitor.resetTiming();
+      var allocations = (com.sun.management.ThreadMXBean) threads;
+      long bytes0 = allocations.getThreadAllocatedBytes(monitor.threadId());
+      long gcs0 = youngCollections();
       long cpu0 = threads.getThreadCpuTime(monitor.threadId());
       long tls0 = tlsWorkersCpu(threads);
       long proc0 = os.getProcessCpuTime();
@@ -129,6 +139,8 @@ public final class HealthBenchmark {
       double cpu = (threads.getThreadCpuTime(monitor.threadId()) - cpu0) / (double) wall;
       double proc = (os.getProcessCpuTime() - proc0) / (double) wall;
       double tlsCpu = (tlsWorkersCpu(threads) - tls0) / (double) wall;
+      long bytes = allocations.getThreadAllocatedBytes(monitor.threadId()) - bytes0;
+      long gcs = youngCollections() - gcs0;
       Map<String, AgentReport.ServiceHealth> report = monitor.report();
       int ready = report.values().stream().mapToInt(AgentReport.ServiceHealth::ready).sum();
       int total = report.values().stream().mapToInt(AgentReport.ServiceHealth::total).sum();
@@ -143,6 +155,10 @@ public final class HealthBenchmark {
           + "cores; %d of %d destinations up; machine: %d cores, load average %s%n", cpu, servers.size(), proc,
           ready, total, Runtime.getRuntime().availableProcessors(),
           java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
+      long checks = Math.max(1, timing.starts() + timing.startsAfterOverrun());
+      System.out.printf("garbage: the checker thread allocated %.1f MB/s, %.0f bytes per check; %d young "
+          + "collections (the whole process, test servers included)%n", bytes / (wall / 1e9) / 1e6,
+          bytes / (double) checks, gcs);
 
       // How long a waited-for follow takes, one service changed: what each director pass waited until it handed
       // the plan over with followLater (the first pass's adopting follow still waits).
@@ -218,6 +234,13 @@ public final class HealthBenchmark {
     key.toFile().deleteOnExit();
     dir.toFile().deleteOnExit();
     return new java.nio.file.Path[] {cert, key};
+  }
+
+  /** Collections so far by the collectors of the young generation (G1's "G1 Young Generation", serial's "Copy"). */
+  static long youngCollections() {
+    return ManagementFactory.getGarbageCollectorMXBeans().stream()
+        .filter(b -> b.getName().contains("Young") || b.getName().equals("Copy"))
+        .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionCount).sum();
   }
 
   /** CPU time (ns) of the monitor's TLS worker threads, dead ones not counted. */

@@ -133,6 +133,64 @@ class HealthMonitorTest {
     assertThat(monitor.view().verdict(s.key(), s.destinations().get(0))).isEqualTo(Verdict.UP);
   }
 
+  /** The JDK's channels, which tcp checks fall back to where libc's epoll cannot be had, say the same. */
+  @Test
+  void tcpThroughChannelsRefusedThenUp() throws Exception {
+    monitor.connectThroughChannels();
+    int port = freePort();
+    IpvsService s = service("10.0.0.1", 80, tcp(), null, dest(LO, port, "rs-1"));
+    monitor.follow(plan(s));
+    awaitDown(s, "connection refused");
+    started(new Servers.Tcp(Servers.HERE, new InetSocketAddress(LO, port)));
+    awaitUp(s);
+    assertThat(monitor.tcpConnectsRunning()).isZero();
+  }
+
+  /**
+   * The connector's sockets: over IPv4 and IPv6, answered, refused and timed out, each one closed when its check
+   * ends, and none left once the targets are gone.
+   */
+  @Test
+  void tcpConnectsCloseEverySocketTheyOpen() throws Exception {
+    Servers.Tcp v4 = started(new Servers.Tcp(Servers.HERE, new InetSocketAddress(LO, freePort())));
+    Servers.Tcp v6 = started(new Servers.Tcp(Servers.HERE, new InetSocketAddress("::1", freePort())));
+    ServerSocket full = new ServerSocket(0, 1, InetAddress.getByName(LO)); // drops SYNs: every check times out
+    cleanup.add(full);
+    for (int i = 0; i < 8; i++) {
+      SocketChannel c = SocketChannel.open();
+      c.configureBlocking(false);
+      c.connect(full.getLocalSocketAddress());
+      cleanup.add(c);
+    }
+    long fdsBefore = openFiles();
+    // A 5 s timeout: ten answers within 10 s need each connect seen as it ends, not at its deadline.
+    HealthCheckPlan patient = Plans.tcp(100, 5000, 1, 1);
+    IpvsService up4 = service("10.0.0.1", 80, patient, null, dest(LO, v4.address.getPort(), "rs-4"));
+    IpvsService up6 = service("2001:db8::1", 80, patient, null, dest("::1", v6.address.getPort(), "rs-6"));
+    IpvsService refused = service("10.0.0.2", 80, tcp(), null, dest(LO, freePort(), "rs-r"));
+    IpvsService silent = service("10.0.0.3", 80, tcp(), null, dest(LO, full.getLocalPort(), "rs-s"));
+    monitor.follow(plan(up4, up6, refused, silent));
+    awaitUp(up4);
+    awaitUp(up6);
+    awaitDown(refused, "connection refused");
+    awaitDown(silent, "connect timeout 300 ms");
+    await().atMost(Duration.ofSeconds(10)).until(() -> v4.served >= 10 && v6.served >= 10);
+    assertThat(monitor.tcpConnectsRunning()).as("at most one connect per target at a time").isLessThanOrEqualTo(4);
+
+    monitor.follow(plan());
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      assertThat(monitor.tcpConnectsRunning()).isZero();
+      // the connector's own epoll set and its watcher stay: a few descriptors, not one per check
+      assertThat(openFiles()).isLessThanOrEqualTo(fdsBefore + 2);
+    });
+  }
+
+  static long openFiles() throws Exception {
+    try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+      return fds.count();
+    }
+  }
+
   @Test
   void aCheckerLateForADeadlineReadsTheAnswerWaitingBeforeFailingTheServer() throws Exception {
     int port = freePort();
