@@ -157,7 +157,7 @@ public final class HealthBenchmark {
           java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
       long checks = Math.max(1, timing.starts() + timing.startsAfterOverrun());
       System.out.printf("garbage: the checker thread allocated %.1f MB/s, %.0f bytes per check; %d young "
-          + "collections (the whole process, test servers included)%n", bytes / (wall / 1e9) / 1e6,
+          + "collections or Shenandoah cycles (the whole process, test servers included)%n", bytes / (wall / 1e9) / 1e6,
           bytes / (double) checks, gcs);
 
       // How long a waited-for follow takes, one service changed: what each director pass waited until it handed
@@ -236,10 +236,11 @@ public final class HealthBenchmark {
     return new java.nio.file.Path[] {cert, key};
   }
 
-  /** Collections so far by the collectors of the young generation (G1's "G1 Young Generation", serial's "Copy"). */
+  /** Young collections so far (G1's "G1 Young Generation", serial's "Copy"), or Shenandoah's cycles. */
   static long youngCollections() {
     return ManagementFactory.getGarbageCollectorMXBeans().stream()
-        .filter(b -> b.getName().contains("Young") || b.getName().equals("Copy"))
+        .filter(b -> b.getName().contains("Young") || b.getName().equals("Copy")
+            || b.getName().equals("Shenandoah Cycles"))
         .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionCount).sum();
   }
 
