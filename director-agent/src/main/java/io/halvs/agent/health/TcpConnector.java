@@ -13,8 +13,8 @@ import jnr.ffi.annotations.SaveError;
 /**
  * The tcp checks' connects without the JDK's channels: a non-blocking socket(2) and connect(2) per check, one
  * epoll set for all of them, getsockopt(SO_ERROR) for the verdict, close(2). A {@code SocketChannel} and its
- * selection key cost about 0.9 KB of garbage per check, 9 MB a second at 10,000 checks, and that garbage set how
- * much heap the agent kept committed over its live set (issue 14); this path allocates nothing per check.
+ * selection key cost about 0.85 KB of garbage per check, 8.4 MB a second at 10,000 checks, most of what the agent
+ * allocated at rest and so most of its collector's cycles (issue 14); this path allocates nothing per check.
  *
  * <p>Confined to the checker thread, except a watcher thread that only waits: it blocks in epoll_wait until a
  * connect ends, wakes the checker (its selector) and parks until the checker has {@link #harvest}ed. The sockets
