@@ -133,11 +133,11 @@ abstract class Probe {
     return m == null ? e.getClass().getSimpleName() : lower(m);
   }
 
-  private static String lower(String m) {
+  /** An error text as the messages write it: "Connection reset" -> "connection reset"; "TLS: ..." stays. */
+  static String lower(String m) {
     if (m == null || m.isEmpty()) {
       return "failed";
     }
-    // "Connection reset" -> "connection reset", but "TLS: ..." stays.
     boolean word = m.length() > 1 && Character.isLowerCase(m.charAt(1));
     return word ? Character.toLowerCase(m.charAt(0)) + m.substring(1) : m;
   }

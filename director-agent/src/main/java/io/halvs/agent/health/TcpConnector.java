@@ -260,7 +260,7 @@ final class TcpConnector implements AutoCloseable {
     if (text == null || text.isEmpty()) {
       return call + ": errno " + errno;
     }
-    return call + ": " + Character.toLowerCase(text.charAt(0)) + text.substring(1);
+    return call + ": " + Probe.lower(text);
   }
 
   /** Stops the watcher and closes the epoll set; the checker aborts its probes (their sockets) itself. */

@@ -61,6 +61,19 @@ class HealthMonitorTest {
     return server;
   }
 
+  /** A listener whose accept queue is full drops new SYNs: a connect to it neither succeeds nor is refused. */
+  ServerSocket droppingSyns() throws Exception {
+    ServerSocket full = new ServerSocket(0, 1, InetAddress.getByName(LO));
+    cleanup.add(full);
+    for (int i = 0; i < 8; i++) {
+      SocketChannel c = SocketChannel.open();
+      c.configureBlocking(false);
+      c.connect(full.getLocalSocketAddress());
+      cleanup.add(c);
+    }
+    return full;
+  }
+
   static HealthCheckPlan tcp() {
     return Plans.tcp(100, 300, 1, 1);
   }
@@ -154,14 +167,7 @@ class HealthMonitorTest {
   void tcpConnectsCloseEverySocketTheyOpen() throws Exception {
     Servers.Tcp v4 = started(new Servers.Tcp(Servers.HERE, new InetSocketAddress(LO, freePort())));
     Servers.Tcp v6 = started(new Servers.Tcp(Servers.HERE, new InetSocketAddress("::1", freePort())));
-    ServerSocket full = new ServerSocket(0, 1, InetAddress.getByName(LO)); // drops SYNs: every check times out
-    cleanup.add(full);
-    for (int i = 0; i < 8; i++) {
-      SocketChannel c = SocketChannel.open();
-      c.configureBlocking(false);
-      c.connect(full.getLocalSocketAddress());
-      cleanup.add(c);
-    }
+    ServerSocket full = droppingSyns(); // every check times out
     long fdsBefore = openFiles();
     // A 5 s timeout: ten answers within 10 s need each connect seen as it ends, not at its deadline.
     HealthCheckPlan patient = Plans.tcp(100, 5000, 1, 1);
@@ -287,15 +293,7 @@ class HealthMonitorTest {
 
   @Test
   void tcpConnectTimeoutWhenTheServerDropsSyns() throws Exception {
-    // A listener whose accept queue is full drops new SYNs: the connect neither succeeds nor is refused.
-    ServerSocket full = new ServerSocket(0, 1, InetAddress.getByName(LO));
-    cleanup.add(full);
-    for (int i = 0; i < 8; i++) {
-      SocketChannel c = SocketChannel.open();
-      c.configureBlocking(false);
-      c.connect(full.getLocalSocketAddress());
-      cleanup.add(c);
-    }
+    ServerSocket full = droppingSyns();
     IpvsService s = service("10.0.0.1", 80, tcp(), null, dest(LO, full.getLocalPort(), "rs-1"));
     monitor.follow(plan(s));
     awaitDown(s, "connect timeout 300 ms");
