@@ -59,6 +59,7 @@ class FileQuorumTest {
           Thread.sleep(1);
         }
         signal("STOP", writer);
+        awaitStopped(writer);
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
           Quorum.Record r = q.read();
           while (q.write(r, "lvs-a", 1, true) == null) {
@@ -76,6 +77,32 @@ class FileQuorumTest {
   private static void signal(String sig, Process p) throws Exception {
     // the shell's own kill: a machine without procps has no kill binary
     assertThat(new ProcessBuilder("sh", "-c", "kill -" + sig + " " + p.pid()).start().waitFor()).isZero();
+  }
+
+  /**
+   * kill(1) returns once the signal is queued; a thread inside link(2) finishes it before it stops, and that write
+   * could land after lvs-a's. So the round starts once every thread of the writer is in state T.
+   */
+  private static void awaitStopped(Process p) throws Exception {
+    Path tasks = Path.of("/proc", Long.toString(p.pid()), "task");
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!allStopped(tasks)) {
+      assertThat(System.nanoTime()).as("every thread of the writer stopped within 10 s").isLessThan(end);
+      Thread.sleep(1);
+    }
+  }
+
+  private static boolean allStopped(Path tasks) throws IOException {
+    try (Stream<Path> each = Files.list(tasks)) {
+      return each.allMatch(task -> {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          return stat.charAt(stat.lastIndexOf(')') + 2) == 'T'; // the state follows the command's name
+        } catch (IOException gone) {
+          return true; // a thread that ended writes nothing
+        }
+      });
+    }
   }
 
   /**
