@@ -34,9 +34,15 @@ for who in operator lvs-01 lvs-02; do
   check "$who RSS and CPU at programmed" "^$who: at programmed +[0-9]+ +$num\$"
   check "$who RSS and CPU at rest" "^$who: at rest \\([0-9]+ s after programmed\\) +[0-9]+ +$num\$"
   check "$who RSS, peak and CPU after the edits" "^$who: after the edits +[0-9]+ +[0-9]+ +$num\$"
-  check "$who RSS over the rest" "^$who: RSS over the [0-9]+ s at rest \\([0-9]+ samples\\): min [0-9-]+, median [0-9-]+, max [0-9-]+ MiB\$"
-  check "$who RSS over the rest after the edits" \
-    "^$who: RSS over the [0-9]+ s at rest after the edits \\([0-9]+ samples\\): min [0-9]+, median [0-9]+, max [0-9]+ MiB\$"
+  check "$who RSS and CPU over the rest" \
+    "^$who: RSS over the [0-9]+ s at rest \\([0-9]+ samples\\): min [0-9-]+, median [0-9-]+, max [0-9-]+ MiB; CPU $num s \\($num core\\)\$"
+  check "$who RSS and CPU over the rest after the edits" \
+    "^$who: RSS over the [0-9]+ s at rest after the edits \\([0-9]+ samples\\): min [0-9]+, median [0-9]+, max [0-9]+ MiB; CPU $num s \\($num core\\)\$"
+done
+for who in lvs-01 lvs-02; do # HeldSizes ran on the test classes the build leaves
+  check "$who RSS at rest without the in-memory IPVS" \
+    "^$who: median at rest minus the in-memory IPVS's [0-9]+ MiB \\(HeldSizes [0-9]+ x 100\\): -?[0-9]+ MiB"
+  check "$who RSS after the edits without the in-memory IPVS" "^$who: median after the edits minus the in-memory IPVS: -?[0-9]+ MiB\$"
 done
 for who in lvs-01 lvs-02; do
   check "$who live heap at the end" "^$who: live heap at the end [0-9]+ MiB "

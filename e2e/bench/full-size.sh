@@ -411,11 +411,25 @@ for who in operator lvs-01 lvs-02 apiserver etcd responder; do
   row "$who: after the edits" "" "$rss" "$(peak_rss "$dir/$who.samples" "$edits_done_at")" "$cpu"
 done
 # The one sample "at rest" lands before or after a shrink of the heap (G1's periodic cycle): the whole rest too.
+# The CPU each rest cost (the collector's share of an agent's at rest is what its heap flags trade for RSS).
+# The agents' medians also minus the in-memory IPVS (--fake-ipvs): the table a production agent has in the kernel,
+# outside its heap. HeldSizes measures what it retains at the apply's size (the live heap with and without it, in
+# a JVM of its own; needs the agent's test classes, which the usage's package builds); an estimate for the RSS.
+ipvs_mib=
+if [ -d "$repo/director-agent/target/test-classes" ]; then
+  ipvs_mib=$(java -XX:+UseSerialGC -Xmx2g -cp "$agent_jar:$repo/director-agent/target/test-classes" \
+    io.halvs.agent.cli.HeldSizes "$services" "$per_service" 2>/dev/null | sed -n 's/.*inMemoryIpvsKiB=\([0-9]*\).*/\1/p')
+  [ -z "$ipvs_mib" ] || ipvs_mib=$((ipvs_mib < 0 ? 0 : ipvs_mib / 1024)) # the smoke's table is within the noise
+fi
 for who in operator lvs-01 lvs-02; do
+  read -r _ cpu0 <<<"$(at "$dir/$who.samples" "$programmed_at")"; read -r _ cpu1 <<<"$(at "$dir/$who.samples" "$rested_at")"
   read -r n lo med hi <<<"$(range_rss "$dir/$who.samples" "$programmed_at" "$rested_at")"
-  echo "$who: RSS over the $rest s at rest ($n samples): min $lo, median $med, max $hi MiB"
+  echo "$who: RSS over the $rest s at rest ($n samples): min $lo, median $med, max $hi MiB; CPU $(awk -v a="$cpu0" -v b="$cpu1" -v s="$rest" 'BEGIN { printf "%.1f s (%.2f core)", b - a, (b - a) / s }')"
+  [ "$who" = operator ] || [ -z "$ipvs_mib" ] || [[ ! $med =~ ^[0-9]+$ ]] || echo "$who: median at rest minus the in-memory IPVS's $ipvs_mib MiB (HeldSizes $services x $per_service): $((med - ipvs_mib)) MiB, about what it would hold against the real kernel"
+  read -r _ cpu0 <<<"$(at "$dir/$who.samples" "$edits_done_at")"; read -r _ cpu1 <<<"$(at "$dir/$who.samples" "$rested_after_at")"
   read -r n lo med hi <<<"$(range_rss "$dir/$who.samples" "$edits_done_at" "$rested_after_at")"
-  echo "$who: RSS over the $rest_after s at rest after the edits ($n samples): min $lo, median $med, max $hi MiB"
+  echo "$who: RSS over the $rest_after s at rest after the edits ($n samples): min $lo, median $med, max $hi MiB; CPU $(awk -v a="$cpu0" -v b="$cpu1" -v s="$rest_after" 'BEGIN { printf "%.1f s (%.2f core)", b - a, (b - a) / s }')"
+  [ "$who" = operator ] || [ -z "$ipvs_mib" ] || [[ ! $med =~ ^[0-9]+$ ]] || echo "$who: median after the edits minus the in-memory IPVS: $((med - ipvs_mib)) MiB"
 done
 # Each process's cores, minute by minute, from the start (START=cold: the components' start; else the apply's) to
 # every status written: which of them the phase waited on.
