@@ -27,7 +27,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -46,9 +45,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The director's health checks (ldirectord/keepalived parity): tcp connect or send/expect, http/https request
- * and answer, udp send/expect, dns query, icmp echo, smtp, none; per destination, its own check or its service's. One thread does everything — a selector for the sockets of running checks and a
- * priority queue of start times and deadlines — so thousands of targets cost no thread each and no check
- * blocks another. Each target's start phase within its interval is spread by a hash of its identity, so 10,000
+ * and answer, udp send/expect, dns query, icmp echo, smtp, none; per destination, its own check or its service's.
+ * One thread does everything — a selector for the sockets of running checks and a heap of the targets by their
+ * next start or deadline ({@link DueQueue}) — so thousands of targets cost no thread each and no check blocks
+ * another. Each target's start phase within its interval is spread by a hash of its identity, so 10,000
  * checks at 1 s do not fire together; starts keep a fixed rate (a late start does not shift the next ones).
  *
  * <p>Verdicts are published as an immutable map of the destinations that are not up, so {@link #view()} is a
@@ -66,13 +66,6 @@ public final class HealthMonitor implements HealthChecks {
 
   private record DestRef(ServiceKey service, IpAddress address, int port) {}
 
-  private record Due(long at, Target target, int generation) implements Comparable<Due> {
-    @Override
-    public int compareTo(Due o) {
-      return Long.compare(at, o.at);
-    }
-  }
-
   private final LongSupplier wallMillis;
   private final Selector selector;
   private final Thread thread;
@@ -88,7 +81,7 @@ public final class HealthMonitor implements HealthChecks {
   private final Consumer<Probe> settled = this::settle;
 
   // Checker thread only:
-  private final PriorityQueue<Due> queue = new PriorityQueue<>();
+  private final DueQueue queue = new DueQueue();
   private final Map<Target.Key, Target> targets = new HashMap<>();
   /** The service objects last followed, and each one's targets (none: not in the map). */
   private Map<ServiceKey, IpvsService> followed = Map.of();
@@ -248,8 +241,8 @@ public final class HealthMonitor implements HealthChecks {
   }
 
   private void step() throws IOException {
-    Due head = queue.peek();
-    long wait = head == null ? -1 : head.at - System.nanoTime();
+    Target head = queue.peek();
+    long wait = head == null ? -1 : head.dueAt - System.nanoTime();
     if (!tasks.isEmpty() || (head != null && wait <= 0)) {
       selector.selectNow();
     } else if (head == null) {
@@ -268,13 +261,10 @@ public final class HealthMonitor implements HealthChecks {
     }
     long now = System.nanoTime();
     int started = 0;
-    while ((head = queue.peek()) != null && head.at - now <= 0 && started < START_BATCH) {
-      queue.poll();
-      Target t = head.target;
-      if (t.gone || head.generation != t.generation) {
-        continue; // superseded by a later schedule
-      }
-      if (t.probe != null && lastRead - head.at < 0) {
+    while ((head = queue.peek()) != null && head.dueAt - now <= 0 && started < START_BATCH) {
+      Target t = queue.poll();
+      int generation = t.generation;
+      if (t.probe != null && lastRead - t.dueAt < 0) {
         // A deadline that passed since the sockets were last read: read them first. A checker late for its own
         // deadlines (short of CPU, paused by the collector) must not fail a server whose answer is waiting.
         lastRead = System.nanoTime();
@@ -283,7 +273,7 @@ public final class HealthMonitor implements HealthChecks {
         if (connector != null) {
           connector.harvest(settled);
         }
-        if (head.generation != t.generation) {
+        if (generation != t.generation) {
           continue; // it answered: completed and scheduled anew
         }
       }
@@ -516,8 +506,10 @@ public final class HealthMonitor implements HealthChecks {
   }
 
   private void schedule(Target t, long at) {
-    t.generation++;
-    queue.add(new Due(at, t, t.generation));
+    if (!t.gone) {
+      t.generation++;
+      queue.schedule(t, at);
+    }
   }
 
   private void fire() {
@@ -593,9 +585,6 @@ public final class HealthMonitor implements HealthChecks {
     if (targetsChanged) {
       metrics = targets.values().stream().map(t -> t.metrics).toList();
       publish();
-      if (queue.size() > 4 * targets.size() + 1024) {
-        queue.removeIf(d -> d.target.gone || d.generation != d.target.generation); // drop superseded entries
-      }
     }
     fire();
   }
@@ -652,6 +641,7 @@ public final class HealthMonitor implements HealthChecks {
         continue;
       }
       gone.gone = true;
+      queue.remove(gone);
       if (gone.probe != null) {
         gone.probe.abort("no longer planned");
         gone.probe = null;

@@ -30,14 +30,19 @@ final class Target {
   IpvsService service;
   Destination destination;
   HealthCheckPlan check;
+  /** Made by the first check through the JDK (a tcp connect through libc needs only sockaddr): 96 bytes a target. */
   private InetSocketAddress socketAddress;
-  /** socketAddress as libc takes it, made by the first tcp connect check. */
+  /** The address as libc takes it, made by the first tcp connect check. */
   private byte[] sockaddr;
   private Object spec;
   /** Nominal start time of the next (or the running) attempt, System.nanoTime() scale. */
   long nextStart;
   Probe probe;
+  /** Bumped at each schedule: a check that ended while the checker looked elsewhere is told by it. */
   int generation;
+  /** When it is next due in the {@link DueQueue}, and its slot there (-1: not in it). */
+  long dueAt;
+  int dueIndex = -1;
   boolean gone;
   /** The next start follows an attempt that outlasted its interval. */
   boolean overran;
