@@ -30,6 +30,7 @@ abstract class Probe {
   long startedNanos;
   boolean timedOut;
 
+  /** Where to connect; null: the owner's address (made on first use, see Target#socketAddress). */
   protected final InetSocketAddress target;
   protected final int timeoutMillis;
 
@@ -109,7 +110,7 @@ abstract class Probe {
     channel = ch;
     ch.configureBlocking(false);
     ch.setOption(StandardSocketOptions.SO_LINGER, 0);
-    boolean connected = ch.connect(target);
+    boolean connected = ch.connect(target != null ? target : owner.socketAddress());
     key = ch.register(selector, connected ? 0 : SelectionKey.OP_CONNECT, this);
     return connected;
   }

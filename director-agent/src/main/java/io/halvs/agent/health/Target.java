@@ -62,13 +62,7 @@ final class Target {
     if (!check.equals(this.check)) {
       this.check = check;
       state.thresholds(check.rise(), check.fall());
-      try {
-        socketAddress = new InetSocketAddress(InetAddress.getByAddress(key.address().bytes()), key.checkPort());
-      } catch (UnknownHostException e) {
-        throw new IllegalStateException(e); // 4 or 16 bytes: cannot happen
-      }
       spec = spec(check, key);
-      sockaddr = null;
     }
     return retime;
   }
@@ -80,13 +74,25 @@ final class Target {
   Probe newProbe() {
     int timeout = check.timeoutMillis();
     return switch (check.type()) {
-      case HTTP, HTTPS -> new HttpProbe(socketAddress, timeout, (HttpProbe.Spec) spec);
-      case UDP, DNS -> new DatagramProbe(socketAddress, timeout, (DatagramProbe.Spec) spec);
+      case HTTP, HTTPS -> new HttpProbe(socketAddress(), timeout, (HttpProbe.Spec) spec);
+      case UDP, DNS -> new DatagramProbe(socketAddress(), timeout, (DatagramProbe.Spec) spec);
       case ICMP -> new IcmpProbe(key.address(), timeout);
-      case SMTP -> new SmtpProbe(socketAddress, timeout, (String) spec);
-      default -> spec instanceof TcpExpectProbe.Spec tcp ? new TcpExpectProbe(socketAddress, timeout, tcp)
-          : new TcpProbe(socketAddress, sockaddr(), timeout);
+      case SMTP -> new SmtpProbe(socketAddress(), timeout, (String) spec);
+      default -> spec instanceof TcpExpectProbe.Spec tcp ? new TcpExpectProbe(socketAddress(), timeout, tcp)
+          : new TcpProbe(sockaddr(), timeout);
     };
+  }
+
+  /** The key's address and check port (neither changes for a target). */
+  InetSocketAddress socketAddress() {
+    if (socketAddress == null) {
+      try {
+        socketAddress = new InetSocketAddress(InetAddress.getByAddress(key.address().bytes()), key.checkPort());
+      } catch (UnknownHostException e) {
+        throw new IllegalStateException(e); // 4 or 16 bytes: cannot happen
+      }
+    }
+    return socketAddress;
   }
 
   private byte[] sockaddr() {

@@ -1,7 +1,6 @@
 package io.halvs.agent.health;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -16,8 +15,8 @@ final class TcpProbe extends Probe {
   /** The connector's socket while its connect runs, else -1. */
   int fd = -1;
 
-  TcpProbe(InetSocketAddress target, byte[] sockaddr, int timeoutMillis) {
-    super(target, timeoutMillis);
+  TcpProbe(byte[] sockaddr, int timeoutMillis) {
+    super(null, timeoutMillis); // the JDK's address only if the connector is not there: Probe#connect asks the owner
     this.sockaddr = sockaddr;
   }
 
