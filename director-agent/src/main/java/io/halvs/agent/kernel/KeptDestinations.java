@@ -8,7 +8,7 @@ import java.util.function.Consumer;
 /**
  * One service's destinations as the reconciler keeps them between dumps: their configuration only, keyed by
  * address and port as the kernel keys them. At 100,000 destinations a map of {@link KernelDestination} (88 bytes,
- * five counter fields never read here, a key object and a map node each) held about 19 MiB; an entry here is 64
+ * five counter fields never read here, a key object and a map node each) held about 19 MiB; an entry here is 48
  * bytes in an open-addressed table with no key or node objects, and its address is the plan's own instance once
  * the plan names it (a dump's copy is dropped at the first comparison). A dump of a kept service is merged
  * into the entries it already has, so a resync allocates nothing that outlives it when the kernel still matches.
@@ -17,17 +17,19 @@ import java.util.function.Consumer;
 final class KeptDestinations {
   /** A destination's configuration, as {@link KernelDestination#sameConfig} compares it. */
   static final class Entry {
+    // 48 bytes: each field as narrow as the kernel's attribute (thresholds u32, tunnel port and flags u16, the
+    // forwarding method, family and tunnel type a few values each); as ints and longs an entry was 64
     private IpAddress address;
     private final int port;
-    private int forwardMethod;
     private int weight;
-    private long upperThreshold;
-    private long lowerThreshold;
-    private int addressFamily;
-    private int tunnelType;
-    private int tunnelPort;
-    private int tunnelFlags;
+    private int upperThreshold;
+    private int lowerThreshold;
     private int stamp; // the last pass or merge that saw it (see KeptDestinations#stamp)
+    private char tunnelPort;
+    private char tunnelFlags;
+    private byte forwardMethod;
+    private byte addressFamily;
+    private byte tunnelType;
 
     private Entry(KernelDestination d) {
       this.address = d.address();
@@ -36,14 +38,14 @@ final class KeptDestinations {
     }
 
     private void set(KernelDestination d) {
-      forwardMethod = d.forwardMethod();
+      forwardMethod = (byte) d.forwardMethod();
       weight = d.weight();
-      upperThreshold = d.upperThreshold();
-      lowerThreshold = d.lowerThreshold();
-      addressFamily = d.addressFamily();
-      tunnelType = d.tunnelType();
-      tunnelPort = d.tunnelPort();
-      tunnelFlags = d.tunnelFlags();
+      upperThreshold = (int) d.upperThreshold();
+      lowerThreshold = (int) d.lowerThreshold();
+      addressFamily = (byte) d.addressFamily();
+      tunnelType = (byte) d.tunnelType();
+      tunnelPort = (char) d.tunnelPort();
+      tunnelFlags = (char) d.tunnelFlags();
     }
 
     IpAddress address() {
@@ -67,9 +69,12 @@ final class KeptDestinations {
     /** The same, field by field: a pass compares every destination and builds a KernelDestination only to change one. */
     boolean sameConfig(int forwardMethod, int weight, long upperThreshold, long lowerThreshold, int addressFamily,
         int tunnelType, int tunnelPort, int tunnelFlags) {
-      return this.forwardMethod == forwardMethod && this.weight == weight && this.upperThreshold == upperThreshold
-          && this.lowerThreshold == lowerThreshold && this.addressFamily == addressFamily
-          && this.tunnelType == tunnelType && this.tunnelPort == tunnelPort && this.tunnelFlags == tunnelFlags;
+      // widened before comparing: a value the narrow field could not hold is never taken for equal
+      return (this.forwardMethod & 0xff) == forwardMethod && this.weight == weight
+          && Integer.toUnsignedLong(this.upperThreshold) == upperThreshold
+          && Integer.toUnsignedLong(this.lowerThreshold) == lowerThreshold
+          && (this.addressFamily & 0xff) == addressFamily && (this.tunnelType & 0xff) == tunnelType
+          && this.tunnelPort == tunnelPort && this.tunnelFlags == tunnelFlags;
     }
 
     /** Keeps the plan's instance of an equal address instead of the dump's copy. */
@@ -80,8 +85,9 @@ final class KeptDestinations {
     }
 
     KernelDestination toKernel() {
-      return new KernelDestination(address, port, forwardMethod, weight, upperThreshold, lowerThreshold,
-          addressFamily, tunnelType, tunnelPort, tunnelFlags, 0, 0, 0, null);
+      return new KernelDestination(address, port, forwardMethod & 0xff, weight, Integer.toUnsignedLong(upperThreshold),
+          Integer.toUnsignedLong(lowerThreshold), addressFamily & 0xff, tunnelType & 0xff, tunnelPort, tunnelFlags, 0, 0,
+          0, null);
     }
 
     /** address:port, as the reconciler's messages name a destination. */

@@ -44,6 +44,23 @@ class KeptDestinationsTest {
     assertSame(table, reference);
   }
 
+  /** Each field kept as narrow as the kernel's attribute: its largest values come back as they went in. */
+  @Test
+  void theKernelsLargestValuesKeptWhole() {
+    IpAddress a = IpAddress.parse("2001:db8::1");
+    KernelDestination widest = new KernelDestination(a, 65535, KernelDestination.FWD_TUNNEL, Integer.MAX_VALUE,
+        0xffffffffL, 0xfffffffeL, a.family(), 2, 65535, 0xffff, 0, 0, 0, null);
+    KeptDestinations table = new KeptDestinations();
+    KeptDestinations.Entry e = table.put(widest);
+    assertThat(e.toKernel()).isEqualTo(widest);
+    assertThat(e.sameConfig(widest)).isTrue();
+    // a value a narrow field would wrap to the same bits is still another value
+    assertThat(e.sameConfig(KernelDestination.FWD_TUNNEL, Integer.MAX_VALUE, 0x1_ffffffffL, 0xfffffffeL, a.family(),
+        2, 65535, 0xffff)).isFalse();
+    assertThat(e.sameConfig(KernelDestination.FWD_TUNNEL, Integer.MAX_VALUE, 0xffffffffL, 0xfffffffeL, a.family(),
+        2, 65535 + 65536, 0xffff)).isFalse();
+  }
+
   private static void assertSame(KeptDestinations table, Map<String, Integer> reference) {
     assertThat(table.size()).isEqualTo(reference.size());
     Map<String, Integer> held = new HashMap<>();
