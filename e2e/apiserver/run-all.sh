@@ -164,7 +164,7 @@ ds_field() { kubectl get ds -n halvs-system halvs-agent-lvs -o jsonpath="{.spec.
 export -f ds_field
 check "spec.agent: args, jvmOptions (JAVA_TOOL_OPTIONS), port, memory limit in the DaemonSet; no init container" wait_for bash -c \
   "ds_field 'containers[0].args' | grep -q '\"in-cluster\",\"--health-port=9850\",\"--fake-ipvs\"' && \
-   [ \"\$(ds_field 'containers[0].env[?(@.name==\"JAVA_TOOL_OPTIONS\")].value')\" = \"-Xmx192m -XX:MetaspaceSize=48m -XX:+UnlockExperimentalVMOptions -XX:ShenandoahAllocationThreshold=1 -XX:ShenandoahUncommitDelay=10000 -Xmx300m\" ] && \
+   [ \"\$(ds_field 'containers[0].env[?(@.name==\"JAVA_TOOL_OPTIONS\")].value')\" = \"-Xmx192m -XX:MetaspaceSize=48m -XX:+UnlockExperimentalVMOptions -XX:ShenandoahAllocationThreshold=3 -XX:ShenandoahUncommitDelay=10000 -Xmx300m\" ] && \
    [ \"\$(ds_field 'containers[0].readinessProbe.httpGet.port')\" = 9850 ] && \
    [ \"\$(ds_field 'containers[0].resources.limits.memory')\" = 600Mi ] && [ -z \"\$(ds_field initContainers)\" ]"
 k patch hdp lvs --type json -p '[{"op":"remove","path":"/spec/agent"}]' >/dev/null

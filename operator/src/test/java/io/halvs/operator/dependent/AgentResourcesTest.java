@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class AgentResourcesTest {
   /** The template's heap and collector flags, which spec.agent.jvmOptions follow. */
   static final String TEMPLATE_JAVA_TOOL_OPTIONS =
-      "-Xmx192m -XX:MetaspaceSize=48m -XX:+UnlockExperimentalVMOptions -XX:ShenandoahAllocationThreshold=1 "
+      "-Xmx192m -XX:MetaspaceSize=48m -XX:+UnlockExperimentalVMOptions -XX:ShenandoahAllocationThreshold=3 "
           + "-XX:ShenandoahUncommitDelay=10000";
   final AgentResources resources = new AgentResources("halvs-system", "ghcr.io/halvs/director-agent:0.1.0");
 
