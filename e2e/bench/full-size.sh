@@ -418,8 +418,9 @@ done
 ipvs_mib=
 if [ -d "$repo/director-agent/target/test-classes" ]; then
   ipvs_mib=$(java -XX:+UseSerialGC -Xmx2g -cp "$agent_jar:$repo/director-agent/target/test-classes" \
-    io.halvs.agent.cli.HeldSizes "$services" "$per_service" 2>/dev/null | sed -n 's/.*inMemoryIpvsKiB=\([0-9]*\).*/\1/p')
-  [ -z "$ipvs_mib" ] || ipvs_mib=$((ipvs_mib < 0 ? 0 : ipvs_mib / 1024)) # the smoke's table is within the noise
+    io.halvs.agent.cli.HeldSizes "$services" "$per_service" 2>/dev/null | sed -n 's/.*inMemoryIpvsKiB=\(-\{0,1\}[0-9][0-9]*\).*/\1/p')
+  # a negative figure: the smoke's table (10 x 100) is within the measurement's noise
+  [ -z "$ipvs_mib" ] || ipvs_mib=$((ipvs_mib < 0 ? 0 : ipvs_mib / 1024))
 fi
 for who in operator lvs-01 lvs-02; do
   read -r _ cpu0 <<<"$(at "$dir/$who.samples" "$programmed_at")"; read -r _ cpu1 <<<"$(at "$dir/$who.samples" "$rested_at")"
